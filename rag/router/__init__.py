@@ -1,0 +1,1 @@
+"""The local intent router: which tier answers a customer message."""

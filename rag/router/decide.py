@@ -1,0 +1,163 @@
+"""One decision per customer message: the route, the intent, the confidence and why."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.encoder import Encoder, encoder_get
+from rag.router import safety
+from rag.router.model import RouterModel
+from rag.router.policy import INTENT_ROUTES, OFF_TOPIC, Route
+
+REFUND_FAMILY = ("get_refund", "check_refund_policy", "track_refund")
+PERSON_FAMILY = ("contact_human_agent", "contact_customer_service")
+_PARTS = re.compile(r"(?<=[?!.;])\s+|\s+(?:and also|also,|plus,|besides that,?)\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    route: Route
+    intent: str
+    confidence: float
+    reason: str
+    scores: dict[str, float] = field(default_factory=dict)
+    latency_ms: float = 0.0
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+
+class IntentRouter:
+    def __init__(self, model: RouterModel, encoder: Encoder) -> None:
+        self.model = model
+        self.encoder = encoder
+        self.t = model.thresholds
+
+    def decide(self, text: str) -> RouteDecision:
+        started = time.perf_counter()
+        vector = self.encoder.encode_one(text)
+        route, intent, confidence, reason, scores = self._decide(text, vector)
+        return RouteDecision(
+            route=route,
+            intent=intent,
+            confidence=round(confidence, 4),
+            reason=reason,
+            scores=scores,
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            vector=vector,
+        )
+
+    def _classify(self, vector: np.ndarray) -> tuple[np.ndarray, list[tuple[str, float]]]:
+        proba = self.model.probabilities(vector)
+        order = np.argsort(-proba)[:3]
+        return proba, [(self.model.intents[i], float(proba[i])) for i in order]
+
+    def _p(self, proba: np.ndarray, intent: str) -> float:
+        return float(proba[self.model.intents.index(intent)]) if intent in self.model.intents else 0.0
+
+    def _decide(self, text: str, vector: np.ndarray) -> tuple[Route, str, float, str, dict[str, float]]:
+        proba, top = self._classify(vector)
+        (intent, p1), (second, p2) = top[0], top[1]
+        sims, neighbour_intents = self.model.nearest(vector)
+        is_off = neighbour_intents == self.model.off_topic
+        in_domain_sim = float(sims[~is_off].max()) if (~is_off).any() else 0.0
+        off_topic_sim = float(sims[is_off].max()) if is_off.any() else 0.0
+        scores = {
+            "top": p1,
+            "margin": p1 - p2,
+            "second_intent": second,  # type: ignore[dict-item]
+            "in_domain_similarity": in_domain_sim,
+            "off_topic_similarity": off_topic_sim,
+            **{f"p_{name}": round(p, 4) for name, p in top},
+        }
+        scores = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in scores.items()}
+
+        words = len(text.split())
+        own_purchase = bool(safety.OWN_PURCHASE.search(text))
+
+        # 1. About another company or public service ("cancel my order on AliExpress").
+        elsewhere = safety.other_services(text, self.model.shop_vocabulary) if not own_purchase else []
+        if elsewhere:
+            return "off_topic", OFF_TOPIC, p1, f"about {', '.join(elsewhere[:3])}, not this shop", scores
+
+        # 2. Money back: always a person, unless it is plainly a policy or status question.
+        p_refund = self._p(proba, "get_refund")
+        if safety.mentions_refund(text) or (p_refund >= self.t["refund_probability"] and intent != OFF_TOPIC):
+            if safety.asks_refund_policy(text):
+                return "local", "check_refund_policy", p1, "question about the refund policy", scores
+            if safety.asks_refund_status(text) and self._p(proba, "track_refund") >= p_refund:
+                return "local", "track_refund", p1, "question about a refund's status", scores
+            if intent == "check_refund_policy" and p1 >= 0.8 and not own_purchase and not safety.REQUEST.search(text):
+                return "local", "check_refund_policy", p1, "confident refund-policy question", scores
+            return "human", "get_refund", max(p_refund, p1), "refund request: a person decides", scores
+
+        # 3. Asking for a person.
+        p_person = self._p(proba, "contact_human_agent")
+        if p_person >= self.t["person_probability"] or (
+            safety.asks_for_person(text) and sum(self._p(proba, i) for i in PERSON_FAMILY) >= 0.15
+        ):
+            return "human", "contact_human_agent", max(p_person, p1), "asked for a person", scores
+
+        # 4. Not about the shop; a long question that mentions us goes to the LLM instead.
+        off_topic_reason = ""
+        if intent == OFF_TOPIC:
+            off_topic_reason = "classified as off-topic"
+        elif in_domain_sim < self.t["ood_similarity"]:
+            off_topic_reason = "unlike anything the shop is asked"
+        elif off_topic_sim > in_domain_sim + self.t["off_topic_margin"] and p1 < 0.9:
+            off_topic_reason = "closer to off-topic questions than to shop ones"
+        if off_topic_reason:
+            if words >= 15 and safety.ABOUT_US.search(text):
+                return "llm", intent, p1, f"unusual question about the shop ({off_topic_reason})", scores
+            return "off_topic", OFF_TOPIC, p1, off_topic_reason, scores
+
+        # 5. Complex: advice, comparisons, several questions at once.
+        if safety.is_complex(text, confidence=p1):
+            return "llm", intent, p1, "complex question: advice, comparison or several parts", scores
+        parts = self._distinct_parts(text)
+        if len(parts) >= 2:
+            return "llm", intent, p1, f"several questions at once ({', '.join(parts)})", scores
+
+        # 6. Unsure: a strong model answers rather than a wrong canned reply.
+        route = INTENT_ROUTES.get(intent, "llm")
+        route_probability = sum(float(p) for i, p in zip(self.model.intents, proba) if INTENT_ROUTES.get(i) == route)
+        if p1 < self.t["min_confidence"] and route_probability < 0.6:
+            return "llm", intent, p1, f"unsure between {intent} and {second}", scores
+        return route, intent, p1, f"{intent} ({p1:.2f})", scores
+
+    def _distinct_parts(self, text: str) -> list[str]:
+        """Intents of a message's separate questions, when it asks about several things."""
+        pieces = [p.strip() for p in _PARTS.split(text) if len(p.split()) >= 4]
+        if len(pieces) < 2 or len(pieces) > 6:
+            return []
+        intents: list[str] = []
+        for vector in self.encoder.encode(pieces):
+            proba, top = self._classify(vector)
+            name, p = top[0]
+            if name != OFF_TOPIC and name != "greeting" and p >= 0.6 and name not in intents:
+                intents.append(name)
+        return intents if len(intents) >= 2 else []
+
+
+_router: IntentRouter | None = None
+_router_lock = threading.Lock()
+
+
+def router_get() -> IntentRouter:
+    """The process's router, trained on first use if no artifact exists yet."""
+    global _router
+    with _router_lock:
+        if _router is None:
+            from rag.router.model import artifact_dir, router_train
+
+            model = RouterModel.load() if (artifact_dir() / "router.json").exists() else router_train()
+            _router = IntentRouter(model, encoder_get())
+        return _router
+
+
+def router_reset() -> None:
+    global _router
+    with _router_lock:
+        _router = None

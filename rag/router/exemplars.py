@@ -1,0 +1,34 @@
+"""The router's training data: exemplars the team wrote for Example Shoppe."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+from rag.router.policy import INTENT_ROUTES
+
+
+def exemplar_load(folder: Path | None = None) -> list[tuple[str, str]]:
+    """(text, intent) pairs from `<intent>.txt` files; `#` lines are comments."""
+    folder = Path(folder or settings.RAG_EXEMPLARS_DIR)
+    pairs: list[tuple[str, str]] = []
+    for path in sorted(folder.glob("*.txt")):
+        intent = path.stem
+        if intent not in INTENT_ROUTES:
+            raise ValueError(f"{path.name}: {intent!r} is not an intent in rag/router/policy.py")
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                pairs.append((line, intent))
+    return pairs
+
+
+def shop_vocabulary() -> frozenset[str]:
+    """Every word the shop's own texts use: names in it are ours, not another company's."""
+    from rag.documents import document_list
+    from rag.router.policy import OFF_TOPIC
+
+    texts = [text for text, intent in exemplar_load() if intent != OFF_TOPIC]
+    texts += [f"{d.title} {d.body}" for d in document_list()]
+    return frozenset(w.lower() for t in texts for w in re.findall(r"[\w&'’-]+", t))

@@ -1,0 +1,72 @@
+from django.contrib import admin
+
+from shoppe.models import Customer, Invoice, Order, OrderItem, Product, Refund, Shipment, TrackingEvent
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "email", "phone"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email", "user__first_name", "user__last_name", "phone"]
+
+    @admin.display(ordering="user__email")
+    def email(self, customer: Customer) -> str:
+        return customer.user.email
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "price", "stock", "final_sale"]
+    list_filter = ["category", "final_sale"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    extra = 0
+    raw_id_fields = ["product"]
+
+
+class ShipmentInline(admin.TabularInline):
+    model = Shipment
+    extra = 0
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "customer", "status", "placed_at", "delivery_option"]
+    list_filter = ["status", "delivery_option"]
+    list_select_related = ["customer__user"]
+    search_fields = ["number", "email", "customer__user__username", "customer__user__last_name"]
+    date_hierarchy = "placed_at"
+    inlines = [OrderItemInline, ShipmentInline]
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = ["tracking_number", "carrier", "order", "shipped_at", "estimated_delivery"]
+    search_fields = ["tracking_number", "order__number"]
+    list_select_related = ["order"]
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(admin.ModelAdmin):
+    list_display = ["shipment", "happened_at", "location", "description"]
+    search_fields = ["shipment__tracking_number", "description"]
+    list_select_related = ["shipment"]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    list_display = ["number", "order", "issued_at"]
+    search_fields = ["number", "order__number"]
+    list_select_related = ["order"]
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = ["order", "amount", "currency", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["order__number", "reason"]
+    list_select_related = ["order"]

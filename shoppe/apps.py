@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ShoppeConfig(AppConfig):
+    name = "shoppe"
+    verbose_name = "Storefront"

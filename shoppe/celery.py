@@ -1,0 +1,36 @@
+"""The Celery app. Production: `celery -A shoppe worker`; embedded: a thread in the server."""
+from __future__ import annotations
+
+import os
+import threading
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shoppe.settings")
+
+app = Celery("shoppe")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+_embedded_started = threading.Event()
+
+
+def start_embedded_worker(*, concurrency: int) -> None:
+    """Run a worker in a daemon thread of this process (embedded mode only).
+
+    Only meaningful with the in-memory broker, where producer and worker must share
+    the process. Safe to call more than once.
+    """
+    if _embedded_started.is_set():
+        return
+    _embedded_started.set()
+    worker = app.Worker(
+        pool="threads",
+        concurrency=concurrency,
+        without_heartbeat=True,
+        without_mingle=True,
+        without_gossip=True,
+        loglevel="WARNING",
+        redirect_stdouts=False,
+    )
+    threading.Thread(target=worker.start, name="celery-embedded-worker", daemon=True).start()

@@ -1,0 +1,126 @@
+"""Demo data for `make run`: a small catalogue, customers with orders in every state, staff."""
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from shoppe.models import Customer, Invoice, Order, OrderItem, Product, Refund, Shipment, TrackingEvent
+
+CATALOGUE = [
+    # (name, category, price, colour, final_sale)
+    ("Blue ceramic table lamp", "Lamps", "64.00", "blue", False),
+    ("Brass reading floor lamp", "Lamps", "149.00", "brass", False),
+    ("Paper pendant lamp", "Lamps", "39.95", "white", False),
+    ("Oak bedside lamp", "Lamps", "54.50", "oak", True),
+    ("Smart dimmable bulb set", "Lamps", "29.00", "white", False),
+    ("Oak dining table", "Furniture", "689.00", "oak", False),
+    ("Walnut side table", "Furniture", "129.00", "walnut", False),
+    ("Linen two-seat sofa", "Furniture", "899.00", "sand", False),
+    ("Rattan lounge chair", "Furniture", "249.00", "natural", True),
+    ("Pine bookshelf", "Furniture", "179.00", "pine", False),
+    ("Velvet footstool", "Furniture", "89.00", "green", False),
+    ("Cast-iron casserole 24 cm", "Kitchen", "119.00", "red", False),
+    ("Chef's knife 20 cm", "Kitchen", "79.00", "steel", False),
+    ("Stoneware dinner set, 12 pieces", "Kitchen", "96.00", "grey", False),
+    ("Glass storage jars, set of 4", "Kitchen", "24.95", "clear", False),
+    ("Bamboo chopping board", "Kitchen", "19.95", "bamboo", False),
+    ("Copper kettle", "Kitchen", "69.00", "copper", False),
+    ("Wool throw blanket", "Textiles", "79.00", "ochre", False),
+    ("Linen bedding set, double", "Textiles", "129.00", "white", False),
+    ("Feather pillow", "Textiles", "35.00", "white", False),
+    ("Cotton bath towels, set of 4", "Textiles", "45.00", "sage", False),
+    ("Jute area rug 160×230", "Textiles", "159.00", "natural", False),
+    ("Velvet cushion cover", "Textiles", "22.00", "blue", True),
+    ("Ceramic vase, tall", "Decor", "42.00", "white", False),
+    ("Round wall mirror", "Decor", "99.00", "black", False),
+    ("Scented candle trio", "Decor", "27.50", "amber", False),
+    ("Framed botanical print", "Decor", "59.00", "green", False),
+    ("Wall clock, oak", "Decor", "49.00", "oak", False),
+    ("Olive tree in pot", "Decor", "74.00", "green", False),
+    ("Gift card €50", "Gift cards", "50.00", "", True),
+]
+
+CUSTOMERS = [
+    ("alice", "Alice", "Jansen", "alice@example.test", "Keizersgracht 12\n1015 CN Amsterdam\nNetherlands"),
+    ("bob", "Bob", "Peeters", "bob@example.test", "Meir 50\n2000 Antwerpen\nBelgium"),
+    ("carol", "Carol", "Schmidt", "carol@example.test", "Bergmannstraße 7\n10961 Berlin\nGermany"),
+    ("dan", "Dan", "Murphy", "dan@example.test", "14 Baggot Street\nDublin D02 X285\nIreland"),
+]
+DEMO_PASSWORD = "shoppe-demo"
+STAFF = [("staff", "Sam", "Support", False), ("supervisor", "Sofia", "Lead", False), ("ops", "Olivia", "Ops", False)]
+
+
+def _order(customer: Customer, number: int, status: str, days_ago: int, rng: random.Random, products: list[Product]) -> Order:
+    placed = timezone.now() - timedelta(days=days_ago, hours=rng.randint(0, 10))
+    order = Order.objects.create(
+        number=number, customer=customer, email=customer.user.email, status=status, placed_at=placed,
+        shipping_address=customer.default_address, delivery_option=rng.choice(["Standard", "Standard", "Express"]),
+        shipping_cost=Decimal("4.95"),
+    )
+    for product in rng.sample(products, rng.randint(1, 3)):
+        OrderItem.objects.create(order=order, product=product, quantity=rng.choice([1, 1, 2]), unit_price=product.price)
+    if status != Order.Status.PENDING_PAYMENT:
+        Invoice.objects.create(order=order, number=f"INV-2026-{number}", issued_at=placed + timedelta(minutes=5))
+    if status in {Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY, Order.Status.DELIVERED, Order.Status.RETURNED}:
+        shipped = placed + timedelta(days=1)
+        carrier = rng.choice(["PostNL", "DHL", "UPS"])
+        shipment = Shipment.objects.create(
+            order=order, carrier=carrier, tracking_number=f"{carrier[:2].upper()}{number}{rng.randint(100000, 999999)}",
+            shipped_at=shipped, estimated_delivery=(shipped + timedelta(days=3)).date(),
+        )
+        steps = [("Amsterdam warehouse", "Parcel handed to the carrier"), ("Sorting centre", "Parcel sorted")]
+        if status in {Order.Status.OUT_FOR_DELIVERY, Order.Status.DELIVERED, Order.Status.RETURNED}:
+            steps.append(("Local depot", "Out for delivery"))
+        if status in {Order.Status.DELIVERED, Order.Status.RETURNED}:
+            steps.append(("Destination", "Delivered"))
+            order.delivered_at = shipped + timedelta(days=2)
+            order.save(update_fields=["delivered_at"])
+        for i, (where, what) in enumerate(steps):
+            TrackingEvent.objects.create(shipment=shipment, happened_at=shipped + timedelta(hours=10 * i), location=where, description=what)
+    return order
+
+
+@transaction.atomic
+def demo_load() -> bool:
+    """Create the demo data once. Returns False when it was already there."""
+    if Product.objects.exists():
+        return False
+    rng = random.Random(42)
+    products = []
+    for name, category, price, colour, final_sale in CATALOGUE:
+        products.append(Product.objects.create(
+            slug=slugify(name), name=name, category=category, price=Decimal(price), colour=colour,
+            final_sale=final_sale, stock=rng.choice([0, 3, 12, 40, 75]),
+            description=f"{name}, from Example Shoppe's {category.lower()} collection. Designed to last, delivered with care.",
+        ))
+    statuses = list(Order.Status.values)
+    number = 10020
+    for index, (username, first, last, email, address) in enumerate(CUSTOMERS):
+        user = User.objects.create_user(username, email, DEMO_PASSWORD, first_name=first, last_name=last)
+        customer = Customer.objects.create(user=user, default_address=address, phone=f"+31 6 5555 01{index:02d}")
+        # Each customer gets orders across the states; alice has one of each.
+        chosen = statuses if index == 0 else rng.sample(statuses, 3)
+        for days, status in enumerate(chosen):
+            number += 1
+            order = _order(customer, number, status, days_ago=2 + days * 5, rng=rng, products=products)
+            if status == Order.Status.RETURNED:
+                Refund.objects.create(order=order, amount=order.items_total, status=Refund.Status.PAID,
+                                      reason="Returned within 30 days", decided_at=timezone.now())
+    for username, first, last, superuser in STAFF:
+        User.objects.create_user(username, f"{username}@example-shoppe.test", DEMO_PASSWORD,
+                                 first_name=first, last_name=last, is_staff=True, is_superuser=(username == "supervisor"))
+    User.objects.create_superuser("admin", "admin@example-shoppe.test", DEMO_PASSWORD)
+    return True
+
+
+def demo_credentials() -> str:
+    customers = ", ".join(u for u, *_ in CUSTOMERS)
+    staff = ", ".join(u for u, *_ in STAFF)
+    return (f"Demo customers: {customers}; staff: {staff}; admin: admin. "
+            f"Every demo password is '{DEMO_PASSWORD}'.")

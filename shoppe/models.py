@@ -1,0 +1,160 @@
+"""The storefront: customers, products, orders, shipments, invoices and refunds."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Customer(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer")
+    phone = models.CharField(max_length=40, blank=True)
+    default_address = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+    @property
+    def first_name(self) -> str:
+        return self.user.first_name or self.user.username
+
+
+class Product(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    category = models.CharField(max_length=60)
+    description = models.TextField()
+    price = models.DecimalField(max_digits=9, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    colour = models.CharField(max_length=40, blank=True)
+    stock = models.PositiveIntegerField(default=0)
+    final_sale = models.BooleanField(default=False, help_text="Final-sale items cannot be returned.")
+
+    class Meta:
+        ordering = ["category", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("product", args=[self.slug])
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", "Pending payment"
+        PROCESSING = "processing", "Processing"
+        PACKED = "packed", "Packed"
+        SHIPPED = "shipped", "Shipped"
+        OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+        RETURNED = "returned", "Returned"
+
+    number = models.PositiveIntegerField(unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    email = models.EmailField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING)
+    placed_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    shipping_address = models.TextField()
+    delivery_option = models.CharField(max_length=40, default="Standard")
+    shipping_cost = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default="EUR")
+
+    class Meta:
+        ordering = ["-placed_at"]
+        indexes = [models.Index(fields=["customer", "-placed_at"])]
+
+    def __str__(self) -> str:
+        return f"Order {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("order", args=[self.number])
+
+    @property
+    def items_total(self) -> Decimal:
+        return sum((item.line_total for item in self.items.all()), Decimal("0.00"))
+
+    @property
+    def total(self) -> Decimal:
+        return self.items_total + self.shipping_cost
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=9, decimal_places=2)
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product.name}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class Shipment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(max_length=40)
+    tracking_number = models.CharField(max_length=60)
+    shipped_at = models.DateTimeField()
+    estimated_delivery = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class TrackingEvent(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    happened_at = models.DateTimeField()
+    location = models.CharField(max_length=80)
+    description = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["happened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.happened_at:%Y-%m-%d %H:%M} {self.location}: {self.description}"
+
+
+class Invoice(models.Model):
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="invoice")
+    number = models.CharField(max_length=20, unique=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    company_name = models.CharField(max_length=120, blank=True)
+    vat_number = models.CharField(max_length=30, blank=True)
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("invoice", args=[self.order.number])
+
+
+class Refund(models.Model):
+    """A refund on record for an order (requested, decided by staff, paid)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        PAID = "paid", "Paid"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount} {self.currency} for order {self.order.number} ({self.status})"

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from shoppe import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("products/", views.product_list, name="products"),
+    path("products/<slug:slug>/", views.product_detail, name="product"),
+    path("orders/", views.order_list, name="orders"),
+    path("orders/<int:number>/", views.order_detail, name="order"),
+    path("orders/<int:number>/invoice/", views.invoice_detail, name="invoice"),
+    path("help/", include("rag.urls")),
+    path("account/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]

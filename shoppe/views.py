@@ -1,0 +1,48 @@
+"""Storefront pages."""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from shoppe.models import Product
+from shoppe.selectors import order_get_for_user, order_list_for_user
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    featured = Product.objects.filter(stock__gt=0).order_by("-price")[:6]
+    return render(request, "shoppe/home.html", {"featured": featured})
+
+
+def product_list(request: HttpRequest) -> HttpResponse:
+    products = Product.objects.all()
+    category = request.GET.get("category")
+    if category:
+        products = products.filter(category=category)
+    categories = Product.objects.order_by("category").values_list("category", flat=True).distinct()
+    return render(request, "shoppe/product_list.html", {"products": products, "categories": categories, "category": category})
+
+
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(request, "shoppe/product_detail.html", {"product": get_object_or_404(Product, slug=slug)})
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "shoppe/order_list.html", {"orders": order_list_for_user(user=request.user)})
+
+
+@login_required
+def order_detail(request: HttpRequest, number: int) -> HttpResponse:
+    order = order_get_for_user(user=request.user, number=number)
+    if order is None:  # someone else's order looks exactly like no order
+        raise Http404("No such order")
+    return render(request, "shoppe/order_detail.html", {"order": order})
+
+
+@login_required
+def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
+    order = order_get_for_user(user=request.user, number=number)
+    if order is None or not hasattr(order, "invoice"):
+        raise Http404("No such invoice")
+    return render(request, "shoppe/invoice.html", {"order": order, "invoice": order.invoice})

@@ -1,0 +1,128 @@
+"""The customer's chat socket: `/ws/chat/`. Thin: each event calls one service."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections import deque
+from typing import Any
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from support import realtime
+from support.selectors import conversation_history
+from support.services.conversations import conversation_for_socket, message_receive
+from support.services.replies import message_answer
+
+CLOSE_FORBIDDEN = 4403
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    conversation_id: uuid.UUID | None = None
+
+    async def connect(self) -> None:
+        realtime.register_server_loop(asyncio.get_running_loop())
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        requested = (query.get("conversation") or [None])[0]
+        try:
+            conversation = await database_sync_to_async(conversation_for_socket)(
+                user=self.scope["user"], session=self.scope["session"], requested_id=requested
+            )
+        except PermissionDenied:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.conversation_id = conversation.id
+        self._sent_at: deque[float] = deque()
+        self._answering: set[asyncio.Task[None]] = set()
+        await self.channel_layer.group_add(realtime.conversation_group(conversation.id), self.channel_name)
+        await self.accept()
+        history = await database_sync_to_async(conversation_history)(conversation_id=conversation.id)
+        await self._send({"type": "history", "conversation_id": str(conversation.id), "messages": history})
+
+    async def disconnect(self, code: int) -> None:
+        if self.conversation_id is not None:
+            await self.channel_layer.group_discard(realtime.conversation_group(self.conversation_id), self.channel_name)
+        # Replies being produced are not cancelled: they are saved and shown on return.
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            content = json.loads(text_data if text_data is not None else (bytes_data or b"").decode())
+        except (ValueError, UnicodeDecodeError):
+            await self._error("bad_json", "Messages must be JSON objects.")
+            return
+        if not isinstance(content, dict):
+            await self._error("bad_json", "Messages must be JSON objects.")
+            return
+        handler = {"customer.message": self.on_customer_message, "ping": self.on_ping}.get(content.get("type"))
+        if handler is None:
+            await self._error("unknown_type", f"Unknown message type {str(content.get('type'))[:40]!r}.")
+            return
+        await handler(content)
+
+    async def on_ping(self, content: dict[str, Any]) -> None:
+        await self._send({"type": "pong"})
+
+    async def on_customer_message(self, content: dict[str, Any]) -> None:
+        raw_client_id = content.get("client_id")
+        try:
+            client_id = uuid.UUID(str(raw_client_id)) if raw_client_id else uuid.uuid4()
+        except ValueError:
+            await self._error("bad_client_id", "client_id must be a UUID.")
+            return
+        text = content.get("text")
+        if not isinstance(text, str) or not text.strip():
+            await self._error("empty_text", "Please type a message.", client_id)
+            return
+        if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
+            await self._error(
+                "text_too_long", f"Messages can be at most {settings.CHAT_MAX_MESSAGE_CHARS} characters.", client_id
+            )
+            return
+        if self._over_rate_limit():
+            await self._error("rate_limited", "You're sending messages very fast. Please wait a moment.", client_id)
+            return
+        message, created = await database_sync_to_async(message_receive)(
+            conversation_id=self.conversation_id, text=text.strip(), client_id=client_id
+        )
+        await realtime.conversation_send_async(
+            self.conversation_id,
+            {
+                "type": "message.saved",
+                "client_id": str(client_id),
+                "message_id": message.id,
+                "text": message.text,
+                "created_at": message.created_at.isoformat(),
+            },
+        )
+        if created:
+            # Off the event loop, so this socket keeps relaying the reply as it streams.
+            task = asyncio.create_task(sync_to_async(message_answer, thread_sensitive=False)(message_id=message.id))
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
+
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        await self._send(event["event"])
+
+    def _over_rate_limit(self) -> bool:
+        now = time.monotonic()
+        while self._sent_at and now - self._sent_at[0] > 60:
+            self._sent_at.popleft()
+        if len(self._sent_at) >= settings.CHAT_MESSAGES_PER_MINUTE:
+            return True
+        self._sent_at.append(now)
+        return False
+
+    async def _error(self, code: str, message: str, client_id: uuid.UUID | None = None) -> None:
+        event: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        if client_id:
+            event["client_id"] = str(client_id)
+        await self._send(event)
+
+    async def _send(self, payload: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(payload, default=str))

@@ -1,0 +1,100 @@
+"""Local answers: from the help centre, or canned where no document is needed."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rag.index import index_get
+from support.realtime import Source
+
+# Where each intent's answer lives in the help centre, best document first.
+INTENT_DOCUMENTS: dict[str, tuple[str, ...]] = {
+    "create_account": ("account-and-password",),
+    "delete_account": ("account-and-password",),
+    "edit_account": ("account-and-password",),
+    "recover_password": ("account-and-password",),
+    "registration_problems": ("account-and-password",),
+    "switch_account": ("account-and-password",),
+    "check_cancellation_fee": ("order-changes-and-cancellation",),
+    "cancel_order": ("order-changes-and-cancellation",),
+    "change_order": ("order-changes-and-cancellation", "placing-an-order"),
+    "place_order": ("placing-an-order",),
+    "track_order": ("order-tracking", "shipping-and-delivery"),
+    "delivery_options": ("shipping-and-delivery",),
+    "delivery_period": ("shipping-and-delivery", "order-tracking"),
+    "change_shipping_address": ("order-changes-and-cancellation", "addresses"),
+    "set_up_shipping_address": ("addresses",),
+    "check_invoice": ("invoices",),
+    "get_invoice": ("invoices",),
+    "check_payment_methods": ("payment-methods",),
+    "payment_issue": ("payment-problems",),
+    "check_refund_policy": ("refund-policy", "returns-and-exchanges"),
+    "track_refund": ("refund-policy",),
+    "get_refund": ("refund-policy",),
+    "return_item": ("returns-and-exchanges",),
+    "contact_customer_service": ("contact-and-support-hours",),
+    "contact_human_agent": ("contact-and-support-hours",),
+    "complaint": ("contact-and-support-hours",),
+    "newsletter_subscription": ("newsletter",),
+    "review": ("reviews",),
+    "warranty": ("warranty",),
+    "gift_card": ("gift-cards",),
+}
+
+OFF_TOPIC_REPLY = (
+    "I'm Example Shoppe's assistant, so I can only help with the shop: orders and delivery, returns and "
+    "refunds, payments, invoices and your account. Is there anything like that I can do for you?"
+)
+_THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|bye|goodbye|that'?s all|great|perfect)\b", re.IGNORECASE)
+_BOT_QUESTION = re.compile(r"\b(bot|robot|machine|ai|real person|human)\b", re.IGNORECASE)
+
+
+@dataclass
+class Answer:
+    text: str
+    sources: list[Source] = field(default_factory=list)
+    # A question the assistant now waits for an answer to (kept in Conversation.state).
+    pending: dict[str, Any] | None = None
+    # Set when the conversation goes to staff: the `handoff` event's status.
+    handoff: str | None = None
+
+
+def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str) -> Answer:
+    """The help-centre passage that answers the question, with its source."""
+    from rag.encoder import encoder_get
+
+    if vector is None:
+        vector = encoder_get().encode_one(text)
+    hits = index_get().search(vector, k=8)
+    preferred = INTENT_DOCUMENTS.get(intent, ())
+    ranked = sorted(
+        hits,
+        key=lambda hit: -(hit.score + (0.15 if hit.passage.slug in preferred else 0.0)
+                          + (0.05 if preferred and hit.passage.slug == preferred[0] else 0.0)),
+    )
+    if not ranked:
+        return Answer("I couldn't find that in our help centre. Could you tell me a bit more?")
+    best = ranked[0].passage
+    return Answer(text=best.text, sources=[best.as_source()])
+
+
+def greeting_answer(*, text: str, first_name: str | None) -> Answer:
+    if _BOT_QUESTION.search(text):
+        return Answer(
+            "I'm Example Shoppe's virtual assistant. I can answer most questions straight away, and if you'd "
+            "rather talk to a person, just say so and I'll pass you to our support team."
+        )
+    if _THANKS.search(text):
+        return Answer("You're welcome! If anything else comes up, I'm right here.")
+    name = f" {first_name}" if first_name else ""
+    return Answer(
+        f"Hi{name}! I'm the Example Shoppe assistant. I can help with your orders, delivery, returns, "
+        "payments and your account. What can I do for you?"
+    )
+
+
+def off_topic_answer() -> Answer:
+    return Answer(OFF_TOPIC_REPLY)

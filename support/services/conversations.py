@@ -1,0 +1,91 @@
+"""Opening a conversation for a socket and saving what the customer sends."""
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from support.models import Conversation, Message
+
+SESSION_KEY = "chat_conversation_id"
+
+
+def _owned_by(conversation: Conversation, *, user: AbstractBaseUser | AnonymousUser, session: SessionBase) -> bool:
+    if conversation.customer_id is not None:
+        return user.is_authenticated and conversation.customer_id == user.pk
+    # An anonymous conversation belongs to the browser session that started it.
+    return session.get(SESSION_KEY) == str(conversation.id)
+
+
+def conversation_for_socket(
+    *, user: AbstractBaseUser | AnonymousUser, session: SessionBase, requested_id: str | None = None
+) -> Conversation:
+    """The conversation a new socket joins.
+
+    A signed-in customer continues their latest open conversation on any device; an
+    anonymous visitor continues the one of their browser session. Signing in adopts
+    the conversation the visitor started before. Asking for someone else's
+    conversation raises PermissionDenied.
+    """
+    if requested_id:
+        try:
+            conversation = Conversation.objects.get(id=uuid.UUID(requested_id))
+        except (ValueError, Conversation.DoesNotExist):
+            raise PermissionDenied("no such conversation") from None
+        if not _owned_by(conversation, user=user, session=session):
+            raise PermissionDenied("not your conversation")
+        return conversation
+
+    conversation = None
+    session_conversation_id = session.get(SESSION_KEY)
+    if session_conversation_id:
+        conversation = Conversation.objects.filter(id=session_conversation_id).first()
+        if conversation and not _owned_by(conversation, user=user, session=session):
+            if user.is_authenticated and conversation.customer_id is None:
+                conversation.customer_id = user.pk
+                conversation.save(update_fields=["customer"])
+            else:
+                conversation = None
+    if conversation is None and user.is_authenticated:
+        conversation = (
+            Conversation.objects.filter(customer_id=user.pk).exclude(status=Conversation.Status.CLOSED).first()
+        )
+    if conversation is None or conversation.status == Conversation.Status.CLOSED:
+        if not session.session_key:
+            session.save()
+        conversation = Conversation.objects.create(
+            customer_id=user.pk if user.is_authenticated else None, session_key=session.session_key or ""
+        )
+    if session.get(SESSION_KEY) != str(conversation.id):
+        session[SESSION_KEY] = str(conversation.id)
+        session.save()
+    return conversation
+
+
+def message_receive(*, conversation_id: uuid.UUID, text: str, client_id: uuid.UUID) -> tuple[Message, bool]:
+    """Save a customer message before anything else happens to it.
+
+    Returns the message and whether it is new: a resend with a `client_id` already
+    seen returns the saved message, so a reconnecting widget never duplicates one.
+    """
+    existing = Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                conversation_id=conversation_id,
+                author=Message.Author.CUSTOMER,
+                text=text,
+                client_id=client_id,
+                status=Message.Status.RECEIVED,
+            )
+            Conversation.objects.filter(id=conversation_id).update(updated_at=timezone.now())
+    except IntegrityError:
+        # Two sockets of the same conversation resent the same message at once.
+        return Message.objects.get(conversation_id=conversation_id, client_id=client_id), False
+    return message, True

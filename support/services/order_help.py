@@ -1,0 +1,236 @@
+"""Answers about the customer's own orders, and the questions the assistant asks for them.
+
+Every order is looked up through the conversation's owner: a signed-in customer sees
+their own orders; an anonymous visitor only an order they proved with its number and
+the email it was placed with.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.utils import formats
+
+from shoppe.models import Order
+from shoppe.selectors import order_get_by_number_and_email, order_list_for_user
+from shoppe.services import OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
+from support.models import Conversation
+from support.services.answers import Answer
+
+ORDER_INTENTS = {"track_order", "check_invoice", "get_invoice", "cancel_order", "change_shipping_address", "track_refund"}
+_ORDER_NUMBER = re.compile(r"\b(\d{5})\b")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_YES = re.compile(r"^\s*(y|yes|yeah|yep|yup|sure|ok|okay|confirm|please do|do it|go ahead|correct)\b", re.IGNORECASE)
+_NO = re.compile(r"^\s*(n|no|nope|don'?t|do not|cancel that|stop|keep it|never ?mind)\b", re.IGNORECASE)
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4,
+             "5th": 4, "last": -1, "latest": 0, "newest": 0, "most recent": 0, "oldest": -1}
+ACTIVE_STATUSES = [Order.Status.PENDING_PAYMENT, Order.Status.PROCESSING, Order.Status.PACKED, Order.Status.SHIPPED,
+                   Order.Status.OUT_FOR_DELIVERY]
+
+
+def _orders(conversation: Conversation) -> list[Order]:
+    if conversation.customer_id:
+        return list(order_list_for_user(user=conversation.customer)[:10])
+    verified = conversation.state.get("verified_orders", [])
+    return list(order_list_for_user_verified(verified))
+
+
+def order_list_for_user_verified(numbers: list[int]) -> list[Order]:
+    return list(Order.objects.filter(number__in=numbers).prefetch_related("items__product", "shipments__events"))
+
+
+def _money(amount: Any, currency: str) -> str:
+    return f"€{amount:.2f}" if currency == "EUR" else f"{amount:.2f} {currency}"
+
+
+def _describe(order: Order) -> str:
+    items = ", ".join(f"{i.quantity} × {i.product.name}" for i in order.items.all())
+    return f"order {order.number} ({items}, placed {formats.date_format(order.placed_at, 'j M')})"
+
+
+def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answer:
+    """Answer an order question, asking which order (or for proof of it) when needed."""
+    orders = _orders(conversation)
+    number = _ORDER_NUMBER.search(text)
+    if number:
+        match = [o for o in orders if o.number == int(number.group(1))]
+        if match:
+            return _order_intent_answer(conversation=conversation, intent=intent, order=match[0])
+        if not conversation.customer_id:
+            return _ask_for_proof(intent, number=int(number.group(1)))
+        return Answer(f"I can't find order {number.group(1)} on your account. Could you check the number? "
+                      "You can see all your orders under My orders.", sources=[{"title": "My orders", "url": "/orders/"}])
+    if not orders:
+        if not conversation.customer_id:
+            return _ask_for_proof(intent)
+        return Answer("I don't see any orders on your account yet. If you ordered as a guest, tell me the order "
+                      "number and the email address you used.", pending={"kind": "identify_order", "intent": intent})
+    candidates = _candidates(orders, intent)
+    if len(candidates) == 1:
+        return _order_intent_answer(conversation=conversation, intent=intent, order=candidates[0])
+    listing = "\n".join(f"{n}. {_describe(o)} – {o.get_status_display().lower()}" for n, o in enumerate(candidates[:5], 1))
+    return Answer(
+        f"Which order do you mean?\n{listing}\nYou can answer with its number or say \"the first one\".",
+        pending={"kind": "choose_order", "intent": intent, "orders": [o.number for o in candidates[:5]]},
+    )
+
+
+def _candidates(orders: list[Order], intent: str) -> list[Order]:
+    if intent in {"cancel_order", "change_shipping_address"}:
+        active = [o for o in orders if order_cancellation_fee(order=o) is not None]
+    elif intent == "track_order":
+        active = [o for o in orders if o.status in ACTIVE_STATUSES]
+    elif intent == "track_refund":
+        active = [o for o in orders if o.refunds.exists()]
+    else:
+        active = []
+    return active or orders
+
+
+def _ask_for_proof(intent: str, *, number: int | None = None) -> Answer:
+    if number:
+        ask = f"To look up order {number}, please tell me the email address you placed it with."
+    else:
+        ask = "Please sign in, or tell me your order number and the email address you placed the order with."
+    return Answer(ask, sources=[{"title": "Sign in", "url": "/account/login/"}],
+                  pending={"kind": "identify_order", "intent": intent, "number": number})
+
+
+def _order_intent_answer(*, conversation: Conversation, intent: str, order: Order) -> Answer:
+    link = [{"title": f"Order {order.number}", "url": f"/orders/{order.number}/"}]
+    if intent == "track_order":
+        return Answer(_tracking_text(order), sources=link)
+    if intent in {"check_invoice", "get_invoice"}:
+        if hasattr(order, "invoice") and order.status != Order.Status.PENDING_PAYMENT:
+            return Answer(
+                f"The invoice for order {order.number} is {order.invoice.number}, total {_money(order.total, order.currency)}. "
+                "You can view and print it here.",
+                sources=[{"title": f"Invoice {order.invoice.number}", "url": f"/orders/{order.number}/invoice/"}],
+            )
+        return Answer(f"Order {order.number} has no invoice yet: it's issued once the payment is through.", sources=link)
+    if intent == "cancel_order":
+        fee = order_cancellation_fee(order=order)
+        if fee is None:
+            return Answer(
+                f"Order {order.number} is already {order.get_status_display().lower()}, so it can't be cancelled any more. "
+                "You can refuse the delivery or return it within 30 days of delivery instead.",
+                sources=[{"title": "Returns and exchanges", "url": "/help/returns-and-exchanges/"}],
+            )
+        cost = "free of charge" if not fee else f"with a {_money(fee, order.currency)} handling fee, because it's already packed"
+        return Answer(
+            f"I can cancel {_describe(order)} {cost}. Shall I go ahead? (yes / no)",
+            sources=link, pending={"kind": "confirm_cancel", "order": order.number},
+        )
+    if intent == "change_shipping_address":
+        if order.status not in {Order.Status.PENDING_PAYMENT, Order.Status.PROCESSING}:
+            return Answer(f"Order {order.number} is already {order.get_status_display().lower()}, so its delivery "
+                          "address can't be changed any more. The carrier may be able to redirect it from the "
+                          "tracking link.", sources=link)
+        return Answer(
+            f"Order {order.number} will go to:\n{order.shipping_address}\nWhat's the new address? "
+            "(street and number, postcode, city, country)",
+            sources=link, pending={"kind": "new_address", "order": order.number},
+        )
+    if intent == "track_refund":
+        refunds = list(order.refunds.all())
+        if not refunds:
+            return Answer(f"There's no refund on order {order.number} yet. If you'd like one, just ask and I'll "
+                          "pass your request to our team.", sources=link)
+        lines = [f"{_money(r.amount, r.currency)}: {r.get_status_display().lower()}" for r in refunds]
+        return Answer(f"Refunds on order {order.number}: " + "; ".join(lines) + ". Approved refunds reach your "
+                      "original payment method within 5 business days.", sources=link)
+    raise ValueError(f"{intent} is not an order intent")
+
+
+def _tracking_text(order: Order) -> str:
+    status = order.get_status_display().lower()
+    shipment = order.shipments.all()[0] if order.shipments.all() else None
+    if shipment is None:
+        return f"Order {order.number} is {status}. It hasn't been handed to the carrier yet; you'll get a tracking link by email when it ships."
+    events = list(shipment.events.all())
+    latest = f" Latest update: {events[-1].description} ({events[-1].location}, {formats.date_format(events[-1].happened_at, 'j M H:i')})." if events else ""
+    eta = f" Expected delivery: {formats.date_format(shipment.estimated_delivery, 'l j F')}." if shipment.estimated_delivery and order.status != Order.Status.DELIVERED else ""
+    return f"Order {order.number} is {status}, with {shipment.carrier} (tracking number {shipment.tracking_number}).{latest}{eta}"
+
+
+def pending_answer(*, conversation: Conversation, text: str) -> Answer | None:
+    """Read `text` as the answer to the assistant's open question, if it is one.
+
+    Returns None when the message doesn't answer it (the message is then routed
+    afresh and the question dropped).
+    """
+    pending = conversation.state.get("pending")
+    if not pending:
+        return None
+    kind = pending.get("kind")
+    if kind == "choose_order":
+        order = _chosen(conversation, pending["orders"], text)
+        if order is None:
+            return None
+        return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=order)
+    if kind == "identify_order":
+        number = _ORDER_NUMBER.search(text)
+        email = _EMAIL.search(text)
+        order_number = int(number.group(1)) if number else pending.get("number")
+        if not email and not number:
+            return None
+        if not (order_number and email):
+            return Answer("I need both the order number and the email address you placed it with.", pending=pending)
+        order = order_get_by_number_and_email(number=order_number, email=email.group(0))
+        if order is None:
+            return Answer("That order number and email address don't match an order. Please check both, or sign in.",
+                          pending={**pending, "number": None})
+        conversation.state.setdefault("verified_orders", []).append(order.number)
+        return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=order)
+    if kind == "confirm_cancel":
+        if _YES.search(text):
+            try:
+                order = order_cancel(order_id=_owned(conversation, pending["order"]).id)
+            except OrderChangeRefused as refused:
+                return Answer(str(refused))
+            return Answer(f"Done: order {order.number} is cancelled. Your payment is released to your original "
+                          "payment method within 5 business days.", sources=[{"title": f"Order {order.number}", "url": f"/orders/{order.number}/"}])
+        if _NO.search(text):
+            return Answer(f"No problem, order {pending['order']} stays as it is.")
+        return None
+    if kind == "new_address":
+        if _NO.search(text):
+            return Answer("OK, I've left the address as it was.")
+        try:
+            order = order_address_change(order_id=_owned(conversation, pending["order"]).id, address=text)
+        except OrderChangeRefused as refused:
+            return Answer(str(refused), pending=pending if "full address" in str(refused) else None)
+        return Answer(f"Done: order {order.number} will now be delivered to:\n{order.shipping_address}",
+                      sources=[{"title": f"Order {order.number}", "url": f"/orders/{order.number}/"}])
+    return None
+
+
+def _owned(conversation: Conversation, number: int) -> Order:
+    for order in _orders(conversation):
+        if order.number == number:
+            return order
+    raise OrderChangeRefused(f"I can't find order {number} on your account any more.")
+
+
+def _chosen(conversation: Conversation, numbers: list[int], text: str) -> Order | None:
+    orders = [o for o in _orders(conversation) if o.number in numbers]
+    orders.sort(key=lambda o: numbers.index(o.number))
+    lowered = text.lower()
+    number = _ORDER_NUMBER.search(text)
+    if number:
+        return next((o for o in orders if o.number == int(number.group(1))), None)
+    for word, position in _ORDINALS.items():
+        if re.search(rf"\b{word}\b", lowered) and orders:
+            return orders[position] if -len(orders) <= position < len(orders) else None
+    digit = re.fullmatch(r"\s*#?([1-5])\s*\.?\s*", text)
+    if digit and int(digit.group(1)) <= len(orders):
+        return orders[int(digit.group(1)) - 1]
+    words = set(re.findall(r"[a-z]{3,}", lowered)) - {"the", "one", "with", "order", "and"}
+    scored = [(len(words & set(re.findall(r"[a-z]{3,}", " ".join(i.product.name.lower() + " " + i.product.colour.lower()
+                                                              for i in o.items.all())))), o) for o in orders]
+    scored = [s for s in scored if s[0] > 0]
+    if scored:
+        scored.sort(key=lambda s: -s[0])
+        if len(scored) == 1 or scored[0][0] > scored[1][0]:
+            return scored[0][1]
+    return None
