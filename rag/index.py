@@ -79,8 +79,11 @@ def _passage_texts(passage: Passage) -> tuple[str, str]:
     return passage.heading, f"{passage.title}. {passage.heading}\n{passage.text}"
 
 
-def index_build() -> Path:
-    """Embed every published passage and make the result the live index. Returns its folder."""
+def index_build(*, force: bool = False) -> Path:
+    """Embed every published passage and make the result the live index. Returns its folder.
+
+    An unchanged knowledge base reuses the folder already built for it, unless `force`.
+    """
     started = time.perf_counter()
     documents = document_list()
     passages = [p for d in documents for p in document_passages(d)]
@@ -94,6 +97,8 @@ def index_build() -> Path:
     root = index_root()
     root.mkdir(parents=True, exist_ok=True)
     folder = root / f"v-{version}"
+    if force:
+        shutil.rmtree(folder, ignore_errors=True)
     if not (folder / "manifest.json").exists():
         texts = [t for p in passages for t in _passage_texts(p)]
         vectors = encoder.encode(texts) if texts else np.zeros((0, DIMENSION), dtype=np.float32)

@@ -85,9 +85,11 @@ class IntentRouter:
         # 2. Money back: always a person, unless it is plainly a policy or status question.
         p_refund = self._p(proba, "get_refund")
         if safety.mentions_refund(text) or (p_refund >= self.t["refund_probability"] and intent != OFF_TOPIC):
-            if safety.asks_refund_policy(text):
+            # Words and classifier must agree before a refund message is answered by the bot.
+            p_policy = self._p(proba, "check_refund_policy")
+            if safety.asks_refund_policy(text) and p_policy > p_refund:
                 return "local", "check_refund_policy", p1, "question about the refund policy", scores
-            if safety.asks_refund_status(text) and self._p(proba, "track_refund") >= p_refund:
+            if safety.asks_refund_status(text) and intent == "track_refund":
                 return "local", "track_refund", p1, "question about a refund's status", scores
             if intent == "check_refund_policy" and p1 >= 0.8 and not own_purchase and not safety.REQUEST.search(text):
                 return "local", "check_refund_policy", p1, "confident refund-policy question", scores
@@ -95,7 +97,7 @@ class IntentRouter:
 
         # 3. Asking for a person.
         p_person = self._p(proba, "contact_human_agent")
-        if p_person >= self.t["person_probability"] or (
+        if p_person >= self.t["person_probability"] or (intent == "contact_customer_service" and p_person >= 0.1) or (
             safety.asks_for_person(text) and sum(self._p(proba, i) for i in PERSON_FAMILY) >= 0.15
         ):
             return "human", "contact_human_agent", max(p_person, p1), "asked for a person", scores

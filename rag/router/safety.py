@@ -10,7 +10,8 @@ import re
 REFUND_LANGUAGE = re.compile(
     r"\b(refund\w*|reimburs\w*|repa(y|id)\w*|charge ?back|compensat\w*|cash back|"
     r"(money|difference|cost|price|amount|payment|what i paid)\b.{0,40}\b(back|returned|refunded)|"
-    r"(give|pay|put|send|return|credit|transfer)\b.{0,25}\b(back|money)|money (back|returned))\b",
+    r"(give|pay|put|send|return|credit|transfer)\b.{0,25}\b(back|money)|money (back|returned)|pay me|"
+    r"what i paid|(the )?difference back)\b",
     re.IGNORECASE,
 )
 POLICY_QUESTION = re.compile(
@@ -22,7 +23,7 @@ POLICY_QUESTION = re.compile(
 )
 REQUEST = re.compile(
     r"\b(i (want|need|would like|'d like|demand|expect)|give me|pay me|send me|please (refund|reimburse|pay|return)|"
-    r"refund (me|my|it|this|the)|back (to|on) my|asap|now\b)",
+    r"refund (me|my|it|this|the)|back (to|on) my|asap|now\b|please (issue|process|send|transfer|give))",
     re.IGNORECASE,
 )
 REFUND_STATUS = re.compile(
@@ -39,7 +40,8 @@ ASK_FOR_PERSON = re.compile(
     r"\b(human|real person|real people|live (agent|person|chat|support)|agent|representative|operator|"
     r"someone real|anyone real|(a|some|real) (person|somebody|someone)|talk to (a )?(person|someone|somebody|staff)|"
     r"speak (to|with) (a |an )?(person|someone|somebody|manager|employee|staff)|manager|supervisor|"
-    r"staff member|employee|not (a|the) (bot|robot|machine)|no (bot|robot)s?)\b",
+    r"staff member|employee|not (a|the) (bot|robot|machine)|no (bot|robot)s?|automat\w+ (answers?|replies|responses)|"
+    r"(somebody|someone|anybody|anyone) (with a pulse|who can|that can)|speak to (somebody|someone|anyone))\b",
     re.IGNORECASE,
 )
 
@@ -54,7 +56,7 @@ def asks_refund_policy(text: str) -> bool:
 
 
 def asks_refund_status(text: str) -> bool:
-    return bool(REFUND_STATUS.search(text))
+    return bool(REFUND_STATUS.search(text)) and not REQUEST.search(text)
 
 
 def asks_for_person(text: str) -> bool:
@@ -121,6 +123,6 @@ def is_complex(text: str, *, confidence: float) -> bool:
     clauses = len(_CLAUSE.findall(text))
     if ADVICE.search(text) and (words >= 12 or confidence < 0.6):
         return True
-    if words >= 20 and clauses >= 4:
+    if words >= 20 and clauses >= 4 and confidence < 0.7:
         return True
     return words >= 28 and confidence < 0.8

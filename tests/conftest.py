@@ -1,0 +1,94 @@
+"""Shared fixtures: customers with orders, a signed-in chat socket, the local models."""
+from __future__ import annotations
+
+import os
+import socket
+from decimal import Decimal
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import User
+from django.contrib.sessions.backends.db import SessionStore
+
+REQUIRE_SERVICES = os.environ.get("SHOPPE_REQUIRE_SERVICES") == "1"
+
+
+def service_missing(reason: str) -> None:
+    """Skip a test whose real service is absent, or fail it when CI requires services."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (SHOPPE_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0
+
+
+@pytest.fixture(scope="session")
+def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The encoder, router and knowledge index, built once for the whole run."""
+    from rag.index import index_build, live_index
+    from rag.router.decide import router_get
+
+    with django_db_blocker.unblock():
+        index_build()
+        live_index.forget()
+        router = router_get()
+    return router
+
+
+@pytest.fixture
+def make_customer(db):  # type: ignore[no-untyped-def]
+    from shoppe.models import Customer
+
+    def make(username: str = "alice", first_name: str = "Alice") -> User:
+        user = User.objects.create_user(username, f"{username}@example.test", "pw-" + username, first_name=first_name)
+        Customer.objects.create(user=user, default_address="Keizersgracht 12\n1015 CN Amsterdam")
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_order(db):  # type: ignore[no-untyped-def]
+    from shoppe.models import Invoice, Order, OrderItem, Product
+
+    counter = iter(range(10023, 99999))
+
+    def make(user: User, *, status: str = "processing", product: str = "Blue ceramic table lamp",
+             number: int | None = None) -> Order:
+        item, _ = Product.objects.get_or_create(
+            slug=product.lower().replace(" ", "-"),
+            defaults={"name": product, "category": "Lamps", "description": product, "price": Decimal("64.00"), "stock": 5},
+        )
+        order = Order.objects.create(number=number or next(counter), customer=user.customer, email=user.email,
+                                     status=status, shipping_address=user.customer.default_address,
+                                     shipping_cost=Decimal("4.95"))
+        OrderItem.objects.create(order=order, product=item, quantity=1, unit_price=item.price)
+        if status != "pending_payment":
+            Invoice.objects.create(order=order, number=f"INV-{order.number}")
+        return order
+
+    return make
+
+
+def session_cookie_for(user: User | None) -> str:
+    """A saved session (signed in as `user`, or anonymous) as a Cookie header value."""
+    session = SessionStore()
+    if user is not None:
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def chat_socket(cookie: str, *, query: str = "") -> WebsocketCommunicator:
+    from shoppe.asgi import application
+
+    path = "/ws/chat/" + (f"?{query}" if query else "")
+    return WebsocketCommunicator(application, path, headers=[(b"cookie", cookie.encode()), (b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")])

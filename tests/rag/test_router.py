@@ -1,0 +1,92 @@
+"""The router, measured on held-out messages it was never trained on."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.evaluation import router_evaluate, rows_read
+
+HOLDOUT = Path(__file__).resolve().parents[1] / "data" / "router_holdout.csv"
+pytestmark = pytest.mark.django_db
+
+
+def unseen_rows() -> list[dict[str, str]]:
+    """Held-out rows, less the few short phrases the exemplars happen to contain too."""
+    from rag.router.exemplars import exemplar_load
+
+    trained = {text.lower() for text, _ in exemplar_load()}
+    return [row for row in rows_read(HOLDOUT) if row["text"].lower() not in trained]
+
+
+@pytest.fixture(scope="module")
+def holdout(local_models):  # type: ignore[no-untyped-def]
+    return router_evaluate(rows=unseen_rows(), router=local_models)
+
+
+def test_holdout_route_quality_meets_the_shop_floor(holdout):
+    figures = holdout.figures
+    print("\n" + holdout.report())
+    assert figures["route accuracy"] >= 0.95
+    assert figures["refund-to-human recall"] >= 0.98
+    assert figures["request-for-a-person recall"] >= 0.98
+    assert figures["deflection (routine kept off the LLM)"] >= 0.97
+    assert figures["off-topic answered as routine"] <= 0.06
+
+
+def test_the_measurement_uses_only_messages_the_router_never_saw():
+    from rag.router.exemplars import exemplar_load
+
+    trained = {text.lower() for text, _ in exemplar_load()}
+    rows = unseen_rows()
+    assert len(rows) >= 700 and not trained & {row["text"].lower() for row in rows}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want a refund for order 10023",
+        "the lamp arrived broken, just give me my money back",
+        "can you put the money back on my card please",
+        "reimburse me for the shipping, it came a week late",
+        "refund pls",
+    ],
+)
+def test_refund_requests_always_go_to_a_person(local_models, text):
+    decision = local_models.decide(text)
+    assert (decision.route, decision.intent) == ("human", "get_refund"), decision.reason
+
+
+@pytest.mark.parametrize(
+    "text, route, intent",
+    [
+        ("what is your refund policy?", "local", "check_refund_policy"),
+        ("where is my order", "local", "track_order"),
+        ("can I pay with PayPal?", "local", "check_payment_methods"),
+        ("let me talk to a real person", "human", "contact_human_agent"),
+        ("what's the capital of Australia?", "off_topic", "off_topic"),
+        ("set an alarm for 7 am", "off_topic", "off_topic"),
+    ],
+)
+def test_routine_person_and_off_topic_examples(local_models, text, route, intent):
+    decision = local_models.decide(text)
+    assert (decision.route, decision.intent) == (route, intent), decision.reason
+
+
+def test_every_decision_says_why_and_how_long_it_took(local_models):
+    decision = local_models.decide("how long does delivery to Germany take?")
+    assert decision.reason and 0 < decision.confidence <= 1
+    assert 0 < decision.latency_ms < 1000
+    assert {"top", "margin", "in_domain_similarity"} <= decision.scores.keys()
+
+
+def test_evaluate_router_command_writes_the_decisions(tmp_path, local_models):
+    from django.core.management import call_command
+
+    source = tmp_path / "in.csv"
+    source.write_text("text,expected_route,intent\nwhere is my parcel,local,track_order\nI want my money back,human,get_refund\n")
+    out = tmp_path / "out.csv"
+    call_command("evaluate_router", str(source), "--out", str(out))
+    rows = rows_read(out)
+    assert [r["route"] for r in rows] == ["local", "human"]
+    assert {"route", "intent_predicted", "confidence", "reason", "latency_ms"} <= rows[0].keys()

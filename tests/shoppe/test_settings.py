@@ -1,0 +1,42 @@
+"""Production settings come from the environment; a malformed value stops start-up."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_with(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
+    return subprocess.run([sys.executable, "-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','shoppe.settings'); django.setup()"],
+                          cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    "env, complaint",
+    [
+        ({"DEBUG": "maybe"}, "DEBUG must be one of"),
+        ({"DATABASE_URL": "mysql//nope"}, "DATABASE_URL must be a URL"),
+        ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL"),
+        ({"CHAT_MESSAGES_PER_MINUTE": "lots"}, "CHAT_MESSAGES_PER_MINUTE must be a whole number"),
+        ({"DEBUG": "0"}, "SECRET_KEY must be set"),
+    ],
+)
+def test_a_malformed_setting_stops_start_up_with_a_clear_message(env, complaint):
+    result = start_with(**env)
+    assert result.returncode != 0 and complaint in result.stderr
+
+
+def test_no_environment_means_embedded_defaults():
+    result = subprocess.run(
+        [sys.executable, "-c", "import django;django.setup();from django.conf import settings as s;"
+         "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'], s.CELERY_BROKER_URL, s.DEBUG)"],
+        cwd=ROOT, env={k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
+        | {"DJANGO_SETTINGS_MODULE": "shoppe.settings"}, capture_output=True, text=True, timeout=60,
+    )
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer", "memory://", "True"]

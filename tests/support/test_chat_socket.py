@@ -1,0 +1,192 @@
+"""The customer's chat socket, driven through the real ASGI application."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+
+from support.models import Conversation, Message
+from tests.conftest import chat_socket, session_cookie_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
+
+
+async def connected(cookie: str, **kwargs):  # type: ignore[no-untyped-def]
+    socket = chat_socket(cookie, **kwargs)
+    ok, _ = await socket.connect(timeout=10)
+    assert ok
+    history = await socket.receive_json_from(timeout=10)
+    assert history["type"] == "history"
+    return socket, history
+
+
+async def send(socket, text: str, client_id: str | None = None) -> str:  # type: ignore[no-untyped-def]
+    client_id = client_id or str(uuid.uuid4())
+    await socket.send_json_to({"type": "customer.message", "text": text, "client_id": client_id})
+    return client_id
+
+
+async def until(socket, event_type: str, timeout: float = 15) -> tuple[dict, list[dict]]:  # type: ignore[no-untyped-def]
+    """Events up to and including the first of `event_type`."""
+    seen = []
+    while True:
+        event = await socket.receive_json_from(timeout=timeout)
+        seen.append(event)
+        if event["type"] == event_type:
+            return event, seen
+
+
+async def anonymous_cookie() -> str:
+    return await database_sync_to_async(session_cookie_for)(None)
+
+
+async def test_message_is_saved_before_the_reply_streams_in_chunks():
+    socket, _ = await connected(await anonymous_cookie())
+    # given a routine question
+    client_id = await send(socket, "Which payment methods do you accept?")
+    # when the server acknowledges it
+    saved, _ = await until(socket, "message.saved")
+    # then it is already in the database, before any reply
+    message = await database_sync_to_async(Message.objects.get)(id=saved["message_id"])
+    assert saved["client_id"] == client_id and message.text == "Which payment methods do you accept?"
+    end, events = await until(socket, "reply.end")
+    types = [e["type"] for e in events]
+    assert types[0] == "reply.start" and types.count("reply.chunk") >= 2
+    streamed = "".join(e["text"] for e in events if e["type"] == "reply.chunk")
+    assert end["route"] == "local" and end["intent"] == "check_payment_methods"
+    assert streamed == end["text"] and "PayPal" in end["text"]
+    assert end["sources"] and end["sources"][0]["url"].startswith("/help/payment-methods/")
+    reply = await database_sync_to_async(Message.objects.get)(id=end["reply_id"])
+    assert reply.status == "complete" and reply.text == streamed and reply.in_reply_to_id == message.id
+    await socket.disconnect()
+
+
+async def test_history_on_reconnect_and_resend_is_saved_once():
+    cookie = await anonymous_cookie()
+    socket, history = await connected(cookie)
+    assert history["messages"] == []
+    client_id = await send(socket, "hello there")
+    first, _ = await until(socket, "message.saved")
+    await until(socket, "reply.end")
+    await socket.disconnect()
+
+    # the widget reconnects and resends what it thinks was not acknowledged
+    socket, history = await connected(cookie)
+    assert [m["text"] for m in history["messages"]][0] == "hello there"
+    assert [m["author"] for m in history["messages"]] == ["customer", "bot"]
+    await send(socket, "hello there", client_id)
+    again, _ = await until(socket, "message.saved")
+    assert again["message_id"] == first["message_id"]
+    assert await socket.receive_nothing(timeout=0.5)  # no second reply
+    assert await database_sync_to_async(Message.objects.filter(client_id=client_id).count)() == 1
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        ("not json at all", "bad_json"),
+        (json.dumps([1, 2]), "bad_json"),
+        (json.dumps({"type": "shout"}), "unknown_type"),
+        (json.dumps({"type": "customer.message", "text": "   ", "client_id": str(uuid.uuid4())}), "empty_text"),
+        (json.dumps({"type": "customer.message", "text": "x" * 2001, "client_id": str(uuid.uuid4())}), "text_too_long"),
+        (json.dumps({"type": "customer.message", "text": "hi", "client_id": "nope"}), "bad_client_id"),
+    ],
+)
+async def test_bad_input_gets_an_error_and_the_socket_stays_open(raw, code):
+    socket, _ = await connected(await anonymous_cookie())
+    await socket.send_to(text_data=raw)
+    error = await socket.receive_json_from(timeout=5)
+    assert error["type"] == "error" and error["code"] == code and error["message"]
+    # the connection still works
+    await send(socket, "hi")
+    saved, _ = await until(socket, "message.saved")
+    assert saved["message_id"]
+    await socket.disconnect()
+
+
+async def test_too_many_messages_per_minute_are_refused_without_losing_saved_ones(settings):
+    settings.CHAT_MESSAGES_PER_MINUTE = 3
+    socket, _ = await connected(await anonymous_cookie())
+    for n in range(3):
+        await send(socket, f"hello {n}")
+        await until(socket, "reply.end")
+    await send(socket, "hello again")
+    error, _ = await until(socket, "error")
+    assert error["code"] == "rate_limited"
+    texts = await database_sync_to_async(lambda: list(Message.objects.filter(author="customer").values_list("text", flat=True)))()
+    assert sorted(texts) == ["hello 0", "hello 1", "hello 2"]
+    await socket.disconnect()
+
+
+async def test_a_customer_cannot_join_another_customers_conversation(make_customer):
+    alice = await database_sync_to_async(make_customer)("alice")
+    bob = await database_sync_to_async(make_customer)("bob", "Bob")
+    alice_cookie = await database_sync_to_async(session_cookie_for)(alice)
+    socket, history = await connected(alice_cookie)
+    await send(socket, "my secret question about order 10023")
+    await until(socket, "reply.end")
+    await socket.disconnect()
+    conversation_id = history["conversation_id"]
+
+    bob_cookie = await database_sync_to_async(session_cookie_for)(bob)
+    intruder = chat_socket(bob_cookie, query=f"conversation={conversation_id}")
+    ok, code = await intruder.connect(timeout=10)
+    assert not ok and code == 4403
+    # Bob's own conversation does not show Alice's messages
+    socket, history = await connected(bob_cookie)
+    assert history["conversation_id"] != conversation_id and history["messages"] == []
+    await socket.disconnect()
+
+
+async def test_signed_in_customer_continues_the_same_conversation_on_another_device(make_customer):
+    alice = await database_sync_to_async(make_customer)("alice")
+    laptop, first = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    await send(laptop, "hi")
+    await until(laptop, "reply.end")
+    await laptop.disconnect()
+    phone, second = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    assert second["conversation_id"] == first["conversation_id"]
+    assert [m["text"] for m in second["messages"]][0] == "hi"
+    await phone.disconnect()
+
+
+async def test_a_reply_that_fails_is_marked_failed_and_the_customer_is_told(monkeypatch):
+    from support.services import replies
+
+    def broken(**kwargs):  # the knowledge base is unreachable
+        raise RuntimeError("index unavailable")
+
+    monkeypatch.setattr(replies, "knowledge_answer", broken)
+    socket, _ = await connected(await anonymous_cookie())
+    await send(socket, "Which payment methods do you accept?")
+    failed, _ = await until(socket, "reply.failed")
+    assert "try again" in failed["message"]
+    reply = await database_sync_to_async(Message.objects.get)(id=failed["reply_id"])
+    assert reply.status == "failed"
+    customer_message = await database_sync_to_async(Message.objects.get)(author="customer")
+    assert customer_message.text == "Which payment methods do you accept?"
+    await socket.disconnect()
+
+
+async def test_refund_requests_are_handed_to_a_person():
+    socket, history = await connected(await anonymous_cookie())
+    await send(socket, "I want my money back for the broken lamp")
+    end, events = await until(socket, "reply.end")
+    assert end["route"] == "human" and end["intent"] == "get_refund"
+    handoff, _ = await until(socket, "handoff")
+    assert handoff["status"] == "queued"
+    conversation = await database_sync_to_async(Conversation.objects.get)(id=history["conversation_id"])
+    assert conversation.status == "waiting"
+    await socket.disconnect()
+
+
+async def test_complex_questions_are_escalated_through_celery():
+    socket, _ = await connected(await anonymous_cookie())
+    await send(socket, "I ordered two lamps in different orders, one arrived broken and the other never came, "
+                       "and I moved last week. What should I do about each?")
+    end, _ = await until(socket, "reply.end", timeout=20)
+    assert end["route"] == "llm"
+    await socket.disconnect()
