@@ -5,6 +5,7 @@ import os
 import threading
 
 from celery import Celery
+from celery.signals import worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shoppe.settings")
 
@@ -34,3 +35,15 @@ def start_embedded_worker(*, concurrency: int) -> None:
         redirect_stdouts=False,
     )
     threading.Thread(target=worker.start, name="celery-embedded-worker", daemon=True).start()
+
+
+@worker_process_init.connect
+@worker_ready.connect
+def _warm_up_worker(**kwargs: object) -> None:
+    """A standalone worker loads the local models before its first task, like the server."""
+    from django.conf import settings
+
+    if settings.RAG_WARM_UP and not _embedded_started.is_set():
+        from shoppe.startup import rag_warm_up
+
+        threading.Thread(target=rag_warm_up, name="rag-warm-up", daemon=True).start()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -114,6 +116,22 @@ def _drop_database(dbname: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
 
 
+def _seed_router_artifact(target: Path) -> bool:
+    """Copy a router artifact newer than everything it is trained from; False if none is."""
+    sources = [*Path(settings.RAG_EXEMPLARS_DIR).glob("*.txt"), *Path(settings.RAG_KNOWLEDGE_DIR).glob("*.md"),
+               *(REPO / "rag" / name for name in ("router/model.py", "router/exemplars.py", "router/policy.py",
+                                                  "documents.py", "encoder.py"))]
+    newest_source = max(p.stat().st_mtime for p in sources)
+    for folder in (Path(settings.DATA_DIR) / "router", REPO / ".data" / "router"):
+        files = [folder / "router.json", folder / "router.npz"]
+        if all(f.exists() and f.stat().st_mtime > newest_source for f in files):
+            target.mkdir(parents=True, exist_ok=True)
+            for f in files:
+                shutil.copy2(f, target / f.name)
+            return True
+    return False
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     if not port_open(PG_HOST, PG_PORT):
@@ -124,21 +142,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     import psycopg
     import redis
 
+    dbname = f"shoppe_e2e_{uuid.uuid4().hex[:12]}"
     try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{dbname}"')
     except psycopg.OperationalError as exc:
         service_missing(f"PostgreSQL on {PG_HOST}:{PG_PORT} refused user postgres: {exc}")
     redis_client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB)
     try:
         redis_client.flushdb()
     except redis.RedisError as exc:
+        _drop_database(dbname)
         service_missing(f"Redis on {REDIS_HOST}:{REDIS_PORT} not usable: {exc}")
 
     tmp = tmp_path_factory.mktemp("production")
-    dbname = f"shoppe_e2e_{uuid.uuid4().hex[:12]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{dbname}"')
-
     port = _free_port()
     stack = Stack(
         base_url=f"http://127.0.0.1:{port}",
@@ -166,11 +183,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     )
     logs = []
     try:
-        for command in (["migrate", "--noinput"], ["build_index"], ["train_router"]):
-            t0 = time.monotonic()
+        # Training the router takes over a minute on a small machine; a current artifact
+        # from the test data dir is reused (`--if-missing`), otherwise it is trained here.
+        train = ["train_router"]
+        if _seed_router_artifact(tmp / "data" / "router"):
+            train.append("--if-missing")
+        for command in (["migrate", "--noinput"], ["build_index"], train):
             done = subprocess.run([sys.executable, "manage.py", *command], cwd=REPO, env=env,
                                   capture_output=True, text=True, timeout=180)
-            print("TIMING", command, time.monotonic() - t0)
             assert done.returncode == 0, f"manage.py {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
 
         for log_path, argv in (
@@ -182,18 +202,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
             logs.append(log)
             stack.processes.append(subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT))
 
-        t0 = time.monotonic()
         _wait_for(lambda: _http_ok(stack.base_url + "/"), timeout=60, what="daphne to answer HTTP", stack=stack)
-        _wait_for(lambda: "ready" in stack.worker_log.read_text(errors="replace"), timeout=60,
+        _wait_for(lambda: re.search(r"celery@\S+ ready\.", stack.worker_log.read_text(errors="replace")) is not None,
+                  timeout=60,
                   what="the Celery worker to be ready", stack=stack)
-        print("TIMING servers", time.monotonic() - t0)
         yield stack
     finally:
         for proc in reversed(stack.processes):
             _stop(proc)
         for log in logs:
             log.close()
-        admin.close()
         _drop_database(dbname)
         redis_client.flushdb()
         redis_client.close()
