@@ -153,13 +153,31 @@ RAG_EXEMPLARS_DIR = BASE_DIR / "rag" / "exemplars"
 RAG_WARM_UP = env_bool("RAG_WARM_UP", default=True)
 RAG_RELOAD_CHECK_SECONDS = env_float("RAG_RELOAD_CHECK_SECONDS", 2.0, minimum=0.1)
 
+# The cloud tier: Gemini through google-genai. Without a key, `llm` decisions go to staff.
+GEMINI_API_KEY = env_str("GEMINI_API_KEY")
+GEMINI_MODEL = env_str("GEMINI_MODEL", "gemini-2.5-flash")
+GEMINI_THINKING_BUDGET = env_int("GEMINI_THINKING_BUDGET", 0, minimum=0)  # 0: no thinking, fastest first token
+GEMINI_BASE_URL = env_url("GEMINI_BASE_URL", schemes=("http", "https"))
+GEMINI_FIRST_TOKEN_TIMEOUT_S = env_float("GEMINI_FIRST_TOKEN_TIMEOUT_S", 15.0, minimum=0.1)
+GEMINI_TOTAL_TIMEOUT_S = env_float("GEMINI_TOTAL_TIMEOUT_S", 60.0, minimum=0.1)
+GEMINI_MAX_RETRIES = env_int("GEMINI_MAX_RETRIES", 3, minimum=0)
+GEMINI_RETRY_BASE_S = env_float("GEMINI_RETRY_BASE_S", 0.5, minimum=0.0)
+GEMINI_RETRY_MAX_S = env_float("GEMINI_RETRY_MAX_S", 8.0, minimum=0.0)
+GEMINI_MAX_CONCURRENCY = env_int("GEMINI_MAX_CONCURRENCY", 4, minimum=1)  # calls at once per worker process
+# EUR per million tokens (input, output); defaults are Gemini 2.5 Flash list prices.
+GEMINI_PRICE_INPUT_PER_MTOK = env_float("GEMINI_PRICE_INPUT_PER_MTOK", 0.30, minimum=0.0)
+GEMINI_PRICE_OUTPUT_PER_MTOK = env_float("GEMINI_PRICE_OUTPUT_PER_MTOK", 2.50, minimum=0.0)
+LLM_CONTEXT_CHAR_BUDGET = env_int("LLM_CONTEXT_CHAR_BUDGET", 6000, minimum=500)
+LLM_BUDGET_TOKENS_PER_CONVERSATION = env_int("LLM_BUDGET_TOKENS_PER_CONVERSATION", 30000, minimum=0)
+LLM_BUDGET_EUR_PER_DAY = env_float("LLM_BUDGET_EUR_PER_DAY", 20.0, minimum=0.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "faiss.loader": {"level": "WARNING"}},
 }
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

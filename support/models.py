@@ -90,3 +90,43 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_author_display()}: {self.text[:60]}"
+
+
+class EscalationLog(models.Model):
+    """One row per message the router sent to the LLM: what it cost and how it ended."""
+
+    class Outcome(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        ANSWERED = "answered", "Answered"
+        HANDED_OFF = "handed_off", "Handed off"
+        BLOCKED = "blocked", "Blocked (prompt injection)"
+        FAILED = "failed", "Failed"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="escalations")
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="escalation")
+    router_reason = models.CharField(max_length=200, blank=True)
+    router_scores = models.JSONField(default=dict, blank=True)
+    model = models.CharField(max_length=60, blank=True)
+    prompt_version = models.CharField(max_length=40, blank=True)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cost_eur = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    queue_ms = models.FloatField(null=True, blank=True, help_text="enqueue to the worker starting the task")
+    first_token_ms = models.FloatField(null=True, blank=True, help_text="the LLM's time to first token")
+    first_chunk_sent_ms = models.FloatField(null=True, blank=True, help_text="enqueue to the first chunk sent to the socket")
+    latency_ms = models.FloatField(null=True, blank=True)
+    retries = models.PositiveSmallIntegerField(default=0)
+    tool_calls = models.JSONField(default=list, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.IN_PROGRESS)
+    handoff_reason = models.CharField(max_length=40, blank=True)
+    error_class = models.CharField(max_length=80, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["started_at"]), models.Index(fields=["outcome", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"Escalation of message {self.message_id}: {self.outcome}"

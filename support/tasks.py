@@ -6,6 +6,7 @@ from celery import shared_task
 from support.services.escalation import escalation_answer_produce
 
 
-@shared_task(acks_late=True, max_retries=3)
-def escalation_answer(*, message_id: int) -> None:
-    escalation_answer_produce(message_id=message_id)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def escalation_answer(*, message_id: int, enqueued_at: float | None = None) -> None:
+    """Idempotent by message id: a redelivery never produces a second reply."""
+    escalation_answer_produce(message_id=message_id, enqueued_at=enqueued_at)

@@ -1,21 +1,290 @@
-"""Answers for messages the router sends to the managed LLM.
+"""Answering what the router sent to the LLM: Gemini, streamed, guarded, logged.
 
-Until the Gemini tier is wired in, the customer is told a specialist will follow up,
-and the conversation is queued for staff.
+Run by the Celery task `support.tasks.escalation_answer` with a message id. Every
+escalation ends in exactly one of: a complete streamed answer, or a handoff to staff
+(no key, budget spent, the API failing, a reply that broke a rule, a worker that died
+half way). Each writes one EscalationLog row.
 """
 from __future__ import annotations
 
+import logging
+import re
 import time
+from datetime import datetime, timezone as dt_timezone
+from decimal import Decimal
+from typing import Any
 
-from support.models import Conversation, Message
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from google.genai import types
+
+from support import realtime
+from support.llm.gemini import LLMUnavailable, concurrency_slot, generation_config, stream_generate
+from support.llm.guardrails import OutputGuard, looks_like_injection
+from support.llm.prompt import request_build, system_prompt
+from support.llm.tools import ToolContext, tool_call, tool_declarations
+from support.models import EscalationLog, Message
 from support.services.answers import Answer
-from support.services.replies import LLM_PENDING_REPLY, reply_stream
+from support.services.handoff import handoff_request
+from support.services.replies import reply_stream
+
+log = logging.getLogger(__name__)
+MAX_TOOL_ROUNDS = 3
+FLUSH_CHARS = 24
+
+HANDOFF_TEXT = {
+    "no_api_key": "That's a question for one of our specialists, so I've passed it to our support team. They'll reply right here in this chat.",
+    "budget_spent": "That's a question for one of our specialists, so I've passed it to our support team. They'll reply right here in this chat.",
+    "llm_error": "Sorry, I couldn't answer that just now. I've passed your question to our support team, who will reply right here.",
+    "guardrail": "I'd better let a member of our support team answer that one. I've passed it on, and they'll reply right here.",
+    "worker_lost": "Sorry, I lost my train of thought. I've passed your question to our support team, who will reply right here.",
+}
+BLOCKED_TEXT = ("I can only help with questions about Example Shoppe: your orders, delivery, returns, payments and your "
+                "account. What would you like to know?")
 
 
-def escalation_answer_produce(*, message_id: int) -> None:
+def _cost(input_tokens: int, output_tokens: int) -> Decimal:
+    return (Decimal(input_tokens) * Decimal(str(settings.GEMINI_PRICE_INPUT_PER_MTOK))
+            + Decimal(output_tokens) * Decimal(str(settings.GEMINI_PRICE_OUTPUT_PER_MTOK))) / Decimal(1_000_000)
+
+
+def _claim(message: Message, enqueued_at: float | None) -> tuple[EscalationLog | None, bool]:
+    """This delivery's log row, and whether it is new.
+
+    (None, False): the escalation already ended. (row, False): an earlier delivery
+    started and never finished, so its worker died.
+    """
+    enqueued = datetime.fromtimestamp(enqueued_at, tz=dt_timezone.utc) if enqueued_at else None
+    try:
+        with transaction.atomic():
+            row = EscalationLog.objects.create(
+                conversation_id=message.conversation_id, message=message, router_reason=message.reason,
+                router_scores=message.scores, model=settings.GEMINI_MODEL, prompt_version=system_prompt()[0],
+                enqueued_at=enqueued,
+                queue_ms=round((time.time() - enqueued_at) * 1000, 3) if enqueued_at else None,
+            )
+        return row, True
+    except IntegrityError:
+        row = EscalationLog.objects.get(message=message)
+        return (row, False) if row.outcome == EscalationLog.Outcome.IN_PROGRESS else (None, False)
+
+
+def _spent_reason(message: Message) -> str | None:
+    if not settings.GEMINI_API_KEY:
+        return "no_api_key"
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    spent = EscalationLog.objects.filter(started_at__gte=today).aggregate(total=Sum("cost_eur"))["total"] or 0
+    if spent >= Decimal(str(settings.LLM_BUDGET_EUR_PER_DAY)):
+        return "budget_spent"
+    used = EscalationLog.objects.filter(conversation_id=message.conversation_id).aggregate(
+        total=Sum(F("input_tokens") + F("output_tokens")))["total"] or 0
+    if used >= settings.LLM_BUDGET_TOKENS_PER_CONVERSATION:
+        return "budget_spent"
+    return None
+
+
+def _finish(row: EscalationLog, outcome: str, started: float, **fields: Any) -> None:
+    row.outcome = outcome
+    row.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.save()
+
+
+def _hand_off(message: Message, row: EscalationLog, reason: str, started: float, **fields: Any) -> None:
+    reply_stream(message=message, route="llm", intent=message.intent,
+                 answer=Answer(HANDOFF_TEXT.get(reason, HANDOFF_TEXT["llm_error"]), handoff=reason), started=started)
+    _finish(row, EscalationLog.Outcome.HANDED_OFF, started, handoff_reason=reason, **fields)
+    log.info("escalation of message %s handed off: %s", message.id, reason)
+
+
+class _StreamedReply:
+    """The reply as the customer sees it: started at the first text, sent in small checked pieces."""
+
+    def __init__(self, message: Message, request_redactor, guard: OutputGuard, enqueued_at: float | None) -> None:  # type: ignore[no-untyped-def]
+        self.message, self.redactor, self.guard, self.enqueued_at = message, request_redactor, guard, enqueued_at
+        self.reply: Message | None = None
+        self.raw = ""  # as the model wrote it, placeholders included
+        self.flushed = 0
+        self.first_sent_at: float | None = None
+        self.violation: str | None = None
+
+    def add(self, text: str, *, final: bool = False) -> None:
+        self.raw += text
+        pending = self.raw[self.flushed:]
+        if not final:
+            cut = pending.rfind(" ")
+            open_bracket = pending.rfind("[")
+            if open_bracket > pending.rfind("]"):
+                cut = min(cut, open_bracket - 1)  # never split a placeholder
+            if cut < FLUSH_CHARS:
+                return
+            pending = pending[: cut + 1]
+        if not pending:
+            return
+        self.violation = self.violation or self.guard.violation(self.raw[: self.flushed + len(pending)])
+        if self.violation:
+            return
+        self._send(self.redactor.restore(pending))
+        self.flushed += len(pending)
+
+    def _send(self, text: str) -> None:
+        if self.reply is None:
+            self.reply = Message.objects.create(conversation_id=self.message.conversation_id, author=Message.Author.BOT,
+                                                status=Message.Status.STREAMING, in_reply_to=self.message, intent=self.message.intent)
+            realtime.conversation_send(self.message.conversation_id, {"type": "reply.start", "reply_id": self.reply.id, "in_reply_to": self.message.id})
+            if self.enqueued_at:
+                self.first_sent_at = time.time()
+        realtime.conversation_send(self.message.conversation_id, {"type": "reply.chunk", "reply_id": self.reply.id, "text": text})
+
+    @property
+    def text(self) -> str:
+        return self.redactor.restore(self.raw[: self.flushed])
+
+
+def escalation_answer_produce(*, message_id: int, enqueued_at: float | None = None) -> None:
     started = time.perf_counter()
-    message = Message.objects.select_related("conversation").get(id=message_id)
-    if message.replies.filter(status=Message.Status.COMPLETE).exists():
-        return  # already answered: a redelivered task must not answer twice
-    Conversation.objects.filter(id=message.conversation_id).update(status=Conversation.Status.WAITING)
-    reply_stream(message=message, route="llm", intent=message.intent, answer=Answer(LLM_PENDING_REPLY, handoff="queued"), started=started)
+    message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
+    row, fresh = _claim(message, enqueued_at)
+    if row is None:
+        return  # redelivered after it ended: never a second reply
+    if not fresh:
+        _worker_lost(message, row, started)
+        return
+    if looks_like_injection(message.text):
+        reply_stream(message=message, route="llm", intent=message.intent, answer=Answer(BLOCKED_TEXT), started=started)
+        _finish(row, EscalationLog.Outcome.BLOCKED, started, error_class="PromptInjection")
+        return
+    reason = _spent_reason(message)
+    if reason:
+        _hand_off(message, row, reason, started)
+        return
+    try:
+        _answer(message, row, started, enqueued_at)
+    except Exception as error:  # the customer must never be left waiting
+        log.exception("escalation of message %s failed", message.id)
+        _finish(row, EscalationLog.Outcome.FAILED, started, error_class=type(error).__name__, error=str(error)[:2000])
+        handoff_request(conversation_id=message.conversation_id, reason="llm_error", message=HANDOFF_TEXT["llm_error"])
+
+
+def _worker_lost(message: Message, row: EscalationLog, started: float) -> None:
+    partial = message.replies.filter(status=Message.Status.STREAMING).first()
+    if partial:
+        Message.objects.filter(id=partial.id).update(status=Message.Status.FAILED)
+        realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": partial.id, "message": HANDOFF_TEXT["worker_lost"]})
+    _hand_off(message, row, "worker_lost", started, error_class="WorkerLost")
+
+
+def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: float | None) -> None:
+    request = request_build(message=message)
+    version, prompt = system_prompt()
+    guard = OutputGuard(system_prompt=prompt, allowed_order_numbers=request.allowed_order_numbers,
+                        allowed_emails=request.allowed_emails)
+    reply = _StreamedReply(message, request.redactor, guard, enqueued_at)
+    tools = ToolContext(conversation=message.conversation)
+    config = generation_config(system_instruction=prompt, tools=tool_declarations())
+    contents = list(request.contents)
+    input_tokens = output_tokens = 0
+
+    def retried(error: BaseException) -> None:
+        row.retries += 1
+
+    call_started = time.perf_counter()
+    try:
+        with concurrency_slot():
+            for _ in range(MAX_TOOL_ROUNDS + 1):
+                calls: list[types.FunctionCall] = []
+                model_parts: list[types.Part] = []
+                usage = None
+                for chunk in stream_generate(contents=contents, config=config, on_retry=retried):
+                    if row.first_token_ms is None:
+                        row.first_token_ms = round((time.perf_counter() - call_started) * 1000, 3)
+                    if time.perf_counter() - started > settings.GEMINI_TOTAL_TIMEOUT_S:
+                        raise TimeoutError("the LLM reply took longer than GEMINI_TOTAL_TIMEOUT_S")
+                    usage = chunk.usage_metadata or usage
+                    for part in (chunk.candidates[0].content.parts or []) if chunk.candidates and chunk.candidates[0].content else []:
+                        if part.function_call:
+                            calls.append(part.function_call)
+                            model_parts.append(part)
+                        elif part.text and not part.thought:
+                            reply.add(part.text)
+                    if reply.violation:
+                        break
+                if usage is not None:
+                    input_tokens += usage.prompt_token_count or 0
+                    output_tokens += usage.candidates_token_count or 0
+                if reply.violation or not calls:
+                    break
+                responses = []
+                for call in calls:
+                    result = tool_call(tools, call.name or "", dict(call.args or {}))
+                    row.tool_calls = [*row.tool_calls, {"name": call.name, "args": dict(call.args or {}), "found": result.get("found")}]
+                    responses.append(types.Part.from_function_response(name=call.name or "", response=result))
+                contents += [types.Content(role="model", parts=model_parts), types.Content(role="user", parts=responses)]
+            if not reply.violation:
+                reply.add("", final=True)
+    except LLMUnavailable as failure:
+        row.retries = failure.retries
+        _hand_off(message, row, "llm_error", started, error_class=type(failure.cause).__name__, error=str(failure.cause)[:2000],
+                  input_tokens=input_tokens, output_tokens=output_tokens, cost_eur=_cost(input_tokens, output_tokens))
+        return
+    except Exception as error:  # after the first token: no silent retry
+        _broken(message, row, reply, started, error, input_tokens, output_tokens)
+        return
+
+    cost = _cost(input_tokens, output_tokens)
+    usage_fields = {"input_tokens": input_tokens, "output_tokens": output_tokens, "cost_eur": cost}
+    if reply.first_sent_at and enqueued_at:
+        usage_fields["first_chunk_sent_ms"] = round((reply.first_sent_at - enqueued_at) * 1000, 3)
+    if reply.violation or not reply.text.strip():
+        reason = "guardrail" if reply.violation else "llm_error"
+        _replace_with_handoff(message, reply, reason, started)
+        _finish(row, EscalationLog.Outcome.HANDED_OFF, started, handoff_reason=reply.violation or "empty_reply", **usage_fields)
+        return
+    _complete(message, reply, request.sources, started)
+    if tools.handoff_reason:
+        handoff_request(conversation_id=message.conversation_id, reason=tools.handoff_reason, message=reply.text)
+        _finish(row, EscalationLog.Outcome.HANDED_OFF, started, handoff_reason=tools.handoff_reason, **usage_fields)
+        return
+    _finish(row, EscalationLog.Outcome.ANSWERED, started, **usage_fields)
+
+
+def _complete(message: Message, reply: _StreamedReply, sources: list, started: float) -> None:
+    assert reply.reply is not None
+    with transaction.atomic():
+        Message.objects.filter(id=reply.reply.id).update(
+            text=reply.text, sources=sources, status=Message.Status.COMPLETE,
+            reply_latency_ms=round((time.perf_counter() - started) * 1000, 3))
+        Message.objects.filter(id=message.id).update(status=Message.Status.ANSWERED)
+    realtime.conversation_send(message.conversation_id, {
+        "type": "reply.end", "reply_id": reply.reply.id, "in_reply_to": message.id, "route": "llm",
+        "intent": message.intent, "sources": sources, "text": reply.text,
+    })
+
+
+def _replace_with_handoff(message: Message, reply: _StreamedReply, reason: str, started: float) -> None:
+    """A reply that broke a rule: whatever was shown is replaced by the handoff message."""
+    text = HANDOFF_TEXT[reason]
+    if reply.reply is None:
+        reply_stream(message=message, route="llm", intent=message.intent, answer=Answer(text, handoff=reason), started=started)
+        return
+    reply.raw, reply.flushed = text, len(text)
+    reply.redactor.originals.clear()
+    _complete(message, reply, [], started)
+    handoff_request(conversation_id=message.conversation_id, reason=reason, message=text)
+
+
+def _broken(message: Message, row: EscalationLog, reply: _StreamedReply, started: float, error: BaseException,
+            input_tokens: int, output_tokens: int) -> None:
+    log.warning("LLM stream for message %s broke: %r", message.id, error)
+    fields = {"error_class": type(error).__name__, "error": str(error)[:2000], "input_tokens": input_tokens,
+              "output_tokens": output_tokens, "cost_eur": _cost(input_tokens, output_tokens)}
+    if reply.reply is not None:
+        Message.objects.filter(id=reply.reply.id).update(status=Message.Status.FAILED, text=reply.text)
+        realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": reply.reply.id, "message": HANDOFF_TEXT["llm_error"]})
+        handoff_request(conversation_id=message.conversation_id, reason="llm_error", message=HANDOFF_TEXT["llm_error"])
+        _finish(row, EscalationLog.Outcome.HANDED_OFF, started, handoff_reason="llm_error", **fields)
+        return
+    _hand_off(message, row, "llm_error", started, **fields)

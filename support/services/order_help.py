@@ -28,7 +28,8 @@ ACTIVE_STATUSES = [Order.Status.PENDING_PAYMENT, Order.Status.PROCESSING, Order.
                    Order.Status.OUT_FOR_DELIVERY]
 
 
-def _orders(conversation: Conversation) -> list[Order]:
+def customer_orders(conversation: Conversation) -> list[Order]:
+    """The orders this conversation's customer may see: their own, or those they proved."""
     if conversation.customer_id:
         return list(order_list_for_user(user=conversation.customer)[:10])
     verified = conversation.state.get("verified_orders", [])
@@ -50,7 +51,7 @@ def _describe(order: Order) -> str:
 
 def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answer:
     """Answer an order question, asking which order (or for proof of it) when needed."""
-    orders = _orders(conversation)
+    orders = customer_orders(conversation)
     number = _ORDER_NUMBER.search(text)
     if number:
         match = [o for o in orders if o.number == int(number.group(1))]
@@ -206,14 +207,14 @@ def pending_answer(*, conversation: Conversation, text: str) -> Answer | None:
 
 
 def _owned(conversation: Conversation, number: int) -> Order:
-    for order in _orders(conversation):
+    for order in customer_orders(conversation):
         if order.number == number:
             return order
     raise OrderChangeRefused(f"I can't find order {number} on your account any more.")
 
 
 def _chosen(conversation: Conversation, numbers: list[int], text: str) -> Order | None:
-    orders = [o for o in _orders(conversation) if o.number in numbers]
+    orders = [o for o in customer_orders(conversation) if o.number in numbers]
     orders.sort(key=lambda o: numbers.index(o.number))
     lowered = text.lower()
     number = _ORDER_NUMBER.search(text)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from support import realtime
 from support.models import Conversation, Message
+from support.services.handoff import handoff_request
 from support.services.answers import Answer, greeting_answer, knowledge_answer, off_topic_answer
 from support.services.order_help import ORDER_INTENTS, order_answer, pending_answer
 from support.services.routing import RouteDecision, message_route
@@ -25,9 +26,6 @@ HANDOFF_REPLY = (
 REFUND_HANDOFF_REPLY = (
     "Refunds are decided by a member of our support team, so I'm passing your request to them now. They'll "
     "reply right here. It helps if you tell them the order number, which items, and why."
-)
-LLM_PENDING_REPLY = (
-    "That's a question for one of our specialists. I've passed it on, and they'll follow up right here in this chat."
 )
 
 
@@ -49,7 +47,8 @@ def message_answer(*, message_id: int) -> None:
             if decision.route == "llm":
                 from support.tasks import escalation_answer
 
-                transaction.on_commit(lambda: escalation_answer.delay(message_id=message.id))
+                enqueued_at = time.time()
+                transaction.on_commit(lambda: escalation_answer.delay(message_id=message.id, enqueued_at=enqueued_at))
                 return
             answer = _local_answer(conversation=conversation, decision=decision, text=message.text)
             intent, route = decision.intent, decision.route
@@ -66,7 +65,7 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
         return off_topic_answer()
     if decision.route == "human":
         reply = REFUND_HANDOFF_REPLY if decision.intent == "get_refund" else HANDOFF_REPLY
-        return Answer(reply, handoff="queued")
+        return Answer(reply, handoff=decision.intent)
     if decision.intent == "greeting":
         first_name = conversation.customer.first_name if conversation.customer_id else None
         return greeting_answer(text=text, first_name=first_name)
@@ -80,10 +79,7 @@ def _conversation_state_save(conversation: Conversation, answer: Answer) -> None
     state.pop("pending", None)
     if answer.pending:
         state["pending"] = answer.pending
-    fields = {"state": state, "updated_at": timezone.now()}
-    if answer.handoff:
-        fields["status"] = Conversation.Status.WAITING
-    Conversation.objects.filter(id=conversation.id).update(**fields)
+    Conversation.objects.filter(id=conversation.id).update(state=state, updated_at=timezone.now())
 
 
 def chunks_of(text: str, *, size: int = 48) -> Iterable[str]:
@@ -119,7 +115,7 @@ def reply_stream(*, message: Message, route: str, intent: str, answer: Answer, s
             "intent": intent, "sources": answer.sources, "text": answer.text,
         })
         if answer.handoff:
-            realtime.conversation_send(conversation_id, {"type": "handoff", "status": answer.handoff, "message": answer.text})
+            handoff_request(conversation_id=conversation_id, reason=answer.handoff, message=answer.text)
     except Exception:
         log.exception("streaming reply %s failed", reply.id)
         reply_fail(message=message, reply=reply)

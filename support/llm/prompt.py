@@ -1,0 +1,100 @@
+"""What the LLM is given: the versioned system prompt, help passages, recent turns, order facts."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from google.genai import types
+
+from rag.encoder import encoder_get
+from rag.index import index_get
+from support.llm.guardrails import looks_like_injection
+from support.llm.pii import Redactor
+from support.models import Conversation, Message
+from support.realtime import Source
+from support.services.order_help import customer_orders
+
+PROMPT_FILE = Path(__file__).resolve().parent.parent / "prompts" / "system.md"
+RECENT_TURNS = 6
+
+
+@lru_cache(maxsize=1)
+def system_prompt() -> tuple[str, str]:
+    """(version, text) of the system prompt kept in the repository."""
+    header, _, body = PROMPT_FILE.read_text(encoding="utf-8").partition("\n---\n")
+    version = header.split(":", 1)[1].strip()
+    return version, body.strip()
+
+
+@dataclass
+class LLMRequest:
+    contents: list[types.Content]
+    sources: list[Source]
+    redactor: Redactor
+    allowed_order_numbers: set[str]
+    allowed_emails: set[str]
+    dropped_passages: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _order_facts(conversation: Conversation) -> tuple[str, set[str], set[str]]:
+    orders = customer_orders(conversation)
+    lines = []
+    for order in orders[:5]:
+        items = ", ".join(f"{i.quantity} x {i.product.name}" for i in order.items.all())
+        lines.append(f"- order {order.number}: {order.get_status_display().lower()}, placed {order.placed_at:%Y-%m-%d}, "
+                     f"{order.delivery_option} delivery, items: {items}, total EUR {order.total}")
+    emails = {o.email for o in orders}
+    return "\n".join(lines), {str(o.number) for o in orders}, emails
+
+
+def request_build(*, message: Message) -> LLMRequest:
+    """The conversation as Gemini will see it, within the context budget, PII redacted."""
+    conversation = message.conversation
+    customer = conversation.customer
+    redactor = Redactor(names=[n for n in ([customer.first_name, customer.last_name] if customer else []) if n])
+    budget = settings.LLM_CONTEXT_CHAR_BUDGET
+
+    hits = index_get().search(encoder_get().encode_one(message.text), k=4)
+    passages, sources, dropped = [], [], 0
+    for hit in hits:
+        text = hit.passage.text
+        if looks_like_injection(text) or looks_like_injection(hit.passage.heading):
+            dropped += 1  # an article someone tampered with never reaches the model
+            continue
+        block = f'<help_passage title="{hit.passage.title}: {hit.passage.heading}">\n{text}\n</help_passage>'
+        if sum(map(len, passages)) + len(block) > budget // 2:
+            break
+        passages.append(block)
+        sources.append(hit.passage.as_source())
+
+    facts, order_numbers, emails = _order_facts(conversation)
+    previous = list(
+        Message.objects.filter(conversation=conversation, created_at__lt=message.created_at)
+        .exclude(status=Message.Status.FAILED).order_by("-created_at")[:RECENT_TURNS]
+    )[::-1]
+    contents: list[types.Content] = []
+    used = 0
+    for turn in previous:
+        text = redactor.redact(turn.text)[:600]
+        used += len(text)
+        if used > budget // 4:
+            break
+        role = "user" if turn.author == Message.Author.CUSTOMER else "model"
+        contents.append(types.Content(role=role, parts=[types.Part(text=text)]))
+
+    context = "\n\n".join(passages) or "(no help-centre passage matched)"
+    signed_in = "The customer is signed in." if customer else "The customer is not signed in."
+    question = redactor.redact(message.text)
+    prompt = (
+        f"Help-centre passages:\n{context}\n\n{signed_in}\n"
+        f"The customer's orders:\n{redactor.redact(facts) or '(none known)'}\n\n"
+        f"<customer_message>\n{question}\n</customer_message>"
+    )
+    contents.append(types.Content(role="user", parts=[types.Part(text=prompt)]))
+    mentioned = order_numbers | set(re.findall(r"\b\d{5}\b", message.text))
+    return LLMRequest(contents=contents, sources=sources, redactor=redactor, allowed_order_numbers=mentioned,
+                      allowed_emails=emails, dropped_passages=dropped)
