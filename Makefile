@@ -21,7 +21,7 @@ prepare: setup
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo
 	$(PY) manage.py build_index
-	$(PY) manage.py train_router --if-missing
+	$(PY) manage.py train_router --if-stale
 
 run: prepare
 	@echo "Serving Example Shoppe on http://$(HOST):$(PORT)/"

@@ -85,20 +85,26 @@ class IntentRouter:
         # 2. Money back: always a person, unless it is plainly a policy or status question.
         p_refund = self._p(proba, "get_refund")
         if safety.mentions_refund(text) or (p_refund >= self.t["refund_probability"] and intent != OFF_TOPIC):
-            # Words and classifier must agree before a refund message is answered by the bot.
+            # The bot answers a refund message only when the words and the classifier agree
+            # it is not a request: a wrong handoff costs a minute, a wrong answer a customer.
+            unlikely_request = p_refund < self.t["refund_request_doubt"]
             p_policy = self._p(proba, "check_refund_policy")
-            if safety.asks_refund_policy(text) and p_policy > p_refund:
+            if unlikely_request and safety.asks_refund_policy(text) and p_policy > p_refund:
                 return "local", "check_refund_policy", p1, "question about the refund policy", scores
-            if safety.asks_refund_status(text) and intent == "track_refund":
+            if unlikely_request and safety.asks_refund_status(text) and intent == "track_refund":
                 return "local", "track_refund", p1, "question about a refund's status", scores
-            if intent == "check_refund_policy" and p1 >= 0.8 and not own_purchase and not safety.REQUEST.search(text):
+            if unlikely_request and intent == "check_refund_policy" and p1 >= 0.8 and not own_purchase \
+                    and not safety.REQUEST.search(text):
                 return "local", "check_refund_policy", p1, "confident refund-policy question", scores
             return "human", "get_refund", max(p_refund, p1), "refund request: a person decides", scores
 
         # 3. Asking for a person.
         p_person = self._p(proba, "contact_human_agent")
-        if p_person >= self.t["person_probability"] or (intent == "contact_customer_service" and p_person >= 0.1) or (
-            safety.asks_for_person(text) and sum(self._p(proba, i) for i in PERSON_FAMILY) >= 0.15
+        if (
+            p_person >= self.t["person_probability"]
+            or (intent == "contact_customer_service" and p_person >= 0.1)
+            or safety.insists_on_person(text)
+            or (safety.asks_for_person(text) and sum(self._p(proba, i) for i in PERSON_FAMILY) >= 0.15)
         ):
             return "human", "contact_human_agent", max(p_person, p1), "asked for a person", scores
 
@@ -148,13 +154,13 @@ _router_lock = threading.Lock()
 
 
 def router_get() -> IntentRouter:
-    """The process's router, trained on first use if no artifact exists yet."""
+    """The process's router, trained first if the saved one is missing or stale."""
     global _router
     with _router_lock:
         if _router is None:
-            from rag.router.model import artifact_dir, router_train
+            from rag.router.model import router_artifact_current, router_train
 
-            model = RouterModel.load() if (artifact_dir() / "router.json").exists() else router_train()
+            model = RouterModel.load() if router_artifact_current() else router_train()
             _router = IntentRouter(model, encoder_get())
         return _router
 

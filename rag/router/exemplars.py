@@ -1,6 +1,7 @@
 """The router's training data: exemplars the team wrote for Example Shoppe."""
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -22,6 +23,14 @@ def exemplar_load(folder: Path | None = None) -> list[tuple[str, str]]:
             if line and not line.startswith("#"):
                 pairs.append((line, intent))
     return pairs
+
+
+def exemplars_fingerprint(folder: Path | None = None) -> str:
+    """A hash of the training texts: an artifact trained on other texts is stale."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder or settings.RAG_EXEMPLARS_DIR).glob("*.txt")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def shop_vocabulary() -> frozenset[str]:

@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from rag.encoder import encoder_get
-from rag.router.exemplars import exemplar_load, shop_vocabulary
+from rag.router.exemplars import exemplar_load, exemplars_fingerprint, shop_vocabulary
 from rag.router.policy import OFF_TOPIC
 
 C_REGULARISATION = 8.0
@@ -121,6 +121,9 @@ def _learn_thresholds(oof: dict[str, np.ndarray], labels: np.ndarray, off_topic:
         # Refund and person requests are handed over when even a minority of the
         # probability says so: a wrong handoff costs a minute, a wrong answer a customer.
         "refund_probability": 0.20,
+        # Below this probability of being a refund request, refund words may be a policy
+        # or status question the bot answers itself.
+        "refund_request_doubt": 0.10,
         "person_probability": 0.30,
         "off_topic_margin": 0.02,
     }
@@ -149,9 +152,19 @@ def router_train(*, extra: list[tuple[str, str]] | None = None) -> RouterModel:
             "exemplars": len(pairs),
             "extra_labels": len(extra or []),
             "trained_at": timezone.now().isoformat(),
+            "exemplars_fingerprint": exemplars_fingerprint(),
             "train_seconds": round(time.perf_counter() - started, 2),
         },
     )
     model.shop_vocabulary = shop_vocabulary()
     model.save()
     return model
+
+
+def router_artifact_current() -> bool:
+    """Whether a saved router exists and was trained on today's exemplars with today's encoder."""
+    config_file = artifact_dir() / "router.json"
+    if not config_file.exists():
+        return False
+    meta = json.loads(config_file.read_text()).get("meta", {})
+    return meta.get("exemplars_fingerprint") == exemplars_fingerprint() and meta.get("encoder") == encoder_get().variant

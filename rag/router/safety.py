@@ -11,6 +11,7 @@ REFUND_LANGUAGE = re.compile(
     r"\b(refund\w*|reimburs\w*|repa(y|id)\w*|charge ?back|compensat\w*|cash back|"
     r"(money|difference|cost|price|amount|payment|what i paid)\b.{0,40}\b(back|returned|refunded)|"
     r"(give|pay|put|send|return|credit|transfer)\b.{0,25}\b(back|money)|money (back|returned)|pay me|"
+    r"(return|give back|send back) (my|the) (payment|money|funds|deposit)|"
     r"what i paid|(the )?difference back)\b",
     re.IGNORECASE,
 )
@@ -57,6 +58,20 @@ def asks_refund_policy(text: str) -> bool:
 
 def asks_refund_status(text: str) -> bool:
     return bool(REFUND_STATUS.search(text)) and not REQUEST.search(text)
+
+
+INSISTS_ON_PERSON = re.compile(
+    r"\b(real (person|human|people)|(a|an|some) human\b|human being|flesh and blood|with a pulse|"
+    r"(someone|somebody|a person|people) who (actually )?works? (there|here|for you|at)|"
+    r"(not|no more|stop|done with|tired of|sick of) (talking to |chatting with )?(a |the |this |these )?(bot|robot|machine|"
+    r"automated|ai)\w*|rather (talk|chat|speak) (to|with) (a |an )?(person|someone|somebody|human|agent))",
+    re.IGNORECASE,
+)
+
+
+def insists_on_person(text: str) -> bool:
+    """Unmistakable wishes for a person, whatever the classifier thinks."""
+    return bool(INSISTS_ON_PERSON.search(text))
 
 
 def asks_for_person(text: str) -> bool:
