@@ -107,7 +107,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             task.add_done_callback(self._answering.discard)
 
     async def chat_event(self, event: dict[str, Any]) -> None:
-        await self._send(event["event"])
+        for payload in event["events"]:
+            await self._send(payload)
 
     def _over_rate_limit(self) -> bool:
         now = time.monotonic()

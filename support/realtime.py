@@ -11,8 +11,7 @@ import threading
 import uuid
 from typing import Literal, NotRequired, TypedDict
 
-from asgiref.sync import async_to_sync
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
 
 RouteName = Literal["local", "llm", "human", "off_topic"]
 
@@ -85,9 +84,12 @@ def conversation_group(conversation_id: uuid.UUID | str) -> str:
     return f"conversation.{uuid.UUID(str(conversation_id)).hex}"
 
 
-# The in-memory layer's queues belong to the server's event loop; a sender on another
-# thread (the embedded Celery worker) must hand its send to that loop.
+# Sends from synchronous code (worker threads, the Celery worker) run on one long-lived
+# event loop per process: the server's own loop in daphne (the in-memory layer's queues
+# belong to it), or a background loop elsewhere, so channels_redis keeps its
+# connections instead of opening new ones for every send.
 _server_loop: asyncio.AbstractEventLoop | None = None
+_sender_loop: asyncio.AbstractEventLoop | None = None
 _loop_lock = threading.Lock()
 
 
@@ -98,21 +100,33 @@ def register_server_loop(loop: asyncio.AbstractEventLoop) -> None:
             _server_loop = loop
 
 
-async def conversation_send_async(conversation_id: uuid.UUID | str, event: ServerEvent) -> None:
-    await get_channel_layer().group_send(conversation_group(conversation_id), {"type": "chat.event", "event": event})
+def _loop_for_sending() -> asyncio.AbstractEventLoop:
+    global _sender_loop
+    with _loop_lock:
+        if _server_loop is not None and not _server_loop.is_closed() and _server_loop.is_running():
+            return _server_loop
+        if _sender_loop is None or _sender_loop.is_closed():
+            _sender_loop = asyncio.new_event_loop()
+            threading.Thread(target=_sender_loop.run_forever, name="realtime-sender", daemon=True).start()
+        return _sender_loop
 
 
-def conversation_send(conversation_id: uuid.UUID | str, event: ServerEvent) -> None:
-    """Send `event` to every socket of the conversation, from synchronous code."""
-    layer = get_channel_layer()
-    group, payload = conversation_group(conversation_id), {"type": "chat.event", "event": event}
-    loop = _server_loop
-    if isinstance(layer, InMemoryChannelLayer) and loop is not None and not loop.is_closed():
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is not loop:
-            asyncio.run_coroutine_threadsafe(layer.group_send(group, payload), loop).result(timeout=10)
-            return
-    async_to_sync(layer.group_send)(group, payload)
+def _payload(events: tuple[ServerEvent, ...]) -> dict:
+    return {"type": "chat.event", "events": list(events)}
+
+
+async def conversation_send_async(conversation_id: uuid.UUID | str, *events: ServerEvent) -> None:
+    await get_channel_layer().group_send(conversation_group(conversation_id), _payload(events))
+
+
+def conversation_send(conversation_id: uuid.UUID | str, *events: ServerEvent) -> None:
+    """Send `events`, in order and in one hop, to every socket of the conversation, from synchronous code."""
+    loop = _loop_for_sending()
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:  # called on the loop itself: nothing may block it
+        loop.create_task(conversation_send_async(conversation_id, *events))
+        return
+    asyncio.run_coroutine_threadsafe(conversation_send_async(conversation_id, *events), loop).result(timeout=10)

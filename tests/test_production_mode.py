@@ -28,6 +28,7 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import port_open, service_missing
+from tests.fakes.gemini import FakeGemini, Reply
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 13
@@ -40,6 +41,8 @@ LLM_QUESTION = (
     "and I moved last week, what should I do about each?"
 )
 ROUTINE_QUESTION = "how long does delivery take?"
+GEMINI_ANSWER = ["For the broken lamp, send us a photo ", "and we replace it. ", "For the missing one, ",
+                 "we ask the carrier to investigate."]
 REPLY_TIMEOUT = 30.0
 
 
@@ -51,6 +54,7 @@ class Stack:
     dbname: str
     worker_log: Path
     daphne_log: Path
+    gemini: FakeGemini
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def logs(self) -> str:
@@ -152,6 +156,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 
     tmp = tmp_path_factory.mktemp("production")
     port = _free_port()
+    gemini = FakeGemini(default=Reply.text(GEMINI_ANSWER, prompt_tokens=1200, output_tokens=60, delay_s=0.02)).start()
     stack = Stack(
         base_url=f"http://127.0.0.1:{port}",
         origin=f"http://127.0.0.1:{port}",
@@ -159,6 +164,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
         dbname=dbname,
         worker_log=tmp / "worker.log",
         daphne_log=tmp / "daphne.log",
+        gemini=gemini,
     )
     env = dict(os.environ)
     env.pop("CELERY_EMBEDDED_WORKER", None)  # production default: no worker inside daphne
@@ -175,6 +181,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
         SHOPPE_DATA_DIR=str(tmp / "data"),
         SHOPPE_MODEL_DIR=str(settings.MODEL_DIR),
         PYTHONUNBUFFERED="1",
+        GEMINI_API_KEY="test-key",
+        GEMINI_BASE_URL=gemini.base_url,
+        CHAT_MESSAGES_PER_MINUTE="1000",
     )
     logs = []
     try:
@@ -204,6 +213,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
             _stop(proc)
         for log in logs:
             log.close()
+        gemini.stop()
         _drop_database(dbname)
         redis_client.flushdb()
         redis_client.close()
@@ -230,7 +240,9 @@ def _connect(stack: Stack, cookie: str):  # type: ignore[no-untyped-def]
 
 
 async def _next_event(ws: Any, timeout: float) -> dict[str, Any]:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout=timeout))
+    event = json.loads(await asyncio.wait_for(ws.recv(), timeout=timeout))
+    event["_received_at"] = time.time()
+    return event
 
 
 async def _until(ws: Any, done: Callable[[dict[str, Any]], bool], *, timeout: float, stack: Stack) -> list[dict[str, Any]]:
@@ -344,3 +356,32 @@ async def test_history_survives_reconnect_and_resend_is_idempotent(stack: Stack)
     _assert_saved_once_with_one_reply(stack, client_id, ROUTINE_QUESTION)
     count = stack.sql("SELECT count(*) FROM support_message WHERE conversation_id = %s", (conversation_rows[0][0],))
     assert count == [(2,)]
+
+
+@pytest.mark.timeout(240)
+async def test_gemini_answer_streams_from_the_worker_through_redis_and_the_hop_is_cheap(stack: Stack) -> None:
+    """The Celery hop: enqueue to first chunk at the socket, minus the LLM's own time to first token."""
+    cookie = _session_cookie(stack)
+    first_chunk_at: dict[int, float] = {}
+    async with _connect(stack, cookie) as ws:
+        assert (await _next_event(ws, 15))["type"] == "history"
+        for _ in range(20):
+            message_id, end, events = await _ask(ws, LLM_QUESTION, stack)
+            assert end["route"] == "llm" and end["text"] == "".join(GEMINI_ANSWER), f"{end}\n{stack.logs()}"
+            assert sum(e["type"] == "reply.chunk" for e in events) >= 2
+            first_chunk_at[message_id] = next(e["_received_at"] for e in events if e["type"] == "reply.chunk")
+    rows = stack.sql(
+        "SELECT message_id, extract(epoch from enqueued_at), first_token_ms, outcome, input_tokens, output_tokens, "
+        "cost_eur FROM support_escalationlog WHERE message_id = ANY(%s)", (list(first_chunk_at),))
+    assert len(rows) == 20 and {r[3] for r in rows} == {"answered"}
+    assert {(r[4], r[5]) for r in rows} == {(1200, 60)}
+    overheads = sorted((first_chunk_at[r[0]] - float(r[1])) * 1000 - r[2] for r in rows)
+    p50, p95 = overheads[len(overheads) // 2], overheads[int(len(overheads) * 0.95) - 1]
+    parts = stack.sql("SELECT queue_ms, first_token_ms, first_chunk_sent_ms FROM support_escalationlog "
+                      "WHERE message_id = ANY(%s) ORDER BY queue_ms", (list(first_chunk_at),))
+    print("\nqueue_ms, first_token_ms, first_chunk_sent_ms:", [tuple(round(x or 0, 1) for x in p) for p in parts][:10])
+    print(f"\nCelery hop overhead with Redis (enqueue to first chunk at the socket, minus time to first token): "
+          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(overheads)} escalations")
+    assert p50 <= 50, overheads
+    # nothing personal or secret went to the model
+    assert all(r.api_key == "test-key" for r in stack.gemini.requests)

@@ -50,7 +50,7 @@ def _cost(input_tokens: int, output_tokens: int) -> Decimal:
             + Decimal(output_tokens) * Decimal(str(settings.GEMINI_PRICE_OUTPUT_PER_MTOK))) / Decimal(1_000_000)
 
 
-def _claim(message: Message, enqueued_at: float | None) -> tuple[EscalationLog | None, bool]:
+def _claim(message: Message, enqueued_at: float | None, task_started: float) -> tuple[EscalationLog | None, bool]:
     """This delivery's log row, and whether it is new.
 
     (None, False): the escalation already ended. (row, False): an earlier delivery
@@ -63,7 +63,7 @@ def _claim(message: Message, enqueued_at: float | None) -> tuple[EscalationLog |
                 conversation_id=message.conversation_id, message=message, router_reason=message.reason,
                 router_scores=message.scores, model=settings.GEMINI_MODEL, prompt_version=system_prompt()[0],
                 enqueued_at=enqueued,
-                queue_ms=round((time.time() - enqueued_at) * 1000, 3) if enqueued_at else None,
+                queue_ms=round((task_started - enqueued_at) * 1000, 3) if enqueued_at else None,
             )
         return row, True
     except IntegrityError:
@@ -131,13 +131,17 @@ class _StreamedReply:
         self.flushed += len(pending)
 
     def _send(self, text: str) -> None:
-        if self.reply is None:
-            self.reply = Message.objects.create(conversation_id=self.message.conversation_id, author=Message.Author.BOT,
-                                                status=Message.Status.STREAMING, in_reply_to=self.message, intent=self.message.intent)
-            realtime.conversation_send(self.message.conversation_id, {"type": "reply.start", "reply_id": self.reply.id, "in_reply_to": self.message.id})
-            if self.enqueued_at:
-                self.first_sent_at = time.time()
-        realtime.conversation_send(self.message.conversation_id, {"type": "reply.chunk", "reply_id": self.reply.id, "text": text})
+        if self.reply is not None:
+            realtime.conversation_send(self.message.conversation_id, {"type": "reply.chunk", "reply_id": self.reply.id, "text": text})
+            return
+        self.reply = Message.objects.create(conversation_id=self.message.conversation_id, author=Message.Author.BOT,
+                                            status=Message.Status.STREAMING, in_reply_to=self.message, intent=self.message.intent)
+        realtime.conversation_send(  # the start and the first text in one hop
+            self.message.conversation_id,
+            {"type": "reply.start", "reply_id": self.reply.id, "in_reply_to": self.message.id},
+            {"type": "reply.chunk", "reply_id": self.reply.id, "text": text},
+        )
+        self.first_sent_at = time.time()
 
     @property
     def text(self) -> str:
@@ -145,9 +149,9 @@ class _StreamedReply:
 
 
 def escalation_answer_produce(*, message_id: int, enqueued_at: float | None = None) -> None:
-    started = time.perf_counter()
+    started, task_started = time.perf_counter(), time.time()
     message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
-    row, fresh = _claim(message, enqueued_at)
+    row, fresh = _claim(message, enqueued_at, task_started)
     if row is None:
         return  # redelivered after it ended: never a second reply
     if not fresh:
