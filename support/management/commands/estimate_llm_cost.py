@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from rag.evaluation import rows_read
+from support.services.costs import llm_cost_estimate
+
+
+class Command(BaseCommand):
+    help = "Route a mix of messages and estimate LLM calls, tokens and cost per 1,000 messages."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("csv", nargs="+", type=Path, help="CSV files with a text column")
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        texts = []
+        for path in options["csv"]:
+            if not path.exists():
+                raise CommandError(f"{path} does not exist")
+            texts += [row["text"] for row in rows_read(path)]
+        self.stdout.write(llm_cost_estimate(texts=texts).report())
