@@ -25,16 +25,19 @@ def start_embedded_worker(*, concurrency: int) -> None:
     if _embedded_started.is_set():
         return
     _embedded_started.set()
-    worker = app.Worker(
-        pool="threads",
-        concurrency=concurrency,
-        without_heartbeat=True,
-        without_mingle=True,
-        without_gossip=True,
-        loglevel="WARNING",
-        redirect_stdouts=False,
-    )
-    threading.Thread(target=worker.start, name="celery-embedded-worker", daemon=True).start()
+
+    def run() -> None:  # built inside the thread: its start-up touches the database, never from an event loop
+        app.Worker(
+            pool="threads",
+            concurrency=concurrency,
+            without_heartbeat=True,
+            without_mingle=True,
+            without_gossip=True,
+            loglevel="WARNING",
+            redirect_stdouts=False,
+        ).start()
+
+    threading.Thread(target=run, name="celery-embedded-worker", daemon=True).start()
 
 
 @worker_process_init.connect

@@ -5,12 +5,14 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from shoppe.models import Customer, Invoice, Order, OrderItem, Product, Refund, Shipment, TrackingEvent
+from support.models import CannedResponse
+from support.roles import roles_ensure
 
 CATALOGUE = [
     # (name, category, price, colour, final_sale)
@@ -53,7 +55,14 @@ CUSTOMERS = [
     ("dan", "Dan", "Murphy", "dan@example.test", "14 Baggot Street\nDublin D02 X285\nIreland"),
 ]
 DEMO_PASSWORD = "shoppe-demo"
-STAFF = [("staff", "Sam", "Support", False), ("supervisor", "Sofia", "Lead", False), ("ops", "Olivia", "Ops", False)]
+STAFF = [("staff", "Sam", "Support", "Support agent"), ("supervisor", "Sofia", "Lead", "Supervisor"),
+         ("ops", "Olivia", "Ops", "Ops")]
+CANNED = [
+    ("Greeting", "Hi, this is the Example Shoppe support team. I've read your conversation and I'm happy to help."),
+    ("Photo please", "Could you send us a photo of the damage? That helps us sort this out quickly."),
+    ("Refund timing", "Once approved, the refund reaches your original payment method within 5 business days."),
+    ("Closing", "Is there anything else I can do for you today?"),
+]
 
 
 def _order(customer: Customer, number: int, status: str, days_ago: int, rng: random.Random, products: list[Product]) -> Order:
@@ -112,15 +121,19 @@ def demo_load() -> bool:
             if status == Order.Status.RETURNED:
                 Refund.objects.create(order=order, amount=order.items_total, status=Refund.Status.PAID,
                                       reason="Returned within 30 days", decided_at=timezone.now())
-    for username, first, last, superuser in STAFF:
-        User.objects.create_user(username, f"{username}@example-shoppe.test", DEMO_PASSWORD,
-                                 first_name=first, last_name=last, is_staff=True, is_superuser=(username == "supervisor"))
+    roles_ensure()
+    for username, first, last, role in STAFF:
+        member = User.objects.create_user(username, f"{username}@example-shoppe.test", DEMO_PASSWORD,
+                                          first_name=first, last_name=last, is_staff=True)
+        member.groups.add(Group.objects.get(name=role))
+    for title, text in CANNED:
+        CannedResponse.objects.create(title=title, text=text)
     User.objects.create_superuser("admin", "admin@example-shoppe.test", DEMO_PASSWORD)
     return True
 
 
 def demo_credentials() -> str:
     customers = ", ".join(u for u, *_ in CUSTOMERS)
-    staff = ", ".join(u for u, *_ in STAFF)
+    staff = ", ".join(f"{u} ({role})" for u, _, _, role in STAFF)
     return (f"Demo customers: {customers}; staff: {staff}; admin: admin. "
             f"Every demo password is '{DEMO_PASSWORD}'.")

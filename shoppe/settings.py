@@ -153,6 +153,11 @@ RAG_EXEMPLARS_DIR = BASE_DIR / "rag" / "exemplars"
 RAG_WARM_UP = env_bool("RAG_WARM_UP", default=True)
 RAG_RELOAD_CHECK_SECONDS = env_float("RAG_RELOAD_CHECK_SECONDS", 2.0, minimum=0.1)
 
+# The human tier.
+SUPPORT_HOURS = env_str("SUPPORT_HOURS", "mon-fri 09:00-18:00; sat 10:00-14:00")  # Amsterdam time
+REFUND_SUPERVISOR_LIMIT_EUR = env_float("REFUND_SUPERVISOR_LIMIT_EUR", 200.0, minimum=0.0)
+REFUND_RETURN_WINDOW_DAYS = env_int("REFUND_RETURN_WINDOW_DAYS", 30, minimum=0)
+
 # The cloud tier: Gemini through google-genai. Without a key, `llm` decisions go to staff.
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")
 GEMINI_MODEL = env_str("GEMINI_MODEL", "gemini-2.5-flash")

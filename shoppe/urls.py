@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shoppe import views
+from support.console import console_page
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,5 +13,6 @@ urlpatterns = [
     path("orders/<int:number>/invoice/", views.invoice_detail, name="invoice"),
     path("help/", include("rag.urls")),
     path("account/", include("django.contrib.auth.urls")),
+    path("console/", console_page, name="console"),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from support.models import Conversation, Message
+from support.models import (CannedResponse, Conversation, EscalationLog, Handoff, InternalNote, Message, RefundDecision,
+                            RefundRequest)
+from support.services.refunds import refund_decide
 
 
 class MessageInline(admin.TabularInline):
@@ -38,3 +41,66 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description="text")
     def short_text(self, message: Message) -> str:
         return message.text[:80]
+
+
+@admin.register(Handoff)
+class HandoffAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "reason", "priority", "status", "claimed_by", "conversation"]
+    list_filter = ["status", "reason", "priority"]
+    list_select_related = ["claimed_by", "conversation"]
+    search_fields = ["summary", "conversation__id", "conversation__customer__username"]
+    readonly_fields = ["conversation", "message", "order", "bot_answers", "claimed_by", "claimed_at", "resolved_at"]
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    list_display = ["title", "active"]
+    list_filter = ["active"]
+    search_fields = ["title", "text"]
+
+
+@admin.register(InternalNote)
+class InternalNoteAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "author", "conversation"]
+    list_select_related = ["author", "conversation"]
+    search_fields = ["text"]
+
+
+class RefundDecisionInline(admin.TabularInline):
+    model = RefundDecision
+    extra = 0
+    can_delete = False
+    readonly_fields = ["decided_by", "verdict", "amount", "note", "created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "order", "amount", "currency", "eligible", "status"]
+    list_filter = ["status", "eligible"]
+    list_select_related = ["order"]
+    search_fields = ["order__number", "reason"]
+    readonly_fields = ["conversation", "order", "items", "amount", "currency", "eligible", "eligibility_notes", "status"]
+    inlines = [RefundDecisionInline]
+    actions = ["approve_selected"]
+
+    @admin.action(description="Approve selected refunds (rejections need a note: use the console)")
+    def approve_selected(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        for refund in queryset:
+            try:
+                refund_decide(refund_id=refund.id, user=request.user, approve=True)
+            except (PermissionDenied, ValidationError) as problem:
+                self.message_user(request, f"Refund {refund.id}: {problem}", level=messages.ERROR)
+            else:
+                self.message_user(request, f"Refund {refund.id}: approved")
+
+
+@admin.register(EscalationLog)
+class EscalationLogAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "outcome", "model", "input_tokens", "output_tokens", "cost_eur", "first_token_ms", "retries"]
+    list_filter = ["outcome", "model", "handoff_reason"]
+    search_fields = ["router_reason", "error", "message__text"]
+    list_select_related = ["message"]
+    readonly_fields = [f.name for f in EscalationLog._meta.fields]

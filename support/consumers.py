@@ -59,7 +59,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not isinstance(content, dict):
             await self._error("bad_json", "Messages must be JSON objects.")
             return
-        handler = {"customer.message": self.on_customer_message, "ping": self.on_ping}.get(content.get("type"))
+        handler = {"customer.message": self.on_customer_message, "ping": self.on_ping,
+                   "typing": self.on_typing}.get(content.get("type"))
         if handler is None:
             await self._error("unknown_type", f"Unknown message type {str(content.get('type'))[:40]!r}.")
             return
@@ -67,6 +68,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_ping(self, content: dict[str, Any]) -> None:
         await self._send({"type": "pong"})
+
+    async def on_typing(self, content: dict[str, Any]) -> None:
+        """The customer is typing: only staff watching the conversation hear it."""
+        await realtime.group_send_async(realtime.staff_group(self.conversation_id), {"type": "typing", "who": "customer"})
 
     async def on_customer_message(self, content: dict[str, Any]) -> None:
         raw_client_id = content.get("client_id")
@@ -108,6 +113,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def chat_event(self, event: dict[str, Any]) -> None:
         for payload in event["events"]:
+            if payload.get("type") == "typing" and payload.get("who") == "customer":
+                continue
             await self._send(payload)
 
     def _over_rate_limit(self) -> bool:

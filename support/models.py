@@ -69,6 +69,8 @@ class Message(models.Model):
     client_id = models.UUIDField(null=True, blank=True)
     # A reply points at the customer message it answers.
     in_reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    # On a staff message: who wrote it.
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The router's decision, on the customer message.
     route = models.CharField(max_length=10, choices=Route.choices, blank=True)
     intent = models.CharField(max_length=40, blank=True)
@@ -130,3 +132,122 @@ class EscalationLog(models.Model):
 
     def __str__(self) -> str:
         return f"Escalation of message {self.message_id}: {self.outcome}"
+
+
+class Handoff(models.Model):
+    """A conversation waiting for, or with, a person: the packet staff work from."""
+
+    class Reason(models.TextChoices):
+        REFUND = "refund", "Refund request"
+        PERSON = "person", "Asked for a person"
+        COMPLAINT = "complaint", "Complaint"
+        LLM_FAILURE = "llm_failure", "Assistant could not answer"
+        BUDGET = "budget", "LLM unavailable or budget spent"
+        MISUNDERSTOOD = "misunderstood", "Repeated misunderstanding"
+        OTHER = "other", "Other"
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, "Low"
+        NORMAL = 2, "Normal"
+        HIGH = 3, "High"
+        URGENT = 4, "Urgent"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        CLAIMED = "claimed", "With an agent"
+        RESOLVED = "resolved", "Resolved"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="handoffs")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    intent = models.CharField(max_length=40, blank=True)
+    order = models.ForeignKey("shoppe.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    summary = models.TextField(blank=True)
+    bot_answers = models.JSONField(default=list, blank=True, help_text="what the assistant already answered, with sources")
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="handoffs")
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-priority", "created_at"]
+        indexes = [models.Index(fields=["status", "-priority", "created_at"])]
+        permissions = [("work_handoffs", "Can claim and answer handoffs in the console")]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.get_status_display().lower()})"
+
+
+class InternalNote(models.Model):
+    """A note staff leave on a conversation; the customer never sees it."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class CannedResponse(models.Model):
+    title = models.CharField(max_length=80)
+    text = models.TextField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RefundRequest(models.Model):
+    """A refund the assistant collected for staff to decide; neither bot nor LLM can approve it."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Waiting for a decision"
+        AWAITING_SECOND = "awaiting_second", "Waiting for a supervisor"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="refund_requests")
+    order = models.ForeignKey("shoppe.Order", on_delete=models.PROTECT, related_name="refund_requests")
+    items = models.JSONField(default=list, help_text="[{item_id, product, quantity, amount}]")
+    reason = models.TextField()
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    eligible = models.BooleanField(default=True)
+    eligibility_notes = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("decide_refund", "Can approve or reject refunds up to the limit"),
+            ("decide_large_refund", "Can approve refunds above the limit (supervisor)"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund of {self.amount} {self.currency} on order {self.order.number} ({self.get_status_display().lower()})"
+
+
+class RefundDecision(models.Model):
+    """Who decided what on a refund request, when, for which amount and why."""
+
+    class Verdict(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        REJECT = "reject", "Reject"
+
+    refund_request = models.ForeignKey(RefundRequest, on_delete=models.CASCADE, related_name="decisions")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(max_length=8, choices=Verdict.choices)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]

@@ -84,6 +84,14 @@ def conversation_group(conversation_id: uuid.UUID | str) -> str:
     return f"conversation.{uuid.UUID(str(conversation_id)).hex}"
 
 
+def staff_group(conversation_id: uuid.UUID | str) -> str:
+    """What only staff watching a conversation see: internal notes, the customer typing."""
+    return f"staff.{uuid.UUID(str(conversation_id)).hex}"
+
+
+CONSOLE_GROUP = "console.queue"
+
+
 # Sends from synchronous code (worker threads, the Celery worker) run on one long-lived
 # event loop per process: the server's own loop in daphne (the in-memory layer's queues
 # belong to it), or a background loop elsewhere, so channels_redis keeps its
@@ -119,14 +127,31 @@ async def conversation_send_async(conversation_id: uuid.UUID | str, *events: Ser
     await get_channel_layer().group_send(conversation_group(conversation_id), _payload(events))
 
 
+async def group_send_async(group: str, *events: dict) -> None:
+    await get_channel_layer().group_send(group, _payload(events))  # type: ignore[arg-type]
+
+
 def conversation_send(conversation_id: uuid.UUID | str, *events: ServerEvent) -> None:
     """Send `events`, in order and in one hop, to every socket of the conversation, from synchronous code."""
+    _group_send(conversation_group(conversation_id), *events)
+
+
+def staff_send(conversation_id: uuid.UUID | str, *events: dict) -> None:
+    _group_send(staff_group(conversation_id), *events)
+
+
+def console_send(*events: dict) -> None:
+    """To every open staff console: the queue changed."""
+    _group_send(CONSOLE_GROUP, *events)
+
+
+def _group_send(group: str, *events: dict) -> None:
     loop = _loop_for_sending()
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
         running = None
     if running is loop:  # called on the loop itself: nothing may block it
-        loop.create_task(conversation_send_async(conversation_id, *events))
+        loop.create_task(group_send_async(group, *events))
         return
-    asyncio.run_coroutine_threadsafe(conversation_send_async(conversation_id, *events), loop).result(timeout=10)
+    asyncio.run_coroutine_threadsafe(group_send_async(group, *events), loop).result(timeout=10)

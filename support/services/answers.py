@@ -58,8 +58,9 @@ class Answer:
     sources: list[Source] = field(default_factory=list)
     # A question the assistant now waits for an answer to (kept in Conversation.state).
     pending: dict[str, Any] | None = None
-    # Set when the conversation goes to staff: the `handoff` event's status.
+    # Set when the conversation goes to staff: why (a reason code), and the order in question.
     handoff: str | None = None
+    handoff_order_id: int | None = None
 
 
 def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str) -> Answer:

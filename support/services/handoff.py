@@ -1,15 +1,177 @@
-"""Handing a conversation to the support team."""
+"""Handing a conversation to the support team, and the team working it.
+
+Each state change goes through one function here, so the console, the admin and the
+assistant behave the same way.
+"""
 from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import formats, timezone
+
 from support import realtime
-from support.models import Conversation
+from support.hours import support_next_opening, support_open
+from support.models import Conversation, Handoff, InternalNote, Message
+from support.roles import can_work_handoffs
+
+# What a handoff's reason code is, from the assistant's words for it.
+REASONS = {
+    "get_refund": Handoff.Reason.REFUND, "refund": Handoff.Reason.REFUND,
+    "contact_human_agent": Handoff.Reason.PERSON, "complaint": Handoff.Reason.COMPLAINT,
+    "llm_error": Handoff.Reason.LLM_FAILURE, "worker_lost": Handoff.Reason.LLM_FAILURE,
+    "guardrail": Handoff.Reason.LLM_FAILURE, "no_api_key": Handoff.Reason.BUDGET, "budget_spent": Handoff.Reason.BUDGET,
+    "misunderstood": Handoff.Reason.MISUNDERSTOOD,
+}
+PRIORITY = {Handoff.Reason.REFUND: Handoff.Priority.HIGH, Handoff.Reason.COMPLAINT: Handoff.Priority.HIGH,
+            Handoff.Reason.LLM_FAILURE: Handoff.Priority.NORMAL, Handoff.Reason.PERSON: Handoff.Priority.NORMAL}
 
 
-def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str) -> None:
-    """Queue the conversation for staff and tell the customer what happens next."""
-    Conversation.objects.filter(id=conversation_id).exclude(status=Conversation.Status.WITH_AGENT).update(
-        status=Conversation.Status.WAITING
-    )
-    realtime.conversation_send(conversation_id, {"type": "handoff", "status": "queued", "message": message})
+class HandoffTaken(Exception):
+    """Someone else claimed the handoff first."""
+
+
+def _queue_text(handoff: Handoff) -> tuple[str, int | None]:
+    if not support_open():
+        opening = support_next_opening()
+        return (f"Our team is away right now; they'll pick this up from {formats.date_format(opening, 'l H:i')} "
+                "(Amsterdam time) and reply here. Meanwhile I can still help with routine questions."), None
+    ahead = Handoff.objects.filter(status=Handoff.Status.QUEUED, created_at__lt=handoff.created_at).count()
+    return (f"You're number {ahead + 1} in the queue. Meanwhile I can still help with routine questions."), ahead + 1
+
+
+def handoff_serialize(handoff: Handoff) -> dict:
+    customer = handoff.conversation.customer
+    return {
+        "id": handoff.id, "conversation_id": str(handoff.conversation_id), "reason": handoff.reason,
+        "reason_label": handoff.get_reason_display(), "intent": handoff.intent, "priority": handoff.priority,
+        "priority_label": handoff.get_priority_display(), "status": handoff.status, "summary": handoff.summary,
+        "order": handoff.order.number if handoff.order_id else None,
+        "customer": (customer.get_full_name() or customer.get_username()) if customer else "Visitor",
+        "claimed_by": handoff.claimed_by.first_name or handoff.claimed_by.get_username() if handoff.claimed_by_id else None,
+        "claimed_by_id": handoff.claimed_by_id, "created_at": handoff.created_at.isoformat(),
+        "bot_answers": handoff.bot_answers,
+    }
+
+
+def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, trigger_message_id: int | None = None,
+                    intent: str = "", order_id: int | None = None) -> Handoff:
+    """Queue the conversation for staff (once) and tell the customer what happens next."""
+    code = REASONS.get(reason, Handoff.Reason.OTHER)
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(id=conversation_id)
+        handoff = conversation.handoffs.exclude(status=Handoff.Status.RESOLVED).first()
+        created = handoff is None
+        if created:
+            recent = list(conversation.messages.order_by("-created_at", "-id")[:12])[::-1]
+            asked = [m.text for m in recent if m.author == Message.Author.CUSTOMER][-3:]
+            handoff = Handoff.objects.create(
+                conversation=conversation, message_id=trigger_message_id, reason=code,
+                intent=intent or reason, order_id=order_id, priority=PRIORITY.get(code, Handoff.Priority.NORMAL),
+                summary=" / ".join(a[:200] for a in asked),
+                bot_answers=[{"text": m.text[:300], "sources": m.sources} for m in recent
+                             if m.author == Message.Author.BOT and m.status == Message.Status.COMPLETE][-5:],
+            )
+        elif order_id and not handoff.order_id:
+            handoff.order_id = order_id
+            handoff.save(update_fields=["order"])
+        if conversation.status != Conversation.Status.WITH_AGENT:
+            conversation.status = Conversation.Status.WAITING
+            conversation.save(update_fields=["status"])
+    queue_text, position = _queue_text(handoff)
+    realtime.conversation_send(conversation_id, {"type": "handoff", "status": handoff.status,
+                                                 "message": f"{message} {queue_text}".strip(), "position": position})  # type: ignore[typeddict-unknown-key]
+    if created:
+        realtime.console_send({"type": "handoff.new", "handoff": handoff_serialize(handoff)})
+    return handoff
+
+
+def _require_worker(agent: AbstractBaseUser) -> None:
+    if not can_work_handoffs(agent):
+        raise PermissionDenied("only support staff can do this")
+
+
+def _bot_note(conversation_id: uuid.UUID, text: str, intent: str) -> None:
+    """A line from the assistant in the transcript (agent joined, handed back)."""
+    note = Message.objects.create(conversation_id=conversation_id, author=Message.Author.BOT, text=text,
+                                  status=Message.Status.COMPLETE, intent=intent)
+    realtime.conversation_send(conversation_id, {"type": "reply.start", "reply_id": note.id, "in_reply_to": 0},
+                               {"type": "reply.end", "reply_id": note.id, "in_reply_to": 0, "route": "human",
+                                "intent": intent, "sources": [], "text": text})
+
+
+def handoff_claim(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
+    """Take a queued handoff. Exactly one of two agents clicking at once gets it."""
+    _require_worker(agent)
+    now = timezone.now()
+    taken = Handoff.objects.filter(id=handoff_id, status=Handoff.Status.QUEUED).update(
+        status=Handoff.Status.CLAIMED, claimed_by=agent, claimed_at=now)
+    if not taken:
+        raise HandoffTaken("This conversation was already taken.")
+    handoff = Handoff.objects.select_related("conversation__customer", "claimed_by", "order").get(id=handoff_id)
+    Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.WITH_AGENT)
+    name = agent.first_name or agent.get_username()
+    _bot_note(handoff.conversation_id, f"Agent {name} joined the chat.", "agent_joined")
+    realtime.conversation_send(handoff.conversation_id, {"type": "agent.joined", "agent": name})  # type: ignore[typeddict-item]
+    realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
+    return handoff
+
+
+def _owned_handoff(conversation_id: uuid.UUID, agent: AbstractBaseUser) -> Handoff:
+    _require_worker(agent)
+    handoff = Handoff.objects.filter(conversation_id=conversation_id, status=Handoff.Status.CLAIMED).first()
+    if handoff is None or (handoff.claimed_by_id != agent.pk and not agent.has_perm("support.decide_large_refund")):
+        raise PermissionDenied("claim the conversation before answering it")
+    return handoff
+
+
+def agent_reply(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text: str) -> Message:
+    _owned_handoff(conversation_id, agent)
+    text = text.strip()
+    if not text:
+        raise ValueError("empty reply")
+    message = Message.objects.create(conversation_id=conversation_id, author=Message.Author.AGENT, agent=agent,
+                                     text=text, status=Message.Status.COMPLETE)
+    Conversation.objects.filter(id=conversation_id).update(updated_at=timezone.now())
+    realtime.conversation_send(conversation_id, {"type": "agent.message", "message_id": message.id,
+                                                 "agent": agent.first_name or agent.get_username(), "text": text})
+    return message
+
+
+def agent_note_add(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text: str) -> InternalNote:
+    _require_worker(agent)
+    note = InternalNote.objects.create(conversation_id=conversation_id, author=agent, text=text.strip())
+    realtime.staff_send(conversation_id, {"type": "note.added", "note": {
+        "id": note.id, "author": agent.first_name or agent.get_username(), "text": note.text,
+        "created_at": note.created_at.isoformat()}})
+    return note
+
+
+def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent: AbstractBaseUser) -> Handoff:
+    handoff = Handoff.objects.select_related("conversation").get(id=handoff_id)
+    _owned_handoff(handoff.conversation_id, agent)
+    if not can_work_handoffs(to_agent):
+        raise PermissionDenied(f"{to_agent.get_username()} cannot take handoffs")
+    Handoff.objects.filter(id=handoff_id).update(claimed_by=to_agent, claimed_at=timezone.now())
+    handoff.refresh_from_db()
+    name = to_agent.first_name or to_agent.get_username()
+    _bot_note(handoff.conversation_id, f"Agent {name} joined the chat.", "agent_joined")
+    realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
+    return handoff
+
+
+def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
+    """Close the handoff and give the conversation back to the assistant."""
+    handoff = Handoff.objects.select_related("conversation").get(id=handoff_id)
+    if handoff.status == Handoff.Status.CLAIMED:
+        _owned_handoff(handoff.conversation_id, agent)
+    else:
+        _require_worker(agent)
+    Handoff.objects.filter(id=handoff_id).update(status=Handoff.Status.RESOLVED, resolved_at=timezone.now())
+    Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.BOT)
+    handoff.refresh_from_db()
+    _bot_note(handoff.conversation_id, "Our team has finished here; I'm back if you need anything else.", "handed_back")
+    realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
+    return handoff

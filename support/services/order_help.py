@@ -17,7 +17,9 @@ from shoppe.services import OrderChangeRefused, order_address_change, order_canc
 from support.models import Conversation
 from support.services.answers import Answer
 
-ORDER_INTENTS = {"track_order", "check_invoice", "get_invoice", "cancel_order", "change_shipping_address", "track_refund"}
+ORDER_INTENTS = {"track_order", "check_invoice", "get_invoice", "cancel_order", "change_shipping_address", "track_refund",
+                 "get_refund"}
+_ALL = re.compile(r"\b(all|everything|both|whole|entire|every)\b", re.IGNORECASE)
 _ORDER_NUMBER = re.compile(r"\b(\d{5})\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _YES = re.compile(r"^\s*(y|yes|yeah|yep|yup|sure|ok|okay|confirm|please do|do it|go ahead|correct)\b", re.IGNORECASE)
@@ -82,7 +84,9 @@ def _candidates(orders: list[Order], intent: str) -> list[Order]:
     elif intent == "track_order":
         active = [o for o in orders if o.status in ACTIVE_STATUSES]
     elif intent == "track_refund":
-        active = [o for o in orders if o.refunds.exists()]
+        active = [o for o in orders if o.refunds.exists() or o.refund_requests.exists()]
+    elif intent == "get_refund":
+        active = [o for o in orders if o.status in {Order.Status.DELIVERED, Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY}]
     else:
         active = []
     return active or orders
@@ -132,7 +136,21 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
             "(street and number, postcode, city, country)",
             sources=link, pending={"kind": "new_address", "order": order.number},
         )
+    if intent == "get_refund":
+        items = list(order.items.all())
+        if len(items) > 1:
+            listing = "\n".join(f"{n}. {i.quantity} × {i.product.name} ({_money(i.line_total, order.currency)})"
+                                for n, i in enumerate(items, 1))
+            return Answer(f"Which items from order {order.number} should we refund?\n{listing}\n"
+                          "Say \"all\", or name or number them.", sources=link,
+                          pending={"kind": "refund_items", "intent": intent, "order": order.number})
+        return _ask_refund_reason(order, [i.id for i in items])
     if intent == "track_refund":
+        requested = [r for r in order.refund_requests.all() if r.status not in {"approved", "rejected"}]
+        if requested:
+            return Answer(f"Your refund request for order {order.number} ({_money(requested[0].amount, order.currency)}) "
+                          f"is {requested[0].get_status_display().lower()}. Our team will tell you here as soon as "
+                          "it's decided.", sources=link)
         refunds = list(order.refunds.all())
         if not refunds:
             return Answer(f"There's no refund on order {order.number} yet. If you'd like one, just ask and I'll "
@@ -152,6 +170,39 @@ def _tracking_text(order: Order) -> str:
     latest = f" Latest update: {events[-1].description} ({events[-1].location}, {formats.date_format(events[-1].happened_at, 'j M H:i')})." if events else ""
     eta = f" Expected delivery: {formats.date_format(shipment.estimated_delivery, 'l j F')}." if shipment.estimated_delivery and order.status != Order.Status.DELIVERED else ""
     return f"Order {order.number} is {status}, with {shipment.carrier} (tracking number {shipment.tracking_number}).{latest}{eta}"
+
+
+def _ask_refund_reason(order: Order, item_ids: list[int]) -> Answer:
+    return Answer("What's the reason for the refund? For example: it arrived damaged, it's the wrong item, "
+                  "or you changed your mind.",
+                  pending={"kind": "refund_reason", "intent": "get_refund", "order": order.number, "items": item_ids})
+
+
+def _chosen_items(order: Order, text: str) -> list[int]:
+    items = list(order.items.all())
+    if _ALL.search(text):
+        return [i.id for i in items]
+    picked = {int(d) for d in re.findall(r"\b([1-9])\b", text) if int(d) <= len(items)}
+    chosen = [items[n - 1].id for n in sorted(picked)]
+    words = set(re.findall(r"[a-z]{3,}", text.lower())) - {"the", "and", "one", "please", "refund", "want"}
+    chosen += [i.id for i in items if i.id not in chosen and words & set(re.findall(r"[a-z]{3,}", i.product.name.lower()))]
+    return chosen
+
+
+def _refund_file(conversation: Conversation, order: Order, item_ids: list[int], reason: str) -> Answer:
+    from support.services.refunds import refund_request_file
+
+    refund = refund_request_file(conversation=conversation, order=order, item_ids=item_ids, reason=reason)
+    items = ", ".join(i["product"] for i in refund.items)
+    caveat = (" Note that under our policy " + "; ".join(refund.eligibility_notes) + ", but our team will look at "
+              "your case.") if refund.eligibility_notes else ""
+    return Answer(
+        f"Thanks. I've filed a refund request for {items} from order {order.number} "
+        f"({_money(refund.amount, refund.currency)}).{caveat} Refunds are decided by a member of our support "
+        "team, who will reply right here.",
+        sources=[{"title": "Refund policy", "url": "/help/refund-policy/"}],
+        handoff="refund", handoff_order_id=order.id,
+    )
 
 
 def pending_answer(*, conversation: Conversation, text: str) -> Answer | None:
@@ -194,6 +245,14 @@ def pending_answer(*, conversation: Conversation, text: str) -> Answer | None:
         if _NO.search(text):
             return Answer(f"No problem, order {pending['order']} stays as it is.")
         return None
+    if kind == "refund_items":
+        order = _owned(conversation, pending["order"])
+        chosen = _chosen_items(order, text)
+        return _ask_refund_reason(order, chosen) if chosen else None
+    if kind == "refund_reason":
+        if len(text.strip()) < 3:
+            return None
+        return _refund_file(conversation, _owned(conversation, pending["order"]), pending["items"], text)
     if kind == "new_address":
         if _NO.search(text):
             return Answer("OK, I've left the address as it was.")

@@ -35,6 +35,11 @@ def message_answer(*, message_id: int) -> None:
     message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
     try:
         conversation = message.conversation
+        if conversation.status == Conversation.Status.WITH_AGENT:
+            # A person is answering this conversation: the assistant stays quiet.
+            Message.objects.filter(id=message.id).update(route="human", reason="conversation is with an agent",
+                                                         status=Message.Status.ANSWERED)
+            return
         question = conversation.state.get("pending") or {}
         answer = pending_answer(conversation=conversation, text=message.text)
         if answer is not None:
@@ -63,9 +68,12 @@ def message_answer(*, message_id: int) -> None:
 def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: str) -> Answer:
     if decision.route == "off_topic":
         return off_topic_answer()
+    if decision.route == "human" and decision.intent == "get_refund":
+        # The assistant collects what a refund needs; a person decides.
+        answer = order_answer(conversation=conversation, intent="get_refund", text=text)
+        return answer if answer.pending or answer.handoff else Answer(REFUND_HANDOFF_REPLY, handoff="refund")
     if decision.route == "human":
-        reply = REFUND_HANDOFF_REPLY if decision.intent == "get_refund" else HANDOFF_REPLY
-        return Answer(reply, handoff=decision.intent)
+        return Answer(HANDOFF_REPLY, handoff=decision.intent)
     if decision.intent == "greeting":
         first_name = conversation.customer.first_name if conversation.customer_id else None
         return greeting_answer(text=text, first_name=first_name)
@@ -115,7 +123,8 @@ def reply_stream(*, message: Message, route: str, intent: str, answer: Answer, s
             "intent": intent, "sources": answer.sources, "text": answer.text,
         })
         if answer.handoff:
-            handoff_request(conversation_id=conversation_id, reason=answer.handoff, message=answer.text)
+            handoff_request(conversation_id=conversation_id, reason=answer.handoff, message=answer.text,
+                            trigger_message_id=message.id, intent=intent, order_id=answer.handoff_order_id)
     except Exception:
         log.exception("streaming reply %s failed", reply.id)
         reply_fail(message=message, reply=reply)

@@ -171,11 +171,19 @@ async def test_a_reply_that_fails_is_marked_failed_and_the_customer_is_told(monk
     await socket.disconnect()
 
 
-async def test_refund_requests_are_handed_to_a_person():
+async def test_a_visitors_refund_request_goes_to_a_person_once_the_order_is_proven(make_customer, make_order):
+    order = await database_sync_to_async(make_order)(await database_sync_to_async(make_customer)("alice"), status="delivered")
     socket, history = await connected(await anonymous_cookie())
     await send(socket, "I want my money back for the broken lamp")
-    end, events = await until(socket, "reply.end")
+    end, _ = await until(socket, "reply.end")
     assert end["route"] == "human" and end["intent"] == "get_refund"
+    assert "order number" in end["text"] and "email" in end["text"]  # the bot asks, it does not answer
+    await send(socket, f"{order.number} alice@example.test")
+    ask_reason, _ = await until(socket, "reply.end")
+    assert "reason" in ask_reason["text"]
+    await send(socket, "it arrived broken")
+    filed, _ = await until(socket, "reply.end")
+    assert "filed a refund request" in filed["text"]
     handoff, _ = await until(socket, "handoff")
     assert handoff["status"] == "queued"
     conversation = await database_sync_to_async(Conversation.objects.get)(id=history["conversation_id"])

@@ -1,0 +1,162 @@
+"""The staff console: `/console/` (the page) and `/ws/console/` (its live socket).
+
+Ops have a read-only view; support agents and supervisors work handoffs and decide
+refunds. Every write event checks its permission in the service it calls.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import user_passes_test
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from support import realtime
+from support.models import CannedResponse, Conversation, Handoff, Message, RefundRequest
+from support.roles import can_view_console, can_work_handoffs
+from support.services import handoff as handoffs
+from support.services.refunds import refund_decide, refund_serialize
+
+
+@user_passes_test(can_view_console, login_url="/admin/login/")
+def console_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "support/console.html", {
+        "can_work": can_work_handoffs(request.user),
+        "reasons": Handoff.Reason.choices, "priorities": Handoff.Priority.choices,
+        "canned": CannedResponse.objects.filter(active=True),
+        "agents": get_user_model().objects.filter(is_staff=True, is_active=True, groups__permissions__codename="work_handoffs").distinct(),
+    })
+
+
+def queue_list() -> list[dict]:
+    open_handoffs = Handoff.objects.exclude(status=Handoff.Status.RESOLVED).select_related(
+        "conversation__customer", "claimed_by", "order")[:200]
+    return [handoffs.handoff_serialize(h) for h in open_handoffs]
+
+
+def conversation_detail(conversation_id: str) -> dict:
+    conversation = Conversation.objects.select_related("customer").get(id=uuid.UUID(conversation_id))
+    messages = conversation.messages.select_related("agent", "in_reply_to").order_by("created_at", "id")
+    transcript = []
+    for m in messages:
+        item: dict[str, Any] = {"id": m.id, "author": m.author, "text": m.text, "status": m.status,
+                                "created_at": m.created_at.isoformat(), "sources": m.sources,
+                                "agent": (m.agent.first_name or m.agent.get_username()) if m.agent_id else None}
+        if m.author == Message.Author.CUSTOMER:
+            item["trace"] = {"route": m.route, "intent": m.intent, "confidence": m.confidence, "reason": m.reason,
+                             "latency_ms": m.route_latency_ms, "scores": m.scores}
+        transcript.append(item)
+    handoff = conversation.handoffs.exclude(status=Handoff.Status.RESOLVED).select_related("claimed_by", "order").first()
+    return {
+        "conversation_id": str(conversation.id), "status": conversation.status,
+        "customer": (conversation.customer.get_full_name() or conversation.customer.get_username()) if conversation.customer_id else "Visitor",
+        "messages": transcript,
+        "notes": [{"id": n.id, "author": n.author.first_name or n.author.get_username(), "text": n.text,
+                   "created_at": n.created_at.isoformat()} for n in conversation.notes.select_related("author")],
+        "handoff": handoffs.handoff_serialize(handoff) if handoff else None,
+        "refunds": [refund_serialize(r) for r in RefundRequest.objects.filter(conversation=conversation).select_related("order")],
+    }
+
+
+class ConsoleConsumer(AsyncWebsocketConsumer):
+    watching: str | None = None
+
+    async def connect(self) -> None:
+        user = self.scope["user"]
+        if not await database_sync_to_async(can_view_console)(user):
+            await self.close(code=4403)
+            return
+        await self.channel_layer.group_add(realtime.CONSOLE_GROUP, self.channel_name)
+        await self.accept()
+        await self._send({"type": "queue", "handoffs": await database_sync_to_async(queue_list)()})
+
+    async def disconnect(self, code: int) -> None:
+        await self.channel_layer.group_discard(realtime.CONSOLE_GROUP, self.channel_name)
+        await self._unwatch()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            content = json.loads(text_data or "")
+            assert isinstance(content, dict)
+        except (ValueError, AssertionError):
+            await self._error("bad_json", "Events must be JSON objects.")
+            return
+        handler = getattr(self, "on_" + str(content.get("type", "")).replace(".", "_"), None)
+        if handler is None:
+            await self._error("unknown_type", "Unknown event type.")
+            return
+        try:
+            await handler(content)
+        except PermissionDenied as denied:
+            await self._error("forbidden", str(denied) or "Not allowed.")
+        except handoffs.HandoffTaken as taken:
+            await self._error("already_claimed", str(taken))
+        except ValidationError as invalid:
+            await self._error("invalid", " ".join(invalid.messages))
+        except (ValueError, KeyError, TypeError, Conversation.DoesNotExist, Handoff.DoesNotExist, RefundRequest.DoesNotExist):
+            await self._error("invalid", "That event is missing something or names something that doesn't exist.")
+
+    async def on_conversation_open(self, content: dict) -> None:
+        detail = await database_sync_to_async(conversation_detail)(str(content["conversation_id"]))
+        await self._unwatch()
+        self.watching = detail["conversation_id"]
+        await self.channel_layer.group_add(realtime.conversation_group(self.watching), self.channel_name)
+        await self.channel_layer.group_add(realtime.staff_group(self.watching), self.channel_name)
+        await self._send({"type": "conversation.detail", **detail})
+
+    async def on_handoff_claim(self, content: dict) -> None:
+        await database_sync_to_async(handoffs.handoff_claim)(handoff_id=int(content["handoff_id"]), agent=self.scope["user"])
+
+    async def on_agent_message(self, content: dict) -> None:
+        await database_sync_to_async(handoffs.agent_reply)(
+            conversation_id=uuid.UUID(str(content["conversation_id"])), agent=self.scope["user"], text=str(content["text"])[:4000])
+
+    async def on_note_add(self, content: dict) -> None:
+        await database_sync_to_async(handoffs.agent_note_add)(
+            conversation_id=uuid.UUID(str(content["conversation_id"])), agent=self.scope["user"], text=str(content["text"])[:4000])
+
+    async def on_handoff_transfer(self, content: dict) -> None:
+        to_agent = await database_sync_to_async(get_user_model().objects.get)(id=int(content["to_agent_id"]))
+        await database_sync_to_async(handoffs.handoff_transfer)(
+            handoff_id=int(content["handoff_id"]), agent=self.scope["user"], to_agent=to_agent)
+
+    async def on_handoff_resolve(self, content: dict) -> None:
+        await database_sync_to_async(handoffs.handoff_resolve)(handoff_id=int(content["handoff_id"]), agent=self.scope["user"])
+
+    async def on_refund_approve(self, content: dict) -> None:
+        await database_sync_to_async(refund_decide)(refund_id=int(content["refund_id"]), user=self.scope["user"], approve=True)
+
+    async def on_refund_reject(self, content: dict) -> None:
+        await database_sync_to_async(refund_decide)(
+            refund_id=int(content["refund_id"]), user=self.scope["user"], approve=False, note=str(content.get("note", "")))
+
+    async def on_typing(self, content: dict) -> None:
+        if not await database_sync_to_async(can_work_handoffs)(self.scope["user"]):
+            raise PermissionDenied("read-only console")
+        user = self.scope["user"]
+        await realtime.group_send_async(realtime.conversation_group(uuid.UUID(str(content["conversation_id"]))),
+                                        {"type": "typing", "who": "agent", "name": user.first_name or user.get_username()})
+
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        for payload in event["events"]:
+            if payload.get("type") == "typing" and payload.get("who") == "agent":
+                continue  # an agent's own typing, echoed by the conversation group
+            await self._send({**payload, "conversation_id": self.watching} if "conversation_id" not in payload else payload)
+
+    async def _unwatch(self) -> None:
+        if self.watching:
+            await self.channel_layer.group_discard(realtime.conversation_group(self.watching), self.channel_name)
+            await self.channel_layer.group_discard(realtime.staff_group(self.watching), self.channel_name)
+            self.watching = None
+
+    async def _error(self, code: str, message: str) -> None:
+        await self._send({"type": "error", "code": code, "message": message})
+
+    async def _send(self, payload: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(payload, default=str))

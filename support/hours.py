@@ -1,0 +1,45 @@
+"""Support hours (SUPPORT_HOURS, Amsterdam time): is the team in now, and when is it next?"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _schedule() -> dict[int, tuple[time, time]]:
+    """'mon-fri 09:00-18:00; sat 10:00-14:00' as weekday -> (opens, closes)."""
+    schedule: dict[int, tuple[time, time]] = {}
+    for part in filter(None, (p.strip().lower() for p in settings.SUPPORT_HOURS.split(";"))):
+        match = re.fullmatch(r"([a-z]{3})(?:-([a-z]{3}))?\s+(\d\d):(\d\d)-(\d\d):(\d\d)", part)
+        if not match or match.group(1) not in DAYS or (match.group(2) and match.group(2) not in DAYS):
+            raise ValueError(f"SUPPORT_HOURS: cannot read {part!r}; write e.g. 'mon-fri 09:00-18:00; sat 10:00-14:00'")
+        first = DAYS.index(match.group(1))
+        last = DAYS.index(match.group(2)) if match.group(2) else first
+        hours = (time(int(match.group(3)), int(match.group(4))), time(int(match.group(5)), int(match.group(6))))
+        for day in range(first, last + 1):
+            schedule[day] = hours
+    return schedule
+
+
+def support_open(at: datetime | None = None) -> bool:
+    local = timezone.localtime(at or timezone.now())
+    hours = _schedule().get(local.weekday())
+    return bool(hours and hours[0] <= local.time() < hours[1])
+
+
+def support_next_opening(at: datetime | None = None) -> datetime:
+    local = timezone.localtime(at or timezone.now())
+    schedule = _schedule()
+    for days_ahead in range(0, 8):
+        day = (local + timedelta(days=days_ahead)).date()
+        hours = schedule.get(day.weekday())
+        if not hours:
+            continue
+        opening = timezone.make_aware(datetime.combine(day, hours[0]), local.tzinfo)
+        if opening > local:
+            return opening
+    raise ValueError("SUPPORT_HOURS has no opening hours")

@@ -1,0 +1,37 @@
+"""Staff roles as groups with permissions, created after every migrate."""
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+
+AGENT, SUPERVISOR, OPS = "Support agent", "Supervisor", "Ops"
+_VIEW = ["support.view_conversation", "support.view_message", "support.view_handoff", "support.view_refundrequest",
+         "support.view_internalnote", "support.view_cannedresponse", "support.view_escalationlog",
+         "shoppe.view_order", "shoppe.view_customer", "shoppe.view_product"]
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    AGENT: _VIEW + ["support.work_handoffs", "support.decide_refund", "support.add_internalnote"],
+    SUPERVISOR: _VIEW + ["support.work_handoffs", "support.decide_refund", "support.decide_large_refund",
+                         "support.add_internalnote", "support.add_cannedresponse", "support.change_cannedresponse",
+                         "support.delete_cannedresponse"],
+    OPS: _VIEW,
+}
+
+
+def roles_ensure(**kwargs: object) -> None:
+    """Create or update the three staff groups (idempotent; run on post_migrate)."""
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        perms = []
+        for name in names:
+            app_label, codename = name.split(".")
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm:
+                perms.append(perm)
+        group.permissions.set(perms)
+
+
+def can_view_console(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.is_staff and user.has_perm("support.view_handoff"))
+
+
+def can_work_handoffs(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.is_staff and user.has_perm("support.work_handoffs"))

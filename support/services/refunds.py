@@ -1,0 +1,106 @@
+"""Refund requests: collected by the assistant, decided by people.
+
+Neither the assistant nor the LLM can call `refund_decide`: it needs a staff member
+with the refund permission, and above REFUND_SUPERVISOR_LIMIT_EUR a second approver
+with the supervisor role.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from shoppe.models import Order, OrderItem, Refund
+from support import realtime
+from support.models import Conversation, Message, RefundDecision, RefundRequest
+
+
+def refund_eligibility(*, order: Order, items: list[OrderItem]) -> list[str]:
+    """Why the written policy would not refund these items (empty when it would)."""
+    notes = []
+    if order.status == Order.Status.CANCELLED:
+        notes.append("the order is cancelled: its payment is released automatically")
+    elif order.status in {Order.Status.PENDING_PAYMENT, Order.Status.PROCESSING, Order.Status.PACKED}:
+        notes.append("the order has not shipped yet: it can be cancelled instead")
+    elif order.status in {Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY}:
+        notes.append("the order has not been delivered yet")
+    window = timedelta(days=settings.REFUND_RETURN_WINDOW_DAYS)
+    if order.delivered_at and timezone.now() - order.delivered_at > window:
+        notes.append(f"delivered more than {settings.REFUND_RETURN_WINDOW_DAYS} days ago")
+    for item in items:
+        if item.product.final_sale:
+            notes.append(f"{item.product.name} is a final-sale item")
+    return notes
+
+
+def refund_request_file(*, conversation: Conversation, order: Order, item_ids: list[int], reason: str) -> RefundRequest:
+    items = list(order.items.select_related("product").filter(id__in=item_ids)) or list(order.items.select_related("product"))
+    notes = refund_eligibility(order=order, items=items)
+    return RefundRequest.objects.create(
+        conversation=conversation, order=order, reason=reason.strip()[:2000], currency=order.currency,
+        items=[{"item_id": i.id, "product": i.product.name, "quantity": i.quantity, "amount": str(i.line_total)} for i in items],
+        amount=sum((i.line_total for i in items), Decimal("0.00")), eligible=not notes, eligibility_notes=notes,
+    )
+
+
+def _tell_customer(refund: RefundRequest, text: str) -> None:
+    message = Message.objects.create(conversation_id=refund.conversation_id, author=Message.Author.BOT, text=text,
+                                     status=Message.Status.COMPLETE, intent="refund_decision")
+    realtime.conversation_send(refund.conversation_id,
+                               {"type": "reply.start", "reply_id": message.id, "in_reply_to": 0},
+                               {"type": "reply.end", "reply_id": message.id, "in_reply_to": 0, "route": "human",
+                                "intent": "refund_decision", "sources": [], "text": text})
+
+
+def refund_serialize(refund: RefundRequest) -> dict:
+    return {"id": refund.id, "order": refund.order.number, "amount": str(refund.amount), "currency": refund.currency,
+            "items": refund.items, "reason": refund.reason, "eligible": refund.eligible,
+            "eligibility_notes": refund.eligibility_notes, "status": refund.status,
+            "status_label": refund.get_status_display(),
+            "needs_supervisor": refund.amount > Decimal(str(settings.REFUND_SUPERVISOR_LIMIT_EUR)),
+            "decisions": [{"by": d.decided_by.get_username(), "verdict": d.verdict, "amount": str(d.amount), "note": d.note,
+                           "at": d.created_at.isoformat()} for d in refund.decisions.select_related("decided_by")]}
+
+
+def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note: str = "") -> RefundRequest:
+    """Approve or reject, recording who, when, what amount and why."""
+    if not (user.is_authenticated and user.is_staff and user.has_perm("support.decide_refund")):
+        raise PermissionDenied("You can't decide refunds.")
+    if not approve and not note.strip():
+        raise ValidationError("A rejection needs a note for the customer.")
+    with transaction.atomic():
+        refund = RefundRequest.objects.select_for_update().select_related("order").get(id=refund_id)
+        if refund.status in {RefundRequest.Status.APPROVED, RefundRequest.Status.REJECTED}:
+            raise ValidationError("This refund was already decided.")
+        large = refund.amount > Decimal(str(settings.REFUND_SUPERVISOR_LIMIT_EUR))
+        earlier = list(refund.decisions.filter(verdict=RefundDecision.Verdict.APPROVE).values_list("decided_by_id", flat=True))
+        if approve and refund.status == RefundRequest.Status.AWAITING_SECOND:
+            if not user.has_perm("support.decide_large_refund"):
+                raise PermissionDenied("A supervisor must give the second approval.")
+            if user.pk in earlier:
+                raise PermissionDenied("The second approval must come from someone else.")
+        RefundDecision.objects.create(refund_request=refund, decided_by=user, amount=refund.amount, note=note.strip(),
+                                      verdict=RefundDecision.Verdict.APPROVE if approve else RefundDecision.Verdict.REJECT)
+        if not approve:
+            refund.status = RefundRequest.Status.REJECTED
+        elif large and refund.status == RefundRequest.Status.REQUESTED:
+            refund.status = RefundRequest.Status.AWAITING_SECOND
+        else:
+            refund.status = RefundRequest.Status.APPROVED
+            Refund.objects.create(order=refund.order, amount=refund.amount, currency=refund.currency,
+                                  status=Refund.Status.APPROVED, reason=refund.reason, decided_at=timezone.now())
+        refund.save(update_fields=["status"])
+    amount = f"€{refund.amount:.2f}" if refund.currency == "EUR" else f"{refund.amount:.2f} {refund.currency}"
+    if refund.status == RefundRequest.Status.APPROVED:
+        _tell_customer(refund, f"Good news: your refund of {amount} for order {refund.order.number} is approved. "
+                               "It reaches your original payment method within 5 business days.")
+    elif refund.status == RefundRequest.Status.REJECTED:
+        _tell_customer(refund, f"About your refund request for order {refund.order.number}: our team could not "
+                               f"approve it. {note.strip()}")
+    realtime.staff_send(refund.conversation_id, {"type": "refund.updated", "refund": refund_serialize(refund)})
+    return refund

@@ -1,0 +1,290 @@
+"""Handoffs, the staff console's socket, and refunds decided by people."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from shoppe.models import Order, Refund
+from support.models import Conversation, Handoff, InternalNote, Message, RefundRequest
+from support.services.handoff import HandoffTaken, agent_reply, handoff_claim, handoff_request, handoff_resolve
+from support.services.refunds import refund_decide
+from tests.conftest import chat_socket, session_cookie_for
+from tests.support.test_chat_socket import connected, send, until
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
+ALWAYS_OPEN = "mon-sun 00:00-23:59"
+
+
+def staff(username: str, role: str, first_name: str) -> User:
+    user = User.objects.create_user(username, f"{username}@example-shoppe.test", "pw", first_name=first_name, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return User.objects.get(id=user.id)  # fresh, without a stale permission cache
+
+
+@pytest.fixture
+def team(db):  # type: ignore[no-untyped-def]
+    return {"sam": staff("sam", "Support agent", "Sam"), "kim": staff("kim", "Support agent", "Kim"),
+            "sofia": staff("sofia", "Supervisor", "Sofia"), "olivia": staff("olivia", "Ops", "Olivia")}
+
+
+async def console(user: User | None):  # type: ignore[no-untyped-def]
+    from shoppe.asgi import application
+    from channels.testing import WebsocketCommunicator
+
+    cookie = await database_sync_to_async(session_cookie_for)(user)
+    socket = WebsocketCommunicator(application, "/ws/console/", headers=[
+        (b"cookie", cookie.encode()), (b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")])
+    return socket
+
+
+async def test_asking_for_a_person_queues_a_handoff_with_its_packet(settings, make_customer, team):
+    settings.SUPPORT_HOURS = ALWAYS_OPEN
+    alice = await database_sync_to_async(make_customer)("alice")
+    agent = await console(team["sam"])
+    assert (await agent.connect(timeout=10))[0]
+    assert (await agent.receive_json_from(timeout=10))["type"] == "queue"
+
+    socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    await send(socket, "what payment methods do you take?")
+    await until(socket, "reply.end")
+    await send(socket, "let me talk to a real person please")
+    end, _ = await until(socket, "reply.end")
+    notice, _ = await until(socket, "handoff")
+    assert end["route"] == "human" and "number 1 in the queue" in notice["message"] and notice["position"] == 1
+
+    new = await agent.receive_json_from(timeout=10)
+    assert new["type"] == "handoff.new"
+    packet = new["handoff"]
+    assert packet["reason"] == "person" and packet["customer"] == "Alice"
+    assert "real person" in packet["summary"]
+    assert packet["bot_answers"] and "PayPal" in packet["bot_answers"][0]["text"]
+    await socket.disconnect()
+    await agent.disconnect()
+
+
+async def test_outside_support_hours_the_customer_is_told_when_the_team_is_back(settings):
+    tomorrow = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][(timezone.localtime().weekday() + 1) % 7]
+    settings.SUPPORT_HOURS = f"{tomorrow} 09:00-17:00"
+    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(None))
+    await send(socket, "I want to speak to a human")
+    notice, _ = await until(socket, "handoff")
+    assert "away right now" in notice["message"] and "09:00" in notice["message"]
+    await socket.disconnect()
+
+
+def test_two_agents_claiming_at_once_only_one_gets_it(team):
+    handoff = Handoff.objects.create(conversation=Conversation.objects.create(), reason="person")
+    barrier, results = threading.Barrier(2), {}
+
+    def claim(name: str) -> None:
+        barrier.wait()
+        try:
+            handoff_claim(handoff_id=handoff.id, agent=team[name])
+            results[name] = "claimed"
+        except HandoffTaken:
+            results[name] = "taken"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim, args=(name,)) for name in ("sam", "kim")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results.values()) == ["claimed", "taken"]
+    handoff.refresh_from_db()
+    assert handoff.claimed_by.username == [n for n, r in results.items() if r == "claimed"][0]
+
+
+async def test_agent_joins_and_replies_live_and_the_customer_sees_it_after_a_reconnect(settings, make_customer, team):
+    settings.SUPPORT_HOURS = ALWAYS_OPEN
+    alice = await database_sync_to_async(make_customer)("alice")
+    cookie = await database_sync_to_async(session_cookie_for)(alice)
+    socket, history = await connected(cookie)
+    await send(socket, "get me a human")
+    await until(socket, "handoff")
+    handoff = await database_sync_to_async(Handoff.objects.get)(conversation_id=history["conversation_id"])
+
+    await database_sync_to_async(handoff_claim)(handoff_id=handoff.id, agent=team["sam"])
+    joined, _ = await until(socket, "agent.joined")
+    assert joined["agent"] == "Sam"
+    await socket.disconnect()  # the customer goes offline
+
+    await database_sync_to_async(agent_reply)(conversation_id=handoff.conversation_id, agent=team["sam"], text="Hi Alice, Sam here.")
+    socket, history = await connected(cookie)
+    assert [m["text"] for m in history["messages"]][-2:] == ["Agent Sam joined the chat.", "Hi Alice, Sam here."]
+    # while Sam has the conversation, the assistant does not answer
+    await send(socket, "thanks Sam, where is my order?")
+    await until(socket, "message.saved")
+    assert await socket.receive_nothing(timeout=1)
+    await database_sync_to_async(handoff_resolve)(handoff_id=handoff.id, agent=team["sam"])
+    back, _ = await until(socket, "reply.end")
+    assert "I'm back" in back["text"]
+    assert (await database_sync_to_async(Conversation.objects.get)(id=handoff.conversation_id)).status == "bot"
+    await socket.disconnect()
+
+
+def test_only_the_agent_who_claimed_may_answer_and_ops_may_not_work_handoffs(team):
+    handoff = Handoff.objects.create(conversation=Conversation.objects.create(), reason="person")
+    with pytest.raises(PermissionDenied):
+        agent_reply(conversation_id=handoff.conversation_id, agent=team["sam"], text="hello")  # not claimed yet
+    with pytest.raises(PermissionDenied):
+        handoff_claim(handoff_id=handoff.id, agent=team["olivia"])  # ops are read-only
+    handoff_claim(handoff_id=handoff.id, agent=team["sam"])
+    with pytest.raises(PermissionDenied):
+        agent_reply(conversation_id=handoff.conversation_id, agent=team["kim"], text="hello")
+
+
+async def test_console_socket_permissions(team, make_customer):
+    alice = await database_sync_to_async(make_customer)("alice")
+    for user in (None, alice):
+        socket = await console(user)
+        ok, code = await socket.connect(timeout=10)
+        assert not ok and code == 4403
+    handoff = await database_sync_to_async(Handoff.objects.create)(conversation=await database_sync_to_async(Conversation.objects.create)(), reason="person")
+    ops = await console(team["olivia"])
+    assert (await ops.connect(timeout=10))[0]
+    queue = await ops.receive_json_from(timeout=10)
+    assert [h["id"] for h in queue["handoffs"]] == [handoff.id]
+    for event in ({"type": "handoff.claim", "handoff_id": handoff.id},
+                  {"type": "agent.message", "conversation_id": str(handoff.conversation_id), "text": "hi"},
+                  {"type": "note.add", "conversation_id": str(handoff.conversation_id), "text": "hmm"},
+                  {"type": "handoff.resolve", "handoff_id": handoff.id},
+                  {"type": "typing", "conversation_id": str(handoff.conversation_id)}):
+        await ops.send_json_to(event)
+        error = await ops.receive_json_from(timeout=5)
+        assert (error["type"], error["code"]) == ("error", "forbidden"), event
+    await ops.send_json_to({"type": "conversation.open", "conversation_id": str(handoff.conversation_id)})
+    assert (await ops.receive_json_from(timeout=5))["type"] == "conversation.detail"  # reading is allowed
+    await ops.disconnect()
+
+
+async def test_internal_notes_never_reach_the_customer(team, make_customer):
+    alice = await database_sync_to_async(make_customer)("alice")
+    cookie = await database_sync_to_async(session_cookie_for)(alice)
+    socket, history = await connected(cookie)
+    agent = await console(team["sam"])
+    assert (await agent.connect(timeout=10))[0]
+    await agent.receive_json_from(timeout=5)
+    await agent.send_json_to({"type": "conversation.open", "conversation_id": history["conversation_id"]})
+    assert (await agent.receive_json_from(timeout=5))["type"] == "conversation.detail"
+    await agent.send_json_to({"type": "note.add", "conversation_id": history["conversation_id"], "text": "VIP, be kind"})
+    note = await agent.receive_json_from(timeout=5)
+    assert note["type"] == "note.added" and note["note"]["text"] == "VIP, be kind"
+    assert await socket.receive_nothing(timeout=0.5)
+    await socket.disconnect()
+    _, history = await connected(cookie)
+    assert "VIP" not in str(history)
+    assert await database_sync_to_async(InternalNote.objects.count)() == 1
+    await agent.disconnect()
+
+
+def test_console_page_is_for_staff_only(client, team, make_customer):
+    assert client.get("/console/").status_code == 302
+    client.force_login(make_customer("alice"))
+    assert client.get("/console/").status_code == 302
+    client.force_login(team["olivia"])
+    page = client.get("/console/")
+    assert page.status_code == 200
+    client.force_login(team["sam"])
+    assert client.get("/console/").status_code == 200
+
+
+# --- refunds -------------------------------------------------------------------------
+
+
+def delivered_order(make_order, user: User, days_ago: int = 3, products: tuple[str, ...] = ("Blue lamp", "Oak table")) -> Order:
+    order = make_order(user, status="delivered", product=products[0])
+    for name in products[1:]:
+        extra = make_order(user, status="delivered", product=name)
+        item = extra.items.get()
+        item.order = order
+        item.save()
+        extra.invoice.delete()
+        extra.delete()
+    order.delivered_at = timezone.now() - timedelta(days=days_ago)
+    order.save()
+    return order
+
+
+async def test_refund_flow_end_to_end(settings, make_customer, make_order, team):
+    settings.SUPPORT_HOURS = ALWAYS_OPEN
+    alice = await database_sync_to_async(make_customer)("alice")
+    order = await database_sync_to_async(delivered_order)(make_order, alice)
+    socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    # the customer asks; the bot collects which items and why
+    await send(socket, "I want a refund")
+    ask_items, _ = await until(socket, "reply.end")
+    assert ask_items["route"] == "human" and "Which items" in ask_items["text"]
+    await send(socket, "the blue lamp")
+    ask_reason, _ = await until(socket, "reply.end")
+    assert "reason" in ask_reason["text"]
+    await send(socket, "it arrived with a crack")
+    filed, _ = await until(socket, "reply.end")
+    assert "filed a refund request" in filed["text"] and "€64.00" in filed["text"]
+    await until(socket, "handoff")
+    refund = await database_sync_to_async(RefundRequest.objects.get)(order=order)
+    assert refund.amount == Decimal("64.00") and refund.eligible and refund.reason == "it arrived with a crack"
+    handoff = await database_sync_to_async(Handoff.objects.get)(conversation_id=history["conversation_id"])
+    assert handoff.reason == "refund" and handoff.order_id == order.id and handoff.priority == Handoff.Priority.HIGH
+    # an agent approves; the customer is told in the conversation
+    await database_sync_to_async(refund_decide)(refund_id=refund.id, user=team["sam"], approve=True)
+    told, _ = await until(socket, "reply.end")
+    assert "approved" in told["text"] and "€64.00" in told["text"]
+    assert await database_sync_to_async(Refund.objects.filter(order=order, status="approved").count)() == 1
+    await socket.disconnect()
+
+
+def test_refunds_above_the_limit_need_a_second_approver_who_is_a_supervisor(settings, team, make_customer, make_order):
+    settings.REFUND_SUPERVISOR_LIMIT_EUR = 50
+    order = delivered_order(make_order, make_customer("alice"))
+    refund = RefundRequest.objects.create(conversation=Conversation.objects.create(), order=order, reason="broken",
+                                          amount=Decimal("128.00"))
+    refund_decide(refund_id=refund.id, user=team["sam"], approve=True)
+    refund.refresh_from_db()
+    assert refund.status == "awaiting_second" and not Refund.objects.exists()
+    with pytest.raises(PermissionDenied):
+        refund_decide(refund_id=refund.id, user=team["kim"], approve=True)  # not a supervisor
+    refund_decide(refund_id=refund.id, user=team["sofia"], approve=True)
+    refund.refresh_from_db()
+    assert refund.status == "approved"
+    assert [(d.decided_by.username, d.verdict) for d in refund.decisions.all()] == [("sam", "approve"), ("sofia", "approve")]
+
+
+def test_a_rejection_needs_a_note_and_ops_cannot_decide(team, make_customer, make_order):
+    order = delivered_order(make_order, make_customer("alice"))
+    refund = RefundRequest.objects.create(conversation=Conversation.objects.create(), order=order, reason="meh",
+                                          amount=Decimal("10.00"))
+    with pytest.raises(PermissionDenied):
+        refund_decide(refund_id=refund.id, user=team["olivia"], approve=True)
+    with pytest.raises(ValidationError):
+        refund_decide(refund_id=refund.id, user=team["sam"], approve=False)
+    refund_decide(refund_id=refund.id, user=team["sam"], approve=False, note="Opened bedding can't be returned.")
+    refund.refresh_from_db()
+    assert refund.status == "rejected"
+    told = Message.objects.filter(conversation=refund.conversation, intent="refund_decision").get()
+    assert "Opened bedding" in told.text
+
+
+def test_eligibility_follows_the_written_policy(make_customer, make_order):
+    from support.services.refunds import refund_eligibility
+
+    alice = make_customer("alice")
+    late = delivered_order(make_order, alice, days_ago=45, products=("Late lamp",))
+    assert refund_eligibility(order=late, items=list(late.items.all())) == ["delivered more than 30 days ago"]
+    unshipped = make_order(alice, status="processing", product="Unshipped lamp")
+    assert "can be cancelled instead" in refund_eligibility(order=unshipped, items=list(unshipped.items.all()))[0]
+
+
+def test_neither_the_bot_nor_the_llm_has_a_way_to_approve_refunds():
+    from support.llm.tools import TOOLS
+
+    assert set(TOOLS) == {"order_lookup", "knowledge_search", "handoff_request"}
