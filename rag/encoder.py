@@ -10,6 +10,7 @@ import fcntl
 import logging
 import os
 import platform
+import queue
 import shutil
 import threading
 from pathlib import Path
@@ -41,6 +42,19 @@ def _quantization_config() -> str | None:
     return None
 
 
+MAX_BATCH = 32
+
+
+class _Pending:
+    __slots__ = ("text", "vector", "error", "done")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.vector: np.ndarray | None = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+
+
 class Encoder:
     """Turns texts into unit-length float32 vectors; safe to share between threads."""
 
@@ -57,6 +71,8 @@ class Encoder:
             self._model, self.variant = self._load_onnx(source, quantized=(kind == "onnx-int8"))
         # The fast tokenizer is not safe to call from two threads at once.
         self._lock = threading.Lock()
+        self._pending: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._batcher: threading.Thread | None = None
 
     @staticmethod
     def _load_onnx(source: Path, *, quantized: bool):  # type: ignore[no-untyped-def]
@@ -95,7 +111,40 @@ class Encoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        """One text's vector. Concurrent callers are batched together: one model call serves them all."""
+        request: _Pending = _Pending(text)
+        self._pending.put(request)
+        self._ensure_batcher()
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        assert request.vector is not None
+        return request.vector
+
+    def _ensure_batcher(self) -> None:
+        if self._batcher is None or not self._batcher.is_alive():
+            with self._lock:
+                if self._batcher is None or not self._batcher.is_alive():
+                    self._batcher = threading.Thread(target=self._batch_forever, name="encoder-batcher", daemon=True)
+                    self._batcher.start()
+
+    def _batch_forever(self) -> None:
+        while True:
+            batch = [self._pending.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                vectors = self.encode([p.text for p in batch], batch_size=MAX_BATCH)
+                for pending, vector in zip(batch, vectors):
+                    pending.vector = vector
+            except Exception as error:  # every waiting caller hears about it
+                for pending in batch:
+                    pending.error = error
+            for pending in batch:
+                pending.done.set()
 
 
 _encoders: dict[str, Encoder] = {}

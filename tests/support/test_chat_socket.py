@@ -198,3 +198,15 @@ async def test_complex_questions_are_escalated_through_celery():
     end, _ = await until(socket, "reply.end", timeout=20)
     assert end["route"] == "llm"
     await socket.disconnect()
+
+
+async def test_a_short_follow_up_is_read_with_the_previous_question():
+    socket, _ = await connected(await anonymous_cookie())
+    await send(socket, "how long does delivery take?")
+    await until(socket, "reply.end")
+    await send(socket, "and to Norway")
+    end, _ = await until(socket, "reply.end")
+    assert end["route"] == "local" and end["intent"].startswith("delivery")
+    message = await database_sync_to_async(Message.objects.get)(text="and to Norway")
+    assert message.reason.startswith("follow-up to the previous question")
+    await socket.disconnect()
