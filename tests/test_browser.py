@@ -3,15 +3,13 @@
 The site runs under daphne in a subprocess against its own SQLite database in a
 temporary data dir (migrated, demo data loaded, index built, router trained), so the
 browser talks to the real ASGI app: pages over HTTP and the chat over `/ws/chat/`.
-Training the router takes about a minute; the artifacts are cached in pytest's cache
-dir, keyed by everything they are derived from, so later runs only migrate and load.
+Training the router takes a while, so the test run's own router artifact is copied
+in and retrained only if it is stale (`train_router --if-stale`).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import platform
 import re
 import shutil
 import socket
@@ -42,9 +40,8 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", interactive=False, verbosity=0)
 call_command("load_demo", verbosity=0)
-if sys.argv[1] == "build":
-    call_command("build_index")
-    call_command("train_router")
+call_command("build_index")
+call_command("train_router", if_stale=True)
 """
 
 
@@ -59,27 +56,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-ARTIFACT_SOURCES = ["rag/knowledge", "rag/exemplars", "rag/documents.py", "rag/encoder.py", "rag/index.py",
-                    "rag/router/model.py", "rag/router/exemplars.py", "rag/router/policy.py"]
-
-
-def _models_key() -> str:
-    """Everything the index and router artifacts are derived from."""
-    digest = hashlib.sha256()
-    for source in ARTIFACT_SOURCES:
-        root = BASE_DIR / source
-        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
-            if path.is_file() and path.suffix != ".pyc":
-                digest.update(str(path.relative_to(BASE_DIR)).encode() + b"\0" + path.read_bytes())
-    cpu_flags = ""
-    try:
-        cpu_flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")), "")
-    except OSError:
-        pass
-    digest.update(json.dumps([settings.RAG_ENCODER, str(settings.MODEL_DIR), platform.machine(), cpu_flags]).encode())
-    return digest.hexdigest()[:16]
 
 
 def _server_env(data_dir: Path) -> dict[str, str]:
@@ -97,25 +73,14 @@ def _server_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _prepare(data_dir: Path, env: dict[str, str], cache: Path) -> None:
-    cached = (cache / "router" / "router.json").exists() and (cache / "index" / "CURRENT").exists()
-    if cached:
-        shutil.copytree(cache / "router", data_dir / "router")
-        shutil.copytree(cache / "index", data_dir / "index")
-    done = subprocess.run([sys.executable, "-c", PREPARE, "load" if cached else "build"], cwd=BASE_DIR, env=env,
+def _prepare(data_dir: Path, env: dict[str, str]) -> None:
+    trained = Path(settings.DATA_DIR) / "router"
+    if (trained / "router.json").exists():
+        shutil.copytree(trained, data_dir / "router")
+    done = subprocess.run([sys.executable, "-c", PREPARE], cwd=BASE_DIR, env=env,
                           capture_output=True, text=True, timeout=170)
     if done.returncode != 0:
         pytest.fail(f"preparing the site failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    if not cached:
-        staging = cache.with_name(cache.name + ".tmp")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        shutil.copytree(data_dir / "router", staging / "router")
-        shutil.copytree(data_dir / "index", staging / "index")
-        for stale in cache.parent.iterdir():  # artifacts of older sources
-            if stale != staging:
-                shutil.rmtree(stale, ignore_errors=True)
-        staging.rename(cache)
 
 
 @pytest.fixture(scope="module")
@@ -124,12 +89,11 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[str]:
+def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The ASGI site under daphne on a free port; yields its base URL."""
     data_dir = tmp_path_factory.mktemp("browser-site")
     env = _server_env(data_dir)
-    cache = Path(request.config.cache.mkdir("shoppe-browser-models")) / _models_key()
-    _prepare(data_dir, env, cache)
+    _prepare(data_dir, env)
 
     daphne = Path(sys.executable).with_name("daphne")
     log_path = data_dir / "daphne.log"
