@@ -21,6 +21,9 @@
   const errorLine = root.querySelector(".chat-error");
   const OUTBOX = "shoppe.chat.outbox";
 
+  const typingLabel = typing.querySelector(".chat-typing-label");
+  let agentTypingTimer = null;
+  let lastTypingSent = 0;
   let socket = null;
   let retryDelay = 500;
   let conversationId = null;
@@ -179,7 +182,19 @@
       announcer.textContent = e.message;
     },
     handoff(e) {
-      statusLine.textContent = e.status === "queued" ? "Waiting for our team" : e.status;
+      statusLine.textContent = e.status === "queued" ? "Waiting for our team" : "With our team";
+      announcer.textContent = e.message;
+    },
+    "agent.joined"(e) {
+      statusLine.textContent = "Chatting with " + e.agent;
+      announcer.textContent = "Agent " + e.agent + " joined the chat";
+    },
+    typing(e) {
+      if (e.who !== "agent") return;
+      typingLabel.textContent = (e.name || "Our team") + " is typing";
+      setTyping(true);
+      clearTimeout(agentTypingTimer);
+      agentTypingTimer = setTimeout(() => { setTyping(false); typingLabel.textContent = "The assistant is typing"; }, 3000);
     },
     "agent.message"(e) {
       setTyping(false);
@@ -226,6 +241,13 @@
     input.value = "";
     showError("");
     send(item);
+  });
+  input.addEventListener("input", () => {
+    // Staff watching the conversation see that the customer is typing (at most every 2 s).
+    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastTypingSent > 2000) {
+      lastTypingSent = Date.now();
+      socket.send(JSON.stringify({ type: "typing" }));
+    }
   });
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }

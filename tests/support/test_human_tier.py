@@ -288,3 +288,21 @@ def test_neither_the_bot_nor_the_llm_has_a_way_to_approve_refunds():
     from support.llm.tools import TOOLS
 
     assert set(TOOLS) == {"order_lookup", "knowledge_search", "handoff_request"}
+
+
+async def test_typing_indicators_go_both_ways(team, make_customer):
+    alice = await database_sync_to_async(make_customer)("alice")
+    socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    agent = await console(team["sam"])
+    assert (await agent.connect(timeout=10))[0]
+    await agent.receive_json_from(timeout=5)
+    await agent.send_json_to({"type": "conversation.open", "conversation_id": history["conversation_id"]})
+    await agent.receive_json_from(timeout=5)
+    await socket.send_json_to({"type": "typing"})
+    assert await agent.receive_json_from(timeout=5) == {"type": "typing", "who": "customer",
+                                                         "conversation_id": history["conversation_id"]}
+    assert await socket.receive_nothing(timeout=0.3)  # the customer doesn't hear their own typing
+    await agent.send_json_to({"type": "typing", "conversation_id": history["conversation_id"]})
+    assert await socket.receive_json_from(timeout=5) == {"type": "typing", "who": "agent", "name": "Sam"}
+    await socket.disconnect()
+    await agent.disconnect()
