@@ -210,3 +210,21 @@ async def test_a_short_follow_up_is_read_with_the_previous_question():
     message = await database_sync_to_async(Message.objects.get)(text="and to Norway")
     assert message.reason.startswith("follow-up to the previous question")
     await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    "question, section",
+    [
+        ("how long does delivery to Germany take?", "How long does delivery take?"),
+        ("what cards do you take", "Which payment methods do you accept?"),
+        ("is there a fee to cancel", "Is there a fee for cancelling an order?"),
+        ("I forgot my password", "I forgot my password. How do I reset it?"),
+    ],
+)
+def test_policy_answers_quote_the_section_that_answers_them(local_models, question, section):
+    from support.services.answers import knowledge_answer
+
+    decision = local_models.decide(question)
+    answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=question)
+    assert answer.sources[0]["title"].endswith(section)
+    assert answer.text and "/help/" in answer.sources[0]["url"]
