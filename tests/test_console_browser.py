@@ -1,0 +1,167 @@
+"""End-to-end: the staff console and the customer's chat widget, live, in two browser contexts.
+
+Reuses the live daphne site, browser and tab fixtures of tests/test_browser.py (its own
+copy for this module: migrated, demo data loaded, cached models), so the console talks to
+the real ASGI app over `/ws/console/` while the customer uses `/ws/chat/`.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
+    DEMO_PASSWORD,
+    REPLY_TIMEOUT_MS,
+    browser,
+    chromium_path,
+    screenshots,
+    site,
+    tabs,
+)
+
+pytestmark = pytest.mark.timeout(240)
+
+CONSOLE_VIEWPORT = {"width": 1440, "height": 900}
+
+
+def _staff_sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/admin/login/?next=/console/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.locator("input[type=submit], button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/console/$"))
+
+
+def _customer_sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/account/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/orders/$"))
+
+
+def _chat_send(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    page.fill("#chat-input", text)
+    page.get_by_role("button", name="Send").click()
+
+
+@pytest.mark.timeout(240)
+def test_agent_takes_over_a_live_chat(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    agent_tab = tabs(viewport=CONSOLE_VIEWPORT)
+    agent = agent_tab.page
+    _staff_sign_in(agent, "staff")
+    expect(agent.locator("#connection")).to_have_text("Live")
+    expect(agent.locator("#readonly-badge")).to_have_count(0)
+    expect(agent.locator("#chat")).to_have_count(0)  # no customer widget on the console
+    waiting_before = int(agent.locator("#queue-count").inner_text())
+
+    customer_tab = tabs()
+    customer = customer_tab.page
+    _customer_sign_in(customer, "alice")
+    customer.locator(".chat-launcher").click()
+    expect(customer.locator("#chat-panel")).to_be_visible()
+    _chat_send(customer, "I want to talk to a person")
+    handoff_reply = customer.locator("li.chat-bot[data-route='human']").last
+    expect(handoff_reply).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    expect(customer.locator(".chat-status")).to_have_text("Waiting for our team")
+
+    # The handoff appears in the agent's queue without a reload, counted in the badge and title.
+    item = agent.locator("#queue-list .queue-item", has_text="Alice Jansen")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Asked for a person")
+    expect(agent.locator("#queue-count")).to_have_text(str(waiting_before + 1))
+    expect(agent).to_have_title(re.compile(rf"^\({waiting_before + 1}\) Support console"))
+
+    item.click()
+    expect(agent.locator("#conversation-title")).to_have_text("Alice Jansen")
+    expect(agent.locator("#packet")).to_contain_text("Asked for a person")
+    expect(agent.locator("#packet")).to_contain_text("I want to talk to a person")
+    asked = agent.locator("#transcript li.msg-customer", has_text="I want to talk to a person")
+    expect(asked).to_have_count(1)
+    trace = asked.locator("details.trace")
+    trace.locator("summary").click()
+    expect(trace.locator(".trace-line")).to_contain_text("human")
+    expect(agent.locator("#reply-input")).to_be_disabled()  # not claimed yet
+
+    claim = agent.get_by_role("button", name="Claim")
+    expect(claim).to_be_enabled()
+    claim.click()
+    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    expect(agent.locator("#claim-btn")).to_be_disabled()
+    expect(item).to_contain_text("With Sam")
+    expect(agent.locator("#queue-count")).to_have_text(str(waiting_before))
+
+    # The customer is told a person joined.
+    expect(customer.locator("li.chat-bot", has_text="Agent Sam joined")).to_have_count(1)
+
+    # The agent answers with the keyboard (sending typing events); Enter sends.
+    reply_box = agent.locator("#reply-input")
+    expect(reply_box).to_be_enabled()
+    reply_box.click()
+    agent.keyboard.type("Hi Alice, Sam here. How can I help?")
+    agent.keyboard.press("Enter")
+    expect(reply_box).to_have_value("")
+    expect(agent.locator("#transcript li.msg-agent", has_text="Sam here")).to_have_count(1)
+    expect(customer.locator("li.chat-agent", has_text="Hi Alice, Sam here. How can I help?")).to_have_count(1)
+
+    # A canned response is inserted into the reply box.
+    agent.select_option("#canned", label="Closing")
+    expect(reply_box).to_have_value(re.compile("anything else I can do"))
+    reply_box.fill("")
+
+    # The customer answers; the agent sees it live.
+    _chat_send(customer, "My lamp arrived broken, can you replace it?")
+    expect(agent.locator("#transcript li.msg-customer", has_text="My lamp arrived broken")).to_have_count(1)
+
+    # An internal note, marked internal, which the customer never sees.
+    agent.fill("#note-input", "Asked for a replacement lamp")
+    agent.get_by_role("button", name="Add note").click()
+    note = agent.locator("#notes-list li.note", has_text="Asked for a replacement lamp")
+    expect(note).to_have_count(1)
+    expect(note.locator(".badge-internal")).to_have_text("Internal")
+    expect(customer.locator("#chat-panel")).not_to_contain_text("replacement lamp")
+
+    agent_tab.shot(screenshots, "console-1-agent")
+    customer_tab.shot(screenshots, "console-2-customer")
+    assert not agent.locator("#alert").is_visible(), agent.locator("#alert").inner_text()
+
+
+@pytest.mark.timeout(240)
+def test_ops_is_read_only_and_customers_are_kept_out(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    ops_tab = tabs(viewport=CONSOLE_VIEWPORT)
+    ops = ops_tab.page
+    _staff_sign_in(ops, "ops")
+    expect(ops.locator("#connection")).to_have_text("Live")
+    expect(ops.locator("#readonly-badge")).to_have_text(re.compile("read-only", re.I))
+    queue = ops.locator("#queue-list .queue-item")
+    if queue.count():
+        queue.first.click()
+        expect(ops.locator("#conv")).to_be_visible()
+    for action in ("Claim", "Transfer", "Resolve", "Send", "Add note", "Approve", "Reject…"):
+        buttons = ops.get_by_role("button", name=action, exact=True)
+        for i in range(buttons.count()):
+            expect(buttons.nth(i)).to_be_disabled()
+    expect(ops.locator("#reply-input")).to_have_count(0)
+    ops_tab.shot(screenshots, "console-3-ops-read-only")
+
+    customer = tabs().page
+    _customer_sign_in(customer, "alice")
+    customer.goto("/console/")
+    customer.wait_for_url(re.compile(r"/admin/login/\?next=/console/"))
+    expect(customer.locator("#queue-list")).to_have_count(0)
+    # Nor does the console socket let her in: it is refused before it opens.
+    outcome = customer.evaluate("""() => new Promise((resolve) => {
+        const ws = new WebSocket(`ws://${location.host}/ws/console/`);
+        let opened = false;
+        ws.onopen = () => { opened = true; };
+        ws.onmessage = () => resolve("received data");
+        ws.onclose = () => resolve(opened ? "closed after opening" : "refused");
+        setTimeout(() => resolve("timeout"), 5000);
+    })""")
+    assert outcome == "refused", outcome
