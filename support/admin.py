@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import render
 
 from support.models import (CannedResponse, Conversation, EscalationLog, Handoff, InternalNote, Message, RefundDecision,
                             RefundRequest)
@@ -84,9 +85,26 @@ class RefundRequestAdmin(admin.ModelAdmin):
     search_fields = ["order__number", "reason"]
     readonly_fields = ["conversation", "order", "items", "amount", "currency", "eligible", "eligibility_notes", "status"]
     inlines = [RefundDecisionInline]
-    actions = ["approve_selected"]
+    actions = ["approve_selected", "reject_selected"]
 
-    @admin.action(description="Approve selected refunds (rejections need a note: use the console)")
+    @admin.action(description="Reject selected refunds (asks for a note for the customer)")
+    def reject_selected(self, request, queryset):  # type: ignore[no-untyped-def]
+        note = request.POST.get("note", "").strip()
+        if "apply" in request.POST and note:
+            for refund in queryset:
+                try:
+                    refund_decide(refund_id=refund.id, user=request.user, approve=False, note=note)
+                except (PermissionDenied, ValidationError) as problem:
+                    self.message_user(request, f"Refund {refund.id}: {problem}", level=messages.ERROR)
+                else:
+                    self.message_user(request, f"Refund {refund.id}: rejected")
+            return None
+        return render(request, "admin/support/refund_reject.html", {
+            **self.admin_site.each_context(request), "refunds": queryset, "title": "Reject refunds",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, "missing_note": "apply" in request.POST,
+        })
+
+    @admin.action(description="Approve selected refunds")
     def approve_selected(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
         for refund in queryset:
             try:

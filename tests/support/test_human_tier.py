@@ -143,13 +143,16 @@ def test_only_the_agent_who_claimed_may_answer_and_ops_may_not_work_handoffs(tea
         agent_reply(conversation_id=handoff.conversation_id, agent=team["kim"], text="hello")
 
 
-async def test_console_socket_permissions(team, make_customer):
+async def test_console_socket_permissions(team, make_customer, make_order):
     alice = await database_sync_to_async(make_customer)("alice")
     for user in (None, alice):
         socket = await console(user)
         ok, code = await socket.connect(timeout=10)
         assert not ok and code == 4403
     handoff = await database_sync_to_async(Handoff.objects.create)(conversation=await database_sync_to_async(Conversation.objects.create)(), reason="person")
+    order = await database_sync_to_async(make_order)(alice, status="delivered")
+    refund = await database_sync_to_async(RefundRequest.objects.create)(
+        conversation_id=handoff.conversation_id, order=order, reason="broken", amount=Decimal("10.00"))
     ops = await console(team["olivia"])
     assert (await ops.connect(timeout=10))[0]
     queue = await ops.receive_json_from(timeout=10)
@@ -158,6 +161,9 @@ async def test_console_socket_permissions(team, make_customer):
                   {"type": "agent.message", "conversation_id": str(handoff.conversation_id), "text": "hi"},
                   {"type": "note.add", "conversation_id": str(handoff.conversation_id), "text": "hmm"},
                   {"type": "handoff.resolve", "handoff_id": handoff.id},
+                  {"type": "handoff.transfer", "handoff_id": handoff.id, "to_agent_id": team["sam"].id},
+                  {"type": "refund.approve", "refund_id": refund.id},
+                  {"type": "refund.reject", "refund_id": refund.id, "note": "no"},
                   {"type": "typing", "conversation_id": str(handoff.conversation_id)}):
         await ops.send_json_to(event)
         error = await ops.receive_json_from(timeout=5)
@@ -306,3 +312,25 @@ async def test_typing_indicators_go_both_ways(team, make_customer):
     assert await socket.receive_json_from(timeout=5) == {"type": "typing", "who": "agent", "name": "Sam"}
     await socket.disconnect()
     await agent.disconnect()
+
+
+def test_admin_rejects_refunds_only_with_a_note(client, team, make_customer, make_order):
+    team["sam"].is_superuser = False
+    order = delivered_order(make_order, make_customer("alice"))
+    refund = RefundRequest.objects.create(conversation=Conversation.objects.create(), order=order, reason="meh",
+                                          amount=Decimal("10.00"))
+    admin_user = User.objects.create_superuser("boss", "boss@example-shoppe.test", "pw", first_name="Boss")
+    client.force_login(admin_user)
+    url = "/admin/support/refundrequest/"
+    form = client.post(url, {"action": "reject_selected", "_selected_action": [refund.id]})
+    assert form.status_code == 200 and b"Note for the customer" in form.content
+    client.post(url, {"action": "reject_selected", "_selected_action": [refund.id], "apply": "1", "note": ""})
+    refund.refresh_from_db()
+    assert refund.status == "requested"
+    client.post(url, {"action": "reject_selected", "_selected_action": [refund.id], "apply": "1", "note": "Final sale."})
+    refund.refresh_from_db()
+    assert refund.status == "rejected" and refund.decisions.get().note == "Final sale."
+    approve = RefundRequest.objects.create(conversation=refund.conversation, order=order, reason="x", amount=Decimal("5.00"))
+    client.post(url, {"action": "approve_selected", "_selected_action": [approve.id]})
+    approve.refresh_from_db()
+    assert approve.status == "approved"
