@@ -14,5 +14,6 @@ urlpatterns = [
     path("help/", include("rag.urls")),
     path("account/", include("django.contrib.auth.urls")),
     path("console/", console_page, name="console"),
+    path("ops/", include("support.ops.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -88,7 +88,7 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["conversation", "client_id"], name="unique_client_id_per_conversation")
         ]
-        indexes = [models.Index(fields=["conversation", "created_at"])]
+        indexes = [models.Index(fields=["conversation", "created_at"]), models.Index(fields=["author", "created_at", "route"])]
 
     def __str__(self) -> str:
         return f"{self.get_author_display()}: {self.text[:60]}"
@@ -174,7 +174,8 @@ class Handoff(models.Model):
     class Meta:
         ordering = ["-priority", "created_at"]
         indexes = [models.Index(fields=["status", "-priority", "created_at"])]
-        permissions = [("work_handoffs", "Can claim and answer handoffs in the console")]
+        permissions = [("work_handoffs", "Can claim and answer handoffs in the console"),
+                       ("view_ops", "Can see the ops dashboard, escalation log and traces")]
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} ({self.get_status_display().lower()})"
@@ -251,3 +252,38 @@ class RefundDecision(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+
+class Feedback(models.Model):
+    """A customer's rating of one reply (thumbs) or of the whole conversation (1-5)."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "One reply"
+        CONVERSATION = "conversation", "The conversation"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="feedback")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="feedback")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # reply: +1 or -1; conversation: 1 to 5
+    score = models.SmallIntegerField()
+    # the tier that produced the rated reply (local, llm, human, off_topic), for per-tier satisfaction
+    route = models.CharField(max_length=10, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["message"], condition=models.Q(kind="reply"), name="one_rating_per_reply")]
+
+
+class RouteLabel(models.Model):
+    """Ops' correction of a misrouted message: the intent (and so the route) it should have had."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="label")
+    intent = models.CharField(max_length=40)
+    route = models.CharField(max_length=10, choices=Message.Route.choices)
+    labelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -12,8 +12,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     SUPERVISOR: _VIEW + ["support.work_handoffs", "support.decide_refund", "support.decide_large_refund",
                          "support.add_internalnote", "support.add_cannedresponse", "support.change_cannedresponse",
                          "support.delete_cannedresponse"],
-    OPS: _VIEW,
+    OPS: _VIEW + ["support.view_ops", "support.add_routelabel", "support.view_feedback", "support.view_routelabel"],
 }
+ROLE_PERMISSIONS[SUPERVISOR] += ["support.view_ops", "support.view_feedback", "support.view_routelabel",
+                                 "support.add_routelabel"]
 
 
 def roles_ensure(**kwargs: object) -> None:
@@ -35,3 +37,8 @@ def can_view_console(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 def can_work_handoffs(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_staff and user.has_perm("support.work_handoffs"))
+
+
+def can_view_ops(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Ops views: the ops role and supervisors."""
+    return bool(user.is_authenticated and user.is_staff and user.has_perm("support.view_ops"))

@@ -1,0 +1,14 @@
+"""Placeholder: being written."""
+from django.http import HttpResponse
+
+from support.ops.access import ops_required
+
+
+@ops_required
+def escalation_list(request, **kwargs):  # type: ignore[no-untyped-def]
+    return HttpResponse("not built yet", status=501)
+
+
+@ops_required
+def escalation_csv(request):  # type: ignore[no-untyped-def]
+    return HttpResponse("not built yet", status=501)
