@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from shoppe import views
 from support.console import console_page
+from support.health import healthz, metrics
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,4 +17,6 @@ urlpatterns = [
     path("console/", console_page, name="console"),
     path("ops/", include("support.ops.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
 ]

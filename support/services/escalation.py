@@ -20,7 +20,8 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from google.genai import types
 
-from support import realtime
+from support import metrics, realtime
+from support.logs import conversation_context
 from support.llm.gemini import LLMUnavailable, concurrency_slot, generation_config, stream_generate
 from support.llm.guardrails import OutputGuard, looks_like_injection
 from support.llm.prompt import request_build, system_prompt
@@ -91,6 +92,12 @@ def _finish(row: EscalationLog, outcome: str, started: float, **fields: Any) -> 
     for name, value in fields.items():
         setattr(row, name, value)
     row.save()
+    metrics.ESCALATIONS.labels(outcome).inc()
+    metrics.LLM_TOKENS.labels("input").inc(row.input_tokens)
+    metrics.LLM_TOKENS.labels("output").inc(row.output_tokens)
+    metrics.LLM_COST.inc(float(row.cost_eur))
+    if row.first_token_ms is not None:
+        metrics.LLM_FIRST_TOKEN.observe(row.first_token_ms / 1000)
 
 
 def _hand_off(message: Message, row: EscalationLog, reason: str, started: float, **fields: Any) -> None:
@@ -151,6 +158,11 @@ class _StreamedReply:
 def escalation_answer_produce(*, message_id: int, enqueued_at: float | None = None) -> None:
     started, task_started = time.perf_counter(), time.time()
     message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
+    with conversation_context(message.conversation_id):
+        _escalation_answer(message, started, task_started, enqueued_at)
+
+
+def _escalation_answer(message: Message, started: float, task_started: float, enqueued_at: float | None) -> None:
     row, fresh = _claim(message, enqueued_at, task_started)
     if row is None:
         return  # redelivered after it ended: never a second reply

@@ -9,7 +9,8 @@ from typing import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from support import realtime
+from support import metrics, realtime
+from support.logs import conversation_context
 from support.models import Conversation, Message
 from support.services.handoff import handoff_request
 from support.services.answers import Answer, greeting_answer, knowledge_answer, off_topic_answer
@@ -33,6 +34,12 @@ def message_answer(*, message_id: int) -> None:
     """Route a saved customer message and answer it; never leaves the customer without a reply."""
     started = time.perf_counter()
     message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
+    with conversation_context(message.conversation_id):
+        _message_answer(message, started)
+
+
+def _message_answer(message: Message, started: float) -> None:
+    message_id = message.id
     try:
         conversation = message.conversation
         if conversation.status == Conversation.Status.WITH_AGENT:
@@ -117,6 +124,7 @@ def reply_stream(*, message: Message, route: str, intent: str, answer: Answer, s
             reply.text, reply.sources, reply.status = answer.text, answer.sources, Message.Status.COMPLETE
             reply.reply_latency_ms = round((time.perf_counter() - started) * 1000, 3)
             reply.save(update_fields=["text", "sources", "status", "reply_latency_ms"])
+            metrics.REPLY_LATENCY.labels(route).observe(reply.reply_latency_ms / 1000)
             Message.objects.filter(id=message.id).update(status=Message.Status.ANSWERED)
         realtime.conversation_send(conversation_id, {
             "type": "reply.end", "reply_id": reply.id, "in_reply_to": message.id, "route": route,  # type: ignore[typeddict-item]

@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from rag.router.decide import RouteDecision, router_get
+from support import metrics
 from support.models import Message
 
 __all__ = ["RouteDecision", "message_route"]
@@ -38,6 +39,8 @@ def message_route(*, message: Message) -> RouteDecision:
             if together.route in {"local", "human"} and together.confidence > decision.confidence:
                 decision = replace(together, reason=f"follow-up to the previous question: {together.reason}"[:200],
                                    latency_ms=decision.latency_ms + together.latency_ms)
+    metrics.MESSAGES_ROUTED.labels(decision.route).inc()
+    metrics.ROUTE_LATENCY.observe(decision.latency_ms / 1000)
     Message.objects.filter(id=message.id).update(
         route=decision.route,
         intent=decision.intent,
