@@ -173,7 +173,7 @@ class Handoff(models.Model):
 
     class Meta:
         ordering = ["-priority", "created_at"]
-        indexes = [models.Index(fields=["status", "-priority", "created_at"])]
+        indexes = [models.Index(fields=["status", "-priority", "created_at"]), models.Index(fields=["created_at"])]
         permissions = [("work_handoffs", "Can claim and answer handoffs in the console"),
                        ("view_ops", "Can see the ops dashboard, escalation log and traces")]
 
