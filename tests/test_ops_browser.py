@@ -1,0 +1,129 @@
+"""End-to-end: the ops dashboard in a real (headless) Chromium, after live chat traffic.
+
+Reuses the live daphne site, browser and tab fixtures of tests/test_browser.py (its own
+copy for this module: migrated, demo data loaded, cached models). A visitor first sends a
+few questions through the chat widget and rates some replies over the chat socket, so the
+dashboard has routing, latency and satisfaction figures to draw; then the ops user signs in
+and the page is screenshotted (full page) into the run's screenshots folder.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
+    DEMO_PASSWORD,
+    REPLY_TIMEOUT_MS,
+    browser,
+    chromium_path,
+    screenshots,
+    site,
+    tabs,
+)
+
+pytestmark = pytest.mark.timeout(240)
+
+DASHBOARD_VIEWPORT = {"width": 1440, "height": 900}
+QUESTIONS = [
+    "how long does delivery take?",
+    "do you deliver to Belgium?",
+    "which payment methods do you accept?",
+    "what is the capital of Australia?",
+    "I ordered two lamps in different orders, one arrived broken and the other never came, and I moved last week. "
+    "What should I do about each?",
+    "I want to talk to a person",
+]
+
+RATE = """([replyIds, conversationScore]) => new Promise((resolve) => {
+    const ws = new WebSocket(`ws://${location.host}/ws/chat/`);
+    const wanted = replyIds.length + 1;
+    let saved = 0;
+    ws.onmessage = (event) => {
+        const frame = JSON.parse(event.data);
+        if (frame.type === "history") {
+            replyIds.forEach((id, i) => ws.send(JSON.stringify({type: "feedback", reply_id: id, score: i % 3 === 2 ? -1 : 1})));
+            ws.send(JSON.stringify({type: "feedback", conversation: true, score: conversationScore}));
+        } else if (frame.type === "feedback.saved" && ++saved === wanted) {
+            ws.close();
+            resolve(saved);
+        } else if (frame.type === "error") {
+            resolve(`error: ${frame.code || frame.message}`);
+        }
+    };
+    ws.onclose = () => resolve(saved);
+    setTimeout(() => resolve(saved), 10000);
+})"""
+
+
+def _chat_traffic(tab) -> None:  # type: ignore[no-untyped-def]
+    """A visitor asks QUESTIONS one by one, waits for every reply, and rates them."""
+    from playwright.sync_api import expect
+
+    page = tab.page
+    page.goto("/")
+    page.locator(".chat-launcher").click()
+    expect(page.locator("#chat-panel")).to_be_visible()
+    for i, question in enumerate(QUESTIONS):
+        page.fill("#chat-input", question)
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator("li.chat-customer")).to_have_count(i + 1)
+        expect(page.locator("li.chat-bot[data-route]").nth(i)).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    page.wait_for_function(f"() => document.querySelectorAll('li.chat-bot[data-route]').length >= {len(QUESTIONS)}")
+    reply_ids = [frame["reply_id"] for frame in tab.events("reply.end") if isinstance(frame.get("reply_id"), int)]
+    assert len(reply_ids) >= len(QUESTIONS), tab.events("reply.end")
+    saved = page.evaluate(RATE, [reply_ids[:5], 4])
+    assert saved == 6, saved
+
+
+def _ops_sign_in(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/admin/login/?next=/ops/")
+    page.fill("#id_username", "ops")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.locator("input[type=submit], button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/ops/$"))
+
+
+def test_ops_dashboard_after_live_chat_traffic(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    _chat_traffic(tabs())
+
+    ops_tab = tabs(viewport=DASHBOARD_VIEWPORT)
+    page = ops_tab.page
+    _ops_sign_in(page)
+    expect(page).to_have_title(re.compile(r"^Dashboard · Example Shoppe"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    messages = int(page.locator("#kpi-messages").inner_text().replace(",", ""))
+    assert messages >= len(QUESTIONS), messages
+
+    # Both charts are drawn inline, labelled for assistive technology, with bars for today's traffic.
+    share = page.get_by_role("img", name=re.compile("Share of customer messages per day"))
+    expect(share).to_be_visible()
+    assert page.locator("#share-chart rect.seg").count() >= 1
+    spend = page.get_by_role("img", name=re.compile("LLM spend per day"))
+    expect(spend).to_be_visible()
+    expect(page.locator("#spend-chart polyline.all-llm-line")).to_have_count(1)
+    # The latency table has the local tier's replies, and the customer's ratings reached the satisfaction table.
+    local = page.locator("#latency-table tr[data-tier='local'] td")
+    assert int(local.nth(0).inner_text()) >= 1 and local.nth(1).inner_text().endswith("ms")
+    expect(page.locator("#satisfaction-table tfoot td.num")).to_have_text("5")
+    expect(page.locator("#conversation-average")).to_have_text("4.00")
+    # The chart's figures are also there as a table.
+    page.locator("#share-chart summary").click()
+    expect(page.locator("#share-chart table tbody tr")).to_have_count(14)
+    page.locator("#share-chart summary").click()
+
+    path = screenshots / "ops-dashboard.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"\nscreenshot: {path}")
+
+    # Today, per hour: a quick period link.
+    page.get_by_role("link", name="Today, hourly").click()
+    page.wait_for_url(re.compile(r"bucket=hour"))
+    expect(page.get_by_role("img", name=re.compile("Share of customer messages per hour"))).to_be_visible()
+    assert page.locator("#share-chart rect.seg").count() >= 1
+    path = screenshots / "ops-dashboard-hourly.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
