@@ -60,7 +60,7 @@ def loadgen_write(*, messages: int, escalations: int, days: int = 90) -> dict[st
         cursor.execute(
             """INSERT INTO support_message (conversation_id, author, text, status, in_reply_to_id, route, intent, reason,
                                             scores, sources, reply_latency_ms, created_at)
-               SELECT m.conversation_id, 'bot', 'generated reply', 'complete', m.id, '', m.intent, '', '{}'::jsonb,
+               SELECT m.conversation_id, 'bot', 'generated reply', 'complete', m.id, m.route, m.intent, '', '{}'::jsonb,
                       '[]'::jsonb, CASE m.route WHEN 'llm' THEN 800 + random() * 2500 ELSE 2 + random() * 20 END,
                       m.created_at + interval '1 second'
                FROM support_message m JOIN loadgen_conversations c ON c.id = m.conversation_id

@@ -71,7 +71,7 @@ class Message(models.Model):
     in_reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     # On a staff message: who wrote it.
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    # The router's decision, on the customer message.
+    # The router's decision, on a customer message; on a reply, the tier that produced it.
     route = models.CharField(max_length=10, choices=Route.choices, blank=True)
     intent = models.CharField(max_length=40, blank=True)
     confidence = models.FloatField(null=True, blank=True)

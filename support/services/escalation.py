@@ -142,7 +142,8 @@ class _StreamedReply:
             realtime.conversation_send(self.message.conversation_id, {"type": "reply.chunk", "reply_id": self.reply.id, "text": text})
             return
         self.reply = Message.objects.create(conversation_id=self.message.conversation_id, author=Message.Author.BOT,
-                                            status=Message.Status.STREAMING, in_reply_to=self.message, intent=self.message.intent)
+                                            status=Message.Status.STREAMING, in_reply_to=self.message, intent=self.message.intent,
+                                            route=Message.Route.LLM)
         realtime.conversation_send(  # the start and the first text in one hop
             self.message.conversation_id,
             {"type": "reply.start", "reply_id": self.reply.id, "in_reply_to": self.message.id},

@@ -96,7 +96,7 @@ def _require_worker(agent: AbstractBaseUser) -> None:
 def _bot_note(conversation_id: uuid.UUID, text: str, intent: str) -> None:
     """A line from the assistant in the transcript (agent joined, handed back)."""
     note = Message.objects.create(conversation_id=conversation_id, author=Message.Author.BOT, text=text,
-                                  status=Message.Status.COMPLETE, intent=intent)
+                                  status=Message.Status.COMPLETE, intent=intent, route=Message.Route.HUMAN)
     realtime.conversation_send(conversation_id, {"type": "reply.start", "reply_id": note.id, "in_reply_to": 0},
                                {"type": "reply.end", "reply_id": note.id, "in_reply_to": 0, "route": "human",
                                 "intent": intent, "sources": [], "text": text})
@@ -133,7 +133,7 @@ def agent_reply(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text: st
     if not text:
         raise ValueError("empty reply")
     message = Message.objects.create(conversation_id=conversation_id, author=Message.Author.AGENT, agent=agent,
-                                     text=text, status=Message.Status.COMPLETE)
+                                     text=text, status=Message.Status.COMPLETE, route=Message.Route.HUMAN)
     Conversation.objects.filter(id=conversation_id).update(updated_at=timezone.now())
     realtime.conversation_send(conversation_id, {"type": "agent.message", "message_id": message.id,
                                                  "agent": agent.first_name or agent.get_username(), "text": text})

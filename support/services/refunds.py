@@ -50,7 +50,7 @@ def refund_request_file(*, conversation: Conversation, order: Order, item_ids: l
 
 def _tell_customer(refund: RefundRequest, text: str) -> None:
     message = Message.objects.create(conversation_id=refund.conversation_id, author=Message.Author.BOT, text=text,
-                                     status=Message.Status.COMPLETE, intent="refund_decision")
+                                     status=Message.Status.COMPLETE, intent="refund_decision", route=Message.Route.HUMAN)
     realtime.conversation_send(refund.conversation_id,
                                {"type": "reply.start", "reply_id": message.id, "in_reply_to": 0},
                                {"type": "reply.end", "reply_id": message.id, "in_reply_to": 0, "route": "human",

@@ -114,7 +114,7 @@ def reply_stream(*, message: Message, route: str, intent: str, answer: Answer, s
     conversation_id = message.conversation_id
     reply = Message.objects.create(
         conversation_id=conversation_id, author=Message.Author.BOT, status=Message.Status.STREAMING,
-        in_reply_to=message, intent=intent,
+        in_reply_to=message, intent=intent, route=route,
     )
     try:
         realtime.conversation_send(conversation_id, {"type": "reply.start", "reply_id": reply.id, "in_reply_to": message.id})

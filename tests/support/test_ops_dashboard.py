@@ -80,7 +80,7 @@ def customer_message(conversation: Conversation, route: str, when: datetime) -> 
 
 
 def bot_reply(message: Message, latency_ms: float | None) -> Message:
-    return Message.objects.create(conversation=message.conversation, author="bot", text="an answer",
+    return Message.objects.create(conversation=message.conversation, author="bot", text="an answer", route=message.route,
                                   status="complete" if latency_ms is not None else "streaming", in_reply_to=message,
                                   reply_latency_ms=latency_ms, created_at=message.created_at.replace(second=1))
 

@@ -1,0 +1,134 @@
+"""Feedback loops: customers rate replies and conversations; ops relabel misrouted messages.
+
+Customer ratings (`feedback_record`) carry the tier that produced the rated reply, so
+satisfaction can be compared per route. Ops labels (`route_label_set`) correct the
+router's decision on a customer message; `route_label_pairs` hands them to training
+(`python manage.py train_router`).
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from rag.router.policy import INTENT_ROUTES
+from support.models import Feedback, Message, RouteLabel
+
+MAX_COMMENT_CHARS = 1000
+REPLY_SCORES = (1, -1)
+CONVERSATION_SCORES = range(1, 6)
+
+
+def _score(value: object, allowed: tuple[int, ...] | range, what: str) -> int:
+    # bool is an int in Python: `true` from JSON is not a score.
+    if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
+        raise ValueError(f"A {what} rating must be one of {', '.join(str(s) for s in allowed)}.")
+    return value
+
+
+def _comment(value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError("The comment must be text.")
+    value = value.strip()
+    if len(value) > MAX_COMMENT_CHARS:
+        raise ValueError(f"Comments can be at most {MAX_COMMENT_CHARS} characters.")
+    return value
+
+
+def _reply_route(reply: Message) -> str:
+    """The tier that produced a reply: the route of the customer message it answers."""
+    if reply.author == Message.Author.AGENT:
+        return Message.Route.HUMAN
+    return reply.in_reply_to.route if reply.in_reply_to else ""
+
+
+@transaction.atomic
+def feedback_record(
+    *, conversation_id: uuid.UUID, reply_id: int | None = None, score: int, comment: str = ""
+) -> Feedback:
+    """Save a customer's rating: of one reply (`reply_id`, score +1/-1) or of the conversation (1-5).
+
+    Rating the same reply, or the conversation, again updates the earlier rating.
+    Raises PermissionDenied for a reply that is not an assistant or staff reply of this
+    conversation, ValueError for a bad score or comment.
+    """
+    comment = _comment(comment)
+    if reply_id is None:
+        score = _score(score, CONVERSATION_SCORES, "conversation")
+        existing = (Feedback.objects.select_for_update()
+                    .filter(conversation_id=conversation_id, kind=Feedback.Kind.CONVERSATION).first())
+        if existing is not None:
+            existing.score, existing.comment = score, comment
+            existing.save(update_fields=["score", "comment"])
+            return existing
+        return Feedback.objects.create(conversation_id=conversation_id, kind=Feedback.Kind.CONVERSATION,
+                                       score=score, comment=comment)
+
+    if isinstance(reply_id, bool) or not isinstance(reply_id, int):
+        raise ValueError("reply_id must be a message id.")
+    score = _score(score, REPLY_SCORES, "reply")
+    reply = (Message.objects.select_related("in_reply_to")
+             .filter(id=reply_id, conversation_id=conversation_id,
+                     author__in=[Message.Author.BOT, Message.Author.AGENT]).first())
+    if reply is None:
+        raise PermissionDenied("You can only rate replies in this conversation.")
+    if reply.author == Message.Author.BOT and reply.in_reply_to_id is None:
+        raise ValueError("Only replies can be rated, not notices such as an agent joining.")
+    if reply.status == Message.Status.STREAMING:
+        raise ValueError("This reply is not finished yet.")
+    values = {"conversation_id": conversation_id, "score": score, "comment": comment, "route": _reply_route(reply)}
+    try:
+        with transaction.atomic():
+            feedback, _ = Feedback.objects.update_or_create(message=reply, kind=Feedback.Kind.REPLY, defaults=values)
+    except IntegrityError:  # rated twice at the same moment (two tabs): the later one wins
+        feedback = Feedback.objects.get(message=reply, kind=Feedback.Kind.REPLY)
+        for name, value in values.items():
+            setattr(feedback, name, value)
+        feedback.save()
+    return feedback
+
+
+def feedback_receive(*, conversation_id: uuid.UUID, event: dict[str, Any]) -> Feedback:
+    """A `feedback` event from the chat socket: `reply_id` rates a reply, `conversation: true` the conversation."""
+    rates_conversation = event.get("conversation") is True
+    reply_id = event.get("reply_id")
+    if rates_conversation == (reply_id is not None):
+        raise ValueError("Rate either one reply (reply_id) or the conversation (conversation: true).")
+    return feedback_record(conversation_id=conversation_id, reply_id=None if rates_conversation else reply_id,
+                           score=event.get("score"),  # type: ignore[arg-type]
+                           comment=event.get("comment") or "")
+
+
+def route_label_set(*, message_id: int, intent: str, route: str | None = None, user: AbstractBaseUser) -> RouteLabel:
+    """Ops' label on a customer message: the intent it should have had and its route.
+
+    The route defaults to the shop policy's route for the intent. Raises ValueError for
+    an unknown intent or route, or a message that is not the customer's;
+    Message.DoesNotExist for an unknown message.
+    """
+    if intent not in INTENT_ROUTES:
+        raise ValueError(f"Unknown intent {intent[:40]!r}.")
+    route = route or INTENT_ROUTES[intent]
+    if route not in Message.Route.values:
+        raise ValueError(f"Unknown route {route[:20]!r}.")
+    message = Message.objects.get(id=message_id)
+    if message.author != Message.Author.CUSTOMER:
+        raise ValueError("Only customer messages are routed, so only they can be labelled.")
+    label, _ = RouteLabel.objects.update_or_create(
+        message=message, defaults={"intent": intent, "route": route, "labelled_by": user}
+    )
+    return label
+
+
+def route_label_pairs() -> list[tuple[str, str]]:
+    """(message text, intent) for every ops label, for training the router."""
+    return [
+        (text, intent)
+        for text, intent in RouteLabel.objects.order_by("id").values_list("message__text", "intent")
+        if text and text.strip() and intent in INTENT_ROUTES
+    ]
