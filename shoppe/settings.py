@@ -152,6 +152,8 @@ RAG_KNOWLEDGE_DIR = BASE_DIR / "rag" / "knowledge"
 RAG_EXEMPLARS_DIR = BASE_DIR / "rag" / "exemplars"
 RAG_WARM_UP = env_bool("RAG_WARM_UP", default=True)
 RAG_RELOAD_CHECK_SECONDS = env_float("RAG_RELOAD_CHECK_SECONDS", 2.0, minimum=0.1)
+# Labelled messages the router also trains on: ops' corrections of misrouted messages.
+RAG_EXTRA_EXEMPLARS = "support.services.feedback.route_label_pairs"
 
 # The human tier.
 SUPPORT_HOURS = env_str("SUPPORT_HOURS", "mon-fri 09:00-18:00; sat 10:00-14:00")  # Amsterdam time

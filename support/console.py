@@ -5,6 +5,7 @@ refunds. Every write event checks its permission in the service it calls.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -68,6 +69,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
     watching: str | None = None
 
     async def connect(self) -> None:
+        realtime.register_server_loop(asyncio.get_running_loop())
         user = self.scope["user"]
         if not await database_sync_to_async(can_view_console)(user):
             await self.close(code=4403)

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from support import realtime
 from support.selectors import conversation_history
 from support.services.conversations import conversation_for_socket, message_receive
+from support.services.feedback import feedback_receive
 from support.services.replies import message_answer
 
 CLOSE_FORBIDDEN = 4403
@@ -60,7 +61,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._error("bad_json", "Messages must be JSON objects.")
             return
         handler = {"customer.message": self.on_customer_message, "ping": self.on_ping,
-                   "typing": self.on_typing}.get(content.get("type"))
+                   "typing": self.on_typing, "feedback": self.on_feedback}.get(content.get("type"))
         if handler is None:
             await self._error("unknown_type", f"Unknown message type {str(content.get('type'))[:40]!r}.")
             return
@@ -72,6 +73,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def on_typing(self, content: dict[str, Any]) -> None:
         """The customer is typing: only staff watching the conversation hear it."""
         await realtime.group_send_async(realtime.staff_group(self.conversation_id), {"type": "typing", "who": "customer"})
+
+    async def on_feedback(self, content: dict[str, Any]) -> None:
+        """The customer rates one reply (thumbs up/down) or the whole conversation (1-5)."""
+        if self._over_rate_limit():
+            await self._error("rate_limited", "You're sending very fast. Please wait a moment.")
+            return
+        try:
+            feedback = await database_sync_to_async(feedback_receive)(
+                conversation_id=self.conversation_id, event=content
+            )
+        except (PermissionDenied, ValueError) as exc:
+            await self._error("bad_feedback", str(exc) or "That rating could not be saved.")
+            return
+        await self._send({"type": "feedback.saved", "reply_id": feedback.message_id,
+                          "conversation": feedback.message_id is None, "score": feedback.score})
 
     async def on_customer_message(self, content: dict[str, Any]) -> None:
         raw_client_id = content.get("client_id")

@@ -243,7 +243,9 @@ def test_anonymous_visitor_asks_with_the_keyboard(tabs, screenshots: Path) -> No
     tab.shot(screenshots, "1-anonymous-delivery")
 
 
-def test_signed_in_customer_asks_about_her_order_and_history_survives_reload(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+def test_signed_in_customer_asks_about_her_order_and_history_survives_reload(  # type: ignore[no-untyped-def]
+    tabs, screenshots: Path
+) -> None:
     from playwright.sync_api import expect
 
     tab = tabs()

@@ -102,7 +102,9 @@ def test_agent_takes_over_a_live_chat(tabs, screenshots: Path) -> None:  # type:
     reply_box = agent.locator("#reply-input")
     expect(reply_box).to_be_enabled()
     reply_box.click()
-    agent.keyboard.type("Hi Alice, Sam here. How can I help?")
+    agent.keyboard.type("Hi Alice, Sam here. ")
+    expect(customer.locator("p.chat-typing")).to_contain_text("Sam is typing")  # throttled typing events arrive
+    agent.keyboard.type("How can I help?")
     agent.keyboard.press("Enter")
     expect(reply_box).to_have_value("")
     expect(agent.locator("#transcript li.msg-agent", has_text="Sam here")).to_have_count(1)
@@ -113,8 +115,12 @@ def test_agent_takes_over_a_live_chat(tabs, screenshots: Path) -> None:  # type:
     expect(reply_box).to_have_value(re.compile("anything else I can do"))
     reply_box.fill("")
 
-    # The customer answers; the agent sees it live.
-    _chat_send(customer, "My lamp arrived broken, can you replace it?")
+    # The customer answers; the agent sees her typing, then the message, live.
+    customer.locator("#chat-input").click()
+    customer.keyboard.type("My lamp arrived broken, ")
+    expect(agent.locator("#typing")).to_be_visible()
+    customer.keyboard.type("can you replace it?")
+    customer.keyboard.press("Enter")
     expect(agent.locator("#transcript li.msg-customer", has_text="My lamp arrived broken")).to_have_count(1)
 
     # An internal note, marked internal, which the customer never sees.
@@ -165,3 +171,60 @@ def test_ops_is_read_only_and_customers_are_kept_out(tabs, screenshots: Path) ->
         setTimeout(() => resolve("timeout"), 5000);
     })""")
     assert outcome == "refused", outcome
+
+
+@pytest.mark.timeout(240)
+def test_agent_rejects_a_refund_the_assistant_collected(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    agent_tab = tabs(viewport=CONSOLE_VIEWPORT)
+    agent = agent_tab.page
+    _staff_sign_in(agent, "staff")
+    expect(agent.locator("#connection")).to_have_text("Live")
+
+    customer = tabs().page
+    _customer_sign_in(customer, "bob")
+    number = customer.locator("table tbody tr td a").first.inner_text().strip()
+    customer.locator(".chat-launcher").click()
+    _chat_send(customer, f"I want a refund for order {number}")
+    # The assistant collects what a refund needs (which items, if several; why), then files it.
+    asked_why = customer.locator("li.chat-bot", has_text=re.compile("reason for the refund|Which items"))
+    expect(asked_why).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    if "Which items" in asked_why.inner_text():
+        _chat_send(customer, "all of them")
+        expect(customer.locator("li.chat-bot", has_text="reason for the refund")).to_have_count(1)
+    _chat_send(customer, "It arrived damaged")
+    expect(customer.locator("li.chat-bot", has_text="filed a refund request")).to_have_count(1)
+
+    # High priority: it goes to the top of the queue, and the reason filter finds it.
+    item = agent.locator("#queue-list .queue-item", has_text="Bob Peeters")
+    expect(item).to_have_count(1)
+    expect(agent.locator("#queue-list .queue-item").first).to_contain_text("Bob Peeters")
+    agent.select_option("#filter-reason", label="Refund request")
+    expect(agent.locator("#queue-list .queue-item")).to_have_count(1)
+    agent.select_option("#filter-priority", label="Low")
+    expect(agent.locator("#queue-list .queue-item")).to_have_count(0)
+    agent.select_option("#filter-priority", value="")
+    item.click()
+    expect(agent.locator("#conversation-title")).to_have_text("Bob Peeters")
+    expect(agent.locator("#packet")).to_contain_text(number)
+    refund = agent.locator("#refund-list li.refund")
+    expect(refund).to_have_count(1)
+    expect(refund).to_contain_text(f"order {number}")
+    expect(refund).to_contain_text("It arrived damaged")
+
+    refund.get_by_role("button", name=re.compile("^Reject refund")).click()
+    dialog = agent.locator("#reject-dialog")
+    expect(dialog).to_be_visible()
+    confirm = dialog.get_by_role("button", name="Reject refund")
+    expect(confirm).to_be_disabled()  # a rejection needs a note
+    expect(agent.locator("#reject-note")).to_be_focused()
+    agent.keyboard.type("Damage from misuse is not covered.")
+    expect(confirm).to_be_enabled()
+    confirm.click()
+    expect(dialog).to_be_hidden()
+    expect(refund).to_contain_text("Rejected")
+    expect(refund.locator(".decisions")).to_contain_text("by Sam")
+    expect(refund.get_by_role("button", name=re.compile("^(Approve|Reject)"))).to_have_count(0)
+    expect(customer.locator("li.chat-bot", has_text="Damage from misuse is not covered.")).to_have_count(1)
+    agent_tab.shot(screenshots, "console-4-refund-rejected")

@@ -151,21 +151,41 @@ class IntentRouter:
 
 _router: IntentRouter | None = None
 _router_lock = threading.Lock()
+_router_stamp: tuple[float, float] = (0.0, 0.0)  # (artifact mtime, when it was last checked)
+
+
+def _extra_exemplars() -> list[tuple[str, str]]:
+    """Labelled messages from outside rag (ops' corrections), named by RAG_EXTRA_EXEMPLARS."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    return import_string(settings.RAG_EXTRA_EXEMPLARS)() if settings.RAG_EXTRA_EXEMPLARS else []
 
 
 def router_get() -> IntentRouter:
-    """The process's router, trained first if the saved one is missing or stale."""
-    global _router
-    with _router_lock:
-        if _router is None:
-            from rag.router.model import router_artifact_current, router_train
+    """The process's router: trained first if the saved one is missing or stale, and
+    reloaded when `train_router` saved a new one (checked every RAG_RELOAD_CHECK_SECONDS)."""
+    global _router, _router_stamp
+    from django.conf import settings
 
-            model = RouterModel.load() if router_artifact_current() else router_train()
+    from rag.router.model import artifact_dir, router_artifact_current, router_train
+
+    now = time.monotonic()
+    if _router is not None and now - _router_stamp[1] < settings.RAG_RELOAD_CHECK_SECONDS:
+        return _router
+    with _router_lock:
+        saved = artifact_dir() / "router.npz"
+        mtime = saved.stat().st_mtime if saved.exists() else 0.0
+        if _router is None or mtime != _router_stamp[0]:
+            model = RouterModel.load() if router_artifact_current() else router_train(extra=_extra_exemplars())
             _router = IntentRouter(model, encoder_get())
+            mtime = saved.stat().st_mtime if saved.exists() else 0.0
+        _router_stamp = (mtime, now)
         return _router
 
 
 def router_reset() -> None:
-    global _router
+    global _router, _router_stamp
     with _router_lock:
         _router = None
+        _router_stamp = (0.0, 0.0)

@@ -129,8 +129,11 @@ def _learn_thresholds(oof: dict[str, np.ndarray], labels: np.ndarray, off_topic:
     }
 
 
-def router_train(*, extra: list[tuple[str, str]] | None = None) -> RouterModel:
-    """Train on the exemplars (plus `extra` labelled messages) and save the artifact."""
+def router_train(*, extra: list[tuple[str, str]] | None = None, folder: Path | None = None) -> RouterModel:
+    """Train on the exemplars (plus `extra` labelled messages) and save the artifact.
+
+    `folder` saves it elsewhere than the live artifact (a candidate to compare first).
+    """
     started = time.perf_counter()
     pairs = exemplar_load() + list(extra or [])
     intents = sorted({intent for _, intent in pairs})
@@ -157,7 +160,7 @@ def router_train(*, extra: list[tuple[str, str]] | None = None) -> RouterModel:
         },
     )
     model.shop_vocabulary = shop_vocabulary()
-    model.save()
+    model.save(folder)
     return model
 
 

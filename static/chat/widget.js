@@ -5,6 +5,10 @@
  * reload, a closed tab or a lost network never loses one; after reconnecting the
  * widget resends what is unacknowledged with the same client_id, and the server saves
  * each client_id once.
+ *
+ * Customers rate each assistant reply (thumbs up/down, an optional comment on thumbs
+ * down) and the conversation (1-5 stars); both go over the socket as `feedback`
+ * events and a later rating replaces an earlier one.
  */
 (function () {
   "use strict";
@@ -20,6 +24,10 @@
   const statusLine = root.querySelector(".chat-status");
   const errorLine = root.querySelector(".chat-error");
   const OUTBOX = "shoppe.chat.outbox";
+  const RATINGS = "shoppe.chat.ratings";
+  const SVG = "http://www.w3.org/2000/svg";
+  const THUMB = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 " +
+    "7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
 
   const typingLabel = typing.querySelector(".chat-typing-label");
   let agentTypingTimer = null;
@@ -34,6 +42,20 @@
     save(items) { localStorage.setItem(OUTBOX, JSON.stringify(items)); },
     add(item) { const items = this.all(); items.push(item); this.save(items); },
     remove(clientId) { this.save(this.all().filter((m) => m.client_id !== clientId)); },
+  };
+
+  // The customer's own ratings, so a reload shows which thumb they pressed.
+  const ratings = {
+    all() { try { return JSON.parse(localStorage.getItem(RATINGS) || "{}"); } catch (e) { return {}; } },
+    get(key) { return this.all()[key]; },
+    set(key, score) {
+      const items = this.all();
+      delete items[key];
+      items[key] = score;
+      const keys = Object.keys(items);
+      for (const old of keys.slice(0, Math.max(0, keys.length - 200))) delete items[old];
+      try { localStorage.setItem(RATINGS, JSON.stringify(items)); } catch (e) { /* storage full: not needed */ }
+    },
   };
 
   function uuid() {
@@ -110,6 +132,189 @@
     errorLine.hidden = !text;
   }
 
+  function sendFeedback(payload) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      showError("Not connected right now. Please try again in a moment.");
+      return false;
+    }
+    socket.send(JSON.stringify(Object.assign({ type: "feedback" }, payload)));
+    return true;
+  }
+
+  function thumbIcon(down) {
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    if (down) svg.setAttribute("transform", "rotate(180)");
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", THUMB);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function commentForm(li, replyId) {
+    const box = document.createElement("form");
+    box.className = "chat-rating-comment";
+    const id = "chat-comment-" + replyId;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = "What was wrong? (optional)";
+    const text = document.createElement("textarea");
+    text.id = id;
+    text.rows = 2;
+    text.maxLength = 1000;
+    const submit = document.createElement("button");
+    submit.type = "submit";
+    submit.textContent = "Submit comment";
+    box.append(label, text, submit);
+    box.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const comment = text.value.trim();
+      if (!comment) { box.remove(); return; }
+      if (sendFeedback({ reply_id: replyId, score: -1, comment })) box.remove();
+    });
+    text.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); box.requestSubmit(); }
+    });
+    return box;
+  }
+
+  // Thumbs up / down under a finished assistant reply.
+  function addRating(li) {
+    const replyId = Number(li.dataset.replyId);
+    if (!replyId || li.querySelector(".chat-rating")) return;
+    const group = document.createElement("div");
+    group.className = "chat-rating";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Rate this reply");
+    const buttons = [[1, "Helpful"], [-1, "Not helpful"]].map(([score, name]) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "chat-thumb";
+      button.dataset.score = score;
+      button.setAttribute("aria-label", name);
+      button.title = name;
+      button.setAttribute("aria-pressed", String(ratings.get(replyId) === score));
+      button.appendChild(thumbIcon(score < 0));
+      group.appendChild(button);
+      return button;
+    });
+    group.addEventListener("click", (e) => {
+      const button = e.target.closest(".chat-thumb");
+      if (!button || button.getAttribute("aria-pressed") === "true") return;
+      const score = Number(button.dataset.score);
+      if (!sendFeedback({ reply_id: replyId, score })) return;
+      for (const b of buttons) b.setAttribute("aria-pressed", String(b === button));
+      ratings.set(replyId, score);
+      const open = li.querySelector(".chat-rating-comment");
+      if (score > 0 && open) open.remove();
+      if (score < 0 && !open) {
+        const box = commentForm(li, replyId);
+        li.appendChild(box);
+        box.querySelector("textarea").focus();
+        scrollDown();
+      }
+    });
+    li.appendChild(group);
+  }
+
+  // "Rate this conversation": five stars as radio buttons, an optional comment, submit.
+  const rate = (function buildConversationRating() {
+    const box = document.createElement("form");
+    box.className = "chat-rate";
+    box.hidden = true;
+    const fieldset = document.createElement("fieldset");
+    const legend = document.createElement("legend");
+    legend.textContent = "Rate this conversation";
+    const stars = document.createElement("span");
+    stars.className = "chat-stars";
+    const names = ["poor", "fair", "good", "very good", "excellent"];
+    for (let value = 1; value <= 5; value++) {
+      const radio = document.createElement("input");
+      radio.type = "radio";
+      radio.name = "chat-rate";
+      radio.value = String(value);
+      radio.id = "chat-rate-" + value;
+      radio.className = "chat-star-input";
+      const label = document.createElement("label");
+      label.htmlFor = radio.id;
+      label.className = "chat-star";
+      label.title = names[value - 1];
+      const star = document.createElement("span");
+      star.setAttribute("aria-hidden", "true");
+      star.textContent = "\u2605";
+      const name = document.createElement("span");
+      name.className = "visually-hidden";
+      name.textContent = `${value} ${value === 1 ? "star" : "stars"} (${names[value - 1]})`;
+      label.append(star, name);
+      stars.append(radio, label);
+    }
+    fieldset.append(legend, stars);
+    const more = document.createElement("div");
+    more.className = "chat-rate-more";
+    more.hidden = true;
+    const label = document.createElement("label");
+    label.htmlFor = "chat-rate-comment";
+    label.textContent = "Anything to add? (optional)";
+    const comment = document.createElement("textarea");
+    comment.id = "chat-rate-comment";
+    comment.rows = 2;
+    comment.maxLength = 1000;
+    const submit = document.createElement("button");
+    submit.type = "submit";
+    submit.textContent = "Submit rating";
+    more.append(label, comment, submit);
+    const thanks = document.createElement("p");
+    thanks.className = "chat-rate-thanks";
+    thanks.setAttribute("role", "status");
+    box.append(fieldset, more, thanks);
+    form.after(box);
+
+    function chosen() {
+      const radio = stars.querySelector("input:checked");
+      return radio ? Number(radio.value) : 0;
+    }
+    function paint() {
+      const value = chosen();
+      for (const star of stars.querySelectorAll(".chat-star")) {
+        star.classList.toggle("is-on", Number(star.htmlFor.slice(-1)) <= value);
+      }
+    }
+    stars.addEventListener("change", () => { paint(); more.hidden = false; thanks.textContent = ""; });
+    box.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const score = chosen();
+      if (!score) return;
+      if (sendFeedback({ conversation: true, score, comment: comment.value.trim() })) {
+        ratings.set("conversation:" + conversationId, score);
+      }
+    });
+    comment.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); box.requestSubmit(); }
+    });
+    return {
+      show() { box.hidden = false; },
+      reset(conversation) {
+        const saved = ratings.get("conversation:" + conversation);
+        for (const radio of stars.querySelectorAll("input")) radio.checked = Number(radio.value) === saved;
+        comment.value = "";
+        more.hidden = true;
+        thanks.textContent = saved ? `You rated this conversation ${saved} of 5.` : "";
+        paint();
+        box.hidden = true;
+      },
+      saved(score) {
+        more.hidden = true;
+        comment.value = "";
+        thanks.textContent = `Thank you! You rated this conversation ${score} of 5.`;
+      },
+    };
+  })();
+
   function renderHistory(messages) {
     log.textContent = "";
     replies.clear();
@@ -117,9 +322,11 @@
       if (m.author === "customer") {
         customerBubble(m.client_id, m.text, false).dataset.messageId = m.id;
       } else {
-        const li = bubble(m.author, m.text, { replyId: m.id });
+        const li = bubble(m.author, m.text, { replyId: m.id, route: m.route || null });
         if (m.status === "failed") li.classList.add("is-failed");
         addSources(li, m.sources);
+        if (m.author === "bot" && m.status === "complete" && m.in_reply_to) addRating(li);
+        if (m.in_reply_to || m.author === "agent") rate.show();
       }
     }
     for (const m of outbox.all()) customerBubble(m.client_id, m.text, true);
@@ -136,6 +343,7 @@
   const handlers = {
     history(e) {
       conversationId = e.conversation_id;
+      rate.reset(conversationId);
       renderHistory(e.messages);
       const seen = new Set(e.messages.filter((m) => m.client_id).map((m) => m.client_id));
       for (const item of outbox.all()) {
@@ -156,7 +364,8 @@
       let li = replies.get(e.reply_id);
       if (!li) {
         setTyping(false);
-        li = bubble("bot", "", { replyId: e.reply_id });
+        // after a reconnect the reply may already be on screen, drawn from the history
+        li = log.querySelector(`[data-reply-id="${e.reply_id}"]`) || bubble("bot", "", { replyId: e.reply_id });
         li.classList.add("is-streaming");
         replies.set(e.reply_id, li);
       }
@@ -171,13 +380,16 @@
       li.classList.remove("is-streaming");
       li.dataset.route = e.route;
       addSources(li, e.sources);
+      if (e.in_reply_to) { addRating(li); rate.show(); }
       replies.delete(e.reply_id);
       announcer.textContent = "Assistant: " + e.text; // one announcement per reply, not per token
     },
     "reply.failed"(e) {
       setTyping(false);
-      const li = replies.get(e.reply_id) || bubble("bot", "", { replyId: e.reply_id });
+      const li = replies.get(e.reply_id) || log.querySelector(`[data-reply-id="${e.reply_id}"]`)
+        || bubble("bot", "", { replyId: e.reply_id });
       li.querySelector(".chat-text").textContent = e.message;
+      li.classList.remove("is-streaming");
       li.classList.add("is-failed");
       announcer.textContent = e.message;
     },
@@ -199,7 +411,20 @@
     "agent.message"(e) {
       setTyping(false);
       bubble("agent", e.text, { replyId: e.message_id });
+      rate.show();
       announcer.textContent = (e.agent || "Staff") + ": " + e.text;
+    },
+    "feedback.saved"(e) {
+      if (e.conversation) rate.saved(e.score);
+      const li = e.reply_id && log.querySelector(`[data-reply-id="${e.reply_id}"]`);
+      const group = li && li.querySelector(".chat-rating");
+      if (group && !group.querySelector(".chat-rating-note")) {
+        const note = document.createElement("span");
+        note.className = "chat-rating-note";
+        note.textContent = "Thanks!";
+        group.appendChild(note);
+      }
+      announcer.textContent = "Thanks for your feedback.";
     },
     error(e) {
       if (e.client_id) {

@@ -41,10 +41,10 @@ def _comment(value: object) -> str:
 
 
 def _reply_route(reply: Message) -> str:
-    """The tier that produced a reply: the route of the customer message it answers."""
+    """The tier that produced a reply: recorded on the reply, else the route of the message it answers."""
     if reply.author == Message.Author.AGENT:
         return Message.Route.HUMAN
-    return reply.in_reply_to.route if reply.in_reply_to else ""
+    return reply.route or (reply.in_reply_to.route if reply.in_reply_to else "")
 
 
 @transaction.atomic

@@ -142,6 +142,10 @@ def agent_reply(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text: st
 
 def agent_note_add(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text: str) -> InternalNote:
     _require_worker(agent)
+    if not text.strip():
+        raise ValueError("empty note")
+    if not Conversation.objects.filter(id=conversation_id).exists():
+        raise Conversation.DoesNotExist(f"no conversation {conversation_id}")
     note = InternalNote.objects.create(conversation_id=conversation_id, author=agent, text=text.strip())
     realtime.staff_send(conversation_id, {"type": "note.added", "note": {
         "id": note.id, "author": agent.first_name or agent.get_username(), "text": note.text,
@@ -158,6 +162,7 @@ def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent: Abst
     handoff.refresh_from_db()
     name = to_agent.first_name or to_agent.get_username()
     _bot_note(handoff.conversation_id, f"Agent {name} joined the chat.", "agent_joined")
+    realtime.conversation_send(handoff.conversation_id, {"type": "agent.joined", "agent": name})  # type: ignore[typeddict-item]
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
     return handoff
 

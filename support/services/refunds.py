@@ -63,7 +63,7 @@ def refund_serialize(refund: RefundRequest) -> dict:
             "eligibility_notes": refund.eligibility_notes, "status": refund.status,
             "status_label": refund.get_status_display(),
             "needs_supervisor": refund.amount > Decimal(str(settings.REFUND_SUPERVISOR_LIMIT_EUR)),
-            "decisions": [{"by": d.decided_by.get_username(), "verdict": d.verdict, "amount": str(d.amount), "note": d.note,
+            "decisions": [{"by": d.decided_by.first_name or d.decided_by.get_username(), "verdict": d.verdict, "amount": str(d.amount), "note": d.note,
                            "at": d.created_at.isoformat()} for d in refund.decisions.select_related("decided_by")]}
 
 

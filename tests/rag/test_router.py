@@ -90,3 +90,20 @@ def test_evaluate_router_command_writes_the_decisions(tmp_path, local_models):
     rows = rows_read(out)
     assert [r["route"] for r in rows] == ["local", "human"]
     assert {"route", "intent_predicted", "confidence", "reason", "latency_ms"} <= rows[0].keys()
+
+
+def test_every_process_picks_up_a_newly_trained_router(local_models, settings):
+    import os
+    import time
+
+    from rag.router.decide import router_get
+    from rag.router.model import artifact_dir
+
+    settings.RAG_RELOAD_CHECK_SECONDS = 0.1
+    before = router_get()
+    saved = artifact_dir() / "router.npz"
+    stamp = saved.stat().st_mtime + 5  # what `train_router` in another process does: a new artifact
+    os.utime(saved, (stamp, stamp))
+    time.sleep(0.2)
+    after = router_get()
+    assert after is not before and after.decide("where is my order?").route == "local"
