@@ -102,7 +102,7 @@ def stream_generate(
             chunks = client.models.generate_content_stream(model=settings.GEMINI_MODEL, contents=contents, config=config)
             for chunk in chunks:
                 before_content.append(chunk)
-                if _has_content(chunk):
+                if has_content(chunk):
                     break
         except (errors.APIError, ValueError, *TRANSPORT_ERRORS) as error:
             if not _retryable(error) or attempt >= settings.GEMINI_MAX_RETRIES:
@@ -116,7 +116,7 @@ def stream_generate(
         return
 
 
-def _has_content(chunk: Any) -> bool:
+def has_content(chunk: Any) -> bool:
     """Whether a chunk carries text or a function call (not just usage or an empty part)."""
     if not chunk.candidates or not chunk.candidates[0].content:
         return False

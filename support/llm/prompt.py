@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from google.genai import types
 
@@ -51,14 +52,18 @@ def _order_facts(conversation: Conversation) -> tuple[str, set[str], set[str]]:
     return "\n".join(lines), {str(o.number) for o in orders}, emails
 
 
-def request_build(*, message: Message) -> LLMRequest:
-    """The conversation as Gemini will see it, within the context budget, PII redacted."""
+def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMRequest:
+    """The conversation as Gemini will see it, within the context budget, PII redacted.
+
+    `vector` is the message's embedding when the router already computed it."""
     conversation = message.conversation
     customer = conversation.customer
     redactor = Redactor(names=[n for n in ([customer.first_name, customer.last_name] if customer else []) if n])
     budget = settings.LLM_CONTEXT_CHAR_BUDGET
 
-    hits = index_get().search(encoder_get().encode_one(message.text), k=4)
+    if vector is None:
+        vector = encoder_get().encode_one(message.text)
+    hits = index_get().search(vector, k=4)
     passages, sources, dropped = [], [], 0
     for hit in hits:
         text = hit.passage.text

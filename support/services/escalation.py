@@ -8,6 +8,8 @@ half way). Each writes one EscalationLog row.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
+from functools import lru_cache
 import re
 import time
 from datetime import datetime, timezone as dt_timezone
@@ -15,14 +17,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, Sum
 from django.utils import timezone
+import numpy as np
 from google.genai import types
 
 from support import metrics, realtime
 from support.logs import conversation_context
-from support.llm.gemini import LLMUnavailable, concurrency_slot, generation_config, stream_generate
+from support.llm.gemini import LLMUnavailable, concurrency_slot, generation_config, has_content, stream_generate
 from support.llm.guardrails import OutputGuard, looks_like_injection
 from support.llm.prompt import request_build, system_prompt
 from support.llm.tools import ToolContext, tool_call, tool_declarations
@@ -59,7 +62,8 @@ def _claim(message: Message, enqueued_at: float | None, task_started: float) -> 
     """
     enqueued = datetime.fromtimestamp(enqueued_at, tz=dt_timezone.utc) if enqueued_at else None
     try:
-        with transaction.atomic():
+        # One INSERT needs no transaction of its own; inside another one it needs a savepoint.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             row = EscalationLog.objects.create(
                 conversation_id=message.conversation_id, message=message, router_reason=message.reason,
                 router_scores=message.scores, model=settings.GEMINI_MODEL, prompt_version=system_prompt()[0],
@@ -76,12 +80,13 @@ def _spent_reason(message: Message) -> str | None:
     if not settings.GEMINI_API_KEY:
         return "no_api_key"
     today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    spent = EscalationLog.objects.filter(started_at__gte=today).aggregate(total=Sum("cost_eur"))["total"] or 0
-    if spent >= Decimal(str(settings.LLM_BUDGET_EUR_PER_DAY)):
+    in_conversation = Q(conversation_id=message.conversation_id)
+    totals = EscalationLog.objects.filter(Q(started_at__gte=today) | in_conversation).aggregate(
+        spent=Sum("cost_eur", filter=Q(started_at__gte=today)),
+        used=Sum(F("input_tokens") + F("output_tokens"), filter=in_conversation))
+    if (totals["spent"] or 0) >= Decimal(str(settings.LLM_BUDGET_EUR_PER_DAY)):
         return "budget_spent"
-    used = EscalationLog.objects.filter(conversation_id=message.conversation_id).aggregate(
-        total=Sum(F("input_tokens") + F("output_tokens")))["total"] or 0
-    if used >= settings.LLM_BUDGET_TOKENS_PER_CONVERSATION:
+    if (totals["used"] or 0) >= settings.LLM_BUDGET_TOKENS_PER_CONVERSATION:
         return "budget_spent"
     return None
 
@@ -156,14 +161,17 @@ class _StreamedReply:
         return self.redactor.restore(self.raw[: self.flushed])
 
 
-def escalation_answer_produce(*, message_id: int, enqueued_at: float | None = None) -> None:
+def escalation_answer_produce(*, message_id: int, enqueued_at: float | None = None,
+                              vector: np.ndarray | None = None) -> None:
+    """`vector`: the message's embedding, when the router already computed it."""
     started, task_started = time.perf_counter(), time.time()
     message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
     with conversation_context(message.conversation_id):
-        _escalation_answer(message, started, task_started, enqueued_at)
+        _escalation_answer(message, started, task_started, enqueued_at, vector)
 
 
-def _escalation_answer(message: Message, started: float, task_started: float, enqueued_at: float | None) -> None:
+def _escalation_answer(message: Message, started: float, task_started: float, enqueued_at: float | None,
+                       vector: np.ndarray | None) -> None:
     row, fresh = _claim(message, enqueued_at, task_started)
     if row is None:
         return  # redelivered after it ended: never a second reply
@@ -179,7 +187,7 @@ def _escalation_answer(message: Message, started: float, task_started: float, en
         _hand_off(message, row, reason, started)
         return
     try:
-        _answer(message, row, started, enqueued_at)
+        _answer(message, row, started, enqueued_at, vector)
     except Exception as error:  # the customer must never be left waiting
         log.exception("escalation of message %s failed", message.id)
         _finish(row, EscalationLog.Outcome.FAILED, started, error_class=type(error).__name__, error=str(error)[:2000])
@@ -194,14 +202,15 @@ def _worker_lost(message: Message, row: EscalationLog, started: float) -> None:
     _hand_off(message, row, "worker_lost", started, error_class="WorkerLost")
 
 
-def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: float | None) -> None:
-    request = request_build(message=message)
+def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: float | None,
+            vector: np.ndarray | None) -> None:
+    request = request_build(message=message, vector=vector)
     version, prompt = system_prompt()
     guard = OutputGuard(system_prompt=prompt, allowed_order_numbers=request.allowed_order_numbers,
                         allowed_emails=request.allowed_emails)
     reply = _StreamedReply(message, request.redactor, guard, enqueued_at)
     tools = ToolContext(conversation=message.conversation)
-    config = generation_config(system_instruction=prompt, tools=tool_declarations())
+    config = _config(version)
     contents = list(request.contents)
     input_tokens = output_tokens = 0
 
@@ -216,7 +225,7 @@ def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: f
                 model_parts: list[types.Part] = []
                 usage = None
                 for chunk in stream_generate(contents=contents, config=config, on_retry=retried):
-                    if row.first_token_ms is None:
+                    if row.first_token_ms is None and has_content(chunk):
                         row.first_token_ms = round((time.perf_counter() - call_started) * 1000, 3)
                     if time.perf_counter() - started > settings.GEMINI_TOTAL_TIMEOUT_S:
                         raise TimeoutError("the LLM reply took longer than GEMINI_TOTAL_TIMEOUT_S")
@@ -266,6 +275,12 @@ def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: f
         _finish(row, EscalationLog.Outcome.HANDED_OFF, started, handoff_reason=tools.handoff_reason, **usage_fields)
         return
     _finish(row, EscalationLog.Outcome.ANSWERED, started, **usage_fields)
+
+
+@lru_cache(maxsize=4)
+def _config(prompt_version: str) -> types.GenerateContentConfig:
+    """Built once per prompt version: the request's fixed part."""
+    return generation_config(system_instruction=system_prompt()[1], tools=tool_declarations())
 
 
 def _complete(message: Message, reply: _StreamedReply, sources: list, started: float) -> None:

@@ -1,6 +1,7 @@
 """Producing the assistant's reply to a saved customer message, streamed to the socket."""
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import time
@@ -60,7 +61,10 @@ def _message_answer(message: Message, started: float) -> None:
                 from support.tasks import escalation_answer
 
                 enqueued_at = time.time()
-                transaction.on_commit(lambda: escalation_answer.delay(message_id=message.id, enqueued_at=enqueued_at))
+                # The message's embedding travels with the task, so the worker doesn't compute it again.
+                vector = base64.b64encode(decision.vector.astype("float32").tobytes()).decode() if decision.vector is not None else None
+                transaction.on_commit(lambda: escalation_answer.delay(message_id=message.id, enqueued_at=enqueued_at,
+                                                                      vector=vector))
                 return
             answer = _local_answer(conversation=conversation, decision=decision, text=message.text)
             intent, route = decision.intent, decision.route
