@@ -40,3 +40,13 @@ def test_no_environment_means_embedded_defaults():
         | {"DJANGO_SETTINGS_MODULE": "shoppe.settings"}, capture_output=True, text=True, timeout=60,
     )
     assert result.stdout.split() == ["django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer", "memory://", "True"]
+
+
+def test_production_settings_pass_the_deploy_checklist():
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
+    env.update(DEBUG="0", SECRET_KEY="k8#Zp2!vQ9x@Lm4^Rt7&Yw1*Nc6$Hb3%Gf5(Jd0)Se8-Ua2+Io9=Pk7",
+               ALLOWED_HOSTS="shop.example.test", DJANGO_SETTINGS_MODULE="shoppe.settings")
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
