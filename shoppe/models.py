@@ -9,6 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 
+def money(amount: Decimal, currency: str) -> str:
+    """An amount as customers read it: €64.00, or 64.00 USD in another currency."""
+    return f"€{amount:.2f}" if currency == "EUR" else f"{amount:.2f} {currency}"
+
+
 class Customer(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer")
     phone = models.CharField(max_length=40, blank=True)

@@ -8,11 +8,13 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from support.llm.pii import CARD, EMAIL
+
 _conversation: contextvars.ContextVar[str] = contextvars.ContextVar("conversation_id", default="")
 
 _SCRUB = [
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[EMAIL]"),
-    (re.compile(r"\b(?:\d[ -]?){12,18}\d\b"), "[CARD]"),
+    (EMAIL, "[EMAIL]"),
+    (CARD, "[CARD]"),
     (re.compile(r"(?<![\w/.:-])(?:\+|00)?\d(?:[\s().-]?\d){7,14}(?![\w/])"), "[PHONE]"),
 ]
 

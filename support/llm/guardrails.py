@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from support.llm.pii import EMAIL
+
 INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompt|guidelines|above|previous)\b|"
     r"\b(system|hidden|initial|original)\s+(prompt|instructions?|message)\b|"
@@ -49,7 +51,7 @@ class OutputGuard:
         for number in re.findall(r"\b\d{5}\b", text):
             if number not in self._orders:
                 return "other_customer_order"
-        for email in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text):
+        for email in EMAIL.findall(text):
             if email.lower() not in self._emails and not email.lower().endswith("@example-shoppe.test"):
                 return "other_customer_data"
         if _LINK.search(text):

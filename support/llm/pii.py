@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 _PHONE = re.compile(r"(?<![\w/])(?:\+|00)?\d(?:[\s().-]?\d){7,14}(?![\w/])")
 _STREET = re.compile(
     r"\b\d{1,5}[a-z]?\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*\s+(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|"
@@ -46,13 +46,13 @@ class Redactor:
         return self._by_value[key]
 
     def redact(self, text: str) -> str:
-        text = _EMAIL.sub(lambda m: self._placeholder("EMAIL", m.group(0)), text)
+        text = EMAIL.sub(lambda m: self._placeholder("EMAIL", m.group(0)), text)
 
         def card(match: re.Match[str]) -> str:
             digits = re.sub(r"\D", "", match.group(0))
             return self._placeholder("CARD", match.group(0)) if 13 <= len(digits) <= 19 and _luhn_ok(digits) else match.group(0)
 
-        text = _CARD.sub(card, text)
+        text = CARD.sub(card, text)
         text = _PHONE.sub(lambda m: m.group(0) if len(re.sub(r"\D", "", m.group(0))) < 9 else self._placeholder("PHONE", m.group(0)), text)
         text = _STREET.sub(lambda m: self._placeholder("ADDRESS", m.group(0)), text)
         for name in self.names:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from contextlib import nullcontext
 from functools import lru_cache
-import re
 import time
 from datetime import datetime, timezone as dt_timezone
 from decimal import Decimal

@@ -93,8 +93,8 @@ def _require_worker(agent: AbstractBaseUser) -> None:
         raise PermissionDenied("only support staff can do this")
 
 
-def _bot_note(conversation_id: uuid.UUID, text: str, intent: str) -> None:
-    """A line from the assistant in the transcript (agent joined, handed back)."""
+def assistant_note(*, conversation_id: uuid.UUID, text: str, intent: str) -> None:
+    """A line from the assistant in the transcript (agent joined, handed back, a refund decided)."""
     note = Message.objects.create(conversation_id=conversation_id, author=Message.Author.BOT, text=text,
                                   status=Message.Status.COMPLETE, intent=intent, route=Message.Route.HUMAN)
     realtime.conversation_send(conversation_id, {"type": "reply.start", "reply_id": note.id, "in_reply_to": 0},
@@ -113,7 +113,7 @@ def handoff_claim(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
     handoff = Handoff.objects.select_related("conversation__customer", "claimed_by", "order").get(id=handoff_id)
     Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.WITH_AGENT)
     name = agent.first_name or agent.get_username()
-    _bot_note(handoff.conversation_id, f"Agent {name} joined the chat.", "agent_joined")
+    assistant_note(conversation_id=handoff.conversation_id, text=f"Agent {name} joined the chat.", intent="agent_joined")
     realtime.conversation_send(handoff.conversation_id, {"type": "agent.joined", "agent": name})  # type: ignore[typeddict-item]
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
     return handoff
@@ -161,7 +161,7 @@ def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent: Abst
     Handoff.objects.filter(id=handoff_id).update(claimed_by=to_agent, claimed_at=timezone.now())
     handoff.refresh_from_db()
     name = to_agent.first_name or to_agent.get_username()
-    _bot_note(handoff.conversation_id, f"Agent {name} joined the chat.", "agent_joined")
+    assistant_note(conversation_id=handoff.conversation_id, text=f"Agent {name} joined the chat.", intent="agent_joined")
     realtime.conversation_send(handoff.conversation_id, {"type": "agent.joined", "agent": name})  # type: ignore[typeddict-item]
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
     return handoff
@@ -177,6 +177,7 @@ def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
     Handoff.objects.filter(id=handoff_id).update(status=Handoff.Status.RESOLVED, resolved_at=timezone.now())
     Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.BOT)
     handoff.refresh_from_db()
-    _bot_note(handoff.conversation_id, "Our team has finished here; I'm back if you need anything else.", "handed_back")
+    assistant_note(conversation_id=handoff.conversation_id,
+                   text="Our team has finished here; I'm back if you need anything else.", intent="handed_back")
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
     return handoff

@@ -7,12 +7,11 @@ the email it was placed with.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.utils import formats
 
-from shoppe.models import Order
-from shoppe.selectors import order_get_by_number_and_email, order_list_for_user
+from shoppe.models import Order, money
+from shoppe.selectors import order_get_by_number_and_email, order_list_for_user, order_list_for_user_any
 from shoppe.services import OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
 from support.models import Conversation
 from support.services.answers import Answer
@@ -35,15 +34,7 @@ def customer_orders(conversation: Conversation) -> list[Order]:
     if conversation.customer_id:
         return list(order_list_for_user(user=conversation.customer)[:10])
     verified = conversation.state.get("verified_orders", [])
-    return list(order_list_for_user_verified(verified))
-
-
-def order_list_for_user_verified(numbers: list[int]) -> list[Order]:
-    return list(Order.objects.filter(number__in=numbers).prefetch_related("items__product", "shipments__events"))
-
-
-def _money(amount: Any, currency: str) -> str:
-    return f"€{amount:.2f}" if currency == "EUR" else f"{amount:.2f} {currency}"
+    return list(order_list_for_user_any().filter(number__in=verified))
 
 
 def _describe(order: Order) -> str:
@@ -108,7 +99,7 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
     if intent in {"check_invoice", "get_invoice"}:
         if hasattr(order, "invoice") and order.status != Order.Status.PENDING_PAYMENT:
             return Answer(
-                f"The invoice for order {order.number} is {order.invoice.number}, total {_money(order.total, order.currency)}. "
+                f"The invoice for order {order.number} is {order.invoice.number}, total {money(order.total, order.currency)}. "
                 "You can view and print it here.",
                 sources=[{"title": f"Invoice {order.invoice.number}", "url": f"/orders/{order.number}/invoice/"}],
             )
@@ -121,7 +112,7 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
                 "You can refuse the delivery or return it within 30 days of delivery instead.",
                 sources=[{"title": "Returns and exchanges", "url": "/help/returns-and-exchanges/"}],
             )
-        cost = "free of charge" if not fee else f"with a {_money(fee, order.currency)} handling fee, because it's already packed"
+        cost = "free of charge" if not fee else f"with a {money(fee, order.currency)} handling fee, because it's already packed"
         return Answer(
             f"I can cancel {_describe(order)} {cost}. Shall I go ahead? (yes / no)",
             sources=link, pending={"kind": "confirm_cancel", "order": order.number},
@@ -139,7 +130,7 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
     if intent == "get_refund":
         items = list(order.items.all())
         if len(items) > 1:
-            listing = "\n".join(f"{n}. {i.quantity} × {i.product.name} ({_money(i.line_total, order.currency)})"
+            listing = "\n".join(f"{n}. {i.quantity} × {i.product.name} ({money(i.line_total, order.currency)})"
                                 for n, i in enumerate(items, 1))
             return Answer(f"Which items from order {order.number} should we refund?\n{listing}\n"
                           "Say \"all\", or name or number them.", sources=link,
@@ -148,14 +139,14 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
     if intent == "track_refund":
         requested = [r for r in order.refund_requests.all() if r.status not in {"approved", "rejected"}]
         if requested:
-            return Answer(f"Your refund request for order {order.number} ({_money(requested[0].amount, order.currency)}) "
+            return Answer(f"Your refund request for order {order.number} ({money(requested[0].amount, order.currency)}) "
                           f"is {requested[0].get_status_display().lower()}. Our team will tell you here as soon as "
                           "it's decided.", sources=link)
         refunds = list(order.refunds.all())
         if not refunds:
             return Answer(f"There's no refund on order {order.number} yet. If you'd like one, just ask and I'll "
                           "pass your request to our team.", sources=link)
-        lines = [f"{_money(r.amount, r.currency)}: {r.get_status_display().lower()}" for r in refunds]
+        lines = [f"{money(r.amount, r.currency)}: {r.get_status_display().lower()}" for r in refunds]
         return Answer(f"Refunds on order {order.number}: " + "; ".join(lines) + ". Approved refunds reach your "
                       "original payment method within 5 business days.", sources=link)
     raise ValueError(f"{intent} is not an order intent")
@@ -198,7 +189,7 @@ def _refund_file(conversation: Conversation, order: Order, item_ids: list[int], 
               "your case.") if refund.eligibility_notes else ""
     return Answer(
         f"Thanks. I've filed a refund request for {items} from order {order.number} "
-        f"({_money(refund.amount, refund.currency)}).{caveat} Refunds are decided by a member of our support "
+        f"({money(refund.amount, refund.currency)}).{caveat} Refunds are decided by a member of our support "
         "team, who will reply right here.",
         sources=[{"title": "Refund policy", "url": "/help/refund-policy/"}],
         handoff="refund", handoff_order_id=order.id,

@@ -15,9 +15,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from shoppe.models import Order, OrderItem, Refund
+from shoppe.models import Order, OrderItem, Refund, money
 from support import realtime
-from support.models import Conversation, Message, RefundDecision, RefundRequest
+from support.models import Conversation, RefundDecision, RefundRequest
+from support.services.handoff import assistant_note
 
 
 def refund_eligibility(*, order: Order, items: list[OrderItem]) -> list[str]:
@@ -49,12 +50,7 @@ def refund_request_file(*, conversation: Conversation, order: Order, item_ids: l
 
 
 def _tell_customer(refund: RefundRequest, text: str) -> None:
-    message = Message.objects.create(conversation_id=refund.conversation_id, author=Message.Author.BOT, text=text,
-                                     status=Message.Status.COMPLETE, intent="refund_decision", route=Message.Route.HUMAN)
-    realtime.conversation_send(refund.conversation_id,
-                               {"type": "reply.start", "reply_id": message.id, "in_reply_to": 0},
-                               {"type": "reply.end", "reply_id": message.id, "in_reply_to": 0, "route": "human",
-                                "intent": "refund_decision", "sources": [], "text": text})
+    assistant_note(conversation_id=refund.conversation_id, text=text, intent="refund_decision")
 
 
 def refund_serialize(refund: RefundRequest) -> dict:
@@ -95,7 +91,7 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
             Refund.objects.create(order=refund.order, amount=refund.amount, currency=refund.currency,
                                   status=Refund.Status.APPROVED, reason=refund.reason, decided_at=timezone.now())
         refund.save(update_fields=["status"])
-    amount = f"€{refund.amount:.2f}" if refund.currency == "EUR" else f"{refund.amount:.2f} {refund.currency}"
+    amount = money(refund.amount, refund.currency)
     if refund.status == RefundRequest.Status.APPROVED:
         _tell_customer(refund, f"Good news: your refund of {amount} for order {refund.order.number} is approved. "
                                "It reaches your original payment method within 5 business days.")

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from shoppe.models import Order, Refund
 from support.models import Conversation, Handoff, InternalNote, Message, RefundRequest
-from support.services.handoff import HandoffTaken, agent_reply, handoff_claim, handoff_request, handoff_resolve
+from support.services.handoff import HandoffTaken, agent_reply, handoff_claim, handoff_resolve
 from support.services.refunds import refund_decide
-from tests.conftest import chat_socket, session_cookie_for
+from tests.conftest import session_cookie_for
 from tests.support.test_chat_socket import connected, send, until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
