@@ -92,3 +92,7 @@ def chat_socket(cookie: str, *, query: str = "") -> WebsocketCommunicator:
 
     path = "/ws/chat/" + (f"?{query}" if query else "")
     return WebsocketCommunicator(application, path, headers=[(b"cookie", cookie.encode()), (b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")])
+
+
+# The real-browser fixtures (a live site, Chromium, tabs, screenshots), for every test module.
+from tests.browser import browser, chromium_path, screenshots, site, tabs  # noqa: E402,F401

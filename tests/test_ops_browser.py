@@ -13,15 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
-    DEMO_PASSWORD,
-    REPLY_TIMEOUT_MS,
-    browser,
-    chromium_path,
-    screenshots,
-    site,
-    tabs,
-)
+from tests.browser import DEMO_PASSWORD, REPLY_TIMEOUT_MS
 
 pytestmark = pytest.mark.timeout(240)
 

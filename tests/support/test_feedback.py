@@ -164,7 +164,7 @@ def test_staff_replies_are_rated_as_the_human_route():
 
 # --- the widget, in a real browser ---------------------------------------------------------------
 
-from tests.test_browser import _finished_reply, browser, chromium_path, screenshots, site, tabs  # noqa: E402,F401
+from tests.browser import finished_reply  # noqa: E402
 
 
 def arrived(page, frames, count: int) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -189,7 +189,7 @@ def test_widget_rates_a_reply_and_the_conversation_with_the_keyboard(tabs, scree
     expect(rate).to_be_hidden()  # nothing to rate yet
     page.fill("#chat-input", "how long does delivery take?")
     page.keyboard.press("Enter")
-    reply = _finished_reply(page)
+    reply = finished_reply(page)
 
     helpful = reply.get_by_role("button", name="Helpful", exact=True)
     unhelpful = reply.get_by_role("button", name="Not helpful", exact=True)

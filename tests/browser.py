@@ -1,0 +1,200 @@
+"""Fixtures for the real-browser tests: a live site under daphne and headless Chromium.
+
+The site runs under daphne in a subprocess against its own SQLite database in a
+temporary data dir (migrated, demo data loaded, index built, router trained), so the
+browser talks to the real ASGI app: pages over HTTP and the chat over `/ws/chat/`.
+Training the router takes a while, so the test run's own router artifact is copied
+in and retrained only if it is stale (`train_router --if-stale`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import service_missing
+
+
+BASE_DIR = Path(settings.BASE_DIR)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+DEMO_PASSWORD = "shoppe-demo"
+REPLY_TIMEOUT_MS = 45_000  # the first reply may wait for the server to finish loading the models
+
+PREPARE = """
+import sys
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+call_command("load_demo", verbosity=0)
+call_command("build_index")
+call_command("train_router", if_stale=True)
+"""
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+    if not path:
+        service_missing("Chromium not found: apt-get install chromium")
+    return path  # type: ignore[return-value]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # Embedded mode only: never point a throwaway demo site at a real database or Redis.
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"):
+        env.pop(name, None)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "shoppe.settings",
+        "SHOPPE_DATA_DIR": str(data_dir),
+        "SHOPPE_MODEL_DIR": str(settings.MODEL_DIR),
+        "DEBUG": "1",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+def _prepare(data_dir: Path, env: dict[str, str]) -> None:
+    trained = Path(settings.DATA_DIR) / "router"
+    if (trained / "router.json").exists():
+        shutil.copytree(trained, data_dir / "router")
+    done = subprocess.run([sys.executable, "-c", PREPARE], cwd=BASE_DIR, env=env,
+                          capture_output=True, text=True, timeout=170)
+    if done.returncode != 0:
+        pytest.fail(f"preparing the site failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    return _chromium()
+
+
+@pytest.fixture(scope="module")
+def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The ASGI site under daphne on a free port; yields its base URL."""
+    data_dir = tmp_path_factory.mktemp("browser-site")
+    env = _server_env(data_dir)
+    _prepare(data_dir, env)
+
+    daphne = Path(sys.executable).with_name("daphne")
+    log_path = data_dir / "daphne.log"
+    port = _free_port()
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen([str(daphne), "-b", "127.0.0.1", "-p", str(port), "shoppe.asgi:application"],
+                                  cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"daphne exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(base + "/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"daphne did not answer on {base}:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+        print(f"\ndaphne log: {log_path}")
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.getbasetemp() / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Tab:
+    """A page in its own browser context, recording page errors and the chat socket's frames."""
+
+    def __init__(self, browser, base: str, **context_options) -> None:  # type: ignore[no-untyped-def]
+        self.base = base
+        self.context = browser.new_context(base_url=base, **context_options)
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.frames: list[dict] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("websocket", self._watch)
+
+    def _watch(self, ws) -> None:  # type: ignore[no-untyped-def]
+        def received(payload) -> None:  # type: ignore[no-untyped-def]
+            try:
+                self.frames.append(json.loads(payload))
+            except (TypeError, ValueError):
+                pass
+
+        ws.on("framereceived", received)
+
+    def events(self, kind: str) -> list[dict]:
+        return [f for f in self.frames if f.get("type") == kind]
+
+    def shot(self, folder: Path, name: str) -> Path:
+        path = folder / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        print(f"\nscreenshot: {path}")
+        return path
+
+
+@pytest.fixture
+def tabs(browser, site: str) -> Iterator:  # type: ignore[no-untyped-def]
+    opened: list[Tab] = []
+
+    def open_tab(**context_options) -> Tab:  # type: ignore[no-untyped-def]
+        tab = Tab(browser, site, **context_options)
+        opened.append(tab)
+        return tab
+
+    yield open_tab
+    for tab in opened:
+        tab.context.close()
+    for tab in opened:
+        assert not tab.errors, f"JavaScript errors on the page: {tab.errors}"
+
+
+def finished_reply(page):  # type: ignore[no-untyped-def]
+    """The newest bot reply, once `reply.end` has stamped its route."""
+    from playwright.sync_api import expect
+
+    reply = page.locator("li.chat-bot[data-route]").last
+    expect(reply).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    expect(reply.locator(".chat-text")).not_to_have_text("")
+    return reply
