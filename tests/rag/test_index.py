@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from rag.documents import document_parse, document_passages
@@ -57,3 +58,63 @@ def test_changing_an_article_queues_a_background_rebuild(monkeypatch, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         KnowledgeArticle.objects.create(slug="x", title="X", body="## Q?\n\nA.")
     assert queued == ["rebuild"]
+
+
+def test_the_direct_onnx_path_gives_the_same_vectors_as_sentence_transformers(local_models):
+    encoder = encoder_get()
+    assert encoder._direct is not None, "the default encoder is ONNX and takes the direct path"
+    texts = ["hi", "where is my order 10023?", "I ordered a blue lamp last week and it arrived broken, what now? " * 12]
+    direct = encoder.encode(texts)
+    pipeline = encoder._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert direct.shape == (3, 384) and direct.dtype == np.float32
+    assert np.abs(direct - pipeline).max() < 1e-5  # the long one is truncated the same way, too
+    # alone, too (int8 scales depend on the batch, so alone is compared with alone)
+    for text in texts:
+        alone = encoder._model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
+        assert np.abs(encoder.encode_one(text) - alone).max() < 1e-5
+
+
+def ask_from_threads(encoder, texts: list[str], *, threads: int, timeout: float = 60) -> list:
+    """Each text through `encode_one`, from several daemon threads at once; fails (never hangs) if one is forgotten."""
+    import threading
+    import time
+
+    vectors: dict[int, object] = {}
+
+    def ask(offset: int) -> None:
+        for n in range(offset, len(texts), threads):
+            vectors[n] = encoder.encode_one(texts[n])
+
+    workers = [threading.Thread(target=ask, args=(offset,), daemon=True) for offset in range(threads)]
+    for worker in workers:
+        worker.start()
+    deadline = time.monotonic() + timeout
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    assert len(vectors) == len(texts), f"{len(texts) - len(vectors)} questions never got their vector"
+    return [vectors[n] for n in range(len(texts))]
+
+
+def test_many_threads_asking_at_once_each_get_their_own_vector(local_models):
+    encoder = encoder_get()
+    texts = [f"where is my order {10000 + n}?" for n in range(200)]
+    vectors = ask_from_threads(encoder, texts, threads=8)  # callers queue while one runs the model
+    alone = encoder.encode(texts[:5])
+    for got, expected in zip(vectors, alone):
+        assert float(got @ expected) > 0.99  # its own text's vector (int8 scales vary a little with the batch)
+    assert len({v.tobytes() for v in vectors}) == 200
+
+
+def test_questions_asked_while_a_long_batch_holds_the_model_are_answered(local_models):
+    """An index rebuild embeds thousands of passages; the chat's questions queue meanwhile and are served after it."""
+    import threading
+    import time
+
+    encoder = encoder_get()
+    rebuild = threading.Thread(target=encoder.encode, args=([f"passage number {n} about delivery" for n in range(3000)],),
+                               daemon=True)
+    rebuild.start()
+    time.sleep(0.3)  # the rebuild holds the model now
+    vectors = ask_from_threads(encoder, [f"question {n}" for n in range(8)], threads=4)
+    rebuild.join(60)
+    assert all(v.shape == (384,) for v in vectors)
