@@ -10,7 +10,7 @@ import numpy as np
 
 from rag.encoder import Encoder, encoder_get
 from rag.router import safety
-from rag.router.model import RouterModel
+from rag.router.model import UNSURE, RouterModel
 from rag.router.policy import INTENT_ROUTES, OFF_TOPIC, Route
 
 REFUND_FAMILY = ("get_refund", "check_refund_policy", "track_refund")
@@ -78,7 +78,7 @@ class IntentRouter:
         own_purchase = bool(safety.OWN_PURCHASE.search(text))
 
         # 1. About another company or public service ("cancel my order on AliExpress").
-        elsewhere = safety.other_services(text, self.model.shop_vocabulary) if not own_purchase else []
+        elsewhere = safety.other_services(text, self.model.shop_vocabulary, own_purchase=own_purchase)
         if elsewhere:
             return "off_topic", OFF_TOPIC, p1, f"about {', '.join(elsewhere[:3])}, not this shop", scores
 
@@ -93,6 +93,11 @@ class IntentRouter:
                 return "local", "check_refund_policy", p1, "question about the refund policy", scores
             if unlikely_request and safety.asks_refund_status(text) and intent == "track_refund":
                 return "local", "track_refund", p1, "question about a refund's status", scores
+            # The words name the rules and the classifier agrees: a question about the policy,
+            # however much "refund" pulls the embedding towards a request.
+            if intent == "check_refund_policy" and p_refund < self.t["refund_probability"] \
+                    and safety.names_refund_policy(text):
+                return "local", "check_refund_policy", p1, "question about the refund policy", scores
             if unlikely_request and intent == "check_refund_policy" and p1 >= 0.8 and not own_purchase \
                     and not safety.REQUEST.search(text):
                 return "local", "check_refund_policy", p1, "confident refund-policy question", scores
@@ -105,6 +110,7 @@ class IntentRouter:
             or (intent == "contact_customer_service" and p_person >= 0.1)
             or safety.insists_on_person(text)
             or (safety.asks_for_person(text) and sum(self._p(proba, i) for i in PERSON_FAMILY) >= 0.15)
+            or (safety.asks_for_callback(text) and intent != OFF_TOPIC)
         ):
             return "human", "contact_human_agent", max(p_person, p1), "asked for a person", scores
 
@@ -114,8 +120,12 @@ class IntentRouter:
             off_topic_reason = "classified as off-topic"
         elif in_domain_sim < self.t["ood_similarity"]:
             off_topic_reason = "unlike anything the shop is asked"
-        elif off_topic_sim > in_domain_sim + self.t["off_topic_margin"] and p1 < 0.9:
+        elif off_topic_sim > in_domain_sim + self.t["off_topic_margin"] and (
+            p1 < 0.9 or off_topic_sim > in_domain_sim + self.t.get("off_topic_margin_confident", 1.0)
+        ):
             off_topic_reason = "closer to off-topic questions than to shop ones"
+        elif p1 < UNSURE and self._p(proba, OFF_TOPIC) >= self.t.get("off_topic_contender", 1.0):
+            off_topic_reason = f"unsure, and off-topic a close second to {intent}"
         if off_topic_reason:
             if words >= 15 and safety.ABOUT_US.search(text):
                 return "llm", intent, p1, f"unusual question about the shop ({off_topic_reason})", scores

@@ -23,6 +23,10 @@ from rag.router.exemplars import exemplar_load, exemplars_fingerprint, shop_voca
 from rag.router.policy import OFF_TOPIC
 
 C_REGULARISATION = 8.0
+# How much closer to an off-topic exemplar than to a shop one an unsure message must be to be declined.
+OFF_TOPIC_MARGIN = 0.02
+# Below this top probability the classifier is unsure which intent a message is.
+UNSURE = 0.6
 
 
 def artifact_dir() -> Path:
@@ -115,6 +119,17 @@ def _learn_thresholds(oof: dict[str, np.ndarray], labels: np.ndarray, off_topic:
     # a wrong canned answer: 2% of held-out shop exemplars.
     top = oof["proba"][in_domain].max(axis=1)
     min_confidence = float(np.quantile(top, 0.02))
+    # A message much closer to an off-topic exemplar than to any shop one is off-topic even
+    # when the classifier is sure: its confidence on text unlike its training is not worth
+    # much ("forgot my LinkedIn password"). Set so that 0.2% of held-out shop exemplars would
+    # be declined; never below the ordinary margin.
+    nearer_off_topic = oof["off_topic_sim"][in_domain] - oof["in_domain_sim"][in_domain]
+    confident_margin = max(float(np.quantile(nearer_off_topic, 0.998)), OFF_TOPIC_MARGIN)
+    # An unsure classifier (top intent below UNSURE) whose runner-up is off-topic with this
+    # much probability is declined: set so that 0.5% of held-out shop exemplars would be.
+    p_off_topic = oof["proba"][in_domain][:, off_topic]
+    contender = np.where(top < UNSURE, p_off_topic, 0.0)
+    off_topic_contender = max(float(np.quantile(contender, 0.995)), 0.15)
     return {
         "ood_similarity": round(ood_similarity, 4),
         "min_confidence": round(min_confidence, 4),
@@ -125,7 +140,9 @@ def _learn_thresholds(oof: dict[str, np.ndarray], labels: np.ndarray, off_topic:
         # or status question the bot answers itself.
         "refund_request_doubt": 0.10,
         "person_probability": 0.30,
-        "off_topic_margin": 0.02,
+        "off_topic_margin": OFF_TOPIC_MARGIN,
+        "off_topic_margin_confident": round(confident_margin, 4),
+        "off_topic_contender": round(off_topic_contender, 4),
     }
 
 

@@ -7,12 +7,28 @@ from __future__ import annotations
 
 import re
 
+_MONEY = r"(mon+e?y|cash|funds)"
+# An amount with its currency, on either side of "back": "my €40 back", "back the 30 EUR".
+_AMOUNT = r"((€|£|\$) ?\d[\d.,]*|\d[\d.,]* ?(€|£|\$|eur(o|os)?|quid|pounds?|dollars?|bucks|chf|nok|sek|dkk|kr))"
 REFUND_LANGUAGE = re.compile(
-    r"\b(refund\w*|reimburs\w*|repa(y|id)\w*|charge ?back|compensat\w*|cash back|"
-    r"(money|difference|cost|price|amount|payment|what i paid)\b.{0,40}\b(back|returned|refunded)|"
-    r"(give|pay|put|send|return|credit|transfer)\b.{0,25}\b(back|money)|money (back|returned)|pay me|"
-    r"(return|give back|send back) (my|the) (payment|money|funds|deposit)|"
+    # "refund" and the ways customers mistype it: refnd, refound, refud, refnud.
+    r"\b(ref[ou]{0,2}n?u?n?d\w*|reimb\w*|repa(y|id)\w*|charge ?back|compensat\w*|cash back|"
+    rf"({_MONEY}|difference|cost|price|amount|payment|what i paid)\b.{{0,40}}\b(back|returned|refunded)|"
+    rf"{_MONEY} (must|should|has to|needs to) (be )?(return|come back|go back)|"
+    rf"(give|pay|put|send|return|credit|transfer)\b.{{0,25}}\b(back|{_MONEY})|{_MONEY} (back|returned|return)|"
+    rf"back (my|the|our) {_MONEY}|pay me|"
+    rf"(return|give back|send back) (of )?(my|the|our) (payment|{_MONEY}|deposit)|"
+    rf"(my|the|our|those|these|that|all|full) {_AMOUNT}.{{0,15}}\bback|back (my |the |our |all |the full )?{_AMOUNT}|"
+    r"(revers|disput|contest)\w* (the |this |that |a |my )?(charge|payment|transaction)|(you|u) owe me|"
+    rf"rebate|paid back|pay (me )?back|(claim|receive|recieve|get|obtain|recover) (back )?(my|the|our) {_MONEY}|"
     r"what i paid|(the )?difference back)\b",
+    re.IGNORECASE,
+)
+# Words that name the refund rules themselves, not a refund: "your money-back guarantee",
+# "in which situations are refunds given".
+POLICY_WORDS = re.compile(
+    r"\b(polic(y|ies)|guarantee|terms|conditions|rules?|eligib\w*|refundable|"
+    r"in (which|what) (cases?|situations?|circumstances)|under (which|what) (conditions|circumstances))\b",
     re.IGNORECASE,
 )
 POLICY_QUESTION = re.compile(
@@ -23,7 +39,12 @@ POLICY_QUESTION = re.compile(
     re.IGNORECASE,
 )
 REQUEST = re.compile(
-    r"\b(i (want|need|would like|'d like|demand|expect)|give me|pay me|send me|please (refund|reimburse|pay|return)|"
+    r"\b(i (want|need|would like|'d like|demand|expect)|i[’']d (like|love|want|prefer)|give me|pay me|send me|"
+    r"please (refund|reimburse|pay|return)|(?<!do )(?<!did )i (have|'ve got|got|gotta) to (get|have|request|claim)|"
+    r"i (wanna|gotta)|help me (get|obtain|request|claim|with)|"
+    r"i('m| am) (trying|looking|hoping) to|"
+    r"(can|could|would|will) (you|u) (refund|reimburse|give|send|pay|return|credit)|"
+    r"i('m| am) (owed|entitled)|i should (get|receive|be (refunded|reimbursed))|"
     r"refund (me|my|it|this|the)|back (to|on) my|asap|now\b|please (issue|process|send|transfer|give))",
     re.IGNORECASE,
 )
@@ -42,7 +63,9 @@ ASK_FOR_PERSON = re.compile(
     r"someone real|anyone real|(a|some|real) (person|somebody|someone)|talk to (a )?(person|someone|somebody|staff)|"
     r"speak (to|with) (a |an )?(person|someone|somebody|manager|employee|staff)|manager|supervisor|"
     r"staff member|employee|not (a|the) (bot|robot|machine)|no (bot|robot)s?|automat\w+ (answers?|replies|responses)|"
-    r"(somebody|someone|anybody|anyone) (with a pulse|who can|that can)|speak to (somebody|someone|anyone))\b",
+    r"(somebody|someone|anybody|anyone) (with a pulse|who can|that can)|speak to (somebody|someone|anyone)|"
+    # common misspellings of the words above
+    r"huma?n|humn|humna|humen|agnet|agant|persn|represent\w*|operater)\b",
     re.IGNORECASE,
 )
 
@@ -56,17 +79,40 @@ def asks_refund_policy(text: str) -> bool:
     return bool(POLICY_QUESTION.search(text)) and not OWN_PURCHASE.search(text) and not REQUEST.search(text)
 
 
+def names_refund_policy(text: str) -> bool:
+    """Asks what the refund rules are, with no purchase of one's own and no demand in it."""
+    return bool(POLICY_WORDS.search(text)) and not OWN_PURCHASE.search(text) and not REQUEST.search(text)
+
+
 def asks_refund_status(text: str) -> bool:
     return bool(REFUND_STATUS.search(text)) and not REQUEST.search(text)
 
 
 INSISTS_ON_PERSON = re.compile(
-    r"\b(real (person|human|people)|(a|an|some) human\b|human being|flesh and blood|with a pulse|"
+    r"\b(real (pers[o]?n|huma?n|people)|living (person|human|being|soul)|(a|an|some) human\b|human being|"
+    r"flesh and blood|with a pulse|"
     r"(someone|somebody|a person|people) who (actually )?works? (there|here|for you|at)|"
     r"(not|no more|stop|done with|tired of|sick of) (talking to |chatting with )?(a |the |this |these )?(bot|robot|machine|"
-    r"automated|ai)\w*|rather (talk|chat|speak) (to|with) (a |an )?(person|someone|somebody|human|agent))",
+    r"automated|ai)\w*|(don'?t|do not|never) (want|wish|like) to (talk|chat|speak|write) (to|with) "
+    r"(a |an |the |this )?(bot|robot|machine|computer|program|ai|assistant)|"
+    # a bare "transfer me": in a support chat, to a person
+    r"(be|get) transferred|transfer me( now| please)?\s*[.!]*$|"
+    r"rather (talk|chat|speak) (to|with) (a |an )?(person|someone|somebody|human|agent))",
     re.IGNORECASE,
 )
+
+
+# Asking to be phoned: only a person can do that ("call me back", "request a callback").
+CALLBACK = re.compile(
+    r"\b(call ?back|call(ing)? me( back| on| at| about| tomorrow| today| later| please| asap|\s*$)|ring me|phone me|"
+    r"give me a (call|ring)|(phone|telephone) call (from|with)|"
+    r"(someone|somebody|an? (agent|person|colleague)|your team|you) (to |could |can |please )?(call|phone|ring) me)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_callback(text: str) -> bool:
+    return bool(CALLBACK.search(text))
 
 
 def insists_on_person(text: str) -> bool:
@@ -84,7 +130,8 @@ OTHER_SERVICE = re.compile(
     r"\b(library|supermarket|grocer(y|ies)|tax(es)?|vote|voting|council|government|dentist|doctor|hospital|"
     r"school|university|insurance|mortgage|electricity|gas bill|phone bill|mobile (plan|contract)|train|flight|"
     r"airline|hotel|airbnb|gym|restaurant|pizza|taxi|cinema|concert|visa application|passport|driving licen[cs]e|"
-    r"parking|landlord|rent\b|utility|broadband|router)\b",
+    r"parking|landlord|rent\b|utility|broadband|router|police|embassy|consulate|town hall|city hall|lawyer|solicitor|"
+    r"notary|pharmacy|vet|plumber|electrician)\b",
     re.IGNORECASE,
 )
 _NAME_CONTEXT = {"on", "with", "from", "at", "via", "through", "by", "does", "do", "my", "for", "the", "using"}
@@ -101,25 +148,40 @@ COMMON_PROPER_NAMES = frozenset(
 )
 
 
-def other_services(text: str, shop_names: frozenset[str]) -> list[str]:
+# Words that introduce where something was bought or is held: "my order on AliExpress".
+_STORE_CONTEXT = {"on", "at", "from", "via", "through"}
+
+
+def other_services(text: str, shop_names: frozenset[str], *, own_purchase: bool = False) -> list[str]:
     """Other companies or public services the message is about, when it isn't about us.
 
     Catches "cancel my order on AliExpress", "Ryanair's refund policy", "my Gmail
     password", "how do I return a library book": shop-like wording about someone else.
+    With `own_purchase` ("my order", "I bought") only a name the purchase is placed at
+    counts ("my order on AliExpress"): the purchase is otherwise presumed to be ours.
     """
     if ABOUT_US.search(text):
         return []
-    found = [m.group(0) for m in OTHER_SERVICE.finditer(text)]
+    if own_purchase:
+        return [name for previous, name in _names(text, shop_names) if previous in _STORE_CONTEXT]
+    return [m.group(0) for m in OTHER_SERVICE.finditer(text)] + [name for _, name in _names(text, shop_names)]
+
+
+def _names(text: str, shop_names: frozenset[str]) -> list[tuple[str, str]]:
+    """Names of companies or services that are not the shop's, with the word before each."""
+    found: list[tuple[str, str]] = []
     tokens = _TOKEN.findall(text)
     for previous, token in zip(["<start>", *tokens], tokens):
         word = token.rstrip("'’s") if token.endswith(("'s", "’s")) else token
-        if len(word) < 2 or word.lower() in shop_names or word.lower() in COMMON_PROPER_NAMES:
+        # Measures and models ("110V", "2700K", "A4") are not names of companies.
+        if len(word) < 2 or not word[0].isalpha() or any(c.isdigit() for c in word) \
+                or word.lower() in shop_names or word.lower() in COMMON_PROPER_NAMES:
             continue
         capitalised = word[0].isupper() or any(c.isupper() for c in word[1:])
         possessive = word != token
         acronym = word.isupper() and len(word) >= 3
         if capitalised and (previous.lower() in _NAME_CONTEXT or possessive or acronym):
-            found.append(word)
+            found.append((previous.lower(), word))
     return found
 
 
