@@ -5,7 +5,7 @@ import os
 import threading
 
 from celery import Celery
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import task_prerun, worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shoppe.settings")
 
@@ -50,3 +50,15 @@ def _warm_up_worker(**kwargs: object) -> None:
         from shoppe.startup import rag_warm_up
 
         threading.Thread(target=rag_warm_up, name="rag-warm-up", daemon=True).start()
+
+
+@task_prerun.connect
+def _database_connection_checked(**kwargs: object) -> None:
+    """Before each task, on its thread: drop a connection that is broken or past CONN_MAX_AGE.
+
+    Celery's own handling would close it after every task (CELERY_DB_REUSE_MAX), and a new
+    PostgreSQL connection costs more than the rest of the hop to the LLM.
+    """
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -7,6 +7,7 @@ error goes to the caller, who hands the conversation to a person.
 """
 from __future__ import annotations
 
+import json
 import random
 import re
 import threading
@@ -77,7 +78,9 @@ def _retryable(error: BaseException) -> bool:
 def _server_retry_delay(error: BaseException) -> float | None:
     """The delay a 429 asks for (google.rpc.RetryInfo), in seconds."""
     details = getattr(error, "details", None)
-    found = re.search(r'"retryDelay":\s*"(\d+(?:\.\d+)?)s"', str(details)) if details else None
+    # google-genai gives the error body as a dict; its str() would have single quotes.
+    text = json.dumps(details) if isinstance(details, (dict, list)) else str(details or "")
+    found = re.search(r'"retryDelay":\s*"(\d+(?:\.\d+)?)s"', text)
     return float(found.group(1)) if found else None
 
 
@@ -91,9 +94,14 @@ def backoff_delay(attempt: int, error: BaseException | None = None) -> float:
 
 def stream_generate(
     *, contents: list[types.Content], config: types.GenerateContentConfig, on_retry: Callable[[BaseException], None],
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = time.sleep, deadline: float | None = None,
 ) -> Iterator[Any]:
-    """Yield response chunks; raise LLMUnavailable when nothing arrived after the retries."""
+    """Yield response chunks; raise LLMUnavailable when nothing arrived after the retries.
+
+    `deadline` (a `time.perf_counter()` value): a retry starts only if its wait and a
+    whole first-token time-out fit before it, so GEMINI_TOTAL_TIMEOUT_S bounds the
+    retries too.
+    """
     client = gemini_client()
     attempt = 0
     while True:
@@ -107,8 +115,11 @@ def stream_generate(
         except (errors.APIError, ValueError, *TRANSPORT_ERRORS) as error:
             if not _retryable(error) or attempt >= settings.GEMINI_MAX_RETRIES:
                 raise LLMUnavailable(error, attempt) from error
+            delay = backoff_delay(attempt, error)
+            if deadline is not None and time.perf_counter() + delay + settings.GEMINI_FIRST_TOKEN_TIMEOUT_S > deadline:
+                raise LLMUnavailable(error, attempt) from error
             on_retry(error)
-            sleep(backoff_delay(attempt, error))
+            sleep(delay)
             attempt += 1
             continue
         yield from before_content

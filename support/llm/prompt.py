@@ -30,6 +30,13 @@ def system_prompt() -> tuple[str, str]:
     return version, body.strip()
 
 
+@lru_cache(maxsize=4096)
+def _tampered(heading: str, text: str) -> bool:
+    """A help passage carrying an instruction to the model. Passages change only with
+    the index, so each is screened once per process, not on every escalation."""
+    return looks_like_injection(text) or looks_like_injection(heading)
+
+
 @dataclass
 class LLMRequest:
     contents: list[types.Content]
@@ -67,7 +74,7 @@ def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMR
     passages, sources, dropped = [], [], 0
     for hit in hits:
         text = hit.passage.text
-        if looks_like_injection(text) or looks_like_injection(hit.passage.heading):
+        if _tampered(hit.passage.heading, text):
             dropped += 1  # an article someone tampered with never reaches the model
             continue
         block = f'<help_passage title="{hit.passage.title}: {hit.passage.heading}">\n{text}\n</help_passage>'

@@ -223,7 +223,8 @@ def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: f
                 calls: list[types.FunctionCall] = []
                 model_parts: list[types.Part] = []
                 usage = None
-                for chunk in stream_generate(contents=contents, config=config, on_retry=retried):
+                for chunk in stream_generate(contents=contents, config=config, on_retry=retried,
+                                             deadline=started + settings.GEMINI_TOTAL_TIMEOUT_S):
                     if row.first_token_ms is None and has_content(chunk):
                         row.first_token_ms = round((time.perf_counter() - call_started) * 1000, 3)
                     if time.perf_counter() - started > settings.GEMINI_TOTAL_TIMEOUT_S:

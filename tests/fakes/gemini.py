@@ -105,6 +105,7 @@ import re
 import socket
 import sys
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -376,6 +377,13 @@ class RecordedRequest:
     api_version: Optional[str] = None  # "v1" with SDK 3.4.0 defaults
     action: Optional[str] = None  # "generateContent" | "streamGenerateContent" | ...
     query: dict[str, list[str]] = field(default_factory=dict)
+    received_at: float = field(default_factory=time.time)  # epoch seconds, when the request arrived
+    # How the streamed answer went (streaming endpoint only), updated while it is sent:
+    # events written so far, and whether the client hung up before the end (say, a
+    # worker process that was killed mid-stream) or the whole answer went out.
+    events_sent: int = 0
+    client_gone: bool = False
+    completed: bool = False
 
     @property
     def stream(self) -> bool:
@@ -649,6 +657,7 @@ class FakeGemini:
             return self.default
 
     def _handle(self, h: _Handler) -> None:
+        rec: Optional[RecordedRequest] = None
         try:
             rec = self._record(h)
             if rec.method != "POST" or rec.action not in ("generateContent", "streamGenerateContent"):
@@ -667,11 +676,13 @@ class FakeGemini:
             if reply.is_http_error:
                 self._send_error(h, reply)
             elif rec.stream:
-                self._stream(h, reply, rec.model or "unknown")
+                self._stream(h, reply, rec.model or "unknown", rec)
             else:
                 self._single(h, reply, rec.model or "unknown")
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             h.close_connection = True
+            if rec is not None:
+                rec.client_gone = True
 
     # ---- response writers ------------------------------------------------ #
     def _sleep(self, seconds: float) -> bool:
@@ -752,7 +763,7 @@ class FakeGemini:
             return self._drop(h)
         self._send_json(h, 200, body)
 
-    def _stream(self, h: _Handler, reply: Reply, model: str) -> None:
+    def _stream(self, h: _Handler, reply: Reply, model: str, rec: Optional[RecordedRequest] = None) -> None:
         rid = uuid.uuid4().hex[:22]
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
@@ -782,6 +793,8 @@ class FakeGemini:
         def send_parts(parts: list) -> None:
             nonlocal sent
             sent += 1
+            if rec is not None:
+                rec.events_sent = sent
             last = finished and sent == total
             event(self._response(model, rid, parts,
                                  reply.finish_reason if last else None,
@@ -806,3 +819,5 @@ class FakeGemini:
             return self._drop(h)
         h.wfile.write(b"0\r\n\r\n")
         h.wfile.flush()
+        if rec is not None:
+            rec.completed = True

@@ -1,6 +1,7 @@
 """The cloud tier: the real google-genai client against a local fake of Gemini's REST API."""
 from __future__ import annotations
 
+import time
 import uuid
 from decimal import Decimal
 
@@ -237,3 +238,19 @@ async def test_a_prompt_injection_from_the_customer_is_not_sent_to_the_llm(gemin
     assert not gemini.requests and "Example Shoppe" in events[-1]["text"]
     row = await database_sync_to_async(log_of)(message)
     assert row.outcome == "blocked"
+
+
+async def test_retries_stop_at_the_total_time_out(gemini, chat, settings):
+    # given a model that never answers, plenty of retries, but 2.5 s in all
+    settings.GEMINI_MAX_RETRIES = 5
+    settings.GEMINI_TOTAL_TIMEOUT_S = 2.5
+    gemini.default = Reply.stall([], seconds=10)
+    started = time.monotonic()
+    message = await chat.escalate("Several things went wrong with my order, what should I do?")
+    events = await chat.events()
+    # then only the attempts that fit in 2.5 s are made, and the customer is handed to a person within it
+    assert time.monotonic() - started < 2.5 + 0.5
+    assert any(e["type"] == "handoff" for e in events)
+    row = await database_sync_to_async(log_of)(message)
+    assert row.outcome == "handed_off" and row.error_class == "ReadTimeout"
+    assert len(gemini.requests) == 2  # 1 s + a retry's 1 s fit; a third would end after 3 s
