@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_migrate
 
 
@@ -10,3 +11,12 @@ class SupportConfig(AppConfig):
         from support.roles import roles_ensure
 
         post_migrate.connect(roles_ensure, sender=self)
+        user_logged_out.connect(_close_sockets_of_session, dispatch_uid="support.close_sockets_of_session")
+
+
+def _close_sockets_of_session(sender, request, user, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    from support import realtime
+
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if session_key:
+        realtime.session_end(session_key)

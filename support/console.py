@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,8 +18,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from support import realtime
+from support.consumers import CLOSE_SIGNED_OUT, ClosesOnSignOut
 from support.models import CannedResponse, Conversation, Handoff, Message, RefundRequest
-from support.roles import can_view_console, can_work_handoffs
+from support.roles import can_view_console, can_work_handoffs, socket_user_current
 from support.services import handoff as handoffs
 from support.services.refunds import refund_decide, refund_serialize
 
@@ -65,7 +65,7 @@ def conversation_detail(conversation_id: str) -> dict:
     }
 
 
-class ConsoleConsumer(AsyncWebsocketConsumer):
+class ConsoleConsumer(ClosesOnSignOut):
     watching: str | None = None
 
     async def connect(self) -> None:
@@ -75,11 +75,13 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             await self.close(code=4403)
             return
         await self.channel_layer.group_add(realtime.CONSOLE_GROUP, self.channel_name)
+        await self.session_join()
         await self.accept()
         await self._send({"type": "queue", "handoffs": await database_sync_to_async(queue_list)()})
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(realtime.CONSOLE_GROUP, self.channel_name)
+        await self.session_leave()
         await self._unwatch()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -93,6 +95,14 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         if handler is None:
             await self._error("unknown_type", "Unknown event type.")
             return
+        # Rights are checked on every event, not only at connect: an agent removed from
+        # their role, deactivated or signed out loses them at once, open tab or not.
+        user = await database_sync_to_async(socket_user_current)(
+            session_key=self.session_key, user_id=self.scope["user"].pk)
+        if user is None or not await database_sync_to_async(can_view_console)(user):
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return
+        self.scope["user"] = user
         try:
             await handler(content)
         except PermissionDenied as denied:
@@ -124,9 +134,8 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             conversation_id=uuid.UUID(str(content["conversation_id"])), agent=self.scope["user"], text=str(content["text"])[:4000])
 
     async def on_handoff_transfer(self, content: dict) -> None:
-        to_agent = await database_sync_to_async(get_user_model().objects.get)(id=int(content["to_agent_id"]))
         await database_sync_to_async(handoffs.handoff_transfer)(
-            handoff_id=int(content["handoff_id"]), agent=self.scope["user"], to_agent=to_agent)
+            handoff_id=int(content["handoff_id"]), agent=self.scope["user"], to_agent_id=int(content["to_agent_id"]))
 
     async def on_handoff_resolve(self, content: dict) -> None:
         await database_sync_to_async(handoffs.handoff_resolve)(handoff_id=int(content["handoff_id"]), agent=self.scope["user"])

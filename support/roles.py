@@ -42,3 +42,26 @@ def can_work_handoffs(user: AbstractBaseUser | AnonymousUser) -> bool:
 def can_view_ops(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Ops views: the ops role and supervisors."""
     return bool(user.is_authenticated and user.is_staff and user.has_perm("support.view_ops"))
+
+
+def socket_user_current(*, session_key: str | None, user_id: int | None) -> AbstractBaseUser | None:
+    """The user of a long-lived socket as the database knows them now.
+
+    None once their session ended (signed out, or the password changed) or their
+    account was closed: a socket must not keep rights its user has lost.
+    """
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.utils.crypto import constant_time_compare
+
+    if not session_key or user_id is None:
+        return None
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    if str(session.get(SESSION_KEY)) != str(user_id):
+        return None
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not constant_time_compare(session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+        return None
+    return user

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
 
@@ -153,9 +154,13 @@ def agent_note_add(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text:
     return note
 
 
-def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent: AbstractBaseUser) -> Handoff:
+def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent_id: int) -> Handoff:
     handoff = Handoff.objects.select_related("conversation").get(id=handoff_id)
     _owned_handoff(handoff.conversation_id, agent)
+    # Looked up only after the rights check, so nobody without them learns which user ids exist.
+    to_agent = get_user_model().objects.filter(id=to_agent_id).first()
+    if to_agent is None:
+        raise ValidationError("There is no such colleague.")
     if not can_work_handoffs(to_agent):
         raise PermissionDenied(f"{to_agent.get_username()} cannot take handoffs")
     Handoff.objects.filter(id=handoff_id).update(claimed_by=to_agent, claimed_at=timezone.now())
