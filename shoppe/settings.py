@@ -84,22 +84,34 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "shoppe.sqlite",  # Django's SQLite, with writers queueing on a lock
             "NAME": DATA_DIR / "db.sqlite3",
+            # Keep each thread's connection: opening one costs more than a chat message's queries.
+            "CONN_MAX_AGE": None,
             # The chat writes from several threads; wait for the lock instead of failing.
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
             # A file, not memory: the chat answers from worker threads that need to see the test's data.
             "TEST": {"NAME": str(DATA_DIR / "test-db.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+SQL_DEBUG = env_bool("SQL_DEBUG", default=False)  # keep every query in connection.queries (SQLite)
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        # The sockets of one server process share one queue in Redis, and channels_redis
+        # drops events beyond its capacity (100 by default): too few for hundreds of sockets.
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                    "CONFIG": {"hosts": [REDIS_URL], "capacity": env_int("CHANNEL_CAPACITY", 10_000, minimum=100)}}
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "shoppe.channel_layers.InMemoryChannelLayer"}}
+
+# The cache holds the per-address rate limits: in Redis they hold across server processes.
+if REDIS_URL:
+    # Short time-outs: the cache is asked on the event loop, which must never hang on it.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
 
 # Celery: Redis in production; in embedded mode kombu's in-memory transport and a
 # worker thread inside the server process (started by shoppe.asgi).
@@ -109,12 +121,23 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# A task whose worker died is redelivered after the visibility timeout: just longer than
-# the longest LLM reply may take, so the customer hears back soon (see support.tasks).
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"polling_interval": 0.005} if not REDIS_URL
-    else {"visibility_timeout": int(2 * env_float("GEMINI_TOTAL_TIMEOUT_S", 60.0, minimum=0.1)) + 30}
+    # Embedded: the in-process worker polls its in-memory queue. Every poll takes the GIL
+    # from the server answering chat, so 50 ms (not 5): an escalation waits for an LLM
+    # that takes far longer anyway.
+    {"polling_interval": 0.05} if not REDIS_URL
+    # Redis: a task whose worker died is redelivered after the visibility timeout, just
+    # longer than the longest LLM reply may take (see support.tasks). Kombu
+    # looks for such tasks only every 100 s by default (a drill measured 94 s extra), so
+    # look every 2 s.
+    else {"visibility_timeout": int(2 * env_float("GEMINI_TOTAL_TIMEOUT_S", 60.0, minimum=0.1)) + 30,
+          "unacked_restore_interval": 2, "unacked_restore_throttle": 1}
 )
+# Celery closes every database connection before and after each task unless told to
+# reuse them: a new PostgreSQL connection per escalation cost 11-23 ms of the hop.
+# Connections are kept, and each task starts by dropping one that is broken or too old
+# (shoppe.celery), as Django does at the start of a request.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_EMBEDDED_WORKER = env_bool("CELERY_EMBEDDED_WORKER", default=not REDIS_URL)
 CELERY_EMBEDDED_CONCURRENCY = env_int("CELERY_EMBEDDED_CONCURRENCY", 4, minimum=1)
 
@@ -153,10 +176,20 @@ if not DEBUG:
 # The chat's limits: what one message and one connection may do.
 CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 2000, minimum=1)
 CHAT_MESSAGES_PER_MINUTE = env_int("CHAT_MESSAGES_PER_MINUTE", 20, minimum=1)
+# Per client address, over every connection and (with Redis) every server process;
+# 0 switches a limit off. An office or a mobile carrier can put many shoppers behind
+# one address, so these are far above what one person sends.
+CHAT_MESSAGES_PER_MINUTE_PER_ADDRESS = env_int("CHAT_MESSAGES_PER_MINUTE_PER_ADDRESS", 120, minimum=0)
+CHAT_CONNECTIONS_PER_MINUTE_PER_ADDRESS = env_int("CHAT_CONNECTIONS_PER_MINUTE_PER_ADDRESS", 60, minimum=0)
+# How long the widget waits before resending a message the server could not save.
+CHAT_RETRY_AFTER_MS = env_int("CHAT_RETRY_AFTER_MS", 2000, minimum=100)
 CHAT_HISTORY_LIMIT = env_int("CHAT_HISTORY_LIMIT", 200, minimum=1)
+SERVER_THREADS = env_int("SERVER_THREADS", 8, minimum=1)  # threads saving and answering messages, per process
+SERVER_GIL_SWITCH_INTERVAL_S = env_float("SERVER_GIL_SWITCH_INTERVAL_S", 0.0005, minimum=0.00001)
 
 # The local tier.
 RAG_ENCODER = env_str("RAG_ENCODER", "onnx-int8")  # onnx-int8 | onnx | torch
+RAG_ENCODER_THREADS = env_int("RAG_ENCODER_THREADS", 1, minimum=1)
 RAG_KNOWLEDGE_DIR = BASE_DIR / "rag" / "knowledge"
 RAG_EXEMPLARS_DIR = BASE_DIR / "rag" / "exemplars"
 RAG_WARM_UP = env_bool("RAG_WARM_UP", default=True)

@@ -1,7 +1,9 @@
 """What a server process does once at start: the embedded worker and warming the models."""
 from __future__ import annotations
 
+import gc
 import logging
+import sys
 import threading
 
 from django.conf import settings
@@ -19,9 +21,18 @@ def rag_warm_up() -> None:
         index_get()
     except Exception:  # the site still serves pages; the chat reports its own errors
         log.exception("warming up the local models failed")
+    # The models and the app are loaded for good: keep the garbage collector from
+    # scanning them again on every collection, which under load cost more than routing.
+    gc.collect()
+    gc.freeze()
 
 
 def server_start(*, embedded_worker: bool) -> None:
+    # The event loop relays every socket event but holds the GIL only briefly; worker
+    # threads (routing, the database) hold it for longer. With Python's default 5 ms
+    # switch interval the loop waited up to 5 ms for each turn, and under load it, not
+    # the CPU, was what made replies slow.
+    sys.setswitchinterval(settings.SERVER_GIL_SWITCH_INTERVAL_S)
     if embedded_worker:
         from shoppe.celery import start_embedded_worker
 

@@ -14,25 +14,53 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 
 from support import realtime
 from support.selectors import conversation_history
 from support.services.conversations import conversation_for_socket, message_receive
 from support.services.feedback import feedback_receive
 from support.services.replies import message_answer
+from support.throttle import address_allows, client_address, seconds_to_next_minute
 
 CLOSE_FORBIDDEN = 4403
+CLOSE_SIGNED_OUT = 4401
+CLOSE_TOO_MANY_CONNECTIONS = 4429
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ClosesOnSignOut(AsyncWebsocketConsumer):
+    """A signed-in socket (chat or console) that closes when its browser session signs out."""
+
+    session_key: str | None = None
+
+    async def session_join(self) -> None:
+        if self.scope["user"].is_authenticated:
+            self.session_key = self.scope["session"].session_key
+            await self.channel_layer.group_add(realtime.session_group(self.session_key), self.channel_name)
+
+    async def session_leave(self) -> None:
+        if self.session_key:
+            await self.channel_layer.group_discard(realtime.session_group(self.session_key), self.channel_name)
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        """Signed out elsewhere: this socket no longer speaks for them."""
+        await self.close(code=CLOSE_SIGNED_OUT)
+
+
+class ChatConsumer(ClosesOnSignOut):
     conversation_id: uuid.UUID | None = None
 
     async def connect(self) -> None:
         realtime.register_server_loop(asyncio.get_running_loop())
+        self.address = client_address(self.scope)
+        if not address_allows(address=self.address, action="connect",
+                              per_minute=settings.CHAT_CONNECTIONS_PER_MINUTE_PER_ADDRESS):
+            await self.close(code=CLOSE_TOO_MANY_CONNECTIONS)
+            return
         query = parse_qs(self.scope.get("query_string", b"").decode())
         requested = (query.get("conversation") or [None])[0]
         try:
-            conversation = await database_sync_to_async(conversation_for_socket)(
+            conversation = await database_sync_to_async(conversation_for_socket, thread_sensitive=False)(
                 user=self.scope["user"], session=self.scope["session"], requested_id=requested
             )
         except PermissionDenied:
@@ -42,6 +70,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._sent_at: deque[float] = deque()
         self._answering: set[asyncio.Task[None]] = set()
         await self.channel_layer.group_add(realtime.conversation_group(conversation.id), self.channel_name)
+        await self.session_join()
         await self.accept()
         history = await database_sync_to_async(conversation_history)(conversation_id=conversation.id)
         await self._send({"type": "history", "conversation_id": str(conversation.id), "messages": history})
@@ -49,6 +78,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.conversation_id is not None:
             await self.channel_layer.group_discard(realtime.conversation_group(self.conversation_id), self.channel_name)
+        await self.session_leave()
         # Replies being produced are not cancelled: they are saved and shown on return.
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -76,7 +106,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_feedback(self, content: dict[str, Any]) -> None:
         """The customer rates one reply (thumbs up/down) or the whole conversation (1-5)."""
-        if self._over_rate_limit():
+        if self._rate_limit_wait() is not None:
             await self._error("rate_limited", "You're sending very fast. Please wait a moment.")
             return
         try:
@@ -105,27 +135,39 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "text_too_long", f"Messages can be at most {settings.CHAT_MAX_MESSAGE_CHARS} characters.", client_id
             )
             return
-        if self._over_rate_limit():
-            await self._error("rate_limited", "You're sending messages very fast. Please wait a moment.", client_id)
+        retry_after = self._rate_limit_wait()
+        if retry_after is not None:
+            await self._error("rate_limited", "You're sending messages very fast. We'll send this one in a moment.",
+                              client_id, retry_after=retry_after)
             return
-        message, created = await database_sync_to_async(message_receive)(
-            conversation_id=self.conversation_id, text=text.strip(), client_id=client_id
-        )
-        await realtime.conversation_send_async(
-            self.conversation_id,
-            {
-                "type": "message.saved",
-                "client_id": str(client_id),
-                "message_id": message.id,
-                "text": message.text,
-                "created_at": message.created_at.isoformat(),
-            },
-        )
-        if created:
-            # Off the event loop, so this socket keeps relaying the reply as it streams.
-            task = asyncio.create_task(sync_to_async(message_answer, thread_sensitive=False)(message_id=message.id))
-            self._answering.add(task)
-            task.add_done_callback(self._answering.discard)
+        try:
+            # Any free thread will do (not Channels' one shared database thread, which all
+            # sockets would queue for): this socket's next event waits for this one anyway.
+            message, created = await database_sync_to_async(message_receive, thread_sensitive=False)(
+                conversation_id=self.conversation_id, text=text.strip(), client_id=client_id
+            )
+        except DatabaseError:
+            # Nothing was saved; the widget keeps the message and sends it again.
+            await self._error("unavailable", "We couldn't save your message just now. Retrying…", client_id,
+                              retry_after=settings.CHAT_RETRY_AFTER_MS / 1000)
+            return
+        try:
+            await realtime.conversation_send_async(
+                self.conversation_id,
+                {
+                    "type": "message.saved",
+                    "client_id": str(client_id),
+                    "message_id": message.id,
+                    "text": message.text,
+                    "created_at": message.created_at.isoformat(),
+                },
+            )
+        finally:
+            if created:  # answered even if the acknowledgement could not be sent: a resend is only deduplicated
+                # Off the event loop, so this socket keeps relaying the reply as it streams.
+                task = asyncio.create_task(sync_to_async(message_answer, thread_sensitive=False)(message_id=message.id))
+                self._answering.add(task)
+                task.add_done_callback(self._answering.discard)
 
     async def chat_event(self, event: dict[str, Any]) -> None:
         for payload in event["events"]:
@@ -133,19 +175,27 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 continue
             await self._send(payload)
 
-    def _over_rate_limit(self) -> bool:
+    def _rate_limit_wait(self) -> float | None:
+        """None if this connection and its address may send now, else the seconds to wait."""
         now = time.monotonic()
         while self._sent_at and now - self._sent_at[0] > 60:
             self._sent_at.popleft()
         if len(self._sent_at) >= settings.CHAT_MESSAGES_PER_MINUTE:
-            return True
+            return 60 - (now - self._sent_at[0])
+        if not address_allows(address=self.address, action="message",
+                              per_minute=settings.CHAT_MESSAGES_PER_MINUTE_PER_ADDRESS):
+            return seconds_to_next_minute()
         self._sent_at.append(now)
-        return False
+        return None
 
-    async def _error(self, code: str, message: str, client_id: uuid.UUID | None = None) -> None:
+    async def _error(self, code: str, message: str, client_id: uuid.UUID | None = None, *,
+                     retry_after: float | None = None) -> None:
         event: dict[str, Any] = {"type": "error", "code": code, "message": message}
         if client_id:
             event["client_id"] = str(client_id)
+        if retry_after is not None:
+            # The widget keeps the message and resends it after this many milliseconds.
+            event["retry_after_ms"] = max(100, int(retry_after * 1000))
         await self._send(event)
 
     async def _send(self, payload: dict[str, Any]) -> None:

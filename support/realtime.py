@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal, NotRequired, TypedDict
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 RouteName = Literal["local", "llm", "human", "off_topic"]
 
@@ -92,6 +94,11 @@ def staff_group(conversation_id: uuid.UUID | str) -> str:
 CONSOLE_GROUP = "console.queue"
 
 
+def session_group(session_key: str) -> str:
+    """Every socket opened by one signed-in browser session, customer's or staff's."""
+    return f"session.{session_key}"
+
+
 # Sends from synchronous code (worker threads, the Celery worker) run on one long-lived
 # event loop per process: the server's own loop in daphne (the in-memory layer's queues
 # belong to it), or a background loop elsewhere, so channels_redis keeps its
@@ -106,6 +113,11 @@ def register_server_loop(loop: asyncio.AbstractEventLoop) -> None:
     with _loop_lock:
         if _server_loop is None or _server_loop.is_closed():
             _server_loop = loop
+            # The threads that save and answer messages, sized on purpose: more threads
+            # take the GIL from the event loop that relays every event (32 made replies
+            # wait seconds for delivery on 2 cores); 8 keeps both busy.
+            loop.set_default_executor(ThreadPoolExecutor(max_workers=settings.SERVER_THREADS,
+                                                         thread_name_prefix="chat"))
 
 
 def _loop_for_sending() -> asyncio.AbstractEventLoop:
@@ -140,18 +152,28 @@ def staff_send(conversation_id: uuid.UUID | str, *events: dict) -> None:
     _group_send(staff_group(conversation_id), *events)
 
 
+def session_end(session_key: str) -> None:
+    """The session signed out: its sockets close, so none keeps the rights it had."""
+    _layer_send(session_group(session_key), {"type": "session.ended"})
+
+
 def console_send(*events: dict) -> None:
     """To every open staff console: the queue changed."""
     _group_send(CONSOLE_GROUP, *events)
 
 
 def _group_send(group: str, *events: dict) -> None:
+    _layer_send(group, _payload(events))  # type: ignore[arg-type]
+
+
+def _layer_send(group: str, message: dict) -> None:
     loop = _loop_for_sending()
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
         running = None
+    send = get_channel_layer().group_send(group, message)
     if running is loop:  # called on the loop itself: nothing may block it
-        loop.create_task(group_send_async(group, *events))
+        loop.create_task(send)
         return
-    asyncio.run_coroutine_threadsafe(group_send_async(group, *events), loop).result(timeout=10)
+    asyncio.run_coroutine_threadsafe(send, loop).result(timeout=10)

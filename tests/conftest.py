@@ -28,6 +28,14 @@ def port_open(host: str, port: int) -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():  # type: ignore[no-untyped-def]
+    """Each test starts with no sockets or messages counted against its (shared) client address."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """The encoder, router and knowledge index, built once for the whole run."""

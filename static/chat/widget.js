@@ -353,6 +353,7 @@
     },
     "message.saved"(e) {
       outbox.remove(e.client_id);
+      showError("");
       const li = customerBubble(e.client_id, e.text, false);
       li.dataset.messageId = e.message_id;
       setTyping(true);
@@ -427,10 +428,14 @@
       announcer.textContent = "Thanks for your feedback.";
     },
     error(e) {
-      if (e.client_id) {
+      if (e.client_id && e.retry_after_ms) {
+        // Not saved yet (too fast, or the server is briefly unavailable): keep it and send it again.
+        const item = outbox.all().find((m) => m.client_id === e.client_id);
+        if (item) setTimeout(() => send(item), e.retry_after_ms);
+      } else if (e.client_id) {
         outbox.remove(e.client_id);
         const li = log.querySelector(`[data-client-id="${e.client_id}"]`);
-        if (li && e.code !== "rate_limited") li.remove();
+        if (li) li.remove();
       }
       setTyping(false);
       showError(e.message);

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from support.db import commits_without_waiting_for_disk
 from support.models import Conversation, Message
 
 SESSION_KEY = "chat_conversation_id"
@@ -40,16 +41,21 @@ def conversation_for_socket(
             raise PermissionDenied("not your conversation")
         return conversation
 
+    with commits_without_waiting_for_disk():  # a new conversation or session is cheap to make again
+        return _conversation_find_or_start(user=user, session=session)
+
+
+def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, session: SessionBase) -> Conversation:
     conversation = None
     session_conversation_id = session.get(SESSION_KEY)
     if session_conversation_id:
         conversation = Conversation.objects.filter(id=session_conversation_id).first()
-        if conversation and not _owned_by(conversation, user=user, session=session):
-            if user.is_authenticated and conversation.customer_id is None:
-                conversation.customer_id = user.pk
-                conversation.save(update_fields=["customer"])
-            else:
-                conversation = None
+        if conversation and conversation.customer_id is None and user.is_authenticated:
+            # The visitor signed in (login keeps the session's data): the conversation is now theirs.
+            conversation.customer_id = user.pk
+            conversation.save(update_fields=["customer"])
+        elif conversation and not _owned_by(conversation, user=user, session=session):
+            conversation = None
     if conversation is None and user.is_authenticated:
         conversation = (
             Conversation.objects.filter(customer_id=user.pk).exclude(status=Conversation.Status.CLOSED).first()
@@ -72,10 +78,7 @@ def message_receive(*, conversation_id: uuid.UUID, text: str, client_id: uuid.UU
     Returns the message and whether it is new: a resend with a `client_id` already
     seen returns the saved message, so a reconnecting widget never duplicates one.
     """
-    existing = Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
-    if existing:
-        return existing, False
-    try:
+    try:  # insert first: a resend is rare, and the unique (conversation, client_id) constraint catches it
         with transaction.atomic():
             message = Message.objects.create(
                 conversation_id=conversation_id,
@@ -86,6 +89,6 @@ def message_receive(*, conversation_id: uuid.UUID, text: str, client_id: uuid.UU
             )
             Conversation.objects.filter(id=conversation_id).update(updated_at=timezone.now())
     except IntegrityError:
-        # Two sockets of the same conversation resent the same message at once.
+        # A resend, or two sockets of the same conversation resending the same message at once.
         return Message.objects.get(conversation_id=conversation_id, client_id=client_id), False
     return message, True

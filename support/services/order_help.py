@@ -34,7 +34,7 @@ def customer_orders(conversation: Conversation) -> list[Order]:
     if conversation.customer_id:
         return list(order_list_for_user(user=conversation.customer)[:10])
     verified = conversation.state.get("verified_orders", [])
-    return list(order_list_for_user_any().filter(number__in=verified))
+    return list(order_list_for_user_any().filter(number__in=verified)) if verified else []
 
 
 def _describe(order: Order) -> str:

@@ -5,18 +5,19 @@ import base64
 import logging
 import re
 import time
-from typing import Iterable
+from typing import Any, Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
 from support import metrics, realtime
+from support.db import commits_without_waiting_for_disk
 from support.logs import conversation_context
 from support.models import Conversation, Message
 from support.services.handoff import handoff_request
 from support.services.answers import Answer, greeting_answer, knowledge_answer, off_topic_answer
 from support.services.order_help import ORDER_INTENTS, order_answer, pending_answer
-from support.services.routing import RouteDecision, message_route
+from support.services.routing import RouteDecision, decision_fields, message_route
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +36,13 @@ def message_answer(*, message_id: int) -> None:
     """Route a saved customer message and answer it; never leaves the customer without a reply."""
     started = time.perf_counter()
     message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
-    with conversation_context(message.conversation_id):
+    with conversation_context(message.conversation_id), commits_without_waiting_for_disk():
         _message_answer(message, started)
 
 
 def _message_answer(message: Message, started: float) -> None:
     message_id = message.id
+    decision = None
     try:
         conversation = message.conversation
         if conversation.status == Conversation.Status.WITH_AGENT:
@@ -52,28 +54,29 @@ def _message_answer(message: Message, started: float) -> None:
         answer = pending_answer(conversation=conversation, text=message.text)
         if answer is not None:
             intent, route = question.get("intent", "follow_up"), "local"
-            Message.objects.filter(id=message.id).update(
-                route=route, intent=intent, reason="answer to the assistant's question"
-            )
+            decision = {"route": route, "intent": intent, "reason": "answer to the assistant's question"}
         else:
-            decision = message_route(message=message)
-            if decision.route == "llm":
+            routed = message_route(message=message)
+            decision = decision_fields(routed)
+            if routed.route == "llm":
                 from support.tasks import escalation_answer
 
+                # Recorded before the task is queued: the worker reads the intent and reason.
+                Message.objects.filter(id=message.id).update(**decision)
                 enqueued_at = time.time()
                 # The message's embedding travels with the task, so the worker doesn't compute it again.
-                vector = base64.b64encode(decision.vector.astype("float32").tobytes()).decode() if decision.vector is not None else None
+                vector = base64.b64encode(routed.vector.astype("float32").tobytes()).decode() if routed.vector is not None else None
                 transaction.on_commit(lambda: escalation_answer.delay(message_id=message.id, enqueued_at=enqueued_at,
                                                                       vector=vector))
                 return
-            answer = _local_answer(conversation=conversation, decision=decision, text=message.text)
-            intent, route = decision.intent, decision.route
+            answer = _local_answer(conversation=conversation, decision=routed, text=message.text)
+            intent, route = routed.intent, routed.route
         _conversation_state_save(conversation, answer)
     except Exception:
         log.exception("answering message %s failed", message_id)
-        reply_fail(message=message, reply=None)
+        reply_fail(message=message, reply=None, decision=decision)
         return
-    reply_stream(message=message, route=route, intent=intent, answer=answer, started=started)
+    reply_stream(message=message, route=route, intent=intent, answer=answer, started=started, decision=decision)
 
 
 def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: str) -> Answer:
@@ -98,10 +101,11 @@ def _conversation_state_save(conversation: Conversation, answer: Answer) -> None
     state.pop("pending", None)
     if answer.pending:
         state["pending"] = answer.pending
-    Conversation.objects.filter(id=conversation.id).update(state=state, updated_at=timezone.now())
+    if state != conversation.state:  # most answers ask nothing back: no write
+        Conversation.objects.filter(id=conversation.id).update(state=state, updated_at=timezone.now())
 
 
-def chunks_of(text: str, *, size: int = 48) -> Iterable[str]:
+def chunks_of(text: str, *, size: int = 120) -> Iterable[str]:
     """Split a reply into pieces of about `size` characters, at word boundaries."""
     piece = ""
     for word in re.findall(r"\S+\s*", text):
@@ -113,38 +117,58 @@ def chunks_of(text: str, *, size: int = 48) -> Iterable[str]:
         yield piece
 
 
-def reply_stream(*, message: Message, route: str, intent: str, answer: Answer, started: float) -> Message:
-    """Stream `answer` to the conversation and save it whole when it ends."""
+def reply_stream(*, message: Message, route: str, intent: str, answer: Answer, started: float,
+                 decision: dict[str, Any] | None = None) -> Message | None:
+    """Save `answer` whole, then stream it to the conversation's sockets.
+
+    The answer is complete before it is sent (only the LLM's replies are produced
+    piece by piece, in `escalation`), so it is saved first, in one transaction with
+    the customer's message marked answered (and the routing `decision` recorded on
+    it, in the same write), and its start, chunks and end travel in one hop: a reply
+    on screen is always a reply in the history.
+    """
     conversation_id = message.conversation_id
-    reply = Message.objects.create(
-        conversation_id=conversation_id, author=Message.Author.BOT, status=Message.Status.STREAMING,
-        in_reply_to=message, intent=intent, route=route,
-    )
+    reply = None
     try:
-        realtime.conversation_send(conversation_id, {"type": "reply.start", "reply_id": reply.id, "in_reply_to": message.id})
-        for chunk in chunks_of(answer.text):
-            realtime.conversation_send(conversation_id, {"type": "reply.chunk", "reply_id": reply.id, "text": chunk})
         with transaction.atomic():
-            reply.text, reply.sources, reply.status = answer.text, answer.sources, Message.Status.COMPLETE
-            reply.reply_latency_ms = round((time.perf_counter() - started) * 1000, 3)
-            reply.save(update_fields=["text", "sources", "status", "reply_latency_ms"])
-            metrics.REPLY_LATENCY.labels(route).observe(reply.reply_latency_ms / 1000)
-            Message.objects.filter(id=message.id).update(status=Message.Status.ANSWERED)
-        realtime.conversation_send(conversation_id, {
-            "type": "reply.end", "reply_id": reply.id, "in_reply_to": message.id, "route": route,  # type: ignore[typeddict-item]
-            "intent": intent, "sources": answer.sources, "text": answer.text,
-        })
+            reply = Message.objects.create(
+                conversation_id=conversation_id, author=Message.Author.BOT, status=Message.Status.COMPLETE,
+                in_reply_to=message, intent=intent, route=route, text=answer.text, sources=answer.sources,
+                reply_latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            )
+            Message.objects.filter(id=message.id).update(status=Message.Status.ANSWERED, **(decision or {}))
+        metrics.REPLY_LATENCY.labels(route).observe(reply.reply_latency_ms / 1000)
+        _reply_deliver(message=message, reply=reply, answer=answer, route=route, intent=intent)
         if answer.handoff:
             handoff_request(conversation_id=conversation_id, reason=answer.handoff, message=answer.text,
                             trigger_message_id=message.id, intent=intent, order_id=answer.handoff_order_id)
     except Exception:
-        log.exception("streaming reply %s failed", reply.id)
-        reply_fail(message=message, reply=reply)
+        log.exception("replying to message %s failed", message.id)
+        reply_fail(message=message, reply=reply, decision=decision)
     return reply
 
 
-def reply_fail(*, message: Message, reply: Message | None) -> None:
-    """Mark a reply as failed and tell the customer, so nobody waits in silence."""
+def _reply_deliver(*, message: Message, reply: Message, answer: Answer, route: str, intent: str) -> None:
+    """Send a saved reply to the conversation's open sockets, in one hop.
+
+    The reply is already saved, so a socket layer that is down (Redis restarting)
+    does not fail it: the customer's widget reconnects and finds it in the history.
+    """
+    try:
+        realtime.conversation_send(
+            message.conversation_id,
+            {"type": "reply.start", "reply_id": reply.id, "in_reply_to": message.id},
+            *({"type": "reply.chunk", "reply_id": reply.id, "text": chunk} for chunk in chunks_of(answer.text)),
+            {"type": "reply.end", "reply_id": reply.id, "in_reply_to": message.id, "route": route,  # type: ignore[typeddict-item]
+             "intent": intent, "sources": answer.sources, "text": answer.text},
+        )
+    except Exception:
+        log.warning("reply %s to message %s is saved but could not be sent live; it is in the history",
+                    reply.id, message.id, exc_info=True)
+
+
+def reply_fail(*, message: Message, reply: Message | None, decision: dict[str, Any] | None = None) -> None:
+    """Mark a reply as failed and tell the customer, so nobody waits in silence (the `decision` is kept for ops)."""
     if reply is None:
         reply = Message.objects.create(
             conversation_id=message.conversation_id, author=Message.Author.BOT, in_reply_to=message,
@@ -152,7 +176,7 @@ def reply_fail(*, message: Message, reply: Message | None) -> None:
         )
     else:
         Message.objects.filter(id=reply.id).update(status=Message.Status.FAILED, text=FAILED_REPLY)
-    Message.objects.filter(id=message.id).update(status=Message.Status.RECEIVED)
+    Message.objects.filter(id=message.id).update(status=Message.Status.RECEIVED, **(decision or {}))
     try:
         realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": reply.id, "message": FAILED_REPLY})
     except Exception:

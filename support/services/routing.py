@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from rag.router.decide import RouteDecision, router_get
 from support import metrics
 from support.models import Message
 
-__all__ = ["RouteDecision", "message_route"]
+__all__ = ["RouteDecision", "decision_fields", "message_route"]
 
 FOLLOW_UP_WORDS = 5
 FOLLOW_UP_WINDOW = timedelta(minutes=15)
@@ -24,7 +25,7 @@ def _previous_question(message: Message) -> str | None:
 
 
 def message_route(*, message: Message) -> RouteDecision:
-    """Decide which tier answers `message` and record the decision on it.
+    """Decide which tier answers `message`; the caller records it (`decision_fields`) with the answer.
 
     A short follow-up the router can't place on its own ("and to Germany?", "what
     about express?") is read together with the customer's previous question.
@@ -41,12 +42,10 @@ def message_route(*, message: Message) -> RouteDecision:
                                    latency_ms=decision.latency_ms + together.latency_ms)
     metrics.MESSAGES_ROUTED.labels(decision.route).inc()
     metrics.ROUTE_LATENCY.observe(decision.latency_ms / 1000)
-    Message.objects.filter(id=message.id).update(
-        route=decision.route,
-        intent=decision.intent,
-        confidence=decision.confidence,
-        reason=decision.reason[:200],
-        scores=decision.scores,
-        route_latency_ms=decision.latency_ms,
-    )
     return decision
+
+
+def decision_fields(decision: RouteDecision) -> dict[str, Any]:
+    """What the customer's message records of the decision, for ops: written once, with its answer."""
+    return {"route": decision.route, "intent": decision.intent, "confidence": decision.confidence,
+            "reason": decision.reason[:200], "scores": decision.scores, "route_latency_ms": decision.latency_ms}

@@ -1,6 +1,7 @@
 """The customer's chat socket, driven through the real ASGI application."""
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -171,6 +172,35 @@ async def test_a_reply_that_fails_is_marked_failed_and_the_customer_is_told(monk
     await socket.disconnect()
 
 
+async def test_a_reply_the_socket_layer_cannot_deliver_stays_answered_and_is_in_the_history(monkeypatch):
+    from support import realtime
+    from support.services import replies
+
+    send_live = realtime.conversation_send
+
+    def layer_down_for_replies(conversation_id, *events):  # Redis restarting just as the reply is sent
+        if any(e["type"] == "reply.start" for e in events):
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        send_live(conversation_id, *events)
+
+    monkeypatch.setattr(replies.realtime, "conversation_send", layer_down_for_replies)
+    cookie = await anonymous_cookie()
+    socket, _ = await connected(cookie)
+    await send(socket, "Which payment methods do you accept?")
+    saved, _ = await until(socket, "message.saved")
+    await socket.disconnect()
+    # the widget reconnects, and the reply it never saw live is in the history, complete
+    for _ in range(100):
+        message = await database_sync_to_async(Message.objects.get)(id=saved["message_id"])
+        if message.status != "received":
+            break
+        await asyncio.sleep(0.05)
+    _, history = await connected(cookie)
+    reply = [m for m in history["messages"] if m["in_reply_to"] == saved["message_id"]]
+    assert message.status == "answered"
+    assert len(reply) == 1 and reply[0]["status"] == "complete" and "PayPal" in reply[0]["text"]
+
+
 async def test_a_visitors_refund_request_goes_to_a_person_once_the_order_is_proven(make_customer, make_order):
     order = await database_sync_to_async(make_order)(await database_sync_to_async(make_customer)("alice"), status="delivered")
     socket, history = await connected(await anonymous_cookie())
@@ -228,3 +258,49 @@ def test_policy_answers_quote_the_section_that_answers_them(local_models, questi
     answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=question)
     assert answer.sources[0]["title"].endswith(section)
     assert answer.text and "/help/" in answer.sources[0]["url"]
+
+
+def _client_with_session(cookie: str):  # type: ignore[no-untyped-def]
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie.split("=", 1)[1]
+    return client
+
+
+def _cookie_of(client) -> str:  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+async def test_a_visitors_conversation_becomes_theirs_when_they_sign_in(make_customer):
+    alice = await database_sync_to_async(make_customer)("alice")
+    visitor_cookie = await anonymous_cookie()
+    socket, history = await connected(visitor_cookie)
+    await send(socket, "how long does delivery take?")
+    await until(socket, "reply.end")
+    await socket.disconnect()
+    # when the visitor signs in in the same browser
+    client = _client_with_session(visitor_cookie)
+    await database_sync_to_async(client.force_login)(alice)
+    socket, signed_in_history = await connected(_cookie_of(client))
+    # then they continue the same conversation, now as Alice's
+    assert signed_in_history["conversation_id"] == history["conversation_id"]
+    assert [m["text"] for m in signed_in_history["messages"]][0] == "how long does delivery take?"
+    owner = await database_sync_to_async(
+        lambda: Conversation.objects.get(id=history["conversation_id"]).customer_id)()
+    assert owner == alice.pk
+    await socket.disconnect()
+
+
+async def test_signing_out_closes_the_customers_open_sockets(make_customer):
+    alice = await database_sync_to_async(make_customer)("alice")
+    client = _client_with_session(await database_sync_to_async(session_cookie_for)(alice))
+    socket, _ = await connected(_cookie_of(client))
+    # when Alice signs out in another tab of the same browser
+    await database_sync_to_async(client.post)("/account/logout/")
+    # then her chat socket is closed and no longer speaks for her
+    closed = await socket.receive_output(timeout=10)
+    assert closed == {"type": "websocket.close", "code": 4401}
