@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup prepare run test bench worker clean
+.PHONY: setup prepare run test bench load worker clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ test: setup
 
 bench: prepare
 	$(PY) manage.py bench_router
+
+# Load the chat: starts its own daphne (embedded mode unless DATABASE_URL/REDIS_URL are
+# set), 500 connections, 100 routine messages/s for 60 s, then checks every message in
+# the database. Production: DATABASE_URL=... REDIS_URL=... make load LOAD_SERVERS=2 LOAD_ARGS="--idle 2000"
+LOAD_SERVERS ?= 1
+LOAD_ARGS ?=
+load: prepare
+	$(PY) manage.py chat_load --serve $(LOAD_SERVERS) --connections 500 --rate 100 --duration 60 $(LOAD_ARGS)
 
 worker: setup
 	$(VENV)/bin/celery -A shoppe worker --loglevel=INFO
