@@ -129,6 +129,17 @@ class LoadReport:
         return {"saved_p50": round(self.percentile(50, to_saved), 1), "saved_p95": round(self.percentile(95, to_saved), 1),
                 "answered_p50": round(self.percentile(50, to_end), 1), "answered_p95": round(self.percentile(95, to_end), 1)}
 
+    def p95_per_window(self, window_s: float) -> list[float]:
+        """p95 of the replies to messages sent in each `window_s` of the run: a backlog shows as a rising line."""
+        done = [q for q in self.questions if q.ended_at is not None]
+        if not done:
+            return []
+        start = min(q.sent_at for q in done)
+        windows: dict[int, list[float]] = {}
+        for q in done:
+            windows.setdefault(int((q.sent_at - start) // window_s), []).append((q.ended_at - q.sent_at) * 1000)  # type: ignore[operator]
+        return [round(self.percentile(95, sorted(windows[w])), 1) for w in sorted(windows)]
+
     def summary(self) -> dict[str, Any]:
         answered = sum(1 for q in self.questions if q.ended_at is not None)
         return {
@@ -157,6 +168,7 @@ class LoadReport:
             "max_ms": round(max(self.latencies_ms, default=float("nan")), 1),
             "mean_ms": round(statistics.fmean(self.latencies_ms), 1) if self.latencies_ms else None,
             "stages_ms": self.stage_ms(),
+            "p95_ms_per_10s": self.p95_per_window(10.0),
             "server": self.server,
             "load_tool_cpu_percent": self.client_cpu_percent,
             "database": self.database,
