@@ -27,6 +27,10 @@ C_REGULARISATION = 8.0
 OFF_TOPIC_MARGIN = 0.02
 # Below this top probability the classifier is unsure which intent a message is.
 UNSURE = 0.6
+# A refund message is answered by the bot only if the classifier gives it less than this
+# probability of being a request, learned so that this share of refund requests would pass.
+REFUND_REQUEST_DOUBT = 0.10
+REFUND_REQUESTS_IN_DOUBT = 0.005
 
 
 def artifact_dir() -> Path:
@@ -110,7 +114,8 @@ def _out_of_fold(vectors: np.ndarray, labels: np.ndarray, off_topic: int) -> dic
     return {"proba": proba, "in_domain_sim": in_domain_sim, "off_topic_sim": off_topic_sim}
 
 
-def _learn_thresholds(oof: dict[str, np.ndarray], labels: np.ndarray, off_topic: int) -> dict[str, float]:
+def _learn_thresholds(oof: dict[str, np.ndarray], labels: np.ndarray, off_topic: int,
+                      intents: list[str]) -> dict[str, float]:
     in_domain = labels != off_topic
     # Below this similarity to every shop exemplar a message is not about the shop:
     # set so that 1% of held-out shop exemplars would fall below it.
@@ -130,15 +135,21 @@ def _learn_thresholds(oof: dict[str, np.ndarray], labels: np.ndarray, off_topic:
     p_off_topic = oof["proba"][in_domain][:, off_topic]
     contender = np.where(top < UNSURE, p_off_topic, 0.0)
     off_topic_contender = max(float(np.quantile(contender, 0.995)), 0.15)
+    # Below this probability of being a refund request, refund words may be a policy or
+    # status question the bot answers itself: set so that at most 0.5% of held-out refund
+    # requests would fall below it, and never above 0.1.
+    refund_request_doubt = REFUND_REQUEST_DOUBT
+    if "get_refund" in intents:
+        refund = intents.index("get_refund")
+        p_refund = oof["proba"][labels == refund][:, refund]
+        refund_request_doubt = min(float(np.quantile(p_refund, REFUND_REQUESTS_IN_DOUBT)), REFUND_REQUEST_DOUBT)
     return {
         "ood_similarity": round(ood_similarity, 4),
         "min_confidence": round(min_confidence, 4),
         # Refund and person requests are handed over when even a minority of the
         # probability says so: a wrong handoff costs a minute, a wrong answer a customer.
         "refund_probability": 0.20,
-        # Below this probability of being a refund request, refund words may be a policy
-        # or status question the bot answers itself.
-        "refund_request_doubt": 0.10,
+        "refund_request_doubt": round(refund_request_doubt, 4),
         "person_probability": 0.30,
         "off_topic_margin": OFF_TOPIC_MARGIN,
         "off_topic_margin_confident": round(confident_margin, 4),
@@ -158,7 +169,7 @@ def router_train(*, extra: list[tuple[str, str]] | None = None, folder: Path | N
     encoder = encoder_get()
     vectors = encoder.encode([text for text, _ in pairs])
     off_topic = intents.index(OFF_TOPIC)
-    thresholds = _learn_thresholds(_out_of_fold(vectors, labels, off_topic), labels, off_topic)
+    thresholds = _learn_thresholds(_out_of_fold(vectors, labels, off_topic), labels, off_topic, intents)
     classifier = _fit(vectors, labels)
     model = RouterModel(
         intents=intents,

@@ -12,10 +12,12 @@ _MONEY = r"(mon+e?y|cash|funds)"
 _AMOUNT = r"((€|£|\$) ?\d[\d.,]*|\d[\d.,]* ?(€|£|\$|eur(o|os)?|quid|pounds?|dollars?|bucks|chf|nok|sek|dkk|kr))"
 REFUND_LANGUAGE = re.compile(
     # "refund" and the ways customers mistype it: refnd, refound, refud, refnud.
-    r"\b(ref[ou]{0,2}n?u?n?d\w*|reimb\w*|repa(y|id)\w*|charge ?back|compensat\w*|cash back|"
+    r"\b((ref|rf|rfe|rerf)[ou]{0,2}n?u?n?d\w*|reimb\w*|repa(y|id)\w*|charge ?back|compensat\w*|cash back|"
     rf"({_MONEY}|difference|cost|price|amount|payment|what i paid)\b.{{0,40}}\b(back|returned|refunded)|"
     rf"{_MONEY} (must|should|has to|needs to) (be )?(return|come back|go back)|"
-    rf"(give|pay|put|send|return|credit|transfer)\b.{{0,25}}\b(back|{_MONEY})|{_MONEY} (back|returned|return)|"
+    # "send back" and "return" alone are returns of goods ("send back a lamp"), not money
+    rf"(give|pay|put|credit|transfer)\b.{{0,25}}\b(back|{_MONEY})|(send|return)\b.{{0,25}}\b{_MONEY}|"
+    rf"{_MONEY} (back|returned|return)|"
     rf"back (my|the|our) {_MONEY}|pay me|"
     rf"(return|give back|send back) (of )?(my|the|our) (payment|{_MONEY}|deposit)|"
     rf"(my|the|our|those|these|that|all|full) {_AMOUNT}.{{0,15}}\bback|back (my |the |our |all |the full )?{_AMOUNT}|"
@@ -65,7 +67,7 @@ ASK_FOR_PERSON = re.compile(
     r"staff member|employee|not (a|the) (bot|robot|machine)|no (bot|robot)s?|automat\w+ (answers?|replies|responses)|"
     r"(somebody|someone|anybody|anyone) (with a pulse|who can|that can)|speak to (somebody|someone|anyone)|"
     # common misspellings of the words above
-    r"huma?n|humn|humna|humen|agnet|agant|persn|represent\w*|operater)\b",
+    r"huma?n|humn|humna|humen|huamn|agnet|agant|agen|agnt|persn|represent\w*|reprs\w*|operater|opperator)\b",
     re.IGNORECASE,
 )
 
