@@ -76,6 +76,7 @@ class IntentRouter:
 
         words = len(text.split())
         own_purchase = bool(safety.OWN_PURCHASE.search(text))
+        checked = safety.spelling_fixed(text)  # what the safety net reads: typos in its words fixed
 
         # 1. About another company or public service ("cancel my order on AliExpress").
         elsewhere = safety.other_services(text, self.model.shop_vocabulary, own_purchase=own_purchase)
@@ -84,22 +85,22 @@ class IntentRouter:
 
         # 2. Money back: always a person, unless it is plainly a policy or status question.
         p_refund = self._p(proba, "get_refund")
-        if safety.mentions_refund(text) or (p_refund >= self.t["refund_probability"] and intent != OFF_TOPIC):
+        if safety.mentions_refund(checked) or (p_refund >= self.t["refund_probability"] and intent != OFF_TOPIC):
             # The bot answers a refund message only when the words and the classifier agree
             # it is not a request: a wrong handoff costs a minute, a wrong answer a customer.
             unlikely_request = p_refund < self.t["refund_request_doubt"]
             p_policy = self._p(proba, "check_refund_policy")
-            if unlikely_request and safety.asks_refund_policy(text) and p_policy > p_refund:
+            if unlikely_request and safety.asks_refund_policy(checked) and p_policy > p_refund:
                 return "local", "check_refund_policy", p1, "question about the refund policy", scores
-            if unlikely_request and safety.asks_refund_status(text) and intent == "track_refund":
+            if unlikely_request and safety.asks_refund_status(checked) and intent == "track_refund":
                 return "local", "track_refund", p1, "question about a refund's status", scores
             # The words name the rules and the classifier agrees: a question about the policy,
             # however much "refund" pulls the embedding towards a request.
             if intent == "check_refund_policy" and p_refund < self.t["refund_probability"] \
-                    and safety.names_refund_policy(text):
+                    and safety.names_refund_policy(checked):
                 return "local", "check_refund_policy", p1, "question about the refund policy", scores
             if unlikely_request and intent == "check_refund_policy" and p1 >= 0.8 and not own_purchase \
-                    and not safety.REQUEST.search(text):
+                    and not safety.asks_for_money(checked):
                 return "local", "check_refund_policy", p1, "confident refund-policy question", scores
             return "human", "get_refund", max(p_refund, p1), "refund request: a person decides", scores
 
@@ -108,9 +109,9 @@ class IntentRouter:
         if (
             p_person >= self.t["person_probability"]
             or (intent == "contact_customer_service" and p_person >= 0.1)
-            or safety.insists_on_person(text)
-            or (safety.asks_for_person(text) and sum(self._p(proba, i) for i in PERSON_FAMILY) >= 0.15)
-            or (safety.asks_for_callback(text) and intent != OFF_TOPIC)
+            or safety.insists_on_person(checked)
+            or (safety.asks_for_person(checked) and sum(self._p(proba, i) for i in PERSON_FAMILY) >= 0.15)
+            or (safety.asks_for_callback(checked) and intent != OFF_TOPIC)
         ):
             return "human", "contact_human_agent", max(p_person, p1), "asked for a person", scores
 

@@ -16,6 +16,11 @@ HOLDOUT_2 = Path(__file__).resolve().parents[1] / "data" / "router_holdout_2.csv
 # questions. Its misses led to two fixes (a bare "send back" is a return of goods; typos
 # such as "rfund"), so it is a development set now, checked so those stay fixed.
 HOLDOUT_3 = Path(__file__).resolve().parents[1] / "data" / "router_holdout_3.csv"
+# A fourth, in the template-like wording of public synthetic support corpora ("I need
+# assistance to ...", "help me to ..."), written apart from the exemplars of batch 5.
+# Its misses led to the typo fix of the safety words and to reading "I want to know the
+# refund policy" as a question, so it is a development set too.
+HOLDOUT_4 = Path(__file__).resolve().parents[1] / "data" / "router_holdout_4.csv"
 pytestmark = pytest.mark.django_db
 
 
@@ -73,12 +78,13 @@ def test_the_second_measurement_uses_only_messages_the_router_never_saw():
     assert len(rows) >= 300 and not trained & {row["text"].lower() for row in rows}
 
 
-def test_refund_and_person_boundary_set(local_models):
-    rows = unseen_rows(HOLDOUT_3)
+@pytest.mark.parametrize("path, accuracy", [(HOLDOUT_3, 0.98), (HOLDOUT_4, 0.95)], ids=["plain", "template-like"])
+def test_refund_and_person_boundary_sets(local_models, path, accuracy):
+    rows = unseen_rows(path)
     assert len(rows) >= 450
     result = router_evaluate(rows=rows, router=local_models)
     print("\n" + result.report())
-    assert result.figures["route accuracy"] >= 0.98
+    assert result.figures["route accuracy"] >= accuracy
     assert result.figures["refund-to-human recall"] >= 0.99
     assert result.figures["request-for-a-person recall"] >= 0.98
 
