@@ -136,7 +136,7 @@ def _payload(events: tuple[ServerEvent, ...]) -> dict:
 
 
 async def conversation_send_async(conversation_id: uuid.UUID | str, *events: ServerEvent) -> None:
-    await get_channel_layer().group_send(conversation_group(conversation_id), _payload(events))
+    await group_send_async(conversation_group(conversation_id), *events)
 
 
 async def group_send_async(group: str, *events: dict) -> None:
