@@ -96,13 +96,22 @@ def ask_from_threads(encoder, texts: list[str], *, threads: int, timeout: float 
 
 
 def test_many_threads_asking_at_once_each_get_their_own_vector(local_models):
+    import numpy as np
+
     encoder = encoder_get()
-    texts = [f"where is my order {10000 + n}?" for n in range(200)]
-    vectors = ask_from_threads(encoder, texts, threads=8)  # callers queue while one runs the model
-    alone = encoder.encode(texts[:5])
-    for got, expected in zip(vectors, alone):
-        assert float(got @ expected) > 0.99  # its own text's vector (int8 scales vary a little with the batch)
-    assert len({v.tobytes() for v in vectors}) == 200
+    things = ["lamp", "sofa", "rug", "kettle", "mirror", "duvet", "bookcase", "vase", "stool", "curtains",
+              "teapot", "armchair", "candle", "wardrobe", "cushion", "desk", "blender", "frame", "basket", "clock"]
+    asks = ["where is my {}?", "how do I return the {}", "is the {} in stock", "my {} arrived broken",
+            "what does the {} cost to ship to Norway", "can I pay for the {} with PayPal", "the {} is the wrong colour",
+            "how long is the warranty on the {}", "I want to review the {}", "cancel the {} from my order"]
+    texts = [ask.format(thing) for ask in asks for thing in things]
+    vectors = np.stack(ask_from_threads(encoder, texts, threads=8))  # callers queue while one runs the model
+    alone = np.stack([encoder.encode([text])[0] for text in texts])
+    similarity = vectors @ alone.T
+    # Each caller got its own text's vector: nearer to it than to any other text's. (Not bit for
+    # bit: int8 activation scales vary a little with what else is in the batch.)
+    assert (similarity.argmax(axis=1) == np.arange(len(texts))).all()
+    assert similarity.diagonal().min() > 0.97
 
 
 def test_questions_asked_while_a_long_batch_holds_the_model_are_answered(local_models):
