@@ -472,13 +472,20 @@
     showError("");
     send(item);
   });
-  input.addEventListener("input", () => {
-    // Staff watching the conversation see that the customer is typing (at most every 2 s).
-    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastTypingSent > 2000) {
+  // Staff watching the conversation see that the customer is typing: at most one event
+  // every 2 s, and typing that starts inside that window is signalled when it ends.
+  let typingLater = null;
+  function typingSignal() {
+    if (!socket || socket.readyState !== WebSocket.OPEN || !input.value) return;
+    const wait = 2000 - (Date.now() - lastTypingSent);
+    if (wait <= 0) {
       lastTypingSent = Date.now();
       socket.send(JSON.stringify({ type: "typing" }));
+    } else if (!typingLater) {
+      typingLater = setTimeout(() => { typingLater = null; typingSignal(); }, wait);
     }
-  });
+  }
+  input.addEventListener("input", typingSignal);
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
   });

@@ -437,13 +437,20 @@
         el.replyForm.requestSubmit();
       }
     });
-    el.replyInput.addEventListener("input", () => {
-      const now = Date.now();
-      if (state.current && el.replyInput.value && now - state.lastTypingSent >= TYPING_SEND_EVERY_MS) {
-        state.lastTypingSent = now;
+    // At most one typing event per TYPING_SEND_EVERY_MS; typing that starts inside that
+    // window is signalled when it ends, so the customer still sees it.
+    let typingLater = null;
+    const typingSignal = () => {
+      if (!state.current || !el.replyInput.value) return;
+      const wait = TYPING_SEND_EVERY_MS - (Date.now() - state.lastTypingSent);
+      if (wait <= 0) {
+        state.lastTypingSent = Date.now();
         send({ type: "typing", conversation_id: state.current.conversation_id });
+      } else if (!typingLater) {
+        typingLater = setTimeout(() => { typingLater = null; typingSignal(); }, wait);
       }
-    });
+    };
+    el.replyInput.addEventListener("input", typingSignal);
     el.canned.addEventListener("change", () => {
       const text = el.canned.value;
       el.canned.value = "";
