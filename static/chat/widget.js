@@ -31,7 +31,6 @@
 
   const typingLabel = typing.querySelector(".chat-typing-label");
   let agentTypingTimer = null;
-  let lastTypingSent = 0;
   let socket = null;
   let retryDelay = 500;
   let conversationId = null;
@@ -474,18 +473,10 @@
   });
   // Staff watching the conversation see that the customer is typing: at most one event
   // every 2 s, and typing that starts inside that window is signalled when it ends.
-  let typingLater = null;
-  function typingSignal() {
-    if (!socket || socket.readyState !== WebSocket.OPEN || !input.value) return;
-    const wait = 2000 - (Date.now() - lastTypingSent);
-    if (wait <= 0) {
-      lastTypingSent = Date.now();
-      socket.send(JSON.stringify({ type: "typing" }));
-    } else if (!typingLater) {
-      typingLater = setTimeout(() => { typingLater = null; typingSignal(); }, wait);
-    }
-  }
-  input.addEventListener("input", typingSignal);
+  input.addEventListener("input", window.shoppeThrottle(() => {
+    if (!socket || socket.readyState !== WebSocket.OPEN || !input.value) return false;
+    socket.send(JSON.stringify({ type: "typing" }));
+  }, 2000));
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
   });

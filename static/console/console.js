@@ -44,7 +44,6 @@
     refunds: new Map(),      // id -> R of the current conversation
     streaming: new Map(),    // reply_id -> bubble being streamed
     typingTimer: null,
-    lastTypingSent: 0,
     pendingReply: null,      // {text, at}: restored into the box if the server refuses it
     rejecting: null,         // refund id in the reject dialog
     focusAfterOpen: false,
@@ -439,18 +438,10 @@
     });
     // At most one typing event per TYPING_SEND_EVERY_MS; typing that starts inside that
     // window is signalled when it ends, so the customer still sees it.
-    let typingLater = null;
-    const typingSignal = () => {
-      if (!state.current || !el.replyInput.value) return;
-      const wait = TYPING_SEND_EVERY_MS - (Date.now() - state.lastTypingSent);
-      if (wait <= 0) {
-        state.lastTypingSent = Date.now();
-        send({ type: "typing", conversation_id: state.current.conversation_id });
-      } else if (!typingLater) {
-        typingLater = setTimeout(() => { typingLater = null; typingSignal(); }, wait);
-      }
-    };
-    el.replyInput.addEventListener("input", typingSignal);
+    el.replyInput.addEventListener("input", window.shoppeThrottle(() => {
+      if (!state.current || !el.replyInput.value) return false;
+      send({ type: "typing", conversation_id: state.current.conversation_id });
+    }, TYPING_SEND_EVERY_MS));
     el.canned.addEventListener("change", () => {
       const text = el.canned.value;
       el.canned.value = "";
