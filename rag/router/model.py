@@ -27,8 +27,9 @@ C_REGULARISATION = 8.0
 OFF_TOPIC_MARGIN = 0.02
 # Below this top probability the classifier is unsure which intent a message is.
 UNSURE = 0.6
-# A refund message is answered by the bot only if the classifier gives it less than this
-# probability of being a request, learned so that this share of refund requests would pass.
+# A refund message is answered by the bot only if the classifier gives it less than a
+# learned probability of being a request: the one at which this share of held-out refund
+# requests would pass, never above REFUND_REQUEST_DOUBT.
 REFUND_REQUEST_DOUBT = 0.10
 REFUND_REQUESTS_IN_DOUBT = 0.005
 
