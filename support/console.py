@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from support import realtime
-from support.consumers import CLOSE_SIGNED_OUT, ClosesOnSignOut
+from support.consumers import CLOSE_FORBIDDEN, CLOSE_SIGNED_OUT, ClosesOnSignOut
 from support.models import CannedResponse, Conversation, Handoff, Message, RefundRequest
 from support.roles import can_view_console, can_work_handoffs, socket_user_current
 from support.services import handoff as handoffs
@@ -72,7 +72,7 @@ class ConsoleConsumer(ClosesOnSignOut):
         realtime.register_server_loop(asyncio.get_running_loop())
         user = self.scope["user"]
         if not await database_sync_to_async(can_view_console)(user):
-            await self.close(code=4403)
+            await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.channel_layer.group_add(realtime.CONSOLE_GROUP, self.channel_name)
         await self.session_join()
