@@ -21,6 +21,11 @@ HOLDOUT_3 = Path(__file__).resolve().parents[1] / "data" / "router_holdout_3.csv
 # Its misses led to the typo fix of the safety words and to reading "I want to know the
 # refund policy" as a question, so it is a development set too.
 HOLDOUT_4 = Path(__file__).resolve().parents[1] / "data" / "router_holdout_4.csv"
+# A fifth, on the line between a refund request ("is it possible to get my money back?",
+# "what are the steps to claim a reimbursement"), a question about the rules ("can
+# customers get refunds on sale items?") and a refund already under way; written apart
+# from the exemplars of batch 7, and held out: no rule was changed for its misses.
+HOLDOUT_5 = Path(__file__).resolve().parents[1] / "data" / "router_holdout_5.csv"
 pytestmark = pytest.mark.django_db
 
 
@@ -88,6 +93,20 @@ def test_refund_and_person_boundary_sets(local_models, path, accuracy):
     assert result.figures["refund-to-human recall"] >= 0.99
     # 98.4-100% measured with the int8 encoder for AVX2 and for AVX-512: a floor with room for one more slip
     assert result.figures["request-for-a-person recall"] >= 0.97
+
+
+def test_refund_requests_phrased_as_questions_go_to_a_person(local_models):
+    rows = unseen_rows(HOLDOUT_5)
+    assert len(rows) >= 440
+    result = router_evaluate(rows=rows, router=local_models)
+    print("\n" + result.report())
+    assert result.figures["refund-to-human recall"] >= 0.99
+    # The price of that caution: some plain policy questions go to a person too (73% of
+    # them answered by the bot, measured); a wrong handoff costs a minute, a wrong answer a customer.
+    answered_right = {intent: ok / total for intent, (ok, total) in result.per_intent.items()}
+    assert answered_right["check_refund_policy"] >= 0.65
+    assert answered_right["track_refund"] == 1.0  # a person or the bot: both are right
+    assert result.figures["route accuracy"] >= 0.88
 
 
 @pytest.mark.parametrize(
