@@ -3,8 +3,8 @@
 The site runs under daphne in a subprocess against its own SQLite database in a
 temporary data dir (migrated, demo data loaded, index built, router trained), so the
 browser talks to the real ASGI app: pages over HTTP and the chat over `/ws/chat/`.
-Training the router takes a while, so the test run's own router artifact is copied
-in and retrained only if it is stale (`train_router --if-stale`).
+Training the router and embedding the help centre take a while, so the test run's own
+router artifact and index are copied in, and rebuilt only if they are stale.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import service_missing
+from tests.production_stack import prepare_site
 
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -30,18 +31,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 DEMO_PASSWORD = "shoppe-demo"
 REPLY_TIMEOUT_MS = 45_000  # the first reply may wait for the server to finish loading the models
-
-PREPARE = """
-import sys
-import django
-django.setup()
-from django.core.management import call_command
-call_command("migrate", interactive=False, verbosity=0)
-call_command("load_demo", verbosity=0)
-call_command("build_index")
-call_command("train_router", if_stale=True)
-"""
-
 
 def _chromium() -> str:
     path = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
@@ -71,16 +60,6 @@ def _server_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _prepare(data_dir: Path, env: dict[str, str]) -> None:
-    trained = Path(settings.DATA_DIR) / "router"
-    if (trained / "router.json").exists():
-        shutil.copytree(trained, data_dir / "router")
-    done = subprocess.run([sys.executable, "-c", PREPARE], cwd=BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=170)
-    if done.returncode != 0:
-        pytest.fail(f"preparing the site failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
     return _chromium()
@@ -91,7 +70,7 @@ def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """The ASGI site under daphne on a free port; yields its base URL."""
     data_dir = tmp_path_factory.mktemp("browser-site")
     env = _server_env(data_dir)
-    _prepare(data_dir, env)
+    prepare_site(data_dir, env, demo=True)
 
     daphne = Path(sys.executable).with_name("daphne")
     log_path = data_dir / "daphne.log"

@@ -279,15 +279,49 @@ class Stack:
             self.worker = None
 
 
-def seed_router_artifact(target: Path) -> None:
-    """Copy the test run's router artifact; `train_router --if-stale` retrains it if it is out of date."""
+def seed_local_models(data_dir: Path) -> None:
+    """Copy the test run's router artifact and help-centre index into a server's data dir.
+
+    Training the router and embedding the help centre take a while on a small machine.
+    The server's own `build_index` and `train_router --if-stale` reuse the copies when
+    they are current (same texts, same encoder) and rebuild them when they are not.
+    Until the run has built them (the `local_models` fixture), there is nothing to copy.
+    """
     for folder in (Path(settings.DATA_DIR) / "router", REPO / ".data" / "router"):
         files = [folder / "router.json", folder / "router.npz"]
         if all(f.exists() for f in files):
-            target.mkdir(parents=True, exist_ok=True)
+            (data_dir / "router").mkdir(parents=True, exist_ok=True)
             for f in files:
-                shutil.copy2(f, target / f.name)
-            return
+                shutil.copy2(f, data_dir / "router" / f.name)
+            break
+    current = Path(settings.DATA_DIR) / "index" / "CURRENT"
+    if current.exists():
+        version = current.read_text().strip()
+        shutil.copytree(current.parent / version, data_dir / "index" / version, dirs_exist_ok=True)
+
+
+_PREPARE = """
+import sys
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+if "--demo" in sys.argv:
+    call_command("load_demo", verbosity=0)
+call_command("build_index")
+call_command("train_router", if_stale=True)
+"""
+
+
+def prepare_site(data_dir: Path, env: dict[str, str], *, demo: bool = False) -> None:
+    """Migrate, (load the demo data,) build the index and train the router for a server, in one process.
+
+    One process rather than a `manage.py` per step: each start-up loads Django and the model stack.
+    """
+    seed_local_models(data_dir)
+    done = subprocess.run([sys.executable, "-c", _PREPARE, *(["--demo"] if demo else [])], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, f"preparing the site failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
 
 
 @contextlib.contextmanager
@@ -333,12 +367,7 @@ def _run_stack(tmp: Path, *, dbname: str, redis_url: str, gemini: FakeGemini, en
                   ws_url=f"ws://127.0.0.1:{port}/ws/chat/", dbname=dbname, redis_url=redis_url, env=base_env,
                   daphne_log=tmp / "daphne.log", gemini=gemini, log_dir=tmp)
     try:
-        # Training the router takes a while on a small machine: reuse the test run's artifact when current.
-        seed_router_artifact(tmp / "data" / "router")
-        for command in (["migrate", "--noinput"], ["build_index"], ["train_router", "--if-stale"]):
-            done = subprocess.run([sys.executable, "manage.py", *command], cwd=REPO, env=base_env,
-                                  capture_output=True, text=True, timeout=180)
-            assert done.returncode == 0, f"manage.py {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
+        prepare_site(tmp / "data", base_env)
 
         stack.start_worker(wait=False)
         with open(stack.daphne_log, "wb") as log:

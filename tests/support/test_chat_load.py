@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from support.chat_load import LoadPlan, LoadReport, Question
-from tests.browser import BASE_DIR, _prepare, _server_env
+from tests.browser import BASE_DIR, _server_env
+from tests.production_stack import prepare_site
 
 
 @pytest.mark.parametrize("change, complaint", [
@@ -51,7 +52,7 @@ def _conversations(env: dict[str, str]) -> int:
 def test_a_short_load_run_against_a_real_server_checks_every_message_in_the_database(tmp_path):
     # given a prepared site in its own data dir
     env = _server_env(tmp_path)
-    _prepare(tmp_path, env)
+    prepare_site(tmp_path, env, demo=True)
     conversations_before = _conversations(env)
     report_path = tmp_path / "load.json"
     # when the load tool starts a daphne there and loads it
