@@ -130,7 +130,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     # longer than the longest LLM reply may take (see support.tasks). Kombu
     # looks for such tasks only every 100 s by default (a drill measured 94 s extra), so
     # look every 2 s.
-    else {"visibility_timeout": int(2 * env_float("GEMINI_TOTAL_TIMEOUT_S", 60.0, minimum=0.1)) + 30,
+    # CELERY_REDELIVERY_MARGIN_S is how much longer than that it waits (30 s).
+    else {"visibility_timeout": int(2 * env_float("GEMINI_TOTAL_TIMEOUT_S", 60.0, minimum=0.1)
+                                    + env_float("CELERY_REDELIVERY_MARGIN_S", 30.0, minimum=1.0)),
           "unacked_restore_interval": 2, "unacked_restore_throttle": 1}
 )
 # Celery closes every database connection before and after each task unless told to

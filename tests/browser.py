@@ -66,7 +66,7 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artifacts: None) -> Iterator[str]:
     """The ASGI site under daphne on a free port; yields its base URL."""
     data_dir = tmp_path_factory.mktemp("browser-site")
     env = _server_env(data_dir)

@@ -37,6 +37,19 @@ def fresh_rate_limits():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def run_artifacts(request: pytest.FixtureRequest, django_db_setup) -> None:  # type: ignore[no-untyped-def]
+    """The run's router and index built before a server fixture copies them (`seed_local_models`).
+
+    Only when this run set up its test database, i.e. collected database tests too: a run of
+    server tests alone leaves each server to build its own.
+    """
+    from django.db import connection
+
+    if connection.settings_dict["NAME"] == settings.DATABASES["default"].get("TEST", {}).get("NAME"):
+        request.getfixturevalue("local_models")
+
+
+@pytest.fixture(scope="session")
 def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """The encoder, router and knowledge index, built once for the whole run."""
     from rag.index import index_build, live_index

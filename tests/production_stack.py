@@ -285,7 +285,7 @@ def seed_local_models(data_dir: Path) -> None:
     Training the router and embedding the help centre take a while on a small machine.
     The server's own `build_index` and `train_router --if-stale` reuse the copies when
     they are current (same texts, same encoder) and rebuild them when they are not.
-    Until the run has built them (the `local_models` fixture), there is nothing to copy.
+    Server fixtures ask for `run_artifacts` first, so that there is something to copy.
     """
     for folder in (Path(settings.DATA_DIR) / "router", REPO / ".data" / "router"):
         files = [folder / "router.json", folder / "router.npz"]

@@ -36,7 +36,7 @@ GEMINI_ANSWER = ["For the broken lamp, send us a photo ", "and we replace it. ",
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def stack(tmp_path_factory: pytest.TempPathFactory, run_artifacts: None):  # type: ignore[no-untyped-def]
     require_postgres()
     require_redis(REDIS_HOST, REDIS_PORT)
     import redis

@@ -51,7 +51,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 
 @pytest.fixture(scope="package")
-def stack(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer, run_artifacts: None) -> Iterator[Stack]:
     with production_stack(tmp_path_factory.mktemp("faults"), redis_url=redis_server.url(0), db_prefix="shoppe_faults",
                           gemini_default=Reply.text(ANSWER, delay_s=0.02), env=LLM_ENV) as stack:
         asyncio.run(_warm_up(stack))

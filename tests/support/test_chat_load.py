@@ -49,7 +49,7 @@ def _conversations(env: dict[str, str]) -> int:
     return int(done.stdout.strip().splitlines()[-1])
 
 
-def test_a_short_load_run_against_a_real_server_checks_every_message_in_the_database(tmp_path):
+def test_a_short_load_run_against_a_real_server_checks_every_message_in_the_database(tmp_path, run_artifacts):
     # given a prepared site in its own data dir
     env = _server_env(tmp_path)
     prepare_site(tmp_path, env, demo=True)
