@@ -28,13 +28,14 @@ REFUND_LANGUAGE = re.compile(
 )
 # Words that name the refund rules themselves, not a refund: "your money-back guarantee",
 # "in which situations are refunds given".
+_RULE_WORDS = r"polic(y|ies)|guarantee|terms|conditions|rules?|eligib\w*|refundable|deadline|time limit"
 POLICY_WORDS = re.compile(
-    r"\b(polic(y|ies)|guarantee|terms|conditions|rules?|eligib\w*|refundable|deadline|time limit|"
+    r"\b(" + _RULE_WORDS + r"|"
     r"in (which|what) (cases?|situations?|circumstances)|under (which|what) (conditions|circumstances))\b",
     re.IGNORECASE,
 )
 POLICY_QUESTION = re.compile(
-    r"\b(polic(y|ies)|guarantee|terms|conditions|rules?|eligib\w*|refundable|deadline|time limit|in (which|what) cases?|"
+    r"\b(" + _RULE_WORDS + r"|in (which|what) cases?|"
     # what the shop refunds, in general: "do you refund shipping costs", "are refunds available"
     r"do (you|u) (refund|reimburse|offer|give)|(are|do|can) refunds|"
     r"how (do|does) (a |your |the )?(refunds?|reimbursements?|money back) work|how (long|many days|much time)|"
@@ -94,14 +95,19 @@ def mentions_refund(text: str) -> bool:
     return bool(REFUND_LANGUAGE.search(text))
 
 
+def _general_question(pattern: re.Pattern[str], text: str) -> bool:
+    """`pattern` is in `text`, with no purchase of one's own and no demand for money in it."""
+    return bool(pattern.search(text)) and not OWN_PURCHASE.search(text) and not asks_for_money(text)
+
+
 def asks_refund_policy(text: str) -> bool:
     """A general question about refunds, not a request for one's own money back."""
-    return bool(POLICY_QUESTION.search(text)) and not OWN_PURCHASE.search(text) and not asks_for_money(text)
+    return _general_question(POLICY_QUESTION, text)
 
 
 def names_refund_policy(text: str) -> bool:
     """Asks what the refund rules are, with no purchase of one's own and no demand in it."""
-    return bool(POLICY_WORDS.search(text)) and not OWN_PURCHASE.search(text) and not asks_for_money(text)
+    return _general_question(POLICY_WORDS, text)
 
 
 def asks_refund_status(text: str) -> bool:

@@ -96,8 +96,6 @@ def ask_from_threads(encoder, texts: list[str], *, threads: int, timeout: float 
 
 
 def test_many_threads_asking_at_once_each_get_their_own_vector(local_models):
-    import numpy as np
-
     encoder = encoder_get()
     things = ["lamp", "sofa", "rug", "kettle", "mirror", "duvet", "bookcase", "vase", "stool", "curtains",
               "teapot", "armchair", "candle", "wardrobe", "cushion", "desk", "blender", "frame", "basket", "clock"]
