@@ -1,6 +1,7 @@
 """The Celery app. Production: `celery -A shoppe worker`; embedded: a thread in the server."""
 from __future__ import annotations
 
+import logging
 import os
 import threading
 
@@ -8,19 +9,27 @@ from celery import Celery
 from celery.signals import task_prerun, worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shoppe.settings")
+log = logging.getLogger(__name__)
 
 app = Celery("shoppe")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 _embedded_started = threading.Event()
+_embedded_ready = threading.Event()
+EMBEDDED_READY_TIMEOUT_S = 30.0
 
 
 def start_embedded_worker(*, concurrency: int) -> None:
-    """Run a worker in a daemon thread of this process (embedded mode only).
+    """Run a worker in a daemon thread of this process (embedded mode only), and wait until it consumes.
 
     Only meaningful with the in-memory broker, where producer and worker must share
     the process. Safe to call more than once.
+
+    Waiting means the server's first escalation finds a worker, and the worker's start-up
+    (it creates loggers and imports modules) is over before the process does anything else:
+    code that walks the logging registry on another thread, as pytest does around each
+    test, would otherwise see it change under it.
     """
     if _embedded_started.is_set():
         return
@@ -38,6 +47,15 @@ def start_embedded_worker(*, concurrency: int) -> None:
         ).start()
 
     threading.Thread(target=run, name="celery-embedded-worker", daemon=True).start()
+    if not _embedded_ready.wait(EMBEDDED_READY_TIMEOUT_S):
+        log.warning("the embedded Celery worker was not ready after %.0f s; escalations wait for it",
+                    EMBEDDED_READY_TIMEOUT_S)
+
+
+@worker_ready.connect
+def _embedded_worker_ready(**kwargs: object) -> None:
+    if _embedded_started.is_set():
+        _embedded_ready.set()
 
 
 @worker_process_init.connect

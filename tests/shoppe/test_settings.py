@@ -1,6 +1,7 @@
 """Production settings come from the environment; a malformed value stops start-up."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -51,3 +52,30 @@ def test_production_settings_pass_the_deploy_checklist():
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+EMBEDDED_WORKER_START = """
+import json, logging, time, django
+django.setup()
+from celery.signals import worker_ready
+ready = []
+worker_ready.connect(lambda **kwargs: ready.append(time.monotonic()), weak=False)
+from shoppe.celery import start_embedded_worker
+start_embedded_worker(concurrency=1)
+returned, loggers = time.monotonic(), set(logging.root.manager.loggerDict)
+time.sleep(1.5)
+print(json.dumps({"ready_before_return": bool(ready) and ready[0] <= returned,
+                  "loggers_created_after": sorted(set(logging.root.manager.loggerDict) - loggers)}))
+"""
+
+
+def test_the_embedded_worker_is_consuming_when_the_server_start_returns():
+    # pytest walks the logging registry around every test; a worker still starting on its
+    # thread once made that walk fail ("dictionary changed size during iteration").
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(DJANGO_SETTINGS_MODULE="shoppe.settings", RAG_WARM_UP="0")
+    result = subprocess.run([sys.executable, "-c", EMBEDDED_WORKER_START], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    started = json.loads(result.stdout.strip().splitlines()[-1])
+    assert started == {"ready_before_return": True, "loggers_created_after": []}
