@@ -88,7 +88,7 @@ class IntentRouter:
         if safety.mentions_refund(checked) or (p_refund >= self.t["refund_probability"] and intent != OFF_TOPIC):
             # The bot answers a refund message only when the words and the classifier agree
             # it is not a request: a wrong handoff costs a minute, a wrong answer a customer.
-            unlikely_request = p_refund < self.t["refund_request_doubt"]
+            unlikely_request = p_refund < self.t["refund_request_doubt"] and not self._worded_as_request(text, scores)
             p_policy = self._p(proba, "check_refund_policy")
             if unlikely_request and safety.asks_refund_policy(checked) and p_policy > p_refund:
                 return "local", "check_refund_policy", p1, "question about the refund policy", scores
@@ -97,7 +97,7 @@ class IntentRouter:
             # The words name the rules and the classifier agrees: a question about the policy,
             # however much "refund" pulls the embedding towards a request.
             if intent == "check_refund_policy" and p_refund < self.t["refund_probability"] \
-                    and safety.names_refund_policy(checked):
+                    and safety.names_refund_policy(checked) and not self._worded_as_request(text, scores):
                 return "local", "check_refund_policy", p1, "question about the refund policy", scores
             if unlikely_request and intent == "check_refund_policy" and p1 >= 0.8 and not own_purchase \
                     and not safety.asks_for_money(checked):
@@ -145,6 +145,14 @@ class IntentRouter:
         if p1 < self.t["min_confidence"] and route_probability < 0.6:
             return "llm", intent, p1, f"unsure between {intent} and {second}", scores
         return route, intent, p1, f"{intent} ({p1:.2f})", scores
+
+    def _worded_as_request(self, text: str, scores: dict[str, float]) -> bool:
+        """The wording model's veto: the words read as a request for money back."""
+        if self.model.refund_wording is None:
+            return False
+        if "p_request_wording" not in scores:
+            scores["p_request_wording"] = round(self.model.refund_wording.request_probability(text), 4)
+        return scores["p_request_wording"] >= self.t.get("refund_wording_doubt", 1.0)
 
     def _distinct_parts(self, text: str) -> list[str]:
         """Intents of a message's separate questions, when it asks about several things."""

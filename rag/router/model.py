@@ -21,6 +21,7 @@ from sklearn.model_selection import StratifiedKFold
 from rag.encoder import encoder_get
 from rag.router.exemplars import exemplar_load, exemplars_fingerprint, shop_vocabulary
 from rag.router.policy import OFF_TOPIC
+from rag.router.wording import RefundWording
 
 C_REGULARISATION = 8.0
 # How much closer to an off-topic exemplar than to a shop one an unsure message must be to be declined.
@@ -32,6 +33,8 @@ UNSURE = 0.6
 # requests would pass, never above REFUND_REQUEST_DOUBT.
 REFUND_REQUEST_DOUBT = 0.10
 REFUND_REQUESTS_IN_DOUBT = 0.005
+# What a saved router holds; an artifact of another format is retrained (2: the refund wording model).
+ARTIFACT_FORMAT = 2
 
 
 def artifact_dir() -> Path:
@@ -48,6 +51,7 @@ class RouterModel:
     thresholds: dict[str, float]
     meta: dict = field(default_factory=dict)
     shop_vocabulary: frozenset[str] = frozenset()
+    refund_wording: RefundWording | None = None
 
     def __post_init__(self) -> None:
         self._neighbours = faiss.IndexFlatIP(self.exemplar_vectors.shape[1])
@@ -69,7 +73,12 @@ class RouterModel:
         folder = folder or artifact_dir()
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / "router.tmp.npz"
-        np.savez(tmp, weights=self.weights, bias=self.bias, vectors=self.exemplar_vectors, labels=self.exemplar_intents)
+        wording = {}
+        if self.refund_wording is not None:
+            wording = {"wording_index": self.refund_wording.index, "wording_weight": self.refund_wording.weight,
+                       "wording_bias": np.array([self.refund_wording.bias])}
+        np.savez(tmp, weights=self.weights, bias=self.bias, vectors=self.exemplar_vectors, labels=self.exemplar_intents,
+                 **wording)
         tmp.replace(folder / "router.npz")
         (folder / "router.json").write_text(
             json.dumps({"intents": self.intents, "thresholds": self.thresholds, "meta": self.meta,
@@ -82,6 +91,10 @@ class RouterModel:
         folder = folder or artifact_dir()
         config = json.loads((folder / "router.json").read_text())
         arrays = np.load(folder / "router.npz")
+        wording = None
+        if "wording_index" in arrays:
+            wording = RefundWording(index=arrays["wording_index"], weight=arrays["wording_weight"],
+                                    bias=float(arrays["wording_bias"][0]))
         return cls(
             intents=config["intents"],
             weights=arrays["weights"],
@@ -91,6 +104,7 @@ class RouterModel:
             thresholds=config["thresholds"],
             meta=config["meta"],
             shop_vocabulary=frozenset(config.get("shop_vocabulary", [])),
+            refund_wording=wording,
         )
 
 
@@ -172,6 +186,9 @@ def router_train(*, extra: list[tuple[str, str]] | None = None, folder: Path | N
     off_topic = intents.index(OFF_TOPIC)
     thresholds = _learn_thresholds(_out_of_fold(vectors, labels, off_topic), labels, off_topic, intents)
     classifier = _fit(vectors, labels)
+    wording = RefundWording.train(pairs)
+    if wording is not None:
+        thresholds["refund_wording_doubt"] = round(wording[1], 4)
     model = RouterModel(
         intents=intents,
         weights=classifier.coef_.astype(np.float32),
@@ -179,7 +196,9 @@ def router_train(*, extra: list[tuple[str, str]] | None = None, folder: Path | N
         exemplar_vectors=vectors,
         exemplar_intents=labels,
         thresholds=thresholds,
+        refund_wording=wording[0] if wording else None,
         meta={
+            "format": ARTIFACT_FORMAT,
             "encoder": encoder.variant,
             "exemplars": len(pairs),
             "extra_labels": len(extra or []),
@@ -194,9 +213,10 @@ def router_train(*, extra: list[tuple[str, str]] | None = None, folder: Path | N
 
 
 def router_artifact_current() -> bool:
-    """Whether a saved router exists and was trained on today's exemplars with today's encoder."""
+    """Whether a saved router exists, in today's format, trained on today's exemplars with today's encoder."""
     config_file = artifact_dir() / "router.json"
     if not config_file.exists():
         return False
     meta = json.loads(config_file.read_text()).get("meta", {})
-    return meta.get("exemplars_fingerprint") == exemplars_fingerprint() and meta.get("encoder") == encoder_get().variant
+    return (meta.get("format") == ARTIFACT_FORMAT and meta.get("exemplars_fingerprint") == exemplars_fingerprint()
+            and meta.get("encoder") == encoder_get().variant)
