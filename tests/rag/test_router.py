@@ -83,7 +83,9 @@ def test_the_second_measurement_uses_only_messages_the_router_never_saw():
     assert len(rows) >= 300 and not trained & {row["text"].lower() for row in rows}
 
 
-@pytest.mark.parametrize("path, accuracy", [(HOLDOUT_3, 0.98), (HOLDOUT_4, 0.95)], ids=["plain", "template-like"])
+# Measured: 99.8% and 95.3%. On the template-like set the refund wording model hands some rule
+# questions to a person ("help me read the money back policy"): the price of its veto.
+@pytest.mark.parametrize("path, accuracy", [(HOLDOUT_3, 0.98), (HOLDOUT_4, 0.94)], ids=["plain", "template-like"])
 def test_refund_and_person_boundary_sets(local_models, path, accuracy):
     rows = unseen_rows(path)
     assert len(rows) >= 450
@@ -101,7 +103,7 @@ def test_refund_requests_phrased_as_questions_go_to_a_person(local_models):
     result = router_evaluate(rows=rows, router=local_models)
     print("\n" + result.report())
     assert result.figures["refund-to-human recall"] >= 0.99
-    # The price of that caution: some plain policy questions go to a person too (73% of
+    # The price of that caution: some plain policy questions go to a person too (80% of
     # them answered by the bot, measured); a wrong handoff costs a minute, a wrong answer a customer.
     answered_right = {intent: ok / total for intent, (ok, total) in result.per_intent.items()}
     assert answered_right["check_refund_policy"] >= 0.65
