@@ -28,6 +28,14 @@ def port_open(host: str, port: int) -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_warm_up_thread():  # type: ignore[no-untyped-def]
+    """The test process loads its models through `local_models`. A warm-up thread started by
+    the first import of shoppe.asgi would load them again while tests run, and its imports
+    change the logging registry that pytest walks around each test."""
+    settings.RAG_WARM_UP = False
+
+
 @pytest.fixture(autouse=True)
 def fresh_rate_limits():  # type: ignore[no-untyped-def]
     """Each test starts with no sockets or messages counted against its (shared) client address."""
