@@ -102,7 +102,9 @@ class IntentRouter:
             if unlikely_request and intent == "check_refund_policy" and p1 >= 0.8 and not own_purchase \
                     and not safety.asks_for_money(checked):
                 return "local", "check_refund_policy", p1, "confident refund-policy question", scores
-            return "human", "get_refund", max(p_refund, p1), "refund request: a person decides", scores
+            worded = " (worded as a request)" if scores.get("p_request_wording", 0.0) >= self.t.get(
+                "refund_wording_doubt", 1.0) else ""
+            return "human", "get_refund", max(p_refund, p1), f"refund request: a person decides{worded}", scores
 
         # 3. Asking for a person.
         p_person = self._p(proba, "contact_human_agent")

@@ -186,9 +186,9 @@ def router_train(*, extra: list[tuple[str, str]] | None = None, folder: Path | N
     off_topic = intents.index(OFF_TOPIC)
     thresholds = _learn_thresholds(_out_of_fold(vectors, labels, off_topic), labels, off_topic, intents)
     classifier = _fit(vectors, labels)
-    wording = RefundWording.train(pairs)
+    wording, wording_doubt = RefundWording.train(pairs) or (None, 1.0)
     if wording is not None:
-        thresholds["refund_wording_doubt"] = round(wording[1], 4)
+        thresholds["refund_wording_doubt"] = round(wording_doubt, 4)
     model = RouterModel(
         intents=intents,
         weights=classifier.coef_.astype(np.float32),
@@ -196,7 +196,7 @@ def router_train(*, extra: list[tuple[str, str]] | None = None, folder: Path | N
         exemplar_vectors=vectors,
         exemplar_intents=labels,
         thresholds=thresholds,
-        refund_wording=wording[0] if wording else None,
+        refund_wording=wording,
         meta={
             "format": ARTIFACT_FORMAT,
             "encoder": encoder.variant,
