@@ -86,24 +86,13 @@ class IntentRouter:
         # 2. Money back: always a person, unless it is plainly a policy or status question.
         p_refund = self._p(proba, "get_refund")
         if safety.mentions_refund(checked) or (p_refund >= self.t["refund_probability"] and intent != OFF_TOPIC):
-            # The bot answers a refund message only when the words and the classifier agree
-            # it is not a request: a wrong handoff costs a minute, a wrong answer a customer.
-            unlikely_request = p_refund < self.t["refund_request_doubt"] and not self._worded_as_request(text, scores)
-            p_policy = self._p(proba, "check_refund_policy")
-            if unlikely_request and safety.asks_refund_policy(checked) and p_policy > p_refund:
-                return "local", "check_refund_policy", p1, "question about the refund policy", scores
-            if unlikely_request and safety.asks_refund_status(checked) and intent == "track_refund":
-                return "local", "track_refund", p1, "question about a refund's status", scores
-            # The words name the rules and the classifier agrees: a question about the policy,
-            # however much "refund" pulls the embedding towards a request.
-            if intent == "check_refund_policy" and p_refund < self.t["refund_probability"] \
-                    and safety.names_refund_policy(checked) and not self._worded_as_request(text, scores):
-                return "local", "check_refund_policy", p1, "question about the refund policy", scores
-            if unlikely_request and intent == "check_refund_policy" and p1 >= 0.8 and not own_purchase \
-                    and not safety.asks_for_money(checked):
-                return "local", "check_refund_policy", p1, "confident refund-policy question", scores
-            worded = " (worded as a request)" if scores.get("p_request_wording", 0.0) >= self.t.get(
-                "refund_wording_doubt", 1.0) else ""
+            # The bot answers a refund message only when the words, the classifier and the
+            # wording model agree it is not a request: a wrong handoff costs a minute, a wrong
+            # answer a customer.
+            question = self._refund_question(checked, proba, intent, p1, own_purchase=own_purchase)
+            if question and not self._worded_as_request(text, scores):
+                return "local", question[0], p1, question[1], scores
+            worded = " (worded as a request)" if question else ""
             return "human", "get_refund", max(p_refund, p1), f"refund request: a person decides{worded}", scores
 
         # 3. Asking for a person.
@@ -148,12 +137,31 @@ class IntentRouter:
             return "llm", intent, p1, f"unsure between {intent} and {second}", scores
         return route, intent, p1, f"{intent} ({p1:.2f})", scores
 
+    def _refund_question(self, checked: str, proba: np.ndarray, intent: str, p1: float, *,
+                         own_purchase: bool) -> tuple[str, str] | None:
+        """(intent, reason) when the words and the classifier read a refund message as a question
+        about the rules or a refund's status, not a request; None otherwise."""
+        p_refund = self._p(proba, "get_refund")
+        unlikely_request = p_refund < self.t["refund_request_doubt"]
+        if unlikely_request and safety.asks_refund_policy(checked) and self._p(proba, "check_refund_policy") > p_refund:
+            return "check_refund_policy", "question about the refund policy"
+        if unlikely_request and safety.asks_refund_status(checked) and intent == "track_refund":
+            return "track_refund", "question about a refund's status"
+        # The words name the rules and the classifier agrees: a question about the policy,
+        # however much "refund" pulls the embedding towards a request.
+        if intent == "check_refund_policy" and p_refund < self.t["refund_probability"] \
+                and safety.names_refund_policy(checked):
+            return "check_refund_policy", "question about the refund policy"
+        if unlikely_request and intent == "check_refund_policy" and p1 >= 0.8 and not own_purchase \
+                and not safety.asks_for_money(checked):
+            return "check_refund_policy", "confident refund-policy question"
+        return None
+
     def _worded_as_request(self, text: str, scores: dict[str, float]) -> bool:
-        """The wording model's veto: the words read as a request for money back."""
+        """The wording model's veto: the words read as a request for money back (its probability goes in `scores`)."""
         if self.model.refund_wording is None:
             return False
-        if "p_request_wording" not in scores:
-            scores["p_request_wording"] = round(self.model.refund_wording.request_probability(text), 4)
+        scores["p_request_wording"] = round(self.model.refund_wording.request_probability(text), 4)
         return scores["p_request_wording"] >= self.t.get("refund_wording_doubt", 1.0)
 
     def _distinct_parts(self, text: str) -> list[str]:
