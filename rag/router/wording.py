@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import hstack
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -39,8 +40,6 @@ _CHARACTERS = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_featur
 
 
 def _features(texts: list[str]):  # type: ignore[no-untyped-def]
-    from scipy.sparse import hstack
-
     return hstack([_WORDS.transform(texts), _CHARACTERS.transform(texts)]).tocsr()
 
 
