@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from support.db import commits_without_waiting_for_disk
 from support.models import Conversation, Message
+from support.services.proofs import conversation_address_remember
 
 SESSION_KEY = "chat_conversation_id"
 
@@ -23,14 +24,16 @@ def _owned_by(conversation: Conversation, *, user: AbstractBaseUser | AnonymousU
 
 
 def conversation_for_socket(
-    *, user: AbstractBaseUser | AnonymousUser, session: SessionBase, requested_id: str | None = None
+    *, user: AbstractBaseUser | AnonymousUser, session: SessionBase, requested_id: str | None = None,
+    address: str = "",
 ) -> Conversation:
     """The conversation a new socket joins.
 
     A signed-in customer continues their latest open conversation on any device; an
     anonymous visitor continues the one of their browser session. Signing in adopts
     the conversation the visitor started before. Asking for someone else's
-    conversation raises PermissionDenied.
+    conversation raises PermissionDenied. `address` is the socket's client address:
+    failed order proofs also count against it.
     """
     if requested_id:
         try:
@@ -39,10 +42,12 @@ def conversation_for_socket(
             raise PermissionDenied("no such conversation") from None
         if not _owned_by(conversation, user=user, session=session):
             raise PermissionDenied("not your conversation")
-        return conversation
-
-    with commits_without_waiting_for_disk():  # a new conversation or session is cheap to make again
-        return _conversation_find_or_start(user=user, session=session)
+    else:
+        with commits_without_waiting_for_disk():  # a new conversation or session is cheap to make again
+            conversation = _conversation_find_or_start(user=user, session=session)
+    if address:
+        conversation_address_remember(conversation_id=conversation.id, address=address)
+    return conversation
 
 
 def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, session: SessionBase) -> Conversation:
