@@ -75,7 +75,11 @@ def _order(customer: Customer | None, number: int, status: str, days_ago: int, r
            products: list[Product], *, guest: tuple[str, str] | None = None) -> Order:
     """One order of `customer`, or with `guest` (email, address) one placed without an account."""
     placed = timezone.now() - timedelta(days=days_ago, hours=rng.randint(0, 10))
-    email, address = guest if customer is None and guest else (customer.user.email, customer.default_address)  # type: ignore[union-attr]
+    if customer is None:
+        assert guest is not None, "a guest order needs an email and an address"
+        email, address = guest
+    else:
+        email, address = customer.user.email, customer.default_address
     order = Order.objects.create(
         number=number, customer=customer, email=email, status=status, placed_at=placed,
         shipping_address=address, delivery_option=rng.choice(["Standard", "Standard", "Express"]),

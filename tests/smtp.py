@@ -58,7 +58,8 @@ class SmtpServer:
             return "554 Transaction failed"
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._arrived:
-            self.received.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+            mail = ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), parsed)  # type: ignore[arg-type]
+            self.received.append(mail)
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 

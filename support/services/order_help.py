@@ -14,7 +14,8 @@ from django.utils import formats
 
 from shoppe.models import Order, money
 from shoppe.selectors import guest_order_get_by_number_and_email, guest_order_list_by_numbers, order_list_for_user
-from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
+from shoppe.services import (ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel,
+                             order_cancellation_fee)
 from support.models import Conversation
 from support.services import proofs
 from support.services.answers import Answer

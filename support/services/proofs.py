@@ -137,7 +137,10 @@ def _code_hash(*, holder: str, order: Order, code: str) -> str:
 
 
 def order_code_send(*, conversation: Conversation, order: Order, intent: str) -> CodeSent:
-    """Email a fresh code for `order` to the address it was placed with; earlier codes of this conversation stop working."""
+    """Email a fresh code for `order` to the address it was placed with.
+
+    Earlier codes this conversation got for the order stop working: only the latest does.
+    """
     now = timezone.now()
     if OrderAccessCode.objects.filter(order=order, created_at__gte=now - timedelta(hours=1)).count() \
             >= settings.ORDER_CODES_PER_ORDER_PER_HOUR:
@@ -146,8 +149,9 @@ def order_code_send(*, conversation: Conversation, order: Order, intent: str) ->
     code = f"{secrets.randbelow(1_000_000):06d}"
     OrderAccessCode.objects.filter(order=order, holder=holder, used_at=None, expires_at__gt=now).update(expires_at=now)
     minutes = settings.ORDER_CODE_TTL_MINUTES
-    record = OrderAccessCode.objects.create(order=order, holder=holder, code_hash=_code_hash(holder=holder, order=order, code=code),
-                                            sent_to=order.email, expires_at=now + timedelta(minutes=minutes))
+    record = OrderAccessCode.objects.create(
+        order=order, holder=holder, code_hash=_code_hash(holder=holder, order=order, code=code), sent_to=order.email,
+        expires_at=now + timedelta(minutes=minutes))
     what = {"cancel_order": "cancel", "change_shipping_address": "change the delivery address of",
             "get_refund": "ask for a refund on"}.get(intent, "change")
     try:
