@@ -54,6 +54,12 @@ CUSTOMERS = [
     ("carol", "Carol", "Schmidt", "carol@example.test", "Bergmannstraße 7\n10961 Berlin\nGermany"),
     ("dan", "Dan", "Murphy", "dan@example.test", "14 Baggot Street\nDublin D02 X285\nIreland"),
 ]
+# Orders placed without an account (#13): a visitor proves one in the chat with its number and email, and
+# changes it with the code emailed to it (printed by `make run`, whose console backend "sends" it).
+GUESTS = [
+    ("erin@example.test", "Oudegracht 99\n3511 AB Utrecht\nNetherlands", "processing"),
+    ("frank@example.test", "Rue Neuve 1\n1000 Bruxelles\nBelgium", "shipped"),
+]
 DEMO_PASSWORD = "shoppe-demo"
 STAFF = [("staff", "Sam", "Support", "Support agent"), ("supervisor", "Sofia", "Lead", "Supervisor"),
          ("ops", "Olivia", "Ops", "Ops")]
@@ -65,11 +71,18 @@ CANNED = [
 ]
 
 
-def _order(customer: Customer, number: int, status: str, days_ago: int, rng: random.Random, products: list[Product]) -> Order:
+def _order(customer: Customer | None, number: int, status: str, days_ago: int, rng: random.Random,
+           products: list[Product], *, guest: tuple[str, str] | None = None) -> Order:
+    """One order of `customer`, or with `guest` (email, address) one placed without an account."""
     placed = timezone.now() - timedelta(days=days_ago, hours=rng.randint(0, 10))
+    if customer is None:
+        assert guest is not None, "a guest order needs an email and an address"
+        email, address = guest
+    else:
+        email, address = customer.user.email, customer.default_address
     order = Order.objects.create(
-        number=number, customer=customer, email=customer.user.email, status=status, placed_at=placed,
-        shipping_address=customer.default_address, delivery_option=rng.choice(["Standard", "Standard", "Express"]),
+        number=number, customer=customer, email=email, status=status, placed_at=placed,
+        shipping_address=address, delivery_option=rng.choice(["Standard", "Standard", "Express"]),
         shipping_cost=Decimal("4.95"),
     )
     for product in rng.sample(products, rng.randint(1, 3)):
@@ -121,6 +134,9 @@ def demo_load() -> bool:
             if status == Order.Status.RETURNED:
                 Refund.objects.create(order=order, amount=order.items_total, status=Refund.Status.PAID,
                                       reason="Returned within 30 days", decided_at=timezone.now())
+    for days, (email, address, status) in enumerate(GUESTS):
+        number += 1
+        _order(None, number, status, days_ago=1 + days * 3, rng=rng, products=products, guest=(email, address))
     roles_ensure()
     for username, first, last, role in STAFF:
         member = User.objects.create_user(username, f"{username}@example-shoppe.test", DEMO_PASSWORD,
@@ -135,5 +151,8 @@ def demo_load() -> bool:
 def demo_credentials() -> str:
     customers = ", ".join(u for u, *_ in CUSTOMERS)
     staff = ", ".join(f"{u} ({role})" for u, _, _, role in STAFF)
+    guests = ", ".join(f"{o.number} {o.email}" for o in Order.objects.filter(customer__isnull=True).order_by("number"))
     return (f"Demo customers: {customers}; staff: {staff}; admin: admin. "
-            f"Every demo password is '{DEMO_PASSWORD}'.")
+            f"Every demo password is '{DEMO_PASSWORD}'. "
+            f"Guest orders (prove one in the chat with its number and email): {guests or 'none'}; "
+            "the code to change one is emailed, and printed here by the console email backend.")

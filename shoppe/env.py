@@ -6,7 +6,8 @@ typo in production configuration stops start-up instead of running half-configur
 from __future__ import annotations
 
 import os
-from urllib.parse import urlparse
+from typing import Any
+from urllib.parse import unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -72,3 +73,49 @@ def env_url(name: str, *, schemes: tuple[str, ...]) -> str:
     if parsed.scheme not in schemes or not (parsed.hostname or parsed.path):
         raise ImproperlyConfigured(f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}; got {raw!r}")
     return raw
+
+
+# EMAIL_URL schemes: (Django's EMAIL_* settings they imply, the default port).
+_EMAIL_SCHEMES: dict[str, tuple[dict[str, Any], int]] = {
+    "smtp": ({"EMAIL_USE_TLS": False, "EMAIL_USE_SSL": False}, 25),
+    "smtp+tls": ({"EMAIL_USE_TLS": True, "EMAIL_USE_SSL": False}, 587),  # STARTTLS
+    "smtp+ssl": ({"EMAIL_USE_TLS": False, "EMAIL_USE_SSL": True}, 465),  # TLS from the first byte
+    "smtps": ({"EMAIL_USE_TLS": False, "EMAIL_USE_SSL": True}, 465),
+}
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+def env_email_url(name: str) -> dict[str, Any]:
+    """Django's EMAIL_* settings from one URL; empty when unset.
+
+    `smtp://user:pass@host:port` (plain, port 25), `smtp+tls://` (STARTTLS, 587),
+    `smtp+ssl://` or `smtps://` (TLS from the start, 465), `console://` (print mail).
+    The user name and password may be percent-encoded (`%40` for an @).
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    parsed = urlparse(raw)
+    if parsed.scheme == "console":
+        return {"EMAIL_BACKEND": CONSOLE_BACKEND}
+    if parsed.scheme not in _EMAIL_SCHEMES or not parsed.hostname:
+        raise ImproperlyConfigured(
+            f"{name} must look like smtp://user:password@host:port (or smtp+tls://, smtp+ssl://, console://); got "
+            f"{_without_password(raw)!r}")
+    try:
+        port = parsed.port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a malformed port; got {_without_password(raw)!r}") from None
+    flags, default_port = _EMAIL_SCHEMES[parsed.scheme]
+    return {"EMAIL_BACKEND": SMTP_BACKEND, "EMAIL_HOST": parsed.hostname, "EMAIL_PORT": port or default_port,
+            "EMAIL_HOST_USER": unquote(parsed.username or ""), "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
+            **flags}
+
+
+def _without_password(url: str) -> str:
+    """The URL for an error message: a password never reaches a log."""
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    return url.replace(f":{parsed.password}@", ":***@", 1)

@@ -60,7 +60,8 @@ class Order(models.Model):
         RETURNED = "returned", "Returned"
 
     number = models.PositiveIntegerField(unique=True)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    # None for a guest order, placed without an account: only its number and email say whose it is.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", null=True, blank=True)
     email = models.EmailField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING)
     placed_at = models.DateTimeField(default=timezone.now)
@@ -79,6 +80,10 @@ class Order(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("order", args=[self.number])
+
+    @property
+    def is_guest(self) -> bool:
+        return self.customer_id is None
 
     @property
     def items_total(self) -> Decimal:
@@ -163,3 +168,27 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.amount} {self.currency} for order {self.order.number} ({self.status})"
+
+
+class OrderAccessCode(models.Model):
+    """A one-time code sent to an order's email address: typing it back proves control of that address.
+
+    Only a keyed hash of the code is stored. A code works once, for `holder` only (the chat
+    conversation that asked for it), until `expires_at`, and within a few tries (each try is
+    counted before it is checked, so tries sent at once cannot outrun the limit).
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="access_codes")
+    holder = models.CharField(max_length=64, help_text="who asked for the code: the chat conversation's id")
+    code_hash = models.CharField(max_length=64)
+    sent_to = models.EmailField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="tries so far, right or wrong")
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["order", "holder", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Code for order {self.order.number} ({'used' if self.used_at else 'unused'})"

@@ -27,10 +27,20 @@ def order_get_for_user(*, user: AbstractBaseUser | AnonymousUser, number: int) -
     return order_list_for_user(user=user).filter(number=number).first()
 
 
-def order_get_by_number_and_email(*, number: int, email: str) -> Order | None:
-    """How an anonymous visitor proves an order is theirs: its number plus its email."""
-    return order_list_for_user_any().filter(number=number, email__iexact=email.strip()).first()
+def _with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
+    return orders.prefetch_related("items__product", "shipments__events").select_related("invoice")
 
 
-def order_list_for_user_any() -> QuerySet[Order]:
-    return Order.objects.prefetch_related("items__product", "shipments__events").select_related("invoice")
+def guest_order_get_by_number_and_email(*, number: int, email: str) -> Order | None:
+    """How an anonymous visitor proves a *guest* order is theirs: its number plus its email.
+
+    An order on an account is never found this way, whoever asks: it needs that account
+    signed in. A wrong number, a wrong email and an account's order all give None.
+    """
+    return _with_details(Order.objects.filter(customer__isnull=True, number=number,
+                                              email__iexact=email.strip())).first()
+
+
+def guest_order_list_by_numbers(*, numbers: list[int]) -> QuerySet[Order]:
+    """The guest orders among `numbers` (those a conversation proved); never an account's order."""
+    return _with_details(Order.objects.filter(customer__isnull=True, number__in=numbers))

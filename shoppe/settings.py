@@ -243,3 +243,31 @@ LOGGING = {
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+# Email: the one-time codes that let a guest change an order in the chat (support.services.proofs).
+# EMAIL_URL (smtp://user:pass@host:port, smtp+tls://, smtp+ssl://, console://) or Django's own EMAIL_*
+# variables; with neither, embedded mode prints mail to the console and production sends through SMTP
+# on localhost:25.
+from shoppe.env import CONSOLE_BACKEND, SMTP_BACKEND, env_email_url  # noqa: E402 - kept with its block
+
+_EMAIL = env_email_url("EMAIL_URL")
+EMAIL_BACKEND = _EMAIL.get("EMAIL_BACKEND") or env_str(
+    "EMAIL_BACKEND", SMTP_BACKEND if PRODUCTION or env_str("EMAIL_HOST") else CONSOLE_BACKEND)
+EMAIL_HOST = _EMAIL.get("EMAIL_HOST") or env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = _EMAIL.get("EMAIL_PORT") or env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = _EMAIL.get("EMAIL_HOST_USER", env_str("EMAIL_HOST_USER"))
+EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD", env_str("EMAIL_HOST_PASSWORD"))
+EMAIL_USE_TLS = _EMAIL.get("EMAIL_USE_TLS", env_bool("EMAIL_USE_TLS", default=False))
+EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", env_bool("EMAIL_USE_SSL", default=False))
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: set one of them")
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0, minimum=0.1)  # seconds; the customer waits for the code's email
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Example Shoppe <support@example-shoppe.test>")
+
+# Proving an order in the chat without an account (support.services.proofs).
+ORDER_CODE_TTL_MINUTES = env_int("ORDER_CODE_TTL_MINUTES", 10, minimum=1)
+ORDER_CODE_ATTEMPTS = env_int("ORDER_CODE_ATTEMPTS", 5, minimum=1)  # wrong tries before a code is void
+ORDER_CODES_PER_ORDER_PER_HOUR = env_int("ORDER_CODES_PER_ORDER_PER_HOUR", 3, minimum=1)  # spares the inbox
+# Failed proofs (number and email, or a code) per hour, counted in the cache like the chat's limits.
+ORDER_PROOF_FAILURES_PER_CONVERSATION = env_int("ORDER_PROOF_FAILURES_PER_CONVERSATION", 5, minimum=1)
+ORDER_PROOF_FAILURES_PER_ADDRESS = env_int("ORDER_PROOF_FAILURES_PER_ADDRESS", 20, minimum=1)

@@ -61,7 +61,7 @@ class ChatConsumer(ClosesOnSignOut):
         requested = (query.get("conversation") or [None])[0]
         try:
             conversation = await database_sync_to_async(conversation_for_socket, thread_sensitive=False)(
-                user=self.scope["user"], session=self.scope["session"], requested_id=requested
+                user=self.scope["user"], session=self.scope["session"], requested_id=requested, address=self.address
             )
         except PermissionDenied:
             await self.close(code=CLOSE_FORBIDDEN)

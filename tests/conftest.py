@@ -105,6 +105,30 @@ def make_order(db):  # type: ignore[no-untyped-def]
     return make
 
 
+@pytest.fixture
+def make_guest_order(db):  # type: ignore[no-untyped-def]
+    """An order placed without an account: only its number and email say whose it is."""
+    from shoppe.models import Invoice, Order, OrderItem, Product
+
+    counter = iter(range(10900, 10999))
+
+    def make(email: str = "erin@example.test", *, status: str = "processing",
+             address: str = "Oudegracht 99\n3511 AB Utrecht\nNetherlands", number: int | None = None) -> Order:
+        item, _ = Product.objects.get_or_create(
+            slug="blue-ceramic-table-lamp",
+            defaults={"name": "Blue ceramic table lamp", "category": "Lamps", "description": "A lamp.",
+                      "price": Decimal("64.00"), "stock": 5},
+        )
+        order = Order.objects.create(number=number or next(counter), customer=None, email=email, status=status,
+                                     shipping_address=address, shipping_cost=Decimal("4.95"))
+        OrderItem.objects.create(order=order, product=item, quantity=1, unit_price=item.price)
+        if status != "pending_payment":
+            Invoice.objects.create(order=order, number=f"INV-{order.number}")
+        return order
+
+    return make
+
+
 def session_cookie_for(user: User | None) -> str:
     """A saved session (signed in as `user`, or anonymous) as a Cookie header value."""
     session = SessionStore()
@@ -125,3 +149,5 @@ def chat_socket(cookie: str, *, query: str = "") -> WebsocketCommunicator:
 
 # The real-browser fixtures (a live site, Chromium, tabs, screenshots), for every test module.
 from tests.browser import browser, chromium_path, screenshots, site, tabs  # noqa: E402,F401
+# A real SMTP server on loopback, with Django's SMTP backend pointed at it.
+from tests.smtp import smtp_server  # noqa: E402,F401

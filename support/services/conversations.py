@@ -1,6 +1,7 @@
 """Opening a conversation for a socket and saving what the customer sends."""
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -11,6 +12,9 @@ from django.utils import timezone
 
 from support.db import commits_without_waiting_for_disk
 from support.models import Conversation, Message
+from support.services.proofs import conversation_address_remember, proofs_belong_to
+
+log = logging.getLogger(__name__)
 
 SESSION_KEY = "chat_conversation_id"
 
@@ -23,14 +27,16 @@ def _owned_by(conversation: Conversation, *, user: AbstractBaseUser | AnonymousU
 
 
 def conversation_for_socket(
-    *, user: AbstractBaseUser | AnonymousUser, session: SessionBase, requested_id: str | None = None
+    *, user: AbstractBaseUser | AnonymousUser, session: SessionBase, requested_id: str | None = None,
+    address: str = "",
 ) -> Conversation:
     """The conversation a new socket joins.
 
     A signed-in customer continues their latest open conversation on any device; an
     anonymous visitor continues the one of their browser session. Signing in adopts
-    the conversation the visitor started before. Asking for someone else's
-    conversation raises PermissionDenied.
+    the conversation the visitor started before, unless it holds an order someone else
+    proved (`_adopted`). Asking for someone else's conversation raises PermissionDenied.
+    `address` is the socket's client address: failed order proofs also count against it.
     """
     if requested_id:
         try:
@@ -39,10 +45,29 @@ def conversation_for_socket(
             raise PermissionDenied("no such conversation") from None
         if not _owned_by(conversation, user=user, session=session):
             raise PermissionDenied("not your conversation")
-        return conversation
+        if conversation.customer_id is None and user.is_authenticated and _adopted(conversation, user=user) is None:
+            raise PermissionDenied("the visitor's conversation holds someone else's orders")
+    else:
+        with commits_without_waiting_for_disk():  # a new conversation or session is cheap to make again
+            conversation = _conversation_find_or_start(user=user, session=session)
+    if address:
+        conversation_address_remember(conversation_id=conversation.id, address=address)
+    return conversation
 
-    with commits_without_waiting_for_disk():  # a new conversation or session is cheap to make again
-        return _conversation_find_or_start(user=user, session=session)
+
+def _adopted(conversation: Conversation, *, user: AbstractBaseUser) -> Conversation | None:
+    """The visitor's conversation, now `user`'s; None when it holds orders proved that are not theirs.
+
+    On a shared computer the next person to sign in must not inherit a stranger's order
+    details (#13): such a conversation stays anonymous, and with the session pointing
+    elsewhere from now on, nobody can reach it from this browser again.
+    """
+    if not proofs_belong_to(conversation=conversation, user=user):
+        log.info("not adopting conversation %s on sign-in: it holds orders another person proved", conversation.id)
+        return None
+    conversation.customer_id = user.pk
+    conversation.save(update_fields=["customer"])
+    return conversation
 
 
 def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, session: SessionBase) -> Conversation:
@@ -51,9 +76,9 @@ def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, sessi
     if session_conversation_id:
         conversation = Conversation.objects.filter(id=session_conversation_id).first()
         if conversation and conversation.customer_id is None and user.is_authenticated:
-            # The visitor signed in (login keeps the session's data): the conversation is now theirs.
-            conversation.customer_id = user.pk
-            conversation.save(update_fields=["customer"])
+            # The visitor signed in (login keeps the session's data): the conversation is now theirs,
+            # or, when it holds someone else's orders, they start afresh.
+            conversation = _adopted(conversation, user=user)
         elif conversation and not _owned_by(conversation, user=user, session=session):
             conversation = None
     if conversation is None and user.is_authenticated:

@@ -1,19 +1,23 @@
 """Answers about the customer's own orders, and the questions the assistant asks for them.
 
 Every order is looked up through the conversation's owner: a signed-in customer sees
-their own orders; an anonymous visitor only an order they proved with its number and
-the email it was placed with.
+their own orders; anyone may also see a *guest* order they proved with its number and
+the email it was placed with. Changing, cancelling or asking a refund on a guest order
+also needs the one-time code emailed to it (`support.services.proofs`).
 """
 from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.utils import formats
 
 from shoppe.models import Order, money
-from shoppe.selectors import order_get_by_number_and_email, order_list_for_user, order_list_for_user_any
-from shoppe.services import OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
+from shoppe.selectors import guest_order_get_by_number_and_email, guest_order_list_by_numbers, order_list_for_user
+from shoppe.services import (ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel,
+                             order_cancellation_fee)
 from support.models import Conversation
+from support.services import proofs
 from support.services.answers import Answer
 
 ORDER_INTENTS = {"track_order", "check_invoice", "get_invoice", "cancel_order", "change_shipping_address", "track_refund",
@@ -21,20 +25,37 @@ ORDER_INTENTS = {"track_order", "check_invoice", "get_invoice", "cancel_order", 
 _ALL = re.compile(r"\b(all|everything|both|whole|entire|every)\b", re.IGNORECASE)
 _ORDER_NUMBER = re.compile(r"\b(\d{5})\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_CODE = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})(?!\d)")
+_RESEND = re.compile(r"\b(new code|another code|resend|send (it|the code|a code) again|didn'?t (get|receive)|"
+                     r"haven'?t (got|received)|no code)\b", re.IGNORECASE)
 _YES = re.compile(r"^\s*(y|yes|yeah|yep|yup|sure|ok|okay|confirm|please do|do it|go ahead|correct)\b", re.IGNORECASE)
 _NO = re.compile(r"^\s*(n|no|nope|don'?t|do not|cancel that|stop|keep it|never ?mind)\b", re.IGNORECASE)
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4,
              "5th": 4, "last": -1, "latest": 0, "newest": 0, "most recent": 0, "oldest": -1}
+_SIGN_IN = [{"title": "Sign in", "url": "/account/login/"}]
 ACTIVE_STATUSES = [Order.Status.PENDING_PAYMENT, Order.Status.PROCESSING, Order.Status.PACKED, Order.Status.SHIPPED,
                    Order.Status.OUT_FOR_DELIVERY]
 
 
+# Every failed proof reads the same: a wrong number, a wrong email, an order on an account.
+NO_MATCH = ("That order number and email address don't match an order I can look up here. Please check both; "
+            "if you ordered with an account, sign in to see it.")
+TOO_MANY_TRIES = "There have been too many tries that didn't match. Please try again later, or sign in."
+CHANGE_INTENTS = {"cancel_order", "change_shipping_address", "get_refund"}
+
+
 def customer_orders(conversation: Conversation) -> list[Order]:
-    """The orders this conversation's customer may see: their own, or those they proved."""
-    if conversation.customer_id:
-        return list(order_list_for_user(user=conversation.customer)[:10])
-    verified = conversation.state.get("verified_orders", [])
-    return list(order_list_for_user_any().filter(number__in=verified)) if verified else []
+    """The orders this conversation's customer may see: their account's, and guest orders proved in it."""
+    own = list(order_list_for_user(user=conversation.customer)[:10]) if conversation.customer_id else []
+    proven = proofs.proven_order_numbers(conversation) - {o.number for o in own}
+    return own + (list(guest_order_list_by_numbers(numbers=sorted(proven))) if proven else [])
+
+
+def _may_change(conversation: Conversation, order: Order) -> bool:
+    """The signed-in owner may change an account's order; a guest order needs its emailed code first."""
+    if order.customer_id is not None:
+        return conversation.customer_id is not None and order.customer.user_id == conversation.customer_id
+    return order.number in proofs.proven_order_numbers(conversation, to=proofs.CHANGE)
 
 
 def _describe(order: Order) -> str:
@@ -53,7 +74,9 @@ def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answe
         if not conversation.customer_id:
             return _ask_for_proof(intent, number=int(number.group(1)))
         return Answer(f"I can't find order {number.group(1)} on your account. Could you check the number? "
-                      "You can see all your orders under My orders.", sources=[{"title": "My orders", "url": "/orders/"}])
+                      "You can see all your orders under My orders. If you placed it as a guest, tell me the "
+                      "email address you used.", sources=[{"title": "My orders", "url": "/orders/"}],
+                      pending={"kind": "identify_order", "intent": intent, "number": int(number.group(1))})
     if not orders:
         if not conversation.customer_id:
             return _ask_for_proof(intent)
@@ -92,8 +115,24 @@ def _ask_for_proof(intent: str, *, number: int | None = None) -> Answer:
                   pending={"kind": "identify_order", "intent": intent, "number": number})
 
 
+def _ask_for_code(conversation: Conversation, intent: str, order: Order) -> Answer:
+    pending = {"kind": "order_code", "intent": intent, "order": order.number}
+    sent = proofs.order_code_send(conversation=conversation, order=order, intent=intent)
+    if sent is proofs.CodeSent.FAILED:
+        return Answer("I couldn't send you the code just now. Please try again in a few minutes.")
+    if sent is proofs.CodeSent.TOO_MANY:
+        return Answer(f"I've already sent several codes for order {order.number} in the last hour. Please type the "
+                      "latest one here, or try again later.", pending=pending)
+    return Answer(
+        f"To keep order {order.number} safe, I've sent a 6-digit code to the email address it was placed with. "
+        f"Please type the code here; it works for {settings.ORDER_CODE_TTL_MINUTES} minutes.", pending=pending)
+
+
 def _order_intent_answer(*, conversation: Conversation, intent: str, order: Order) -> Answer:
     link = [{"title": f"Order {order.number}", "url": f"/orders/{order.number}/"}]
+    if intent in CHANGE_INTENTS and not _may_change(conversation, order) and _changeable(order, intent):
+        # Number and email open a guest order for reading; acting on it takes the code sent to its email.
+        return _ask_for_code(conversation, intent, order)
     if intent == "track_order":
         return Answer(_tracking_text(order), sources=link)
     if intent in {"check_invoice", "get_invoice"}:
@@ -118,7 +157,7 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
             sources=link, pending={"kind": "confirm_cancel", "order": order.number},
         )
     if intent == "change_shipping_address":
-        if order.status not in {Order.Status.PENDING_PAYMENT, Order.Status.PROCESSING}:
+        if order.status not in ADDRESS_CHANGEABLE:
             return Answer(f"Order {order.number} is already {order.get_status_display().lower()}, so its delivery "
                           "address can't be changed any more. The carrier may be able to redirect it from the "
                           "tracking link.", sources=link)
@@ -150,6 +189,15 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
         return Answer(f"Refunds on order {order.number}: " + "; ".join(lines) + ". Approved refunds reach your "
                       "original payment method within 5 business days.", sources=link)
     raise ValueError(f"{intent} is not an order intent")
+
+
+def _changeable(order: Order, intent: str) -> bool:
+    """Whether the change could be made now (if not, the answer only says why, which reading allows)."""
+    if intent == "cancel_order":
+        return order_cancellation_fee(order=order) is not None
+    if intent == "change_shipping_address":
+        return order.status in ADDRESS_CHANGEABLE
+    return True
 
 
 def _tracking_text(order: Order) -> str:
@@ -219,12 +267,20 @@ def pending_answer(*, conversation: Conversation, text: str) -> Answer | None:
             return None
         if not (order_number and email):
             return Answer("I need both the order number and the email address you placed it with.", pending=pending)
-        order = order_get_by_number_and_email(number=order_number, email=email.group(0))
+        given = email.group(0).strip().lower()
+        known = next((o for o in customer_orders(conversation) if o.number == order_number), None)
+        if known is not None and known.email.strip().lower() == given:  # on the signed-in account, or proved before
+            return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=known)
+        if not proofs.proof_allowed(conversation=conversation):
+            return Answer(TOO_MANY_TRIES, sources=_SIGN_IN, pending={**pending, "number": None})
+        order = guest_order_get_by_number_and_email(number=order_number, email=email.group(0))
         if order is None:
-            return Answer("That order number and email address don't match an order. Please check both, or sign in.",
-                          pending={**pending, "number": None})
-        conversation.state.setdefault("verified_orders", []).append(order.number)
+            proofs.proof_failed(conversation=conversation)
+            return Answer(NO_MATCH, sources=_SIGN_IN, pending={**pending, "number": None})
+        proofs.order_proof_record(conversation=conversation, order=order)
         return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=order)
+    if kind == "order_code":
+        return _code_answer(conversation, pending, text)
     if kind == "confirm_cancel":
         if _YES.search(text):
             try:
@@ -256,9 +312,35 @@ def pending_answer(*, conversation: Conversation, text: str) -> Answer | None:
     return None
 
 
+def _code_answer(conversation: Conversation, pending: dict, text: str) -> Answer | None:
+    """Read `text` as the code emailed for a change to a guest order."""
+    order = next((o for o in customer_orders(conversation) if o.number == pending.get("order")), None)
+    if order is None:
+        return None
+    if _RESEND.search(text):
+        return _ask_for_code(conversation, pending["intent"], order)
+    code = _CODE.search(text)
+    if code is None:
+        if _NO.search(text):
+            return Answer(f"OK, order {order.number} stays as it is.")
+        return None
+    if not proofs.proof_allowed(conversation=conversation):
+        return Answer(TOO_MANY_TRIES, sources=_SIGN_IN, pending=pending)
+    checked = proofs.order_code_check(conversation=conversation, order=order, code=code.group(1) + code.group(2))
+    if checked is proofs.CodeCheck.RIGHT:
+        proofs.order_proof_record(conversation=conversation, order=order, to=proofs.CHANGE)
+        return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=order)
+    proofs.proof_failed(conversation=conversation)
+    if checked is proofs.CodeCheck.WRONG:
+        return Answer("That code isn't right. Please check the email and type the 6-digit code again.", pending=pending)
+    return Answer("That code can't be used any more: it has expired, was used, or was tried too many times. "
+                  "Say \"new code\" and I'll send another.", pending=pending)
+
+
 def _owned(conversation: Conversation, number: int) -> Order:
+    """The order `number` if this conversation may change it (see `_may_change`)."""
     for order in customer_orders(conversation):
-        if order.number == number:
+        if order.number == number and _may_change(conversation, order):
             return order
     raise OrderChangeRefused(f"I can't find order {number} on your account any more.")
 

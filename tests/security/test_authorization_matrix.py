@@ -270,9 +270,10 @@ ASSISTANT = [
     row("track_refund: my refund for order {order_a}", NO_A,      SEES_A,    NO_A,      NO_A,      NO_A,      NO_A),
     # The LLM's order_lookup tool (support/llm/tools.py): what an escalated message can make the model fetch.
     row("order_lookup tool: {order_a}",                NO_A,      SEES_A,    NO_A,      NO_A,      NO_A,      NO_A),
-    # A guest proves an order with its number and the email it was placed with (policy: that is the proof).
+    # Number plus email proves only a guest order (#13). Alice's order is on her account: only she, signed in,
+    # sees it; to everyone else her right email reads exactly like a wrong one.
     row("proof: {order_a} wrong@example.test",         NO_A,      NO_A,      NO_A,      NO_A,      NO_A,      NO_A),
-    row("proof: {order_a} alice@example.test",         SEES_A,    SEES_A,    SEES_A,    SEES_A,    SEES_A,    SEES_A),
+    row("proof: {order_a} alice@example.test",         NO_A,      SEES_A,    NO_A,      NO_A,      NO_A,      NO_A),
 ]
 
 

@@ -1,6 +1,8 @@
 """The assistant answering about a customer's own orders, and reading their short answers."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from shoppe.models import Order
@@ -83,11 +85,73 @@ def test_another_customers_order_number_is_not_found(make_customer, make_order):
     assert "can't find order" in answer.text and "Blue" not in answer.text
 
 
-def test_an_anonymous_visitor_proves_an_order_with_its_email(make_customer, make_order):
-    order = make_order(make_customer("alice"), status="shipped")
+def test_an_anonymous_visitor_proves_a_guest_order_with_its_email(make_guest_order):
+    # #13 item 1: number and email prove only a guest order (it was Alice's account order before).
+    order = make_guest_order("erin@example.test", status="shipped")
     conversation = Conversation.objects.create()
     question = ask(conversation, "track_order", "where is my order?")
     assert "email address" in question.text
     assert "don't match" in reply(conversation, f"{order.number} mallory@example.test").text
-    answer = reply(conversation, f"it's {order.number}, alice@example.test")
+    answer = reply(conversation, f"it's {order.number}, erin@example.test")
     assert f"Order {order.number} is shipped" in answer.text
+
+
+def test_an_account_order_is_not_proven_by_its_number_and_email(make_customer, make_order):
+    order = make_order(make_customer("alice"), status="shipped")
+    conversation = Conversation.objects.create()
+    ask(conversation, "track_order", "where is my order?")
+    answer = reply(conversation, f"it's {order.number}, alice@example.test")
+    assert "don't match" in answer.text and "shipped" not in answer.text
+    assert conversation.state.get("verified_orders") is None
+
+
+def test_a_signed_in_customer_proves_a_guest_order_too_and_changes_it_only_with_the_code(
+        make_customer, make_guest_order, mailoutbox):
+    alice = make_customer("alice")
+    guest_order = make_guest_order("alice.private@example.test", status="processing")
+    conversation = Conversation.objects.create(customer=alice)
+    found = ask(conversation, "change_shipping_address", f"change the address of {guest_order.number}")
+    assert "can't find order" in found.text and found.pending["kind"] == "identify_order"
+    sent = reply(conversation, "alice.private@example.test")
+    assert "code" in sent.text and "Oudegracht" not in sent.text
+    code = re.search(r"\b(\d{6})\b", mailoutbox[0].body).group(1)  # type: ignore[union-attr]
+    assert mailoutbox[0].to == ["alice.private@example.test"]
+    opened = reply(conversation, code)
+    assert "Oudegracht 99" in opened.text and opened.pending["kind"] == "new_address"
+
+
+def test_a_code_is_single_use_and_only_for_the_conversation_it_was_sent_to(make_guest_order, mailoutbox):
+    from support.services.proofs import CodeCheck, order_code_check, order_code_send
+
+    order = make_guest_order()
+    mine, theirs = Conversation.objects.create(), Conversation.objects.create()
+    order_code_send(conversation=mine, order=order, intent="cancel_order")
+    code = re.search(r"\b(\d{6})\b", mailoutbox[0].body).group(1)  # type: ignore[union-attr]
+    assert order_code_check(conversation=theirs, order=order, code=code) is CodeCheck.SPENT
+    assert order_code_check(conversation=mine, order=order, code=code) is CodeCheck.RIGHT
+    assert order_code_check(conversation=mine, order=order, code=code) is CodeCheck.SPENT
+    # only a keyed hash is kept
+    assert not order.access_codes.filter(code_hash__contains=code).exists()
+
+
+def test_a_code_expires(make_guest_order, mailoutbox, settings):
+    from django.utils import timezone
+
+    from support.services.proofs import CodeCheck, order_code_check, order_code_send
+
+    order = make_guest_order()
+    conversation = Conversation.objects.create()
+    order_code_send(conversation=conversation, order=order, intent="cancel_order")
+    code = re.search(r"\b(\d{6})\b", mailoutbox[0].body).group(1)  # type: ignore[union-attr]
+    order.access_codes.update(expires_at=timezone.now())
+    assert order_code_check(conversation=conversation, order=order, code=code) is CodeCheck.SPENT
+
+
+def test_codes_per_order_are_capped_to_spare_the_inbox(make_guest_order, mailoutbox, settings):
+    from support.services.proofs import CodeSent, order_code_send
+
+    settings.ORDER_CODES_PER_ORDER_PER_HOUR = 2
+    order = make_guest_order()
+    sent = [order_code_send(conversation=Conversation.objects.create(), order=order, intent="cancel_order")
+            for _ in range(3)]
+    assert sent == [CodeSent.SENT, CodeSent.SENT, CodeSent.TOO_MANY] and len(mailoutbox) == 2

@@ -1,0 +1,188 @@
+"""How a customer without a signed-in account proves an order in the chat is theirs.
+
+- Reading a *guest* order: its number plus the email it was placed with
+  (`shoppe.selectors.guest_order_get_by_number_and_email`). An order on an account is
+  never proven this way: it needs that account signed in.
+- Changing, cancelling or asking a refund on a guest order: also a one-time code sent to
+  the order's email address (`order_code_send` / `order_code_check`).
+- Failed proofs (number and email, or a code) are counted per conversation and per
+  client address in the cache, as the chat's rate limits are; over the limit nothing is
+  checked, so a correct guess after many wrong ones still learns nothing.
+
+What a conversation proved is kept in its state (`verified_orders`: may read;
+`confirmed_orders`: may change), so signing in can tell whether the conversation holds
+another person's orders (`proofs_belong_to`).
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import secrets
+import time
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from shoppe.models import Order, OrderAccessCode
+from support.models import Conversation
+
+log = logging.getLogger(__name__)
+
+READ, CHANGE = "verified_orders", "confirmed_orders"
+_WINDOW_S = 3600  # failed proofs are counted per clock hour
+_ADDRESS_MEMORY_S = 24 * 3600
+
+
+class CodeSent(enum.Enum):
+    SENT = "sent"
+    TOO_MANY = "too_many"  # ORDER_CODES_PER_ORDER_PER_HOUR reached: the latest code still works
+    FAILED = "failed"  # the mail server refused or could not be reached
+
+
+class CodeCheck(enum.Enum):
+    RIGHT = "right"
+    WRONG = "wrong"
+    SPENT = "spent"  # no live code: expired, used, replaced by a newer one, or out of tries
+
+
+# --- what a conversation proved ------------------------------------------------------------------------------
+def proven_order_numbers(conversation: Conversation, *, to: str = READ) -> set[int]:
+    numbers = set(conversation.state.get(to, []))
+    return numbers | set(conversation.state.get(CHANGE, [])) if to == READ else numbers
+
+
+def order_proof_record(*, conversation: Conversation, order: Order, to: str = READ) -> None:
+    """Remember in the conversation that it proved `order` (to read it, or to change it too)."""
+    numbers = conversation.state.setdefault(to, [])
+    if order.number not in numbers:
+        numbers.append(order.number)
+        # Saved now, not only with the reply: a proof must not depend on the reply's bookkeeping.
+        Conversation.objects.filter(id=conversation.id).update(state=conversation.state)
+
+
+def proofs_belong_to(*, conversation: Conversation, user: AbstractBaseUser) -> bool:
+    """Whether every order the conversation proved is `user`'s: on their account, or a guest order in their email.
+
+    A conversation that proved nothing belongs to nobody in particular.
+    """
+    numbers = proven_order_numbers(conversation)
+    if not numbers:
+        return True
+    email = (getattr(user, "email", "") or "").strip().lower()
+    for order in Order.objects.filter(number__in=numbers).select_related("customer"):
+        if order.customer_id is not None:
+            if order.customer.user_id != user.pk:
+                return False
+        elif not email or order.email.strip().lower() != email:
+            return False
+    return True
+
+
+# --- throttling failed proofs ----------------------------------------------------------------------------------
+def conversation_address_remember(*, conversation_id: uuid.UUID, address: str) -> None:
+    """The client address a conversation's socket comes from, so its failed proofs also count against it."""
+    try:
+        cache.set(f"proof:address:{conversation_id}", address, timeout=_ADDRESS_MEMORY_S)
+    except Exception:  # noqa: BLE001 - the per-conversation count still holds
+        log.warning("cache unavailable; failed proofs of conversation %s count only per conversation", conversation_id)
+
+
+def _failure_keys(conversation: Conversation) -> list[tuple[str, int]]:
+    window = int(time.time() // _WINDOW_S)
+    keys = [(f"proof:failed:conversation:{conversation.id}:{window}", settings.ORDER_PROOF_FAILURES_PER_CONVERSATION)]
+    address = cache.get(f"proof:address:{conversation.id}")
+    if address:
+        keys.append((f"proof:failed:address:{address}:{window}", settings.ORDER_PROOF_FAILURES_PER_ADDRESS))
+    return keys
+
+
+def proof_allowed(*, conversation: Conversation) -> bool:
+    """False once this conversation or its address failed too many proofs this hour.
+
+    Unlike the chat's rate limits this fails closed: without the cache, nothing is
+    checked, because an unthrottled proof is a free guess.
+    """
+    try:
+        keys = _failure_keys(conversation)
+        counts = cache.get_many([key for key, _ in keys])
+    except Exception:  # noqa: BLE001
+        log.warning("cache unavailable; refusing order proofs for conversation %s", conversation.id)
+        return False
+    return all(counts.get(key, 0) < limit for key, limit in keys)
+
+
+def proof_failed(*, conversation: Conversation) -> None:
+    try:
+        for key, _ in _failure_keys(conversation):
+            cache.add(key, 0, timeout=2 * _WINDOW_S)
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, timeout=2 * _WINDOW_S)
+    except Exception:  # noqa: BLE001 - proof_allowed refuses while the cache is down
+        log.warning("cache unavailable; a failed proof of conversation %s was not counted", conversation.id)
+
+
+# --- the one-time code -----------------------------------------------------------------------------------------
+def _code_hash(*, holder: str, order: Order, code: str) -> str:
+    # Keyed with SECRET_KEY: a copy of the table alone does not give the codes back.
+    return salted_hmac("shoppe.order-access-code", f"{holder}:{order.pk}:{code}", algorithm="sha256").hexdigest()
+
+
+def order_code_send(*, conversation: Conversation, order: Order, intent: str) -> CodeSent:
+    """Email a fresh code for `order` to the address it was placed with.
+
+    Earlier codes this conversation got for the order stop working: only the latest does.
+    """
+    now = timezone.now()
+    if OrderAccessCode.objects.filter(order=order, created_at__gte=now - timedelta(hours=1)).count() \
+            >= settings.ORDER_CODES_PER_ORDER_PER_HOUR:
+        return CodeSent.TOO_MANY
+    holder = str(conversation.id)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    OrderAccessCode.objects.filter(order=order, holder=holder, used_at=None, expires_at__gt=now).update(expires_at=now)
+    minutes = settings.ORDER_CODE_TTL_MINUTES
+    record = OrderAccessCode.objects.create(
+        order=order, holder=holder, code_hash=_code_hash(holder=holder, order=order, code=code), sent_to=order.email,
+        expires_at=now + timedelta(minutes=minutes))
+    what = {"cancel_order": "cancel", "change_shipping_address": "change the delivery address of",
+            "get_refund": "ask for a refund on"}.get(intent, "change")
+    try:
+        send_mail(
+            subject=f"Your Example Shoppe code for order {order.number}",
+            message=(f"Hello,\n\nSomeone asked in the chat on our website to {what} order {order.number}.\n\n"
+                     f"If that was you, type this code in the chat: {code}\n\n"
+                     f"It works once, for {minutes} minutes. If it wasn't you, ignore this email: "
+                     "nothing changes without the code.\n\nExample Shoppe"),
+            from_email=None, recipient_list=[order.email],
+        )
+    except Exception:  # noqa: BLE001 - SMTP refused or unreachable: the customer is told to try again
+        log.warning("could not email the code for order %s", order.number, exc_info=True)
+        record.delete()
+        return CodeSent.FAILED
+    return CodeSent.SENT
+
+
+def order_code_check(*, conversation: Conversation, order: Order, code: str) -> CodeCheck:
+    """Check a code typed in the chat against the latest one sent for `order` to this conversation."""
+    now = timezone.now()
+    holder = str(conversation.id)
+    live = OrderAccessCode.objects.filter(order=order, holder=holder, used_at=None, expires_at__gt=now,
+                                          attempts__lt=settings.ORDER_CODE_ATTEMPTS)
+    record = live.order_by("-created_at").first()
+    # The try is counted before the code is compared, atomically: tries sent at once cannot outrun the limit.
+    if record is None or not live.filter(id=record.id).update(attempts=F("attempts") + 1):
+        return CodeCheck.SPENT
+    if not constant_time_compare(record.code_hash, _code_hash(holder=holder, order=order, code=code)):
+        return CodeCheck.WRONG
+    # Single use: of two tries with the right code at once, one wins.
+    if not OrderAccessCode.objects.filter(id=record.id, used_at=None).update(used_at=now):
+        return CodeCheck.SPENT
+    return CodeCheck.RIGHT

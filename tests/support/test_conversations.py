@@ -1,0 +1,109 @@
+"""Which conversation a socket joins when a visitor signs in (#13 item 2), through the real ASGI app.
+
+A visitor's conversation becomes the account's on sign-in only when nothing in it was
+proven by someone else: on a shared computer, the next person to sign in must not
+inherit a stranger's order details.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.test import Client
+
+from support.models import Conversation, Handoff
+from tests.conftest import chat_socket, session_cookie_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
+
+
+async def connected(cookie: str, query: str = ""):  # type: ignore[no-untyped-def]
+    socket = chat_socket(cookie, query=query)
+    ok, _ = await socket.connect(timeout=10)
+    assert ok
+    history = await socket.receive_json_from(timeout=10)
+    assert history["type"] == "history"
+    return socket, history
+
+
+async def say(socket, text: str) -> str:  # type: ignore[no-untyped-def]
+    await socket.send_json_to({"type": "customer.message", "text": text, "client_id": str(uuid.uuid4())})
+    while (event := await socket.receive_json_from(timeout=20))["type"] != "reply.end":
+        pass
+    return event["text"]
+
+
+async def sign_in(cookie: str, user) -> str:  # type: ignore[no-untyped-def]
+    """Sign `user` in in the browser holding `cookie` (Django's login keeps the session's data)."""
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie.split("=", 1)[1]
+    await database_sync_to_async(client.force_login)(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+async def visitor_proves(order) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """A visitor proves `order` with its number and email; their cookie and conversation id."""
+    cookie = await database_sync_to_async(session_cookie_for)(None)
+    socket, history = await connected(cookie)
+    await say(socket, f"Where is order {order.number}?")
+    assert f"Order {order.number} is" in await say(socket, f"{order.number} {order.email}")
+    await socket.disconnect()
+    return cookie, history["conversation_id"]
+
+
+async def test_signing_in_does_not_hand_a_visitors_proven_order_to_another_account(make_customer, make_guest_order):
+    erins = await database_sync_to_async(make_guest_order)("erin@example.test")
+    dan = await database_sync_to_async(make_customer)("dan", "Dan")
+    cookie, visitors = await visitor_proves(erins)
+    # when Dan signs in on the same browser
+    dans_cookie = await sign_in(cookie, dan)
+    socket, history = await connected(dans_cookie)
+    # then he starts afresh: nothing of the visitor's thread, which stays the visitor's
+    assert history["conversation_id"] != visitors and history["messages"] == []
+    await socket.disconnect()
+    old = await database_sync_to_async(Conversation.objects.get)(id=visitors)
+    assert old.customer_id is None
+    assert not await database_sync_to_async(Conversation.objects.filter(customer=dan, id=visitors).exists)()
+    # and asking for it by id is refused
+    refused = chat_socket(dans_cookie, query=f"conversation={visitors}")
+    ok, code = await refused.connect(timeout=10)
+    assert not ok and code == 4403
+
+
+async def test_a_thread_holding_another_customers_order_stays_anonymous_in_the_console(make_customer, make_order):
+    """The issue's case: a visitor had proven Bob's order 10030 (before guest-only proofs) and asked for a refund."""
+    from support.services.handoff import handoff_request, handoff_serialize
+
+    bob = await database_sync_to_async(make_customer)("bob", "Bob")
+    dan = await database_sync_to_async(make_customer)("dan", "Dan")
+    bobs = await database_sync_to_async(make_order)(bob, status="delivered", number=10030)
+    cookie = await database_sync_to_async(session_cookie_for)(None)
+    socket, history = await connected(cookie)
+    await socket.disconnect()
+    visitors = history["conversation_id"]
+
+    def proven_and_handed_off() -> Handoff:
+        Conversation.objects.filter(id=visitors).update(state={"verified_orders": [bobs.number]})
+        return handoff_request(conversation_id=uuid.UUID(visitors), reason="refund", message="Passing this on.",
+                               intent="get_refund", order_id=bobs.id)
+    handoff = await database_sync_to_async(proven_and_handed_off)()
+
+    socket, history = await connected(await sign_in(cookie, dan))
+    assert history["conversation_id"] != visitors
+    await socket.disconnect()
+    packet = await database_sync_to_async(
+        lambda: handoff_serialize(Handoff.objects.select_related("conversation__customer").get(id=handoff.id)))()
+    assert packet["customer"] == "Visitor" and packet["order"] == 10030
+
+
+async def test_a_visitor_who_proved_their_own_guest_order_keeps_the_thread_when_they_sign_in(
+        make_customer, make_guest_order):
+    dan = await database_sync_to_async(make_customer)("dan", "Dan")
+    dans_guest_order = await database_sync_to_async(make_guest_order)("dan@example.test")
+    cookie, visitors = await visitor_proves(dans_guest_order)
+    socket, history = await connected(await sign_in(cookie, dan))
+    assert history["conversation_id"] == visitors and history["messages"]
+    await socket.disconnect()
+    assert (await database_sync_to_async(Conversation.objects.get)(id=visitors)).customer_id == dan.pk

@@ -1,0 +1,218 @@
+"""Proving an order in the chat without an account, driven through the real ASGI application.
+
+Policy (#13 item 1): an order number plus its email proves only a *guest* order, and
+only for reading it. Changing, cancelling or asking a refund on a guest order also
+needs the one-time code sent to the order's email address. An order on an account
+needs that account signed in. Failed proofs are throttled per conversation and per
+client address, and every failure reads the same, so a guess reveals nothing.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from channels.db import database_sync_to_async
+
+from shoppe.models import Order
+from tests.conftest import chat_socket, session_cookie_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
+
+NEW_ADDRESS = "Prinsengracht 263, 1016 GV Amsterdam"
+CODE = re.compile(r"\b(\d{6})\b")
+
+
+class Chat:
+    """An anonymous visitor's chat socket, in a browser session of its own."""
+
+    def __init__(self, socket) -> None:  # type: ignore[no-untyped-def]
+        self.socket = socket
+
+    @classmethod
+    async def open(cls) -> "Chat":
+        socket = chat_socket(await database_sync_to_async(session_cookie_for)(None))
+        ok, _ = await socket.connect(timeout=10)
+        assert ok
+        assert (await socket.receive_json_from(timeout=10))["type"] == "history"
+        return cls(socket)
+
+    async def say(self, text: str) -> str:
+        """Send `text` and return the assistant's whole reply."""
+        await self.socket.send_json_to({"type": "customer.message", "text": text})
+        while True:
+            event = await self.socket.receive_json_from(timeout=20)
+            if event["type"] == "reply.end":
+                return event["text"]
+            assert event["type"] not in {"reply.failed", "error"}, event
+
+    async def close(self) -> None:
+        await self.socket.disconnect()
+
+
+async def refreshed(order: Order) -> Order:
+    return await database_sync_to_async(Order.objects.get)(pk=order.pk)
+
+
+@pytest.fixture
+def alices_order(make_customer, make_order) -> Order:  # type: ignore[no-untyped-def]
+    return make_order(make_customer("alice"), status="processing")
+
+
+@pytest.fixture
+def erins_order(make_guest_order) -> Order:  # type: ignore[no-untyped-def]
+    return make_guest_order("erin@example.test", status="processing")
+
+
+# --- an order on an account ---------------------------------------------------------------------------------
+async def test_a_visitor_cannot_change_an_account_orders_address_with_its_number_and_email(alices_order):
+    chat = await Chat.open()
+    await chat.say(f"I need to change the delivery address of order {alices_order.number}")
+    proof = await chat.say(f"{alices_order.number} alice@example.test")
+    assert "Keizersgracht" not in proof  # Alice's home address stays hidden
+    await chat.say(NEW_ADDRESS)
+    assert (await refreshed(alices_order)).shipping_address == "Keizersgracht 12\n1015 CN Amsterdam"
+    await chat.close()
+
+
+async def test_a_visitor_cannot_cancel_an_account_order_with_its_number_and_email(alices_order):
+    chat = await Chat.open()
+    await chat.say(f"Please cancel order {alices_order.number}")
+    proof = await chat.say(f"{alices_order.number} alice@example.test")
+    assert "Blue ceramic table lamp" not in proof
+    await chat.say("yes")
+    assert (await refreshed(alices_order)).status == Order.Status.PROCESSING
+    await chat.close()
+
+
+async def test_a_wrong_number_a_wrong_email_and_an_account_order_get_the_same_answer(alices_order, erins_order):
+    answers = []
+    for number, email in [(alices_order.number, "alice@example.test"),  # right, but on an account
+                          (alices_order.number, "mallory@example.test"),  # wrong email
+                          (erins_order.number, "mallory@example.test"),  # a guest order, wrong email
+                          (99999, "erin@example.test")]:  # no such order
+        chat = await Chat.open()
+        await chat.say(f"Where is order {number}?")
+        answers.append(await chat.say(f"{number} {email}"))
+        await chat.close()
+    assert len(set(answers)) == 1, answers
+    assert str(alices_order.number) not in answers[0] and "Keizersgracht" not in answers[0]
+
+
+# --- a guest order -------------------------------------------------------------------------------------------
+async def test_a_guest_reads_the_status_with_number_and_email(erins_order, smtp_server):
+    chat = await Chat.open()
+    await chat.say(f"Where is order {erins_order.number}?")
+    status = await chat.say(f"{erins_order.number} erin@example.test")
+    assert f"Order {erins_order.number} is processing" in status
+    assert smtp_server.received == []  # reading needs no code
+    await chat.close()
+
+
+async def test_a_guest_changes_the_address_only_with_the_code_sent_to_the_orders_email(erins_order, smtp_server):
+    chat = await Chat.open()
+    await chat.say(f"I need to change the delivery address of order {erins_order.number}")
+    sent = await chat.say(f"{erins_order.number} erin@example.test")
+    # given number and email, the assistant sends a code instead of showing the address
+    assert "code" in sent and "Oudegracht" not in sent
+    mail = smtp_server.wait_for(1)[0]
+    assert mail.to == ["erin@example.test"] and str(erins_order.number) in mail.subject
+    code = CODE.search(mail.body).group(1)  # type: ignore[union-attr]
+    assert code not in sent
+
+    # a wrong code is refused, and changes nothing
+    wrong = await chat.say(f"{(int(code) + 1) % 1_000_000:06d}")
+    assert "isn't right" in wrong and "Oudegracht" not in wrong
+    await chat.say(NEW_ADDRESS)
+    assert (await refreshed(erins_order)).shipping_address.startswith("Oudegracht")
+
+    # the visitor asks again (the order is proven for reading now): a new code, and only it opens the change
+    again = await chat.say(f"I need to change the delivery address of order {erins_order.number}")
+    assert "code" in again and "Oudegracht" not in again
+    mail = smtp_server.wait_for(2)[1]
+    code = CODE.search(mail.body).group(1)  # type: ignore[union-attr]
+    opened = await chat.say(f"the code is {code}")
+    assert "Oudegracht 99" in opened and "new address" in opened
+    done = await chat.say(NEW_ADDRESS)
+    assert NEW_ADDRESS in done
+    assert (await refreshed(erins_order)).shipping_address == NEW_ADDRESS
+    await chat.close()
+
+
+async def test_a_guest_cancels_only_with_the_code(erins_order, smtp_server):
+    chat = await Chat.open()
+    await chat.say(f"Please cancel order {erins_order.number}")
+    sent = await chat.say(f"{erins_order.number} erin@example.test")
+    assert "code" in sent
+    assert (await chat.say("yes")) and (await refreshed(erins_order)).status == Order.Status.PROCESSING
+
+    assert "code" in await chat.say(f"Please cancel order {erins_order.number}")
+    code = CODE.search(smtp_server.wait_for(2)[1].body).group(1)  # type: ignore[union-attr]
+    offer = await chat.say(code)
+    assert "Shall I go ahead" in offer
+    assert "cancelled" in await chat.say("yes")
+    assert (await refreshed(erins_order)).status == Order.Status.CANCELLED
+    await chat.close()
+
+
+async def test_a_code_works_only_a_few_times_wrong_then_not_even_right(erins_order, smtp_server, settings):
+    settings.ORDER_CODE_ATTEMPTS = 3
+    settings.ORDER_PROOF_FAILURES_PER_CONVERSATION = 100
+    chat = await Chat.open()
+    await chat.say(f"I need to change the delivery address of order {erins_order.number}")
+    await chat.say(f"{erins_order.number} erin@example.test")
+    code = CODE.search(smtp_server.wait_for(1)[0].body).group(1)  # type: ignore[union-attr]
+    wrong = [f"{(int(code) + n) % 1_000_000:06d}" for n in (1, 2, 3)]
+    for guess in wrong:
+        assert "isn't right" in await chat.say(guess)
+    refused = await chat.say(code)
+    assert "Oudegracht" not in refused and "new code" in refused
+    await chat.say(NEW_ADDRESS)
+    assert (await refreshed(erins_order)).shipping_address.startswith("Oudegracht")
+    await chat.close()
+
+
+# --- throttling ------------------------------------------------------------------------------------------------
+async def test_failed_proofs_are_throttled_per_conversation(erins_order, settings):
+    settings.ORDER_PROOF_FAILURES_PER_CONVERSATION = 3
+    chat = await Chat.open()
+    await chat.say(f"Where is order {erins_order.number}?")
+    misses = [await chat.say(f"{erins_order.number} guess{n}@example.test") for n in range(3)]
+    assert len(set(misses)) == 1
+    # once over the limit, even the right email is refused, and nothing about the order is said
+    throttled = await chat.say(f"{erins_order.number} erin@example.test")
+    assert "processing" not in throttled and throttled != misses[0] and "try" in throttled
+    await chat.close()
+    # another conversation (a fresh browser session) is not blocked by the first one's misses
+    other = await Chat.open()
+    await other.say(f"Where is order {erins_order.number}?")
+    assert "processing" in await other.say(f"{erins_order.number} erin@example.test")
+    await other.close()
+
+
+async def test_failed_proofs_are_throttled_per_address(erins_order, settings):
+    settings.ORDER_PROOF_FAILURES_PER_CONVERSATION = 3
+    settings.ORDER_PROOF_FAILURES_PER_ADDRESS = 4
+    # every test socket comes from the same client address: new sessions do not reset its count
+    for n in range(2):
+        chat = await Chat.open()
+        await chat.say(f"Where is order {erins_order.number}?")
+        await chat.say(f"{erins_order.number} guess{n}a@example.test")
+        await chat.say(f"{erins_order.number} guess{n}b@example.test")
+        await chat.close()
+    chat = await Chat.open()
+    await chat.say(f"Where is order {erins_order.number}?")
+    throttled = await chat.say(f"{erins_order.number} erin@example.test")
+    assert "processing" not in throttled and "try" in throttled
+    await chat.close()
+
+
+async def test_when_the_mail_server_refuses_the_visitor_is_told_and_nothing_opens(erins_order, smtp_server):
+    smtp_server.refuse = True
+    chat = await Chat.open()
+    await chat.say(f"Please cancel order {erins_order.number}")
+    told = await chat.say(f"{erins_order.number} erin@example.test")
+    assert "couldn't send" in told
+    assert not await database_sync_to_async(erins_order.access_codes.exists)()  # no code that nobody received
+    await chat.say("yes")
+    assert (await refreshed(erins_order)).status == Order.Status.PROCESSING
+    await chat.close()
