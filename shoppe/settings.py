@@ -8,6 +8,7 @@ in-memory transport. Production services are switched on by environment variable
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    "axes",
     "shoppe",
     "support",
     "rag",
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "shoppe.urls"
@@ -145,7 +148,20 @@ CELERY_EMBEDDED_CONCURRENCY = env_int("CELERY_EMBEDDED_CONCURRENCY", 4, minimum=
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes) on every sign-in form, the shop's and the admin's: after
+# LOGIN_FAILURE_LIMIT wrong passwords the account is locked for LOGIN_COOLOFF_MINUTES,
+# per username and address for customers, per username for staff (shoppe/sign_in.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = "shoppe.sign_in.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "shoppe.sign_in.locked_out_page"
+AXES_RESET_ON_SUCCESS = True  # a customer who gets in after a typo starts again from zero
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders"
 LOGOUT_REDIRECT_URL = "home"
