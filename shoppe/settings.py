@@ -3,7 +3,8 @@
 With no environment at all the site runs on embedded defaults: SQLite, the in-memory
 channel layer and a Celery worker thread inside the server process on kombu's
 in-memory transport. Production services are switched on by environment variables
-(see README): DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS.
+(see README): DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS. DEBUG (Django's
+debug pages) is off unless set.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from shoppe.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from shoppe.env import env_bool, env_float, env_int, env_list, env_str, env_url, secret_key_persisted
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("SHOPPE_DATA_DIR", str(BASE_DIR / ".data")))
@@ -26,13 +27,19 @@ DATABASE_URL = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlit
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss"))
 PRODUCTION = bool(DATABASE_URL or REDIS_URL)
 
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# Embedded mode is the demo `make run` serves on a developer's machine: plain HTTP,
+# loopback host names and a secret key generated into the data dir. DEBUG=0 hardens it
+# as production always is (HTTPS settings, SECRET_KEY required); DEBUG=1 is development anywhere.
+DEVELOPMENT = env_bool("DEBUG", default=not PRODUCTION)
+# Django's debug pages list every URL pattern and show tracebacks and settings to whoever
+# gets an error, and a demo can be reachable from other machines: only when asked for.
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEVELOPMENT:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-for-the-embedded-demo"
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+    SECRET_KEY = secret_key_persisted(DATA_DIR / "secret_key")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEVELOPMENT else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -174,11 +181,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
-WHITENOISE_USE_FINDERS = DEBUG  # serve static files straight from the source in development
+# Development serves static files straight from the source (no collectstatic), DEBUG or not.
+WHITENOISE_USE_FINDERS = DEVELOPMENT
+WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-if not DEBUG:
+if not DEVELOPMENT:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

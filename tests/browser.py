@@ -48,13 +48,13 @@ def _free_port() -> int:
 def _server_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     # Embedded mode only: never point a throwaway demo site at a real database or Redis.
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"):
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"):
         env.pop(name, None)
     env.update({
         "DJANGO_SETTINGS_MODULE": "shoppe.settings",
         "SHOPPE_DATA_DIR": str(data_dir),
         "SHOPPE_MODEL_DIR": str(settings.MODEL_DIR),
-        "DEBUG": "1",
+        # No DEBUG: the embedded defaults `make run` serves (static files, a generated key, no debug pages).
         "PYTHONUNBUFFERED": "1",
     })
     return env
