@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from shoppe.env import env_bool, env_float, env_int, env_list, env_str, env_url, secret_key_persisted
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "axes",
+    "csp",
     "shoppe",
     "support",
     "rag",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -184,6 +187,25 @@ STATIC_ROOT = DATA_DIR / "staticfiles"
 # Development serves static files straight from the source (no collectstatic), DEBUG or not.
 WHITENOISE_USE_FINDERS = DEVELOPMENT
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Content-Security-Policy on every response (django-csp): only the site's own files run
+# and style the pages. No inline script, event-handler attribute, javascript: URL, style
+# attribute or <style> element: templates use none (tests/security/test_content_security_policy.py),
+# so HTML that slipped past escaping could still run nothing. 'self' in connect-src also
+# covers the same-origin chat and console WebSockets (ws:/wss:), as CSP Level 3 says.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
