@@ -284,7 +284,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["conversation"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}, "faiss.loader": {"level": "WARNING"}},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "faiss.loader": {"level": "WARNING"},
+                # failed sign-ins and lockouts are warnings; every successful one would be an INFO line
+                "axes": {"level": "WARNING"}},
 }
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.timeout(240)
 INJECTED = (  # each records that it ran in window.__injected
     '<script>(window.__injected = window.__injected || []).push("inline script")</script>'
     '<img src="/static/shoppe/site.css" onerror="(window.__injected = window.__injected || []).push(\'onerror\')">'
-    '<a id="injected-link" href="javascript:void (window.__injected = window.__injected || []).push(\'javascript: url\')">'
+    '<a id="injected-link" '
+    'href="javascript:void (window.__injected = window.__injected || []).push(\'javascript: url\')">'
     'win a prize</a>'
     '<div id="injected-style" style="display: none">styled</div>'
 )

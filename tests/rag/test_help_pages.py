@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 HOSTILE_ARTICLE = """\
 ## How do I pay?
 
-Click [pay now](javascript:alert(1)) or [this one](JaVaScRiPt:alert(2)) or [data](data:text/html,<script>alert(3)</script>).
+Click [pay now](javascript:alert(1)) or [this one](JaVaScRiPt:alert(2))
+or [data](data:text/html,<script>alert(3)</script>).
 
 <script>alert(4)</script>
 
@@ -19,7 +20,8 @@ Click [pay now](javascript:alert(1)) or [this one](JaVaScRiPt:alert(2)) or [data
 
 ![picture](javascript:alert(6))
 
-Read [our terms](https://example.com/terms), [delivery](/help/shipping-and-delivery/) or write to [us](mailto:help@example-shoppe.test).
+Read [our terms](https://example.com/terms), [delivery](/help/shipping-and-delivery/)
+or write to [us](mailto:help@example-shoppe.test).
 """
 
 

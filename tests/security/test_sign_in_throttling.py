@@ -22,7 +22,8 @@ ATTACKER, ELSEWHERE = "203.0.113.66", "198.51.100.20"
 SHOP, ADMIN = "/account/login/", "/admin/login/"
 
 
-def sign_in(client: Client, path: str, username: str, password: str, *, address: str = ATTACKER):  # type: ignore[no-untyped-def]
+def sign_in(client: Client, path: str, username: str, password: str,  # type: ignore[no-untyped-def]
+            *, address: str = ATTACKER):
     next_page = "/admin/" if path == ADMIN else "/orders/"
     return client.post(path, {"username": username, "password": password, "next": next_page}, REMOTE_ADDR=address)
 
@@ -110,7 +111,8 @@ def test_the_lockout_ends_after_the_cool_off(make_customer, admin_user: User) ->
     # when the cool-off has passed since the last guess
     cool_off = timedelta(minutes=settings.LOGIN_COOLOFF_MINUTES)
     for attempt in AccessAttempt.objects.all():
-        AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=attempt.attempt_time - cool_off - timedelta(seconds=5))
+        earlier = attempt.attempt_time - cool_off - timedelta(seconds=5)
+        AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=earlier)
     # then the right password works again
     shop, admin = Client(), Client()
     assert signed_in(sign_in(shop, SHOP, "alice", "pw-alice"), shop)
