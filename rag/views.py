@@ -2,12 +2,46 @@
 from __future__ import annotations
 
 import markdown
+import nh3
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
 from rag.documents import document_get, document_list
+
+# What Python-Markdown makes of a help article, and nothing else: no script, style,
+# form or frame, no event handler and no style attribute.
+HELP_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "a", "img", "ul", "ol", "li", "blockquote",
+             "pre", "code", "em", "strong", "table", "thead", "tbody", "tr", "th", "td"}
+HELP_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    # toc's anchors: answers link to /help/<slug>/#<heading>.
+    **{heading: {"id"} for heading in ("h1", "h2", "h3", "h4", "h5", "h6")},
+    "th": {"align"},
+    "td": {"align"},
+}
+# Absolute links may only be web pages or email; relative links (other help pages) stay.
+HELP_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def help_html(body: str) -> str:
+    """A staff-written Markdown article as HTML a visitor's browser can run nothing from.
+
+    Raw HTML is shown as text, and the rendered HTML is sanitised by nh3 (ammonia):
+    Markdown itself turns `[x](javascript:...)` into a link. Every remaining link gets
+    rel="noopener noreferrer", so an external page neither reaches back into the help
+    page nor learns its address.
+    """
+    html = markdown.markdown(
+        body.replace("<", "&lt;"),
+        extensions=["toc", "sane_lists"],
+        extension_configs={"toc": {"slugify": lambda value, separator: slugify(value)}},
+    )
+    return nh3.clean(html, tags=HELP_TAGS, clean_content_tags={"script", "style"}, attributes=HELP_ATTRIBUTES,
+                     url_schemes=HELP_URL_SCHEMES, link_rel="noopener noreferrer")
 
 
 def help_index(request: HttpRequest) -> HttpResponse:
@@ -18,10 +52,4 @@ def help_page(request: HttpRequest, slug: str) -> HttpResponse:
     document = document_get(slug=slug)
     if document is None:
         raise Http404("No such help page")
-    # Staff-written Markdown: raw HTML is escaped, headings get the anchors answers link to.
-    html = markdown.markdown(
-        document.body.replace("<", "&lt;"),
-        extensions=["toc", "sane_lists"],
-        extension_configs={"toc": {"slugify": lambda value, separator: slugify(value)}},
-    )
-    return render(request, "rag/help_page.html", {"document": document, "html": mark_safe(html)})
+    return render(request, "rag/help_page.html", {"document": document, "html": mark_safe(help_html(document.body))})

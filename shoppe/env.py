@@ -6,6 +6,8 @@ typo in production configuration stops start-up instead of running half-configur
 from __future__ import annotations
 
 import os
+import secrets
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -119,3 +121,25 @@ def _without_password(url: str) -> str:
     if parsed.password is None:
         return url
     return url.replace(f":{parsed.password}@", ":***@", 1)
+
+
+def secret_key_persisted(path: Path) -> str:
+    """The secret key kept in `path`, generated there on first use, readable by this user only.
+
+    Sessions and password-reset links must survive a restart, and a key printed in the
+    source would let anyone forge them. Several server processes may start at once
+    (`make load`): each writes a candidate beside the file and links it into place,
+    which only the first one manages, so every process reads the same complete key.
+    """
+    if not path.exists():
+        candidate = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(50))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            candidate.unlink()
+    return path.read_text().strip()

@@ -3,17 +3,20 @@
 With no environment at all the site runs on embedded defaults: SQLite, the in-memory
 channel layer and a Celery worker thread inside the server process on kombu's
 in-memory transport. Production services are switched on by environment variables
-(see README): DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS.
+(see README): DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS. DEBUG (Django's
+debug pages) is off unless set.
 """
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from shoppe.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from shoppe.env import env_bool, env_float, env_int, env_list, env_str, env_url, secret_key_persisted
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("SHOPPE_DATA_DIR", str(BASE_DIR / ".data")))
@@ -25,13 +28,19 @@ DATABASE_URL = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlit
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss"))
 PRODUCTION = bool(DATABASE_URL or REDIS_URL)
 
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# Embedded mode is the demo `make run` serves on a developer's machine: plain HTTP,
+# loopback host names and a secret key generated into the data dir. DEBUG=0 hardens it
+# as production always is (HTTPS settings, SECRET_KEY required); DEBUG=1 is development anywhere.
+DEVELOPMENT = env_bool("DEBUG", default=not PRODUCTION)
+# Django's debug pages list every URL pattern and show tracebacks and settings to whoever
+# gets an error, and a demo can be reachable from other machines: only when asked for.
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEVELOPMENT:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-for-the-embedded-demo"
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+    SECRET_KEY = secret_key_persisted(DATA_DIR / "secret_key")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEVELOPMENT else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -44,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    "axes",
+    "csp",
     "shoppe",
     "support",
     "rag",
@@ -52,13 +63,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "support.middleware.chat_session_middleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "shoppe.urls"
@@ -146,7 +158,20 @@ CELERY_EMBEDDED_CONCURRENCY = env_int("CELERY_EMBEDDED_CONCURRENCY", 4, minimum=
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes) on every sign-in form, the shop's and the admin's: after
+# LOGIN_FAILURE_LIMIT wrong passwords the account is locked for LOGIN_COOLOFF_MINUTES,
+# per username and address for customers, per username for staff (shoppe/sign_in.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = "shoppe.sign_in.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "shoppe.sign_in.locked_out_page"
+AXES_RESET_ON_SUCCESS = True  # a customer who gets in after a typo starts again from zero
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders"
 LOGOUT_REDIRECT_URL = "home"
@@ -159,11 +184,32 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
-WHITENOISE_USE_FINDERS = DEBUG  # serve static files straight from the source in development
+# Development serves static files straight from the source (no collectstatic), DEBUG or not.
+WHITENOISE_USE_FINDERS = DEVELOPMENT
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Content-Security-Policy on every response (django-csp): only the site's own files run
+# and style the pages. No inline script, event-handler attribute, javascript: URL, style
+# attribute or <style> element: templates use none (tests/security/test_content_security_policy.py),
+# so HTML that slipped past escaping could still run nothing. 'self' in connect-src also
+# covers the same-origin chat and console WebSockets (ws:/wss:), as CSP Level 3 says.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-if not DEBUG:
+if not DEVELOPMENT:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -238,7 +284,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["conversation"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}, "faiss.loader": {"level": "WARNING"}},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "faiss.loader": {"level": "WARNING"},
+                # failed sign-ins and lockouts are warnings; every successful one would be an INFO line
+                "axes": {"level": "WARNING"}},
 }
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -48,13 +48,13 @@ def _free_port() -> int:
 def _server_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     # Embedded mode only: never point a throwaway demo site at a real database or Redis.
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"):
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"):
         env.pop(name, None)
     env.update({
         "DJANGO_SETTINGS_MODULE": "shoppe.settings",
         "SHOPPE_DATA_DIR": str(data_dir),
         "SHOPPE_MODEL_DIR": str(settings.MODEL_DIR),
-        "DEBUG": "1",
+        # No DEBUG: the embedded defaults `make run` serves (static files, a generated key, no debug pages).
         "PYTHONUNBUFFERED": "1",
     })
     return env
@@ -122,7 +122,7 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class Tab:
-    """A page in its own browser context, recording page errors and the chat socket's frames."""
+    """A page in its own browser context, recording page errors, CSP violations and the chat socket's frames."""
 
     def __init__(self, browser, base: str, **context_options) -> None:  # type: ignore[no-untyped-def]
         self.base = base
@@ -130,9 +130,15 @@ class Tab:
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
         self.errors: list[str] = []
+        self.csp_violations: list[str] = []  # what the Content-Security-Policy blocked (Chromium reports it on the console)
         self.frames: list[dict] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", self._console)
         self.page.on("websocket", self._watch)
+
+    def _console(self, message) -> None:  # type: ignore[no-untyped-def]
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{self.page.url}: {message.text}")
 
     def _watch(self, ws) -> None:  # type: ignore[no-untyped-def]
         def received(payload) -> None:  # type: ignore[no-untyped-def]
@@ -167,6 +173,7 @@ def tabs(browser, site: str) -> Iterator:  # type: ignore[no-untyped-def]
         tab.context.close()
     for tab in opened:
         assert not tab.errors, f"JavaScript errors on the page: {tab.errors}"
+        assert not tab.csp_violations, "blocked by the Content-Security-Policy:\n" + "\n".join(tab.csp_violations)
 
 
 def finished_reply(page):  # type: ignore[no-untyped-def]

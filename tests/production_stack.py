@@ -388,13 +388,23 @@ def _run_stack(tmp: Path, *, dbname: str, redis_url: str, gemini: FakeGemini, en
 
 
 def session_cookie(stack: Stack) -> str:
-    """A new visitor: the session cookie of a first page view (a fresh conversation)."""
+    """A new visitor who opens the chat: the session cookie the widget asks for (a fresh conversation)."""
+    cookie = SimpleCookie()
     with urllib.request.urlopen(stack.base_url + "/", timeout=10) as response:
         assert response.status == 200
-        cookie = SimpleCookie()
+        page = response.read().decode()
         for header in response.headers.get_all("Set-Cookie") or []:
             cookie.load(header)
-    assert "sessionid" in cookie, "GET / set no session cookie"
+    assert "sessionid" not in cookie, "a page view made a session"
+    token = re.search(r'data-csrf-token="([^"]+)"', page)
+    assert token, "the chat widget carries no CSRF token"
+    opened = urllib.request.Request(stack.base_url + "/chat/session/", method="POST", headers={
+        "X-CSRFToken": token.group(1), "Cookie": f"csrftoken={cookie['csrftoken'].value}"})
+    with urllib.request.urlopen(opened, timeout=10) as response:
+        assert response.status == 204
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie.load(header)
+    assert "sessionid" in cookie, "opening the chat set no session cookie"
     return f"sessionid={cookie['sessionid'].value}"
 
 

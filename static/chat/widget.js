@@ -32,6 +32,7 @@
   const typingLabel = typing.querySelector(".chat-typing-label");
   let agentTypingTimer = null;
   let socket = null;
+  let connecting = null; // the first connect waits for the chat's browser session (chat/session.js)
   let retryDelay = 500;
   let conversationId = null;
   const replies = new Map(); // reply_id -> element being streamed
@@ -68,7 +69,7 @@
     launcher.setAttribute("aria-expanded", "true");
     root.classList.add("is-open");
     input.focus();
-    if (!socket) connect();
+    if (!connecting) connecting = window.shoppeChatSession(root).then(connect);
   }
   function close() {
     panel.hidden = true;

@@ -147,6 +147,8 @@ PAGES = [
     row("/account/password_reset/done/",          OK,          OK,          OK,          OK,          OK,          OK),
     row("/account/reset/{uid_a}/bad-token/",      OK,          OK,          OK,          OK,          OK,          OK),
     row("/account/reset/done/",                   OK,          OK,          OK,          OK,          OK,          OK),
+    # POST only, by the chat widget (tests/support/test_chat_session.py: CSRF, one session per browser).
+    row("/chat/session/",                         NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     row("/console/",                              STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK,          OK),
     row("/ops/",                                  STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK),
     row("/ops/escalations/",                      STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),

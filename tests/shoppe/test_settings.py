@@ -40,8 +40,20 @@ def test_no_environment_means_embedded_defaults():
         cwd=ROOT, env={k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
         | {"DJANGO_SETTINGS_MODULE": "shoppe.settings"}, capture_output=True, text=True, timeout=60,
     )
-    # SQLite and the in-memory layer, in versions of their own that scale with threads and sockets.
-    assert result.stdout.split() == ["shoppe.sqlite", "shoppe.channel_layers.InMemoryChannelLayer", "memory://", "True"]
+    # SQLite and the in-memory layer, in versions of their own that scale with threads and sockets;
+    # DEBUG off, so Django's debug pages never show URL patterns or tracebacks (#13 item 16).
+    assert result.stdout.split() == ["shoppe.sqlite", "shoppe.channel_layers.InMemoryChannelLayer", "memory://", "False"]
+
+
+def test_embedded_mode_keeps_its_generated_secret_key_across_restarts(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
+    env.update(DJANGO_SETTINGS_MODULE="shoppe.settings", SHOPPE_DATA_DIR=str(tmp_path))
+    show = "import django;django.setup();from django.conf import settings as s;print(s.SECRET_KEY)"
+    keys = [subprocess.run([sys.executable, "-c", show], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=60).stdout.strip() for _ in range(2)]
+    assert len(keys[0]) >= 50 and keys[0] == keys[1]
+    assert keys[0] == (tmp_path / "secret_key").read_text().strip()
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # this user's only
 
 
 def test_production_settings_pass_the_deploy_checklist():

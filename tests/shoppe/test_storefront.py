@@ -17,8 +17,10 @@ def test_home_and_products_render_with_the_chat_widget(client, make_customer, ma
     assert client.get("/products/no-such-thing/").status_code == 404
 
 
-def test_every_page_gives_an_anonymous_visitor_a_session_for_the_chat(client):
+def test_an_anonymous_visitor_gets_a_session_for_the_chat_when_it_opens(client):
     client.get("/")
+    assert not client.cookies.get("sessionid")  # a page view stores no session (#13 item 15)
+    client.post("/chat/session/")
     assert client.cookies.get("sessionid")
 
 
