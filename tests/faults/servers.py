@@ -65,8 +65,10 @@ class EmbeddedSite:
             self.daphne = subprocess.Popen(
                 [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "shoppe.asgi:application"],
                 cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        # The embedded worker takes over the root logger at WARNING, so there is no warm-up line to wait for.
-        wait_for(lambda: http_ok(self.base_url + "/"), timeout=60, what="daphne to answer HTTP", stack=self)  # type: ignore[arg-type]
+        # The embedded worker takes over the root logger at WARNING, so there is no warm-up line to wait for:
+        # /healthz says when the local models are loaded.
+        wait_for(lambda: http_ok(self.base_url + "/healthz"), timeout=90, stack=self,  # type: ignore[arg-type]
+                 what="daphne to answer and load the local models (/healthz)")
 
     def kill(self) -> float:
         """SIGKILL: no shutdown, nothing flushed or handed over; the time it died."""
@@ -82,9 +84,32 @@ class EmbeddedSite:
             stop_process(self.daphne)
             self.daphne = None
 
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "db.sqlite3"
+
     def sql(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.data_dir / "db.sqlite3", timeout=10) as conn:
+        with sqlite3.connect(self.database, timeout=10) as conn:
             return conn.execute(query.replace("%s", "?"), params).fetchall()
+
+    def execute(self, script: str) -> None:
+        conn = sqlite3.connect(self.database, timeout=10)
+        try:
+            conn.executescript(script)
+        finally:
+            conn.close()
+
+    def writer_busy(self) -> bool:
+        """Whether a write transaction holds the database (SQLite has one writer at a time)."""
+        conn = sqlite3.connect(self.database, timeout=0)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.rollback()
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            conn.close()
 
 
 def daphne_kill(stack: Stack) -> float:

@@ -11,8 +11,9 @@ restart (support.services.recovery), never a second one later.
 * Production mode, daphne and the worker killed together while the LLM is thinking: the
   task is still in Redis and comes back after the visibility timeout, after the sweep
   has already handed the question off; it must not answer a second time.
-* Production mode, daphne killed while it answers a routine question locally (the
-  database holds the reply's INSERT: a trigger sleeps on it, so the kill lands there).
+* Daphne killed while it answers a routine question locally, in both modes: the database
+  holds the reply's INSERT (a trigger sleeps, or keeps SQLite busy, on it), so the kill
+  lands there, seen from outside.
 """
 from __future__ import annotations
 
@@ -185,6 +186,63 @@ async def test_embedded_server_killed_mid_escalation_each_question_gets_exactly_
     assert len(gemini.requests) == 2, "a question was sent to the LLM again after the restart"
 
 
+# SQLite allows no sleep and no recursive query in a trigger: a triple cross join of a thousand rows (10^9 steps)
+# holds the reply's INSERT instead, inside the server's write transaction, until the kill.
+SQLITE_SLOW_REPLY = """
+CREATE TABLE drill_numbers (n INTEGER);
+WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1000) INSERT INTO drill_numbers SELECT n FROM c;
+CREATE TRIGGER drill_slow_reply BEFORE INSERT ON support_message WHEN NEW.author = 'bot'
+BEGIN SELECT count(*) FROM drill_numbers a, drill_numbers b, drill_numbers c; END;
+"""
+SQLITE_SLOW_REPLY_GONE = "DROP TRIGGER IF EXISTS drill_slow_reply; DROP TABLE IF EXISTS drill_numbers;"
+
+
+@pytest.mark.timeout(180)
+async def test_embedded_server_killed_mid_local_answer_the_question_is_answered_once(
+        embedded_site: EmbeddedSite) -> None:
+    site = embedded_site
+    site.execute(SQLITE_SLOW_REPLY)
+    try:
+        customer = Customer(site)
+        await customer.open()
+        await customer.ask(ROUTINE_QUESTION)
+        # From outside: after the message is saved, the only writer is the reply's transaction, held by the trigger.
+        held_since: list[float] = []
+
+        def reply_held() -> bool:
+            if not site.writer_busy():
+                held_since.clear()
+                return False
+            held_since.append(time.monotonic())
+            return held_since[-1] - held_since[0] >= 0.5
+
+        await wait_until(reply_held, timeout=30, what="the reply's write transaction", logs=site.logs)
+        assert site.sql("SELECT count(*) FROM support_message WHERE in_reply_to_id = ?", (customer.message_id,)) \
+            == [(0,)]
+        killed_at = site.kill()
+        await customer.close()
+    finally:
+        if site.daphne is not None:  # the drill failed before the kill: the trigger would hold the server for ever
+            site.kill()
+        site.execute(SQLITE_SLOW_REPLY_GONE)
+    assert site.sql("SELECT status FROM support_message WHERE id = ?", (customer.message_id,)) == [("received",)]
+    site.start()
+    ready_at = time.time()
+
+    bound = max(0.0, killed_at + AFTER_S - ready_at) + SWEEP_S + MARGIN_S
+    finished_at = await wait_until(finished(site.sql, customer.message_id), timeout=bound,
+                                   what="the question to be answered", logs=site.logs)
+    customer.events.clear()
+    history = await customer.open()
+    await customer.drain(2 * SWEEP_S + 1)
+    await customer.close()
+    print(f"\nembedded daphne killed mid-answer; up {ready_at - killed_at:.1f} s later; answered "
+          f"{finished_at - killed_at:.1f} s after the kill (bound: up + {bound:.1f} s)")
+    assert_one_outcome(site.sql, customer, history=history)
+    assert site.sql("SELECT route FROM support_message WHERE in_reply_to_id = ?", (customer.message_id,)) \
+        == [("local",)], "answered by the local tier, as it would have been"
+
+
 # --- production mode -----------------------------------------------------------------------
 
 # The worker's first-token time-out outlasts the drill; its visibility timeout (2 x 3 + 20 = 26 s) is far longer than
@@ -194,17 +252,22 @@ WORKER_ENV = {**SWEEP_ENV, "GEMINI_FIRST_TOKEN_TIMEOUT_S": "20", "GEMINI_TOTAL_T
 VISIBILITY_TIMEOUT_S = 2 * 3 + 20
 
 
-@pytest.fixture
-def swept_stack(stack: Stack) -> Iterator[Stack]:
-    """The stack's daphne with short sweep settings, and back to the stack's own after the drill."""
+@pytest.fixture(scope="module")
+def _swept_daphne(stack: Stack) -> Iterator[None]:
+    """The stack's daphne with short sweep settings for these drills, and back to the stack's own after them."""
     daphne_kill(stack)
     daphne_start(stack, **SWEEP_ENV)
-    try:
-        yield stack
-    finally:
-        if stack.daphne is not None:
-            daphne_kill(stack)
-        daphne_start(stack)
+    yield
+    if stack.daphne is not None and stack.daphne.poll() is None:
+        daphne_kill(stack)
+    daphne_start(stack)
+
+
+@pytest.fixture
+def swept_stack(stack: Stack, _swept_daphne: None) -> Stack:
+    if stack.daphne is None or stack.daphne.poll() is not None:  # a drill before failed between kill and start
+        daphne_start(stack, **SWEEP_ENV)
+    return stack
 
 
 def _task_deliveries(log: Path) -> list[str]:
