@@ -133,6 +133,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# How long a task stays with a worker before Redis gives it to another: just longer than the
+# longest LLM reply may take (see support.tasks). Also how long a queued escalation may wait
+# for a worker before the stranded-message sweep hands it to staff (support.services.recovery).
+CELERY_VISIBILITY_TIMEOUT_S = int(2 * env_float("GEMINI_TOTAL_TIMEOUT_S", 60.0, minimum=0.1)
+                                  + env_float("CELERY_REDELIVERY_MARGIN_S", 30.0, minimum=1.0))
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     # Embedded: the in-process worker polls its in-memory queue. Every poll takes the GIL
     # from the server answering chat, so 50 ms (not 5): an escalation waits for an LLM
@@ -143,9 +148,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     # looks for such tasks only every 100 s by default (a drill measured 94 s extra), so
     # look every 2 s.
     # CELERY_REDELIVERY_MARGIN_S is how much longer than that it waits (30 s).
-    else {"visibility_timeout": int(2 * env_float("GEMINI_TOTAL_TIMEOUT_S", 60.0, minimum=0.1)
-                                    + env_float("CELERY_REDELIVERY_MARGIN_S", 30.0, minimum=1.0)),
-          "unacked_restore_interval": 2, "unacked_restore_throttle": 1}
+    else {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_S, "unacked_restore_interval": 2,
+          "unacked_restore_throttle": 1}
 )
 # Celery closes every database connection before and after each task unless told to
 # reuse them: a new PostgreSQL connection per escalation cost 11-23 ms of the hop.
@@ -234,6 +238,11 @@ CHAT_RETRY_AFTER_MS = env_int("CHAT_RETRY_AFTER_MS", 2000, minimum=100)
 CHAT_HISTORY_LIMIT = env_int("CHAT_HISTORY_LIMIT", 200, minimum=1)
 SERVER_THREADS = env_int("SERVER_THREADS", 8, minimum=1)  # threads saving and answering messages, per process
 SERVER_GIL_SWITCH_INTERVAL_S = env_float("SERVER_GIL_SWITCH_INTERVAL_S", 0.0005, minimum=0.00001)
+# A customer message with no outcome yet, held by no live process for this long, was left by a
+# process that died; every server process looks for such messages at start-up and every
+# STRANDED_MESSAGE_SWEEP_S (0: never, in this process) and finishes each once (support.services.recovery).
+STRANDED_MESSAGE_AFTER_S = env_float("STRANDED_MESSAGE_AFTER_S", 30.0, minimum=1.0)
+STRANDED_MESSAGE_SWEEP_S = env_float("STRANDED_MESSAGE_SWEEP_S", 30.0, minimum=0.0)
 
 # The local tier.
 RAG_ENCODER = env_str("RAG_ENCODER", "onnx-int8")  # onnx-int8 | onnx | torch

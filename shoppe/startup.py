@@ -37,5 +37,10 @@ def server_start(*, embedded_worker: bool) -> None:
         from shoppe.celery import start_embedded_worker
 
         start_embedded_worker(concurrency=settings.CELERY_EMBEDDED_CONCURRENCY)
+    # Finish what a process that died left unanswered, now and periodically; after the
+    # embedded worker is consuming, so that a question the sweep queues finds a worker.
+    from support.services.recovery import stranded_messages_sweep_start
+
+    stranded_messages_sweep_start()
     if settings.RAG_WARM_UP:
         threading.Thread(target=rag_warm_up, name="rag-warm-up", daemon=True).start()

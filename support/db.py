@@ -18,7 +18,7 @@ def commits_without_waiting_for_disk() -> Iterator[None]:
     message is not written here: it is saved with a full flush before `message.saved`
     tells the widget it is safe. A database crash can lose at most the last fraction
     of a second of replies (never corrupt anything); their messages then stay
-    `received`, visible to staff in the console and the admin.
+    `received`, and the stranded-message sweep answers them (support.services.recovery).
     """
     if connection.vendor != "postgresql":
         yield

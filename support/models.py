@@ -49,10 +49,11 @@ class Message(models.Model):
         AGENT = "agent", "Staff"
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received"  # a customer message, saved, not yet answered
-        ANSWERED = "answered", "Answered"  # a customer message whose reply is done
+        RECEIVED = "received", "Received"  # a customer message, saved, with no outcome yet
+        ANSWERED = "answered", "Answered"  # a customer message replied to or handed to staff
         STREAMING = "streaming", "Streaming"  # a reply being produced
         COMPLETE = "complete", "Complete"
+        # A reply that failed; a customer message the assistant could not answer, and said so.
         FAILED = "failed", "Failed"
 
     class Route(models.TextChoices):
@@ -81,6 +82,11 @@ class Message(models.Model):
     # On a reply: the help pages it is built from, and how long it took end to end.
     sources = models.JSONField(default=list, blank=True)
     reply_latency_ms = models.FloatField(null=True, blank=True)
+    # On a customer message still `received`: who is producing its outcome (a worker's or a
+    # sweeper's claim, or the Celery task it is queued as) and until when; renewed while it
+    # works. Past that time, nobody is: support.services.recovery finishes the message.
+    answering_by = models.CharField(max_length=36, blank=True)
+    answering_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -88,7 +94,12 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["conversation", "client_id"], name="unique_client_id_per_conversation")
         ]
-        indexes = [models.Index(fields=["conversation", "created_at"]), models.Index(fields=["author", "created_at", "route"])]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"]), models.Index(fields=["author", "created_at", "route"]),
+            # The sweep for stranded messages reads only the few customer messages without an outcome.
+            models.Index(fields=["created_at"], name="support_message_unanswered",
+                         condition=models.Q(author="customer", status="received")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_author_display()}: {self.text[:60]}"

@@ -36,6 +36,13 @@ def no_warm_up_thread():  # type: ignore[no-untyped-def]
     settings.RAG_WARM_UP = False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_stranded_message_sweep():  # type: ignore[no-untyped-def]
+    """No sweep thread in the test process (shoppe.asgi would start one): tests that need a sweep
+    run one (`support.services.recovery.stranded_messages_finish`) at the moment they choose."""
+    settings.STRANDED_MESSAGE_SWEEP_S = 0
+
+
 @pytest.fixture(autouse=True)
 def fresh_rate_limits():  # type: ignore[no-untyped-def]
     """Each test starts with no sockets or messages counted against its (shared) client address."""

@@ -193,6 +193,20 @@ def _escalation_answer(message: Message, started: float, task_started: float, en
         handoff_request(conversation_id=message.conversation_id, reason="llm_error", message=HANDOFF_TEXT["llm_error"])
 
 
+def escalation_hand_over(*, message_id: int) -> None:
+    """An escalation left without an outcome by a process that died (support.services.recovery): to staff, once.
+
+    The LLM is not asked again: the call that died may have been answered and billed,
+    and the customer has already waited. An escalation that ended after all is left as it is.
+    """
+    started = time.perf_counter()
+    message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
+    with conversation_context(message.conversation_id):
+        row, _ = _claim(message, None, time.time())
+        if row is not None:
+            _worker_lost(message, row, started)
+
+
 def _worker_lost(message: Message, row: EscalationLog, started: float) -> None:
     partial = message.replies.filter(status=Message.Status.STREAMING).first()
     if partial:

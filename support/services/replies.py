@@ -5,9 +5,13 @@ import base64
 import logging
 import re
 import time
+import uuid
+from datetime import timedelta
 from typing import Any, Iterable
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from support import metrics, realtime
@@ -32,23 +36,38 @@ REFUND_HANDOFF_REPLY = (
 )
 
 
-def message_answer(*, message_id: int) -> None:
-    """Route a saved customer message and answer it; never leaves the customer without a reply."""
+def message_answer(*, message_id: int, holder: str = "") -> None:
+    """Route a saved customer message and answer it; never leaves the customer without a reply.
+
+    `holder`: the claim this runs under. The socket's own thread answers the message it just
+    saved without claiming it (""); the stranded-message sweep passes its claim
+    (support.services.recovery). Either way the outcome is recorded only if nobody else took
+    the message over meanwhile, so a late original and the sweep never both answer.
+    """
     started = time.perf_counter()
     message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
     with conversation_context(message.conversation_id), commits_without_waiting_for_disk():
-        _message_answer(message, started)
+        _message_answer(message, started, holder)
 
 
-def _message_answer(message: Message, started: float) -> None:
+def _outcome_claimable(message_id: int, holder: str | None) -> QuerySet[Message]:
+    """The message, if `holder` may record its outcome: it has none yet and nobody else holds it.
+
+    None: the caller's hold is checked elsewhere (an escalation task holds its message, support.tasks).
+    """
+    messages = Message.objects.filter(id=message_id)
+    return messages if holder is None else messages.filter(status=Message.Status.RECEIVED, answering_by=holder)
+
+
+def _message_answer(message: Message, started: float, holder: str) -> None:
     message_id = message.id
     decision = None
     try:
         conversation = message.conversation
         if conversation.status == Conversation.Status.WITH_AGENT:
             # A person is answering this conversation: the assistant stays quiet.
-            Message.objects.filter(id=message.id).update(route="human", reason="conversation is with an agent",
-                                                         status=Message.Status.ANSWERED)
+            _outcome_claimable(message.id, holder).update(route="human", reason="conversation is with an agent",
+                                                          status=Message.Status.ANSWERED, answering_until=None)
             return
         question = conversation.state.get("pending") or {}
         answer = pending_answer(conversation=conversation, text=message.text)
@@ -61,22 +80,30 @@ def _message_answer(message: Message, started: float) -> None:
             if routed.route == "llm":
                 from support.tasks import escalation_answer
 
-                # Recorded before the task is queued: the worker reads the intent and reason.
-                Message.objects.filter(id=message.id).update(**decision)
+                # Recorded before the task is queued: the worker reads the intent and reason. From
+                # here the message is held by its task, by id, for as long as a task may wait in
+                # the queue; past that, the stranded-message sweep hands it to staff.
+                task_id = str(uuid.uuid4())
+                queued_until = timezone.now() + timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT_S)
+                if not _outcome_claimable(message.id, holder).update(**decision, answering_by=task_id,
+                                                                     answering_until=queued_until):
+                    log.info("message %s was taken over while it was routed; not queued", message_id)
+                    return
                 enqueued_at = time.time()
                 # The message's embedding travels with the task, so the worker doesn't compute it again.
                 vector = base64.b64encode(routed.vector.astype("float32").tobytes()).decode() if routed.vector is not None else None
-                transaction.on_commit(lambda: escalation_answer.delay(message_id=message.id, enqueued_at=enqueued_at,
-                                                                      vector=vector))
+                transaction.on_commit(lambda: escalation_answer.apply_async(
+                    kwargs={"message_id": message.id, "enqueued_at": enqueued_at, "vector": vector}, task_id=task_id))
                 return
             answer = _local_answer(conversation=conversation, decision=routed, text=message.text)
             intent, route = routed.intent, routed.route
         _conversation_state_save(conversation, answer)
     except Exception:
         log.exception("answering message %s failed", message_id)
-        reply_fail(message=message, reply=None, decision=decision)
+        reply_fail(message=message, reply=None, decision=decision, holder=holder)
         return
-    reply_stream(message=message, route=route, intent=intent, answer=answer, started=started, decision=decision)
+    reply_stream(message=message, route=route, intent=intent, answer=answer, started=started, decision=decision,
+                 holder=holder)
 
 
 def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: str) -> Answer:
@@ -118,7 +145,7 @@ def chunks_of(text: str, *, size: int = 120) -> Iterable[str]:
 
 
 def reply_stream(*, message: Message, route: str, intent: str, answer: Answer, started: float,
-                 decision: dict[str, Any] | None = None) -> Message | None:
+                 decision: dict[str, Any] | None = None, holder: str | None = None) -> Message | None:
     """Save `answer` whole, then stream it to the conversation's sockets.
 
     The answer is complete before it is sent (only the LLM's replies are produced
@@ -126,17 +153,25 @@ def reply_stream(*, message: Message, route: str, intent: str, answer: Answer, s
     the customer's message marked answered (and the routing `decision` recorded on
     it, in the same write), and its start, chunks and end travel in one hop: a reply
     on screen is always a reply in the history.
+
+    The message is marked first, on the condition that `holder` may still give it its
+    outcome (see `message_answer`): if another process did, nothing is saved or sent and
+    None is returned.
     """
     conversation_id = message.conversation_id
     reply = None
     try:
         with transaction.atomic():
+            if not _outcome_claimable(message.id, holder).update(status=Message.Status.ANSWERED, answering_until=None,
+                                                                 **(decision or {})):
+                log.warning("message %s was answered or taken over by another process; this reply is dropped",
+                            message.id)
+                return None
             reply = Message.objects.create(
                 conversation_id=conversation_id, author=Message.Author.BOT, status=Message.Status.COMPLETE,
                 in_reply_to=message, intent=intent, route=route, text=answer.text, sources=answer.sources,
                 reply_latency_ms=round((time.perf_counter() - started) * 1000, 3),
             )
-            Message.objects.filter(id=message.id).update(status=Message.Status.ANSWERED, **(decision or {}))
         metrics.REPLY_LATENCY.labels(route).observe(reply.reply_latency_ms / 1000)
         _reply_deliver(message=message, reply=reply, answer=answer, route=route, intent=intent)
         if answer.handoff:
@@ -144,7 +179,7 @@ def reply_stream(*, message: Message, route: str, intent: str, answer: Answer, s
                             trigger_message_id=message.id, intent=intent, order_id=answer.handoff_order_id)
     except Exception:
         log.exception("replying to message %s failed", message.id)
-        reply_fail(message=message, reply=reply, decision=decision)
+        reply_fail(message=message, reply=reply, decision=decision, holder=holder)
     return reply
 
 
@@ -167,16 +202,25 @@ def _reply_deliver(*, message: Message, reply: Message, answer: Answer, route: s
                     reply.id, message.id, exc_info=True)
 
 
-def reply_fail(*, message: Message, reply: Message | None, decision: dict[str, Any] | None = None) -> None:
-    """Mark a reply as failed and tell the customer, so nobody waits in silence (the `decision` is kept for ops)."""
-    if reply is None:
-        reply = Message.objects.create(
-            conversation_id=message.conversation_id, author=Message.Author.BOT, in_reply_to=message,
-            status=Message.Status.FAILED, text=FAILED_REPLY,
-        )
-    else:
-        Message.objects.filter(id=reply.id).update(status=Message.Status.FAILED, text=FAILED_REPLY)
-    Message.objects.filter(id=message.id).update(status=Message.Status.RECEIVED, **(decision or {}))
+def reply_fail(*, message: Message, reply: Message | None, decision: dict[str, Any] | None = None,
+               holder: str | None = None) -> None:
+    """Mark a reply as failed and tell the customer, so nobody waits in silence (the `decision` is kept for ops).
+
+    The failure notice is the message's outcome (status `failed`): the stranded-message sweep
+    leaves it alone, and the customer sends the question again if they want.
+    """
+    failed = {"status": Message.Status.FAILED, "answering_until": None, **(decision or {})}
+    with transaction.atomic():
+        if reply is None:
+            if not _outcome_claimable(message.id, holder).update(**failed):
+                return  # another process gave the message its outcome
+            reply = Message.objects.create(
+                conversation_id=message.conversation_id, author=Message.Author.BOT, in_reply_to=message,
+                status=Message.Status.FAILED, text=FAILED_REPLY,
+            )
+        else:  # saved by `reply_stream` with the message's outcome, so this process holds it
+            Message.objects.filter(id=reply.id).update(status=Message.Status.FAILED, text=FAILED_REPLY)
+            Message.objects.filter(id=message.id).update(**failed)
     try:
         realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": reply.id, "message": FAILED_REPLY})
     except Exception:
