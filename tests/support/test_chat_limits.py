@@ -78,6 +78,53 @@ async def test_a_socket_from_a_foreign_origin_is_refused():
     assert not connected
 
 
+async def _opens(origin: str, *, host: str = "127.0.0.1:8000", cookie: str = "",
+                 headers: tuple[tuple[bytes, bytes], ...] = ()) -> bool:
+    """Whether a page of `origin` gets a chat socket on the site at `host`."""
+    from shoppe.asgi import application
+
+    socket = WebsocketCommunicator(application, "/ws/chat/", headers=[
+        (b"cookie", cookie.encode()), (b"origin", origin.encode()), (b"host", host.encode()), *headers])
+    connected, _ = await socket.connect(timeout=10)
+    if connected:
+        await socket.disconnect()
+    return connected
+
+
+# The site under test is http://127.0.0.1:8000 (the Host header every test socket sends).
+@pytest.mark.parametrize("origin, opens", [
+    ("http://127.0.0.1:8000", True),
+    ("http://127.0.0.1:9999", False),  # same host, another port: another site (any local dev server)
+    ("https://127.0.0.1", False),  # same host, another scheme and port
+    ("https://127.0.0.1:8000", False),
+    ("http://127.0.0.1", False),
+    ("http://localhost:8000", False),  # an allowed host, but not the one this page was served from
+    ("null", False),  # a sandboxed frame or a file:// page
+])
+async def test_only_a_page_of_the_sites_own_origin_opens_a_signed_in_socket(make_customer, origin, opens):
+    alice = await database_sync_to_async(make_customer)("alice")
+    cookie = await database_sync_to_async(session_cookie_for)(alice)
+    assert await _opens(origin, cookie=cookie) is opens
+
+
+async def test_trusted_origins_and_the_https_site_behind_a_proxy_open_sockets(settings):
+    settings.ALLOWED_HOSTS = ["shop.example.com"]
+    settings.CSRF_TRUSTED_ORIGINS = ["https://admin.example.com", "https://*.example.org"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    behind_tls = ((b"x-forwarded-proto", b"https"),)
+    # the site itself, served over https by a proxy in front of daphne
+    assert await _opens("https://shop.example.com", host="shop.example.com", headers=behind_tls)
+    assert not await _opens("http://shop.example.com", host="shop.example.com", headers=behind_tls)
+    assert await _opens("http://shop.example.com", host="shop.example.com")  # no proxy: plain http
+    # a Host that is not allowed is never the site's own origin
+    assert not await _opens("http://evil.example", host="evil.example")
+    # trusted origins, exactly as Django's CSRF check reads them
+    assert await _opens("https://admin.example.com", host="shop.example.com")
+    assert not await _opens("http://admin.example.com", host="shop.example.com")
+    assert await _opens("https://eu.example.org", host="shop.example.com")
+    assert not await _opens("https://example.org.evil.example", host="shop.example.com")
+
+
 async def test_a_database_failure_tells_the_customer_to_retry_and_the_resend_is_saved_once(monkeypatch):
     socket, _, _ = await socket_from("203.0.113.9")
     create = Message.objects.create
