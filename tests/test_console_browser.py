@@ -205,6 +205,10 @@ def test_agent_rejects_a_refund_the_assistant_collected(tabs, screenshots: Path)
     expect(refund).to_contain_text(f"order {number}")
     expect(refund).to_contain_text("It arrived damaged")
 
+    # The agent decides a refund of a conversation they claimed (a supervisor may decide any).
+    expect(refund.get_by_role("button", name=re.compile("^Reject refund"))).to_be_disabled()
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
     refund.get_by_role("button", name=re.compile("^Reject refund")).click()
     dialog = agent.locator("#reject-dialog")
     expect(dialog).to_be_visible()

@@ -221,6 +221,12 @@ def delivered_order(make_order, user: User, days_ago: int = 3, products: tuple[s
     return order
 
 
+def claimed_by(conversation: Conversation, agent: User) -> Handoff:
+    """The conversation's handoff, claimed by `agent`: who may decide its refund."""
+    return Handoff.objects.create(conversation=conversation, reason="refund", status="claimed", claimed_by=agent,
+                                  claimed_at=timezone.now())
+
+
 async def test_refund_flow_end_to_end(settings, make_customer, make_order, team):
     settings.SUPPORT_HOURS = ALWAYS_OPEN
     alice = await database_sync_to_async(make_customer)("alice")
@@ -241,7 +247,9 @@ async def test_refund_flow_end_to_end(settings, make_customer, make_order, team)
     assert refund.amount == Decimal("64.00") and refund.eligible and refund.reason == "it arrived with a crack"
     handoff = await database_sync_to_async(Handoff.objects.get)(conversation_id=history["conversation_id"])
     assert handoff.reason == "refund" and handoff.order_id == order.id and handoff.priority == Handoff.Priority.HIGH
-    # an agent approves; the customer is told in the conversation
+    # the agent who claims the conversation approves; the customer is told in the conversation
+    await database_sync_to_async(handoff_claim)(handoff_id=handoff.id, agent=team["sam"])
+    await until(socket, "agent.joined")
     await database_sync_to_async(refund_decide)(refund_id=refund.id, user=team["sam"], approve=True)
     told, _ = await until(socket, "reply.end")
     assert "approved" in told["text"] and "€64.00" in told["text"]
@@ -254,9 +262,11 @@ def test_refunds_above_the_limit_need_a_second_approver_who_is_a_supervisor(sett
     order = delivered_order(make_order, make_customer("alice"))
     refund = RefundRequest.objects.create(conversation=Conversation.objects.create(), order=order, reason="broken",
                                           amount=Decimal("128.00"))
+    handoff = claimed_by(refund.conversation, team["sam"])
     refund_decide(refund_id=refund.id, user=team["sam"], approve=True)
     refund.refresh_from_db()
     assert refund.status == "awaiting_second" and not Refund.objects.exists()
+    Handoff.objects.filter(id=handoff.id).update(claimed_by=team["kim"])  # kim holds the claim now
     with pytest.raises(PermissionDenied):
         refund_decide(refund_id=refund.id, user=team["kim"], approve=True)  # not a supervisor
     refund_decide(refund_id=refund.id, user=team["sofia"], approve=True)
@@ -269,6 +279,7 @@ def test_a_rejection_needs_a_note_and_ops_cannot_decide(team, make_customer, mak
     order = delivered_order(make_order, make_customer("alice"))
     refund = RefundRequest.objects.create(conversation=Conversation.objects.create(), order=order, reason="meh",
                                           amount=Decimal("10.00"))
+    claimed_by(refund.conversation, team["sam"])
     with pytest.raises(PermissionDenied):
         refund_decide(refund_id=refund.id, user=team["olivia"], approve=True)
     with pytest.raises(ValidationError):
