@@ -735,6 +735,12 @@
         showAlert("Your account may not use the console. Sign in again as staff.");
         return;
       }
+      if (e.code === 4401) {
+        // Reconnecting would not help: the session no longer speaks for this user.
+        setConnection("offline", "Signed out");
+        showAlert("You were signed out, your password changed or your role was removed. Sign in again to continue.");
+        return;
+      }
       setConnection("offline", "Reconnecting…");
       setTimeout(connect, state.retryDelay);
       state.retryDelay = Math.min(state.retryDelay * 2, 15000);
