@@ -13,16 +13,27 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import user_passes_test
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from support import realtime
-from support.consumers import CLOSE_FORBIDDEN, CLOSE_SIGNED_OUT, ClosesOnSignOut
 from support.models import CannedResponse, Conversation, Handoff, Message, RefundRequest
-from support.roles import can_view_console, can_work_handoffs, socket_user_current
+from support.roles import can_view_console, can_work_handoffs
 from support.services import handoff as handoffs
 from support.services.refunds import refund_decide, refund_serialize
+from support.services.typing import TYPING_EVERY_S, agent_typing
+from support.sockets import (
+    CLOSE_FORBIDDEN,
+    ClosesOnSignOut,
+    FrameRejected,
+    OncePer,
+    event_id,
+    event_text,
+    event_uuid,
+    frame_read,
+)
 
 
 @user_passes_test(can_view_console, login_url="/admin/login/")
@@ -41,8 +52,8 @@ def queue_list() -> list[dict]:
     return [handoffs.handoff_serialize(h) for h in open_handoffs]
 
 
-def conversation_detail(conversation_id: str) -> dict:
-    conversation = Conversation.objects.select_related("customer").get(id=uuid.UUID(conversation_id))
+def conversation_detail(conversation_id: uuid.UUID) -> dict:
+    conversation = Conversation.objects.select_related("customer").get(id=conversation_id)
     messages = conversation.messages.select_related("agent", "in_reply_to").order_by("created_at", "id")
     transcript = []
     for m in messages:
@@ -72,8 +83,9 @@ class ConsoleConsumer(ClosesOnSignOut):
         realtime.register_server_loop(asyncio.get_running_loop())
         user = self.scope["user"]
         if not await database_sync_to_async(can_view_console)(user):
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.refuse(CLOSE_FORBIDDEN)
             return
+        self._typing = OncePer(TYPING_EVERY_S)
         await self.channel_layer.group_add(realtime.CONSOLE_GROUP, self.channel_name)
         await self.session_join()
         await self.accept()
@@ -84,25 +96,24 @@ class ConsoleConsumer(ClosesOnSignOut):
         await self.session_leave()
         await self._unwatch()
 
+    def may_stay(self, user: AbstractBaseUser) -> bool:
+        # An agent removed from their role keeps no console open either.
+        return can_view_console(user)
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        try:
-            content = json.loads(text_data or "")
-            assert isinstance(content, dict)
-        except (ValueError, AssertionError):
-            await self._error("bad_json", "Events must be JSON objects.")
-            return
-        handler = getattr(self, "on_" + str(content.get("type", "")).replace(".", "_"), None)
-        if handler is None:
-            await self._error("unknown_type", "Unknown event type.")
-            return
         # Rights are checked on every event, not only at connect: an agent removed from
-        # their role, deactivated or signed out loses them at once, open tab or not.
-        user = await database_sync_to_async(socket_user_current)(
-            session_key=self.session_key, user_id=self.scope["user"].pk)
-        if user is None or not await database_sync_to_async(can_view_console)(user):
-            await self.close(code=CLOSE_SIGNED_OUT)
+        # their role, deactivated, signed out or whose password changed loses them at once.
+        if not await self.still_signed_in():
             return
-        self.scope["user"] = user
+        try:
+            content = frame_read(text_data, bytes_data)
+        except FrameRejected as rejected:
+            await self.send_error(rejected)
+            return
+        handler = getattr(self, "on_" + content["type"].replace(".", "_"), None)
+        if handler is None:
+            await self._error("unknown_type", f"Unknown event type {content['type'][:40]!r}.")
+            return
         try:
             await handler(content)
         except PermissionDenied as denied:
@@ -111,11 +122,11 @@ class ConsoleConsumer(ClosesOnSignOut):
             await self._error("already_claimed", str(taken))
         except ValidationError as invalid:
             await self._error("invalid", " ".join(invalid.messages))
-        except (ValueError, KeyError, TypeError, Conversation.DoesNotExist, Handoff.DoesNotExist, RefundRequest.DoesNotExist):
+        except (ValueError, Conversation.DoesNotExist, Handoff.DoesNotExist, RefundRequest.DoesNotExist):
             await self._error("invalid", "That event is missing something or names something that doesn't exist.")
 
     async def on_conversation_open(self, content: dict) -> None:
-        detail = await database_sync_to_async(conversation_detail)(str(content["conversation_id"]))
+        detail = await database_sync_to_async(conversation_detail)(event_uuid(content, "conversation_id"))
         await self._unwatch()
         self.watching = detail["conversation_id"]
         await self.channel_layer.group_add(realtime.conversation_group(self.watching), self.channel_name)
@@ -123,36 +134,44 @@ class ConsoleConsumer(ClosesOnSignOut):
         await self._send({"type": "conversation.detail", **detail})
 
     async def on_handoff_claim(self, content: dict) -> None:
-        await database_sync_to_async(handoffs.handoff_claim)(handoff_id=int(content["handoff_id"]), agent=self.scope["user"])
+        await database_sync_to_async(handoffs.handoff_claim)(handoff_id=event_id(content, "handoff_id"),
+                                                             agent=self.scope["user"])
 
     async def on_agent_message(self, content: dict) -> None:
         await database_sync_to_async(handoffs.agent_reply)(
-            conversation_id=uuid.UUID(str(content["conversation_id"])), agent=self.scope["user"], text=str(content["text"])[:4000])
+            conversation_id=event_uuid(content, "conversation_id"), agent=self.scope["user"],
+            text=event_text(content, "text")[:4000])
 
     async def on_note_add(self, content: dict) -> None:
         await database_sync_to_async(handoffs.agent_note_add)(
-            conversation_id=uuid.UUID(str(content["conversation_id"])), agent=self.scope["user"], text=str(content["text"])[:4000])
+            conversation_id=event_uuid(content, "conversation_id"), agent=self.scope["user"],
+            text=event_text(content, "text")[:4000])
 
     async def on_handoff_transfer(self, content: dict) -> None:
         await database_sync_to_async(handoffs.handoff_transfer)(
-            handoff_id=int(content["handoff_id"]), agent=self.scope["user"], to_agent_id=int(content["to_agent_id"]))
+            handoff_id=event_id(content, "handoff_id"), agent=self.scope["user"],
+            to_agent_id=event_id(content, "to_agent_id"))
 
     async def on_handoff_resolve(self, content: dict) -> None:
-        await database_sync_to_async(handoffs.handoff_resolve)(handoff_id=int(content["handoff_id"]), agent=self.scope["user"])
+        await database_sync_to_async(handoffs.handoff_resolve)(handoff_id=event_id(content, "handoff_id"),
+                                                               agent=self.scope["user"])
 
     async def on_refund_approve(self, content: dict) -> None:
-        await database_sync_to_async(refund_decide)(refund_id=int(content["refund_id"]), user=self.scope["user"], approve=True)
+        await database_sync_to_async(refund_decide)(refund_id=event_id(content, "refund_id"), user=self.scope["user"],
+                                                    approve=True)
 
     async def on_refund_reject(self, content: dict) -> None:
         await database_sync_to_async(refund_decide)(
-            refund_id=int(content["refund_id"]), user=self.scope["user"], approve=False, note=str(content.get("note", "")))
+            refund_id=event_id(content, "refund_id"), user=self.scope["user"], approve=False,
+            note=event_text(content, "note", default=""))
 
     async def on_typing(self, content: dict) -> None:
+        """The agent is typing: the customer sees it, at most every 2 s per conversation."""
+        conversation_id = event_uuid(content, "conversation_id")
         if not await database_sync_to_async(can_work_handoffs)(self.scope["user"]):
             raise PermissionDenied("read-only console")
-        user = self.scope["user"]
-        await realtime.group_send_async(realtime.conversation_group(uuid.UUID(str(content["conversation_id"]))),
-                                        {"type": "typing", "who": "agent", "name": user.first_name or user.get_username()})
+        if self._typing.allows(conversation_id.hex):
+            await database_sync_to_async(agent_typing)(conversation_id=conversation_id, agent=self.scope["user"])
 
     async def chat_event(self, event: dict[str, Any]) -> None:
         for payload in event["events"]:

@@ -11,7 +11,6 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
@@ -21,30 +20,16 @@ from support.selectors import conversation_history
 from support.services.conversations import conversation_for_socket, message_receive
 from support.services.feedback import feedback_receive
 from support.services.replies import message_answer
+from support.services.typing import TYPING_EVERY_S, customer_typing
+from support.sockets import (
+    CLOSE_FORBIDDEN,
+    CLOSE_TOO_MANY_CONNECTIONS,
+    ClosesOnSignOut,
+    FrameRejected,
+    OncePer,
+    frame_read,
+)
 from support.throttle import address_allows, client_address, seconds_to_next_minute
-
-CLOSE_FORBIDDEN = 4403
-CLOSE_SIGNED_OUT = 4401
-CLOSE_TOO_MANY_CONNECTIONS = 4429
-
-
-class ClosesOnSignOut(AsyncWebsocketConsumer):
-    """A signed-in socket (chat or console) that closes when its browser session signs out."""
-
-    session_key: str | None = None
-
-    async def session_join(self) -> None:
-        if self.scope["user"].is_authenticated:
-            self.session_key = self.scope["session"].session_key
-            await self.channel_layer.group_add(realtime.session_group(self.session_key), self.channel_name)
-
-    async def session_leave(self) -> None:
-        if self.session_key:
-            await self.channel_layer.group_discard(realtime.session_group(self.session_key), self.channel_name)
-
-    async def session_ended(self, event: dict[str, Any]) -> None:
-        """Signed out elsewhere: this socket no longer speaks for them."""
-        await self.close(code=CLOSE_SIGNED_OUT)
 
 
 class ChatConsumer(ClosesOnSignOut):
@@ -55,7 +40,7 @@ class ChatConsumer(ClosesOnSignOut):
         self.address = client_address(self.scope)
         if not address_allows(address=self.address, action="connect",
                               per_minute=settings.CHAT_CONNECTIONS_PER_MINUTE_PER_ADDRESS):
-            await self.close(code=CLOSE_TOO_MANY_CONNECTIONS)
+            await self.refuse(CLOSE_TOO_MANY_CONNECTIONS)
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
         requested = (query.get("conversation") or [None])[0]
@@ -64,10 +49,11 @@ class ChatConsumer(ClosesOnSignOut):
                 user=self.scope["user"], session=self.scope["session"], requested_id=requested, address=self.address
             )
         except PermissionDenied:
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.refuse(CLOSE_FORBIDDEN)
             return
         self.conversation_id = conversation.id
         self._sent_at: deque[float] = deque()
+        self._typing = OncePer(TYPING_EVERY_S)
         self._answering: set[asyncio.Task[None]] = set()
         await self.channel_layer.group_add(realtime.conversation_group(conversation.id), self.channel_name)
         await self.session_join()
@@ -82,18 +68,18 @@ class ChatConsumer(ClosesOnSignOut):
         # Replies being produced are not cancelled: they are saved and shown on return.
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        try:
-            content = json.loads(text_data if text_data is not None else (bytes_data or b"").decode())
-        except (ValueError, UnicodeDecodeError):
-            await self._error("bad_json", "Messages must be JSON objects.")
+        # First of all: does this socket still speak for the customer who opened it?
+        if not await self.still_signed_in():
             return
-        if not isinstance(content, dict):
-            await self._error("bad_json", "Messages must be JSON objects.")
+        try:
+            content = frame_read(text_data, bytes_data)
+        except FrameRejected as rejected:
+            await self.send_error(rejected)
             return
         handler = {"customer.message": self.on_customer_message, "ping": self.on_ping,
-                   "typing": self.on_typing, "feedback": self.on_feedback}.get(content.get("type"))
+                   "typing": self.on_typing, "feedback": self.on_feedback}.get(content["type"])
         if handler is None:
-            await self._error("unknown_type", f"Unknown message type {str(content.get('type'))[:40]!r}.")
+            await self._error("unknown_type", f"Unknown message type {content['type'][:40]!r}.")
             return
         await handler(content)
 
@@ -101,8 +87,9 @@ class ChatConsumer(ClosesOnSignOut):
         await self._send({"type": "pong"})
 
     async def on_typing(self, content: dict[str, Any]) -> None:
-        """The customer is typing: only staff watching the conversation hear it."""
-        await realtime.group_send_async(realtime.staff_group(self.conversation_id), {"type": "typing", "who": "customer"})
+        """The customer is typing: only staff watching the conversation hear it, at most every 2 s."""
+        if self._typing.allows("conversation"):
+            await database_sync_to_async(customer_typing)(conversation_id=self.conversation_id)
 
     async def on_feedback(self, content: dict[str, Any]) -> None:
         """The customer rates one reply (thumbs up/down) or the whole conversation (1-5)."""

@@ -72,6 +72,12 @@ class AgentMessage(TypedDict):
     text: str
 
 
+class Typing(TypedDict):
+    type: Literal["typing"]
+    who: Literal["customer", "agent"]
+    name: NotRequired[str]
+
+
 class ErrorEvent(TypedDict):
     type: Literal["error"]
     code: str
@@ -79,7 +85,7 @@ class ErrorEvent(TypedDict):
     client_id: NotRequired[str]
 
 
-ServerEvent = MessageSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage
+ServerEvent = MessageSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage | Typing
 
 
 def conversation_group(conversation_id: uuid.UUID | str) -> str:

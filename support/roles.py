@@ -39,6 +39,11 @@ def can_work_handoffs(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_staff and user.has_perm("support.work_handoffs"))
 
 
+def can_step_in(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Supervisors may act on any handoff (answer, transfer, resolve, decide its refund); agents on their own claims."""
+    return bool(can_work_handoffs(user) and user.has_perm("support.decide_large_refund"))
+
+
 def can_view_ops(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Ops views: the ops role and supervisors."""
     return bool(user.is_authenticated and user.is_staff and user.has_perm("support.view_ops"))

@@ -8,6 +8,7 @@ router artifact and index are copied in, and rebuilt only if they are stale.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -65,11 +66,10 @@ def chromium_path() -> str:
     return _chromium()
 
 
-@pytest.fixture(scope="module")
-def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artifacts: None) -> Iterator[str]:
-    """The ASGI site under daphne on a free port; yields its base URL."""
-    data_dir = tmp_path_factory.mktemp("browser-site")
-    env = _server_env(data_dir)
+@contextlib.contextmanager
+def live_site(data_dir: Path, **settings_env: str) -> Iterator[str]:
+    """A demo site under daphne on a free port, with `settings_env` added to its environment; yields its URL."""
+    env = {**_server_env(data_dir), **settings_env}
     prepare_site(data_dir, env, demo=True)
 
     daphne = Path(sys.executable).with_name("daphne")
@@ -102,6 +102,13 @@ def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artif
             server.kill()
             server.wait(timeout=10)
         print(f"\ndaphne log: {log_path}")
+
+
+@pytest.fixture(scope="module")
+def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artifacts: None) -> Iterator[str]:
+    """The ASGI site under daphne on a free port; yields its base URL."""
+    with live_site(tmp_path_factory.mktemp("browser-site")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -107,3 +107,32 @@ def test_phone_sized_screen(tabs, screenshots: Path) -> None:  # type: ignore[no
     send = page.get_by_role("button", name="Send").bounding_box()
     assert send is not None and send["x"] + send["width"] <= 390, send  # the form fits on screen
     tab.shot(screenshots, "3-phone")
+
+
+def test_a_message_the_server_cannot_store_is_dropped_not_resent(tabs) -> None:  # type: ignore[no-untyped-def]
+    """Text with a lone surrogate (half an emoji, say from a clipped paste) used to crash the socket (1011);
+    the widget reconnected and resent it from its outbox, forever."""
+    from playwright.sync_api import expect
+
+    tab = tabs()
+    page = tab.page
+    page.goto("/")
+    attempts: list[str] = []
+    page.on("websocket", lambda ws: attempts.append(ws.url))
+    page.locator(".chat-launcher").click()
+    expect(page.locator("#chat-panel")).to_be_visible()
+    page.wait_for_function("() => document.querySelector('.chat-status').textContent === ''")
+    # JSON.stringify sends a lone surrogate as "\ud83d"
+    page.evaluate("document.getElementById('chat-input').value = 'my lamp \\ud83d broke'")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".chat-error")).to_contain_text("type it again")
+    expect(page.locator("li.chat-customer")).to_have_count(0)  # dropped, not left pending
+    assert page.evaluate("localStorage.getItem('shoppe.chat.outbox')") == "[]"
+    assert [e["code"] for e in tab.events("error")] == ["bad_text"]
+    page.wait_for_timeout(2000)
+    assert len(attempts) == 1, f"the widget reconnected {len(attempts) - 1} times"
+    # and the chat still works
+    page.fill("#chat-input", "how long does delivery take?")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("li.chat-customer")).to_have_count(1)
+    finished_reply(page)

@@ -6,6 +6,11 @@
  * widget resends what is unacknowledged with the same client_id, and the server saves
  * each client_id once.
  *
+ * The socket closes with a code when it must not simply reconnect (README, "The
+ * WebSocket contract"): 4401, signed out or the password changed, and 4403, not theirs:
+ * the widget stops and says why; 4429, too many connections from this address: it waits
+ * 10-60 s before trying again instead of retrying within a second.
+ *
  * Customers rate each assistant reply (thumbs up/down, an optional comment on thumbs
  * down) and the conversation (1-5 stars); both go over the socket as `feedback`
  * events and a later rating replaces an earlier one.
@@ -34,6 +39,8 @@
   let socket = null;
   let connecting = null; // the first connect waits for the chat's browser session (chat/session.js)
   let retryDelay = 500;
+  let busyDelay = 0; // after 4429: how long to wait before the next attempt
+  let stopped = ""; // why the widget no longer reconnects (4401, 4403), shown again on send
   let conversationId = null;
   const replies = new Map(); // reply_id -> element being streamed
 
@@ -342,6 +349,9 @@
 
   const handlers = {
     history(e) {
+      retryDelay = 500; // really connected: opening alone is not enough (a refused socket opens, then closes)
+      busyDelay = 0;
+      showError("");
       conversationId = e.conversation_id;
       rate.reset(conversationId);
       renderHistory(e.messages);
@@ -446,17 +456,37 @@
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
     statusLine.textContent = "Connecting…";
-    socket.onopen = () => { retryDelay = 500; statusLine.textContent = ""; showError(""); };
+    socket.onopen = () => { statusLine.textContent = ""; };
     socket.onmessage = (msg) => {
       let event;
       try { event = JSON.parse(msg.data); } catch (err) { return; }
       const handler = handlers[event.type];
       if (handler) handler(event);
     };
-    socket.onclose = () => {
+    socket.onclose = (e) => {
+      if (e.code === 4401 || e.code === 4403) {
+        // Reconnecting would not help: the same session gets the same answer (or, signed out, a
+        // visitor's chat instead of theirs). What they sent and was not saved stays in the outbox.
+        stopped = e.code === 4401
+          ? "You were signed out (or your password was changed). Please sign in again to keep chatting."
+          : "This conversation can't be opened here. Reload the page to start a new one.";
+        statusLine.textContent = e.code === 4401 ? "Signed out" : "Chat unavailable";
+        setTyping(false);
+        showError(stopped);
+        return;
+      }
+      let delay = retryDelay;
+      if (e.code === 4429) {
+        // Too many connections from this address this minute: wait, with jitter so that many tabs
+        // behind one address do not come back at the same moment.
+        busyDelay = Math.min(Math.max(busyDelay * 2, 10000), 60000);
+        delay = busyDelay + Math.random() * 5000;
+        showError("Too many chat connections from your network just now. We'll try again shortly.");
+      } else {
+        retryDelay = Math.min(retryDelay * 2, 15000);
+      }
       statusLine.textContent = "Reconnecting…";
-      setTimeout(connect, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 15000);
+      setTimeout(connect, delay);
     };
   }
 
@@ -464,6 +494,7 @@
     e.preventDefault();
     const text = input.value.trim();
     if (!text) return;
+    if (stopped) { showError(stopped); return; }
     if (text.length > 2000) { showError("Messages can be at most 2000 characters."); return; }
     const item = { client_id: uuid(), text };
     outbox.add(item);
@@ -481,7 +512,9 @@
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
   });
-  window.addEventListener("online", () => { if (socket && socket.readyState !== WebSocket.OPEN) { try { socket.close(); } catch (err) {} } });
+  window.addEventListener("online", () => {
+    if (!stopped && socket && socket.readyState !== WebSocket.OPEN) { try { socket.close(); } catch (err) {} }
+  });
 
   // A conversation in progress reopens by itself after a reload.
   if (sessionStorage.getItem("shoppe.chat.open") === "1" || outbox.all().length) open();

@@ -4,7 +4,13 @@
  * and live handoff changes after; opening a conversation (`conversation.open`) returns
  * its detail and subscribes this socket to that conversation's live events. Every
  * action (claim, reply, note, transfer, resolve, refund decisions) is a socket event;
- * the server checks permissions, the UI only hides what cannot apply.
+ * the server checks permissions, the UI only hides what cannot apply. An agent works
+ * (answers, transfers, resolves, decides refunds in) the conversations they claimed; a
+ * supervisor may step into any.
+ *
+ * The socket closes with 4401 when the sign-in no longer holds (signed out, password
+ * changed, role removed) and 4403 for a user who may not use the console: then the
+ * console stops reconnecting and says so.
  */
 (function () {
   "use strict";
@@ -234,6 +240,7 @@
         state.currentHandoff = x;
       }
       renderPacket();
+      renderRefunds(); // who may decide them follows the claim
       updateControls();
     }
   }
@@ -376,6 +383,11 @@
     return canWork && !!x && x.status === "claimed" && (x.claimed_by_id === myId || isSupervisor);
   }
 
+  // Refunds: the agent holding the conversation's claim decides them, or any supervisor.
+  function mayDecideRefunds() {
+    return canDecideRefund && (isSupervisor || mayAnswer(state.currentHandoff));
+  }
+
   function setDisabled(node, disabled, why) {
     if (!node) return;
     node.disabled = !!disabled;
@@ -392,7 +404,8 @@
     setDisabled(el.transferTo, !answering);
     for (const option of el.transferTo.options) option.hidden = option.value !== "" && Number(option.value) === (x && x.claimed_by_id);
     setDisabled(el.transfer, !answering || !el.transferTo.value, answering ? "" : "Claim the conversation first");
-    setDisabled(el.resolve, !(x && (x.status === "queued" || answering)));
+    setDisabled(el.resolve, !(x && ((x.status === "queued" && isSupervisor) || answering)),
+      x && x.status === "queued" && !isSupervisor ? "Claim the conversation first" : "");
     setDisabled(el.replyInput, !answering);
     setDisabled(el.replySend, !answering);
     setDisabled(el.canned, !answering);
@@ -541,13 +554,15 @@
     if (canDecideRefund && open) {
       const approvedBefore = (r.decisions || []).some((d) => d.verdict === "approve");
       const second = r.status === "awaiting_second";
-      const approveBlocked = second && !isSupervisor ? "A supervisor must give the second approval." : "";
+      const approveBlocked = !mayDecideRefunds() ? "Claim the conversation to decide its refund."
+        : second && !isSupervisor ? "A supervisor must give the second approval." : "";
       const approve = h("button", { type: "button", class: "btn btn-success", text: second ? "Approve (second)" : "Approve",
                                     "aria-label": `Approve refund of ${money(r.amount, r.currency)} on order ${r.order}` });
       setDisabled(approve, !!approveBlocked, approveBlocked);
       approve.addEventListener("click", () => send({ type: "refund.approve", refund_id: r.id }));
       const reject = h("button", { type: "button", class: "btn btn-danger", text: "Reject…",
                                    "aria-label": `Reject refund of ${money(r.amount, r.currency)} on order ${r.order}` });
+      setDisabled(reject, !mayDecideRefunds(), mayDecideRefunds() ? "" : "Claim the conversation to decide its refund.");
       reject.addEventListener("click", () => openReject(r));
       li.append(h("div", { class: "refund-actions" }, approve, reject,
         approveBlocked ? h("p", { class: "hint", text: approveBlocked }) : null,
@@ -718,6 +733,12 @@
       if (e.code === 4403) {
         setConnection("offline", "Not allowed");
         showAlert("Your account may not use the console. Sign in again as staff.");
+        return;
+      }
+      if (e.code === 4401) {
+        // Reconnecting would not help: the session no longer speaks for this user.
+        setConnection("offline", "Signed out");
+        showAlert("You were signed out, your password changed or your role was removed. Sign in again to continue.");
         return;
       }
       setConnection("offline", "Reconnecting…");

@@ -16,7 +16,7 @@ from django.utils import formats, timezone
 from support import realtime
 from support.hours import support_next_opening, support_open
 from support.models import Conversation, Handoff, InternalNote, Message
-from support.roles import can_work_handoffs
+from support.roles import can_step_in, can_work_handoffs
 
 # What a handoff's reason code is, from the assistant's words for it.
 REASONS = {
@@ -28,6 +28,9 @@ REASONS = {
 }
 PRIORITY = {Handoff.Reason.REFUND: Handoff.Priority.HIGH, Handoff.Reason.COMPLAINT: Handoff.Priority.HIGH,
             Handoff.Reason.LLM_FAILURE: Handoff.Priority.NORMAL, Handoff.Reason.PERSON: Handoff.Priority.NORMAL}
+
+
+NO_SUCH_COLLEAGUE = "There is no colleague with that id who can take handoffs."
 
 
 class HandoffTaken(Exception):
@@ -123,9 +126,17 @@ def handoff_claim(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
 def _owned_handoff(conversation_id: uuid.UUID, agent: AbstractBaseUser) -> Handoff:
     _require_worker(agent)
     handoff = Handoff.objects.filter(conversation_id=conversation_id, status=Handoff.Status.CLAIMED).first()
-    if handoff is None or (handoff.claimed_by_id != agent.pk and not agent.has_perm("support.decide_large_refund")):
+    if handoff is None or (handoff.claimed_by_id != agent.pk and not can_step_in(agent)):
         raise PermissionDenied("claim the conversation before answering it")
     return handoff
+
+
+def handoff_held_by(*, conversation_id: uuid.UUID, agent: AbstractBaseUser) -> bool:
+    """Whether `agent` may act for the team in this conversation now: they hold its claim, or they supervise."""
+    if can_step_in(agent):
+        return True
+    return Handoff.objects.filter(conversation_id=conversation_id, status=Handoff.Status.CLAIMED,
+                                  claimed_by_id=agent.pk).exists()
 
 
 def agent_reply(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text: str) -> Message:
@@ -157,12 +168,11 @@ def agent_note_add(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text:
 def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent_id: int) -> Handoff:
     handoff = Handoff.objects.select_related("conversation").get(id=handoff_id)
     _owned_handoff(handoff.conversation_id, agent)
-    # Looked up only after the rights check, so nobody without them learns which user ids exist.
-    to_agent = get_user_model().objects.filter(id=to_agent_id).first()
-    if to_agent is None:
-        raise ValidationError("There is no such colleague.")
-    if not can_work_handoffs(to_agent):
-        raise PermissionDenied(f"{to_agent.get_username()} cannot take handoffs")
+    # Looked up only after the rights check. A customer's id, a colleague who cannot take
+    # handoffs and an id nobody has get the same answer: the console learns no names from it.
+    to_agent = get_user_model().objects.filter(id=to_agent_id, is_active=True).first()
+    if to_agent is None or not can_work_handoffs(to_agent):
+        raise ValidationError(NO_SUCH_COLLEAGUE)
     Handoff.objects.filter(id=handoff_id).update(claimed_by=to_agent, claimed_at=timezone.now())
     handoff.refresh_from_db()
     name = to_agent.first_name or to_agent.get_username()
@@ -173,12 +183,19 @@ def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent_id: i
 
 
 def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
-    """Close the handoff and give the conversation back to the assistant."""
+    """Close the handoff and give the conversation back to the assistant.
+
+    The agent who claimed it resolves it; a supervisor may resolve any, also one nobody claimed.
+    """
     handoff = Handoff.objects.select_related("conversation").get(id=handoff_id)
     if handoff.status == Handoff.Status.CLAIMED:
         _owned_handoff(handoff.conversation_id, agent)
     else:
         _require_worker(agent)
+        if not can_step_in(agent):
+            raise PermissionDenied("claim the conversation before resolving it")
+        if handoff.status == Handoff.Status.RESOLVED:
+            raise ValidationError("This handoff is already resolved.")
     Handoff.objects.filter(id=handoff_id).update(status=Handoff.Status.RESOLVED, resolved_at=timezone.now())
     Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.BOT)
     handoff.refresh_from_db()

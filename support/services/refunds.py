@@ -1,8 +1,9 @@
 """Refund requests: collected by the assistant, decided by people.
 
 Neither the assistant nor the LLM can call `refund_decide`: it needs a staff member
-with the refund permission, and above REFUND_SUPERVISOR_LIMIT_EUR a second approver
-with the supervisor role.
+with the refund permission who holds the claim on the conversation's handoff (or a
+supervisor), and above REFUND_SUPERVISOR_LIMIT_EUR a second approver with the
+supervisor role.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 from shoppe.models import Order, OrderItem, Refund, money
 from support import realtime
 from support.models import Conversation, RefundDecision, RefundRequest
-from support.services.handoff import assistant_note
+from support.services.handoff import assistant_note, handoff_held_by
 
 
 def refund_eligibility(*, order: Order, items: list[OrderItem]) -> list[str]:
@@ -71,6 +72,9 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
         raise ValidationError("A rejection needs a note for the customer.")
     with transaction.atomic():
         refund = RefundRequest.objects.select_for_update().select_related("order").get(id=refund_id)
+        # The agent working the conversation decides its refund, not any agent who happens by.
+        if not handoff_held_by(conversation_id=refund.conversation_id, agent=user):
+            raise PermissionDenied("Claim the conversation before deciding its refund.")
         if refund.status in {RefundRequest.Status.APPROVED, RefundRequest.Status.REJECTED}:
             raise ValidationError("This refund was already decided.")
         large = refund.amount > Decimal(str(settings.REFUND_SUPERVISOR_LIMIT_EUR))

@@ -101,11 +101,13 @@ HEALTH = Outcome("HEALTH", (200, 503))  # public; 503 only says a dependency (th
 DONE = Outcome("DONE", (200, 302))  # it took effect (each row says what that means)
 UNCHANGED = Outcome("UNCHANGED", (200, 302))  # accepted, but the service refuses: nothing changes
 DENIED = Outcome("DENIED")  # the socket answers with an error (see DENIAL_CODES); nothing changes
+INVALID = Outcome("INVALID")  # error "invalid": the event names nothing the actor may act on; nothing changes
 # --- socket connections -------------------------------------------------------------------------------------
 JOINS_A = Outcome("JOINS_A")  # connected to Alice's conversation, with her history
 JOINS_OWN = Outcome("JOINS_OWN")  # connected to a conversation of their own (new or earlier), never Alice's
 QUEUE = Outcome("QUEUE")  # the console connects and sends the queue (with Alice's handoff)
-REFUSED = Outcome("REFUSED")  # the socket is closed before it is accepted
+REFUSED = Outcome("REFUSED")  # accepted, then closed with 4403 before anything is sent (a browser sees the code)
+OTHER_ORIGIN = Outcome("OTHER_ORIGIN")  # the handshake is refused (HTTP 403): a page of another origin gets no socket
 # --- what the assistant says --------------------------------------------------------------------------------
 NO_A = Outcome("NO_A")  # an answer without any of Alice's data
 
@@ -176,8 +178,11 @@ PAGES = [
 FORM_POSTS = [
     #   form                                      anonymous    customer_a   customer_b   agent        supervisor   ops
     row("ops: label A's message",                 STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE,        DONE),
+    # A refund is decided by the agent holding the claim on its conversation's handoff, or by a supervisor.
     row("admin: approve A's refund",              STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE,        DONE,        UNCHANGED),
     row("admin: reject A's refund",               STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE,        DONE,        UNCHANGED),
+    row("admin: approve A's refund, not their claim", STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, UNCHANGED, DONE,      UNCHANGED),
+    row("admin: reject A's refund, not their claim", STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, UNCHANGED,  DONE,      UNCHANGED),
     row("admin: second approval, large refund",   STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, UNCHANGED,   DONE,        UNCHANGED),
     row("admin: add a canned response",           STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,   DONE,        FORBIDDEN),
     row("admin: edit A's order",                  STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,   FORBIDDEN,   FORBIDDEN),
@@ -209,11 +214,24 @@ SOCKET_CONNECT = [
     row("/ws/chat/?conversation={visitor_conversation}",  REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED),
     row("/ws/chat/?conversation={unknown_uuid}",          REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED),
     row("/ws/chat/?conversation=not-a-uuid",              REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED),
-    row("/ws/chat/, Origin: https://evil.example",        REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED),
-    row("/ws/chat/, no Origin",                           REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED),
+    row("/ws/chat/, Origin: https://evil.example",        OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN,
+        OTHER_ORIGIN),
+    # The same host on another port or scheme is another origin (the site is http://127.0.0.1:8000).
+    row("/ws/chat/, Origin: http://127.0.0.1:9999",       OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN,
+        OTHER_ORIGIN),
+    row("/ws/chat/, Origin: https://127.0.0.1",           OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN,
+        OTHER_ORIGIN),
+    row("/ws/chat/, Origin: https://127.0.0.1:8000",      OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN,
+        OTHER_ORIGIN),
+    row("/ws/chat/, no Origin",                           OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN,
+        OTHER_ORIGIN),
     row("/ws/console/",                                   REFUSED,   REFUSED,   REFUSED,   QUEUE,     QUEUE,     QUEUE),
-    row("/ws/console/, Origin: https://evil.example",     REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED),
-    row("/ws/console/, no Origin",                        REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED,   REFUSED),
+    row("/ws/console/, Origin: https://evil.example",     OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN,
+        OTHER_ORIGIN),
+    row("/ws/console/, Origin: http://127.0.0.1:9999",    OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN,
+        OTHER_ORIGIN),
+    row("/ws/console/, no Origin",                        OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN, OTHER_ORIGIN,
+        OTHER_ORIGIN),
 ]
 
 # ============================================================================================================
@@ -247,12 +265,19 @@ CONSOLE_EVENTS = [
     row("agent.message: unclaimed (queued) handoff",           REFUSED, REFUSED, REFUSED, DENIED,   DENIED,   DENIED),
     row("handoff.transfer: own claim to colleague",            REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
     row("handoff.transfer: colleague's claim to self",         REFUSED, REFUSED, REFUSED, DENIED,   DONE,     DENIED),
-    row("handoff.transfer: own claim to an ops user",          REFUSED, REFUSED, REFUSED, DENIED,   DENIED,   DENIED),
+    # A target who cannot take handoffs gets the answer an id nobody has gets: no name is told.
+    row("handoff.transfer: own claim to an ops user",          REFUSED, REFUSED, REFUSED, INVALID,  INVALID,  DENIED),
+    row("handoff.transfer: own claim to a customer",           REFUSED, REFUSED, REFUSED, INVALID,  INVALID,  DENIED),
     row("handoff.transfer: unclaimed (queued) handoff",        REFUSED, REFUSED, REFUSED, DENIED,   DENIED,   DENIED),
     row("handoff.resolve: own claimed handoff",                REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
     row("handoff.resolve: colleague's claimed handoff",        REFUSED, REFUSED, REFUSED, DENIED,   DONE,     DENIED),
-    row("handoff.resolve: unclaimed (queued) handoff",         REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
+    row("handoff.resolve: unclaimed (queued) handoff",         REFUSED, REFUSED, REFUSED, DENIED,   DONE,     DENIED),
+    # Refunds are decided by whoever holds the claim on the conversation's handoff, or by a supervisor.
+    # Rows that name no claim: the actor holds it.
     row("refund.approve: up to the limit",                     REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
+    row("refund.approve: unclaimed (queued) handoff",          REFUSED, REFUSED, REFUSED, DENIED,   DONE,     DENIED),
+    row("refund.approve: colleague's claimed handoff",         REFUSED, REFUSED, REFUSED, DENIED,   DONE,     DENIED),
+    row("refund.reject: colleague's claimed handoff",          REFUSED, REFUSED, REFUSED, DENIED,   DONE,     DENIED),
     row("refund.approve: over the limit, first approval",      REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
     row("refund.approve: over the limit, second approval",     REFUSED, REFUSED, REFUSED, DENIED,   DONE,     DENIED),
     row("refund.approve: second approval by the first approver", REFUSED, REFUSED, REFUSED, DENIED, DENIED,   DENIED),
@@ -564,12 +589,20 @@ def _admin_action(refund: RefundRequest, action: str, **extra: str) -> dict[str,
     return {"action": action, "_selected_action": [refund.pk], "index": "0", "select_across": "0", **extra}
 
 
-def approve_a_refund(w: World, actor: User | None) -> Submission:
+def _claim_a(w: World, by: User | None) -> None:
+    """Alice's handoff, claimed by `by` (staff only: a customer cannot hold a claim)."""
+    if by is not None and by.is_staff:
+        Handoff.objects.filter(pk=w.handoff_a.pk).update(status="claimed", claimed_by=by, claimed_at=timezone.now())
+
+
+def approve_a_refund(w: World, actor: User | None, *, claimer: User | None = None) -> Submission:
+    _claim_a(w, claimer or actor)
     return Submission("/admin/support/refundrequest/", _admin_action(w.refund_a, "approve_selected"),
                       lambda client: RefundRequest.objects.get(pk=w.refund_a.pk).status == "approved")
 
 
-def reject_a_refund(w: World, actor: User | None) -> Submission:
+def reject_a_refund(w: World, actor: User | None, *, claimer: User | None = None) -> Submission:
+    _claim_a(w, claimer or actor)
     return Submission("/admin/support/refundrequest/",
                       _admin_action(w.refund_a, "reject_selected", apply="1", note="Not covered, sorry."),
                       lambda client: RefundRequest.objects.get(pk=w.refund_a.pk).status == "rejected")
@@ -622,6 +655,8 @@ FORMS: dict[str, Callable[[World, User | None], Submission]] = {
     "ops: label A's message": label_a_message,
     "admin: approve A's refund": approve_a_refund,
     "admin: reject A's refund": reject_a_refund,
+    "admin: approve A's refund, not their claim": lambda w, actor: approve_a_refund(w, actor, claimer=w.kim),
+    "admin: reject A's refund, not their claim": lambda w, actor: reject_a_refund(w, actor, claimer=w.kim),
     "admin: second approval, large refund": second_approval_large_refund,
     "admin: add a canned response": add_canned_response,
     "admin: edit A's order": edit_a_order,
@@ -683,8 +718,13 @@ def no_assistant(monkeypatch):  # type: ignore[no-untyped-def]
     return answered
 
 
-async def ws_open(application: Any, w: World, role: str, label: str) -> tuple[WebsocketCommunicator, bool]:
-    """Open the socket a SOCKET_CONNECT label describes, signed in as `role` (a fresh session)."""
+async def ws_open(application: Any, w: World, role: str, label: str
+                  ) -> tuple[WebsocketCommunicator, dict | None, str | None]:
+    """Open the socket a SOCKET_CONNECT label describes, signed in as `role` (a fresh session).
+
+    Returns the socket, its first event (the history or the queue) and, for a refused socket
+    (no first event), how it was refused: "handshake" or the close code it was closed with.
+    """
     path, _, header = label.partition(", ")
     origin: bytes | None = b"http://127.0.0.1:8000"
     if header == "no Origin":
@@ -695,14 +735,21 @@ async def ws_open(application: Any, w: World, role: str, label: str) -> tuple[We
     headers = [(b"cookie", cookie.encode()), (b"host", b"127.0.0.1:8000")] + ([(b"origin", origin)] if origin else [])
     socket = WebsocketCommunicator(application, w.fill(path), headers=headers)
     accepted, _ = await socket.connect(timeout=10)
-    return socket, accepted
+    if not accepted:
+        return socket, None, "handshake"
+    output = await socket.receive_output(timeout=10)
+    if output["type"] == "websocket.close":
+        return socket, None, f"close {output.get('code')}"
+    return socket, json.loads(output["text"]), None
 
 
-def _connect_mismatch(w: World, accepted: bool, first: dict | None, expected: Outcome) -> str | None:
+def _connect_mismatch(w: World, first: dict | None, refusal: str | None, expected: Outcome) -> str | None:
     if expected is REFUSED:
-        return None if not accepted else "expected the socket to be refused, it was accepted"
-    if not accepted or first is None:
-        return f"expected {expected!r}, the socket was refused"
+        return None if refusal == "close 4403" else f"expected it accepted and closed with 4403, got {refusal or first}"
+    if expected is OTHER_ORIGIN:
+        return None if refusal == "handshake" else f"expected the handshake refused, got {refusal or first}"
+    if first is None:
+        return f"expected {expected!r}, the socket was refused ({refusal})"
     shows_a = bool(A_DATA.search(json.dumps(first)))
     if expected is QUEUE:
         ok = first["type"] == "queue" and w.handoff_a.id in [h["id"] for h in first["handoffs"]]
@@ -722,11 +769,10 @@ def _connect_mismatch(w: World, accepted: bool, first: dict | None, expected: Ou
 async def test_socket_connect(world: World, asgi_application: Any, role: str) -> None:
     problems = []
     for label, cells in SOCKET_CONNECT:
-        socket, accepted = await ws_open(asgi_application, world, role, label)
-        first = await socket.receive_json_from(timeout=10) if accepted else None
-        if problem := _connect_mismatch(world, accepted, first, cells[role]):
+        socket, first, refusal = await ws_open(asgi_application, world, role, label)
+        if problem := _connect_mismatch(world, first, refusal, cells[role]):
             problems.append(f"{label} as {role}: {problem}")
-        if accepted:
+        if first is not None:
             await socket.disconnect()
     assert not problems, "\n".join(problems)
 
@@ -760,6 +806,10 @@ async def _check_event(label: str, role: str, expected: Outcome, case: Case, eve
         if not errors or errors[0]["code"] not in DENIAL_CODES:
             return f"expected DENIED, got {events}"
         return f"DENIED but the database changed: {changed}" if changed else None
+    if expected is INVALID:
+        if not errors or errors[0]["code"] != "invalid":
+            return f"expected INVALID, got {events}"
+        return f"INVALID but the database changed: {changed}" if changed else None
     if errors:
         return f"expected DONE, got {errors}"
     if not await database_sync_to_async(case.done)(events):
@@ -820,9 +870,9 @@ CHAT_SCENARIOS: dict[str, Callable[[World, User | None, str], Case]] = {
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ROLES)
 async def test_chat_events(world: World, asgi_application: Any, no_assistant: list[int], role: str) -> None:
-    socket, accepted = await ws_open(asgi_application, world, role, "/ws/chat/")
-    assert accepted
-    own = (await socket.receive_json_from(timeout=10))["conversation_id"]
+    socket, first, refusal = await ws_open(asgi_application, world, role, "/ws/chat/")
+    assert first is not None, refusal
+    own = first["conversation_id"]
     actor = world.users[role]
     problems = []
     for label, cells in CHAT_EVENTS:
@@ -907,10 +957,11 @@ def console_resolve(claimer: Callable[[World, User], User | None]) -> Callable[[
     return scenario
 
 
-def console_refund(amount: str, approve: bool, becomes: str, first: Callable[[World, User], User | None]
-                   ) -> Callable[[World, User], Case]:
+def console_refund(amount: str, approve: bool, becomes: str, first: Callable[[World, User], User | None],
+                   claimer: Callable[[World, User], User | None] | None = None) -> Callable[[World, User], Case]:
     def scenario(w: World, actor: User) -> Case:
-        refund = _refund(w.conversation_a, w.order_a, amount, first_approval_by=first(w, actor))
+        handoff = _handoff(w, claimed_by=(claimer or self_)(w, actor))
+        refund = _refund(handoff.conversation, w.order_a, amount, first_approval_by=first(w, actor))
         event = ({"type": "refund.approve", "refund_id": refund.id} if approve
                  else {"type": "refund.reject", "refund_id": refund.id, "note": "Not covered, sorry."})
         return Case(event, _refund_is(refund, becomes))
@@ -933,6 +984,10 @@ def ops_user(w: World, actor: User) -> User:
     return w.users[OPS]  # type: ignore[return-value]
 
 
+def customer_b(w: World, actor: User) -> User:
+    return w.users[CUSTOMER_B]  # type: ignore[return-value]
+
+
 CONSOLE_SCENARIOS: dict[str, Callable[[World, User], Case]] = {
     "conversation.open: A's conversation": console_open_a,
     "typing: in A's conversation": console_typing,
@@ -945,11 +1000,15 @@ CONSOLE_SCENARIOS: dict[str, Callable[[World, User], Case]] = {
     "handoff.transfer: own claim to colleague": console_transfer(self_, colleague),
     "handoff.transfer: colleague's claim to self": console_transfer(colleague, self_),
     "handoff.transfer: own claim to an ops user": console_transfer(self_, ops_user),
+    "handoff.transfer: own claim to a customer": console_transfer(self_, customer_b),
     "handoff.transfer: unclaimed (queued) handoff": console_transfer(nobody, colleague),
     "handoff.resolve: own claimed handoff": console_resolve(self_),
     "handoff.resolve: colleague's claimed handoff": console_resolve(colleague),
     "handoff.resolve: unclaimed (queued) handoff": console_resolve(nobody),
     "refund.approve: up to the limit": console_refund("64.00", True, "approved", nobody),
+    "refund.approve: unclaimed (queued) handoff": console_refund("64.00", True, "approved", nobody, nobody),
+    "refund.approve: colleague's claimed handoff": console_refund("64.00", True, "approved", nobody, colleague),
+    "refund.reject: colleague's claimed handoff": console_refund("64.00", False, "rejected", nobody, colleague),
     "refund.approve: over the limit, first approval": console_refund("899.00", True, "awaiting_second", nobody),
     "refund.approve: over the limit, second approval": console_refund("899.00", True, "approved", colleague),
     "refund.approve: second approval by the first approver": console_refund("899.00", True, "approved", self_),
@@ -961,12 +1020,12 @@ CONSOLE_SCENARIOS: dict[str, Callable[[World, User], Case]] = {
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ROLES)
 async def test_console_events(world: World, asgi_application: Any, role: str) -> None:
-    socket, accepted = await ws_open(asgi_application, world, role, "/ws/console/")
-    if not accepted:
+    socket, first, _ = await ws_open(asgi_application, world, role, "/ws/console/")
+    if first is None:
         wrong = [label for label, cells in CONSOLE_EVENTS if cells[role] is not REFUSED]
         assert not wrong, f"{role} cannot open the console socket, but the matrix expects {wrong}"
         return
-    assert (await socket.receive_json_from(timeout=10))["type"] == "queue"
+    assert first["type"] == "queue"
     actor = world.users[role]
     problems = []
     for label, cells in CONSOLE_EVENTS:
@@ -987,12 +1046,10 @@ async def test_conversations_do_not_hear_each_other(world: World, asgi_applicati
     """Events of one conversation reach its own sockets and the staff watching it, nobody else."""
     from support.services.refunds import refund_decide
 
-    alice, _ = await ws_open(asgi_application, world, CUSTOMER_A, "/ws/chat/")
-    bob, _ = await ws_open(asgi_application, world, CUSTOMER_B, "/ws/chat/")
-    visitor, _ = await ws_open(asgi_application, world, ANONYMOUS, "/ws/chat/")
-    agent, _ = await ws_open(asgi_application, world, AGENT, "/ws/console/")
-    for socket in (alice, bob, visitor, agent):
-        await socket.receive_json_from(timeout=10)  # history / queue
+    alice, _, _ = await ws_open(asgi_application, world, CUSTOMER_A, "/ws/chat/")
+    bob, _, _ = await ws_open(asgi_application, world, CUSTOMER_B, "/ws/chat/")
+    visitor, _, _ = await ws_open(asgi_application, world, ANONYMOUS, "/ws/chat/")
+    agent, _, _ = await ws_open(asgi_application, world, AGENT, "/ws/console/")  # each has had its history / queue
     await agent.send_json_to({"type": "conversation.open", "conversation_id": str(world.conversation_a.id)})
     assert (await agent.receive_json_from(timeout=10))["type"] == "conversation.detail"
 
@@ -1011,7 +1068,8 @@ async def test_conversations_do_not_hear_each_other(world: World, asgi_applicati
     # An internal note and a refund decision on Alice's conversation: staff-only details stay with staff.
     await agent.send_json_to({"type": "note.add", "conversation_id": str(world.conversation_a.id), "text": "VIP"})
     assert (await agent.receive_json_from(timeout=10))["type"] == "note.added"
-    await database_sync_to_async(refund_decide)(refund_id=world.refund_a.id, user=world.users[AGENT], approve=True)
+    # (decided by the supervisor: the agent holds no claim on Alice's handoff, and claiming it would tell Alice)
+    await database_sync_to_async(refund_decide)(refund_id=world.refund_a.id, user=world.users[SUPERVISOR], approve=True)
     to_alice = []
     while not await alice.receive_nothing(timeout=0.3):
         to_alice.append(await alice.receive_json_from(timeout=1))
@@ -1085,10 +1143,16 @@ def _revoke_session(user: User) -> None:
     Session.objects.all().delete()  # the socket's session is the only one: as if the agent signed out
 
 
+def _revoke_password(user: User) -> None:
+    user.set_password("changed-on-another-device-2026")  # the open tab's session hash no longer matches
+    user.save()
+
+
 REVOCATIONS: dict[str, Callable[[User], None]] = {
     "removed from the Support agent group": _revoke_group,
     "account deactivated (is_active and is_staff off)": _revoke_account,
     "signed out (session deleted)": _revoke_session,
+    "password changed elsewhere": _revoke_password,
 }
 
 
@@ -1098,8 +1162,8 @@ REVOCATIONS: dict[str, Callable[[User], None]] = {
 async def test_a_revoked_agent_loses_the_console_at_their_next_event(
         world: World, asgi_application: Any, revocation: str, action: str) -> None:
     # given an agent with the console open
-    socket, accepted = await ws_open(asgi_application, world, AGENT, "/ws/console/")
-    assert accepted and (await socket.receive_json_from(timeout=10))["type"] == "queue"
+    socket, first, _ = await ws_open(asgi_application, world, AGENT, "/ws/console/")
+    assert first is not None and first["type"] == "queue"
     # when their rights are taken away, and they act from the open tab
     await database_sync_to_async(REVOCATIONS[revocation])(world.users[AGENT])  # type: ignore[arg-type]
     event = ({"type": "refund.approve", "refund_id": world.refund_a.id} if action == "refund.approve"
@@ -1115,8 +1179,8 @@ async def test_a_revoked_agent_loses_the_console_at_their_next_event(
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_transfer_to_an_unknown_user_is_refused_with_an_error(world: World, asgi_application: Any) -> None:
-    socket, accepted = await ws_open(asgi_application, world, OPS, "/ws/console/")
-    assert accepted and (await socket.receive_json_from(timeout=10))["type"] == "queue"
+    socket, first, _ = await ws_open(asgi_application, world, OPS, "/ws/console/")
+    assert first is not None and first["type"] == "queue"
     await socket.send_json_to({"type": "handoff.transfer", "handoff_id": world.handoff_a.id, "to_agent_id": 987654})
     reply = await socket.receive_json_from(timeout=2)
     assert reply["type"] == "error" and reply["code"] in ("forbidden", "invalid"), reply

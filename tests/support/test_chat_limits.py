@@ -6,6 +6,7 @@ clear event and nothing they sent is lost.
 """
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -21,13 +22,17 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 async def socket_from(address: str) -> tuple[WebsocketCommunicator, bool, int | None]:
-    """A new anonymous visitor's socket, coming from `address`."""
+    """A new anonymous visitor's socket, coming from `address`: whether it connected, else its close code."""
     socket = chat_socket(await database_sync_to_async(session_cookie_for)(None))
     socket.scope["client"] = (address, 50000)
-    connected, code = await socket.connect(timeout=10)
-    if connected:
-        assert (await socket.receive_json_from(timeout=10))["type"] == "history"
-    return socket, connected, code
+    accepted, _ = await socket.connect(timeout=10)
+    # A refusal is a close code after the handshake: a browser never sees the code of a refused handshake.
+    assert accepted, "the handshake was refused"
+    first = await socket.receive_output(timeout=10)
+    if first["type"] == "websocket.close":
+        return socket, False, first["code"]
+    assert json.loads(first["text"])["type"] == "history"
+    return socket, True, None
 
 
 async def test_one_address_cannot_flood_the_chat_by_opening_many_sockets(settings):
@@ -76,6 +81,53 @@ async def test_a_socket_from_a_foreign_origin_is_refused():
         (b"cookie", cookie.encode()), (b"origin", b"https://evil.example"), (b"host", b"127.0.0.1:8000")])
     connected, _ = await socket.connect(timeout=10)
     assert not connected
+
+
+async def _opens(origin: str, *, host: str = "127.0.0.1:8000", cookie: str = "",
+                 headers: tuple[tuple[bytes, bytes], ...] = ()) -> bool:
+    """Whether a page of `origin` gets a chat socket on the site at `host`."""
+    from shoppe.asgi import application
+
+    socket = WebsocketCommunicator(application, "/ws/chat/", headers=[
+        (b"cookie", cookie.encode()), (b"origin", origin.encode()), (b"host", host.encode()), *headers])
+    connected, _ = await socket.connect(timeout=10)
+    if connected:
+        await socket.disconnect()
+    return connected
+
+
+# The site under test is http://127.0.0.1:8000 (the Host header every test socket sends).
+@pytest.mark.parametrize("origin, opens", [
+    ("http://127.0.0.1:8000", True),
+    ("http://127.0.0.1:9999", False),  # same host, another port: another site (any local dev server)
+    ("https://127.0.0.1", False),  # same host, another scheme and port
+    ("https://127.0.0.1:8000", False),
+    ("http://127.0.0.1", False),
+    ("http://localhost:8000", False),  # an allowed host, but not the one this page was served from
+    ("null", False),  # a sandboxed frame or a file:// page
+])
+async def test_only_a_page_of_the_sites_own_origin_opens_a_signed_in_socket(make_customer, origin, opens):
+    alice = await database_sync_to_async(make_customer)("alice")
+    cookie = await database_sync_to_async(session_cookie_for)(alice)
+    assert await _opens(origin, cookie=cookie) is opens
+
+
+async def test_trusted_origins_and_the_https_site_behind_a_proxy_open_sockets(settings):
+    settings.ALLOWED_HOSTS = ["shop.example.com"]
+    settings.CSRF_TRUSTED_ORIGINS = ["https://admin.example.com", "https://*.example.org"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    behind_tls = ((b"x-forwarded-proto", b"https"),)
+    # the site itself, served over https by a proxy in front of daphne
+    assert await _opens("https://shop.example.com", host="shop.example.com", headers=behind_tls)
+    assert not await _opens("http://shop.example.com", host="shop.example.com", headers=behind_tls)
+    assert await _opens("http://shop.example.com", host="shop.example.com")  # no proxy: plain http
+    # a Host that is not allowed is never the site's own origin
+    assert not await _opens("http://evil.example", host="evil.example")
+    # trusted origins, exactly as Django's CSRF check reads them
+    assert await _opens("https://admin.example.com", host="shop.example.com")
+    assert not await _opens("http://admin.example.com", host="shop.example.com")
+    assert await _opens("https://eu.example.org", host="shop.example.com")
+    assert not await _opens("https://example.org.evil.example", host="shop.example.com")
 
 
 async def test_a_database_failure_tells_the_customer_to_retry_and_the_resend_is_saved_once(monkeypatch):

@@ -40,6 +40,15 @@ async def until(socket, event_type: str, timeout: float = 15) -> tuple[dict, lis
             return event, seen
 
 
+async def closed_with(socket) -> int:  # type: ignore[no-untyped-def]
+    """The close code of a socket that is accepted and then closed before it sends anything."""
+    ok, _ = await socket.connect(timeout=10)
+    assert ok, "the handshake was refused: a browser would see no close code"
+    closed = await socket.receive_output(timeout=10)
+    assert closed["type"] == "websocket.close", f"expected a close before any event, got {closed}"
+    return closed["code"]
+
+
 async def anonymous_cookie() -> str:
     return await database_sync_to_async(session_cookie_for)(None)
 
@@ -95,6 +104,22 @@ async def test_history_on_reconnect_and_resend_is_saved_once():
         (json.dumps({"type": "customer.message", "text": "   ", "client_id": str(uuid.uuid4())}), "empty_text"),
         (json.dumps({"type": "customer.message", "text": "x" * 2001, "client_id": str(uuid.uuid4())}), "text_too_long"),
         (json.dumps({"type": "customer.message", "text": "hi", "client_id": "nope"}), "bad_client_id"),
+        # A type that is not a string used to crash the socket (an unhashable dict key): close 1011.
+        (json.dumps({"type": {"a": 1}}), "unknown_type"),
+        (json.dumps({"type": ["customer.message"]}), "unknown_type"),
+        (json.dumps({"type": None}), "unknown_type"),
+        # So did JSON nested deeper than Python's recursion limit (RecursionError in json.loads).
+        ("[" * 30_000 + "]" * 30_000, "bad_json"),
+        ('{"type": "ping", "x": ' + "[" * 30_000 + "]" * 30_000 + "}", "bad_json"),
+        ('{"type": "ping", "x": ' + "[]" * 30_000 + "}", "bad_json"),  # no real event holds 30,000 lists
+        # Frames that make a naive pre-scan slow (quadratic): answered at once, well inside the 5 s.
+        ('{"type": "ping", "x": "' + '\\"' * 30_000 + '}', "bad_json"),
+        ('{"type": "ping", "x": "' + '\\"[' * 20_000 + '}', "bad_json"),
+        # A frame far larger than any event is refused before it is parsed.
+        (json.dumps({"type": "customer.message", "text": "x" * 200_000}), "too_large"),
+        # A lone surrogate cannot be stored (UnicodeEncodeError on save, close 1011, resent forever).
+        ('{"type": "customer.message", "text": "hello \\ud800", "client_id": "%s"}' % uuid.uuid4(), "bad_text"),
+        ('{"type": "feedback", "conversation": true, "score": 4, "comment": "\\udfff meh"}', "bad_text"),
     ],
 )
 async def test_bad_input_gets_an_error_and_the_socket_stays_open(raw, code):
@@ -102,6 +127,9 @@ async def test_bad_input_gets_an_error_and_the_socket_stays_open(raw, code):
     await socket.send_to(text_data=raw)
     error = await socket.receive_json_from(timeout=5)
     assert error["type"] == "error" and error["code"] == code and error["message"]
+    sent_id = re.search(r'"client_id": "([0-9a-f-]{36})"', raw[:500])
+    if sent_id:  # the widget drops the message it names instead of resending it forever
+        assert error["client_id"] == sent_id.group(1) and "retry_after_ms" not in error
     # the connection still works
     await send(socket, "hi")
     saved, _ = await until(socket, "message.saved")
@@ -135,8 +163,9 @@ async def test_a_customer_cannot_join_another_customers_conversation(make_custom
 
     bob_cookie = await database_sync_to_async(session_cookie_for)(bob)
     intruder = chat_socket(bob_cookie, query=f"conversation={conversation_id}")
-    ok, code = await intruder.connect(timeout=10)
-    assert not ok and code == 4403
+    # accepted, then closed with 4403 before anything is sent: a browser sees the code (a refused
+    # handshake would only show it an HTTP 403, and the widget could not tell why)
+    assert await closed_with(intruder) == 4403
     # Bob's own conversation does not show Alice's messages
     socket, history = await connected(bob_cookie)
     assert history["conversation_id"] != conversation_id and history["messages"] == []
@@ -310,3 +339,46 @@ async def test_signing_out_closes_the_customers_open_sockets(make_customer):
     # then her chat socket is closed and no longer speaks for her
     closed = await socket.receive_output(timeout=10)
     assert closed == {"type": "websocket.close", "code": 4401}
+
+
+def _change_password_elsewhere(user) -> None:  # type: ignore[no-untyped-def]
+    """Device 2: the customer signs in and changes their password through the real view."""
+    from django.test import Client
+
+    device_2 = Client()
+    device_2.force_login(user)
+    response = device_2.post("/account/password_change/", {
+        "old_password": f"pw-{user.username}", "new_password1": "a-brand-new-secret-2026",
+        "new_password2": "a-brand-new-secret-2026"})
+    assert response.status_code == 302, response.content[:500]
+
+
+def _deactivate(user) -> None:  # type: ignore[no-untyped-def]
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+
+
+def _sign_out_everywhere(user) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.sessions.models import Session
+
+    Session.objects.all().delete()
+
+
+@pytest.mark.parametrize("revoke", ["password changed on another device", "account deactivated", "session deleted"])
+async def test_a_socket_whose_sign_in_is_no_longer_valid_closes_before_it_answers(make_customer, make_order, revoke):
+    bob = await database_sync_to_async(make_customer)("bob", "Bob")
+    order = await database_sync_to_async(make_order)(bob, status="shipped", number=10030)
+    # given Bob's chat open on device 1
+    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(bob))
+    # when his sign-in stops being valid (the console re-checks this on every event; the chat did not)
+    if revoke == "password changed on another device":
+        await database_sync_to_async(_change_password_elsewhere)(bob)
+    elif revoke == "account deactivated":
+        await database_sync_to_async(_deactivate)(bob)
+    else:
+        await database_sync_to_async(_sign_out_everywhere)(bob)
+    # and device 1 asks about his order
+    await send(socket, f"where is order {order.number}?")
+    # then the socket closes with 4401 (the widget asks him to sign in again), and nothing is saved or answered
+    closed = await socket.receive_output(timeout=10)
+    assert closed == {"type": "websocket.close", "code": 4401}, closed
+    assert not await database_sync_to_async(Message.objects.filter(text__contains=str(order.number)).exists)()

@@ -1,6 +1,7 @@
 """Handoffs, the staff console's socket, and refunds decided by people."""
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -147,8 +148,9 @@ async def test_console_socket_permissions(team, make_customer, make_order):
     alice = await database_sync_to_async(make_customer)("alice")
     for user in (None, alice):
         socket = await console(user)
-        ok, code = await socket.connect(timeout=10)
-        assert not ok and code == 4403
+        # accepted, then closed with 4403 before anything is sent, so that a browser sees the code
+        ok, _ = await socket.connect(timeout=10)
+        assert ok and await socket.receive_output(timeout=10) == {"type": "websocket.close", "code": 4403}
     handoff = await database_sync_to_async(Handoff.objects.create)(conversation=await database_sync_to_async(Conversation.objects.create)(), reason="person")
     order = await database_sync_to_async(make_order)(alice, status="delivered")
     refund = await database_sync_to_async(RefundRequest.objects.create)(
@@ -221,6 +223,12 @@ def delivered_order(make_order, user: User, days_ago: int = 3, products: tuple[s
     return order
 
 
+def claimed_by(conversation: Conversation, agent: User) -> Handoff:
+    """The conversation's handoff, claimed by `agent`: who may decide its refund."""
+    return Handoff.objects.create(conversation=conversation, reason="refund", status="claimed", claimed_by=agent,
+                                  claimed_at=timezone.now())
+
+
 async def test_refund_flow_end_to_end(settings, make_customer, make_order, team):
     settings.SUPPORT_HOURS = ALWAYS_OPEN
     alice = await database_sync_to_async(make_customer)("alice")
@@ -241,7 +249,9 @@ async def test_refund_flow_end_to_end(settings, make_customer, make_order, team)
     assert refund.amount == Decimal("64.00") and refund.eligible and refund.reason == "it arrived with a crack"
     handoff = await database_sync_to_async(Handoff.objects.get)(conversation_id=history["conversation_id"])
     assert handoff.reason == "refund" and handoff.order_id == order.id and handoff.priority == Handoff.Priority.HIGH
-    # an agent approves; the customer is told in the conversation
+    # the agent who claims the conversation approves; the customer is told in the conversation
+    await database_sync_to_async(handoff_claim)(handoff_id=handoff.id, agent=team["sam"])
+    await until(socket, "agent.joined")
     await database_sync_to_async(refund_decide)(refund_id=refund.id, user=team["sam"], approve=True)
     told, _ = await until(socket, "reply.end")
     assert "approved" in told["text"] and "€64.00" in told["text"]
@@ -254,9 +264,11 @@ def test_refunds_above_the_limit_need_a_second_approver_who_is_a_supervisor(sett
     order = delivered_order(make_order, make_customer("alice"))
     refund = RefundRequest.objects.create(conversation=Conversation.objects.create(), order=order, reason="broken",
                                           amount=Decimal("128.00"))
+    handoff = claimed_by(refund.conversation, team["sam"])
     refund_decide(refund_id=refund.id, user=team["sam"], approve=True)
     refund.refresh_from_db()
     assert refund.status == "awaiting_second" and not Refund.objects.exists()
+    Handoff.objects.filter(id=handoff.id).update(claimed_by=team["kim"])  # kim holds the claim now
     with pytest.raises(PermissionDenied):
         refund_decide(refund_id=refund.id, user=team["kim"], approve=True)  # not a supervisor
     refund_decide(refund_id=refund.id, user=team["sofia"], approve=True)
@@ -269,6 +281,7 @@ def test_a_rejection_needs_a_note_and_ops_cannot_decide(team, make_customer, mak
     order = delivered_order(make_order, make_customer("alice"))
     refund = RefundRequest.objects.create(conversation=Conversation.objects.create(), order=order, reason="meh",
                                           amount=Decimal("10.00"))
+    claimed_by(refund.conversation, team["sam"])
     with pytest.raises(PermissionDenied):
         refund_decide(refund_id=refund.id, user=team["olivia"], approve=True)
     with pytest.raises(ValidationError):
@@ -334,3 +347,140 @@ def test_admin_rejects_refunds_only_with_a_note(client, team, make_customer, mak
     client.post(url, {"action": "approve_selected", "_selected_action": [approve.id]})
     approve.refresh_from_db()
     assert approve.status == "approved"
+
+
+# --- typing is throttled on the server (#13 item 14) ----------------------------------
+
+
+async def test_a_customer_sending_typing_in_a_loop_reaches_the_console_only_every_two_seconds(team, make_customer):
+    alice = await database_sync_to_async(make_customer)("alice")
+    socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    agent = await console(team["sam"])
+    assert (await agent.connect(timeout=10))[0]
+    await agent.receive_json_from(timeout=5)
+    await agent.send_json_to({"type": "conversation.open", "conversation_id": history["conversation_id"]})
+    assert (await agent.receive_json_from(timeout=5))["type"] == "conversation.detail"
+    # when a script sends 200 typing events at once
+    for _ in range(200):
+        await socket.send_json_to({"type": "typing"})
+    await socket.send_json_to({"type": "ping"})
+    assert (await socket.receive_json_from(timeout=10))["type"] == "pong"  # all 200 were handled
+    # then the agent's console shows the customer typing once, not 200 times
+    heard = []
+    while not await agent.receive_nothing(timeout=0.5):
+        heard.append(await agent.receive_json_from(timeout=1))
+    assert [e["type"] for e in heard] == ["typing"], heard
+    await socket.disconnect()
+    await agent.disconnect()
+
+
+async def test_an_agent_sending_typing_in_a_loop_reaches_the_customer_only_every_two_seconds(team, make_customer):
+    alice = await database_sync_to_async(make_customer)("alice")
+    socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    agent = await console(team["sam"])
+    assert (await agent.connect(timeout=10))[0]
+    await agent.receive_json_from(timeout=5)
+    for _ in range(200):
+        await agent.send_json_to({"type": "typing", "conversation_id": history["conversation_id"]})
+    await agent.send_json_to({"type": "barrier"})
+    assert (await agent.receive_json_from(timeout=10))["code"] == "unknown_type"  # all 200 were handled
+    heard = []
+    while not await socket.receive_nothing(timeout=0.5):
+        heard.append(await socket.receive_json_from(timeout=1))
+    assert heard == [{"type": "typing", "who": "agent", "name": "Sam"}], heard
+    await socket.disconnect()
+    await agent.disconnect()
+
+
+# --- who may act on a handoff or a refund (#13 item 16) ------------------------------
+
+
+async def _console_event(user: User, event: dict) -> dict | None:
+    """Send one console event as `user`; the error it was answered with, or None when it went through."""
+    socket = await console(user)
+    assert (await socket.connect(timeout=10))[0]
+    assert (await socket.receive_json_from(timeout=10))["type"] == "queue"
+    await socket.send_json_to(event)
+    await socket.send_json_to({"type": "barrier"})  # answered with unknown_type once the event is done
+    errors = []
+    while (reply := await socket.receive_json_from(timeout=10)).get("code") != "unknown_type":
+        if reply["type"] == "error":
+            errors.append(reply)
+    await socket.disconnect()
+    return errors[0] if errors else None
+
+
+def _claimed_handoff(agent: User | None, **fields) -> Handoff:  # type: ignore[no-untyped-def]
+    conversation = Conversation.objects.create(status=Conversation.Status.WITH_AGENT if agent else Conversation.Status.WAITING)
+    return Handoff.objects.create(conversation=conversation, reason="person", status="claimed" if agent else "queued",
+                                  claimed_by=agent, claimed_at=timezone.now() if agent else None, **fields)
+
+
+async def test_a_transfer_to_a_customer_says_not_found_like_an_unknown_id(team, make_customer):
+    bob = await database_sync_to_async(make_customer)("bob", "Bob")
+    handoff = await database_sync_to_async(_claimed_handoff)(team["sam"])
+    to_customer = await _console_event(team["sam"], {"type": "handoff.transfer", "handoff_id": handoff.id,
+                                                     "to_agent_id": bob.id})
+    to_nobody = await _console_event(team["sam"], {"type": "handoff.transfer", "handoff_id": handoff.id,
+                                                   "to_agent_id": 987654})
+    to_ops = await _console_event(team["sam"], {"type": "handoff.transfer", "handoff_id": handoff.id,
+                                                "to_agent_id": team["olivia"].id})
+    # the answer does not tell a customer's id (or name) from an id nobody has
+    assert to_customer is not None and to_customer == to_nobody == to_ops
+    assert "bob" not in json.dumps(to_customer).lower()
+    assert (await database_sync_to_async(Handoff.objects.get)(id=handoff.id)).claimed_by_id == team["sam"].id
+
+
+@pytest.mark.parametrize("event", [
+    {"type": "refund.approve", "refund_id": True},
+    {"type": "refund.approve", "refund_id": 1.0},
+    {"type": "refund.approve", "refund_id": "1"},
+    {"type": "refund.approve", "refund_id": 2**70},
+    {"type": "refund.reject", "refund_id": True, "note": "no"},
+    {"type": "refund.reject", "refund_id": 1, "note": {"text": "no"}},
+    {"type": "handoff.claim", "handoff_id": True},
+    {"type": "handoff.resolve", "handoff_id": [1]},
+    {"type": "agent.message", "conversation_id": "x", "text": {"a": 1}},
+], ids=str)
+async def test_ids_and_texts_must_have_their_type(team, make_customer, make_order, event):
+    order = await database_sync_to_async(delivered_order)(make_order, await database_sync_to_async(make_customer)("alice"))
+    # id 1, so that `true` (or 1.0, or "1") would name them if it were read as 1
+    handoff = await database_sync_to_async(_claimed_handoff)(team["sofia"], id=1)
+    refund = await database_sync_to_async(RefundRequest.objects.create)(
+        id=1, conversation_id=handoff.conversation_id, order=order, reason="broken", amount=Decimal("10.00"))
+    reply = await _console_event(team["sofia"], event)
+    assert reply is not None and reply["code"] == "invalid", reply
+    assert (await database_sync_to_async(RefundRequest.objects.get)(id=refund.id)).status == "requested"
+    assert (await database_sync_to_async(Handoff.objects.get)(id=handoff.id)).status == "claimed"
+
+
+async def test_an_agent_decides_refunds_and_resolves_only_handoffs_they_claimed(team, make_customer, make_order):
+    order = await database_sync_to_async(delivered_order)(make_order, await database_sync_to_async(make_customer)("alice"))
+
+    def refund_on(handoff: Handoff) -> RefundRequest:
+        return RefundRequest.objects.create(conversation_id=handoff.conversation_id, order=order, reason="broken",
+                                            amount=Decimal("10.00"))
+
+    for claimer in (None, team["kim"]):  # nobody's yet, or a colleague's
+        handoff = await database_sync_to_async(_claimed_handoff)(claimer)
+        refund = await database_sync_to_async(refund_on)(handoff)
+        for event in ({"type": "refund.approve", "refund_id": refund.id},
+                      {"type": "refund.reject", "refund_id": refund.id, "note": "Not covered."},
+                      {"type": "handoff.resolve", "handoff_id": handoff.id}):
+            reply = await _console_event(team["sam"], event)
+            assert reply is not None and reply["code"] == "forbidden", (claimer, event, reply)
+        assert (await database_sync_to_async(RefundRequest.objects.get)(id=refund.id)).status == "requested"
+        assert (await database_sync_to_async(Handoff.objects.get)(id=handoff.id)).status == handoff.status
+        # a supervisor may step in
+        assert await _console_event(team["sofia"], {"type": "refund.approve", "refund_id": refund.id}) is None
+        assert (await database_sync_to_async(RefundRequest.objects.get)(id=refund.id)).status == "approved"
+        assert await _console_event(team["sofia"], {"type": "handoff.resolve", "handoff_id": handoff.id}) is None
+        assert (await database_sync_to_async(Handoff.objects.get)(id=handoff.id)).status == "resolved"
+    # and the agent who claimed it may do both
+    handoff = await database_sync_to_async(_claimed_handoff)(team["sam"])
+    refund = await database_sync_to_async(refund_on)(handoff)
+    assert await _console_event(team["sam"], {"type": "refund.reject", "refund_id": refund.id,
+                                              "note": "Not covered."}) is None
+    assert (await database_sync_to_async(RefundRequest.objects.get)(id=refund.id)).status == "rejected"
+    assert await _console_event(team["sam"], {"type": "handoff.resolve", "handoff_id": handoff.id}) is None
+    assert (await database_sync_to_async(Handoff.objects.get)(id=handoff.id)).status == "resolved"

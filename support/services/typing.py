@@ -1,0 +1,38 @@
+"""Typing indicators: the customer's reach the staff watching the conversation, an agent's the customer.
+
+The sockets forward at most one indicator per conversation every TYPING_EVERY_S (the
+widget and the console send no more often than that themselves), so a script sending
+typing events in a loop cannot flood the staff console or the conversation's group.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+
+from support import realtime
+from support.models import Conversation
+from support.roles import can_work_handoffs
+
+TYPING_EVERY_S = 2.0
+
+
+def _conversation_exists(conversation_id: uuid.UUID) -> None:
+    if not Conversation.objects.filter(id=conversation_id).exists():
+        raise Conversation.DoesNotExist(f"no conversation {conversation_id}")
+
+
+def customer_typing(*, conversation_id: uuid.UUID) -> None:
+    """The customer is typing: only staff watching the conversation hear it."""
+    _conversation_exists(conversation_id)
+    realtime.staff_send(conversation_id, {"type": "typing", "who": "customer"})
+
+
+def agent_typing(*, conversation_id: uuid.UUID, agent: AbstractBaseUser) -> None:
+    """An agent is typing in a conversation: its customer (and every other socket of it) sees who."""
+    if not can_work_handoffs(agent):
+        raise PermissionDenied("read-only console")
+    _conversation_exists(conversation_id)
+    name = getattr(agent, "first_name", "") or agent.get_username()
+    realtime.conversation_send(conversation_id, {"type": "typing", "who": "agent", "name": name})
