@@ -154,6 +154,15 @@ def chat_socket(cookie: str, *, query: str = "") -> WebsocketCommunicator:
     return WebsocketCommunicator(application, path, headers=[(b"cookie", cookie.encode()), (b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")])
 
 
+async def closed_with(socket) -> int:  # type: ignore[no-untyped-def]
+    """The close code of a socket that is accepted and then closed before it sends anything."""
+    ok, _ = await socket.connect(timeout=10)
+    assert ok, "the handshake was refused: a browser would see no close code"
+    closed = await socket.receive_output(timeout=10)
+    assert closed["type"] == "websocket.close", f"expected a close before any event, got {closed}"
+    return closed["code"]
+
+
 # The real-browser fixtures (a live site, Chromium, tabs, screenshots), for every test module.
 from tests.browser import browser, chromium_path, screenshots, site, tabs  # noqa: E402,F401
 # A real SMTP server on loopback, with Django's SMTP backend pointed at it.

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, OpenerDirector, build_opener
+from urllib.request import HTTPCookieProcessor, OpenerDirector, Request, build_opener
 
 import pytest
 
@@ -61,6 +61,14 @@ class Browser:
         with self.opener.open(self.base + path, data=data, timeout=15) as response:
             return response.geturl()
 
+    def open_chat(self) -> None:
+        """What the widget does for a visitor: ask for a chat session with the page's CSRF token."""
+        token = re.search(r'data-csrf-token="([^"]+)"', self.get("/"))
+        assert token, "the chat widget carries no CSRF token"
+        request = Request(self.base + "/chat/session/", data=b"", headers={"X-CSRFToken": token.group(1)})
+        with self.opener.open(request, timeout=15) as response:
+            assert response.status == 204
+
     @property
     def cookie(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar if c.name == "sessionid")
@@ -71,7 +79,7 @@ def device(base: str, username: str | None = None) -> Browser:
     jar = CookieJar()
     browser = Browser(base, build_opener(HTTPCookieProcessor(jar)), jar)
     if username is None:
-        browser.get("/")
+        browser.open_chat()
     else:
         landed = browser.post_form("/account/login/", {"username": username, "password": DEMO_PASSWORD})
         assert landed.endswith("/orders/"), f"signing in as {username} failed: {landed}"

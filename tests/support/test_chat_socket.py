@@ -10,7 +10,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from support.models import Conversation, Message
-from tests.conftest import chat_socket, session_cookie_for
+from tests.conftest import chat_socket, closed_with, session_cookie_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
 
@@ -38,15 +38,6 @@ async def until(socket, event_type: str, timeout: float = 15) -> tuple[dict, lis
         seen.append(event)
         if event["type"] == event_type:
             return event, seen
-
-
-async def closed_with(socket) -> int:  # type: ignore[no-untyped-def]
-    """The close code of a socket that is accepted and then closed before it sends anything."""
-    ok, _ = await socket.connect(timeout=10)
-    assert ok, "the handshake was refused: a browser would see no close code"
-    closed = await socket.receive_output(timeout=10)
-    assert closed["type"] == "websocket.close", f"expected a close before any event, got {closed}"
-    return closed["code"]
 
 
 async def anonymous_cookie() -> str:
