@@ -222,7 +222,12 @@ LLM_CONTEXT_CHAR_BUDGET = env_int("LLM_CONTEXT_CHAR_BUDGET", 6000, minimum=500)
 LLM_BUDGET_TOKENS_PER_CONVERSATION = env_int("LLM_BUDGET_TOKENS_PER_CONVERSATION", 30000, minimum=0)
 LLM_BUDGET_EUR_PER_DAY = env_float("LLM_BUDGET_EUR_PER_DAY", 20.0, minimum=0.0)
 
+# /metrics and the /healthz details: `Authorization: Bearer <METRICS_TOKEN>`. Without a token
+# (embedded demo only) /metrics is served to this machine and staff sessions (support/health.py).
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+if not METRICS_TOKEN and (PRODUCTION or not DEBUG):
+    raise ImproperlyConfigured("METRICS_TOKEN must be set in production mode (DEBUG off, or DATABASE_URL/REDIS_URL "
+                               "set): /metrics and the /healthz details are served only with it")
 
 # JSON lines with the conversation id, personal data scrubbed (LOG_FORMAT=plain for humans).
 LOG_FORMAT = env_str("LOG_FORMAT", "json")
