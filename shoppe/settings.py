@@ -238,13 +238,24 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"conversation": {"()": "support.logs.ConversationFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(conversation_id)s] %(message)s"},
+        "plain": {"()": "support.logs.PlainFormatter",
+                  "format": "%(asctime)s %(levelname)s %(name)s [%(conversation_id)s] %(message)s"},
         "json": {"()": "support.logs.JsonFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["conversation"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}, "faiss.loader": {"level": "WARNING"}},
+    "loggers": {
+        # Django's defaults give these loggers handlers of their own that print raw, unscrubbed
+        # lines (with DEBUG on): everything goes to the one scrubbing handler on the root instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.channels.server": {"level": "WARNING"},
+        "faiss.loader": {"level": "WARNING"},
+    },
 }
+# The Celery worker (standalone, or the thread inside the embedded server) keeps this
+# configuration instead of replacing the root logger's handlers with its own, unscrubbed ones.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 
 import pytest
 from channels.db import database_sync_to_async
@@ -146,3 +147,21 @@ async def test_logs_are_json_with_the_conversation_and_no_personal_data(monkeypa
     for secret in ["jane.doe@mailbox.test", "1234 5678", "4111 1111 1111 1111"]:
         assert secret not in everything
     assert "[EMAIL]" in everything and "[CARD]" in everything
+
+
+def test_plain_logs_are_scrubbed_too():
+    # LOG_FORMAT=plain (for a terminal) once printed messages and tracebacks as they were.
+    from django.conf import settings
+
+    from support.logs import PlainFormatter
+
+    formatter = PlainFormatter(settings.LOGGING["formatters"]["plain"]["format"])
+    try:
+        raise ValueError("no order for jane.doe@mailbox.test")
+    except ValueError:
+        record = logging.LogRecord("support", logging.ERROR, __file__, 1, "GET %s",
+                                   ("/help/?q=jane%40mailbox.test+4111111111111111",), exc_info=sys.exc_info())
+    record.conversation_id = ""
+    line = formatter.format(record)
+    assert "jane" not in line and "4111111111111111" not in line
+    assert "[EMAIL]" in line and "[CARD]" in line
