@@ -416,13 +416,16 @@ def period_from(form: DashboardFilterForm, today: date | None = None) -> Period:
     than MAX_DAYS, or hourly over more than MAX_HOURLY_DAYS, is shortened with a notice.
     """
     today = today or timezone.localdate()
-    errors = [] if form.is_valid() else filter_errors(form)
-    cleaned = form.cleaned_data
+    form.is_valid()  # runs the validation: cleaned_data holds the usable values, form.errors the rest
+    cleaned = dict(form.cleaned_data)
     notices: list[str] = []
     last = cleaned.get("date_to") or today
     first = cleaned.get("date_from") or last - timedelta(days=DEFAULT_DAYS - 1)
-    if first > last:  # reported by the form
+    if first > last:
+        if not form.errors:  # `from` alone, after today
+            form.add_error(None, f"The start date is after the end date ({last:%Y-%m-%d}).")
         first = last - timedelta(days=DEFAULT_DAYS - 1)
+    errors = filter_errors(form)
     if (last - first).days + 1 > MAX_DAYS:
         notices.append(f"Periods are limited to {MAX_DAYS} days; showing the {MAX_DAYS} days up to {last:%d %b %Y}.")
         first = last - timedelta(days=MAX_DAYS - 1)

@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 CSV_CHUNK_SIZE = 2000  # rows fetched per database round trip
 CSV_ROWS_PER_WRITE = 500  # rows joined into one chunk of the response
-ROUTES = ("llm", "human")
 MODELS_CACHE_KEY, MODELS_CACHE_SECONDS = "ops:escalation-log:models", 300
 LLM, HUMAN = "llm", "human"
 
@@ -74,10 +73,9 @@ class LogFilters:
 
     @classmethod
     def from_form(cls, form: LogFilterForm) -> LogFilters:
-        assert form.is_valid(), "only validated filters reach a query"
-        cleaned = form.cleaned_data
-        return cls(**{name: (value.strip() if isinstance(value, str) else value)
-                      for name, value in cleaned.items() if name in cls.__dataclass_fields__})
+        if not form.is_valid():
+            raise ValueError("only validated filters reach a query")
+        return cls(**{name: value for name, value in form.cleaned_data.items() if name in cls.__dataclass_fields__})
 
     @property
     def active(self) -> bool:

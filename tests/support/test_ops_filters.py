@@ -92,6 +92,11 @@ def test_the_dashboard_refuses_an_unknown_bucket(signed_in):  # type: ignore[no-
     assert response.status_code == 400 and "day or hour" in response.content.decode()
 
 
+def test_the_dashboard_refuses_a_start_after_today_when_no_end_is_given(signed_in):  # type: ignore[no-untyped-def]
+    response = signed_in.get("/ops/", {"from": "2100-01-01"})
+    assert response.status_code == 400 and "after the end date" in response.content.decode()
+
+
 @pytest.mark.django_db(transaction=True)  # the ASGI handler saves the session on another thread
 async def test_the_csv_over_asgi_refuses_year_one_before_the_response_starts(async_client, ops):  # type: ignore[no-untyped-def]
     # Under ASGI the CSV streams; an error inside the stream comes after the 200 has gone out.
