@@ -277,7 +277,12 @@ LLM_CONTEXT_CHAR_BUDGET = env_int("LLM_CONTEXT_CHAR_BUDGET", 6000, minimum=500)
 LLM_BUDGET_TOKENS_PER_CONVERSATION = env_int("LLM_BUDGET_TOKENS_PER_CONVERSATION", 30000, minimum=0)
 LLM_BUDGET_EUR_PER_DAY = env_float("LLM_BUDGET_EUR_PER_DAY", 20.0, minimum=0.0)
 
+# /metrics and the /healthz details: `Authorization: Bearer <METRICS_TOKEN>`. Without a token
+# (embedded demo only) /metrics is served to this machine and staff sessions (support/health.py).
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+if not METRICS_TOKEN and not DEVELOPMENT:
+    raise ImproperlyConfigured("METRICS_TOKEN must be set in production mode (DATABASE_URL/REDIS_URL set, or "
+                               "DEBUG=0): /metrics and the /healthz details are served only with it")
 
 # JSON lines with the conversation id, personal data scrubbed (LOG_FORMAT=plain for humans).
 LOG_FORMAT = env_str("LOG_FORMAT", "json")
@@ -288,15 +293,26 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"conversation": {"()": "support.logs.ConversationFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(conversation_id)s] %(message)s"},
+        "plain": {"()": "support.logs.PlainFormatter",
+                  "format": "%(asctime)s %(levelname)s %(name)s [%(conversation_id)s] %(message)s"},
         "json": {"()": "support.logs.JsonFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["conversation"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}, "faiss.loader": {"level": "WARNING"},
-                # failed sign-ins and lockouts are warnings; every successful one would be an INFO line
-                "axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's defaults give these loggers handlers of their own that print raw, unscrubbed
+        # lines (with DEBUG on): everything goes to the one scrubbing handler on the root instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.channels.server": {"level": "WARNING"},
+        "faiss.loader": {"level": "WARNING"},
+        # failed sign-ins and lockouts are warnings; every successful one would be an INFO line
+        "axes": {"level": "WARNING"},
+    },
 }
+# The Celery worker (standalone, or the thread inside the embedded server) keeps this
+# configuration instead of replacing the root logger's handlers with its own, unscrubbed ones.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -28,6 +28,9 @@ def rag_warm_up() -> None:
 
 
 def server_start(*, embedded_worker: bool) -> None:
+    from support.logs import access_log_scrubbed
+
+    access_log_scrubbed()
     # The event loop relays every socket event but holds the GIL only briefly; worker
     # threads (routing, the database) hold it for longer. With Python's default 5 ms
     # switch interval the loop waited up to 5 ms for each turn, and under load it, not

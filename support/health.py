@@ -1,11 +1,14 @@
 """`/healthz` (is every part this process needs up?) and `/metrics` (Prometheus)."""
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import time
 import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -48,8 +51,31 @@ def _local_models() -> str:
 CHECKS = {"database": _database, "channel_layer": _channel_layer, "broker": _broker, "local_models": _local_models}
 
 
+def bearer_token_ok(request: HttpRequest) -> bool:
+    """`Authorization: Bearer <METRICS_TOKEN>`, compared in constant time; never true without a token set."""
+    token = settings.METRICS_TOKEN
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode())
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user and user.is_active and user.is_staff)
+
+
+def _from_this_machine(request: HttpRequest) -> bool:
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when every check passes, 503 naming the ones that failed."""
+    """200 when every check passes, else 503.
+
+    Anonymous callers (load balancers) learn only up or down: the per-part details name
+    services, versions and error texts. Staff sessions and the METRICS_TOKEN get them.
+    """
     results, healthy = {}, True
     for name, check in CHECKS.items():
         started = time.perf_counter()
@@ -58,16 +84,27 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception as error:  # a health check reports, it never raises
             status, healthy = f"fail: {type(error).__name__}: {error}"[:300], False
         results[name] = {"status": status, "ms": round((time.perf_counter() - started) * 1000, 2)}
-    return JsonResponse({"status": "ok" if healthy else "fail", "checks": results}, status=200 if healthy else 503)
+    code = 200 if healthy else 503
+    if bearer_token_ok(request) or _is_staff(request):
+        return JsonResponse({"status": "ok" if healthy else "fail", "checks": results}, status=code)
+    return JsonResponse({"status": "ok" if healthy else "unavailable"}, status=code)
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus exposition; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
-    from django.conf import settings
+    """Prometheus exposition: with METRICS_TOKEN set, only for `Authorization: Bearer <token>`.
 
+    Without a token (embedded mode; production refuses to start without one) only callers on
+    this machine and staff sessions may read it.
+    """
     from support.metrics import metrics_exposition
 
-    if settings.METRICS_TOKEN and request.headers.get("Authorization") != f"Bearer {settings.METRICS_TOKEN}":
-        return HttpResponse("metrics need a token", status=401)
+    if settings.METRICS_TOKEN:
+        if not bearer_token_ok(request):
+            response = HttpResponse("metrics need a token", status=401, content_type="text/plain; charset=utf-8")
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+    elif not (_from_this_machine(request) or _is_staff(request)):
+        return HttpResponse("metrics are served to this machine and to staff; set METRICS_TOKEN to scrape them",
+                            status=403, content_type="text/plain; charset=utf-8")
     body, content_type = metrics_exposition()
     return HttpResponse(body, content_type=content_type)

@@ -7,6 +7,10 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+from urllib.parse import unquote_plus
+
+from daphne.access import AccessLogGenerator
 
 from support.llm.pii import CARD, EMAIL
 
@@ -19,9 +23,28 @@ _SCRUB = [
 ]
 
 
-def scrub(text: str) -> str:
+def _scrub_plain(text: str) -> str:
     for pattern, placeholder in _SCRUB:
         text = pattern.sub(placeholder, text)
+    return text
+
+
+def scrub(text: str) -> str:
+    """`text` with emails, card and phone numbers replaced by placeholders, also where a URL encodes them.
+
+    A path or query string in a log line hides an email as `carol%40example.test` and spaces
+    as `+`: when decoding (up to twice, for double encoding) reveals personal data, the
+    decoded, scrubbed text is logged instead.
+    """
+    text = _scrub_plain(text)
+    decoded = text
+    for _ in range(2):
+        if "%" not in decoded and "+" not in decoded:
+            break
+        decoded = unquote_plus(decoded)
+        cleaned = _scrub_plain(decoded)
+        if cleaned != decoded:
+            return cleaned
     return text
 
 
@@ -54,3 +77,35 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["error"] = scrub(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
+
+
+class PlainFormatter(logging.Formatter):
+    """LOG_FORMAT=plain: the same scrubbing as the JSON lines, over the whole line and its traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+class ScrubbedAccessLog(AccessLogGenerator):
+    """daphne's access log (NCSA lines on stdout), with the request line scrubbed.
+
+    Paths and query strings carry what visitors type (`/help/?q=…`). daphne writes this
+    log straight to a stream, not through `logging`, so it gets the scrubber here; only the
+    request part, so the status and size are never taken for a phone number.
+    """
+
+    def write_entry(self, host: Any, date: Any, request: str, *args: Any, **kwargs: Any) -> None:
+        super().write_entry(host, date, scrub(request), *args, **kwargs)
+
+
+def access_log_scrubbed() -> None:
+    """Under daphne's command line, make the access log it is about to create a ScrubbedAccessLog.
+
+    daphne imports the application (shoppe.asgi, which calls this) before it builds its
+    server and the access logger from the name in `daphne.cli`; there is no setting for it.
+    """
+    import sys
+
+    cli = sys.modules.get("daphne.cli")
+    if cli is not None and getattr(cli, "AccessLogGenerator", None) is AccessLogGenerator:
+        cli.AccessLogGenerator = ScrubbedAccessLog

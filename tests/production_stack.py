@@ -47,6 +47,8 @@ LLM_QUESTION = (
 )
 ROUTINE_QUESTION = "how long does delivery take?"
 REPLY_TIMEOUT = 30.0
+# What the stack's servers take as METRICS_TOKEN: `Authorization: Bearer` this for /metrics and the /healthz details.
+METRICS_TOKEN = "test-metrics-token"
 
 # What a server process logs once it has loaded the local models (shoppe.startup.rag_warm_up, the index last).
 WARM_LINE = "loaded knowledge index"
@@ -350,6 +352,7 @@ def _run_stack(tmp: Path, *, dbname: str, redis_url: str, gemini: FakeGemini, en
         DATABASE_URL=f"postgres://postgres@{PG_HOST}:{PG_PORT}/{dbname}",
         REDIS_URL=redis_url,
         SECRET_KEY="test",
+        METRICS_TOKEN=METRICS_TOKEN,  # production mode refuses to start without one
         DEBUG="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",

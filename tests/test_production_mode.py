@@ -7,6 +7,7 @@ through the Redis channel layer; a routine one is answered by daphne itself.
 """
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -73,8 +74,9 @@ async def test_llm_reply_from_worker_and_local_reply_from_daphne(stack: Stack) -
         assert local_end["text"]
 
     # The escalated reply was produced by the worker process, not by daphne.
-    task_lines = [line for line in stack.worker_log.read_text(errors="replace").splitlines()
-                  if "Task support.tasks.escalation_answer[" in line]
+    # The worker logs in the project's JSON lines (#13 item 5), not Celery's own format.
+    task_lines = [json.loads(line)["message"] for line in stack.worker_log.read_text(errors="replace").splitlines()
+                  if line.startswith("{") and "Task support.tasks.escalation_answer[" in line]
     assert any(line.rstrip().endswith("received") for line in task_lines), stack.logs()
     assert any(" succeeded in " in line for line in task_lines), stack.logs()
 

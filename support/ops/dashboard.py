@@ -28,16 +28,17 @@ from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from support.models import EscalationLog, Feedback, Message
 from support.ops.access import ops_required
+from support.ops.filters import BUCKETS, DashboardFilterForm, filter_errors, filters_refused
 
 ROUTES = ("local", "llm", "human", "off_topic")
 ROUTE_LABELS = {"local": "Answered locally", "llm": "Escalated to the LLM", "human": "Handed to people",
                 "off_topic": "Declined off-topic", "": "Not routed"}
 TIER_LABELS = {"local": "Local", "llm": "LLM", "human": "People", "off_topic": "Off-topic", "": "Not routed"}
-BUCKETS = ("day", "hour")
 DEFAULT_DAYS = 14
 MAX_DAYS = 366
 MAX_HOURLY_DAYS = 31
@@ -408,37 +409,36 @@ class Period:
         return (self.last - self.first).days + 1
 
 
-def _date(value: str | None, name: str, errors: list[str]) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        errors.append(f"“{value}” is not a date for “{name}”: use YYYY-MM-DD.")
-        return None
+def period_from(form: DashboardFilterForm, today: date | None = None) -> Period:
+    """The period a validated (or not) filter form asks for; `errors` says what it could not use.
 
-
-def period_parse(params: Any, today: date | None = None) -> Period:
-    """`from`, `to` (inclusive local dates; default the last 14 days) and `bucket` (day or hour)."""
+    Missing or unusable dates fall back to the 14 days up to `to` (or today); a period longer
+    than MAX_DAYS, or hourly over more than MAX_HOURLY_DAYS, is shortened with a notice.
+    """
     today = today or timezone.localdate()
-    errors: list[str] = []
+    form.is_valid()  # runs the validation: cleaned_data holds the usable values, form.errors the rest
+    cleaned = dict(form.cleaned_data)
     notices: list[str] = []
-    last = _date(params.get("to"), "to", errors) or today
-    first = _date(params.get("from"), "from", errors) or last - timedelta(days=DEFAULT_DAYS - 1)
+    last = cleaned.get("date_to") or today
+    first = cleaned.get("date_from") or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
-        errors.append("The start date is after the end date; showing the 14 days up to the end date.")
+        if not form.errors:  # `from` alone, after today
+            form.add_error(None, f"The start date is after the end date ({last:%Y-%m-%d}).")
         first = last - timedelta(days=DEFAULT_DAYS - 1)
+    errors = filter_errors(form)
     if (last - first).days + 1 > MAX_DAYS:
         notices.append(f"Periods are limited to {MAX_DAYS} days; showing the {MAX_DAYS} days up to {last:%d %b %Y}.")
         first = last - timedelta(days=MAX_DAYS - 1)
-    bucket = params.get("bucket") or "day"
-    if bucket not in BUCKETS:
-        errors.append(f"Unknown bucket “{bucket}”: use day or hour.")
-        bucket = "day"
+    bucket = cleaned.get("bucket") or "day"
     if bucket == "hour" and (last - first).days + 1 > MAX_HOURLY_DAYS:
         notices.append(f"Hourly charts cover at most {MAX_HOURLY_DAYS} days; showing this period per day.")
         bucket = "day"
     return Period(first, last, bucket, errors, notices)
+
+
+def period_parse(params: Any, today: date | None = None) -> Period:
+    """`from`, `to` (inclusive local dates, 2000-2100; default the last 14 days) and `bucket` (day or hour)."""
+    return period_from(DashboardFilterForm(params), today)
 
 
 # --- charts (inline SVG laid out here, drawn by the template) ---------------------------------------
@@ -601,7 +601,10 @@ def _rows_view(rows: Iterable[LatencyRow]) -> list[dict[str, Any]]:
 
 @ops_required
 def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    period = period_parse(request.GET)
+    form = DashboardFilterForm(request.GET)
+    period = period_from(form)
+    if period.errors:  # nothing is queried from a period the form refused
+        return filters_refused(request, form, url=reverse("ops_dashboard"), what="dashboard")
     figures = dashboard_figures(period.start, period.end, period.bucket)
     routes, spend, satisfaction = figures.routes, figures.spend, figures.satisfaction
     route_cards = [{"route": r, "label": ROUTE_LABELS[r], "count": routes.counts[r], "share": _pct(routes.shares[r])

@@ -1,7 +1,8 @@
 """The escalation log: every LLM escalation and every handoff to staff, in one list and as CSV.
 
-Both views start from `log_querysets(request.GET)`, which turns the filters into one
-EscalationLog queryset and one Handoff queryset. The page merges the two in SQL (a UNION
+Both views validate the query string with `LogFilterForm` (support.ops.filters; a bad
+value answers 400) and start from `log_querysets(filters)`, which turns the filters into
+one EscalationLog queryset and one Handoff queryset. The page merges the two in SQL (a UNION
 ALL of (id, kind, time) keys, newest first, then one select_related query per table for
 the 50 rows shown). The CSV merges two `.values_list().iterator()` streams in time order
 with heapq.merge, so it never holds the whole log in memory, under WSGI or ASGI.
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import csv
 import heapq
+import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 
@@ -32,11 +34,13 @@ from django.utils import timezone
 from rag.router.policy import INTENT_ROUTES
 from support.models import EscalationLog, Handoff
 from support.ops.access import ops_required
+from support.ops.filters import LogFilterForm, filters_refused, filters_refused_as_text
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 CSV_CHUNK_SIZE = 2000  # rows fetched per database round trip
 CSV_ROWS_PER_WRITE = 500  # rows joined into one chunk of the response
-ROUTES = ("llm", "human")
 MODELS_CACHE_KEY, MODELS_CACHE_SECONDS = "ops:escalation-log:models", 300
 LLM, HUMAN = "llm", "human"
 
@@ -54,7 +58,7 @@ _HANDOFF_FIELDS = ("id", "conversation_id", "message", "reason", "intent", "stat
 
 @dataclass
 class LogFilters:
-    """The filters read from the query string, cleaned, plus what could not be read."""
+    """The filters of a valid `LogFilterForm` (support.ops.filters)."""
 
     date_from: date | None = None
     date_to: date | None = None
@@ -66,7 +70,12 @@ class LogFilters:
     max_cost: Decimal | None = None
     intent: str = ""
     q: str = ""
-    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_form(cls, form: LogFilterForm) -> LogFilters:
+        if not form.is_valid():
+            raise ValueError("only validated filters reach a query")
+        return cls(**{name: value for name, value in form.cleaned_data.items() if name in cls.__dataclass_fields__})
 
     @property
     def active(self) -> bool:
@@ -74,58 +83,12 @@ class LogFilters:
                     self.min_cost is not None, self.max_cost is not None, self.intent, self.q])
 
 
-def _text(params: QueryDict, name: str, limit: int = 200) -> str:
-    return (params.get(name) or "").strip()[:limit]
-
-
-def _date(params: QueryDict, name: str, label: str, errors: list[str]) -> date | None:
-    raw = _text(params, name, 20)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors.append(f"{label}: “{raw}” is not a date (YYYY-MM-DD); ignored.")
-        return None
-
-
-def _money(params: QueryDict, name: str, label: str, errors: list[str]) -> Decimal | None:
-    raw = _text(params, name, 30).replace(",", ".")
-    if not raw:
-        return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or value < 0:
-        errors.append(f"{label}: “{raw}” is not an amount in euros; ignored.")
-        return None
-    return value
-
-
-def filters_parse(params: QueryDict) -> LogFilters:
-    errors: list[str] = []
-    route = _text(params, "route")
-    if route and route not in ROUTES:
-        errors.append(f"Route: “{route}” is neither llm nor human; ignored.")
-        route = ""
-    filters = LogFilters(
-        date_from=_date(params, "from", "From", errors), date_to=_date(params, "to", "To", errors), route=route,
-        reason=_text(params, "reason"), outcome=_text(params, "outcome", 20), model=_text(params, "model", 60),
-        min_cost=_money(params, "min_cost", "Minimum cost", errors),
-        max_cost=_money(params, "max_cost", "Maximum cost", errors),
-        intent=_text(params, "intent", 40), q=_text(params, "q"), errors=errors,
-    )
-    return filters
-
-
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def log_querysets(params: QueryDict) -> tuple[QuerySet[EscalationLog], QuerySet[Handoff], LogFilters]:
-    """The escalations and the handoffs that match the filters in `params` (unordered)."""
-    f = filters_parse(params)
+def log_querysets(f: LogFilters) -> tuple[QuerySet[EscalationLog], QuerySet[Handoff]]:
+    """The escalations and the handoffs that match the filters (unordered)."""
     escalations = EscalationLog.objects.all()
     handoffs = Handoff.objects.all()
 
@@ -164,7 +127,7 @@ def log_querysets(params: QueryDict) -> tuple[QuerySet[EscalationLog], QuerySet[
     if f.q:
         escalations = escalations.filter(Q(message__text__icontains=f.q) | Q(router_reason__icontains=f.q))
         handoffs = handoffs.filter(Q(message__text__icontains=f.q) | Q(message__reason__icontains=f.q))
-    return escalations, handoffs, f
+    return escalations, handoffs
 
 
 # --- rows --------------------------------------------------------------------------------------------------
@@ -357,7 +320,11 @@ def _model_choices(selected: str) -> list[str]:
 
 @ops_required
 def escalation_list(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    escalations, handoffs, filters = log_querysets(request.GET)
+    form = LogFilterForm(request.GET)
+    if not form.is_valid():
+        return filters_refused(request, form, url=reverse("ops_escalations"), what="escalation log")
+    filters = LogFilters.from_form(form)
+    escalations, handoffs = log_querysets(filters)
     one_pass = None
     if filters.q or filters.reason or filters.intent:
         number = _page_number(request.GET.get("page"))
@@ -427,6 +394,40 @@ def csv_chunks(rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
         yield "".join(writer.writerow(_csv_values(row)) for row in batch)
 
 
+def csv_guarded(chunks: Iterator[str]) -> Iterator[str]:
+    """The chunks; if reading fails half-way, a last line saying the file is incomplete instead of the error.
+
+    Once a streaming response has started, its status is sent: an exception can no longer
+    become a 500, and under daphne one escaping the application stopped the server's checker
+    that closes failed connections (sockets whose consumer crashed then stayed open, silent).
+    """
+    try:
+        yield from chunks
+    except Exception:
+        log.exception("the escalation CSV stopped part-way")
+        yield "# incomplete: the server hit an error while writing this file; download it again\r\n"
+    finally:
+        close = getattr(chunks, "close", None)
+        if close:
+            close()
+
+
+def _started(chunks: Iterator[str], count: int) -> Iterator[str]:
+    """`chunks` with the first `count` already read, so a query that fails fails now, in the view."""
+    head = list(islice(chunks, count))
+
+    def resumed() -> Iterator[str]:
+        try:
+            yield from head
+            yield from chunks
+        finally:
+            close = getattr(chunks, "close", None)
+            if close:
+                close()
+
+    return resumed()
+
+
 async def _async_chunks(chunks: Iterator[str]) -> AsyncIterator[str]:
     """The same chunks for an ASGI server, each produced in the request's database thread.
 
@@ -444,9 +445,13 @@ async def _async_chunks(chunks: Iterator[str]) -> AsyncIterator[str]:
 
 
 @ops_required
-def escalation_csv(request: HttpRequest) -> StreamingHttpResponse:
-    escalations, handoffs, _ = log_querysets(request.GET)
-    chunks = csv_chunks(log_stream(escalations, handoffs))
+def escalation_csv(request: HttpRequest) -> HttpResponse:
+    form = LogFilterForm(request.GET)
+    if not form.is_valid():
+        return filters_refused_as_text(form)
+    escalations, handoffs = log_querysets(LogFilters.from_form(form))
+    # The header and the first rows are read here: both queries run before anything is sent.
+    chunks = csv_guarded(_started(csv_chunks(log_stream(escalations, handoffs)), 2))
     content: Iterator[str] | AsyncIterator[str] = _async_chunks(chunks) if isinstance(request, ASGIRequest) else chunks
     response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="escalations.csv"'

@@ -5,8 +5,8 @@ what a retrain with them would change, `python manage.py train_router` deploys i
 """
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -26,7 +26,12 @@ def label_message(request: HttpRequest, message_id: int) -> HttpResponse:
     try:
         route_label_set(message_id=message.id, intent=intent, route=route, user=request.user)  # type: ignore[arg-type]
     except ValueError as exc:
-        return HttpResponseBadRequest(str(exc))
+        # The message quotes what was posted: rendered through the template, so escaped.
+        return render(request, "support/ops/bad_request.html", {
+            "title": "This label can't be saved", "errors": [str(exc)],
+            "retry_url": reverse("ops_trace", args=[message.conversation_id]),
+            "retry_label": "Back to the conversation",
+        }, status=400)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):

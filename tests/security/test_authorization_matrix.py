@@ -158,7 +158,9 @@ PAGES = [
     row("/ops/conversations/{conversation_a}/",   STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
     row("/ops/messages/{message_a}/label/",       STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, NOT_ALLOWED, NOT_ALLOWED),
     row("/healthz",                               HEALTH,      HEALTH,      HEALTH,      HEALTH,      HEALTH,      HEALTH),
-    # METRICS_TOKEN unset (the embedded default): public. With a token: see the next row.
+    # /healthz: everyone learns up or down; only staff and the token get the details (tests/support/test_operations.py).
+    # METRICS_TOKEN unset (embedded only; production requires one): this machine and staff; the test client is
+    # 127.0.0.1, so every role reads it here (other addresses: tests/support/test_operations.py). With a token: next row.
     row("/metrics",                               OK,          OK,          OK,          OK,          OK,          OK),
     row("/metrics (METRICS_TOKEN set)",           UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED,
         UNAUTHORIZED),

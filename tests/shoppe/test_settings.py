@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_with(**env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "METRICS_TOKEN"}}
     return subprocess.run([sys.executable, "-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','shoppe.settings'); django.setup()"],
                           cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60)
 
@@ -26,6 +27,10 @@ def start_with(**env: str) -> subprocess.CompletedProcess[str]:
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL"),
         ({"CHAT_MESSAGES_PER_MINUTE": "lots"}, "CHAT_MESSAGES_PER_MINUTE must be a whole number"),
         ({"DEBUG": "0"}, "SECRET_KEY must be set"),
+        # #13 item 12: /metrics and the /healthz details are never open in production.
+        ({"DEBUG": "0", "SECRET_KEY": "k"}, "METRICS_TOKEN must be set"),
+        ({"DATABASE_URL": "postgres://shop@127.0.0.1:5432/shop", "SECRET_KEY": "k"}, "METRICS_TOKEN must be set"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0", "SECRET_KEY": "k", "DEBUG": "1"}, "METRICS_TOKEN must be set"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_with_a_clear_message(env, complaint):
@@ -59,7 +64,8 @@ def test_embedded_mode_keeps_its_generated_secret_key_across_restarts(tmp_path: 
 def test_production_settings_pass_the_deploy_checklist():
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
     env.update(DEBUG="0", SECRET_KEY="k8#Zp2!vQ9x@Lm4^Rt7&Yw1*Nc6$Hb3%Gf5(Jd0)Se8-Ua2+Io9=Pk7",
-               ALLOWED_HOSTS="shop.example.test", DJANGO_SETTINGS_MODULE="shoppe.settings")
+               ALLOWED_HOSTS="shop.example.test", DJANGO_SETTINGS_MODULE="shoppe.settings",
+               METRICS_TOKEN="Qm9vbGVhbiBzY3JhcGVyIHRva2Vu")
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

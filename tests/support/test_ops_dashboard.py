@@ -246,13 +246,15 @@ def test_the_page_per_hour(client, known):
     assert "Mon 10 Mar 16:00" in html and 'id="kpi-messages">4<' in html
 
 
-def test_bad_query_parameters_fall_back_to_the_default_period(client):
+def test_bad_query_parameters_are_refused_with_what_was_wrong(client):
+    # #13 item 4: refused with a 400 naming each bad value, instead of a page for another period.
     client.force_login(staff("olivia", "Ops"))
     response = client.get("/ops/", {"from": "yesterday", "bucket": "week"})
-    assert response.status_code == 200
-    period = response.context["period"]
-    assert period.days == 14 and period.bucket == "day" and len(period.errors) == 2
+    assert response.status_code == 400
+    assert len(response.context["errors"]) == 2
     assert "is not a date" in response.content.decode()
+    period = period_parse({"from": "yesterday", "bucket": "week"})  # what the fallback would have been
+    assert period.days == 14 and period.bucket == "day" and len(period.errors) == 2
 
 
 # --- the period, buckets and helpers ----------------------------------------------------------------
