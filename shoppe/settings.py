@@ -280,7 +280,7 @@ LLM_BUDGET_EUR_PER_DAY = env_float("LLM_BUDGET_EUR_PER_DAY", 20.0, minimum=0.0)
 # /metrics and the /healthz details: `Authorization: Bearer <METRICS_TOKEN>`. Without a token
 # (embedded demo only) /metrics is served to this machine and staff sessions (support/health.py).
 METRICS_TOKEN = env_str("METRICS_TOKEN")
-if not METRICS_TOKEN and not DEVELOPMENT:
+if not METRICS_TOKEN and (PRODUCTION or not DEVELOPMENT):
     raise ImproperlyConfigured("METRICS_TOKEN must be set in production mode (DATABASE_URL/REDIS_URL set, or "
                                "DEBUG=0): /metrics and the /healthz details are served only with it")
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRINT_EMAIL = ("import django; django.setup(); from django.conf import settings as s; "
                "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, "
                "s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, s.DEFAULT_FROM_EMAIL, sep='|')")
-SERVICES = {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "EMAIL_URL", "EMAIL_HOST", "EMAIL_BACKEND",
+SERVICES = {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "METRICS_TOKEN", "EMAIL_URL", "EMAIL_HOST", "EMAIL_BACKEND",
             "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "DEFAULT_FROM_EMAIL"}
 
 
@@ -60,7 +60,8 @@ def test_a_malformed_email_url_is_refused_without_showing_its_password(monkeypat
 
 def test_embedded_mode_prints_mail_and_production_sends_it_over_smtp():
     assert email_settings()[0] == CONSOLE_BACKEND
-    production = email_settings(REDIS_URL="redis://127.0.0.1:6379/0", SECRET_KEY="x" * 50, DEBUG="0")
+    production = email_settings(REDIS_URL="redis://127.0.0.1:6379/0", SECRET_KEY="x" * 50, DEBUG="0",
+                                METRICS_TOKEN="t")
     assert production[:3] == [SMTP_BACKEND, "localhost", "25"]
 
 
