@@ -178,6 +178,7 @@ AXES_LOCKOUT_PARAMETERS = "shoppe.sign_in.lockout_parameters"
 AXES_LOCKOUT_CALLABLE = "shoppe.sign_in.locked_out_page"
 AXES_RESET_ON_SUCCESS = True  # a customer who gets in after a typo starts again from zero
 LOGIN_URL = "login"
+PASSWORD_RESET_TIMEOUT = 3600  # a reset link works for an hour, as the help centre says
 LOGIN_REDIRECT_URL = "orders"
 LOGOUT_REDIRECT_URL = "home"
 
