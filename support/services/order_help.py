@@ -32,8 +32,7 @@ _RESEND = re.compile(r"\b(new code|another code|resend|send (it|the code|a code)
                      r"haven'?t (got|received)|no code)\b", re.IGNORECASE)
 # A yes or a no in the customer's words (English first; the shop's other languages too), with what follows it.
 _YES_WORDS = (r"y|yes|yeah|yep|yup|yes please|sure|ok|okay|confirm|confirmed|please do|please|do it|go ahead|send it|"
-              r"correct|right|fine|thanks|thank you|ja|jawel|jawohl|graag|bitte|oui|ouais|d'accord|s[ií]|vale|claro|"
-              r"sim|tak|certo|va bene")
+              r"correct|ja|jawel|jawohl|graag|bitte|oui|ouais|d'accord|s[ií]|vale|claro|sim|tak|certo|va bene")
 _YES = re.compile(rf"^\s*(?:(?:{_YES_WORDS})\b[\s,.!;:-]*)+", re.IGNORECASE)
 _NO = re.compile(r"^\s*(n|no|nope|nah|not now|don'?t|do not|cancel that|cancel it|stop|keep it|never ?mind|nee|nein|"
                  r"non|n[ãa]o|nie|no gracias|no thanks)\b", re.IGNORECASE)
