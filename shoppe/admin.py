@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from shoppe.models import Customer, Invoice, Order, OrderItem, Product, Refund, Shipment, TrackingEvent
+from shoppe.models import Address, Customer, GiftCard, Invoice, Order, OrderItem, Product, Refund, Shipment, TrackingEvent
 
 
 @admin.register(Customer)
@@ -70,3 +70,17 @@ class RefundAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["order__number", "reason"]
     list_select_related = ["order"]
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "street", "city", "country", "customer", "is_default"]
+    list_select_related = ["customer__user"]
+    search_fields = ["recipient", "street", "city", "customer__user__username"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(GiftCard)
+class GiftCardAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "initial_amount", "balance", "expires_at"]
+    search_fields = ["code"]

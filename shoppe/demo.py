@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from shoppe.models import Customer, Invoice, Order, OrderItem, Product, Refund, Shipment, TrackingEvent
+from shoppe.addresses import address_parts
+from shoppe.models import Address, Customer, GiftCard, Invoice, Order, OrderItem, Product, Refund, Shipment, TrackingEvent
 from support.models import CannedResponse
 from support.roles import roles_ensure
 
@@ -61,6 +62,9 @@ GUESTS = [
     ("frank@example.test", "Rue Neuve 1\n1000 Bruxelles\nBelgium", "shipped"),
 ]
 DEMO_PASSWORD = "shoppe-demo"
+# Gift cards to try at /gift-cards/balance/: (code, value, balance left, days until it expires; negative: expired).
+GIFT_CARDS = [("SHOP-PE50-DEMO-0001", "50.00", "50.00", 700), ("SHOP-PE99-DEMO-0002", "100.00", "37.50", 400),
+              ("SHOP-PE10-DEMO-0003", "10.00", "10.00", -20)]
 STAFF = [("staff", "Sam", "Support", "Support agent"), ("supervisor", "Sofia", "Lead", "Supervisor"),
          ("ops", "Olivia", "Ops", "Ops")]
 CANNED = [
@@ -108,9 +112,19 @@ def _order(customer: Customer | None, number: int, status: str, days_ago: int, r
     return order
 
 
+def demo_gift_cards_ensure() -> None:
+    """The demo gift cards, added to a demo loaded before they existed too."""
+    for code, value, balance, days in GIFT_CARDS:
+        GiftCard.objects.get_or_create(code=GiftCard.normalise(code), defaults={
+            "initial_amount": Decimal(value), "balance": Decimal(balance),
+            "issued_at": timezone.now() - timedelta(days=365 * 2 - days),
+            "expires_at": timezone.now() + timedelta(days=days)})
+
+
 @transaction.atomic
 def demo_load() -> bool:
     """Create the demo data once. Returns False when it was already there."""
+    demo_gift_cards_ensure()
     if Product.objects.exists():
         return False
     rng = random.Random(42)
@@ -126,6 +140,7 @@ def demo_load() -> bool:
     for index, (username, first, last, email, address) in enumerate(CUSTOMERS):
         user = User.objects.create_user(username, email, DEMO_PASSWORD, first_name=first, last_name=last)
         customer = Customer.objects.create(user=user, default_address=address, phone=f"+31 6 5555 01{index:02d}")
+        Address.objects.create(customer=customer, recipient=f"{first} {last}", is_default=True, **address_parts(address))
         # Each customer gets orders across the states; alice has one of each.
         chosen = statuses if index == 0 else rng.sample(statuses, 3)
         for days, status in enumerate(chosen):
@@ -155,4 +170,6 @@ def demo_credentials() -> str:
     return (f"Demo customers: {customers}; staff: {staff}; admin: admin. "
             f"Every demo password is '{DEMO_PASSWORD}'. "
             f"Guest orders (prove one in the chat with its number and email): {guests or 'none'}; "
-            "the code to change one is emailed, and printed here by the console email backend.")
+            "the code to change one is emailed, and printed here by the console email backend. "
+            f"Gift cards (/gift-cards/balance/): {', '.join(code for code, *_ in GIFT_CARDS)}. "
+            "Demo payment card: 4242 4242 4242 4242.")

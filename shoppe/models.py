@@ -17,7 +17,9 @@ def money(amount: Decimal, currency: str) -> str:
 class Customer(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer")
     phone = models.CharField(max_length=40, blank=True)
+    # The default saved address as text (kept equal to the default `Address`'s text): filled in at checkout.
     default_address = models.TextField(blank=True)
+    newsletter = models.BooleanField(default=False, help_text="gets the Thursday newsletter")
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.username
@@ -192,3 +194,56 @@ class OrderAccessCode(models.Model):
 
     def __str__(self) -> str:
         return f"Code for order {self.order.number} ({'used' if self.used_at else 'unused'})"
+
+
+# Where the shop delivers (help: shipping-and-delivery, addresses).
+EU_COUNTRIES = ["Austria", "Belgium", "Bulgaria", "Croatia", "Cyprus", "Czechia", "Denmark", "Estonia", "Finland",
+                "France", "Germany", "Greece", "Hungary", "Ireland", "Italy", "Latvia", "Lithuania", "Luxembourg",
+                "Malta", "Netherlands", "Poland", "Portugal", "Romania", "Slovakia", "Slovenia", "Spain", "Sweden"]
+COUNTRIES = [*EU_COUNTRIES, "United Kingdom", "Switzerland", "Norway", "United States", "Canada"]
+
+
+class Address(models.Model):
+    """A delivery address a customer saved for checkout. Orders keep their own copy of the address."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    recipient = models.CharField(max_length=120)
+    street = models.CharField("street and number", max_length=200)
+    postcode = models.CharField(max_length=20)
+    city = models.CharField(max_length=100)
+    country = models.CharField(max_length=60, choices=[(c, c) for c in COUNTRIES], default="Netherlands")
+    is_default = models.BooleanField("default address", default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_default", "created_at", "id"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return f"{self.recipient}, {self.street}, {self.city}"
+
+    def as_text(self) -> str:
+        return f"{self.recipient}\n{self.street}\n{self.postcode} {self.city}\n{self.country}"
+
+
+class GiftCard(models.Model):
+    """An Example Shoppe gift card: a code worth `balance` euros until `expires_at` (help: gift-cards)."""
+
+    code = models.CharField(max_length=16, unique=True, help_text="16 letters and digits, stored without dashes")
+    initial_amount = models.DecimalField(max_digits=9, decimal_places=2)
+    balance = models.DecimalField(max_digits=9, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Gift card …{self.code[-4:]}"
+
+    @property
+    def expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @staticmethod
+    def normalise(code: str) -> str:
+        """A code as typed ("abcd-efgh ijkl-mnop") as it is stored ("ABCDEFGHIJKLMNOP")."""
+        return "".join(ch for ch in code.upper() if ch.isalnum())

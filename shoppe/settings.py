@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shoppe.context_processors.cart",
             ],
         },
     },
@@ -177,6 +178,7 @@ AXES_LOCKOUT_PARAMETERS = "shoppe.sign_in.lockout_parameters"
 AXES_LOCKOUT_CALLABLE = "shoppe.sign_in.locked_out_page"
 AXES_RESET_ON_SUCCESS = True  # a customer who gets in after a typo starts again from zero
 LOGIN_URL = "login"
+PASSWORD_RESET_TIMEOUT = 3600  # a reset link works for an hour, as the help centre says
 LOGIN_REDIRECT_URL = "orders"
 LOGOUT_REDIRECT_URL = "home"
 
@@ -344,3 +346,7 @@ ORDER_CODES_PER_ORDER_PER_HOUR = env_int("ORDER_CODES_PER_ORDER_PER_HOUR", 3, mi
 # Failed proofs (number and email, or a code) per hour, counted in the cache like the chat's limits.
 ORDER_PROOF_FAILURES_PER_CONVERSATION = env_int("ORDER_PROOF_FAILURES_PER_CONVERSATION", 5, minimum=1)
 ORDER_PROOF_FAILURES_PER_ADDRESS = env_int("ORDER_PROOF_FAILURES_PER_ADDRESS", 20, minimum=1)
+
+# Gift-card balance checks that found no card, per client address per hour (shoppe.gift_cards): past it,
+# nothing is looked up, so codes cannot be guessed by trying many.
+GIFT_CARD_FAILURES_PER_ADDRESS = env_int("GIFT_CARD_FAILURES_PER_ADDRESS", 10, minimum=1)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from shoppe import views
+from shoppe import account_views, checkout_views, views
 from support.chat_session import chat_session_open
 from support.console import console_page
 from support.health import healthz, metrics
@@ -13,7 +13,20 @@ urlpatterns = [
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:number>/", views.order_detail, name="order"),
     path("orders/<int:number>/invoice/", views.invoice_detail, name="invoice"),
+    path("cart/", checkout_views.cart_view, name="cart"),
+    path("cart/add/<slug:slug>/", checkout_views.cart_add, name="cart_add"),
+    path("cart/update/", checkout_views.cart_update, name="cart_update"),
+    path("checkout/", checkout_views.checkout, name="checkout"),
+    path("checkout/payment/", checkout_views.checkout_payment, name="checkout_payment"),
+    path("checkout/done/<int:number>/", checkout_views.checkout_done, name="checkout_done"),
+    path("gift-cards/balance/", views.gift_card_balance, name="gift_card_balance"),
     path("help/", include("rag.urls")),
+    path("account/", account_views.account, name="account"),
+    path("account/signup/", account_views.signup, name="signup"),
+    path("account/addresses/", account_views.address_list, name="addresses"),
+    path("account/addresses/new/", account_views.address_add, name="address_add"),
+    path("account/addresses/<int:address_id>/edit/", account_views.address_edit, name="address_edit"),
+    path("account/addresses/<int:address_id>/delete/", account_views.address_remove, name="address_delete"),
     path("account/", include("django.contrib.auth.urls")),
     path("chat/session/", chat_session_open, name="chat_session"),
     path("console/", console_page, name="console"),

@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from shoppe.forms import GiftCardBalanceForm
+from shoppe.gift_cards import Lookup, gift_card_balance_check
 from shoppe.models import Product
 from shoppe.selectors import order_get_for_user, order_list_for_user
 
@@ -46,3 +48,21 @@ def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
     if order is None or not hasattr(order, "invoice"):
         raise Http404("No such invoice")
     return render(request, "shoppe/invoice.html", {"order": order, "invoice": order.invoice})
+
+
+def gift_card_balance(request: HttpRequest) -> HttpResponse:
+    """A gift card's balance by its code (POST, so codes stay out of addresses and logs); guesses are throttled."""
+    form = GiftCardBalanceForm(request.POST or None)
+    card, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        checked = gift_card_balance_check(code=form.cleaned_data["code"], address=request.META.get("REMOTE_ADDR", ""))
+        if checked.outcome is Lookup.THROTTLED:
+            status = 429
+            form.add_error(None, "Too many codes were tried that didn't match a gift card. Please try again in an "
+                                 "hour, or ask our support team.")
+        elif checked.outcome is Lookup.UNKNOWN:
+            form.add_error("code", "We don't recognise this code. Check that you typed it exactly as in the gift "
+                                   "card email.")
+        else:
+            card = checked.card
+    return render(request, "shoppe/gift_card_balance.html", {"form": form, "card": card}, status=status)

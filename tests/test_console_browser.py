@@ -178,12 +178,15 @@ def test_agent_rejects_a_refund_the_assistant_collected(tabs, screenshots: Path)
     number = customer.locator("table tbody tr td a").first.inner_text().strip()
     customer.locator(".chat-launcher").click()
     _chat_send(customer, f"I want a refund for order {number}")
-    # The assistant collects what a refund needs (which items, if several; why), then files it.
-    asked_why = customer.locator("li.chat-bot", has_text=re.compile("reason for the refund|Which items"))
-    expect(asked_why).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
-    if "Which items" in asked_why.inner_text():
+    # The assistant collects what a refund needs (which items, if several), shows what it will file and
+    # sends it on a yes (#15 item 1), then asks why.
+    asked = customer.locator("li.chat-bot", has_text=re.compile("Shall I send it to our team|Which items"))
+    expect(asked).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    if "Which items" in asked.inner_text():
         _chat_send(customer, "all of them")
-        expect(customer.locator("li.chat-bot", has_text="reason for the refund")).to_have_count(1)
+        expect(customer.locator("li.chat-bot", has_text="Shall I send it to our team")).to_have_count(1)
+    _chat_send(customer, "yes")
+    expect(customer.locator("li.chat-bot", has_text="reason for the refund")).to_have_count(1)
     _chat_send(customer, "It arrived damaged")
     expect(customer.locator("li.chat-bot", has_text="filed a refund request")).to_have_count(1)
 

@@ -8,28 +8,34 @@ also needs the one-time code emailed to it (`support.services.proofs`).
 from __future__ import annotations
 
 import re
+from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
-from django.utils import formats
+from django.utils import formats, timezone
 
-from shoppe.models import Order, money
+from shoppe.models import Order, OrderItem, money
 from shoppe.selectors import guest_order_get_by_number_and_email, guest_order_list_by_numbers, order_list_for_user
 from shoppe.services import (ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel,
                              order_cancellation_fee)
 from support.models import Conversation
 from support.services import proofs
 from support.services.answers import Answer
+from support.services.order_items import items_named
 
 ORDER_INTENTS = {"track_order", "check_invoice", "get_invoice", "cancel_order", "change_shipping_address", "track_refund",
                  "get_refund"}
-_ALL = re.compile(r"\b(all|everything|both|whole|entire|every)\b", re.IGNORECASE)
 _ORDER_NUMBER = re.compile(r"\b(\d{5})\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _CODE = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})(?!\d)")
 _RESEND = re.compile(r"\b(new code|another code|resend|send (it|the code|a code) again|didn'?t (get|receive)|"
                      r"haven'?t (got|received)|no code)\b", re.IGNORECASE)
-_YES = re.compile(r"^\s*(y|yes|yeah|yep|yup|sure|ok|okay|confirm|please do|do it|go ahead|correct)\b", re.IGNORECASE)
-_NO = re.compile(r"^\s*(n|no|nope|don'?t|do not|cancel that|stop|keep it|never ?mind)\b", re.IGNORECASE)
+# A yes or a no in the customer's words (English first; the shop's other languages too), with what follows it.
+_YES_WORDS = (r"y|yes|yeah|yep|yup|yes please|sure|ok|okay|confirm|confirmed|please do|please|do it|go ahead|send it|"
+              r"correct|ja|jawel|jawohl|graag|bitte|oui|ouais|d'accord|s[ií]|vale|claro|sim|tak|certo|va bene")
+_YES = re.compile(rf"^\s*(?:(?:{_YES_WORDS})\b[\s,.!;:-]*)+", re.IGNORECASE)
+_NO = re.compile(r"^\s*(n|no|nope|nah|not now|don'?t|do not|cancel that|cancel it|stop|keep it|never ?mind|nee|nein|"
+                 r"non|n[ãa]o|nie|no gracias|no thanks)\b", re.IGNORECASE)
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4,
              "5th": 4, "last": -1, "latest": 0, "newest": 0, "most recent": 0, "oldest": -1}
 _SIGN_IN = [{"title": "Sign in", "url": "/account/login/"}]
@@ -67,28 +73,38 @@ def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answe
     """Answer an order question, asking which order (or for proof of it) when needed."""
     orders = customer_orders(conversation)
     number = _ORDER_NUMBER.search(text)
+    # The first message may already name items ("a refund for the oak table"): it travels with the questions
+    # asked before them are known, so the customer is not asked again.
+    request = text[:500]
     if number:
         match = [o for o in orders if o.number == int(number.group(1))]
         if match:
-            return _order_intent_answer(conversation=conversation, intent=intent, order=match[0])
+            return _order_intent_answer(conversation=conversation, intent=intent, order=match[0], request=request)
         if not conversation.customer_id:
-            return _ask_for_proof(intent, number=int(number.group(1)))
+            return _ask_for_proof(intent, number=int(number.group(1)), request=request)
         return Answer(f"I can't find order {number.group(1)} on your account. Could you check the number? "
                       "You can see all your orders under My orders. If you placed it as a guest, tell me the "
                       "email address you used.", sources=[{"title": "My orders", "url": "/orders/"}],
-                      pending={"kind": "identify_order", "intent": intent, "number": int(number.group(1))})
+                      pending={"kind": "identify_order", "intent": intent, "number": int(number.group(1)),
+                               "request": request})
     if not orders:
         if not conversation.customer_id:
-            return _ask_for_proof(intent)
+            return _ask_for_proof(intent, request=request)
         return Answer("I don't see any orders on your account yet. If you ordered as a guest, tell me the order "
-                      "number and the email address you used.", pending={"kind": "identify_order", "intent": intent})
+                      "number and the email address you used.",
+                      pending={"kind": "identify_order", "intent": intent, "request": request})
     candidates = _candidates(orders, intent)
+    if intent == "get_refund" and len(candidates) > 1:
+        # "a refund for the velvet footstool": the one order holding what was named, if only one does.
+        holding = [o for o in candidates if items_named(list(o.items.all()), text).chosen]
+        candidates = holding if len(holding) == 1 else candidates
     if len(candidates) == 1:
-        return _order_intent_answer(conversation=conversation, intent=intent, order=candidates[0])
+        return _order_intent_answer(conversation=conversation, intent=intent, order=candidates[0], request=request)
     listing = "\n".join(f"{n}. {_describe(o)} – {o.get_status_display().lower()}" for n, o in enumerate(candidates[:5], 1))
     return Answer(
         f"Which order do you mean?\n{listing}\nYou can answer with its number or say \"the first one\".",
-        pending={"kind": "choose_order", "intent": intent, "orders": [o.number for o in candidates[:5]]},
+        pending={"kind": "choose_order", "intent": intent, "orders": [o.number for o in candidates[:5]],
+                 "request": request},
     )
 
 
@@ -106,17 +122,17 @@ def _candidates(orders: list[Order], intent: str) -> list[Order]:
     return active or orders
 
 
-def _ask_for_proof(intent: str, *, number: int | None = None) -> Answer:
+def _ask_for_proof(intent: str, *, number: int | None = None, request: str = "") -> Answer:
     if number:
         ask = f"To look up order {number}, please tell me the email address you placed it with."
     else:
         ask = "Please sign in, or tell me your order number and the email address you placed the order with."
     return Answer(ask, sources=[{"title": "Sign in", "url": "/account/login/"}],
-                  pending={"kind": "identify_order", "intent": intent, "number": number})
+                  pending={"kind": "identify_order", "intent": intent, "number": number, "request": request})
 
 
-def _ask_for_code(conversation: Conversation, intent: str, order: Order) -> Answer:
-    pending = {"kind": "order_code", "intent": intent, "order": order.number}
+def _ask_for_code(conversation: Conversation, intent: str, order: Order, request: str = "") -> Answer:
+    pending = {"kind": "order_code", "intent": intent, "order": order.number, "request": request}
     sent = proofs.order_code_send(conversation=conversation, order=order, intent=intent)
     if sent is proofs.CodeSent.FAILED:
         return Answer("I couldn't send you the code just now. Please try again in a few minutes.")
@@ -128,12 +144,24 @@ def _ask_for_code(conversation: Conversation, intent: str, order: Order) -> Answ
         f"Please type the code here; it works for {settings.ORDER_CODE_TTL_MINUTES} minutes.", pending=pending)
 
 
-def _order_intent_answer(*, conversation: Conversation, intent: str, order: Order) -> Answer:
-    link = [{"title": f"Order {order.number}", "url": f"/orders/{order.number}/"}]
+def _order_intent_answer(*, conversation: Conversation, intent: str, order: Order, request: str = "") -> Answer:
+    """The answer about `order`; `request` is the customer's first message about it (it may name items)."""
+    # A guest order has no page to sign in to: its answers link nowhere.
+    link = [] if order.is_guest else [{"title": f"Order {order.number}", "url": f"/orders/{order.number}/"}]
     if intent in CHANGE_INTENTS and not _may_change(conversation, order) and _changeable(order, intent):
         # Number and email open a guest order for reading; acting on it takes the code sent to its email.
-        return _ask_for_code(conversation, intent, order)
+        return _ask_for_code(conversation, intent, order, request)
     if intent == "track_order":
+        days_late = _days_late(order)
+        if days_late:
+            # A date in the past is no expectation: say it is late, and offer what can be done.
+            return Answer(
+                f"{_tracking_text(order, late=True)} It was expected on "
+                f"{formats.date_format(order.shipments.all()[0].estimated_delivery, 'l j F')}, so it's "
+                f"{days_late} day{'s' if days_late != 1 else ''} late. I'm sorry about that. Shall I pass this to our "
+                "support team, so they can look into it with the carrier? (yes / no) You can also follow the "
+                "latest scans with the carrier's tracking number.",
+                sources=link, pending={"kind": "late_order", "intent": intent, "order": order.number})
         return Answer(_tracking_text(order), sources=link)
     if intent in {"check_invoice", "get_invoice"}:
         if hasattr(order, "invoice") and order.status != Order.Status.PENDING_PAYMENT:
@@ -168,13 +196,12 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
         )
     if intent == "get_refund":
         items = list(order.items.all())
-        if len(items) > 1:
-            listing = "\n".join(f"{n}. {i.quantity} × {i.product.name} ({money(i.line_total, order.currency)})"
-                                for n, i in enumerate(items, 1))
-            return Answer(f"Which items from order {order.number} should we refund?\n{listing}\n"
-                          "Say \"all\", or name or number them.", sources=link,
-                          pending={"kind": "refund_items", "intent": intent, "order": order.number})
-        return _ask_refund_reason(order, [i.id for i in items])
+        if len(items) == 1:
+            return _refund_confirm(order, items)
+        named = items_named(items, request)
+        if named.chosen:
+            return _refund_confirm(order, named.chosen)
+        return _ask_refund_items(order, named.unsure or items)
     if intent == "track_refund":
         requested = [r for r in order.refund_requests.all() if r.status not in {"approved", "rejected"}]
         if requested:
@@ -200,32 +227,66 @@ def _changeable(order: Order, intent: str) -> bool:
     return True
 
 
-def _tracking_text(order: Order) -> str:
+def _days_late(order: Order) -> int:
+    """Days past the carrier's expected delivery of an order still on its way (0 when on time or delivered)."""
+    if order.status not in {Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY}:
+        return 0
+    shipment = order.shipments.all()[0] if order.shipments.all() else None
+    if shipment is None or shipment.estimated_delivery is None:
+        return 0
+    today: date = timezone.localdate()
+    return max((today - shipment.estimated_delivery).days, 0)
+
+
+def _tracking_text(order: Order, *, late: bool = False) -> str:
     status = order.get_status_display().lower()
     shipment = order.shipments.all()[0] if order.shipments.all() else None
     if shipment is None:
         return f"Order {order.number} is {status}. It hasn't been handed to the carrier yet; you'll get a tracking link by email when it ships."
     events = list(shipment.events.all())
     latest = f" Latest update: {events[-1].description} ({events[-1].location}, {formats.date_format(events[-1].happened_at, 'j M H:i')})." if events else ""
-    eta = f" Expected delivery: {formats.date_format(shipment.estimated_delivery, 'l j F')}." if shipment.estimated_delivery and order.status != Order.Status.DELIVERED else ""
+    eta = (f" Expected delivery: {formats.date_format(shipment.estimated_delivery, 'l j F')}."
+           if shipment.estimated_delivery and order.status != Order.Status.DELIVERED and not late else "")
     return f"Order {order.number} is {status}, with {shipment.carrier} (tracking number {shipment.tracking_number}).{latest}{eta}"
 
 
+def _item_line(item: OrderItem) -> str:
+    return f"{item.quantity} × {item.product.name}"
+
+
+def _ask_refund_items(order: Order, items: list[OrderItem]) -> Answer:
+    """Which of `items` to refund: the whole order's, or the few a shared word left open."""
+    listing = "\n".join(f"{n}. {_item_line(i)} ({money(i.line_total, order.currency)})" for n, i in enumerate(items, 1))
+    if len(items) < order.items.count():
+        question = f"Which one do you mean?\n{listing}\nName or number it."
+    else:
+        question = (f"Which items from order {order.number} should we refund?\n{listing}\n"
+                    "Say \"all\", or name or number them.")
+    return Answer(question, sources=[{"title": "Refund policy", "url": "/help/refund-policy/"}],
+                  pending={"kind": "refund_items", "intent": "get_refund", "order": order.number,
+                           "items": [i.id for i in items]})
+
+
+def _refund_confirm(order: Order, items: list[OrderItem], reason: str = "") -> Answer:
+    """What will be filed, shown before it is: sent to the team only on the customer's yes."""
+    from support.services.refunds import refund_eligibility
+
+    amount = sum((i.line_total for i in items), Decimal("0.00"))
+    notes = refund_eligibility(order=order, items=items)
+    caveat = (" Please note that under our policy " + "; ".join(notes) + ", though our team will still look at "
+              "your case.") if notes else ""
+    return Answer(
+        f"I'll ask for a refund of {money(amount, order.currency)} for: {', '.join(_item_line(i) for i in items)} "
+        f"(order {order.number}).{caveat} Shall I send it to our team? (yes / no)",
+        sources=[{"title": "Refund policy", "url": "/help/refund-policy/"}],
+        pending={"kind": "confirm_refund", "intent": "get_refund", "order": order.number,
+                 "items": [i.id for i in items], "reason": reason})
+
+
 def _ask_refund_reason(order: Order, item_ids: list[int]) -> Answer:
-    return Answer("What's the reason for the refund? For example: it arrived damaged, it's the wrong item, "
-                  "or you changed your mind.",
+    return Answer("Sure. Before I send it: what's the reason for the refund? For example: it arrived damaged, "
+                  "it's the wrong item, or you changed your mind.",
                   pending={"kind": "refund_reason", "intent": "get_refund", "order": order.number, "items": item_ids})
-
-
-def _chosen_items(order: Order, text: str) -> list[int]:
-    items = list(order.items.all())
-    if _ALL.search(text):
-        return [i.id for i in items]
-    picked = {int(d) for d in re.findall(r"\b([1-9])\b", text) if int(d) <= len(items)}
-    chosen = [items[n - 1].id for n in sorted(picked)]
-    words = set(re.findall(r"[a-z]{3,}", text.lower())) - {"the", "and", "one", "please", "refund", "want"}
-    chosen += [i.id for i in items if i.id not in chosen and words & set(re.findall(r"[a-z]{3,}", i.product.name.lower()))]
-    return chosen
 
 
 def _refund_file(conversation: Conversation, order: Order, item_ids: list[int], reason: str) -> Answer:
@@ -258,7 +319,8 @@ def pending_answer(*, conversation: Conversation, text: str) -> Answer | None:
         order = _chosen(conversation, pending["orders"], text)
         if order is None:
             return None
-        return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=order)
+        return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=order,
+                                    request=pending.get("request", ""))
     if kind == "identify_order":
         number = _ORDER_NUMBER.search(text)
         email = _EMAIL.search(text)
@@ -269,8 +331,10 @@ def pending_answer(*, conversation: Conversation, text: str) -> Answer | None:
             return Answer("I need both the order number and the email address you placed it with.", pending=pending)
         given = email.group(0).strip().lower()
         known = next((o for o in customer_orders(conversation) if o.number == order_number), None)
+        request = pending.get("request", "")
         if known is not None and known.email.strip().lower() == given:  # on the signed-in account, or proved before
-            return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=known)
+            return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=known,
+                                        request=request)
         if not proofs.proof_allowed(conversation=conversation):
             return Answer(TOO_MANY_TRIES, sources=_SIGN_IN, pending={**pending, "number": None})
         order = guest_order_get_by_number_and_email(number=order_number, email=email.group(0))
@@ -278,7 +342,7 @@ def pending_answer(*, conversation: Conversation, text: str) -> Answer | None:
             proofs.proof_failed(conversation=conversation)
             return Answer(NO_MATCH, sources=_SIGN_IN, pending={**pending, "number": None})
         proofs.order_proof_record(conversation=conversation, order=order)
-        return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=order)
+        return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=order, request=request)
     if kind == "order_code":
         return _code_answer(conversation, pending, text)
     if kind == "confirm_cancel":
@@ -294,12 +358,38 @@ def pending_answer(*, conversation: Conversation, text: str) -> Answer | None:
         return None
     if kind == "refund_items":
         order = _owned(conversation, pending["order"])
-        chosen = _chosen_items(order, text)
-        return _ask_refund_reason(order, chosen) if chosen else None
+        # The items as the question numbered them ("2" is the second one listed).
+        by_id = {i.id: i for i in order.items.all()}
+        listed = [by_id[i] for i in pending.get("items") or list(by_id) if i in by_id]
+        named = items_named(listed, text, by_number=True)
+        if named.chosen:
+            return _refund_confirm(order, named.chosen)
+        return _ask_refund_items(order, named.unsure) if named.unsure else None
+    if kind == "confirm_refund":
+        if _NO.search(text):
+            return Answer(f"OK, I haven't sent anything: no refund was requested for order {pending['order']}. "
+                          "If you change your mind, just ask.")
+        yes = _YES.match(text)
+        if not yes:
+            return None
+        order = _owned(conversation, pending["order"])
+        # "yes, it arrived scratched": the words after the yes are the reason.
+        reason = text[yes.end():].strip() or pending.get("reason", "")
+        if len(reason) < 3:
+            return _ask_refund_reason(order, pending["items"])
+        return _refund_file(conversation, order, pending["items"], reason)
     if kind == "refund_reason":
         if len(text.strip()) < 3:
             return None
         return _refund_file(conversation, _owned(conversation, pending["order"]), pending["items"], text)
+    if kind == "late_order":
+        if _NO.search(text):
+            return Answer("OK. If it hasn't arrived in a day or two, just tell me and I'll pass it to our team.")
+        if not _YES.match(text):
+            return None
+        order = _owned_or_proven(conversation, pending["order"])
+        return Answer(f"I'm passing order {order.number} to our support team, who will look into it with the "
+                      "carrier and reply right here.", handoff="contact_human_agent", handoff_order_id=order.id)
     if kind == "new_address":
         if _NO.search(text):
             return Answer("OK, I've left the address as it was.")
@@ -329,7 +419,8 @@ def _code_answer(conversation: Conversation, pending: dict, text: str) -> Answer
     checked = proofs.order_code_check(conversation=conversation, order=order, code=code.group(1) + code.group(2))
     if checked is proofs.CodeCheck.RIGHT:
         proofs.order_proof_record(conversation=conversation, order=order, to=proofs.CHANGE)
-        return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=order)
+        return _order_intent_answer(conversation=conversation, intent=pending["intent"], order=order,
+                                    request=pending.get("request", ""))
     proofs.proof_failed(conversation=conversation)
     if checked is proofs.CodeCheck.WRONG:
         return Answer("That code isn't right. Please check the email and type the 6-digit code again.", pending=pending)
@@ -343,6 +434,14 @@ def _owned(conversation: Conversation, number: int) -> Order:
         if order.number == number and _may_change(conversation, order):
             return order
     raise OrderChangeRefused(f"I can't find order {number} on your account any more.")
+
+
+def _owned_or_proven(conversation: Conversation, number: int) -> Order:
+    """The order `number` if this conversation may read it (its account's, or a guest order proved here)."""
+    for order in customer_orders(conversation):
+        if order.number == number:
+            return order
+    raise OrderChangeRefused(f"I can't find order {number} any more.")
 
 
 def _chosen(conversation: Conversation, numbers: list[int], text: str) -> Order | None:

@@ -41,7 +41,10 @@ def refund_eligibility(*, order: Order, items: list[OrderItem]) -> list[str]:
 
 
 def refund_request_file(*, conversation: Conversation, order: Order, item_ids: list[int], reason: str) -> RefundRequest:
-    items = list(order.items.select_related("product").filter(id__in=item_ids)) or list(order.items.select_related("product"))
+    # Exactly the items the customer confirmed: never the whole order in their place (#15 item 1).
+    items = list(order.items.select_related("product").filter(id__in=item_ids))
+    if not items:
+        raise ValueError(f"none of the items {item_ids} is on order {order.number}")
     notes = refund_eligibility(order=order, items=items)
     return RefundRequest.objects.create(
         conversation=conversation, order=order, reason=reason.strip()[:2000], currency=order.currency,

@@ -52,7 +52,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from shoppe.models import Customer, Invoice, Order, OrderItem, Product, Shipment
+from shoppe.models import Address, Customer, Invoice, Order, OrderItem, Product, Shipment
 from support.models import (
     CannedResponse,
     Conversation,
@@ -91,6 +91,8 @@ class Outcome:
 OK = Outcome("OK", (200,))  # the page, with nothing of Alice's on it
 SEES_A = Outcome("SEES_A", (200,))  # the page, showing Alice's data (her order, invoice, messages...)
 LOGIN = Outcome("LOGIN", (302,), "/account/login/?next=")  # sent to the customer sign-in
+ACCOUNT = Outcome("ACCOUNT", (302,), "/account/")  # already signed in: sent to their account (sign-up)
+TO_CART = Outcome("TO_CART", (302,), "/cart/")  # checkout with an empty cart: back to the cart
 STAFF_LOGIN = Outcome("STAFF_LOGIN", (302,), "/admin/login/?next=")  # sent to the staff sign-in
 FORBIDDEN = Outcome("FORBIDDEN", (403,))
 NOT_FOUND = Outcome("NOT_FOUND", (404,))  # someone else's object looks exactly like no object
@@ -149,6 +151,22 @@ PAGES = [
     row("/account/password_reset/done/",          OK,          OK,          OK,          OK,          OK,          OK),
     row("/account/reset/{uid_a}/bad-token/",      OK,          OK,          OK,          OK,          OK,          OK),
     row("/account/reset/done/",                   OK,          OK,          OK,          OK,          OK,          OK),
+    # #15: the account, saved addresses (each customer's own only), the cart, checkout and gift cards.
+    row("/account/",                              LOGIN,       SEES_A,      OK,          OK,          OK,          OK),
+    row("/account/signup/",                       OK,          ACCOUNT,     ACCOUNT,     ACCOUNT,     ACCOUNT,     ACCOUNT),
+    row("/account/addresses/",                    LOGIN,       SEES_A,      OK,          OK,          OK,          OK),
+    row("/account/addresses/new/",                LOGIN,       OK,          OK,          OK,          OK,          OK),
+    row("/account/addresses/{address_a}/edit/",   LOGIN,       SEES_A,      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    # POST only (FORM_POSTS: "addresses: delete A's address").
+    row("/account/addresses/{address_a}/delete/", LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    row("/cart/",                                 OK,          OK,          OK,          OK,          OK,          OK),
+    row("/cart/add/{product}/",                   NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    row("/cart/update/",                          NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    row("/checkout/",                             TO_CART,     TO_CART,     TO_CART,     TO_CART,     TO_CART,     TO_CART),
+    row("/checkout/payment/",                     TO_CART,     TO_CART,     TO_CART,     TO_CART,     TO_CART,     TO_CART),
+    # The confirmation: for the browser that placed the order, or the account it is on.
+    row("/checkout/done/{order_a}/",              LOGIN,       SEES_A,      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    row("/gift-cards/balance/",                   OK,          OK,          OK,          OK,          OK,          OK),
     # POST only, by the chat widget (tests/support/test_chat_session.py: CSRF, one session per browser).
     row("/chat/session/",                         NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     row("/console/",                              STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK,          OK),
@@ -190,6 +208,11 @@ FORM_POSTS = [
     row("admin: edit A's order",                  STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,   FORBIDDEN,   FORBIDDEN),
     row("admin: edit A's refund request",         STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,   FORBIDDEN,   FORBIDDEN),
     row("account: change own password",           LOGIN,       DONE,        DONE,        DONE,        DONE,        DONE),
+    row("account: change own details",            LOGIN,       DONE,        DONE,        DONE,        DONE,        DONE),
+    row("account: sign up",                       DONE,        UNCHANGED,   UNCHANGED,   UNCHANGED,   UNCHANGED,   UNCHANGED),
+    row("addresses: add own address",             LOGIN,       DONE,        DONE,        DONE,        DONE,        DONE),
+    row("addresses: edit A's address",            LOGIN,       DONE,        NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    row("addresses: delete A's address",          LOGIN,       DONE,        NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
 ]
 
 # CSRF: each form, posted by a role allowed to use it, without a token -> 403 and nothing happens;
@@ -203,6 +226,11 @@ CSRF_FORMS = [
     ("account: sign in", ANONYMOUS),
     ("account: sign out", CUSTOMER_A),
     ("account: password reset email", ANONYMOUS),
+    ("account: change own details", CUSTOMER_A),
+    ("account: sign up", ANONYMOUS),
+    ("addresses: add own address", CUSTOMER_A),
+    ("addresses: edit A's address", CUSTOMER_A),
+    ("addresses: delete A's address", CUSTOMER_A),
 ]
 
 # ============================================================================================================
@@ -322,12 +350,14 @@ class World:
     visitor_conversation: Conversation  # an anonymous visitor's, in another browser session
     product: Product
     help_page: str
+    address_a: Address  # Alice's saved address
 
     @property
     def placeholders(self) -> dict[str, Any]:
         return {"order_a": self.order_a.number, "conversation_a": self.conversation_a.id,
                 "message_a": self.message_a.id, "visitor_conversation": self.visitor_conversation.id,
                 "unknown_uuid": UNKNOWN_UUID, "product": self.product.slug, "help_page": self.help_page,
+                "address_a": self.address_a.id,
                 "uid_a": urlsafe_base64_encode(force_bytes(self.users[CUSTOMER_A].pk))}  # type: ignore[union-attr]
 
     def fill(self, template: str) -> str:
@@ -391,6 +421,8 @@ def world_build() -> World:
         kim=_staff("kim", AGENT_GROUP, "Kim"), order_a=order_a, conversation_a=conversation, message_a=message,
         reply_a=reply, handoff_a=handoff, refund_a=refund, visitor_conversation=visitor, product=lamp,
         help_page=document_list()[0].slug,
+        address_a=Address.objects.create(customer=alice.customer, recipient="Alice", street="Prinsengracht 263",
+                                         postcode="1016 GV", city="Amsterdam", is_default=True),
     )
 
 
@@ -497,6 +529,7 @@ def route_of(path: str) -> str:
 
 def test_every_url_pattern_has_a_row() -> None:
     placeholders = {"order_a": ORDER_A, "conversation_a": UNKNOWN_UUID, "message_a": 1, "product": "lamp",
+                    "address_a": 1,
                     "help_page": "invoices", "uid_a": "MQ"}
     covered = {route_of(label.format(**placeholders)) for label, _ in PAGES}
     missing = sorted(url_routes() - covered)
@@ -653,6 +686,37 @@ def password_reset_email(w: World, actor: User | None) -> Submission:
     return Submission("/account/password_reset/", {"email": "alice@example.test"}, lambda client: len(mail.outbox) == 1)
 
 
+def change_own_details(w: World, actor: User | None) -> Submission:
+    return Submission("/account/", {"first_name": "Renamed", "last_name": "", "email": actor.email if actor else "x@y.z"},
+                      lambda client: actor is not None and User.objects.get(pk=actor.pk).first_name == "Renamed")
+
+
+def sign_up(w: World, actor: User | None) -> Submission:
+    password = "A-much-longer-passphrase-42"
+    return Submission("/account/signup/", {"username": "newcomer", "email": "newcomer@example.test",
+                                           "first_name": "Nia", "password1": password, "password2": password},
+                      lambda client: User.objects.filter(username="newcomer", customer__isnull=False).exists())
+
+
+_STREET = {"recipient": "Someone", "postcode": "1011 AB", "city": "Amsterdam", "country": "Netherlands"}
+
+
+def add_own_address(w: World, actor: User | None) -> Submission:
+    return Submission("/account/addresses/new/", {**_STREET, "street": "Damrak 1"},
+                      lambda client: actor is not None and Address.objects.filter(customer__user=actor,
+                                                                                  street="Damrak 1").exists())
+
+
+def edit_a_address(w: World, actor: User | None) -> Submission:
+    return Submission(f"/account/addresses/{w.address_a.id}/edit/", {**_STREET, "street": "Elsewhere 9"},
+                      lambda client: Address.objects.get(pk=w.address_a.pk).street == "Elsewhere 9")
+
+
+def delete_a_address(w: World, actor: User | None) -> Submission:
+    return Submission(f"/account/addresses/{w.address_a.id}/delete/", {},
+                      lambda client: not Address.objects.filter(pk=w.address_a.pk).exists())
+
+
 FORMS: dict[str, Callable[[World, User | None], Submission]] = {
     "ops: label A's message": label_a_message,
     "admin: approve A's refund": approve_a_refund,
@@ -667,6 +731,11 @@ FORMS: dict[str, Callable[[World, User | None], Submission]] = {
     "account: sign in": sign_in,
     "account: sign out": sign_out,
     "account: password reset email": password_reset_email,
+    "account: change own details": change_own_details,
+    "account: sign up": sign_up,
+    "addresses: add own address": add_own_address,
+    "addresses: edit A's address": edit_a_address,
+    "addresses: delete A's address": delete_a_address,
 }
 
 

@@ -18,6 +18,7 @@ from django.test import Client
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 PUBLIC = ["/", "/products/", "/help/", "/help/shipping-and-delivery/", "/account/login/", "/account/password_reset/",
+          "/account/signup/", "/cart/", "/gift-cards/balance/",
           "/admin/login/", "/no-such-page/", "/healthz", "/metrics"]
 STAFF_ONLY = ["/console/", "/ops/", "/ops/escalations/", "/admin/", "/admin/support/conversation/"]
 

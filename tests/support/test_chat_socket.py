@@ -235,6 +235,9 @@ async def test_a_visitors_refund_request_goes_to_a_person_once_the_order_is_prov
     assert "code" in ask_code["text"]
     code = re.search(r"\b(\d{6})\b", mailoutbox[0].body).group(1)  # type: ignore[union-attr]
     await send(socket, code)
+    confirm, _ = await until(socket, "reply.end")  # #15 item 1: what will be filed is shown, and sent on a yes
+    assert "I'll ask for a refund of €64.00" in confirm["text"] and "Shall I send it" in confirm["text"]
+    await send(socket, "yes")
     ask_reason, _ = await until(socket, "reply.end")
     assert "reason" in ask_reason["text"]
     await send(socket, "it arrived broken")

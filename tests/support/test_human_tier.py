@@ -239,6 +239,9 @@ async def test_refund_flow_end_to_end(settings, make_customer, make_order, team)
     ask_items, _ = await until(socket, "reply.end")
     assert ask_items["route"] == "human" and "Which items" in ask_items["text"]
     await send(socket, "the blue lamp")
+    confirm, _ = await until(socket, "reply.end")  # #15 item 1: what will be filed is shown first
+    assert "I'll ask for a refund of €64.00 for: 1 × Blue lamp" in confirm["text"] and "Oak" not in confirm["text"]
+    await send(socket, "yes")
     ask_reason, _ = await until(socket, "reply.end")
     assert "reason" in ask_reason["text"]
     await send(socket, "it arrived with a crack")

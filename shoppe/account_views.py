@@ -1,0 +1,96 @@
+"""Account pages: signing up, the account's details, and the customer's saved addresses (their own only)."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from shoppe.addresses import (address_delete, address_get_for_user, address_list_for_user, address_save,
+                              customer_for)
+from shoppe.forms import AccountForm, AddressForm, SignUpForm
+from shoppe.models import Address, Customer
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where to go after the form: the page asked for, if it is on this site."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return wanted
+    return fallback
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    """A new customer account; the customer is signed in straight away."""
+    if request.user.is_authenticated:
+        return redirect("account")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend=MODEL_BACKEND)
+        messages.success(request, f"Welcome, {user.first_name}! Your account is ready.")
+        return redirect(_safe_next(request, "/account/"))
+    return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request, "")})
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    customer = Customer.objects.filter(user=request.user).first()
+    form = AccountForm(request.POST or None, instance=request.user, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        customer = customer or customer_for(request.user)
+        customer.newsletter = form.cleaned_data["newsletter"]
+        customer.save(update_fields=["newsletter"])
+        messages.success(request, "Your details are saved.")
+        return redirect("account")
+    default = address_list_for_user(user=request.user).filter(is_default=True).first()
+    return render(request, "shoppe/account.html", {"form": form, "default_address": default})
+
+
+@login_required
+def address_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "shoppe/address_list.html", {"addresses": address_list_for_user(user=request.user)})
+
+
+def _own_address(request: HttpRequest, address_id: int) -> Address:
+    address = address_get_for_user(user=request.user, address_id=address_id)
+    if address is None:  # someone else's address looks exactly like no address
+        raise Http404("No such address")
+    return address
+
+
+@login_required
+def address_add(request: HttpRequest) -> HttpResponse:
+    form = AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = form.save(commit=False)
+        address.customer = customer_for(request.user)
+        address_save(address=address)
+        messages.success(request, "Address saved.")
+        return redirect("addresses")
+    return render(request, "shoppe/address_form.html", {"form": form, "adding": True})
+
+
+@login_required
+def address_edit(request: HttpRequest, address_id: int) -> HttpResponse:
+    address = _own_address(request, address_id)
+    form = AddressForm(request.POST or None, instance=address)
+    if request.method == "POST" and form.is_valid():
+        address_save(address=form.save(commit=False))
+        messages.success(request, "Address saved.")
+        return redirect("addresses")
+    return render(request, "shoppe/address_form.html", {"form": form, "address": address})
+
+
+@login_required
+@require_POST
+def address_remove(request: HttpRequest, address_id: int) -> HttpResponse:
+    address_delete(address=_own_address(request, address_id))
+    messages.success(request, "Address deleted. Orders you already placed keep their address.")
+    return redirect("addresses")

@@ -1,0 +1,68 @@
+"""A customer's saved delivery addresses: one of them is the default that checkout fills in."""
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet
+
+from shoppe.models import Address, Customer
+
+
+def address_parts(text: str) -> dict[str, str]:
+    """"Keizersgracht 12\\n1015 CN Amsterdam\\nNetherlands" as street, postcode, city and country."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    street = lines[0] if lines else ""
+    place = lines[1] if len(lines) > 1 else ""
+    country = lines[2] if len(lines) > 2 else "Netherlands"
+    tokens = place.split()
+    # A postcode has digits ("10961", "D02 X285"), or is the Dutch letters after them ("1015 CN").
+    code = [i for i, t in enumerate(tokens) if any(c.isdigit() for c in t)
+            or (len(t) == 2 and t.isupper() and i and any(c.isdigit() for c in tokens[i - 1]))]
+    postcode = " ".join(tokens[i] for i in code)
+    city = " ".join(t for i, t in enumerate(tokens) if i not in code)
+    return {"street": street, "postcode": postcode, "city": city or place, "country": country}
+
+
+def address_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Address]:
+    """The signed-in customer's own saved addresses, default first; nothing for anyone else."""
+    if not user.is_authenticated:
+        return Address.objects.none()
+    return Address.objects.filter(customer__user=user)
+
+
+def address_get_for_user(*, user: AbstractBaseUser, address_id: int) -> Address | None:
+    return address_list_for_user(user=user).filter(id=address_id).first()
+
+
+def customer_for(user: AbstractBaseUser) -> Customer:
+    """The user's customer profile, made on first use (staff may shop too)."""
+    customer, _ = Customer.objects.get_or_create(user=user)
+    return customer
+
+
+def address_save(*, address: Address) -> Address:
+    """Save `address`; the first one, or one marked default, becomes the only default (and the account's text)."""
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(id=address.customer_id)
+        if not Address.objects.filter(customer=customer, is_default=True).exclude(id=address.id).exists():
+            address.is_default = True
+        address.save()
+        if address.is_default:
+            Address.objects.filter(customer=customer).exclude(id=address.id).update(is_default=False)
+            customer.default_address = address.as_text()
+            customer.save(update_fields=["default_address"])
+    return address
+
+
+def address_delete(*, address: Address) -> None:
+    """Delete `address`; if it was the default, the next one saved becomes it. Placed orders keep their copy."""
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(id=address.customer_id)
+        address.delete()
+        if address.is_default:
+            following = Address.objects.filter(customer=customer).first()
+            if following is not None:
+                following.is_default = True
+                following.save(update_fields=["is_default"])
+            customer.default_address = following.as_text() if following else ""
+            customer.save(update_fields=["default_address"])

@@ -1,0 +1,122 @@
+"""Checkout: delivery options and their cost, and turning a paid cart into an order.
+
+The payment step is a demo (no money moves): a card number that passes the Luhn check is
+accepted, except the test card that is always declined.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from shoppe.models import EU_COUNTRIES, Customer, Invoice, Order, OrderItem, Product, money
+
+log = logging.getLogger(__name__)
+
+FREE_STANDARD_OVER = Decimal("50.00")
+DECLINED_TEST_CARD = "4000000000000002"
+FIRST_ORDER_NUMBER = 10001
+
+
+@dataclass(frozen=True)
+class DeliveryOption:
+    name: str
+    cost: Decimal
+    days: str
+
+
+def delivery_options(*, country: str, items_total: Decimal) -> list[DeliveryOption]:
+    """What can be chosen for an address in `country` (help: shipping-and-delivery)."""
+    if country in EU_COUNTRIES:
+        standard = Decimal("0.00") if items_total > FREE_STANDARD_OVER else Decimal("4.95")
+        options = [DeliveryOption("Standard", standard, "3-5 business days"),
+                   DeliveryOption("Express", Decimal("9.95"), "1-2 business days")]
+        if country in {"Netherlands", "Belgium"}:
+            options.append(DeliveryOption("Next-day", Decimal("14.95"), "next business day, ordered before 15:00"))
+        return options
+    if country in {"United States", "Canada"}:
+        return [DeliveryOption("International", Decimal("24.95"), "7-12 business days")]
+    return [DeliveryOption("International", Decimal("12.95"), "5-8 business days")]
+
+
+def delivery_option_get(*, name: str, country: str, items_total: Decimal) -> DeliveryOption | None:
+    return next((o for o in delivery_options(country=country, items_total=items_total) if o.name == name), None)
+
+
+def card_number_valid(number: str) -> bool:
+    """The Luhn check every real card number passes."""
+    digits = [int(d) for d in number]
+    checksum = sum(digits[-1::-2]) + sum(sum(divmod(2 * d, 10)) for d in digits[-2::-2])
+    return 12 <= len(digits) <= 19 and checksum % 10 == 0
+
+
+class CheckoutRefused(Exception):
+    """The order cannot be placed as it is; the message says why, for the customer."""
+
+
+def _next_number() -> int:
+    return (Order.objects.aggregate(highest=Max("number"))["highest"] or FIRST_ORDER_NUMBER - 1) + 1
+
+
+def order_place(*, lines: list[tuple[int, int]], email: str, customer: Customer | None, address: str, country: str,
+                delivery: str) -> Order:
+    """Place an order for `lines` ((product id, quantity)): stock taken, order, items and invoice, all or nothing.
+
+    A product that no longer has the stock refuses the whole order and takes nothing. Prices are the
+    catalogue's at this moment. `customer` None: a guest order, known by its number and `email`.
+    """
+    if not lines:
+        raise CheckoutRefused("Your cart is empty.")
+    with transaction.atomic():
+        products = Product.objects.in_bulk([product_id for product_id, _ in lines])
+        for product_id, quantity in lines:
+            product = products.get(product_id)
+            if product is None or quantity < 1:
+                raise CheckoutRefused("A product in your cart is no longer available. Please check your cart.")
+            # One conditional UPDATE: two checkouts of the last item cannot both take it.
+            if not Product.objects.filter(id=product_id, stock__gte=quantity).update(stock=F("stock") - quantity):
+                left = Product.objects.get(id=product_id).stock
+                raise CheckoutRefused(f"Sorry, only {left} × {product.name} left in stock. Please update your cart.")
+        items_total = sum((products[p].price * q for p, q in lines), Decimal("0.00"))
+        option = delivery_option_get(name=delivery, country=country, items_total=items_total)
+        if option is None:
+            raise CheckoutRefused(f"{delivery} delivery isn't available to {country}.")
+        order = _order_create(customer=customer, email=email, address=address, option=option)
+        OrderItem.objects.bulk_create([OrderItem(order=order, product=products[p], quantity=q,
+                                                 unit_price=products[p].price) for p, q in lines])
+        Invoice.objects.create(order=order, number=f"INV-{timezone.now():%Y}-{order.number}")
+    transaction.on_commit(lambda: order_confirmation_send(order_id=order.id))
+    return order
+
+
+def _order_create(*, customer: Customer | None, email: str, address: str, option: DeliveryOption) -> Order:
+    for _ in range(5):
+        try:
+            with transaction.atomic():  # a savepoint: a number taken meanwhile is retried, not fatal
+                return Order.objects.create(
+                    number=_next_number(), customer=customer, email=email, status=Order.Status.PROCESSING,
+                    shipping_address=address, delivery_option=option.name, shipping_cost=option.cost)
+        except IntegrityError:
+            continue
+    raise CheckoutRefused("We couldn't place your order just now. Please try again.")
+
+
+def order_confirmation_send(*, order_id: int) -> None:
+    """The confirmation email with the order number; a mail server that is down does not undo the order."""
+    order = Order.objects.prefetch_related("items__product").get(id=order_id)
+    lines = "\n".join(f"  {i.quantity} × {i.product.name}  {money(i.line_total, order.currency)}"
+                      for i in order.items.all())
+    body = (f"Thank you for your order!\n\nOrder number: {order.number}\n\n{lines}\n"
+            f"  {order.delivery_option} delivery  {money(order.shipping_cost, order.currency)}\n"
+            f"  Total  {money(order.total, order.currency)}\n\nDelivery address:\n{order.shipping_address}\n\n"
+            "Questions? Ask our assistant in the chat on the site: give it your order number and this email "
+            "address.\n\nExample Shoppe")
+    try:
+        send_mail(f"Your Example Shoppe order {order.number}", body, None, [order.email])
+    except Exception:  # noqa: BLE001
+        log.exception("the confirmation email for order %s could not be sent", order.number)

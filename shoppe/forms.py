@@ -1,0 +1,135 @@
+"""The storefront's forms: signing up, the account, saved addresses, gift cards, checkout and the demo payment."""
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
+
+from shoppe.checkout import DECLINED_TEST_CARD, card_number_valid
+from shoppe.models import COUNTRIES, Address, Customer
+
+EMAIL_TAKEN = "An account with this email address already exists. Sign in, or reset your password."
+
+
+def _email_taken(email: str, *, except_user: User | None = None) -> bool:
+    users = User.objects.filter(email__iexact=email.strip())
+    return (users.exclude(pk=except_user.pk) if except_user else users).exists()
+
+
+class SignUpForm(UserCreationForm):
+    """A new customer account: one per email address (help: account-and-password)."""
+
+    email = forms.EmailField(help_text="Order confirmations and password resets go here.")
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150, required=False)
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email", "first_name", "last_name")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if _email_taken(email):
+            raise forms.ValidationError(EMAIL_TAKEN)
+        return email
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=commit)
+        if commit:
+            Customer.objects.create(user=user)
+        return user
+
+
+class AccountForm(forms.ModelForm):
+    newsletter = forms.BooleanField(required=False, label="Send me the newsletter (Thursdays)")
+
+    class Meta:
+        model = User
+        fields = ("first_name", "last_name", "email")
+
+    def __init__(self, *args: Any, customer: Customer | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["newsletter"].initial = bool(customer and customer.newsletter)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if _email_taken(email, except_user=self.instance):
+            raise forms.ValidationError("This email address belongs to another account.")
+        return email
+
+
+class AddressForm(forms.ModelForm):
+    class Meta:
+        model = Address
+        fields = ("recipient", "street", "postcode", "city", "country", "is_default")
+        labels = {"recipient": "Name", "is_default": "Use as my default address"}
+
+
+class GiftCardBalanceForm(forms.Form):
+    code = forms.CharField(label="Gift card code", max_length=40,
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "XXXX-XXXX-XXXX-XXXX"}))
+
+
+class CheckoutForm(forms.Form):
+    """Who orders and where it goes. A signed-in customer may pick a saved address instead of typing one."""
+
+    email = forms.EmailField(help_text="We send your order confirmation here.")
+    saved_address = forms.ChoiceField(label="Deliver to", required=False)
+    recipient = forms.CharField(label="Name", max_length=120, required=False)
+    street = forms.CharField(label="Street and number", max_length=200, required=False)
+    postcode = forms.CharField(max_length=20, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    country = forms.ChoiceField(choices=[(c, c) for c in COUNTRIES], initial="Netherlands", required=False)
+    save_address = forms.BooleanField(label="Save this address in my account", required=False)
+    delivery = forms.ChoiceField(label="Delivery", choices=[(n, n) for n in
+                                                           ("Standard", "Express", "Next-day", "International")])
+
+    def __init__(self, *args: Any, addresses: list[Address] | None = None, signed_in: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.addresses = {str(a.id): a for a in addresses or []}
+        if self.addresses:
+            self.fields["saved_address"].choices = [
+                *((key, f"{a.recipient}, {a.street}, {a.city}") for key, a in self.addresses.items()),
+                ("", "A new address (below)")]
+            self.fields["saved_address"].initial = next(iter(self.addresses))
+        else:
+            del self.fields["saved_address"]
+        if signed_in:
+            del self.fields["email"]  # the account's email
+        else:
+            del self.fields["save_address"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = self.addresses.get(data.get("saved_address") or "")
+        if chosen is not None:
+            data["address"], data["country"] = chosen.as_text(), chosen.country
+            return data
+        for name in ("recipient", "street", "postcode", "city", "country"):
+            if not (data.get(name) or "").strip():
+                self.add_error(name, "Please fill this in.")
+        if not self.errors:
+            data["address"] = (f"{data['recipient'].strip()}\n{data['street'].strip()}\n"
+                               f"{data['postcode'].strip()} {data['city'].strip()}\n{data['country']}")
+        return data
+
+
+class DemoPaymentForm(forms.Form):
+    """The demo payment: no money moves. 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined."""
+
+    cardholder = forms.CharField(label="Name on card", max_length=120)
+    card_number = forms.CharField(label="Card number", max_length=23,
+                                  widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                                                "placeholder": "4242 4242 4242 4242"}))
+
+    def clean_card_number(self) -> str:
+        number = "".join(ch for ch in self.cleaned_data["card_number"] if ch.isdigit())
+        if not card_number_valid(number):
+            raise forms.ValidationError("That card number isn't valid. Please check it.")
+        if number == DECLINED_TEST_CARD:
+            raise forms.ValidationError("Your bank declined this payment. Please try another card.")
+        return number[-4:]  # only the last four digits are kept, for the confirmation

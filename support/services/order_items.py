@@ -1,0 +1,64 @@
+"""Which items of an order a customer named: exactly those, or the few to ask about when unsure.
+
+"The velvet footstool" names the Velvet footstool and not the Velvet cushion cover: an item is
+named by a word only it has in this order ("footstool"). A word several items share ("velvet")
+names one of them only if nothing else was named, and then the customer is asked which.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from shoppe.models import OrderItem
+
+_ALL = re.compile(r"\b(all|everything|both|whole|entire|every)\b", re.IGNORECASE)
+# Words of product names that never tell one item from another.
+_NOISE = {"the", "and", "set", "for", "with", "pieces", "piece"}
+
+
+@dataclass
+class NamedItems:
+    chosen: list[OrderItem] = field(default_factory=list)  # exactly what the customer named
+    unsure: list[OrderItem] = field(default_factory=list)  # a word fits several of these: ask which
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words of three letters or more, plurals folded ("lamps" reads as "lamp")."""
+    words = set()
+    for word in re.findall(r"[^\W\d_]{3,}", text.lower()):
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.add(word)
+    return words - _NOISE
+
+
+def _item_words(item: OrderItem) -> set[str]:
+    return _words(f"{item.product.name} {item.product.colour}")
+
+
+def items_named(items: list[OrderItem], text: str, *, by_number: bool = False) -> NamedItems:
+    """The items of `items` that `text` names.
+
+    `by_number`: the text answers a numbered list of `items`, so "2" or "1 and 3" pick from it
+    (never in a first message, where "2" is a quantity and 10026 an order number).
+    """
+    if _ALL.search(text):
+        return NamedItems(chosen=list(items))
+    chosen: list[OrderItem] = []
+    if by_number:
+        picked = sorted({int(d) for d in re.findall(r"(?<![\d.,])([1-9])(?![\d.,])", text) if int(d) <= len(items)})
+        chosen = [items[n - 1] for n in picked]
+    said = _words(text)
+    words = {item.id: _item_words(item) for item in items}
+    for item in items:
+        others = set().union(*(w for other, w in words.items() if other != item.id))
+        if item not in chosen and said & (words[item.id] - others):
+            chosen.append(item)
+    if chosen:
+        return NamedItems(chosen=[item for item in items if item in chosen])
+    # Only words several items share: one item if it alone fits best, else ask among those that fit.
+    fits = sorted(((len(said & words[item.id]), item) for item in items if said & words[item.id]),
+                  key=lambda fit: -fit[0])
+    if len(fits) == 1 or (len(fits) > 1 and fits[0][0] > fits[1][0]):
+        return NamedItems(chosen=[fits[0][1]])
+    return NamedItems(unsure=[item for _, item in fits])

@@ -1,0 +1,91 @@
+"""Signing up, resetting a forgotten password by email, and the account page (#15 item 3)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from shoppe.models import Customer
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-new-passphrase-77"
+
+
+def test_the_sign_in_page_links_to_password_reset_and_sign_up(client: Client) -> None:
+    page = client.get("/account/login/").content.decode()
+    assert 'href="/account/password_reset/"' in page and 'href="/account/signup/' in page
+    assert client.get("/account/password_reset/").status_code == 200
+    assert client.get("/account/signup/").status_code == 200
+
+
+def test_a_visitor_signs_up_and_is_signed_in_with_a_customer_profile(client: Client) -> None:
+    response = client.post("/account/signup/", {
+        "username": "erin", "email": "erin@example.test", "first_name": "Erin", "last_name": "Visser",
+        "password1": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/account/"
+    user = User.objects.get(username="erin")
+    assert Customer.objects.filter(user=user).exists() and user.check_password(PASSWORD)
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert b"Erin" in client.get("/account/").content
+    assert client.get("/orders/").status_code == 200
+
+
+def test_one_account_per_email_address_and_passwords_are_checked(client: Client, make_customer) -> None:
+    make_customer("alice")
+    taken = client.post("/account/signup/", {"username": "alice2", "email": "ALICE@example.test", "first_name": "A",
+                                             "password1": PASSWORD, "password2": PASSWORD})
+    assert taken.status_code == 200 and b"already exists" in taken.content
+    weak = client.post("/account/signup/", {"username": "zed", "email": "zed@example.test", "first_name": "Zed",
+                                            "password1": "12345678", "password2": "12345678"})
+    assert weak.status_code == 200 and not User.objects.filter(username="zed").exists()
+
+
+def test_sign_up_goes_back_to_the_page_asked_for_but_never_off_site(client: Client) -> None:
+    data = {"email": "f@example.test", "first_name": "F", "password1": PASSWORD, "password2": PASSWORD}
+    assert client.post("/account/signup/", {**data, "username": "f1", "next": "/checkout/"})["Location"] == "/checkout/"
+    client.logout()
+    evil = client.post("/account/signup/", {**data, "username": "f2", "email": "g@example.test",
+                                            "next": "https://evil.example/"})
+    assert evil["Location"] == "/account/"
+
+
+def test_a_forgotten_password_is_reset_through_the_emailed_link(client: Client, make_customer, smtp_server) -> None:
+    alice = make_customer("alice")
+    response = client.post("/account/password_reset/", {"email": "alice@example.test"})
+    assert response.status_code == 302 and response["Location"] == "/account/password_reset/done/"
+    [mail] = smtp_server.wait_for(1)
+    assert mail.to == ["alice@example.test"] and "password" in mail.subject.lower()
+    link = re.search(r"https?://[^/\s]+(/account/reset/\S+/)", mail.body).group(1)  # type: ignore[union-attr]
+
+    form = client.get(link, follow=True)
+    assert form.status_code == 200 and b"Choose a new password" in form.content
+    done = client.post(form.redirect_chain[-1][0], {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    assert done.status_code == 302 and done["Location"] == "/account/reset/done/"
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+    assert Client().post("/account/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
+
+
+def test_a_reset_for_an_unknown_email_looks_the_same_and_sends_nothing(client: Client, smtp_server) -> None:
+    response = client.post("/account/password_reset/", {"email": "nobody@example.test"})
+    assert response.status_code == 302 and response["Location"] == "/account/password_reset/done/"
+    assert smtp_server.received == []
+
+
+def test_the_account_page_changes_name_email_and_newsletter(client: Client, make_customer) -> None:
+    alice = make_customer("alice")
+    make_customer("bob", "Bob")
+    client.force_login(alice)
+    taken = client.post("/account/", {"first_name": "Alice", "last_name": "J", "email": "bob@example.test"})
+    assert taken.status_code == 200 and b"another account" in taken.content
+    saved = client.post("/account/", {"first_name": "Alicia", "last_name": "Jansen", "email": "alicia@example.test",
+                                      "newsletter": "on"})
+    assert saved.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.first_name, alice.email, alice.customer.newsletter) == ("Alicia", "alicia@example.test", True)
+
+
+def test_the_account_page_needs_sign_in(client: Client) -> None:
+    assert client.get("/account/")["Location"].startswith("/account/login/?next=/account/")

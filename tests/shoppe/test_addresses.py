@@ -1,0 +1,62 @@
+"""Saved addresses: a customer lists, adds, edits and deletes their own, and nobody else's (#15 item 3)."""
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from shoppe.models import Address, Customer
+
+pytestmark = pytest.mark.django_db
+NEW = {"recipient": "Alice Jansen", "street": "Prinsengracht 263", "postcode": "1016 GV", "city": "Amsterdam",
+       "country": "Netherlands"}
+
+
+def test_a_customer_adds_edits_and_deletes_her_addresses(client: Client, make_customer) -> None:
+    alice = make_customer("alice")
+    client.force_login(alice)
+    assert b"no saved addresses" in client.get("/account/addresses/").content
+    assert client.post("/account/addresses/new/", NEW).status_code == 302
+    first = Address.objects.get(customer__user=alice)
+    assert first.is_default  # the first one is the default, and what checkout fills in
+    assert Customer.objects.get(user=alice).default_address == first.as_text()
+
+    office = {**NEW, "street": "Herengracht 1", "postcode": "1015 BA", "is_default": "on"}
+    assert client.post("/account/addresses/new/", office).status_code == 302
+    second = Address.objects.get(street="Herengracht 1")
+    first.refresh_from_db()
+    assert second.is_default and not first.is_default
+    listing = client.get("/account/addresses/").content.decode()
+    assert "Prinsengracht 263" in listing and "Herengracht 1" in listing
+
+    assert client.post(f"/account/addresses/{first.id}/edit/", {**NEW, "street": "Prinsengracht 265"}).status_code == 302
+    first.refresh_from_db()
+    assert first.street == "Prinsengracht 265"
+    assert client.post(f"/account/addresses/{second.id}/delete/").status_code == 302
+    first.refresh_from_db()
+    assert not Address.objects.filter(id=second.id).exists() and first.is_default  # the default moves on
+
+
+def test_an_incomplete_address_is_refused(client: Client, make_customer) -> None:
+    client.force_login(make_customer("alice"))
+    response = client.post("/account/addresses/new/", {**NEW, "postcode": ""})
+    assert response.status_code == 200 and b"This field is required" in response.content
+    assert not Address.objects.exists()
+
+
+def test_someone_elses_address_looks_like_no_address(client: Client, make_customer) -> None:
+    alice, bob = make_customer("alice"), make_customer("bob", "Bob")
+    address = Address.objects.create(customer=alice.customer, **NEW)
+    client.force_login(bob)
+    assert client.get(f"/account/addresses/{address.id}/edit/").status_code == 404
+    assert client.post(f"/account/addresses/{address.id}/edit/", {**NEW, "street": "Bob's"}).status_code == 404
+    assert client.post(f"/account/addresses/{address.id}/delete/").status_code == 404
+    assert b"Prinsengracht" not in client.get("/account/addresses/").content
+    address.refresh_from_db()
+    assert address.street == "Prinsengracht 263"
+
+
+def test_addresses_need_sign_in_and_delete_needs_a_post(client: Client, make_customer) -> None:
+    assert client.get("/account/addresses/")["Location"].startswith("/account/login/")
+    client.force_login(make_customer("alice"))
+    address = Address.objects.create(customer=Customer.objects.get(), **NEW)
+    assert client.get(f"/account/addresses/{address.id}/delete/").status_code == 405

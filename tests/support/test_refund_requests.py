@@ -1,0 +1,199 @@
+"""Refund requests in the chat: exactly the items the customer named, shown before they are filed (#15 items 1, 7).
+
+Driven through the real chat socket (`WebsocketCommunicator` on the ASGI app), as a signed-in customer and as
+a visitor with a guest order.
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from shoppe.models import Order, OrderItem, Product, Shipment
+from support.models import Conversation, Handoff, RefundRequest
+from tests.conftest import session_cookie_for
+from tests.support.test_chat_socket import anonymous_cookie, connected, send, until
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
+ALWAYS_OPEN = "mon-sun 00:00-23:59"
+CATALOGUE = {  # name: (price, final sale)
+    "Velvet cushion cover": ("22.00", True),
+    "Velvet footstool": ("89.00", False),
+    "Oak dining table": ("689.00", False),
+    "Blue ceramic table lamp": ("64.00", False),
+}
+
+
+def product(name: str) -> Product:
+    price, final_sale = CATALOGUE[name]
+    item, _ = Product.objects.get_or_create(
+        slug=name.lower().replace(" ", "-"),
+        defaults={"name": name, "category": "Home", "description": name, "price": Decimal(price), "stock": 5,
+                  "final_sale": final_sale})
+    return item
+
+
+def delivered_order(user: User | None, names: list[str], *, number: int, email: str = "") -> Order:
+    """A delivered order of `user` (or a guest order with `email`) holding one of each product named."""
+    now = timezone.now()
+    order = Order.objects.create(
+        number=number, customer=user.customer if user else None, email=user.email if user else email,
+        status=Order.Status.DELIVERED, shipping_address="Oudegracht 99\n3511 AB Utrecht",
+        placed_at=now - timedelta(days=6), delivered_at=now - timedelta(days=3), shipping_cost=Decimal("4.95"))
+    for name in names:
+        item = product(name)
+        OrderItem.objects.create(order=order, product=item, quantity=1, unit_price=item.price)
+    return order
+
+
+async def reply_to(socket, text: str) -> str:  # type: ignore[no-untyped-def]
+    await send(socket, text)
+    end, _ = await until(socket, "reply.end")
+    return end["text"]
+
+
+def refund_requests() -> list[RefundRequest]:
+    return list(RefundRequest.objects.all())
+
+
+@pytest.fixture
+def always_open(settings):  # type: ignore[no-untyped-def]
+    settings.SUPPORT_HOURS = ALWAYS_OPEN
+
+
+async def test_a_signed_in_customer_gets_only_the_item_they_named_after_saying_yes(make_customer, always_open):
+    alice = await database_sync_to_async(make_customer)("alice")
+    order = await database_sync_to_async(delivered_order)(alice, ["Velvet cushion cover", "Velvet footstool"],
+                                                          number=10030)
+    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+
+    which = await reply_to(socket, f"I want a refund for order {order.number}")
+    assert "Which items" in which and "Velvet cushion cover" in which and "Velvet footstool" in which
+
+    confirm = await reply_to(socket, "the velvet footstool")
+    # what will be filed, before it is: the named item only, its amount, and a question
+    assert "I'll ask for a refund of €89.00 for: 1 × Velvet footstool" in confirm, confirm
+    assert "cushion" not in confirm.lower() and "Shall I send it to our team?" in confirm
+    assert await database_sync_to_async(refund_requests)() == []
+
+    why = await reply_to(socket, "yes")
+    assert "reason" in why
+    filed = await reply_to(socket, "it wobbles on one leg")
+    assert "filed a refund request" in filed and "€89.00" in filed
+    await until(socket, "handoff")
+
+    [refund] = await database_sync_to_async(refund_requests)()
+    assert [i["product"] for i in refund.items] == ["Velvet footstool"]
+    assert refund.amount == Decimal("89.00") and refund.eligible and refund.reason == "it wobbles on one leg"
+    await socket.disconnect()
+
+
+async def test_an_item_named_only_by_a_word_two_items_share_is_asked_about(make_customer, always_open):
+    alice = await database_sync_to_async(make_customer)("alice")
+    order = await database_sync_to_async(delivered_order)(
+        alice, ["Velvet cushion cover", "Velvet footstool", "Blue ceramic table lamp"], number=10031)
+    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    await reply_to(socket, f"I'd like my money back for order {order.number}")
+
+    which = await reply_to(socket, "the velvet one")
+    assert "Which" in which and "Velvet cushion cover" in which and "Velvet footstool" in which
+    assert "lamp" not in which.lower()
+
+    confirm = await reply_to(socket, "the cushion cover")
+    assert "€22.00 for: 1 × Velvet cushion cover" in confirm and "footstool" not in confirm
+    # the policy is told before anything is sent: the customer can still change their mind
+    assert "final-sale" in confirm
+    stopped = await reply_to(socket, "no")
+    assert "haven't sent" in stopped
+    assert await database_sync_to_async(refund_requests)() == []
+    await socket.disconnect()
+
+
+async def test_a_message_naming_the_item_and_the_order_goes_straight_to_the_confirmation(make_customer,
+                                                                                         always_open):
+    alice = await database_sync_to_async(make_customer)("alice")
+    order = await database_sync_to_async(delivered_order)(alice, ["Oak dining table", "Blue ceramic table lamp"],
+                                                          number=10026)
+    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+
+    confirm = await reply_to(socket, f"refund for the oak dining table from order {order.number}")
+    assert "Which items" not in confirm
+    assert f"I'll ask for a refund of €689.00 for: 1 × Oak dining table (order {order.number})" in confirm
+    assert "lamp" not in confirm.lower()
+    # a yes that says why files it at once
+    filed = await reply_to(socket, "yes please, it arrived with a deep scratch")
+    assert "filed a refund request" in filed
+    [refund] = await database_sync_to_async(refund_requests)()
+    assert [i["product"] for i in refund.items] == ["Oak dining table"] and "scratch" in refund.reason
+    await socket.disconnect()
+
+
+async def test_a_visitor_with_a_guest_order_gets_only_the_named_item(make_guest_order, mailoutbox, always_open):
+    order = await database_sync_to_async(delivered_order)(None, ["Velvet cushion cover", "Velvet footstool"],
+                                                          number=10039, email="frank@example.test")
+    socket, _ = await connected(await anonymous_cookie())
+    asked = await reply_to(socket, "I want a refund please")
+    assert "order number" in asked and "email" in asked
+    assert "code" in await reply_to(socket, f"{order.number} frank@example.test")
+    code = re.search(r"\b(\d{6})\b", mailoutbox[0].body).group(1)  # type: ignore[union-attr]
+    which = await reply_to(socket, code)
+    assert "Which items" in which
+
+    confirm = await reply_to(socket, "the velvet footstool")
+    assert "€89.00 for: 1 × Velvet footstool" in confirm and "cushion" not in confirm.lower()
+    assert "reason" in await reply_to(socket, "ja")
+    assert "filed a refund request" in await reply_to(socket, "it is the wrong colour")
+    [refund] = await database_sync_to_async(refund_requests)()
+    assert [i["product"] for i in refund.items] == ["Velvet footstool"] and refund.amount == Decimal("89.00")
+    await socket.disconnect()
+
+
+# --- #15 item 7: a late order says so ---------------------------------------------------------------------
+
+
+def late_order(user: User, *, days_late: int) -> Order:
+    now = timezone.now()
+    order = Order.objects.create(number=10024, customer=user.customer, email=user.email, status=Order.Status.SHIPPED,
+                                 shipping_address="Keizersgracht 12\n1015 CN Amsterdam",
+                                 placed_at=now - timedelta(days=days_late + 5))
+    item = product("Blue ceramic table lamp")
+    OrderItem.objects.create(order=order, product=item, quantity=1, unit_price=item.price)
+    Shipment.objects.create(order=order, carrier="DHL", tracking_number="DH10024123456",
+                            shipped_at=now - timedelta(days=days_late + 4),
+                            estimated_delivery=(timezone.localdate() - timedelta(days=days_late)))
+    return order
+
+
+async def test_a_late_order_says_it_is_late_and_offers_a_person(make_customer, always_open):
+    alice = await database_sync_to_async(make_customer)("alice")
+    order = await database_sync_to_async(late_order)(alice, days_late=14)
+    socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+
+    answer = await reply_to(socket, "where is my order?")
+    assert f"Order {order.number}" in answer and "14 days late" in answer, answer
+    assert "Expected delivery" not in answer  # a date in the past is not an expectation
+    assert "support team" in answer and "?" in answer  # help is offered
+
+    await send(socket, "yes please")
+    end, _ = await until(socket, "reply.end")
+    handoff_event, _ = await until(socket, "handoff")
+    assert handoff_event["status"] == "queued"
+    handoff = await database_sync_to_async(Handoff.objects.get)(conversation_id=history["conversation_id"])
+    assert handoff.order_id == order.id
+    await socket.disconnect()
+
+
+async def test_an_order_on_time_gives_its_expected_delivery(make_customer):
+    alice = await database_sync_to_async(make_customer)("alice")
+    order = await database_sync_to_async(late_order)(alice, days_late=-2)  # due in two days
+    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    answer = await reply_to(socket, "where is my order?")
+    assert f"Order {order.number}" in answer and "Expected delivery" in answer and "late" not in answer
+    conversation = await database_sync_to_async(Conversation.objects.get)()
+    assert not conversation.state.get("pending")
+    await socket.disconnect()
