@@ -216,7 +216,7 @@ def test_the_widget_stops_after_4401_and_asks_to_sign_in_again(tabs) -> None:  #
     laptop.fill("#id_old_password", DEMO_PASSWORD)
     laptop.fill("#id_new_password1", "a-brand-new-secret-2026")
     laptop.fill("#id_new_password2", "a-brand-new-secret-2026")
-    laptop.locator("input[type=submit], button[type=submit]").first.click()
+    laptop.get_by_role("button", name="Change password").click()  # not the header's "Sign out"
     expect(laptop).to_have_url(re.compile(r"/password_change/done/$"))
     # the phone's chat asks about an order
     phone.page.fill("#chat-input", "where is my order?")
