@@ -128,6 +128,20 @@ async def test_when_the_llm_keeps_failing_the_customer_gets_an_apology_and_a_per
     assert conversation.status == "waiting"
 
 
+async def test_a_model_server_that_is_down_is_retried_then_the_customer_gets_a_person(llm, chat, settings):
+    # given a model server that is not running (a self-hosted one being restarted, say)
+    settings.LLM_MAX_RETRIES = 1
+    llm.stop()
+    message = await chat.escalate("Several things went wrong with my order, what should I do?")
+    events = await chat.events()
+    # then the connection is tried again once, and a person takes over
+    end = next(e for e in events if e["type"] == "reply.end")
+    assert "Sorry" in end["text"] and any(e["type"] == "handoff" for e in events)
+    row = await database_sync_to_async(log_of)(message)
+    assert (row.outcome, row.handoff_reason, row.error_class, row.retries) == (
+        "handed_off", "llm_error", "ConnectionLost", 1)
+
+
 @pytest.mark.parametrize("broken", [Reply.malformed(["The first part of the answer is fine. "]),
                                     Reply.cut(["The first part of the answer is fine. "])])
 async def test_a_stream_that_breaks_after_the_first_token_is_not_retried(llm, chat, broken):
