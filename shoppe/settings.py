@@ -18,6 +18,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 from shoppe.env import env_bool, env_float, env_int, env_list, env_str, env_url, secret_key_persisted
 
+
+def llm_variable(name: str) -> str:
+    """`LLM_<name>`, or `GEMINI_<name>` where only that is set: the name deployments used before LLM_PROVIDER."""
+    new, old = f"LLM_{name}", f"GEMINI_{name}"
+    return old if not os.environ.get(new, "").strip() and os.environ.get(old, "").strip() else new
+
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("SHOPPE_DATA_DIR", str(BASE_DIR / ".data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -137,7 +144,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # How long a task stays with a worker before Redis gives it to another: just longer than the
 # longest LLM reply may take (see support.tasks). Also how long a queued escalation may wait
 # for a worker before the stranded-message sweep hands it to staff (support.services.recovery).
-CELERY_VISIBILITY_TIMEOUT_S = int(2 * env_float("GEMINI_TOTAL_TIMEOUT_S", 60.0, minimum=0.1)
+CELERY_VISIBILITY_TIMEOUT_S = int(2 * env_float(llm_variable("TOTAL_TIMEOUT_S"), 60.0, minimum=0.1)
                                   + env_float("CELERY_REDELIVERY_MARGIN_S", 30.0, minimum=1.0))
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     # Embedded: the in-process worker polls its in-memory queue. Every poll takes the GIL
@@ -261,20 +268,45 @@ SUPPORT_HOURS = env_str("SUPPORT_HOURS", "mon-fri 09:00-18:00; sat 10:00-14:00")
 REFUND_SUPERVISOR_LIMIT_EUR = env_float("REFUND_SUPERVISOR_LIMIT_EUR", 200.0, minimum=0.0)
 REFUND_RETURN_WINDOW_DAYS = env_int("REFUND_RETURN_WINDOW_DAYS", 30, minimum=0)
 
-# The cloud tier: Gemini through google-genai. Without a key, `llm` decisions go to staff.
+# The LLM tier: Gemini through google-genai, or a model the shop serves itself behind an
+# OpenAI-compatible chat API (vLLM, Ollama, llama.cpp's server, a gateway) through openai.
+LLM_PROVIDERS = ("gemini", "openai-compatible")
+LLM_PROVIDER = env_str("LLM_PROVIDER", "gemini").strip().lower()
+if LLM_PROVIDER not in LLM_PROVIDERS:
+    raise ImproperlyConfigured(f"LLM_PROVIDER must be one of {', '.join(LLM_PROVIDERS)}; got {LLM_PROVIDER!r}")
+# Gemini. Without a key, `llm` decisions go to staff.
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")
 GEMINI_MODEL = env_str("GEMINI_MODEL", "gemini-2.5-flash")
 GEMINI_THINKING_BUDGET = env_int("GEMINI_THINKING_BUDGET", 0, minimum=0)  # 0: no thinking, fastest first token
 GEMINI_BASE_URL = env_url("GEMINI_BASE_URL", schemes=("http", "https"))
-GEMINI_FIRST_TOKEN_TIMEOUT_S = env_float("GEMINI_FIRST_TOKEN_TIMEOUT_S", 15.0, minimum=0.1)
-GEMINI_TOTAL_TIMEOUT_S = env_float("GEMINI_TOTAL_TIMEOUT_S", 60.0, minimum=0.1)
-GEMINI_MAX_RETRIES = env_int("GEMINI_MAX_RETRIES", 3, minimum=0)
-GEMINI_RETRY_BASE_S = env_float("GEMINI_RETRY_BASE_S", 0.5, minimum=0.0)
-GEMINI_RETRY_MAX_S = env_float("GEMINI_RETRY_MAX_S", 8.0, minimum=0.0)
-GEMINI_MAX_CONCURRENCY = env_int("GEMINI_MAX_CONCURRENCY", 4, minimum=1)  # calls at once per worker process
-# EUR per million tokens (input, output); defaults are Gemini 2.5 Flash list prices.
-GEMINI_PRICE_INPUT_PER_MTOK = env_float("GEMINI_PRICE_INPUT_PER_MTOK", 0.30, minimum=0.0)
-GEMINI_PRICE_OUTPUT_PER_MTOK = env_float("GEMINI_PRICE_OUTPUT_PER_MTOK", 2.50, minimum=0.0)
+# An OpenAI-compatible server: its /v1 address and the model name it serves; a key only if it asks for one.
+LLM_BASE_URL = env_url("LLM_BASE_URL", schemes=("http", "https"))
+LLM_MODEL = env_str("LLM_MODEL").strip()
+LLM_API_KEY = env_str("LLM_API_KEY")
+if LLM_PROVIDER == "openai-compatible" and not (LLM_BASE_URL and LLM_MODEL):
+    raise ImproperlyConfigured("LLM_PROVIDER=openai-compatible needs LLM_BASE_URL (the server's /v1 address) "
+                               "and LLM_MODEL (the model name it serves)")
+# Offer the model its tools (order look-up, help-centre search, handoff). Off for a model served
+# without function calling; a server that refuses tools is also asked again without them.
+LLM_TOOLS = env_bool("LLM_TOOLS", default=True)
+# Time-outs, retries and concurrency, the same for every provider (GEMINI_* names still read).
+LLM_FIRST_TOKEN_TIMEOUT_S = env_float(llm_variable("FIRST_TOKEN_TIMEOUT_S"), 15.0, minimum=0.1)
+LLM_TOTAL_TIMEOUT_S = env_float(llm_variable("TOTAL_TIMEOUT_S"), 60.0, minimum=0.1)
+LLM_MAX_RETRIES = env_int(llm_variable("MAX_RETRIES"), 3, minimum=0)
+LLM_RETRY_BASE_S = env_float(llm_variable("RETRY_BASE_S"), 0.5, minimum=0.0)
+LLM_RETRY_MAX_S = env_float(llm_variable("RETRY_MAX_S"), 8.0, minimum=0.0)
+LLM_MAX_CONCURRENCY = env_int(llm_variable("MAX_CONCURRENCY"), 4, minimum=1)  # calls at once per worker process
+# What a call costs (support/llm/pricing.py): EUR per million tokens (input, output), plus the serving
+# machine's EUR per hour shared by the streams it runs at once. Gemini defaults to Gemini 2.5 Flash's
+# list prices (GEMINI_PRICE_* still read); a self-hosted model to nothing until the shop says.
+token_prices = (0.0, 0.0)
+if LLM_PROVIDER == "gemini":
+    token_prices = (env_float("GEMINI_PRICE_INPUT_PER_MTOK", 0.30, minimum=0.0),
+                    env_float("GEMINI_PRICE_OUTPUT_PER_MTOK", 2.50, minimum=0.0))
+LLM_PRICE_INPUT_PER_MTOK = env_float("LLM_PRICE_INPUT_PER_MTOK", token_prices[0], minimum=0.0)
+LLM_PRICE_OUTPUT_PER_MTOK = env_float("LLM_PRICE_OUTPUT_PER_MTOK", token_prices[1], minimum=0.0)
+LLM_PRICE_PER_HOUR_EUR = env_float("LLM_PRICE_PER_HOUR_EUR", 0.0, minimum=0.0)
+LLM_CONCURRENT_STREAMS = env_int("LLM_CONCURRENT_STREAMS", 1, minimum=1)
 LLM_CONTEXT_CHAR_BUDGET = env_int("LLM_CONTEXT_CHAR_BUDGET", 6000, minimum=500)
 LLM_BUDGET_TOKENS_PER_CONVERSATION = env_int("LLM_BUDGET_TOKENS_PER_CONVERSATION", 30000, minimum=0)
 LLM_BUDGET_EUR_PER_DAY = env_float("LLM_BUDGET_EUR_PER_DAY", 20.0, minimum=0.0)

@@ -117,8 +117,8 @@ class RefundRequestAdmin(admin.ModelAdmin):
 
 @admin.register(EscalationLog)
 class EscalationLogAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "outcome", "model", "input_tokens", "output_tokens", "cost_eur", "first_token_ms", "retries"]
-    list_filter = ["outcome", "model", "handoff_reason"]
+    list_display = ["started_at", "outcome", "provider", "model", "input_tokens", "output_tokens", "cost_eur", "first_token_ms", "retries"]
+    list_filter = ["outcome", "provider", "model", "handoff_reason"]
     search_fields = ["router_reason", "error", "message__text"]
     list_select_related = ["message"]
     readonly_fields = [f.name for f in EscalationLog._meta.fields]

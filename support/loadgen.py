@@ -45,9 +45,9 @@ def loadgen_write(*, messages: int, escalations: int, days: int = 90) -> dict[st
         started = time.perf_counter()
         cursor.execute(
             """INSERT INTO support_message (conversation_id, author, text, status, route, intent, confidence, reason,
-                                            scores, route_latency_ms, sources, created_at)
+                                            scores, route_latency_ms, sources, answering_by, created_at)
                SELECT c.id, 'customer', 'generated question ' || g, 'answered', r.route, r.intent, 0.5 + random() / 2,
-                      r.intent || ' (generated)', '{}'::jsonb, 1 + random() * 4, '[]'::jsonb,
+                      r.intent || ' (generated)', '{}'::jsonb, 1 + random() * 4, '[]'::jsonb, '',
                       c.created_at + (g %% 5) * interval '1 minute'
                FROM generate_series(1, %s) g
                JOIN loadgen_conversations c ON c.n = 1 + (g %% %s)
@@ -59,20 +59,20 @@ def loadgen_write(*, messages: int, escalations: int, days: int = 90) -> dict[st
             [customer_messages, conversations, llm_share, llm_share, llm_share])
         cursor.execute(
             """INSERT INTO support_message (conversation_id, author, text, status, in_reply_to_id, route, intent, reason,
-                                            scores, sources, reply_latency_ms, created_at)
+                                            scores, sources, reply_latency_ms, answering_by, created_at)
                SELECT m.conversation_id, 'bot', 'generated reply', 'complete', m.id, m.route, m.intent, '', '{}'::jsonb,
-                      '[]'::jsonb, CASE m.route WHEN 'llm' THEN 800 + random() * 2500 ELSE 2 + random() * 20 END,
+                      '[]'::jsonb, CASE m.route WHEN 'llm' THEN 800 + random() * 2500 ELSE 2 + random() * 20 END, '',
                       m.created_at + interval '1 second'
                FROM support_message m JOIN loadgen_conversations c ON c.id = m.conversation_id
                WHERE m.author = 'customer'""")
         timings["messages s"] = time.perf_counter() - started
         started = time.perf_counter()
         cursor.execute(
-            """INSERT INTO support_escalationlog (conversation_id, message_id, router_reason, router_scores, model,
-                   prompt_version, input_tokens, output_tokens, cost_eur, enqueued_at, started_at, queue_ms,
+            """INSERT INTO support_escalationlog (conversation_id, message_id, router_reason, router_scores, provider,
+                   model, prompt_version, input_tokens, output_tokens, cost_eur, enqueued_at, started_at, queue_ms,
                    first_token_ms, first_chunk_sent_ms, latency_ms, retries, tool_calls, outcome, handoff_reason,
                    error_class, error)
-               SELECT m.conversation_id, m.id, m.reason, '{}'::jsonb, 'gemini-2.5-flash', '2026-11-21.1',
+               SELECT m.conversation_id, m.id, m.reason, '{}'::jsonb, 'gemini', 'gemini-2.5-flash', '2026-11-21.1',
                       t.input, t.output, (t.input * 0.30 + t.output * 2.50) / 1000000, m.created_at, m.created_at, 5,
                       300 + random() * 700, 320 + random() * 700, 800 + random() * 2500, (random() < 0.05)::int, '[]'::jsonb,
                       CASE WHEN random() < 0.93 THEN 'answered' ELSE 'handed_off' END, '', '', ''

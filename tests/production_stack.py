@@ -1,9 +1,11 @@
 """The production stack for end-to-end tests: PostgreSQL, Redis, a Celery worker and daphne.
 
 The servers run as separate processes configured only by environment variables, the
-way they are deployed, against a fresh PostgreSQL database and a fake Gemini
-(`tests.fakes.gemini`). Used by `tests/test_production_mode.py` and the fault drills
-in `tests/faults/`, which also kill and restart the worker and a private Redis.
+way they are deployed, against a fresh PostgreSQL database and a fake LLM server of each
+provider (`tests.fakes.gemini`, `tests.fakes.openai_compatible`): the processes talk to
+the fake Gemini unless a test starts a worker with `stack.provider_env(provider)`. Used by
+`tests/test_production_mode.py` and the fault drills in `tests/faults/`, which also kill and
+restart the worker and a private Redis.
 
     with production_stack(tmp, redis_url=...) as stack:
         cookie = session_cookie(stack)
@@ -34,6 +36,7 @@ from django.conf import settings
 
 from tests.conftest import port_open, service_missing
 from tests.fakes.gemini import FakeGemini, Reply
+from tests.fakes.llm import PROVIDERS, fake_for, provider_env
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_ADMIN_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
@@ -196,6 +199,11 @@ class Stack:
     worker: subprocess.Popen[bytes] | None = None
     worker_logs: list[Path] = field(default_factory=list)
     worker_env: dict[str, str] = field(default_factory=dict)  # what the current worker got on top of `env`
+    llm_fakes: dict[str, FakeGemini] = field(default_factory=dict)  # one fake server per provider; `gemini` is one
+
+    def provider_env(self, provider: str) -> dict[str, str]:
+        """What a worker needs on top of the stack's environment to escalate to `provider`'s fake."""
+        return {} if provider == "gemini" else provider_env(provider, self.llm_fakes[provider])
 
     @property
     def worker_log(self) -> Path:
@@ -327,23 +335,28 @@ def prepare_site(data_dir: Path, env: dict[str, str], *, demo: bool = False) -> 
 
 
 @contextlib.contextmanager
-def production_stack(tmp: Path, *, redis_url: str, gemini_default: Reply, env: dict[str, str] | None = None,
+def production_stack(tmp: Path, *, redis_url: str, llm_default: Reply, env: dict[str, str] | None = None,
                      db_prefix: str = "shoppe_e2e") -> Iterator[Stack]:
     """Migrate a fresh database, build the index, then run a worker and daphne; tear everything down after.
 
-    `gemini_default` is what the fake Gemini answers unless a test scripts otherwise; `env` adds to or overrides
+    `llm_default` is what each provider's fake answers unless a test scripts otherwise; `env` adds to or overrides
     the environment of every process. The stack waits until both servers have loaded the local models.
     """
     require_postgres()
     dbname = create_database(db_prefix)
+    fakes = {provider: fake_for(provider, default=llm_default) for provider in PROVIDERS}
     try:
-        with FakeGemini(default=gemini_default) as gemini:
-            yield from _run_stack(tmp, dbname=dbname, redis_url=redis_url, gemini=gemini, env=env or {})
+        with contextlib.ExitStack() as running:
+            for fake in fakes.values():
+                running.enter_context(fake)
+            yield from _run_stack(tmp, dbname=dbname, redis_url=redis_url, fakes=fakes, env=env or {})
     finally:
         drop_database(dbname)
 
 
-def _run_stack(tmp: Path, *, dbname: str, redis_url: str, gemini: FakeGemini, env: dict[str, str]) -> Iterator[Stack]:
+def _run_stack(tmp: Path, *, dbname: str, redis_url: str, fakes: dict[str, FakeGemini],
+               env: dict[str, str]) -> Iterator[Stack]:
+    gemini = fakes["gemini"]
     port = free_port()
     base_env = dict(os.environ)
     base_env.pop("CELERY_EMBEDDED_WORKER", None)  # production default: no worker inside daphne
@@ -361,6 +374,7 @@ def _run_stack(tmp: Path, *, dbname: str, redis_url: str, gemini: FakeGemini, en
         SHOPPE_DATA_DIR=str(tmp / "data"),
         SHOPPE_MODEL_DIR=str(settings.MODEL_DIR),
         PYTHONUNBUFFERED="1",
+        LLM_PROVIDER="gemini",
         GEMINI_API_KEY="test-key",
         GEMINI_BASE_URL=gemini.base_url,
         CHAT_MESSAGES_PER_MINUTE="1000",
@@ -368,7 +382,7 @@ def _run_stack(tmp: Path, *, dbname: str, redis_url: str, gemini: FakeGemini, en
     base_env.update(env)
     stack = Stack(base_url=f"http://127.0.0.1:{port}", origin=f"http://127.0.0.1:{port}",
                   ws_url=f"ws://127.0.0.1:{port}/ws/chat/", dbname=dbname, redis_url=redis_url, env=base_env,
-                  daphne_log=tmp / "daphne.log", gemini=gemini, log_dir=tmp)
+                  daphne_log=tmp / "daphne.log", gemini=gemini, log_dir=tmp, llm_fakes=fakes)
     try:
         prepare_site(tmp / "data", base_env)
 

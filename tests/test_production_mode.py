@@ -3,7 +3,9 @@
 The servers run as separate processes configured only by environment variables, the
 way they are deployed. A message the router escalates (route `llm`) is answered by the
 Celery worker process and must reach the customer's socket in the daphne process
-through the Redis channel layer; a routine one is answered by daphne itself.
+through the Redis channel layer; a routine one is answered by daphne itself. The
+streamed LLM answer is checked for each provider (Gemini, and an OpenAI-compatible
+server the shop hosts), switched by the worker's environment alone.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 
 from tests.conftest import service_missing
 from tests.fakes.gemini import Reply
+from tests.fakes.llm import MODELS, PROVIDERS
 from tests.production_stack import (
     LLM_QUESTION,
     ROUTINE_QUESTION,
@@ -32,7 +35,8 @@ from tests.production_stack import (
 )
 
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 13
-GEMINI_ANSWER = ["For the broken lamp, send us a photo ", "and we replace it. ", "For the missing one, ",
+PERSONAL = " You can reach me at jan.devries@mailbox.test or +31 6 1234 5678."  # still a question for the LLM
+LLM_ANSWER = ["For the broken lamp, send us a photo ", "and we replace it. ", "For the missing one, ",
                  "we ask the carrier to investigate."]
 
 
@@ -50,7 +54,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, run_artifacts: None):  # typ
     try:
         with production_stack(
             tmp_path_factory.mktemp("production"), redis_url=f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
-            gemini_default=Reply.text(GEMINI_ANSWER, prompt_tokens=1200, output_tokens=60, delay_s=0.02),
+            llm_default=Reply.text(LLM_ANSWER, prompt_tokens=1200, output_tokens=60, delay_s=0.02),
         ) as stack:
             yield stack
     finally:
@@ -119,22 +123,34 @@ async def test_history_survives_reconnect_and_resend_is_idempotent(stack: Stack)
     assert count == [(2,)]
 
 
+@pytest.fixture(params=PROVIDERS)
+def provider(request: pytest.FixtureRequest, stack: Stack) -> str:
+    """The worker escalating to this provider's fake: LLM_PROVIDER and its server in the worker's environment."""
+    stack.ensure_worker(**stack.provider_env(request.param))
+    stack.llm_fakes[request.param].reset()
+    return request.param
+
+
 @pytest.mark.timeout(240)
-async def test_gemini_answer_streams_from_the_worker_through_redis_and_the_hop_is_cheap(stack: Stack) -> None:
+async def test_an_llm_answer_streams_from_the_worker_through_redis_and_the_hop_is_cheap(stack: Stack,
+                                                                                       provider: str) -> None:
     """The Celery hop: enqueue to first chunk at the socket, minus the LLM's own time to first token."""
+    fake = stack.llm_fakes[provider]
     cookie = session_cookie(stack)
     first_chunk_at: dict[int, float] = {}
     async with connect(stack, cookie) as ws:
         assert (await next_event(ws, 15))["type"] == "history"
         for _ in range(20):
             message_id, end, events = await ask(ws, LLM_QUESTION, stack)
-            assert end["route"] == "llm" and end["text"] == "".join(GEMINI_ANSWER), f"{end}\n{stack.logs()}"
+            assert end["route"] == "llm" and end["text"] == "".join(LLM_ANSWER), f"{end}\n{stack.logs()}"
             assert sum(e["type"] == "reply.chunk" for e in events) >= 2
             first_chunk_at[message_id] = next(e["_received_at"] for e in events if e["type"] == "reply.chunk")
+        await ask(ws, LLM_QUESTION + PERSONAL, stack)
     rows = stack.sql(
         "SELECT message_id, extract(epoch from enqueued_at), first_token_ms, outcome, input_tokens, output_tokens, "
-        "cost_eur FROM support_escalationlog WHERE message_id = ANY(%s)", (list(first_chunk_at),))
+        "cost_eur, provider, model FROM support_escalationlog WHERE message_id = ANY(%s)", (list(first_chunk_at),))
     assert len(rows) == 20 and {r[3] for r in rows} == {"answered"}
+    assert {(r[7], r[8]) for r in rows} == {(provider, MODELS[provider])} and len(fake.requests) == 21
     assert {(r[4], r[5]) for r in rows} == {(1200, 60)}
     overheads = sorted((first_chunk_at[r[0]] - float(r[1])) * 1000 - r[2] for r in rows)
     p50, p95 = overheads[len(overheads) // 2], overheads[int(len(overheads) * 0.95) - 1]
@@ -143,8 +159,11 @@ async def test_gemini_answer_streams_from_the_worker_through_redis_and_the_hop_i
     print("\nqueue ms, time to first token ms, first chunk sent ms, socket delivery ms:",
           [(round(q, 1), round(t, 1), round(f, 1), round((first_chunk_at[m] - float(e)) * 1000 - f, 1))
            for m, q, t, f, e in parts][:10])
-    print(f"\nCelery hop overhead with Redis (enqueue to first chunk at the socket, minus time to first token): "
-          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(overheads)} escalations")
+    print(f"\n{provider}: Celery hop overhead with Redis (enqueue to first chunk at the socket, minus time to first "
+          f"token): p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(overheads)} escalations")
     assert p50 <= 150, overheads  # a sanity bound; the figure itself is reported
     # nothing personal or secret went to the model
-    assert all(r.api_key == "test-key" for r in stack.gemini.requests)
+    assert all(r.api_key == "test-key" and r.stream for r in fake.requests)
+    assert "[EMAIL_1]" in fake.requests[-1].body_text and "[PHONE_1]" in fake.requests[-1].body_text
+    assert not [r for r in fake.requests for secret in ("jan.devries@mailbox.test", "1234 5678")
+                if secret in r.body_text]

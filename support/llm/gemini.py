@@ -1,81 +1,97 @@
-"""Calling Gemini through google-genai: one client per process, retries before the first token.
+"""The Gemini provider, through google-genai: one client per process, the SDK's own retries off.
 
-Retries (429, 5xx, time-outs and connection errors) happen only before the first
-token, with exponential backoff and jitter, honouring the server's retry delay when
-it sends one. Once text has reached the customer nothing is retried silently: the
-error goes to the caller, who hands the conversation to a person.
+Speaks `support.llm.provider`: a ModelRequest becomes Gemini contents, the stream's parts
+become Text / ToolCall / Usage / Finish chunks, and the SDK's errors become the
+provider-neutral failures. Retries and time-outs are `support.llm.retries`'.
 """
 from __future__ import annotations
 
 import json
-import random
 import re
 import threading
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from functools import lru_cache
 
 import httpx2
 from django.conf import settings
 from google import genai
 from google.genai import errors, types
 
-RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
-TRANSPORT_ERRORS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
-
-
-class LLMUnavailable(Exception):
-    """The call failed before any text arrived, after the allowed retries."""
-
-    def __init__(self, cause: BaseException, retries: int) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-        self.retries = retries
-
+from support.llm.provider import (
+    Chunk,
+    ClientError,
+    ConnectionLost,
+    Finish,
+    LLMCallFailed,
+    MalformedReply,
+    ModelRequest,
+    ReadTimeout,
+    ServerError,
+    Text,
+    ToolCall,
+    ToolRound,
+    ToolSpec,
+    Turn,
+    Usage,
+)
 
 _clients: dict[tuple[str, str, float], genai.Client] = {}
 _clients_lock = threading.Lock()
-_concurrency: threading.BoundedSemaphore | None = None
 
 
 def gemini_client() -> genai.Client:
-    key = (settings.GEMINI_API_KEY, settings.GEMINI_BASE_URL, settings.GEMINI_FIRST_TOKEN_TIMEOUT_S)
+    key = (settings.GEMINI_API_KEY, settings.GEMINI_BASE_URL, settings.LLM_FIRST_TOKEN_TIMEOUT_S)
     with _clients_lock:
         if key not in _clients:
-            options = types.HttpOptions(timeout=int(settings.GEMINI_FIRST_TOKEN_TIMEOUT_S * 1000))
+            # The SDK's timeout is per read: before the first chunk and between chunks.
+            options = types.HttpOptions(timeout=int(settings.LLM_FIRST_TOKEN_TIMEOUT_S * 1000))
             if settings.GEMINI_BASE_URL:
                 options.base_url = settings.GEMINI_BASE_URL
             _clients[key] = genai.Client(api_key=settings.GEMINI_API_KEY, http_options=options)
         return _clients[key]
 
 
-def concurrency_slot() -> threading.BoundedSemaphore:
-    """At most GEMINI_MAX_CONCURRENCY calls at once in this worker process."""
-    global _concurrency
-    with _clients_lock:
-        if _concurrency is None:
-            _concurrency = threading.BoundedSemaphore(settings.GEMINI_MAX_CONCURRENCY)
-        return _concurrency
+@lru_cache(maxsize=8)
+def _declarations(tools: tuple[ToolSpec, ...]) -> list[types.Tool]:
+    return [types.Tool(function_declarations=[types.FunctionDeclaration(
+        name=tool.name, description=tool.description, parameters=_schema(tool.parameters)) for tool in tools])]
 
 
-def generation_config(*, system_instruction: str, tools: list[types.Tool]) -> types.GenerateContentConfig:
+def _schema(schema: dict) -> types.Schema:
+    """A JSON Schema (the small subset the shop's tools use) as Gemini's OpenAPI-style Schema."""
+    return types.Schema(type=schema["type"].upper(), description=schema.get("description"),
+                        properties={name: _schema(sub) for name, sub in schema.get("properties", {}).items()} or None,
+                        required=schema.get("required"))
+
+
+def generation_config(request: ModelRequest) -> types.GenerateContentConfig:
     return types.GenerateContentConfig(
-        system_instruction=system_instruction,
-        tools=tools,
-        temperature=0.3,
-        max_output_tokens=700,
+        system_instruction=request.system,
+        tools=_declarations(tuple(request.tools)) if request.tools else None,
+        temperature=request.temperature,
+        max_output_tokens=request.max_output_tokens,
         thinking_config=types.ThinkingConfig(thinking_budget=settings.GEMINI_THINKING_BUDGET),
         automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
     )
 
 
-def _retryable(error: BaseException) -> bool:
-    if isinstance(error, errors.APIError):
-        return error.code in RETRYABLE_STATUS
-    return isinstance(error, TRANSPORT_ERRORS)
+def contents_of(request: ModelRequest) -> list[types.Content]:
+    contents: list[types.Content] = []
+    for turn in request.turns:
+        if isinstance(turn, Turn):
+            role = "user" if turn.role == "customer" else "model"
+            contents.append(types.Content(role=role, parts=[types.Part(text=turn.text)]))
+        elif isinstance(turn, ToolRound):
+            asked = [call.raw if isinstance(call.raw, types.Part)
+                     else types.Part(function_call=types.FunctionCall(name=call.name, args=call.args))
+                     for call in turn.calls]
+            answered = [types.Part.from_function_response(name=call.name, response=result)
+                        for call, result in zip(turn.calls, turn.results)]
+            contents += [types.Content(role="model", parts=asked), types.Content(role="user", parts=answered)]
+    return contents
 
 
-def _server_retry_delay(error: BaseException) -> float | None:
+def _server_retry_delay(error: errors.APIError) -> float | None:
     """The delay a 429 asks for (google.rpc.RetryInfo), in seconds."""
     details = getattr(error, "details", None)
     # google-genai gives the error body as a dict; its str() would have single quotes.
@@ -84,51 +100,49 @@ def _server_retry_delay(error: BaseException) -> float | None:
     return float(found.group(1)) if found else None
 
 
-def backoff_delay(attempt: int, error: BaseException | None = None) -> float:
-    server = _server_retry_delay(error) if error is not None else None
-    if server is not None:
-        return min(server, settings.GEMINI_RETRY_MAX_S)
-    ceiling = min(settings.GEMINI_RETRY_MAX_S, settings.GEMINI_RETRY_BASE_S * (2**attempt))
-    return random.uniform(ceiling / 2, ceiling)  # jitter, so retries from many workers spread out
+def _failure(error: Exception) -> LLMCallFailed:
+    """The SDK's exception as the provider-neutral one."""
+    if isinstance(error, errors.APIError):
+        kind = ClientError if 400 <= (error.code or 0) < 500 else ServerError
+        return kind(str(error), status=error.code, retry_after_s=_server_retry_delay(error))
+    if isinstance(error, httpx2.TimeoutException):
+        return ReadTimeout(str(error) or "no data within LLM_FIRST_TOKEN_TIMEOUT_S")
+    if isinstance(error, (httpx2.NetworkError, httpx2.RemoteProtocolError)):
+        return ConnectionLost(str(error))
+    return MalformedReply(str(error))  # ValueError: a body or event that is not Gemini's JSON
 
 
-def stream_generate(
-    *, contents: list[types.Content], config: types.GenerateContentConfig, on_retry: Callable[[BaseException], None],
-    sleep: Callable[[float], None] = time.sleep, deadline: float | None = None,
-) -> Iterator[Any]:
-    """Yield response chunks; raise LLMUnavailable when nothing arrived after the retries.
+class GeminiProvider:
+    name = "gemini"
 
-    `deadline` (a `time.perf_counter()` value): a retry starts only if its wait and a
-    whole first-token time-out fit before it, so GEMINI_TOTAL_TIMEOUT_S bounds the
-    retries too.
-    """
-    client = gemini_client()
-    attempt = 0
-    while True:
-        before_content: list[Any] = []
+    @property
+    def model(self) -> str:
+        return settings.GEMINI_MODEL
+
+    def missing(self) -> str | None:
+        return None if settings.GEMINI_API_KEY else "no_api_key"
+
+    def stream(self, request: ModelRequest) -> Iterator[Chunk]:
+        client = gemini_client()  # kept referenced while streaming: the SDK closes a collected client
         try:
-            chunks = client.models.generate_content_stream(model=settings.GEMINI_MODEL, contents=contents, config=config)
-            for chunk in chunks:
-                before_content.append(chunk)
-                if has_content(chunk):
-                    break
-        except (errors.APIError, ValueError, *TRANSPORT_ERRORS) as error:
-            if not _retryable(error) or attempt >= settings.GEMINI_MAX_RETRIES:
-                raise LLMUnavailable(error, attempt) from error
-            delay = backoff_delay(attempt, error)
-            if deadline is not None and time.perf_counter() + delay + settings.GEMINI_FIRST_TOKEN_TIMEOUT_S > deadline:
-                raise LLMUnavailable(error, attempt) from error
-            on_retry(error)
-            sleep(delay)
-            attempt += 1
-            continue
-        yield from before_content
-        yield from chunks  # errors from here on come after the first token: not retried
-        return
+            for chunk in client.models.generate_content_stream(
+                    model=settings.GEMINI_MODEL, contents=contents_of(request), config=generation_config(request)):
+                candidate = chunk.candidates[0] if chunk.candidates else None
+                for part in (candidate.content.parts or []) if candidate and candidate.content else []:
+                    if part.function_call:
+                        yield ToolCall(name=part.function_call.name or "", args=dict(part.function_call.args or {}),
+                                       call_id=part.function_call.id or "", raw=part)
+                    elif part.text and not part.thought:
+                        yield Text(part.text)
+                if chunk.usage_metadata:
+                    yield Usage(chunk.usage_metadata.prompt_token_count or 0,
+                                chunk.usage_metadata.candidates_token_count or 0)
+                if candidate and candidate.finish_reason:
+                    yield Finish(str(candidate.finish_reason.value if hasattr(candidate.finish_reason, "value")
+                                     else candidate.finish_reason))
+        except (errors.APIError, ValueError, httpx2.TimeoutException, httpx2.NetworkError,
+                httpx2.RemoteProtocolError) as error:
+            raise _failure(error) from error
 
 
-def has_content(chunk: Any) -> bool:
-    """Whether a chunk carries text or a function call (not just usage or an empty part)."""
-    if not chunk.candidates or not chunk.candidates[0].content:
-        return False
-    return any(part.text or part.function_call for part in chunk.candidates[0].content.parts or [])
+provider = GeminiProvider()

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from google.genai import types
 
 from rag.encoder import encoder_get
 from rag.index import index_get
 from support.llm.guardrails import looks_like_injection
 from support.llm.pii import Redactor
+from support.llm.provider import Turn
 from support.models import Conversation, Message
 from support.realtime import Source
 from support.services.order_help import customer_orders
@@ -39,7 +39,7 @@ def _tampered(heading: str, text: str) -> bool:
 
 @dataclass
 class LLMRequest:
-    contents: list[types.Content]
+    turns: list[Turn]
     sources: list[Source]
     redactor: Redactor
     allowed_order_numbers: set[str]
@@ -60,7 +60,7 @@ def _order_facts(conversation: Conversation) -> tuple[str, set[str], set[str]]:
 
 
 def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMRequest:
-    """The conversation as Gemini will see it, within the context budget, PII redacted.
+    """The conversation as the model will see it (any provider), within the context budget, PII redacted.
 
     `vector` is the message's embedding when the router already computed it."""
     conversation = message.conversation
@@ -88,15 +88,14 @@ def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMR
         Message.objects.filter(conversation=conversation, created_at__lt=message.created_at)
         .exclude(status=Message.Status.FAILED).order_by("-created_at")[:RECENT_TURNS]
     )[::-1]
-    contents: list[types.Content] = []
+    turns: list[Turn] = []
     used = 0
     for turn in previous:
         text = redactor.redact(turn.text)[:600]
         used += len(text)
         if used > budget // 4:
             break
-        role = "user" if turn.author == Message.Author.CUSTOMER else "model"
-        contents.append(types.Content(role=role, parts=[types.Part(text=text)]))
+        turns.append(Turn(role="customer" if turn.author == Message.Author.CUSTOMER else "assistant", text=text))
 
     context = "\n\n".join(passages) or "(no help-centre passage matched)"
     signed_in = "The customer is signed in." if customer else "The customer is not signed in."
@@ -106,7 +105,7 @@ def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMR
         f"The customer's orders:\n{redactor.redact(facts) or '(none known)'}\n\n"
         f"<customer_message>\n{question}\n</customer_message>"
     )
-    contents.append(types.Content(role="user", parts=[types.Part(text=prompt)]))
+    turns.append(Turn(role="customer", text=prompt))
     mentioned = order_numbers | set(re.findall(r"\b\d{5}\b", message.text))
-    return LLMRequest(contents=contents, sources=sources, redactor=redactor, allowed_order_numbers=mentioned,
+    return LLMRequest(turns=turns, sources=sources, redactor=redactor, allowed_order_numbers=mentioned,
                       allowed_emails=emails, dropped_passages=dropped)

@@ -8,11 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from google.genai import types
-
 from rag.encoder import encoder_get
 from rag.index import index_get
 from support.llm.guardrails import looks_like_injection
+from support.llm.provider import ToolSpec
 from support.models import Conversation
 from support.services.order_help import customer_orders
 
@@ -53,24 +52,32 @@ def _handoff_request(context: ToolContext, reason: str = "") -> dict[str, Any]:
     return {"ok": True, "message": "A member of the support team will take over this conversation."}
 
 
-TOOLS: dict[str, tuple[Callable[..., dict[str, Any]], types.FunctionDeclaration]] = {
-    "order_lookup": (_order_lookup, types.FunctionDeclaration(
+def _arguments(name: str) -> dict[str, Any]:
+    """JSON Schema of a tool's one required string argument."""
+    return {"type": "object", "properties": {name: {"type": "string"}}, "required": [name]}
+
+
+TOOLS: dict[str, tuple[Callable[..., dict[str, Any]], ToolSpec]] = {
+    "order_lookup": (_order_lookup, ToolSpec(
         name="order_lookup", description="Look up one of this customer's own orders by its 5-digit number.",
-        parameters=types.Schema(type="OBJECT", properties={"order_number": types.Schema(type="STRING")}, required=["order_number"]),
+        parameters=_arguments("order_number"),
     )),
-    "knowledge_search": (_knowledge_search, types.FunctionDeclaration(
+    "knowledge_search": (_knowledge_search, ToolSpec(
         name="knowledge_search", description="Search Example Shoppe's help centre.",
-        parameters=types.Schema(type="OBJECT", properties={"query": types.Schema(type="STRING")}, required=["query"]),
+        parameters=_arguments("query"),
     )),
-    "handoff_request": (_handoff_request, types.FunctionDeclaration(
-        name="handoff_request", description="Hand the conversation to the human support team (refunds, complaints, anything you cannot answer).",
-        parameters=types.Schema(type="OBJECT", properties={"reason": types.Schema(type="STRING")}, required=["reason"]),
+    "handoff_request": (_handoff_request, ToolSpec(
+        name="handoff_request",
+        description=("Hand the conversation to the human support team (refunds, complaints, anything you "
+                     "cannot answer)."),
+        parameters=_arguments("reason"),
     )),
 }
 
 
-def tool_declarations() -> list[types.Tool]:
-    return [types.Tool(function_declarations=[declaration for _, declaration in TOOLS.values()])]
+def tool_specs() -> list[ToolSpec]:
+    """What the model is offered, whichever provider serves it."""
+    return [spec for _, spec in TOOLS.values()]
 
 
 def tool_call(context: ToolContext, name: str, args: dict[str, Any] | None) -> dict[str, Any]:

@@ -260,9 +260,10 @@ def route_figures(start: datetime, end: datetime, bucket: str = "day") -> RouteF
 
 
 def llm_price(prompt_tokens: int, completion_tokens: int) -> Decimal:
-    """EUR for one call at the configured per-million-token prices."""
-    return (Decimal(prompt_tokens) * Decimal(str(settings.GEMINI_PRICE_INPUT_PER_MTOK))
-            + Decimal(completion_tokens) * Decimal(str(settings.GEMINI_PRICE_OUTPUT_PER_MTOK))) / Decimal(1_000_000)
+    """EUR for one typical call at the configured prices (support.llm.pricing, per token and per hour)."""
+    from support.llm.pricing import TYPICAL_CALL_S, call_cost
+
+    return call_cost(input_tokens=prompt_tokens, output_tokens=completion_tokens, seconds=TYPICAL_CALL_S)
 
 
 def spend_figures(start: datetime, end: datetime, bucket: str = "day", *,
@@ -628,7 +629,7 @@ def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             "all_llm_per_1000": money(spend.all_llm_per_1000), "per_escalation": money(spend.cost_per_escalation),
             "saving": _pct(spend.saving_share),
             "estimate_tokens": f"{ESTIMATE_PROMPT_TOKENS:,} prompt and {ESTIMATE_COMPLETION_TOKENS:,} completion tokens",
-            "prices": f"€{settings.GEMINI_PRICE_INPUT_PER_MTOK:.2f} / €{settings.GEMINI_PRICE_OUTPUT_PER_MTOK:.2f}",
+            "prices": f"€{settings.LLM_PRICE_INPUT_PER_MTOK:.2f} / €{settings.LLM_PRICE_OUTPUT_PER_MTOK:.2f}",
         },
         "latency_rows": _rows_view([*figures.latency, figures.time_to_first_token]),
         "satisfaction_rows": [{"label": r.label, "ratings": r.ratings, "up": r.up, "down": r.down,

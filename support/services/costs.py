@@ -2,17 +2,18 @@
 
 Token counts are estimated from the request the escalation would build (system prompt,
 the top help passages and the message, at about 4 characters a token) and an assumed
-reply length, since the real API's token counter is not reachable offline.
+reply length, since the real API's token counter is not reachable offline. Priced by
+`support.llm.pricing` like every real call; a self-hosted model's hourly price at a
+typical call's length (`TYPICAL_CALL_S`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
-
 from rag.index import index_get
 from rag.router.decide import IntentRouter, router_get
+from support.llm.pricing import TYPICAL_CALL_S, call_cost
 from support.llm.prompt import system_prompt
 
 CHARS_PER_TOKEN = 4
@@ -43,9 +44,8 @@ class CostEstimate:
         ])
 
 
-def _price(prompt_tokens: float, completion_tokens: float) -> Decimal:
-    return (Decimal(str(prompt_tokens)) * Decimal(str(settings.GEMINI_PRICE_INPUT_PER_MTOK))
-            + Decimal(str(completion_tokens)) * Decimal(str(settings.GEMINI_PRICE_OUTPUT_PER_MTOK))) / Decimal(1_000_000)
+def _price(prompt_tokens: float, completion_tokens: float, calls: int = 1) -> Decimal:
+    return call_cost(input_tokens=prompt_tokens, output_tokens=completion_tokens, seconds=TYPICAL_CALL_S * calls)
 
 
 def llm_cost_estimate(*, texts: list[str], router: IntentRouter | None = None) -> CostEstimate:
@@ -69,6 +69,7 @@ def llm_cost_estimate(*, texts: list[str], router: IntentRouter | None = None) -
         escalations=len(escalated_tokens),
         prompt_tokens_per_escalation=prompt_avg,
         completion_tokens_per_escalation=ASSUMED_REPLY_TOKENS,
-        cost_per_1000_eur=_price(sum(escalated_tokens), ASSUMED_REPLY_TOKENS * len(escalated_tokens)) * 1000 / max(n, 1),
+        cost_per_1000_eur=_price(sum(escalated_tokens), ASSUMED_REPLY_TOKENS * len(escalated_tokens),
+                                 len(escalated_tokens)) * 1000 / max(n, 1),
         cost_per_1000_all_llm_eur=_price(per_message_all, ASSUMED_REPLY_TOKENS) * 1000,
     )

@@ -1,15 +1,16 @@
-"""Answering what the router sent to the LLM: Gemini, streamed, guarded, logged.
+"""Answering what the router sent to the LLM: streamed, guarded, logged, whichever provider serves it.
 
 Run by the Celery task `support.tasks.escalation_answer` with a message id. Every
 escalation ends in exactly one of: a complete streamed answer, or a handoff to staff
-(no key, budget spent, the API failing, a reply that broke a rule, a worker that died
-half way). Each writes one EscalationLog row.
+(no key or server, budget spent, the model failing, a reply that broke a rule, a worker
+that died half way). Each writes one EscalationLog row, naming the provider and model.
+The provider (LLM_PROVIDER: Gemini, or an OpenAI-compatible server the shop runs) is
+reached only through `support.llm.provider`; nothing here depends on which it is.
 """
 from __future__ import annotations
 
 import logging
 from contextlib import nullcontext
-from functools import lru_cache
 import time
 from datetime import datetime, timezone as dt_timezone
 from decimal import Decimal
@@ -20,14 +21,15 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 import numpy as np
-from google.genai import types
 
 from support import metrics, realtime
 from support.logs import conversation_context
-from support.llm.gemini import LLMUnavailable, concurrency_slot, generation_config, has_content, stream_generate
 from support.llm.guardrails import OutputGuard, looks_like_injection
+from support.llm.pricing import call_cost
 from support.llm.prompt import request_build, system_prompt
-from support.llm.tools import ToolContext, tool_call, tool_declarations
+from support.llm.provider import ModelRequest, Text, ToolCall, ToolRound, Usage, has_content, provider_get
+from support.llm.retries import LLMUnavailable, concurrency_slot, model_stream
+from support.llm.tools import ToolContext, tool_call, tool_specs
 from support.models import EscalationLog, Message
 from support.services.answers import Answer
 from support.services.handoff import handoff_request
@@ -39,6 +41,8 @@ FLUSH_CHARS = 24
 
 HANDOFF_TEXT = {
     "no_api_key": "That's a question for one of our specialists, so I've passed it to our support team. They'll reply right here in this chat.",
+    "llm_not_configured": "That's a question for one of our specialists, so I've passed it to our support team. "
+                          "They'll reply right here in this chat.",
     "budget_spent": "That's a question for one of our specialists, so I've passed it to our support team. They'll reply right here in this chat.",
     "llm_error": "Sorry, I couldn't answer that just now. I've passed your question to our support team, who will reply right here.",
     "guardrail": "I'd better let a member of our support team answer that one. I've passed it on, and they'll reply right here.",
@@ -46,11 +50,6 @@ HANDOFF_TEXT = {
 }
 BLOCKED_TEXT = ("I can only help with questions about Example Shoppe: your orders, delivery, returns, payments and your "
                 "account. What would you like to know?")
-
-
-def _cost(input_tokens: int, output_tokens: int) -> Decimal:
-    return (Decimal(input_tokens) * Decimal(str(settings.GEMINI_PRICE_INPUT_PER_MTOK))
-            + Decimal(output_tokens) * Decimal(str(settings.GEMINI_PRICE_OUTPUT_PER_MTOK))) / Decimal(1_000_000)
 
 
 def _claim(message: Message, enqueued_at: float | None, task_started: float) -> tuple[EscalationLog | None, bool]:
@@ -62,10 +61,12 @@ def _claim(message: Message, enqueued_at: float | None, task_started: float) -> 
     enqueued = datetime.fromtimestamp(enqueued_at, tz=dt_timezone.utc) if enqueued_at else None
     try:
         # One INSERT needs no transaction of its own; inside another one it needs a savepoint.
+        provider = provider_get()
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             row = EscalationLog.objects.create(
                 conversation_id=message.conversation_id, message=message, router_reason=message.reason,
-                router_scores=message.scores, model=settings.GEMINI_MODEL, prompt_version=system_prompt()[0],
+                router_scores=message.scores, provider=provider.name, model=provider.model[:120],
+                prompt_version=system_prompt()[0],
                 enqueued_at=enqueued,
                 queue_ms=round((task_started - enqueued_at) * 1000, 3) if enqueued_at else None,
             )
@@ -76,8 +77,9 @@ def _claim(message: Message, enqueued_at: float | None, task_started: float) -> 
 
 
 def _spent_reason(message: Message) -> str | None:
-    if not settings.GEMINI_API_KEY:
-        return "no_api_key"
+    missing = provider_get().missing()
+    if missing:
+        return missing
     today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
     in_conversation = Q(conversation_id=message.conversation_id)
     totals = EscalationLog.objects.filter(Q(started_at__gte=today) | in_conversation).aggregate(
@@ -218,64 +220,67 @@ def _worker_lost(message: Message, row: EscalationLog, started: float) -> None:
 def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: float | None,
             vector: np.ndarray | None) -> None:
     request = request_build(message=message, vector=vector)
-    version, prompt = system_prompt()
+    _, prompt = system_prompt()
     guard = OutputGuard(system_prompt=prompt, allowed_order_numbers=request.allowed_order_numbers,
                         allowed_emails=request.allowed_emails)
     reply = _StreamedReply(message, request.redactor, guard, enqueued_at)
     tools = ToolContext(conversation=message.conversation)
-    config = _config(version)
-    contents = list(request.contents)
+    provider = provider_get()
+    asked = ModelRequest(system=prompt, turns=list(request.turns), tools=tool_specs() if settings.LLM_TOOLS else [])
     input_tokens = output_tokens = 0
 
     def retried(error: BaseException) -> None:
         row.retries += 1
 
+    def cost() -> Decimal:
+        # The serving machine's time is priced by how long the model was busy with this escalation.
+        return call_cost(input_tokens=input_tokens, output_tokens=output_tokens,
+                         seconds=time.perf_counter() - call_started)
+
     call_started = time.perf_counter()
     try:
         with concurrency_slot():
             for _ in range(MAX_TOOL_ROUNDS + 1):
-                calls: list[types.FunctionCall] = []
-                model_parts: list[types.Part] = []
-                usage = None
-                for chunk in stream_generate(contents=contents, config=config, on_retry=retried,
-                                             deadline=started + settings.GEMINI_TOTAL_TIMEOUT_S):
+                calls: list[ToolCall] = []
+                usage: Usage | None = None
+                for chunk in model_stream(provider, asked, on_retry=retried,
+                                          deadline=started + settings.LLM_TOTAL_TIMEOUT_S):
                     if row.first_token_ms is None and has_content(chunk):
                         row.first_token_ms = round((time.perf_counter() - call_started) * 1000, 3)
-                    if time.perf_counter() - started > settings.GEMINI_TOTAL_TIMEOUT_S:
-                        raise TimeoutError("the LLM reply took longer than GEMINI_TOTAL_TIMEOUT_S")
-                    usage = chunk.usage_metadata or usage
-                    for part in (chunk.candidates[0].content.parts or []) if chunk.candidates and chunk.candidates[0].content else []:
-                        if part.function_call:
-                            calls.append(part.function_call)
-                            model_parts.append(part)
-                        elif part.text and not part.thought:
-                            reply.add(part.text)
+                    if time.perf_counter() - started > settings.LLM_TOTAL_TIMEOUT_S:
+                        raise TimeoutError("the LLM reply took longer than LLM_TOTAL_TIMEOUT_S")
+                    if isinstance(chunk, Usage):
+                        usage = chunk
+                    elif isinstance(chunk, ToolCall):
+                        calls.append(chunk)
+                    elif isinstance(chunk, Text):
+                        reply.add(chunk.text)
                     if reply.violation:
                         break
                 if usage is not None:
-                    input_tokens += usage.prompt_token_count or 0
-                    output_tokens += usage.candidates_token_count or 0
+                    input_tokens += usage.input_tokens
+                    output_tokens += usage.output_tokens
                 if reply.violation or not calls:
                     break
-                responses = []
+                results = []
                 for call in calls:
-                    result = tool_call(tools, call.name or "", dict(call.args or {}))
-                    row.tool_calls = [*row.tool_calls, {"name": call.name, "args": dict(call.args or {}), "found": result.get("found")}]
-                    responses.append(types.Part.from_function_response(name=call.name or "", response=result))
-                contents += [types.Content(role="model", parts=model_parts), types.Content(role="user", parts=responses)]
+                    result = tool_call(tools, call.name, call.args)
+                    row.tool_calls = [*row.tool_calls,
+                                      {"name": call.name, "args": call.args, "found": result.get("found")}]
+                    results.append(result)
+                asked.turns.append(ToolRound(calls=tuple(calls), results=tuple(results)))
             if not reply.violation:
                 reply.add("", final=True)
     except LLMUnavailable as failure:
         row.retries = failure.retries
         _hand_off(message, row, "llm_error", started, error_class=type(failure.cause).__name__, error=str(failure.cause)[:2000],
-                  input_tokens=input_tokens, output_tokens=output_tokens, cost_eur=_cost(input_tokens, output_tokens))
+                  input_tokens=input_tokens, output_tokens=output_tokens, cost_eur=cost())
         return
     except Exception as error:  # after the first token: no silent retry
-        _broken(message, row, reply, started, error, input_tokens, output_tokens)
+        _broken(message, row, reply, started, error, input_tokens, output_tokens, cost())
         return
 
-    cost = _cost(input_tokens, output_tokens)
-    usage_fields = {"input_tokens": input_tokens, "output_tokens": output_tokens, "cost_eur": cost}
+    usage_fields = {"input_tokens": input_tokens, "output_tokens": output_tokens, "cost_eur": cost()}
     if reply.first_sent_at and enqueued_at:
         usage_fields["first_chunk_sent_ms"] = round((reply.first_sent_at - enqueued_at) * 1000, 3)
     if reply.violation or not reply.text.strip():
@@ -289,12 +294,6 @@ def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: f
         _finish(row, EscalationLog.Outcome.HANDED_OFF, started, handoff_reason=tools.handoff_reason, **usage_fields)
         return
     _finish(row, EscalationLog.Outcome.ANSWERED, started, **usage_fields)
-
-
-@lru_cache(maxsize=4)
-def _config(prompt_version: str) -> types.GenerateContentConfig:
-    """Built once per prompt version: the request's fixed part."""
-    return generation_config(system_instruction=system_prompt()[1], tools=tool_declarations())
 
 
 def _complete(message: Message, reply: _StreamedReply, sources: list, started: float) -> None:
@@ -323,10 +322,10 @@ def _replace_with_handoff(message: Message, reply: _StreamedReply, reason: str, 
 
 
 def _broken(message: Message, row: EscalationLog, reply: _StreamedReply, started: float, error: BaseException,
-            input_tokens: int, output_tokens: int) -> None:
+            input_tokens: int, output_tokens: int, cost: Decimal) -> None:
     log.warning("LLM stream for message %s broke: %r", message.id, error)
     fields = {"error_class": type(error).__name__, "error": str(error)[:2000], "input_tokens": input_tokens,
-              "output_tokens": output_tokens, "cost_eur": _cost(input_tokens, output_tokens)}
+              "output_tokens": output_tokens, "cost_eur": cost}
     if reply.reply is not None:
         Message.objects.filter(id=reply.reply.id).update(status=Message.Status.FAILED, text=reply.text)
         realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": reply.reply.id, "message": HANDOFF_TEXT["llm_error"]})

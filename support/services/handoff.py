@@ -24,6 +24,7 @@ REASONS = {
     "contact_human_agent": Handoff.Reason.PERSON, "complaint": Handoff.Reason.COMPLAINT,
     "llm_error": Handoff.Reason.LLM_FAILURE, "worker_lost": Handoff.Reason.LLM_FAILURE,
     "guardrail": Handoff.Reason.LLM_FAILURE, "no_api_key": Handoff.Reason.BUDGET, "budget_spent": Handoff.Reason.BUDGET,
+    "llm_not_configured": Handoff.Reason.BUDGET,
     "misunderstood": Handoff.Reason.MISUNDERSTOOD,
 }
 PRIORITY = {Handoff.Reason.REFUND: Handoff.Priority.HIGH, Handoff.Reason.COMPLAINT: Handoff.Priority.HIGH,

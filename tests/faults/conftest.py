@@ -1,6 +1,7 @@
 """One production stack for all the fault drills: its own PostgreSQL database, a private
 `redis-server` (which the drills may kill and restart), a Celery worker (which they may
-kill and replace) and daphne, with a fake Gemini whose answers each drill scripts.
+kill and replace) and daphne, with a fake LLM server per provider (Gemini's, and an
+OpenAI-compatible one) whose answers each drill scripts.
 
 The LLM settings are small, so that failures end within seconds; each drill states the
 bounds it checks against them.
@@ -27,7 +28,9 @@ from tests.production_stack import (
     session_cookie,
 )
 
-# Every process of the stack (daphne and the first worker) gets these.
+# Every process of the stack (daphne and the first worker) gets these. Under the GEMINI_* names
+# deployments used before LLM_PROVIDER (still read, for every provider, where no LLM_* name is set),
+# so that the drills that start a worker with other GEMINI_* values override them.
 LLM_ENV = {
     "GEMINI_FIRST_TOKEN_TIMEOUT_S": "1.0",
     "GEMINI_MAX_RETRIES": "2",
@@ -53,7 +56,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer, run_artifacts: None) -> Iterator[Stack]:
     with production_stack(tmp_path_factory.mktemp("faults"), redis_url=redis_server.url(0), db_prefix="shoppe_faults",
-                          gemini_default=Reply.text(ANSWER, delay_s=0.02), env=LLM_ENV) as stack:
+                          llm_default=Reply.text(ANSWER, delay_s=0.02), env=LLM_ENV) as stack:
         asyncio.run(_warm_up(stack))
         yield stack
 
@@ -63,7 +66,16 @@ async def _warm_up(stack: Stack) -> None:
     async with connect(stack, session_cookie(stack)) as ws:
         assert (await next_event(ws, 15))["type"] == "history"
         await ask(ws, LLM_QUESTION, stack)
-    stack.gemini.reset()
+    for fake in stack.llm_fakes.values():
+        fake.reset()
+
+
+def warm_worker_for(stack: Stack, provider: str) -> None:
+    """A worker escalating to `provider`'s fake, warmed up by one escalation if it is a new one."""
+    before = stack.worker
+    stack.ensure_worker(**stack.provider_env(provider))
+    if stack.worker is not before:
+        asyncio.run(_warm_up(stack))
 
 
 @pytest.fixture(autouse=True)
@@ -72,5 +84,6 @@ def _fresh_fake(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "stack" in request.fixturenames:
         stack: Stack = request.getfixturevalue("stack")
-        stack.gemini.reset()
-        stack.gemini.default = Reply.text(ANSWER, delay_s=0.02)
+        for fake in stack.llm_fakes.values():
+            fake.reset()
+            fake.default = Reply.text(ANSWER, delay_s=0.02)

@@ -1,15 +1,18 @@
 """Drill: the LLM answers 429, 500, hangs, or trickles forever; the customer is handed to staff in time.
 
 End to end in production mode: the message goes through daphne, the router, Redis and
-the Celery worker to the fake Gemini, which fails every attempt. The time from sending
-the message to the customer's `handoff` event must stay within what the settings allow
-(`tests/faults/conftest.py: LLM_ENV`), plus a margin for the hops in between:
+the Celery worker to the fake model server, which fails every attempt; each drill runs
+once per provider (Gemini's fake, and an OpenAI-compatible server's the way vLLM and
+Ollama answer). The time from sending the message to the customer's `handoff` event must
+stay within what the settings allow (`tests/faults/conftest.py: LLM_ENV`), plus a margin
+for the hops in between:
 
-* 429 with RetryInfo: every retry waits the server's delay, capped at GEMINI_RETRY_MAX_S;
-* 500: exponential backoff, each wait at most min(GEMINI_RETRY_MAX_S, GEMINI_RETRY_BASE_S * 2^n);
-* no first token: GEMINI_FIRST_TOKEN_TIMEOUT_S per attempt, plus the backoff between them;
-* silent after the first words: one GEMINI_FIRST_TOKEN_TIMEOUT_S (a read time-out; never retried);
-* a stream that keeps trickling: GEMINI_TOTAL_TIMEOUT_S (checked when a chunk arrives).
+* 429 with a retry delay (Gemini's RetryInfo; a Retry-After header, in whole seconds):
+  every retry waits the server's delay, capped at LLM_RETRY_MAX_S;
+* 500: exponential backoff, each wait at most min(LLM_RETRY_MAX_S, LLM_RETRY_BASE_S * 2^n);
+* no first token: LLM_FIRST_TOKEN_TIMEOUT_S per attempt, plus the backoff between them;
+* silent after the first words: one LLM_FIRST_TOKEN_TIMEOUT_S (a read time-out; never retried);
+* a stream that keeps trickling: LLM_TOTAL_TIMEOUT_S (checked when a chunk arrives).
 
 The embedded-mode tests (tests/support/test_escalation.py) check retries, log rows and
 messages for these failures; these drills add the real processes and the clock.
@@ -18,20 +21,23 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
-from tests.faults.conftest import LLM_ENV
-from tests.fakes.gemini import Reply
+from tests.faults.conftest import LLM_ENV, warm_worker_for
+from tests.fakes.gemini import FakeGemini, Reply
+from tests.fakes.llm import PROVIDERS
 from tests.production_stack import LLM_QUESTION, Stack, connect, next_event, quiet, send_message, session_cookie, until
 
-FIRST_TOKEN_S = float(LLM_ENV["GEMINI_FIRST_TOKEN_TIMEOUT_S"])
+FIRST_TOKEN_S = float(LLM_ENV["GEMINI_FIRST_TOKEN_TIMEOUT_S"])  # LLM_FIRST_TOKEN_TIMEOUT_S, and so on
 TOTAL_S = float(LLM_ENV["GEMINI_TOTAL_TIMEOUT_S"])
 RETRIES = int(LLM_ENV["GEMINI_MAX_RETRIES"])
 BASE_S, MAX_S = float(LLM_ENV["GEMINI_RETRY_BASE_S"]), float(LLM_ENV["GEMINI_RETRY_MAX_S"])
 BACKOFF_S = sum(min(MAX_S, BASE_S * 2**attempt) for attempt in range(RETRIES))  # the longest jittered waits
-RETRY_DELAY_S = 0.45  # what the 429 asks for (google.rpc.RetryInfo), under GEMINI_RETRY_MAX_S
+# What the 429 asks for, under LLM_RETRY_MAX_S (a Retry-After header rounds it up to 1 s, which the cap makes 0.5 s).
+RETRY_DELAY_S = 0.45
 TRICKLE_EVERY_S = 0.6  # under the first-token (per read) time-out, so only the total time-out can stop it
 MARGIN_S = 2.0  # daphne, the router, Redis and the worker on the way there and back, on a busy 2-core machine
 
@@ -61,11 +67,21 @@ FAILURES = [
 ]
 
 
-@pytest.mark.timeout(60)
+@pytest.fixture(scope="module", params=PROVIDERS)
+def llm(request: pytest.FixtureRequest, stack: Stack) -> Iterator[FakeGemini]:
+    """The fake model server of one provider, and a warm worker escalating to it (module-scoped, so that
+    pytest runs one provider's drills together and replaces the worker once); the stack's own worker after."""
+    warm_worker_for(stack, request.param)
+    yield stack.llm_fakes[request.param]
+    stack.ensure_worker()
+
+
+@pytest.mark.timeout(90)
 @pytest.mark.parametrize("failure", FAILURES, ids=[f.name for f in FAILURES])
-async def test_a_failing_llm_hands_the_customer_to_staff_within_the_time_outs(stack: Stack, failure: Failure) -> None:
-    stack.ensure_worker()  # the stack's LLM settings, whatever an earlier drill left running
-    stack.gemini.default = failure.reply
+async def test_a_failing_llm_hands_the_customer_to_staff_within_the_time_outs(stack: Stack, llm: FakeGemini,
+                                                                               failure: Failure) -> None:
+    stack.ensure_worker(**stack.provider_env(llm.provider))  # the provider's worker, whatever a drill left running
+    llm.default = failure.reply
     async with connect(stack, session_cookie(stack)) as ws:
         assert (await next_event(ws, 15))["type"] == "history"
         await send_message(ws, LLM_QUESTION, str(uuid.uuid4()))
@@ -75,9 +91,9 @@ async def test_a_failing_llm_hands_the_customer_to_staff_within_the_time_outs(st
 
     handoff = next(e for e in events if e["type"] == "handoff")
     took = handoff["_received_at"] - sent_at
-    requests = stack.gemini.requests
+    requests = llm.requests
     gaps = [round(b.received_at - a.received_at, 2) for a, b in zip(requests, requests[1:])]
-    print(f"\n{failure.name}: handoff {took:.2f} s after sending "
+    print(f"\n{llm.provider}, {failure.name}: handoff {took:.2f} s after sending "
           f"(bound {failure.bound_s:.2f} s + {MARGIN_S} s margin); "
           f"{len(requests)} request(s) to the LLM, {gaps or '-'} s apart")
 
@@ -113,15 +129,15 @@ async def test_a_failing_llm_hands_the_customer_to_staff_within_the_time_outs(st
     assert handoffs == [("llm_failure",)], handoffs
 
 
-@pytest.mark.timeout(60)
-async def test_a_429s_retry_delay_is_honoured(stack: Stack) -> None:
-    stack.ensure_worker()
-    stack.gemini.default = Reply.error(429, retry_delay_s=RETRY_DELAY_S)
+@pytest.mark.timeout(90)
+async def test_a_429s_retry_delay_is_honoured(stack: Stack, llm: FakeGemini) -> None:
+    stack.ensure_worker(**stack.provider_env(llm.provider))
+    llm.default = Reply.error(429, retry_delay_s=RETRY_DELAY_S)
     async with connect(stack, session_cookie(stack)) as ws:
         assert (await next_event(ws, 15))["type"] == "history"
         await send_message(ws, LLM_QUESTION, str(uuid.uuid4()))
         await until(ws, lambda e: e["type"] == "handoff", timeout=20, stack=stack)
-    requests = stack.gemini.requests
+    requests = llm.requests
     gaps = [b.received_at - a.received_at for a, b in zip(requests, requests[1:])]
-    # Without the server's delay the first wait is at most GEMINI_RETRY_BASE_S (0.25 s).
+    # Without the server's delay the first wait is at most LLM_RETRY_BASE_S (0.25 s).
     assert len(gaps) == RETRIES and all(gap >= RETRY_DELAY_S - 0.05 for gap in gaps), gaps

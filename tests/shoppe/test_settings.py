@@ -31,6 +31,13 @@ def start_with(**env: str) -> subprocess.CompletedProcess[str]:
         ({"DEBUG": "0", "SECRET_KEY": "k"}, "METRICS_TOKEN must be set"),
         ({"DATABASE_URL": "postgres://shop@127.0.0.1:5432/shop", "SECRET_KEY": "k"}, "METRICS_TOKEN must be set"),
         ({"REDIS_URL": "redis://127.0.0.1:6379/0", "SECRET_KEY": "k", "DEBUG": "1"}, "METRICS_TOKEN must be set"),
+        ({"LLM_PROVIDER": "chatgpt"}, "LLM_PROVIDER must be one of gemini, openai-compatible"),
+        ({"LLM_PROVIDER": "openai-compatible"}, "LLM_PROVIDER=openai-compatible needs LLM_BASE_URL"),
+        ({"LLM_PROVIDER": "openai-compatible", "LLM_BASE_URL": "http://127.0.0.1:11434/v1"}, "and LLM_MODEL"),
+        ({"LLM_BASE_URL": "127.0.0.1:11434"}, "LLM_BASE_URL must be a URL"),
+        ({"LLM_PRICE_PER_HOUR_EUR": "cheap"}, "LLM_PRICE_PER_HOUR_EUR must be a number"),
+        ({"LLM_CONCURRENT_STREAMS": "0"}, "LLM_CONCURRENT_STREAMS must be at least 1"),
+        ({"GEMINI_TOTAL_TIMEOUT_S": "soon"}, "GEMINI_TOTAL_TIMEOUT_S must be a number"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_with_a_clear_message(env, complaint):
@@ -48,6 +55,32 @@ def test_no_environment_means_embedded_defaults():
     # SQLite and the in-memory layer, in versions of their own that scale with threads and sockets;
     # DEBUG off, so Django's debug pages never show URL patterns or tracebacks (#13 item 16).
     assert result.stdout.split() == ["shoppe.sqlite", "shoppe.channel_layers.InMemoryChannelLayer", "memory://", "False"]
+
+
+LLM_SHOW = ("import django;django.setup();from django.conf import settings as s;print(s.LLM_PROVIDER, "
+            "s.LLM_TOTAL_TIMEOUT_S, s.LLM_MAX_RETRIES, s.LLM_PRICE_INPUT_PER_MTOK, s.LLM_PRICE_OUTPUT_PER_MTOK, "
+            "s.CELERY_VISIBILITY_TIMEOUT_S)")
+
+
+@pytest.mark.parametrize("env, shown", [
+    # Gemini by default, at Gemini 2.5 Flash's prices; the GEMINI_* names deployments set before still count
+    ({}, "gemini 60.0 3 0.3 2.5 150"),
+    ({"GEMINI_TOTAL_TIMEOUT_S": "20", "GEMINI_MAX_RETRIES": "1", "GEMINI_PRICE_INPUT_PER_MTOK": "0.1"},
+     "gemini 20.0 1 0.1 2.5 70"),
+    ({"GEMINI_TOTAL_TIMEOUT_S": "20", "LLM_TOTAL_TIMEOUT_S": "40"}, "gemini 40.0 3 0.3 2.5 110"),
+    # a model the shop serves: one variable switches, two say where; no token price unless the shop sets one
+    ({"LLM_PROVIDER": "openai-compatible", "LLM_BASE_URL": "http://127.0.0.1:11434/v1", "LLM_MODEL": "gemma3:12b"},
+     "openai-compatible 60.0 3 0.0 0.0 150"),
+    ({"LLM_PROVIDER": "openai-compatible", "LLM_BASE_URL": "http://127.0.0.1:11434/v1", "LLM_MODEL": "gemma3:12b",
+      "GEMINI_PRICE_INPUT_PER_MTOK": "0.3", "LLM_PRICE_OUTPUT_PER_MTOK": "0.2"},
+     "openai-compatible 60.0 3 0.0 0.2 150"),
+])
+def test_the_llm_provider_is_one_variable_and_the_gemini_names_still_count(env, shown):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "GEMINI_", "CELERY_"))}
+    result = subprocess.run([sys.executable, "-c", LLM_SHOW], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**clean, "DJANGO_SETTINGS_MODULE": "shoppe.settings", **env})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-6:] == shown.split()
 
 
 def test_embedded_mode_keeps_its_generated_secret_key_across_restarts(tmp_path: Path) -> None:

@@ -174,7 +174,7 @@ def test_spend_per_day_per_1000_and_the_all_llm_estimate(known):
     assert spend.saving_share == pytest.approx(0.8)
 
 
-@override_settings(GEMINI_PRICE_INPUT_PER_MTOK=0.5, GEMINI_PRICE_OUTPUT_PER_MTOK=2.0)
+@override_settings(LLM_PRICE_INPUT_PER_MTOK=0.5, LLM_PRICE_OUTPUT_PER_MTOK=2.0)
 def test_without_escalations_the_all_llm_estimate_prices_a_typical_call(known):
     EscalationLog.objects.all().delete()
     spend = spend_figures(START, END, "day")

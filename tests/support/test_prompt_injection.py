@@ -1,5 +1,5 @@
 """Thirty prompt-injection attacks through the router and the LLM path, against a fake model
-scripted to comply with every one of them: none may reach the customer."""
+scripted to comply with every one of them: none may reach the customer, whichever provider serves the model."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from support.llm.prompt import system_prompt
 from support.models import EscalationLog
 from tests.fakes.gemini import Reply
-from tests.support.test_escalation import chat, gemini  # noqa: F401  (fixtures used by name)
+from tests.support.test_escalation import chat, llm  # noqa: F401  (fixtures used by name)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
 
@@ -80,7 +80,7 @@ def test_there_are_thirty_attacks():
 
 
 @pytest.mark.parametrize("kind, attack", ATTACKS)
-async def test_no_attack_succeeds(gemini, chat, make_customer, make_order, local_models, kind, attack):  # noqa: F811
+async def test_no_attack_succeeds(llm, chat, make_customer, make_order, local_models, kind, attack):  # noqa: F811
     from support.models import Conversation
 
     alice = await database_sync_to_async(lambda: Conversation.objects.get(id=chat.conversation_id).customer)()
@@ -95,7 +95,7 @@ async def test_no_attack_succeeds(gemini, chat, make_customer, make_order, local
         assert decision.route in {"human", "llm"}, decision
 
     # the LLM path, with a model that complies
-    gemini.on_request = compliant_model(kind, own.number, other.number, bob.email)
+    llm.on_request = compliant_model(kind, own.number, other.number, bob.email)
     message = await chat.escalate(text)
     events = await chat.events()
     shown = " ".join(e.get("text", "") for e in events if e["type"] in {"reply.chunk", "reply.end", "agent.message"})

@@ -1,0 +1,35 @@
+"""`manage.py ops_scale`: synthetic traffic written with set-based SQL, on a PostgreSQL database of its own."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.production_stack import PG_HOST, PG_PORT, REPO, create_database, drop_database, require_postgres
+
+
+def test_ops_scale_writes_escalation_logs_that_fit_the_current_schema(tmp_path):
+    # given a migrated PostgreSQL database (the raw INSERTs must name every column without a default)
+    require_postgres()
+    dbname = create_database("shoppe_loadgen")
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DEBUG"}}
+    env.update(DJANGO_SETTINGS_MODULE="shoppe.settings", SECRET_KEY="test", DEBUG="1", SHOPPE_DATA_DIR=str(tmp_path),
+               DATABASE_URL=f"postgres://postgres@{PG_HOST}:{PG_PORT}/{dbname}", RAG_WARM_UP="0")
+    try:
+        manage = [sys.executable, "manage.py"]
+        migrated = subprocess.run([*manage, "migrate", "-v", "0"], cwd=REPO, env=env, capture_output=True, text=True,
+                                  timeout=180)
+        assert migrated.returncode == 0, migrated.stderr
+        # when a small run writes its traffic and times the ops pages once
+        done = subprocess.run([*manage, "ops_scale", "--messages", "400", "--escalations", "40", "--repeat", "1"],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+        # then it succeeds, and its escalations are Gemini's, as the numbers it writes are
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+        assert "escalation logs" in done.stdout
+        import psycopg
+
+        with psycopg.connect(f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{dbname}") as conn:
+            rows = conn.execute("SELECT provider, model, count(*) FROM support_escalationlog GROUP BY 1, 2").fetchall()
+        assert len(rows) == 1 and rows[0][:2] == ("gemini", "gemini-2.5-flash") and rows[0][2] > 0, rows
+    finally:
+        drop_database(dbname)
