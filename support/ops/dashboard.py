@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from datetime import timezone as dt_timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection, connections
@@ -34,9 +35,10 @@ from django.utils import timezone
 from support.models import EscalationLog, Feedback, Message
 from support.ops.access import ops_required
 from support.ops.filters import BUCKETS, DashboardFilterForm, filter_errors, filters_refused
+from support.ops.people import handoff_count
 
 ROUTES = ("local", "llm", "human", "off_topic")
-ROUTE_LABELS = {"local": "Answered locally", "llm": "Escalated to the LLM", "human": "Handed to people",
+ROUTE_LABELS = {"local": "Answered locally", "llm": "Escalated to the LLM", "human": "Routed to people",
                 "off_topic": "Declined off-topic", "": "Not routed"}
 TIER_LABELS = {"local": "Local", "llm": "LLM", "human": "People", "off_topic": "Off-topic", "": "Not routed"}
 DEFAULT_DAYS = 14
@@ -609,6 +611,8 @@ def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     routes, spend, satisfaction = figures.routes, figures.spend, figures.satisfaction
     route_cards = [{"route": r, "label": ROUTE_LABELS[r], "count": routes.counts[r], "share": _pct(routes.shares[r])
                     if routes.messages else "–"} for r in ROUTES]
+    # The log's own filters for this period: its "human" rows are exactly the handoffs counted here.
+    period_query = urlencode({"from": period.first.isoformat(), "to": period.last.isoformat()})
     share_rows = [{"label": _bucket_label(b.start, period.bucket, short=False), "total": b.total,
                    "shares": [_pct(b.shares[r]) if b.total else "–" for r in (*ROUTES, "")]} for b in routes.buckets]
     spend_rows = [{"label": _bucket_label(b.start, period.bucket, short=False), "messages": b.messages,
@@ -617,6 +621,8 @@ def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         "period": period, "figures": figures, "today": timezone.localdate(), "presets": _presets(timezone.localdate()),
         "timezone_name": timezone.get_current_timezone_name(),
         "route_cards": route_cards, "unrouted": routes.counts[""],
+        "handoffs": handoff_count(period.start, period.end),
+        "handoff_log_url": f"{reverse('ops_escalations')}?route=human&{period_query}",
         "legend": [{"route": r, "label": ROUTE_LABELS[r]} for r in ROUTES]
         + ([{"route": "none", "label": ROUTE_LABELS[""]}] if routes.counts[""] else []),
         "share_chart": share_chart(routes, period.bucket), "share_rows": share_rows,
