@@ -129,3 +129,15 @@ def test_the_csv_has_the_same_waits_for_each_handoff(client, known):
     h5 = body[str(known["h5"].conversation_id)]
     assert (h5["agent"], h5["first_response_s"], h5["queue_wait_s"], h5["resolution_s"]) == ("", "", "", "")
     assert rows[0][-1] == "message_text"
+
+
+def test_customer_comments_are_shown_as_text_and_cannot_run_as_formulas(client, known):
+    """A comment is the customer's own text: escaped on the page, and not a spreadsheet formula in the CSV."""
+    Feedback.objects.filter(conversation=known["h2"].conversation).update(comment='=HYPERLINK("http://evil")<script>x</script>')
+    client.force_login(staff("olivia", "Ops", "Olivia"))
+    html = client.get("/ops/", PERIOD).content.decode()
+    assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    response = client.get(reverse("ops_escalations_csv"), {"route": "human", **PERIOD})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    h2 = {row[rows[0].index("conversation_id")]: dict(zip(rows[0], row)) for row in rows[1:]}[str(known["h2"].conversation_id)]
+    assert h2["rating_comment"] == "'=HYPERLINK(\"http://evil\")<script>x</script>"
