@@ -119,3 +119,40 @@ def test_ops_dashboard_after_live_chat_traffic(tabs, screenshots: Path) -> None:
     path = screenshots / "ops-dashboard-hourly.png"
     page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
+
+
+LONG_QUESTION = ("I ordered two lamps in different orders, one arrived broken and the other never came, and I moved "
+                 "last week, so please tell me what I should do about each of them and where they will be delivered")
+
+
+def test_the_escalation_log_fits_a_1440_pixel_window(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    """#15 item 8: the customer's message, the log's last column, is on screen without scrolling sideways."""
+    from playwright.sync_api import expect
+
+    page = tabs().page
+    page.goto("/")
+    page.locator(".chat-launcher").click()
+    for i, question in enumerate([LONG_QUESTION, "I want to talk to a person"]):
+        page.fill("#chat-input", question)
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator("li.chat-bot[data-route]").nth(i)).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+
+    page = tabs(viewport=DASHBOARD_VIEWPORT).page
+    _ops_sign_in(page)
+    page.goto("/ops/escalations/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Escalation log")
+    assert page.locator("#escalation-log tbody tr").count() >= 1
+    header = page.locator("#escalation-log thead th").last
+    expect(header).to_have_text("Customer message")
+    for cell in [header, *page.locator("#escalation-log td.message").all()]:
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= DASHBOARD_VIEWPORT["width"], box
+    # Nothing to scroll sideways, and a shortened message keeps its whole text in a tooltip.
+    assert page.evaluate("document.documentElement.scrollWidth") <= DASHBOARD_VIEWPORT["width"]
+    wrap = page.locator(".log-table-wrap")
+    assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), wrap.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    long_row = page.locator("#escalation-log td.message a", has_text="I ordered two lamps")
+    assert LONG_QUESTION in (long_row.first.get_attribute("title") or "")
+    path = screenshots / "ops-escalation-log.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"\nscreenshot: {path}")

@@ -21,10 +21,11 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from datetime import timezone as dt_timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection, connections
-from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -34,9 +35,11 @@ from django.utils import timezone
 from support.models import EscalationLog, Feedback, Message
 from support.ops.access import ops_required
 from support.ops.filters import BUCKETS, DashboardFilterForm, filter_errors, filters_refused
+from support.ops.people import people_figures, people_view
+from support.ops.percentiles import Percentile, percentile_cont
 
 ROUTES = ("local", "llm", "human", "off_topic")
-ROUTE_LABELS = {"local": "Answered locally", "llm": "Escalated to the LLM", "human": "Handed to people",
+ROUTE_LABELS = {"local": "Answered locally", "llm": "Escalated to the LLM", "human": "Routed to people",
                 "off_topic": "Declined off-topic", "": "Not routed"}
 TIER_LABELS = {"local": "Local", "llm": "LLM", "human": "People", "off_topic": "Off-topic", "": "Not routed"}
 DEFAULT_DAYS = 14
@@ -48,31 +51,7 @@ ESTIMATE_PROMPT_TOKENS = 1000
 ESTIMATE_COMPLETION_TOKENS = 150
 
 
-# --- percentiles ------------------------------------------------------------------------------------
-
-class Percentile(Aggregate):
-    """PostgreSQL's PERCENTILE_CONT(fraction) WITHIN GROUP (ORDER BY expression): interpolated, like numpy's default."""
-
-    function = "PERCENTILE_CONT"
-    name = "Percentile"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
-        fraction = float(fraction)
-        if not 0.0 <= fraction <= 1.0:
-            raise ValueError("a percentile is a fraction between 0 and 1")
-        super().__init__(expression, fraction=repr(fraction), **extra)
-
-
-def percentile_cont(values: list[float], fraction: float) -> float | None:
-    """PERCENTILE_CONT of already sorted values, in Python (the SQLite fallback)."""
-    if not values:
-        return None
-    position = fraction * (len(values) - 1)
-    lower = math.floor(position)
-    upper = min(lower + 1, len(values) - 1)
-    return values[lower] + (values[upper] - values[lower]) * (position - lower)
+# Percentile (SQL) and percentile_cont (Python) live in support.ops.percentiles, shared with the people figures.
 
 
 def _on_postgres(queryset: QuerySet) -> bool:
@@ -610,6 +589,9 @@ def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     routes, spend, satisfaction = figures.routes, figures.spend, figures.satisfaction
     route_cards = [{"route": r, "label": ROUTE_LABELS[r], "count": routes.counts[r], "share": _pct(routes.shares[r])
                     if routes.messages else "–"} for r in ROUTES]
+    people = people_view(people_figures(period.start, period.end))
+    # The log's own filters for this period: its "human" rows are exactly the handoffs counted here.
+    period_query = urlencode({"from": period.first.isoformat(), "to": period.last.isoformat()})
     share_rows = [{"label": _bucket_label(b.start, period.bucket, short=False), "total": b.total,
                    "shares": [_pct(b.shares[r]) if b.total else "–" for r in (*ROUTES, "")]} for b in routes.buckets]
     spend_rows = [{"label": _bucket_label(b.start, period.bucket, short=False), "messages": b.messages,
@@ -618,6 +600,12 @@ def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         "period": period, "figures": figures, "today": timezone.localdate(), "presets": _presets(timezone.localdate()),
         "timezone_name": timezone.get_current_timezone_name(),
         "route_cards": route_cards, "unrouted": routes.counts[""],
+        "handoffs": people["handoffs"], "people": people,
+        "people_groups": [
+            {"key": "agent", "header": "Agent", "caption": "Per agent (who claimed the handoff)", "rows": people["by_agent"]},
+            {"key": "reason", "header": "Reason", "caption": "Per handoff reason", "rows": people["by_reason"]},
+        ],
+        "handoff_log_url": f"{reverse('ops_escalations')}?route=human&{period_query}",
         "legend": [{"route": r, "label": ROUTE_LABELS[r]} for r in ROUTES]
         + ([{"route": "none", "label": ROUTE_LABELS[""]}] if routes.counts[""] else []),
         "share_chart": share_chart(routes, period.bucket), "share_rows": share_rows,

@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
 from django.db import connection, connections
-from django.db.models import CharField, F, Q, QuerySet, Value
+from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.query import EmptyQuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
@@ -32,9 +32,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rag.router.policy import INTENT_ROUTES
-from support.models import EscalationLog, Handoff
+from support.models import EscalationLog, Feedback, Handoff
 from support.ops.access import ops_required
 from support.ops.filters import LogFilterForm, filters_refused, filters_refused_as_text
+from support.ops.people import TIMES, handoff_durations, handoffs_with_times
 
 log = logging.getLogger(__name__)
 
@@ -290,18 +291,37 @@ class MergedLog:
 _ESCALATION_CSV = ("started_at", "router_reason", "outcome", "message__intent", "model", "cost_eur", "input_tokens",
                    "output_tokens", "first_token_ms", "latency_ms", "retries", "error_class", "handoff_reason",
                    "conversation_id", "message_id", "message__text")
-_HANDOFF_CSV = ("created_at", "reason", "status", "intent", "conversation_id", "message_id", "message__text")
+_HANDOFF_CSV = ("created_at", "reason", "status", "intent", "conversation_id", "message_id", "claimed_by__username",
+                "claimed_at", "first_reply_at", "resolved_at", "conversation_rating", "rating_comment", "message__text")
+# The people columns (support.ops.people): an escalation has none.
+_NO_PEOPLE = ("", None, None, None, None, "")
+
+
+def _seconds(value: float | None) -> int | float | None:
+    return None if value is None else (int(value) if float(value).is_integer() else round(value, 3))
+
+
+def _handoffs_for_csv(handoffs: QuerySet[Handoff]) -> QuerySet[Handoff]:
+    """The handoffs with their first staff reply and the conversation's 1-5 rating and comment, in the same query."""
+    rating = Feedback.objects.filter(conversation_id=OuterRef("conversation_id"), kind=Feedback.Kind.CONVERSATION)
+    return handoffs_with_times(handoffs).annotate(conversation_rating=Subquery(rating.values("score")[:1]),
+                                                  rating_comment=Subquery(rating.values("comment")[:1]))
+
+
+def _handoff_csv_row(at: datetime, reason: str, status: str, intent: str, conversation_id: Any, message_id: int | None,
+                     agent: str | None, claimed: datetime | None, first_reply: datetime | None,
+                     resolved: datetime | None, rating: int | None, comment: str | None, text: str) -> tuple[Any, ...]:
+    waits = handoff_durations(at, claimed, first_reply, resolved)
+    return (at, HUMAN, reason, status, intent, "", None, None, None, None, None, None, "", "", conversation_id,
+            message_id, agent or "", *(_seconds(waits[name]) for name in TIMES), rating, comment or "", text)
 
 
 def log_stream(escalations: QuerySet[EscalationLog], handoffs: QuerySet[Handoff]) -> Iterator[tuple[Any, ...]]:
     """Every matching row as a CSV tuple (time first), newest first, read in chunks from two database cursors."""
-    esc_rows = ((row[0], LLM, *row[1:]) for row in escalations.order_by("-started_at", "-id")
+    esc_rows = ((row[0], LLM, *row[1:-1], *_NO_PEOPLE, row[-1]) for row in escalations.order_by("-started_at", "-id")
                 .values_list(*_ESCALATION_CSV).iterator(chunk_size=CSV_CHUNK_SIZE))
-    handoff_rows = ((at, HUMAN, reason, status, intent, "", None, None, None, None, None, None, "", "",
-                     conversation_id, message_id, text)
-                    for at, reason, status, intent, conversation_id, message_id, text
-                    in handoffs.order_by("-created_at", "-id").values_list(*_HANDOFF_CSV)
-                    .iterator(chunk_size=CSV_CHUNK_SIZE))
+    handoff_rows = (_handoff_csv_row(*row) for row in _handoffs_for_csv(handoffs).order_by("-created_at", "-id")
+                    .values_list(*_HANDOFF_CSV).iterator(chunk_size=CSV_CHUNK_SIZE))
     return heapq.merge(esc_rows, handoff_rows, key=lambda row: row[0], reverse=True)
 
 
@@ -361,6 +381,8 @@ def _without_page(params: QueryDict) -> str:
 CSV_HEADER = [
     "time", "route", "reason", "outcome", "intent", "model", "cost_eur", "input_tokens", "output_tokens",
     "first_token_ms", "latency_ms", "retries", "error_class", "handoff_reason", "conversation_id", "message_id",
+    # a handoff's people columns (support.ops.people), in seconds from its creation
+    "agent", "first_response_s", "queue_wait_s", "resolution_s", "conversation_rating", "rating_comment",
     "message_text",
 ]
 

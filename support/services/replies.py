@@ -97,6 +97,10 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
                 return
             answer = _local_answer(conversation=conversation, decision=routed, text=message.text)
             intent, route = routed.intent, routed.route
+            if route == "human" and not answer.handoff:
+                # On the way to a person the assistant asked something itself ("Which order do you
+                # mean?"): that reply is the local tier's, and its ratings count for it, not for people.
+                route = "local"
         _conversation_state_save(conversation, answer)
     except Exception:
         log.exception("answering message %s failed", message_id)

@@ -237,7 +237,8 @@ async def test_refund_flow_end_to_end(settings, make_customer, make_order, team)
     # the customer asks; the bot collects which items and why
     await send(socket, "I want a refund")
     ask_items, _ = await until(socket, "reply.end")
-    assert ask_items["route"] == "human" and "Which items" in ask_items["text"]
+    # #15 item 8: the assistant's own question is the local tier's reply, not people's.
+    assert ask_items["route"] == "local" and "Which items" in ask_items["text"]
     await send(socket, "the blue lamp")
     confirm, _ = await until(socket, "reply.end")  # #15 item 1: what will be filed is shown first
     assert "I'll ask for a refund of €64.00 for: 1 × Blue lamp" in confirm["text"] and "Oak" not in confirm["text"]

@@ -1,13 +1,14 @@
 """The ops dashboard at /ops/: who may see it, and its figures from known data."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import override_settings
+from django.utils import timezone
 
 from support.models import Conversation, EscalationLog, Feedback, Message
 from support.ops.dashboard import (
@@ -295,3 +296,72 @@ def test_money_keeps_small_costs_readable():
     assert money(Decimal("12.345")) == "€12.35" and money(Decimal("0.6")) == "€0.60"
     assert money(Decimal("0.000675")) == "€0.00068" and money(Decimal("0.03")) == "€0.030"
     assert money(None) == "–"
+
+
+# --- #15 item 8: the dashboard and the log count people the same way ---------------------------------
+
+def test_handoffs_on_the_dashboard_are_the_handoffs_in_the_log_for_the_same_period(client):
+    from support.models import Handoff
+
+    c = Conversation.objects.create()
+    # 5 customer messages routed to people, but only 2 handoffs: one message got "which order?" back,
+    # two were written while staff already had the conversation; one more handoff came from the LLM.
+    routed = [customer_message(c, "human", at(day)) for day in (10, 11, 11, 12, 12)]
+    Handoff.objects.create(conversation=c, message=routed[0], reason="refund", created_at=at(10, 12, 1))
+    Handoff.objects.create(conversation=c, message=routed[1], reason="person", created_at=at(11, 12, 1))
+    llm = customer_message(c, "llm", at(12, 8))
+    Handoff.objects.create(conversation=c, message=llm, reason="llm_failure", created_at=at(12, 8, 1))
+    Handoff.objects.create(conversation=c, reason="person", created_at=at(13, 0, 1))  # after the period
+
+    client.force_login(staff("olivia", "Ops"))
+    period = {"from": "2025-03-10", "to": "2025-03-12"}
+    html = client.get("/ops/", period).content.decode()
+    # Each figure says what it counts: messages the router sent to people, and handoffs to people.
+    assert "Routed to people" in html and "Handed to people" not in html
+    assert 'id="kpi-handoffs">3<' in html
+    card = html.split('data-route="human"')[1].split("</div>")[0]
+    assert "5 messages" in card and "3 handoffs" in card
+    link = "/ops/escalations/?route=human&amp;from=2025-03-10&amp;to=2025-03-12"
+    assert link in html
+
+    log = client.get("/ops/escalations/", {"route": "human", **period})
+    assert log.context["page"].paginator.count == 3
+    assert 'id="log-count">3 entries<' in log.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("local_models")
+def test_a_thumbs_down_on_which_order_counts_for_the_local_tier(make_customer, settings):
+    """The order-help flow asks which order on the way to a refund: that reply is the local tier's, not people's."""
+    from asgiref.sync import async_to_sync
+    from channels.db import database_sync_to_async
+
+    from tests.conftest import session_cookie_for
+    from tests.support.test_chat_socket import connected, send, until
+    from tests.support.test_refund_requests import delivered_order
+
+    settings.SUPPORT_HOURS = "mon-sun 00:00-23:59"
+    alice = make_customer("alice")
+    delivered_order(alice, ["Velvet footstool"], number=10071)
+    delivered_order(alice, ["Oak dining table"], number=10072)
+
+    async def rate_the_question() -> dict:  # type: ignore[type-arg]
+        socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+        await send(socket, "I want a refund please")
+        end, _ = await until(socket, "reply.end")
+        assert end["text"].startswith("Which order do you mean?"), end["text"]
+        await socket.send_json_to({"type": "feedback", "reply_id": end["reply_id"], "score": -1})
+        await until(socket, "feedback.saved")
+        await socket.disconnect()
+        return end
+
+    end = async_to_sync(rate_the_question)()
+    assert end["route"] == "local"
+    feedback = Feedback.objects.get(message_id=end["reply_id"])
+    assert feedback.route == "local" and feedback.score == -1
+    # The router's decision on the customer's message is still recorded as it was made.
+    assert Message.objects.get(id=end["in_reply_to"]).route == "human"
+    rows = {row.route: row for row in dashboard_figures(timezone.now() - timedelta(hours=1),
+                                                           timezone.now() + timedelta(hours=1)).satisfaction.replies}
+    assert (rows["local"].ratings, rows["local"].down) == (1, 1) and rows["human"].ratings == 0
+
