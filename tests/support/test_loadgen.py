@@ -14,7 +14,8 @@ def test_ops_scale_writes_escalation_logs_that_fit_the_current_schema(tmp_path):
     dbname = create_database("shoppe_loadgen")
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DEBUG"}}
     env.update(DJANGO_SETTINGS_MODULE="shoppe.settings", SECRET_KEY="test", DEBUG="1", SHOPPE_DATA_DIR=str(tmp_path),
-               DATABASE_URL=f"postgres://postgres@{PG_HOST}:{PG_PORT}/{dbname}", RAG_WARM_UP="0")
+               DATABASE_URL=f"postgres://postgres@{PG_HOST}:{PG_PORT}/{dbname}", RAG_WARM_UP="0",
+               METRICS_TOKEN="test-metrics-token")
     try:
         manage = [sys.executable, "manage.py"]
         migrated = subprocess.run([*manage, "migrate", "-v", "0"], cwd=REPO, env=env, capture_output=True, text=True,
