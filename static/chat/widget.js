@@ -88,7 +88,16 @@
   root.querySelector(".chat-close").addEventListener("click", close);
   panel.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
 
-  function scrollDown() { log.scrollTop = log.scrollHeight; }
+  function scrollDown() { log.scrollTop = log.scrollHeight; pinned = true; }
+  // The newest message stays in view while the customer is reading at the bottom: sources,
+  // thumbs and text arrive after a bubble is drawn, and the panel's own boxes (typing line,
+  // "rate this conversation") shrink the log; each of these re-pins it instead of leaving
+  // the end of the reply under the bottom edge. Scrolled up to read, the log stays put.
+  let pinned = true;
+  log.addEventListener("scroll", () => { pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 24; });
+  const keepPinned = () => { if (pinned) log.scrollTop = log.scrollHeight; };
+  new MutationObserver(keepPinned).observe(log, { childList: true, subtree: true, characterData: true });
+  if (window.ResizeObserver) new ResizeObserver(keepPinned).observe(log);
 
   function bubble(author, text, attrs) {
     const li = document.createElement("li");
