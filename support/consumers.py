@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 
 from support import realtime
-from support.selectors import conversation_history
+from support.selectors import conversation_history, conversation_team
 from support.services.conversations import conversation_for_socket, message_receive
 from support.services.feedback import feedback_receive
 from support.services.replies import message_answer
@@ -59,7 +59,8 @@ class ChatConsumer(ClosesOnSignOut):
         await self.session_join()
         await self.accept()
         history = await database_sync_to_async(conversation_history)(conversation_id=conversation.id)
-        await self._send({"type": "history", "conversation_id": str(conversation.id), "messages": history})
+        team = await database_sync_to_async(conversation_team)(conversation_id=conversation.id)
+        await self._send({"type": "history", "conversation_id": str(conversation.id), "messages": history, "team": team})
 
     async def disconnect(self, code: int) -> None:
         if self.conversation_id is not None:

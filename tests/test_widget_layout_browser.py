@@ -51,3 +51,47 @@ def test_the_newest_reply_is_shown_whole_with_its_sources_and_thumbs(  # type: i
     hidden = _bottom_hidden_px(page, "#chat .chat-log > li", "#chat .chat-log")
     tab.shot(screenshots, f"widget-newest-reply-{screen['viewport']['width']}")
     assert hidden <= 1, f"{hidden:.0f} px of the newest reply are below the chat's visible area"
+
+
+@pytest.fixture(scope="module")
+def away_site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artifacts: None):  # type: ignore[no-untyped-def]
+    """The site with the team in only on a day that is neither today nor tomorrow: they are away now."""
+    from django.utils import timezone
+
+    from tests.browser import live_site
+
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    later = days[(timezone.localtime().weekday() + 3) % 7]
+    with live_site(tmp_path_factory.mktemp("away-site"), SUPPORT_HOURS=f"{later} 09:00-10:00") as base:
+        yield base
+
+
+def test_the_away_line_is_visible_not_only_read_out(browser, away_site: str, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    from tests.browser import REPLY_TIMEOUT_MS, Tab
+
+    tab = Tab(browser, away_site, **PHONE)
+    try:
+        page = tab.page
+        page.goto("/")
+        page.locator(".chat-launcher").click()
+        page.fill("#chat-input", "I want to talk to a person")
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator("li.chat-bot[data-route='human']").last).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+        line = page.locator("#chat-panel .chat-team")
+        expect(line).to_be_visible()
+        expect(line).to_contain_text("away right now")
+        expect(line).to_contain_text("09:00")
+        assert line.get_attribute("aria-live") is None and not line.evaluate("e => !!e.closest('[aria-live]')")
+        tab.shot(screenshots, "widget-away-line")
+
+        page.reload()
+        if page.locator("#chat-panel").is_hidden():
+            page.locator(".chat-launcher").click()
+        expect(line).to_be_visible()  # still said after a reload
+        expect(line).to_contain_text("away right now")
+    finally:
+        tab.context.close()
+    assert not tab.errors, tab.errors
+    assert not tab.csp_violations, tab.csp_violations

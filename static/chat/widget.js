@@ -28,6 +28,7 @@
   const announcer = root.querySelector(".chat-announcer");
   const statusLine = root.querySelector(".chat-status");
   const errorLine = root.querySelector(".chat-error");
+  const teamLine = root.querySelector(".chat-team"); // the queue or away line, visible to everyone
   const OUTBOX = "shoppe.chat.outbox";
   const RATINGS = "shoppe.chat.ratings";
   const SVG = "http://www.w3.org/2000/svg";
@@ -331,6 +332,19 @@
     };
   })();
 
+  function showTeamLine(text) {
+    teamLine.textContent = text;
+    teamLine.hidden = !text;
+  }
+
+  // After a reload: a chat still waiting for an away team says again when they are back.
+  function awayLine(team) {
+    if (!team || team.open || !team.back) return "";
+    return team.handoff === "queued"
+      ? `Our team is away right now; they'll pick this up ${team.back} (Amsterdam time) and reply here.`
+      : "";
+  }
+
   function renderHistory(messages) {
     log.textContent = "";
     replies.clear();
@@ -364,6 +378,7 @@
       conversationId = e.conversation_id;
       rate.reset(conversationId);
       renderHistory(e.messages);
+      showTeamLine(awayLine(e.team));
       const seen = new Set(e.messages.filter((m) => m.client_id).map((m) => m.client_id));
       for (const item of outbox.all()) {
         if (seen.has(item.client_id)) outbox.remove(item.client_id);
@@ -415,6 +430,7 @@
     },
     handoff(e) {
       statusLine.textContent = e.status === "queued" ? "Waiting for our team" : "With our team";
+      showTeamLine(e.note || "");
       announcer.textContent = e.message;
     },
     "agent.joined"(e) {
