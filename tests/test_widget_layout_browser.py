@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import finished_reply
+from tests.browser import DEMO_PASSWORD, finished_reply
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -95,3 +95,65 @@ def test_the_away_line_is_visible_not_only_read_out(browser, away_site: str, scr
         tab.context.close()
     assert not tab.errors, tab.errors
     assert not tab.csp_violations, tab.csp_violations
+
+
+def _staff_sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    page.goto("/admin/login/?next=/console/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.locator("input[type=submit], button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/console/$"))
+
+
+def _customer_sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    page.goto("/account/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/orders/$"))
+
+
+@pytest.mark.timeout(240)
+def test_status_lines_follow_claim_reload_and_resolve(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    from tests.browser import REPLY_TIMEOUT_MS
+
+    agent_tab = tabs(**LAPTOP)
+    agent = agent_tab.page
+    _staff_sign_in(agent, "staff")
+    expect(agent.locator("#connection")).to_have_text("Live")
+
+    customer_tab = tabs()
+    customer = customer_tab.page
+    _customer_sign_in(customer, "alice")
+    customer.locator(".chat-launcher").click()
+    customer.fill("#chat-input", "I want to talk to a person")
+    customer.get_by_role("button", name="Send").click()
+    expect(customer.locator("li.chat-bot[data-route='human']").last).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    status = customer.locator(".chat-status")
+    expect(status).to_have_text("Waiting for our team")
+
+    agent.locator("#queue-list .queue-item", has_text="Alice Jansen").click()
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    expect(status).to_have_text("Chatting with Sam")
+
+    customer.reload()
+    if customer.locator("#chat-panel").is_hidden():
+        customer.locator(".chat-launcher").click()
+    expect(customer.locator("li.chat-bot", has_text="Agent Sam joined")).to_have_count(1)
+    expect(status).to_have_text("Chatting with Sam")  # was blank after a reload
+
+    agent.get_by_role("button", name="Resolve").click()
+    expect(customer.locator("li.chat-bot", has_text="Our team has finished here")).to_have_count(1)
+    expect(status).not_to_contain_text("Sam")
+    expect(status).not_to_contain_text("team")
+    expect(agent.locator("#packet")).to_contain_text("no open handoff")
+    expect(agent.locator("#conv-meta")).to_have_text("With the assistant")  # said "Waiting for the team"
+    agent_tab.shot(screenshots, "console-after-resolve")
+    customer_tab.shot(screenshots, "widget-after-resolve")

@@ -345,6 +345,12 @@
       : "";
   }
 
+  function teamStatus(team) {
+    if (!team || !team.handoff) return "";
+    if (team.handoff === "claimed") return team.agent ? "Chatting with " + team.agent : "With our team";
+    return "Waiting for our team";
+  }
+
   function renderHistory(messages) {
     log.textContent = "";
     replies.clear();
@@ -379,6 +385,7 @@
       rate.reset(conversationId);
       renderHistory(e.messages);
       showTeamLine(awayLine(e.team));
+      statusLine.textContent = teamStatus(e.team); // after a reload, who holds the chat is said again
       const seen = new Set(e.messages.filter((m) => m.client_id).map((m) => m.client_id));
       for (const item of outbox.all()) {
         if (seen.has(item.client_id)) outbox.remove(item.client_id);
@@ -429,7 +436,9 @@
       announcer.textContent = e.message;
     },
     handoff(e) {
-      statusLine.textContent = e.status === "queued" ? "Waiting for our team" : "With our team";
+      // "resolved": the team handed back to the assistant, so no one's name stays in the header.
+      statusLine.textContent = e.status === "queued" ? "Waiting for our team"
+        : e.status === "resolved" ? "" : "With our team";
       showTeamLine(e.note || "");
       announcer.textContent = e.message;
     },

@@ -202,5 +202,7 @@ def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
     handoff.refresh_from_db()
     assistant_note(conversation_id=handoff.conversation_id,
                    text="Our team has finished here; I'm back if you need anything else.", intent="handed_back")
+    # The widget's status line goes back from "Chatting with Sam" to the assistant.
+    realtime.conversation_send(handoff.conversation_id, {"type": "handoff", "status": "resolved", "message": "", "note": ""})
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
     return handoff
