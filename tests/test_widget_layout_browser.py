@@ -157,3 +157,30 @@ def test_status_lines_follow_claim_reload_and_resolve(tabs, screenshots: Path) -
     expect(agent.locator("#conv-meta")).to_have_text("With the assistant")  # said "Waiting for the team"
     agent_tab.shot(screenshots, "console-after-resolve")
     customer_tab.shot(screenshots, "widget-after-resolve")
+
+
+@pytest.mark.timeout(240)
+def test_the_console_transcript_has_room_on_a_laptop(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    """At 1280x720 the transcript was 139 px tall (about four lines) under the handoff box."""
+    from playwright.sync_api import expect
+
+    from tests.browser import REPLY_TIMEOUT_MS
+
+    customer = tabs().page
+    _customer_sign_in(customer, "bob")
+    customer.locator(".chat-launcher").click()
+    customer.fill("#chat-input", "I want to talk to a person")
+    customer.get_by_role("button", name="Send").click()
+    expect(customer.locator("li.chat-bot[data-route='human']").last).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+
+    agent_tab = tabs(**LAPTOP)
+    agent = agent_tab.page
+    _staff_sign_in(agent, "staff")
+    agent.locator("#queue-list .queue-item", has_text="Bob Peeters").first.click()
+    expect(agent.locator("#packet")).to_contain_text("Asked for a person")
+    transcript = agent.locator("#transcript").bounding_box()
+    reply = agent.locator("#reply-input").bounding_box()
+    agent_tab.shot(screenshots, "console-1280x720")
+    assert transcript is not None and transcript["height"] >= 350, transcript
+    assert reply is not None and reply["y"] + reply["height"] <= 720, reply  # the reply box is still on screen
+    expect(agent.locator("#packet")).to_contain_text("Reason")  # the handoff facts are still there
