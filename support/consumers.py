@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 import uuid
 from collections import deque
@@ -30,6 +31,12 @@ from support.sockets import (
     frame_read,
 )
 from support.throttle import address_allows, client_address, seconds_to_next_minute
+
+
+def _seconds(wait: float) -> str:
+    """The real wait in words ('in 56 seconds'), not 'in a moment' for most of a minute."""
+    whole = max(1, math.ceil(int(wait * 1000) / 1000))  # the same whole seconds as retry_after_ms
+    return f"{whole} second" if whole == 1 else f"{whole} seconds"
 
 
 class ChatConsumer(ClosesOnSignOut):
@@ -125,7 +132,7 @@ class ChatConsumer(ClosesOnSignOut):
             return
         retry_after = self._rate_limit_wait()
         if retry_after is not None:
-            await self._error("rate_limited", "You're sending messages very fast. We'll send this one in a moment.",
+            await self._error("rate_limited", f"You're sending messages very fast. We'll send this one in {_seconds(retry_after)}.",
                               client_id, retry_after=retry_after)
             return
         try:
