@@ -184,3 +184,17 @@ def test_the_console_transcript_has_room_on_a_laptop(tabs, screenshots: Path) ->
     assert transcript is not None and transcript["height"] >= 350, transcript
     assert reply is not None and reply["y"] + reply["height"] <= 720, reply  # the reply box is still on screen
     expect(agent.locator("#packet")).to_contain_text("Reason")  # the handoff facts are still there
+
+
+def test_favicon_and_a_launcher_icon_that_needs_no_emoji_font(tabs, site: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    tab = tabs()
+    page = tab.page
+    page.goto("/")
+    icon = page.request.get("/favicon.ico")  # follows the redirect to the static icon
+    assert icon.status == 200 and icon.headers["content-type"].startswith("image/"), (icon.status, icon.headers)
+    launcher = page.locator(".chat-launcher")
+    expect(launcher.locator("svg")).to_have_count(1)
+    text = launcher.inner_text()
+    assert all(ord(ch) < 0x2000 for ch in text), f"launcher relies on an emoji font: {text!r}"
