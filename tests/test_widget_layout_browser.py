@@ -198,3 +198,56 @@ def test_favicon_and_a_launcher_icon_that_needs_no_emoji_font(tabs, site: str) -
     expect(launcher.locator("svg")).to_have_count(1)
     text = launcher.inner_text()
     assert all(ord(ch) < 0x2000 for ch in text), f"launcher relies on an emoji font: {text!r}"
+
+
+@pytest.mark.timeout(240)
+def test_a_new_chat_greets_suggests_and_rates_only_when_there_is_something_to_rate(  # type: ignore[no-untyped-def]
+    tabs, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    tab = tabs(**PHONE)
+    page = tab.page
+    page.goto("/")
+    page.locator(".chat-launcher").click()
+    welcome = page.locator("li.chat-welcome")
+    expect(welcome).to_contain_text("Hi!")
+    expect(welcome.locator(".chat-welcome-team")).to_contain_text("Our team is")  # online, or away until when
+    suggestions = welcome.get_by_role("button")
+    assert 3 <= suggestions.count() <= 4, suggestions.count()
+    tab.shot(screenshots, "widget-welcome")
+
+    # A suggestion sends that question.
+    welcome.get_by_role("button", name="How long does delivery take?").click()
+    expect(page.locator("li.chat-customer .chat-text")).to_have_text(["How long does delivery take?"])
+    reply = finished_reply(page)
+    expect(welcome.get_by_role("button")).to_have_count(0)  # asked: the suggestions go
+    rate = page.get_by_role("group", name="Rate this conversation")
+    expect(rate).to_be_hidden()  # one answer is too early to rate the conversation
+
+    # Thumbs down: no "Thanks!" while the comment box is open, only once the comment is sent.
+    reply.get_by_role("button", name="Not helpful", exact=True).click()
+    comment = reply.get_by_label("What was wrong? (optional)")
+    expect(comment).to_be_focused()
+    page.wait_for_timeout(500)  # the thumb's own feedback.saved has arrived by now
+    assert any(e.get("reply_id") for e in tab.events("feedback.saved")), tab.frames[-3:]
+    expect(reply.locator(".chat-rating-note")).to_have_count(0)
+    comment.fill("I wanted Belgium")
+    comment.press("Enter")
+    expect(reply.locator(".chat-rating-note")).to_have_text("Thanks!")
+
+    # Paths in the assistant's words are links.
+    page.fill("#chat-input", "how do I create an account?")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("li.chat-bot[data-route]")).to_have_count(2, timeout=45_000)
+    tracked = page.locator("li.chat-bot[data-route]").last
+    text = tracked.locator(".chat-text").inner_text()
+    assert "/account/signup/" in text, text
+    expect(tracked.locator(".chat-text a[href='/account/signup/']").first).to_have_text("/account/signup/")
+    expect(rate).to_be_hidden()
+
+    page.fill("#chat-input", "how do I return an item?")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("li.chat-bot[data-route]")).to_have_count(3, timeout=45_000)
+    expect(rate).to_be_visible()  # after three answers
+    tab.shot(screenshots, "widget-three-answers")
