@@ -1,10 +1,17 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from shoppe import account_views, checkout_views, views
 from support.chat_session import chat_session_open
 from support.console import console_page
 from support.health import healthz, metrics
+
+def favicon(request):  # type: ignore[no-untyped-def]
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static icon, not a 404."""
+    return redirect(static("shoppe/favicon.svg"), permanent=True)
+
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,4 +41,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
+    path("favicon.ico", favicon, name="favicon"),
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 import uuid
 from collections import deque
@@ -16,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 
 from support import realtime
-from support.selectors import conversation_history
+from support.selectors import conversation_history, conversation_team
 from support.services.conversations import conversation_for_socket, message_receive
 from support.services.feedback import feedback_receive
 from support.services.replies import message_answer
@@ -30,6 +31,12 @@ from support.sockets import (
     frame_read,
 )
 from support.throttle import address_allows, client_address, seconds_to_next_minute
+
+
+def _seconds(wait: float) -> str:
+    """The real wait in words ('in 56 seconds'), not 'in a moment' for most of a minute."""
+    whole = max(1, math.ceil(int(wait * 1000) / 1000))  # the same whole seconds as retry_after_ms
+    return f"{whole} second" if whole == 1 else f"{whole} seconds"
 
 
 class ChatConsumer(ClosesOnSignOut):
@@ -59,7 +66,8 @@ class ChatConsumer(ClosesOnSignOut):
         await self.session_join()
         await self.accept()
         history = await database_sync_to_async(conversation_history)(conversation_id=conversation.id)
-        await self._send({"type": "history", "conversation_id": str(conversation.id), "messages": history})
+        team = await database_sync_to_async(conversation_team)(conversation_id=conversation.id)
+        await self._send({"type": "history", "conversation_id": str(conversation.id), "messages": history, "team": team})
 
     async def disconnect(self, code: int) -> None:
         if self.conversation_id is not None:
@@ -124,7 +132,7 @@ class ChatConsumer(ClosesOnSignOut):
             return
         retry_after = self._rate_limit_wait()
         if retry_after is not None:
-            await self._error("rate_limited", "You're sending messages very fast. We'll send this one in a moment.",
+            await self._error("rate_limited", f"You're sending messages very fast. We'll send this one in {_seconds(retry_after)}.",
                               client_id, retry_after=retry_after)
             return
         try:

@@ -43,3 +43,23 @@ def support_next_opening(at: datetime | None = None) -> datetime:
         if opening > local:
             return opening
     raise ValueError("SUPPORT_HOURS has no opening hours")
+
+
+def support_opening_words(opening: datetime, at: datetime | None = None) -> str:
+    """When the team is back, in the customer's words: 'today at 09:00', 'tomorrow at 09:00',
+    'Monday at 09:00' within the week, else the date ('on 14 December at 09:00').
+
+    A weekday name alone was wrong on the day itself: 'from Wednesday' said on a Wednesday
+    night meant the next morning, not a week later.
+    """
+    local_now = timezone.localtime(at or timezone.now())
+    local_opening = timezone.localtime(opening)
+    days = (local_opening.date() - local_now.date()).days
+    clock = local_opening.strftime("%H:%M")
+    if days == 0:
+        return f"today at {clock}"
+    if days == 1:
+        return f"tomorrow at {clock}"
+    if 1 < days < 7:
+        return f"{local_opening.strftime('%A')} at {clock}"
+    return f"on {local_opening.day} {local_opening.strftime('%B')} at {clock}"

@@ -63,6 +63,7 @@ class Handoff(TypedDict):
     type: Literal["handoff"]
     status: str
     message: str
+    note: NotRequired[str]  # the queue or away line alone, shown visibly in the widget
 
 
 class AgentMessage(TypedDict):

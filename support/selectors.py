@@ -6,7 +6,8 @@ from typing import TypedDict
 
 from django.conf import settings
 
-from support.models import Message
+from support.hours import support_next_opening, support_open, support_opening_words
+from support.models import Handoff, Message
 
 
 class HistoryItem(TypedDict):
@@ -42,3 +43,23 @@ def conversation_history(*, conversation_id: uuid.UUID) -> list[HistoryItem]:
         )
         for m in reversed(list(newest.select_related("in_reply_to")))
     ]
+
+
+class TeamLine(TypedDict):
+    """Who is on the conversation and whether the team is in, for the widget's status and away lines."""
+    handoff: str | None  # "queued", "claimed" or None (the assistant has it)
+    agent: str | None    # the first name of the colleague holding it
+    open: bool           # within SUPPORT_HOURS now
+    back: str            # when the team is next in ("tomorrow at 09:00"), "" while open
+
+
+def conversation_team(*, conversation_id: uuid.UUID) -> TeamLine:
+    # Sent with the history so a reload shows "Chatting with Sam" again instead of nothing.
+    handoff = (Handoff.objects.filter(conversation_id=conversation_id)
+               .exclude(status=Handoff.Status.RESOLVED).select_related("claimed_by").first())
+    agent = None
+    if handoff is not None and handoff.claimed_by_id:
+        agent = handoff.claimed_by.first_name or handoff.claimed_by.get_username()
+    is_open = support_open()
+    return TeamLine(handoff=handoff.status if handoff else None, agent=agent, open=is_open,
+                    back="" if is_open else support_opening_words(support_next_opening()))

@@ -28,6 +28,7 @@
   const announcer = root.querySelector(".chat-announcer");
   const statusLine = root.querySelector(".chat-status");
   const errorLine = root.querySelector(".chat-error");
+  const teamLine = root.querySelector(".chat-team"); // the queue or away line, visible to everyone
   const OUTBOX = "shoppe.chat.outbox";
   const RATINGS = "shoppe.chat.ratings";
   const SVG = "http://www.w3.org/2000/svg";
@@ -43,6 +44,11 @@
   let stopped = ""; // why the widget no longer reconnects (4401, 4403), shown again on send
   let conversationId = null;
   const replies = new Map(); // reply_id -> element being streamed
+  const awaitingComment = new Set(); // thumbs-down replies whose comment box is still open: no "Thanks!" yet
+  // "Rate this conversation" appears once there is something to judge: after the team hands the
+  // chat back, or after RATE_AFTER_ANSWERS answers (one answer is too early to rate a conversation).
+  const RATE_AFTER_ANSWERS = 3;
+  let answered = 0;
 
   const outbox = {
     all() { try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; } },
@@ -88,7 +94,35 @@
   root.querySelector(".chat-close").addEventListener("click", close);
   panel.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
 
-  function scrollDown() { log.scrollTop = log.scrollHeight; }
+  function scrollDown() { log.scrollTop = log.scrollHeight; pinned = true; }
+  // The newest message stays in view while the customer is reading at the bottom: sources,
+  // thumbs and text arrive after a bubble is drawn, and the panel's own boxes (typing line,
+  // "rate this conversation") shrink the log; each of these re-pins it instead of leaving
+  // the end of the reply under the bottom edge. Scrolled up to read, the log stays put.
+  let pinned = true;
+  log.addEventListener("scroll", () => { pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 24; });
+  const keepPinned = () => { if (pinned) log.scrollTop = log.scrollHeight; };
+  new MutationObserver(keepPinned).observe(log, { childList: true, subtree: true, characterData: true });
+  if (window.ResizeObserver) new ResizeObserver(keepPinned).observe(log);
+
+  // Site paths in the assistant's and the team's words ("see /orders/") become links. Only paths
+  // starting with one "/" (never "//host" or a scheme), and built with DOM nodes, never innerHTML.
+  const SITE_PATH = /(^|[\s(\["'])(\/(?!\/)[A-Za-z0-9\-._~%\/?=&#]*[A-Za-z0-9\/])/g;
+  function setText(body, text, links) {
+    body.textContent = "";
+    if (!links) { body.textContent = text; return; }
+    let at = 0;
+    for (const match of text.matchAll(SITE_PATH)) {
+      const start = match.index + match[1].length;
+      body.append(text.slice(at, start));
+      const a = document.createElement("a");
+      a.href = match[2];
+      a.textContent = match[2];
+      body.append(a);
+      at = start + match[2].length;
+    }
+    body.append(text.slice(at));
+  }
 
   function bubble(author, text, attrs) {
     const li = document.createElement("li");
@@ -98,7 +132,7 @@
     who.textContent = author === "customer" ? "You: " : author === "agent" ? "Staff: " : "Assistant: ";
     const body = document.createElement("div");
     body.className = "chat-text";
-    body.textContent = text;
+    setText(body, text, author !== "customer");
     li.append(who, body);
     for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) li.dataset[k] = v;
     log.appendChild(li);
@@ -181,13 +215,23 @@
     box.addEventListener("submit", (e) => {
       e.preventDefault();
       const comment = text.value.trim();
-      if (!comment) { box.remove(); return; }
-      if (sendFeedback({ reply_id: replyId, score: -1, comment })) box.remove();
+      if (!comment) { box.remove(); awaitingComment.delete(replyId); thank(li); return; } // nothing to add: done
+      if (sendFeedback({ reply_id: replyId, score: -1, comment })) { box.remove(); awaitingComment.delete(replyId); }
     });
     text.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); box.requestSubmit(); }
     });
     return box;
+  }
+
+  function thank(li) {
+    const group = li && li.querySelector(".chat-rating");
+    if (group && !group.querySelector(".chat-rating-note")) {
+      const note = document.createElement("span");
+      note.className = "chat-rating-note";
+      note.textContent = "Thanks!";
+      group.appendChild(note);
+    }
   }
 
   // Thumbs up / down under a finished assistant reply.
@@ -218,7 +262,8 @@
       for (const b of buttons) b.setAttribute("aria-pressed", String(b === button));
       ratings.set(replyId, score);
       const open = li.querySelector(".chat-rating-comment");
-      if (score > 0 && open) open.remove();
+      if (score > 0 && open) { open.remove(); awaitingComment.delete(replyId); }
+      if (score < 0) awaitingComment.add(replyId);
       if (score < 0 && !open) {
         const box = commentForm(li, replyId);
         li.appendChild(box);
@@ -322,9 +367,62 @@
     };
   })();
 
-  function renderHistory(messages) {
+  function showTeamLine(text) {
+    teamLine.textContent = text;
+    teamLine.hidden = !text;
+  }
+
+  // After a reload: a chat still waiting for an away team says again when they are back.
+  function awayLine(team) {
+    if (!team || team.open || !team.back) return "";
+    return team.handoff === "queued"
+      ? `Our team is away right now; they'll pick this up ${team.back} (Amsterdam time) and reply here.`
+      : "";
+  }
+
+  function teamStatus(team) {
+    if (!team || !team.handoff) return "";
+    if (team.handoff === "claimed") return team.agent ? "Chatting with " + team.agent : "With our team";
+    return "Waiting for our team";
+  }
+
+  const SUGGESTED = ["Where is my order?", "How long does delivery take?", "How do I return an item?",
+    "Which payment methods do you accept?"];
+
+  // A new chat opens with a greeting, a few questions to tap, and whether the team is in now.
+  function welcome(team) {
+    const li = document.createElement("li");
+    li.className = "chat-welcome";
+    const hello = document.createElement("p");
+    hello.textContent = "Hi! I'm the Example Shoppe assistant. Ask me about orders, delivery, returns or payments.";
+    const teamNow = document.createElement("p");
+    teamNow.className = "chat-welcome-team";
+    teamNow.textContent = !team ? "" : team.open
+      ? "Our team is online too, if you'd rather talk to a person."
+      : `Our team is away right now; they're back ${team.back} (Amsterdam time). I can help straight away.`;
+    const list = document.createElement("div");
+    list.className = "chat-suggestions";
+    list.setAttribute("role", "group");
+    list.setAttribute("aria-label", "Suggested questions");
+    for (const question of SUGGESTED) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "chat-suggestion";
+      button.textContent = question;
+      button.addEventListener("click", () => { input.value = question; form.requestSubmit(); });
+      list.appendChild(button);
+    }
+    li.append(hello);
+    if (teamNow.textContent) li.append(teamNow);
+    li.append(list);
+    log.appendChild(li);
+  }
+
+  function renderHistory(messages, team) {
     log.textContent = "";
     replies.clear();
+    answered = 0;
+    let handedBack = false;
     for (const m of messages) {
       if (m.author === "customer") {
         customerBubble(m.client_id, m.text, false).dataset.messageId = m.id;
@@ -333,9 +431,12 @@
         if (m.status === "failed") li.classList.add("is-failed");
         addSources(li, m.sources);
         if (m.author === "bot" && m.status === "complete" && m.in_reply_to) addRating(li);
-        if (m.in_reply_to || m.author === "agent") rate.show();
+        if (m.author === "bot" && m.status === "complete" && m.in_reply_to) answered++;
+        if (m.intent === "handed_back") handedBack = true;
       }
     }
+    if (answered >= RATE_AFTER_ANSWERS || handedBack || ratings.get("conversation:" + conversationId)) rate.show();
+    if (!messages.length && !outbox.all().length) welcome(team);
     for (const m of outbox.all()) customerBubble(m.client_id, m.text, true);
     const last = messages[messages.length - 1];
     setTyping(!!last && last.author === "customer" && last.status === "received");
@@ -354,7 +455,9 @@
       showError("");
       conversationId = e.conversation_id;
       rate.reset(conversationId);
-      renderHistory(e.messages);
+      renderHistory(e.messages, e.team);
+      showTeamLine(awayLine(e.team));
+      statusLine.textContent = teamStatus(e.team); // after a reload, who holds the chat is said again
       const seen = new Set(e.messages.filter((m) => m.client_id).map((m) => m.client_id));
       for (const item of outbox.all()) {
         if (seen.has(item.client_id)) outbox.remove(item.client_id);
@@ -387,11 +490,12 @@
       setTyping(false);
       let li = replies.get(e.reply_id) || log.querySelector(`[data-reply-id="${e.reply_id}"]`);
       if (!li) li = bubble("bot", "", { replyId: e.reply_id });
-      li.querySelector(".chat-text").textContent = e.text;
+      setText(li.querySelector(".chat-text"), e.text, true);
       li.classList.remove("is-streaming");
       li.dataset.route = e.route;
       addSources(li, e.sources);
-      if (e.in_reply_to) { addRating(li); rate.show(); }
+      if (e.in_reply_to) { addRating(li); answered++; }
+      if (answered >= RATE_AFTER_ANSWERS || e.intent === "handed_back") rate.show();
       replies.delete(e.reply_id);
       announcer.textContent = "Assistant: " + e.text; // one announcement per reply, not per token
     },
@@ -405,7 +509,10 @@
       announcer.textContent = e.message;
     },
     handoff(e) {
-      statusLine.textContent = e.status === "queued" ? "Waiting for our team" : "With our team";
+      // "resolved": the team handed back to the assistant, so no one's name stays in the header.
+      statusLine.textContent = e.status === "queued" ? "Waiting for our team"
+        : e.status === "resolved" ? "" : "With our team";
+      showTeamLine(e.note || "");
       announcer.textContent = e.message;
     },
     "agent.joined"(e) {
@@ -422,19 +529,12 @@
     "agent.message"(e) {
       setTyping(false);
       bubble("agent", e.text, { replyId: e.message_id });
-      rate.show();
       announcer.textContent = (e.agent || "Staff") + ": " + e.text;
     },
     "feedback.saved"(e) {
       if (e.conversation) rate.saved(e.score);
-      const li = e.reply_id && log.querySelector(`[data-reply-id="${e.reply_id}"]`);
-      const group = li && li.querySelector(".chat-rating");
-      if (group && !group.querySelector(".chat-rating-note")) {
-        const note = document.createElement("span");
-        note.className = "chat-rating-note";
-        note.textContent = "Thanks!";
-        group.appendChild(note);
-      }
+      if (e.reply_id && awaitingComment.has(e.reply_id)) return; // the thumb is saved; thanks once the comment is
+      thank(e.reply_id && log.querySelector(`[data-reply-id="${e.reply_id}"]`));
       announcer.textContent = "Thanks for your feedback.";
     },
     error(e) {
@@ -497,6 +597,8 @@
     if (stopped) { showError(stopped); return; }
     if (text.length > 2000) { showError("Messages can be at most 2000 characters."); return; }
     const item = { client_id: uuid(), text };
+    const suggestions = log.querySelector(".chat-suggestions");
+    if (suggestions) suggestions.remove(); // asked: the greeting stays, the suggestions go
     outbox.add(item);
     customerBubble(item.client_id, text, true);
     input.value = "";

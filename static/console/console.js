@@ -234,6 +234,9 @@
     else state.handoffs.set(x.id, x);
     renderQueue();
     if (state.current && x.conversation_id === state.current.conversation_id) {
+      // The header's status follows the handoff: resolved gives the chat back to the assistant,
+      // instead of still saying what it was when the conversation was opened.
+      state.current.status = x.status === "resolved" ? "bot" : x.status === "claimed" ? "with_agent" : "waiting";
       if (x.status === "resolved") {
         if (!state.currentHandoff || state.currentHandoff.id === x.id) state.currentHandoff = null;
       } else {

@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from support import realtime
-from support.hours import support_next_opening, support_open
+from support.hours import support_next_opening, support_open, support_opening_words
 from support.models import Conversation, Handoff, InternalNote, Message
 from support.roles import can_step_in, can_work_handoffs
 
@@ -41,7 +41,7 @@ class HandoffTaken(Exception):
 def _queue_text(handoff: Handoff) -> tuple[str, int | None]:
     if not support_open():
         opening = support_next_opening()
-        return (f"Our team is away right now; they'll pick this up from {formats.date_format(opening, 'l H:i')} "
+        return (f"Our team is away right now; they'll pick this up {support_opening_words(opening)} "
                 "(Amsterdam time) and reply here. Meanwhile I can still help with routine questions."), None
     ahead = Handoff.objects.filter(status=Handoff.Status.QUEUED, created_at__lt=handoff.created_at).count()
     return (f"You're number {ahead + 1} in the queue. Meanwhile I can still help with routine questions."), ahead + 1
@@ -87,7 +87,8 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
             conversation.save(update_fields=["status"])
     queue_text, position = _queue_text(handoff)
     realtime.conversation_send(conversation_id, {"type": "handoff", "status": handoff.status,
-                                                 "message": f"{message} {queue_text}".strip(), "position": position})  # type: ignore[typeddict-unknown-key]
+                                                 "message": f"{message} {queue_text}".strip(), "position": position,
+                                                 "note": queue_text})  # type: ignore[typeddict-unknown-key]
     if created:
         realtime.console_send({"type": "handoff.new", "handoff": handoff_serialize(handoff)})
     return handoff
@@ -202,5 +203,7 @@ def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
     handoff.refresh_from_db()
     assistant_note(conversation_id=handoff.conversation_id,
                    text="Our team has finished here; I'm back if you need anything else.", intent="handed_back")
+    # The widget's status line goes back from "Chatting with Sam" to the assistant.
+    realtime.conversation_send(handoff.conversation_id, {"type": "handoff", "status": "resolved", "message": "", "note": ""})
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
     return handoff

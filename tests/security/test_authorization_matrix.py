@@ -98,6 +98,7 @@ FORBIDDEN = Outcome("FORBIDDEN", (403,))
 NOT_FOUND = Outcome("NOT_FOUND", (404,))  # someone else's object looks exactly like no object
 NOT_ALLOWED = Outcome("NOT_ALLOWED", (405,))  # wrong method (reached only by roles allowed past the guard)
 UNAUTHORIZED = Outcome("UNAUTHORIZED", (401,))
+TO_ICON = Outcome("TO_ICON", (301,), "/static/shoppe/favicon")  # /favicon.ico: the static icon, for everyone
 HEALTH = Outcome("HEALTH", (200, 503))  # public; 503 only says a dependency (the local models) is down
 # --- state-changing outcomes (forms and socket events) ------------------------------------------------------
 DONE = Outcome("DONE", (200, 302))  # it took effect (each row says what that means)
@@ -175,6 +176,7 @@ PAGES = [
     row("/ops/escalations.csv",                   STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
     row("/ops/conversations/{conversation_a}/",   STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
     row("/ops/messages/{message_a}/label/",       STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, NOT_ALLOWED, NOT_ALLOWED),
+    row("/favicon.ico",                           TO_ICON,     TO_ICON,     TO_ICON,     TO_ICON,     TO_ICON,     TO_ICON),
     row("/healthz",                               HEALTH,      HEALTH,      HEALTH,      HEALTH,      HEALTH,      HEALTH),
     # /healthz: everyone learns up or down; only staff and the token get the details (tests/support/test_operations.py).
     # METRICS_TOKEN unset (embedded only; production requires one): this machine and staff; the test client is

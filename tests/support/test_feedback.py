@@ -209,6 +209,14 @@ def test_widget_rates_a_reply_and_the_conversation_with_the_keyboard(tabs, scree
     saved = arrived(page, lambda: [e for e in tab.events("feedback.saved") if e["reply_id"]], 2)
     assert saved[-1]["score"] == -1, tab.frames[-5:]
 
+    # The conversation can be rated once there is something to judge: after three answers (#15 item 10;
+    # it used to appear after the first one).
+    expect(rate).to_be_hidden()
+    for number, question in ((2, "do you ship to Belgium?"), (3, "which payment methods do you accept?")):
+        page.fill("#chat-input", question)
+        page.keyboard.press("Enter")
+        expect(page.locator("li.chat-bot[data-route]")).to_have_count(number, timeout=45_000)
+
     # The conversation: stars are radio buttons, moved between with the arrow keys.
     expect(rate).to_be_visible()
     first = rate.get_by_role("radio", name="1 star (poor)")
@@ -234,7 +242,7 @@ def test_widget_rates_a_reply_and_the_conversation_with_the_keyboard(tabs, scree
     page.reload()
     if page.locator("#chat-panel").is_hidden():
         page.locator(".chat-launcher").click()
-    reply = page.locator("li.chat-bot").last
+    reply = page.locator("li.chat-bot").first  # the one rated above
     expect(reply.get_by_role("button", name="Not helpful", exact=True)).to_have_attribute("aria-pressed", "true")
     expect(reply.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "false")
     expect(page.locator(".chat-rate-thanks")).to_have_text(re.compile("4 of 5"))
