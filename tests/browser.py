@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -191,3 +192,21 @@ def finished_reply(page):  # type: ignore[no-untyped-def]
     expect(reply).to_be_visible(timeout=REPLY_TIMEOUT_MS)
     expect(reply.locator(".chat-text")).not_to_have_text("")
     return reply
+
+
+def staff_sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign a browser tab in as staff through the admin's sign-in form, landing on the console."""
+    page.goto("/admin/login/?next=/console/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.locator("input[type=submit], button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/console/$"))
+
+
+def customer_sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign a browser tab in as a customer through the shop's sign-in form, landing on their orders."""
+    page.goto("/account/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/orders/$"))

@@ -11,27 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import DEMO_PASSWORD, REPLY_TIMEOUT_MS
+from tests.browser import REPLY_TIMEOUT_MS, customer_sign_in, staff_sign_in
 
 pytestmark = pytest.mark.timeout(240)
 
 CONSOLE_VIEWPORT = {"width": 1440, "height": 900}
 
 
-def _staff_sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/admin/login/?next=/console/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.locator("input[type=submit], button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/console/$"))
-
-
-def _customer_sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/account/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/orders/$"))
 
 
 def _chat_send(page, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -45,7 +31,7 @@ def test_agent_takes_over_a_live_chat(tabs, screenshots: Path) -> None:  # type:
 
     agent_tab = tabs(viewport=CONSOLE_VIEWPORT)
     agent = agent_tab.page
-    _staff_sign_in(agent, "staff")
+    staff_sign_in(agent, "staff")
     expect(agent.locator("#connection")).to_have_text("Live")
     expect(agent.locator("#readonly-badge")).to_have_count(0)
     expect(agent.locator("#chat")).to_have_count(0)  # no customer widget on the console
@@ -53,7 +39,7 @@ def test_agent_takes_over_a_live_chat(tabs, screenshots: Path) -> None:  # type:
 
     customer_tab = tabs()
     customer = customer_tab.page
-    _customer_sign_in(customer, "alice")
+    customer_sign_in(customer, "alice")
     customer.locator(".chat-launcher").click()
     expect(customer.locator("#chat-panel")).to_be_visible()
     _chat_send(customer, "I want to talk to a person")
@@ -134,7 +120,7 @@ def test_ops_is_read_only_and_customers_are_kept_out(tabs, screenshots: Path) ->
 
     ops_tab = tabs(viewport=CONSOLE_VIEWPORT)
     ops = ops_tab.page
-    _staff_sign_in(ops, "ops")
+    staff_sign_in(ops, "ops")
     expect(ops.locator("#connection")).to_have_text("Live")
     expect(ops.locator("#readonly-badge")).to_have_text(re.compile("read-only", re.I))
     queue = ops.locator("#queue-list .queue-item")
@@ -149,7 +135,7 @@ def test_ops_is_read_only_and_customers_are_kept_out(tabs, screenshots: Path) ->
     ops_tab.shot(screenshots, "console-3-ops-read-only")
 
     customer = tabs().page
-    _customer_sign_in(customer, "alice")
+    customer_sign_in(customer, "alice")
     customer.goto("/console/")
     customer.wait_for_url(re.compile(r"/admin/login/\?next=/console/"))
     expect(customer.locator("#queue-list")).to_have_count(0)
@@ -170,11 +156,11 @@ def test_agent_rejects_a_refund_the_assistant_collected(tabs, screenshots: Path)
 
     agent_tab = tabs(viewport=CONSOLE_VIEWPORT)
     agent = agent_tab.page
-    _staff_sign_in(agent, "staff")
+    staff_sign_in(agent, "staff")
     expect(agent.locator("#connection")).to_have_text("Live")
 
     customer = tabs().page
-    _customer_sign_in(customer, "bob")
+    customer_sign_in(customer, "bob")
     number = customer.locator("table tbody tr td a").first.inner_text().strip()
     customer.locator(".chat-launcher").click()
     _chat_send(customer, f"I want a refund for order {number}")

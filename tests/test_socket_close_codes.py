@@ -24,7 +24,7 @@ from urllib.request import HTTPCookieProcessor, OpenerDirector, Request, build_o
 
 import pytest
 
-from tests.browser import DEMO_PASSWORD, Tab, live_site
+from tests.browser import DEMO_PASSWORD, Tab, customer_sign_in, live_site
 
 pytestmark = pytest.mark.timeout(300)
 CONNECTIONS_PER_MINUTE = 3
@@ -190,28 +190,19 @@ def _attempts(tab: Tab) -> list[float]:
     return times
 
 
-def _sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    from playwright.sync_api import expect
-
-    page.goto("/account/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/orders/$"))
-
 
 def test_the_widget_stops_after_4401_and_asks_to_sign_in_again(tabs) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
     phone = tabs()
     phone.context.add_init_script(RECORD_CLOSE_CODES)
-    _sign_in(phone.page, "dan")
+    customer_sign_in(phone.page, "dan")
     attempts = _attempts(phone)
     phone.page.locator(".chat-launcher").click()
     _wait(phone.page, lambda: phone.events("history"), "the chat's history")
     # Dan changes his password on his laptop
     laptop = tabs().page
-    _sign_in(laptop, "dan")
+    customer_sign_in(laptop, "dan")
     laptop.goto("/account/password_change/")
     laptop.fill("#id_old_password", DEMO_PASSWORD)
     laptop.fill("#id_new_password1", "a-brand-new-secret-2026")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import DEMO_PASSWORD, finished_reply
+from tests.browser import customer_sign_in, finished_reply, staff_sign_in
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -97,24 +97,6 @@ def test_the_away_line_is_visible_not_only_read_out(browser, away_site: str, scr
     assert not tab.csp_violations, tab.csp_violations
 
 
-def _staff_sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    import re
-
-    page.goto("/admin/login/?next=/console/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.locator("input[type=submit], button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/console/$"))
-
-
-def _customer_sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    import re
-
-    page.goto("/account/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/orders/$"))
 
 
 @pytest.mark.timeout(240)
@@ -125,12 +107,12 @@ def test_status_lines_follow_claim_reload_and_resolve(tabs, screenshots: Path) -
 
     agent_tab = tabs(**LAPTOP)
     agent = agent_tab.page
-    _staff_sign_in(agent, "staff")
+    staff_sign_in(agent, "staff")
     expect(agent.locator("#connection")).to_have_text("Live")
 
     customer_tab = tabs()
     customer = customer_tab.page
-    _customer_sign_in(customer, "alice")
+    customer_sign_in(customer, "alice")
     customer.locator(".chat-launcher").click()
     customer.fill("#chat-input", "I want to talk to a person")
     customer.get_by_role("button", name="Send").click()
@@ -167,7 +149,7 @@ def test_the_console_transcript_has_room_on_a_laptop(tabs, screenshots: Path) ->
     from tests.browser import REPLY_TIMEOUT_MS
 
     customer = tabs().page
-    _customer_sign_in(customer, "bob")
+    customer_sign_in(customer, "bob")
     customer.locator(".chat-launcher").click()
     customer.fill("#chat-input", "I want to talk to a person")
     customer.get_by_role("button", name="Send").click()
@@ -175,7 +157,7 @@ def test_the_console_transcript_has_room_on_a_laptop(tabs, screenshots: Path) ->
 
     agent_tab = tabs(**LAPTOP)
     agent = agent_tab.page
-    _staff_sign_in(agent, "staff")
+    staff_sign_in(agent, "staff")
     agent.locator("#queue-list .queue-item", has_text="Bob Peeters").first.click()
     expect(agent.locator("#packet")).to_contain_text("Asked for a person")
     transcript = agent.locator("#transcript").bounding_box()
