@@ -82,7 +82,8 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
                 intent=intent or reason, order_id=order_id, priority=PRIORITY.get(code, Handoff.Priority.NORMAL),
                 summary=" / ".join(a[:200] for a in asked),
                 bot_answers=[{"text": m.text[:300], "sources": m.sources} for m in recent
-                             if m.author == Message.Author.BOT and m.status == Message.Status.COMPLETE][-5:],
+                             if m.author == Message.Author.BOT and m.status == Message.Status.COMPLETE
+                             and not m.is_team_line][-5:],  # "Sam joined the chat" answered nothing
             )
         elif order_id and not handoff.order_id:
             handoff.order_id = order_id
@@ -242,7 +243,8 @@ def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
     Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.BOT)
     handoff.refresh_from_db()
     if holder is not None:
-        team_line(conversation_id=handoff.conversation_id, text=f"{staff_name(holder)} left the chat.", intent="agent_left")
+        team_line(conversation_id=handoff.conversation_id, text=f"{staff_name(holder)} left the chat.",
+                  intent="agent_left")
     assistant_note(conversation_id=handoff.conversation_id,
                    text="Our team has finished here; I'm back if you need anything else.", intent="handed_back")
     # The widget's status line goes back from "Chatting with Sam" to the assistant.

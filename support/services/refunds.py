@@ -65,8 +65,8 @@ def refund_serialize(refund: RefundRequest) -> dict:
             "status_label": refund.get_status_display(),
             "needs_supervisor": refund.amount > Decimal(str(settings.REFUND_SUPERVISOR_LIMIT_EUR)),
             "conversation_id": str(refund.conversation_id),
-            "decisions": [{"by": staff_name(d.decided_by), "verdict": d.verdict, "amount": str(d.amount), "note": d.note,
-                           "at": d.created_at.isoformat()} for d in refund.decisions.select_related("decided_by")]}
+            "decisions": [{"by": staff_name(d.decided_by), "verdict": d.verdict, "amount": str(d.amount),
+                           "note": d.note, "at": d.created_at.isoformat()} for d in refund.decisions.select_related("decided_by")]}
 
 
 def refund_awaiting_serialize(refund: RefundRequest) -> dict:

@@ -86,3 +86,16 @@ async def test_a_supervisor_resolving_an_unclaimed_handoff_adds_no_left_line(mak
     _, seen = await until(socket, "reply.end")
     assert "system.line" not in [e["type"] for e in seen]  # nobody was in the chat to leave it
     await socket.disconnect()
+
+
+def test_who_joined_or_left_is_not_counted_as_something_the_assistant_answered(make_customer, team):  # type: ignore[no-untyped-def]
+    from support.models import Conversation
+    from support.services.handoff import handoff_request
+
+    conversation = Conversation.objects.create(customer=make_customer("alice"))
+    first = Handoff.objects.create(conversation=conversation, reason="person")
+    handoff_claim(handoff_id=first.id, agent=team["sam"])
+    handoff_resolve(handoff_id=first.id, agent=team["sam"])
+    again = handoff_request(conversation_id=conversation.id, reason="contact_human_agent", message="")
+    answered = [a["text"] for a in again.bot_answers]
+    assert not any("joined the chat" in t or "left the chat" in t for t in answered), answered
