@@ -20,9 +20,9 @@ from django.shortcuts import render
 
 from support import realtime
 from support.models import CannedResponse, Conversation, Handoff, Message, RefundRequest
-from support.roles import can_view_console, can_work_handoffs
+from support.roles import can_view_console, can_work_handoffs, staff_name
 from support.services import handoff as handoffs
-from support.services.refunds import refund_decide, refund_serialize
+from support.services.refunds import refund_decide, refund_serialize, refunds_awaiting_supervisor
 from support.services.typing import TYPING_EVERY_S, agent_typing
 from support.sockets import (
     CLOSE_FORBIDDEN,
@@ -57,9 +57,10 @@ def conversation_detail(conversation_id: uuid.UUID) -> dict:
     messages = conversation.messages.select_related("agent", "in_reply_to").order_by("created_at", "id")
     transcript = []
     for m in messages:
-        item: dict[str, Any] = {"id": m.id, "author": m.author, "text": m.text, "status": m.status,
-                                "created_at": m.created_at.isoformat(), "sources": m.sources,
-                                "agent": (m.agent.first_name or m.agent.get_username()) if m.agent_id else None}
+        # "system": a line about who is in the chat, nobody's message (#15 item 14)
+        item: dict[str, Any] = {"id": m.id, "author": "system" if m.is_team_line else m.author, "text": m.text,
+                                "status": m.status, "created_at": m.created_at.isoformat(), "sources": m.sources,
+                                "agent": staff_name(m.agent) if m.agent_id else None}
         if m.author == Message.Author.CUSTOMER:
             item["trace"] = {"route": m.route, "intent": m.intent, "confidence": m.confidence, "reason": m.reason,
                              "latency_ms": m.route_latency_ms, "scores": m.scores}
@@ -69,7 +70,7 @@ def conversation_detail(conversation_id: uuid.UUID) -> dict:
         "conversation_id": str(conversation.id), "status": conversation.status,
         "customer": (conversation.customer.get_full_name() or conversation.customer.get_username()) if conversation.customer_id else "Visitor",
         "messages": transcript,
-        "notes": [{"id": n.id, "author": n.author.first_name or n.author.get_username(), "text": n.text,
+        "notes": [{"id": n.id, "author": staff_name(n.author), "text": n.text,
                    "created_at": n.created_at.isoformat()} for n in conversation.notes.select_related("author")],
         "handoff": handoffs.handoff_serialize(handoff) if handoff else None,
         "refunds": [refund_serialize(r) for r in RefundRequest.objects.filter(conversation=conversation).select_related("order")],
@@ -89,7 +90,9 @@ class ConsoleConsumer(ClosesOnSignOut):
         await self.channel_layer.group_add(realtime.CONSOLE_GROUP, self.channel_name)
         await self.session_join()
         await self.accept()
-        await self._send({"type": "queue", "handoffs": await database_sync_to_async(queue_list)()})
+        # With the handoffs, the supervisors' queue: refunds with one approval waiting for the second (#15 item 2).
+        await self._send({"type": "queue", "handoffs": await database_sync_to_async(queue_list)(),
+                          "refunds_awaiting": await database_sync_to_async(refunds_awaiting_supervisor)()})
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(realtime.CONSOLE_GROUP, self.channel_name)
@@ -120,6 +123,8 @@ class ConsoleConsumer(ClosesOnSignOut):
             await self._error("forbidden", str(denied) or "Not allowed.")
         except handoffs.HandoffTaken as taken:
             await self._error("already_claimed", str(taken))
+        except handoffs.RefundPending as pending:
+            await self._error("refund_pending", str(pending))
         except ValidationError as invalid:
             await self._error("invalid", " ".join(invalid.messages))
         except (ValueError, Conversation.DoesNotExist, Handoff.DoesNotExist, RefundRequest.DoesNotExist):

@@ -42,6 +42,11 @@ class Conversation(models.Model):
         return conversation_group(self.id)
 
 
+# Lines about who is in the chat ("Sam joined the chat"), saved as the assistant's messages with one
+# of these intents: the widget and the console show them as system lines, not as anyone's bubble.
+TEAM_LINE_INTENTS = frozenset({"agent_joined", "agent_left", "agent_transferred"})
+
+
 class Message(models.Model):
     class Author(models.TextChoices):
         CUSTOMER = "customer", "Customer"
@@ -103,6 +108,10 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_author_display()}: {self.text[:60]}"
+
+    @property
+    def is_team_line(self) -> bool:
+        return self.author == self.Author.BOT and self.intent in TEAM_LINE_INTENTS
 
 
 class EscalationLog(models.Model):

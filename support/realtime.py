@@ -69,8 +69,23 @@ class Handoff(TypedDict):
 class AgentMessage(TypedDict):
     type: Literal["agent.message"]
     message_id: int
-    agent: str
+    agent: str  # the colleague's first name (or username): shown with their initials, read out as them
     text: str
+    created_at: NotRequired[str]
+
+
+class AgentJoined(TypedDict):
+    type: Literal["agent.joined"]
+    agent: str
+
+
+class SystemLine(TypedDict):
+    """A line about who is in the chat ("Sam joined the chat."), shown as a system line, not a bubble."""
+    type: Literal["system.line"]
+    message_id: int
+    text: str
+    intent: str
+    created_at: str
 
 
 class Typing(TypedDict):
@@ -86,7 +101,8 @@ class ErrorEvent(TypedDict):
     client_id: NotRequired[str]
 
 
-ServerEvent = MessageSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage | Typing
+ServerEvent = (MessageSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage | AgentJoined
+               | SystemLine | Typing)
 
 
 def conversation_group(conversation_id: uuid.UUID | str) -> str:

@@ -31,6 +31,11 @@ def roles_ensure(**kwargs: object) -> None:
         group.permissions.set(perms)
 
 
+def staff_name(user: AbstractBaseUser) -> str:
+    """How a colleague is shown to customers and to the team: their first name, else their username."""
+    return getattr(user, "first_name", "") or user.get_username()
+
+
 def can_view_console(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_staff and user.has_perm("support.view_handoff"))
 

@@ -8,11 +8,14 @@ from django.conf import settings
 
 from support.hours import support_next_opening, support_open, support_opening_words
 from support.models import Handoff, Message
+from support.roles import staff_name
 
 
 class HistoryItem(TypedDict):
     id: int
+    # "customer", "bot", "agent", or "system": a line about who is in the chat ("Sam joined the chat.")
     author: str
+    agent: str | None  # on a staff message: who wrote it, by first name (shown with their initials)
     text: str
     status: str
     client_id: str | None
@@ -31,7 +34,8 @@ def conversation_history(*, conversation_id: uuid.UUID) -> list[HistoryItem]:
     return [
         HistoryItem(
             id=m.id,
-            author=m.author,
+            author="system" if m.is_team_line else m.author,
+            agent=(staff_name(m.agent) if m.agent_id else "Our team") if m.author == Message.Author.AGENT else None,
             text=m.text,
             status=m.status,
             client_id=str(m.client_id) if m.client_id else None,
@@ -41,7 +45,7 @@ def conversation_history(*, conversation_id: uuid.UUID) -> list[HistoryItem]:
             sources=m.sources,
             created_at=m.created_at.isoformat(),
         )
-        for m in reversed(list(newest.select_related("in_reply_to")))
+        for m in reversed(list(newest.select_related("in_reply_to", "agent")))
     ]
 
 
@@ -59,7 +63,7 @@ def conversation_team(*, conversation_id: uuid.UUID) -> TeamLine:
                .exclude(status=Handoff.Status.RESOLVED).select_related("claimed_by").first())
     agent = None
     if handoff is not None and handoff.claimed_by_id:
-        agent = handoff.claimed_by.first_name or handoff.claimed_by.get_username()
+        agent = staff_name(handoff.claimed_by)
     is_open = support_open()
     return TeamLine(handoff=handoff.status if handoff else None, agent=agent, open=is_open,
                     back="" if is_open else support_opening_words(support_next_opening()))

@@ -74,7 +74,7 @@ def test_agent_takes_over_a_live_chat(tabs, screenshots: Path) -> None:  # type:
     expect(agent.locator("#queue-count")).to_have_text(str(waiting_before))
 
     # The customer is told a person joined.
-    expect(customer.locator("li.chat-bot", has_text="Agent Sam joined")).to_have_count(1)
+    expect(customer.locator("li.chat-system", has_text="Sam joined the chat.")).to_have_count(1)
 
     # The agent answers with the keyboard (sending typing events); Enter sends.
     reply_box = agent.locator("#reply-input")

@@ -128,7 +128,7 @@ def test_status_lines_follow_claim_reload_and_resolve(tabs, screenshots: Path) -
     customer.reload()
     if customer.locator("#chat-panel").is_hidden():
         customer.locator(".chat-launcher").click()
-    expect(customer.locator("li.chat-bot", has_text="Agent Sam joined")).to_have_count(1)
+    expect(customer.locator("li.chat-system", has_text="Sam joined the chat.")).to_have_count(1)
     expect(status).to_have_text("Chatting with Sam")  # was blank after a reload
 
     agent.get_by_role("button", name="Resolve").click()

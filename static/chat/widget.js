@@ -124,17 +124,61 @@
     body.append(text.slice(at));
   }
 
-  function bubble(author, text, attrs) {
+  // A colleague's initials ("Sam" -> "S", "Sam Visser" -> "SV") and one of six colours, the same for
+  // the same name: their avatar, drawn with classes only (the CSP allows no inline styles).
+  function initials(name) {
+    const words = String(name || "").trim().split(/\s+/).filter(Boolean);
+    return (words.slice(0, 2).map((w) => Array.from(w)[0]).join("") || "?").toUpperCase();
+  }
+  function tone(name) {
+    let sum = 0;
+    for (const ch of String(name || "")) sum = (sum * 31 + ch.codePointAt(0)) % 9973;
+    return "tone-" + (sum % 6);
+  }
+
+  // `person`: on a staff message, who wrote it. The bubble shows their name and initials and is
+  // read out as them ("Sam: …"), not as "Assistant" or a faceless "Staff".
+  function bubble(author, text, attrs, person) {
     const li = document.createElement("li");
     li.className = "chat-msg chat-" + author;
     const who = document.createElement("span");
     who.className = "visually-hidden";
-    who.textContent = author === "customer" ? "You: " : author === "agent" ? "Staff: " : "Assistant: ";
+    const name = author === "agent" ? (person || "Our team") : "";
+    who.textContent = author === "customer" ? "You: " : author === "agent" ? name + ": " : "Assistant: ";
     const body = document.createElement("div");
     body.className = "chat-text";
     setText(body, text, author !== "customer");
-    li.append(who, body);
+    if (author === "agent") {
+      const avatar = document.createElement("span");
+      avatar.className = "chat-avatar " + tone(name);
+      avatar.setAttribute("aria-hidden", "true");
+      avatar.textContent = initials(name);
+      const shown = document.createElement("span");
+      shown.className = "chat-name";
+      shown.setAttribute("aria-hidden", "true"); // read once, from `who`
+      shown.textContent = name;
+      const box = document.createElement("div");
+      box.className = "chat-bubble";
+      box.append(shown, who, body);
+      li.append(avatar, box);
+      li.dataset.agent = name;
+    } else {
+      li.append(who, body);
+    }
     for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) li.dataset[k] = v;
+    log.appendChild(li);
+    scrollDown();
+    return li;
+  }
+
+  // "Sam joined the chat": a line about who is in the chat, not anyone's message.
+  function systemLine(id, text) {
+    let li = id && log.querySelector(`[data-reply-id="${id}"]`);
+    if (li) return li;
+    li = document.createElement("li");
+    li.className = "chat-system";
+    li.textContent = text;
+    if (id) li.dataset.replyId = id;
     log.appendChild(li);
     scrollDown();
     return li;
@@ -426,8 +470,10 @@
     for (const m of messages) {
       if (m.author === "customer") {
         customerBubble(m.client_id, m.text, false).dataset.messageId = m.id;
+      } else if (m.author === "system") {
+        systemLine(m.id, m.text);
       } else {
-        const li = bubble(m.author, m.text, { replyId: m.id, route: m.route || null });
+        const li = bubble(m.author, m.text, { replyId: m.id, route: m.route || null }, m.agent);
         if (m.status === "failed") li.classList.add("is-failed");
         addSources(li, m.sources);
         if (m.author === "bot" && m.status === "complete" && m.in_reply_to) addRating(li);
@@ -516,8 +562,11 @@
       announcer.textContent = e.message;
     },
     "agent.joined"(e) {
-      statusLine.textContent = "Chatting with " + e.agent;
-      announcer.textContent = "Agent " + e.agent + " joined the chat";
+      statusLine.textContent = "Chatting with " + e.agent; // the system line before it says who joined
+    },
+    "system.line"(e) {
+      systemLine(e.message_id, e.text);
+      announcer.textContent = e.text;
     },
     typing(e) {
       if (e.who !== "agent") return;
@@ -528,8 +577,8 @@
     },
     "agent.message"(e) {
       setTyping(false);
-      bubble("agent", e.text, { replyId: e.message_id });
-      announcer.textContent = (e.agent || "Staff") + ": " + e.text;
+      if (!log.querySelector(`[data-reply-id="${e.message_id}"]`)) bubble("agent", e.text, { replyId: e.message_id }, e.agent);
+      announcer.textContent = (e.agent || "Our team") + ": " + e.text;
     },
     "feedback.saved"(e) {
       if (e.conversation) rate.saved(e.score);

@@ -37,6 +37,9 @@
     notes: $("notes-list"), notesEmpty: $("notes-empty"), noteForm: $("note-form"), noteInput: $("note-input"),
     noteAdd: $("note-add"),
     refunds: $("refund-list"), refundsEmpty: $("refunds-empty"),
+    viewHandoffs: $("view-handoffs"), viewAwaiting: $("view-awaiting"), filters: $("queue-filters"),
+    awaiting: $("awaiting-list"), awaitingEmpty: $("awaiting-empty"), awaitingCount: $("awaiting-count"),
+    awaitingBadge: $("awaiting-badge"), resolveBlocked: $("resolve-blocked"),
     rejectDialog: $("reject-dialog"), rejectForm: $("reject-form"), rejectNote: $("reject-note"),
     rejectConfirm: $("reject-confirm"), rejectCancel: $("reject-cancel"), rejectSummary: $("reject-summary"),
   };
@@ -48,6 +51,8 @@
     current: null,           // conversation detail being shown
     currentHandoff: null,    // its open handoff, or null
     refunds: new Map(),      // id -> R of the current conversation
+    awaiting: new Map(),     // id -> R waiting for a supervisor's second approval, any conversation
+    view: "handoffs",        // the queue pane shows "handoffs" or "awaiting" (refunds awaiting a supervisor)
     streaming: new Map(),    // reply_id -> bubble being streamed
     typingTimer: null,
     pendingReply: null,      // {text, at}: restored into the box if the server refuses it
@@ -194,9 +199,9 @@
     const shown = all.filter((x) => (!reason || x.reason === reason) && (!priority || String(x.priority) === priority));
     el.queue.textContent = "";
     for (const x of shown) el.queue.append(queueItem(x));
-    el.queueEmpty.hidden = shown.length > 0;
+    el.queueEmpty.hidden = shown.length > 0 || state.view !== "handoffs";
     el.queueEmpty.textContent = all.length ? "No handoffs match these filters." : "No open handoffs.";
-    el.queueShown.textContent = reason || priority ? `${shown.length} of ${all.length}` : "";
+    el.queueShown.textContent = (reason || priority) && state.view === "handoffs" ? `${shown.length} of ${all.length}` : "";
     const queued = all.filter((x) => x.status === "queued").length;
     el.count.textContent = String(queued);
     el.count.dataset.count = String(queued);
@@ -222,6 +227,71 @@
     button.addEventListener("click", () => openConversation(x.conversation_id, true));
     return h("li", { class: `queue-row is-${x.status}${current ? " is-current" : ""}` }, button);
   }
+
+  // ---------- refunds awaiting a supervisor ----------
+  // Refunds with a first approval above the limit wait here, whoever holds their conversation, so a
+  // supervisor finds them; the badge counts them (#15 item 2).
+
+  function showView(view) {
+    state.view = view;
+    const awaiting = view === "awaiting";
+    el.viewHandoffs.setAttribute("aria-pressed", String(!awaiting));
+    el.viewAwaiting.setAttribute("aria-pressed", String(awaiting));
+    el.filters.hidden = awaiting;
+    el.queue.hidden = awaiting;
+    el.awaiting.hidden = !awaiting;
+    renderQueue();
+    renderAwaiting();
+  }
+
+  function renderAwaiting() {
+    const list = [...state.awaiting.values()].sort((a, b) => new Date(a.waiting_since) - new Date(b.waiting_since));
+    const n = list.length;
+    el.awaitingCount.textContent = String(n);
+    el.awaitingCount.dataset.count = String(n);
+    el.awaitingCount.setAttribute("aria-label", `${n} waiting`);
+    if (el.awaitingBadge) {
+      el.awaitingBadge.textContent = `${n} refund${n === 1 ? "" : "s"} to approve`;
+      el.awaitingBadge.dataset.count = String(n);
+    }
+    if (state.view !== "awaiting") { el.awaitingEmpty.hidden = true; return; }
+    el.awaiting.textContent = "";
+    for (const r of list) el.awaiting.append(awaitingItem(r));
+    el.awaitingEmpty.hidden = n > 0;
+    el.queueEmpty.hidden = true;
+    el.queueShown.textContent = "";
+  }
+
+  function awaitingItem(r) {
+    const current = state.current && state.current.conversation_id === r.conversation_id;
+    const first = (r.decisions || []).filter((d) => d.verdict === "approve").map((d) => d.by)[0];
+    const button = h("button", { type: "button", class: "queue-item", "data-refund-id": r.id,
+                                 "data-conversation-id": r.conversation_id, "aria-current": current ? "true" : null },
+      h("span", { class: "qi-top" },
+        h("span", { class: "qi-customer", text: r.customer }),
+        h("span", { class: "qi-amount", text: money(r.amount, r.currency) })),
+      h("span", { class: "qi-reason", text: `Refund · order ${r.order}` }),
+      h("span", { class: "qi-summary", text: first ? `First approval by ${first}` : "Waiting for a second approval" }),
+      h("span", { class: "qi-bottom" },
+        h("span", { class: "status status-queued", text: "Waiting for a supervisor" }),
+        h("span", { class: "qi-time", "data-ago": r.waiting_since, text: ago(r.waiting_since) })));
+    button.addEventListener("click", () => openConversation(r.conversation_id, true));
+    return h("li", { class: `queue-row is-awaiting${current ? " is-current" : ""}` }, button);
+  }
+
+  function upsertAwaiting(r) {
+    const before = state.awaiting.has(r.id);
+    if (r.status === "awaiting_second") state.awaiting.set(r.id, r);
+    else state.awaiting.delete(r.id);
+    renderAwaiting();
+    if (!before && r.status === "awaiting_second" && isSupervisor) {
+      announce(`A refund of ${money(r.amount, r.currency)} for ${r.customer} is waiting for a supervisor's second approval.`);
+    }
+  }
+
+  el.viewHandoffs.addEventListener("click", () => showView("handoffs"));
+  el.viewAwaiting.addEventListener("click", () => showView("awaiting"));
+  if (el.awaitingBadge) el.awaitingBadge.addEventListener("click", () => { showView("awaiting"); el.viewAwaiting.focus(); });
 
   el.filterReason.addEventListener("change", renderQueue);
   el.filterPriority.addEventListener("change", renderQueue);
@@ -275,6 +345,7 @@
     if (switching && el.replyInput) el.replyInput.value = "";
     updateControls();
     renderQueue();
+    renderAwaiting();
     if (state.focusAfterOpen) {
       el.title.focus();
       state.focusAfterOpen = false;
@@ -340,14 +411,34 @@
     return details;
   }
 
+  // A colleague's initials ("Sam" -> "S") and one of six colours, the same as in the widget.
+  function initials(name) {
+    const words = String(name || "").trim().split(/\s+/).filter(Boolean);
+    return (words.slice(0, 2).map((w) => Array.from(w)[0]).join("") || "?").toUpperCase();
+  }
+  function tone(name) {
+    let sum = 0;
+    for (const ch of String(name || "")) sum = (sum * 31 + ch.codePointAt(0)) % 9973;
+    return "tone-" + (sum % 6);
+  }
+
   function bubble(m) {
     const key = m.author === "customer" ? "messageId" : "replyId";
     const existing = m.id !== undefined && m.id !== null &&
       el.transcript.querySelector(`li[data-${key === "messageId" ? "message-id" : "reply-id"}="${CSS.escape(String(m.id))}"]`);
     if (existing) return existing;
+    if (m.author === "system") {
+      // Who joined, left or took over the chat: a system line, nobody's message.
+      const line = h("li", { class: "msg msg-system" }, h("div", { class: "msg-text", text: m.text || "" }));
+      if (m.id !== undefined && m.id !== null) line.dataset.replyId = String(m.id);
+      el.transcript.append(line);
+      return line;
+    }
+    const name = authorLabel(m);
     const li = h("li", { class: `msg msg-${m.author}${m.status === "failed" ? " is-failed" : ""}` },
       h("div", { class: "msg-head" },
-        h("span", { class: "msg-author", text: authorLabel(m) }),
+        m.author === "agent" ? h("span", { class: `avatar ${tone(name)}`, "aria-hidden": "true", text: initials(name) }) : null,
+        h("span", { class: "msg-author", text: name }),
         timeEl(m.created_at, clock(m.created_at))),
       h("div", { class: "msg-text", text: m.text || "" }));
     if (m.id !== undefined && m.id !== null) li.dataset[key] = String(m.id);
@@ -391,6 +482,18 @@
     return canDecideRefund && (isSupervisor || mayAnswer(state.currentHandoff));
   }
 
+  // Why this conversation can't be resolved yet: a refund in it is undecided, or waits for a supervisor.
+  function resolveBlockedBy() {
+    const open = [...state.refunds.values()].filter((r) => r.status === "requested" || r.status === "awaiting_second");
+    const waiting = open.find((r) => r.status === "awaiting_second");
+    if (waiting) {
+      return `Resolve waits for a supervisor: the ${money(waiting.amount, waiting.currency)} refund needs a second approval. ` +
+        "The customer has been told and will hear the outcome here.";
+    }
+    if (open.length) return `Approve or reject the refund of ${money(open[0].amount, open[0].currency)} before resolving.`;
+    return "";
+  }
+
   function setDisabled(node, disabled, why) {
     if (!node) return;
     node.disabled = !!disabled;
@@ -407,8 +510,11 @@
     setDisabled(el.transferTo, !answering);
     for (const option of el.transferTo.options) option.hidden = option.value !== "" && Number(option.value) === (x && x.claimed_by_id);
     setDisabled(el.transfer, !answering || !el.transferTo.value, answering ? "" : "Claim the conversation first");
-    setDisabled(el.resolve, !(x && ((x.status === "queued" && isSupervisor) || answering)),
-      x && x.status === "queued" && !isSupervisor ? "Claim the conversation first" : "");
+    const blocked = resolveBlockedBy();
+    setDisabled(el.resolve, !(x && ((x.status === "queued" && isSupervisor) || answering)) || !!blocked,
+      blocked || (x && x.status === "queued" && !isSupervisor ? "Claim the conversation first" : ""));
+    el.resolveBlocked.textContent = x && blocked ? blocked : "";
+    el.resolveBlocked.hidden = !(x && blocked);
     setDisabled(el.replyInput, !answering);
     setDisabled(el.replySend, !answering);
     setDisabled(el.canned, !answering);
@@ -595,6 +701,12 @@
       state.handoffs.clear();
       for (const x of e.handoffs) if (x.status !== "resolved") state.handoffs.set(x.id, x);
       renderQueue();
+      state.awaiting.clear();
+      for (const r of e.refunds_awaiting || []) state.awaiting.set(r.id, r);
+      renderAwaiting();
+    },
+    "refund.awaiting"(e) {
+      upsertAwaiting(e.refund);
     },
     "handoff.new"(e) {
       upsertHandoff(e.handoff);
@@ -670,14 +782,20 @@
     "agent.message"(e) {
       if (!forCurrent(e)) return;
       const stick = nearBottom();
-      addMessage({ id: e.message_id, author: "agent", agent: e.agent, text: e.text });
+      addMessage({ id: e.message_id, author: "agent", agent: e.agent, text: e.text, created_at: e.created_at });
       if (state.pendingReply && state.pendingReply.text === e.text) state.pendingReply = null;
       if (stick) scrollTranscript();
       announce(`${e.agent}: ${e.text}`);
     },
     "agent.joined"(e) {
+      /* the system.line before it says who joined, in the transcript and to screen readers */
+    },
+    "system.line"(e) {
       if (!forCurrent(e)) return;
-      announce(`${e.agent} joined the chat.`);
+      const stick = nearBottom();
+      bubble({ id: e.message_id, author: "system", text: e.text });
+      if (stick) scrollTranscript();
+      announce(e.text);
     },
     handoff(e) {
       if (!forCurrent(e)) return;
@@ -694,6 +812,7 @@
       if (!forCurrent(e)) return;
       state.refunds.set(e.refund.id, e.refund);
       renderRefunds();
+      updateControls(); // resolving waits for the refund's final decision
       announce(`Refund for order ${e.refund.order}: ${e.refund.status_label}.`);
     },
     typing(e) {

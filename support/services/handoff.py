@@ -13,10 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from shoppe.models import money
 from support import realtime
 from support.hours import support_next_opening, support_open, support_opening_words
-from support.models import Conversation, Handoff, InternalNote, Message
-from support.roles import can_step_in, can_work_handoffs
+from support.models import TEAM_LINE_INTENTS, Conversation, Handoff, InternalNote, Message, RefundRequest
+from support.roles import can_step_in, can_work_handoffs, staff_name
 
 # What a handoff's reason code is, from the assistant's words for it.
 REASONS = {
@@ -38,6 +39,10 @@ class HandoffTaken(Exception):
     """Someone else claimed the handoff first."""
 
 
+class RefundPending(Exception):
+    """The conversation has a refund nobody has finished deciding: resolving it would drop the customer."""
+
+
 def _queue_text(handoff: Handoff) -> tuple[str, int | None]:
     if not support_open():
         opening = support_next_opening()
@@ -55,7 +60,7 @@ def handoff_serialize(handoff: Handoff) -> dict:
         "priority_label": handoff.get_priority_display(), "status": handoff.status, "summary": handoff.summary,
         "order": handoff.order.number if handoff.order_id else None,
         "customer": (customer.get_full_name() or customer.get_username()) if customer else "Visitor",
-        "claimed_by": handoff.claimed_by.first_name or handoff.claimed_by.get_username() if handoff.claimed_by_id else None,
+        "claimed_by": staff_name(handoff.claimed_by) if handoff.claimed_by_id else None,
         "claimed_by_id": handoff.claimed_by_id, "created_at": handoff.created_at.isoformat(),
         "bot_answers": handoff.bot_answers,
     }
@@ -77,7 +82,8 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
                 intent=intent or reason, order_id=order_id, priority=PRIORITY.get(code, Handoff.Priority.NORMAL),
                 summary=" / ".join(a[:200] for a in asked),
                 bot_answers=[{"text": m.text[:300], "sources": m.sources} for m in recent
-                             if m.author == Message.Author.BOT and m.status == Message.Status.COMPLETE][-5:],
+                             if m.author == Message.Author.BOT and m.status == Message.Status.COMPLETE
+                             and not m.is_team_line][-5:],  # "Sam joined the chat" answered nothing
             )
         elif order_id and not handoff.order_id:
             handoff.order_id = order_id
@@ -100,12 +106,22 @@ def _require_worker(agent: AbstractBaseUser) -> None:
 
 
 def assistant_note(*, conversation_id: uuid.UUID, text: str, intent: str) -> None:
-    """A line from the assistant in the transcript (agent joined, handed back, a refund decided)."""
+    """A line from the assistant in the transcript (handed back, a refund decided or waiting for a supervisor)."""
     note = Message.objects.create(conversation_id=conversation_id, author=Message.Author.BOT, text=text,
                                   status=Message.Status.COMPLETE, intent=intent, route=Message.Route.HUMAN)
     realtime.conversation_send(conversation_id, {"type": "reply.start", "reply_id": note.id, "in_reply_to": 0},
                                {"type": "reply.end", "reply_id": note.id, "in_reply_to": 0, "route": "human",
                                 "intent": intent, "sources": [], "text": text})
+
+
+def team_line(*, conversation_id: uuid.UUID, text: str, intent: str) -> Message:
+    """A system line about who is in the chat ("Sam joined the chat."): nobody's message, shown as such."""
+    assert intent in TEAM_LINE_INTENTS, intent
+    line = Message.objects.create(conversation_id=conversation_id, author=Message.Author.BOT, text=text,
+                                  status=Message.Status.COMPLETE, intent=intent, route=Message.Route.HUMAN)
+    realtime.conversation_send(conversation_id, {"type": "system.line", "message_id": line.id, "text": text,
+                                                 "intent": intent, "created_at": line.created_at.isoformat()})
+    return line
 
 
 def handoff_claim(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
@@ -118,9 +134,9 @@ def handoff_claim(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
         raise HandoffTaken("This conversation was already taken.")
     handoff = Handoff.objects.select_related("conversation__customer", "claimed_by", "order").get(id=handoff_id)
     Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.WITH_AGENT)
-    name = agent.first_name or agent.get_username()
-    assistant_note(conversation_id=handoff.conversation_id, text=f"Agent {name} joined the chat.", intent="agent_joined")
-    realtime.conversation_send(handoff.conversation_id, {"type": "agent.joined", "agent": name})  # type: ignore[typeddict-item]
+    name = staff_name(agent)
+    team_line(conversation_id=handoff.conversation_id, text=f"{name} joined the chat.", intent="agent_joined")
+    realtime.conversation_send(handoff.conversation_id, {"type": "agent.joined", "agent": name})
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
     return handoff
 
@@ -150,7 +166,8 @@ def agent_reply(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text: st
                                      text=text, status=Message.Status.COMPLETE, route=Message.Route.HUMAN)
     Conversation.objects.filter(id=conversation_id).update(updated_at=timezone.now())
     realtime.conversation_send(conversation_id, {"type": "agent.message", "message_id": message.id,
-                                                 "agent": agent.first_name or agent.get_username(), "text": text})
+                                                 "agent": staff_name(agent), "text": text,
+                                                 "created_at": message.created_at.isoformat()})
     return message
 
 
@@ -162,7 +179,7 @@ def agent_note_add(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text:
         raise Conversation.DoesNotExist(f"no conversation {conversation_id}")
     note = InternalNote.objects.create(conversation_id=conversation_id, author=agent, text=text.strip())
     realtime.staff_send(conversation_id, {"type": "note.added", "note": {
-        "id": note.id, "author": agent.first_name or agent.get_username(), "text": note.text,
+        "id": note.id, "author": staff_name(agent), "text": note.text,
         "created_at": note.created_at.isoformat()}})
     return note
 
@@ -177,19 +194,39 @@ def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent_id: i
         raise ValidationError(NO_SUCH_COLLEAGUE)
     Handoff.objects.filter(id=handoff_id).update(claimed_by=to_agent, claimed_at=timezone.now())
     handoff.refresh_from_db()
-    name = to_agent.first_name or to_agent.get_username()
-    assistant_note(conversation_id=handoff.conversation_id, text=f"Agent {name} joined the chat.", intent="agent_joined")
-    realtime.conversation_send(handoff.conversation_id, {"type": "agent.joined", "agent": name})  # type: ignore[typeddict-item]
+    name = staff_name(to_agent)
+    team_line(conversation_id=handoff.conversation_id, text=f"{staff_name(agent)} transferred the chat to {name}.",
+              intent="agent_transferred")
+    realtime.conversation_send(handoff.conversation_id, {"type": "agent.joined", "agent": name})
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
     return handoff
+
+
+def refund_pending_reason(*, conversation_id: uuid.UUID) -> str:
+    """Why the conversation may not be resolved yet ("" when it may): a refund not finally decided.
+
+    A refund waiting for a supervisor's second approval keeps the conversation open, so the
+    customer is told the outcome in it and the supervisor finds it (#15 item 2).
+    """
+    refund = (RefundRequest.objects.filter(conversation_id=conversation_id, status__in=[
+        RefundRequest.Status.REQUESTED, RefundRequest.Status.AWAITING_SECOND]).select_related("order")
+        .order_by("created_at").first())
+    if refund is None:
+        return ""
+    what = f"the refund of {money(refund.amount, refund.currency)} on order {refund.order.number}"
+    if refund.status == RefundRequest.Status.AWAITING_SECOND:
+        return (f"Not resolved: {what} is waiting for a supervisor's second approval. The conversation stays open "
+                "under “Refunds awaiting a supervisor” until they decide; the customer is told the outcome here.")
+    return f"Not resolved: approve or reject {what} first, so the customer hears the outcome."
 
 
 def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
     """Close the handoff and give the conversation back to the assistant.
 
     The agent who claimed it resolves it; a supervisor may resolve any, also one nobody claimed.
+    Not while a refund in the conversation is undecided or waits for its second approval.
     """
-    handoff = Handoff.objects.select_related("conversation").get(id=handoff_id)
+    handoff = Handoff.objects.select_related("conversation", "claimed_by").get(id=handoff_id)
     if handoff.status == Handoff.Status.CLAIMED:
         _owned_handoff(handoff.conversation_id, agent)
     else:
@@ -198,9 +235,16 @@ def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
             raise PermissionDenied("claim the conversation before resolving it")
         if handoff.status == Handoff.Status.RESOLVED:
             raise ValidationError("This handoff is already resolved.")
+    pending = refund_pending_reason(conversation_id=handoff.conversation_id)
+    if pending:
+        raise RefundPending(pending)
+    holder = handoff.claimed_by if handoff.status == Handoff.Status.CLAIMED else None
     Handoff.objects.filter(id=handoff_id).update(status=Handoff.Status.RESOLVED, resolved_at=timezone.now())
     Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.BOT)
     handoff.refresh_from_db()
+    if holder is not None:
+        team_line(conversation_id=handoff.conversation_id, text=f"{staff_name(holder)} left the chat.",
+                  intent="agent_left")
     assistant_note(conversation_id=handoff.conversation_id,
                    text="Our team has finished here; I'm back if you need anything else.", intent="handed_back")
     # The widget's status line goes back from "Chatting with Sam" to the assistant.

@@ -19,6 +19,7 @@ from django.utils import timezone
 from shoppe.models import Order, OrderItem, Refund, money
 from support import realtime
 from support.models import Conversation, RefundDecision, RefundRequest
+from support.roles import staff_name
 from support.services.handoff import assistant_note, handoff_held_by
 
 
@@ -53,8 +54,8 @@ def refund_request_file(*, conversation: Conversation, order: Order, item_ids: l
     )
 
 
-def _tell_customer(refund: RefundRequest, text: str) -> None:
-    assistant_note(conversation_id=refund.conversation_id, text=text, intent="refund_decision")
+def _tell_customer(refund: RefundRequest, text: str, intent: str = "refund_decision") -> None:
+    assistant_note(conversation_id=refund.conversation_id, text=text, intent=intent)
 
 
 def refund_serialize(refund: RefundRequest) -> dict:
@@ -63,8 +64,25 @@ def refund_serialize(refund: RefundRequest) -> dict:
             "eligibility_notes": refund.eligibility_notes, "status": refund.status,
             "status_label": refund.get_status_display(),
             "needs_supervisor": refund.amount > Decimal(str(settings.REFUND_SUPERVISOR_LIMIT_EUR)),
-            "decisions": [{"by": d.decided_by.first_name or d.decided_by.get_username(), "verdict": d.verdict, "amount": str(d.amount), "note": d.note,
-                           "at": d.created_at.isoformat()} for d in refund.decisions.select_related("decided_by")]}
+            "conversation_id": str(refund.conversation_id),
+            "decisions": [{"by": staff_name(d.decided_by), "verdict": d.verdict, "amount": str(d.amount),
+                           "note": d.note, "at": d.created_at.isoformat()} for d in refund.decisions.select_related("decided_by")]}
+
+
+def refund_awaiting_serialize(refund: RefundRequest) -> dict:
+    """A refund in the supervisors' queue: the refund, whose it is and since when it waits."""
+    customer = refund.conversation.customer
+    first = refund.decisions.filter(verdict=RefundDecision.Verdict.APPROVE).order_by("created_at").last()
+    return {**refund_serialize(refund),
+            "customer": (customer.get_full_name() or customer.get_username()) if customer else "Visitor",
+            "waiting_since": (first.created_at if first else refund.created_at).isoformat()}
+
+
+def refunds_awaiting_supervisor() -> list[dict]:
+    """Refunds with a first approval that wait for a supervisor's second, oldest first (the console's queue)."""
+    waiting = (RefundRequest.objects.filter(status=RefundRequest.Status.AWAITING_SECOND)
+               .select_related("order", "conversation__customer").order_by("created_at")[:200])
+    return [refund_awaiting_serialize(r) for r in waiting]
 
 
 def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note: str = "") -> RefundRequest:
@@ -75,6 +93,7 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
         raise ValidationError("A rejection needs a note for the customer.")
     with transaction.atomic():
         refund = RefundRequest.objects.select_for_update().select_related("order").get(id=refund_id)
+        was_awaiting = refund.status == RefundRequest.Status.AWAITING_SECOND
         # The agent working the conversation decides its refund, not any agent who happens by.
         if not handoff_held_by(conversation_id=refund.conversation_id, agent=user):
             raise PermissionDenied("Claim the conversation before deciding its refund.")
@@ -105,5 +124,13 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
     elif refund.status == RefundRequest.Status.REJECTED:
         _tell_customer(refund, f"About your refund request for order {refund.order.number}: our team could not "
                                f"approve it. {note.strip()}")
+    else:  # a first approval above the limit: the customer knows what is pending and that they will hear here
+        _tell_customer(refund, f"Your refund of {amount} for order {refund.order.number} is approved by "
+                               f"{staff_name(user)} and is waiting for a second approval by a supervisor. "
+                               "We'll message you here as soon as they decide.", intent="refund_pending")
     realtime.staff_send(refund.conversation_id, {"type": "refund.updated", "refund": refund_serialize(refund)})
+    if was_awaiting or refund.status == RefundRequest.Status.AWAITING_SECOND:
+        # Every console: the supervisors' queue and its badge gain or lose this refund.
+        refund = RefundRequest.objects.select_related("order", "conversation__customer").get(id=refund.id)
+        realtime.console_send({"type": "refund.awaiting", "refund": refund_awaiting_serialize(refund)})
     return refund

@@ -121,7 +121,8 @@ async def test_agent_joins_and_replies_live_and_the_customer_sees_it_after_a_rec
 
     await database_sync_to_async(agent_reply)(conversation_id=handoff.conversation_id, agent=team["sam"], text="Hi Alice, Sam here.")
     socket, history = await connected(cookie)
-    assert [m["text"] for m in history["messages"]][-2:] == ["Agent Sam joined the chat.", "Hi Alice, Sam here."]
+    assert [(m["author"], m["text"]) for m in history["messages"]][-2:] == [("system", "Sam joined the chat."),
+                                                                            ("agent", "Hi Alice, Sam here.")]
     # while Sam has the conversation, the assistant does not answer
     await send(socket, "thanks Sam, where is my order?")
     await until(socket, "message.saved")

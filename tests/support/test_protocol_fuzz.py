@@ -59,7 +59,7 @@ chat_events = st.fixed_dictionaries(
               "reply_id": json_values, "score": json_values, "conversation": json_values, "comment": json_values},
 )
 CHAT_ANSWERS = {"error", "message.saved", "reply.start", "reply.chunk", "reply.end", "reply.failed", "handoff",
-                "pong", "feedback.saved", "typing", "agent.message", "agent.joined"}
+                "pong", "feedback.saved", "typing", "agent.message", "agent.joined", "system.line"}
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -95,7 +95,7 @@ CONSOLE_TYPES = ["conversation.open", "handoff.claim", "agent.message", "note.ad
                  "handoff.resolve", "refund.approve", "refund.reject", "typing", "nonsense"]
 CONSOLE_ANSWERS = {"queue", "conversation.detail", "handoff.new", "handoff.updated", "message.saved", "reply.start",
                    "reply.chunk", "reply.end", "reply.failed", "agent.message", "agent.joined", "handoff",
-                   "note.added", "refund.updated", "typing", "error"}
+                   "note.added", "refund.updated", "typing", "error", "system.line", "refund.awaiting"}
 
 
 def _console_world() -> dict:
