@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shoppe.context_processors.cart",
+                "shoppe.context_processors.chat_limits",
             ],
         },
     },
