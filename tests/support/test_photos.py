@@ -321,6 +321,15 @@ def test_a_photo_is_a_message_in_the_history_and_the_console_transcript(db, alic
     assert Message.objects.get().status == Message.Status.ANSWERED
 
 
+def test_a_photo_without_caption_adds_no_blank_to_the_handoff_summary(db, alice, alices) -> None:  # type: ignore[no-untyped-def]
+    from support.services.handoff import handoff_request
+
+    Message.objects.create(conversation=alices, author="customer", status="answered", text="My lamp arrived broken")
+    attach(signed_in(alice), alices, jpeg())
+    handoff = handoff_request(conversation_id=alices.id, reason="person", message="Passing you to our team.")
+    assert handoff.summary == "My lamp arrived broken"
+
+
 def test_deleting_the_conversation_removes_the_photos_file(db, alice, alices, media) -> None:  # type: ignore[no-untyped-def]
     attach(signed_in(alice), alices, jpeg())
     assert len(stored_files(media)) == 1
