@@ -1,6 +1,7 @@
-"""What every storefront page shows: how many items are in the cart."""
+"""What every storefront page shows: how many items are in the cart, and the chat's photo limit."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from shoppe.cart import Cart
@@ -10,3 +11,8 @@ def cart(request: HttpRequest) -> dict[str, int]:
     # Reading the session creates none: a visitor without a cart stores nothing.
     session = getattr(request, "session", None)
     return {"cart_count": Cart(session).count if session is not None else 0}
+
+
+def chat_limits(request: HttpRequest) -> dict[str, int]:
+    # The widget says "too large" before uploading; the server checks again (support/services/photos.py).
+    return {"photo_max_bytes": settings.PHOTO_MAX_BYTES}

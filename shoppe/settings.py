@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shoppe.context_processors.cart",
+                "shoppe.context_processors.chat_limits",
             ],
         },
     },
@@ -245,6 +246,17 @@ CHAT_CONNECTIONS_PER_MINUTE_PER_ADDRESS = env_int("CHAT_CONNECTIONS_PER_MINUTE_P
 # How long the widget waits before resending a message the server could not save.
 CHAT_RETRY_AFTER_MS = env_int("CHAT_RETRY_AFTER_MS", 2000, minimum=100)
 CHAT_HISTORY_LIMIT = env_int("CHAT_HISTORY_LIMIT", 200, minimum=1)
+# Photos customers attach to their conversation (support/services/photos.py): stored through Django's
+# storage API (the default FileSystemStorage under the data dir; no URL serves it: only the photo
+# view, which checks who asks), decoded and re-encoded so no metadata (EXIF, GPS) is kept.
+MEDIA_ROOT = DATA_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1)  # a decompression bomb is refused unread
+PHOTO_MAX_EDGE = env_int("PHOTO_MAX_EDGE", 2048, minimum=64)  # stored photos are scaled down to this
+PHOTOS_PER_CONVERSATION_PER_HOUR = env_int("PHOTOS_PER_CONVERSATION_PER_HOUR", 10, minimum=1)
+PHOTOS_PER_CONVERSATION = env_int("PHOTOS_PER_CONVERSATION", 30, minimum=1)
 SERVER_THREADS = env_int("SERVER_THREADS", 8, minimum=1)  # threads saving and answering messages, per process
 SERVER_GIL_SWITCH_INTERVAL_S = env_float("SERVER_GIL_SWITCH_INTERVAL_S", 0.0005, minimum=0.00001)
 # A customer message with no outcome yet, held by no live process for this long, was left by a

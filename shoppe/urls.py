@@ -6,6 +6,7 @@ from django.urls import include, path
 from shoppe import account_views, checkout_views, views
 from support.chat_session import chat_session_open
 from support.console import console_page
+from support.photos import photo_show, photo_upload
 from support.health import healthz, metrics
 
 def favicon(request):  # type: ignore[no-untyped-def]
@@ -36,6 +37,8 @@ urlpatterns = [
     path("account/addresses/<int:address_id>/delete/", account_views.address_remove, name="address_delete"),
     path("account/", include("django.contrib.auth.urls")),
     path("chat/session/", chat_session_open, name="chat_session"),
+    path("chat/photos/", photo_upload, name="photo_upload"),
+    path("chat/photos/<uuid:photo_id>/", photo_show, name="photo"),
     path("console/", console_page, name="console"),
     path("ops/", include("support.ops.urls")),
     path("admin/", admin.site.urls),

@@ -22,6 +22,7 @@ from support import realtime
 from support.models import CannedResponse, Conversation, Handoff, Message, RefundRequest
 from support.roles import can_view_console, can_work_handoffs, staff_name
 from support.services import handoff as handoffs
+from support.services.photos import photo_serialize
 from support.services.refunds import refund_decide, refund_serialize, refunds_awaiting_supervisor
 from support.services.typing import TYPING_EVERY_S, agent_typing
 from support.sockets import (
@@ -54,14 +55,17 @@ def queue_list() -> list[dict]:
 
 def conversation_detail(conversation_id: uuid.UUID) -> dict:
     conversation = Conversation.objects.select_related("customer").get(id=conversation_id)
-    messages = conversation.messages.select_related("agent", "in_reply_to").order_by("created_at", "id")
+    messages = conversation.messages.select_related("agent", "in_reply_to", "photo").order_by("created_at", "id")
     transcript = []
     for m in messages:
         # "system": a line about who is in the chat, nobody's message (#15 item 14)
         item: dict[str, Any] = {"id": m.id, "author": "system" if m.is_team_line else m.author, "text": m.text,
                                 "status": m.status, "created_at": m.created_at.isoformat(), "sources": m.sources,
                                 "agent": staff_name(m.agent) if m.agent_id else None}
-        if m.author == Message.Author.CUSTOMER:
+        photo = getattr(m, "photo", None)
+        if photo is not None:
+            item["photo"] = photo_serialize(photo)
+        if m.author == Message.Author.CUSTOMER and photo is None:
             item["trace"] = {"route": m.route, "intent": m.intent, "confidence": m.confidence, "reason": m.reason,
                              "latency_ms": m.route_latency_ms, "scores": m.scores}
         transcript.append(item)

@@ -1,6 +1,7 @@
 """Conversations between a customer and the store, and their messages."""
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -112,6 +113,40 @@ class Message(models.Model):
     @property
     def is_team_line(self) -> bool:
         return self.author == self.Author.BOT and self.intent in TEAM_LINE_INTENTS
+
+
+def photo_file_name(instance: "Photo", filename: str) -> str:
+    """An unguessable name: nothing of the customer's file name, conversation or time is in it."""
+    extension = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}[instance.content_type]
+    return f"photos/{secrets.token_urlsafe(24)}{extension}"
+
+
+class Photo(models.Model):
+    """An image the customer attached: its message shows it in the conversation's history.
+
+    The file is the re-encoded image (no EXIF, GPS or other metadata), never the upload as
+    sent; it is served only by `support.photos.photo_show`, to the conversation's customer
+    and to staff.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)  # in the photo's URL
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="photos")
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="photo")
+    image = models.FileField(upload_to=photo_file_name, max_length=200)
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+    # The customer agreed that the assistant (the LLM) may look at it; otherwise only staff see it.
+    llm_consent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Photo {self.width}x{self.height} in {self.conversation_id}"
 
 
 class EscalationLog(models.Model):

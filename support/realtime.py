@@ -31,6 +31,24 @@ class MessageSaved(TypedDict):
     created_at: str
 
 
+class PhotoItem(TypedDict):
+    id: str
+    url: str  # the photo view: only the conversation's customer and staff get the image
+    width: int
+    height: int
+    llm_consent: bool  # the customer agreed that the assistant may look at it
+
+
+class PhotoSaved(TypedDict):
+    """A customer attached a photo (uploaded over HTTP): a message of its own in the conversation."""
+    type: Literal["photo.saved"]
+    client_id: str
+    message_id: int
+    text: str
+    created_at: str
+    photo: PhotoItem
+
+
 class ReplyStart(TypedDict):
     type: Literal["reply.start"]
     reply_id: int
@@ -101,8 +119,8 @@ class ErrorEvent(TypedDict):
     client_id: NotRequired[str]
 
 
-ServerEvent = (MessageSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage | AgentJoined
-               | SystemLine | Typing)
+ServerEvent = (MessageSaved | PhotoSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage
+               | AgentJoined | SystemLine | Typing)
 
 
 def conversation_group(conversation_id: uuid.UUID | str) -> str:

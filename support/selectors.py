@@ -8,6 +8,7 @@ from django.conf import settings
 
 from support.hours import support_next_opening, support_open, support_opening_words
 from support.models import Handoff, Message
+from support.realtime import PhotoItem
 from support.roles import staff_name
 
 
@@ -24,6 +25,7 @@ class HistoryItem(TypedDict):
     intent: str
     sources: list[dict[str, str]]
     created_at: str
+    photo: PhotoItem | None  # a photo the customer attached (the message's text is its caption)
 
 
 def conversation_history(*, conversation_id: uuid.UUID) -> list[HistoryItem]:
@@ -44,9 +46,17 @@ def conversation_history(*, conversation_id: uuid.UUID) -> list[HistoryItem]:
             intent=m.intent,
             sources=m.sources,
             created_at=m.created_at.isoformat(),
+            photo=_photo(m),
         )
-        for m in reversed(list(newest.select_related("in_reply_to", "agent")))
+        for m in reversed(list(newest.select_related("in_reply_to", "agent", "photo")))
     ]
+
+
+def _photo(message: Message) -> PhotoItem | None:
+    from support.services.photos import photo_serialize
+
+    photo = getattr(message, "photo", None)  # the reverse one-to-one raises when there is none
+    return photo_serialize(photo) if photo is not None else None
 
 
 class TeamLine(TypedDict):

@@ -14,6 +14,12 @@
  * Customers rate each assistant reply (thumbs up/down, an optional comment on thumbs
  * down) and the conversation (1-5 stars); both go over the socket as `feedback`
  * events and a later rating replaces an earlier one.
+ *
+ * Photos (the paperclip): chosen, checked here for type and size, then posted over HTTP
+ * with the page's CSRF token (POST /chat/photos/), not over the socket; the server checks
+ * again, and announces the saved photo on the socket (`photo.saved`) to the customer's
+ * other tabs and to staff. A refused photo stays chosen, with the reason, and the typed
+ * message is never touched.
  */
 (function () {
   "use strict";
@@ -29,6 +35,14 @@
   const statusLine = root.querySelector(".chat-status");
   const errorLine = root.querySelector(".chat-error");
   const teamLine = root.querySelector(".chat-team"); // the queue or away line, visible to everyone
+  const attachButton = root.querySelector(".chat-attach");
+  const photoInput = root.querySelector(".chat-photo-input");
+  const attachment = root.querySelector(".chat-attachment");
+  const attachmentName = root.querySelector(".chat-attachment-name");
+  const consent = root.querySelector(".chat-consent-input");
+  const photoSend = root.querySelector(".chat-photo-send");
+  const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
+  const PHOTO_MAX_BYTES = Number(root.dataset.photoMaxBytes) || 8 * 1024 * 1024;
   const OUTBOX = "shoppe.chat.outbox";
   const RATINGS = "shoppe.chat.ratings";
   const SVG = "http://www.w3.org/2000/svg";
@@ -204,6 +218,42 @@
     let li = clientId && log.querySelector(`[data-client-id="${clientId}"]`);
     if (!li) li = bubble("customer", text, { clientId });
     li.classList.toggle("is-pending", !!pending);
+    return li;
+  }
+
+  // A photo the customer attached: a thumbnail that opens the photo itself, and who may see it.
+  function photoBubble(m, clientId) {
+    let li = (clientId && log.querySelector(`[data-client-id="${clientId}"]`))
+      || (m.id && log.querySelector(`li.chat-photo[data-message-id="${m.id}"]`));
+    if (!li) li = bubble("customer", "", { clientId });
+    li.classList.remove("is-pending");
+    li.classList.add("chat-photo");
+    if (m.id) li.dataset.messageId = m.id;
+    const body = li.querySelector(".chat-text");
+    body.textContent = "";
+    const link = document.createElement("a");
+    link.href = m.photo.url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.className = "chat-photo-link";
+    const img = document.createElement("img");
+    img.src = m.photo.url;
+    img.alt = "Your photo";
+    img.width = m.photo.width;
+    img.height = m.photo.height;
+    img.addEventListener("load", keepPinned);
+    link.appendChild(img);
+    body.appendChild(link);
+    if (m.text) {
+      const caption = document.createElement("span");
+      caption.className = "chat-photo-caption";
+      caption.textContent = m.text;
+      body.appendChild(caption);
+    }
+    const note = document.createElement("span");
+    note.className = "chat-photo-note";
+    note.textContent = m.photo.llm_consent ? "Our team and the assistant can see this photo." : "Only our team sees this photo.";
+    body.appendChild(note);
     return li;
   }
 
@@ -468,7 +518,9 @@
     answered = 0;
     let handedBack = false;
     for (const m of messages) {
-      if (m.author === "customer") {
+      if (m.author === "customer" && m.photo) {
+        photoBubble(m, m.client_id);
+      } else if (m.author === "customer") {
         customerBubble(m.client_id, m.text, false).dataset.messageId = m.id;
       } else if (m.author === "system") {
         systemLine(m.id, m.text);
@@ -519,6 +571,10 @@
     },
     "reply.start"(e) {
       setTyping(true);
+    },
+    "photo.saved"(e) {
+      // Also from this customer's other tabs; the tab that sent it already shows it (same client_id).
+      photoBubble({ id: e.message_id, text: e.text, photo: e.photo }, e.client_id);
     },
     "reply.chunk"(e) {
       let li = replies.get(e.reply_id);
@@ -638,6 +694,84 @@
       setTimeout(connect, delay);
     };
   }
+
+  // ---------- photos ----------
+  let chosen = null; // { file, clientId }: kept until it is sent, so a refusal or a lost network loses nothing
+
+  function photoProblem(file) {
+    if (!PHOTO_TYPES.includes(file.type)) return "That file isn't a photo we can take: please attach a JPEG, PNG or WebP image.";
+    if (file.size > PHOTO_MAX_BYTES) {
+      return `That photo is too large: photos can be at most ${Math.round(PHOTO_MAX_BYTES / 1048576)} MB.`;
+    }
+    return "";
+  }
+
+  function showAttachment(file) {
+    const size = file.size >= 1048576 ? (file.size / 1048576).toFixed(1) + " MB" : Math.max(1, Math.round(file.size / 1024)) + " kB";
+    attachmentName.textContent = `${file.name} (${size})`;
+    attachment.hidden = false;
+  }
+
+  function clearAttachment() {
+    chosen = null;
+    photoInput.value = "";
+    consent.checked = false;
+    attachment.hidden = true;
+    photoSend.disabled = false;
+  }
+
+  attachButton.addEventListener("click", () => {
+    if (stopped) { showError(stopped); return; }
+    photoInput.click();
+  });
+  photoInput.addEventListener("change", () => {
+    const file = photoInput.files && photoInput.files[0];
+    if (!file) return;
+    const problem = photoProblem(file);
+    if (problem) { showError(problem); photoInput.value = ""; return; } // the one chosen before stays
+    chosen = { file, clientId: uuid() };
+    showError("");
+    showAttachment(file);
+    photoSend.focus();
+  });
+  root.querySelector(".chat-photo-cancel").addEventListener("click", () => { clearAttachment(); input.focus(); });
+
+  photoSend.addEventListener("click", async () => {
+    if (!chosen) return;
+    if (stopped) { showError(stopped); return; }
+    if (!conversationId) { showError("Not connected yet. Please try again in a moment."); return; }
+    const sending = chosen;
+    const body = new FormData();
+    body.append("photo", sending.file);
+    body.append("conversation", conversationId);
+    body.append("client_id", sending.clientId);
+    if (consent.checked) body.append("llm_consent", "1");
+    photoSend.disabled = true;
+    const pending = customerBubble(sending.clientId, "Sending photo…", true);
+    showError("");
+    let response = null;
+    let result = null;
+    try {
+      response = await fetch(root.dataset.photoUrl, {
+        method: "POST", body, credentials: "same-origin", headers: { "X-CSRFToken": root.dataset.csrfToken },
+      });
+      result = await response.json().catch(() => null);
+    } catch (err) {
+      response = null;
+    }
+    if (response && response.ok && result && result.photo) {
+      photoBubble({ id: result.message_id, text: result.text, photo: result.photo }, sending.clientId);
+      if (chosen === sending) clearAttachment();
+      announcer.textContent = "Photo sent.";
+      return;
+    }
+    // Refused or not sent: the bubble goes, the photo stays chosen (same client_id: a resend is saved once).
+    if (!pending.classList.contains("chat-photo")) pending.remove();
+    photoSend.disabled = false;
+    showError(result && result.error ? result.error.message
+      : response ? "We couldn't send your photo just now. Please try again."
+        : "We couldn't reach the server to send your photo. Please try again.");
+  });
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();

@@ -446,8 +446,24 @@
     return li;
   }
 
+  // A photo the customer attached: a thumbnail that opens the full photo in a new tab.
+  function photoEl(photo) {
+    const href = safeUrl(photo.url);
+    if (!href) return null;
+    return h("figure", { class: "msg-photo" },
+      h("a", { href, target: "_blank", rel: "noopener", title: "Open the photo" },
+        h("img", { src: href, alt: "Photo from the customer", width: photo.width, height: photo.height, loading: "lazy" })),
+      h("figcaption", { class: "muted", text: photo.llm_consent ? "The customer allowed the assistant to see it." : "Only staff see this photo." }));
+  }
+
   function addMessage(m) {
     const li = bubble(m);
+    if (m.photo && !li.querySelector(".msg-photo")) {
+      const figure = photoEl(m.photo);
+      if (figure) li.querySelector(".msg-text").before(figure);
+      if (!m.text) li.querySelector(".msg-text").remove();
+      return li;
+    }
     const sources = sourceLinks(m.sources);
     if (sources && !li.querySelector(".sources")) li.append(sources);
     if (m.author === "customer") li.append(traceEl(m.trace || {}));
@@ -739,6 +755,15 @@
     },
     "reply.start"(e) {
       /* the bubble appears with the first chunk (or at the end) */
+    },
+    "photo.saved"(e) {
+      if (!forCurrent(e)) return;
+      const stick = nearBottom();
+      const li = addMessage({ id: e.message_id, author: "customer", text: e.text, created_at: e.created_at, photo: e.photo });
+      const img = li.querySelector("img");
+      if (img && stick) img.addEventListener("load", scrollTranscript);
+      if (stick) scrollTranscript();
+      announce(`${state.current.customer} sent a photo.`);
     },
     "reply.chunk"(e) {
       if (!forCurrent(e)) return;

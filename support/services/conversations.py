@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 SESSION_KEY = "chat_conversation_id"
 
 
-def _owned_by(conversation: Conversation, *, user: AbstractBaseUser | AnonymousUser, session: SessionBase) -> bool:
+def conversation_owned_by(conversation: Conversation, *, user: AbstractBaseUser | AnonymousUser, session: SessionBase) -> bool:
     if conversation.customer_id is not None:
         return user.is_authenticated and conversation.customer_id == user.pk
     # An anonymous conversation belongs to the browser session that started it.
@@ -43,7 +43,7 @@ def conversation_for_socket(
             conversation = Conversation.objects.get(id=uuid.UUID(requested_id))
         except (ValueError, Conversation.DoesNotExist):
             raise PermissionDenied("no such conversation") from None
-        if not _owned_by(conversation, user=user, session=session):
+        if not conversation_owned_by(conversation, user=user, session=session):
             raise PermissionDenied("not your conversation")
         if conversation.customer_id is None and user.is_authenticated and _adopted(conversation, user=user) is None:
             raise PermissionDenied("the visitor's conversation holds someone else's orders")
@@ -79,7 +79,7 @@ def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, sessi
             # The visitor signed in (login keeps the session's data): the conversation is now theirs,
             # or, when it holds someone else's orders, they start afresh.
             conversation = _adopted(conversation, user=user)
-        elif conversation and not _owned_by(conversation, user=user, session=session):
+        elif conversation and not conversation_owned_by(conversation, user=user, session=session):
             conversation = None
     if conversation is None and user.is_authenticated:
         conversation = (

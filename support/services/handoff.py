@@ -76,7 +76,8 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
         created = handoff is None
         if created:
             recent = list(conversation.messages.order_by("-created_at", "-id")[:12])[::-1]
-            asked = [m.text for m in recent if m.author == Message.Author.CUSTOMER][-3:]
+            # A photo without a caption asked nothing in words: the transcript shows it.
+            asked = [m.text for m in recent if m.author == Message.Author.CUSTOMER and m.text][-3:]
             handoff = Handoff.objects.create(
                 conversation=conversation, message_id=trigger_message_id, reason=code,
                 intent=intent or reason, order_id=order_id, priority=PRIORITY.get(code, Handoff.Priority.NORMAL),

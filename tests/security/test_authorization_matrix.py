@@ -45,6 +45,7 @@ from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -63,6 +64,7 @@ from support.models import (
     Message,
     RefundDecision,
     RefundRequest,
+    Photo,
     RouteLabel,
 )
 from support.roles import AGENT as AGENT_GROUP
@@ -99,6 +101,7 @@ NOT_FOUND = Outcome("NOT_FOUND", (404,))  # someone else's object looks exactly 
 NOT_ALLOWED = Outcome("NOT_ALLOWED", (405,))  # wrong method (reached only by roles allowed past the guard)
 UNAUTHORIZED = Outcome("UNAUTHORIZED", (401,))
 TO_ICON = Outcome("TO_ICON", (301,), "/static/shoppe/favicon")  # /favicon.ico: the static icon, for everyone
+PHOTO_A = Outcome("PHOTO_A", (200,))  # Alice's photo itself (an image/* response)
 HEALTH = Outcome("HEALTH", (200, 503))  # public; 503 only says a dependency (the local models) is down
 # --- state-changing outcomes (forms and socket events) ------------------------------------------------------
 DONE = Outcome("DONE", (200, 302))  # it took effect (each row says what that means)
@@ -122,6 +125,9 @@ UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
 # Anything of Alice's: her messages and refund reason (PRIVATE-A), address, invoice, tracking number, order number.
 A_DATA = re.compile(r"PRIVATE-A|Prinsengracht|INV-A-77001|\b77001\b")
 ALWAYS_OPEN = "mon-sun 00:00-23:59"
+# A 1x1 PNG: Alice's photo.
+PNG_1PX = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e5276ede0000000049454e44ae426082")
 
 
 def row(label: str, *cells: Outcome) -> tuple[str, dict[str, Outcome]]:
@@ -170,6 +176,10 @@ PAGES = [
     row("/gift-cards/balance/",                   OK,          OK,          OK,          OK,          OK,          OK),
     # POST only, by the chat widget (tests/support/test_chat_session.py: CSRF, one session per browser).
     row("/chat/session/",                         NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    # #15 item 12: photos. The upload is POST only (tests/support/test_photos.py: CSRF, size, type, owner);
+    # a photo is shown to its conversation's customer and to staff, and is a 404 to everyone else.
+    row("/chat/photos/",                          NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    row("/chat/photos/{photo_a}/",                NOT_FOUND,   PHOTO_A,     NOT_FOUND,   PHOTO_A,     PHOTO_A,     PHOTO_A),
     row("/console/",                              STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK,          OK),
     row("/ops/",                                  STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK),
     row("/ops/escalations/",                      STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
@@ -353,13 +363,14 @@ class World:
     product: Product
     help_page: str
     address_a: Address  # Alice's saved address
+    photo_a: Photo  # a photo Alice attached to her conversation
 
     @property
     def placeholders(self) -> dict[str, Any]:
         return {"order_a": self.order_a.number, "conversation_a": self.conversation_a.id,
                 "message_a": self.message_a.id, "visitor_conversation": self.visitor_conversation.id,
                 "unknown_uuid": UNKNOWN_UUID, "product": self.product.slug, "help_page": self.help_page,
-                "address_a": self.address_a.id,
+                "address_a": self.address_a.id, "photo_a": self.photo_a.id,
                 "uid_a": urlsafe_base64_encode(force_bytes(self.users[CUSTOMER_A].pk))}  # type: ignore[union-attr]
 
     def fill(self, template: str) -> str:
@@ -414,6 +425,11 @@ def world_build() -> World:
     handoff = Handoff.objects.create(conversation=conversation, message=message, reason="refund", intent="get_refund",
                                      order=order_a, summary="PRIVATE-A: lamp arrived broken")
     refund = _refund(conversation, order_a, "64.00")
+    photo = Photo(conversation=conversation, content_type="image/png", width=1, height=1, size_bytes=len(PNG_1PX),
+                  message=Message.objects.create(conversation=conversation, author="customer", status="answered",
+                                                 text="", client_id=uuid.uuid4()))
+    photo.image.save("photo", ContentFile(PNG_1PX), save=False)
+    photo.save()
     visitor = Conversation.objects.create(session_key="someone-elses-browser-session")
     Message.objects.create(conversation=visitor, author="customer", status="received", text="a visitor's question")
     return World(
@@ -425,6 +441,7 @@ def world_build() -> World:
         help_page=document_list()[0].slug,
         address_a=Address.objects.create(customer=alice.customer, recipient="Alice", street="Prinsengracht 263",
                                          postcode="1016 GV", city="Amsterdam", is_default=True),
+        photo_a=photo,
     )
 
 
@@ -441,7 +458,8 @@ def _refund(conversation: Conversation, order: Order, amount: str, *, first_appr
 
 
 @pytest.fixture
-def world(db, settings) -> World:  # type: ignore[no-untyped-def]
+def world(db, settings, tmp_path) -> World:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.METRICS_TOKEN = ""
     settings.SUPPORT_HOURS = ALWAYS_OPEN
@@ -488,6 +506,8 @@ def http_mismatch(response: HttpResponse, expected: Outcome) -> str | None:
         return f"expected {expected!r}, {got}"
     if expected.location and not response["Location"].startswith(expected.location):
         return f"expected a redirect to {expected.location}..., {got}"
+    if expected is PHOTO_A:
+        return None if response["Content-Type"].startswith("image/") else f"expected Alice's photo, got {response['Content-Type']}"
     leaked = A_DATA.search(body)
     if expected is SEES_A and not leaked:
         return "expected Alice's data on the page, found none"
@@ -531,7 +551,7 @@ def route_of(path: str) -> str:
 
 def test_every_url_pattern_has_a_row() -> None:
     placeholders = {"order_a": ORDER_A, "conversation_a": UNKNOWN_UUID, "message_a": 1, "product": "lamp",
-                    "address_a": 1,
+                    "address_a": 1, "photo_a": UNKNOWN_UUID,
                     "help_page": "invoices", "uid_a": "MQ"}
     covered = {route_of(label.format(**placeholders)) for label, _ in PAGES}
     missing = sorted(url_routes() - covered)
