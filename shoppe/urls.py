@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from shoppe import account_views, checkout_views, views
-from support.chat_session import chat_session_open
+from support.chat_session import chat_return, chat_session_open
 from support.console import console_page
 from support.health import healthz, metrics
 
@@ -36,6 +36,7 @@ urlpatterns = [
     path("account/addresses/<int:address_id>/delete/", account_views.address_remove, name="address_delete"),
     path("account/", include("django.contrib.auth.urls")),
     path("chat/session/", chat_session_open, name="chat_session"),
+    path("chat/return/<str:token>/", chat_return, name="chat_return"),
     path("console/", console_page, name="console"),
     path("ops/", include("support.ops.urls")),
     path("admin/", admin.site.urls),

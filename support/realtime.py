@@ -79,6 +79,11 @@ class Typing(TypedDict):
     name: NotRequired[str]
 
 
+class Seen(TypedDict):
+    """The customer looked at the open chat: every tab of theirs clears its unread badge and title."""
+    type: Literal["seen"]
+
+
 class ErrorEvent(TypedDict):
     type: Literal["error"]
     code: str
@@ -86,7 +91,7 @@ class ErrorEvent(TypedDict):
     client_id: NotRequired[str]
 
 
-ServerEvent = MessageSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage | Typing
+ServerEvent = MessageSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage | Typing | Seen
 
 
 def conversation_group(conversation_id: uuid.UUID | str) -> str:

@@ -17,6 +17,7 @@ from support import realtime
 from support.hours import support_next_opening, support_open, support_opening_words
 from support.models import Conversation, Handoff, InternalNote, Message
 from support.roles import can_step_in, can_work_handoffs
+from support.services.away import notify_email_offer, reply_email_plan
 
 # What a handoff's reason code is, from the assistant's words for it.
 REASONS = {
@@ -91,6 +92,10 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
                                                  "note": queue_text})  # type: ignore[typeddict-unknown-key]
     if created:
         realtime.console_send({"type": "handoff.new", "handoff": handoff_serialize(handoff)})
+        # So that the reply reaches them if they leave: an address to email it to, asked for or confirmed.
+        offer = notify_email_offer(conversation_id=conversation_id)
+        if offer:
+            assistant_note(conversation_id=conversation_id, text=offer, intent="notify_email")
     return handoff
 
 
@@ -151,6 +156,7 @@ def agent_reply(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text: st
     Conversation.objects.filter(id=conversation_id).update(updated_at=timezone.now())
     realtime.conversation_send(conversation_id, {"type": "agent.message", "message_id": message.id,
                                                  "agent": agent.first_name or agent.get_username(), "text": text})
+    reply_email_plan(conversation_id=conversation_id)  # emailed if the customer has left the chat
     return message
 
 

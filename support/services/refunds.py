@@ -19,6 +19,7 @@ from django.utils import timezone
 from shoppe.models import Order, OrderItem, Refund, money
 from support import realtime
 from support.models import Conversation, RefundDecision, RefundRequest
+from support.services.away import reply_email_plan
 from support.services.handoff import assistant_note, handoff_held_by
 
 
@@ -55,6 +56,7 @@ def refund_request_file(*, conversation: Conversation, order: Order, item_ids: l
 
 def _tell_customer(refund: RefundRequest, text: str) -> None:
     assistant_note(conversation_id=refund.conversation_id, text=text, intent="refund_decision")
+    reply_email_plan(conversation_id=refund.conversation_id)  # a decision reaches a customer who left, too
 
 
 def refund_serialize(refund: RefundRequest) -> dict:
