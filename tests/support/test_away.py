@@ -212,3 +212,17 @@ def test_a_socket_of_a_process_that_died_stops_counting():
     CustomerSocket.objects.create(conversation=conversation, channel_name="here", process="live",
                                   alive_until=timezone.now() + timedelta(seconds=60))
     assert customer_connected(conversation_id=conversation.id)
+
+
+async def test_out_of_hours_a_signed_in_customer_is_told_the_reply_also_comes_by_email(settings, make_customer):
+    settings.SUPPORT_HOURS = out_of_hours()
+    alice = await database_sync_to_async(make_customer)("alice")
+    socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    await send(socket, "I want to speak to a human")
+    await until(socket, "handoff")
+    told, _ = await until(socket, "reply.end")
+    assert told["text"] == ("When our team replies, we'll also email you at alice@example.test if you're no "
+                            "longer in the chat.")
+    conversation = await database_sync_to_async(Conversation.objects.get)(id=history["conversation_id"])
+    assert conversation.notify_email == "" and "pending" not in conversation.state  # nothing asked: her account's
+    await socket.disconnect()
