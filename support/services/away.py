@@ -239,9 +239,11 @@ def _email_text(conversation: Conversation, news: list[Message], link: str) -> t
 def reply_email_send(*, conversation_id: uuid.UUID) -> bool:
     """Email the team's unread replies, unless the customer is back; whether an email went."""
     conversation = Conversation.objects.select_related("customer").filter(id=conversation_id).first()
-    if conversation is None:
+    # Claimed with one conditional UPDATE: of two copies of the task (Redis redelivers a task whose
+    # eta lies beyond the visibility timeout), one sends.
+    if conversation is None or not Conversation.objects.filter(
+            id=conversation_id, reply_email_due_at__isnull=False).update(reply_email_due_at=None):
         return False
-    Conversation.objects.filter(id=conversation_id).update(reply_email_due_at=None)
     if customer_connected(conversation_id=conversation_id):
         return False
     address = reply_email_recipient(conversation)

@@ -226,3 +226,36 @@ async def test_out_of_hours_a_signed_in_customer_is_told_the_reply_also_comes_by
     conversation = await database_sync_to_async(Conversation.objects.get)(id=history["conversation_id"])
     assert conversation.notify_email == "" and "pending" not in conversation.state  # nothing asked: her account's
     await socket.disconnect()
+
+
+def test_two_copies_of_the_email_task_send_one_email(settings, smtp_server, make_customer, team):
+    import threading
+
+    from django.db import connection
+
+    from support.models import Message
+    from support.services.away import reply_email_plan, reply_email_send
+
+    settings.REPLY_EMAIL_DELAY_S = 3600.0  # planned, but the test runs the task itself, twice at once
+    alice = make_customer("alice")
+    conversation = Conversation.objects.create(customer=alice, status=Conversation.Status.WITH_AGENT)
+    Message.objects.create(conversation=conversation, author="agent", agent=team["sam"], status="complete",
+                           text="Your parcel is at the pick-up point.")
+    assert reply_email_plan(conversation_id=conversation.id) is not None
+    barrier, sent = threading.Barrier(2), []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            sent.append(reply_email_send(conversation_id=conversation.id))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(sent) == [False, True]
+    assert len(smtp_server.wait_for(1)) == 1
+    assert len(smtp_server.received) == 1
