@@ -7,13 +7,27 @@ tab of hers; opening the chat clears both, in every tab.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser import REPLY_TIMEOUT_MS, customer_sign_in, staff_sign_in
+from tests.browser import REPLY_TIMEOUT_MS, customer_sign_in, live_site, staff_sign_in
 
 pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.fixture(scope="module")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("away-site")
+
+
+@pytest.fixture(scope="module")
+def site(chromium_path: str, site_dir: Path, run_artifacts: None) -> Iterator[str]:
+    """This module's own live site: reply emails go at once (embedded mode prints them to daphne's log)."""
+    with live_site(site_dir, REPLY_EMAIL_DELAY_S="0") as base:
+        yield base
 
 
 def _sam_replies(agent, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -114,3 +128,43 @@ def test_on_a_phone_the_badge_sits_on_the_launcher(tabs, screenshots: Path) -> N
     customer.locator(".chat-launcher").click()
     expect(customer.locator("li.chat-agent", has_text="how can I help")).to_be_visible()
     expect(badge).to_be_hidden()
+
+
+def test_a_customer_who_left_gets_the_reply_by_email_and_its_link_reopens_the_chat(
+        tabs, site_dir: Path, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    customer_tab = tabs(viewport={"width": 1280, "height": 720})
+    customer = customer_tab.page
+    customer_sign_in(customer, "carol")
+    customer.locator(".chat-launcher").click()
+    customer.fill("#chat-input", "I'd like to talk to someone from your team")
+    customer.get_by_role("button", name="Send").click()
+    expect(customer.locator(".chat-status")).to_have_text("Waiting for our team", timeout=REPLY_TIMEOUT_MS)
+    customer_tab.context.close()  # she leaves: no page of the shop open anywhere
+
+    agent = tabs(viewport={"width": 1440, "height": 900}).page
+    staff_sign_in(agent, "staff")
+    agent.locator("#queue-list .queue-item", has_text="Carol").click()
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    _sam_replies(agent, "Hi Carol, your exchange is approved.")
+
+    # The email (embedded mode prints it in the server's log) carries the reply and a link back.
+    log = site_dir / "daphne.log"
+    deadline = time.monotonic() + 20
+    while not re.search(r"/chat/return/\S+/", log.read_text(errors="replace")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    text = log.read_text(errors="replace")
+    assert "Hi Carol, your exchange is approved." in text
+    link = re.search(r"https?://\S+/chat/return/\S+/", text).group(0)  # type: ignore[union-attr]
+
+    back_tab = tabs(viewport={"width": 1280, "height": 720})
+    back = back_tab.page
+    customer_sign_in(back, "carol")
+    back.goto(link)
+    expect(back).to_have_url(re.compile(r"/$"))  # "?chat=open" is taken off once the chat opens
+    expect(back.locator("#chat-panel")).to_be_visible()
+    expect(back.locator("li.chat-agent", has_text="your exchange is approved")).to_be_visible()
+    expect(back.locator(".chat-launcher .chat-unread")).to_be_hidden()
+    back_tab.shot(screenshots, "away-4-back-from-the-email")
