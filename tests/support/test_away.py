@@ -259,3 +259,21 @@ def test_two_copies_of_the_email_task_send_one_email(settings, smtp_server, make
     assert sorted(sent) == [False, True]
     assert len(smtp_server.wait_for(1)) == 1
     assert len(smtp_server.received) == 1
+
+
+async def test_an_address_given_once_a_person_has_the_chat_is_still_kept_and_the_assistant_stays_quiet(settings, team):
+    settings.SUPPORT_HOURS = ALWAYS_OPEN
+    socket, history = await connected(await database_sync_to_async(session_cookie_for)(None))
+    await send(socket, "I want to speak to a human")
+    await until(socket, "handoff")
+    asked, _ = await until(socket, "reply.end")
+    assert asked["text"] == ASK_EMAIL
+    handoff = await database_sync_to_async(Handoff.objects.get)(conversation_id=history["conversation_id"])
+    await database_sync_to_async(handoff_claim)(handoff_id=handoff.id, agent=team["sam"])
+    await until(socket, "agent.joined")
+    await send(socket, "Hi Sam, email me at frank@example.test please")
+    await until(socket, "message.saved")
+    assert await socket.receive_nothing(timeout=1)  # the person answers, not the assistant
+    conversation = await database_sync_to_async(Conversation.objects.get)(id=history["conversation_id"])
+    assert conversation.notify_email == "frank@example.test" and "pending" not in conversation.state
+    await socket.disconnect()
