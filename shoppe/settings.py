@@ -383,6 +383,17 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0, minimum=0.1)  # seconds; the customer waits for the code's email
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Example Shoppe <support@example-shoppe.test>")
 
+# The team's replies to a customer who has left the chat (support.services.away): emailed after
+# REPLY_EMAIL_DELAY_S (a burst of replies travels in one email), then at most one email per
+# conversation every REPLY_EMAIL_EVERY_MINUTES. The link in it points at SITE_URL (e.g.
+# https://shop.example.com); unset, at the address the team's console was opened on.
+REPLY_EMAIL_DELAY_S = env_float("REPLY_EMAIL_DELAY_S", 60.0, minimum=0.0)
+REPLY_EMAIL_EVERY_MINUTES = env_float("REPLY_EMAIL_EVERY_MINUTES", 10.0, minimum=0.0)
+REPLY_LINK_DAYS = env_int("REPLY_LINK_DAYS", 14, minimum=1)  # how long the link back to the conversation works
+SITE_URL = (env_url("SITE_URL", schemes=("http", "https")) or "").rstrip("/")
+# A customer socket counts as connected until its process stops renewing it this long (support.services.presence).
+CUSTOMER_SOCKET_LEASE_S = env_float("CUSTOMER_SOCKET_LEASE_S", 90.0, minimum=3.0)
+
 # Proving an order in the chat without an account (support.services.proofs).
 ORDER_CODE_TTL_MINUTES = env_int("ORDER_CODE_TTL_MINUTES", 10, minimum=1)
 ORDER_CODE_ATTEMPTS = env_int("ORDER_CODE_ATTEMPTS", 5, minimum=1)  # wrong tries before a code is void

@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from shoppe import account_views, checkout_views, views
-from support.chat_session import chat_session_open
+from support.chat_session import chat_return, chat_session_open
 from support.console import console_page
 from support.photos import photo_show, photo_upload
 from support.health import healthz, metrics
@@ -39,6 +39,7 @@ urlpatterns = [
     path("chat/session/", chat_session_open, name="chat_session"),
     path("chat/photos/", photo_upload, name="photo_upload"),
     path("chat/photos/<uuid:photo_id>/", photo_show, name="photo"),
+    path("chat/return/<str:token>/", chat_return, name="chat_return"),
     path("console/", console_page, name="console"),
     path("ops/", include("support.ops.urls")),
     path("admin/", admin.site.urls),

@@ -8,8 +8,13 @@ reload.
 """
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+
+from support.models import Conversation
 
 CHAT_MARK = "chat"
 
@@ -20,3 +25,30 @@ def chat_session_open(request: HttpRequest) -> HttpResponse:
     if not request.session.keys():  # no session yet, or the cookie's one expired
         request.session[CHAT_MARK] = True  # modified and not empty: SessionMiddleware stores it and sets the cookie
     return HttpResponse(status=204)
+
+
+def chat_return(request: HttpRequest, token: str) -> HttpResponse:
+    """`/chat/return/<token>/`: the link in an email of the team's replies; opens that conversation's chat.
+
+    The link is signed and expires (REPLY_LINK_DAYS). A signed-in customer's conversation opens
+    only for them (signing in first if needed); a visitor's opens in the browser that follows
+    the link, which only the address they gave us received.
+    """
+    from support.services.away import reply_link_conversation
+    from support.services.conversations import SESSION_KEY
+
+    conversation_id = reply_link_conversation(token)
+    conversation = Conversation.objects.filter(id=conversation_id).first() if conversation_id else None
+    if conversation is None:
+        return _expired(request)
+    if conversation.customer_id is not None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.pk != conversation.customer_id:
+            return _expired(request)
+    request.session[SESSION_KEY] = str(conversation.id)
+    return redirect("/?chat=open")
+
+
+def _expired(request: HttpRequest) -> HttpResponse:
+    return render(request, "support/chat_return_expired.html", {"days": settings.REPLY_LINK_DAYS}, status=404)

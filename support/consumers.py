@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import time
 import uuid
@@ -18,8 +19,10 @@ from django.db import DatabaseError
 
 from support import realtime
 from support.selectors import conversation_history, conversation_team
+from support.services.away import conversation_seen, customer_site_remember, reply_email_plan, unread_count
 from support.services.conversations import conversation_for_socket, message_receive
 from support.services.feedback import feedback_receive
+from support.services.presence import customer_socket_close, customer_socket_open
 from support.services.replies import message_answer
 from support.services.typing import TYPING_EVERY_S, customer_typing
 from support.sockets import (
@@ -31,6 +34,8 @@ from support.sockets import (
     frame_read,
 )
 from support.throttle import address_allows, client_address, seconds_to_next_minute
+
+log = logging.getLogger(__name__)
 
 
 def _seconds(wait: float) -> str:
@@ -61,17 +66,37 @@ class ChatConsumer(ClosesOnSignOut):
         self.conversation_id = conversation.id
         self._sent_at: deque[float] = deque()
         self._typing = OncePer(TYPING_EVERY_S)
+        self._seen = OncePer(0.25)  # a widget says it once per reply it shows; more is noise
         self._answering: set[asyncio.Task[None]] = set()
         await self.channel_layer.group_add(realtime.conversation_group(conversation.id), self.channel_name)
         await self.session_join()
         await self.accept()
+        await database_sync_to_async(self._present)(conversation.id)
         history = await database_sync_to_async(conversation_history)(conversation_id=conversation.id)
         team = await database_sync_to_async(conversation_team)(conversation_id=conversation.id)
-        await self._send({"type": "history", "conversation_id": str(conversation.id), "messages": history, "team": team})
+        unread = await database_sync_to_async(unread_count)(conversation_id=conversation.id)
+        await self._send({"type": "history", "conversation_id": str(conversation.id), "messages": history, "team": team,
+                          "unread": unread})
+
+    def _present(self, conversation_id: uuid.UUID) -> None:
+        """While this socket is open the team's replies are not emailed; links in emails point at this site."""
+        customer_socket_open(conversation_id=conversation_id, channel_name=self.channel_name)
+        origin = dict(self.scope.get("headers") or []).get(b"origin", b"").decode("latin-1")
+        if origin:  # the same site, checked by SameOriginValidator before the socket got here
+            customer_site_remember(conversation_id=conversation_id, origin=origin)
+
+    def _absent(self, conversation_id: uuid.UUID) -> None:
+        customer_socket_close(channel_name=self.channel_name)
+        reply_email_plan(conversation_id=conversation_id)  # left with the team's replies unread: they follow by email
 
     async def disconnect(self, code: int) -> None:
         if self.conversation_id is not None:
             await self.channel_layer.group_discard(realtime.conversation_group(self.conversation_id), self.channel_name)
+            try:
+                await database_sync_to_async(self._absent, thread_sensitive=False)(self.conversation_id)
+            except Exception:  # noqa: BLE001 - a closing socket must close; its row lapses with the lease
+                log.warning("could not record that a socket of conversation %s closed", self.conversation_id,
+                            exc_info=True)
         await self.session_leave()
         # Replies being produced are not cancelled: they are saved and shown on return.
 
@@ -85,7 +110,7 @@ class ChatConsumer(ClosesOnSignOut):
             await self.send_error(rejected)
             return
         handler = {"customer.message": self.on_customer_message, "ping": self.on_ping,
-                   "typing": self.on_typing, "feedback": self.on_feedback}.get(content["type"])
+                   "typing": self.on_typing, "feedback": self.on_feedback, "seen": self.on_seen}.get(content["type"])
         if handler is None:
             await self._error("unknown_type", f"Unknown message type {content['type'][:40]!r}.")
             return
@@ -93,6 +118,11 @@ class ChatConsumer(ClosesOnSignOut):
 
     async def on_ping(self, content: dict[str, Any]) -> None:
         await self._send({"type": "pong"})
+
+    async def on_seen(self, content: dict[str, Any]) -> None:
+        """The customer has the open chat in front of them: the team's replies are read."""
+        if self._seen.allows("conversation"):
+            await database_sync_to_async(conversation_seen)(conversation_id=self.conversation_id)
 
     async def on_typing(self, content: dict[str, Any]) -> None:
         """The customer is typing: only staff watching the conversation hear it, at most every 2 s."""

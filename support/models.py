@@ -27,6 +27,13 @@ class Conversation(models.Model):
     state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Reaching a customer who is not looking (support.services.away): where to email the team's
+    # replies when the customer gave an address for it (an account's own email is used otherwise),
+    # when they last had the chat in front of them, and the reply emails sent and planned.
+    notify_email = models.EmailField(blank=True, help_text="given in the chat to be emailed the team's replies")
+    customer_seen_at = models.DateTimeField(null=True, blank=True)
+    reply_email_due_at = models.DateTimeField(null=True, blank=True)
+    reply_emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -46,6 +53,22 @@ class Conversation(models.Model):
 # Lines about who is in the chat ("Sam joined the chat"), saved as the assistant's messages with one
 # of these intents: the widget and the console show them as system lines, not as anyone's bubble.
 TEAM_LINE_INTENTS = frozenset({"agent_joined", "agent_left", "agent_transferred"})
+
+
+class CustomerSocket(models.Model):
+    """A customer's open chat socket: while a conversation has one, the team's replies are not emailed.
+
+    A row lives from connect to disconnect. Its process renews `alive_until` while it runs
+    (support.services.presence), so a process that dies leaves rows that stop counting.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="sockets")
+    channel_name = models.CharField(max_length=200, unique=True)
+    process = models.CharField(max_length=32, db_index=True)
+    alive_until = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "alive_until"])]
 
 
 class Message(models.Model):

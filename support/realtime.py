@@ -112,6 +112,11 @@ class Typing(TypedDict):
     name: NotRequired[str]
 
 
+class Seen(TypedDict):
+    """The customer looked at the open chat: every tab of theirs clears its unread badge and title."""
+    type: Literal["seen"]
+
+
 class ErrorEvent(TypedDict):
     type: Literal["error"]
     code: str
@@ -120,7 +125,7 @@ class ErrorEvent(TypedDict):
 
 
 ServerEvent = (MessageSaved | PhotoSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage
-               | AgentJoined | SystemLine | Typing)
+               | AgentJoined | SystemLine | Typing | Seen)
 
 
 def conversation_group(conversation_id: uuid.UUID | str) -> str:

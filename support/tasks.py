@@ -24,3 +24,12 @@ def escalation_answer(self: Task, *, message_id: int, enqueued_at: float | None 
             return
         embedding = np.frombuffer(base64.b64decode(vector), dtype=np.float32) if vector else None
         escalation_answer_produce(message_id=message_id, enqueued_at=enqueued_at, vector=embedding)
+
+
+@shared_task(acks_late=True)
+def reply_email(*, conversation_id: str) -> None:
+    """Email the team's unread replies to a customer who left (support.services.away); harmless if run twice:
+    a second run finds nothing unread since the first email."""
+    from support.services.away import reply_email_send
+
+    reply_email_send(conversation_id=uuid.UUID(conversation_id))

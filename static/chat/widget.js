@@ -11,6 +11,14 @@
  * the widget stops and says why; 4429, too many connections from this address: it waits
  * 10-60 s before trying again instead of retrying within a second.
  *
+ * A reply from the team reaches a customer who is not looking: while the conversation is with
+ * the team (or their replies are unread) the widget keeps its socket open with the panel closed,
+ * on every page of the shop (the conversation id waits in localStorage, so a new page or another
+ * tab follows it too), counts the team's replies on the launcher and in the tab's title, and
+ * says `seen` when the customer has the open chat in front of them, which clears every tab.
+ * One idle socket per customer who is waiting for a person costs less than polling from every
+ * page, and a reply shows at once; a customer with no page open at all gets an email instead.
+ *
  * Customers rate each assistant reply (thumbs up/down, an optional comment on thumbs
  * down) and the conversation (1-5 stars); both go over the socket as `feedback`
  * events and a later rating replaces an earlier one.
@@ -45,6 +53,10 @@
   const PHOTO_MAX_BYTES = Number(root.dataset.photoMaxBytes) || 8 * 1024 * 1024;
   const OUTBOX = "shoppe.chat.outbox";
   const RATINGS = "shoppe.chat.ratings";
+  const FOLLOW = "shoppe.chat.follow"; // the conversation id while the team has it or its replies are unread
+  const badge = launcher.querySelector(".chat-unread");
+  const badgeCount = launcher.querySelector(".chat-unread-count");
+  const pageTitle = document.title;
   const SVG = "http://www.w3.org/2000/svg";
   const THUMB = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 " +
     "7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
@@ -57,6 +69,9 @@
   let busyDelay = 0; // after 4429: how long to wait before the next attempt
   let stopped = ""; // why the widget no longer reconnects (4401, 4403), shown again on send
   let conversationId = null;
+  let unread = 0; // the team's replies the customer has not seen
+  let withTeam = false; // the conversation is queued for, or held by, a person
+  let watchOnly = false; // connected in the background (panel never opened on this page)
   const replies = new Map(); // reply_id -> element being streamed
   const awaitingComment = new Set(); // thumbs-down replies whose comment box is still open: no "Thanks!" yet
   // "Rate this conversation" appears once there is something to judge: after the team hands the
@@ -96,14 +111,56 @@
     launcher.setAttribute("aria-expanded", "true");
     root.classList.add("is-open");
     input.focus();
-    if (!connecting) connecting = window.shoppeChatSession(root).then(connect);
+    watchOnly = false;
+    if (!connecting) connecting = window.shoppeChatSession(root).then(() => connect());
+    if (looking()) markSeen();
+    showUnread();
   }
   function close() {
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     root.classList.remove("is-open");
     launcher.focus();
+    showUnread();
   }
+
+  // --- the team's replies while the customer is not looking ---
+  function looking() { return !panel.hidden && document.visibilityState === "visible"; }
+  function showUnread() {
+    badgeCount.textContent = unread > 9 ? "9+" : String(unread);
+    badge.hidden = !unread || !panel.hidden;
+    document.title = unread ? `(${unread}) New message${unread === 1 ? "" : "s"} - ${pageTitle}` : pageTitle;
+  }
+  function follow(on) {
+    try {
+      if (on && conversationId) localStorage.setItem(FOLLOW, conversationId);
+      else if (!on) localStorage.removeItem(FOLLOW);
+    } catch (e) { /* storage off: this tab still counts */ }
+  }
+  function markSeen() {
+    if (!unread) return;
+    unread = 0;
+    showUnread();
+    if (!withTeam) follow(false);
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "seen" }));
+  }
+  function staffNews() {
+    unread++;
+    follow(true);
+    if (looking()) markSeen();
+    else showUnread();
+  }
+  // With the panel closed: connect in the background to the conversation the team has, if any.
+  function watch() {
+    if (connecting) return;
+    let id = null;
+    try { id = localStorage.getItem(FOLLOW); } catch (e) { id = null; }
+    if (!id) return;
+    watchOnly = true;
+    connecting = Promise.resolve().then(() => connect(id));
+  }
+  document.addEventListener("visibilitychange", () => { if (looking()) markSeen(); });
+  window.addEventListener("storage", (e) => { if (e.key === FOLLOW && e.newValue) watch(); });
   launcher.addEventListener("click", () => (panel.hidden ? open() : close()));
   root.querySelector(".chat-close").addEventListener("click", close);
   panel.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
@@ -552,6 +609,11 @@
       busyDelay = 0;
       showError("");
       conversationId = e.conversation_id;
+      unread = e.unread || 0;
+      withTeam = !!(e.team && e.team.handoff);
+      follow(withTeam || unread > 0);
+      if (looking()) markSeen();
+      else showUnread();
       rate.reset(conversationId);
       renderHistory(e.messages, e.team);
       showTeamLine(awayLine(e.team));
@@ -600,6 +662,7 @@
       if (answered >= RATE_AFTER_ANSWERS || e.intent === "handed_back") rate.show();
       replies.delete(e.reply_id);
       announcer.textContent = "Assistant: " + e.text; // one announcement per reply, not per token
+      if (e.intent === "refund_decision") staffNews(); // the team decided: news like a reply of theirs
     },
     "reply.failed"(e) {
       setTyping(false);
@@ -616,6 +679,9 @@
         : e.status === "resolved" ? "" : "With our team";
       showTeamLine(e.note || "");
       announcer.textContent = e.message;
+      withTeam = e.status !== "resolved";
+      if (withTeam) follow(true);
+      else if (!unread) follow(false);
     },
     "agent.joined"(e) {
       statusLine.textContent = "Chatting with " + e.agent; // the system line before it says who joined
@@ -635,6 +701,13 @@
       setTyping(false);
       if (!log.querySelector(`[data-reply-id="${e.message_id}"]`)) bubble("agent", e.text, { replyId: e.message_id }, e.agent);
       announcer.textContent = (e.agent || "Our team") + ": " + e.text;
+      staffNews();
+    },
+    seen() {
+      // Read in this or another tab: no badge or title anywhere.
+      unread = 0;
+      showUnread();
+      if (!withTeam) follow(false);
     },
     "feedback.saved"(e) {
       if (e.conversation) rate.saved(e.score);
@@ -657,9 +730,12 @@
     },
   };
 
-  function connect() {
+  function connect(following) {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
+    // In the background, only the conversation followed: never a new one for a page view.
+    const query = watchOnly && (following || conversationId)
+      ? "?conversation=" + encodeURIComponent(following || conversationId) : "";
+    socket = new WebSocket(scheme + location.host + root.dataset.wsPath + query);
     statusLine.textContent = "Connecting…";
     socket.onopen = () => { statusLine.textContent = ""; };
     socket.onmessage = (msg) => {
@@ -669,6 +745,15 @@
       if (handler) handler(event);
     };
     socket.onclose = (e) => {
+      if (watchOnly && (e.code === 4401 || e.code === 4403)) {
+        // Followed from another sign-in or session: forget it quietly; opening the chat starts afresh.
+        follow(false);
+        socket = null;
+        connecting = null;
+        watchOnly = false;
+        statusLine.textContent = "";
+        return;
+      }
       if (e.code === 4401 || e.code === 4403) {
         // Reconnecting would not help: the same session gets the same answer (or, signed out, a
         // visitor's chat instead of theirs). What they sent and was not saved stays in the outbox.
@@ -691,7 +776,7 @@
         retryDelay = Math.min(retryDelay * 2, 15000);
       }
       statusLine.textContent = "Reconnecting…";
-      setTimeout(connect, delay);
+      setTimeout(() => connect(), delay);
     };
   }
 
@@ -802,7 +887,17 @@
   });
 
   // A conversation in progress reopens by itself after a reload.
-  if (sessionStorage.getItem("shoppe.chat.open") === "1" || outbox.all().length) open();
+  // The link in an email of the team's replies lands on "?chat=open".
+  const params = new URLSearchParams(location.search);
+  const fromLink = params.get("chat") === "open";
+  if (fromLink) {
+    params.delete("chat");
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+    sessionStorage.setItem("shoppe.chat.open", "1");
+  }
+  if (fromLink || sessionStorage.getItem("shoppe.chat.open") === "1" || outbox.all().length) open();
+  else watch();
   launcher.addEventListener("click", () => sessionStorage.setItem("shoppe.chat.open", panel.hidden ? "0" : "1"));
   root.querySelector(".chat-close").addEventListener("click", () => sessionStorage.setItem("shoppe.chat.open", "0"));
 })();

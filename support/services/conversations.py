@@ -112,7 +112,9 @@ def message_receive(*, conversation_id: uuid.UUID, text: str, client_id: uuid.UU
                 client_id=client_id,
                 status=Message.Status.RECEIVED,
             )
-            Conversation.objects.filter(id=conversation_id).update(updated_at=timezone.now())
+            # Writing, the customer is looking at the chat: what the team sent before is seen.
+            now = timezone.now()
+            Conversation.objects.filter(id=conversation_id).update(updated_at=now, customer_seen_at=now)
     except IntegrityError:
         # A resend, or two sockets of the same conversation resending the same message at once.
         return Message.objects.get(conversation_id=conversation_id, client_id=client_id), False

@@ -18,6 +18,7 @@ from support import realtime
 from support.hours import support_next_opening, support_open, support_opening_words
 from support.models import TEAM_LINE_INTENTS, Conversation, Handoff, InternalNote, Message, RefundRequest
 from support.roles import can_step_in, can_work_handoffs, staff_name
+from support.services.away import notify_email_offer, reply_email_plan
 
 # What a handoff's reason code is, from the assistant's words for it.
 REASONS = {
@@ -98,6 +99,10 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
                                                  "note": queue_text})  # type: ignore[typeddict-unknown-key]
     if created:
         realtime.console_send({"type": "handoff.new", "handoff": handoff_serialize(handoff)})
+        # So that the reply reaches them if they leave: an address to email it to, asked for or confirmed.
+        offer = notify_email_offer(conversation_id=conversation_id)
+        if offer:
+            assistant_note(conversation_id=conversation_id, text=offer, intent="notify_email")
     return handoff
 
 
@@ -169,6 +174,7 @@ def agent_reply(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text: st
     realtime.conversation_send(conversation_id, {"type": "agent.message", "message_id": message.id,
                                                  "agent": staff_name(agent), "text": text,
                                                  "created_at": message.created_at.isoformat()})
+    reply_email_plan(conversation_id=conversation_id)  # emailed if the customer has left the chat
     return message
 
 

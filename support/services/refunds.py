@@ -20,6 +20,7 @@ from shoppe.models import Order, OrderItem, Refund, money
 from support import realtime
 from support.models import Conversation, RefundDecision, RefundRequest
 from support.roles import staff_name
+from support.services.away import reply_email_plan
 from support.services.handoff import assistant_note, handoff_held_by
 
 
@@ -56,6 +57,7 @@ def refund_request_file(*, conversation: Conversation, order: Order, item_ids: l
 
 def _tell_customer(refund: RefundRequest, text: str, intent: str = "refund_decision") -> None:
     assistant_note(conversation_id=refund.conversation_id, text=text, intent=intent)
+    reply_email_plan(conversation_id=refund.conversation_id)  # a decision reaches a customer who left, too
 
 
 def refund_serialize(refund: RefundRequest) -> dict:

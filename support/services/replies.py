@@ -18,6 +18,7 @@ from support import metrics, realtime
 from support.db import commits_without_waiting_for_disk
 from support.logs import conversation_context
 from support.models import Conversation, Message
+from support.services.away import notify_email_answer, notify_email_take
 from support.services.handoff import handoff_request
 from support.services.answers import Answer, greeting_answer, knowledge_answer, off_topic_answer
 from support.services.order_help import ORDER_INTENTS, order_answer, pending_answer
@@ -65,12 +66,17 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
     try:
         conversation = message.conversation
         if conversation.status == Conversation.Status.WITH_AGENT:
-            # A person is answering this conversation: the assistant stays quiet.
+            # A person is answering this conversation: the assistant stays quiet (an email address
+            # it asked for before is still kept).
+            notify_email_take(conversation=conversation, text=message.text)
             _outcome_claimable(message.id, holder).update(route="human", reason="conversation is with an agent",
                                                           status=Message.Status.ANSWERED, answering_until=None)
             return
         question = conversation.state.get("pending") or {}
-        answer = pending_answer(conversation=conversation, text=message.text)
+        if question.get("kind") == "notify_email":
+            answer = notify_email_answer(conversation=conversation, text=message.text)
+        else:
+            answer = pending_answer(conversation=conversation, text=message.text)
         if answer is not None:
             intent, route = question.get("intent", "follow_up"), "local"
             decision = {"route": route, "intent": intent, "reason": "answer to the assistant's question"}

@@ -70,6 +70,7 @@ from support.models import (
 from support.roles import AGENT as AGENT_GROUP
 from support.roles import OPS as OPS_GROUP
 from support.roles import SUPERVISOR as SUPERVISOR_GROUP
+from support.services.away import reply_link_token
 from tests.conftest import session_cookie_for
 
 ANONYMOUS, CUSTOMER_A, CUSTOMER_B, AGENT, SUPERVISOR, OPS = ROLES = (
@@ -102,6 +103,7 @@ NOT_ALLOWED = Outcome("NOT_ALLOWED", (405,))  # wrong method (reached only by ro
 UNAUTHORIZED = Outcome("UNAUTHORIZED", (401,))
 TO_ICON = Outcome("TO_ICON", (301,), "/static/shoppe/favicon")  # /favicon.ico: the static icon, for everyone
 PHOTO_A = Outcome("PHOTO_A", (200,))  # Alice's photo itself (an image/* response)
+OPENS_CHAT = Outcome("OPENS_CHAT", (302,), "/?chat=open")  # a link from a reply email: its conversation, in the chat
 HEALTH = Outcome("HEALTH", (200, 503))  # public; 503 only says a dependency (the local models) is down
 # --- state-changing outcomes (forms and socket events) ------------------------------------------------------
 DONE = Outcome("DONE", (200, 302))  # it took effect (each row says what that means)
@@ -180,6 +182,11 @@ PAGES = [
     # a photo is shown to its conversation's customer and to staff, and is a 404 to everyone else.
     row("/chat/photos/",                          NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     row("/chat/photos/{photo_a}/",                NOT_FOUND,   PHOTO_A,     NOT_FOUND,   PHOTO_A,     PHOTO_A,     PHOTO_A),
+    # The signed link in an email of the team's replies (#15 item 11): a customer's conversation opens only for
+    # them, signed in; a visitor's (who has no account) for whoever holds the link that went to their address.
+    row("/chat/return/{reply_link_a}/",           LOGIN,       OPENS_CHAT,  NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    row("/chat/return/{reply_link_visitor}/",     OPENS_CHAT,  OPENS_CHAT,  OPENS_CHAT,  OPENS_CHAT,  OPENS_CHAT,  OPENS_CHAT),
+    row("/chat/return/forged-token/",             NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("/console/",                              STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK,          OK),
     row("/ops/",                                  STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK),
     row("/ops/escalations/",                      STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
@@ -288,6 +295,8 @@ CHAT_EVENTS = [
     row("feedback: rate own conversation",             DONE,      DONE,      DONE,      DONE,      DONE,      DONE),
     row("feedback: rate a reply in own conversation",  DONE,      DONE,      DONE,      DONE,      DONE,      DONE),
     row("feedback: rate a reply in A's conversation",  DENIED,    DONE,      DENIED,    DENIED,    DENIED,    DENIED),
+    # The customer looked at the open chat: the team's replies in their own conversation are read (#15 item 11).
+    row("seen: own conversation",                      DONE,      DONE,      DONE,      DONE,      DONE,      DONE),
 ]
 
 # ============================================================================================================
@@ -371,6 +380,8 @@ class World:
                 "message_a": self.message_a.id, "visitor_conversation": self.visitor_conversation.id,
                 "unknown_uuid": UNKNOWN_UUID, "product": self.product.slug, "help_page": self.help_page,
                 "address_a": self.address_a.id, "photo_a": self.photo_a.id,
+                "reply_link_a": reply_link_token(conversation_id=self.conversation_a.id),
+                "reply_link_visitor": reply_link_token(conversation_id=self.visitor_conversation.id),
                 "uid_a": urlsafe_base64_encode(force_bytes(self.users[CUSTOMER_A].pk))}  # type: ignore[union-attr]
 
     def fill(self, template: str) -> str:
@@ -551,7 +562,7 @@ def route_of(path: str) -> str:
 
 def test_every_url_pattern_has_a_row() -> None:
     placeholders = {"order_a": ORDER_A, "conversation_a": UNKNOWN_UUID, "message_a": 1, "product": "lamp",
-                    "address_a": 1, "photo_a": UNKNOWN_UUID,
+                    "address_a": 1, "photo_a": UNKNOWN_UUID, "reply_link_a": "x", "reply_link_visitor": "x",
                     "help_page": "invoices", "uid_a": "MQ"}
     covered = {route_of(label.format(**placeholders)) for label, _ in PAGES}
     missing = sorted(url_routes() - covered)
@@ -950,6 +961,16 @@ def chat_rate_a_reply(w: World, actor: User | None, own: str) -> Case:
                 lambda events: Feedback.objects.filter(message=w.reply_a, score=-1).exists())
 
 
+def chat_seen(w: World, actor: User | None, own: str) -> Case:
+    Conversation.objects.filter(id__in=[own, w.conversation_a.id]).update(customer_seen_at=None)
+    is_alice = actor == w.users[CUSTOMER_A]
+
+    def done(events: list[dict]) -> bool:
+        seen = {str(i) for i in Conversation.objects.filter(customer_seen_at__isnull=False).values_list("id", flat=True)}
+        return own in seen and (str(w.conversation_a.id) in seen) == is_alice
+    return Case({"type": "seen"}, done)
+
+
 CHAT_SCENARIOS: dict[str, Callable[[World, User | None, str], Case]] = {
     "ping": chat_ping,
     "typing": chat_typing,
@@ -957,6 +978,7 @@ CHAT_SCENARIOS: dict[str, Callable[[World, User | None, str], Case]] = {
     "feedback: rate own conversation": chat_rate_own_conversation,
     "feedback: rate a reply in own conversation": chat_rate_own_reply,
     "feedback: rate a reply in A's conversation": chat_rate_a_reply,
+    "seen: own conversation": chat_seen,
 }
 
 

@@ -21,6 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from support.models import EscalationLog, Handoff, Message
+from support.services.away import ASK_EMAIL
 from support.services.conversations import message_receive
 from support.services.recovery import stranded_messages, stranded_messages_finish
 from support.services.replies import message_answer
@@ -163,8 +164,11 @@ async def test_an_escalation_whose_worker_died_goes_to_staff_once_and_its_task_c
     events = await chat.events()
     types = [e["type"] for e in events]
     assert types[0] == "reply.failed" and events[0]["reply_id"] == partial.id
-    assert types.count("reply.end") == 1 and types.count("handoff") == 1, types
-    assert "lost my train of thought" in next(e for e in events if e["type"] == "reply.end")["text"]
+    answers = [e for e in events if e["type"] == "reply.end" and e["in_reply_to"] == message.id]
+    assert len(answers) == 1 and types.count("handoff") == 1, types
+    assert "lost my train of thought" in answers[0]["text"]
+    # and, once, the visitor is asked for an address to be emailed the team's reply (#15 item 11)
+    assert [e["text"] for e in events if e["type"] == "reply.end" and e["in_reply_to"] != message.id] == [ASK_EMAIL]
     assert not gemini.requests, "the LLM was asked again"
     assert [s for s, _ in await database_sync_to_async(replies_to)(message)] == ["failed", "complete"]
     row = await database_sync_to_async(EscalationLog.objects.get)(message=message)

@@ -1,0 +1,170 @@
+"""End-to-end: a reply from the team reaches a customer whose chat is closed (#15 item 11).
+
+Alice asks for a person, closes the chat and browses on; Sam answers from the console. On
+whatever page she is on, the launcher shows the count and the tab's title says so, in every
+tab of hers; opening the chat clears both, in every tab.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser import REPLY_TIMEOUT_MS, customer_sign_in, live_site, staff_sign_in
+
+pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.fixture(scope="module")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("away-site")
+
+
+@pytest.fixture(scope="module")
+def site(chromium_path: str, site_dir: Path, run_artifacts: None) -> Iterator[str]:
+    """This module's own live site: reply emails go at once (embedded mode prints them to daphne's log)."""
+    with live_site(site_dir, REPLY_EMAIL_DELAY_S="0") as base:
+        yield base
+
+
+def _sam_replies(agent, text: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    box = agent.locator("#reply-input")
+    expect(box).to_be_enabled()
+    box.fill(text)
+    box.press("Enter")
+    expect(agent.locator("#transcript li.msg-agent", has_text=text)).to_have_count(1)
+
+
+def test_a_reply_while_the_chat_is_closed_shows_on_the_launcher_and_in_the_title(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    customer_tab = tabs(viewport={"width": 1280, "height": 720})
+    customer = customer_tab.page
+    customer_sign_in(customer, "alice")
+    customer.locator(".chat-launcher").click()
+    customer.fill("#chat-input", "I want to talk to a person")
+    customer.get_by_role("button", name="Send").click()
+    expect(customer.locator(".chat-status")).to_have_text("Waiting for our team", timeout=REPLY_TIMEOUT_MS)
+    # She closes the chat and browses on: a new page, the chat closed, and a second tab.
+    customer.locator(".chat-close").click()
+    customer.goto("/")
+    expect(customer).to_have_title("Example Shoppe")
+    badge = customer.locator(".chat-launcher .chat-unread")
+    expect(badge).to_be_hidden()
+    other = customer_tab.context.new_page()
+    other.goto("/products/")
+    other_title = other.title()
+
+    agent_tab = tabs(viewport={"width": 1440, "height": 900})
+    agent = agent_tab.page
+    staff_sign_in(agent, "staff")
+    agent.locator("#queue-list .queue-item", has_text="Alice Jansen").click()
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    _sam_replies(agent, "Hi Alice, Sam here. I'm looking at your order now.")
+
+    # The closed chat's launcher counts it, and the title says so, in both of her tabs.
+    expect(badge).to_be_visible()
+    expect(badge).to_contain_text("1")
+    expect(customer).to_have_title("(1) New message - Example Shoppe")
+    expect(other).to_have_title(f"(1) New message - {other_title}")
+    expect(other.locator(".chat-launcher .chat-unread")).to_contain_text("1")
+    _sam_replies(agent, "Good news: a replacement lamp ships tomorrow.")
+    expect(customer).to_have_title("(2) New messages - Example Shoppe")
+    expect(badge).to_contain_text("2")
+    expect(customer.locator(".chat-launcher")).to_have_accessible_name(re.compile(r"Chat with us\s*2 new from our team"))
+    customer_tab.shot(screenshots, "away-1-badge-desktop")
+
+    # Opening the chat shows the replies and clears the badge and the title, in the other tab too.
+    customer.locator(".chat-launcher").click()
+    expect(customer.locator("li.chat-agent", has_text="replacement lamp ships tomorrow")).to_be_visible()
+    expect(customer).to_have_title("Example Shoppe")
+    expect(badge).to_be_hidden()
+    expect(other).to_have_title(other_title)
+    expect(other.locator(".chat-launcher .chat-unread")).to_be_hidden()
+    customer_tab.shot(screenshots, "away-2-opened-desktop")
+    # Read: a reload brings no badge back.
+    other.reload()
+    expect(other.locator(".chat-launcher")).to_be_visible()
+    other.wait_for_timeout(500)
+    expect(other).to_have_title(other_title)
+    expect(other.locator(".chat-launcher .chat-unread")).to_be_hidden()
+
+
+def test_on_a_phone_the_badge_sits_on_the_launcher(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    customer_tab = tabs(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    customer = customer_tab.page
+    customer_sign_in(customer, "bob")
+    customer.locator(".chat-launcher").click()
+    customer.fill("#chat-input", "Can I speak to a human please")
+    customer.get_by_role("button", name="Send").click()
+    expect(customer.locator(".chat-status")).to_have_text("Waiting for our team", timeout=REPLY_TIMEOUT_MS)
+    customer.locator(".chat-close").click()
+    customer.goto("/help/")
+
+    agent = tabs(viewport={"width": 1440, "height": 900}).page
+    staff_sign_in(agent, "staff")
+    agent.locator("#queue-list .queue-item", has_text="Bob Peeters").click()
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    _sam_replies(agent, "Hi Bob, how can I help?")
+
+    badge = customer.locator(".chat-launcher .chat-unread")
+    expect(badge).to_contain_text("1")
+    launcher_box = customer.locator(".chat-launcher").bounding_box()
+    badge_box = badge.bounding_box()
+    assert launcher_box and badge_box
+    # on the launcher's top-right corner, whole and inside the screen
+    assert badge_box["x"] + badge_box["width"] <= 390 and badge_box["y"] >= 0
+    assert badge_box["x"] > launcher_box["x"] + launcher_box["width"] / 2
+    customer_tab.shot(screenshots, "away-3-badge-phone")
+    customer.locator(".chat-launcher").click()
+    expect(customer.locator("li.chat-agent", has_text="how can I help")).to_be_visible()
+    expect(badge).to_be_hidden()
+
+
+def test_a_customer_who_left_gets_the_reply_by_email_and_its_link_reopens_the_chat(
+        tabs, site_dir: Path, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    customer_tab = tabs(viewport={"width": 1280, "height": 720})
+    customer = customer_tab.page
+    customer_sign_in(customer, "carol")
+    customer.locator(".chat-launcher").click()
+    customer.fill("#chat-input", "I'd like to talk to someone from your team")
+    customer.get_by_role("button", name="Send").click()
+    expect(customer.locator(".chat-status")).to_have_text("Waiting for our team", timeout=REPLY_TIMEOUT_MS)
+    customer_tab.context.close()  # she leaves: no page of the shop open anywhere
+
+    agent = tabs(viewport={"width": 1440, "height": 900}).page
+    staff_sign_in(agent, "staff")
+    agent.locator("#queue-list .queue-item", has_text="Carol").click()
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    _sam_replies(agent, "Hi Carol, your exchange is approved.")
+
+    # The email (embedded mode prints it in the server's log) carries the reply and a link back.
+    log = site_dir / "daphne.log"
+    deadline = time.monotonic() + 20
+    while not re.search(r"/chat/return/\S+/", log.read_text(errors="replace")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    text = log.read_text(errors="replace")
+    assert "Hi Carol, your exchange is approved." in text
+    link = re.search(r"https?://\S+/chat/return/\S+/", text).group(0)  # type: ignore[union-attr]
+
+    back_tab = tabs(viewport={"width": 1280, "height": 720})
+    back = back_tab.page
+    customer_sign_in(back, "carol")
+    back.goto(link)
+    expect(back).to_have_url(re.compile(r"/$"))  # "?chat=open" is taken off once the chat opens
+    expect(back.locator("#chat-panel")).to_be_visible()
+    expect(back.locator("li.chat-agent", has_text="your exchange is approved")).to_be_visible()
+    expect(back.locator(".chat-launcher .chat-unread")).to_be_hidden()
+    back_tab.shot(screenshots, "away-4-back-from-the-email")
