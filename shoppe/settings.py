@@ -245,6 +245,11 @@ CHAT_CONNECTIONS_PER_MINUTE_PER_ADDRESS = env_int("CHAT_CONNECTIONS_PER_MINUTE_P
 # How long the widget waits before resending a message the server could not save.
 CHAT_RETRY_AFTER_MS = env_int("CHAT_RETRY_AFTER_MS", 2000, minimum=100)
 CHAT_HISTORY_LIMIT = env_int("CHAT_HISTORY_LIMIT", 200, minimum=1)
+# A conversation the assistant holds (no one waiting for or with staff) ends after this much
+# silence: the customer's next question starts a new one (support.services.conversations).
+CONVERSATION_IDLE_HOURS = env_float("CONVERSATION_IDLE_HOURS", 24.0, minimum=0.01)
+# Transcripts a customer may have emailed to themselves per hour (support.services.transcripts).
+TRANSCRIPT_EMAILS_PER_HOUR = env_int("TRANSCRIPT_EMAILS_PER_HOUR", 3, minimum=1)
 SERVER_THREADS = env_int("SERVER_THREADS", 8, minimum=1)  # threads saving and answering messages, per process
 SERVER_GIL_SWITCH_INTERVAL_S = env_float("SERVER_GIL_SWITCH_INTERVAL_S", 0.0005, minimum=0.00001)
 # A customer message with no outcome yet, held by no live process for this long, was left by a

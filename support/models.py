@@ -26,6 +26,11 @@ class Conversation(models.Model):
     state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When it ended: staff resolved it, or the customer's next question after a silence started
+    # the one after it (`previous`). A closed conversation takes no new messages.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    previous = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next",
+                                    help_text="the conversation this one follows on from (one successor each)")
 
     class Meta:
         ordering = ["-updated_at"]

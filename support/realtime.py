@@ -73,6 +73,16 @@ class AgentMessage(TypedDict):
     text: str
 
 
+class ConversationStarted(TypedDict):
+    """The customer's question started a new conversation after `previous_id` ended: every socket of
+    the ended one follows it there (`messages`: what a socket that did not send the question missed)."""
+    type: Literal["conversation.started"]
+    conversation_id: str
+    previous_id: str
+    client_id: NotRequired[str]
+    messages: NotRequired[list]
+
+
 class Typing(TypedDict):
     type: Literal["typing"]
     who: Literal["customer", "agent"]
@@ -86,7 +96,8 @@ class ErrorEvent(TypedDict):
     client_id: NotRequired[str]
 
 
-ServerEvent = MessageSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage | Typing
+ServerEvent = (MessageSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage | Typing
+               | ConversationStarted)
 
 
 def conversation_group(conversation_id: uuid.UUID | str) -> str:

@@ -2,12 +2,30 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import TypedDict
 
 from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 
 from support.hours import support_next_opening, support_open, support_opening_words
-from support.models import Handoff, Message
+from support.models import Conversation, Handoff, Message
+
+
+def conversation_ended_q(now: datetime | None = None) -> Q:
+    """Conversations that are over: closed (resolved, or followed by another), or left idle.
+
+    Idle means the assistant holds it (nobody is waiting for or with staff: a customer whose
+    question waits for an away team keeps their conversation however long it takes) and
+    nothing happened for CONVERSATION_IDLE_HOURS. The customer's next question starts a new one.
+    """
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.CONVERSATION_IDLE_HOURS)
+    return Q(status=Conversation.Status.CLOSED) | Q(status=Conversation.Status.BOT, updated_at__lt=cutoff)
+
+
+def conversation_has_ended(*, conversation_id: uuid.UUID) -> bool:
+    return Conversation.objects.filter(conversation_ended_q(), id=conversation_id).exists()
 
 
 class HistoryItem(TypedDict):

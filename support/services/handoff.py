@@ -185,9 +185,10 @@ def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent_id: i
 
 
 def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
-    """Close the handoff and give the conversation back to the assistant.
+    """Close the handoff, and with it the conversation: the customer's next question starts a new one.
 
     The agent who claimed it resolves it; a supervisor may resolve any, also one nobody claimed.
+    The next conversation's handoff packet then holds only what was asked after this.
     """
     handoff = Handoff.objects.select_related("conversation").get(id=handoff_id)
     if handoff.status == Handoff.Status.CLAIMED:
@@ -198,11 +199,13 @@ def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
             raise PermissionDenied("claim the conversation before resolving it")
         if handoff.status == Handoff.Status.RESOLVED:
             raise ValidationError("This handoff is already resolved.")
-    Handoff.objects.filter(id=handoff_id).update(status=Handoff.Status.RESOLVED, resolved_at=timezone.now())
-    Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.BOT)
+    now = timezone.now()
+    Handoff.objects.filter(id=handoff_id).update(status=Handoff.Status.RESOLVED, resolved_at=now)
+    Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.CLOSED, closed_at=now)
     handoff.refresh_from_db()
     assistant_note(conversation_id=handoff.conversation_id,
-                   text="Our team has finished here; I'm back if you need anything else.", intent="handed_back")
+                   text="Our team has finished here; I'm back if you need anything else: "
+                        "your next question starts a new conversation.", intent="handed_back")
     # The widget's status line goes back from "Chatting with Sam" to the assistant.
     realtime.conversation_send(handoff.conversation_id, {"type": "handoff", "status": "resolved", "message": "", "note": ""})
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
