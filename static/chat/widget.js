@@ -656,4 +656,7 @@
   if (sessionStorage.getItem("shoppe.chat.open") === "1" || outbox.all().length) open();
   launcher.addEventListener("click", () => sessionStorage.setItem("shoppe.chat.open", panel.hidden ? "0" : "1"));
   root.querySelector(".chat-close").addEventListener("click", () => sessionStorage.setItem("shoppe.chat.open", "0"));
+  // "Past conversations" leaves the chat for a page: the panel must not cover it there (a phone's whole screen).
+  const past = root.querySelector(".chat-past");
+  if (past) past.addEventListener("click", () => sessionStorage.setItem("shoppe.chat.open", "0"));
 })();
