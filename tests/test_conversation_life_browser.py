@@ -40,6 +40,7 @@ def test_after_a_resolve_the_next_question_starts_a_new_conversation_and_the_old
     finished_reply(phone)
     desk.locator(".chat-launcher").click()  # the same conversation, open on the laptop too
     expect(desk.locator("li.chat-customer", has_text="how long does delivery take?")).to_have_count(1)
+    desk_tab.shot(screenshots, "life-widget-ended-1440")
 
     phone.fill("#chat-input", "I want to talk to a person")
     phone.get_by_role("button", name="Send").click()
@@ -53,6 +54,14 @@ def test_after_a_resolve_the_next_question_starts_a_new_conversation_and_the_old
     for page in (phone, desk):
         expect(page.locator("li.chat-bot", has_text="Our team has finished here")).to_have_count(1)
         expect(page.locator("li.chat-divider", has_text="New conversation")).to_be_visible()
+
+    # opened again, an ended conversation shows above the line, with a fresh greeting below it
+    desk.reload()
+    if desk.locator("#chat-panel").is_hidden():
+        desk.locator(".chat-launcher").click()
+    expect(desk.locator("li.chat-divider ~ li.chat-welcome")).to_have_count(1)
+    expect(desk.locator("li.chat-customer", has_text="how long does delivery take?")).to_have_count(1)
+    desk_tab.shot(screenshots, "life-widget-ended-1440")
 
     phone.fill("#chat-input", "which payment methods do you accept?")
     phone.get_by_role("button", name="Send").click()
