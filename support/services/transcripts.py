@@ -37,7 +37,11 @@ def _counted(user: AbstractBaseUser) -> bool:
         if cache.add(key, 1, timeout=2 * 3600):
             count = 1
         else:
-            count = cache.incr(key)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # the key expired between add and incr
+                cache.add(key, 1, timeout=2 * 3600)
+                count = 1
     except Exception:  # noqa: BLE001 - no cache, no count: send nothing rather than without a limit
         log.warning("cache unavailable; not emailing a transcript without counting it")
         return False
