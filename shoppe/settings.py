@@ -257,6 +257,11 @@ PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1)  # a decom
 PHOTO_MAX_EDGE = env_int("PHOTO_MAX_EDGE", 2048, minimum=64)  # stored photos are scaled down to this
 PHOTOS_PER_CONVERSATION_PER_HOUR = env_int("PHOTOS_PER_CONVERSATION_PER_HOUR", 10, minimum=1)
 PHOTOS_PER_CONVERSATION = env_int("PHOTOS_PER_CONVERSATION", 30, minimum=1)
+# A conversation the assistant holds (no one waiting for or with staff) ends after this much
+# silence: the customer's next question starts a new one (support.services.conversations).
+CONVERSATION_IDLE_HOURS = env_float("CONVERSATION_IDLE_HOURS", 24.0, minimum=0.01)
+# Transcripts a customer may have emailed to themselves per hour (support.services.transcripts).
+TRANSCRIPT_EMAILS_PER_HOUR = env_int("TRANSCRIPT_EMAILS_PER_HOUR", 3, minimum=1)
 SERVER_THREADS = env_int("SERVER_THREADS", 8, minimum=1)  # threads saving and answering messages, per process
 SERVER_GIL_SWITCH_INTERVAL_S = env_float("SERVER_GIL_SWITCH_INTERVAL_S", 0.0005, minimum=0.00001)
 # A customer message with no outcome yet, held by no live process for this long, was left by a

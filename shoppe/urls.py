@@ -4,6 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from shoppe import account_views, checkout_views, views
+from support import account_views as conversation_views
 from support.chat_session import chat_return, chat_session_open
 from support.console import console_page
 from support.photos import photo_show, photo_upload
@@ -35,6 +36,11 @@ urlpatterns = [
     path("account/addresses/new/", account_views.address_add, name="address_add"),
     path("account/addresses/<int:address_id>/edit/", account_views.address_edit, name="address_edit"),
     path("account/addresses/<int:address_id>/delete/", account_views.address_remove, name="address_delete"),
+    path("account/conversations/", conversation_views.conversation_list, name="conversation_list"),
+    path("account/conversations/<uuid:conversation_id>/", conversation_views.conversation_detail,
+         name="conversation_detail"),
+    path("account/conversations/<uuid:conversation_id>/email/", conversation_views.conversation_email,
+         name="conversation_email"),
     path("account/", include("django.contrib.auth.urls")),
     path("chat/session/", chat_session_open, name="chat_session"),
     path("chat/photos/", photo_upload, name="photo_upload"),

@@ -26,7 +26,8 @@ class ConversationAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["customer"]
     search_fields = ["id", "customer__username", "customer__email", "messages__text"]
-    readonly_fields = ["id", "customer", "session_key", "created_at", "updated_at", "state"]
+    # `previous` read-only too: as a form field it would list every conversation there is.
+    readonly_fields = ["id", "customer", "session_key", "created_at", "updated_at", "closed_at", "previous", "state"]
     inlines = [MessageInline]
 
 

@@ -18,9 +18,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 
 from support import realtime
-from support.selectors import conversation_history, conversation_team
+from support.selectors import conversation_has_ended, conversation_history, conversation_team
 from support.services.away import conversation_seen, customer_site_remember, reply_email_plan, unread_count
-from support.services.conversations import conversation_for_socket, message_receive
+from support.services.conversations import conversation_follow, conversation_for_socket, message_receive
 from support.services.feedback import feedback_receive
 from support.services.presence import customer_socket_close, customer_socket_open
 from support.services.replies import message_answer
@@ -72,11 +72,14 @@ class ChatConsumer(ClosesOnSignOut):
         await self.session_join()
         await self.accept()
         await database_sync_to_async(self._present)(conversation.id)
+        self._earlier: list[uuid.UUID] = []  # conversations this socket showed before it followed the customer on
         history = await database_sync_to_async(conversation_history)(conversation_id=conversation.id)
         team = await database_sync_to_async(conversation_team)(conversation_id=conversation.id)
         unread = await database_sync_to_async(unread_count)(conversation_id=conversation.id)
+        # Ended (resolved, or idle): the widget shows it above a "New conversation" line.
+        ended = bool(history) and await database_sync_to_async(conversation_has_ended)(conversation_id=conversation.id)
         await self._send({"type": "history", "conversation_id": str(conversation.id), "messages": history, "team": team,
-                          "unread": unread})
+                          "unread": unread, "ended": ended})
 
     def _present(self, conversation_id: uuid.UUID) -> None:
         """While this socket is open the team's replies are not emailed; links in emails point at this site."""
@@ -136,7 +139,7 @@ class ChatConsumer(ClosesOnSignOut):
             return
         try:
             feedback = await database_sync_to_async(feedback_receive)(
-                conversation_id=self.conversation_id, event=content
+                conversation_id=self.conversation_id, event=content, earlier=self._earlier
             )
         except (PermissionDenied, ValueError) as exc:
             await self._error("bad_feedback", str(exc) or "That rating could not be saved.")
@@ -176,6 +179,10 @@ class ChatConsumer(ClosesOnSignOut):
             await self._error("unavailable", "We couldn't save your message just now. Retrying…", client_id,
                               retry_after=settings.CHAT_RETRY_AFTER_MS / 1000)
             return
+        if message.conversation_id != self.conversation_id:
+            # The conversation had ended: this question started the next one. Follow it there first,
+            # so the acknowledgement and the reply (sent to the new conversation) reach this socket.
+            await self._follow(message.conversation_id, client_id=client_id)
         try:
             await realtime.conversation_send_async(
                 self.conversation_id,
@@ -198,7 +205,37 @@ class ChatConsumer(ClosesOnSignOut):
         for payload in event["events"]:
             if payload.get("type") == "typing" and payload.get("who") == "customer":
                 continue
+            if payload.get("type") == "conversation.started":
+                # Another tab or device asked the next question: this socket follows the customer too.
+                if payload.get("previous_id") == str(self.conversation_id):
+                    await self._follow(uuid.UUID(payload["conversation_id"]), client_id=None)
+                continue
             await self._send(payload)
+
+    async def _follow(self, conversation_id: uuid.UUID, *, client_id: uuid.UUID | None) -> None:
+        """Move this socket from its ended conversation to the one that follows it.
+
+        The socket that sent the question tells the ended conversation's other sockets (other tabs,
+        a console watching it); each of those gets what it missed from the database, read after it
+        joined the new conversation's group, so nothing falls between the two.
+        """
+        previous = self.conversation_id
+        assert previous is not None
+        await self.channel_layer.group_discard(realtime.conversation_group(previous), self.channel_name)
+        await self.channel_layer.group_add(realtime.conversation_group(conversation_id), self.channel_name)
+        self.conversation_id = conversation_id
+        self._earlier = [previous, *self._earlier][:5]
+        await database_sync_to_async(conversation_follow, thread_sensitive=False)(
+            session=self.scope["session"], conversation_id=conversation_id, address=self.address)
+        started: realtime.ConversationStarted = {
+            "type": "conversation.started", "conversation_id": str(conversation_id), "previous_id": str(previous)}
+        if client_id is not None:
+            started["client_id"] = str(client_id)
+            await self._send({**started, "messages": []})
+            await realtime.conversation_send_async(previous, started)
+        else:
+            history = await database_sync_to_async(conversation_history)(conversation_id=conversation_id)
+            await self._send({**started, "messages": history})
 
     def _rate_limit_wait(self) -> float | None:
         """None if this connection and its address may send now, else the seconds to wait."""

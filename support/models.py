@@ -34,6 +34,11 @@ class Conversation(models.Model):
     customer_seen_at = models.DateTimeField(null=True, blank=True)
     reply_email_due_at = models.DateTimeField(null=True, blank=True)
     reply_emailed_at = models.DateTimeField(null=True, blank=True)
+    # When it ended: staff resolved it, or the customer's next question after a silence started
+    # the one after it (`previous`). A closed conversation takes no new messages.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    previous = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next",
+                                    help_text="the conversation this one follows on from (one successor each)")
 
     class Meta:
         ordering = ["-updated_at"]

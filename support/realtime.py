@@ -106,6 +106,16 @@ class SystemLine(TypedDict):
     created_at: str
 
 
+class ConversationStarted(TypedDict):
+    """The customer's question started a new conversation after `previous_id` ended: every socket of
+    the ended one follows it there (`messages`: what a socket that did not send the question missed)."""
+    type: Literal["conversation.started"]
+    conversation_id: str
+    previous_id: str
+    client_id: NotRequired[str]
+    messages: NotRequired[list]
+
+
 class Typing(TypedDict):
     type: Literal["typing"]
     who: Literal["customer", "agent"]
@@ -125,7 +135,7 @@ class ErrorEvent(TypedDict):
 
 
 ServerEvent = (MessageSaved | PhotoSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage
-               | AgentJoined | SystemLine | Typing | Seen)
+               | AgentJoined | SystemLine | Typing | Seen | ConversationStarted)
 
 
 def conversation_group(conversation_id: uuid.UUID | str) -> str:

@@ -2,14 +2,33 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import TypedDict
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from support.hours import support_next_opening, support_open, support_opening_words
-from support.models import Handoff, Message
+from support.models import Conversation, Handoff, Message
 from support.realtime import PhotoItem
 from support.roles import staff_name
+
+
+def conversation_ended_q(now: datetime | None = None) -> Q:
+    """Conversations that are over: closed (resolved, or followed by another), or left idle.
+
+    Idle means the assistant holds it (nobody is waiting for or with staff: a customer whose
+    question waits for an away team keeps their conversation however long it takes) and
+    nothing happened for CONVERSATION_IDLE_HOURS. The customer's next question starts a new one.
+    """
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.CONVERSATION_IDLE_HOURS)
+    return Q(status=Conversation.Status.CLOSED) | Q(status=Conversation.Status.BOT, updated_at__lt=cutoff)
+
+
+def conversation_has_ended(*, conversation_id: uuid.UUID) -> bool:
+    return Conversation.objects.filter(conversation_ended_q(), id=conversation_id).exists()
 
 
 class HistoryItem(TypedDict):
@@ -77,3 +96,66 @@ def conversation_team(*, conversation_id: uuid.UUID) -> TeamLine:
     is_open = support_open()
     return TeamLine(handoff=handoff.status if handoff else None, agent=agent, open=is_open,
                     back="" if is_open else support_opening_words(support_next_opening()))
+
+
+# --- The customer's own past conversations (/account/conversations/) ---------------------------
+
+
+class PastConversation(TypedDict):
+    id: uuid.UUID
+    started_at: datetime
+    first_question: str
+    status: str  # in the customer's words: "Open", "Waiting for our team", "Resolved by our team", "Ended"
+
+
+def _status_words(conversation: Conversation, *, ended: bool, resolved: bool) -> str:
+    if conversation.status == Conversation.Status.WAITING:
+        return "Waiting for our team"
+    if conversation.status == Conversation.Status.WITH_AGENT:
+        return "With our team"
+    if ended:
+        return "Resolved by our team" if resolved else "Ended"
+    return "Open"
+
+
+def conversations_of_customer(*, user: AbstractBaseUser) -> list[PastConversation]:
+    """The signed-in customer's conversations in which they asked something, newest first."""
+    first_question = (Message.objects.filter(conversation=OuterRef("pk"), author=Message.Author.CUSTOMER)
+                      .order_by("created_at", "id").values("text")[:1])
+    rows = (Conversation.objects.filter(customer_id=user.pk)
+            .annotate(first_question=Subquery(first_question),
+                      resolved=Exists(Handoff.objects.filter(conversation=OuterRef("pk"), status=Handoff.Status.RESOLVED)),
+                      ended=ExpressionWrapper(conversation_ended_q(), output_field=BooleanField()))
+            .filter(first_question__isnull=False).order_by("-created_at"))
+    return [PastConversation(id=c.id, started_at=c.created_at, first_question=c.first_question,
+                             status=_status_words(c, ended=c.ended, resolved=c.resolved)) for c in rows]
+
+
+def conversation_of_customer(*, user: AbstractBaseUser, conversation_id: uuid.UUID) -> PastConversation | None:
+    """One of the customer's own conversations; None for anyone else's (which looks like none at all)."""
+    if not user.is_authenticated:
+        return None
+    return next((c for c in conversations_of_customer(user=user) if c["id"] == conversation_id), None)
+
+
+class TranscriptLine(TypedDict):
+    who: str
+    text: str
+    at: datetime
+    sources: list[dict[str, str]]
+
+
+def conversation_transcript(*, conversation_id: uuid.UUID) -> list[TranscriptLine]:
+    """What the customer saw, oldest first: their words, the assistant's and the team's (never staff notes)."""
+    lines = []
+    messages = (Message.objects.filter(conversation_id=conversation_id).exclude(status=Message.Status.STREAMING)
+                .select_related("agent").order_by("created_at", "id"))
+    for m in messages:
+        if m.author == Message.Author.CUSTOMER:
+            who = "You"
+        elif m.author == Message.Author.AGENT:
+            who = f"{(m.agent.first_name or m.agent.get_username()) if m.agent_id else 'Our team'} (Example Shoppe)"
+        else:
+            who = "Example Shoppe assistant"
+        lines.append(TranscriptLine(who=who, text=m.text, at=m.created_at, sources=m.sources))
+    return lines

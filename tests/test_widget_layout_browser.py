@@ -136,7 +136,8 @@ def test_status_lines_follow_claim_reload_and_resolve(tabs, screenshots: Path) -
     expect(status).not_to_contain_text("Sam")
     expect(status).not_to_contain_text("team")
     expect(agent.locator("#packet")).to_contain_text("no open handoff")
-    expect(agent.locator("#conv-meta")).to_have_text("With the assistant")  # said "Waiting for the team"
+    # said "Waiting for the team"; resolving now ends the conversation (#15 item 13)
+    expect(agent.locator("#conv-meta")).to_have_text("Closed")
     agent_tab.shot(screenshots, "console-after-resolve")
     customer_tab.shot(screenshots, "widget-after-resolve")
 

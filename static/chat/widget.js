@@ -569,29 +569,51 @@
     log.appendChild(li);
   }
 
-  function renderHistory(messages, team) {
+  // One saved message of the history; one already on screen (a reconnect, another tab) is left as it is.
+  function drawMessage(m) {
+    if (m.author === "customer" && m.photo) {
+      photoBubble(m, m.client_id);
+      return false;
+    }
+    if (m.author === "customer") {
+      customerBubble(m.client_id, m.text, false).dataset.messageId = m.id;
+      return false;
+    }
+    if (m.author === "system") {
+      systemLine(m.id, m.text);
+      return false;
+    }
+    if (log.querySelector(`[data-reply-id="${m.id}"]`)) return false;
+    const li = bubble(m.author, m.text, { replyId: m.id, route: m.route || null }, m.agent);
+    if (m.status === "failed") li.classList.add("is-failed");
+    addSources(li, m.sources);
+    if (m.author === "bot" && m.status === "complete" && m.in_reply_to) { addRating(li); answered++; }
+    return m.intent === "handed_back";
+  }
+
+  // The line between an ended conversation (resolved, or left for a day) and the next one. It is
+  // drawn as soon as the old one ends; the customer's next question starts the new one below it.
+  function newConversationLine() {
+    const waiting = log.querySelectorAll(".chat-divider:not([data-conversation])");
+    if (waiting.length) return waiting[waiting.length - 1];
+    const li = document.createElement("li");
+    li.className = "chat-divider";
+    const label = document.createElement("span");
+    label.textContent = "New conversation";
+    li.appendChild(label);
+    log.appendChild(li);
+    return li;
+  }
+
+  function renderHistory(messages, team, ended) {
     log.textContent = "";
     replies.clear();
     answered = 0;
     let handedBack = false;
-    for (const m of messages) {
-      if (m.author === "customer" && m.photo) {
-        photoBubble(m, m.client_id);
-      } else if (m.author === "customer") {
-        customerBubble(m.client_id, m.text, false).dataset.messageId = m.id;
-      } else if (m.author === "system") {
-        systemLine(m.id, m.text);
-      } else {
-        const li = bubble(m.author, m.text, { replyId: m.id, route: m.route || null }, m.agent);
-        if (m.status === "failed") li.classList.add("is-failed");
-        addSources(li, m.sources);
-        if (m.author === "bot" && m.status === "complete" && m.in_reply_to) addRating(li);
-        if (m.author === "bot" && m.status === "complete" && m.in_reply_to) answered++;
-        if (m.intent === "handed_back") handedBack = true;
-      }
-    }
+    for (const m of messages) if (drawMessage(m)) handedBack = true;
     if (answered >= RATE_AFTER_ANSWERS || handedBack || ratings.get("conversation:" + conversationId)) rate.show();
-    if (!messages.length && !outbox.all().length) welcome(team);
+    if (ended && messages.length) newConversationLine();
+    if ((ended || !messages.length) && !outbox.all().length) welcome(team);
     for (const m of outbox.all()) customerBubble(m.client_id, m.text, true);
     const last = messages[messages.length - 1];
     setTyping(!!last && last.author === "customer" && last.status === "received");
@@ -615,7 +637,7 @@
       if (looking()) markSeen();
       else showUnread();
       rate.reset(conversationId);
-      renderHistory(e.messages, e.team);
+      renderHistory(e.messages, e.team, e.ended);
       showTeamLine(awayLine(e.team));
       statusLine.textContent = teamStatus(e.team); // after a reload, who holds the chat is said again
       const seen = new Set(e.messages.filter((m) => m.client_id).map((m) => m.client_id));
@@ -682,6 +704,22 @@
       withTeam = e.status !== "resolved";
       if (withTeam) follow(true);
       else if (!unread) follow(false);
+      if (e.status === "resolved") newConversationLine(); // the next question starts a new conversation
+    },
+    // The customer's question (here or in another tab) started a new conversation after the old one
+    // ended: the line goes above that question, and what this tab missed is drawn below it.
+    "conversation.started"(e) {
+      if (e.conversation_id === conversationId) return;
+      conversationId = e.conversation_id;
+      rate.reset(conversationId);
+      answered = 0;
+      const line = newConversationLine();
+      const mine = e.client_id && log.querySelector(`[data-client-id="${e.client_id}"]`);
+      // Left open through the silence, the question was drawn before anyone knew it starts anew.
+      if (mine && line.compareDocumentPosition(mine) & Node.DOCUMENT_POSITION_PRECEDING) log.insertBefore(line, mine);
+      line.dataset.conversation = e.conversation_id;
+      for (const m of e.messages || []) drawMessage(m);
+      announcer.textContent = "New conversation started.";
     },
     "agent.joined"(e) {
       statusLine.textContent = "Chatting with " + e.agent; // the system line before it says who joined
@@ -900,4 +938,7 @@
   else watch();
   launcher.addEventListener("click", () => sessionStorage.setItem("shoppe.chat.open", panel.hidden ? "0" : "1"));
   root.querySelector(".chat-close").addEventListener("click", () => sessionStorage.setItem("shoppe.chat.open", "0"));
+  // "Past conversations" leaves the chat for a page: the panel must not cover it there (a phone's whole screen).
+  const past = root.querySelector(".chat-past");
+  if (past) past.addEventListener("click", () => sessionStorage.setItem("shoppe.chat.open", "0"));
 })();

@@ -306,7 +306,8 @@
     if (state.current && x.conversation_id === state.current.conversation_id) {
       // The header's status follows the handoff: resolved gives the chat back to the assistant,
       // instead of still saying what it was when the conversation was opened.
-      state.current.status = x.status === "resolved" ? "bot" : x.status === "claimed" ? "with_agent" : "waiting";
+      // Resolving ends the conversation: the customer's next question starts a new one.
+      state.current.status = x.status === "resolved" ? "closed" : x.status === "claimed" ? "with_agent" : "waiting";
       if (x.status === "resolved") {
         if (!state.currentHandoff || state.currentHandoff.id === x.id) state.currentHandoff = null;
       } else {
@@ -355,7 +356,8 @@
   function renderPacket() {
     const x = state.currentHandoff;
     const detail = state.current;
-    const statusText = detail ? { bot: "With the assistant", waiting: "Waiting for the team", with_agent: "With an agent" }[detail.status] || detail.status : "";
+    const statusText = detail ? { bot: "With the assistant", waiting: "Waiting for the team", with_agent: "With an agent",
+      closed: "Closed" }[detail.status] || detail.status : "";
     el.meta.textContent = "";
     if (x) {
       el.meta.append(h("span", { class: `status status-${x.status}`, text: x.status === "claimed" ? `Claimed by ${x.claimed_by}` : "Waiting in the queue" }),

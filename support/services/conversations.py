@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from support.db import commits_without_waiting_for_disk
 from support.models import Conversation, Message
+from support.selectors import conversation_ended_q
 from support.services.proofs import conversation_address_remember, proofs_belong_to
 
 log = logging.getLogger(__name__)
@@ -32,8 +35,9 @@ def conversation_for_socket(
 ) -> Conversation:
     """The conversation a new socket joins.
 
-    A signed-in customer continues their latest open conversation on any device; an
-    anonymous visitor continues the one of their browser session. Signing in adopts
+    A signed-in customer continues their latest conversation on any device; an anonymous
+    visitor continues the one of their browser session. An ended one is joined too: the
+    customer sees it, and their next question starts the next one (`message_receive`). Signing in adopts
     the conversation the visitor started before, unless it holds an order someone else
     proved (`_adopted`). Asking for someone else's conversation raises PermissionDenied.
     `address` is the socket's client address: failed order proofs also count against it.
@@ -70,6 +74,16 @@ def _adopted(conversation: Conversation, *, user: AbstractBaseUser) -> Conversat
     return conversation
 
 
+def _latest_in_line(conversation: Conversation) -> Conversation:
+    """The conversation that `conversation` led to, when the customer has since started another."""
+    for _ in range(50):  # a bounded walk: each conversation has at most one successor
+        successor = Conversation.objects.filter(previous_id=conversation.id).first()
+        if successor is None:
+            break
+        conversation = successor
+    return conversation
+
+
 def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, session: SessionBase) -> Conversation:
     conversation = None
     session_conversation_id = session.get(SESSION_KEY)
@@ -81,11 +95,16 @@ def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, sessi
             conversation = _adopted(conversation, user=user)
         elif conversation and not conversation_owned_by(conversation, user=user, session=session):
             conversation = None
-    if conversation is None and user.is_authenticated:
-        conversation = (
-            Conversation.objects.filter(customer_id=user.pk).exclude(status=Conversation.Status.CLOSED).first()
-        )
-    if conversation is None or conversation.status == Conversation.Status.CLOSED:
+    if conversation is not None:
+        # Another tab of this browser may have started the next conversation since.
+        conversation = _latest_in_line(conversation)
+    if user.is_authenticated:
+        # On any device, the account's most recent conversation: an ended one too (the widget shows it
+        # above a "New conversation" line; the next question starts the new one, see message_receive).
+        latest = Conversation.objects.filter(customer_id=user.pk).order_by("-updated_at").first()
+        if latest is not None and (conversation is None or latest.updated_at > conversation.updated_at):
+            conversation = latest
+    if conversation is None:
         if not session.session_key:
             session.save()
         conversation = Conversation.objects.create(
@@ -97,12 +116,73 @@ def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, sessi
     return conversation
 
 
+def conversation_follow(*, session: SessionBase, conversation_id: uuid.UUID, address: str = "") -> None:
+    """A socket moved on to the next conversation: the browser's session points at it from now on.
+
+    For a visitor this is what makes it theirs (`_owned_by`); a reload opens it, not the ended one.
+    The session is read afresh: the socket's copy is as old as the socket, and saving it would
+    undo what the pages did since (a cart filled in another tab).
+    """
+    if session.session_key:
+        fresh = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session.session_key)
+        if fresh.get(SESSION_KEY) != str(conversation_id):
+            fresh[SESSION_KEY] = str(conversation_id)
+            fresh.save()
+    session[SESSION_KEY] = str(conversation_id)  # the socket's copy agrees, without being saved
+    if address:
+        conversation_address_remember(conversation_id=conversation_id, address=address)
+
+
+def conversation_next(*, previous_id: uuid.UUID) -> Conversation:
+    """The conversation after an ended one, started once however many sockets ask at the same moment.
+
+    The ended one is closed (if staff had not already). An idle conversation in which nothing was
+    ever said (the chat was opened, then left) is simply used again.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        previous = Conversation.objects.select_for_update().get(id=previous_id)
+        successor = Conversation.objects.filter(previous_id=previous_id).first()
+        if successor is not None:
+            return successor
+        if previous.status == Conversation.Status.BOT and not previous.messages.exists():
+            previous.updated_at = now
+            previous.save(update_fields=["updated_at"])
+            return previous
+        Conversation.objects.filter(id=previous_id).exclude(status=Conversation.Status.CLOSED).update(
+            status=Conversation.Status.CLOSED, closed_at=now)
+        try:
+            with transaction.atomic():  # the one-successor constraint settles a race the row lock did not (SQLite)
+                return Conversation.objects.create(customer_id=previous.customer_id, session_key=previous.session_key,
+                                                   previous=previous, created_at=now, updated_at=now)
+        except IntegrityError:
+            return Conversation.objects.get(previous_id=previous_id)
+
+
+class _Ended(Exception):
+    """The conversation a message was sent to is over."""
+
+
 def message_receive(*, conversation_id: uuid.UUID, text: str, client_id: uuid.UUID) -> tuple[Message, bool]:
     """Save a customer message before anything else happens to it.
 
     Returns the message and whether it is new: a resend with a `client_id` already
     seen returns the saved message, so a reconnecting widget never duplicates one.
+
+    A conversation that has ended (resolved, or idle: `conversation_ended_q`) takes no new
+    question: the message starts the next conversation (`conversation_next`), and its
+    `conversation_id` tells the caller to follow it there.
     """
+    try:
+        return _message_insert(conversation_id=conversation_id, text=text, client_id=client_id)
+    except _Ended:
+        successor = conversation_next(previous_id=conversation_id)
+        log.info("conversation %s has ended; the customer's message starts %s", conversation_id, successor.id)
+        return _message_insert(conversation_id=successor.id, text=text, client_id=client_id)
+
+
+def _message_insert(*, conversation_id: uuid.UUID, text: str, client_id: uuid.UUID) -> tuple[Message, bool]:
+    now = timezone.now()
     try:  # insert first: a resend is rare, and the unique (conversation, client_id) constraint catches it
         with transaction.atomic():
             message = Message.objects.create(
@@ -111,10 +191,13 @@ def message_receive(*, conversation_id: uuid.UUID, text: str, client_id: uuid.UU
                 text=text,
                 client_id=client_id,
                 status=Message.Status.RECEIVED,
+                created_at=now,
             )
+            # One statement both marks the activity and checks the conversation still takes messages.
             # Writing, the customer is looking at the chat: what the team sent before is seen.
-            now = timezone.now()
-            Conversation.objects.filter(id=conversation_id).update(updated_at=now, customer_seen_at=now)
+            still_open = Conversation.objects.filter(id=conversation_id).exclude(conversation_ended_q(now))
+            if not still_open.update(updated_at=now, customer_seen_at=now):
+                raise _Ended(conversation_id)  # rolls the insert back
     except IntegrityError:
         # A resend, or two sockets of the same conversation resending the same message at once.
         return Message.objects.get(conversation_id=conversation_id, client_id=client_id), False

@@ -8,6 +8,7 @@ router's decision on a customer message; `route_label_pairs` hands them to train
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -93,12 +94,21 @@ def feedback_record(
     return feedback
 
 
-def feedback_receive(*, conversation_id: uuid.UUID, event: dict[str, Any]) -> Feedback:
-    """A `feedback` event from the chat socket: `reply_id` rates a reply, `conversation: true` the conversation."""
+def feedback_receive(*, conversation_id: uuid.UUID, event: dict[str, Any],
+                     earlier: Sequence[uuid.UUID] = ()) -> Feedback:
+    """A `feedback` event from the chat socket: `reply_id` rates a reply, `conversation: true` the conversation.
+
+    `earlier`: the ended conversations the socket showed before the customer's question started this
+    one; their replies are still on screen, above the "New conversation" line, and may be rated.
+    """
     rates_conversation = event.get("conversation") is True
     reply_id = event.get("reply_id")
     if rates_conversation == (reply_id is not None):
         raise ValueError("Rate either one reply (reply_id) or the conversation (conversation: true).")
+    if not rates_conversation and earlier and isinstance(reply_id, int) and not isinstance(reply_id, bool):
+        where = (Message.objects.filter(id=reply_id, conversation_id__in=[conversation_id, *earlier])
+                 .values_list("conversation_id", flat=True).first())
+        conversation_id = where or conversation_id
     return feedback_record(conversation_id=conversation_id, reply_id=None if rates_conversation else reply_id,
                            score=event.get("score"),  # type: ignore[arg-type]
                            comment=event.get("comment") or "")

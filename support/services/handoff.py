@@ -228,10 +228,11 @@ def refund_pending_reason(*, conversation_id: uuid.UUID) -> str:
 
 
 def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
-    """Close the handoff and give the conversation back to the assistant.
+    """Close the handoff, and with it the conversation: the customer's next question starts a new one.
 
     The agent who claimed it resolves it; a supervisor may resolve any, also one nobody claimed.
     Not while a refund in the conversation is undecided or waits for its second approval.
+    The next conversation's handoff packet then holds only what was asked after this.
     """
     handoff = Handoff.objects.select_related("conversation", "claimed_by").get(id=handoff_id)
     if handoff.status == Handoff.Status.CLAIMED:
@@ -246,14 +247,16 @@ def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
     if pending:
         raise RefundPending(pending)
     holder = handoff.claimed_by if handoff.status == Handoff.Status.CLAIMED else None
-    Handoff.objects.filter(id=handoff_id).update(status=Handoff.Status.RESOLVED, resolved_at=timezone.now())
-    Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.BOT)
+    now = timezone.now()
+    Handoff.objects.filter(id=handoff_id).update(status=Handoff.Status.RESOLVED, resolved_at=now)
+    Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.CLOSED, closed_at=now)
     handoff.refresh_from_db()
     if holder is not None:
         team_line(conversation_id=handoff.conversation_id, text=f"{staff_name(holder)} left the chat.",
                   intent="agent_left")
     assistant_note(conversation_id=handoff.conversation_id,
-                   text="Our team has finished here; I'm back if you need anything else.", intent="handed_back")
+                   text="Our team has finished here; I'm back if you need anything else: "
+                        "your next question starts a new conversation.", intent="handed_back")
     # The widget's status line goes back from "Chatting with Sam" to the assistant.
     realtime.conversation_send(handoff.conversation_id, {"type": "handoff", "status": "resolved", "message": "", "note": ""})
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})

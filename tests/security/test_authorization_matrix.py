@@ -168,6 +168,12 @@ PAGES = [
     row("/account/addresses/{address_a}/edit/",   LOGIN,       SEES_A,      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     # POST only (FORM_POSTS: "addresses: delete A's address").
     row("/account/addresses/{address_a}/delete/", LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    # The customer's own conversations (#15 item 13): someone else's is a 404, as one that does not exist.
+    row("/account/conversations/",                LOGIN,       SEES_A,      OK,          OK,          OK,          OK),
+    row("/account/conversations/{conversation_a}/", LOGIN,     SEES_A,      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    # POST only (FORM_POSTS: "conversations: email A's transcript").
+    row("/account/conversations/{conversation_a}/email/", LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED,
+        NOT_ALLOWED),
     row("/cart/",                                 OK,          OK,          OK,          OK,          OK,          OK),
     row("/cart/add/{product}/",                   NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     row("/cart/update/",                          NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
@@ -232,6 +238,7 @@ FORM_POSTS = [
     row("addresses: add own address",             LOGIN,       DONE,        DONE,        DONE,        DONE,        DONE),
     row("addresses: edit A's address",            LOGIN,       DONE,        NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("addresses: delete A's address",          LOGIN,       DONE,        NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    row("conversations: email A's transcript",    LOGIN,       DONE,        NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
 ]
 
 # CSRF: each form, posted by a role allowed to use it, without a token -> 403 and nothing happens;
@@ -250,6 +257,7 @@ CSRF_FORMS = [
     ("addresses: add own address", CUSTOMER_A),
     ("addresses: edit A's address", CUSTOMER_A),
     ("addresses: delete A's address", CUSTOMER_A),
+    ("conversations: email A's transcript", CUSTOMER_A),
 ]
 
 # ============================================================================================================
@@ -750,6 +758,12 @@ def delete_a_address(w: World, actor: User | None) -> Submission:
                       lambda client: not Address.objects.filter(pk=w.address_a.pk).exists())
 
 
+def email_a_transcript(w: World, actor: User | None) -> Submission:
+    return Submission(f"/account/conversations/{w.conversation_a.id}/email/", {},
+                      lambda client: [m.to for m in mail.outbox] == [["alice@example.test"]]
+                      and "PRIVATE-A" in mail.outbox[0].body)
+
+
 FORMS: dict[str, Callable[[World, User | None], Submission]] = {
     "ops: label A's message": label_a_message,
     "admin: approve A's refund": approve_a_refund,
@@ -769,6 +783,7 @@ FORMS: dict[str, Callable[[World, User | None], Submission]] = {
     "addresses: add own address": add_own_address,
     "addresses: edit A's address": edit_a_address,
     "addresses: delete A's address": delete_a_address,
+    "conversations: email A's transcript": email_a_transcript,
 }
 
 

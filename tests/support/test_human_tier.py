@@ -130,7 +130,8 @@ async def test_agent_joins_and_replies_live_and_the_customer_sees_it_after_a_rec
     await database_sync_to_async(handoff_resolve)(handoff_id=handoff.id, agent=team["sam"])
     back, _ = await until(socket, "reply.end")
     assert "I'm back" in back["text"]
-    assert (await database_sync_to_async(Conversation.objects.get)(id=handoff.conversation_id)).status == "bot"
+    # #15 item 13: resolving ends the conversation (the next question starts a new one)
+    assert (await database_sync_to_async(Conversation.objects.get)(id=handoff.conversation_id)).status == "closed"
     await socket.disconnect()
 
 

@@ -1,0 +1,74 @@
+"""Emailing a customer the transcript of one of their conversations.
+
+Only to the account's own email address, and at most TRANSCRIPT_EMAILS_PER_HOUR an hour per account,
+counted in the cache before anything is sent (a failed send counts too): the button cannot be used to
+flood an inbox. Without the cache nothing is sent.
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import time
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from support.selectors import conversation_of_customer, conversation_transcript
+
+log = logging.getLogger(__name__)
+
+
+class TranscriptSent(enum.Enum):
+    SENT = "sent"
+    TOO_MANY = "too_many"  # over the hourly limit, or the cache cannot count
+    FAILED = "failed"  # the mail server refused it or could not be reached
+    NO_ADDRESS = "no_address"  # the account has no email address
+
+
+def _counted(user: AbstractBaseUser) -> bool:
+    """Count one transcript email for `user` this hour; False when over the limit or when counting is impossible."""
+    key = f"transcript:emails:{user.pk}:{int(time.time() // 3600)}"
+    try:
+        if cache.add(key, 1, timeout=2 * 3600):
+            count = 1
+        else:
+            try:
+                count = cache.incr(key)
+            except ValueError:  # the key expired between add and incr
+                cache.add(key, 1, timeout=2 * 3600)
+                count = 1
+    except Exception:  # noqa: BLE001 - no cache, no count: send nothing rather than without a limit
+        log.warning("cache unavailable; not emailing a transcript without counting it")
+        return False
+    return count <= settings.TRANSCRIPT_EMAILS_PER_HOUR
+
+
+def transcript_email(*, user: AbstractBaseUser, conversation_id: uuid.UUID, link: str) -> TranscriptSent:
+    """Email the transcript of the customer's own conversation to the account's address.
+
+    `link`: the conversation's page, for the email. Raises LookupError for a conversation that is not theirs.
+    """
+    conversation = conversation_of_customer(user=user, conversation_id=conversation_id)
+    if conversation is None:
+        raise LookupError("no such conversation")
+    address = getattr(user, "email", "")
+    if not address:
+        return TranscriptSent.NO_ADDRESS
+    if not _counted(user):
+        return TranscriptSent.TOO_MANY
+    started = timezone.localtime(conversation["started_at"])
+    body = render_to_string("support/transcript_email.txt", {
+        "name": getattr(user, "first_name", "") or user.get_username(), "conversation": conversation,
+        "lines": conversation_transcript(conversation_id=conversation_id), "link": link})
+    try:
+        send_mail(subject=f"Your conversation with Example Shoppe on {started:%-d %B %Y}", message=body,
+                  from_email=None, recipient_list=[address])
+    except Exception:  # noqa: BLE001 - SMTP refused or unreachable: the customer is told to try again later
+        log.warning("could not email the transcript of conversation %s", conversation_id, exc_info=True)
+        return TranscriptSent.FAILED
+    return TranscriptSent.SENT
