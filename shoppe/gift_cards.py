@@ -1,10 +1,11 @@
-"""Gift-card balances, looked up by code, with wrong guesses throttled per client address."""
+"""Gift cards: balances looked up by code (wrong guesses throttled per client address), and spent at checkout."""
 from __future__ import annotations
 
 import enum
 import logging
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -54,3 +55,43 @@ def gift_card_balance_check(*, code: str, address: str) -> BalanceCheck:
     except Exception:  # noqa: BLE001
         pass
     return BalanceCheck(Lookup.FOUND, card)
+
+
+class GiftCardRefused(Exception):
+    """The gift card cannot pay (unknown, expired or empty); the message says why, for the customer."""
+
+
+def gift_card_usable(card: GiftCard | None) -> str | None:
+    """Why `card` cannot pay now, or None when it can."""
+    if card is None:
+        return "We don't recognise this gift card code. Check that you typed it exactly as in the gift card email."
+    if card.expired:
+        return f"This gift card expired on {card.expires_at:%d %B %Y}."
+    if card.balance <= 0:
+        return "This gift card has no balance left."
+    return None
+
+
+def gift_card_spend(*, code: str, amount_due: Decimal) -> tuple[GiftCard, Decimal]:
+    """Take up to `amount_due` off the card with `code`; returns the card and what it paid.
+
+    Call inside the order's transaction: the card's row is locked (select_for_update) from the
+    read of its balance to the write, so two checkouts with one card cannot both spend the same
+    euros, and the whole order rolls back with the balance if anything after this fails.
+    """
+    card = GiftCard.objects.select_for_update().filter(code=GiftCard.normalise(code)).first()
+    problem = gift_card_usable(card)
+    if problem:
+        raise GiftCardRefused(problem)
+    assert card is not None
+    paid = min(card.balance, amount_due)
+    card.balance -= paid
+    card.save(update_fields=["balance"])
+    return card, paid
+
+
+def gift_card_refund(*, card_id: int, amount: Decimal) -> None:
+    """Put `amount` back on a card (an order it paid was cancelled): help, refund-policy."""
+    card = GiftCard.objects.select_for_update().get(id=card_id)
+    card.balance += amount
+    card.save(update_fields=["balance"])
