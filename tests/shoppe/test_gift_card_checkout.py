@@ -4,16 +4,18 @@ another method, the balance taken under a lock, and what the card paid on the or
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
 from shoppe.checkout import CheckoutRefused, order_place
+from shoppe.gift_cards import GiftCardRefused, gift_card_spend
 from shoppe.models import GiftCard, Order, Product
 from shoppe.services import order_cancel
 
@@ -126,25 +128,31 @@ def test_a_stale_cover_is_refused_by_order_place_itself(lamp: Product) -> None:
     assert card.balance == Decimal("20.00") and lamp.stock == 5 and not Order.objects.exists()  # all or nothing
 
 
+def two_products() -> list[Product]:
+    """One product per buyer: no stock row in common, so only the card's lock can keep them apart."""
+    return [Product.objects.create(slug=f"vase-{n}", name=f"Vase {n}", category="Decor", description="A vase.",
+                                   price=Decimal("40.00"), stock=5) for n in range(2)]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_two_checkouts_at_once_cannot_overspend_one_card(lamp: Product) -> None:
+def test_two_checkouts_at_once_cannot_overspend_one_card() -> None:
     card = gift_card("50.00")
+    vases = two_products()
     outcomes: list[str] = []
     start = threading.Barrier(2)
 
-    def buy(n: int) -> None:  # €64.00 each, the card alone to pay: only one can be paid by it
+    def buy(n: int) -> None:  # €40.00 + €4.95 Standard = €44.95 each, the card alone to pay: only one fits
         try:
             start.wait()
-            order_place(lines=[(lamp.id, 1)], email=f"b{n}@example.test", customer=None, address="Somewhere 1",
-                        country="Netherlands", delivery="Standard", payment_method="gift_card",
-                        gift_card_code=card.code)
+            order_place(lines=[(vases[n].id, 1)], email=f"b{n}@example.test", customer=None,
+                        address="Somewhere 1", country="Netherlands", delivery="Standard",
+                        payment_method="gift_card", gift_card_code=card.code)
             outcomes.append("placed")
         except CheckoutRefused as refused:
             outcomes.append(str(refused))
         finally:
             connection.close()
 
-    Product.objects.filter(id=lamp.id).update(price=Decimal("40.00"))  # €40.00 + €4.95 Standard = €44.95 each
     threads = [threading.Thread(target=buy, args=(n,)) for n in range(2)]
     for thread in threads:
         thread.start()
@@ -156,15 +164,17 @@ def test_two_checkouts_at_once_cannot_overspend_one_card(lamp: Product) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_checkouts_at_once_share_a_card_without_spending_more_than_its_balance(lamp: Product) -> None:
+def test_two_checkouts_at_once_share_a_card_without_spending_more_than_its_balance() -> None:
     card = gift_card("50.00")
+    vases = two_products()
     start = threading.Barrier(2)
 
-    def buy(n: int) -> None:  # €64.00 each, the rest by card: the card pays €50.00 in all, never more
+    def buy(n: int) -> None:  # €44.95 each, the rest by card: the card pays €50.00 in all, never more
         try:
             start.wait()
-            order_place(lines=[(lamp.id, 1)], email=f"b{n}@example.test", customer=None, address="Somewhere 1",
-                        country="Netherlands", delivery="Standard", payment_method="card", gift_card_code=card.code)
+            order_place(lines=[(vases[n].id, 1)], email=f"b{n}@example.test", customer=None,
+                        address="Somewhere 1", country="Netherlands", delivery="Standard", payment_method="card",
+                        gift_card_code=card.code)
         except CheckoutRefused:
             pass  # the second finds the card empty
         finally:
@@ -178,6 +188,35 @@ def test_two_checkouts_at_once_share_a_card_without_spending_more_than_its_balan
     card.refresh_from_db()
     spent = sum(o.gift_card_amount for o in Order.objects.all())
     assert card.balance == Decimal("0.00") and spent == Decimal("50.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_spends_at_once_take_the_balance_once() -> None:
+    """The balance is read and written under the card's row lock: two transactions that both read €50.00
+    and both take €40.00 would leave €10.00 after €80.00 spent. (On PostgreSQL this fails without
+    select_for_update; SQLite's IMMEDIATE transactions serialise the two anyway.)"""
+    card = gift_card("50.00")
+    paid: list[Decimal] = []
+    start = threading.Barrier(2)
+
+    def spend() -> None:
+        try:
+            start.wait()
+            with transaction.atomic():
+                paid.append(gift_card_spend(code=card.code, amount_due=Decimal("40.00"))[1])
+                time.sleep(0.3)  # the rest of the order's transaction: the other spend must wait, not read €50.00
+        except GiftCardRefused:
+            paid.append(Decimal("0.00"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=spend) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    card.refresh_from_db()
+    assert sorted(paid) == [Decimal("10.00"), Decimal("40.00")] and card.balance == Decimal("0.00")
 
 
 def test_cancelling_puts_the_gift_cards_part_back_on_the_card(lamp: Product) -> None:
