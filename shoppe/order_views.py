@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from shoppe.addresses import address_list_for_user
 from shoppe.checkout import delivery_option_get
 from shoppe.forms import OrderAddressForm, RefundRequestForm
-from shoppe.models import Order, money
+from shoppe.models import COUNTRIES, Order, money
 from shoppe.selectors import order_get_for_user
 from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
 
@@ -65,15 +65,28 @@ def order_cancel_view(request: HttpRequest, number: int) -> HttpResponse:
     return redirect("order", number=number)
 
 
+def _same_delivery(order: Order, country: str) -> bool:
+    """Whether the order's delivery option goes to `country` at the price it has where the order goes now."""
+    lines = order.shipping_address.strip().splitlines()
+    now = lines[-1].strip() if lines and lines[-1].strip() in COUNTRIES else "Netherlands"
+    there = delivery_option_get(name=order.delivery_option, country=country, items_total=order.items_total)
+    here = delivery_option_get(name=order.delivery_option, country=now, items_total=order.items_total)
+    return there is not None and (here is None or here.cost == there.cost)
+
+
 @login_required
 @require_POST
 def order_address_view(request: HttpRequest, number: int) -> HttpResponse:
     order = _own_order(request, number)
+    if order.status not in ADDRESS_CHANGEABLE:
+        messages.error(request, f"Order {order.number} is already {order.get_status_display().lower()}, so its "
+                                "address can't be changed any more. The carrier may be able to redirect it from "
+                                "the tracking link.")
+        return redirect("order", number=number)
     form = OrderAddressForm(request.POST, addresses=list(address_list_for_user(user=request.user)))
     if form.is_valid():
         country = form.cleaned_data["country"]
-        same = delivery_option_get(name=order.delivery_option, country=country, items_total=order.items_total)
-        if same is None or same.cost != order.shipping_cost:
+        if not _same_delivery(order, country):
             # Another country changes what the delivery costs or whether it is possible: a person sorts that out.
             form.add_error(None, f"{order.delivery_option} delivery to {country} would change the order's delivery "
                                  "cost or isn't possible. Please ask our team in the chat.")
