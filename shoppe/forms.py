@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -215,3 +216,14 @@ class RefundRequestForm(forms.Form):
         self.fields["items"].choices = [
             (item.id, f"{item.quantity} × {item.product.name} (€{item.line_total})"
                       + (" · final sale" if item.product.final_sale else "")) for item in order.items.all()]
+
+
+class GiftCardBuyForm(forms.Form):
+    """A digital gift card (help: gift-cards): any amount from €10 to €500, its code emailed to the buyer."""
+
+    amount = forms.DecimalField(label="Amount (€)", min_value=Decimal("10"), max_value=Decimal("500"),
+                                decimal_places=2, initial=Decimal("50"))
+    email = forms.EmailField(label="Your email address", help_text="We email the gift card code here.")
+    recipient = forms.CharField(label="For (optional)", max_length=80, required=False)
+    message = forms.CharField(label="Personal message (optional)", max_length=300, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))

@@ -256,9 +256,16 @@ class GiftCard(models.Model):
     currency = models.CharField(max_length=3, default="EUR")
     issued_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    purchaser_email = models.EmailField(blank=True, help_text="who bought it: a lost code is resent only here")
+    payment_method = models.CharField(max_length=12, blank=True, help_text="how it was paid (demo: no money moved)")
 
     def __str__(self) -> str:
         return f"Gift card …{self.code[-4:]}"
+
+    @property
+    def code_display(self) -> str:
+        """The code as the email prints it: ABCD-EFGH-IJKL-MNOP."""
+        return "-".join(self.code[i:i + 4] for i in range(0, len(self.code), 4))
 
     @property
     def expired(self) -> bool:

@@ -7,9 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from shoppe.forms import GiftCardBalanceForm, NewsletterForm
-from shoppe.gift_cards import Lookup, gift_card_balance_check
-from shoppe.models import Customer, Product
+from shoppe.forms import DemoPaymentForm, GiftCardBalanceForm, GiftCardBuyForm, NewsletterForm
+from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_buy
+from shoppe.models import Customer, GiftCard, Product
 from shoppe.newsletter import newsletter_subscribe, newsletter_unsubscribe, newsletter_unsubscribe_email
 from shoppe.selectors import order_get_for_user, order_list_for_user
 
@@ -90,3 +90,28 @@ def newsletter_unsubscribe_view(request: HttpRequest, token: str) -> HttpRespons
         newsletter_unsubscribe(email=email)
         done = True
     return render(request, "shoppe/newsletter_unsubscribe.html", {"email": email, "done": done})
+
+
+BOUGHT_KEY = "gift_cards_bought"  # ids of the cards this browser bought: their page shows the code
+
+
+def gift_card_shop(request: HttpRequest) -> HttpResponse:
+    """Buy a digital gift card: an amount, the buyer's email, and the demo payment."""
+    email = request.user.email if request.user.is_authenticated else ""
+    form = GiftCardBuyForm(request.POST or None, initial={"email": email})
+    payment = DemoPaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and payment.is_valid():
+        data = form.cleaned_data
+        card = gift_card_buy(amount=data["amount"], purchaser_email=data["email"],
+                             payment_method=payment.cleaned_data["method"], recipient=data["recipient"],
+                             message=data["message"])
+        request.session[BOUGHT_KEY] = [*request.session.get(BOUGHT_KEY, [])[-9:], card.id]
+        return redirect("gift_card_bought", card_id=card.id)
+    return render(request, "shoppe/gift_card_shop.html", {"form": form, "payment": payment})
+
+
+def gift_card_bought(request: HttpRequest, card_id: int) -> HttpResponse:
+    """The confirmation, for the browser that bought the card only."""
+    if card_id not in request.session.get(BOUGHT_KEY, []):
+        raise Http404("No such gift card")
+    return render(request, "shoppe/gift_card_bought.html", {"card": get_object_or_404(GiftCard, id=card_id)})
