@@ -10,7 +10,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 
 from shoppe.checkout import DECLINED_TEST_CARD, card_number_valid
-from shoppe.models import COUNTRIES, Address, Customer, Order
+from shoppe.models import COUNTRIES, Address, Customer, Order, Product
 
 EMAIL_TAKEN = "An account with this email address already exists. Sign in, or reset your password."
 
@@ -227,3 +227,18 @@ class GiftCardBuyForm(forms.Form):
     recipient = forms.CharField(label="For (optional)", max_length=80, required=False)
     message = forms.CharField(label="Personal message (optional)", max_length=300, required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(label="Your rating", coerce=int, widget=forms.RadioSelect,
+                                    choices=[(n, f"{'★' * n}{'☆' * (5 - n)} {n} out of 5") for n in range(5, 0, -1)])
+    text = forms.CharField(label="Your review", min_length=10, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+                           help_text="What you liked or didn't: quality, size, colour, how it looks at home.")
+    author_name = forms.CharField(label="Name shown with it", max_length=80)
+
+    def __init__(self, *args: Any, products: list[Product] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if products is not None:  # the invitation's page: which of the order's products
+            self.fields["product"] = forms.TypedChoiceField(label="Product", coerce=int,
+                                                            choices=[(p.id, p.name) for p in products])
+            self.order_fields(["product", "rating", "text", "author_name"])

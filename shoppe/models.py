@@ -87,6 +87,7 @@ class Order(models.Model):
     gift_card = models.ForeignKey("GiftCard", on_delete=models.PROTECT, related_name="orders", null=True, blank=True)
     gift_card_amount = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0.00"),
                                            help_text="the part of the total paid with the gift card")
+    review_invited_at = models.DateTimeField(null=True, blank=True, help_text="when the 'how was it' email went")
 
     class Meta:
         ordering = ["-placed_at"]
@@ -291,3 +292,33 @@ class NewsletterSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({'subscribed' if self.subscribed else 'unsubscribed'})"
+
+
+class Review(models.Model):
+    """A customer's review of a product they bought (help: reviews); published after moderation by staff."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for moderation"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Not published"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reviews",
+                              help_text="the purchase that makes the reviewer a buyer")
+    author_name = models.CharField(max_length=80)
+    rating = models.PositiveSmallIntegerField(choices=[(n, f"{n} out of 5") for n in range(1, 6)])
+    text = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["order", "product"], name="one_review_per_product_per_order")]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for {self.product} by {self.author_name}"
+
+    @property
+    def stars(self) -> str:
+        return "★" * self.rating + "☆" * (5 - self.rating)

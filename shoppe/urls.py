@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from shoppe import account_views, checkout_views, order_views, views
+from shoppe import account_views, checkout_views, order_views, review_views, views
 from support.chat_session import chat_session_open
 from support.console import console_page
 from support.health import healthz, metrics
@@ -16,7 +16,9 @@ def favicon(request):  # type: ignore[no-untyped-def]
 urlpatterns = [
     path("", views.home, name="home"),
     path("products/", views.product_list, name="products"),
-    path("products/<slug:slug>/", views.product_detail, name="product"),
+    path("products/<slug:slug>/", review_views.product_detail, name="product"),
+    path("products/<slug:slug>/review/", review_views.review_add, name="review_add"),
+    path("reviews/write/<str:token>/", review_views.review_write, name="review_write"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:number>/", order_views.order_detail, name="order"),
     path("orders/<int:number>/cancel/", order_views.order_cancel_view, name="order_cancel"),

@@ -28,10 +28,6 @@ def product_list(request: HttpRequest) -> HttpResponse:
     return render(request, "shoppe/product_list.html", {"products": products, "categories": categories, "category": category})
 
 
-def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "shoppe/product_detail.html", {"product": get_object_or_404(Product, slug=slug)})
-
-
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
     return render(request, "shoppe/order_list.html", {"orders": order_list_for_user(user=request.user)})
