@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from shoppe.models import Address, Customer, GiftCard, Invoice, Order, OrderItem, Product, Refund, Shipment, TrackingEvent
+from shoppe.models import (Address, Customer, GiftCard, Invoice, NewsletterSubscription, Order, OrderItem, Product,
+                           Refund, Review, Shipment, TrackingEvent)
+from shoppe.reviews import review_moderate
 
 
 @admin.register(Customer)
@@ -82,5 +84,34 @@ class AddressAdmin(admin.ModelAdmin):
 
 @admin.register(GiftCard)
 class GiftCardAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "initial_amount", "balance", "expires_at"]
-    search_fields = ["code"]
+    list_display = ["__str__", "initial_amount", "balance", "expires_at", "purchaser_email"]
+    search_fields = ["code", "purchaser_email"]
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """Moderation (help: reviews): publish or not on content only, never on the rating."""
+
+    list_display = ["product", "rating", "author_name", "status", "created_at"]
+    list_filter = ["status", "rating"]
+    list_select_related = ["product"]
+    search_fields = ["product__name", "author_name", "text"]
+    raw_id_fields = ["order"]
+    actions = ["publish", "reject"]
+
+    @admin.action(description="Publish the selected reviews")
+    def publish(self, request, queryset):  # type: ignore[no-untyped-def]
+        for review in queryset:
+            review_moderate(review_id=review.id, publish=True)
+
+    @admin.action(description="Don't publish the selected reviews")
+    def reject(self, request, queryset):  # type: ignore[no-untyped-def]
+        for review in queryset:
+            review_moderate(review_id=review.id, publish=False)
+
+
+@admin.register(NewsletterSubscription)
+class NewsletterSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["email", "subscribed", "created_at", "changed_at"]
+    list_filter = ["subscribed"]
+    search_fields = ["email"]

@@ -1,7 +1,8 @@
 """Checkout: delivery options and their cost, and turning a paid cart into an order.
 
 The payment step is a demo (no money moves): a card number that passes the Luhn check is
-accepted, except the test card that is always declined.
+accepted, except the test card that is always declined; the other methods (PayPal, iDEAL, ...)
+are confirmed at once. A gift card pays first, up to the total; the chosen method pays the rest.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from shoppe.gift_cards import GiftCardRefused, gift_card_spend
 from shoppe.models import EU_COUNTRIES, Customer, Invoice, Order, OrderItem, Product, money
 
 log = logging.getLogger(__name__)
@@ -64,11 +66,15 @@ def _next_number() -> int:
 
 
 def order_place(*, lines: list[tuple[int, int]], email: str, customer: Customer | None, address: str, country: str,
-                delivery: str) -> Order:
+                delivery: str, payment_method: str = Order.PaymentMethod.CARD, gift_card_code: str = "",
+                company_name: str = "", vat_number: str = "", billing_address: str = "") -> Order:
     """Place an order for `lines` ((product id, quantity)): stock taken, order, items and invoice, all or nothing.
 
     A product that no longer has the stock refuses the whole order and takes nothing. Prices are the
     catalogue's at this moment. `customer` None: a guest order, known by its number and `email`.
+    With `gift_card_code` the card pays first, up to the total, and `payment_method` the rest;
+    `payment_method` "gift_card" says there is no other method, so a card that no longer covers
+    the total refuses the order. `company_name`, `vat_number` and `billing_address` go on the invoice.
     """
     if not lines:
         raise CheckoutRefused("Your cart is empty.")
@@ -89,7 +95,10 @@ def order_place(*, lines: list[tuple[int, int]], email: str, customer: Customer 
         order = _order_create(customer=customer, email=email, address=address, option=option)
         OrderItem.objects.bulk_create([OrderItem(order=order, product=products[p], quantity=q,
                                                  unit_price=products[p].price) for p, q in lines])
-        Invoice.objects.create(order=order, number=f"INV-{timezone.now():%Y}-{order.number}")
+        _order_pay(order, total=items_total + option.cost, method=payment_method, gift_card_code=gift_card_code)
+        Invoice.objects.create(order=order, number=f"INV-{timezone.now():%Y}-{order.number}",
+                               company_name=company_name.strip(), vat_number=vat_number.strip(),
+                               billing_address=billing_address.strip())
     transaction.on_commit(lambda: order_confirmation_send(order_id=order.id))
     return order
 
@@ -106,6 +115,27 @@ def _order_create(*, customer: Customer | None, email: str, address: str, option
     raise CheckoutRefused("We couldn't place your order just now. Please try again.")
 
 
+def _order_pay(order: Order, *, total: Decimal, method: str, gift_card_code: str) -> None:
+    """Record how `order` is paid: the gift card's part (its balance taken under a row lock), then the method's."""
+    if method not in Order.PaymentMethod.values:
+        raise CheckoutRefused("Please choose how to pay.")
+    if gift_card_code:
+        try:
+            card, paid = gift_card_spend(code=gift_card_code, amount_due=total)
+        except GiftCardRefused as refused:
+            raise CheckoutRefused(str(refused)) from None
+        if paid < total and method == Order.PaymentMethod.GIFT_CARD:
+            raise CheckoutRefused(f"Your gift card now has {money(paid, order.currency)} left, less than the total. "
+                                  "Please choose how to pay the rest.")
+        order.gift_card, order.gift_card_amount = card, paid
+        if paid == total:
+            method = Order.PaymentMethod.GIFT_CARD
+    elif method == Order.PaymentMethod.GIFT_CARD:
+        raise CheckoutRefused("Please enter your gift card code, or choose another way to pay.")
+    order.payment_method = method
+    order.save(update_fields=["gift_card", "gift_card_amount", "payment_method"])
+
+
 def order_confirmation_send(*, order_id: int) -> None:
     """The confirmation email with the order number; a mail server that is down does not undo the order."""
     order = Order.objects.prefetch_related("items__product").get(id=order_id)
@@ -113,10 +143,20 @@ def order_confirmation_send(*, order_id: int) -> None:
                       for i in order.items.all())
     body = (f"Thank you for your order!\n\nOrder number: {order.number}\n\n{lines}\n"
             f"  {order.delivery_option} delivery  {money(order.shipping_cost, order.currency)}\n"
-            f"  Total  {money(order.total, order.currency)}\n\nDelivery address:\n{order.shipping_address}\n\n"
+            f"  Total  {money(order.total, order.currency)}\n{_paid_lines(order)}\nDelivery address:\n{order.shipping_address}\n\n"
             "Questions? Ask our assistant in the chat on the site: give it your order number and this email "
             "address.\n\nExample Shoppe")
     try:
         send_mail(f"Your Example Shoppe order {order.number}", body, None, [order.email])
     except Exception:  # noqa: BLE001
         log.exception("the confirmation email for order %s could not be sent", order.number)
+
+
+def _paid_lines(order: Order) -> str:
+    """How the total was paid, for the confirmation email."""
+    lines = ""
+    if order.gift_card_amount:
+        lines += f"  Paid with gift card …{order.gift_card.code[-4:]}  {money(order.gift_card_amount, order.currency)}\n"
+    if order.paid_by_method:
+        lines += f"  Paid with {order.get_payment_method_display()}  {money(order.paid_by_method, order.currency)}\n"
+    return lines

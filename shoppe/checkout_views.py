@@ -12,8 +12,10 @@ from django.views.decorators.http import require_POST
 from shoppe.addresses import address_list_for_user, address_parts, address_save, customer_for
 from shoppe.cart import MAX_QUANTITY, Cart
 from shoppe.checkout import CheckoutRefused, delivery_option_get, delivery_options, order_place
-from shoppe.forms import CheckoutForm, DemoPaymentForm
-from shoppe.models import EU_COUNTRIES, Address, Order, Product
+from shoppe.forms import CheckoutForm, DemoPaymentForm, GiftCardApplyForm
+from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_usable
+from shoppe.models import EU_COUNTRIES, Address, GiftCard, Order, Product
+from shoppe.newsletter import newsletter_subscribe
 
 CHECKOUT_KEY = "checkout"
 PLACED_KEY = "placed_orders"  # order numbers this browser placed: their confirmation pages open without signing in
@@ -84,7 +86,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
     addresses = list(address_list_for_user(user=request.user))
     saved = request.session.get(CHECKOUT_KEY) or {}
     form = CheckoutForm(request.POST or None, addresses=addresses, signed_in=signed_in,
-                        initial={"email": saved.get("email", ""), "delivery": saved.get("delivery", "Standard")})
+                        initial={key: saved[key] for key in ("email", "delivery", "billing_address", "company_name",
+                                                             "vat_number", "newsletter") if key in saved})
     items_total = cart.items_total()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -94,7 +97,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
             request.session[CHECKOUT_KEY] = {
                 "email": request.user.email if signed_in else data["email"], "address": data["address"],
                 "country": data["country"], "delivery": data["delivery"],
-                "save_address": bool(data.get("save_address")) and not data.get("saved_address")}
+                "save_address": bool(data.get("save_address")) and not data.get("saved_address"),
+                "billing_address": data["billing_address"].strip(), "company_name": data["company_name"].strip(),
+                "vat_number": data["vat_number"], "newsletter": data["newsletter"]}
             return redirect("checkout_payment")
     return render(request, "shoppe/checkout.html", {
         "form": form, "items_total": items_total, "lines": cart.lines(),
@@ -107,8 +112,26 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "eu_countries": EU_COUNTRIES})
 
 
+def _gift_card_apply(request: HttpRequest, details: dict) -> GiftCardApplyForm:
+    """Check a code typed at checkout (throttled like the balance page) and keep it for the payment."""
+    form = GiftCardApplyForm(request.POST)
+    if form.is_valid():
+        checked = gift_card_balance_check(code=form.cleaned_data["gift_card"],
+                                          address=request.META.get("REMOTE_ADDR", ""))
+        if checked.outcome is Lookup.THROTTLED:
+            form.add_error(None, "Too many codes were tried that didn't match a gift card. Please try again in an "
+                                 "hour, or ask our support team.")
+        elif problem := gift_card_usable(checked.card):
+            form.add_error("gift_card", problem)
+        else:
+            assert checked.card is not None
+            details["gift_card"] = checked.card.code
+            request.session[CHECKOUT_KEY] = details
+    return form
+
+
 def checkout_payment(request: HttpRequest) -> HttpResponse:
-    """Step 2: the demo payment; a payment that goes through places the order."""
+    """Step 2: a gift card (optional), then the demo payment of the rest; a payment that goes through places the order."""
     cart = Cart(request.session)
     details = request.session.get(CHECKOUT_KEY)
     problem = _cart_problem(cart)
@@ -121,26 +144,50 @@ def checkout_payment(request: HttpRequest) -> HttpResponse:
     option = delivery_option_get(name=details["delivery"], country=details["country"], items_total=items_total)
     if option is None:
         return redirect("checkout")
-    form = DemoPaymentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    total = items_total + option.cost
+    action = request.POST.get("action") if request.method == "POST" else None
+    gift_form = GiftCardApplyForm()
+    if action == "apply_gift_card":
+        gift_form = _gift_card_apply(request, details)
+    elif action == "remove_gift_card":
+        details.pop("gift_card", None)
+        request.session[CHECKOUT_KEY] = details
+    card = GiftCard.objects.filter(code=details["gift_card"]).first() if details.get("gift_card") else None
+    if card is not None and gift_card_usable(card):  # spent or expired since it was applied
+        messages.error(request, f"Gift card …{card.code[-4:]}: {gift_card_usable(card)}")
+        details.pop("gift_card", None)
+        request.session[CHECKOUT_KEY] = details
+        card = None
+    from_card = min(card.balance, total) if card else Decimal("0.00")
+    to_pay = total - from_card
+    paying = request.method == "POST" and action not in {"apply_gift_card", "remove_gift_card"}
+    form = DemoPaymentForm(request.POST if paying else None, covered=card is not None and to_pay == 0)
+    if paying and form.is_valid():
         customer = customer_for(request.user) if request.user.is_authenticated else None
         try:
             order = order_place(lines=[(line.product.id, line.quantity) for line in lines], email=details["email"],
                                 customer=customer, address=details["address"], country=details["country"],
-                                delivery=details["delivery"])
+                                delivery=details["delivery"], payment_method=form.cleaned_data["method"],
+                                gift_card_code=card.code if card else "",
+                                company_name=details.get("company_name", ""),
+                                vat_number=details.get("vat_number", ""),
+                                billing_address=details.get("billing_address", ""))
         except CheckoutRefused as refused:
             messages.error(request, str(refused))
-            return redirect("cart")
+            return redirect("checkout_payment" if card else "cart")
         if customer is not None and details.get("save_address"):
             parts = address_parts("\n".join(details["address"].splitlines()[1:]))
             address_save(address=Address(customer=customer, recipient=details["address"].splitlines()[0], **parts))
+        if details.get("newsletter"):
+            newsletter_subscribe(email=details["email"], customer=customer,
+                                 site_url=request.build_absolute_uri("/").rstrip("/"))
         cart.clear()
         request.session.pop(CHECKOUT_KEY, None)
         request.session[PLACED_KEY] = [*request.session.get(PLACED_KEY, [])[-9:], order.number]
         return redirect("checkout_done", number=order.number)
     return render(request, "shoppe/checkout_payment.html", {
-        "form": form, "lines": lines, "items_total": items_total, "option": option,
-        "total": items_total + option.cost, "details": details})
+        "form": form, "gift_form": gift_form, "gift_card": card, "from_card": from_card, "to_pay": to_pay,
+        "lines": lines, "items_total": items_total, "option": option, "total": total, "details": details})
 
 
 def checkout_done(request: HttpRequest, number: int) -> HttpResponse:

@@ -1,6 +1,8 @@
 """The storefront's forms: signing up, the account, saved addresses, gift cards, checkout and the demo payment."""
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -8,7 +10,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 
 from shoppe.checkout import DECLINED_TEST_CARD, card_number_valid
-from shoppe.models import COUNTRIES, Address, Customer
+from shoppe.models import COUNTRIES, Address, Customer, Order, Product
 
 EMAIL_TAKEN = "An account with this email address already exists. Sign in, or reset your password."
 
@@ -73,6 +75,9 @@ class GiftCardBalanceForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "XXXX-XXXX-XXXX-XXXX"}))
 
 
+VAT_NUMBER = re.compile(r"[A-Z]{2}[0-9A-Z]{2,13}")
+
+
 class CheckoutForm(forms.Form):
     """Who orders and where it goes. A signed-in customer may pick a saved address instead of typing one."""
 
@@ -86,6 +91,14 @@ class CheckoutForm(forms.Form):
     save_address = forms.BooleanField(label="Save this address in my account", required=False)
     delivery = forms.ChoiceField(label="Delivery", choices=[(n, n) for n in
                                                            ("Standard", "Express", "Next-day", "International")])
+    billing_address = forms.CharField(
+        label="Billing address (if different)", required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For card payments: the address your bank has for the card.")
+    company_name = forms.CharField(label="Company name (business customers)", max_length=120, required=False)
+    vat_number = forms.CharField(label="VAT number (business customers)", max_length=30, required=False,
+                                 help_text="Printed on your invoice, for example NL123456789B01.")
+    newsletter = forms.BooleanField(label="Send me the newsletter (Thursdays)", required=False)
 
     def __init__(self, *args: Any, addresses: list[Address] | None = None, signed_in: bool = False,
                  **kwargs: Any) -> None:
@@ -103,6 +116,12 @@ class CheckoutForm(forms.Form):
         else:
             del self.fields["save_address"]
 
+    def clean_vat_number(self) -> str:
+        number = re.sub(r"[\s.-]", "", self.cleaned_data["vat_number"]).upper()
+        if number and not VAT_NUMBER.fullmatch(number):
+            raise forms.ValidationError("A VAT number starts with the country's two letters, such as NL123456789B01.")
+        return number
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         chosen = self.addresses.get(data.get("saved_address") or "")
@@ -118,18 +137,108 @@ class CheckoutForm(forms.Form):
         return data
 
 
-class DemoPaymentForm(forms.Form):
-    """The demo payment: no money moves. 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined."""
+class GiftCardApplyForm(forms.Form):
+    gift_card = forms.CharField(label="Gift card code", max_length=40,
+                                widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                              "placeholder": "XXXX-XXXX-XXXX-XXXX"}))
 
-    cardholder = forms.CharField(label="Name on card", max_length=120)
-    card_number = forms.CharField(label="Card number", max_length=23,
+
+PAY_WITH = [(value, label) for value, label in Order.PaymentMethod.choices if value != Order.PaymentMethod.GIFT_CARD]
+
+
+class DemoPaymentForm(forms.Form):
+    """The demo payment: no money moves (help: payment-methods).
+
+    A card: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined. Another method is confirmed
+    at once, where the real shop would send the customer to PayPal, their bank or Klarna.
+    `covered`: a gift card pays the whole order, so there is nothing to choose.
+    """
+
+    method = forms.ChoiceField(label="Pay with", choices=PAY_WITH, required=False, widget=forms.RadioSelect,
+                               initial=Order.PaymentMethod.CARD)
+    cardholder = forms.CharField(label="Name on card", max_length=120, required=False)
+    card_number = forms.CharField(label="Card number", max_length=23, required=False,
                                   widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
                                                                 "placeholder": "4242 4242 4242 4242"}))
 
-    def clean_card_number(self) -> str:
-        number = "".join(ch for ch in self.cleaned_data["card_number"] if ch.isdigit())
+    def __init__(self, *args: Any, covered: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.covered = covered
+        if covered:
+            for name in ("method", "cardholder", "card_number"):
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.covered:
+            data["method"] = Order.PaymentMethod.GIFT_CARD
+            return data
+        data["method"] = data.get("method") or Order.PaymentMethod.CARD
+        if data["method"] != Order.PaymentMethod.CARD:
+            return data
+        if not (data.get("cardholder") or "").strip():
+            self.add_error("cardholder", "Please fill this in.")
+        number = "".join(ch for ch in data.get("card_number") or "" if ch.isdigit())
         if not card_number_valid(number):
-            raise forms.ValidationError("That card number isn't valid. Please check it.")
-        if number == DECLINED_TEST_CARD:
-            raise forms.ValidationError("Your bank declined this payment. Please try another card.")
-        return number[-4:]  # only the last four digits are kept, for the confirmation
+            self.add_error("card_number", "That card number isn't valid. Please check it.")
+        elif number == DECLINED_TEST_CARD:
+            self.add_error("card_number", "Your bank declined this payment. Please try another card.")
+        else:
+            data["card_number"] = number[-4:]  # only the last four digits are kept
+        return data
+
+
+class NewsletterForm(forms.Form):
+    email = forms.EmailField(label="Your email address",
+                             widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@example.com"}))
+
+
+class OrderAddressForm(CheckoutForm):
+    """A new delivery address for an order that is not packed yet: a saved address, or one typed in."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, signed_in=True, **kwargs)
+        for name in ("save_address", "delivery", "billing_address", "company_name", "vat_number", "newsletter"):
+            del self.fields[name]
+        if "saved_address" in self.fields:
+            self.fields["saved_address"].label = "New delivery address"
+
+
+class RefundRequestForm(forms.Form):
+    """Which items of the order, and why: filed for the support team to decide (help: refund-policy)."""
+
+    items = forms.TypedMultipleChoiceField(label="Items to refund", coerce=int, widget=forms.CheckboxSelectMultiple)
+    reason = forms.CharField(label="Why?", min_length=3, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="For example: it arrived damaged, it's the wrong item, or you changed your mind.")
+
+    def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["items"].choices = [
+            (item.id, f"{item.quantity} × {item.product.name} (€{item.line_total})"
+                      + (" · final sale" if item.product.final_sale else "")) for item in order.items.all()]
+
+
+class GiftCardBuyForm(forms.Form):
+    """A digital gift card (help: gift-cards): any amount from €10 to €500, its code emailed to the buyer."""
+
+    amount = forms.DecimalField(label="Amount (€)", min_value=Decimal("10"), max_value=Decimal("500"),
+                                decimal_places=2, initial=Decimal("50"))
+    email = forms.EmailField(label="Your email address", help_text="We email the gift card code here.")
+    recipient = forms.CharField(label="For (optional)", max_length=80, required=False)
+    message = forms.CharField(label="Personal message (optional)", max_length=300, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(label="Your rating", coerce=int, widget=forms.RadioSelect,
+                                    choices=[(n, f"{'★' * n}{'☆' * (5 - n)} {n} out of 5") for n in range(5, 0, -1)])
+    text = forms.CharField(label="Your review", min_length=10, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+                           help_text="What you liked or didn't: quality, size, colour, how it looks at home.")
+    author_name = forms.CharField(label="Name shown with it", max_length=80)
+
+    def __init__(self, *args: Any, products: list[Product] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if products is not None:  # the invitation's page: which of the order's products
+            self.fields["product"] = forms.TypedChoiceField(label="Product", coerce=int,
+                                                            choices=[(p.id, p.name) for p in products])
+            self.order_fields(["product", "rating", "text", "author_name"])

@@ -51,6 +51,17 @@ class Product(models.Model):
 
 
 class Order(models.Model):
+    class PaymentMethod(models.TextChoices):
+        """How the part not paid by a gift card was paid (help: payment-methods). Demo: no money moves."""
+        CARD = "card", "Card (Visa, Mastercard, American Express)"
+        PAYPAL = "paypal", "PayPal"
+        IDEAL = "ideal", "iDEAL"
+        BANCONTACT = "bancontact", "Bancontact"
+        APPLE_PAY = "apple_pay", "Apple Pay"
+        GOOGLE_PAY = "google_pay", "Google Pay"
+        KLARNA = "klarna", "Klarna (pay in 30 days)"
+        GIFT_CARD = "gift_card", "Gift card"  # the gift card paid the whole order
+
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", "Pending payment"
         PROCESSING = "processing", "Processing"
@@ -72,6 +83,11 @@ class Order(models.Model):
     delivery_option = models.CharField(max_length=40, default="Standard")
     shipping_cost = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0.00"))
     currency = models.CharField(max_length=3, default="EUR")
+    payment_method = models.CharField(max_length=12, choices=PaymentMethod.choices, default=PaymentMethod.CARD)
+    gift_card = models.ForeignKey("GiftCard", on_delete=models.PROTECT, related_name="orders", null=True, blank=True)
+    gift_card_amount = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0.00"),
+                                           help_text="the part of the total paid with the gift card")
+    review_invited_at = models.DateTimeField(null=True, blank=True, help_text="when the 'how was it' email went")
 
     class Meta:
         ordering = ["-placed_at"]
@@ -94,6 +110,11 @@ class Order(models.Model):
     @property
     def total(self) -> Decimal:
         return self.items_total + self.shipping_cost
+
+    @property
+    def paid_by_method(self) -> Decimal:
+        """What the payment method paid: the total less the gift card's part."""
+        return self.total - self.gift_card_amount
 
 
 class OrderItem(models.Model):
@@ -140,6 +161,7 @@ class Invoice(models.Model):
     issued_at = models.DateTimeField(default=timezone.now)
     company_name = models.CharField(max_length=120, blank=True)
     vat_number = models.CharField(max_length=30, blank=True)
+    billing_address = models.TextField(blank=True, help_text="when it differs from the delivery address")
 
     def __str__(self) -> str:
         return self.number
@@ -235,9 +257,16 @@ class GiftCard(models.Model):
     currency = models.CharField(max_length=3, default="EUR")
     issued_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    purchaser_email = models.EmailField(blank=True, help_text="who bought it: a lost code is resent only here")
+    payment_method = models.CharField(max_length=12, blank=True, help_text="how it was paid (demo: no money moved)")
 
     def __str__(self) -> str:
         return f"Gift card …{self.code[-4:]}"
+
+    @property
+    def code_display(self) -> str:
+        """The code as the email prints it: ABCD-EFGH-IJKL-MNOP."""
+        return "-".join(self.code[i:i + 4] for i in range(0, len(self.code), 4))
 
     @property
     def expired(self) -> bool:
@@ -247,3 +276,49 @@ class GiftCard(models.Model):
     def normalise(code: str) -> str:
         """A code as typed ("abcd-efgh ijkl-mnop") as it is stored ("ABCDEFGHIJKLMNOP")."""
         return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+class NewsletterSubscription(models.Model):
+    """An email address on the Thursday newsletter, from the footer form or a guest checkout (help: newsletter).
+
+    A customer with an account subscribes through `Customer.newsletter`; an unsubscribe link
+    switches off both for its address.
+    """
+
+    email = models.EmailField(unique=True)
+    subscribed = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.email} ({'subscribed' if self.subscribed else 'unsubscribed'})"
+
+
+class Review(models.Model):
+    """A customer's review of a product they bought (help: reviews); published after moderation by staff."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for moderation"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Not published"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reviews",
+                              help_text="the purchase that makes the reviewer a buyer")
+    author_name = models.CharField(max_length=80)
+    rating = models.PositiveSmallIntegerField(choices=[(n, f"{n} out of 5") for n in range(1, 6)])
+    text = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["order", "product"], name="one_review_per_product_per_order")]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for {self.product} by {self.author_name}"
+
+    @property
+    def stars(self) -> str:
+        return "★" * self.rating + "☆" * (5 - self.rating)

@@ -1,11 +1,16 @@
 """Changes customers may make to their own orders (through the site or the assistant)."""
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
+from django.core.mail import send_mail
 from django.db import transaction
 
-from shoppe.models import Order
+from shoppe.gift_cards import gift_card_refund
+from shoppe.models import Order, money
+
+log = logging.getLogger(__name__)
 
 CANCELLABLE_FREE = {Order.Status.PENDING_PAYMENT, Order.Status.PROCESSING}
 CANCELLATION_FEE_WHEN_PACKED = Decimal("5.00")
@@ -26,13 +31,35 @@ def order_cancellation_fee(*, order: Order) -> Decimal | None:
 
 
 def order_cancel(*, order_id: int) -> Order:
+    """Cancel an order that has not shipped: a gift card's part goes back on the card, and an email confirms it.
+
+    The handling fee of a packed order is kept from what the payment method paid first, then
+    from the gift card's part (help: order-changes-and-cancellation, refund-policy).
+    """
     with transaction.atomic():
         order = Order.objects.select_for_update().get(id=order_id)
-        if order_cancellation_fee(order=order) is None:
+        fee = order_cancellation_fee(order=order)
+        if fee is None:
             raise OrderChangeRefused(f"Order {order.number} is {order.get_status_display().lower()} and can no longer be cancelled.")
         order.status = Order.Status.CANCELLED
         order.save(update_fields=["status"])
+        if order.gift_card_id and order.gift_card_amount:
+            back = order.gift_card_amount - max(Decimal("0.00"), fee - order.paid_by_method)
+            if back > 0:
+                gift_card_refund(card_id=order.gift_card_id, amount=back)
+    transaction.on_commit(lambda: _cancellation_send(order, fee))
     return order
+
+
+def _cancellation_send(order: Order, fee: Decimal) -> None:
+    kept = f" A handling fee of {money(fee, order.currency)} is kept, because the order was already packed." if fee else ""
+    body = (f"Your order {order.number} is cancelled.{kept}\n\nAnything you paid goes back to where it came from: "
+            "a gift card's part onto the gift card straight away, the rest to your original payment method "
+            "within 5 business days.\n\nExample Shoppe")
+    try:
+        send_mail(f"Your Example Shoppe order {order.number} is cancelled", body, None, [order.email])
+    except Exception:  # noqa: BLE001 - a mail server that is down does not undo the cancellation
+        log.exception("the cancellation email for order %s could not be sent", order.number)
 
 
 def order_address_change(*, order_id: int, address: str) -> Order:

@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from shoppe import account_views, checkout_views, views
+from shoppe import account_views, checkout_views, order_views, review_views, views
 from support import account_views as conversation_views
 from support.chat_session import chat_return, chat_session_open
 from support.console import console_page
@@ -18,9 +18,14 @@ def favicon(request):  # type: ignore[no-untyped-def]
 urlpatterns = [
     path("", views.home, name="home"),
     path("products/", views.product_list, name="products"),
-    path("products/<slug:slug>/", views.product_detail, name="product"),
+    path("products/<slug:slug>/", review_views.product_detail, name="product"),
+    path("products/<slug:slug>/review/", review_views.review_add, name="review_add"),
+    path("reviews/write/<str:token>/", review_views.review_write, name="review_write"),
     path("orders/", views.order_list, name="orders"),
-    path("orders/<int:number>/", views.order_detail, name="order"),
+    path("orders/<int:number>/", order_views.order_detail, name="order"),
+    path("orders/<int:number>/cancel/", order_views.order_cancel_view, name="order_cancel"),
+    path("orders/<int:number>/address/", order_views.order_address_view, name="order_address"),
+    path("orders/<int:number>/refund/", order_views.order_refund_view, name="order_refund"),
     path("orders/<int:number>/invoice/", views.invoice_detail, name="invoice"),
     path("cart/", checkout_views.cart_view, name="cart"),
     path("cart/add/<slug:slug>/", checkout_views.cart_add, name="cart_add"),
@@ -28,7 +33,11 @@ urlpatterns = [
     path("checkout/", checkout_views.checkout, name="checkout"),
     path("checkout/payment/", checkout_views.checkout_payment, name="checkout_payment"),
     path("checkout/done/<int:number>/", checkout_views.checkout_done, name="checkout_done"),
+    path("gift-cards/", views.gift_card_shop, name="gift_cards"),
+    path("gift-cards/bought/<int:card_id>/", views.gift_card_bought, name="gift_card_bought"),
     path("gift-cards/balance/", views.gift_card_balance, name="gift_card_balance"),
+    path("newsletter/", views.newsletter_signup, name="newsletter"),
+    path("newsletter/unsubscribe/<str:token>/", views.newsletter_unsubscribe_view, name="newsletter_unsubscribe"),
     path("help/", include("rag.urls")),
     path("account/", account_views.account, name="account"),
     path("account/signup/", account_views.signup, name="signup"),

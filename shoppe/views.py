@@ -1,13 +1,16 @@
 """Storefront pages."""
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from shoppe.forms import GiftCardBalanceForm
-from shoppe.gift_cards import Lookup, gift_card_balance_check
-from shoppe.models import Product
+from shoppe.forms import DemoPaymentForm, GiftCardBalanceForm, GiftCardBuyForm, NewsletterForm
+from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_buy
+from shoppe.models import Customer, GiftCard, Product
+from shoppe.newsletter import newsletter_subscribe, newsletter_unsubscribe, newsletter_unsubscribe_email
 from shoppe.selectors import order_get_for_user, order_list_for_user
 
 
@@ -25,21 +28,9 @@ def product_list(request: HttpRequest) -> HttpResponse:
     return render(request, "shoppe/product_list.html", {"products": products, "categories": categories, "category": category})
 
 
-def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "shoppe/product_detail.html", {"product": get_object_or_404(Product, slug=slug)})
-
-
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
     return render(request, "shoppe/order_list.html", {"orders": order_list_for_user(user=request.user)})
-
-
-@login_required
-def order_detail(request: HttpRequest, number: int) -> HttpResponse:
-    order = order_get_for_user(user=request.user, number=number)
-    if order is None:  # someone else's order looks exactly like no order
-        raise Http404("No such order")
-    return render(request, "shoppe/order_detail.html", {"order": order})
 
 
 @login_required
@@ -66,3 +57,57 @@ def gift_card_balance(request: HttpRequest) -> HttpResponse:
         else:
             card = checked.card
     return render(request, "shoppe/gift_card_balance.html", {"form": form, "card": card}, status=status)
+
+
+def newsletter_signup(request: HttpRequest) -> HttpResponse:
+    """The footer's sign-up form (every page), no account needed; the page it was sent from is shown again."""
+    form = NewsletterForm(request.POST or None, prefix="newsletter")  # "newsletter-email": not the page's own email field
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        mine = (Customer.objects.filter(user=request.user).first()
+                if request.user.is_authenticated and request.user.email.lower() == email.lower() else None)
+        newsletter_subscribe(email=email, customer=mine, site_url=request.build_absolute_uri("/").rstrip("/"))
+        messages.success(request, f"Thanks! The newsletter goes to {email} from next Thursday. Every issue has an "
+                                  "unsubscribe link.")
+        back = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            return redirect(back)
+        return redirect("home")
+    return render(request, "shoppe/newsletter.html", {"form": form}, status=400 if request.method == "POST" else 200)
+
+
+def newsletter_unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in every newsletter email: a GET asks, a POST unsubscribes (mail scanners follow links)."""
+    email = newsletter_unsubscribe_email(token=token)
+    if email is None:
+        raise Http404("No such unsubscribe link")
+    done = False
+    if request.method == "POST":
+        newsletter_unsubscribe(email=email)
+        done = True
+    return render(request, "shoppe/newsletter_unsubscribe.html", {"email": email, "done": done})
+
+
+BOUGHT_KEY = "gift_cards_bought"  # ids of the cards this browser bought: their page shows the code
+
+
+def gift_card_shop(request: HttpRequest) -> HttpResponse:
+    """Buy a digital gift card: an amount, the buyer's email, and the demo payment."""
+    email = request.user.email if request.user.is_authenticated else ""
+    form = GiftCardBuyForm(request.POST or None, initial={"email": email})
+    payment = DemoPaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and payment.is_valid():
+        data = form.cleaned_data
+        card = gift_card_buy(amount=data["amount"], purchaser_email=data["email"],
+                             payment_method=payment.cleaned_data["method"], recipient=data["recipient"],
+                             message=data["message"])
+        request.session[BOUGHT_KEY] = [*request.session.get(BOUGHT_KEY, [])[-9:], card.id]
+        return redirect("gift_card_bought", card_id=card.id)
+    return render(request, "shoppe/gift_card_shop.html", {"form": form, "payment": payment})
+
+
+def gift_card_bought(request: HttpRequest, card_id: int) -> HttpResponse:
+    """The confirmation, for the browser that bought the card only."""
+    if card_id not in request.session.get(BOUGHT_KEY, []):
+        raise Http404("No such gift card")
+    return render(request, "shoppe/gift_card_bought.html", {"card": get_object_or_404(GiftCard, id=card_id)})

@@ -7,21 +7,23 @@ supervisor role.
 """
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from shoppe.models import Order, OrderItem, Refund, money
 from support import realtime
-from support.models import Conversation, RefundDecision, RefundRequest
+from support.models import Conversation, Message, RefundDecision, RefundRequest
 from support.roles import staff_name
 from support.services.away import reply_email_plan
-from support.services.handoff import assistant_note, handoff_held_by
+from support.services.handoff import assistant_note, handoff_held_by, handoff_request
 
 
 def refund_eligibility(*, order: Order, items: list[OrderItem]) -> list[str]:
@@ -135,4 +137,42 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
         # Every console: the supervisors' queue and its badge gain or lose this refund.
         refund = RefundRequest.objects.select_related("order", "conversation__customer").get(id=refund.id)
         realtime.console_send({"type": "refund.awaiting", "refund": refund_awaiting_serialize(refund)})
+    return refund
+
+
+ORDER_PAGE = "order page"  # the routing reason on a request a customer made from My orders, not in the chat
+
+
+def refund_request_from_order_page(*, user: AbstractBaseUser, session: SessionBase, order: Order, item_ids: list[int],
+                                   reason: str) -> RefundRequest:
+    """A refund asked for on the order's page in My orders: filed and handed to staff exactly as the chat files it.
+
+    It goes into the customer's chat conversation (the one their widget opens), as their message
+    and the assistant's reply, so staff see it in the console's queue and answer the customer
+    where the chat's refunds are answered. Nothing is approved here: people decide.
+    """
+    from support.services.conversations import conversation_for_socket
+
+    conversation = conversation_for_socket(user=user, session=session)
+    items = list(order.items.select_related("product").filter(id__in=item_ids))
+    if not items:
+        raise ValidationError("Choose at least one item to refund.")
+    if len(reason.strip()) < 3:
+        raise ValidationError("Please tell us why you'd like a refund.")
+    listing = ", ".join(f"{i.quantity} × {i.product.name}" for i in items)
+    with transaction.atomic():
+        asked = Message.objects.create(
+            conversation=conversation, author=Message.Author.CUSTOMER, status=Message.Status.ANSWERED,
+            client_id=uuid.uuid4(), route=Message.Route.HUMAN, intent="get_refund", reason=ORDER_PAGE,
+            text=f"Refund request from My orders, order {order.number}: {listing}. Reason: {reason.strip()}")
+        refund = refund_request_file(conversation=conversation, order=order, item_ids=[i.id for i in items],
+                                     reason=reason)
+    caveat = (" Note that under our policy " + "; ".join(refund.eligibility_notes) + ", but our team will look at "
+              "your case.") if refund.eligibility_notes else ""
+    filed = (f"I've filed your refund request for {listing} from order {order.number} "
+             f"({money(refund.amount, refund.currency)}).{caveat} Refunds are decided by a member of our support "
+             "team, who will reply here in the chat.")
+    assistant_note(conversation_id=conversation.id, text=filed, intent="get_refund")
+    handoff_request(conversation_id=conversation.id, reason="refund", message="", trigger_message_id=asked.id,
+                    intent="get_refund", order_id=order.id)
     return refund

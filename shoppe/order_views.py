@@ -1,0 +1,121 @@
+"""An order's page in My orders and what the customer can do there: cancel, change the address, ask a refund.
+
+The same services as the chat assistant's (shoppe.services, support.services.refunds), so the
+site and the chat keep the same rules: cancel until shipped (a fee once packed), a new address
+until packed, and a refund request that goes to the support team, never paid by itself.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from shoppe.addresses import address_list_for_user
+from shoppe.checkout import delivery_option_get
+from shoppe.forms import OrderAddressForm, RefundRequestForm
+from shoppe.models import COUNTRIES, Order, money
+from shoppe.selectors import order_get_for_user
+from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
+
+REFUNDABLE = {Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY, Order.Status.DELIVERED}
+OPEN_REFUND = {"requested", "awaiting_second"}
+
+
+def _own_order(request: HttpRequest, number: int) -> Order:
+    order = order_get_for_user(user=request.user, number=number)
+    if order is None:  # someone else's order looks exactly like no order
+        raise Http404("No such order")
+    return order
+
+
+def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm | None = None,
+          refund_form: RefundRequestForm | None = None, status: int = 200) -> HttpResponse:
+    refund_requests = list(order.refund_requests.order_by("-created_at"))
+    can_refund = order.status in REFUNDABLE and not any(r.status in OPEN_REFUND for r in refund_requests)
+    if address_form is None and order.status in ADDRESS_CHANGEABLE:
+        address_form = OrderAddressForm(addresses=list(address_list_for_user(user=request.user)))
+    return render(request, "shoppe/order_detail.html", {
+        "order": order, "cancellation_fee": order_cancellation_fee(order=order),
+        "address_form": address_form if order.status in ADDRESS_CHANGEABLE else None,
+        "refund_form": (refund_form or RefundRequestForm(order=order)) if can_refund else None,
+        "refund_requests": refund_requests, "refunds": list(order.refunds.all())}, status=status)
+
+
+@login_required
+def order_detail(request: HttpRequest, number: int) -> HttpResponse:
+    return _page(request, _own_order(request, number))
+
+
+@login_required
+@require_POST
+def order_cancel_view(request: HttpRequest, number: int) -> HttpResponse:
+    order = _own_order(request, number)
+    try:
+        fee = order_cancellation_fee(order=order)
+        order_cancel(order_id=order.id)
+    except OrderChangeRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        kept = f", less the {money(fee, order.currency)} handling fee" if fee else ""
+        messages.success(request, f"Order {order.number} is cancelled. What you paid goes back to where it came "
+                                  f"from{kept}; we've emailed you a confirmation.")
+    return redirect("order", number=number)
+
+
+def _same_delivery(order: Order, country: str) -> bool:
+    """Whether the order's delivery option goes to `country` at the price it has where the order goes now."""
+    lines = order.shipping_address.strip().splitlines()
+    now = lines[-1].strip() if lines and lines[-1].strip() in COUNTRIES else "Netherlands"
+    there = delivery_option_get(name=order.delivery_option, country=country, items_total=order.items_total)
+    here = delivery_option_get(name=order.delivery_option, country=now, items_total=order.items_total)
+    return there is not None and (here is None or here.cost == there.cost)
+
+
+@login_required
+@require_POST
+def order_address_view(request: HttpRequest, number: int) -> HttpResponse:
+    order = _own_order(request, number)
+    if order.status not in ADDRESS_CHANGEABLE:
+        messages.error(request, f"Order {order.number} is already {order.get_status_display().lower()}, so its "
+                                "address can't be changed any more. The carrier may be able to redirect it from "
+                                "the tracking link.")
+        return redirect("order", number=number)
+    form = OrderAddressForm(request.POST, addresses=list(address_list_for_user(user=request.user)))
+    if form.is_valid():
+        country = form.cleaned_data["country"]
+        if not _same_delivery(order, country):
+            # Another country changes what the delivery costs or whether it is possible: a person sorts that out.
+            form.add_error(None, f"{order.delivery_option} delivery to {country} would change the order's delivery "
+                                 "cost or isn't possible. Please ask our team in the chat.")
+        else:
+            try:
+                order_address_change(order_id=order.id, address=form.cleaned_data["address"])
+            except OrderChangeRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, f"Order {order.number} will now be delivered to the new address.")
+                return redirect("order", number=number)
+    return _page(request, _own_order(request, number), address_form=form, status=400)
+
+
+@login_required
+@require_POST
+def order_refund_view(request: HttpRequest, number: int) -> HttpResponse:
+    from support.services.refunds import refund_request_from_order_page
+
+    order = _own_order(request, number)
+    form = RefundRequestForm(request.POST, order=order)
+    if form.is_valid() and order.status in REFUNDABLE:
+        try:
+            refund_request_from_order_page(user=request.user, session=request.session, order=order,
+                                           item_ids=form.cleaned_data["items"], reason=form.cleaned_data["reason"])
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            messages.success(request, "Your refund request is with our support team. They decide every refund "
+                                      "and reply in the chat (bottom right); you can follow it here too.")
+            return redirect("order", number=number)
+    return _page(request, order, refund_form=form, status=400)
