@@ -151,9 +151,13 @@ def refund_request_from_order_page(*, user: AbstractBaseUser, session: SessionBa
     and the assistant's reply, so staff see it in the console's queue and answer the customer
     where the chat's refunds are answered. Nothing is approved here: people decide.
     """
-    from support.services.conversations import conversation_for_socket
+    from support.selectors import conversation_has_ended
+    from support.services.conversations import conversation_follow, conversation_for_socket, conversation_next
 
     conversation = conversation_for_socket(user=user, session=session)
+    if conversation_has_ended(conversation_id=conversation.id):  # resolved or idle: the request starts the next one
+        conversation = conversation_next(previous_id=conversation.id)
+        conversation_follow(session=session, conversation_id=conversation.id)
     items = list(order.items.select_related("product").filter(id__in=item_ids))
     if not items:
         raise ValidationError("Choose at least one item to refund.")
