@@ -69,7 +69,9 @@ def newsletter_signup(request: HttpRequest) -> HttpResponse:
         newsletter_subscribe(email=email, customer=mine, site_url=request.build_absolute_uri("/").rstrip("/"))
         messages.success(request, f"Thanks! The newsletter goes to {email} from next Thursday. Every issue has an "
                                   "unsubscribe link.")
-        back = request.POST.get("next", "")
+        # Back to the page it was sent from. Not a hidden field: every page would echo its own URL
+        # (an order number on a 404 included) into its footer.
+        back = request.headers.get("Referer", "")
         if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
             return redirect(back)
         return redirect("home")

@@ -34,8 +34,8 @@ def loadgen_write(*, messages: int, escalations: int, days: int = 90) -> dict[st
     with connection.cursor() as cursor:
         started = time.perf_counter()
         cursor.execute(
-            """INSERT INTO support_conversation (id, session_key, status, state, created_at, updated_at)
-               SELECT gen_random_uuid(), %s, 'bot', '{}'::jsonb, t, t
+            """INSERT INTO support_conversation (id, session_key, status, state, notify_email, created_at, updated_at)
+               SELECT gen_random_uuid(), %s, 'bot', '{}'::jsonb, '', t, t
                FROM (SELECT now() - random() * make_interval(days => %s) AS t FROM generate_series(1, %s)) s""",
             [MARK, days, conversations])
         cursor.execute(

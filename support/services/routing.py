@@ -19,7 +19,9 @@ def _previous_question(message: Message) -> str | None:
     previous = (
         Message.objects.filter(conversation_id=message.conversation_id, author=Message.Author.CUSTOMER,
                                created_at__lt=message.created_at, created_at__gte=message.created_at - FOLLOW_UP_WINDOW)
-        .exclude(id=message.id).exclude(text="").order_by("-created_at")  # not a photo without a caption.values_list("text", flat=True).first()
+        .exclude(id=message.id)
+        .exclude(text="")  # not a photo without a caption
+        .order_by("-created_at").values_list("text", flat=True).first()
     )
     return previous
 

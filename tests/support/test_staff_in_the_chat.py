@@ -62,7 +62,7 @@ async def test_joined_transferred_and_left_are_system_lines_and_replies_carry_th
         ("system", None, "Sam transferred the chat to Kim."),
         ("agent", "Kim", "Kim here, I'll take it from here."),
         ("system", None, "Kim left the chat."),
-        ("bot", None, "Our team has finished here; I'm back if you need anything else."),
+        ("bot", None, "Our team has finished here; I'm back if you need anything else: your next question starts a new conversation."),
     ], said
     await socket.disconnect()
 
