@@ -109,14 +109,21 @@ async def test_a_worker_killed_mid_stream_leaves_one_reply_or_one_handoff_per_me
     assert [e["reply_id"] for e in failed] == [partial_id], events
     assert WORKER_LOST_TEXT in failed[0]["message"]
     for customer in (streaming, waiting):
-        ends = [e for e in customer.events if e["type"] == "reply.end"]
+        # One handoff reply; after the handoff only the assistant's question of where to email the
+        # team's reply (a visitor has no address, #15 item 11).
+        ends = [e for e in customer.events if e["type"] == "reply.end" and e.get("intent") != "notify_email"]
         assert len(ends) == 1 and ends[0]["reply_id"] != partial_id and WORKER_LOST_TEXT in ends[0]["text"], \
             customer.events
-        assert [e["type"] for e in customer.events].count("handoff") == 1, customer.events
-        assert customer.events[-1]["type"] == "handoff", customer.events
+        types = [e["type"] for e in customer.events]
+        assert types.count("handoff") == 1, customer.events
+        after = customer.events[types.index("handoff") + 1:]
+        assert [e.get("intent") for e in after if e["type"] == "reply.end"] in ([], ["notify_email"]), customer.events
+        assert {e["type"] for e in after} <= {"reply.start", "reply.chunk", "reply.end"}, customer.events
     # The socket of the request still waiting for its first token: no text before the handoff reply.
     handoff_reply = next(e["reply_id"] for e in waiting.events if e["type"] == "reply.end")
-    assert {e["reply_id"] for e in waiting.events if e["type"].startswith("reply.")} == {handoff_reply}, waiting.events
+    email_question = {e["reply_id"] for e in waiting.events if e["type"] == "reply.end" and e.get("intent") == "notify_email"}
+    assert {e["reply_id"] for e in waiting.events if e["type"].startswith("reply.")} == {handoff_reply} | email_question, \
+        waiting.events
 
     # The database: each message saved once, exactly one complete reply, one handoff, one log row.
     for customer, partial in ((streaming, "failed"), (waiting, None)):

@@ -182,6 +182,18 @@ PAGES = [
     # The confirmation: for the browser that placed the order, or the account it is on.
     row("/checkout/done/{order_a}/",              LOGIN,       SEES_A,      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("/gift-cards/balance/",                   OK,          OK,          OK,          OK,          OK,          OK),
+    # #15 gaps: buying gift cards, the newsletter, reviews and order actions in My orders. The actions are
+    # POST only (their owner and state checks: tests/shoppe/test_order_actions.py); a card's confirmation
+    # is for the browser that bought it; a forged unsubscribe or review link names nothing.
+    row("/gift-cards/",                           OK,          OK,          OK,          OK,          OK,          OK),
+    row("/gift-cards/bought/999999/",             NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    row("/newsletter/",                           OK,          OK,          OK,          OK,          OK,          OK),
+    row("/newsletter/unsubscribe/forged-token/",  NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    row("/orders/{order_a}/cancel/",              LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    row("/orders/{order_a}/address/",             LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    row("/orders/{order_a}/refund/",              LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    row("/products/{product}/review/",            NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    row("/reviews/write/forged-token/",           NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     # POST only, by the chat widget (tests/support/test_chat_session.py: CSRF, one session per browser).
     row("/chat/session/",                         NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     # #15 item 12: photos. The upload is POST only (tests/support/test_photos.py: CSRF, size, type, owner);
