@@ -198,7 +198,8 @@ def _browser_answered(tab: Tab, folder: Path) -> None:
     assert not tab.csp_violations, tab.csp_violations
 
 
-def _run(data_dir: Path, *, timeout: float, browser=None, screenshots: Path | None = None) -> tuple[StartUp, Visit]:  # type: ignore[no-untyped-def]
+def _run(data_dir: Path, *, timeout: float, browser=None,  # type: ignore[no-untyped-def]
+         screenshots: Path | None = None) -> tuple[StartUp, Visit]:
     start = StartUp(data_dir=data_dir, port=_free_port())
     env = _server_env(data_dir)
     env.pop("RAG_WARM_UP", None)

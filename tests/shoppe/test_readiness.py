@@ -27,7 +27,7 @@ OUTSIDE = "203.0.113.9"  # a load balancer's address: not this machine, no token
 
 @pytest.fixture
 def starting():  # type: ignore[no-untyped-def]
-    """This process is getting its assistant ready (as `shoppe.startup.rag_warm_up` makes it) until the test settles it."""
+    """This process gets its assistant ready (as `shoppe.startup.rag_warm_up` makes it) until the test settles it."""
     readiness.begin()
     readiness.step("training the router")
     yield readiness
