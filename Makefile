@@ -23,8 +23,13 @@ prepare: setup
 	$(PY) manage.py build_index
 	$(PY) manage.py train_router --if-stale
 
-run: prepare
-	@echo "Serving Example Shoppe on http://$(HOST):$(PORT)/"
+# Serves as soon as the database is ready; the server itself builds the help-centre index
+# and trains the router if they are missing or stale (a fresh clone), and the chat answers
+# once they are loaded (/healthz 200). Messages sent before that are kept and answered then.
+run: setup
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_demo
+	@echo "Serving Example Shoppe on http://$(HOST):$(PORT)/ (the chat answers once the assistant is ready: /healthz)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) shoppe.asgi:application
 
 test: setup

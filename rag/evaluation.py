@@ -48,6 +48,7 @@ def router_evaluate(*, rows: list[dict[str, str]], router: IntentRouter | None =
     latencies: list[float] = []
     counts: dict[str, int] = defaultdict(int)
     per_intent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    per_language: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         decision = router.decide(row["text"])
         latencies.append(decision.latency_ms)
@@ -58,6 +59,7 @@ def router_evaluate(*, rows: list[dict[str, str]], router: IntentRouter | None =
             confidence=f"{decision.confidence:.4f}",
             reason=decision.reason,
             latency_ms=f"{decision.latency_ms:.3f}",
+            language=decision.language,
         )
         result.rows.append(out)
         expected = set(filter(None, (row.get("expected_route") or "").split("|")))
@@ -67,6 +69,9 @@ def router_evaluate(*, rows: list[dict[str, str]], router: IntentRouter | None =
         counts["labelled"] += 1
         counts["correct"] += ok
         gold = row.get("intent", "")
+        if row.get("lang"):
+            per_language[row["lang"]][0] += ok
+            per_language[row["lang"]][1] += 1
         if gold:
             per_intent[gold][0] += ok
             per_intent[gold][1] += 1
@@ -89,6 +94,7 @@ def router_evaluate(*, rows: list[dict[str, str]], router: IntentRouter | None =
         "request-for-a-person recall": _ratio(counts["person_human"], counts["person"]),
         "deflection (routine kept off the LLM)": _ratio(counts["routine_kept"], counts["routine"]),
         "off-topic answered as routine": _ratio(counts["off_topic_as_routine"], counts["off_topic"]),
+        **{f"route accuracy, {lang}": ok / total for lang, (ok, total) in sorted(per_language.items())},
         "latency p50 ms": float(np.percentile(lat, 50)),
         "latency p95 ms": float(np.percentile(lat, 95)),
         "latency p99 ms": float(np.percentile(lat, 99)),

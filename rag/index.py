@@ -53,6 +53,11 @@ class KnowledgeIndex:
     def version(self) -> str:
         return self.manifest["version"]
 
+    def fits(self, vector: np.ndarray | None) -> bool:
+        """Whether `vector` comes from the encoder this index was built with (the multilingual
+        router's vectors do not: a message it routed is embedded again to search the help)."""
+        return vector is not None and vector.shape[-1] == self.index.d
+
     def search(self, vector: np.ndarray, *, k: int = 3) -> list[Hit]:
         if not self.passages:
             return []

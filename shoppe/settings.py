@@ -272,6 +272,9 @@ STRANDED_MESSAGE_SWEEP_S = env_float("STRANDED_MESSAGE_SWEEP_S", 30.0, minimum=0
 
 # The local tier.
 RAG_ENCODER = env_str("RAG_ENCODER", "onnx-int8")  # onnx-int8 | onnx | torch
+# Messages in the shop's other languages (nl de fr es it pl pt) go to the multilingual router
+# (rag/router/multilingual.py, USE multilingual v3 from its package: about 150 MB more memory).
+RAG_MULTILINGUAL = env_bool("RAG_MULTILINGUAL", default=True)
 RAG_ENCODER_THREADS = env_int("RAG_ENCODER_THREADS", 1, minimum=1)
 RAG_KNOWLEDGE_DIR = BASE_DIR / "rag" / "knowledge"
 RAG_EXEMPLARS_DIR = BASE_DIR / "rag" / "exemplars"

@@ -17,12 +17,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 
+from shoppe.readiness import GETTING_READY, readiness
 from support import realtime
 from support.selectors import conversation_has_ended, conversation_history, conversation_team
 from support.services.away import conversation_seen, customer_site_remember, reply_email_plan, unread_count
 from support.services.conversations import conversation_follow, conversation_for_socket, message_receive
 from support.services.feedback import feedback_receive
 from support.services.presence import customer_socket_close, customer_socket_open
+from support.services.recovery import lease_kept, message_hold
 from support.services.replies import message_answer
 from support.services.typing import TYPING_EVERY_S, customer_typing
 from support.sockets import (
@@ -46,6 +48,7 @@ def _seconds(wait: float) -> str:
 
 class ChatConsumer(ClosesOnSignOut):
     conversation_id: uuid.UUID | None = None
+    _told_ready: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         realtime.register_server_loop(asyncio.get_running_loop())
@@ -80,6 +83,10 @@ class ChatConsumer(ClosesOnSignOut):
         ended = bool(history) and await database_sync_to_async(conversation_has_ended)(conversation_id=conversation.id)
         await self._send({"type": "history", "conversation_id": str(conversation.id), "messages": history, "team": team,
                           "unread": unread, "ended": ended})
+        if readiness.starting:
+            # The widget says so; what the customer sends meanwhile is saved and answered once ready.
+            await self._send({"type": "assistant.status", "ready": False, "message": GETTING_READY})
+            self._told_ready = asyncio.create_task(self._tell_when_ready())
 
     def _present(self, conversation_id: uuid.UUID) -> None:
         """While this socket is open the team's replies are not emailed; links in emails point at this site."""
@@ -92,7 +99,13 @@ class ChatConsumer(ClosesOnSignOut):
         customer_socket_close(channel_name=self.channel_name)
         reply_email_plan(conversation_id=conversation_id)  # left with the team's replies unread: they follow by email
 
+    async def _tell_when_ready(self) -> None:
+        await readiness.wait_async()
+        await self._send({"type": "assistant.status", "ready": True})
+
     async def disconnect(self, code: int) -> None:
+        if self._told_ready is not None:
+            self._told_ready.cancel()
         if self.conversation_id is not None:
             await self.channel_layer.group_discard(realtime.conversation_group(self.conversation_id), self.channel_name)
             try:
@@ -196,10 +209,25 @@ class ChatConsumer(ClosesOnSignOut):
             )
         finally:
             if created:  # answered even if the acknowledgement could not be sent: a resend is only deduplicated
-                # Off the event loop, so this socket keeps relaying the reply as it streams.
-                task = asyncio.create_task(sync_to_async(message_answer, thread_sensitive=False)(message_id=message.id))
+                task = asyncio.create_task(self._answer(message.id))
                 self._answering.add(task)
                 task.add_done_callback(self._answering.discard)
+
+    async def _answer(self, message_id: int) -> None:
+        """Answer a saved message, off the event loop, so this socket keeps relaying the reply as it streams.
+
+        While the process is still getting its assistant ready, the message is held (no sweep
+        takes it for a dead process's) and answered once it is, without a thread waiting meanwhile.
+        """
+        if not readiness.starting:
+            await sync_to_async(message_answer, thread_sensitive=False)(message_id=message_id)
+            return
+        holder = await database_sync_to_async(message_hold, thread_sensitive=False)(message_id=message_id)
+        if holder is None:
+            return  # answered or held elsewhere meanwhile
+        with lease_kept(holder):
+            await readiness.wait_async()
+            await sync_to_async(message_answer, thread_sensitive=False)(message_id=message_id, holder=holder)
 
     async def chat_event(self, event: dict[str, Any]) -> None:
         for payload in event["events"]:

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from shoppe.readiness import readiness
+
 
 def _database() -> str:
     with connection.cursor() as cursor:
@@ -42,6 +44,10 @@ def _local_models() -> str:
     from rag.encoder import _encoders
     from rag.index import live_index
 
+    status = readiness.status()
+    if status["state"] == "starting":  # loaded perhaps, but not yet warm and answering
+        raise RuntimeError(f"starting: {status['step']} ({status['seconds']:.0f} s so far)")
+
     index = live_index._index
     if index is None or not _encoders:
         raise RuntimeError("the encoder or the knowledge index is not loaded yet")
@@ -71,23 +77,28 @@ def _from_this_machine(request: HttpRequest) -> bool:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when every check passes, else 503.
+    """200 when every check passes, else 503; `starting` while the assistant gets ready (`shoppe.readiness`).
 
-    Anonymous callers (load balancers) learn only up or down: the per-part details name
-    services, versions and error texts. Staff sessions and the METRICS_TOKEN get them.
+    Anonymous callers (load balancers) learn only up, starting or down: the per-part details
+    name services, versions and error texts. Staff sessions and the METRICS_TOKEN get them.
     """
-    results, healthy = {}, True
+    results, failed = {}, set()
     for name, check in CHECKS.items():
         started = time.perf_counter()
         try:
             status = check()
         except Exception as error:  # a health check reports, it never raises
-            status, healthy = f"fail: {type(error).__name__}: {error}"[:300], False
+            status = f"fail: {type(error).__name__}: {error}"[:300]
+            failed.add(name)
         results[name] = {"status": status, "ms": round((time.perf_counter() - started) * 1000, 2)}
+    healthy = not failed
     code = 200 if healthy else 503
+    # Starting, rather than down, only while nothing but the assistant's own start-up is missing.
+    starting = failed == {"local_models"} and readiness.starting
     if bearer_token_ok(request) or _is_staff(request):
-        return JsonResponse({"status": "ok" if healthy else "fail", "checks": results}, status=code)
-    return JsonResponse({"status": "ok" if healthy else "unavailable"}, status=code)
+        return JsonResponse({"status": "ok" if healthy else "starting" if starting else "fail", "checks": results},
+                            status=code)
+    return JsonResponse({"status": "ok" if healthy else "starting" if starting else "unavailable"}, status=code)
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

@@ -113,6 +113,8 @@ class Message(models.Model):
     reason = models.CharField(max_length=200, blank=True)
     scores = models.JSONField(default=dict, blank=True)
     route_latency_ms = models.FloatField(null=True, blank=True)
+    # The language the customer wrote in (rag/router/languages.py), for the router and the answer.
+    language = models.CharField(max_length=8, blank=True)
     # On a reply: the help pages it is built from, and how long it took end to end.
     sources = models.JSONField(default=list, blank=True)
     reply_latency_ms = models.FloatField(null=True, blank=True)

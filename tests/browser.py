@@ -81,18 +81,20 @@ def live_site(data_dir: Path, **settings_env: str) -> Iterator[str]:
                                   cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90  # the models load after the pages are served
         while True:
             if server.poll() is not None:
                 pytest.fail(f"daphne exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(base + "/", timeout=2) as response:
+                # Ready to chat, as a load balancer would wait for: pages are served earlier, while
+                # the assistant gets ready (#14 item 5), and the widget would say "Getting ready…".
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
                     if response.status == 200:
                         break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"daphne did not answer on {base}:\n{log_path.read_text()[-3000:]}")
+                pytest.fail(f"daphne did not get ready on {base} (/healthz):\n{log_path.read_text()[-3000:]}")
             time.sleep(0.2)
         yield base
     finally:

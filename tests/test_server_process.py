@@ -66,7 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, run_artifacts: None) -> Ite
     running = Server(f"http://127.0.0.1:{port}", proc, stdout, stderr)
     try:
         deadline = time.monotonic() + 90
-        while not _answers(running.base + "/"):
+        while not _answers(running.base + "/healthz"):  # ready to chat, not only serving pages (#14 item 5)
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"daphne did not start:\n{running.output()[-3000:]}")
             time.sleep(0.2)

@@ -10,11 +10,17 @@ from django.conf import settings
 from rag.router.policy import INTENT_ROUTES
 
 
-def exemplar_load(folder: Path | None = None) -> list[tuple[str, str]]:
-    """(text, intent) pairs from `<intent>.txt` files; `#` lines are comments."""
+def exemplar_files(folder: Path | None = None, *, chat: bool = False) -> list[Path]:
+    """`<intent>.txt` files: the short English questions at the top, and with `chat` the
+    chat-style messages of every language under `chat/<lang>/` (the multilingual router's)."""
     folder = Path(folder or settings.RAG_EXEMPLARS_DIR)
+    return sorted(folder.glob("*.txt")) + (sorted(folder.glob("chat/*/*.txt")) if chat else [])
+
+
+def exemplar_load(folder: Path | None = None, *, chat: bool = False) -> list[tuple[str, str]]:
+    """(text, intent) pairs from the exemplar files; `#` lines are comments."""
     pairs: list[tuple[str, str]] = []
-    for path in sorted(folder.glob("*.txt")):
+    for path in exemplar_files(folder, chat=chat):
         intent = path.stem
         if intent not in INTENT_ROUTES:
             raise ValueError(f"{path.name}: {intent!r} is not an intent in rag/router/policy.py")
@@ -25,11 +31,12 @@ def exemplar_load(folder: Path | None = None) -> list[tuple[str, str]]:
     return pairs
 
 
-def exemplars_fingerprint(folder: Path | None = None) -> str:
+def exemplars_fingerprint(folder: Path | None = None, *, chat: bool = False) -> str:
     """A hash of the training texts: an artifact trained on other texts is stale."""
     digest = hashlib.sha256()
-    for path in sorted(Path(folder or settings.RAG_EXEMPLARS_DIR).glob("*.txt")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    root = Path(folder or settings.RAG_EXEMPLARS_DIR)
+    for path in exemplar_files(root, chat=chat):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 

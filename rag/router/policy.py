@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Literal
 
 Route = Literal["local", "llm", "human", "off_topic"]
+ROUTES: tuple[Route, ...] = ("local", "human", "llm", "off_topic")
 
 OFF_TOPIC = "off_topic"
 
@@ -44,6 +45,9 @@ INTENT_ROUTES: dict[str, Route] = {
     "contact_customer_service": "local",
     "contact_human_agent": "human",
     "complaint": "human",
+    # a specific situation, a policy exception, advice, several facts at once: a strong model
+    # (only the multilingual router's exemplars have it)
+    "needs_reasoning": "llm",
     # other
     "newsletter_subscription": "local",
     "review": "local",

@@ -78,6 +78,8 @@
   // chat back, or after RATE_AFTER_ANSWERS answers (one answer is too early to rate a conversation).
   const RATE_AFTER_ANSWERS = 3;
   let answered = 0;
+  let team = null; // who holds the chat, from the history: the status line returns to it once the assistant is ready
+  let gettingReady = false; // the server is still getting the assistant ready: messages are kept and answered then
 
   const outbox = {
     all() { try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; } },
@@ -639,12 +641,24 @@
       rate.reset(conversationId);
       renderHistory(e.messages, e.team, e.ended);
       showTeamLine(awayLine(e.team));
+      team = e.team;
+      gettingReady = false; // a server that is still starting says so right after the history
+      typingLabel.textContent = "The assistant is typing";
       statusLine.textContent = teamStatus(e.team); // after a reload, who holds the chat is said again
       const seen = new Set(e.messages.filter((m) => m.client_id).map((m) => m.client_id));
       for (const item of outbox.all()) {
         if (seen.has(item.client_id)) outbox.remove(item.client_id);
         else send(item); // unacknowledged: resend once, the server dedupes by client_id
       }
+    },
+    // The server is still loading the assistant: say so, and say it again on the typing line while a
+    // question waits; the question is saved (message.saved) and answered once the assistant is ready.
+    "assistant.status"(e) {
+      gettingReady = !e.ready;
+      typingLabel.textContent = gettingReady ? "Getting ready, I'll answer in a moment" : "The assistant is typing";
+      if (gettingReady) statusLine.textContent = "Getting ready…";
+      else if (statusLine.textContent === "Getting ready…") statusLine.textContent = teamStatus(team);
+      if (gettingReady) announcer.textContent = e.message;
     },
     "message.saved"(e) {
       outbox.remove(e.client_id);

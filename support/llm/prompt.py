@@ -68,9 +68,10 @@ def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMR
     redactor = Redactor(names=[n for n in ([customer.first_name, customer.last_name] if customer else []) if n])
     budget = settings.LLM_CONTEXT_CHAR_BUDGET
 
-    if vector is None:
+    index = index_get()
+    if not index.fits(vector):
         vector = encoder_get().encode_one(message.text)
-    hits = index_get().search(vector, k=4)
+    hits = index.search(vector, k=4)
     passages, sources, dropped = [], [], 0
     for hit in hits:
         text = hit.passage.text

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -63,6 +63,19 @@ _THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|bye|goodbye|that'?s al
 _BOT_QUESTION = re.compile(r"\b(bot|robot|machine|ai|real person|human)\b", re.IGNORECASE)
 
 
+# Until answers come in the customer's language (issue #16), a reply to a message in another
+# language says, in that language, that it is in English.
+ENGLISH_ONLY_NOTES: dict[str, str] = {
+    "nl": "(Sorry, ik antwoord voorlopig alleen in het Engels.)",
+    "de": "(Entschuldigung, ich antworte vorerst nur auf Englisch.)",
+    "fr": "(Désolé, pour l'instant je ne réponds qu'en anglais.)",
+    "es": "(Lo siento, de momento solo respondo en inglés.)",
+    "it": "(Mi dispiace, per ora rispondo solo in inglese.)",
+    "pl": "(Przepraszam, na razie odpowiadam tylko po angielsku.)",
+    "pt": "(Desculpe, por enquanto só respondo em inglês.)",
+}
+
+
 @dataclass
 class Answer:
     text: str
@@ -78,9 +91,10 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str) -> An
     """The help-centre passage that answers the question, with its source."""
     from rag.encoder import encoder_get
 
-    if vector is None:
+    index = index_get()
+    if not index.fits(vector):
         vector = encoder_get().encode_one(text)
-    hits = index_get().search(vector, k=8)
+    hits = index.search(vector, k=8)
     preferred = INTENT_DOCUMENTS.get(intent, ())
     # The classifier knows the intent better than raw similarity knows the document.
     hits = [h for h in hits if h.passage.slug in preferred] or hits
@@ -114,3 +128,9 @@ def greeting_answer(*, text: str, first_name: str | None) -> Answer:
 
 def off_topic_answer() -> Answer:
     return Answer(OFF_TOPIC_REPLY)
+
+
+def english_only_noted(answer: Answer, language: str) -> Answer:
+    """`answer`, opened with a line in the customer's language saying the answer is in English."""
+    note = ENGLISH_ONLY_NOTES.get(language)
+    return replace(answer, text=f"{note}\n\n{answer.text}") if note else answer

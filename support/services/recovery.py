@@ -6,6 +6,9 @@ is producing that outcome:
 
 * the socket's own thread, which answers the message it has just saved without
   claiming it, for the moment a local answer takes;
+* the socket of a process still getting its assistant ready (`shoppe.readiness`), under
+  a lease renewed until it has answered: a start-up may last longer than
+  `STRANDED_MESSAGE_AFTER_S` (the router trains on a fresh clone);
 * a queued escalation, under its Celery task id, for as long as a task may wait for a
   worker (`CELERY_VISIBILITY_TIMEOUT_S`);
 * a worker running that task, or a sweeper finishing the message, under a lease of
@@ -72,7 +75,7 @@ _keeper: threading.Thread | None = None
 
 
 @contextmanager
-def _lease_kept(token: str) -> Iterator[None]:
+def lease_kept(token: str) -> Iterator[None]:
     """Renew the lease `token` holds until the block ends; a process that dies stops renewing it."""
     global _keeper
     with _held_lock:
@@ -102,6 +105,22 @@ def _leases_renew_forever() -> None:
             log.warning("renewing the leases of %d messages failed", len(tokens), exc_info=True)
 
 
+# --- a starting process holding the messages it will answer once ready ------------------------------
+
+
+def message_hold(*, message_id: int) -> str | None:
+    """Claim a saved message that this process will answer once its assistant is ready.
+
+    Returns the claim's token, to answer under (`replies.message_answer(holder=...)`) while
+    `lease_kept(token)` renews it; None if the message has an outcome or a live holder already.
+    """
+    token = uuid.uuid4().hex
+    held = Message.objects.filter(id=message_id, status=Message.Status.RECEIVED).filter(
+        Q(answering_until=None) | Q(answering_until__lt=timezone.now())
+    ).update(answering_by=token, answering_until=_lease_end())
+    return token if held else None
+
+
 # --- an escalation task holding its message ----------------------------------------------------------
 
 
@@ -124,7 +143,7 @@ def escalation_held(*, message_id: int, task_id: str) -> Iterator[bool]:
         yield False
         return
     try:
-        with _lease_kept(task_id):
+        with lease_kept(task_id):
             yield True
     except BaseException:
         Message.objects.filter(id=message_id, answering_by=task_id, status=Message.Status.RECEIVED).update(
@@ -152,7 +171,7 @@ def stranded_messages_finish(*, limit: int = SWEEP_BATCH) -> int:
                                                                          answering_until=_lease_end()):
             continue  # another sweeper, a redelivered task or the late original has it
         try:
-            with _lease_kept(token):
+            with lease_kept(token):
                 _stranded_message_finish(message_id=message_id, holder=token)
             finished += 1
         except Exception:
@@ -189,6 +208,11 @@ def stranded_messages_sweep_start() -> None:
 
 
 def _sweep_forever() -> None:
+    from shoppe.readiness import readiness
+
+    # Not while the process gets its assistant ready: answering needs the router, and the
+    # messages it holds meanwhile are its own, not a dead process's.
+    readiness.wait()
     while True:
         try:
             close_old_connections()

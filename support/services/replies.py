@@ -20,7 +20,13 @@ from support.logs import conversation_context
 from support.models import Conversation, Message
 from support.services.away import notify_email_answer, notify_email_take
 from support.services.handoff import handoff_request
-from support.services.answers import Answer, greeting_answer, knowledge_answer, off_topic_answer
+from support.services.answers import (
+    Answer,
+    english_only_noted,
+    greeting_answer,
+    knowledge_answer,
+    off_topic_answer,
+)
 from support.services.order_help import ORDER_INTENTS, order_answer, pending_answer
 from support.services.routing import RouteDecision, decision_fields, message_route
 
@@ -101,7 +107,8 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
                 transaction.on_commit(lambda: escalation_answer.apply_async(
                     kwargs={"message_id": message.id, "enqueued_at": enqueued_at, "vector": vector}, task_id=task_id))
                 return
-            answer = _local_answer(conversation=conversation, decision=routed, text=message.text)
+            answer = english_only_noted(_local_answer(conversation=conversation, decision=routed, text=message.text),
+                                        routed.language)
             intent, route = routed.intent, routed.route
             if route == "human" and not answer.handoff:
                 # On the way to a person the assistant asked something itself ("Which order do you

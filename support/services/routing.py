@@ -50,4 +50,5 @@ def message_route(*, message: Message) -> RouteDecision:
 def decision_fields(decision: RouteDecision) -> dict[str, Any]:
     """What the customer's message records of the decision, for ops: written once, with its answer."""
     return {"route": decision.route, "intent": decision.intent, "confidence": decision.confidence,
-            "reason": decision.reason[:200], "scores": decision.scores, "route_latency_ms": decision.latency_ms}
+            "reason": decision.reason[:200], "scores": decision.scores, "route_latency_ms": decision.latency_ms,
+            "language": decision.language}

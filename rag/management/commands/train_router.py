@@ -16,12 +16,16 @@ class Command(BaseCommand):
         parser.add_argument("--no-labels", action="store_true", help="train on the exemplars only")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        from django.conf import settings
+
         from support.services.feedback import route_label_pairs
 
+        labels = [] if options["no_labels"] else route_label_pairs()
+        if settings.RAG_MULTILINGUAL:
+            self._multilingual(labels, if_stale=options["if_stale"])
         if options["if_stale"] and router_artifact_current():
             self.stdout.write(f"router artifact in {artifact_dir()} is current")
             return
-        labels = [] if options["no_labels"] else route_label_pairs()
         model = router_train(extra=labels)
         self.stdout.write(f"trained on {model.meta['exemplars'] - len(labels)} exemplars and {len(labels)} ops labels, "
                           f"{len(model.intents)} intents, encoder {model.meta['encoder']}, "
@@ -29,3 +33,14 @@ class Command(BaseCommand):
         self.stdout.write(f"thresholds: {model.thresholds}")
         router_reset()  # this process's router reloads the new artifact on next use
         self.stdout.write(f"deployed to {artifact_dir()}; restart the site and workers to load it")
+
+    def _multilingual(self, labels: list[tuple[str, str]], *, if_stale: bool) -> None:
+        """The router of the shop's other languages (rag/router/multilingual.py), trained first."""
+        from rag.router.multilingual_model import multilingual_artifact_current, multilingual_train
+
+        if if_stale and multilingual_artifact_current():
+            self.stdout.write("multilingual router artifact is current")
+            return
+        model = multilingual_train(extra=labels)
+        self.stdout.write(f"multilingual router: {model.meta['exemplars']} exemplars, encoder {model.meta['encoder']}, "
+                          f"in {model.meta['train_seconds']} s; thresholds: {model.thresholds}")

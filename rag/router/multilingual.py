@@ -1,0 +1,95 @@
+"""The route of a message that is not in English, decided by learned steps only.
+
+The classifier's probabilities summed per route, thresholds set on held-out exemplars
+(rag/router/multilingual_model.py), and the nearest exemplars for "not about the shop":
+no keyword lists, so the same decision holds in every language the exemplars cover.
+English messages keep the English router (rag/router/decide.py) and its measured floors.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from rag.encoder import Encoder
+from rag.router.decide import RouteDecision
+from rag.router.multilingual_model import MultilingualModel
+from rag.router.policy import INTENT_ROUTES, OFF_TOPIC, Route
+
+
+class MultilingualRouter:
+    """The route of a message in any of the shop's languages, every step learned (see the module doc)."""
+
+    def __init__(self, model: MultilingualModel, encoder: Encoder) -> None:
+        self.model = model
+        self.encoder = encoder
+        self.t = model.thresholds
+
+    def decide(self, text: str) -> RouteDecision:
+        started = time.perf_counter()
+        vector = self.encoder.encode_one(text)
+        route, intent, confidence, reason, scores = self._decide(text, vector)
+        return RouteDecision(
+            route=route,
+            intent=intent,
+            confidence=round(confidence, 4),
+            reason=reason,
+            scores=scores,
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            vector=vector,
+        )
+
+    def _p(self, proba: np.ndarray, intent: str) -> float:
+        return float(proba[self.model.intents.index(intent)]) if intent in self.model.intents else 0.0
+
+    def _decide(self, text: str, vector: np.ndarray) -> tuple[Route, str, float, str, dict[str, float]]:
+        proba = self.model.probabilities(vector)
+        routes = self.model.route_probabilities(proba)
+        order = np.argsort(-proba)[:3]
+        top = [(self.model.intents[i], float(proba[i])) for i in order]
+        (intent, p1), (second, p2) = top[0], top[1]
+        sims, neighbours = self.model.nearest(vector)
+        shop = neighbours != self.model.off_topic
+        in_domain_sim = float(sims[shop].max()) if shop.any() else 0.0
+        scores: dict[str, float] = {
+            "top": round(p1, 4),
+            "margin": round(p1 - p2, 4),
+            "second_intent": second,  # type: ignore[dict-item]
+            "in_domain_similarity": round(in_domain_sim, 4),
+            **{f"p_{name}": round(p, 4) for name, p in top},
+            **{f"route_{name}": round(p, 4) for name, p in routes.items()},
+        }
+
+        # 1. Money back, however it is worded: a person decides.
+        p_refund = self._p(proba, "get_refund")
+        if p_refund >= self.t["refund_probability"]:
+            return "human", "get_refund", p_refund, f"refund request ({p_refund:.2f}): a person decides", scores
+
+        # 2. Asking for a person.
+        p_person = self._p(proba, "contact_human_agent")
+        if p_person >= self.t["person_probability"]:
+            return "human", "contact_human_agent", p_person, f"asked for a person ({p_person:.2f})", scores
+
+        # 3. Not about the shop: nothing the shop is asked looks like it, or off-topic is the likeliest route.
+        best = max(routes, key=routes.__getitem__)
+        if in_domain_sim < self.t["ood_similarity"]:
+            return "off_topic", OFF_TOPIC, routes["off_topic"], "unlike anything the shop is asked", scores
+        if best == "off_topic":
+            return "off_topic", OFF_TOPIC, routes["off_topic"], f"off-topic ({routes['off_topic']:.2f})", scores
+
+        # 4. A situation, an exception, advice or several things at once: a strong model.
+        if best == "llm":
+            return "llm", intent, routes["llm"], f"needs reasoning ({routes['llm']:.2f})", scores
+        if best == "human":
+            return "human", self._best_of("human", proba), routes["human"], f"for a person ({routes['human']:.2f})", scores
+
+        # 5. Routine, when sure enough; unsure goes to the strong model, not a canned guess.
+        local_intent = self._best_of("local", proba)
+        if routes["local"] < self.t["local_confidence"]:
+            return "llm", local_intent, routes["local"], f"unsure: {local_intent} only {routes['local']:.2f}", scores
+        return "local", local_intent, routes["local"], f"{local_intent} ({self._p(proba, local_intent):.2f})", scores
+
+    def _best_of(self, route: Route, proba: np.ndarray) -> str:
+        """The likeliest intent that the policy sends to `route`."""
+        candidates = [i for i, name in enumerate(self.model.intents) if INTENT_ROUTES[name] == route]
+        return self.model.intents[max(candidates, key=lambda i: proba[i])]

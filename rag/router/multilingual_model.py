@@ -1,0 +1,202 @@
+"""The multilingual router's model: a calibrated intent classifier over multilingual
+embeddings (USE multilingual v3), the nearest exemplars, and the thresholds of the route
+decision, all learned from exemplars.
+
+It answers messages that are not in English (rag/router/languages.py). Training
+(`python manage.py train_router`) embeds the exemplars of every language (the chat-style
+ones under rag/exemplars/chat/ and the short English ones), fits a logistic regression
+over the intents, and sets each threshold from out-of-fold predictions: every threshold
+is chosen on exemplars the classifier did not see.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from rag.encoder import encoder_get
+from rag.router.exemplars import exemplar_load, exemplars_fingerprint
+from rag.router.policy import INTENT_ROUTES, OFF_TOPIC, ROUTES
+
+C_REGULARISATION = 16.0
+# Recall floors, on held-out exemplars: the share of refund demands and of requests for a
+# person whose probability must reach the threshold that hands them to staff.
+REFUND_RECALL = 0.98
+PERSON_RECALL = 0.97
+# Ceilings on those thresholds: even a well-separated class hands over at this probability.
+REFUND_CEILING = 0.20
+PERSON_CEILING = 0.30
+# Routine exemplars kept local: the local probability below which a message is not sure
+# enough to get a canned answer is the one under which this share of held-out routine
+# exemplars fall. Unsure goes to the LLM (with no key, to a person).
+ROUTINE_UNSURE = 0.08
+# A message less similar than this share of held-out shop exemplars to every shop exemplar is not about the shop.
+OUT_OF_DOMAIN = 0.01
+# Out-of-fold predictions for the thresholds: each exemplar is predicted by a model trained on the other folds.
+FOLDS = 3
+# What a saved router holds; an artifact of another format is retrained.
+ARTIFACT_FORMAT = 1
+ENCODER = "use-m3"
+
+
+def artifact_dir() -> Path:
+    return settings.DATA_DIR / "router-multilingual"
+
+
+def route_matrix(intents: list[str]) -> np.ndarray:
+    """(intents, routes): 1 where the policy sends the intent to the route."""
+    matrix = np.zeros((len(intents), len(ROUTES)), dtype=np.float32)
+    for row, intent in enumerate(intents):
+        matrix[row, ROUTES.index(INTENT_ROUTES[intent])] = 1.0
+    return matrix
+
+
+@dataclass
+class MultilingualModel:
+    intents: list[str]
+    weights: np.ndarray  # (intents, dimension)
+    bias: np.ndarray  # (intents,)
+    exemplar_vectors: np.ndarray  # (exemplars, dimension), unit length
+    exemplar_intents: np.ndarray  # (exemplars,) index into `intents`
+    thresholds: dict[str, float]
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._neighbours = faiss.IndexFlatIP(self.exemplar_vectors.shape[1])
+        self._neighbours.add(np.ascontiguousarray(self.exemplar_vectors, dtype=np.float32))
+        self.off_topic = self.intents.index(OFF_TOPIC)
+        self.routes = route_matrix(self.intents)
+
+    def probabilities(self, vector: np.ndarray) -> np.ndarray:
+        logits = self.weights @ vector + self.bias
+        logits -= logits.max()
+        exp = np.exp(logits)
+        return exp / exp.sum()
+
+    def route_probabilities(self, proba: np.ndarray) -> dict[str, float]:
+        return dict(zip(ROUTES, (proba @ self.routes).tolist()))
+
+    def nearest(self, vector: np.ndarray, *, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """Similarities and intent indices of the k nearest exemplars."""
+        sims, ids = self._neighbours.search(vector.reshape(1, -1), k)
+        return sims[0], self.exemplar_intents[ids[0]]
+
+    def save(self, folder: Path | None = None) -> Path:
+        folder = folder or artifact_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / "router.tmp.npz"
+        np.savez(tmp, weights=self.weights, bias=self.bias, vectors=self.exemplar_vectors, labels=self.exemplar_intents)
+        tmp.replace(folder / "router.npz")
+        (folder / "router.json").write_text(
+            json.dumps({"intents": self.intents, "thresholds": self.thresholds, "meta": self.meta}, indent=1)
+        )
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> MultilingualModel:
+        folder = folder or artifact_dir()
+        config = json.loads((folder / "router.json").read_text())
+        arrays = np.load(folder / "router.npz")
+        return cls(
+            intents=config["intents"],
+            weights=arrays["weights"],
+            bias=arrays["bias"],
+            exemplar_vectors=arrays["vectors"],
+            exemplar_intents=arrays["labels"],
+            thresholds=config["thresholds"],
+            meta=config["meta"],
+        )
+
+
+def _fit(vectors: np.ndarray, labels: np.ndarray) -> LogisticRegression:
+    # tol 1e-3 converges in about 30 iterations; tighter moves no decision but doubles training time.
+    classifier = LogisticRegression(C=C_REGULARISATION, max_iter=500, tol=1e-3, class_weight="balanced")
+    classifier.fit(vectors, labels)
+    return classifier
+
+
+def _out_of_fold(vectors: np.ndarray, labels: np.ndarray, off_topic: int) -> dict[str, np.ndarray]:
+    """Per exemplar, what the router would see if that exemplar were new."""
+    proba = np.zeros((len(labels), int(labels.max()) + 1), dtype=np.float32)
+    in_domain_sim = np.zeros(len(labels), dtype=np.float32)
+    for train, test in StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=7).split(vectors, labels):
+        classifier = _fit(vectors[train], labels[train])
+        proba[np.ix_(test, classifier.classes_)] = classifier.predict_proba(vectors[test])
+        train_shop = labels[train] != off_topic
+        in_domain_sim[test] = (vectors[test] @ vectors[train][train_shop].T).max(axis=1)
+    return {"proba": proba, "in_domain_sim": in_domain_sim}
+
+
+def _recall_threshold(probabilities: np.ndarray, recall: float, ceiling: float) -> float:
+    """The probability that `recall` of these (held-out, positive) exemplars reach, never above `ceiling`."""
+    return min(float(np.quantile(probabilities, 1.0 - recall)), ceiling) if len(probabilities) else ceiling
+
+
+def _learn_thresholds(oof: dict[str, np.ndarray], labels: np.ndarray, intents: list[str]) -> dict[str, float]:
+    proba, routes = oof["proba"], route_matrix(intents)
+    off_topic = intents.index(OFF_TOPIC)
+    in_domain = labels != off_topic
+    refund, person = intents.index("get_refund"), intents.index("contact_human_agent")
+    routine = routes[labels, ROUTES.index("local")] == 1.0
+    local_probability = (proba @ routes)[:, ROUTES.index("local")]
+    return {
+        # Refund demands and requests for a person go to staff when their probability reaches
+        # what REFUND_RECALL / PERSON_RECALL of held-out ones reach.
+        "refund_probability": round(_recall_threshold(proba[labels == refund, refund], REFUND_RECALL, REFUND_CEILING), 4),
+        "person_probability": round(_recall_threshold(proba[labels == person, person], PERSON_RECALL, PERSON_CEILING), 4),
+        # A routine answer needs this much probability on the local route.
+        "local_confidence": round(float(np.quantile(local_probability[routine], ROUTINE_UNSURE)), 4),
+        "ood_similarity": round(float(np.quantile(oof["in_domain_sim"][in_domain], OUT_OF_DOMAIN)), 4),
+    }
+
+
+def multilingual_train(*, extra: list[tuple[str, str]] | None = None, folder: Path | None = None) -> MultilingualModel:
+    """Train on the exemplars (plus `extra` labelled messages) and save the artifact.
+
+    `folder` saves it elsewhere than the live artifact (a candidate to compare first).
+    """
+    started = time.perf_counter()
+    pairs = exemplar_load(chat=True) + [(text, intent) for text, intent in (extra or []) if intent in INTENT_ROUTES]
+    intents = sorted({intent for _, intent in pairs})
+    labels = np.array([intents.index(intent) for _, intent in pairs])
+    encoder = encoder_get(ENCODER)
+    vectors = encoder.encode([text for text, _ in pairs])
+    thresholds = _learn_thresholds(_out_of_fold(vectors, labels, intents.index(OFF_TOPIC)), labels, intents)
+    classifier = _fit(vectors, labels)
+    model = MultilingualModel(
+        intents=intents,
+        weights=classifier.coef_.astype(np.float32),
+        bias=classifier.intercept_.astype(np.float32),
+        exemplar_vectors=vectors,
+        exemplar_intents=labels,
+        thresholds=thresholds,
+        meta={
+            "format": ARTIFACT_FORMAT,
+            "encoder": encoder.variant,
+            "exemplars": len(pairs),
+            "extra_labels": len(extra or []),
+            "trained_at": timezone.now().isoformat(),
+            "exemplars_fingerprint": exemplars_fingerprint(chat=True),
+            "train_seconds": round(time.perf_counter() - started, 2),
+        },
+    )
+    model.save(folder)
+    return model
+
+
+def multilingual_artifact_current() -> bool:
+    """Whether a saved router exists, in today's format, trained on today's exemplars with today's encoder."""
+    config_file = artifact_dir() / "router.json"
+    if not config_file.exists():
+        return False
+    meta = json.loads(config_file.read_text()).get("meta", {})
+    return (meta.get("format") == ARTIFACT_FORMAT and meta.get("exemplars_fingerprint") == exemplars_fingerprint(chat=True)
+            and meta.get("encoder") == encoder_get(ENCODER).variant)
