@@ -45,9 +45,9 @@ def loadgen_write(*, messages: int, escalations: int, days: int = 90) -> dict[st
         started = time.perf_counter()
         cursor.execute(
             """INSERT INTO support_message (conversation_id, author, text, status, route, intent, confidence, reason,
-                                            scores, route_latency_ms, sources, answering_by, created_at)
+                                            scores, route_latency_ms, sources, answering_by, language, created_at)
                SELECT c.id, 'customer', 'generated question ' || g, 'answered', r.route, r.intent, 0.5 + random() / 2,
-                      r.intent || ' (generated)', '{}'::jsonb, 1 + random() * 4, '[]'::jsonb, '',
+                      r.intent || ' (generated)', '{}'::jsonb, 1 + random() * 4, '[]'::jsonb, '', 'en',
                       c.created_at + (g %% 5) * interval '1 minute'
                FROM generate_series(1, %s) g
                JOIN loadgen_conversations c ON c.n = 1 + (g %% %s)
@@ -59,9 +59,9 @@ def loadgen_write(*, messages: int, escalations: int, days: int = 90) -> dict[st
             [customer_messages, conversations, llm_share, llm_share, llm_share])
         cursor.execute(
             """INSERT INTO support_message (conversation_id, author, text, status, in_reply_to_id, route, intent, reason,
-                                            scores, sources, reply_latency_ms, answering_by, created_at)
+                                            scores, sources, reply_latency_ms, answering_by, language, created_at)
                SELECT m.conversation_id, 'bot', 'generated reply', 'complete', m.id, m.route, m.intent, '', '{}'::jsonb,
-                      '[]'::jsonb, CASE m.route WHEN 'llm' THEN 800 + random() * 2500 ELSE 2 + random() * 20 END, '',
+                      '[]'::jsonb, CASE m.route WHEN 'llm' THEN 800 + random() * 2500 ELSE 2 + random() * 20 END, '', '',
                       m.created_at + interval '1 second'
                FROM support_message m JOIN loadgen_conversations c ON c.id = m.conversation_id
                WHERE m.author = 'customer'""")
