@@ -297,13 +297,14 @@ def seed_local_models(data_dir: Path) -> None:
     they are current (same texts, same encoder) and rebuild them when they are not.
     Server fixtures ask for `run_artifacts` first, so that there is something to copy.
     """
-    for folder in (Path(settings.DATA_DIR) / "router", REPO / ".data" / "router"):
-        files = [folder / "router.json", folder / "router.npz"]
-        if all(f.exists() for f in files):
-            (data_dir / "router").mkdir(parents=True, exist_ok=True)
-            for f in files:
-                shutil.copy2(f, data_dir / "router" / f.name)
-            break
+    for name in ("router", "router-multilingual"):  # the English router and the other languages' (rag/router/)
+        for folder in (Path(settings.DATA_DIR) / name, REPO / ".data" / name):
+            files = [folder / "router.json", folder / "router.npz"]
+            if all(f.exists() for f in files):
+                (data_dir / name).mkdir(parents=True, exist_ok=True)
+                for f in files:
+                    shutil.copy2(f, data_dir / name / f.name)
+                break
     current = Path(settings.DATA_DIR) / "index" / "CURRENT"
     if current.exists():
         version = current.read_text().strip()
