@@ -195,7 +195,10 @@ class LanguageRouter:
     def __init__(self, english: IntentRouter, multilingual: "MultilingualRouter | None") -> None:
         self.english = english
         self.multilingual = multilingual
-        self.model, self.encoder = english.model, english.encoder  # the English router's, as before
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        """The English router's model, encoder and thresholds, as before there were two."""
+        return getattr(self.english, name)
 
     def decide(self, text: str) -> RouteDecision:
         from rag.router.languages import ENGLISH, language_detect
