@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup prepare run test bench load worker clean
+.PHONY: setup prepare run test test-slow bench load worker clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: setup
 
 test: setup
 	SHOPPE_DATA_DIR=$(CURDIR)/.data/test $(PY) -m pytest $(PYTEST_ARGS)
+
+# The whole suite plus the slow drills left out of `make test` (a fresh clone's start-up).
+test-slow: setup
+	SHOPPE_SLOW_TESTS=1 SHOPPE_DATA_DIR=$(CURDIR)/.data/test $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: prepare
 	$(PY) manage.py bench_router

@@ -231,8 +231,13 @@ def _run(data_dir: Path, *, timeout: float, browser=None,  # type: ignore[no-unt
     return start, visit
 
 
-# About 70 s on an idle 2-core machine; the limits leave room for a busy one (the router trained in 452 s
-# here with the load average at 10).
+# About 90 s on an idle 2-core machine (both routers are trained); the limits leave room for a busy one
+# (the router trained in 452 s here with the load average at 10). It runs with SHOPPE_SLOW_TESTS=1
+# (`make test-slow`): in `make test` it would take the suite past its 20-minute budget; the readiness
+# itself (pages at once, 503 "starting", messages held and answered once) is in tests/shoppe/test_readiness.py
+# and in the test below, which starts from trained artifacts.
+@pytest.mark.skipif(os.environ.get("SHOPPE_SLOW_TESTS") != "1", reason="slow: a fresh clone's start-up trains both "
+                    "routers (about 90 s); run with SHOPPE_SLOW_TESTS=1 (make test-slow)")
 @pytest.mark.timeout(660)
 def test_a_fresh_make_run_serves_at_once_says_starting_and_answers_what_was_asked_meanwhile(
         tmp_path: Path, browser, screenshots: Path) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 from pathlib import Path
 
@@ -162,6 +163,8 @@ def test_train_router_learns_the_labels_and_deploys(labelled, settings, tmp_path
         call_command("train_router", stdout=out)
         assert "and 3 ops labels" in out.getvalue() and "deployed to" in out.getvalue()
         model = RouterModel.load(tmp_path / "router")
+        # the other languages' router learns from the same labels (rag/router/multilingual_model.py)
+        assert json.loads((tmp_path / "router-multilingual" / "router.json").read_text())["meta"]["extra_labels"] == 3
     finally:
         router_reset()  # the process's router reloads the real artifact on next use
     assert model.meta["extra_labels"] == 3
