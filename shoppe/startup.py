@@ -33,6 +33,7 @@ def rag_warm_up() -> None:
         router = router_get()
         readiness.step("warming up")
         router.decide("where is my order?")
+        router.decide("Wo ist meine Bestellung?")  # the other languages' router and its encoder too
         index_get()
     except Exception:  # the site still serves pages; the chat reports its own errors
         failed = True
