@@ -7,46 +7,24 @@ English messages keep the English router (rag/router/decide.py) and its measured
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
-from rag.encoder import Encoder
-from rag.router.decide import RouteDecision
+from rag.router.decide import IntentRouter
 from rag.router.multilingual_model import MultilingualModel
 from rag.router.policy import INTENT_ROUTES, OFF_TOPIC, Route
 
 
-class MultilingualRouter:
-    """The route of a message in any of the shop's languages, every step learned (see the module doc)."""
+class MultilingualRouter(IntentRouter):
+    """The route of a message in any of the shop's languages, every step learned (see the module doc).
 
-    def __init__(self, model: MultilingualModel, encoder: Encoder) -> None:
-        self.model = model
-        self.encoder = encoder
-        self.t = model.thresholds
+    It embeds and times a message as the English router does (`IntentRouter.decide`); only the decision differs.
+    """
 
-    def decide(self, text: str) -> RouteDecision:
-        started = time.perf_counter()
-        vector = self.encoder.encode_one(text)
-        route, intent, confidence, reason, scores = self._decide(text, vector)
-        return RouteDecision(
-            route=route,
-            intent=intent,
-            confidence=round(confidence, 4),
-            reason=reason,
-            scores=scores,
-            latency_ms=round((time.perf_counter() - started) * 1000, 3),
-            vector=vector,
-        )
-
-    def _p(self, proba: np.ndarray, intent: str) -> float:
-        return float(proba[self.model.intents.index(intent)]) if intent in self.model.intents else 0.0
+    model: MultilingualModel
 
     def _decide(self, text: str, vector: np.ndarray) -> tuple[Route, str, float, str, dict[str, float]]:
-        proba = self.model.probabilities(vector)
+        proba, top = self._classify(vector)
         routes = self.model.route_probabilities(proba)
-        order = np.argsort(-proba)[:3]
-        top = [(self.model.intents[i], float(proba[i])) for i in order]
         (intent, p1), (second, p2) = top[0], top[1]
         sims, neighbours = self.model.nearest(vector)
         shop = neighbours != self.model.off_topic
