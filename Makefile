@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup prepare run test test-slow bench load worker clean
+.PHONY: setup catalogues prepare run test test-slow bench load worker clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ $(VENV)/.installed: requirements.txt
 
 setup: $(VENV)/.installed
 
-prepare: setup
+# The translation catalogues (.po -> .mo) compiled in Python (polib): no gettext tools needed
+catalogues: setup
+	$(PY) manage.py compile_catalogues -v0
+
+prepare: catalogues
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo
 	$(PY) manage.py build_index
@@ -26,17 +30,17 @@ prepare: setup
 # Serves as soon as the database is ready; the server itself builds the help-centre index
 # and trains the router if they are missing or stale (a fresh clone), and the chat answers
 # once they are loaded (/healthz 200). Messages sent before that are kept and answered then.
-run: setup
+run: catalogues
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo
 	@echo "Serving Example Shoppe on http://$(HOST):$(PORT)/ (the chat answers once the assistant is ready: /healthz)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) shoppe.asgi:application
 
-test: setup
+test: catalogues
 	SHOPPE_DATA_DIR=$(CURDIR)/.data/test $(PY) -m pytest $(PYTEST_ARGS)
 
 # The whole suite plus the slow drills left out of `make test` (a fresh clone's start-up).
-test-slow: setup
+test-slow: catalogues
 	SHOPPE_SLOW_TESTS=1 SHOPPE_DATA_DIR=$(CURDIR)/.data/test $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: prepare

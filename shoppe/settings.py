@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "shoppe.locale_middleware.ShopLocaleMiddleware",  # after sessions, before common (Django's order)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -191,6 +192,16 @@ LOGIN_REDIRECT_URL = "orders"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en-gb"
+# The storefront, the widget and the help centre speak these five; the router also understands
+# Italian, Polish and Portuguese (rag/router/languages.py), whose customers get English pages.
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("nl", "Nederlands"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # the templates' and the widget's catalogues; apps keep their own
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True

@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
@@ -15,7 +16,9 @@ def favicon(request):  # type: ignore[no-untyped-def]
     return redirect(static("shoppe/favicon.svg"), permanent=True)
 
 
-urlpatterns = [
+# The customer's pages, in their language: "/orders/" follows the cookie or the browser,
+# "/nl/orders/" is Dutch whatever they say (shoppe/locale_middleware.py).
+storefront_patterns = [
     path("", views.home, name="home"),
     path("products/", views.product_list, name="products"),
     path("products/<slug:slug>/", review_views.product_detail, name="product"),
@@ -51,10 +54,13 @@ urlpatterns = [
     path("account/conversations/<uuid:conversation_id>/email/", conversation_views.conversation_email,
          name="conversation_email"),
     path("account/", include("django.contrib.auth.urls")),
+    path("chat/return/<str:token>/", chat_return, name="chat_return"),
+]
+
+urlpatterns = i18n_patterns(*storefront_patterns, prefix_default_language=False) + [
     path("chat/session/", chat_session_open, name="chat_session"),
     path("chat/photos/", photo_upload, name="photo_upload"),
     path("chat/photos/<uuid:photo_id>/", photo_show, name="photo"),
-    path("chat/return/<str:token>/", chat_return, name="chat_return"),
     path("console/", console_page, name="console"),
     path("ops/", include("support.ops.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,35 @@
+"""The customer's language: the URL's prefix (/nl/...), else the switcher's cookie, else the
+browser's Accept-Language, else English.
+
+The customer's pages live under `i18n_patterns(prefix_default_language=False)`: "/orders/" is
+English, "/de/orders/" German. Django then serves a plain URL in English whatever the cookie
+says; here a customer who prefers another of the shop's languages is sent from the plain URL
+(the ones the bot, the help pages and old links use) to the same page in their language.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.middleware.locale import LocaleMiddleware
+from django.urls import is_valid_path
+from django.utils import translation
+
+
+class ShopLocaleMiddleware(LocaleMiddleware):
+    def process_request(self, request: HttpRequest) -> HttpResponseBase | None:
+        super().process_request(request)
+        if request.method not in ("GET", "HEAD") or translation.get_language_from_path(request.path_info):
+            return None
+        preferred = translation.get_language_from_request(request, check_path=False)
+        default = translation.get_supported_language_variant(settings.LANGUAGE_CODE)
+        if preferred == default:
+            return None
+        localised = f"/{preferred}{request.path_info}"
+        urlconf = getattr(request, "urlconf", None)
+        with translation.override(preferred):
+            if not is_valid_path(localised, urlconf):
+                return None  # not a customer page (the console, the chat's endpoints...)
+        url = request.get_full_path(force_append_slash=False).replace(request.path_info, localised, 1)
+        response = HttpResponseRedirect(url)
+        response.headers.setdefault("Vary", "Accept-Language, Cookie")
+        return response
