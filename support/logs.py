@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,25 +11,22 @@ from urllib.parse import unquote_plus
 
 from daphne.access import AccessLogGenerator
 
-from support.llm.pii import CARD, EMAIL
+from support.llm.pii import PERSONAL_DATA, personal_data_replace
 
 _conversation: contextvars.ContextVar[str] = contextvars.ContextVar("conversation_id", default="")
 
-_SCRUB = [
-    (EMAIL, "[EMAIL]"),
-    (CARD, "[CARD]"),
-    (re.compile(r"(?<![\w/.:-])(?:\+|00)?\d(?:[\s().-]?\d){7,14}(?![\w/])"), "[PHONE]"),
-]
-
 
 def _scrub_plain(text: str) -> str:
-    for pattern, placeholder in _SCRUB:
-        text = pattern.sub(placeholder, text)
+    """Personal data as support.llm.pii defines it (the one definition the LLM's redactor uses too), each
+    kind replaced by its name: every card-shaped number, not only those with a valid checksum."""
+    for kind, pattern in PERSONAL_DATA:
+        text = personal_data_replace(text, kind, pattern, lambda kind, value: f"[{kind}]")
     return text
 
 
 def scrub(text: str) -> str:
-    """`text` with emails, card and phone numbers replaced by placeholders, also where a URL encodes them.
+    """`text` with emails, IBANs, card and phone numbers, addresses and postcodes replaced by placeholders,
+    also where a URL encodes them.
 
     A path or query string in a log line hides an email as `carol%40example.test` and spaces
     as `+`: when decoding (up to twice, for double encoding) reveals personal data, the
