@@ -1,4 +1,5 @@
-"""What the LLM is given: the versioned system prompt, help passages, recent turns, order facts."""
+"""What the LLM is given: the versioned system prompt in the customer's language, help passages, recent turns,
+order facts."""
 from __future__ import annotations
 
 import re
@@ -10,16 +11,22 @@ import numpy as np
 from django.conf import settings
 
 from rag.encoder import encoder_get
-from rag.index import index_get
+from rag.index import Hit, KnowledgeIndex, index_get
 from support.llm.guardrails import looks_like_injection
 from support.llm.pii import Redactor
 from support.llm.provider import Turn
 from support.models import Conversation, Message
 from support.realtime import Source
+from support.services.answers import INTENT_DOCUMENTS, INTENT_SECTIONS
 from support.services.order_help import customer_orders
 
 PROMPT_FILE = Path(__file__).resolve().parent.parent / "prompts" / "system.md"
 RECENT_TURNS = 6
+PASSAGES = 4
+
+# The languages the router tells apart (rag/router/languages.py), named for the model.
+LANGUAGE_NAMES = {"en": "English", "nl": "Dutch", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+                  "pl": "Polish", "pt": "Portuguese"}
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +35,20 @@ def system_prompt() -> tuple[str, str]:
     header, _, body = PROMPT_FILE.read_text(encoding="utf-8").partition("\n---\n")
     version = header.split(":", 1)[1].strip()
     return version, body.strip()
+
+
+def language_name(language: str) -> str:
+    """The model's name for a message's language ("de": "German"); English when it is not known."""
+    return LANGUAGE_NAMES.get((language or "en").split("-")[0].lower(), "English")
+
+
+def system_instruction(language: str) -> str:
+    """The system prompt, ending with the customer's language and the instruction to answer in it.
+
+    The language line belongs to the prompt's version: a change to its wording is a new version."""
+    name = language_name(language)
+    passages = "" if name == "English" else f" The help-centre passages may be in English: answer in {name} all the same."
+    return f"{system_prompt()[1]}\n\nThe customer writes in {name}. Answer in {name}.{passages}"
 
 
 @lru_cache(maxsize=4096)
@@ -39,6 +60,7 @@ def _tampered(heading: str, text: str) -> bool:
 
 @dataclass
 class LLMRequest:
+    system: str
     turns: list[Turn]
     sources: list[Source]
     redactor: Redactor
@@ -59,6 +81,29 @@ def _order_facts(conversation: Conversation) -> tuple[str, set[str], set[str]]:
     return "\n".join(lines), {str(o.number) for o in orders}, emails
 
 
+def _passages_found(index: KnowledgeIndex, vector: np.ndarray, message: Message) -> list[Hit]:
+    """The help passages for the question, best first.
+
+    The help index's encoder reads English; for a message in another language the router's
+    intent (read by the multilingual router) names the documents that answer it, as it does
+    for a local answer (support.services.answers), and the section that answers the intent's
+    common form is always among them."""
+    english = language_name(message.language) == "English"
+    hits = index.search(vector, k=PASSAGES if english else PASSAGES * 2)
+    preferred = INTENT_DOCUMENTS.get(message.intent, ())
+    if english or not preferred:
+        return hits[:PASSAGES]
+    section = INTENT_SECTIONS.get(message.intent)
+    pinned = [Hit(p, 1.0) for p in index.passages if p.slug == preferred[0] and p.heading == section]
+    ranked = sorted(hits, key=lambda hit: -(hit.score + (0.15 if hit.passage.slug in preferred else 0.0)
+                                            + (0.05 if hit.passage.slug == preferred[0] else 0.0)))
+    found: list[Hit] = []
+    for hit in [*pinned, *ranked]:
+        if hit.passage not in (h.passage for h in found):
+            found.append(hit)
+    return found[:PASSAGES]
+
+
 def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMRequest:
     """The conversation as the model will see it (any provider), within the context budget, PII redacted.
 
@@ -71,9 +116,8 @@ def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMR
     index = index_get()
     if not index.fits(vector):
         vector = encoder_get().encode_one(message.text)
-    hits = index.search(vector, k=4)
     passages, sources, dropped = [], [], 0
-    for hit in hits:
+    for hit in _passages_found(index, vector, message):
         text = hit.passage.text
         if _tampered(hit.passage.heading, text):
             dropped += 1  # an article someone tampered with never reaches the model
@@ -108,5 +152,5 @@ def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMR
     )
     turns.append(Turn(role="customer", text=prompt))
     mentioned = order_numbers | set(re.findall(r"\b\d{5}\b", message.text))
-    return LLMRequest(turns=turns, sources=sources, redactor=redactor, allowed_order_numbers=mentioned,
+    return LLMRequest(system=system_instruction(message.language), turns=turns, sources=sources, redactor=redactor, allowed_order_numbers=mentioned,
                       allowed_emails=emails, dropped_passages=dropped)

@@ -26,7 +26,7 @@ from support import metrics, realtime
 from support.logs import conversation_context
 from support.llm.guardrails import OutputGuard, looks_like_injection
 from support.llm.pricing import call_cost
-from support.llm.prompt import request_build, system_prompt
+from support.llm.prompt import language_name, request_build, system_prompt
 from support.llm.provider import ModelRequest, Text, ToolCall, ToolRound, Usage, has_content, provider_get
 from support.llm.retries import LLMUnavailable, concurrency_slot, model_stream
 from support.llm.tools import ToolContext, tool_call, tool_specs
@@ -77,11 +77,17 @@ def _claim(message: Message, enqueued_at: float | None, task_started: float) -> 
 
 
 def _spent_reason(message: Message) -> str | None:
+    return llm_unavailable(conversation_id=message.conversation_id)
+
+
+def llm_unavailable(*, conversation_id: Any) -> str | None:
+    """Why an escalation in this conversation would go to staff before the LLM is asked (no key or server,
+    the day's or the conversation's budget spent), or None when the LLM can answer."""
     missing = provider_get().missing()
     if missing:
         return missing
     today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    in_conversation = Q(conversation_id=message.conversation_id)
+    in_conversation = Q(conversation_id=conversation_id)
     totals = EscalationLog.objects.filter(Q(started_at__gte=today) | in_conversation).aggregate(
         spent=Sum("cost_eur", filter=Q(started_at__gte=today)),
         used=Sum(F("input_tokens") + F("output_tokens"), filter=in_conversation))
@@ -226,7 +232,9 @@ def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: f
     reply = _StreamedReply(message, request.redactor, guard, enqueued_at)
     tools = ToolContext(conversation=message.conversation)
     provider = provider_get()
-    asked = ModelRequest(system=prompt, turns=list(request.turns), tools=tool_specs() if settings.LLM_TOOLS else [])
+    asked = ModelRequest(system=request.system, turns=list(request.turns), tools=tool_specs() if settings.LLM_TOOLS else [])
+    log.info("escalation of message %s: prompt %s, answering in %s (%s)", message.id, row.prompt_version,
+             language_name(message.language), message.reason)
     input_tokens = output_tokens = 0
 
     def retried(error: BaseException) -> None:
