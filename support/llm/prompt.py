@@ -45,7 +45,7 @@ def language_name(language: str) -> str:
 def system_instruction(language: str) -> str:
     """The system prompt, ending with the customer's language and the instruction to answer in it.
 
-    The language line belongs to the prompt's version: a change to its wording is a new version."""
+    The language line is part of the prompt: a change to its wording needs a new version in system.md."""
     name = language_name(language)
     passages = "" if name == "English" else f" The help-centre passages may be in English: answer in {name} all the same."
     return f"{system_prompt()[1]}\n\nThe customer writes in {name}. Answer in {name}.{passages}"
@@ -152,5 +152,5 @@ def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMR
     )
     turns.append(Turn(role="customer", text=prompt))
     mentioned = order_numbers | set(re.findall(r"\b\d{5}\b", message.text))
-    return LLMRequest(system=system_instruction(message.language), turns=turns, sources=sources, redactor=redactor, allowed_order_numbers=mentioned,
-                      allowed_emails=emails, dropped_passages=dropped)
+    return LLMRequest(system=system_instruction(message.language), turns=turns, sources=sources, redactor=redactor,
+                      allowed_order_numbers=mentioned, allowed_emails=emails, dropped_passages=dropped)
