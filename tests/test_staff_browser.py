@@ -253,6 +253,9 @@ def test_the_queue_line_goes_once_an_agent_joins_and_the_status_line_follows_the
     expect(status).not_to_have_text(re.compile("Sam|Waiting|team"))
     expect(queue_line).to_be_hidden()
     shoot("4-resolved")
+    # and the console's header no longer says the customer waits for the team
+    expect(agent.locator("#conv-meta")).to_have_text("Closed")
+    agent_tab.shot(screenshots, "status-console-resolved-1280x720")
     customer.reload()
     if customer.locator("#chat-panel").is_hidden():
         customer.locator(".chat-launcher").click()
