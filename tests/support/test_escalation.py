@@ -398,6 +398,7 @@ async def test_a_photo_the_customer_agreed_to_show_goes_to_the_llm_as_an_inline_
     assert not _sent(request, upload) and stored != upload, "never the upload as sent, with its EXIF"
     assert "image/jpeg" in request.body_text
     assert "photo" in request.last_user_text  # the model is told what the image is
+    assert "(sent a photo) The lamp arrived like this" in request.body_text  # its message is a turn, never an empty one
     row = await database_sync_to_async(log_of)(message)
     assert row.outcome == "answered" and row.photos_sent == 1
 
