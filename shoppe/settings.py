@@ -339,6 +339,10 @@ LLM_PRICE_OUTPUT_PER_MTOK = env_float("LLM_PRICE_OUTPUT_PER_MTOK", token_prices[
 LLM_PRICE_PER_HOUR_EUR = env_float("LLM_PRICE_PER_HOUR_EUR", 0.0, minimum=0.0)
 LLM_CONCURRENT_STREAMS = env_int("LLM_CONCURRENT_STREAMS", 1, minimum=1)
 LLM_CONTEXT_CHAR_BUDGET = env_int("LLM_CONTEXT_CHAR_BUDGET", 6000, minimum=500)
+# Photos an escalation may carry (only with a key and the customer's consent): the conversation's
+# newest ones, at most this many and this many bytes together (Gemini takes 20 MB of inline data).
+LLM_PHOTOS_PER_REQUEST = env_int("LLM_PHOTOS_PER_REQUEST", 3, minimum=0)
+LLM_PHOTO_BYTES_PER_REQUEST = env_int("LLM_PHOTO_BYTES_PER_REQUEST", 4 * 1024 * 1024, minimum=0)
 LLM_BUDGET_TOKENS_PER_CONVERSATION = env_int("LLM_BUDGET_TOKENS_PER_CONVERSATION", 30000, minimum=0)
 LLM_BUDGET_EUR_PER_DAY = env_float("LLM_BUDGET_EUR_PER_DAY", 20.0, minimum=0.0)
 

@@ -118,7 +118,7 @@ class RefundRequestAdmin(admin.ModelAdmin):
 
 @admin.register(EscalationLog)
 class EscalationLogAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "outcome", "provider", "model", "input_tokens", "output_tokens", "cost_eur", "first_token_ms", "retries"]
+    list_display = ["started_at", "outcome", "provider", "model", "input_tokens", "output_tokens", "cost_eur", "first_token_ms", "retries", "photos_sent"]
     list_filter = ["outcome", "provider", "model", "handoff_reason"]
     search_fields = ["router_reason", "error", "message__text"]
     list_select_related = ["message"]

@@ -207,6 +207,8 @@ class EscalationLog(models.Model):
     latency_ms = models.FloatField(null=True, blank=True)
     retries = models.PositiveSmallIntegerField(default=0)
     tool_calls = models.JSONField(default=list, blank=True)
+    photos_sent = models.PositiveSmallIntegerField(
+        default=0, help_text="customer photos the request carried (only with a key and the customer's consent)")
     outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.IN_PROGRESS)
     handoff_reason = models.CharField(max_length=40, blank=True)
     error_class = models.CharField(max_length=80, blank=True)

@@ -82,6 +82,7 @@ class Handoff(TypedDict):
     status: str
     message: str
     note: NotRequired[str]  # the queue or away line alone, shown visibly in the widget
+    agent: NotRequired[str]  # "claimed": who holds the chat, so the header keeps their name
 
 
 class AgentMessage(TypedDict):

@@ -185,3 +185,82 @@ def test_staff_messages_show_a_person_and_who_joined_is_a_system_line(  # type: 
     agent.get_by_role("button", name="Resolve").click()
     expect(customer.locator("#chat li.chat-system", has_text="Sam left the chat.")).to_have_count(1)
     expect(customer.locator("#chat li.chat-bot", has_text="Our team has finished here")).to_have_count(1)
+
+
+def test_the_queue_line_goes_once_an_agent_joins_and_the_status_line_follows_the_chat(  # type: ignore[no-untyped-def]
+    tabs, screenshots: Path
+) -> None:
+    """#15 item 6: "You're number 1 in the queue" stayed next to "Chatting with Sam"; after a reload and after
+    resolve the status must say who holds the chat, and no queue line may be left over."""
+    from playwright.sync_api import expect
+
+    agent_tab = tabs(**LAPTOP)
+    agent = agent_tab.page
+    staff_sign_in(agent, "staff")
+    expect(agent.locator("#connection")).to_have_text("Live")
+
+    customer_tab = tabs(**PHONE)
+    customer = customer_tab.page
+    customer_sign_in(customer, "alice")
+    customer.locator(".chat-launcher").click()
+    status, queue_line = customer.locator("#chat .chat-status"), customer.locator("#chat .chat-team")
+
+    def shoot(name: str) -> None:
+        """The widget at 390x844 and at 1280x720, with the status and queue area on screen and unclipped."""
+        for width, height in ((390, 844), (1280, 720)):
+            customer.set_viewport_size({"width": width, "height": height})
+            header = customer.locator("#chat .chat-header").bounding_box()
+            assert header is not None and header["x"] >= 0 and header["x"] + header["width"] <= width, header
+            if queue_line.is_visible():
+                box = queue_line.bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+            customer_tab.shot(screenshots, f"status-{name}-{width}x{height}")
+        customer.set_viewport_size({"width": 390, "height": 844})
+
+    _chat_send(customer, "I want to talk to a person")
+    expect(customer.locator("li.chat-bot[data-route='human']").last).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    expect(status).to_have_text("Waiting for our team")
+    expect(queue_line).to_be_visible()
+    expect(queue_line).to_have_text(re.compile(r"You're number \d+ in the queue|Our team is away right now"))
+    shoot("1-queued")
+
+    # Sam claims the chat: the queue line goes, the status names him.
+    agent.locator("#queue-list .queue-item", has_text="Alice").click()
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    expect(customer.locator("#chat li.chat-system", has_text="Sam joined the chat.")).to_have_count(1)
+    expect(status).to_have_text("Chatting with Sam")
+    expect(queue_line).to_be_hidden()
+    agent.fill("#reply-input", "Hi Alice, Sam here. How can I help?")
+    agent.keyboard.press("Enter")
+    expect(customer.locator("#chat li.chat-agent", has_text="How can I help?")).to_have_count(1)
+    expect(queue_line).to_be_hidden()
+    shoot("2-chatting-with-sam")
+
+    # After a reload while Sam holds the chat: the same.
+    customer.reload()
+    if customer.locator("#chat-panel").is_hidden():
+        customer.locator(".chat-launcher").click()
+    expect(customer.locator("#chat li.chat-agent", has_text="How can I help?")).to_have_count(1)
+    expect(status).to_have_text("Chatting with Sam")
+    expect(queue_line).to_be_hidden()
+    shoot("3-after-reload")
+
+    # Resolved: nobody's name stays, and no queue line comes back.
+    agent.get_by_role("button", name="Resolve").click()
+    expect(customer.locator("#chat li.chat-system", has_text="Sam left the chat.")).to_have_count(1)
+    expect(customer.locator("#chat li.chat-bot", has_text="Our team has finished here")).to_have_count(1)
+    expect(status).not_to_have_text(re.compile("Sam|Waiting|team"))
+    expect(queue_line).to_be_hidden()
+    shoot("4-resolved")
+    # and the console's header no longer says the customer waits for the team
+    expect(agent.locator("#conv-meta")).to_have_text("Closed")
+    agent_tab.shot(screenshots, "status-console-resolved-1280x720")
+    customer.reload()
+    if customer.locator("#chat-panel").is_hidden():
+        customer.locator(".chat-launcher").click()
+    expect(customer.locator("#chat li.chat-bot", has_text="Our team has finished here")).to_have_count(1)
+    expect(status).not_to_have_text(re.compile("Sam|Waiting|team"))
+    expect(queue_line).to_be_hidden()
+    shoot("5-resolved-after-reload")
+    assert not agent.locator("#alert").is_visible(), agent.locator("#alert").inner_text()

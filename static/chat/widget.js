@@ -710,10 +710,13 @@
       announcer.textContent = e.message;
     },
     handoff(e) {
-      // "resolved": the team handed back to the assistant, so no one's name stays in the header.
-      statusLine.textContent = e.status === "queued" ? "Waiting for our team"
-        : e.status === "resolved" ? "" : "With our team";
-      showTeamLine(e.note || "");
+      // "resolved": the team handed back to the assistant, so no one's name stays in the header. A
+      // conversation someone already holds keeps their name, and only a queued one has a queue line.
+      const claimed = e.status === "claimed";
+      team = { ...(team || {}), handoff: e.status === "resolved" ? null : e.status,
+        agent: claimed ? (e.agent || (team && team.agent) || null) : null };
+      statusLine.textContent = teamStatus(team);
+      showTeamLine(e.status === "queued" ? e.note || "" : "");
       announcer.textContent = e.message;
       withTeam = e.status !== "resolved";
       if (withTeam) follow(true);
@@ -736,7 +739,11 @@
       announcer.textContent = "New conversation started.";
     },
     "agent.joined"(e) {
-      statusLine.textContent = "Chatting with " + e.agent; // the system line before it says who joined
+      // The system line before it says who joined; the queue (or away) line is over: someone is here.
+      team = { ...(team || {}), handoff: "claimed", agent: e.agent };
+      withTeam = true;
+      statusLine.textContent = teamStatus(team);
+      showTeamLine("");
     },
     "system.line"(e) {
       systemLine(e.message_id, e.text);

@@ -826,7 +826,9 @@
     },
     handoff(e) {
       if (!forCurrent(e)) return;
-      systemLine(e.position ? `Customer was told they are number ${e.position} in the queue.` : "Customer was told the team will pick this up.");
+      if (e.status === "resolved") return; // "Sam left the chat." and the hand-back say it already
+      if (e.status === "claimed") systemLine(`Customer asked for the team again; ${e.agent || "a colleague"} has the chat.`);
+      else systemLine(e.position ? `Customer was told they are number ${e.position} in the queue.` : "Customer was told the team will pick this up.");
     },
     "note.added"(e) {
       if (!forCurrent(e)) return;

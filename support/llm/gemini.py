@@ -80,7 +80,8 @@ def contents_of(request: ModelRequest) -> list[types.Content]:
     for turn in request.turns:
         if isinstance(turn, Turn):
             role = "user" if turn.role == "customer" else "model"
-            contents.append(types.Content(role=role, parts=[types.Part(text=turn.text)]))
+            images = [types.Part.from_bytes(data=image.data, mime_type=image.mime_type) for image in turn.images]
+            contents.append(types.Content(role=role, parts=[types.Part(text=turn.text), *images]))
         elif isinstance(turn, ToolRound):
             asked = [call.raw if isinstance(call.raw, types.Part)
                      else types.Part(function_call=types.FunctionCall(name=call.name, args=call.args))

@@ -15,6 +15,7 @@ and this process stops offering tools to that model.
 """
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -64,11 +65,20 @@ def openai_client() -> openai.OpenAI:
         return _clients[key]
 
 
+def _content(turn: Turn) -> str | list[dict[str, Any]]:
+    """The turn's text, or text and image parts when it carries photos (data URLs: nothing is fetched)."""
+    if not turn.images:
+        return turn.text
+    return [{"type": "text", "text": turn.text}, *(
+        {"type": "image_url", "image_url": {"url": f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode()}"}}
+        for image in turn.images)]
+
+
 def messages_of(request: ModelRequest) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = [{"role": "system", "content": request.system}]
     for turn in request.turns:
         if isinstance(turn, Turn):
-            messages.append({"role": "user" if turn.role == "customer" else "assistant", "content": turn.text})
+            messages.append({"role": "user" if turn.role == "customer" else "assistant", "content": _content(turn)})
         elif isinstance(turn, ToolRound):
             messages.append({"role": "assistant", "content": "", "tool_calls": [
                 {"id": call.call_id, "type": "function",

@@ -15,10 +15,11 @@ from rag.index import Hit, KnowledgeIndex, index_get
 from support.llm.guardrails import looks_like_injection
 from support.llm.pii import Redactor
 from support.llm.provider import Turn
-from support.models import Conversation, Message
+from support.models import Conversation, Message, Photo
 from support.realtime import Source
 from support.services.answers import INTENT_DOCUMENTS, INTENT_SECTIONS
 from support.services.order_help import customer_orders
+from support.services.photos import photo_images_for_llm
 
 PROMPT_FILE = Path(__file__).resolve().parent.parent / "prompts" / "system.md"
 RECENT_TURNS = 6
@@ -68,6 +69,7 @@ class LLMRequest:
     allowed_emails: set[str]
     dropped_passages: int = 0
     notes: list[str] = field(default_factory=list)
+    photos: int = 0  # photos of the customer's the request carries (with a key and their consent only)
 
 
 def _order_facts(conversation: Conversation) -> tuple[str, set[str], set[str]]:
@@ -133,10 +135,13 @@ def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMR
         Message.objects.filter(conversation=conversation, created_at__lt=message.created_at)
         .exclude(status=Message.Status.FAILED).order_by("-created_at")[:RECENT_TURNS]
     )[::-1]
+    with_photo = set(Photo.objects.filter(message__in=previous).values_list("message_id", flat=True))
     turns: list[Turn] = []
     used = 0
     for turn in previous:
         text = redactor.redact(turn.text)[:600]
+        if turn.id in with_photo:  # a photo without a caption is still a turn: never an empty one
+            text = f"(sent a photo) {text}".strip()
         used += len(text)
         if used > budget // 4:
             break
@@ -145,12 +150,17 @@ def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMR
     context = "\n\n".join(passages) or "(no help-centre passage matched)"
     signed_in = "The customer is signed in." if customer else "The customer is not signed in."
     question = redactor.redact(message.text)
+    images = photo_images_for_llm(conversation_id=conversation.id, until=message.created_at)
+    shown = (f"The customer attached {len(images)} photo{'s' if len(images) > 1 else ''} to this conversation "
+             f"and agreed you may see {'them' if len(images) > 1 else 'it'}: after this message, oldest first.\n\n"
+             if images else "")
     prompt = (
         f"Help-centre passages:\n{context}\n\n{signed_in}\n"
-        f"The customer's orders:\n{redactor.redact(facts) or '(none known)'}\n\n"
+        f"The customer's orders:\n{redactor.redact(facts) or '(none known)'}\n\n{shown}"
         f"<customer_message>\n{question}\n</customer_message>"
     )
-    turns.append(Turn(role="customer", text=prompt))
+    turns.append(Turn(role="customer", text=prompt, images=tuple(images)))
     mentioned = order_numbers | set(re.findall(r"\b\d{5}\b", message.text))
     return LLMRequest(system=system_instruction(message.language), turns=turns, sources=sources, redactor=redactor,
-                      allowed_order_numbers=mentioned, allowed_emails=emails, dropped_passages=dropped)
+                      allowed_order_numbers=mentioned, allowed_emails=emails, dropped_passages=dropped,
+                      photos=len(images))

@@ -20,11 +20,21 @@ from django.conf import settings
 
 
 @dataclass(frozen=True)
+class Image:
+    """A photo the customer attached and agreed the model may see: the stored bytes (re-encoded
+    from the pixels, no EXIF, GPS or other metadata), never the upload as sent."""
+
+    mime_type: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Turn:
-    """One message of the conversation as the model sees it (already redacted)."""
+    """One message of the conversation as the model sees it (already redacted), with any photos it carries."""
 
     role: Literal["customer", "assistant"]
     text: str
+    images: tuple[Image, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: providers cache their declarations per spec

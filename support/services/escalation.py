@@ -226,6 +226,7 @@ def _worker_lost(message: Message, row: EscalationLog, started: float) -> None:
 def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: float | None,
             vector: np.ndarray | None) -> None:
     request = request_build(message=message, vector=vector)
+    row.photos_sent = request.photos  # the count only: which photos, and their bytes, are not logged
     _, prompt = system_prompt()
     guard = OutputGuard(system_prompt=prompt, allowed_order_numbers=request.allowed_order_numbers,
                         allowed_emails=request.allowed_emails)

@@ -93,10 +93,14 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
         if conversation.status != Conversation.Status.WITH_AGENT:
             conversation.status = Conversation.Status.WAITING
             conversation.save(update_fields=["status"])
-    queue_text, position = _queue_text(handoff)
-    realtime.conversation_send(conversation_id, {"type": "handoff", "status": handoff.status,
-                                                 "message": f"{message} {queue_text}".strip(), "position": position,
-                                                 "note": queue_text})  # type: ignore[typeddict-unknown-key]
+    event: realtime.Handoff = {"type": "handoff", "status": handoff.status, "message": message, "note": ""}
+    if handoff.status == Handoff.Status.CLAIMED:
+        # Someone already has the chat: no queue to be in, and the header keeps their name.
+        event["agent"] = staff_name(handoff.claimed_by) if handoff.claimed_by_id else ""
+    else:
+        queue_text, position = _queue_text(handoff)
+        event.update(message=f"{message} {queue_text}".strip(), note=queue_text, position=position)  # type: ignore[typeddict-unknown-key]
+    realtime.conversation_send(conversation_id, event)
     if created:
         realtime.console_send({"type": "handoff.new", "handoff": handoff_serialize(handoff)})
         # So that the reply reaches them if they leave: an address to email it to, asked for or confirmed.

@@ -19,7 +19,7 @@ import io
 import uuid
 import warnings
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from support.llm.provider import Image as LLMImage
 from support.models import Conversation, Message, Photo
 from support.realtime import PhotoItem
 from support.services.conversations import conversation_owned_by
@@ -211,3 +212,32 @@ def photos_for_llm(*, conversation_id: uuid.UUID) -> list[Photo]:
     if not llm_key_set():
         return []
     return list(Photo.objects.filter(conversation_id=conversation_id, llm_consent=True))
+
+
+def photo_images_for_llm(*, conversation_id: uuid.UUID, until: datetime) -> list[LLMImage]:
+    """What one escalation shows the LLM: the stored bytes of the conversation's newest photos the
+    customer agreed to, sent by `until`, oldest first; none without a key.
+
+    At most LLM_PHOTOS_PER_REQUEST photos and LLM_PHOTO_BYTES_PER_REQUEST bytes together: the
+    newest that fit go, older ones stay here. What goes is the stored file, re-encoded from the
+    pixels when it was attached (no EXIF, GPS or other metadata), never the upload as sent.
+    """
+    if not llm_key_set() or settings.LLM_PHOTOS_PER_REQUEST <= 0:
+        return []
+    newest = (Photo.objects.filter(conversation_id=conversation_id, llm_consent=True, created_at__lte=until)
+              .order_by("-created_at")[:settings.LLM_PHOTOS_PER_REQUEST])
+    images: list[LLMImage] = []
+    room = settings.LLM_PHOTO_BYTES_PER_REQUEST
+    for photo in newest:
+        if photo.size_bytes > room:
+            continue
+        try:
+            with photo.image.open("rb") as stored:
+                data = stored.read(room + 1)
+        except OSError:  # the file is gone (storage cleaned by hand): the question still goes, without it
+            continue
+        if len(data) > room:
+            continue
+        room -= len(data)
+        images.append(LLMImage(mime_type=photo.content_type, data=data))
+    return images[::-1]

@@ -330,3 +330,118 @@ async def test_a_served_model_without_function_calling_is_asked_again_without_to
     assert [bool(r.tools) for r in llm.requests] == [True, False, False]
     row = await database_sync_to_async(log_of)(first)
     assert (row.outcome, row.retries) == ("answered", 0)
+
+
+# --- photos (#15 item 12): the LLM sees one only with a key and the customer's consent --------------------------
+def _photo_of(colour: tuple[int, int, int]) -> bytes:
+    """A phone photo with a camera name and a GPS position in its EXIF: none of it may leave the server."""
+    import io
+
+    from PIL import ExifTags, Image
+
+    image = Image.new("RGB", (48, 32), colour)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Model] = "PhoneCam 9"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef], gps[ExifTags.GPS.GPSLatitude] = "N", (52.0, 22.0, 1.5)
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+@pytest.fixture
+def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+async def _attach(chat: Chat, *, consent: bool, colour: tuple[int, int, int] = (200, 30, 30)):  # type: ignore[no-untyped-def]
+    """The customer attaches a photo through the upload's service; returns the upload and what was stored."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from support.services.photos import photo_attach
+
+    def attach():  # type: ignore[no-untyped-def]
+        conversation = Conversation.objects.select_related("customer").get(id=chat.conversation_id)
+        upload = _photo_of(colour)
+        photo, _ = photo_attach(conversation_id=chat.conversation_id, user=conversation.customer, session=SessionStore(),
+                                data=upload, client_id=uuid.uuid4(), caption="The lamp arrived like this",
+                                llm_consent=consent)
+        with photo.image.open("rb") as stored:
+            return upload, stored.read()
+
+    return await database_sync_to_async(attach)()
+
+
+def _sent(request, data: bytes) -> bool:  # type: ignore[no-untyped-def]
+    """`data` is in the request body, base64-encoded (google-genai sends bytes URL-safe, an image_url the standard way)."""
+    import base64
+
+    body = request.body_text
+    return base64.b64encode(data).decode() in body or base64.urlsafe_b64encode(data).decode() in body
+
+
+IMAGE_PART = {"gemini": '"inlineData"', "openai-compatible": '"image_url"'}
+
+
+async def test_a_photo_the_customer_agreed_to_show_goes_to_the_llm_as_an_inline_image(llm, chat, media):
+    # given a photo the customer agreed the assistant may see, and a key
+    upload, stored = await _attach(chat, consent=True)
+    llm.script(Reply.text(["That shade is cracked: a replacement is the quickest fix."]))
+    # when a question about it is escalated
+    message = await chat.escalate("The lamp in the photo came broken and the other is missing. What now for each?")
+    await chat.events()
+    # then the request carries the stored photo, re-encoded and without its metadata, as an inline image
+    request = llm.requests[0]
+    assert IMAGE_PART[llm.provider] in request.body_text
+    assert _sent(request, stored), "the stored photo's bytes are in the request"
+    assert not _sent(request, upload) and stored != upload, "never the upload as sent, with its EXIF"
+    assert "image/jpeg" in request.body_text
+    assert "photo" in request.last_user_text  # the model is told what the image is
+    assert "(sent a photo) The lamp arrived like this" in request.body_text  # its message is a turn, never an empty one
+    row = await database_sync_to_async(log_of)(message)
+    assert row.outcome == "answered" and row.photos_sent == 1
+
+
+async def test_without_the_customers_consent_no_photo_reaches_the_llm(llm, chat, media):
+    _, stored = await _attach(chat, consent=False)
+    llm.script(Reply.text(["Here is what to do."]))
+    message = await chat.escalate("The lamp in the photo came broken and the other is missing. What now for each?")
+    await chat.events()
+    request = llm.requests[0]
+    assert not _sent(request, stored) and IMAGE_PART[llm.provider] not in request.body_text
+    row = await database_sync_to_async(log_of)(message)
+    assert row.outcome == "answered" and row.photos_sent == 0
+
+
+async def test_without_a_key_no_photo_leaves_the_server(llm, chat, media, settings):
+    # Gemini without a key: the question goes to a person, no request at all. A server of the shop's
+    # without a key of its own: the question is asked, the photo stays here.
+    settings.GEMINI_API_KEY = settings.LLM_API_KEY = ""
+    _, stored = await _attach(chat, consent=True)
+    llm.default = Reply.text(["Here is what to do."])
+    message = await chat.escalate("The lamp in the photo came broken and the other is missing. What now for each?")
+    await chat.events()
+    assert not any(_sent(request, stored) for request in llm.requests)
+    assert not any(IMAGE_PART[llm.provider] in request.body_text for request in llm.requests)
+    row = await database_sync_to_async(log_of)(message)
+    assert row.photos_sent == 0
+    assert (row.outcome, row.handoff_reason) == (("handed_off", "no_api_key") if llm.provider == "gemini" else ("answered", ""))
+
+
+async def test_only_the_newest_photos_within_the_limits_go_to_the_llm(llm, chat, media, settings):
+    settings.LLM_PHOTOS_PER_REQUEST = 2
+    photos = [await _attach(chat, consent=True, colour=colour) for colour in [(250, 0, 0), (0, 250, 0), (0, 0, 250)]]
+    llm.default = Reply.text(["Here is what to do."])
+    message = await chat.escalate("Three photos of the damage: which of these can you replace, and how fast?")
+    await chat.events()
+    request = llm.requests[0]
+    assert [_sent(request, stored) for _, stored in photos] == [False, True, True]
+    assert (await database_sync_to_async(log_of)(message)).photos_sent == 2
+    # a size cap for all photos of one request: the newest one that fits goes, the others stay here
+    settings.LLM_PHOTO_BYTES_PER_REQUEST = len(photos[2][1])
+    message = await chat.escalate("And the one in the photo: can you send a new shade?")
+    await chat.events()
+    request = llm.requests[-1]
+    assert [_sent(request, stored) for _, stored in photos] == [False, False, True]
+    assert (await database_sync_to_async(log_of)(message)).photos_sent == 1

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from shoppe.models import Order, Refund
 from support.models import Conversation, Handoff, InternalNote, Message, RefundRequest
-from support.services.handoff import HandoffTaken, agent_reply, handoff_claim, handoff_resolve
+from support.services.handoff import HandoffTaken, agent_reply, handoff_claim, handoff_request, handoff_resolve
 from support.services.refunds import refund_decide
 from tests.conftest import session_cookie_for
 from tests.support.test_chat_socket import connected, send, until
@@ -132,6 +132,27 @@ async def test_agent_joins_and_replies_live_and_the_customer_sees_it_after_a_rec
     assert "I'm back" in back["text"]
     # #15 item 13: resolving ends the conversation (the next question starts a new one)
     assert (await database_sync_to_async(Conversation.objects.get)(id=handoff.conversation_id)).status == "closed"
+    await socket.disconnect()
+
+
+async def test_a_handoff_asked_for_while_an_agent_holds_the_chat_says_who_has_it_not_a_queue_place(settings, make_customer,
+                                                                                                  team):
+    # #15 item 6: the widget showed "You're number 1 in the queue" next to "Chatting with Sam"
+    settings.SUPPORT_HOURS = ALWAYS_OPEN
+    alice = await database_sync_to_async(make_customer)("alice")
+    socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    await send(socket, "get me a human")
+    queued, _ = await until(socket, "handoff")
+    assert queued["status"] == "queued" and "number 1 in the queue" in queued["note"]
+    handoff = await database_sync_to_async(Handoff.objects.get)(conversation_id=history["conversation_id"])
+    await database_sync_to_async(handoff_claim)(handoff_id=handoff.id, agent=team["sam"])
+    await until(socket, "agent.joined")
+    # another handoff reason while Sam has the chat (an escalation that failed, say)
+    await database_sync_to_async(handoff_request)(conversation_id=handoff.conversation_id, reason="llm_error",
+                                                  message="I've passed your question to our support team.")
+    again, _ = await until(socket, "handoff")
+    assert again["status"] == "claimed" and again["agent"] == "Sam" and again["note"] == ""
+    assert "queue" not in again["message"] and "position" not in again
     await socket.disconnect()
 
 
