@@ -14,6 +14,10 @@ from django.contrib.sessions.backends.db import SessionStore
 
 REQUIRE_SERVICES = os.environ.get("SHOPPE_REQUIRE_SERVICES") == "1"
 
+# The suite runs at any hour: the team is in unless a test says otherwise (tests of the
+# away path set SUPPORT_HOURS themselves). Servers the tests start inherit it.
+os.environ["SUPPORT_HOURS"] = "mon-sun 00:00-23:59"
+
 
 def service_missing(reason: str) -> None:
     """Skip a test whose real service is absent, or fail it when CI requires services."""
@@ -26,6 +30,12 @@ def port_open(host: str, port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((host, port)) == 0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def team_in_at_any_hour():  # type: ignore[no-untyped-def]
+    """Settings were read before this file set SUPPORT_HOURS: the in-process server gets it here."""
+    settings.SUPPORT_HOURS = os.environ["SUPPORT_HOURS"]
 
 
 @pytest.fixture(scope="session", autouse=True)
