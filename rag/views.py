@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import get_language
 
-from rag.documents import ENGLISH, document_get, document_list, help_language
+from rag.documents import ENGLISH, document_get, document_list, help_language, localized_path
 
 # What Python-Markdown makes of a help article, and nothing else: no script, style,
 # form or frame, no event handler and no style attribute.
@@ -56,7 +56,10 @@ def help_index(request: HttpRequest) -> HttpResponse:
     if language != ENGLISH:
         written = {d.slug for d in documents}
         documents += [d for d in document_list() if d.slug not in written]
-    return render(request, "rag/help_index.html", {"documents": documents, "language": language})
+    # Each links to its page in the active language (shown in English where it is not written in it).
+    pages = [{"document": d, "url": localized_path(f"/help/{d.slug}/", language), "in_english": d.language != language}
+             for d in documents]
+    return render(request, "rag/help_index.html", {"pages": pages})
 
 
 def help_page(request: HttpRequest, slug: str) -> HttpResponse:

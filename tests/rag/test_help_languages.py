@@ -73,7 +73,7 @@ def test_a_page_not_written_in_a_language_is_shown_in_english_with_a_note(client
     assert "Deze pagina is nog niet beschikbaar in het Nederlands." in html
     assert '<div lang="en">' in html and "Click and collect" in html
     listing = client.get("/nl/help/").content.decode()
-    assert 'href="/help/click-and-collect/"' in listing and "(in het Engels)" in listing
+    assert 'href="/nl/help/click-and-collect/"' in listing and "(in het Engels)" in listing
     assert "Deze pagina" not in client.get("/nl/help/warranty/").content.decode()
     assert client.get("/nl/help/no-such-page/").status_code == 404
 
