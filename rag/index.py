@@ -28,7 +28,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from rag.documents import ENGLISH, HELP_LANGUAGES, Passage, document_list, document_passages
-from rag.encoder import DIMENSION, MODEL_NAME, MULTILINGUAL_DIMENSION, MULTILINGUAL_MODEL_NAME, encoder_get
+from rag.encoder import (
+    DIMENSION,
+    MODEL_NAME,
+    MULTILINGUAL_DIMENSION,
+    MULTILINGUAL_MODEL_NAME,
+    MULTILINGUAL_VARIANT,
+    encoder_get,
+)
 
 log = logging.getLogger(__name__)
 faiss.omp_set_num_threads(1)  # small searches are slower with more threads on 2 cores
@@ -130,10 +137,12 @@ def index_build_language(language: str, *, force: bool = False) -> Path:
         d.slug: hashlib.sha256(f"{d.title}\n{d.body}".encode()).hexdigest()[:16] for d in documents
     }
     model_name, dimension = _model_of(language)
-    encoder = encoder_get(index_encoder_kind(language))
-    identity = [encoder.variant, sorted(content_hashes.items())]
-    if language != ENGLISH:
-        identity.append(language)  # the English index keeps the versions it had
+    if language == ENGLISH:
+        encoder = encoder_get()
+        identity = [encoder.variant, sorted(content_hashes.items())]
+    else:  # the multilingual encoder is loaded only when there is something to embed
+        encoder = None
+        identity = [MULTILINGUAL_VARIANT, sorted(content_hashes.items()), language]
     version = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:12]
     root = index_root(language)
     root.mkdir(parents=True, exist_ok=True)
@@ -141,6 +150,7 @@ def index_build_language(language: str, *, force: bool = False) -> Path:
     if force:
         shutil.rmtree(folder, ignore_errors=True)
     if not (folder / "manifest.json").exists():
+        encoder = encoder or encoder_get(index_encoder_kind(language))
         texts = [t for p in passages for t in _passage_texts(p)]
         vectors = encoder.encode(texts) if texts else np.zeros((0, dimension), dtype=np.float32)
         index = faiss.IndexFlatIP(dimension)
@@ -152,7 +162,7 @@ def index_build_language(language: str, *, force: bool = False) -> Path:
             "version": version,
             "language": language,
             "model": model_name,
-            "encoder": encoder.variant,
+            "encoder": identity[0],
             "dimension": dimension,
             "documents": content_hashes,
             "passages": len(passages),
