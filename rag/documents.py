@@ -60,8 +60,9 @@ class Passage:
         return {"title": f"{self.title}: {self.heading}", "url": self.url}
 
 
-# A site path a page names: "(/orders/)" in its text or "[..](/help/warranty/#...)" as a link.
-_SITE_PATH = re.compile(r"(?<=\()(/(?:[a-z0-9][a-z0-9_-]*/)*)(#[\w-]+)?(?=\))")
+# A site path a page names: "My orders (/orders/)", "at /account/signup/", "[..](/help/warranty/#..)"
+# (not "24/7", an email address or another site's address).
+_SITE_PATH = re.compile(r"(?<![\w/.:@-])(/(?:[a-z0-9][a-z0-9_-]*/)+)(#[\w-]+)?")
 
 
 def localized_path(path: str, language: str) -> str:
