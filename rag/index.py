@@ -5,7 +5,9 @@ Layout under DATA_DIR/index/: one folder per version (`v-<content hash>/` holdin
 one. That is the English help centre, embedded with the English encoder (MiniLM); each of the
 other languages the help centre is written in has the same layout under DATA_DIR/index/<lang>/,
 embedded with the multilingual encoder the router reads those languages with, so a Dutch
-message is searched in the Dutch pages with the vector its routing already computed. A rebuild writes a new folder, then replaces `CURRENT` atomically; every process
+message is searched in the Dutch pages with the vector its routing already computed.
+
+A rebuild writes a new folder, then replaces `CURRENT` atomically; every process
 (daphne or worker) notices the change on its next search and swaps its copy in, while
 searches already running finish on the old one.
 """

@@ -140,7 +140,8 @@ def test_every_help_centre_link_and_path_resolves(client: Client, owner) -> None
 
 
 @pytest.mark.parametrize("language", HELP_LANGUAGES)
-def test_every_help_centre_link_and_path_resolves_in_every_language(client: Client, owner, language) -> None:  # type: ignore[no-untyped-def]
+def test_every_help_centre_link_and_path_resolves_in_every_language(  # type: ignore[no-untyped-def]
+        client: Client, owner, language: str) -> None:
     """The translated pages name the same screens, each in the page's language ("/nl/orders/")."""
     paths = help_links(client, language)
     expected = {f"/{language}{p}" for p in ("/orders/", "/account/signup/", "/account/password_reset/",
