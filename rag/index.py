@@ -2,7 +2,12 @@
 
 Layout under DATA_DIR/index/: one folder per version (`v-<content hash>/` holding
 `index.faiss`, `passages.json`, `manifest.json`) and a `CURRENT` file naming the live
-one. A rebuild writes a new folder, then replaces `CURRENT` atomically; every process
+one. That is the English help centre, embedded with the English encoder (MiniLM); each of the
+other languages the help centre is written in has the same layout under DATA_DIR/index/<lang>/,
+embedded with the multilingual encoder the router reads those languages with, so a Dutch
+message is searched in the Dutch pages with the vector its routing already computed.
+
+A rebuild writes a new folder, then replaces `CURRENT` atomically; every process
 (daphne or worker) notices the change on its next search and swaps its copy in, while
 searches already running finish on the old one.
 """
@@ -24,15 +29,37 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
-from rag.documents import Passage, document_list, document_passages
-from rag.encoder import DIMENSION, MODEL_NAME, encoder_get
+from rag.documents import ENGLISH, HELP_LANGUAGES, Passage, document_list, document_passages
+from rag.encoder import (
+    DIMENSION,
+    MODEL_NAME,
+    MULTILINGUAL_DIMENSION,
+    MULTILINGUAL_MODEL_NAME,
+    MULTILINGUAL_VARIANT,
+    encoder_get,
+)
 
 log = logging.getLogger(__name__)
 faiss.omp_set_num_threads(1)  # small searches are slower with more threads on 2 cores
 
 
-def index_root() -> Path:
-    return settings.DATA_DIR / "index"
+INDEX_LANGUAGES = (ENGLISH, *HELP_LANGUAGES)
+
+
+def index_root(language: str = ENGLISH) -> Path:
+    root = settings.DATA_DIR / "index"
+    return root if language == ENGLISH else root / language
+
+
+def index_encoder_kind(language: str) -> str | None:
+    """The encoder a language's index is built with: None is RAG_ENCODER (English)."""
+    from rag.router.multilingual_model import ENCODER
+
+    return None if language == ENGLISH else ENCODER
+
+
+def _model_of(language: str) -> tuple[str, int]:
+    return (MODEL_NAME, DIMENSION) if language == ENGLISH else (MULTILINGUAL_MODEL_NAME, MULTILINGUAL_DIMENSION)
 
 
 @dataclass(frozen=True)
@@ -53,9 +80,13 @@ class KnowledgeIndex:
     def version(self) -> str:
         return self.manifest["version"]
 
+    @property
+    def language(self) -> str:
+        return self.manifest.get("language", ENGLISH)
+
     def fits(self, vector: np.ndarray | None) -> bool:
-        """Whether `vector` comes from the encoder this index was built with (the multilingual
-        router's vectors do not: a message it routed is embedded again to search the help)."""
+        """Whether `vector` comes from the encoder this index was built with (the English index:
+        the English router's vectors; another language's: the multilingual router's)."""
         return vector is not None and vector.shape[-1] == self.index.d
 
     def search(self, vector: np.ndarray, *, k: int = 3) -> list[Hit]:
@@ -74,7 +105,7 @@ class KnowledgeIndex:
     @classmethod
     def load(cls, folder: Path) -> KnowledgeIndex:
         manifest = json.loads((folder / "manifest.json").read_text())
-        if manifest["model"] != MODEL_NAME or manifest["dimension"] != DIMENSION:
+        if (manifest["model"], manifest["dimension"]) != _model_of(manifest.get("language", ENGLISH)):
             raise ValueError(f"index in {folder} was built for {manifest['model']}/{manifest['dimension']}")
         passages = [Passage(**p) for p in json.loads((folder / "passages.json").read_text())]
         return cls(passages=passages, index=faiss.read_index(str(folder / "index.faiss")), manifest=manifest)
@@ -85,38 +116,56 @@ def _passage_texts(passage: Passage) -> tuple[str, str]:
 
 
 def index_build(*, force: bool = False) -> Path:
-    """Embed every published passage and make the result the live index. Returns its folder.
+    """Embed every published passage, in every language, and make the results the live indexes.
 
-    An unchanged knowledge base reuses the folder already built for it, unless `force`.
+    Returns the English index's folder. An unchanged knowledge base reuses the folders already
+    built for it, unless `force`.
     """
+    folders = index_build_all(force=force)
+    return folders[ENGLISH]
+
+
+def index_build_all(*, force: bool = False) -> dict[str, Path]:
+    """Each language's index built (or reused) and made live: {language: folder}."""
+    return {language: index_build_language(language, force=force) for language in INDEX_LANGUAGES}
+
+
+def index_build_language(language: str, *, force: bool = False) -> Path:
+    """Embed the passages of the help centre in `language` and make the result its live index."""
     started = time.perf_counter()
-    documents = document_list()
+    documents = document_list(language)
     passages = [p for d in documents for p in document_passages(d)]
     content_hashes = {
         d.slug: hashlib.sha256(f"{d.title}\n{d.body}".encode()).hexdigest()[:16] for d in documents
     }
-    encoder = encoder_get()
-    version = hashlib.sha256(
-        json.dumps([encoder.variant, sorted(content_hashes.items())]).encode()
-    ).hexdigest()[:12]
-    root = index_root()
+    model_name, dimension = _model_of(language)
+    if language == ENGLISH:
+        encoder = encoder_get()
+        identity = [encoder.variant, sorted(content_hashes.items())]
+    else:  # the multilingual encoder is loaded only when there is something to embed
+        encoder = None
+        identity = [MULTILINGUAL_VARIANT, sorted(content_hashes.items()), language]
+    version = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:12]
+    root = index_root(language)
     root.mkdir(parents=True, exist_ok=True)
     folder = root / f"v-{version}"
     if force:
         shutil.rmtree(folder, ignore_errors=True)
     if not (folder / "manifest.json").exists():
+        encoder = encoder or encoder_get(index_encoder_kind(language))
         texts = [t for p in passages for t in _passage_texts(p)]
-        vectors = encoder.encode(texts) if texts else np.zeros((0, DIMENSION), dtype=np.float32)
-        index = faiss.IndexFlatIP(DIMENSION)
+        vectors = encoder.encode(texts) if texts else np.zeros((0, dimension), dtype=np.float32)
+        index = faiss.IndexFlatIP(dimension)
         index.add(vectors)
         staging = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
         faiss.write_index(index, str(staging / "index.faiss"))
         (staging / "passages.json").write_text(json.dumps([asdict(p) for p in passages], indent=1))
         manifest = {
             "version": version,
-            "model": MODEL_NAME,
-            "encoder": encoder.variant,
-            "dimension": DIMENSION,
+            "language": language,
+            "model": model_name,
+            "encoder": identity[0],
+            "dimension": dimension,
             "documents": content_hashes,
             "passages": len(passages),
             "vectors": int(index.ntotal),
@@ -129,7 +178,7 @@ def index_build(*, force: bool = False) -> Path:
         except OSError:  # another process built the same version meanwhile
             shutil.rmtree(staging, ignore_errors=True)
     _point_current_at(folder)
-    log.info("knowledge index %s is live (%d passages)", version, len(passages))
+    log.info("knowledge index %s (%s) is live (%d passages)", version, language, len(passages))
     return folder
 
 
@@ -141,12 +190,21 @@ def _point_current_at(folder: Path) -> None:
 
 
 class _LiveIndex:
-    """This process's copy of the live index, re-read when CURRENT changes."""
+    """This process's copy of one language's live index, re-read when its CURRENT changes."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str = ENGLISH) -> None:
+        self.language = language
         self._lock = threading.Lock()
         self._index: KnowledgeIndex | None = None
         self._checked_at = 0.0
+        # The other languages' copies, kept by the English one (`live_index`) so that forgetting it forgets them.
+        self._others: dict[str, _LiveIndex] = {}
+
+    def of(self, language: str) -> _LiveIndex:
+        if language == self.language:
+            return self
+        with self._lock:
+            return self._others.setdefault(language, _LiveIndex(language))
 
     def get(self) -> KnowledgeIndex:
         now = time.monotonic()
@@ -154,23 +212,27 @@ class _LiveIndex:
             return self._index
         with self._lock:
             self._checked_at = now
-            current = index_root() / "CURRENT"
+            current = index_root(self.language) / "CURRENT"
             if not current.exists():
-                index_build()
+                index_build_language(self.language)
             name = current.read_text().strip()
             if self._index is None or f"v-{self._index.version}" != name:
-                self._index = KnowledgeIndex.load(index_root() / name)
-                log.info("loaded knowledge index %s", self._index.version)
+                self._index = KnowledgeIndex.load(index_root(self.language) / name)
+                log.info("loaded knowledge index %s (%s)", self._index.version, self.language)
             return self._index
 
     def forget(self) -> None:
         with self._lock:
             self._index = None
             self._checked_at = 0.0
+            others = list(self._others.values())
+        for other in others:
+            other.forget()
 
 
 live_index = _LiveIndex()
 
 
-def index_get() -> KnowledgeIndex:
-    return live_index.get()
+def index_get(language: str = ENGLISH) -> KnowledgeIndex:
+    """The live index of the help centre in `language` (English for a language it is not written in)."""
+    return live_index.of(language if language in HELP_LANGUAGES else ENGLISH).get()

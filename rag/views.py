@@ -1,4 +1,8 @@
-"""The public help centre: every knowledge document is a page answers can link to."""
+"""The public help centre: every knowledge document is a page answers can link to, in the page's language.
+
+"/help/warranty/" is English, "/nl/help/warranty/" Dutch; a page not yet written in the active
+language is shown in English with a line saying so.
+"""
 from __future__ import annotations
 
 import markdown
@@ -7,8 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+from django.utils.translation import get_language
 
-from rag.documents import document_get, document_list
+from rag.documents import ENGLISH, document_get, document_list, help_language, localized_path
 
 # What Python-Markdown makes of a help article, and nothing else: no script, style,
 # form or frame, no event handler and no style attribute.
@@ -45,11 +50,25 @@ def help_html(body: str) -> str:
 
 
 def help_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "rag/help_index.html", {"documents": document_list()})
+    """The pages in the active language, then those only written in English (the staff's articles)."""
+    language = help_language(get_language())
+    documents = document_list(language)
+    if language != ENGLISH:
+        written = {d.slug for d in documents}
+        documents += [d for d in document_list() if d.slug not in written]
+    # Each links to its page in the active language (shown in English where it is not written in it).
+    pages = [{"document": d, "url": localized_path(f"/help/{d.slug}/", language), "in_english": d.language != language}
+             for d in documents]
+    return render(request, "rag/help_index.html", {"pages": pages})
 
 
 def help_page(request: HttpRequest, slug: str) -> HttpResponse:
-    document = document_get(slug=slug)
+    language = help_language(get_language())
+    document = document_get(slug=slug, language=language)
     if document is None:
         raise Http404("No such help page")
-    return render(request, "rag/help_page.html", {"document": document, "html": mark_safe(help_html(document.body))})
+    return render(request, "rag/help_page.html", {
+        "document": document,
+        "html": mark_safe(help_html(document.body)),
+        "in_english_only": document.language != language,
+    })

@@ -22,19 +22,20 @@ def rag_warm_up() -> None:
     chat holds what customers send, answering it when this is done. Built artifacts that are
     current are reused, so every start after the first only loads them.
     """
-    from rag.index import index_build, index_get
+    from rag.index import INDEX_LANGUAGES, index_build, index_get
     from rag.router.decide import router_get
 
     failed = False
     try:
-        readiness.step("building the help-centre index (reused when nothing changed)")
+        readiness.step("building the help-centre index in every language (reused when nothing changed)")
         index_build()
         readiness.step("loading the router (trained first if it is missing or stale)")
         router = router_get()
         readiness.step("warming up")
         router.decide("where is my order?")
         router.decide("Wo ist meine Bestellung?")  # the other languages' router and its encoder too
-        index_get()
+        for language in INDEX_LANGUAGES:
+            index_get(language)
     except Exception:  # the site still serves pages; the chat reports its own errors
         failed = True
         log.exception("getting the local models ready failed; each message will try to load them itself")

@@ -305,10 +305,14 @@ def seed_local_models(data_dir: Path) -> None:
                 for f in files:
                     shutil.copy2(f, data_dir / name / f.name)
                 break
-    current = Path(settings.DATA_DIR) / "index" / "CURRENT"
-    if current.exists():
-        version = current.read_text().strip()
-        shutil.copytree(current.parent / version, data_dir / "index" / version, dirs_exist_ok=True)
+    from rag.index import INDEX_LANGUAGES, index_root
+
+    for language in INDEX_LANGUAGES:  # the English index and each other language's (rag/index.py)
+        current = index_root(language) / "CURRENT"
+        if current.exists():
+            version = current.read_text().strip()
+            target = data_dir / current.parent.relative_to(Path(settings.DATA_DIR)) / version
+            shutil.copytree(current.parent / version, target, dirs_exist_ok=True)
 
 
 _PREPARE = """

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from rag.documents import document_list, document_passages
+from rag.documents import ENGLISH, HELP_LANGUAGES, document_list, document_passages
 from shoppe.models import Address, Invoice, Order, OrderItem, Product
 
 pytestmark = pytest.mark.django_db
@@ -56,10 +56,11 @@ def internal(href: str) -> str | None:
     return parts.path
 
 
-def help_links(client: Client) -> dict[str, set[str]]:
-    """Every internal path the help centre links to or names in its text, with the pages that do."""
+def help_links(client: Client, language: str = ENGLISH) -> dict[str, set[str]]:
+    """Every internal path the help centre (in `language`) links to or names in its text, with the pages that do."""
     found: dict[str, set[str]] = {}
-    pages = ["/help/"] + [document.url for document in document_list()]
+    index = "/help/" if language == ENGLISH else f"/{language}/help/"
+    pages = [index] + [document.url for document in document_list(language)]
     for page in pages:
         response = client.get(page)
         assert response.status_code == 200, page
@@ -67,7 +68,7 @@ def help_links(client: Client) -> dict[str, set[str]]:
         for href in parsed(html).hrefs:
             if (path := internal(href)) is not None:
                 found.setdefault(path, set()).add(page)
-    for document in document_list():
+    for document in document_list(language):
         for path, _ in PATH_IN_TEXT.findall(document.body):
             found.setdefault(path, set()).add(f"{document.url} (text)")
     return found
@@ -113,14 +114,15 @@ def owner(make_customer):  # type: ignore[no-untyped-def]
     return alice, order
 
 
-def _check(paths: dict[str, set[str]], owner) -> list[str]:  # type: ignore[no-untyped-def]
+def _check(paths: dict[str, set[str]], owner, language: str = ENGLISH) -> list[str]:  # type: ignore[no-untyped-def]
     alice, _ = owner
     signed_in = Client()
     signed_in.force_login(alice)
     broken = []
+    sign_in = ("/account/login/",) if language == ENGLISH else ("/account/login/", f"/{language}/account/login/")
     for path, where in sorted(paths.items()):
         visitor = Client().get(path)
-        to_sign_in = visitor.status_code == 302 and visitor["Location"].startswith("/account/login/")
+        to_sign_in = visitor.status_code == 302 and visitor["Location"].startswith(sign_in)
         if visitor.status_code != 200 and not to_sign_in:
             broken.append(f"{path} ({', '.join(sorted(where))}): a visitor gets {visitor.status_code}")
         # A page for visitors may send a signed-in customer on (sign-up to the account): it must land.
@@ -137,6 +139,20 @@ def test_every_help_centre_link_and_path_resolves(client: Client, owner) -> None
     assert not broken, "help-centre links that lead nowhere:\n" + "\n".join(broken)
 
 
+@pytest.mark.parametrize("language", HELP_LANGUAGES)
+def test_every_help_centre_link_and_path_resolves_in_every_language(  # type: ignore[no-untyped-def]
+        client: Client, owner, language: str) -> None:
+    """The translated pages name the same screens, each in the page's language ("/nl/orders/")."""
+    paths = help_links(client, language)
+    expected = {f"/{language}{p}" for p in ("/orders/", "/account/signup/", "/account/password_reset/",
+                                            "/account/addresses/", "/gift-cards/balance/", "/cart/")}
+    assert expected <= set(paths), sorted(paths)
+    named = {path for document in document_list(language) for path, _ in PATH_IN_TEXT.findall(document.body)}
+    assert named and not [p for p in named if not p.startswith(f"/{language}/")], "paths not in the page's language"
+    broken = _check(paths, owner, language)
+    assert not broken, f"help-centre links ({language}) that lead nowhere:\n" + "\n".join(broken)
+
+
 def test_every_path_in_the_assistants_answers_resolves(owner) -> None:  # type: ignore[no-untyped-def]
     _, order = owner
     paths = answer_paths(order.number)
@@ -146,9 +162,10 @@ def test_every_path_in_the_assistants_answers_resolves(owner) -> None:  # type: 
     assert not broken, "paths in the assistant's answers that lead nowhere:\n" + "\n".join(broken)
 
 
-def test_every_answer_anchor_is_on_its_help_page(client: Client) -> None:
+@pytest.mark.parametrize("language", [ENGLISH, *HELP_LANGUAGES])
+def test_every_answer_anchor_is_on_its_help_page(client: Client, language: str) -> None:
     missing = []
-    for document in document_list():
+    for document in document_list(language):
         ids = parsed(client.get(document.url).content.decode()).ids
         for passage in document_passages(document):
             anchor = passage.url.partition("#")[2]

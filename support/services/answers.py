@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 import numpy as np
 
+from rag.documents import ENGLISH, HELP_LANGUAGES, document_parse, document_passages, knowledge_folder
 from rag.index import index_get
 from support.realtime import Source
 
@@ -63,16 +65,13 @@ _THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|bye|goodbye|that'?s al
 _BOT_QUESTION = re.compile(r"\b(bot|robot|machine|ai|real person|human)\b", re.IGNORECASE)
 
 
-# Until answers come in the customer's language (issue #16), a reply to a message in another
-# language says, in that language, that it is in English.
+# The help centre is written in English, Dutch, German, French and Spanish (rag/knowledge/): a
+# message in a language the router understands but the help centre is not written in gets the
+# English passage, opened with a line in its own language saying help in it is not there yet.
 ENGLISH_ONLY_NOTES: dict[str, str] = {
-    "nl": "(Sorry, ik antwoord voorlopig alleen in het Engels.)",
-    "de": "(Entschuldigung, ich antworte vorerst nur auf Englisch.)",
-    "fr": "(Désolé, pour l'instant je ne réponds qu'en anglais.)",
-    "es": "(Lo siento, de momento solo respondo en inglés.)",
-    "it": "(Mi dispiace, per ora rispondo solo in inglese.)",
-    "pl": "(Przepraszam, na razie odpowiadam tylko po angielsku.)",
-    "pt": "(Desculpe, por enquanto só respondo em inglês.)",
+    "it": "(Mi dispiace, l'assistenza in italiano non è ancora disponibile: ecco la risposta in inglese.)",
+    "pl": "(Przepraszamy, pomoc w języku polskim nie jest jeszcze dostępna, więc odpowiadamy po angielsku.)",
+    "pt": "(Lamentamos, a ajuda em português ainda não está disponível: aqui fica a resposta em inglês.)",
 }
 
 
@@ -87,18 +86,44 @@ class Answer:
     handoff_order_id: int | None = None
 
 
-def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str) -> Answer:
-    """The help-centre passage that answers the question, with its source."""
-    from rag.encoder import encoder_get
+@cache
+def _section_heading(intent: str, language: str) -> str | None:
+    """INTENT_SECTIONS' heading for `intent` as the page in `language` words it (same page, same place)."""
+    heading = INTENT_SECTIONS.get(intent)
+    if heading is None or language == ENGLISH:
+        return heading
+    for slug in INTENT_DOCUMENTS.get(intent, ()):
+        english, translated = (knowledge_folder(code) / f"{slug}.md" for code in (ENGLISH, language))
+        if not (english.exists() and translated.exists()):
+            continue
+        headings = [p.heading for p in document_passages(document_parse(slug=slug, markdown=english.read_text()))]
+        if heading in headings:
+            passages = document_passages(document_parse(slug=slug, markdown=translated.read_text()))
+            position = headings.index(heading)
+            return passages[position].heading if position < len(passages) else None
+    return None
 
-    index = index_get()
+
+def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, language: str = ENGLISH) -> Answer:
+    """The help-centre passage that answers the question, with its source: in the message's
+    language when the help centre is written in it, else in English.
+
+    `vector` is the message's embedding from routing; it is searched with as it is when the
+    language's index was built with the same encoder (English: MiniLM; nl, de, fr, es: the
+    multilingual one), so a message is embedded once.
+    """
+    from rag.encoder import encoder_get
+    from rag.index import index_encoder_kind
+
+    language = language if language in HELP_LANGUAGES else ENGLISH
+    index = index_get(language)
     if not index.fits(vector):
-        vector = encoder_get().encode_one(text)
+        vector = encoder_get(index_encoder_kind(language)).encode_one(text)
     hits = index.search(vector, k=8)
     preferred = INTENT_DOCUMENTS.get(intent, ())
     # The classifier knows the intent better than raw similarity knows the document.
     hits = [h for h in hits if h.passage.slug in preferred] or hits
-    section = INTENT_SECTIONS.get(intent)
+    section = _section_heading(intent, language)
     ranked = sorted(
         hits,
         key=lambda hit: -(hit.score + (0.15 if hit.passage.slug in preferred else 0.0)

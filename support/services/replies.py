@@ -137,7 +137,7 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
         return greeting_answer(text=text, first_name=first_name)
     if decision.intent in ORDER_INTENTS:
         return order_answer(conversation=conversation, intent=decision.intent, text=text)
-    return knowledge_answer(intent=decision.intent, vector=decision.vector, text=text)
+    return knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=decision.language)
 
 
 def _conversation_state_save(conversation: Conversation, answer: Answer) -> None:

@@ -1,0 +1,173 @@
+"""The help centre in each of the shop's languages: its pages, its indexes and the answers taken from them (#16)."""
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from channels.db import database_sync_to_async
+from django.test import Client
+
+from rag.documents import ENGLISH, HELP_LANGUAGES, document_list, document_passages
+from support.models import Message
+from tests.support.test_chat_socket import anonymous_cookie, connected, send, until
+
+LANGUAGES = (ENGLISH, *HELP_LANGUAGES)
+
+
+def _sections(language: str) -> dict[str, list[str]]:
+    """Each page's section anchors, by slug."""
+    return {d.slug: [p.url.partition("#")[2] for p in document_passages(d)] for d in document_list(language)}
+
+
+@pytest.mark.django_db
+def test_every_help_page_exists_in_all_five_languages_with_the_same_sections():
+    english = _sections(ENGLISH)
+    for language in HELP_LANGUAGES:
+        translated = _sections(language)
+        assert sorted(translated) == sorted(english), language
+        for slug, anchors in english.items():
+            assert len(translated[slug]) == len(anchors), f"{language}/{slug}.md"
+            # Each section has an anchor of its own on the page, as in English.
+            assert len(set(translated[slug])) == len(translated[slug]), f"{language}/{slug}.md"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path, title, screen", [
+    ("/help/warranty/", "<h1 id=\"warranty\">Warranty</h1>", "(/orders/)"),
+    ("/nl/help/warranty/", "<h1 id=\"garantie\">Garantie</h1>", "(/nl/orders/)"),
+    ("/de/help/warranty/", "<h1 id=\"garantie-und-gewahrleistung\">Garantie und Gewährleistung</h1>", "(/de/orders/)"),
+    ("/fr/help/warranty/", "<h1 id=\"garantie\">Garantie</h1>", "(/fr/orders/)"),
+    ("/es/help/warranty/", "<h1 id=\"garantia\">Garantía</h1>", "(/es/orders/)"),
+])
+def test_a_help_page_is_shown_in_the_language_of_its_address(client: Client, path, title, screen):
+    html = client.get(path).content.decode()
+    assert title in html and screen in html
+    # The paths the page names all lead to the page in its own language.
+    named = re.findall(r"\((/[a-z0-9_/-]*/)\)", html)
+    language = path.split("/")[1]
+    assert named
+    if language != "help":
+        assert all(p.startswith(f"/{language}/") for p in named), named
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language, heading", [
+    ("nl", "Klantenservice"), ("de", "Hilfe-Center"), ("fr", "Centre d'aide"), ("es", "Centro de ayuda"),
+])
+def test_the_help_index_lists_the_pages_in_its_language(client: Client, language, heading):
+    html = client.get(f"/{language}/help/").content.decode()
+    assert f"<h1>{heading}</h1>" in html
+    for document in document_list(language):
+        assert f'href="/{language}/help/{document.slug}/"' in html and document.title in html
+
+
+@pytest.mark.django_db
+def test_a_page_not_written_in_a_language_is_shown_in_english_with_a_note(client: Client):
+    from rag.models import KnowledgeArticle
+
+    KnowledgeArticle.objects.create(slug="click-and-collect", title="Click and collect", published=True,
+                                    body="## Can I pick up my order?\n\nYes, in Amsterdam.")
+    html = client.get("/nl/help/click-and-collect/").content.decode()
+    assert "Deze pagina is nog niet beschikbaar in het Nederlands." in html
+    assert '<div lang="en">' in html and "Click and collect" in html
+    listing = client.get("/nl/help/").content.decode()
+    assert 'href="/nl/help/click-and-collect/"' in listing and "(in het Engels)" in listing
+    assert "Deze pagina" not in client.get("/nl/help/warranty/").content.decode()
+    assert client.get("/nl/help/no-such-page/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_language_has_its_own_index_built_with_the_multilingual_encoder(local_models):
+    from rag.index import INDEX_LANGUAGES, index_build_all, index_get
+
+    folders = index_build_all()
+    assert set(folders) == set(INDEX_LANGUAGES)
+    english = json.loads((folders[ENGLISH] / "manifest.json").read_text())
+    assert english["model"] == "all-MiniLM-L6-v2" and english["dimension"] == 384
+    for language in HELP_LANGUAGES:
+        manifest = json.loads((folders[language] / "manifest.json").read_text())
+        assert manifest["language"] == language and manifest["dimension"] == 512
+        assert manifest["passages"] == english["passages"] and manifest["vectors"] == 2 * manifest["passages"]
+        index = index_get(language)
+        assert {p.language for p in index.passages} == {language}
+    assert index_get("it").language == ENGLISH  # not written in Italian: the English index
+
+
+QUESTIONS = [
+    ("nl", "Met welke betaalmethoden kan ik bij jullie betalen? Kan dat ook met iDEAL?", "payment-methods",
+     "#met-welke-betaalmethoden-kan-ik-betalen"),
+    ("de", "Welche Zahlungsmethoden akzeptiert ihr? Geht auch PayPal?", "payment-methods",
+     "#welche-zahlungsarten-bieten-sie-an"),
+    ("fr", "Quels moyens de paiement acceptez-vous ? Je peux payer par PayPal ?", "payment-methods",
+     "#quels-moyens-de-paiement-acceptez-vous"),
+    ("es", "¿Qué métodos de pago aceptáis? ¿Puedo pagar con PayPal?", "payment-methods",
+     "#que-metodos-de-pago-aceptais"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("local_models")
+@pytest.mark.parametrize("language, question, slug, anchor", QUESTIONS)
+async def test_a_routine_question_is_answered_from_the_page_in_its_language(language, question, slug, anchor):
+    from rag.index import index_get
+
+    passages = {p.url: p for p in (await database_sync_to_async(index_get)(language)).passages}
+    socket, _ = await connected(await anonymous_cookie())
+    await send(socket, question)
+    saved, _ = await until(socket, "message.saved")
+    end, _ = await until(socket, "reply.end")
+    assert end["route"] == "local" and end["intent"] == "check_payment_methods"
+    source = end["sources"][0]["url"]
+    assert source == f"/{language}/help/{slug}/{anchor}"
+    assert end["text"] == passages[source].text  # quoted from the page in the customer's language, no note
+    message = await database_sync_to_async(Message.objects.get)(id=saved["message_id"])
+    assert message.language == language
+    await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("local_models")
+async def test_an_italian_question_gets_the_english_passage_with_a_note_in_italian():
+    socket, _ = await connected(await anonymous_cookie())
+    await send(socket, "Quali metodi di pagamento accettate? Posso pagare con PayPal?")
+    end, _ = await until(socket, "reply.end")
+    assert end["route"] == "local" and end["intent"] == "check_payment_methods"
+    note = "(Mi dispiace, l'assistenza in italiano non è ancora disponibile: ecco la risposta in inglese.)"
+    assert end["text"].startswith(note) and "PayPal" in end["text"]
+    assert end["sources"][0]["url"].startswith("/help/payment-methods/#")
+    await socket.disconnect()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language, question, slug, anchor", QUESTIONS)
+def test_a_message_is_embedded_once_to_route_it_and_search_its_language(local_models, monkeypatch,
+                                                                        language, question, slug, anchor):
+    from rag.encoder import Encoder
+    from support.services.answers import knowledge_answer
+
+    embedded: list[str] = []
+    real = Encoder._vectors
+
+    def counted(self, texts, *, batch_size):  # type: ignore[no-untyped-def]
+        embedded.extend(texts)
+        return real(self, texts, batch_size=batch_size)
+
+    knowledge_answer(intent="check_payment_methods", vector=None, text="warm", language=language)  # index loaded
+    monkeypatch.setattr(Encoder, "_vectors", counted)
+    decision = local_models.decide(question)
+    answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=question,
+                              language=decision.language)
+    assert embedded == [question]
+    assert answer.sources[0]["url"] == f"/{language}/help/{slug}/{anchor}"
+
+
+@pytest.mark.django_db
+def test_the_multilingual_vector_fits_the_language_indexes_and_not_the_english_one(local_models):
+    from rag.index import index_get
+
+    vector = local_models.decide("Wie lange dauert die Lieferung nach Österreich?").vector
+    assert vector is not None and vector.shape[-1] == 512
+    assert index_get("de").fits(vector) and not index_get(ENGLISH).fits(vector)
+    assert index_get("de").search(np.asarray(vector), k=1)[0].passage.slug == "shipping-and-delivery"
