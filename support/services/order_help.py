@@ -30,7 +30,8 @@ _ORDER_NUMBER = re.compile(r"\b(\d{5})\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _CODE = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})(?!\d)")
 _RESEND = re.compile(r"\b(new code|another code|resend|send (it|the code|a code) again|didn'?t (get|receive)|"
-                     r"haven'?t (got|received)|no code)\b", re.IGNORECASE)
+                     r"haven'?t (got|received)|no code|nieuwe code|neue[nr]? code|nouveau code|nuevo c[oó]digo|"
+                     r"nuovo codice|nowy kod|novo c[oó]digo)\b", re.IGNORECASE)
 # A yes or a no in the customer's words (English first; the shop's other languages too), with what follows it.
 _YES_WORDS = (r"y|yes|yeah|yep|yup|yes please|sure|ok|okay|confirm|confirmed|please do|please|do it|go ahead|send it|"
               r"correct|ja|jawel|jawohl|graag|bitte|oui|ouais|d'accord|s[ií]|vale|claro|sim|tak|certo|va bene")
