@@ -159,7 +159,9 @@ class ChatConsumer(ClosesOnSignOut):
                 conversation_id=self.conversation_id, event=content, earlier=self._earlier
             )
         except (PermissionDenied, ValueError) as exc:
-            await self._error("bad_feedback", str(exc) or gettext_lazy("That rating could not be saved."))
+            # The service's reason (lazy), read here in the customer's language.
+            await self._error("bad_feedback", (exc.args[0] if exc.args and exc.args[0] else None)
+                              or gettext_lazy("That rating could not be saved."))
             return
         await self._send({"type": "feedback.saved", "reply_id": feedback.message_id,
                           "conversation": feedback.message_id is None, "score": feedback.score})

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from django.utils import translation
+from django.utils.functional import lazy
 
 from support.models import Message
 
@@ -65,3 +66,12 @@ def in_customer_language(conversation_id: uuid.UUID | None) -> Iterator[None]:
     """For notices staff trigger: the conversation's last customer language."""
     with translation.override(conversation_language(conversation_id)):
         yield
+
+
+def _filled(text: object, values: dict[str, object]) -> str:
+    return str(text) % values
+
+
+def lazy_text(text: object, **values: object) -> str:
+    """`text % values`, read only when shown: a reason raised now and sent later in the customer's language."""
+    return lazy(_filled, str)(text, values)
