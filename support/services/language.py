@@ -50,7 +50,10 @@ def text_language(text: str) -> str | None:
 
 def reply_language(message: Message, *, routed: str | None = None) -> str:
     """The language to answer `message` in: the router's reading of it, else the text's, else the conversation's."""
-    code = _catalogue(routed) or _catalogue(message.language) or text_language(message.text or "")
+    # The router reads English whenever it is unsure, so its "en" decides nothing on its own.
+    sure = routed if routed and routed != "en" else None
+    code = _catalogue(sure) or _catalogue(message.language if message.language != "en" else None) \
+        or text_language(message.text or "")
     return code or conversation_language(message.conversation_id, before=message)
 
 
