@@ -16,6 +16,8 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
+from django.utils import translation
+from django.utils.translation import gettext_lazy, ngettext
 
 from shoppe.readiness import GETTING_READY, readiness
 from support import realtime
@@ -23,6 +25,7 @@ from support.selectors import conversation_has_ended, conversation_history, conv
 from support.services.away import conversation_seen, customer_site_remember, reply_email_plan, unread_count
 from support.services.conversations import conversation_follow, conversation_for_socket, message_receive
 from support.services.feedback import feedback_receive
+from support.services.language import conversation_language, text_language
 from support.services.presence import customer_socket_close, customer_socket_open
 from support.services.recovery import lease_kept, message_hold
 from support.services.replies import message_answer
@@ -43,7 +46,7 @@ log = logging.getLogger(__name__)
 def _seconds(wait: float) -> str:
     """The real wait in words ('in 56 seconds'), not 'in a moment' for most of a minute."""
     whole = max(1, math.ceil(int(wait * 1000) / 1000))  # the same whole seconds as retry_after_ms
-    return f"{whole} second" if whole == 1 else f"{whole} seconds"
+    return ngettext("%(count)s second", "%(count)s seconds", whole) % {"count": whole}
 
 
 class ChatConsumer(ClosesOnSignOut):
@@ -128,7 +131,8 @@ class ChatConsumer(ClosesOnSignOut):
         handler = {"customer.message": self.on_customer_message, "ping": self.on_ping,
                    "typing": self.on_typing, "feedback": self.on_feedback, "seen": self.on_seen}.get(content["type"])
         if handler is None:
-            await self._error("unknown_type", f"Unknown message type {content['type'][:40]!r}.")
+            await self._error("unknown_type", gettext_lazy("Unknown message type %(type)s."),
+                              params={"type": repr(content["type"][:40])})
             return
         await handler(content)
 
@@ -148,14 +152,16 @@ class ChatConsumer(ClosesOnSignOut):
     async def on_feedback(self, content: dict[str, Any]) -> None:
         """The customer rates one reply (thumbs up/down) or the whole conversation (1-5)."""
         if self._rate_limit_wait() is not None:
-            await self._error("rate_limited", "You're sending very fast. Please wait a moment.")
+            await self._error("rate_limited", gettext_lazy("You're sending very fast. Please wait a moment."))
             return
         try:
             feedback = await database_sync_to_async(feedback_receive)(
                 conversation_id=self.conversation_id, event=content, earlier=self._earlier
             )
         except (PermissionDenied, ValueError) as exc:
-            await self._error("bad_feedback", str(exc) or "That rating could not be saved.")
+            # The service's reason (lazy), read here in the customer's language.
+            await self._error("bad_feedback", (exc.args[0] if exc.args and exc.args[0] else None)
+                              or gettext_lazy("That rating could not be saved."))
             return
         await self._send({"type": "feedback.saved", "reply_id": feedback.message_id,
                           "conversation": feedback.message_id is None, "score": feedback.score})
@@ -165,21 +171,23 @@ class ChatConsumer(ClosesOnSignOut):
         try:
             client_id = uuid.UUID(str(raw_client_id)) if raw_client_id else uuid.uuid4()
         except ValueError:
-            await self._error("bad_client_id", "client_id must be a UUID.")
+            await self._error("bad_client_id", gettext_lazy("client_id must be a UUID."))
             return
         text = content.get("text")
         if not isinstance(text, str) or not text.strip():
-            await self._error("empty_text", "Please type a message.", client_id)
+            await self._error("empty_text", gettext_lazy("Please type a message."), client_id)
             return
         if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
             await self._error(
-                "text_too_long", f"Messages can be at most {settings.CHAT_MAX_MESSAGE_CHARS} characters.", client_id
+                "text_too_long", gettext_lazy("Messages can be at most %(limit)s characters."), client_id,
+                params={"limit": settings.CHAT_MAX_MESSAGE_CHARS}, text=text[:2000]
             )
             return
         retry_after = self._rate_limit_wait()
         if retry_after is not None:
-            await self._error("rate_limited", f"You're sending messages very fast. We'll send this one in {_seconds(retry_after)}.",
-                              client_id, retry_after=retry_after)
+            await self._error("rate_limited", gettext_lazy("You're sending messages very fast. We'll send this one in "
+                                                           "%(wait)s."), client_id, retry_after=retry_after,
+                              params={"wait": lambda: _seconds(retry_after)}, text=text)
             return
         try:
             # Any free thread will do (not Channels' one shared database thread, which all
@@ -189,8 +197,8 @@ class ChatConsumer(ClosesOnSignOut):
             )
         except DatabaseError:
             # Nothing was saved; the widget keeps the message and sends it again.
-            await self._error("unavailable", "We couldn't save your message just now. Retrying…", client_id,
-                              retry_after=settings.CHAT_RETRY_AFTER_MS / 1000)
+            await self._error("unavailable", gettext_lazy("We couldn't save your message just now. Retrying…"),
+                              client_id, retry_after=settings.CHAT_RETRY_AFTER_MS / 1000, text=text)
             return
         if message.conversation_id != self.conversation_id:
             # The conversation had ended: this question started the next one. Follow it there first,
@@ -278,8 +286,29 @@ class ChatConsumer(ClosesOnSignOut):
         self._sent_at.append(now)
         return None
 
-    async def _error(self, code: str, message: str, client_id: uuid.UUID | None = None, *,
-                     retry_after: float | None = None) -> None:
+    async def _language(self, text: str | None = None) -> str:
+        """The language to tell this customer something in: that of what they just typed, else the conversation's."""
+        code = text_language(text) if text else None
+        if code is None:
+            try:
+                code = await database_sync_to_async(conversation_language, thread_sensitive=False)(self.conversation_id)
+            except DatabaseError:
+                code = "en-gb"
+        return code
+
+    async def send_error(self, rejected: FrameRejected) -> None:
+        language = await self._language()
+        with translation.override(language):
+            rejected.message = str(rejected.message)
+        await super().send_error(rejected)
+
+    async def _error(self, code: str, message: Any, client_id: uuid.UUID | None = None, *,
+                     retry_after: float | None = None, params: dict[str, Any] | None = None,
+                     text: str | None = None) -> None:
+        """`message`: a (lazy) text, with `params` filled in, read in the customer's language (`text`: what they typed)."""
+        with translation.override(await self._language(text)):
+            values = {k: v() if callable(v) else v for k, v in (params or {}).items()}
+            message = str(message) % values if params else str(message)
         event: dict[str, Any] = {"type": "error", "code": code, "message": message}
         if client_id:
             event["client_id"] = str(client_id)

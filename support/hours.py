@@ -6,6 +6,8 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.dates import MONTHS, WEEKDAYS
+from django.utils.translation import gettext as _
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -57,9 +59,10 @@ def support_opening_words(opening: datetime, at: datetime | None = None) -> str:
     days = (local_opening.date() - local_now.date()).days
     clock = local_opening.strftime("%H:%M")
     if days == 0:
-        return f"today at {clock}"
+        return _("today at %(time)s") % {"time": clock}
     if days == 1:
-        return f"tomorrow at {clock}"
+        return _("tomorrow at %(time)s") % {"time": clock}
     if 1 < days < 7:
-        return f"{local_opening.strftime('%A')} at {clock}"
-    return f"on {local_opening.day} {local_opening.strftime('%B')} at {clock}"
+        return _("%(weekday)s at %(time)s") % {"weekday": WEEKDAYS[local_opening.weekday()], "time": clock}
+    return _("on %(day)s %(month)s at %(time)s") % {"day": local_opening.day, "month": MONTHS[local_opening.month],
+                                                    "time": clock}

@@ -10,20 +10,30 @@ from __future__ import annotations
 
 import uuid
 
+from contextlib import nullcontext
+
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from support import realtime
 from support.models import Photo
+from support.services.language import text_language
 from support.services.photos import PhotoRejected, photo_attach, photo_serialize, photo_visible_to, too_large
 
 # Room for the multipart envelope and the form's other fields around the file itself.
 ENVELOPE_BYTES = 64 * 1024
 
 
-def _refused(rejected: PhotoRejected) -> JsonResponse:
-    return JsonResponse({"error": {"code": rejected.code, "message": rejected.message}}, status=rejected.status)
+def _refused(rejected: PhotoRejected, request: HttpRequest | None = None) -> JsonResponse:
+    """The refusal in the customer's words: the caption's language if it surely has one, else the page's."""
+    caption = request.POST.get("caption", "") if request is not None and request.method == "POST" else ""
+    language = text_language(caption) if caption else None
+    with translation.override(language) if language else nullcontext():
+        message = str(rejected.message)
+    return JsonResponse({"error": {"code": rejected.code, "message": message}}, status=rejected.status)
 
 
 @csrf_exempt  # checked by csrf_protect below, after the size: a too large body is refused before it is parsed
@@ -43,9 +53,9 @@ def photo_upload(request: HttpRequest) -> HttpResponse:
 def _photo_upload(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("photo")
     if upload is None:
-        return _refused(PhotoRejected("no_photo", "Please choose a photo to send.", 400))
+        return _refused(PhotoRejected("no_photo", gettext_lazy("Please choose a photo to send."), 400), request)
     if upload.size is not None and upload.size > settings.PHOTO_MAX_BYTES:
-        return _refused(too_large())
+        return _refused(too_large(), request)
     try:
         client_id = uuid.UUID(request.POST.get("client_id", ""))
     except ValueError:
@@ -56,7 +66,7 @@ def _photo_upload(request: HttpRequest) -> HttpResponse:
             data=upload.read(settings.PHOTO_MAX_BYTES + 1), client_id=client_id,
             caption=request.POST.get("caption", ""), llm_consent=request.POST.get("llm_consent") in ("1", "on", "true"))
     except PhotoRejected as rejected:
-        return _refused(rejected)
+        return _refused(rejected, request)
     event = realtime.PhotoSaved(type="photo.saved", client_id=str(client_id), message_id=photo.message_id,
                                 text=photo.message.text, created_at=photo.message.created_at.isoformat(),
                                 photo=photo_serialize(photo))

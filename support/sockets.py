@@ -20,6 +20,8 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 from django.contrib.auth.models import AbstractBaseUser
 
 from support import realtime
@@ -46,7 +48,7 @@ _LEVEL = {"[": 1, "{": 1, "]": -1, "}": -1}
 class FrameRejected(Exception):
     """A frame that is not an event this server can act on: answered with an `error` event."""
 
-    def __init__(self, code: str, message: str, client_id: str | None = None) -> None:
+    def __init__(self, code: str, message: "str | Promise", client_id: str | None = None) -> None:
         super().__init__(message)
         self.code, self.message, self.client_id = code, message, client_id
 
@@ -92,22 +94,22 @@ def frame_read(text_data: str | None, bytes_data: bytes | None) -> dict[str, Any
         try:
             text_data = (bytes_data or b"").decode("utf-8")
         except UnicodeDecodeError:
-            raise FrameRejected("bad_json", "Messages must be JSON objects.") from None
+            raise FrameRejected("bad_json", gettext_lazy("Messages must be JSON objects.")) from None
     if len(text_data) > MAX_FRAME_CHARS:
-        raise FrameRejected("too_large", "That message is far too large.")
+        raise FrameRejected("too_large", gettext_lazy("That message is far too large."))
     if _nests_too_much(text_data):
-        raise FrameRejected("bad_json", "Messages must be JSON objects (that one is nested too deeply).")
+        raise FrameRejected("bad_json", gettext_lazy("Messages must be JSON objects (that one is nested too deeply)."))
     try:
         content = json.loads(text_data)
     except (ValueError, RecursionError):
-        raise FrameRejected("bad_json", "Messages must be JSON objects.") from None
+        raise FrameRejected("bad_json", gettext_lazy("Messages must be JSON objects.")) from None
     if not isinstance(content, dict):
-        raise FrameRejected("bad_json", "Messages must be JSON objects.")
+        raise FrameRejected("bad_json", gettext_lazy("Messages must be JSON objects."))
     if not _storable(content):
-        raise FrameRejected("bad_text", "That text contains characters we can't read (a broken emoji?). "
-                                        "Please type it again.", _client_id_of(content))
+        raise FrameRejected("bad_text", gettext_lazy("That text contains characters we can't read (a broken emoji?). "
+                                        "Please type it again."), _client_id_of(content))
     if not isinstance(content.get("type"), str):
-        raise FrameRejected("unknown_type", "Every message needs a type.", _client_id_of(content))
+        raise FrameRejected("unknown_type", gettext_lazy("Every message needs a type."), _client_id_of(content))
     return content
 
 
@@ -203,7 +205,7 @@ class ClosesOnSignOut(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def send_error(self, rejected: FrameRejected) -> None:
-        event: dict[str, Any] = {"type": "error", "code": rejected.code, "message": rejected.message}
+        event: dict[str, Any] = {"type": "error", "code": rejected.code, "message": str(rejected.message)}
         if rejected.client_id:
             event["client_id"] = rejected.client_id
         await self.send(text_data=json.dumps(event))

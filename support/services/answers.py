@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext as _, gettext_lazy
 
 from rag.documents import ENGLISH, HELP_LANGUAGES, document_parse, document_passages, knowledge_folder
 from rag.index import index_get
@@ -57,7 +58,7 @@ INTENT_SECTIONS: dict[str, str] = {
     "contact_customer_service": "How can I contact Example Shoppe?",
 }
 
-OFF_TOPIC_REPLY = (
+OFF_TOPIC_REPLY = gettext_lazy(
     "I'm Example Shoppe's assistant, so I can only help with the shop: orders and delivery, returns and "
     "refunds, payments, invoices and your account. Is there anything like that I can do for you?"
 )
@@ -131,28 +132,28 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
                           + (0.08 if hit.passage.heading == section else 0.0)),
     )
     if not ranked:
-        return Answer("I couldn't find that in our help centre. Could you tell me a bit more?")
+        return Answer(_("I couldn't find that in our help centre. Could you tell me a bit more?"))
     best = ranked[0].passage
     return Answer(text=best.text, sources=[best.as_source()])
 
 
 def greeting_answer(*, text: str, first_name: str | None) -> Answer:
     if _BOT_QUESTION.search(text):
-        return Answer(
+        return Answer(_(
             "I'm Example Shoppe's virtual assistant. I can answer most questions straight away, and if you'd "
             "rather talk to a person, just say so and I'll pass you to our support team."
-        )
+        ))
     if _THANKS.search(text):
-        return Answer("You're welcome! If anything else comes up, I'm right here.")
-    name = f" {first_name}" if first_name else ""
-    return Answer(
-        f"Hi{name}! I'm the Example Shoppe assistant. I can help with your orders, delivery, returns, "
-        "payments and your account. What can I do for you?"
-    )
+        return Answer(_("You're welcome! If anything else comes up, I'm right here."))
+    if first_name:
+        return Answer(_("Hi %(name)s! I'm the Example Shoppe assistant. I can help with your orders, delivery, returns, "
+                        "payments and your account. What can I do for you?") % {"name": first_name})
+    return Answer(_("Hi! I'm the Example Shoppe assistant. I can help with your orders, delivery, returns, "
+                    "payments and your account. What can I do for you?"))
 
 
 def off_topic_answer() -> Answer:
-    return Answer(OFF_TOPIC_REPLY)
+    return Answer(str(OFF_TOPIC_REPLY))
 
 
 def english_only_noted(answer: Answer, language: str) -> Answer:

@@ -32,6 +32,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _, gettext_lazy
 from django.utils import timezone
 
 from support import realtime
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 STAFF_NEWS = Q(author=Message.Author.AGENT) | Q(author=Message.Author.BOT, intent="refund_decision")
 _LINK_SALT = "support.reply-link"
 
-ASK_EMAIL = ("If you'd like an email when our team replies, type your email address here. We'll use it only "
+ASK_EMAIL = gettext_lazy("If you'd like an email when our team replies, type your email address here. We'll use it only "
              "to send you their replies in this conversation, never for anything else. Or just keep browsing: "
              "while this page is open you'll see a badge when they answer.")
 _NO_THANKS = re.compile(r"^\s*(no|nope|no thanks?|no,? thank you|not now|skip)\b", re.I)
@@ -97,12 +98,13 @@ def notify_email_offer(*, conversation_id: uuid.UUID) -> str | None:
     if address:
         if support_open():
             return None
-        return f"When our team replies, we'll also email you at {address} if you're no longer in the chat."
+        return _("When our team replies, we'll also email you at %(email)s if you're no longer in the chat.") % {
+            "email": address}
     if conversation.state.get("pending"):
         return None  # the assistant is waiting for another answer; the team can ask later
     state = {**conversation.state, "pending": {"kind": "notify_email", "intent": "notify_email"}}
     Conversation.objects.filter(id=conversation_id).update(state=state)
-    return ASK_EMAIL
+    return str(ASK_EMAIL)
 
 
 def _address_in(text: str) -> str | None:
@@ -123,15 +125,15 @@ def notify_email_answer(*, conversation: Conversation, text: str) -> Answer | No
     address = _address_in(text)
     if address is None:
         if _NO_THANKS.search(text):
-            return Answer("No problem: our team will reply right here in this chat.")
+            return Answer(_("No problem: our team will reply right here in this chat."))
         return None
     if not address:
-        return Answer("That doesn't look like a complete email address. Could you type it again?",
+        return Answer(_("That doesn't look like a complete email address. Could you type it again?"),
                       pending={"kind": "notify_email", "intent": "notify_email"})
     Conversation.objects.filter(id=conversation.id).update(notify_email=address)
     conversation.notify_email = address
-    return Answer(f"Thanks! If you're no longer in the chat when our team replies, we'll email their reply to "
-                  f"{address}. We won't use it for anything else.")
+    return Answer(_("Thanks! If you're no longer in the chat when our team replies, we'll email their reply to "
+                    "%(email)s. We won't use it for anything else.") % {"email": address})
 
 
 def notify_email_take(*, conversation: Conversation, text: str) -> bool:

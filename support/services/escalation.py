@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 import numpy as np
 
 from support import metrics, realtime
@@ -33,22 +34,24 @@ from support.llm.tools import ToolContext, tool_call, tool_specs
 from support.models import EscalationLog, Message
 from support.services.answers import Answer
 from support.services.handoff import handoff_request
+from support.services.language import in_language, reply_language
 from support.services.replies import reply_stream
 
 log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 3
 FLUSH_CHARS = 24
 
+# Lazy: read in the customer's language when the task answers (support.services.language).
 HANDOFF_TEXT = {
-    "no_api_key": "That's a question for one of our specialists, so I've passed it to our support team. They'll reply right here in this chat.",
-    "llm_not_configured": "That's a question for one of our specialists, so I've passed it to our support team. "
-                          "They'll reply right here in this chat.",
-    "budget_spent": "That's a question for one of our specialists, so I've passed it to our support team. They'll reply right here in this chat.",
-    "llm_error": "Sorry, I couldn't answer that just now. I've passed your question to our support team, who will reply right here.",
-    "guardrail": "I'd better let a member of our support team answer that one. I've passed it on, and they'll reply right here.",
-    "worker_lost": "Sorry, I lost my train of thought. I've passed your question to our support team, who will reply right here.",
+    "no_api_key": gettext_lazy("That's a question for one of our specialists, so I've passed it to our support team. They'll reply right here in this chat."),
+    "llm_not_configured": gettext_lazy("That's a question for one of our specialists, so I've passed it to our support team. "
+                          "They'll reply right here in this chat."),
+    "budget_spent": gettext_lazy("That's a question for one of our specialists, so I've passed it to our support team. They'll reply right here in this chat."),
+    "llm_error": gettext_lazy("Sorry, I couldn't answer that just now. I've passed your question to our support team, who will reply right here."),
+    "guardrail": gettext_lazy("I'd better let a member of our support team answer that one. I've passed it on, and they'll reply right here."),
+    "worker_lost": gettext_lazy("Sorry, I lost my train of thought. I've passed your question to our support team, who will reply right here."),
 }
-BLOCKED_TEXT = ("I can only help with questions about Example Shoppe: your orders, delivery, returns, payments and your "
+BLOCKED_TEXT = gettext_lazy("I can only help with questions about Example Shoppe: your orders, delivery, returns, payments and your "
                 "account. What would you like to know?")
 
 
@@ -114,7 +117,7 @@ def _finish(row: EscalationLog, outcome: str, started: float, **fields: Any) -> 
 
 def _hand_off(message: Message, row: EscalationLog, reason: str, started: float, **fields: Any) -> None:
     reply_stream(message=message, route="llm", intent=message.intent,
-                 answer=Answer(HANDOFF_TEXT.get(reason, HANDOFF_TEXT["llm_error"]), handoff=reason), started=started)
+                 answer=Answer(str(HANDOFF_TEXT.get(reason, HANDOFF_TEXT["llm_error"])), handoff=reason), started=started)
     _finish(row, EscalationLog.Outcome.HANDED_OFF, started, handoff_reason=reason, **fields)
     log.info("escalation of message %s handed off: %s", message.id, reason)
 
@@ -173,7 +176,7 @@ def escalation_answer_produce(*, message_id: int, enqueued_at: float | None = No
     """`vector`: the message's embedding, when the router already computed it."""
     started, task_started = time.perf_counter(), time.time()
     message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
-    with conversation_context(message.conversation_id):
+    with conversation_context(message.conversation_id), in_language(reply_language(message)):
         _escalation_answer(message, started, task_started, enqueued_at, vector)
 
 
@@ -186,7 +189,7 @@ def _escalation_answer(message: Message, started: float, task_started: float, en
         _worker_lost(message, row, started)
         return
     if looks_like_injection(message.text):
-        reply_stream(message=message, route="llm", intent=message.intent, answer=Answer(BLOCKED_TEXT), started=started)
+        reply_stream(message=message, route="llm", intent=message.intent, answer=Answer(str(BLOCKED_TEXT)), started=started)
         _finish(row, EscalationLog.Outcome.BLOCKED, started, error_class="PromptInjection")
         return
     reason = _spent_reason(message)
@@ -198,7 +201,7 @@ def _escalation_answer(message: Message, started: float, task_started: float, en
     except Exception as error:  # the customer must never be left waiting
         log.exception("escalation of message %s failed", message.id)
         _finish(row, EscalationLog.Outcome.FAILED, started, error_class=type(error).__name__, error=str(error)[:2000])
-        handoff_request(conversation_id=message.conversation_id, reason="llm_error", message=HANDOFF_TEXT["llm_error"])
+        handoff_request(conversation_id=message.conversation_id, reason="llm_error", message=str(HANDOFF_TEXT["llm_error"]))
 
 
 def escalation_hand_over(*, message_id: int) -> None:
@@ -209,8 +212,8 @@ def escalation_hand_over(*, message_id: int) -> None:
     """
     started = time.perf_counter()
     message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
-    with conversation_context(message.conversation_id):
-        row, _ = _claim(message, None, time.time())
+    with conversation_context(message.conversation_id), in_language(reply_language(message)):
+        row, _unused = _claim(message, None, time.time())
         if row is not None:
             _worker_lost(message, row, started)
 
@@ -219,7 +222,7 @@ def _worker_lost(message: Message, row: EscalationLog, started: float) -> None:
     partial = message.replies.filter(status=Message.Status.STREAMING).first()
     if partial:
         Message.objects.filter(id=partial.id).update(status=Message.Status.FAILED)
-        realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": partial.id, "message": HANDOFF_TEXT["worker_lost"]})
+        realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": partial.id, "message": str(HANDOFF_TEXT["worker_lost"])})
     _hand_off(message, row, "worker_lost", started, error_class="WorkerLost")
 
 
@@ -320,7 +323,7 @@ def _complete(message: Message, reply: _StreamedReply, sources: list, started: f
 
 def _replace_with_handoff(message: Message, reply: _StreamedReply, reason: str, started: float) -> None:
     """A reply that broke a rule: whatever was shown is replaced by the handoff message."""
-    text = HANDOFF_TEXT[reason]
+    text = str(HANDOFF_TEXT[reason])
     if reply.reply is None:
         reply_stream(message=message, route="llm", intent=message.intent, answer=Answer(text, handoff=reason), started=started)
         return
@@ -337,8 +340,8 @@ def _broken(message: Message, row: EscalationLog, reply: _StreamedReply, started
               "output_tokens": output_tokens, "cost_eur": cost}
     if reply.reply is not None:
         Message.objects.filter(id=reply.reply.id).update(status=Message.Status.FAILED, text=reply.text)
-        realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": reply.reply.id, "message": HANDOFF_TEXT["llm_error"]})
-        handoff_request(conversation_id=message.conversation_id, reason="llm_error", message=HANDOFF_TEXT["llm_error"])
+        realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": reply.reply.id, "message": str(HANDOFF_TEXT["llm_error"])})
+        handoff_request(conversation_id=message.conversation_id, reason="llm_error", message=str(HANDOFF_TEXT["llm_error"]))
         _finish(row, EscalationLog.Outcome.HANDED_OFF, started, handoff_reason="llm_error", **fields)
         return
     _hand_off(message, row, "llm_error", started, **fields)

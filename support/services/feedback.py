@@ -11,11 +11,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from rag.router.policy import INTENT_ROUTES
+from support.services.language import lazy_text
 from support.models import Feedback, Message, RouteLabel
 
 MAX_COMMENT_CHARS = 1000
@@ -34,10 +36,10 @@ def _comment(value: object) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValueError("The comment must be text.")
+        raise ValueError(gettext_lazy("The comment must be text."))
     value = value.strip()
     if len(value) > MAX_COMMENT_CHARS:
-        raise ValueError(f"Comments can be at most {MAX_COMMENT_CHARS} characters.")
+        raise ValueError(lazy_text(gettext_lazy("Comments can be at most %(limit)s characters."), limit=MAX_COMMENT_CHARS))
     return value
 
 
@@ -77,11 +79,11 @@ def feedback_record(
              .filter(id=reply_id, conversation_id=conversation_id,
                      author__in=[Message.Author.BOT, Message.Author.AGENT]).first())
     if reply is None:
-        raise PermissionDenied("You can only rate replies in this conversation.")
+        raise PermissionDenied(gettext_lazy("You can only rate replies in this conversation."))
     if reply.author == Message.Author.BOT and reply.in_reply_to_id is None:
-        raise ValueError("Only replies can be rated, not notices such as an agent joining.")
+        raise ValueError(gettext_lazy("Only replies can be rated, not notices such as an agent joining."))
     if reply.status == Message.Status.STREAMING:
-        raise ValueError("This reply is not finished yet.")
+        raise ValueError(gettext_lazy("This reply is not finished yet."))
     values = {"conversation_id": conversation_id, "score": score, "comment": comment, "route": _reply_route(reply)}
     try:
         with transaction.atomic():
@@ -104,7 +106,7 @@ def feedback_receive(*, conversation_id: uuid.UUID, event: dict[str, Any],
     rates_conversation = event.get("conversation") is True
     reply_id = event.get("reply_id")
     if rates_conversation == (reply_id is not None):
-        raise ValueError("Rate either one reply (reply_id) or the conversation (conversation: true).")
+        raise ValueError(gettext_lazy("Rate either one reply (reply_id) or the conversation (conversation: true)."))
     if not rates_conversation and earlier and isinstance(reply_id, int) and not isinstance(reply_id, bool):
         where = (Message.objects.filter(id=reply_id, conversation_id__in=[conversation_id, *earlier])
                  .values_list("conversation_id", flat=True).first())

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shoppe.models import money
 from support import realtime
@@ -19,6 +20,7 @@ from support.hours import support_next_opening, support_open, support_opening_wo
 from support.models import TEAM_LINE_INTENTS, Conversation, Handoff, InternalNote, Message, RefundRequest
 from support.roles import can_step_in, can_work_handoffs, staff_name
 from support.services.away import notify_email_offer, reply_email_plan
+from support.services.language import in_customer_language
 
 # What a handoff's reason code is, from the assistant's words for it.
 REASONS = {
@@ -47,10 +49,11 @@ class RefundPending(Exception):
 def _queue_text(handoff: Handoff) -> tuple[str, int | None]:
     if not support_open():
         opening = support_next_opening()
-        return (f"Our team is away right now; they'll pick this up {support_opening_words(opening)} "
-                "(Amsterdam time) and reply here. Meanwhile I can still help with routine questions."), None
+        return (_("Our team is away right now; they'll pick this up %(when)s (Amsterdam time) and reply here. "
+                  "Meanwhile I can still help with routine questions.") % {"when": support_opening_words(opening)}), None
     ahead = Handoff.objects.filter(status=Handoff.Status.QUEUED, created_at__lt=handoff.created_at).count()
-    return (f"You're number {ahead + 1} in the queue. Meanwhile I can still help with routine questions."), ahead + 1
+    return (_("You're number %(position)s in the queue. Meanwhile I can still help with routine questions.")
+            % {"position": ahead + 1}), ahead + 1
 
 
 def handoff_serialize(handoff: Handoff) -> dict:
@@ -145,7 +148,9 @@ def handoff_claim(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
     handoff = Handoff.objects.select_related("conversation__customer", "claimed_by", "order").get(id=handoff_id)
     Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.WITH_AGENT)
     name = staff_name(agent)
-    team_line(conversation_id=handoff.conversation_id, text=f"{name} joined the chat.", intent="agent_joined")
+    with in_customer_language(handoff.conversation_id):
+        text = _("%(name)s joined the chat.") % {"name": name}
+    team_line(conversation_id=handoff.conversation_id, text=text, intent="agent_joined")
     realtime.conversation_send(handoff.conversation_id, {"type": "agent.joined", "agent": name})
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
     return handoff
@@ -206,8 +211,9 @@ def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent_id: i
     Handoff.objects.filter(id=handoff_id).update(claimed_by=to_agent, claimed_at=timezone.now())
     handoff.refresh_from_db()
     name = staff_name(to_agent)
-    team_line(conversation_id=handoff.conversation_id, text=f"{staff_name(agent)} transferred the chat to {name}.",
-              intent="agent_transferred")
+    with in_customer_language(handoff.conversation_id):
+        text = _("%(name)s transferred the chat to %(colleague)s.") % {"name": staff_name(agent), "colleague": name}
+    team_line(conversation_id=handoff.conversation_id, text=text, intent="agent_transferred")
     realtime.conversation_send(handoff.conversation_id, {"type": "agent.joined", "agent": name})
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
     return handoff
@@ -255,12 +261,13 @@ def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
     Handoff.objects.filter(id=handoff_id).update(status=Handoff.Status.RESOLVED, resolved_at=now)
     Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.CLOSED, closed_at=now)
     handoff.refresh_from_db()
+    with in_customer_language(handoff.conversation_id):
+        left = _("%(name)s left the chat.") % {"name": staff_name(holder)} if holder is not None else ""
+        back = _("Our team has finished here; I'm back if you need anything else: "
+                 "your next question starts a new conversation.")
     if holder is not None:
-        team_line(conversation_id=handoff.conversation_id, text=f"{staff_name(holder)} left the chat.",
-                  intent="agent_left")
-    assistant_note(conversation_id=handoff.conversation_id,
-                   text="Our team has finished here; I'm back if you need anything else: "
-                        "your next question starts a new conversation.", intent="handed_back")
+        team_line(conversation_id=handoff.conversation_id, text=left, intent="agent_left")
+    assistant_note(conversation_id=handoff.conversation_id, text=back, intent="handed_back")
     # The widget's status line goes back from "Chatting with Sam" to the assistant.
     realtime.conversation_send(handoff.conversation_id, {"type": "handoff", "status": "resolved", "message": "", "note": ""})
     realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from shoppe.models import OrderItem
 
-_ALL = re.compile(r"\b(all|everything|both|whole|entire|every)\b", re.IGNORECASE)
+# "all" in the customer's words: English first, then the other languages the assistant answers in.
+_ALL = re.compile(r"\b(all|everything|both|whole|entire|every|alle|alles|allebei|tout|tous|toutes|todo|todos|todas|tutto|"
+                  r"tutti|tutte|wszystko|wszystkie)\b", re.IGNORECASE)
 # Words of product names that never tell one item from another.
 _NOISE = {"the", "and", "set", "for", "with", "pieces", "piece"}
 

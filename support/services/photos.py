@@ -20,6 +20,7 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -28,9 +29,11 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from support.llm.provider import Image as LLMImage
+from support.services.language import lazy_text
 from support.models import Conversation, Message, Photo
 from support.realtime import PhotoItem
 from support.services.conversations import conversation_owned_by
@@ -44,7 +47,7 @@ STORED_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 class PhotoRejected(Exception):
     """The upload is refused: `code` for the widget, `message` for the customer, `status` for HTTP."""
 
-    def __init__(self, code: str, message: str, status: int) -> None:
+    def __init__(self, code: str, message: Any, status: int) -> None:  # a text read when sent (lazy)
         super().__init__(message)
         self.code, self.message, self.status = code, message, status
 
@@ -54,16 +57,18 @@ def _megabytes(size: int) -> str:
 
 
 def too_large() -> PhotoRejected:
-    return PhotoRejected("too_large", f"That photo is too large: photos can be at most "
-                                      f"{_megabytes(settings.PHOTO_MAX_BYTES)}.", 413)
+    return PhotoRejected("too_large", lazy_text(gettext_lazy("That photo is too large: photos can be at most %(size)s."),
+                                                size=_megabytes(settings.PHOTO_MAX_BYTES)), 413)
 
 
 def too_many_pixels() -> PhotoRejected:
-    return PhotoRejected("too_many_pixels", f"That image has too many pixels to open. Please send a photo of at "
-                                            f"most {settings.PHOTO_MAX_PIXELS / 1_000_000:g} megapixels.", 413)
+    return PhotoRejected("too_many_pixels", lazy_text(gettext_lazy(
+        "That image has too many pixels to open. Please send a photo of at most %(megapixels)s megapixels."),
+        megapixels=f"{settings.PHOTO_MAX_PIXELS / 1_000_000:g}"), 413)
 
 
-NOT_AN_IMAGE = ("wrong_type", "That file isn't a photo we can take: please attach a JPEG, PNG or WebP image.", 415)
+NOT_AN_IMAGE = ("wrong_type", gettext_lazy("That file isn't a photo we can take: please attach a JPEG, PNG or WebP image."),
+                415)
 
 
 @dataclass(frozen=True)
@@ -133,18 +138,21 @@ def _conversation_for(*, conversation_id: str, user: AbstractBaseUser | Anonymou
         conversation = None
     if conversation is None or not conversation_owned_by(conversation, user=user, session=session):
         # Someone else's conversation looks exactly like none.
-        raise PhotoRejected("not_found", "This conversation can't be found. Reload the page and try again.", 404)
+        raise PhotoRejected("not_found", gettext_lazy("This conversation can't be found. Reload the page and try again."),
+                            404)
     return conversation
 
 
 def _within_limits(conversation: Conversation) -> None:
     photos = Photo.objects.filter(conversation=conversation)
     if photos.count() >= settings.PHOTOS_PER_CONVERSATION:
-        raise PhotoRejected("too_many_photos", f"This conversation already has {settings.PHOTOS_PER_CONVERSATION} "
-                            "photos, the most it can hold. Our team can ask for more if they need them.", 429)
+        raise PhotoRejected("too_many_photos", lazy_text(gettext_lazy(
+            "This conversation already has %(count)s photos, the most it can hold. Our team can ask for more if they "
+            "need them."), count=settings.PHOTOS_PER_CONVERSATION), 429)
     if photos.filter(created_at__gte=timezone.now() - timedelta(hours=1)).count() >= settings.PHOTOS_PER_CONVERSATION_PER_HOUR:
-        raise PhotoRejected("too_many_photos", f"You've sent {settings.PHOTOS_PER_CONVERSATION_PER_HOUR} photos in "
-                            "the last hour, the most we take. Please wait a while before sending more.", 429)
+        raise PhotoRejected("too_many_photos", lazy_text(gettext_lazy(
+            "You've sent %(count)s photos in the last hour, the most we take. Please wait a while before sending more."),
+            count=settings.PHOTOS_PER_CONVERSATION_PER_HOUR), 429)
 
 
 def photo_attach(*, conversation_id: str, user: AbstractBaseUser | AnonymousUser, session: SessionBase,
@@ -160,7 +168,8 @@ def photo_attach(*, conversation_id: str, user: AbstractBaseUser | AnonymousUser
     if existing is not None:
         return existing, False
     if len(caption) > settings.CHAT_MAX_MESSAGE_CHARS:
-        raise PhotoRejected("text_too_long", f"Messages can be at most {settings.CHAT_MAX_MESSAGE_CHARS} characters.", 400)
+        raise PhotoRejected("text_too_long", lazy_text(gettext_lazy("Messages can be at most %(limit)s characters."),
+                                                       limit=settings.CHAT_MAX_MESSAGE_CHARS), 400)
     _within_limits(conversation)
     clean = photo_clean(data)
     photo = Photo(conversation=conversation, content_type=clean.content_type, width=clean.width,

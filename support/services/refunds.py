@@ -16,7 +16,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from shoppe.models import Order, OrderItem, Refund, money
 from support import realtime
@@ -24,23 +25,24 @@ from support.models import Conversation, Message, RefundDecision, RefundRequest
 from support.roles import staff_name
 from support.services.away import reply_email_plan
 from support.services.handoff import assistant_note, handoff_held_by, handoff_request
+from support.services.language import ENGLISH, in_customer_language
 
 
 def refund_eligibility(*, order: Order, items: list[OrderItem]) -> list[str]:
-    """Why the written policy would not refund these items (empty when it would)."""
+    """Why the written policy would not refund these items (empty when it would), in the active language."""
     notes = []
     if order.status == Order.Status.CANCELLED:
-        notes.append("the order is cancelled: its payment is released automatically")
+        notes.append(_("the order is cancelled: its payment is released automatically"))
     elif order.status in {Order.Status.PENDING_PAYMENT, Order.Status.PROCESSING, Order.Status.PACKED}:
-        notes.append("the order has not shipped yet: it can be cancelled instead")
+        notes.append(_("the order has not shipped yet: it can be cancelled instead"))
     elif order.status in {Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY}:
-        notes.append("the order has not been delivered yet")
+        notes.append(_("the order has not been delivered yet"))
     window = timedelta(days=settings.REFUND_RETURN_WINDOW_DAYS)
     if order.delivered_at and timezone.now() - order.delivered_at > window:
-        notes.append(f"delivered more than {settings.REFUND_RETURN_WINDOW_DAYS} days ago")
+        notes.append(_("delivered more than %(days)s days ago") % {"days": settings.REFUND_RETURN_WINDOW_DAYS})
     for item in items:
         if item.product.final_sale:
-            notes.append(f"{item.product.name} is a final-sale item")
+            notes.append(_("%(product)s is a final-sale item") % {"product": item.product.name})
     return notes
 
 
@@ -49,7 +51,8 @@ def refund_request_file(*, conversation: Conversation, order: Order, item_ids: l
     items = list(order.items.select_related("product").filter(id__in=item_ids))
     if not items:
         raise ValueError(f"none of the items {item_ids} is on order {order.number}")
-    notes = refund_eligibility(order=order, items=items)
+    with translation.override(ENGLISH):  # the notes staff read in the console
+        notes = refund_eligibility(order=order, items=items)
     return RefundRequest.objects.create(
         conversation=conversation, order=order, reason=reason.strip()[:2000], currency=order.currency,
         items=[{"item_id": i.id, "product": i.product.name, "quantity": i.quantity, "amount": str(i.line_total)} for i in items],
@@ -121,17 +124,19 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
             Refund.objects.create(order=refund.order, amount=refund.amount, currency=refund.currency,
                                   status=Refund.Status.APPROVED, reason=refund.reason, decided_at=timezone.now())
         refund.save(update_fields=["status"])
-    amount = money(refund.amount, refund.currency)
-    if refund.status == RefundRequest.Status.APPROVED:
-        _tell_customer(refund, f"Good news: your refund of {amount} for order {refund.order.number} is approved. "
-                               "It reaches your original payment method within 5 business days.")
-    elif refund.status == RefundRequest.Status.REJECTED:
-        _tell_customer(refund, f"About your refund request for order {refund.order.number}: our team could not "
-                               f"approve it. {note.strip()}")
-    else:  # a first approval above the limit: the customer knows what is pending and that they will hear here
-        _tell_customer(refund, f"Your refund of {amount} for order {refund.order.number} is approved by "
-                               f"{staff_name(user)} and is waiting for a second approval by a supervisor. "
-                               "We'll message you here as soon as they decide.", intent="refund_pending")
+    values = {"amount": money(refund.amount, refund.currency), "number": refund.order.number,
+              "name": staff_name(user), "note": note.strip()}
+    with in_customer_language(refund.conversation_id):
+        if refund.status == RefundRequest.Status.APPROVED:
+            _tell_customer(refund, _("Good news: your refund of %(amount)s for order %(number)s is approved. "
+                                     "It reaches your original payment method within 5 business days.") % values)
+        elif refund.status == RefundRequest.Status.REJECTED:
+            _tell_customer(refund, _("About your refund request for order %(number)s: our team could not "
+                                     "approve it. %(note)s") % values)
+        else:  # a first approval above the limit: the customer knows what is pending and that they will hear here
+            _tell_customer(refund, _("Your refund of %(amount)s for order %(number)s is approved by %(name)s and is "
+                                     "waiting for a second approval by a supervisor. We'll message you here as soon "
+                                     "as they decide.") % values, intent="refund_pending")
     realtime.staff_send(refund.conversation_id, {"type": "refund.updated", "refund": refund_serialize(refund)})
     if was_awaiting or refund.status == RefundRequest.Status.AWAITING_SECOND:
         # Every console: the supervisors' queue and its badge gain or lose this refund.
@@ -171,11 +176,16 @@ def refund_request_from_order_page(*, user: AbstractBaseUser, session: SessionBa
             text=f"Refund request from My orders, order {order.number}: {listing}. Reason: {reason.strip()}")
         refund = refund_request_file(conversation=conversation, order=order, item_ids=[i.id for i in items],
                                      reason=reason)
-    caveat = (" Note that under our policy " + "; ".join(refund.eligibility_notes) + ", but our team will look at "
-              "your case.") if refund.eligibility_notes else ""
-    filed = (f"I've filed your refund request for {listing} from order {order.number} "
-             f"({money(refund.amount, refund.currency)}).{caveat} Refunds are decided by a member of our support "
-             "team, who will reply here in the chat.")
+    notes = refund_eligibility(order=order, items=items)  # in the page's language, for the customer
+    values = {"items": listing, "number": order.number, "amount": money(refund.amount, refund.currency),
+              "notes": "; ".join(notes)}
+    if notes:
+        filed = _("I've filed your refund request for %(items)s from order %(number)s (%(amount)s). Note that under "
+                  "our policy %(notes)s, but our team will look at your case. Refunds are decided by a member of our "
+                  "support team, who will reply here in the chat.") % values
+    else:
+        filed = _("I've filed your refund request for %(items)s from order %(number)s (%(amount)s). Refunds are "
+                  "decided by a member of our support team, who will reply here in the chat.") % values
     assistant_note(conversation_id=conversation.id, text=filed, intent="get_refund")
     handoff_request(conversation_id=conversation.id, reason="refund", message="", trigger_message_id=asked.id,
                     intent="get_refund", order_id=order.id)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from support import metrics, realtime
 from support.db import commits_without_waiting_for_disk
@@ -20,6 +21,7 @@ from support.logs import conversation_context
 from support.models import Conversation, Message
 from support.services.away import notify_email_answer, notify_email_take
 from support.services.handoff import handoff_request
+from support.services.language import in_language, reply_language
 from support.services.answers import (
     Answer,
     english_only_noted,
@@ -32,12 +34,13 @@ from support.services.routing import RouteDecision, decision_fields, message_rou
 
 log = logging.getLogger(__name__)
 
-FAILED_REPLY = "Sorry, something went wrong while I was answering. Your message is saved; please try again in a moment."
-HANDOFF_REPLY = (
+# Lazy: each is read in the language of the customer being answered (support.services.language).
+FAILED_REPLY = _("Sorry, something went wrong while I was answering. Your message is saved; please try again in a moment.")
+HANDOFF_REPLY = _(
     "I'm passing this to our support team, who will reply right here in this chat. Our team is available "
     "Monday to Friday 09:00-18:00 and Saturday 10:00-14:00 (Amsterdam time)."
 )
-REFUND_HANDOFF_REPLY = (
+REFUND_HANDOFF_REPLY = _(
     "Refunds are decided by a member of our support team, so I'm passing your request to them now. They'll "
     "reply right here. It helps if you tell them the order number, which items, and why."
 )
@@ -53,7 +56,8 @@ def message_answer(*, message_id: int, holder: str = "") -> None:
     """
     started = time.perf_counter()
     message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
-    with conversation_context(message.conversation_id), commits_without_waiting_for_disk():
+    with conversation_context(message.conversation_id), commits_without_waiting_for_disk(), \
+            in_language(reply_language(message)):
         _message_answer(message, started, holder)
 
 
@@ -69,6 +73,7 @@ def _outcome_claimable(message_id: int, holder: str | None) -> QuerySet[Message]
 def _message_answer(message: Message, started: float, holder: str) -> None:
     message_id = message.id
     decision = None
+    language = reply_language(message)
     try:
         conversation = message.conversation
         if conversation.status == Conversation.Status.WITH_AGENT:
@@ -107,8 +112,13 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
                 transaction.on_commit(lambda: escalation_answer.apply_async(
                     kwargs={"message_id": message.id, "enqueued_at": enqueued_at, "vector": vector}, task_id=task_id))
                 return
-            answer = english_only_noted(_local_answer(conversation=conversation, decision=routed, text=message.text),
-                                        routed.language)
+            language = reply_language(message, routed=routed.language)
+            with in_language(language):
+                answer = _local_answer(conversation=conversation, decision=routed, text=message.text)
+            if routed.route == "local" and routed.intent not in ORDER_INTENTS and routed.intent != "greeting":
+                # A help-centre passage (English for now): say so in the customer's language. The assistant's
+                # own texts (handoffs, order answers, questions) are already in it.
+                answer = english_only_noted(answer, routed.language)
             intent, route = routed.intent, routed.route
             if route == "human" and not answer.handoff:
                 # On the way to a person the assistant asked something itself ("Which order do you
@@ -119,8 +129,9 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
         log.exception("answering message %s failed", message_id)
         reply_fail(message=message, reply=None, decision=decision, holder=holder)
         return
-    reply_stream(message=message, route=route, intent=intent, answer=answer, started=started, decision=decision,
-                 holder=holder)
+    with in_language(language):
+        reply_stream(message=message, route=route, intent=intent, answer=answer, started=started, decision=decision,
+                     holder=holder)
 
 
 def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: str) -> Answer:
@@ -129,9 +140,9 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
     if decision.route == "human" and decision.intent == "get_refund":
         # The assistant collects what a refund needs; a person decides.
         answer = order_answer(conversation=conversation, intent="get_refund", text=text)
-        return answer if answer.pending or answer.handoff else Answer(REFUND_HANDOFF_REPLY, handoff="refund")
+        return answer if answer.pending or answer.handoff else Answer(str(REFUND_HANDOFF_REPLY), handoff="refund")
     if decision.route == "human":
-        return Answer(HANDOFF_REPLY, handoff=decision.intent)
+        return Answer(str(HANDOFF_REPLY), handoff=decision.intent)
     if decision.intent == "greeting":
         first_name = conversation.customer.first_name if conversation.customer_id else None
         return greeting_answer(text=text, first_name=first_name)
@@ -233,12 +244,12 @@ def reply_fail(*, message: Message, reply: Message | None, decision: dict[str, A
                 return  # another process gave the message its outcome
             reply = Message.objects.create(
                 conversation_id=message.conversation_id, author=Message.Author.BOT, in_reply_to=message,
-                status=Message.Status.FAILED, text=FAILED_REPLY,
+                status=Message.Status.FAILED, text=str(FAILED_REPLY),
             )
         else:  # saved by `reply_stream` with the message's outcome, so this process holds it
-            Message.objects.filter(id=reply.id).update(status=Message.Status.FAILED, text=FAILED_REPLY)
+            Message.objects.filter(id=reply.id).update(status=Message.Status.FAILED, text=str(FAILED_REPLY))
             Message.objects.filter(id=message.id).update(**failed)
     try:
-        realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": reply.id, "message": FAILED_REPLY})
+        realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": reply.id, "message": str(FAILED_REPLY)})
     except Exception:
         log.exception("could not tell conversation %s that a reply failed", message.conversation_id)

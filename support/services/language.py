@@ -1,0 +1,80 @@
+"""Which language the assistant answers in: the one the customer writes in, not the page's.
+
+Each customer message records its language (`Message.language`, set by the router from
+rag/router/languages.py); a message not routed yet (an answer to the assistant's own question,
+a message that failed before routing) is read here the same way. A message too short to tell
+("ok", "10234", an email address) is answered in the language the customer wrote in before.
+Notices staff trigger (someone joined, a refund decided) use the conversation's last customer
+language. Every bot text is rendered under `translation.override(<this>)`.
+"""
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from typing import Iterator
+
+from django.utils import translation
+from django.utils.functional import lazy
+
+from support.models import Message
+
+ENGLISH = "en-gb"  # the shop's default: today's English texts
+# The router's codes (rag/router/languages.py) to the catalogue each is answered from.
+CATALOGUES = {"en": ENGLISH, "nl": "nl", "de": "de", "fr": "fr", "es": "es", "it": "it", "pl": "pl", "pt": "pt"}
+
+
+def _catalogue(code: str | None) -> str | None:
+    return CATALOGUES.get((code or "").split("-")[0].lower()) if code else None
+
+
+def conversation_language(conversation_id: uuid.UUID | None, *, before: Message | None = None) -> str:
+    """The language of the conversation's latest customer message with one recorded, else English."""
+    messages = Message.objects.filter(conversation_id=conversation_id, author=Message.Author.CUSTOMER).exclude(language="")
+    if before is not None:
+        messages = messages.exclude(id=before.id).filter(created_at__lte=before.created_at)
+    code = messages.order_by("-created_at", "-id").values_list("language", flat=True).first()
+    return _catalogue(code) or ENGLISH
+
+
+def text_language(text: str) -> str | None:
+    """The language `text` is surely in (English included), or None when it is too short to tell."""
+    from rag.router.languages import ENGLISH as ROUTER_ENGLISH, LANGUAGE_CERTAINTY, language_detect
+
+    if len(text.split()) < 3 and not any(c.isalpha() for c in text if ord(c) > 127):
+        return None  # "ok", "ja", "10234", an email address: too little to tell
+    code, probability = language_detect(text)
+    if code == ROUTER_ENGLISH and probability < LANGUAGE_CERTAINTY:
+        return None
+    return _catalogue(code)
+
+
+def reply_language(message: Message, *, routed: str | None = None) -> str:
+    """The language to answer `message` in: the router's reading of it, else the text's, else the conversation's."""
+    # The router reads English whenever it is unsure, so its "en" decides nothing on its own.
+    sure = routed if routed and routed != "en" else None
+    code = _catalogue(sure) or _catalogue(message.language if message.language != "en" else None) \
+        or text_language(message.text or "")
+    return code or conversation_language(message.conversation_id, before=message)
+
+
+@contextmanager
+def in_language(code: str) -> Iterator[None]:
+    """Bot texts built inside are in `code` (a catalogue from `reply_language`/`conversation_language`)."""
+    with translation.override(code):
+        yield
+
+
+@contextmanager
+def in_customer_language(conversation_id: uuid.UUID | None) -> Iterator[None]:
+    """For notices staff trigger: the conversation's last customer language."""
+    with translation.override(conversation_language(conversation_id)):
+        yield
+
+
+def _filled(text: object, values: dict[str, object]) -> str:
+    return str(text) % values
+
+
+def lazy_text(text: object, **values: object) -> str:
+    """`text % values`, read only when shown: a reason raised now and sent later in the customer's language."""
+    return lazy(_filled, str)(text, values)

@@ -1,0 +1,176 @@
+"""Every text the assistant sends is in the language the customer writes in, not the page's.
+
+Over the real socket and channel layer (as tests/support/test_chat_socket.py), with the real
+router deciding each message's language; the expected texts come from the committed catalogues.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils import translation
+
+from shoppe.catalogues import catalogues_compile
+from support.models import Conversation, Message
+from support.services import replies
+from support.services.handoff import handoff_claim, handoff_request
+from support.services.language import conversation_language, reply_language
+from tests.conftest import chat_socket, session_cookie_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def compiled_catalogues():  # type: ignore[no-untyped-def]
+    catalogues_compile()  # `make test` does this too; a bare pytest run must not read stale .mo files
+    translation.trans_real._translations = {}  # type: ignore[attr-defined]  # reread them
+
+
+def in_(language: str, text) -> str:  # type: ignore[no-untyped-def]
+    with translation.override(language):
+        return str(text)
+
+
+async def connected(cookie: str):  # type: ignore[no-untyped-def]
+    socket = chat_socket(cookie)
+    ok, _ = await socket.connect(timeout=10)
+    assert ok
+    assert (await socket.receive_json_from(timeout=10))["type"] == "history"
+    return socket
+
+
+async def send(socket, text: str) -> None:  # type: ignore[no-untyped-def]
+    await socket.send_json_to({"type": "customer.message", "text": text, "client_id": str(uuid.uuid4())})
+
+
+async def until(socket, event_type: str, timeout: float = 20) -> tuple[dict, list[dict]]:  # type: ignore[no-untyped-def]
+    seen = []
+    while True:
+        event = await socket.receive_json_from(timeout=timeout)
+        seen.append(event)
+        if event["type"] == event_type:
+            return event, seen
+
+
+async def cookie_of(user) -> str:  # type: ignore[no-untyped-def]
+    return await database_sync_to_async(session_cookie_for)(user)
+
+
+async def test_a_german_customer_asking_for_a_person_gets_the_german_handoff():
+    socket = await connected(await cookie_of(None))
+    await send(socket, "Ich möchte bitte mit einem Mitarbeiter sprechen.")
+    end, _ = await until(socket, "reply.end")
+    assert end["route"] == "human"
+    assert end["text"] == in_("de", replies.HANDOFF_REPLY)
+    assert "Support-Team" in end["text"] and "passing" not in end["text"]
+    handoff, _ = await until(socket, "handoff")
+    # the queue or "team is away" line, in German too
+    assert "Warteschlange" in handoff["note"] or "Unser Team ist gerade nicht da" in handoff["note"], handoff
+    await socket.disconnect()
+
+
+async def test_a_dutch_customer_asking_where_their_order_is_gets_the_dutch_status(make_customer, make_order):
+    jan = await database_sync_to_async(make_customer)("jan", "Jan")
+    order = await database_sync_to_async(make_order)(jan, status="shipped", product="Eiken eettafel")
+    socket = await connected(await cookie_of(jan))
+    await send(socket, f"Waar is mijn bestelling {order.number}? Ik heb nog niets ontvangen.")
+    end, _ = await until(socket, "reply.end")
+    assert end["intent"] == "track_order", end
+    assert end["text"].startswith(f"Je bestelling {order.number} heeft de status ‘Verzonden’"), end["text"]
+    assert "(Sorry, ik antwoord voorlopig alleen in het Engels.)" not in end["text"]  # it is Dutch now
+    assert end["sources"][0]["title"] == f"Bestelling {order.number}"
+    await socket.disconnect()
+
+
+async def test_a_french_refund_request_is_confirmed_filed_and_handed_off_in_french(make_customer, make_order):
+    claire = await database_sync_to_async(make_customer)("claire", "Claire")
+    order = await database_sync_to_async(make_order)(claire, status="delivered", product="Lampe en céramique bleue")
+    socket = await connected(await cookie_of(claire))
+    await send(socket, f"Bonjour, je voudrais être remboursée pour ma commande {order.number}, s'il vous plaît.")
+    confirm, _ = await until(socket, "reply.end")
+    assert confirm["text"].startswith("Je vais demander un remboursement de"), confirm["text"]
+    assert "(oui / non)" in confirm["text"]
+    await send(socket, "oui, elle est arrivée cassée")
+    filed, _ = await until(socket, "reply.end")
+    assert filed["text"].startswith("Merci. J'ai déposé une demande de remboursement"), filed["text"]
+    assert "service client" in filed["text"]
+    handoff, _ = await until(socket, "handoff")
+    assert "file d'attente" in handoff["note"] or "Notre équipe est absente" in handoff["note"], handoff
+    await socket.disconnect()
+
+
+async def test_italian_errors_and_declines_are_italian():
+    socket = await connected(await cookie_of(None))
+    # far too long, written in Italian: the error says so in Italian
+    long_text = ("Buongiorno, vorrei sapere quando arriverà il mio ordine e se posso cambiare l'indirizzo di "
+                 "consegna perché la settimana prossima sarò in vacanza al mare con la mia famiglia. ") * 20
+    assert len(long_text) > settings.CHAT_MAX_MESSAGE_CHARS
+    await send(socket, long_text)
+    error, _ = await until(socket, "error")
+    assert error["code"] == "text_too_long"
+    assert error["message"] == f"I messaggi possono contenere al massimo {settings.CHAT_MAX_MESSAGE_CHARS} caratteri."
+    await socket.disconnect()
+
+
+def test_an_italian_reply_that_fails_says_so_in_italian(make_customer):
+    conversation = Conversation.objects.create()
+    message = Message.objects.create(conversation=conversation, author=Message.Author.CUSTOMER,
+                                     text="Vorrei parlare con una persona del servizio clienti, per favore.",
+                                     client_id=uuid.uuid4())
+    with translation.override(reply_language(message)):
+        replies.reply_fail(message=message, reply=None)
+    failed = Message.objects.get(in_reply_to=message)
+    assert failed.text.startswith("Mi dispiace, qualcosa è andato storto")
+
+
+def test_the_off_topic_decline_and_the_queue_line_in_italian():
+    from support.services.answers import off_topic_answer
+
+    with translation.override("it"):
+        assert off_topic_answer().text.startswith("Sono l'assistente di Example Shoppe")
+        assert "servizio clienti" in str(replies.HANDOFF_REPLY)
+
+
+def test_a_short_answer_keeps_the_language_the_customer_wrote_in():
+    conversation = Conversation.objects.create()
+    Message.objects.create(conversation=conversation, author=Message.Author.CUSTOMER, client_id=uuid.uuid4(),
+                           text="Wo ist meine Bestellung? Ich warte schon seit einer Woche.", language="de")
+    short = Message.objects.create(conversation=conversation, author=Message.Author.CUSTOMER, client_id=uuid.uuid4(),
+                                   text="ja")
+    number = Message.objects.create(conversation=conversation, author=Message.Author.CUSTOMER, client_id=uuid.uuid4(),
+                                    text="10234")
+    assert reply_language(short) == reply_language(number) == "de"
+    english = Message.objects.create(conversation=conversation, author=Message.Author.CUSTOMER, client_id=uuid.uuid4(),
+                                     text="Actually, could you tell me where my parcel is right now please?")
+    assert reply_language(english) == "en-gb"  # a message surely in English is answered in English
+    assert conversation_language(Conversation.objects.create().id) == "en-gb"
+
+
+def test_staff_notices_use_the_conversations_last_customer_language(make_customer):
+    from django.contrib.auth.models import Group, User
+
+    conversation = Conversation.objects.create()
+    Message.objects.create(conversation=conversation, author=Message.Author.CUSTOMER, client_id=uuid.uuid4(),
+                           text="Je voudrais parler à quelqu'un, s'il vous plaît.", language="fr")
+    handoff = handoff_request(conversation_id=conversation.id, reason="contact_human_agent", message="")
+    from support.roles import AGENT
+
+    sam = User.objects.create_user("sam", "sam@example.test", "pw", first_name="Sam", is_staff=True)
+    sam.groups.add(Group.objects.get(name=AGENT))
+    handoff_claim(handoff_id=handoff.id, agent=sam)
+    line = Message.objects.filter(conversation=conversation, intent="agent_joined").get()
+    assert line.text == "Sam a rejoint le chat."
+
+
+async def test_an_english_customer_still_gets_todays_english_texts():
+    socket = await connected(await cookie_of(None))
+    await send(socket, "I want to talk to a real person please")
+    end, _ = await until(socket, "reply.end")
+    assert end["text"] == (
+        "I'm passing this to our support team, who will reply right here in this chat. Our team is available "
+        "Monday to Friday 09:00-18:00 and Saturday 10:00-14:00 (Amsterdam time).")
+    handoff, _ = await until(socket, "handoff")
+    assert handoff["note"].startswith(("You're number 1 in the queue.", "Our team is away right now; they'll pick this up "))
+    await socket.disconnect()

@@ -1,0 +1,90 @@
+"""Every bot text of the support app has a translation in each language the assistant answers in.
+
+The msgids are read from the Python sources with `ast` (no gettext tools needed), so a new
+`_("...")` without its seven translations fails here, naming the text and the language.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+
+SUPPORT = Path(settings.BASE_DIR) / "support"
+LANGUAGES = ("nl", "de", "fr", "es", "it", "pl", "pt")
+# gettext's names as the sources import them: function -> (index of the context, of the msgid, of the plural)
+MARKERS = {
+    "_": (None, 0, None), "gettext": (None, 0, None), "gettext_lazy": (None, 0, None),
+    "ngettext": (None, 0, 1), "ngettext_lazy": (None, 0, 1),
+    "pgettext": (0, 1, None), "pgettext_lazy": (0, 1, None),
+    "npgettext": (0, 1, 2), "npgettext_lazy": (0, 1, 2),
+}
+
+
+def _name(node: ast.expr) -> str:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+
+
+def source_msgids() -> set[tuple[str | None, str, str | None]]:
+    """(context, msgid, plural) of every marked string in support/ (migrations aside)."""
+    found = set()
+    for path in SUPPORT.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call) or _name(node.func) not in MARKERS:
+                continue
+            context, msgid, plural = MARKERS[_name(node.func)]
+
+            def text(index: int | None) -> str | None:
+                if index is None:
+                    return None
+                arg = node.args[index] if index < len(node.args) else None
+                assert isinstance(arg, ast.Constant) and isinstance(arg.value, str), (
+                    f"{path.relative_to(settings.BASE_DIR)}:{node.lineno}: gettext needs a literal string, not {ast.dump(arg) if arg else None}")
+                return arg.value
+
+            found.add((text(context), text(msgid), text(plural)))  # type: ignore[arg-type]
+    return found
+
+
+def test_the_support_app_marks_its_bot_texts() -> None:
+    msgids = {m for _, m, _ in source_msgids()}
+    # a few that must never fall back to English: the handoff, a status answer, a socket error
+    assert any(m.startswith("I'm passing this to our support team") for m in msgids)
+    assert "Order %(number)s is %(status)s, with %(carrier)s (tracking number %(tracking)s)." in msgids
+    assert "Please type a message." in msgids
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_bot_text_is_translated(language: str) -> None:
+    po_path = SUPPORT / "locale" / language / "LC_MESSAGES" / "django.po"
+    assert po_path.exists(), f"no catalogue for {language}: {po_path}"
+    catalogue = {(e.msgctxt, e.msgid): e for e in polib.pofile(str(po_path)) if not e.obsolete}
+    problems = []
+    for context, msgid, plural in sorted(source_msgids(), key=lambda m: (m[0] or "", m[1])):
+        entry = catalogue.get((context, msgid))
+        if entry is None:
+            problems.append(f"missing: {msgid!r}")
+        elif "fuzzy" in entry.flags:
+            problems.append(f"fuzzy: {msgid!r}")
+        elif plural is not None and (not entry.msgstr_plural or not all(entry.msgstr_plural.values())):
+            problems.append(f"untranslated plural: {msgid!r}")
+        elif plural is None and not entry.msgstr:
+            problems.append(f"untranslated: {msgid!r}")
+    assert not problems, f"{language}: " + "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_keep_their_placeholders(language: str) -> None:
+    """A translation that drops or renames %(number)s would fail (KeyError) or lose the order number."""
+    import re
+
+    placeholder = re.compile(r"%\((\w+)\)s")
+    po = polib.pofile(str(SUPPORT / "locale" / language / "LC_MESSAGES" / "django.po"))
+    for entry in po:
+        wanted = set(placeholder.findall(entry.msgid)) | set(placeholder.findall(entry.msgid_plural or ""))
+        for text in ([entry.msgstr] if not entry.msgid_plural else list(entry.msgstr_plural.values())):
+            assert set(placeholder.findall(text)) == wanted, (language, entry.msgid, text)
