@@ -116,7 +116,7 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
             with in_language(language):
                 answer = _local_answer(conversation=conversation, decision=routed, text=message.text)
             if routed.route == "local" and routed.intent not in ORDER_INTENTS and routed.intent != "greeting":
-                # A help-centre passage (English for now): say so in the customer's language. The assistant's
+                # A help-centre passage in English (it, pl, pt: no help pages yet): say so in their language. The assistant's
                 # own texts (handoffs, order answers, questions) are already in it.
                 answer = english_only_noted(answer, routed.language)
             intent, route = routed.intent, routed.route
