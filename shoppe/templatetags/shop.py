@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
 
 from shoppe import checkout
 from shoppe.money import money_format
@@ -22,3 +23,10 @@ def money(amount: Decimal | int | str | None, currency: str = "EUR") -> str:
 def delivery_name(name: str) -> str:
     """An order's delivery option ("Standard", as stored) in the customer's language."""
     return checkout.delivery_name(str(name))
+
+
+@register.simple_tag
+def shop_languages() -> list[tuple[str, str]]:
+    """The switcher's languages, each in its own name ("Deutsch", "Français"), as settings.LANGUAGES
+    spells them; Django's get_available_languages would translate them into the page's language."""
+    return list(settings.LANGUAGES)
