@@ -99,7 +99,7 @@ def test_a_german_customer_reads_their_orders_in_german(make_customer, make_orde
     client.force_login(alice)
     orders = german("/orders/", client)
     assert "Meine Bestellungen" in orders and "In Bearbeitung" in orders  # the help centre's status name
-    assert f"68,95{NBSP}€" in orders and "5. März 2026" in orders
+    assert f"68,95{NBSP}€" in orders and "05.03.2026" in orders
     detail = german(f"/orders/{order.number}/", client)
     assert "Lieferadresse ändern" in detail and "Bestellung stornieren" in detail
     assert "Versand: Standard" in detail and f"4,95{NBSP}€" in detail
