@@ -41,9 +41,9 @@ class ShopLocaleMiddleware(LocaleMiddleware):
 
     @staticmethod
     def _next_pages_language(request: HttpRequest) -> None:
-        """The switcher's post: Django's set_language translates `next` by resolving it in the active
-        language, so the page's own language ("/fr/..." French, a plain URL English) is made the active
-        one, whatever the cookie or the browser say."""
-        next_path = urlsplit(request.POST.get("next", "")).path
+        """The switcher's post: Django's set_language translates `next` (else the Referer, the page the
+        switcher is on) by resolving it in the active language, so that page's own language ("/fr/..."
+        French, a plain URL English) is made the active one, whatever the cookie or the browser say."""
+        next_path = urlsplit(request.POST.get("next") or request.headers.get("Referer", "")).path
         translation.activate(translation.get_language_from_path(next_path) or settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
