@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from shoppe.gift_cards import GiftCardRefused, gift_card_spend
-from shoppe.models import EU_COUNTRIES, Customer, Invoice, Order, OrderItem, Product, money
+from shoppe.models import COUNTRY_NAMES, EU_COUNTRIES, Customer, Invoice, Order, OrderItem, Product, money
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def order_place(*, lines: list[tuple[int, int]], email: str, customer: Customer 
         option = delivery_option_get(name=delivery, country=country, items_total=items_total)
         if option is None:
             raise CheckoutRefused(gettext("%(option)s delivery isn't available to %(country)s.")
-                                  % {"option": delivery_name(delivery), "country": country})
+                                  % {"option": delivery_name(delivery), "country": COUNTRY_NAMES.get(country, country)})
         order = _order_create(customer=customer, email=email, address=address, option=option)
         OrderItem.objects.bulk_create([OrderItem(order=order, product=products[p], quantity=q,
                                                  unit_price=products[p].price) for p, q in lines])

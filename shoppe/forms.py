@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext, gettext_lazy as _
 
 from shoppe.checkout import DECLINED_TEST_CARD, DELIVERY_NAMES, card_number_valid
-from shoppe.models import COUNTRIES, Address, Customer, Order, Product
+from shoppe.models import Address, Customer, Order, Product, country_choices
 from shoppe.money import money_format
 
 EMAIL_TAKEN = _("An account with this email address already exists. Sign in, or reset your password.")
@@ -66,6 +66,10 @@ class AccountForm(forms.ModelForm):
 
 
 class AddressForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()
+
     class Meta:
         model = Address
         fields = ("recipient", "street", "postcode", "city", "country", "is_default")
@@ -90,8 +94,7 @@ class CheckoutForm(forms.Form):
     street = forms.CharField(label=_("Street and number"), max_length=200, required=False)
     postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
-    country = forms.ChoiceField(label=_("Country"), choices=[(c, c) for c in COUNTRIES], initial="Netherlands",
-                                required=False)
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, initial="Netherlands", required=False)
     save_address = forms.BooleanField(label=_("Save this address in my account"), required=False)
     delivery = forms.ChoiceField(label=_("Delivery"), choices=list(DELIVERY_NAMES.items()))
     billing_address = forms.CharField(

@@ -1,6 +1,7 @@
 """The storefront: customers, products, orders, shipments, invoices and refunds."""
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
@@ -226,6 +227,49 @@ EU_COUNTRIES = ["Austria", "Belgium", "Bulgaria", "Croatia", "Cyprus", "Czechia"
                 "France", "Germany", "Greece", "Hungary", "Ireland", "Italy", "Latvia", "Lithuania", "Luxembourg",
                 "Malta", "Netherlands", "Poland", "Portugal", "Romania", "Slovakia", "Slovenia", "Spain", "Sweden"]
 COUNTRIES = [*EU_COUNTRIES, "United Kingdom", "Switzerland", "Norway", "United States", "Canada"]
+# The countries by the name addresses store (English), with the name customers read in their language.
+COUNTRY_NAMES = {
+    "Austria": _("Austria"),
+    "Belgium": _("Belgium"),
+    "Bulgaria": _("Bulgaria"),
+    "Croatia": _("Croatia"),
+    "Cyprus": _("Cyprus"),
+    "Czechia": _("Czechia"),
+    "Denmark": _("Denmark"),
+    "Estonia": _("Estonia"),
+    "Finland": _("Finland"),
+    "France": _("France"),
+    "Germany": _("Germany"),
+    "Greece": _("Greece"),
+    "Hungary": _("Hungary"),
+    "Ireland": _("Ireland"),
+    "Italy": _("Italy"),
+    "Latvia": _("Latvia"),
+    "Lithuania": _("Lithuania"),
+    "Luxembourg": _("Luxembourg"),
+    "Malta": _("Malta"),
+    "Netherlands": _("Netherlands"),
+    "Poland": _("Poland"),
+    "Portugal": _("Portugal"),
+    "Romania": _("Romania"),
+    "Slovakia": _("Slovakia"),
+    "Slovenia": _("Slovenia"),
+    "Spain": _("Spain"),
+    "Sweden": _("Sweden"),
+    "United Kingdom": _("United Kingdom"),
+    "Switzerland": _("Switzerland"),
+    "Norway": _("Norway"),
+    "United States": _("United States"),
+    "Canada": _("Canada"),
+}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """The countries for a form, each in the customer's language, in that language's alphabetical order."""
+    def plain(name: str) -> str:  # "Österreich" sorts with the O's
+        return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)).lower()
+
+    return sorted(((c, str(COUNTRY_NAMES[c])) for c in COUNTRIES), key=lambda choice: plain(choice[1]))
 
 
 class Address(models.Model):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from shoppe.addresses import address_list_for_user
 from shoppe.checkout import delivery_name, delivery_option_get
 from shoppe.forms import OrderAddressForm, RefundRequestForm
-from shoppe.models import COUNTRIES, Order, money
+from shoppe.models import COUNTRIES, COUNTRY_NAMES, Order, money
 from shoppe.selectors import order_get_for_user
 from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
 
@@ -95,7 +95,7 @@ def order_address_view(request: HttpRequest, number: int) -> HttpResponse:
             # Another country changes what the delivery costs or whether it is possible: a person sorts that out.
             form.add_error(None, gettext("%(option)s delivery to %(country)s would change the order's delivery "
                                          "cost or isn't possible. Please ask our team in the chat.")
-                           % {"option": delivery_name(order.delivery_option), "country": country})
+                           % {"option": delivery_name(order.delivery_option), "country": COUNTRY_NAMES.get(country, country)})
         else:
             try:
                 order_address_change(order_id=order.id, address=form.cleaned_data["address"])
