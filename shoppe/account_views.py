@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from shoppe.addresses import (address_delete, address_get_for_user, address_list_for_user, address_save,
                               customer_for)
@@ -33,7 +34,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend=MODEL_BACKEND)
-        messages.success(request, f"Welcome, {user.first_name}! Your account is ready.")
+        messages.success(request, gettext("Welcome, %(name)s! Your account is ready.") % {"name": user.first_name})
         return redirect(_safe_next(request, "/account/"))
     return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request, "")})
 
@@ -47,7 +48,7 @@ def account(request: HttpRequest) -> HttpResponse:
         customer = customer or customer_for(request.user)
         customer.newsletter = form.cleaned_data["newsletter"]
         customer.save(update_fields=["newsletter"])
-        messages.success(request, "Your details are saved.")
+        messages.success(request, gettext("Your details are saved."))
         return redirect("account")
     default = address_list_for_user(user=request.user).filter(is_default=True).first()
     return render(request, "shoppe/account.html", {"form": form, "default_address": default})
@@ -72,7 +73,7 @@ def address_add(request: HttpRequest) -> HttpResponse:
         address = form.save(commit=False)
         address.customer = customer_for(request.user)
         address_save(address=address)
-        messages.success(request, "Address saved.")
+        messages.success(request, gettext("Address saved."))
         return redirect("addresses")
     return render(request, "shoppe/address_form.html", {"form": form, "adding": True})
 
@@ -83,7 +84,7 @@ def address_edit(request: HttpRequest, address_id: int) -> HttpResponse:
     form = AddressForm(request.POST or None, instance=address)
     if request.method == "POST" and form.is_valid():
         address_save(address=form.save(commit=False))
-        messages.success(request, "Address saved.")
+        messages.success(request, gettext("Address saved."))
         return redirect("addresses")
     return render(request, "shoppe/address_form.html", {"form": form, "address": address})
 
@@ -92,5 +93,5 @@ def address_edit(request: HttpRequest, address_id: int) -> HttpResponse:
 @require_POST
 def address_remove(request: HttpRequest, address_id: int) -> HttpResponse:
     address_delete(address=_own_address(request, address_id))
-    messages.success(request, "Address deleted. Orders you already placed keep their address.")
+    messages.success(request, gettext("Address deleted. Orders you already placed keep their address."))
     return redirect("addresses")

@@ -14,15 +14,28 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from shoppe.gift_cards import GiftCardRefused, gift_card_spend
-from shoppe.models import EU_COUNTRIES, Customer, Invoice, Order, OrderItem, Product, money
+from shoppe.models import COUNTRY_NAMES, EU_COUNTRIES, Customer, Invoice, Order, OrderItem, Product, money
 
 log = logging.getLogger(__name__)
 
 FREE_STANDARD_OVER = Decimal("50.00")
 DECLINED_TEST_CARD = "4000000000000002"
 FIRST_ORDER_NUMBER = 10001
+
+
+# The options by the name orders store (English), with the name customers read in their language.
+DELIVERY_NAMES = {"Standard": pgettext_lazy("delivery option", "Standard"),
+                  "Express": pgettext_lazy("delivery option", "Express"),
+                  "Next-day": pgettext_lazy("delivery option", "Next-day"),
+                  "International": pgettext_lazy("delivery option", "International")}
+
+
+def delivery_name(name: str) -> str:
+    """A delivery option's name in the customer's language ("Standard" -> "Standaard")."""
+    return str(DELIVERY_NAMES.get(name, name))
 
 
 @dataclass(frozen=True)
@@ -36,14 +49,14 @@ def delivery_options(*, country: str, items_total: Decimal) -> list[DeliveryOpti
     """What can be chosen for an address in `country` (help: shipping-and-delivery)."""
     if country in EU_COUNTRIES:
         standard = Decimal("0.00") if items_total > FREE_STANDARD_OVER else Decimal("4.95")
-        options = [DeliveryOption("Standard", standard, "3-5 business days"),
-                   DeliveryOption("Express", Decimal("9.95"), "1-2 business days")]
+        options = [DeliveryOption("Standard", standard, gettext_lazy("3-5 business days")),
+                   DeliveryOption("Express", Decimal("9.95"), gettext_lazy("1-2 business days"))]
         if country in {"Netherlands", "Belgium"}:
-            options.append(DeliveryOption("Next-day", Decimal("14.95"), "next business day, ordered before 15:00"))
+            options.append(DeliveryOption("Next-day", Decimal("14.95"), gettext_lazy("next business day, ordered before 15:00")))
         return options
     if country in {"United States", "Canada"}:
-        return [DeliveryOption("International", Decimal("24.95"), "7-12 business days")]
-    return [DeliveryOption("International", Decimal("12.95"), "5-8 business days")]
+        return [DeliveryOption("International", Decimal("24.95"), gettext_lazy("7-12 business days"))]
+    return [DeliveryOption("International", Decimal("12.95"), gettext_lazy("5-8 business days"))]
 
 
 def delivery_option_get(*, name: str, country: str, items_total: Decimal) -> DeliveryOption | None:
@@ -77,21 +90,23 @@ def order_place(*, lines: list[tuple[int, int]], email: str, customer: Customer 
     the total refuses the order. `company_name`, `vat_number` and `billing_address` go on the invoice.
     """
     if not lines:
-        raise CheckoutRefused("Your cart is empty.")
+        raise CheckoutRefused(gettext("Your cart is empty."))
     with transaction.atomic():
         products = Product.objects.in_bulk([product_id for product_id, _ in lines])
         for product_id, quantity in lines:
             product = products.get(product_id)
             if product is None or quantity < 1:
-                raise CheckoutRefused("A product in your cart is no longer available. Please check your cart.")
+                raise CheckoutRefused(gettext("A product in your cart is no longer available. Please check your cart."))
             # One conditional UPDATE: two checkouts of the last item cannot both take it.
             if not Product.objects.filter(id=product_id, stock__gte=quantity).update(stock=F("stock") - quantity):
                 left = Product.objects.get(id=product_id).stock
-                raise CheckoutRefused(f"Sorry, only {left} × {product.name} left in stock. Please update your cart.")
+                raise CheckoutRefused(gettext("Sorry, only %(left)s × %(product)s left in stock. Please update your cart.")
+                                      % {"left": left, "product": product.name})
         items_total = sum((products[p].price * q for p, q in lines), Decimal("0.00"))
         option = delivery_option_get(name=delivery, country=country, items_total=items_total)
         if option is None:
-            raise CheckoutRefused(f"{delivery} delivery isn't available to {country}.")
+            raise CheckoutRefused(gettext("%(option)s delivery isn't available to %(country)s.")
+                                  % {"option": delivery_name(delivery), "country": COUNTRY_NAMES.get(country, country)})
         order = _order_create(customer=customer, email=email, address=address, option=option)
         OrderItem.objects.bulk_create([OrderItem(order=order, product=products[p], quantity=q,
                                                  unit_price=products[p].price) for p, q in lines])
@@ -112,26 +127,26 @@ def _order_create(*, customer: Customer | None, email: str, address: str, option
                     shipping_address=address, delivery_option=option.name, shipping_cost=option.cost)
         except IntegrityError:
             continue
-    raise CheckoutRefused("We couldn't place your order just now. Please try again.")
+    raise CheckoutRefused(gettext("We couldn't place your order just now. Please try again."))
 
 
 def _order_pay(order: Order, *, total: Decimal, method: str, gift_card_code: str) -> None:
     """Record how `order` is paid: the gift card's part (its balance taken under a row lock), then the method's."""
     if method not in Order.PaymentMethod.values:
-        raise CheckoutRefused("Please choose how to pay.")
+        raise CheckoutRefused(gettext("Please choose how to pay."))
     if gift_card_code:
         try:
             card, paid = gift_card_spend(code=gift_card_code, amount_due=total)
         except GiftCardRefused as refused:
             raise CheckoutRefused(str(refused)) from None
         if paid < total and method == Order.PaymentMethod.GIFT_CARD:
-            raise CheckoutRefused(f"Your gift card now has {money(paid, order.currency)} left, less than the total. "
-                                  "Please choose how to pay the rest.")
+            raise CheckoutRefused(gettext("Your gift card now has %(left)s left, less than the total. "
+                                          "Please choose how to pay the rest.") % {"left": money(paid, order.currency)})
         order.gift_card, order.gift_card_amount = card, paid
         if paid == total:
             method = Order.PaymentMethod.GIFT_CARD
     elif method == Order.PaymentMethod.GIFT_CARD:
-        raise CheckoutRefused("Please enter your gift card code, or choose another way to pay.")
+        raise CheckoutRefused(gettext("Please enter your gift card code, or choose another way to pay."))
     order.payment_method = method
     order.save(update_fields=["gift_card", "gift_card_amount", "payment_method"])
 
@@ -141,13 +156,16 @@ def order_confirmation_send(*, order_id: int) -> None:
     order = Order.objects.prefetch_related("items__product").get(id=order_id)
     lines = "\n".join(f"  {i.quantity} × {i.product.name}  {money(i.line_total, order.currency)}"
                       for i in order.items.all())
-    body = (f"Thank you for your order!\n\nOrder number: {order.number}\n\n{lines}\n"
-            f"  {order.delivery_option} delivery  {money(order.shipping_cost, order.currency)}\n"
-            f"  Total  {money(order.total, order.currency)}\n{_paid_lines(order)}\nDelivery address:\n{order.shipping_address}\n\n"
-            "Questions? Ask our assistant in the chat on the site: give it your order number and this email "
-            "address.\n\nExample Shoppe")
+    delivery = gettext("%(option)s delivery") % {"option": delivery_name(order.delivery_option)}
+    body = (gettext("Thank you for your order!") + "\n\n" + gettext("Order number: %(number)s") % {"number": order.number}
+            + f"\n\n{lines}\n"
+            f"  {delivery}  {money(order.shipping_cost, order.currency)}\n"
+            f"  {gettext('Total')}  {money(order.total, order.currency)}\n{_paid_lines(order)}\n"
+            f"{gettext('Delivery address:')}\n{order.shipping_address}\n\n"
+            + gettext("Questions? Ask our assistant in the chat on the site: give it your order number and this "
+                      "email address.") + "\n\nExample Shoppe")
     try:
-        send_mail(f"Your Example Shoppe order {order.number}", body, None, [order.email])
+        send_mail(gettext("Your Example Shoppe order %(number)s") % {"number": order.number}, body, None, [order.email])
     except Exception:  # noqa: BLE001
         log.exception("the confirmation email for order %s could not be sent", order.number)
 
@@ -156,7 +174,9 @@ def _paid_lines(order: Order) -> str:
     """How the total was paid, for the confirmation email."""
     lines = ""
     if order.gift_card_amount:
-        lines += f"  Paid with gift card …{order.gift_card.code[-4:]}  {money(order.gift_card_amount, order.currency)}\n"
+        paid = gettext("Paid with gift card …%(last4)s") % {"last4": order.gift_card.code[-4:]}
+        lines += f"  {paid}  {money(order.gift_card_amount, order.currency)}\n"
     if order.paid_by_method:
-        lines += f"  Paid with {order.get_payment_method_display()}  {money(order.paid_by_method, order.currency)}\n"
+        paid = gettext("Paid with %(method)s") % {"method": order.get_payment_method_display()}
+        lines += f"  {paid}  {money(order.paid_by_method, order.currency)}\n"
     return lines

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shoppe.addresses import address_list_for_user, address_parts, address_save, customer_for
@@ -40,11 +41,11 @@ def cart_view(request: HttpRequest) -> HttpResponse:
 def cart_add(request: HttpRequest, slug: str) -> HttpResponse:
     product = get_object_or_404(Product, slug=slug)
     if product.stock < 1:
-        messages.error(request, f"Sorry, {product.name} is out of stock.")
+        messages.error(request, gettext("Sorry, %(product)s is out of stock.") % {"product": product.name})
         return redirect(product.get_absolute_url())
     wanted = _quantity(request.POST.get("quantity"))
     in_cart = Cart(request.session).add(product, wanted)
-    messages.success(request, f"{product.name} is in your cart ({in_cart}).")
+    messages.success(request, gettext("%(product)s is in your cart (%(count)s).") % {"product": product.name, "count": in_cart})
     return redirect("cart")
 
 
@@ -59,18 +60,18 @@ def cart_update(request: HttpRequest) -> HttpResponse:
         field = f"quantity-{line.product.id}"
         if field in request.POST:
             cart.set(line.product.id, min(_quantity(request.POST[field], default=line.quantity), line.product.stock))
-    messages.success(request, "Your cart is updated.")
+    messages.success(request, gettext("Your cart is updated."))
     return redirect("cart")
 
 
 def _cart_problem(cart: Cart) -> str | None:
     lines = cart.lines()
     if not lines:
-        return "Your cart is empty."
+        return gettext("Your cart is empty.")
     short = [line for line in lines if not line.in_stock]
     if short:
-        return (f"Sorry, only {short[0].product.stock} × {short[0].product.name} left in stock. "
-                "Please update your cart.")
+        return (gettext("Sorry, only %(left)s × %(product)s left in stock. Please update your cart.")
+                % {"left": short[0].product.stock, "product": short[0].product.name})
     return None
 
 
@@ -103,12 +104,12 @@ def checkout(request: HttpRequest) -> HttpResponse:
             return redirect("checkout_payment")
     return render(request, "shoppe/checkout.html", {
         "form": form, "items_total": items_total, "lines": cart.lines(),
-        "delivery_table": [("EU", delivery_options(country="Germany", items_total=items_total)),
-                           ("Netherlands and Belgium", delivery_options(country="Netherlands",
+        "delivery_table": [(gettext("EU"), delivery_options(country="Germany", items_total=items_total)),
+                           (gettext("Netherlands and Belgium"), delivery_options(country="Netherlands",
                                                                         items_total=items_total)[2:]),
-                           ("United Kingdom, Switzerland, Norway", delivery_options(country="Norway",
+                           (gettext("United Kingdom, Switzerland, Norway"), delivery_options(country="Norway",
                                                                                     items_total=items_total)),
-                           ("United States, Canada", delivery_options(country="Canada", items_total=items_total))],
+                           (gettext("United States, Canada"), delivery_options(country="Canada", items_total=items_total))],
         "eu_countries": EU_COUNTRIES})
 
 
@@ -154,7 +155,8 @@ def checkout_payment(request: HttpRequest) -> HttpResponse:
         request.session[CHECKOUT_KEY] = details
     card = GiftCard.objects.filter(code=details["gift_card"]).first() if details.get("gift_card") else None
     if card is not None and gift_card_usable(card):  # spent or expired since it was applied
-        messages.error(request, f"Gift card …{card.code[-4:]}: {gift_card_usable(card)}")
+        messages.error(request, gettext("Gift card …%(last4)s: %(problem)s")
+                       % {"last4": card.code[-4:], "problem": gift_card_usable(card)})
         details.pop("gift_card", None)
         request.session[CHECKOUT_KEY] = details
         card = None

@@ -8,11 +8,13 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
+from django.utils.translation import gettext, gettext_lazy as _
 
-from shoppe.checkout import DECLINED_TEST_CARD, card_number_valid
-from shoppe.models import COUNTRIES, Address, Customer, Order, Product
+from shoppe.checkout import DECLINED_TEST_CARD, DELIVERY_NAMES, card_number_valid
+from shoppe.models import Address, Customer, Order, Product, country_choices
+from shoppe.money import money_format
 
-EMAIL_TAKEN = "An account with this email address already exists. Sign in, or reset your password."
+EMAIL_TAKEN = _("An account with this email address already exists. Sign in, or reset your password.")
 
 
 def _email_taken(email: str, *, except_user: User | None = None) -> bool:
@@ -23,9 +25,9 @@ def _email_taken(email: str, *, except_user: User | None = None) -> bool:
 class SignUpForm(UserCreationForm):
     """A new customer account: one per email address (help: account-and-password)."""
 
-    email = forms.EmailField(help_text="Order confirmations and password resets go here.")
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(label=_("Email address"), help_text=_("Order confirmations and password resets go here."))
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
 
     class Meta(UserCreationForm.Meta):
         model = User
@@ -45,7 +47,7 @@ class SignUpForm(UserCreationForm):
 
 
 class AccountForm(forms.ModelForm):
-    newsletter = forms.BooleanField(required=False, label="Send me the newsletter (Thursdays)")
+    newsletter = forms.BooleanField(required=False, label=_("Send me the newsletter (Thursdays)"))
 
     class Meta:
         model = User
@@ -59,19 +61,24 @@ class AccountForm(forms.ModelForm):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
         if _email_taken(email, except_user=self.instance):
-            raise forms.ValidationError("This email address belongs to another account.")
+            raise forms.ValidationError(_("This email address belongs to another account."))
         return email
 
 
 class AddressForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()
+
     class Meta:
         model = Address
         fields = ("recipient", "street", "postcode", "city", "country", "is_default")
-        labels = {"recipient": "Name", "is_default": "Use as my default address"}
+        labels = {"recipient": _("Name"), "street": _("Street and number"), "postcode": _("Postcode"),
+                  "city": _("City"), "country": _("Country"), "is_default": _("Use as my default address")}
 
 
 class GiftCardBalanceForm(forms.Form):
-    code = forms.CharField(label="Gift card code", max_length=40,
+    code = forms.CharField(label=_("Gift card code"), max_length=40,
                            widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "XXXX-XXXX-XXXX-XXXX"}))
 
 
@@ -81,24 +88,23 @@ VAT_NUMBER = re.compile(r"[A-Z]{2}[0-9A-Z]{2,13}")
 class CheckoutForm(forms.Form):
     """Who orders and where it goes. A signed-in customer may pick a saved address instead of typing one."""
 
-    email = forms.EmailField(help_text="We send your order confirmation here.")
-    saved_address = forms.ChoiceField(label="Deliver to", required=False)
-    recipient = forms.CharField(label="Name", max_length=120, required=False)
-    street = forms.CharField(label="Street and number", max_length=200, required=False)
-    postcode = forms.CharField(max_length=20, required=False)
-    city = forms.CharField(max_length=100, required=False)
-    country = forms.ChoiceField(choices=[(c, c) for c in COUNTRIES], initial="Netherlands", required=False)
-    save_address = forms.BooleanField(label="Save this address in my account", required=False)
-    delivery = forms.ChoiceField(label="Delivery", choices=[(n, n) for n in
-                                                           ("Standard", "Express", "Next-day", "International")])
+    email = forms.EmailField(label=_("Email address"), help_text=_("We send your order confirmation here."))
+    saved_address = forms.ChoiceField(label=_("Deliver to"), required=False)
+    recipient = forms.CharField(label=_("Name"), max_length=120, required=False)
+    street = forms.CharField(label=_("Street and number"), max_length=200, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, initial="Netherlands", required=False)
+    save_address = forms.BooleanField(label=_("Save this address in my account"), required=False)
+    delivery = forms.ChoiceField(label=_("Delivery"), choices=list(DELIVERY_NAMES.items()))
     billing_address = forms.CharField(
-        label="Billing address (if different)", required=False, max_length=500,
+        label=_("Billing address (if different)"), required=False, max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For card payments: the address your bank has for the card.")
-    company_name = forms.CharField(label="Company name (business customers)", max_length=120, required=False)
-    vat_number = forms.CharField(label="VAT number (business customers)", max_length=30, required=False,
-                                 help_text="Printed on your invoice, for example NL123456789B01.")
-    newsletter = forms.BooleanField(label="Send me the newsletter (Thursdays)", required=False)
+        help_text=_("For card payments: the address your bank has for the card."))
+    company_name = forms.CharField(label=_("Company name (business customers)"), max_length=120, required=False)
+    vat_number = forms.CharField(label=_("VAT number (business customers)"), max_length=30, required=False,
+                                 help_text=_("Printed on your invoice, for example NL123456789B01."))
+    newsletter = forms.BooleanField(label=_("Send me the newsletter (Thursdays)"), required=False)
 
     def __init__(self, *args: Any, addresses: list[Address] | None = None, signed_in: bool = False,
                  **kwargs: Any) -> None:
@@ -107,7 +113,7 @@ class CheckoutForm(forms.Form):
         if self.addresses:
             self.fields["saved_address"].choices = [
                 *((key, f"{a.recipient}, {a.street}, {a.city}") for key, a in self.addresses.items()),
-                ("", "A new address (below)")]
+                ("", gettext("A new address (below)"))]
             self.fields["saved_address"].initial = next(iter(self.addresses))
         else:
             del self.fields["saved_address"]
@@ -119,7 +125,7 @@ class CheckoutForm(forms.Form):
     def clean_vat_number(self) -> str:
         number = re.sub(r"[\s.-]", "", self.cleaned_data["vat_number"]).upper()
         if number and not VAT_NUMBER.fullmatch(number):
-            raise forms.ValidationError("A VAT number starts with the country's two letters, such as NL123456789B01.")
+            raise forms.ValidationError(_("A VAT number starts with the country's two letters, such as NL123456789B01."))
         return number
 
     def clean(self) -> dict[str, Any]:
@@ -130,7 +136,7 @@ class CheckoutForm(forms.Form):
             return data
         for name in ("recipient", "street", "postcode", "city", "country"):
             if not (data.get(name) or "").strip():
-                self.add_error(name, "Please fill this in.")
+                self.add_error(name, gettext("Please fill this in."))
         if not self.errors:
             data["address"] = (f"{data['recipient'].strip()}\n{data['street'].strip()}\n"
                                f"{data['postcode'].strip()} {data['city'].strip()}\n{data['country']}")
@@ -138,7 +144,7 @@ class CheckoutForm(forms.Form):
 
 
 class GiftCardApplyForm(forms.Form):
-    gift_card = forms.CharField(label="Gift card code", max_length=40,
+    gift_card = forms.CharField(label=_("Gift card code"), max_length=40,
                                 widget=forms.TextInput(attrs={"autocomplete": "off",
                                                               "placeholder": "XXXX-XXXX-XXXX-XXXX"}))
 
@@ -154,10 +160,10 @@ class DemoPaymentForm(forms.Form):
     `covered`: a gift card pays the whole order, so there is nothing to choose.
     """
 
-    method = forms.ChoiceField(label="Pay with", choices=PAY_WITH, required=False, widget=forms.RadioSelect,
+    method = forms.ChoiceField(label=_("Pay with"), choices=PAY_WITH, required=False, widget=forms.RadioSelect,
                                initial=Order.PaymentMethod.CARD)
-    cardholder = forms.CharField(label="Name on card", max_length=120, required=False)
-    card_number = forms.CharField(label="Card number", max_length=23, required=False,
+    cardholder = forms.CharField(label=_("Name on card"), max_length=120, required=False)
+    card_number = forms.CharField(label=_("Card number"), max_length=23, required=False,
                                   widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
                                                                 "placeholder": "4242 4242 4242 4242"}))
 
@@ -177,20 +183,20 @@ class DemoPaymentForm(forms.Form):
         if data["method"] != Order.PaymentMethod.CARD:
             return data
         if not (data.get("cardholder") or "").strip():
-            self.add_error("cardholder", "Please fill this in.")
+            self.add_error("cardholder", gettext("Please fill this in."))
         number = "".join(ch for ch in data.get("card_number") or "" if ch.isdigit())
         if not card_number_valid(number):
-            self.add_error("card_number", "That card number isn't valid. Please check it.")
+            self.add_error("card_number", gettext("That card number isn't valid. Please check it."))
         elif number == DECLINED_TEST_CARD:
-            self.add_error("card_number", "Your bank declined this payment. Please try another card.")
+            self.add_error("card_number", gettext("Your bank declined this payment. Please try another card."))
         else:
             data["card_number"] = number[-4:]  # only the last four digits are kept
         return data
 
 
 class NewsletterForm(forms.Form):
-    email = forms.EmailField(label="Your email address",
-                             widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@example.com"}))
+    email = forms.EmailField(label=_("Your email address"),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": _("you@example.com")}))
 
 
 class OrderAddressForm(CheckoutForm):
@@ -201,44 +207,45 @@ class OrderAddressForm(CheckoutForm):
         for name in ("save_address", "delivery", "billing_address", "company_name", "vat_number", "newsletter"):
             del self.fields[name]
         if "saved_address" in self.fields:
-            self.fields["saved_address"].label = "New delivery address"
+            self.fields["saved_address"].label = gettext("New delivery address")
 
 
 class RefundRequestForm(forms.Form):
     """Which items of the order, and why: filed for the support team to decide (help: refund-policy)."""
 
-    items = forms.TypedMultipleChoiceField(label="Items to refund", coerce=int, widget=forms.CheckboxSelectMultiple)
-    reason = forms.CharField(label="Why?", min_length=3, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="For example: it arrived damaged, it's the wrong item, or you changed your mind.")
+    items = forms.TypedMultipleChoiceField(label=_("Items to refund"), coerce=int, widget=forms.CheckboxSelectMultiple)
+    reason = forms.CharField(label=_("Why?"), min_length=3, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("For example: it arrived damaged, it's the wrong item, or you changed your mind."))
 
     def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["items"].choices = [
-            (item.id, f"{item.quantity} × {item.product.name} (€{item.line_total})"
-                      + (" · final sale" if item.product.final_sale else "")) for item in order.items.all()]
+            (item.id, f"{item.quantity} × {item.product.name} ({money_format(item.line_total, order.currency)})"
+                      + (" · " + gettext("final sale") if item.product.final_sale else "")) for item in order.items.all()]
 
 
 class GiftCardBuyForm(forms.Form):
     """A digital gift card (help: gift-cards): any amount from €10 to €500, its code emailed to the buyer."""
 
-    amount = forms.DecimalField(label="Amount (€)", min_value=Decimal("10"), max_value=Decimal("500"),
+    amount = forms.DecimalField(label=_("Amount (€)"), min_value=Decimal("10"), max_value=Decimal("500"),
                                 decimal_places=2, initial=Decimal("50"))
-    email = forms.EmailField(label="Your email address", help_text="We email the gift card code here.")
-    recipient = forms.CharField(label="For (optional)", max_length=80, required=False)
-    message = forms.CharField(label="Personal message (optional)", max_length=300, required=False,
+    email = forms.EmailField(label=_("Your email address"), help_text=_("We email the gift card code here."))
+    recipient = forms.CharField(label=_("For (optional)"), max_length=80, required=False)
+    message = forms.CharField(label=_("Personal message (optional)"), max_length=300, required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReviewForm(forms.Form):
-    rating = forms.TypedChoiceField(label="Your rating", coerce=int, widget=forms.RadioSelect,
-                                    choices=[(n, f"{'★' * n}{'☆' * (5 - n)} {n} out of 5") for n in range(5, 0, -1)])
-    text = forms.CharField(label="Your review", min_length=10, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
-                           help_text="What you liked or didn't: quality, size, colour, how it looks at home.")
-    author_name = forms.CharField(label="Name shown with it", max_length=80)
+    rating = forms.TypedChoiceField(label=_("Your rating"), coerce=int, widget=forms.RadioSelect, choices=[])
+    text = forms.CharField(label=_("Your review"), min_length=10, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+                           help_text=_("What you liked or didn't: quality, size, colour, how it looks at home."))
+    author_name = forms.CharField(label=_("Name shown with it"), max_length=80)
 
     def __init__(self, *args: Any, products: list[Product] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["rating"].choices = [
+            (n, f"{'★' * n}{'☆' * (5 - n)} " + gettext("%(rating)s out of 5") % {"rating": n}) for n in range(5, 0, -1)]
         if products is not None:  # the invitation's page: which of the order's products
-            self.fields["product"] = forms.TypedChoiceField(label="Product", coerce=int,
+            self.fields["product"] = forms.TypedChoiceField(label=gettext("Product"), coerce=int,
                                                             choices=[(p.id, p.name) for p in products])
             self.order_fields(["product", "rating", "text", "author_name"])

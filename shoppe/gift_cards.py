@@ -14,9 +14,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from shoppe.models import GiftCard
+from shoppe.money import money_format
 
 log = logging.getLogger(__name__)
 _WINDOW_S = 3600
@@ -73,11 +77,11 @@ class GiftCardRefused(Exception):
 def gift_card_usable(card: GiftCard | None) -> str | None:
     """Why `card` cannot pay now, or None when it can."""
     if card is None:
-        return "We don't recognise this gift card code. Check that you typed it exactly as in the gift card email."
+        return gettext("We don't recognise this gift card code. Check that you typed it exactly as in the gift card email.")
     if card.expired:
-        return f"This gift card expired on {card.expires_at:%d %B %Y}."
+        return gettext("This gift card expired on %(date)s.") % {"date": date_format(card.expires_at, "DATE_FORMAT")}
     if card.balance <= 0:
-        return "This gift card has no balance left."
+        return gettext("This gift card has no balance left.")
     return None
 
 
@@ -129,13 +133,16 @@ def gift_card_buy(*, amount: Decimal, purchaser_email: str, payment_method: str,
 
 
 def _gift_card_send(card: GiftCard, *, recipient: str, message: str) -> None:
-    greeting = f"A gift card for {recipient}" if recipient else "Your gift card"
-    note = f"\nYour message: {message}\n" if message else ""
-    body = (f"{greeting}: €{card.initial_amount} to spend at Example Shoppe.\n\nCode: {card.code_display}\n"
-            f"Valid until {card.expires_at:%d %B %Y}.\n{note}\nForward or print this email to give it. The code "
-            "is entered at checkout, on as many orders as the balance lasts; check the balance at "
-            "/gift-cards/balance/.\n\nExample Shoppe")
+    greeting = gettext("A gift card for %(name)s") % {"name": recipient} if recipient else gettext("Your gift card")
+    note = "\n" + gettext("Your message: %(message)s") % {"message": message} + "\n" if message else ""
+    amount = money_format(card.initial_amount, card.currency)
+    body = (gettext("%(greeting)s: %(amount)s to spend at Example Shoppe.") % {"greeting": greeting, "amount": amount}
+            + "\n\n" + gettext("Code: %(code)s") % {"code": card.code_display} + "\n"
+            + gettext("Valid until %(date)s.") % {"date": date_format(card.expires_at, "DATE_FORMAT")} + f"\n{note}\n"
+            + gettext("Forward or print this email to give it. The code is entered at checkout, on as many orders as "
+                      "the balance lasts; check the balance at %(path)s.") % {"path": reverse("gift_card_balance")}
+            + "\n\nExample Shoppe")
     try:
-        send_mail("Your Example Shoppe gift card", body, None, [card.purchaser_email])
+        send_mail(gettext("Your Example Shoppe gift card"), body, None, [card.purchaser_email])
     except Exception:  # noqa: BLE001 - the card exists; support can resend the code
         log.exception("the gift card email for card %s could not be sent", card.id)

@@ -8,16 +8,21 @@ says; here a customer who prefers another of the shop's languages is sent from t
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
-from django.urls import is_valid_path
+from django.urls import is_valid_path, reverse
 from django.utils import translation
 
 
 class ShopLocaleMiddleware(LocaleMiddleware):
     def process_request(self, request: HttpRequest) -> HttpResponseBase | None:
         super().process_request(request)
+        if request.method == "POST" and request.path_info == reverse("set_language"):
+            self._next_pages_language(request)
+            return None
         if request.method not in ("GET", "HEAD") or translation.get_language_from_path(request.path_info):
             return None
         preferred = translation.get_language_from_request(request, check_path=False)
@@ -33,3 +38,12 @@ class ShopLocaleMiddleware(LocaleMiddleware):
         response = HttpResponseRedirect(url)
         response.headers.setdefault("Vary", "Accept-Language, Cookie")
         return response
+
+    @staticmethod
+    def _next_pages_language(request: HttpRequest) -> None:
+        """The switcher's post: Django's set_language translates `next` (else the Referer, the page the
+        switcher is on) by resolving it in the active language, so that page's own language ("/fr/..."
+        French, a plain URL English) is made the active one, whatever the cookie or the browser say."""
+        next_path = urlsplit(request.POST.get("next") or request.headers.get("Referer", "")).path
+        translation.activate(translation.get_language_from_path(next_path) or settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()

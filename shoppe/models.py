@@ -1,17 +1,21 @@
 """The storefront: customers, products, orders, shipments, invoices and refunds."""
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shoppe.money import money_format
 
 
 def money(amount: Decimal, currency: str) -> str:
-    """An amount as customers read it: €64.00, or 64.00 USD in another currency."""
-    return f"€{amount:.2f}" if currency == "EUR" else f"{amount:.2f} {currency}"
+    """An amount as customers read it in the active language: €64.00 in English, € 64,00 in Dutch."""
+    return money_format(amount, currency)
 
 
 class Customer(models.Model):
@@ -53,24 +57,24 @@ class Product(models.Model):
 class Order(models.Model):
     class PaymentMethod(models.TextChoices):
         """How the part not paid by a gift card was paid (help: payment-methods). Demo: no money moves."""
-        CARD = "card", "Card (Visa, Mastercard, American Express)"
+        CARD = "card", _("Card (Visa, Mastercard, American Express)")
         PAYPAL = "paypal", "PayPal"
         IDEAL = "ideal", "iDEAL"
         BANCONTACT = "bancontact", "Bancontact"
         APPLE_PAY = "apple_pay", "Apple Pay"
         GOOGLE_PAY = "google_pay", "Google Pay"
-        KLARNA = "klarna", "Klarna (pay in 30 days)"
-        GIFT_CARD = "gift_card", "Gift card"  # the gift card paid the whole order
+        KLARNA = "klarna", _("Klarna (pay in 30 days)")
+        GIFT_CARD = "gift_card", _("Gift card")  # the gift card paid the whole order
 
     class Status(models.TextChoices):
-        PENDING_PAYMENT = "pending_payment", "Pending payment"
-        PROCESSING = "processing", "Processing"
-        PACKED = "packed", "Packed"
-        SHIPPED = "shipped", "Shipped"
-        OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
-        DELIVERED = "delivered", "Delivered"
-        CANCELLED = "cancelled", "Cancelled"
-        RETURNED = "returned", "Returned"
+        PENDING_PAYMENT = "pending_payment", _("Pending payment")
+        PROCESSING = "processing", _("Processing")
+        PACKED = "packed", _("Packed")
+        SHIPPED = "shipped", _("Shipped")
+        OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+        DELIVERED = "delivered", _("Delivered")
+        CANCELLED = "cancelled", _("Cancelled")
+        RETURNED = "returned", _("Returned")
 
     number = models.PositiveIntegerField(unique=True)
     # None for a guest order, placed without an account: only its number and email say whose it is.
@@ -174,10 +178,10 @@ class Refund(models.Model):
     """A refund on record for an order (requested, decided by staff, paid)."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        PAID = "paid", "Paid"
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        PAID = "paid", _("Paid")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(max_digits=9, decimal_places=2)
@@ -223,6 +227,49 @@ EU_COUNTRIES = ["Austria", "Belgium", "Bulgaria", "Croatia", "Cyprus", "Czechia"
                 "France", "Germany", "Greece", "Hungary", "Ireland", "Italy", "Latvia", "Lithuania", "Luxembourg",
                 "Malta", "Netherlands", "Poland", "Portugal", "Romania", "Slovakia", "Slovenia", "Spain", "Sweden"]
 COUNTRIES = [*EU_COUNTRIES, "United Kingdom", "Switzerland", "Norway", "United States", "Canada"]
+# The countries by the name addresses store (English), with the name customers read in their language.
+COUNTRY_NAMES = {
+    "Austria": _("Austria"),
+    "Belgium": _("Belgium"),
+    "Bulgaria": _("Bulgaria"),
+    "Croatia": _("Croatia"),
+    "Cyprus": _("Cyprus"),
+    "Czechia": _("Czechia"),
+    "Denmark": _("Denmark"),
+    "Estonia": _("Estonia"),
+    "Finland": _("Finland"),
+    "France": _("France"),
+    "Germany": _("Germany"),
+    "Greece": _("Greece"),
+    "Hungary": _("Hungary"),
+    "Ireland": _("Ireland"),
+    "Italy": _("Italy"),
+    "Latvia": _("Latvia"),
+    "Lithuania": _("Lithuania"),
+    "Luxembourg": _("Luxembourg"),
+    "Malta": _("Malta"),
+    "Netherlands": _("Netherlands"),
+    "Poland": _("Poland"),
+    "Portugal": _("Portugal"),
+    "Romania": _("Romania"),
+    "Slovakia": _("Slovakia"),
+    "Slovenia": _("Slovenia"),
+    "Spain": _("Spain"),
+    "Sweden": _("Sweden"),
+    "United Kingdom": _("United Kingdom"),
+    "Switzerland": _("Switzerland"),
+    "Norway": _("Norway"),
+    "United States": _("United States"),
+    "Canada": _("Canada"),
+}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """The countries for a form, each in the customer's language, in that language's alphabetical order."""
+    def plain(name: str) -> str:  # "Österreich" sorts with the O's
+        return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)).lower()
+
+    return sorted(((c, str(COUNTRY_NAMES[c])) for c in COUNTRIES), key=lambda choice: plain(choice[1]))
 
 
 class Address(models.Model):
@@ -230,11 +277,11 @@ class Address(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
     recipient = models.CharField(max_length=120)
-    street = models.CharField("street and number", max_length=200)
+    street = models.CharField(_("street and number"), max_length=200)
     postcode = models.CharField(max_length=20)
     city = models.CharField(max_length=100)
     country = models.CharField(max_length=60, choices=[(c, c) for c in COUNTRIES], default="Netherlands")
-    is_default = models.BooleanField("default address", default=False)
+    is_default = models.BooleanField(_("default address"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -298,9 +345,9 @@ class Review(models.Model):
     """A customer's review of a product they bought (help: reviews); published after moderation by staff."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for moderation"
-        PUBLISHED = "published", "Published"
-        REJECTED = "rejected", "Not published"
+        PENDING = "pending", _("Waiting for moderation")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Not published")
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reviews",

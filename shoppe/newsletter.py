@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shoppe.models import Customer, NewsletterSubscription
 
@@ -63,6 +64,6 @@ def _welcome_send(email: str, link: str) -> None:
             "home inspiration and offers.\n\n"
             f"Changed your mind? Unsubscribe here: {link}\n\nExample Shoppe")
     try:
-        send_mail("Welcome to the Example Shoppe newsletter", body, None, [email])
+        send_mail(gettext("Welcome to the Example Shoppe newsletter"), body, None, [email])
     except Exception:  # noqa: BLE001 - a mail server that is down does not undo the subscription
         log.exception("the newsletter welcome email could not be sent")

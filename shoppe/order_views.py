@@ -11,12 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shoppe.addresses import address_list_for_user
-from shoppe.checkout import delivery_option_get
+from shoppe.checkout import delivery_name, delivery_option_get
 from shoppe.forms import OrderAddressForm, RefundRequestForm
-from shoppe.models import COUNTRIES, Order, money
+from shoppe.models import COUNTRIES, COUNTRY_NAMES, Order, money
 from shoppe.selectors import order_get_for_user
 from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
 
@@ -59,9 +60,13 @@ def order_cancel_view(request: HttpRequest, number: int) -> HttpResponse:
     except OrderChangeRefused as refused:
         messages.error(request, str(refused))
     else:
-        kept = f", less the {money(fee, order.currency)} handling fee" if fee else ""
-        messages.success(request, f"Order {order.number} is cancelled. What you paid goes back to where it came "
-                                  f"from{kept}; we've emailed you a confirmation.")
+        if fee:
+            done = gettext("Order %(number)s is cancelled. What you paid goes back to where it came from, less the "
+                           "%(fee)s handling fee; we've emailed you a confirmation.")
+        else:
+            done = gettext("Order %(number)s is cancelled. What you paid goes back to where it came from; we've "
+                           "emailed you a confirmation.")
+        messages.success(request, done % {"number": order.number, "fee": money(fee or 0, order.currency)})
     return redirect("order", number=number)
 
 
@@ -79,24 +84,26 @@ def _same_delivery(order: Order, country: str) -> bool:
 def order_address_view(request: HttpRequest, number: int) -> HttpResponse:
     order = _own_order(request, number)
     if order.status not in ADDRESS_CHANGEABLE:
-        messages.error(request, f"Order {order.number} is already {order.get_status_display().lower()}, so its "
-                                "address can't be changed any more. The carrier may be able to redirect it from "
-                                "the tracking link.")
+        messages.error(request, gettext("Order %(number)s is already %(status)s, so its address can't be changed "
+                                        "any more. The carrier may be able to redirect it from the tracking link.")
+                       % {"number": order.number, "status": order.get_status_display().lower()})
         return redirect("order", number=number)
     form = OrderAddressForm(request.POST, addresses=list(address_list_for_user(user=request.user)))
     if form.is_valid():
         country = form.cleaned_data["country"]
         if not _same_delivery(order, country):
             # Another country changes what the delivery costs or whether it is possible: a person sorts that out.
-            form.add_error(None, f"{order.delivery_option} delivery to {country} would change the order's delivery "
-                                 "cost or isn't possible. Please ask our team in the chat.")
+            form.add_error(None, gettext("%(option)s delivery to %(country)s would change the order's delivery "
+                                         "cost or isn't possible. Please ask our team in the chat.")
+                           % {"option": delivery_name(order.delivery_option), "country": COUNTRY_NAMES.get(country, country)})
         else:
             try:
                 order_address_change(order_id=order.id, address=form.cleaned_data["address"])
             except OrderChangeRefused as refused:
                 form.add_error(None, str(refused))
             else:
-                messages.success(request, f"Order {order.number} will now be delivered to the new address.")
+                messages.success(request, gettext("Order %(number)s will now be delivered to the new address.")
+                                 % {"number": order.number})
                 return redirect("order", number=number)
     return _page(request, _own_order(request, number), address_form=form, status=400)
 
@@ -115,7 +122,7 @@ def order_refund_view(request: HttpRequest, number: int) -> HttpResponse:
         except ValidationError as refused:
             form.add_error(None, refused)
         else:
-            messages.success(request, "Your refund request is with our support team. They decide every refund "
-                                      "and reply in the chat (bottom right); you can follow it here too.")
+            messages.success(request, gettext("Your refund request is with our support team. They decide every "
+                                              "refund and reply in the chat (bottom right); you can follow it here too."))
             return redirect("order", number=number)
     return _page(request, order, refund_form=form, status=400)

@@ -5,12 +5,13 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
 from shoppe.forms import ReviewForm
 from shoppe.models import Product, Review
 from shoppe.reviews import ReviewRefused, review_invitation_order, review_order_for_user, review_submit
 
-THANKS = "Thank you! Your review appears on the product page after a short check (up to 2 business days)."
+THANKS = gettext_lazy("Thank you! Your review appears on the product page after a short check (up to 2 business days).")
 
 
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:

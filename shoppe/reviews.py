@@ -15,6 +15,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shoppe.models import Order, Product, Review
 
@@ -39,13 +40,13 @@ def review_order_for_user(*, user: AbstractBaseUser | AnonymousUser, product: Pr
 
 def review_submit(*, order: Order, product: Product, rating: int, text: str, author_name: str) -> Review:
     if order.status not in REVIEWABLE or not order.items.filter(product=product).exists():
-        raise ReviewRefused("You can review a product once it has been delivered to you.")
+        raise ReviewRefused(gettext("You can review a product once it has been delivered to you."))
     try:
         with transaction.atomic():
             return Review.objects.create(order=order, product=product, rating=rating, text=text.strip(),
                                          author_name=author_name.strip()[:80] or "A customer")
     except IntegrityError:
-        raise ReviewRefused(f"You already reviewed {product.name} for this order.") from None
+        raise ReviewRefused(gettext("You already reviewed %(product)s for this order.") % {"product": product.name}) from None
 
 
 def review_moderate(*, review_id: int, publish: bool) -> Review:
@@ -83,7 +84,7 @@ def review_invitations_send(*, site_url: str, now: datetime | None = None) -> in
                 f"{site_url}{review_invitation_path(order=order)}\n\nWe publish honest reviews, positive or "
                 "negative, after a short check. Reviews are never rewarded.\n\nExample Shoppe")
         try:
-            send_mail(f"How was your order {order.number}?", body, None, [order.email])
+            send_mail(gettext("How was your order %(number)s?") % {"number": order.number}, body, None, [order.email])
             sent += 1
         except Exception:  # noqa: BLE001 - the next order still gets its email
             log.exception("the review invitation for order %s could not be sent", order.number)

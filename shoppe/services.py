@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils.translation import gettext
 
 from shoppe.gift_cards import gift_card_refund
 from shoppe.models import Order, money
@@ -40,7 +41,8 @@ def order_cancel(*, order_id: int) -> Order:
         order = Order.objects.select_for_update().get(id=order_id)
         fee = order_cancellation_fee(order=order)
         if fee is None:
-            raise OrderChangeRefused(f"Order {order.number} is {order.get_status_display().lower()} and can no longer be cancelled.")
+            raise OrderChangeRefused(gettext("Order %(number)s is %(status)s and can no longer be cancelled.")
+                                     % {"number": order.number, "status": order.get_status_display().lower()})
         order.status = Order.Status.CANCELLED
         order.save(update_fields=["status"])
         if order.gift_card_id and order.gift_card_amount:
@@ -52,12 +54,15 @@ def order_cancel(*, order_id: int) -> Order:
 
 
 def _cancellation_send(order: Order, fee: Decimal) -> None:
-    kept = f" A handling fee of {money(fee, order.currency)} is kept, because the order was already packed." if fee else ""
-    body = (f"Your order {order.number} is cancelled.{kept}\n\nAnything you paid goes back to where it came from: "
-            "a gift card's part onto the gift card straight away, the rest to your original payment method "
-            "within 5 business days.\n\nExample Shoppe")
+    body = gettext("Your order %(number)s is cancelled.") % {"number": order.number}
+    if fee:
+        body += " " + gettext("A handling fee of %(fee)s is kept, because the order was already packed.") % {
+            "fee": money(fee, order.currency)}
+    body += ("\n\n" + gettext("Anything you paid goes back to where it came from: a gift card's part onto the gift "
+                               "card straight away, the rest to your original payment method within 5 business days.")
+             + "\n\nExample Shoppe")
     try:
-        send_mail(f"Your Example Shoppe order {order.number} is cancelled", body, None, [order.email])
+        send_mail(gettext("Your Example Shoppe order %(number)s is cancelled") % {"number": order.number}, body, None, [order.email])
     except Exception:  # noqa: BLE001 - a mail server that is down does not undo the cancellation
         log.exception("the cancellation email for order %s could not be sent", order.number)
 
@@ -65,12 +70,14 @@ def _cancellation_send(order: Order, fee: Decimal) -> None:
 def order_address_change(*, order_id: int, address: str) -> Order:
     address = address.strip()
     if len(address) < 10 or not any(ch.isdigit() for ch in address):
-        raise OrderChangeRefused("That doesn't look like a full address: please give street and number, postcode and city.")
+        raise OrderChangeRefused(gettext("That doesn't look like a full address: please give street and number, postcode "
+                                         "and city."))
     with transaction.atomic():
         order = Order.objects.select_for_update().get(id=order_id)
         if order.status not in ADDRESS_CHANGEABLE:
             raise OrderChangeRefused(
-                f"Order {order.number} is already {order.get_status_display().lower()}, so its address can't be changed any more."
+                gettext("Order %(number)s is already %(status)s, so its address can't be changed any more.")
+                % {"number": order.number, "status": order.get_status_display().lower()}
             )
         order.shipping_address = address
         order.save(update_fields=["shipping_address"])

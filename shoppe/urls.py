@@ -58,6 +58,8 @@ storefront_patterns = [
 ]
 
 urlpatterns = i18n_patterns(*storefront_patterns, prefix_default_language=False) + [
+    # The language switcher posts here (Django's set_language): the cookie, then the same page in that language.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("chat/session/", chat_session_open, name="chat_session"),
     path("chat/photos/", photo_upload, name="photo_upload"),
     path("chat/photos/<uuid:photo_id>/", photo_show, name="photo"),

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 
 from shoppe.forms import DemoPaymentForm, GiftCardBalanceForm, GiftCardBuyForm, NewsletterForm
 from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_buy
@@ -49,11 +50,11 @@ def gift_card_balance(request: HttpRequest) -> HttpResponse:
         checked = gift_card_balance_check(code=form.cleaned_data["code"], address=request.META.get("REMOTE_ADDR", ""))
         if checked.outcome is Lookup.THROTTLED:
             status = 429
-            form.add_error(None, "Too many codes were tried that didn't match a gift card. Please try again in an "
-                                 "hour, or ask our support team.")
+            form.add_error(None, gettext("Too many codes were tried that didn't match a gift card. Please try again "
+                                         "in an hour, or ask our support team."))
         elif checked.outcome is Lookup.UNKNOWN:
-            form.add_error("code", "We don't recognise this code. Check that you typed it exactly as in the gift "
-                                   "card email.")
+            form.add_error("code", gettext("We don't recognise this code. Check that you typed it exactly as in the "
+                                           "gift card email."))
         else:
             card = checked.card
     return render(request, "shoppe/gift_card_balance.html", {"form": form, "card": card}, status=status)
@@ -67,8 +68,8 @@ def newsletter_signup(request: HttpRequest) -> HttpResponse:
         mine = (Customer.objects.filter(user=request.user).first()
                 if request.user.is_authenticated and request.user.email.lower() == email.lower() else None)
         newsletter_subscribe(email=email, customer=mine, site_url=request.build_absolute_uri("/").rstrip("/"))
-        messages.success(request, f"Thanks! The newsletter goes to {email} from next Thursday. Every issue has an "
-                                  "unsubscribe link.")
+        messages.success(request, gettext("Thanks! The newsletter goes to %(email)s from next Thursday. Every issue "
+                                          "has an unsubscribe link.") % {"email": email})
         # Back to the page it was sent from. Not a hidden field: every page would echo its own URL
         # (an order number on a 404 included) into its footer.
         back = request.headers.get("Referer", "")

@@ -96,6 +96,7 @@ SEES_A = Outcome("SEES_A", (200,))  # the page, showing Alice's data (her order,
 LOGIN = Outcome("LOGIN", (302,), "/account/login/?next=")  # sent to the customer sign-in
 ACCOUNT = Outcome("ACCOUNT", (302,), "/account/")  # already signed in: sent to their account (sign-up)
 TO_CART = Outcome("TO_CART", (302,), "/cart/")  # checkout with an empty cart: back to the cart
+TO_HOME = Outcome("TO_HOME", (302,), "/")  # the language switcher: GET changes nothing, back to a page
 STAFF_LOGIN = Outcome("STAFF_LOGIN", (302,), "/admin/login/?next=")  # sent to the staff sign-in
 FORBIDDEN = Outcome("FORBIDDEN", (403,))
 NOT_FOUND = Outcome("NOT_FOUND", (404,))  # someone else's object looks exactly like no object
@@ -211,6 +212,8 @@ PAGES = [
     row("/ops/escalations.csv",                   STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
     row("/ops/conversations/{conversation_a}/",   STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
     row("/ops/messages/{message_a}/label/",       STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, NOT_ALLOWED, NOT_ALLOWED),
+    # The language switcher (Django's set_language): only a POST sets the cookie; it is no one's data.
+    row("/i18n/setlang/",                         TO_HOME,     TO_HOME,     TO_HOME,     TO_HOME,     TO_HOME,     TO_HOME),
     row("/favicon.ico",                           TO_ICON,     TO_ICON,     TO_ICON,     TO_ICON,     TO_ICON,     TO_ICON),
     row("/healthz",                               HEALTH,      HEALTH,      HEALTH,      HEALTH,      HEALTH,      HEALTH),
     # /healthz: everyone learns up or down; only staff and the token get the details (tests/support/test_operations.py).

@@ -1,0 +1,32 @@
+"""The storefront's template filters: `{{ product.price|money }}` in the customer's language."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.conf import settings
+
+from shoppe import checkout
+from shoppe.money import money_format
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | int | str | None, currency: str = "EUR") -> str:
+    if amount is None or amount == "":
+        return ""
+    return money_format(amount, currency)
+
+
+@register.filter
+def delivery_name(name: str) -> str:
+    """An order's delivery option ("Standard", as stored) in the customer's language."""
+    return checkout.delivery_name(str(name))
+
+
+@register.simple_tag
+def shop_languages() -> list[tuple[str, str]]:
+    """The switcher's languages, each in its own name ("Deutsch", "Français"), as settings.LANGUAGES
+    spells them; Django's get_available_languages would translate them into the page's language."""
+    return list(settings.LANGUAGES)
