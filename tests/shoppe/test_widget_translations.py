@@ -99,3 +99,26 @@ def test_the_placeholders_of_each_translation_match(language: str) -> None:
                 if sorted(holes.findall(text)) != sorted(holes.findall(entry.msgid_plural or entry.msgid)):
                     wrong.append((entry.msgid, text))
     assert wrong == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prefix", ["", "/nl", "/de", "/fr", "/es"])
+def test_the_widget_loads_the_catalogue_of_the_pages_language(client, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    """A same-origin script tag (the CSP allows no inline script), language-aware: "/nl/jsi18n/" on a Dutch page."""
+    page = client.get(f"{prefix}/products/")
+    assert page.status_code == 200
+    assert f'<script src="{prefix}/jsi18n/" defer></script>' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_catalogue_is_the_widgets_strings_in_that_language(client) -> None:  # type: ignore[no-untyped-def]
+    from shoppe.catalogues import catalogues_compile
+
+    catalogues_compile()
+    dutch = client.get("/nl/jsi18n/")
+    assert dutch.status_code == 200 and "javascript" in dutch["Content-Type"]
+    assert "Hoi! Ik ben de assistent van Example Shoppe." in dutch.content.decode()
+    english = client.get("/jsi18n/")
+    assert english.status_code == 200 and "Hoi!" not in english.content.decode()
+    # Only the project's catalogue, not the admin's calendar strings: the widget needs none of them.
+    assert "Kies een tijd" not in dutch.content.decode()
