@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = pytest.mark.timeout(420)  # the first test also starts the site (its own SUPPORT_HOURS)
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -104,11 +104,15 @@ def test_the_longer_strings_fit_on_a_phone(tabs, screenshots: Path, language: st
                                            send: str) -> None:
     from playwright.sync_api import expect
 
+    from tests.browser import customer_sign_in
+
     tab = tabs(**PHONE)
     page = tab.page
+    customer_sign_in(page, {"de": "bob", "fr": "carol", "es": "dan"}[language])  # the header has "Past conversations"
     page.goto(f"/{language}/")
     page.locator(".chat-launcher").click()
     expect(page.locator("li.chat-welcome")).to_contain_text(greeting)
+    expect(page.locator(".chat-past")).to_be_visible()
     expect(page.get_by_role("button", name=send, exact=True)).to_be_visible()
     tab.shot(screenshots, f"widget-{language}-390x844")
     assert _overflow(page) == []
