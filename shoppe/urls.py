@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from shoppe import account_views, checkout_views, order_views, review_views, views
 from support import account_views as conversation_views
@@ -55,6 +56,9 @@ storefront_patterns = [
          name="conversation_email"),
     path("account/", include("django.contrib.auth.urls")),
     path("chat/return/<str:token>/", chat_return, name="chat_return"),
+    # The chat widget's strings (locale/<lang>/LC_MESSAGES/djangojs.po) as a same-origin script, in the
+    # page's language: "/nl/jsi18n/" is Dutch. Only the project's catalogues, not the admin's.
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["shoppe"]), name="javascript_catalog"),
 ]
 
 urlpatterns = i18n_patterns(*storefront_patterns, prefix_default_language=False) + [

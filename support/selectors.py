@@ -84,6 +84,8 @@ class TeamLine(TypedDict):
     agent: str | None    # the first name of the colleague holding it
     open: bool           # within SUPPORT_HOURS now
     back: str            # when the team is next in ("tomorrow at 09:00"), "" while open
+    back_at: str         # the same as ISO 8601 ("2026-12-05T09:00:00+01:00"), "" while open: the widget words it
+                         # in the page's language (static/chat/widget.js, whenBack)
 
 
 def conversation_team(*, conversation_id: uuid.UUID) -> TeamLine:
@@ -94,8 +96,10 @@ def conversation_team(*, conversation_id: uuid.UUID) -> TeamLine:
     if handoff is not None and handoff.claimed_by_id:
         agent = staff_name(handoff.claimed_by)
     is_open = support_open()
+    opening = None if is_open else support_next_opening()
     return TeamLine(handoff=handoff.status if handoff else None, agent=agent, open=is_open,
-                    back="" if is_open else support_opening_words(support_next_opening()))
+                    back=support_opening_words(opening) if opening else "",
+                    back_at=timezone.localtime(opening).isoformat() if opening else "")
 
 
 # --- The customer's own past conversations (/account/conversations/) ---------------------------

@@ -33,6 +33,14 @@
   "use strict";
   const root = document.getElementById("chat");
   if (!root) return;
+  // Every string through Django's JavaScript catalogue (the /<lang>/jsi18n/ script before this one,
+  // locale/<lang>/LC_MESSAGES/djangojs.po); without it, English. Dates and numbers through Intl.
+  const gettext = window.gettext || ((text) => text);
+  const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
+  const interpolate = window.interpolate || ((text, values) => text.replace(/%\((\w+)\)s/g, (m, k) => String(values[k])));
+  const format = (text, values) => interpolate(text, values, true);
+  const LANG = root.lang || document.documentElement.lang || "en-GB";
+  const SHOP_TIME_ZONE = "Europe/Amsterdam";
   const panel = root.querySelector(".chat-panel");
   const launcher = root.querySelector(".chat-launcher");
   const log = root.querySelector(".chat-log");
@@ -131,7 +139,10 @@
   function showUnread() {
     badgeCount.textContent = unread > 9 ? "9+" : String(unread);
     badge.hidden = !unread || !panel.hidden;
-    document.title = unread ? `(${unread}) New message${unread === 1 ? "" : "s"} - ${pageTitle}` : pageTitle;
+    document.title = unread
+      ? format(ngettext("(%(count)s) New message - %(title)s", "(%(count)s) New messages - %(title)s", unread),
+        { count: unread, title: pageTitle })
+      : pageTitle;
   }
   function follow(on) {
     try {
@@ -216,8 +227,9 @@
     li.className = "chat-msg chat-" + author;
     const who = document.createElement("span");
     who.className = "visually-hidden";
-    const name = author === "agent" ? (person || "Our team") : "";
-    who.textContent = author === "customer" ? "You: " : author === "agent" ? name + ": " : "Assistant: ";
+    const name = author === "agent" ? (person || gettext("Our team")) : "";
+    who.textContent = author === "customer" ? gettext("You:") + " "
+      : author === "agent" ? format(gettext("%(name)s:"), { name }) + " " : gettext("Assistant:") + " ";
     const body = document.createElement("div");
     body.className = "chat-text";
     setText(body, text, author !== "customer");
@@ -261,7 +273,7 @@
     if (!sources || !sources.length) return;
     const list = document.createElement("ul");
     list.className = "chat-sources";
-    list.setAttribute("aria-label", "Sources");
+    list.setAttribute("aria-label", gettext("Sources"));
     for (const s of sources) {
       const item = document.createElement("li");
       const a = document.createElement("a");
@@ -297,7 +309,7 @@
     link.className = "chat-photo-link";
     const img = document.createElement("img");
     img.src = m.photo.url;
-    img.alt = "Your photo";
+    img.alt = gettext("Your photo");
     img.width = m.photo.width;
     img.height = m.photo.height;
     img.addEventListener("load", keepPinned);
@@ -311,7 +323,8 @@
     }
     const note = document.createElement("span");
     note.className = "chat-photo-note";
-    note.textContent = m.photo.llm_consent ? "Our team and the assistant can see this photo." : "Only our team sees this photo.";
+    note.textContent = m.photo.llm_consent ? gettext("Our team and the assistant can see this photo.")
+      : gettext("Only our team sees this photo.");
     body.appendChild(note);
     return li;
   }
@@ -328,7 +341,7 @@
 
   function sendFeedback(payload) {
     if (!socket || socket.readyState !== WebSocket.OPEN) {
-      showError("Not connected right now. Please try again in a moment.");
+      showError(gettext("Not connected right now. Please try again in a moment."));
       return false;
     }
     socket.send(JSON.stringify(Object.assign({ type: "feedback" }, payload)));
@@ -356,14 +369,14 @@
     const id = "chat-comment-" + replyId;
     const label = document.createElement("label");
     label.htmlFor = id;
-    label.textContent = "What was wrong? (optional)";
+    label.textContent = gettext("What was wrong? (optional)");
     const text = document.createElement("textarea");
     text.id = id;
     text.rows = 2;
     text.maxLength = 1000;
     const submit = document.createElement("button");
     submit.type = "submit";
-    submit.textContent = "Submit comment";
+    submit.textContent = gettext("Submit comment");
     box.append(label, text, submit);
     box.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -382,7 +395,7 @@
     if (group && !group.querySelector(".chat-rating-note")) {
       const note = document.createElement("span");
       note.className = "chat-rating-note";
-      note.textContent = "Thanks!";
+      note.textContent = gettext("Thanks!");
       group.appendChild(note);
     }
   }
@@ -394,8 +407,8 @@
     const group = document.createElement("div");
     group.className = "chat-rating";
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", "Rate this reply");
-    const buttons = [[1, "Helpful"], [-1, "Not helpful"]].map(([score, name]) => {
+    group.setAttribute("aria-label", gettext("Rate this reply"));
+    const buttons = [[1, gettext("Helpful")], [-1, gettext("Not helpful")]].map(([score, name]) => {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "chat-thumb";
@@ -434,10 +447,10 @@
     box.hidden = true;
     const fieldset = document.createElement("fieldset");
     const legend = document.createElement("legend");
-    legend.textContent = "Rate this conversation";
+    legend.textContent = gettext("Rate this conversation");
     const stars = document.createElement("span");
     stars.className = "chat-stars";
-    const names = ["poor", "fair", "good", "very good", "excellent"];
+    const names = [gettext("poor"), gettext("fair"), gettext("good"), gettext("very good"), gettext("excellent")];
     for (let value = 1; value <= 5; value++) {
       const radio = document.createElement("input");
       radio.type = "radio";
@@ -454,7 +467,8 @@
       star.textContent = "\u2605";
       const name = document.createElement("span");
       name.className = "visually-hidden";
-      name.textContent = `${value} ${value === 1 ? "star" : "stars"} (${names[value - 1]})`;
+      name.textContent = format(ngettext("%(count)s star (%(name)s)", "%(count)s stars (%(name)s)", value),
+        { count: value, name: names[value - 1] });
       label.append(star, name);
       stars.append(radio, label);
     }
@@ -464,14 +478,14 @@
     more.hidden = true;
     const label = document.createElement("label");
     label.htmlFor = "chat-rate-comment";
-    label.textContent = "Anything to add? (optional)";
+    label.textContent = gettext("Anything to add? (optional)");
     const comment = document.createElement("textarea");
     comment.id = "chat-rate-comment";
     comment.rows = 2;
     comment.maxLength = 1000;
     const submit = document.createElement("button");
     submit.type = "submit";
-    submit.textContent = "Submit rating";
+    submit.textContent = gettext("Submit rating");
     more.append(label, comment, submit);
     const thanks = document.createElement("p");
     thanks.className = "chat-rate-thanks";
@@ -508,14 +522,14 @@
         for (const radio of stars.querySelectorAll("input")) radio.checked = Number(radio.value) === saved;
         comment.value = "";
         more.hidden = true;
-        thanks.textContent = saved ? `You rated this conversation ${saved} of 5.` : "";
+        thanks.textContent = saved ? format(gettext("You rated this conversation %(score)s of 5."), { score: saved }) : "";
         paint();
         box.hidden = true;
       },
       saved(score) {
         more.hidden = true;
         comment.value = "";
-        thanks.textContent = `Thank you! You rated this conversation ${score} of 5.`;
+        thanks.textContent = format(gettext("Thank you! You rated this conversation %(score)s of 5."), { score });
       },
     };
   })();
@@ -525,38 +539,65 @@
     teamLine.hidden = !text;
   }
 
+  // When the team is back, in the page's language: "tomorrow at 09:00", "maandag om 09:00",
+  // "le 14 décembre à 09:00". The day and the clock are the shop's (Amsterdam); names and clock from Intl.
+  // `team.back_at` is the opening as ISO 8601; a server without it sends only the English words (`back`).
+  function shopDay(date) {
+    const parts = new Intl.DateTimeFormat("en-GB", { timeZone: SHOP_TIME_ZONE, year: "numeric", month: "numeric", day: "numeric" })
+      .formatToParts(date).reduce((all, p) => Object.assign(all, { [p.type]: Number(p.value) }), {});
+    return Date.UTC(parts.year, parts.month - 1, parts.day) / 86400000;
+  }
+  function whenBack(team) {
+    const at = team.back_at ? new Date(team.back_at) : null;
+    if (!at || isNaN(at)) return team.back;
+    const time = new Intl.DateTimeFormat(LANG, { timeZone: SHOP_TIME_ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(at);
+    const days = shopDay(at) - shopDay(new Date());
+    if (days <= 0) return format(gettext("today at %(time)s"), { time });
+    if (days === 1) return format(gettext("tomorrow at %(time)s"), { time });
+    if (days < 7) {
+      const weekday = new Intl.DateTimeFormat(LANG, { timeZone: SHOP_TIME_ZONE, weekday: "long" }).format(at);
+      return format(gettext("%(weekday)s at %(time)s"), { weekday, time });
+    }
+    const date = new Intl.DateTimeFormat(LANG, { timeZone: SHOP_TIME_ZONE, day: "numeric", month: "long" }).format(at);
+    return format(gettext("on %(date)s at %(time)s"), { date, time });
+  }
+
   // After a reload: a chat still waiting for an away team says again when they are back.
   function awayLine(team) {
-    if (!team || team.open || !team.back) return "";
+    if (!team || team.open || !(team.back || team.back_at)) return "";
     return team.handoff === "queued"
-      ? `Our team is away right now; they'll pick this up ${team.back} (Amsterdam time) and reply here.`
+      ? format(gettext("Our team is away right now; they'll pick this up %(when)s (Amsterdam time) and reply here."),
+        { when: whenBack(team) })
       : "";
   }
 
   function teamStatus(team) {
     if (!team || !team.handoff) return "";
-    if (team.handoff === "claimed") return team.agent ? "Chatting with " + team.agent : "With our team";
-    return "Waiting for our team";
+    if (team.handoff === "claimed") {
+      return team.agent ? format(gettext("Chatting with %(name)s"), { name: team.agent }) : gettext("With our team");
+    }
+    return gettext("Waiting for our team");
   }
 
-  const SUGGESTED = ["Where is my order?", "How long does delivery take?", "How do I return an item?",
-    "Which payment methods do you accept?"];
+  const SUGGESTED = [gettext("Where is my order?"), gettext("How long does delivery take?"),
+    gettext("How do I return an item?"), gettext("Which payment methods do you accept?")];
 
   // A new chat opens with a greeting, a few questions to tap, and whether the team is in now.
   function welcome(team) {
     const li = document.createElement("li");
     li.className = "chat-welcome";
     const hello = document.createElement("p");
-    hello.textContent = "Hi! I'm the Example Shoppe assistant. Ask me about orders, delivery, returns or payments.";
+    hello.textContent = gettext("Hi! I'm the Example Shoppe assistant. Ask me about orders, delivery, returns or payments.");
     const teamNow = document.createElement("p");
     teamNow.className = "chat-welcome-team";
     teamNow.textContent = !team ? "" : team.open
-      ? "Our team is online too, if you'd rather talk to a person."
-      : `Our team is away right now; they're back ${team.back} (Amsterdam time). I can help straight away.`;
+      ? gettext("Our team is online too, if you'd rather talk to a person.")
+      : format(gettext("Our team is away right now; they're back %(when)s (Amsterdam time). I can help straight away."),
+        { when: whenBack(team) });
     const list = document.createElement("div");
     list.className = "chat-suggestions";
     list.setAttribute("role", "group");
-    list.setAttribute("aria-label", "Suggested questions");
+    list.setAttribute("aria-label", gettext("Suggested questions"));
     for (const question of SUGGESTED) {
       const button = document.createElement("button");
       button.type = "button";
@@ -601,7 +642,7 @@
     const li = document.createElement("li");
     li.className = "chat-divider";
     const label = document.createElement("span");
-    label.textContent = "New conversation";
+    label.textContent = gettext("New conversation");
     li.appendChild(label);
     log.appendChild(li);
     return li;
@@ -643,7 +684,7 @@
       showTeamLine(awayLine(e.team));
       team = e.team;
       gettingReady = false; // a server that is still starting says so right after the history
-      typingLabel.textContent = "The assistant is typing";
+      typingLabel.textContent = gettext("The assistant is typing");
       statusLine.textContent = teamStatus(e.team); // after a reload, who holds the chat is said again
       const seen = new Set(e.messages.filter((m) => m.client_id).map((m) => m.client_id));
       for (const item of outbox.all()) {
@@ -655,9 +696,9 @@
     // question waits; the question is saved (message.saved) and answered once the assistant is ready.
     "assistant.status"(e) {
       gettingReady = !e.ready;
-      typingLabel.textContent = gettingReady ? "Getting ready, I'll answer in a moment" : "The assistant is typing";
-      if (gettingReady) statusLine.textContent = "Getting ready…";
-      else if (statusLine.textContent === "Getting ready…") statusLine.textContent = teamStatus(team);
+      typingLabel.textContent = gettingReady ? gettext("Getting ready, I'll answer in a moment") : gettext("The assistant is typing");
+      if (gettingReady) statusLine.textContent = gettext("Getting ready…");
+      else if (statusLine.textContent === gettext("Getting ready…")) statusLine.textContent = teamStatus(team);
       if (gettingReady) announcer.textContent = e.message;
     },
     "message.saved"(e) {
@@ -697,7 +738,7 @@
       if (e.in_reply_to) { addRating(li); answered++; }
       if (answered >= RATE_AFTER_ANSWERS || e.intent === "handed_back") rate.show();
       replies.delete(e.reply_id);
-      announcer.textContent = "Assistant: " + e.text; // one announcement per reply, not per token
+      announcer.textContent = gettext("Assistant:") + " " + e.text; // one announcement per reply, not per token
       if (e.intent === "refund_decision") staffNews(); // the team decided: news like a reply of theirs
     },
     "reply.failed"(e) {
@@ -736,7 +777,7 @@
       if (mine && line.compareDocumentPosition(mine) & Node.DOCUMENT_POSITION_PRECEDING) log.insertBefore(line, mine);
       line.dataset.conversation = e.conversation_id;
       for (const m of e.messages || []) drawMessage(m);
-      announcer.textContent = "New conversation started.";
+      announcer.textContent = gettext("New conversation started.");
     },
     "agent.joined"(e) {
       // The system line before it says who joined; the queue (or away) line is over: someone is here.
@@ -751,15 +792,15 @@
     },
     typing(e) {
       if (e.who !== "agent") return;
-      typingLabel.textContent = (e.name || "Our team") + " is typing";
+      typingLabel.textContent = format(gettext("%(name)s is typing"), { name: e.name || gettext("Our team") });
       setTyping(true);
       clearTimeout(agentTypingTimer);
-      agentTypingTimer = setTimeout(() => { setTyping(false); typingLabel.textContent = "The assistant is typing"; }, 3000);
+      agentTypingTimer = setTimeout(() => { setTyping(false); typingLabel.textContent = gettext("The assistant is typing"); }, 3000);
     },
     "agent.message"(e) {
       setTyping(false);
       if (!log.querySelector(`[data-reply-id="${e.message_id}"]`)) bubble("agent", e.text, { replyId: e.message_id }, e.agent);
-      announcer.textContent = (e.agent || "Our team") + ": " + e.text;
+      announcer.textContent = format(gettext("%(name)s:"), { name: e.agent || gettext("Our team") }) + " " + e.text;
       staffNews();
     },
     seen() {
@@ -772,7 +813,7 @@
       if (e.conversation) rate.saved(e.score);
       if (e.reply_id && awaitingComment.has(e.reply_id)) return; // the thumb is saved; thanks once the comment is
       thank(e.reply_id && log.querySelector(`[data-reply-id="${e.reply_id}"]`));
-      announcer.textContent = "Thanks for your feedback.";
+      announcer.textContent = gettext("Thanks for your feedback.");
     },
     error(e) {
       if (e.client_id && e.retry_after_ms) {
@@ -795,7 +836,7 @@
     const query = watchOnly && (following || conversationId)
       ? "?conversation=" + encodeURIComponent(following || conversationId) : "";
     socket = new WebSocket(scheme + location.host + root.dataset.wsPath + query);
-    statusLine.textContent = "Connecting…";
+    statusLine.textContent = gettext("Connecting…");
     socket.onopen = () => { statusLine.textContent = ""; };
     socket.onmessage = (msg) => {
       let event;
@@ -817,9 +858,9 @@
         // Reconnecting would not help: the same session gets the same answer (or, signed out, a
         // visitor's chat instead of theirs). What they sent and was not saved stays in the outbox.
         stopped = e.code === 4401
-          ? "You were signed out (or your password was changed). Please sign in again to keep chatting."
-          : "This conversation can't be opened here. Reload the page to start a new one.";
-        statusLine.textContent = e.code === 4401 ? "Signed out" : "Chat unavailable";
+          ? gettext("You were signed out (or your password was changed). Please sign in again to keep chatting.")
+          : gettext("This conversation can't be opened here. Reload the page to start a new one.");
+        statusLine.textContent = e.code === 4401 ? gettext("Signed out") : gettext("Chat unavailable");
         setTyping(false);
         showError(stopped);
         return;
@@ -830,11 +871,11 @@
         // behind one address do not come back at the same moment.
         busyDelay = Math.min(Math.max(busyDelay * 2, 10000), 60000);
         delay = busyDelay + Math.random() * 5000;
-        showError("Too many chat connections from your network just now. We'll try again shortly.");
+        showError(gettext("Too many chat connections from your network just now. We'll try again shortly."));
       } else {
         retryDelay = Math.min(retryDelay * 2, 15000);
       }
-      statusLine.textContent = "Reconnecting…";
+      statusLine.textContent = gettext("Reconnecting…");
       setTimeout(() => connect(), delay);
     };
   }
@@ -843,15 +884,17 @@
   let chosen = null; // { file, clientId }: kept until it is sent, so a refusal or a lost network loses nothing
 
   function photoProblem(file) {
-    if (!PHOTO_TYPES.includes(file.type)) return "That file isn't a photo we can take: please attach a JPEG, PNG or WebP image.";
+    if (!PHOTO_TYPES.includes(file.type)) return gettext("That file isn't a photo we can take: please attach a JPEG, PNG or WebP image.");
     if (file.size > PHOTO_MAX_BYTES) {
-      return `That photo is too large: photos can be at most ${Math.round(PHOTO_MAX_BYTES / 1048576)} MB.`;
+      return format(gettext("That photo is too large: photos can be at most %(size)s MB."),
+        { size: new Intl.NumberFormat(LANG).format(Math.round(PHOTO_MAX_BYTES / 1048576)) });
     }
     return "";
   }
 
   function showAttachment(file) {
-    const size = file.size >= 1048576 ? (file.size / 1048576).toFixed(1) + " MB" : Math.max(1, Math.round(file.size / 1024)) + " kB";
+    const number = (n, digits) => new Intl.NumberFormat(LANG, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
+    const size = file.size >= 1048576 ? number(file.size / 1048576, 1) + "\u00a0MB" : number(Math.max(1, Math.round(file.size / 1024)), 0) + "\u00a0kB";
     attachmentName.textContent = `${file.name} (${size})`;
     attachment.hidden = false;
   }
@@ -883,7 +926,7 @@
   photoSend.addEventListener("click", async () => {
     if (!chosen) return;
     if (stopped) { showError(stopped); return; }
-    if (!conversationId) { showError("Not connected yet. Please try again in a moment."); return; }
+    if (!conversationId) { showError(gettext("Not connected yet. Please try again in a moment.")); return; }
     const sending = chosen;
     const body = new FormData();
     body.append("photo", sending.file);
@@ -891,7 +934,7 @@
     body.append("client_id", sending.clientId);
     if (consent.checked) body.append("llm_consent", "1");
     photoSend.disabled = true;
-    const pending = customerBubble(sending.clientId, "Sending photo…", true);
+    const pending = customerBubble(sending.clientId, gettext("Sending photo…"), true);
     showError("");
     let response = null;
     let result = null;
@@ -906,15 +949,15 @@
     if (response && response.ok && result && result.photo) {
       photoBubble({ id: result.message_id, text: result.text, photo: result.photo }, sending.clientId);
       if (chosen === sending) clearAttachment();
-      announcer.textContent = "Photo sent.";
+      announcer.textContent = gettext("Photo sent.");
       return;
     }
     // Refused or not sent: the bubble goes, the photo stays chosen (same client_id: a resend is saved once).
     if (!pending.classList.contains("chat-photo")) pending.remove();
     photoSend.disabled = false;
     showError(result && result.error ? result.error.message
-      : response ? "We couldn't send your photo just now. Please try again."
-        : "We couldn't reach the server to send your photo. Please try again.");
+      : response ? gettext("We couldn't send your photo just now. Please try again.")
+        : gettext("We couldn't reach the server to send your photo. Please try again."));
   });
 
   form.addEventListener("submit", (e) => {
@@ -922,7 +965,7 @@
     const text = input.value.trim();
     if (!text) return;
     if (stopped) { showError(stopped); return; }
-    if (text.length > 2000) { showError("Messages can be at most 2000 characters."); return; }
+    if (text.length > 2000) { showError(format(gettext("Messages can be at most %(count)s characters."), { count: new Intl.NumberFormat(LANG).format(2000) })); return; }
     const item = { client_id: uuid(), text };
     const suggestions = log.querySelector(".chat-suggestions");
     if (suggestions) suggestions.remove(); // asked: the greeting stays, the suggestions go

@@ -206,6 +206,8 @@ PAGES = [
     row("/chat/return/{reply_link_a}/",           LOGIN,       OPENS_CHAT,  NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("/chat/return/{reply_link_visitor}/",     OPENS_CHAT,  OPENS_CHAT,  OPENS_CHAT,  OPENS_CHAT,  OPENS_CHAT,  OPENS_CHAT),
     row("/chat/return/forged-token/",             NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    # The chat widget's strings in the page's language (Django's JavaScript catalogue; "/nl/jsi18n/" is Dutch).
+    row("/jsi18n/",                               OK,          OK,          OK,          OK,          OK,          OK),
     row("/console/",                              STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK,          OK),
     row("/ops/",                                  STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK),
     row("/ops/escalations/",                      STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
