@@ -218,3 +218,17 @@ async def test_a_translation_that_breaks_a_rule_is_withheld(team, gemini):
     row = await database_sync_to_async(TranslationLog.objects.get)()
     assert row.outcome == "blocked" and row.error_class == "external_link"
     await agent.disconnect()
+
+
+def test_the_demo_has_each_canned_response_in_the_shops_five_languages(db) -> None:
+    from shoppe.demo import CANNED, demo_canned_translations_ensure
+
+    for title, text in CANNED:
+        CannedResponse.objects.create(title=title, text=text, language="en")
+    demo_canned_translations_ensure()
+    demo_canned_translations_ensure()  # once each, however often the demo is loaded
+    for title, _ in CANNED:
+        assert sorted(CannedResponse.objects.filter(title=title).values_list("language", flat=True)) == [
+            "de", "en", "es", "fr", "nl"]
+    assert "Sie" in CannedResponse.objects.get(title="Closing", language="de").text
+    assert "je" in CannedResponse.objects.get(title="Closing", language="nl").text.split()
