@@ -81,9 +81,19 @@ def test_the_language_filter_narrows_every_figure(traffic) -> None:
     assert german.routes.messages == 4 and german.routes.counts["llm"] == 2
     assert german.spend.escalations == 2 and german.spend.spend == Decimal("0.002")
     assert german.satisfaction.reply_ratings == 3 and german.satisfaction.conversation_ratings == 1
-    assert [r.language for r in german.languages] == ["de"]
+    assert [r.language for r in language_figures(START, END, "de")] == ["de"]
     english = dashboard_figures(START, END, "day", "en")  # "" (not recorded) counts as English
     assert english.routes.messages == 2 and english.satisfaction.conversation_average == 2
+
+
+def test_the_figures_per_language_take_a_fixed_number_of_queries(traffic, django_assert_max_num_queries) -> None:
+    with django_assert_max_num_queries(4):
+        language_figures(START, END)
+    for hour in range(14, 20):
+        Message.objects.create(conversation=traffic["fr"].conversation, author="customer", text="encore", route="local",
+                               status="answered", language="fr", created_at=at(hour))
+    with django_assert_max_num_queries(4):
+        assert language_figures(START, END)[0].language in ("fr", "de")
 
 
 def test_the_dashboard_shows_the_table_and_validates_the_language(client, ops, traffic) -> None:
