@@ -19,10 +19,10 @@ from tests.fakes.gemini import FakeGemini, RecordedRequest, Reply
 pytestmark = pytest.mark.timeout(300)
 
 VIEWPORT = {"width": 1280, "height": 720}
-ASKED = "Ich möchte bitte mit einem Mitarbeiter sprechen, meine Lampe ist kaputt angekommen."
-IN_ENGLISH = "I would like to speak to a member of staff, please; my lamp arrived broken."
-DRAFT = "I'm sorry about your lamp. Could you send us a photo of the damage?"
-IN_GERMAN = "Das mit Ihrer Lampe tut mir leid. Könnten Sie uns ein Foto vom Schaden schicken?"
+ASKED = "Ich möchte bitte mit einem Mitarbeiter sprechen."
+IN_ENGLISH = "I would like to speak to a member of staff, please."
+DRAFT = "Hi, Sam here. Could you send us a photo of the damage?"
+IN_GERMAN = "Hallo, hier ist Sam. Könnten Sie uns ein Foto vom Schaden schicken?"
 
 
 def _answer(request: RecordedRequest) -> Reply:
@@ -91,15 +91,18 @@ def test_the_agent_sees_the_language_and_translates_without_sending(tabs, gemini
     agent.fill("#reply-input", DRAFT)
     agent.locator("#translate-draft").click()
     expect(agent.locator("#reply-input")).to_have_value(IN_GERMAN)
-    expect(agent.locator("#translated-hint")).to_contain_text("Translated into German")
+    expect(agent.locator("#translated-hint")).to_be_visible()
+    expect(agent.locator("#translated-hint")).to_contain_text("Translated into German. Check it, then press Send.")
     expect(agent.locator("#translate-draft")).to_have_text("Translate draft into German")
     agent_tab.shot(screenshots, "console-language-1-translated-draft")
     expect(customer.locator("li.chat-agent")).to_have_count(0)
     assert not agent_tab.events("agent.message")
 
+    assert agent.locator("#translated-hint").bounding_box()["y"] + 10 < VIEWPORT["height"]  # on screen at 1280x720
+
     # Only Send delivers it, in German.
     agent.get_by_role("button", name="Send", exact=True).click()
     expect(customer.locator("li.chat-agent", has_text="Foto vom Schaden")).to_have_count(1)
     translations = [r for r in gemini.requests if "Translate the text inside <text>" in r.system_text]
-    assert len(translations) == 2 and "kaputt" in translations[0].last_user_text
+    assert len(translations) == 2 and "Mitarbeiter" in translations[0].last_user_text
     assert not agent.locator("#alert").is_visible(), agent.locator("#alert").inner_text()
