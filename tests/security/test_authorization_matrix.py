@@ -709,7 +709,7 @@ def second_approval_large_refund(w: World, actor: User | None) -> Submission:
 
 
 def add_canned_response(w: World, actor: User | None) -> Submission:
-    return Submission("/admin/support/cannedresponse/add/", {"title": "Sorry", "text": "We are sorry.", "active": "on"},
+    return Submission("/admin/support/cannedresponse/add/", {"title": "Sorry", "text": "We are sorry.", "language": "en", "active": "on"},
                       lambda client: CannedResponse.objects.filter(title="Sorry").exists())
 
 
