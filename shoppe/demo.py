@@ -73,6 +73,42 @@ CANNED = [
     ("Refund timing", "Once approved, the refund reaches your original payment method within 5 business days."),
     ("Closing", "Is there anything else I can do for you today?"),
 ]
+# The same canned responses in the shop's other languages, as its support team would write them
+# (nl "je", de "Sie", fr "vous", es "tú"): the console offers them first in a conversation in that language.
+CANNED_TRANSLATED = {
+    "nl": {
+        "Greeting": "Hoi, je spreekt met de klantenservice van Example Shoppe. Ik heb je gesprek gelezen en help je graag verder.",
+        "Photo please": "Kun je ons een foto van de schade sturen? Dan kunnen we het snel voor je regelen.",
+        "Refund timing": "Zodra je terugbetaling is goedgekeurd, staat het bedrag binnen 5 werkdagen weer op de "
+                         "betaalmethode waarmee je hebt betaald.",
+        "Closing": "Kan ik verder nog iets voor je doen?",
+    },
+    "de": {
+        "Greeting": "Hallo, hier ist der Kundenservice von Example Shoppe. Ich habe Ihre Nachrichten gelesen und helfe "
+                    "Ihnen gern weiter.",
+        "Photo please": "Könnten Sie uns ein Foto vom Schaden schicken? Dann können wir das schnell für Sie klären.",
+        "Refund timing": "Sobald die Erstattung genehmigt ist, erhalten Sie den Betrag innerhalb von 5 Werktagen über "
+                         "Ihre ursprüngliche Zahlungsart zurück.",
+        "Closing": "Kann ich sonst noch etwas für Sie tun?",
+    },
+    "fr": {
+        "Greeting": "Bonjour, ici le service client d’Example Shoppe. J’ai lu votre conversation et je suis là pour "
+                    "vous aider.",
+        "Photo please": "Pourriez-vous nous envoyer une photo des dégâts\u00a0? Nous pourrons ainsi régler le problème "
+                        "rapidement.",
+        "Refund timing": "Une fois le remboursement validé, vous le recevrez sur votre moyen de paiement d’origine sous "
+                         "5 jours ouvrés.",
+        "Closing": "Puis-je faire autre chose pour vous aujourd’hui\u00a0?",
+    },
+    "es": {
+        "Greeting": "¡Hola! Te escribe el equipo de atención al cliente de Example Shoppe. He leído tu conversación y "
+                    "te ayudo con mucho gusto.",
+        "Photo please": "¿Puedes enviarnos una foto de los daños? Así podremos solucionarlo rápidamente.",
+        "Refund timing": "Una vez aprobado el reembolso, lo recibirás en tu método de pago original en un plazo de "
+                         "5 días hábiles.",
+        "Closing": "¿Puedo ayudarte en algo más hoy?",
+    },
+}
 
 
 def _order(customer: Customer | None, number: int, status: str, days_ago: int, rng: random.Random,
@@ -112,6 +148,15 @@ def _order(customer: Customer | None, number: int, status: str, days_ago: int, r
     return order
 
 
+def demo_canned_translations_ensure() -> None:
+    """The canned responses' translations, added to a demo loaded before they existed too (once each)."""
+    english = set(CannedResponse.objects.filter(language="en").values_list("title", flat=True))
+    for language, texts in CANNED_TRANSLATED.items():
+        for title, text in texts.items():
+            if title in english:
+                CannedResponse.objects.get_or_create(title=title, language=language, defaults={"text": text})
+
+
 def demo_gift_cards_ensure() -> None:
     """The demo gift cards, added to a demo loaded before they existed too."""
     for code, value, balance, days in GIFT_CARDS:
@@ -125,6 +170,7 @@ def demo_gift_cards_ensure() -> None:
 def demo_load() -> bool:
     """Create the demo data once. Returns False when it was already there."""
     demo_gift_cards_ensure()
+    demo_canned_translations_ensure()
     if Product.objects.exists():
         return False
     rng = random.Random(42)
@@ -158,7 +204,8 @@ def demo_load() -> bool:
                                           first_name=first, last_name=last, is_staff=True)
         member.groups.add(Group.objects.get(name=role))
     for title, text in CANNED:
-        CannedResponse.objects.create(title=title, text=text)
+        CannedResponse.objects.create(title=title, text=text, language="en")
+    demo_canned_translations_ensure()
     User.objects.create_superuser("admin", "admin@example-shoppe.test", DEMO_PASSWORD)
     return True
 

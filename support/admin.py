@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 
 from support.models import (CannedResponse, Conversation, EscalationLog, Handoff, InternalNote, Message, RefundDecision,
-                            RefundRequest)
+                            RefundRequest, TranslationLog)
 from support.services.refunds import refund_decide
 
 
@@ -56,8 +56,8 @@ class HandoffAdmin(admin.ModelAdmin):
 
 @admin.register(CannedResponse)
 class CannedResponseAdmin(admin.ModelAdmin):
-    list_display = ["title", "active"]
-    list_filter = ["active"]
+    list_display = ["title", "language", "active"]
+    list_filter = ["language", "active"]
     search_fields = ["title", "text"]
 
 
@@ -123,3 +123,20 @@ class EscalationLogAdmin(admin.ModelAdmin):
     search_fields = ["router_reason", "error", "message__text"]
     list_select_related = ["message"]
     readonly_fields = [f.name for f in EscalationLog._meta.fields]
+
+
+@admin.register(TranslationLog)
+class TranslationLogAdmin(admin.ModelAdmin):
+    """Staff's translations in the console: read-only, like the escalation log (no texts are kept)."""
+
+    list_display = ["started_at", "purpose", "source_language", "target_language", "outcome", "agent", "model",
+                    "input_tokens", "output_tokens", "cost_eur"]
+    list_filter = ["purpose", "outcome", "target_language", "model"]
+    list_select_related = ["agent"]
+    readonly_fields = [f.name for f in TranslationLog._meta.fields]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -19,10 +19,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from support import realtime
+from support.conversation_language import LANGUAGE_NAMES, canned_for, conversation_language, conversation_language_subquery
 from support.models import CannedResponse, Conversation, Handoff, Message, RefundRequest
 from support.roles import can_view_console, can_work_handoffs, staff_name
 from support.services import handoff as handoffs
 from support.services.photos import photo_serialize
+from support.services import translation
 from support.services.refunds import refund_decide, refund_serialize, refunds_awaiting_supervisor
 from support.services.typing import TYPING_EVERY_S, agent_typing
 from support.sockets import (
@@ -42,14 +44,17 @@ def console_page(request: HttpRequest) -> HttpResponse:
     return render(request, "support/console.html", {
         "can_work": can_work_handoffs(request.user),
         "reasons": Handoff.Reason.choices, "priorities": Handoff.Priority.choices,
-        "canned": CannedResponse.objects.filter(active=True),
+        "canned": CannedResponse.objects.filter(active=True).order_by("language", "title"),
+        # The translate buttons exist only when the LLM can be asked (a key or a server is set).
+        "can_translate": translation.translation_available(),
         "agents": get_user_model().objects.filter(is_staff=True, is_active=True, groups__permissions__codename="work_handoffs").distinct(),
     })
 
 
 def queue_list() -> list[dict]:
     open_handoffs = Handoff.objects.exclude(status=Handoff.Status.RESOLVED).select_related(
-        "conversation__customer", "claimed_by", "order")[:200]
+        "conversation__customer", "claimed_by", "order").annotate(
+        customer_language=conversation_language_subquery())[:200]
     return [handoffs.handoff_serialize(h) for h in open_handoffs]
 
 
@@ -65,13 +70,19 @@ def conversation_detail(conversation_id: uuid.UUID) -> dict:
         photo = getattr(m, "photo", None)
         if photo is not None:
             item["photo"] = photo_serialize(photo)
+        if m.author == Message.Author.CUSTOMER:
+            item["language"] = m.language or "en"
         if m.author == Message.Author.CUSTOMER and photo is None:
             item["trace"] = {"route": m.route, "intent": m.intent, "confidence": m.confidence, "reason": m.reason,
                              "latency_ms": m.route_latency_ms, "scores": m.scores}
         transcript.append(item)
     handoff = conversation.handoffs.exclude(status=Handoff.Status.RESOLVED).select_related("claimed_by", "order").first()
+    language = conversation_language(conversation.id)
     return {
         "conversation_id": str(conversation.id), "status": conversation.status,
+        # The customer's language, and the canned responses in it offered first (then English).
+        "language": language, "language_name": LANGUAGE_NAMES.get(language, language),
+        "canned": canned_for(language),
         "customer": (conversation.customer.get_full_name() or conversation.customer.get_username()) if conversation.customer_id else "Visitor",
         "messages": transcript,
         "notes": [{"id": n.id, "author": staff_name(n.author), "text": n.text,
@@ -129,9 +140,12 @@ class ConsoleConsumer(ClosesOnSignOut):
             await self._error("already_claimed", str(taken))
         except handoffs.RefundPending as pending:
             await self._error("refund_pending", str(pending))
+        except translation.TranslationUnavailable as unavailable:
+            await self._error("translation_unavailable", str(unavailable))
         except ValidationError as invalid:
             await self._error("invalid", " ".join(invalid.messages))
-        except (ValueError, Conversation.DoesNotExist, Handoff.DoesNotExist, RefundRequest.DoesNotExist):
+        except (ValueError, Conversation.DoesNotExist, Handoff.DoesNotExist, RefundRequest.DoesNotExist,
+                Message.DoesNotExist):
             await self._error("invalid", "That event is missing something or names something that doesn't exist.")
 
     async def on_conversation_open(self, content: dict) -> None:
@@ -173,6 +187,19 @@ class ConsoleConsumer(ClosesOnSignOut):
         await database_sync_to_async(refund_decide)(
             refund_id=event_id(content, "refund_id"), user=self.scope["user"], approve=False,
             note=event_text(content, "note", default=""))
+
+    async def on_message_translate(self, content: dict) -> None:
+        """A customer message in English, sent back to this console only."""
+        result = await database_sync_to_async(translation.message_translate)(
+            message_id=event_id(content, "message_id"), agent=self.scope["user"])
+        await self._send({"type": "message.translated", **result})
+
+    async def on_draft_translate(self, content: dict) -> None:
+        """The agent's draft in the customer's language, back to this console's reply box: never sent on."""
+        result = await database_sync_to_async(translation.draft_translate)(
+            conversation_id=event_uuid(content, "conversation_id"), agent=self.scope["user"],
+            text=event_text(content, "text")[:4000])
+        await self._send({"type": "draft.translated", **result})
 
     async def on_typing(self, content: dict) -> None:
         """The agent is typing: the customer sees it, at most every 2 s per conversation."""

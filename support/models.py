@@ -282,15 +282,73 @@ class InternalNote(models.Model):
 
 
 class CannedResponse(models.Model):
+    """A reply staff insert in one click, written in one language; the console offers the
+    conversation's language first, then English (support.conversation_language)."""
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        DUTCH = "nl", "Dutch"
+        GERMAN = "de", "German"
+        FRENCH = "fr", "French"
+        SPANISH = "es", "Spanish"
+        ITALIAN = "it", "Italian"
+        POLISH = "pl", "Polish"
+        PORTUGUESE = "pt", "Portuguese"
+
     title = models.CharField(max_length=80)
     text = models.TextField()
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
     active = models.BooleanField(default=True)
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["title", "language"]
 
     def __str__(self) -> str:
-        return self.title
+        return f"{self.title} ({self.language.upper()})"
+
+
+class TranslationLog(models.Model):
+    """One row per translation staff asked the LLM for in the console: what it cost and how it ended.
+
+    Kept apart from EscalationLog (one row per customer message the router escalated): a
+    translation answers an agent, never the customer, and the same message may be translated
+    many times. Its cost counts towards the day's LLM budget all the same.
+    """
+
+    class Purpose(models.TextChoices):
+        CUSTOMER_MESSAGE = "translate_message", "A customer message into English"
+        DRAFT_REPLY = "translate_draft", "An agent's draft into the customer's language"
+
+    class Outcome(models.TextChoices):
+        TRANSLATED = "translated", "Translated"
+        BLOCKED = "blocked", "Withheld by a guardrail"
+        REFUSED = "refused", "Not sent (budget spent or no key)"
+        FAILED = "failed", "Failed"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="translations")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="translations")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    source_language = models.CharField(max_length=8, blank=True)
+    target_language = models.CharField(max_length=8)
+    provider = models.CharField(max_length=30, blank=True)
+    model = models.CharField(max_length=120, blank=True)
+    prompt_version = models.CharField(max_length=40, blank=True)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cost_eur = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    latency_ms = models.FloatField(null=True, blank=True)
+    retries = models.PositiveSmallIntegerField(default=0)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.FAILED)
+    error_class = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}: {self.outcome}"
 
 
 class RefundRequest(models.Model):

@@ -16,6 +16,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 ROLE_PERMISSIONS[SUPERVISOR] += ["support.view_ops", "support.view_feedback", "support.view_routelabel",
                                  "support.add_routelabel"]
+# What staff's console translations cost (support.services.translation), next to the escalation log.
+ROLE_PERMISSIONS[OPS] += ["support.view_translationlog"]
+ROLE_PERMISSIONS[SUPERVISOR] += ["support.view_translationlog"]
 
 
 def roles_ensure(**kwargs: object) -> None:

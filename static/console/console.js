@@ -19,6 +19,10 @@
   const canWork = body.dataset.canWork === "1";
   const canDecideRefund = body.dataset.canDecideRefund === "1";
   const isSupervisor = body.dataset.supervisor === "1";
+  const canTranslate = body.dataset.canTranslate === "1";
+  // The customer's language as staff read it (the console itself stays English).
+  const LANGUAGE_NAMES = { en: "English", nl: "Dutch", de: "German", fr: "French", es: "Spanish", it: "Italian",
+                           pl: "Polish", pt: "Portuguese" };
   const myId = Number(body.dataset.userId);
   const baseTitle = document.title;
   const TYPING_SHOW_MS = 3000;
@@ -31,6 +35,7 @@
     queue: $("queue-list"), queueEmpty: $("queue-empty"), queueShown: $("queue-shown"),
     filterReason: $("filter-reason"), filterPriority: $("filter-priority"),
     placeholder: $("placeholder"), conv: $("conv"), title: $("conversation-title"), meta: $("conv-meta"),
+    language: $("conv-language"), translateDraft: $("translate-draft"), translatedHint: $("translated-hint"),
     packet: $("packet"), transcript: $("transcript"), typing: $("typing"),
     claim: $("claim-btn"), transferTo: $("transfer-to"), transfer: $("transfer-btn"), resolve: $("resolve-btn"),
     replyForm: $("reply-form"), replyInput: $("reply-input"), replySend: $("reply-send"), canned: $("canned"),
@@ -58,6 +63,7 @@
     pendingReply: null,      // {text, at}: restored into the box if the server refuses it
     rejecting: null,         // refund id in the reject dialog
     focusAfterOpen: false,
+    translating: false,      // a draft translation asked for and not back yet
   };
 
   // ---------- small helpers ----------
@@ -217,7 +223,7 @@
       "aria-current": current ? "true" : null,
     },
       h("span", { class: "qi-top" },
-        h("span", { class: "qi-customer", text: x.customer }),
+        h("span", { class: "qi-customer" }, x.customer, " ", languageBadge(x.language, "qi-lang")),
         h("span", { class: `prio prio-${x.priority}`, text: x.priority_label })),
       h("span", { class: "qi-reason", text: x.reason_label + (x.order ? ` · order ${x.order}` : "") }),
       x.summary ? h("span", { class: "qi-summary", text: x.summary }) : null,
@@ -319,6 +325,13 @@
     }
   }
 
+  function languageBadge(code, extraClass) {
+    const lang = (code || "en").toLowerCase();
+    return h("span", { class: `badge badge-lang${extraClass ? " " + extraClass : ""}`, "data-language": lang,
+                       title: `Writes in ${LANGUAGE_NAMES[lang] || lang}`, "aria-label": `Language: ${LANGUAGE_NAMES[lang] || lang}`,
+                       text: lang.toUpperCase() });
+  }
+
   // ---------- conversation ----------
 
   function openConversation(conversationId, userAction) {
@@ -335,6 +348,7 @@
     el.conv.hidden = false;
     el.title.textContent = detail.customer;
     el.conv.dataset.conversationId = detail.conversation_id;
+    renderLanguage(detail);
     renderPacket();
     el.transcript.textContent = "";
     for (const m of detail.messages) addMessage(m);
@@ -350,6 +364,35 @@
     if (state.focusAfterOpen) {
       el.title.focus();
       state.focusAfterOpen = false;
+    }
+  }
+
+  // The customer's language next to their name, and the canned responses in it offered first.
+  function renderLanguage(detail) {
+    const lang = (detail.language || "en").toLowerCase();
+    const name = detail.language_name || LANGUAGE_NAMES[lang] || lang;
+    el.language.hidden = false;
+    el.language.dataset.language = lang;
+    el.language.textContent = lang.toUpperCase();
+    el.language.title = `The customer writes in ${name}`;
+    el.language.setAttribute("aria-label", `Language: ${name}`);
+    if (el.translateDraft) {
+      el.translateDraft.textContent = `Translate draft into ${name}`;
+    }
+    if (el.translatedHint) el.translatedHint.hidden = true;
+    if (!el.canned || !detail.canned) return;
+    el.canned.textContent = "";
+    el.canned.append(h("option", { value: "", text: "Canned responses…" }));
+    const groups = new Map();
+    for (const c of detail.canned) {
+      if (!groups.has(c.language)) groups.set(c.language, []);
+      groups.get(c.language).push(c);
+    }
+    for (const [code, items] of groups) {
+      const label = (LANGUAGE_NAMES[code] || code) + (code === lang ? " (the customer's language)" : "");
+      const group = h("optgroup", { label, "data-language": code });
+      for (const c of items) group.append(h("option", { value: c.text, "data-language": code, text: c.title }));
+      el.canned.append(group);
     }
   }
 
@@ -468,7 +511,22 @@
     }
     const sources = sourceLinks(m.sources);
     if (sources && !li.querySelector(".sources")) li.append(sources);
-    if (m.author === "customer") li.append(traceEl(m.trace || {}));
+    if (m.author === "customer") {
+      const lang = (m.language || (state.current && state.current.language) || "en").toLowerCase();
+      if (lang !== "en") li.querySelector(".msg-head").append(languageBadge(lang, "msg-lang"));
+      if (canTranslate && m.text && lang !== "en" && m.id !== undefined && m.id !== null && !li.querySelector(".translate-msg")) {
+        const button = h("button", { type: "button", class: "btn btn-small translate-msg", text: "Show in English",
+                                     "aria-label": "Show this message in English" });
+        button.addEventListener("click", () => {
+          if (send({ type: "message.translate", message_id: Number(m.id) })) {
+            button.disabled = true;
+            button.textContent = "Translating…";
+          }
+        });
+        li.append(button);
+      }
+      li.append(traceEl(m.trace || {}));
+    }
     return li;
   }
 
@@ -536,6 +594,8 @@
     setDisabled(el.replyInput, !answering);
     setDisabled(el.replySend, !answering);
     setDisabled(el.canned, !answering);
+    setDisabled(el.translateDraft, !answering || state.translating || !el.replyInput.value.trim(),
+      answering ? "" : "Claim the conversation first");
     el.replyInput.placeholder = answering ? "Write to the customer…"
       : x && x.status === "claimed" ? `${x.claimed_by} is handling this conversation.`
       : x ? "Claim the conversation to reply." : "There is no open handoff to answer.";
@@ -568,8 +628,23 @@
       if (send({ type: "agent.message", conversation_id: state.current.conversation_id, text })) {
         state.pendingReply = { text, at: Date.now() };
         el.replyInput.value = "";
+        el.translatedHint.hidden = true;
       }
     });
+    el.replyInput.addEventListener("input", () => setDisabled(el.translateDraft,
+      !mayAnswer(state.currentHandoff) || state.translating || !el.replyInput.value.trim()));
+    if (el.translateDraft) {
+      // The translation comes back into this box: it reaches the customer only when the agent presses Send.
+      el.translateDraft.addEventListener("click", () => {
+        const text = el.replyInput.value.trim();
+        if (!text || !state.current) return;
+        if (send({ type: "draft.translate", conversation_id: state.current.conversation_id, text })) {
+          state.translating = true;
+          el.translateDraft.textContent = "Translating…";
+          updateControls();
+        }
+      });
+    }
     el.replyInput.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
@@ -750,7 +825,8 @@
     "message.saved"(e) {
       if (!forCurrent(e)) return;
       const stick = nearBottom();
-      addMessage({ id: e.message_id, author: "customer", text: e.text, created_at: e.created_at, trace: {} });
+      addMessage({ id: e.message_id, author: "customer", text: e.text, created_at: e.created_at, trace: {},
+                   language: e.language });
       setTyping(false);
       if (stick) scrollTranscript();
       announce(`${state.current.customer}: ${e.text}`);
@@ -844,12 +920,49 @@
       updateControls(); // resolving waits for the refund's final decision
       announce(`Refund for order ${e.refund.order}: ${e.refund.status_label}.`);
     },
+    "message.translated"(e) {
+      if (!forCurrent(e)) return;
+      const li = el.transcript.querySelector(`li[data-message-id="${CSS.escape(String(e.message_id))}"]`);
+      if (!li) return;
+      const button = li.querySelector(".translate-msg");
+      if (button) button.remove();
+      let box = li.querySelector(".msg-translation");
+      if (!box) {
+        box = h("p", { class: "msg-translation" }, h("span", { class: "muted", text: "In English: " }), h("span", { class: "msg-translation-text" }));
+        li.querySelector(".msg-text").after(box);
+      }
+      box.querySelector(".msg-translation-text").textContent = e.text;
+    },
+    "draft.translated"(e) {
+      state.translating = false;
+      const name = LANGUAGE_NAMES[e.language] || e.language;
+      if (el.translateDraft) el.translateDraft.textContent = `Translate draft into ${name}`;
+      if (forCurrent(e) && el.replyInput && !el.replyInput.disabled) {
+        el.replyInput.value = e.text; // into the box only: the agent reads it and presses Send
+        el.replyInput.focus();
+        el.translatedHint.textContent = `Translated into ${name}. Check it, then press Send.`;
+        el.translatedHint.hidden = false;
+        announce(`Draft translated into ${name}. Check it, then press Send.`);
+      }
+      updateControls();
+    },
     typing(e) {
       if (!forCurrent(e) || e.who !== "customer") return;
       setTyping(true);
     },
     error(e) {
       showAlert(e.message || "Something went wrong.");
+      if (state.translating) {
+        state.translating = false;
+        if (state.current && el.translateDraft) {
+          el.translateDraft.textContent = `Translate draft into ${LANGUAGE_NAMES[state.current.language] || state.current.language || "English"}`;
+        }
+        updateControls();
+      }
+      for (const b of el.transcript.querySelectorAll(".translate-msg[disabled]")) {
+        b.disabled = false;
+        b.textContent = "Show in English";
+      }
       if (state.pendingReply && Date.now() - state.pendingReply.at < 5000 && el.replyInput && !el.replyInput.value) {
         el.replyInput.value = state.pendingReply.text; // don't lose what the agent wrote
       }

@@ -33,8 +33,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from support.models import EscalationLog, Feedback, Message
+from support.conversation_language import LANGUAGE_NAMES
 from support.ops.access import ops_required
 from support.ops.filters import BUCKETS, DashboardFilterForm, filter_errors, filters_refused
+from support.ops.languages import language_figures, language_q
 from support.ops.people import people_figures, people_view
 from support.ops.percentiles import Percentile, percentile_cont
 
@@ -213,16 +215,17 @@ def bucket_keys(start: datetime, end: datetime, bucket: str, tz: tzinfo | None =
 
 # --- selectors --------------------------------------------------------------------------------------
 
-def _customer_messages(start: datetime, end: datetime) -> QuerySet[Message]:
+def _customer_messages(start: datetime, end: datetime, language: str = "") -> QuerySet[Message]:
     # Served by the (author, created_at, route) index.
-    return Message.objects.filter(author=Message.Author.CUSTOMER, created_at__gte=start, created_at__lt=end)
+    messages = Message.objects.filter(author=Message.Author.CUSTOMER, created_at__gte=start, created_at__lt=end)
+    return messages.filter(language_q("language", language)) if language else messages
 
 
-def route_figures(start: datetime, end: datetime, bucket: str = "day") -> RouteFigures:
-    """Customer messages in [start, end) by the router's decision, in total and per bucket."""
+def route_figures(start: datetime, end: datetime, bucket: str = "day", language: str = "") -> RouteFigures:
+    """Customer messages in [start, end) by the router's decision, in total and per bucket (`language`: in it only)."""
     tz = timezone.get_current_timezone()
     counts = {route: Count("route", filter=Q(route=route)) for route in ROUTES}
-    rows = (_customer_messages(start, end).annotate(period=_trunc(bucket, "created_at", tz)).values("period")
+    rows = (_customer_messages(start, end, language).annotate(period=_trunc(bucket, "created_at", tz)).values("period")
             .annotate(total=Count("route"), **counts).order_by("period"))
     by_key: dict[datetime | date, RouteBucket] = {}
     for row in rows:  # one row per bucket, not per message
@@ -246,7 +249,7 @@ def llm_price(prompt_tokens: int, completion_tokens: int) -> Decimal:
 
 
 def spend_figures(start: datetime, end: datetime, bucket: str = "day", *,
-                  routes: RouteFigures | None = None) -> SpendFigures:
+                  routes: RouteFigures | None = None, language: str = "") -> SpendFigures:
     """LLM spend in [start, end) per bucket, next to the cost had every customer message gone to the LLM.
 
     The all-LLM estimate is the average cost of the period's escalations that reached the model
@@ -254,9 +257,12 @@ def spend_figures(start: datetime, end: datetime, bucket: str = "day", *,
     with no such escalation, a call of ESTIMATE_PROMPT_TOKENS + ESTIMATE_COMPLETION_TOKENS.
     """
     tz = timezone.get_current_timezone()
-    routes = routes or route_figures(start, end, bucket)
+    routes = routes or route_figures(start, end, bucket, language)
     called = Q(input_tokens__gt=0) | Q(output_tokens__gt=0) | Q(cost_eur__gt=0)
-    rows = (EscalationLog.objects.filter(started_at__gte=start, started_at__lt=end)
+    escalations_in = EscalationLog.objects.filter(started_at__gte=start, started_at__lt=end)
+    if language:
+        escalations_in = escalations_in.filter(language_q("message__language", language))
+    rows = (escalations_in
             .annotate(period=_trunc(bucket, "started_at", tz)).values("period")
             .annotate(spend=Sum("cost_eur"), escalations=Count("id"),
                       calls=Count("id", filter=called), call_spend=Sum("cost_eur", filter=called))
@@ -303,11 +309,13 @@ def _percentile_rows(queryset: QuerySet, column: str, group: str | None) -> dict
     return result
 
 
-def latency_figures(start: datetime, end: datetime) -> tuple[list[LatencyRow], LatencyRow]:
+def latency_figures(start: datetime, end: datetime, language: str = "") -> tuple[list[LatencyRow], LatencyRow]:
     """p50/p95/p99 of bot replies' end-to-end latency in [start, end) per tier, and the LLM's time to first token."""
     # Each reply records the tier that produced it, so this reads the (author, created_at, route)
     # index alone, with no join back to the customer messages.
     replies = Message.objects.filter(author=Message.Author.BOT, created_at__gte=start, created_at__lt=end).exclude(route="")
+    if language:  # a reply is in the language of the message it answers
+        replies = replies.filter(language_q("in_reply_to__language", language))
     by_tier = _percentile_rows(replies, "reply_latency_ms", "route")
     order = [*ROUTES, *sorted(t for t in by_tier if t not in ROUTES)]
     rows = []
@@ -316,44 +324,57 @@ def latency_figures(start: datetime, end: datetime) -> tuple[list[LatencyRow], L
         if count or tier in ROUTES:
             rows.append(LatencyRow(tier, TIER_LABELS.get(tier, tier), count, p50, p95, p99))
     escalations = EscalationLog.objects.filter(started_at__gte=start, started_at__lt=end)
+    if language:
+        escalations = escalations.filter(language_q("message__language", language))
     count, (p50, p95, p99) = _percentile_rows(escalations, "first_token_ms", None).get("", (0, [None, None, None]))
     return rows, LatencyRow("llm_first_token", "LLM time to first token", count, p50, p95, p99)
 
 
-def satisfaction_figures(start: datetime, end: datetime) -> SatisfactionFigures:
+def satisfaction_figures(start: datetime, end: datetime, language: str = "") -> SatisfactionFigures:
     """Thumbs up share per tier of the rated reply, and the average 1-5 conversation rating, in [start, end)."""
     in_period = Feedback.objects.filter(created_at__gte=start, created_at__lt=end).order_by()
-    rows = {row["route"] or "": row for row in in_period.filter(kind=Feedback.Kind.REPLY).values("route")
+    reply_ratings = in_period.filter(kind=Feedback.Kind.REPLY)
+    conversation_ratings = in_period.filter(kind=Feedback.Kind.CONVERSATION)
+    if language:
+        from support.conversation_language import ENGLISH, conversation_language_subquery
+
+        reply_ratings = reply_ratings.filter(language_q("message__in_reply_to__language", language))
+        conversation_ratings = conversation_ratings.annotate(conversation_language=conversation_language_subquery())
+        conversation_ratings = (conversation_ratings.filter(conversation_language__isnull=True) if language == ENGLISH
+                                else conversation_ratings.filter(conversation_language=language))
+    rows = {row["route"] or "": row for row in reply_ratings.values("route")
             .annotate(ratings=Count("id"), up=Count("id", filter=Q(score__gt=0)))}
     order = [*ROUTES, *sorted(r for r in rows if r not in ROUTES)]
     replies = [SatisfactionRow(route, TIER_LABELS.get(route, route), rows[route]["ratings"] if route in rows else 0,
                                rows[route]["up"] if route in rows else 0)
                for route in order if route in rows or route in ROUTES]
     stars = {f"s{n}": Count("id", filter=Q(score=n)) for n in range(1, 6)}
-    conversation = in_period.filter(kind=Feedback.Kind.CONVERSATION).aggregate(
+    conversation = conversation_ratings.aggregate(
         n=Count("id"), average=Avg("score"), **stars)
     return SatisfactionFigures(replies=replies, conversation_ratings=conversation["n"],
                                conversation_average=conversation["average"],
                                conversation_stars={n: conversation[f"s{n}"] for n in range(1, 6)})
 
 
-def dashboard_figures(start: datetime, end: datetime, bucket: str = "day") -> DashboardFigures:
-    """Everything the dashboard shows for [start, end) (aware datetimes), per `bucket` (day or hour)."""
+def dashboard_figures(start: datetime, end: datetime, bucket: str = "day", language: str = "") -> DashboardFigures:
+    """Everything the dashboard shows for [start, end) (aware datetimes), per `bucket` (day or hour);
+    `language`: only the customers writing in it (a code as Message.language records it)."""
     if bucket not in BUCKETS:
         raise ValueError(f"bucket must be one of {BUCKETS}")
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         # SQLite, or inside a transaction whose rows another connection can't see yet.
-        routes = route_figures(start, end, bucket)
-        latency, first_token = latency_figures(start, end)
+        routes = route_figures(start, end, bucket, language)
+        latency, first_token = latency_figures(start, end, language)
         return DashboardFigures(start=start, end=end, bucket=bucket, routes=routes,
-                                spend=spend_figures(start, end, bucket, routes=routes), latency=latency,
-                                time_to_first_token=first_token, satisfaction=satisfaction_figures(start, end))
+                                spend=spend_figures(start, end, bucket, routes=routes, language=language),
+                                latency=latency, time_to_first_token=first_token,
+                                satisfaction=satisfaction_figures(start, end, language))
     # On PostgreSQL the two heavy reads run side by side, each on its own connection.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        latency_future = pool.submit(_in_own_connection, latency_figures, start, end)
-        routes = route_figures(start, end, bucket)
-        spend = spend_figures(start, end, bucket, routes=routes)
-        satisfaction = satisfaction_figures(start, end)
+        latency_future = pool.submit(_in_own_connection, latency_figures, start, end, language)
+        routes = route_figures(start, end, bucket, language)
+        spend = spend_figures(start, end, bucket, routes=routes, language=language)
+        satisfaction = satisfaction_figures(start, end, language)
         latency, first_token = latency_future.result()
     return DashboardFigures(start=start, end=end, bucket=bucket, routes=routes, spend=spend, latency=latency,
                             time_to_first_token=first_token, satisfaction=satisfaction)
@@ -375,6 +396,7 @@ class Period:
     bucket: str
     errors: list[str]
     notices: list[str]
+    language: str = ""  # only customers writing in it ("": every language)
 
     @property
     def start(self) -> datetime:
@@ -413,7 +435,7 @@ def period_from(form: DashboardFilterForm, today: date | None = None) -> Period:
     if bucket == "hour" and (last - first).days + 1 > MAX_HOURLY_DAYS:
         notices.append(f"Hourly charts cover at most {MAX_HOURLY_DAYS} days; showing this period per day.")
         bucket = "day"
-    return Period(first, last, bucket, errors, notices)
+    return Period(first, last, bucket, errors, notices, cleaned.get("language") or "")
 
 
 def period_parse(params: Any, today: date | None = None) -> Period:
@@ -585,7 +607,7 @@ def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     period = period_from(form)
     if period.errors:  # nothing is queried from a period the form refused
         return filters_refused(request, form, url=reverse("ops_dashboard"), what="dashboard")
-    figures = dashboard_figures(period.start, period.end, period.bucket)
+    figures = dashboard_figures(period.start, period.end, period.bucket, period.language)
     routes, spend, satisfaction = figures.routes, figures.spend, figures.satisfaction
     route_cards = [{"route": r, "label": ROUTE_LABELS[r], "count": routes.counts[r], "share": _pct(routes.shares[r])
                     if routes.messages else "–"} for r in ROUTES]
@@ -596,8 +618,16 @@ def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
                    "shares": [_pct(b.shares[r]) if b.total else "–" for r in (*ROUTES, "")]} for b in routes.buckets]
     spend_rows = [{"label": _bucket_label(b.start, period.bucket, short=False), "messages": b.messages,
                    "spend": money(b.spend), "all_llm": money(b.all_llm)} for b in spend.buckets]
+    language_rows = [{
+        "language": r.language, "label": r.label, "messages": r.messages,
+        "shares": [_pct(r.share(route)) for route in ROUTES], "llm_share": _pct(r.llm_share),
+        "labelled": r.labelled, "accuracy": _pct(r.routing_accuracy), "reply_ratings": r.reply_ratings,
+        "reply_share_up": _pct(r.reply_share_up), "conversation_ratings": r.conversation_ratings,
+        "conversation_average": f"{r.conversation_average:.2f}" if r.conversation_average is not None else "–",
+    } for r in language_figures(period.start, period.end, period.language)]  # its own 4 queries
     context = {
-        "period": period, "figures": figures, "today": timezone.localdate(), "presets": _presets(timezone.localdate()),
+        "period": period, "figures": figures, "language_rows": language_rows,
+        "languages": [{"code": code, "label": label} for code, label in LANGUAGE_NAMES.items()], "today": timezone.localdate(), "presets": _presets(timezone.localdate()),
         "timezone_name": timezone.get_current_timezone_name(),
         "route_cards": route_cards, "unrouted": routes.counts[""],
         "handoffs": people["handoffs"], "people": people,

@@ -32,9 +32,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rag.router.policy import INTENT_ROUTES
+from support.conversation_language import ENGLISH, LANGUAGE_NAMES, conversation_language_subquery, language_code
 from support.models import EscalationLog, Feedback, Handoff
 from support.ops.access import ops_required
 from support.ops.filters import LogFilterForm, filters_refused, filters_refused_as_text
+from support.ops.languages import language_q
 from support.ops.people import TIMES, handoff_durations, handoffs_with_times
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,7 @@ class LogFilters:
     min_cost: Decimal | None = None
     max_cost: Decimal | None = None
     intent: str = ""
+    language: str = ""
     q: str = ""
 
     @classmethod
@@ -81,7 +84,7 @@ class LogFilters:
     @property
     def active(self) -> bool:
         return any([self.date_from, self.date_to, self.route, self.reason, self.outcome, self.model,
-                    self.min_cost is not None, self.max_cost is not None, self.intent, self.q])
+                    self.min_cost is not None, self.max_cost is not None, self.intent, self.language, self.q])
 
 
 def _day_start(day: date) -> datetime:
@@ -125,6 +128,12 @@ def log_querysets(f: LogFilters) -> tuple[QuerySet[EscalationLog], QuerySet[Hand
     if f.intent:
         escalations = escalations.filter(message__intent=f.intent)
         handoffs = handoffs.filter(intent=f.intent)
+    if f.language:
+        # An escalation: its message's language; a handoff: its conversation's, as the console shows it.
+        escalations = escalations.filter(language_q("message__language", f.language))
+        handoffs = handoffs.alias(filter_language=conversation_language_subquery())
+        handoffs = (handoffs.filter(filter_language__isnull=True) if f.language == ENGLISH
+                    else handoffs.filter(filter_language=f.language))
     if f.q:
         escalations = escalations.filter(Q(message__text__icontains=f.q) | Q(router_reason__icontains=f.q))
         handoffs = handoffs.filter(Q(message__text__icontains=f.q) | Q(message__reason__icontains=f.q))
@@ -290,8 +299,9 @@ class MergedLog:
 # What the CSV reads: plain tuples, no model instances, in the header's order after the route.
 _ESCALATION_CSV = ("started_at", "router_reason", "outcome", "message__intent", "model", "cost_eur", "input_tokens",
                    "output_tokens", "first_token_ms", "latency_ms", "retries", "error_class", "handoff_reason",
-                   "conversation_id", "message_id", "message__text")
-_HANDOFF_CSV = ("created_at", "reason", "status", "intent", "conversation_id", "message_id", "claimed_by__username",
+                   "conversation_id", "message_id", "message__language", "message__text")
+_HANDOFF_CSV = ("created_at", "reason", "status", "intent", "conversation_id", "message_id", "customer_language",
+                "claimed_by__username",
                 "claimed_at", "first_reply_at", "resolved_at", "conversation_rating", "rating_comment", "message__text")
 # The people columns (support.ops.people): an escalation has none.
 _NO_PEOPLE = ("", None, None, None, None, "")
@@ -305,20 +315,21 @@ def _handoffs_for_csv(handoffs: QuerySet[Handoff]) -> QuerySet[Handoff]:
     """The handoffs with their first staff reply and the conversation's 1-5 rating and comment, in the same query."""
     rating = Feedback.objects.filter(conversation_id=OuterRef("conversation_id"), kind=Feedback.Kind.CONVERSATION)
     return handoffs_with_times(handoffs).annotate(conversation_rating=Subquery(rating.values("score")[:1]),
-                                                  rating_comment=Subquery(rating.values("comment")[:1]))
+                                                  rating_comment=Subquery(rating.values("comment")[:1]),
+                                                  customer_language=conversation_language_subquery())
 
 
 def _handoff_csv_row(at: datetime, reason: str, status: str, intent: str, conversation_id: Any, message_id: int | None,
-                     agent: str | None, claimed: datetime | None, first_reply: datetime | None,
+                     language: str | None, agent: str | None, claimed: datetime | None, first_reply: datetime | None,
                      resolved: datetime | None, rating: int | None, comment: str | None, text: str) -> tuple[Any, ...]:
     waits = handoff_durations(at, claimed, first_reply, resolved)
     return (at, HUMAN, reason, status, intent, "", None, None, None, None, None, None, "", "", conversation_id,
-            message_id, agent or "", *(_seconds(waits[name]) for name in TIMES), rating, comment or "", text)
+            message_id, language_code(language), agent or "", *(_seconds(waits[name]) for name in TIMES), rating, comment or "", text)
 
 
 def log_stream(escalations: QuerySet[EscalationLog], handoffs: QuerySet[Handoff]) -> Iterator[tuple[Any, ...]]:
     """Every matching row as a CSV tuple (time first), newest first, read in chunks from two database cursors."""
-    esc_rows = ((row[0], LLM, *row[1:-1], *_NO_PEOPLE, row[-1]) for row in escalations.order_by("-started_at", "-id")
+    esc_rows = ((row[0], LLM, *row[1:-2], language_code(row[-2]), *_NO_PEOPLE, row[-1]) for row in escalations.order_by("-started_at", "-id")
                 .values_list(*_ESCALATION_CSV).iterator(chunk_size=CSV_CHUNK_SIZE))
     handoff_rows = (_handoff_csv_row(*row) for row in _handoffs_for_csv(handoffs).order_by("-created_at", "-id")
                     .values_list(*_HANDOFF_CSV).iterator(chunk_size=CSV_CHUNK_SIZE))
@@ -356,6 +367,7 @@ def escalation_list(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         "rows": page.object_list,
         "filters": filters,
         "intents": sorted(INTENT_ROUTES),
+        "languages": list(LANGUAGE_NAMES.items()),
         "models": _model_choices(filters.model),
         "outcome_groups": [("LLM escalations", EscalationLog.Outcome.choices), ("Handoffs", Handoff.Status.choices)],
         "handoff_reasons": Handoff.Reason.choices,
@@ -381,6 +393,8 @@ def _without_page(params: QueryDict) -> str:
 CSV_HEADER = [
     "time", "route", "reason", "outcome", "intent", "model", "cost_eur", "input_tokens", "output_tokens",
     "first_token_ms", "latency_ms", "retries", "error_class", "handoff_reason", "conversation_id", "message_id",
+    # the customer's language: the escalated message's; a handoff's, its conversation's (support.conversation_language)
+    "language",
     # a handoff's people columns (support.ops.people), in seconds from its creation
     "agent", "first_response_s", "queue_wait_s", "resolution_s", "conversation_rating", "rating_comment",
     "message_text",

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, Query
 from django.shortcuts import render
 
 from rag.router.policy import INTENT_ROUTES
+from support.conversation_language import LANGUAGE_NAMES
 from support.models import EscalationLog, Handoff
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
@@ -70,9 +71,16 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
+def _language() -> forms.ChoiceField:
+    """The customer's language: one of the codes the router records (en, nl, de, fr, es, it, pl, pt)."""
+    return forms.ChoiceField(label="Language", required=False, choices=list(LANGUAGE_NAMES.items()),
+                             error_messages={"invalid_choice": f"not a known language: use {', '.join(LANGUAGE_NAMES)}"})
+
+
 class DashboardFilterForm(PeriodForm):
     bucket = forms.ChoiceField(label="Chart per", required=False, choices=[(b, b) for b in BUCKETS],
                                error_messages={"invalid_choice": "use day or hour"})
+    language = _language()
 
 
 def _choice(label: str, values: list[str], what: str) -> forms.ChoiceField:
@@ -90,6 +98,7 @@ class LogFilterForm(PeriodForm):
     min_cost = EuroField(label="Minimum cost")
     max_cost = EuroField(label="Maximum cost")
     intent = _choice("Intent", sorted(INTENT_ROUTES), "intent")
+    language = _language()
     q = forms.CharField(label="Search", required=False, max_length=TEXT_LIMIT)
 
 

@@ -31,7 +31,7 @@ from support.llm.prompt import language_name, request_build, system_prompt
 from support.llm.provider import ModelRequest, Text, ToolCall, ToolRound, Usage, has_content, provider_get
 from support.llm.retries import LLMUnavailable, concurrency_slot, model_stream
 from support.llm.tools import ToolContext, tool_call, tool_specs
-from support.models import EscalationLog, Message
+from support.models import EscalationLog, Message, TranslationLog
 from support.services.answers import Answer
 from support.services.handoff import handoff_request
 from support.services.language import in_language, reply_language
@@ -94,7 +94,9 @@ def llm_unavailable(*, conversation_id: Any) -> str | None:
     totals = EscalationLog.objects.filter(Q(started_at__gte=today) | in_conversation).aggregate(
         spent=Sum("cost_eur", filter=Q(started_at__gte=today)),
         used=Sum(F("input_tokens") + F("output_tokens"), filter=in_conversation))
-    if (totals["spent"] or 0) >= Decimal(str(settings.LLM_BUDGET_EUR_PER_DAY)):
+    # Staff's translations in the console (support.services.translation) spend the same day's budget.
+    translated = TranslationLog.objects.filter(started_at__gte=today).aggregate(s=Sum("cost_eur"))["s"] or 0
+    if (totals["spent"] or 0) + translated >= Decimal(str(settings.LLM_BUDGET_EUR_PER_DAY)):
         return "budget_spent"
     if (totals["used"] or 0) >= settings.LLM_BUDGET_TOKENS_PER_CONVERSATION:
         return "budget_spent"

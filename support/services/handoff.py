@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from shoppe.models import money
 from support import realtime
+from support.conversation_language import conversation_language, language_code
 from support.hours import support_next_opening, support_open, support_opening_words
 from support.models import TEAM_LINE_INTENTS, Conversation, Handoff, InternalNote, Message, RefundRequest
 from support.roles import can_step_in, can_work_handoffs, staff_name
@@ -67,6 +68,9 @@ def handoff_serialize(handoff: Handoff) -> dict:
         "claimed_by": staff_name(handoff.claimed_by) if handoff.claimed_by_id else None,
         "claimed_by_id": handoff.claimed_by_id, "created_at": handoff.created_at.isoformat(),
         "bot_answers": handoff.bot_answers,
+        # The customer's language (a queue annotates it in one query; a single handoff asks for it).
+        "language": language_code(handoff.customer_language) if hasattr(handoff, "customer_language")
+        else conversation_language(handoff.conversation_id),
     }
 
 

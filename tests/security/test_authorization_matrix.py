@@ -111,6 +111,9 @@ DONE = Outcome("DONE", (200, 302))  # it took effect (each row says what that me
 UNCHANGED = Outcome("UNCHANGED", (200, 302))  # accepted, but the service refuses: nothing changes
 DENIED = Outcome("DENIED")  # the socket answers with an error (see DENIAL_CODES); nothing changes
 INVALID = Outcome("INVALID")  # error "invalid": the event names nothing the actor may act on; nothing changes
+# Past the rights check: the event's own answer comes back (the console's translations: the matrix's world has no
+# LLM configured, so "translation_unavailable"; tests/support/test_console_languages.py translates for real).
+ALLOWED = Outcome("ALLOWED")
 # --- socket connections -------------------------------------------------------------------------------------
 JOINS_A = Outcome("JOINS_A")  # connected to Alice's conversation, with her history
 JOINS_OWN = Outcome("JOINS_OWN")  # connected to a conversation of their own (new or earlier), never Alice's
@@ -333,6 +336,9 @@ CONSOLE_EVENTS = [
     row("conversation.open: A's conversation",                 REFUSED, REFUSED, REFUSED, DONE,     DONE,     DONE),
     row("typing: in A's conversation",                         REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
     row("note.add: on A's conversation",                       REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
+    # Translations (an LLM call, shown only to the agent who asked): staff who work handoffs, not read-only ops.
+    row("message.translate: A's message",                      REFUSED, REFUSED, REFUSED, ALLOWED,  ALLOWED,  DENIED),
+    row("draft.translate: into A's language",                  REFUSED, REFUSED, REFUSED, ALLOWED,  ALLOWED,  DENIED),
     row("handoff.claim: a queued handoff",                     REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
     row("handoff.claim: colleague's claimed handoff",          REFUSED, REFUSED, REFUSED, DENIED,   DENIED,   DENIED),
     row("agent.message: own claimed handoff",                  REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
@@ -708,7 +714,7 @@ def second_approval_large_refund(w: World, actor: User | None) -> Submission:
 
 
 def add_canned_response(w: World, actor: User | None) -> Submission:
-    return Submission("/admin/support/cannedresponse/add/", {"title": "Sorry", "text": "We are sorry.", "active": "on"},
+    return Submission("/admin/support/cannedresponse/add/", {"title": "Sorry", "text": "We are sorry.", "language": "en", "active": "on"},
                       lambda client: CannedResponse.objects.filter(title="Sorry").exists())
 
 
@@ -946,6 +952,12 @@ async def _check_event(label: str, role: str, expected: Outcome, case: Case, eve
         if not errors or errors[0]["code"] != "invalid":
             return f"expected INVALID, got {events}"
         return f"INVALID but the database changed: {changed}" if changed else None
+    if expected is ALLOWED:
+        if errors and errors[0]["code"] in (*DENIAL_CODES, "invalid"):
+            return f"expected ALLOWED, got {errors}"
+        if not await database_sync_to_async(case.done)(events):
+            return f"expected ALLOWED, the event was not answered (events: {events})"
+        return f"ALLOWED but the database changed: {changed}" if changed else None
     if errors:
         return f"expected DONE, got {errors}"
     if not await database_sync_to_async(case.done)(events):
@@ -1072,6 +1084,20 @@ def console_note(w: World, actor: User) -> Case:
                 lambda events: InternalNote.objects.filter(conversation=w.conversation_a, author=actor).exists())
 
 
+def _translation_answered(kind: str) -> Callable[[list[dict]], bool]:
+    return lambda events: any(e["type"] == kind or (e["type"] == "error" and e.get("code") == "translation_unavailable")
+                              for e in events)
+
+
+def console_translate_message(w: World, actor: User) -> Case:
+    return Case({"type": "message.translate", "message_id": w.message_a.id}, _translation_answered("message.translated"))
+
+
+def console_translate_draft(w: World, actor: User) -> Case:
+    return Case({"type": "draft.translate", "conversation_id": str(w.conversation_a.id), "text": "We are on it."},
+                _translation_answered("draft.translated"))
+
+
 def console_claim(claimer: Callable[[World, User], User | None]) -> Callable[[World, User], Case]:
     def scenario(w: World, actor: User) -> Case:
         handoff = _handoff(w, claimed_by=claimer(w, actor))
@@ -1139,6 +1165,8 @@ CONSOLE_SCENARIOS: dict[str, Callable[[World, User], Case]] = {
     "conversation.open: A's conversation": console_open_a,
     "typing: in A's conversation": console_typing,
     "note.add: on A's conversation": console_note,
+    "message.translate: A's message": console_translate_message,
+    "draft.translate: into A's language": console_translate_draft,
     "handoff.claim: a queued handoff": console_claim(nobody),
     "handoff.claim: colleague's claimed handoff": console_claim(colleague),
     "agent.message: own claimed handoff": console_reply(self_),
