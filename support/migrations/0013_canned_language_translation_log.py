@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('support', '0011_message_language'),
+        ('support', '0012_escalation_photos_sent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
