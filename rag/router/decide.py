@@ -188,8 +188,10 @@ class LanguageRouter:
 
     The English router's floors were measured on English only; the multilingual router
     (rag/router/multilingual.py) routes Dutch, German, French, Spanish, Italian, Polish and
-    Portuguese at 78-90% where the English one managed 10-20%. Each message is embedded
-    once, by the router that reads it.
+    Portuguese at 78-90% where the English one managed 10-20%. An English message the
+    English router would not hand to a person is read by the multilingual one too, which may
+    send it to a person (a refund demand) or to the LLM (`MultilingualRouter.second_opinion`):
+    two embeddings for English, one for the other languages.
     """
 
     def __init__(self, english: IntentRouter, multilingual: "MultilingualRouter | None") -> None:
@@ -201,12 +203,19 @@ class LanguageRouter:
         return getattr(self.english, name)
 
     def decide(self, text: str) -> RouteDecision:
-        from rag.router.languages import ENGLISH, language_detect
+        from rag.router.languages import ENGLISH, LANGUAGE_CERTAINTY, language_guess
 
         started = time.perf_counter()
-        language, _ = language_detect(text)
-        router = self.english if language == ENGLISH or self.multilingual is None else self.multilingual
-        decision = router.decide(text)
+        guess, probability = language_guess(text)
+        language = guess if guess == ENGLISH or probability >= LANGUAGE_CERTAINTY else ENGLISH
+        if self.multilingual is None:
+            decision = self.english.decide(text)
+        elif guess == ENGLISH:
+            decision = self.multilingual.second_opinion(text, self.english.decide(text))
+        else:
+            # Another language, or too short to tell ("Moin!", "bom dia"): the router that reads
+            # them all. Replies to an unsure one are in English (`language`).
+            decision = self.multilingual.decide(text)
         return replace(decision, language=language, latency_ms=round((time.perf_counter() - started) * 1000, 3))
 
 

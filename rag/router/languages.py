@@ -27,9 +27,15 @@ def _model():  # type: ignore[no-untyped-def]
         return _identifier
 
 
+def language_guess(text: str) -> tuple[str, float]:
+    """(the likeliest language, its probability), however unsure."""
+    language, probability = _model().classify(text)
+    return str(language), float(probability)
+
+
 def language_detect(text: str) -> tuple[str, float]:
     """(language code, probability); English unless another language is near certain."""
-    language, probability = _model().classify(text)
+    language, probability = language_guess(text)
     if language != ENGLISH and probability < LANGUAGE_CERTAINTY:
-        return ENGLISH, float(probability)
-    return str(language), float(probability)
+        return ENGLISH, probability
+    return language, probability
