@@ -12,6 +12,7 @@ from rag.router.decide import IntentRouter, router_get
 from rag.router.policy import INTENT_ROUTES
 
 ROUTINE_ROUTES = {"local"}
+COUNTED = {"refund demands answered by the bot", "LLM calls per 1,000 messages"}  # counts, not shares
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Evaluation:
     rows: list[dict[str, str]] = field(default_factory=list)
     figures: dict[str, float | None] = field(default_factory=dict)
     per_intent: dict[str, tuple[int, int]] = field(default_factory=dict)
+    per_language: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
     def report(self) -> str:
         lines = [f"messages: {len(self.rows)}"]
@@ -28,6 +30,13 @@ class Evaluation:
             lines.append("per-intent route accuracy:")
             for intent, (ok, total) in sorted(self.per_intent.items(), key=lambda kv: kv[1][0] / kv[1][1]):
                 lines.append(f"  {intent:28s} {ok / total:.3f} ({ok}/{total})")
+        if self.per_language:
+            names = list(next(iter(self.per_language.values())))
+            lines.append("per language: " + " | ".join(names))
+            for language, figures in self.per_language.items():
+                cells = ["n/a" if v is None else (f"{v:.0f}" if name in COUNTED else f"{v:.3f}")
+                         for name, v in figures.items()]
+                lines.append(f"  {language}: " + " | ".join(cells))
         return "\n".join(lines)
 
 
@@ -36,20 +45,17 @@ def _ratio(hits: int, total: int) -> float | None:
 
 
 def router_evaluate(*, rows: list[dict[str, str]], router: IntentRouter | None = None) -> Evaluation:
-    """Route every row and compute the figures ops care about.
+    """Route every row and compute the figures ops care about, overall and per language.
 
-    Each row has `text`, optionally `expected_route` (allowed routes joined by `|`) and
-    `intent`. Rows come back with `route`, `intent_predicted`, `confidence`, `reason`
-    and `latency_ms` added.
+    Each row has `text`, optionally `expected_route` (allowed routes joined by `|`), `intent`
+    and `lang` (else the language the router detected counts). Rows come back with `route`,
+    `intent_predicted`, `confidence`, `reason`, `latency_ms` and `language` added.
     """
     router = router or router_get()
     router.decide("warm up")
     router.decide("Wo ist meine Bestellung?")  # the other languages' router, loaded on first use
     result = Evaluation()
     latencies: list[float] = []
-    counts: dict[str, int] = defaultdict(int)
-    per_intent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    per_language: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         decision = router.decide(row["text"])
         latencies.append(decision.latency_ms)
@@ -63,45 +69,71 @@ def router_evaluate(*, rows: list[dict[str, str]], router: IntentRouter | None =
             language=decision.language,
         )
         result.rows.append(out)
-        expected = set(filter(None, (row.get("expected_route") or "").split("|")))
-        if not expected:
-            continue
-        ok = decision.route in expected
-        counts["labelled"] += 1
-        counts["correct"] += ok
-        gold = row.get("intent", "")
-        if row.get("lang"):
-            per_language[row["lang"]][0] += ok
-            per_language[row["lang"]][1] += 1
-        if gold:
-            per_intent[gold][0] += ok
-            per_intent[gold][1] += 1
-        if expected == {"human"} and gold == "get_refund":
-            counts["refund"] += 1
-            counts["refund_human"] += decision.route == "human"
-        if gold == "contact_human_agent":
-            counts["person"] += 1
-            counts["person_human"] += decision.route == "human"
-        if "local" in expected and INTENT_ROUTES.get(gold) == "local":
-            counts["routine"] += 1
-            counts["routine_kept"] += decision.route != "llm"
-        if expected <= {"off_topic", "llm"}:
-            counts["off_topic"] += 1
-            counts["off_topic_as_routine"] += decision.route == "local"
+    counts, per_intent = _tally(result.rows)
     lat = np.array(latencies) if latencies else np.zeros(1)
+    by_language: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for out in result.rows:
+        by_language[out.get("lang") or out["language"]].append(out)
     result.figures = {
-        "route accuracy": _ratio(counts["correct"], counts["labelled"]),
-        "refund-to-human recall": _ratio(counts["refund_human"], counts["refund"]),
-        "request-for-a-person recall": _ratio(counts["person_human"], counts["person"]),
-        "deflection (routine kept off the LLM)": _ratio(counts["routine_kept"], counts["routine"]),
-        "off-topic answered as routine": _ratio(counts["off_topic_as_routine"], counts["off_topic"]),
-        **{f"route accuracy, {lang}": ok / total for lang, (ok, total) in sorted(per_language.items())},
+        **_figures(counts),
+        **{f"route accuracy, {lang}": _figures(_tally(group)[0])["route accuracy"]
+           for lang, group in sorted(by_language.items()) if any(r.get("lang") for r in group)},
         "latency p50 ms": float(np.percentile(lat, 50)),
         "latency p95 ms": float(np.percentile(lat, 95)),
         "latency p99 ms": float(np.percentile(lat, 99)),
     }
     result.per_intent = {k: (v[0], v[1]) for k, v in per_intent.items()}
+    if len(by_language) > 1:
+        result.per_language = {lang: _figures(_tally(group)[0]) for lang, group in sorted(by_language.items())}
     return result
+
+
+def _tally(rows: list[dict[str, str]]) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Counts behind the figures, over routed rows that carry an expected route."""
+    counts: dict[str, int] = defaultdict(int)
+    per_intent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        expected = set(filter(None, (row.get("expected_route") or "").split("|")))
+        if not expected:
+            continue
+        route, gold = row["route"], row.get("intent", "")
+        ok = route in expected
+        counts["labelled"] += 1
+        counts["correct"] += ok
+        counts["to_llm"] += route == "llm"
+        if gold:
+            per_intent[gold][0] += ok
+            per_intent[gold][1] += 1
+        if expected == {"human"} and gold == "get_refund":
+            counts["refund"] += 1
+            counts["refund_human"] += route == "human"
+            counts["refund_answered"] += route == "local"
+        if gold == "contact_human_agent":
+            counts["person"] += 1
+            counts["person_human"] += route == "human"
+        if expected == {"llm"} or gold == "needs_reasoning":
+            counts["reasoning"] += 1
+            counts["reasoning_escalated"] += route in ("llm", "human")
+        if "local" in expected and INTENT_ROUTES.get(gold) == "local":
+            counts["routine"] += 1
+            counts["routine_kept"] += route != "llm"
+        if expected <= {"off_topic", "llm"}:
+            counts["off_topic"] += 1
+            counts["off_topic_as_routine"] += route == "local"
+    return counts, per_intent
+
+
+def _figures(counts: dict[str, int]) -> dict[str, float | None]:
+    return {
+        "route accuracy": _ratio(counts["correct"], counts["labelled"]),
+        "refund-to-human recall": _ratio(counts["refund_human"], counts["refund"]),
+        "refund demands answered by the bot": float(counts["refund_answered"]) if counts["refund"] else None,
+        "request-for-a-person recall": _ratio(counts["person_human"], counts["person"]),
+        "needs reasoning to the LLM or a person": _ratio(counts["reasoning_escalated"], counts["reasoning"]),
+        "deflection (routine kept off the LLM)": _ratio(counts["routine_kept"], counts["routine"]),
+        "off-topic answered as routine": _ratio(counts["off_topic_as_routine"], counts["off_topic"]),
+        "LLM calls per 1,000 messages": 1000 * counts["to_llm"] / counts["labelled"] if counts["labelled"] else None,
+    }
 
 
 def rows_read(path: Path) -> list[dict[str, str]]:

@@ -49,3 +49,21 @@ def test_the_thresholds_are_learned_and_strict(local_models):
 def test_a_greeting_too_short_to_place_is_greeted_not_declined(local_models, text):
     decision = local_models.decide(text)
     assert (decision.route, decision.intent) == ("local", "greeting"), decision.reason
+
+
+def test_evaluate_router_gives_every_figure_per_language(local_models):
+    from rag.evaluation import router_evaluate
+
+    rows = [
+        {"text": "where is my order 10023?", "expected_route": "local", "intent": "track_order", "lang": "en"},
+        {"text": "I want my money back for order 10023", "expected_route": "human", "intent": "get_refund", "lang": "en"},
+        {"text": "Wo ist meine Bestellung 10023?", "expected_route": "local", "intent": "track_order", "lang": "de"},
+        {"text": "Ich will mein Geld für die kaputte Lampe zurück", "expected_route": "human", "intent": "get_refund",
+         "lang": "de"},
+    ]
+    result = router_evaluate(rows=rows, router=local_models)
+    assert set(result.per_language) == {"en", "de"}
+    for figures in result.per_language.values():
+        assert figures["route accuracy"] == 1.0 and figures["refund-to-human recall"] == 1.0
+        assert figures["refund demands answered by the bot"] == 0
+    assert "per language:" in result.report() and result.figures["route accuracy, de"] == 1.0
