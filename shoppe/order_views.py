@@ -93,7 +93,8 @@ def order_address_view(request: HttpRequest, number: int) -> HttpResponse:
                                         "any more. The carrier may be able to redirect it from the tracking link.")
                        % {"number": order.number, "status": order.get_status_display().lower()})
         return redirect("order", number=number)
-    form = OrderAddressForm(request.POST, addresses=list(address_list_for_user(user=request.user)))
+    form = OrderAddressForm(request.POST, addresses=list(address_list_for_user(user=request.user)),
+                            delivery=order.delivery_option)
     if form.is_valid():
         country = form.cleaned_data["country"]
         if not _same_delivery(order, country):
