@@ -38,6 +38,8 @@ def _own_order(request: HttpRequest, number: int) -> Order:
 def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm | None = None,
           refund_form: RefundRequestForm | None = None, status: int = 200) -> HttpResponse:
     refund_requests = list(order.refund_requests.order_by("-created_at"))
+    for asked in refund_requests:  # "Velvet footstool, Oak dining table", not the stored dicts
+        asked.item_names = ", ".join(str(item.get("product", "")) for item in asked.items)
     can_refund = order.status in REFUNDABLE and not any(r.status in OPEN_REFUND for r in refund_requests)
     if address_form is None and order.status in ADDRESS_CHANGEABLE:
         address_form = OrderAddressForm(addresses=list(address_list_for_user(user=request.user)))

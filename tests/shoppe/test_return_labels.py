@@ -43,6 +43,7 @@ def test_a_delivered_eu_order_gets_a_printable_return_label_once_a_return_is_sta
     _return_from_the_order_page(client, order)
     page = client.get(f"/orders/{order.number}/").content.decode()
     assert "Download return label" in page and f"/orders/{order.number}/return-label/" in page
+    assert "Refund request for Blue ceramic table lamp (€64.00)" in page  # the item's name, not a stored dict
 
     label = client.get(f"/orders/{order.number}/return-label/")
     assert label.status_code == 200
