@@ -8,6 +8,7 @@ carrier scans. Outside the EU the customer arranges and pays the return shipping
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -98,32 +99,31 @@ def return_label_order(*, user: AbstractBaseUser | AnonymousUser, session: Sessi
     """The order whose return label this person may print, or None.
 
     Its owner, signed in; or, for a guest order, the browser whose chat conversation proved the
-    order (with its emailed code) or filed the return. Only a delivered EU order with a return
+    order (with its emailed code) or filed its return. Only a delivered EU order with a return
     started has a label.
     """
-    from support.services.conversations import SESSION_KEY
-    from support.services.proofs import CHANGE, proven_order_numbers
-    from support.models import Conversation
-
     order = order_get_for_user(user=user, number=number)
     if order is None and not user.is_authenticated:
-        chat = Conversation.objects.filter(id=session.get(SESSION_KEY) or None, customer__isnull=True).first() \
-            if _uuid_like(session.get(SESSION_KEY)) else None
-        guest = Order.objects.filter(number=number, customer__isnull=True).first()
-        if chat is not None and guest is not None and (
-                guest.number in proven_order_numbers(chat, to=CHANGE)
-                or guest.refund_requests.filter(conversation=chat).exists()):
-            order = guest
+        order = _guest_order_proven_in(session, number)
     if order is None or not free_return_label(order) or not return_started(order):
         return None
     return order
 
 
-def _uuid_like(value: object) -> bool:
-    import uuid
+def _guest_order_proven_in(session: SessionBase, number: int) -> Order | None:
+    """The guest order `number` if this browser's chat conversation proved it or filed its return."""
+    from support.models import Conversation
+    from support.services.conversations import SESSION_KEY
+    from support.services.proofs import CHANGE, proven_order_numbers
 
     try:
-        uuid.UUID(str(value))
+        conversation_id = uuid.UUID(str(session.get(SESSION_KEY)))
     except ValueError:
-        return False
-    return True
+        return None
+    chat = Conversation.objects.filter(id=conversation_id, customer__isnull=True).first()
+    guest = Order.objects.filter(number=number, customer__isnull=True).first()
+    if chat is None or guest is None:
+        return None
+    if number in proven_order_numbers(chat, to=CHANGE) or guest.refund_requests.filter(conversation=chat).exists():
+        return guest
+    return None
