@@ -66,6 +66,14 @@ def _own_address(request: HttpRequest, address_id: int) -> Address:
     return address
 
 
+def _saved(request: HttpRequest, address: Address) -> None:
+    if address.is_po_box:  # help: addresses: a PO box takes Standard delivery only
+        messages.success(request, gettext("Address saved. It's a PO box, so choose Standard delivery when you use "
+                                          "it at checkout."))
+    else:
+        messages.success(request, gettext("Address saved."))
+
+
 @login_required
 def address_add(request: HttpRequest) -> HttpResponse:
     form = AddressForm(request.POST or None)
@@ -73,7 +81,7 @@ def address_add(request: HttpRequest) -> HttpResponse:
         address = form.save(commit=False)
         address.customer = customer_for(request.user)
         address_save(address=address)
-        messages.success(request, gettext("Address saved."))
+        _saved(request, address)
         return redirect("addresses")
     return render(request, "shoppe/address_form.html", {"form": form, "adding": True})
 
@@ -83,8 +91,7 @@ def address_edit(request: HttpRequest, address_id: int) -> HttpResponse:
     address = _own_address(request, address_id)
     form = AddressForm(request.POST or None, instance=address)
     if request.method == "POST" and form.is_valid():
-        address_save(address=form.save(commit=False))
-        messages.success(request, gettext("Address saved."))
+        _saved(request, address_save(address=form.save(commit=False)))
         return redirect("addresses")
     return render(request, "shoppe/address_form.html", {"form": form, "address": address})
 

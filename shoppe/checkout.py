@@ -16,6 +16,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
+from shoppe.addresses import PO_BOX_DELIVERY, is_po_box
 from shoppe.gift_cards import GiftCardRefused, gift_card_spend
 from shoppe.models import COUNTRY_NAMES, EU_COUNTRIES, Customer, Invoice, Order, OrderItem, Product, money
 
@@ -104,6 +105,10 @@ def order_place(*, lines: list[tuple[int, int]], email: str, customer: Customer 
                                       % {"left": left, "product": product.name})
         items_total = sum((products[p].price * q for p, q in lines), Decimal("0.00"))
         option = delivery_option_get(name=delivery, country=country, items_total=items_total)
+        if option is not None and option.name != PO_BOX_DELIVERY and is_po_box("\n".join(address.splitlines()[1:])):
+            raise CheckoutRefused(gettext("%(option)s delivery can't go to a PO box: the carrier needs a street "
+                                          "address to hand over the parcel. Choose Standard delivery, or use a "
+                                          "street address.") % {"option": delivery_name(delivery)})
         if option is None:
             raise CheckoutRefused(gettext("%(option)s delivery isn't available to %(country)s.")
                                   % {"option": delivery_name(delivery), "country": COUNTRY_NAMES.get(country, country)})

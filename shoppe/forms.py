@@ -10,9 +10,23 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.utils.translation import gettext, gettext_lazy as _
 
-from shoppe.checkout import DECLINED_TEST_CARD, DELIVERY_NAMES, card_number_valid
-from shoppe.models import Address, Customer, Order, Product, country_choices
+from shoppe.addresses import PO_BOX_DELIVERY, is_po_box
+from shoppe.checkout import DECLINED_TEST_CARD, DELIVERY_NAMES, card_number_valid, delivery_name
+from shoppe.models import COUNTRY_NAMES, EU_COUNTRIES, Address, Customer, Order, Product, country_choices
 from shoppe.money import money_format
+
+# A PO box takes Standard delivery only (help: addresses, shipping-and-delivery); Standard goes to EU countries.
+PO_BOX_CHOOSE_STANDARD = _("%(option)s delivery can't go to a PO box: the carrier needs a street address to hand "
+                           "over the parcel. Choose Standard delivery, or use a street address.")
+PO_BOX_KEEPS_DELIVERY = _("%(option)s delivery can't go to a PO box: the carrier needs a street address to hand "
+                          "over the parcel. Please use a street address.")
+PO_BOX_OUTSIDE_EU = _("A PO box can be used only with Standard delivery, which goes to EU countries. For "
+                      "%(country)s, please use a street address.")
+
+
+def po_box_outside_eu(country: str) -> str:
+    return str(PO_BOX_OUTSIDE_EU) % {"country": COUNTRY_NAMES.get(country, country)}
+
 
 EMAIL_TAKEN = _("An account with this email address already exists. Sign in, or reset your password.")
 
@@ -69,6 +83,13 @@ class AddressForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = country_choices()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        place = " ".join(data.get(name) or "" for name in ("street", "postcode", "city"))
+        if is_po_box(place) and data.get("country") and data["country"] not in EU_COUNTRIES:
+            self.add_error("street", po_box_outside_eu(data["country"]))
+        return data
 
     class Meta:
         model = Address
@@ -128,11 +149,14 @@ class CheckoutForm(forms.Form):
             raise forms.ValidationError(_("A VAT number starts with the country's two letters, such as NL123456789B01."))
         return number
 
+    fixed_delivery = ""  # the delivery option when the form has none to choose (OrderAddressForm: the order's)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         chosen = self.addresses.get(data.get("saved_address") or "")
         if chosen is not None:
             data["address"], data["country"] = chosen.as_text(), chosen.country
+            self._po_box_check(data, f"{chosen.street} {chosen.postcode} {chosen.city}", "saved_address")
             return data
         for name in ("recipient", "street", "postcode", "city", "country"):
             if not (data.get(name) or "").strip():
@@ -140,7 +164,22 @@ class CheckoutForm(forms.Form):
         if not self.errors:
             data["address"] = (f"{data['recipient'].strip()}\n{data['street'].strip()}\n"
                                f"{data['postcode'].strip()} {data['city'].strip()}\n{data['country']}")
+            self._po_box_check(data, f"{data['street']} {data['postcode']} {data['city']}", "street")
         return data
+
+    def _po_box_check(self, data: dict[str, Any], place: str, address_field: str) -> None:
+        """A PO box takes Standard delivery only: Express, Next-day and International need a street address."""
+        if not is_po_box(place):
+            return
+        if data["country"] not in EU_COUNTRIES:
+            self.add_error(address_field, po_box_outside_eu(data["country"]))
+            return
+        if "delivery" in self.fields:
+            chosen = data.get("delivery")
+            if chosen and chosen != PO_BOX_DELIVERY:
+                self.add_error("delivery", str(PO_BOX_CHOOSE_STANDARD) % {"option": delivery_name(chosen)})
+        elif self.fixed_delivery and self.fixed_delivery != PO_BOX_DELIVERY:
+            self.add_error(address_field, str(PO_BOX_KEEPS_DELIVERY) % {"option": delivery_name(self.fixed_delivery)})
 
 
 class GiftCardApplyForm(forms.Form):
@@ -202,8 +241,9 @@ class NewsletterForm(forms.Form):
 class OrderAddressForm(CheckoutForm):
     """A new delivery address for an order that is not packed yet: a saved address, or one typed in."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, delivery: str = "", **kwargs: Any) -> None:
         super().__init__(*args, signed_in=True, **kwargs)
+        self.fixed_delivery = delivery  # the order's: a PO box needs it to be Standard
         for name in ("save_address", "delivery", "billing_address", "company_name", "vat_number", "newsletter"):
             del self.fields[name]
         if "saved_address" in self.fields:

@@ -294,6 +294,13 @@ class Address(models.Model):
     def as_text(self) -> str:
         return f"{self.recipient}\n{self.street}\n{self.postcode} {self.city}\n{self.country}"
 
+    @property
+    def is_po_box(self) -> bool:
+        """A PO box takes Standard delivery only (help: addresses)."""
+        from shoppe.addresses import is_po_box
+
+        return is_po_box(f"{self.street} {self.postcode} {self.city}")
+
 
 class GiftCard(models.Model):
     """An Example Shoppe gift card: a code worth `balance` euros until `expires_at` (help: gift-cards)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +18,9 @@ from django.views.decorators.http import require_POST
 from shoppe.addresses import address_list_for_user
 from shoppe.checkout import delivery_name, delivery_option_get
 from shoppe.forms import OrderAddressForm, RefundRequestForm
-from shoppe.models import COUNTRIES, COUNTRY_NAMES, Order, money
+from shoppe.models import COUNTRY_NAMES, Order, money
+from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, order_country, return_code,
+                            return_items, return_label_order, return_started)
 from shoppe.selectors import order_get_for_user
 from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
 
@@ -35,6 +38,8 @@ def _own_order(request: HttpRequest, number: int) -> Order:
 def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm | None = None,
           refund_form: RefundRequestForm | None = None, status: int = 200) -> HttpResponse:
     refund_requests = list(order.refund_requests.order_by("-created_at"))
+    for asked in refund_requests:  # "Velvet footstool, Oak dining table", not the stored dicts
+        asked.item_names = ", ".join(str(item.get("product", "")) for item in asked.items)
     can_refund = order.status in REFUNDABLE and not any(r.status in OPEN_REFUND for r in refund_requests)
     if address_form is None and order.status in ADDRESS_CHANGEABLE:
         address_form = OrderAddressForm(addresses=list(address_list_for_user(user=request.user)))
@@ -42,7 +47,10 @@ def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm 
         "order": order, "cancellation_fee": order_cancellation_fee(order=order),
         "address_form": address_form if order.status in ADDRESS_CHANGEABLE else None,
         "refund_form": (refund_form or RefundRequestForm(order=order)) if can_refund else None,
-        "refund_requests": refund_requests, "refunds": list(order.refunds.all())}, status=status)
+        "refund_requests": refund_requests, "refunds": list(order.refunds.all()),
+        # Returns (help: returns-and-exchanges): a free label for a delivered EU order once a return is started.
+        "return_started": order.status == Order.Status.DELIVERED and return_started(order),
+        "return_label": free_return_label(order)}, status=status)
 
 
 @login_required
@@ -72,8 +80,7 @@ def order_cancel_view(request: HttpRequest, number: int) -> HttpResponse:
 
 def _same_delivery(order: Order, country: str) -> bool:
     """Whether the order's delivery option goes to `country` at the price it has where the order goes now."""
-    lines = order.shipping_address.strip().splitlines()
-    now = lines[-1].strip() if lines and lines[-1].strip() in COUNTRIES else "Netherlands"
+    now = order_country(order)
     there = delivery_option_get(name=order.delivery_option, country=country, items_total=order.items_total)
     here = delivery_option_get(name=order.delivery_option, country=now, items_total=order.items_total)
     return there is not None and (here is None or here.cost == there.cost)
@@ -88,7 +95,8 @@ def order_address_view(request: HttpRequest, number: int) -> HttpResponse:
                                         "any more. The carrier may be able to redirect it from the tracking link.")
                        % {"number": order.number, "status": order.get_status_display().lower()})
         return redirect("order", number=number)
-    form = OrderAddressForm(request.POST, addresses=list(address_list_for_user(user=request.user)))
+    form = OrderAddressForm(request.POST, addresses=list(address_list_for_user(user=request.user)),
+                            delivery=order.delivery_option)
     if form.is_valid():
         country = form.cleaned_data["country"]
         if not _same_delivery(order, country):
@@ -126,3 +134,20 @@ def order_refund_view(request: HttpRequest, number: int) -> HttpResponse:
                                               "refund and reply in the chat (bottom right); you can follow it here too."))
             return redirect("order", number=number)
     return _page(request, order, refund_form=form, status=400)
+
+
+def order_return_label(request: HttpRequest, number: int) -> HttpResponse:
+    """The free return label of a delivered EU order with a return started: a page to print (or save as PDF).
+
+    For the order's owner, or the visitor whose chat proved the guest order; anyone else signed in
+    sees no such page, and a visitor without a proof is asked to sign in, as for the order's page.
+    """
+    order = return_label_order(user=request.user, session=request.session, number=number)
+    if order is None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise Http404("No return label")
+    code = return_code(order)
+    return render(request, "shoppe/return_label.html", {
+        "order": order, "items": return_items(order), "code": code, "barcode": barcode_svg(code),
+        "return_address": RETURN_ADDRESS, "sender": order.shipping_address})

@@ -30,6 +30,7 @@ storefront_patterns = [
     path("orders/<int:number>/cancel/", order_views.order_cancel_view, name="order_cancel"),
     path("orders/<int:number>/address/", order_views.order_address_view, name="order_address"),
     path("orders/<int:number>/refund/", order_views.order_refund_view, name="order_refund"),
+    path("orders/<int:number>/return-label/", order_views.order_return_label, name="order_return_label"),
     path("orders/<int:number>/invoice/", views.invoice_detail, name="invoice"),
     path("cart/", checkout_views.cart_view, name="cart"),
     path("cart/add/<slug:slug>/", checkout_views.cart_add, name="cart_add"),

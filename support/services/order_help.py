@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import formats, timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from shoppe.models import Order, OrderItem, money
@@ -370,6 +371,19 @@ def _ask_refund_reason(order: Order, item_ids: list[int]) -> Answer:
                   pending={"kind": "refund_reason", "intent": "get_refund", "order": order.number, "items": item_ids})
 
 
+def _return_shipping(order: Order) -> str:
+    """How a delivered order goes back (help: returns-and-exchanges): the free label in the EU, own shipping outside."""
+    from shoppe.returns import free_return_label
+
+    if order.status != Order.Status.DELIVERED:
+        return ""
+    if free_return_label(order):
+        return " " + _("Return shipping is free: print your return label at %(link)s and stick it on the parcel.") \
+            % {"link": reverse("order_return_label", args=[order.number])}
+    return " " + _("Your order was delivered outside the EU, so you arrange and pay the return shipping yourself, "
+                   "with a carrier of your choice (a tracked service is best).")
+
+
 def _refund_file(conversation: Conversation, order: Order, item_ids: list[int], reason: str) -> Answer:
     from support.services.refunds import refund_eligibility, refund_request_file
 
@@ -387,6 +401,7 @@ def _refund_file(conversation: Conversation, order: Order, item_ids: list[int], 
     else:
         text = _("Thanks. I've filed a refund request for %(items)s from order %(number)s (%(amount)s). Refunds are "
                  "decided by a member of our support team, who will reply right here.") % values
+    text += _return_shipping(order)
     return Answer(
         text,
         sources=_refund_policy(),

@@ -154,6 +154,9 @@ PAGES = [
     row("/orders/",                               LOGIN,       SEES_A,      OK,          OK,          OK,          OK),
     row("/orders/{order_a}/",                     LOGIN,       SEES_A,      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("/orders/{order_a}/invoice/",             LOGIN,       SEES_A,      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    # The free return label of Alice's delivered EU order with her return started (help: returns-and-exchanges).
+    # A guest's label needs the chat proof in that browser's session: tests/shoppe/test_return_labels.py.
+    row("/orders/{order_a}/return-label/",        LOGIN,       SEES_A,      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("/help/",                                 OK,          OK,          OK,          OK,          OK,          OK),
     row("/help/{help_page}/",                     OK,          OK,          OK,          OK,          OK,          OK),
     row("/account/login/",                        OK,          OK,          OK,          OK,          OK,          OK),
