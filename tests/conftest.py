@@ -38,6 +38,17 @@ def team_in_at_any_hour():  # type: ignore[no-untyped-def]
     settings.SUPPORT_HOURS = os.environ["SUPPORT_HOURS"]
 
 
+@pytest.fixture(autouse=True)
+def english_to_start_with():  # type: ignore[no-untyped-def]
+    """Each test starts in English: a request through the test client leaves its page's language
+    active in this thread ("/es/..." Spanish), which would change what the next test's reverse() gives."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_warm_up_thread():  # type: ignore[no-untyped-def]
     """The test process loads its models through `local_models`. A warm-up thread started by
