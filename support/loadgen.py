@@ -71,11 +71,11 @@ def loadgen_write(*, messages: int, escalations: int, days: int = 90) -> dict[st
             """INSERT INTO support_escalationlog (conversation_id, message_id, router_reason, router_scores, provider,
                    model, prompt_version, input_tokens, output_tokens, cost_eur, enqueued_at, started_at, queue_ms,
                    first_token_ms, first_chunk_sent_ms, latency_ms, retries, tool_calls, outcome, handoff_reason,
-                   error_class, error)
+                   error_class, error, photos_sent)
                SELECT m.conversation_id, m.id, m.reason, '{}'::jsonb, 'gemini', 'gemini-2.5-flash', '2026-11-21.1',
                       t.input, t.output, (t.input * 0.30 + t.output * 2.50) / 1000000, m.created_at, m.created_at, 5,
                       300 + random() * 700, 320 + random() * 700, 800 + random() * 2500, (random() < 0.05)::int, '[]'::jsonb,
-                      CASE WHEN random() < 0.93 THEN 'answered' ELSE 'handed_off' END, '', '', ''
+                      CASE WHEN random() < 0.93 THEN 'answered' ELSE 'handed_off' END, '', '', '', 0
                FROM support_message m JOIN loadgen_conversations c ON c.id = m.conversation_id
                CROSS JOIN LATERAL (SELECT (700 + random() * 900)::int AS input, (60 + random() * 200)::int AS output) t
                WHERE m.author = 'customer' AND m.route = 'llm'""")
