@@ -14,6 +14,11 @@ from django.contrib.sessions.backends.db import SessionStore
 
 REQUIRE_SERVICES = os.environ.get("SHOPPE_REQUIRE_SERVICES") == "1"
 
+# The slow tier (`make test-slow`): drills that each start their own servers or retrain the
+# routers, left out of `make test` to keep it under 20 minutes; CI runs `make test`.
+slow = pytest.mark.skipif(os.environ.get("SHOPPE_SLOW_TESTS") != "1",
+                          reason="slow tier: run with SHOPPE_SLOW_TESTS=1 (make test-slow)")
+
 # The suite runs at any hour: the team is in unless a test says otherwise (tests of the
 # away path set SUPPORT_HOURS themselves). Servers the tests start inherit it.
 os.environ["SUPPORT_HOURS"] = "mon-sun 00:00-23:59"

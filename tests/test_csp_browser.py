@@ -12,6 +12,7 @@ import re
 import pytest
 
 from tests.browser import DEMO_PASSWORD, finished_reply
+from tests.conftest import slow
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -39,6 +40,7 @@ def _sign_in(page, path: str, username: str, landing: str) -> None:  # type: ign
     page.wait_for_url(re.compile(landing))
 
 
+@slow
 def test_the_site_works_under_the_policy(tabs) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 

@@ -4,7 +4,7 @@ kill and replace) and daphne, with a fake LLM server per provider (Gemini's, and
 OpenAI-compatible one) whose answers each drill scripts.
 
 The LLM settings are small, so that failures end within seconds; each drill states the
-bounds it checks against them.
+bounds it checks against them. The drills are the slow tier (`make test-slow`).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.conftest import service_missing
+from tests.conftest import service_missing, slow
 from tests.fakes.gemini import Reply
 from tests.production_stack import (
     LLM_QUESTION,
@@ -87,3 +87,10 @@ def _fresh_fake(request: pytest.FixtureRequest) -> Iterator[None]:
         for fake in stack.llm_fakes.values():
             fake.reset()
             fake.default = Reply.text(ANSWER, delay_s=0.02)
+
+
+def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
+    """Every fault drill is in the slow tier: together they take about four minutes."""
+    for item in items:
+        if "tests/faults/" in str(item.fspath):
+            item.add_marker(slow)

@@ -19,6 +19,7 @@ from rag.router.decide import IntentRouter, router_reset
 from rag.router.model import RouterModel, artifact_dir
 from support.models import Conversation, Message, RouteLabel
 from tests.support.test_human_tier import staff
+from tests.conftest import slow
 
 HOLDOUT = Path(__file__).resolve().parents[1] / "data" / "router_holdout.csv"
 pytestmark = pytest.mark.django_db
@@ -127,6 +128,7 @@ def test_labelling_needs_the_csrf_token(ops):  # type: ignore[no-untyped-def]
 
 # --- compare, then retrain ----------------------------------------------------------------------
 
+@slow
 def test_compare_prints_before_and_after_without_touching_the_live_router(labelled, tmp_path):  # type: ignore
     csv_path = tmp_path / "check.csv"
     rows = [{k: r[k] for k in ("text", "intent", "expected_route")} for r in rows_read(HOLDOUT)[::15]]

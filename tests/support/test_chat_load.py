@@ -10,6 +10,7 @@ import pytest
 from support.chat_load import LoadPlan, LoadReport, Question
 from tests.browser import BASE_DIR, _server_env
 from tests.production_stack import prepare_site
+from tests.conftest import slow
 
 
 @pytest.mark.parametrize("change, complaint", [
@@ -49,6 +50,7 @@ def _conversations(env: dict[str, str]) -> int:
     return int(done.stdout.strip().splitlines()[-1])
 
 
+@slow
 def test_a_short_load_run_against_a_real_server_checks_every_message_in_the_database(tmp_path, run_artifacts):
     # given a prepared site in its own data dir
     env = _server_env(tmp_path)
