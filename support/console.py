@@ -26,7 +26,7 @@ from support.services import handoff as handoffs
 from support.services.photos import photo_serialize
 from support.services import translation
 from support.services.refunds import refund_decide, refund_serialize, refunds_awaiting_supervisor
-from support.services.typing import TYPING_EVERY_S, agent_typing
+from support.services.typing import TYPING_ALLOWED_EVERY_S, agent_typing
 from support.sockets import (
     CLOSE_FORBIDDEN,
     ClosesOnSignOut,
@@ -101,7 +101,7 @@ class ConsoleConsumer(ClosesOnSignOut):
         if not await database_sync_to_async(can_view_console)(user):
             await self.refuse(CLOSE_FORBIDDEN)
             return
-        self._typing = OncePer(TYPING_EVERY_S)
+        self._typing = OncePer(TYPING_ALLOWED_EVERY_S)
         await self.channel_layer.group_add(realtime.CONSOLE_GROUP, self.channel_name)
         await self.session_join()
         await self.accept()

@@ -29,7 +29,7 @@ from support.services.language import conversation_language, text_language
 from support.services.presence import customer_socket_close, customer_socket_open
 from support.services.recovery import lease_kept, message_hold
 from support.services.replies import message_answer
-from support.services.typing import TYPING_EVERY_S, customer_typing
+from support.services.typing import TYPING_ALLOWED_EVERY_S, customer_typing
 from support.sockets import (
     CLOSE_FORBIDDEN,
     CLOSE_TOO_MANY_CONNECTIONS,
@@ -71,7 +71,7 @@ class ChatConsumer(ClosesOnSignOut):
             return
         self.conversation_id = conversation.id
         self._sent_at: deque[float] = deque()
-        self._typing = OncePer(TYPING_EVERY_S)
+        self._typing = OncePer(TYPING_ALLOWED_EVERY_S)
         self._seen = OncePer(0.25)  # a widget says it once per reply it shows; more is noise
         self._answering: set[asyncio.Task[None]] = set()
         await self.channel_layer.group_add(realtime.conversation_group(conversation.id), self.channel_name)
