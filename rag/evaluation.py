@@ -74,9 +74,10 @@ def router_evaluate(*, rows: list[dict[str, str]], router: IntentRouter | None =
     by_language: dict[str, list[dict[str, str]]] = defaultdict(list)
     for out in result.rows:
         by_language[out.get("lang") or out["language"]].append(out)
+    per_language = {lang: _figures(_tally(group)[0]) for lang, group in sorted(by_language.items())}
     result.figures = {
         **_figures(counts),
-        **{f"route accuracy, {lang}": _figures(_tally(group)[0])["route accuracy"]
+        **{f"route accuracy, {lang}": per_language[lang]["route accuracy"]
            for lang, group in sorted(by_language.items()) if any(r.get("lang") for r in group)},
         "latency p50 ms": float(np.percentile(lat, 50)),
         "latency p95 ms": float(np.percentile(lat, 95)),
@@ -84,7 +85,7 @@ def router_evaluate(*, rows: list[dict[str, str]], router: IntentRouter | None =
     }
     result.per_intent = {k: (v[0], v[1]) for k, v in per_intent.items()}
     if len(by_language) > 1:
-        result.per_language = {lang: _figures(_tally(group)[0]) for lang, group in sorted(by_language.items())}
+        result.per_language = per_language
     return result
 
 

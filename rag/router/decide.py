@@ -203,11 +203,11 @@ class LanguageRouter:
         return getattr(self.english, name)
 
     def decide(self, text: str) -> RouteDecision:
-        from rag.router.languages import ENGLISH, LANGUAGE_CERTAINTY, language_guess
+        from rag.router.languages import ENGLISH, language_guess, language_settled
 
         started = time.perf_counter()
         guess, probability = language_guess(text)
-        language = guess if guess == ENGLISH or probability >= LANGUAGE_CERTAINTY else ENGLISH
+        language = language_settled(guess, probability)
         if self.multilingual is None:
             decision = self.english.decide(text)
         elif guess == ENGLISH:

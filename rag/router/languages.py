@@ -33,9 +33,12 @@ def language_guess(text: str) -> tuple[str, float]:
     return str(language), float(probability)
 
 
+def language_settled(guess: str, probability: float) -> str:
+    """The language a message is answered in: the guess, unless it is another than English and unsure."""
+    return guess if guess == ENGLISH or probability >= LANGUAGE_CERTAINTY else ENGLISH
+
+
 def language_detect(text: str) -> tuple[str, float]:
     """(language code, probability); English unless another language is near certain."""
     language, probability = language_guess(text)
-    if language != ENGLISH and probability < LANGUAGE_CERTAINTY:
-        return ENGLISH, probability
-    return language, probability
+    return language_settled(language, probability), probability
