@@ -15,7 +15,7 @@ ROUTINE = [
 
 
 def _answer_one(text: str) -> float:
-    from rag.router.decide import router_get
+    from rag.router.serving import router_get
     from support.services.answers import knowledge_answer
 
     started = time.perf_counter()
@@ -27,7 +27,7 @@ def _answer_one(text: str) -> float:
 def bench_run(*, rounds: int = 300, concurrent_messages: int = 2000, threads: int = 8) -> dict[str, float]:
     from rag.encoder import encoder_get
     from rag.index import index_build, index_get
-    from rag.router.decide import router_get
+    from rag.router.serving import router_get
 
     started = time.perf_counter()
     encoder_get()

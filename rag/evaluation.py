@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.router.decide import IntentRouter, router_get
+from rag.router.decide import IntentRouter
+from rag.router.serving import router_get
 from rag.router.policy import INTENT_ROUTES
 
 ROUTINE_ROUTES = {"local"}

@@ -16,7 +16,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
-from shoppe.addresses import PO_BOX_DELIVERY, is_po_box
+from shoppe.po_boxes import PO_BOX_DELIVERY, is_po_box
 from shoppe.gift_cards import GiftCardRefused, gift_card_spend
 from shoppe.models import COUNTRY_NAMES, EU_COUNTRIES, Customer, Invoice, Order, OrderItem, Product, money
 

@@ -10,7 +10,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.utils.translation import gettext, gettext_lazy as _
 
-from shoppe.addresses import PO_BOX_DELIVERY, is_po_box
+from shoppe.po_boxes import PO_BOX_DELIVERY, is_po_box
 from shoppe.checkout import DECLINED_TEST_CARD, DELIVERY_NAMES, card_number_valid, delivery_name
 from shoppe.models import COUNTRY_NAMES, EU_COUNTRIES, Address, Customer, Order, Product, country_choices
 from shoppe.money import money_format

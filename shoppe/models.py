@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shoppe.money import money_format
+from shoppe.po_boxes import is_po_box
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -297,8 +298,6 @@ class Address(models.Model):
     @property
     def is_po_box(self) -> bool:
         """A PO box takes Standard delivery only (help: addresses)."""
-        from shoppe.addresses import is_po_box
-
         return is_po_box(f"{self.street} {self.postcode} {self.city}")
 
 

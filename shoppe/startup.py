@@ -1,4 +1,9 @@
-"""What a server process does once at start: the embedded worker and getting the assistant ready."""
+"""What a process does once at start: the embedded Celery worker and getting the assistant ready.
+
+A server process (`shoppe.asgi`) calls `server_start`; a standalone worker (`celery -A shoppe
+worker`) gets the assistant ready through the worker signals below, connected when Django
+loads the storefront app (`shoppe.apps`). The Celery app itself is `shoppe.celery`.
+"""
 from __future__ import annotations
 
 import gc
@@ -6,9 +11,11 @@ import logging
 import sys
 import threading
 
+from celery.signals import worker_process_init, worker_ready
 from django.conf import settings
 from django.db import connection
 
+from shoppe.celery import app
 from shoppe.readiness import readiness
 
 log = logging.getLogger(__name__)
@@ -23,7 +30,7 @@ def rag_warm_up() -> None:
     current are reused, so every start after the first only loads them.
     """
     from rag.index import INDEX_LANGUAGES, index_build, index_get
-    from rag.router.decide import router_get
+    from rag.router.serving import router_get
 
     failed = False
     try:
@@ -48,6 +55,57 @@ def rag_warm_up() -> None:
     gc.freeze()
 
 
+_embedded_started = threading.Event()
+_embedded_ready = threading.Event()
+EMBEDDED_READY_TIMEOUT_S = 30.0
+
+
+def start_embedded_worker(*, concurrency: int) -> None:
+    """Run a worker in a daemon thread of this process (embedded mode only), and wait until it consumes.
+
+    Only meaningful with the in-memory broker, where producer and worker must share
+    the process. Safe to call more than once.
+
+    Waiting means the server's first escalation finds a worker, and the worker's start-up
+    (it creates loggers and imports modules) is over before the process does anything else:
+    code that walks the logging registry on another thread, as pytest does around each
+    test, would otherwise see it change under it.
+    """
+    if _embedded_started.is_set():
+        return
+    _embedded_started.set()
+
+    def run() -> None:  # built inside the thread: its start-up touches the database, never from an event loop
+        app.Worker(
+            pool="threads",
+            concurrency=concurrency,
+            without_heartbeat=True,
+            without_mingle=True,
+            without_gossip=True,
+            loglevel="WARNING",
+            redirect_stdouts=False,
+        ).start()
+
+    threading.Thread(target=run, name="celery-embedded-worker", daemon=True).start()
+    if not _embedded_ready.wait(EMBEDDED_READY_TIMEOUT_S):
+        log.warning("the embedded Celery worker was not ready after %.0f s; escalations wait for it",
+                    EMBEDDED_READY_TIMEOUT_S)
+
+
+@worker_ready.connect
+def _embedded_worker_ready(**kwargs: object) -> None:
+    if _embedded_started.is_set():
+        _embedded_ready.set()
+
+
+@worker_process_init.connect
+@worker_ready.connect
+def _warm_up_worker(**kwargs: object) -> None:
+    """A standalone worker loads the local models before its first task, like the server."""
+    if settings.RAG_WARM_UP and not _embedded_started.is_set():
+        threading.Thread(target=rag_warm_up, name="rag-warm-up", daemon=True).start()
+
+
 def server_start(*, embedded_worker: bool) -> None:
     from support.logs import access_log_scrubbed
 
@@ -60,8 +118,6 @@ def server_start(*, embedded_worker: bool) -> None:
     # the CPU, was what made replies slow.
     sys.setswitchinterval(settings.SERVER_GIL_SWITCH_INTERVAL_S)
     if embedded_worker:
-        from shoppe.celery import start_embedded_worker
-
         start_embedded_worker(concurrency=settings.CELERY_EMBEDDED_CONCURRENCY)
     # Finish what a process that died left unanswered, now and periodically; after the
     # embedded worker is consuming, so that a question the sweep queues finds a worker.

@@ -23,7 +23,7 @@ from support.conversation_language import LANGUAGE_NAMES, canned_for, conversati
 from support.models import CannedResponse, Conversation, Handoff, Message, RefundRequest
 from support.roles import can_view_console, can_work_handoffs, staff_name
 from support.services import handoff as handoffs
-from support.services.photos import photo_serialize
+from support.selectors import photo_serialize
 from support.services import translation
 from support.services.refunds import refund_decide, refund_serialize, refunds_awaiting_supervisor
 from support.services.typing import TYPING_ALLOWED_EVERY_S, agent_typing

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy, ngettext
 
 from shoppe.readiness import GETTING_READY, readiness
-from support import realtime
+from support import events, realtime
 from support.selectors import conversation_has_ended, conversation_history, conversation_team
 from support.services.away import conversation_seen, customer_site_remember, reply_email_plan, unread_count
 from support.services.conversations import conversation_follow, conversation_for_socket, message_receive
@@ -207,13 +207,8 @@ class ChatConsumer(ClosesOnSignOut):
         try:
             await realtime.conversation_send_async(
                 self.conversation_id,
-                {
-                    "type": "message.saved",
-                    "client_id": str(client_id),
-                    "message_id": message.id,
-                    "text": message.text,
-                    "created_at": message.created_at.isoformat(),
-                },
+                events.message_saved(client_id=str(client_id), message_id=message.id, text=message.text,
+                                     created_at=message.created_at.isoformat()),
             )
         finally:
             if created:  # answered even if the acknowledgement could not be sent: a resend is only deduplicated
@@ -263,10 +258,9 @@ class ChatConsumer(ClosesOnSignOut):
         self._earlier = [previous, *self._earlier][:5]
         await database_sync_to_async(conversation_follow, thread_sensitive=False)(
             session=self.scope["session"], conversation_id=conversation_id, address=self.address)
-        started: realtime.ConversationStarted = {
-            "type": "conversation.started", "conversation_id": str(conversation_id), "previous_id": str(previous)}
+        started = events.conversation_started(conversation_id=str(conversation_id), previous_id=str(previous),
+                                              client_id=None if client_id is None else str(client_id))
         if client_id is not None:
-            started["client_id"] = str(client_id)
             await self._send({**started, "messages": []})
             await realtime.conversation_send_async(previous, started)
         else:

@@ -18,10 +18,11 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from support import realtime
+from support import events, realtime
 from support.models import Photo
 from support.services.language import text_language
-from support.services.photos import PhotoRejected, photo_attach, photo_serialize, photo_visible_to, too_large
+from support.selectors import photo_serialize
+from support.services.photos import PhotoRejected, photo_attach, photo_visible_to, too_large
 
 # Room for the multipart envelope and the form's other fields around the file itself.
 ENVELOPE_BYTES = 64 * 1024
@@ -67,9 +68,8 @@ def _photo_upload(request: HttpRequest) -> HttpResponse:
             caption=request.POST.get("caption", ""), llm_consent=request.POST.get("llm_consent") in ("1", "on", "true"))
     except PhotoRejected as rejected:
         return _refused(rejected, request)
-    event = realtime.PhotoSaved(type="photo.saved", client_id=str(client_id), message_id=photo.message_id,
-                                text=photo.message.text, created_at=photo.message.created_at.isoformat(),
-                                photo=photo_serialize(photo))
+    event = events.photo_saved(client_id=str(client_id), message_id=photo.message_id, text=photo.message.text,
+                               created_at=photo.message.created_at.isoformat(), photo=photo_serialize(photo))
     if created:
         realtime.conversation_send(photo.conversation_id, event)
     return JsonResponse(event, status=201 if created else 200)

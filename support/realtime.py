@@ -1,7 +1,7 @@
 """The only place that sends to WebSocket groups.
 
-Every event a customer's socket receives is one of the typed payloads below, sent to
-the conversation's group so that each open tab or device of that conversation, and
+Every event a customer's socket receives is one of the typed payloads of `support.events`,
+sent to the conversation's group so that each open tab or device of that conversation, and
 a reply produced by a Celery worker in another process, reach the same sockets.
 """
 from __future__ import annotations
@@ -10,134 +10,11 @@ import asyncio
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Literal, NotRequired, TypedDict
 
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-RouteName = Literal["local", "llm", "human", "off_topic"]
-
-
-class Source(TypedDict):
-    title: str
-    url: str
-
-
-class MessageSaved(TypedDict):
-    type: Literal["message.saved"]
-    client_id: str
-    message_id: int
-    text: str
-    created_at: str
-
-
-class PhotoItem(TypedDict):
-    id: str
-    url: str  # the photo view: only the conversation's customer and staff get the image
-    width: int
-    height: int
-    llm_consent: bool  # the customer agreed that the assistant may look at it
-
-
-class PhotoSaved(TypedDict):
-    """A customer attached a photo (uploaded over HTTP): a message of its own in the conversation."""
-    type: Literal["photo.saved"]
-    client_id: str
-    message_id: int
-    text: str
-    created_at: str
-    photo: PhotoItem
-
-
-class ReplyStart(TypedDict):
-    type: Literal["reply.start"]
-    reply_id: int
-    in_reply_to: int
-
-
-class ReplyChunk(TypedDict):
-    type: Literal["reply.chunk"]
-    reply_id: int
-    text: str
-
-
-class ReplyEnd(TypedDict):
-    type: Literal["reply.end"]
-    reply_id: int
-    in_reply_to: int
-    route: RouteName
-    intent: str
-    sources: list[Source]
-    text: str
-
-
-class ReplyFailed(TypedDict):
-    type: Literal["reply.failed"]
-    reply_id: int
-    message: str
-
-
-class Handoff(TypedDict):
-    type: Literal["handoff"]
-    status: str
-    message: str
-    note: NotRequired[str]  # the queue or away line alone, shown visibly in the widget
-    agent: NotRequired[str]  # "claimed": who holds the chat, so the header keeps their name
-
-
-class AgentMessage(TypedDict):
-    type: Literal["agent.message"]
-    message_id: int
-    agent: str  # the colleague's first name (or username): shown with their initials, read out as them
-    text: str
-    created_at: NotRequired[str]
-
-
-class AgentJoined(TypedDict):
-    type: Literal["agent.joined"]
-    agent: str
-
-
-class SystemLine(TypedDict):
-    """A line about who is in the chat ("Sam joined the chat."), shown as a system line, not a bubble."""
-    type: Literal["system.line"]
-    message_id: int
-    text: str
-    intent: str
-    created_at: str
-
-
-class ConversationStarted(TypedDict):
-    """The customer's question started a new conversation after `previous_id` ended: every socket of
-    the ended one follows it there (`messages`: what a socket that did not send the question missed)."""
-    type: Literal["conversation.started"]
-    conversation_id: str
-    previous_id: str
-    client_id: NotRequired[str]
-    messages: NotRequired[list]
-
-
-class Typing(TypedDict):
-    type: Literal["typing"]
-    who: Literal["customer", "agent"]
-    name: NotRequired[str]
-
-
-class Seen(TypedDict):
-    """The customer looked at the open chat: every tab of theirs clears its unread badge and title."""
-    type: Literal["seen"]
-
-
-class ErrorEvent(TypedDict):
-    type: Literal["error"]
-    code: str
-    message: str
-    client_id: NotRequired[str]
-
-
-ServerEvent = (MessageSaved | PhotoSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage
-               | AgentJoined | SystemLine | Typing | Seen | ConversationStarted)
-
+from support.events import ConsoleEvent, ServerEvent, StaffEvent
 
 def conversation_group(conversation_id: uuid.UUID | str) -> str:
     return f"conversation.{uuid.UUID(str(conversation_id)).hex}"
@@ -188,7 +65,7 @@ def _loop_for_sending() -> asyncio.AbstractEventLoop:
         return _sender_loop
 
 
-def _payload(events: tuple[ServerEvent, ...]) -> dict:
+def _payload(events: tuple[ServerEvent | StaffEvent | ConsoleEvent, ...]) -> dict:
     return {"type": "chat.event", "events": list(events)}
 
 
@@ -196,8 +73,8 @@ async def conversation_send_async(conversation_id: uuid.UUID | str, *events: Ser
     await group_send_async(conversation_group(conversation_id), *events)
 
 
-async def group_send_async(group: str, *events: dict) -> None:
-    await get_channel_layer().group_send(group, _payload(events))  # type: ignore[arg-type]
+async def group_send_async(group: str, *events: ServerEvent) -> None:
+    await get_channel_layer().group_send(group, _payload(events))
 
 
 def conversation_send(conversation_id: uuid.UUID | str, *events: ServerEvent) -> None:
@@ -205,7 +82,7 @@ def conversation_send(conversation_id: uuid.UUID | str, *events: ServerEvent) ->
     _group_send(conversation_group(conversation_id), *events)
 
 
-def staff_send(conversation_id: uuid.UUID | str, *events: dict) -> None:
+def staff_send(conversation_id: uuid.UUID | str, *events: StaffEvent) -> None:
     _group_send(staff_group(conversation_id), *events)
 
 
@@ -214,13 +91,13 @@ def session_end(session_key: str) -> None:
     _layer_send(session_group(session_key), {"type": "session.ended"})
 
 
-def console_send(*events: dict) -> None:
+def console_send(*events: ConsoleEvent) -> None:
     """To every open staff console: the queue changed."""
     _group_send(CONSOLE_GROUP, *events)
 
 
-def _group_send(group: str, *events: dict) -> None:
-    _layer_send(group, _payload(events))  # type: ignore[arg-type]
+def _group_send(group: str, *events: ServerEvent | StaffEvent | ConsoleEvent) -> None:
+    _layer_send(group, _payload(events))
 
 
 def _layer_send(group: str, message: dict) -> None:

@@ -8,11 +8,12 @@ from typing import TypedDict
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from support.hours import support_next_opening, support_open, support_opening_words
-from support.models import Conversation, Handoff, Message
-from support.realtime import PhotoItem
+from support.events import PhotoItem
+from support.models import Conversation, Handoff, Message, Photo
 from support.roles import staff_name
 
 
@@ -71,9 +72,13 @@ def conversation_history(*, conversation_id: uuid.UUID) -> list[HistoryItem]:
     ]
 
 
-def _photo(message: Message) -> PhotoItem | None:
-    from support.services.photos import photo_serialize
+def photo_serialize(photo: Photo) -> PhotoItem:
+    """A photo as the widget and the console show it: its view's URL, never the file's."""
+    return PhotoItem(id=str(photo.id), url=reverse("photo", args=[photo.id]), width=photo.width,
+                     height=photo.height, llm_consent=photo.llm_consent)
 
+
+def _photo(message: Message) -> PhotoItem | None:
     photo = getattr(message, "photo", None)  # the reverse one-to-one raises when there is none
     return photo_serialize(photo) if photo is not None else None
 

@@ -94,7 +94,7 @@ def run_artifacts(request: pytest.FixtureRequest, django_db_setup) -> None:  # t
 def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """The encoder, router and knowledge index, built once for the whole run."""
     from rag.index import index_build, live_index
-    from rag.router.decide import router_get
+    from rag.router.serving import router_get
 
     with django_db_blocker.unblock():
         index_build()

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.encoder import Encoder, encoder_get
+from rag.encoder import Encoder
 from rag.router import safety
 from rag.router.model import UNSURE, RouterModel
 from rag.router.policy import INTENT_ROUTES, OFF_TOPIC, Route
@@ -217,63 +216,3 @@ class LanguageRouter:
             # them all. Replies to an unsure one are in English (`language`).
             decision = self.multilingual.decide(text)
         return replace(decision, language=language, latency_ms=round((time.perf_counter() - started) * 1000, 3))
-
-
-_router: LanguageRouter | None = None
-_router_lock = threading.Lock()
-_router_stamp: tuple[float, float] = (0.0, 0.0)  # (artifact mtime, when it was last checked)
-
-
-def _extra_exemplars() -> list[tuple[str, str]]:
-    """Labelled messages from outside rag (ops' corrections), named by RAG_EXTRA_EXEMPLARS."""
-    from django.conf import settings
-    from django.utils.module_loading import import_string
-
-    return import_string(settings.RAG_EXTRA_EXEMPLARS)() if settings.RAG_EXTRA_EXEMPLARS else []
-
-
-def router_get() -> LanguageRouter:
-    """The process's router: trained first if the saved one is missing or stale, and
-    reloaded when `train_router` saved a new one (checked every RAG_RELOAD_CHECK_SECONDS)."""
-    global _router, _router_stamp
-    from django.conf import settings
-
-    from rag.router.model import artifact_dir, router_artifact_current, router_train
-
-    now = time.monotonic()
-    if _router is not None and now - _router_stamp[1] < settings.RAG_RELOAD_CHECK_SECONDS:
-        return _router
-    with _router_lock:
-        saved = artifact_dir() / "router.npz"
-        mtime = saved.stat().st_mtime if saved.exists() else 0.0
-        if _router is None or mtime != _router_stamp[0]:
-            model = RouterModel.load() if router_artifact_current() else router_train(extra=_extra_exemplars())
-            _router = LanguageRouter(IntentRouter(model, encoder_get()), _multilingual_get())
-            mtime = saved.stat().st_mtime if saved.exists() else 0.0
-        _router_stamp = (mtime, now)
-        return _router
-
-
-def _multilingual_get() -> "MultilingualRouter | None":
-    """The router for the shop's other languages (RAG_MULTILINGUAL), trained first if its artifact is stale."""
-    from django.conf import settings
-
-    if not settings.RAG_MULTILINGUAL:
-        return None
-    from rag.router.multilingual import MultilingualRouter
-    from rag.router.multilingual_model import (
-        ENCODER,
-        MultilingualModel,
-        multilingual_artifact_current,
-        multilingual_train,
-    )
-
-    model = MultilingualModel.load() if multilingual_artifact_current() else multilingual_train(extra=_extra_exemplars())
-    return MultilingualRouter(model, encoder_get(ENCODER))
-
-
-def router_reset() -> None:
-    global _router, _router_stamp
-    with _router_lock:
-        _router = None
-        _router_stamp = (0.0, 0.0)

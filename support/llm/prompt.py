@@ -16,7 +16,7 @@ from support.llm.guardrails import looks_like_injection
 from support.llm.pii import Redactor
 from support.llm.provider import Turn
 from support.models import Conversation, Message, Photo
-from support.realtime import Source
+from support.events import Source
 from support.services.answers import INTENT_DOCUMENTS, INTENT_SECTIONS
 from support.services.order_help import customer_orders
 from support.services.photos import photo_images_for_llm

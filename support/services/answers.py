@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 
 from rag.documents import ENGLISH, HELP_LANGUAGES, document_parse, document_passages, knowledge_folder
 from rag.index import index_get
-from support.realtime import Source
+from support.events import Source
 
 # Where each intent's answer lives in the help centre, best document first.
 INTENT_DOCUMENTS: dict[str, tuple[str, ...]] = {

@@ -35,7 +35,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
 from django.utils import timezone
 
-from support import realtime
+from support import events, realtime
 from support.hours import support_open
 from support.llm.pii import EMAIL
 from support.models import Conversation, Message
@@ -77,7 +77,7 @@ def unread_count(*, conversation_id: uuid.UUID) -> int:
 def conversation_seen(*, conversation_id: uuid.UUID) -> None:
     """The customer has the chat open in front of them: every tab of theirs clears its badge and title."""
     Conversation.objects.filter(id=conversation_id).update(customer_seen_at=timezone.now())
-    realtime.conversation_send(conversation_id, {"type": "seen"})
+    realtime.conversation_send(conversation_id, events.seen())
 
 
 # --- asking for, and keeping, an address -------------------------------------------------------------------------

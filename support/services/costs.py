@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from rag.index import index_get
-from rag.router.decide import IntentRouter, router_get
+from rag.router.decide import IntentRouter
+from rag.router.serving import router_get
 from support.llm.pricing import TYPICAL_CALL_S, call_cost
 from support.llm.prompt import system_prompt
 

@@ -21,9 +21,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-import numpy as np
 
-from support import metrics, realtime
+from support import events, metrics, realtime
 from support.logs import conversation_context
 from support.llm.guardrails import OutputGuard, looks_like_injection
 from support.llm.pricing import call_cost
@@ -35,7 +34,7 @@ from support.models import EscalationLog, Message, TranslationLog
 from support.services.answers import Answer
 from support.services.handoff import handoff_request
 from support.services.language import in_language, reply_language
-from support.services.replies import reply_stream
+from support.services.delivery import reply_stream
 
 log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 3
@@ -156,15 +155,15 @@ class _StreamedReply:
 
     def _send(self, text: str) -> None:
         if self.reply is not None:
-            realtime.conversation_send(self.message.conversation_id, {"type": "reply.chunk", "reply_id": self.reply.id, "text": text})
+            realtime.conversation_send(self.message.conversation_id, events.reply_chunk(reply_id=self.reply.id, text=text))
             return
         self.reply = Message.objects.create(conversation_id=self.message.conversation_id, author=Message.Author.BOT,
                                             status=Message.Status.STREAMING, in_reply_to=self.message, intent=self.message.intent,
                                             route=Message.Route.LLM)
         realtime.conversation_send(  # the start and the first text in one hop
             self.message.conversation_id,
-            {"type": "reply.start", "reply_id": self.reply.id, "in_reply_to": self.message.id},
-            {"type": "reply.chunk", "reply_id": self.reply.id, "text": text},
+            events.reply_start(reply_id=self.reply.id, in_reply_to=self.message.id),
+            events.reply_chunk(reply_id=self.reply.id, text=text),
         )
         self.first_sent_at = time.time()
 
@@ -173,17 +172,15 @@ class _StreamedReply:
         return self.redactor.restore(self.raw[: self.flushed])
 
 
-def escalation_answer_produce(*, message_id: int, enqueued_at: float | None = None,
-                              vector: np.ndarray | None = None) -> None:
-    """`vector`: the message's embedding, when the router already computed it."""
+def escalation_answer_produce(*, message_id: int, enqueued_at: float | None = None) -> None:
+    """Answer a message the router sent to the LLM, streamed; run by the Celery task `escalation_answer`."""
     started, task_started = time.perf_counter(), time.time()
     message = Message.objects.select_related("conversation", "conversation__customer").get(id=message_id)
     with conversation_context(message.conversation_id), in_language(reply_language(message)):
-        _escalation_answer(message, started, task_started, enqueued_at, vector)
+        _escalation_answer(message, started, task_started, enqueued_at)
 
 
-def _escalation_answer(message: Message, started: float, task_started: float, enqueued_at: float | None,
-                       vector: np.ndarray | None) -> None:
+def _escalation_answer(message: Message, started: float, task_started: float, enqueued_at: float | None) -> None:
     row, fresh = _claim(message, enqueued_at, task_started)
     if row is None:
         return  # redelivered after it ended: never a second reply
@@ -199,7 +196,7 @@ def _escalation_answer(message: Message, started: float, task_started: float, en
         _hand_off(message, row, reason, started)
         return
     try:
-        _answer(message, row, started, enqueued_at, vector)
+        _answer(message, row, started, enqueued_at)
     except Exception as error:  # the customer must never be left waiting
         log.exception("escalation of message %s failed", message.id)
         _finish(row, EscalationLog.Outcome.FAILED, started, error_class=type(error).__name__, error=str(error)[:2000])
@@ -224,13 +221,13 @@ def _worker_lost(message: Message, row: EscalationLog, started: float) -> None:
     partial = message.replies.filter(status=Message.Status.STREAMING).first()
     if partial:
         Message.objects.filter(id=partial.id).update(status=Message.Status.FAILED)
-        realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": partial.id, "message": str(HANDOFF_TEXT["worker_lost"])})
+        realtime.conversation_send(message.conversation_id,
+                                   events.reply_failed(reply_id=partial.id, message=str(HANDOFF_TEXT["worker_lost"])))
     _hand_off(message, row, "worker_lost", started, error_class="WorkerLost")
 
 
-def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: float | None,
-            vector: np.ndarray | None) -> None:
-    request = request_build(message=message, vector=vector)
+def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: float | None) -> None:
+    request = request_build(message=message)
     row.photos_sent = request.photos  # the count only: which photos, and their bytes, are not logged
     _, prompt = system_prompt()
     guard = OutputGuard(system_prompt=prompt, allowed_order_numbers=request.allowed_order_numbers,
@@ -317,10 +314,9 @@ def _complete(message: Message, reply: _StreamedReply, sources: list, started: f
             text=reply.text, sources=sources, status=Message.Status.COMPLETE,
             reply_latency_ms=round((time.perf_counter() - started) * 1000, 3))
         Message.objects.filter(id=message.id).update(status=Message.Status.ANSWERED)
-    realtime.conversation_send(message.conversation_id, {
-        "type": "reply.end", "reply_id": reply.reply.id, "in_reply_to": message.id, "route": "llm",
-        "intent": message.intent, "sources": sources, "text": reply.text,
-    })
+    realtime.conversation_send(message.conversation_id, events.reply_end(
+        reply_id=reply.reply.id, in_reply_to=message.id, route="llm", intent=message.intent, sources=sources,
+        text=reply.text))
 
 
 def _replace_with_handoff(message: Message, reply: _StreamedReply, reason: str, started: float) -> None:
@@ -342,7 +338,8 @@ def _broken(message: Message, row: EscalationLog, reply: _StreamedReply, started
               "output_tokens": output_tokens, "cost_eur": cost}
     if reply.reply is not None:
         Message.objects.filter(id=reply.reply.id).update(status=Message.Status.FAILED, text=reply.text)
-        realtime.conversation_send(message.conversation_id, {"type": "reply.failed", "reply_id": reply.reply.id, "message": str(HANDOFF_TEXT["llm_error"])})
+        realtime.conversation_send(message.conversation_id,
+                                   events.reply_failed(reply_id=reply.reply.id, message=str(HANDOFF_TEXT["llm_error"])))
         handoff_request(conversation_id=message.conversation_id, reason="llm_error", message=str(HANDOFF_TEXT["llm_error"]))
         _finish(row, EscalationLog.Outcome.HANDED_OFF, started, handoff_reason="llm_error", **fields)
         return

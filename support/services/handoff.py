@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shoppe.models import money
-from support import realtime
+from support import events, realtime
 from support.conversation_language import conversation_language, language_code
 from support.hours import support_next_opening, support_open, support_opening_words
 from support.models import TEAM_LINE_INTENTS, Conversation, Handoff, InternalNote, Message, RefundRequest
@@ -100,16 +100,17 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
         if conversation.status != Conversation.Status.WITH_AGENT:
             conversation.status = Conversation.Status.WAITING
             conversation.save(update_fields=["status"])
-    event: realtime.Handoff = {"type": "handoff", "status": handoff.status, "message": message, "note": ""}
     if handoff.status == Handoff.Status.CLAIMED:
         # Someone already has the chat: no queue to be in, and the header keeps their name.
-        event["agent"] = staff_name(handoff.claimed_by) if handoff.claimed_by_id else ""
+        event = events.handoff(status=handoff.status, message=message,
+                               agent=staff_name(handoff.claimed_by) if handoff.claimed_by_id else "")
     else:
         queue_text, position = _queue_text(handoff)
-        event.update(message=f"{message} {queue_text}".strip(), note=queue_text, position=position)  # type: ignore[typeddict-unknown-key]
+        event = events.handoff(status=handoff.status, message=f"{message} {queue_text}".strip(), note=queue_text,
+                               position=position)
     realtime.conversation_send(conversation_id, event)
     if created:
-        realtime.console_send({"type": "handoff.new", "handoff": handoff_serialize(handoff)})
+        realtime.console_send(events.handoff_new(handoff=handoff_serialize(handoff)))
         # So that the reply reaches them if they leave: an address to email it to, asked for or confirmed.
         offer = notify_email_offer(conversation_id=conversation_id)
         if offer:
@@ -126,9 +127,9 @@ def assistant_note(*, conversation_id: uuid.UUID, text: str, intent: str) -> Non
     """A line from the assistant in the transcript (handed back, a refund decided or waiting for a supervisor)."""
     note = Message.objects.create(conversation_id=conversation_id, author=Message.Author.BOT, text=text,
                                   status=Message.Status.COMPLETE, intent=intent, route=Message.Route.HUMAN)
-    realtime.conversation_send(conversation_id, {"type": "reply.start", "reply_id": note.id, "in_reply_to": 0},
-                               {"type": "reply.end", "reply_id": note.id, "in_reply_to": 0, "route": "human",
-                                "intent": intent, "sources": [], "text": text})
+    realtime.conversation_send(conversation_id, events.reply_start(reply_id=note.id, in_reply_to=0),
+                               events.reply_end(reply_id=note.id, in_reply_to=0, route="human", intent=intent,
+                                                sources=[], text=text))
 
 
 def team_line(*, conversation_id: uuid.UUID, text: str, intent: str) -> Message:
@@ -136,8 +137,8 @@ def team_line(*, conversation_id: uuid.UUID, text: str, intent: str) -> Message:
     assert intent in TEAM_LINE_INTENTS, intent
     line = Message.objects.create(conversation_id=conversation_id, author=Message.Author.BOT, text=text,
                                   status=Message.Status.COMPLETE, intent=intent, route=Message.Route.HUMAN)
-    realtime.conversation_send(conversation_id, {"type": "system.line", "message_id": line.id, "text": text,
-                                                 "intent": intent, "created_at": line.created_at.isoformat()})
+    realtime.conversation_send(conversation_id, events.system_line(message_id=line.id, text=text, intent=intent,
+                                                                   created_at=line.created_at.isoformat()))
     return line
 
 
@@ -155,8 +156,8 @@ def handoff_claim(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
     with in_customer_language(handoff.conversation_id):
         text = _("%(name)s joined the chat.") % {"name": name}
     team_line(conversation_id=handoff.conversation_id, text=text, intent="agent_joined")
-    realtime.conversation_send(handoff.conversation_id, {"type": "agent.joined", "agent": name})
-    realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
+    realtime.conversation_send(handoff.conversation_id, events.agent_joined(agent=name))
+    realtime.console_send(events.handoff_updated(handoff=handoff_serialize(handoff)))
     return handoff
 
 
@@ -184,9 +185,9 @@ def agent_reply(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text: st
     message = Message.objects.create(conversation_id=conversation_id, author=Message.Author.AGENT, agent=agent,
                                      text=text, status=Message.Status.COMPLETE, route=Message.Route.HUMAN)
     Conversation.objects.filter(id=conversation_id).update(updated_at=timezone.now())
-    realtime.conversation_send(conversation_id, {"type": "agent.message", "message_id": message.id,
-                                                 "agent": staff_name(agent), "text": text,
-                                                 "created_at": message.created_at.isoformat()})
+    realtime.conversation_send(conversation_id, events.agent_message(message_id=message.id, agent=staff_name(agent),
+                                                                     text=text,
+                                                                     created_at=message.created_at.isoformat()))
     reply_email_plan(conversation_id=conversation_id)  # emailed if the customer has left the chat
     return message
 
@@ -198,9 +199,8 @@ def agent_note_add(*, conversation_id: uuid.UUID, agent: AbstractBaseUser, text:
     if not Conversation.objects.filter(id=conversation_id).exists():
         raise Conversation.DoesNotExist(f"no conversation {conversation_id}")
     note = InternalNote.objects.create(conversation_id=conversation_id, author=agent, text=text.strip())
-    realtime.staff_send(conversation_id, {"type": "note.added", "note": {
-        "id": note.id, "author": staff_name(agent), "text": note.text,
-        "created_at": note.created_at.isoformat()}})
+    realtime.staff_send(conversation_id, events.note_added(note={
+        "id": note.id, "author": staff_name(agent), "text": note.text, "created_at": note.created_at.isoformat()}))
     return note
 
 
@@ -218,8 +218,8 @@ def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent_id: i
     with in_customer_language(handoff.conversation_id):
         text = _("%(name)s transferred the chat to %(colleague)s.") % {"name": staff_name(agent), "colleague": name}
     team_line(conversation_id=handoff.conversation_id, text=text, intent="agent_transferred")
-    realtime.conversation_send(handoff.conversation_id, {"type": "agent.joined", "agent": name})
-    realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
+    realtime.conversation_send(handoff.conversation_id, events.agent_joined(agent=name))
+    realtime.console_send(events.handoff_updated(handoff=handoff_serialize(handoff)))
     return handoff
 
 
@@ -273,6 +273,6 @@ def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
         team_line(conversation_id=handoff.conversation_id, text=left, intent="agent_left")
     assistant_note(conversation_id=handoff.conversation_id, text=back, intent="handed_back")
     # The widget's status line goes back from "Chatting with Sam" to the assistant.
-    realtime.conversation_send(handoff.conversation_id, {"type": "handoff", "status": "resolved", "message": "", "note": ""})
-    realtime.console_send({"type": "handoff.updated", "handoff": handoff_serialize(handoff)})
+    realtime.conversation_send(handoff.conversation_id, events.handoff(status="resolved", message=""))
+    realtime.console_send(events.handoff_updated(handoff=handoff_serialize(handoff)))
     return handoff

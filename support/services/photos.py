@@ -27,7 +27,6 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -35,7 +34,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from support.llm.provider import Image as LLMImage
 from support.services.language import lazy_text
 from support.models import Conversation, Message, Photo
-from support.realtime import PhotoItem
 from support.services.conversations import conversation_owned_by
 
 # Pillow's format names -> what the photo is stored and served as. MPO is Pillow's name for a
@@ -195,11 +193,6 @@ def photo_visible_to(photo: Photo, *, user: AbstractBaseUser | AnonymousUser, se
     from support.roles import can_view_console
 
     return can_view_console(user) or conversation_owned_by(photo.conversation, user=user, session=session)
-
-
-def photo_serialize(photo: Photo) -> PhotoItem:
-    return PhotoItem(id=str(photo.id), url=reverse("photo", args=[photo.id]), width=photo.width,
-                     height=photo.height, llm_consent=photo.llm_consent)
 
 
 def llm_key_set() -> bool:

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shoppe.models import Order, OrderItem, Refund, money
-from support import realtime
+from support import events, realtime
 from support.models import Conversation, Message, RefundDecision, RefundRequest
 from support.roles import staff_name
 from support.services.away import reply_email_plan
@@ -137,11 +137,11 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
             _tell_customer(refund, _("Your refund of %(amount)s for order %(number)s is approved by %(name)s and is "
                                      "waiting for a second approval by a supervisor. We'll message you here as soon "
                                      "as they decide.") % values, intent="refund_pending")
-    realtime.staff_send(refund.conversation_id, {"type": "refund.updated", "refund": refund_serialize(refund)})
+    realtime.staff_send(refund.conversation_id, events.refund_updated(refund=refund_serialize(refund)))
     if was_awaiting or refund.status == RefundRequest.Status.AWAITING_SECOND:
         # Every console: the supervisors' queue and its badge gain or lose this refund.
         refund = RefundRequest.objects.select_related("order", "conversation__customer").get(id=refund.id)
-        realtime.console_send({"type": "refund.awaiting", "refund": refund_awaiting_serialize(refund)})
+        realtime.console_send(events.refund_awaiting(refund=refund_awaiting_serialize(refund)))
     return refund
 
 

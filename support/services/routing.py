@@ -5,7 +5,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from rag.router.decide import RouteDecision, router_get
+from rag.router.decide import RouteDecision
+from rag.router.serving import router_get
 from support import metrics
 from support.models import Message
 from support.services.order_help import ORDER_INTENTS

@@ -11,7 +11,7 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 
-from support import realtime
+from support import events, realtime
 from support.models import Conversation
 from support.roles import can_work_handoffs
 
@@ -30,7 +30,7 @@ def _conversation_exists(conversation_id: uuid.UUID) -> None:
 def customer_typing(*, conversation_id: uuid.UUID) -> None:
     """The customer is typing: only staff watching the conversation hear it."""
     _conversation_exists(conversation_id)
-    realtime.staff_send(conversation_id, {"type": "typing", "who": "customer"})
+    realtime.staff_send(conversation_id, events.typing(who="customer"))
 
 
 def agent_typing(*, conversation_id: uuid.UUID, agent: AbstractBaseUser) -> None:
@@ -39,4 +39,4 @@ def agent_typing(*, conversation_id: uuid.UUID, agent: AbstractBaseUser) -> None
         raise PermissionDenied("read-only console")
     _conversation_exists(conversation_id)
     name = getattr(agent, "first_name", "") or agent.get_username()
-    realtime.conversation_send(conversation_id, {"type": "typing", "who": "agent", "name": name})
+    realtime.conversation_send(conversation_id, events.typing(who="agent", name=name))

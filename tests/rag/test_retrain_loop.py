@@ -15,7 +15,8 @@ from django.urls import reverse
 
 from rag.encoder import encoder_get
 from rag.evaluation import rows_read, rows_write
-from rag.router.decide import IntentRouter, router_reset
+from rag.router.decide import IntentRouter
+from rag.router.serving import router_reset
 from rag.router.model import RouterModel, artifact_dir
 from support.models import Conversation, Message, RouteLabel
 from tests.support.test_human_tier import staff

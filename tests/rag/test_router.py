@@ -167,7 +167,7 @@ def test_every_process_picks_up_a_newly_trained_router(local_models, settings):
     import os
     import time
 
-    from rag.router.decide import router_get
+    from rag.router.serving import router_get
     from rag.router.model import artifact_dir
 
     settings.RAG_RELOAD_CHECK_SECONDS = 0.1

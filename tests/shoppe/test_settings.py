@@ -111,7 +111,7 @@ django.setup()
 from celery.signals import worker_ready
 ready = []
 worker_ready.connect(lambda **kwargs: ready.append(time.monotonic()), weak=False)
-from shoppe.celery import start_embedded_worker
+from shoppe.startup import start_embedded_worker
 start_embedded_worker(concurrency=1)
 returned, loggers = time.monotonic(), set(logging.root.manager.loggerDict)
 time.sleep(1.5)

@@ -195,7 +195,6 @@ async def test_a_reply_that_fails_is_marked_failed_and_the_customer_is_told(monk
 
 async def test_a_reply_the_socket_layer_cannot_deliver_stays_answered_and_is_in_the_history(monkeypatch):
     from support import realtime
-    from support.services import replies
 
     send_live = realtime.conversation_send
 
@@ -204,7 +203,7 @@ async def test_a_reply_the_socket_layer_cannot_deliver_stays_answered_and_is_in_
             raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
         send_live(conversation_id, *events)
 
-    monkeypatch.setattr(replies.realtime, "conversation_send", layer_down_for_replies)
+    monkeypatch.setattr(realtime, "conversation_send", layer_down_for_replies)
     cookie = await anonymous_cookie()
     socket, _ = await connected(cookie)
     await send(socket, "Which payment methods do you accept?")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from rag.router.decide import router_reset
+from rag.router.serving import router_reset
 from rag.router.model import artifact_dir, router_artifact_current, router_train
 
 
