@@ -70,7 +70,7 @@ def spread(row, name: str) -> tuple[int, float | None, float | None]:  # type: i
 
 
 def test_waits_per_agent_and_per_reason_from_known_timestamps(known):
-    figures = people_figures(START, END)
+    figures = people_figures(start=START, end=END)
     assert figures.handoffs == 5
     agents = {row.label: row for row in figures.by_agent}
     assert set(agents) == {"Sam (sam)", "Kim (kim)", "Not claimed"}
