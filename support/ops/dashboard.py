@@ -73,8 +73,9 @@ def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     route_cards = [{"route": r, "label": ROUTE_LABELS[r], "count": routes.counts[r], "share": _pct(routes.shares[r])
                     if routes.messages else "–"} for r in ROUTES]
     people = people_view(people_figures(start=period.start, end=period.end, language=period.language))
-    # The log's own filters for this period: its "human" rows are exactly the handoffs counted here.
-    period_query = urlencode({"from": period.first.isoformat(), "to": period.last.isoformat()})
+    # The log's own filters for this period (and language): its "human" rows are exactly the handoffs counted here.
+    period_query = urlencode({"from": period.first.isoformat(), "to": period.last.isoformat(),
+                              **({"language": period.language} if period.language else {})})
     share_rows = [{"label": bucket_label(b.start, period.bucket, short=False), "total": b.total,
                    "shares": [_pct(b.shares[r]) if b.total else "–" for r in (*ROUTES, "")]} for b in routes.buckets]
     spend_rows = [{"label": bucket_label(b.start, period.bucket, short=False), "messages": b.messages,

@@ -38,13 +38,6 @@ def in_conversation_language(rows: QuerySet[_Row], language: str,
     return rows.filter(filter_language=language)
 
 
-def ratings_in_language(ratings: QuerySet[Feedback], language: str) -> QuerySet[Feedback]:
-    """Ratings of customers writing in `language`: a reply's, the message it answers; a conversation's, the conversation."""
-    conversations = in_conversation_language(ratings.filter(kind=Feedback.Kind.CONVERSATION), language)
-    return ratings.filter((Q(kind=Feedback.Kind.REPLY) & language_q("message__in_reply_to__language", language))
-                          | Q(pk__in=conversations.values("pk")))
-
-
 def _code(value: str | None) -> str:
     return (value or ENGLISH).lower()
 

@@ -12,9 +12,9 @@ For each handoff, measured from its creation:
 Median and p90 per agent (who claimed it) and per reason use `percentile_cont`, the dashboard's
 one percentile function; a handoff not yet claimed, answered or resolved has no such time.
 
-With the dashboard's language filter, a handoff counts when its conversation is in that
-language, as the console and the escalation log show it; a comment when its rating does,
-as the satisfaction panel counts ratings (support.ops.languages).
+With the dashboard's language filter, a handoff and a comment count when their conversation
+is in that language, as the console and the escalation log show it (support.ops.languages).
+(A comment on a staff reply has no customer message it answers, so the conversation decides.)
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
 from support.models import Feedback, Handoff, Message
-from support.ops.languages import in_conversation_language, ratings_in_language
+from support.ops.languages import in_conversation_language
 from support.ops.percentiles import percentile_cont
 
 TIMES = ("first_response", "queue_wait", "resolution")
@@ -122,7 +122,7 @@ def comments_in(*, start: datetime, end: datetime, language: str = "", limit: in
     """The newest customer comments left with a rating in [start, end), with a link to the conversation's trace."""
     ratings = Feedback.objects.filter(created_at__gte=start, created_at__lt=end).exclude(comment="")
     if language:
-        ratings = ratings_in_language(ratings, language)
+        ratings = in_conversation_language(ratings, language)
     found = (ratings.order_by("-created_at")
              .values_list("created_at", "kind", "score", "route", "comment", "conversation_id", "message_id")[:limit])
     comments = []
