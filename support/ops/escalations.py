@@ -15,7 +15,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +24,7 @@ from rag.router.policy import INTENT_ROUTES
 from support.conversation_language import LANGUAGE_NAMES
 from support.models import EscalationLog, Handoff
 from support.ops.access import ops_required
-from support.ops.filters import LogFilterForm, filters_refused, filters_refused_as_text
+from support.ops.filters import LogFilterForm, filters_refused, filters_refused_as_text, params_without
 from support.ops.selectors.escalation_log import LogFilters, MergedLog, log_querysets, log_stream, model_choices
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def escalation_list(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         "models": model_choices(selected=filters.model),
         "outcome_groups": [("LLM escalations", EscalationLog.Outcome.choices), ("Handoffs", Handoff.Status.choices)],
         "handoff_reasons": Handoff.Reason.choices,
-        "csv_query": _without_page(request.GET),
+        "csv_query": params_without(request.GET, {"page"}),
     })
 
 
@@ -64,12 +64,6 @@ def _page_number(raw: str | None) -> int:
         return max(1, int(raw or 1))
     except ValueError:
         return 1
-
-
-def _without_page(params: QueryDict) -> str:
-    copy = params.copy()
-    copy.pop("page", None)
-    return copy.urlencode()
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------

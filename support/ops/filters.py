@@ -5,6 +5,9 @@ inclusive). Dates are bounded to the years the shop can have data for, so no day
 arithmetic or time-zone conversion can overflow (year 1 or 9999 once did, inside the
 query and inside the CSV's streaming response). A value that fails answers 400 with the
 messages from `filter_errors`, never a page built from part of the filters.
+
+`period_from` turns the dashboard's form into the `Period` it shows: the defaults, and
+the limits on its length, applied with a notice.
 """
 from __future__ import annotations
 
@@ -128,8 +131,13 @@ def params_without_errors(form: forms.Form, params: QueryDict) -> str:
     bad = {form.add_prefix(name) for name in form.errors if name != forms.forms.NON_FIELD_ERRORS}
     if forms.forms.NON_FIELD_ERRORS in form.errors:
         bad |= {"from", "to"}
+    return params_without(params, bad | {"page"})
+
+
+def params_without(params: QueryDict, names: set[str]) -> str:
+    """The query string minus these parameters (a page number, filters that failed)."""
     kept = params.copy()
-    for name in bad | {"page"}:
+    for name in names:
         kept.pop(name, None)
     return kept.urlencode()
 
