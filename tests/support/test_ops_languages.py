@@ -82,7 +82,8 @@ def test_the_language_filter_narrows_every_figure(traffic) -> None:
     assert german.spend.escalations == 2 and german.spend.spend == Decimal("0.002")
     assert german.satisfaction.reply_ratings == 3 and german.satisfaction.conversation_ratings == 1
     assert [r.language for r in language_figures(start=START, end=END, language="de")] == ["de"]
-    english = dashboard_figures(start=START, end=END, bucket="day", language="en")  # "" (not recorded) counts as English
+    # "" (not recorded) counts as English
+    english = dashboard_figures(start=START, end=END, bucket="day", language="en")
     assert english.routes.messages == 2 and english.satisfaction.conversation_average == 2
 
 

@@ -340,7 +340,8 @@ def dashboard_figures(*, start: datetime, end: datetime, bucket: str = "day", la
         routes = route_figures(start=start, end=end, bucket=bucket, language=language)
         latency, first_token = latency_figures(start=start, end=end, language=language)
         return DashboardFigures(start=start, end=end, bucket=bucket, routes=routes,
-                                spend=spend_figures(start=start, end=end, bucket=bucket, routes=routes, language=language),
+                                spend=spend_figures(start=start, end=end, bucket=bucket, routes=routes,
+                                                    language=language),
                                 latency=latency, time_to_first_token=first_token,
                                 satisfaction=satisfaction_figures(start=start, end=end, language=language))
     # On PostgreSQL the two heavy reads run side by side, each on its own connection.
