@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,13 +17,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from support import realtime
-from support.conversation_language import LANGUAGE_NAMES, canned_for, conversation_language, conversation_language_subquery
-from support.models import CannedResponse, Conversation, Handoff, Message, RefundRequest
-from support.roles import can_view_console, can_work_handoffs, staff_name
+from support.console_selectors import canned_responses_active, conversation_detail, handoff_agents, handoff_queue
+from support.models import Conversation, Handoff, Message, RefundRequest
+from support.roles import can_view_console, can_work_handoffs
 from support.services import handoff as handoffs
-from support.selectors import photo_serialize
 from support.services import translation
-from support.services.refunds import refund_decide, refund_serialize, refunds_awaiting_supervisor
+from support.services.refunds import refund_decide, refunds_awaiting_supervisor
 from support.services.typing import TYPING_ALLOWED_EVERY_S, agent_typing
 from support.sockets import (
     CLOSE_FORBIDDEN,
@@ -44,52 +41,11 @@ def console_page(request: HttpRequest) -> HttpResponse:
     return render(request, "support/console.html", {
         "can_work": can_work_handoffs(request.user),
         "reasons": Handoff.Reason.choices, "priorities": Handoff.Priority.choices,
-        "canned": CannedResponse.objects.filter(active=True).order_by("language", "title"),
+        "canned": canned_responses_active(),
         # The translate buttons exist only when the LLM can be asked (a key or a server is set).
         "can_translate": translation.translation_available(),
-        "agents": get_user_model().objects.filter(is_staff=True, is_active=True, groups__permissions__codename="work_handoffs").distinct(),
+        "agents": handoff_agents(),
     })
-
-
-def queue_list() -> list[dict]:
-    open_handoffs = Handoff.objects.exclude(status=Handoff.Status.RESOLVED).select_related(
-        "conversation__customer", "claimed_by", "order").annotate(
-        customer_language=conversation_language_subquery())[:200]
-    return [handoffs.handoff_serialize(h) for h in open_handoffs]
-
-
-def conversation_detail(conversation_id: uuid.UUID) -> dict:
-    conversation = Conversation.objects.select_related("customer").get(id=conversation_id)
-    messages = conversation.messages.select_related("agent", "in_reply_to", "photo").order_by("created_at", "id")
-    transcript = []
-    for m in messages:
-        # "system": a line about who is in the chat, nobody's message (#15 item 14)
-        item: dict[str, Any] = {"id": m.id, "author": "system" if m.is_team_line else m.author, "text": m.text,
-                                "status": m.status, "created_at": m.created_at.isoformat(), "sources": m.sources,
-                                "agent": staff_name(m.agent) if m.agent_id else None}
-        photo = getattr(m, "photo", None)
-        if photo is not None:
-            item["photo"] = photo_serialize(photo)
-        if m.author == Message.Author.CUSTOMER:
-            item["language"] = m.language or "en"
-        if m.author == Message.Author.CUSTOMER and photo is None:
-            item["trace"] = {"route": m.route, "intent": m.intent, "confidence": m.confidence, "reason": m.reason,
-                             "latency_ms": m.route_latency_ms, "scores": m.scores}
-        transcript.append(item)
-    handoff = conversation.handoffs.exclude(status=Handoff.Status.RESOLVED).select_related("claimed_by", "order").first()
-    language = conversation_language(conversation.id)
-    return {
-        "conversation_id": str(conversation.id), "status": conversation.status,
-        # The customer's language, and the canned responses in it offered first (then English).
-        "language": language, "language_name": LANGUAGE_NAMES.get(language, language),
-        "canned": canned_for(language),
-        "customer": (conversation.customer.get_full_name() or conversation.customer.get_username()) if conversation.customer_id else "Visitor",
-        "messages": transcript,
-        "notes": [{"id": n.id, "author": staff_name(n.author), "text": n.text,
-                   "created_at": n.created_at.isoformat()} for n in conversation.notes.select_related("author")],
-        "handoff": handoffs.handoff_serialize(handoff) if handoff else None,
-        "refunds": [refund_serialize(r) for r in RefundRequest.objects.filter(conversation=conversation).select_related("order")],
-    }
 
 
 class ConsoleConsumer(ClosesOnSignOut):
@@ -106,7 +62,7 @@ class ConsoleConsumer(ClosesOnSignOut):
         await self.session_join()
         await self.accept()
         # With the handoffs, the supervisors' queue: refunds with one approval waiting for the second (#15 item 2).
-        await self._send({"type": "queue", "handoffs": await database_sync_to_async(queue_list)(),
+        await self._send({"type": "queue", "handoffs": await database_sync_to_async(handoff_queue)(),
                           "refunds_awaiting": await database_sync_to_async(refunds_awaiting_supervisor)()})
 
     async def disconnect(self, code: int) -> None:
@@ -149,7 +105,8 @@ class ConsoleConsumer(ClosesOnSignOut):
             await self._error("invalid", "That event is missing something or names something that doesn't exist.")
 
     async def on_conversation_open(self, content: dict) -> None:
-        detail = await database_sync_to_async(conversation_detail)(event_uuid(content, "conversation_id"))
+        detail = await database_sync_to_async(conversation_detail)(
+            conversation_id=event_uuid(content, "conversation_id"))
         await self._unwatch()
         self.watching = detail["conversation_id"]
         await self.channel_layer.group_add(realtime.conversation_group(self.watching), self.channel_name)

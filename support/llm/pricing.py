@@ -33,3 +33,8 @@ def call_cost(*, input_tokens: float, output_tokens: float, seconds: float) -> D
     machine = (Decimal(str(settings.LLM_PRICE_PER_HOUR_EUR)) * Decimal(str(max(seconds, 0.0)))
                / _HOUR / Decimal(settings.LLM_CONCURRENT_STREAMS))
     return tokens + machine
+
+
+def typical_call_cost(*, input_tokens: float, output_tokens: float, calls: int = 1) -> Decimal:
+    """EUR for `calls` estimated calls (tokens in total) of TYPICAL_CALL_S each: for estimates with no measured time."""
+    return call_cost(input_tokens=input_tokens, output_tokens=output_tokens, seconds=TYPICAL_CALL_S * calls)

@@ -5,10 +5,14 @@ inclusive). Dates are bounded to the years the shop can have data for, so no day
 arithmetic or time-zone conversion can overflow (year 1 or 9999 once did, inside the
 query and inside the CSV's streaming response). A value that fails answers 400 with the
 messages from `filter_errors`, never a page built from part of the filters.
+
+`period_from` turns the dashboard's form into the `Period` it shows: the defaults, and
+the limits on its length, applied with a notice.
 """
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +20,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
+from django.utils import timezone
 
 from rag.router.policy import INTENT_ROUTES
 from support.conversation_language import LANGUAGE_NAMES
@@ -24,6 +29,9 @@ from support.models import EscalationLog, Handoff
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 BUCKETS = ("day", "hour")
 TEXT_LIMIT = 200
+DEFAULT_DAYS = 14
+MAX_DAYS = 366
+MAX_HOURLY_DAYS = 31
 
 # The query-string names that are not Python names.
 _PARAM_NAMES = {"date_from": "from", "date_to": "to"}
@@ -123,8 +131,13 @@ def params_without_errors(form: forms.Form, params: QueryDict) -> str:
     bad = {form.add_prefix(name) for name in form.errors if name != forms.forms.NON_FIELD_ERRORS}
     if forms.forms.NON_FIELD_ERRORS in form.errors:
         bad |= {"from", "to"}
+    return params_without(params, bad | {"page"})
+
+
+def params_without(params: QueryDict, names: set[str]) -> str:
+    """The query string minus these parameters (a page number, filters that failed)."""
     kept = params.copy()
-    for name in bad | {"page"}:
+    for name in names:
         kept.pop(name, None)
     return kept.urlencode()
 
@@ -144,3 +157,60 @@ def filters_refused_as_text(form: forms.Form) -> HttpResponse:
     """400 for a download: the same messages as plain text, one a line."""
     text = "\n".join(["These filters can't be used:", *filter_errors(form)]) + "\n"
     return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
+
+
+# --- the dashboard's period ---------------------------------------------------------------------------
+
+@dataclass
+class Period:
+    first: date
+    last: date
+    bucket: str
+    errors: list[str]
+    notices: list[str]
+    language: str = ""  # only customers writing in it ("": every language)
+
+    @property
+    def start(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.first, time.min))
+
+    @property
+    def end(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.last + timedelta(days=1), time.min))
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def period_from(form: DashboardFilterForm, today: date | None = None) -> Period:
+    """The period a validated (or not) filter form asks for; `errors` says what it could not use.
+
+    Missing or unusable dates fall back to the 14 days up to `to` (or today); a period longer
+    than MAX_DAYS, or hourly over more than MAX_HOURLY_DAYS, is shortened with a notice.
+    """
+    today = today or timezone.localdate()
+    form.is_valid()  # runs the validation: cleaned_data holds the usable values, form.errors the rest
+    cleaned = dict(form.cleaned_data)
+    notices: list[str] = []
+    last = cleaned.get("date_to") or today
+    first = cleaned.get("date_from") or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        if not form.errors:  # `from` alone, after today
+            form.add_error(None, f"The start date is after the end date ({last:%Y-%m-%d}).")
+        first = last - timedelta(days=DEFAULT_DAYS - 1)
+    errors = filter_errors(form)
+    if (last - first).days + 1 > MAX_DAYS:
+        notices.append(f"Periods are limited to {MAX_DAYS} days; showing the {MAX_DAYS} days up to {last:%d %b %Y}.")
+        first = last - timedelta(days=MAX_DAYS - 1)
+    bucket = cleaned.get("bucket") or "day"
+    if bucket == "hour" and (last - first).days + 1 > MAX_HOURLY_DAYS:
+        notices.append(f"Hourly charts cover at most {MAX_HOURLY_DAYS} days; showing this period per day.")
+        bucket = "day"
+    return Period(first, last, bucket, errors, notices, cleaned.get("language") or "")
+
+
+def period_parse(params: Any, today: date | None = None) -> Period:
+    """`from`, `to` (inclusive local dates, 2000-2100; default the last 14 days) and `bucket` (day or hour)."""
+    return period_from(DashboardFilterForm(params), today)
+

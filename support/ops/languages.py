@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Avg, Count, F, Q
+from typing import TypeVar
+
+from django.db.models import Avg, Count, F, Model, Q, QuerySet
 
 from support.conversation_language import ENGLISH, LANGUAGE_NAMES, conversation_language_subquery
 from support.models import Feedback, Message, RouteLabel
@@ -17,12 +19,23 @@ from support.models import Feedback, Message, RouteLabel
 ROUTES = ("local", "llm", "human", "off_topic")
 LANGUAGE_CODES = tuple(LANGUAGE_NAMES)  # en, nl, de, fr, es, it, pl, pt
 
+_Row = TypeVar("_Row", bound=Model)
+
 
 def language_q(field: str, language: str) -> Q:
     """Rows whose `field` is `language` (English: also "" for a message recorded before languages were)."""
     if language == ENGLISH:
         return Q(**{f"{field}__in": ["", ENGLISH]})
     return Q(**{field: language})
+
+
+def in_conversation_language(rows: QuerySet[_Row], language: str,
+                             conversation_field: str = "conversation_id") -> QuerySet[_Row]:
+    """The rows (handoffs, ratings) whose conversation is in `language`, as the console shows it."""
+    rows = rows.alias(filter_language=conversation_language_subquery(conversation_field))
+    if language == ENGLISH:  # no customer message in another language
+        return rows.filter(filter_language__isnull=True)
+    return rows.filter(filter_language=language)
 
 
 def _code(value: str | None) -> str:
@@ -58,7 +71,7 @@ class LanguageRow:
         return self.reply_up / self.reply_ratings if self.reply_ratings else None
 
 
-def language_figures(start: datetime, end: datetime, language: str = "") -> list[LanguageRow]:
+def language_figures(*, start: datetime, end: datetime, language: str = "") -> list[LanguageRow]:
     """One row per language with customer messages or ratings in [start, end), the most traffic first."""
     rows: dict[str, LanguageRow] = {}
 

@@ -11,6 +11,10 @@ For each handoff, measured from its creation:
 - resolution: until it was resolved (`resolved_at`).
 Median and p90 per agent (who claimed it) and per reason use `percentile_cont`, the dashboard's
 one percentile function; a handoff not yet claimed, answered or resolved has no such time.
+
+With the dashboard's language filter, a handoff and a comment count when their conversation
+is in that language, as the console and the escalation log show it (support.ops.languages).
+(A comment on a staff reply has no customer message it answers, so the conversation decides.)
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
 from support.models import Feedback, Handoff, Message
+from support.ops.languages import in_conversation_language
 from support.ops.percentiles import percentile_cont
 
 TIMES = ("first_response", "queue_wait", "resolution")
@@ -113,9 +118,12 @@ def _agent_label(username: str | None, first: str | None, last: str | None) -> s
     return f"{name} ({username})" if name else username
 
 
-def comments_in(start: datetime, end: datetime, *, limit: int = MAX_COMMENTS) -> list[Comment]:
+def comments_in(*, start: datetime, end: datetime, language: str = "", limit: int = MAX_COMMENTS) -> list[Comment]:
     """The newest customer comments left with a rating in [start, end), with a link to the conversation's trace."""
-    found = (Feedback.objects.filter(created_at__gte=start, created_at__lt=end).exclude(comment="").order_by("-created_at")
+    ratings = Feedback.objects.filter(created_at__gte=start, created_at__lt=end).exclude(comment="")
+    if language:
+        ratings = in_conversation_language(ratings, language)
+    found = (ratings.order_by("-created_at")
              .values_list("created_at", "kind", "score", "route", "comment", "conversation_id", "message_id")[:limit])
     comments = []
     for at, kind, score, route, text, conversation_id, message_id in found:
@@ -124,11 +132,17 @@ def comments_in(start: datetime, end: datetime, *, limit: int = MAX_COMMENTS) ->
     return comments
 
 
-def people_figures(start: datetime, end: datetime) -> PeopleFigures:
-    """Handoffs created in [start, end): how many, their waits per agent and per reason, and the period's comments."""
+def people_figures(*, start: datetime, end: datetime, language: str = "") -> PeopleFigures:
+    """Handoffs created in [start, end): how many, their waits per agent and per reason, and the period's comments.
+
+    `language`: only the handoffs (and comments) of customers writing in it.
+    """
     reasons = dict(Handoff.Reason.choices)
     rows: list[tuple[str, str, str, dict[str, float | None]]] = []
-    handoffs = handoffs_with_times(Handoff.objects.filter(created_at__gte=start, created_at__lt=end).order_by())
+    in_period = Handoff.objects.filter(created_at__gte=start, created_at__lt=end).order_by()
+    if language:
+        in_period = in_conversation_language(in_period, language)
+    handoffs = handoffs_with_times(in_period)
     for reason, username, first, last, created, claimed, first_reply, resolved in handoffs.values_list(
             "reason", "claimed_by__username", "claimed_by__first_name", "claimed_by__last_name",
             "created_at", "claimed_at", "first_reply_at", "resolved_at"):
@@ -139,7 +153,7 @@ def people_figures(start: datetime, end: datetime) -> PeopleFigures:
         overall=_row("", "All handoffs", [d for *_, d in rows]),
         by_agent=_grouped((agent, label, d) for _, agent, label, d in rows),
         by_reason=_grouped((reason, reasons.get(reason, reason), d) for reason, _, _, d in rows),
-        comments=comments_in(start, end),
+        comments=comments_in(start=start, end=end, language=language),
     )
 
 

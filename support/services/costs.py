@@ -4,7 +4,7 @@ Token counts are estimated from the request the escalation would build (system p
 the top help passages and the message, at about 4 characters a token) and an assumed
 reply length, since the real API's token counter is not reachable offline. Priced by
 `support.llm.pricing` like every real call; a self-hosted model's hourly price at a
-typical call's length (`TYPICAL_CALL_S`).
+typical call's length (`typical_call_cost`).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from decimal import Decimal
 from rag.index import index_get
 from rag.router.decide import IntentRouter
 from rag.router.serving import router_get
-from support.llm.pricing import TYPICAL_CALL_S, call_cost
+from support.llm.pricing import typical_call_cost
 from support.llm.prompt import system_prompt
 
 CHARS_PER_TOKEN = 4
@@ -45,10 +45,6 @@ class CostEstimate:
         ])
 
 
-def _price(prompt_tokens: float, completion_tokens: float, calls: int = 1) -> Decimal:
-    return call_cost(input_tokens=prompt_tokens, output_tokens=completion_tokens, seconds=TYPICAL_CALL_S * calls)
-
-
 def llm_cost_estimate(*, texts: list[str], router: IntentRouter | None = None) -> CostEstimate:
     router = router or router_get()
     index = index_get()
@@ -70,7 +66,9 @@ def llm_cost_estimate(*, texts: list[str], router: IntentRouter | None = None) -
         escalations=len(escalated_tokens),
         prompt_tokens_per_escalation=prompt_avg,
         completion_tokens_per_escalation=ASSUMED_REPLY_TOKENS,
-        cost_per_1000_eur=_price(sum(escalated_tokens), ASSUMED_REPLY_TOKENS * len(escalated_tokens),
-                                 len(escalated_tokens)) * 1000 / max(n, 1),
-        cost_per_1000_all_llm_eur=_price(per_message_all, ASSUMED_REPLY_TOKENS) * 1000,
+        cost_per_1000_eur=typical_call_cost(input_tokens=sum(escalated_tokens),
+                                            output_tokens=ASSUMED_REPLY_TOKENS * len(escalated_tokens),
+                                            calls=len(escalated_tokens)) * 1000 / max(n, 1),
+        cost_per_1000_all_llm_eur=typical_call_cost(input_tokens=per_message_all,
+                                                    output_tokens=ASSUMED_REPLY_TOKENS) * 1000,
     )

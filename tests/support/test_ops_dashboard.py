@@ -11,16 +11,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from support.models import Conversation, EscalationLog, Feedback, Message
-from support.ops.dashboard import (
-    Percentile,
-    bucket_keys,
-    dashboard_figures,
-    money,
-    percentile_cont,
-    period_parse,
-    route_figures,
-    spend_figures,
-)
+from support.ops.charts import money
+from support.ops.filters import period_parse
+from support.ops.percentiles import Percentile, percentile_cont
+from support.ops.selectors.figures import bucket_keys, dashboard_figures, route_figures, spend_figures
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +136,7 @@ def known():  # type: ignore[no-untyped-def]
 
 
 def test_routing_shares_in_total_and_per_day(known):
-    routes = route_figures(START, END, "day")
+    routes = route_figures(start=START, end=END, bucket="day")
     assert routes.messages == 10
     assert routes.counts == {"local": 5, "llm": 2, "human": 1, "off_topic": 1, "": 1}
     assert routes.shares == pytest.approx({"local": 0.5, "llm": 0.2, "human": 0.1, "off_topic": 0.1, "": 0.1})
@@ -154,7 +148,7 @@ def test_routing_shares_in_total_and_per_day(known):
 
 
 def test_routing_per_hour_uses_amsterdam_hours(known):
-    routes = route_figures(at(10, 0), at(11, 0), "hour")
+    routes = route_figures(start=at(10, 0), end=at(11, 0), bucket="hour")
     assert len(routes.buckets) == 24 and routes.messages == 4
     by_hour = {b.start.hour: b.total for b in routes.buckets if b.total}
     assert by_hour == {0: 1, 9: 1, 15: 1, 16: 1}
@@ -162,7 +156,7 @@ def test_routing_per_hour_uses_amsterdam_hours(known):
 
 
 def test_spend_per_day_per_1000_and_the_all_llm_estimate(known):
-    spend = spend_figures(START, END, "day")
+    spend = spend_figures(start=START, end=END, bucket="day")
     assert spend.escalations == 3 and spend.model_calls == 2
     assert spend.spend == Decimal("0.006")
     assert [b.spend for b in spend.buckets] == [Decimal("0.002"), Decimal("0.004"), Decimal(0)]
@@ -178,7 +172,7 @@ def test_spend_per_day_per_1000_and_the_all_llm_estimate(known):
 @override_settings(LLM_PRICE_INPUT_PER_MTOK=0.5, LLM_PRICE_OUTPUT_PER_MTOK=2.0)
 def test_without_escalations_the_all_llm_estimate_prices_a_typical_call(known):
     EscalationLog.objects.all().delete()
-    spend = spend_figures(START, END, "day")
+    spend = spend_figures(start=START, end=END, bucket="day")
     # 1,000 prompt tokens at 0.50 EUR/M + 150 completion tokens at 2.00 EUR/M = 0.0008 EUR a message
     assert spend.cost_is_estimate and spend.cost_per_escalation == Decimal("0.0008")
     assert spend.spend == 0 and spend.spend_per_1000 == 0
@@ -186,7 +180,7 @@ def test_without_escalations_the_all_llm_estimate_prices_a_typical_call(known):
 
 
 def test_latency_percentiles_per_tier_and_time_to_first_token(known):
-    figures = dashboard_figures(START, END, "day")
+    figures = dashboard_figures(start=START, end=END, bucket="day")
     rows = {row.tier: row for row in figures.latency}
     assert list(rows) == ["local", "llm", "human", "off_topic"]
     # local: 100, 200, 300, 400, 1000 ms (interpolated like PERCENTILE_CONT)
@@ -200,7 +194,7 @@ def test_latency_percentiles_per_tier_and_time_to_first_token(known):
 
 
 def test_satisfaction_per_tier_and_conversation_rating(known):
-    satisfaction = dashboard_figures(START, END, "day").satisfaction
+    satisfaction = dashboard_figures(start=START, end=END, bucket="day").satisfaction
     rows = {row.route: row for row in satisfaction.replies}
     assert (rows["local"].ratings, rows["local"].up, rows["local"].share_up) == (3, 2, pytest.approx(2 / 3))
     assert (rows["llm"].ratings, rows["llm"].share_up) == (2, 0.5)
@@ -214,11 +208,11 @@ def test_satisfaction_per_tier_and_conversation_rating(known):
 
 def test_the_figures_take_a_fixed_number_of_queries(known, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
-        dashboard_figures(START, END, "hour")
+        dashboard_figures(start=START, end=END, bucket="hour")
     for i in range(20):
         customer_message(known["local1"].conversation, "local", at(11, 14, i))
     with django_assert_max_num_queries(6):
-        dashboard_figures(START, END, "day")
+        dashboard_figures(start=START, end=END, bucket="day")
 
 
 def test_the_page_shows_the_figures(client, known):
@@ -274,11 +268,11 @@ def test_the_period_defaults_to_the_last_14_days_and_is_bounded():
 
 
 def test_hour_buckets_follow_daylight_saving_time():
-    spring = bucket_keys(datetime(2025, 3, 30, tzinfo=AMS), datetime(2025, 3, 31, tzinfo=AMS), "hour")
+    spring = bucket_keys(start=datetime(2025, 3, 30, tzinfo=AMS), end=datetime(2025, 3, 31, tzinfo=AMS), bucket="hour")
     assert len(spring) == 23 and datetime(2025, 3, 30, 2) not in spring
-    autumn = bucket_keys(datetime(2025, 10, 26, tzinfo=AMS), datetime(2025, 10, 27, tzinfo=AMS), "hour")
+    autumn = bucket_keys(start=datetime(2025, 10, 26, tzinfo=AMS), end=datetime(2025, 10, 27, tzinfo=AMS), bucket="hour")
     assert len(autumn) == 24 and autumn.count(datetime(2025, 10, 26, 2)) == 1  # the repeated hour is one bucket
-    assert bucket_keys(START, END, "day") == [date(2025, 3, 10), date(2025, 3, 11), date(2025, 3, 12)]
+    assert bucket_keys(start=START, end=END, bucket="day") == [date(2025, 3, 10), date(2025, 3, 11), date(2025, 3, 12)]
 
 
 def test_percentile_cont_and_its_sql():
@@ -361,7 +355,7 @@ def test_a_thumbs_down_on_which_order_counts_for_the_local_tier(make_customer, s
     assert feedback.route == "local" and feedback.score == -1
     # The router's decision on the customer's message is still recorded as it was made.
     assert Message.objects.get(id=end["in_reply_to"]).route == "human"
-    rows = {row.route: row for row in dashboard_figures(timezone.now() - timedelta(hours=1),
-                                                           timezone.now() + timedelta(hours=1)).satisfaction.replies}
+    rows = {row.route: row for row in dashboard_figures(start=timezone.now() - timedelta(hours=1),
+                                                           end=timezone.now() + timedelta(hours=1)).satisfaction.replies}
     assert (rows["local"].ratings, rows["local"].down) == (1, 1) and rows["human"].ratings == 0
 

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from support.models import Conversation, EscalationLog, Feedback, Handoff, Message, RouteLabel
-from support.ops.dashboard import dashboard_figures
+from support.ops.selectors.figures import dashboard_figures
 from support.ops.languages import language_figures
 
 pytestmark = pytest.mark.django_db
@@ -66,8 +66,8 @@ def traffic(ops):  # type: ignore[no-untyped-def]
 
 
 def test_the_figures_per_language(traffic) -> None:
-    rows = {row.language: row for row in language_figures(START, END)}
-    assert [r.language for r in language_figures(START, END)] == ["de", "en", "fr"]  # the most traffic first
+    rows = {row.language: row for row in language_figures(start=START, end=END)}
+    assert [r.language for r in language_figures(start=START, end=END)] == ["de", "en", "fr"]  # the most traffic first
     de, en, fr = rows["de"], rows["en"], rows["fr"]
     assert (de.messages, de.routes["local"], de.routes["llm"], de.llm_share) == (4, 2, 2, 0.5)
     assert (de.labelled, de.labelled_right, de.routing_accuracy) == (2, 1, 0.5)
@@ -77,23 +77,24 @@ def test_the_figures_per_language(traffic) -> None:
 
 
 def test_the_language_filter_narrows_every_figure(traffic) -> None:
-    german = dashboard_figures(START, END, "day", "de")
+    german = dashboard_figures(start=START, end=END, bucket="day", language="de")
     assert german.routes.messages == 4 and german.routes.counts["llm"] == 2
     assert german.spend.escalations == 2 and german.spend.spend == Decimal("0.002")
     assert german.satisfaction.reply_ratings == 3 and german.satisfaction.conversation_ratings == 1
-    assert [r.language for r in language_figures(START, END, "de")] == ["de"]
-    english = dashboard_figures(START, END, "day", "en")  # "" (not recorded) counts as English
+    assert [r.language for r in language_figures(start=START, end=END, language="de")] == ["de"]
+    # "" (not recorded) counts as English
+    english = dashboard_figures(start=START, end=END, bucket="day", language="en")
     assert english.routes.messages == 2 and english.satisfaction.conversation_average == 2
 
 
 def test_the_figures_per_language_take_a_fixed_number_of_queries(traffic, django_assert_max_num_queries) -> None:
     with django_assert_max_num_queries(4):
-        language_figures(START, END)
+        language_figures(start=START, end=END)
     for hour in range(14, 20):
         Message.objects.create(conversation=traffic["fr"].conversation, author="customer", text="encore", route="local",
                                status="answered", language="fr", created_at=at(hour))
     with django_assert_max_num_queries(4):
-        assert language_figures(START, END)[0].language in ("fr", "de")
+        assert language_figures(start=START, end=END)[0].language in ("fr", "de")
 
 
 def test_the_dashboard_shows_the_table_and_validates_the_language(client, ops, traffic) -> None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from support.models import Conversation, EscalationLog, Feedback, Handoff, Message, RouteLabel
 from support.ops import escalations as log_views
+from support.ops.selectors.escalation_log import CSV_CHUNK_SIZE
 from tests.support.test_human_tier import staff
 
 pytestmark = pytest.mark.django_db
@@ -248,7 +249,7 @@ def test_csv_streams_three_thousand_rows_in_chunks(client, ops):  # type: ignore
             first = next(chunks)
             assert first.decode().count("\n") == log_views.CSV_ROWS_PER_WRITE  # a chunk, not the whole log
             rest = b"".join(chunks)
-    assert {call.kwargs.get("chunk_size") for call in spy.call_args_list} == {log_views.CSV_CHUNK_SIZE}
+    assert {call.kwargs.get("chunk_size") for call in spy.call_args_list} == {CSV_CHUNK_SIZE}
     assert len(queries) <= 2  # one read per table, never a query per row
     lines = (header + first + rest).decode().splitlines()
     assert len(lines) == 3001

@@ -70,7 +70,7 @@ def spread(row, name: str) -> tuple[int, float | None, float | None]:  # type: i
 
 
 def test_waits_per_agent_and_per_reason_from_known_timestamps(known):
-    figures = people_figures(START, END)
+    figures = people_figures(start=START, end=END)
     assert figures.handoffs == 5
     agents = {row.label: row for row in figures.by_agent}
     assert set(agents) == {"Sam (sam)", "Kim (kim)", "Not claimed"}
@@ -94,6 +94,36 @@ def test_waits_per_agent_and_per_reason_from_known_timestamps(known):
 
     assert [(c.rating, c.text) for c in figures.comments] == [
         ("2 / 5", "Took too long to get a person"), ("Thumbs up", "Sam sorted it out quickly")]
+
+
+def test_the_language_filter_keeps_the_handoffs_of_conversations_in_that_language(client, known):
+    """#16: a handoff is in its conversation's language, as the console and the escalation log show it."""
+    # given: h1's and h3's customers wrote German (h3's last "ok" reads as English, the conversation stays German)
+    for name, words in (("h1", "Ich möchte mein Geld zurück"), ("h3", "Ich möchte mit jemandem sprechen"), ("h3", "ok")):
+        Message.objects.create(conversation=known[name].conversation, author="customer", text=words, status="answered",
+                               language="de" if words != "ok" else "en", created_at=known[name].created_at)
+    # when
+    german = people_figures(start=START, end=END, language="de")
+    english = people_figures(start=START, end=END, language="en")
+    # then: the waits are those of the German handoffs only, and the comments of German conversations
+    assert german.handoffs == 2 and english.handoffs == 3
+    assert {row.label: row.handoffs for row in german.by_agent} == {"Sam (sam)": 1, "Kim (kim)": 1}
+    assert {row.key: row.handoffs for row in german.by_reason} == {"refund": 1, "person": 1}
+    assert spread(german.overall, "queue_wait") == (2, 45, pytest.approx(57))
+    assert [c.text for c in german.comments] == ["Sam sorted it out quickly"]
+    assert [c.text for c in english.comments] == ["Took too long to get a person"]
+    assert people_figures(start=START, end=END, language="fr").handoffs == 0
+
+    client.force_login(staff("olivia", "Ops", "Olivia"))
+    html = client.get("/ops/", {**PERIOD, "language": "de"}).content.decode()
+    people = html.split('id="people"')[1]
+    assert 'data-agent="kim"' in people and 'data-reason="complaint"' not in people
+    assert 'id="kpi-handoffs">2<' in html
+    assert "Sam sorted it out quickly" in people and "Took too long to get a person" not in people
+    # the link to the log's handoffs keeps the language, so it lists the same two
+    log = client.get(reverse("ops_escalations"), {"route": "human", **PERIOD, "language": "de"}).content.decode()
+    assert "/ops/escalations/?route=human&amp;from=2025-03-10&amp;to=2025-03-12&amp;language=de" in html
+    assert log.count('data-kind="human"') == 2
 
 
 def test_the_dashboard_shows_the_waits_and_the_comments(client, known):

@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import ExifTags, Image
 
-from support.console import conversation_detail
+from support.console_selectors import conversation_detail
 from support.models import Conversation, Message, Photo
 from support.roles import AGENT as AGENT_GROUP
 from support.roles import OPS as OPS_GROUP
@@ -315,7 +315,7 @@ def test_a_photo_is_a_message_in_the_history_and_the_console_transcript(db, alic
     assert len(history) == 1
     assert history[0]["author"] == "customer" and history[0]["text"] == "The lamp arrived like this"
     assert history[0]["photo"]["url"] == photo["photo"]["url"]
-    transcript = conversation_detail(alices.id)["messages"]
+    transcript = conversation_detail(conversation_id=alices.id)["messages"]
     assert transcript[0]["photo"]["url"] == photo["photo"]["url"]
     # A photo asks the assistant nothing: no stranded-message sweep will try to answer it.
     assert Message.objects.get().status == Message.Status.ANSWERED

@@ -1,0 +1,93 @@
+"""Reads for the staff console (support.console): the queue, one conversation as staff see it, the page's lists."""
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypedDict
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from support.conversation_language import (
+    LANGUAGE_NAMES,
+    canned_for,
+    conversation_language,
+    conversation_language_subquery,
+)
+from support.models import CannedResponse, Conversation, Handoff, Message, RefundRequest
+from support.roles import staff_name
+from support.selectors import photo_serialize
+from support.services.handoff import handoff_serialize
+from support.services.refunds import refund_serialize
+
+QUEUE_LIMIT = 200
+
+
+def canned_responses_active() -> QuerySet[CannedResponse]:
+    """The canned responses staff can insert, by language and title."""
+    return CannedResponse.objects.filter(active=True).order_by("language", "title")
+
+
+def handoff_agents() -> QuerySet[AbstractBaseUser]:
+    """Active staff who may work handoffs: whom a handoff can be transferred to."""
+    return get_user_model().objects.filter(is_staff=True, is_active=True,
+                                           groups__permissions__codename="work_handoffs").distinct()
+
+
+def handoff_queue() -> list[dict]:
+    """The handoffs not yet resolved (at most QUEUE_LIMIT), each with its customer's language, in one query."""
+    open_handoffs = Handoff.objects.exclude(status=Handoff.Status.RESOLVED).select_related(
+        "conversation__customer", "claimed_by", "order").annotate(
+        customer_language=conversation_language_subquery())[:QUEUE_LIMIT]
+    return [handoff_serialize(h) for h in open_handoffs]
+
+
+class ConsoleConversation(TypedDict):
+    conversation_id: str
+    status: str
+    language: str  # the customer's language (support.conversation_language), and its name
+    language_name: str
+    canned: list[dict]  # the canned responses in that language first, then English
+    customer: str
+    messages: list[dict[str, Any]]  # the transcript, with the router's trace on each customer message
+    notes: list[dict[str, Any]]
+    handoff: dict | None  # the open handoff, if any
+    refunds: list[dict]
+
+
+def _transcript_item(m: Message) -> dict[str, Any]:
+    # "system": a line about who is in the chat, nobody's message (#15 item 14)
+    item: dict[str, Any] = {"id": m.id, "author": "system" if m.is_team_line else m.author, "text": m.text,
+                            "status": m.status, "created_at": m.created_at.isoformat(), "sources": m.sources,
+                            "agent": staff_name(m.agent) if m.agent_id else None}
+    photo = getattr(m, "photo", None)
+    if photo is not None:
+        item["photo"] = photo_serialize(photo)
+    if m.author == Message.Author.CUSTOMER:
+        item["language"] = m.language or "en"
+    if m.author == Message.Author.CUSTOMER and photo is None:
+        item["trace"] = {"route": m.route, "intent": m.intent, "confidence": m.confidence, "reason": m.reason,
+                         "latency_ms": m.route_latency_ms, "scores": m.scores}
+    return item
+
+
+def conversation_detail(*, conversation_id: uuid.UUID) -> ConsoleConversation:
+    """One conversation as the console shows it; raises Conversation.DoesNotExist for an unknown id."""
+    conversation = Conversation.objects.select_related("customer").get(id=conversation_id)
+    messages = conversation.messages.select_related("agent", "in_reply_to", "photo").order_by("created_at", "id")
+    handoff = (conversation.handoffs.exclude(status=Handoff.Status.RESOLVED)
+               .select_related("claimed_by", "order").first())
+    language = conversation_language(conversation.id)
+    customer = conversation.customer
+    return ConsoleConversation(
+        conversation_id=str(conversation.id), status=conversation.status,
+        language=language, language_name=LANGUAGE_NAMES.get(language, language),
+        canned=canned_for(language),
+        customer=(customer.get_full_name() or customer.get_username()) if customer else "Visitor",
+        messages=[_transcript_item(m) for m in messages],
+        notes=[{"id": n.id, "author": staff_name(n.author), "text": n.text, "created_at": n.created_at.isoformat()}
+               for n in conversation.notes.select_related("author")],
+        handoff=handoff_serialize(handoff) if handoff else None,
+        refunds=[refund_serialize(r) for r in RefundRequest.objects.filter(conversation=conversation)
+                 .select_related("order")],
+    )
