@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup catalogues prepare run test test-slow bench load worker clean
+.PHONY: setup catalogues prepare run test test-slow bench load ops-scale worker clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,8 +43,9 @@ test: catalogues
 test-slow: catalogues
 	SHOPPE_SLOW_TESTS=1 SHOPPE_DATA_DIR=$(CURDIR)/.data/test $(PY) -m pytest $(PYTEST_ARGS)
 
+# The measuring tools live in tools/ (not an installed app, not part of the product).
 bench: prepare
-	$(PY) manage.py bench_router
+	$(PY) -m tools.bench
 
 # Load the chat: starts its own daphne (embedded mode unless DATABASE_URL/REDIS_URL are
 # set), 500 connections, 100 routine messages/s for 60 s, then checks every message in
@@ -52,7 +53,13 @@ bench: prepare
 LOAD_SERVERS ?= 1
 LOAD_ARGS ?=
 load: prepare
-	$(PY) manage.py chat_load --serve $(LOAD_SERVERS) --connections 500 --rate 100 --duration 60 $(LOAD_ARGS)
+	$(PY) -m tools.chat_load --serve $(LOAD_SERVERS) --connections 500 --rate 100 --duration 60 $(LOAD_ARGS)
+
+# The ops pages at scale, on PostgreSQL only: DATABASE_URL=... make ops-scale [OPS_SCALE_ARGS="--clear --repeat 3"]
+OPS_SCALE_ARGS ?=
+ops-scale: catalogues
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) -m tools.ops_scale $(OPS_SCALE_ARGS)
 
 worker: setup
 	$(VENV)/bin/celery -A shoppe worker --loglevel=INFO

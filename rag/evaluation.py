@@ -6,11 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from rag.router.decide import IntentRouter
 from rag.router.serving import router_get
 from rag.router.policy import INTENT_ROUTES
+from support.ops.percentiles import percentile_cont  # the ops dashboard's percentiles (interpolated)
 
 ROUTINE_ROUTES = {"local"}
 COUNTED = {"refund demands answered by the bot", "LLM calls per 1,000 messages"}  # counts, not shares
@@ -71,7 +70,7 @@ def router_evaluate(*, rows: list[dict[str, str]], router: IntentRouter | None =
         )
         result.rows.append(out)
     counts, per_intent = _tally(result.rows)
-    lat = np.array(latencies) if latencies else np.zeros(1)
+    lat = sorted(latencies) or [0.0]
     by_language: dict[str, list[dict[str, str]]] = defaultdict(list)
     for out in result.rows:
         by_language[out.get("lang") or out["language"]].append(out)
@@ -80,9 +79,9 @@ def router_evaluate(*, rows: list[dict[str, str]], router: IntentRouter | None =
         **_figures(counts),
         **{f"route accuracy, {lang}": per_language[lang]["route accuracy"]
            for lang, group in sorted(by_language.items()) if any(r.get("lang") for r in group)},
-        "latency p50 ms": float(np.percentile(lat, 50)),
-        "latency p95 ms": float(np.percentile(lat, 95)),
-        "latency p99 ms": float(np.percentile(lat, 99)),
+        "latency p50 ms": percentile_cont(lat, 0.50),
+        "latency p95 ms": percentile_cont(lat, 0.95),
+        "latency p99 ms": percentile_cont(lat, 0.99),
     }
     result.per_intent = {k: (v[0], v[1]) for k, v in per_intent.items()}
     if len(by_language) > 1:

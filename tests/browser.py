@@ -13,11 +13,6 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +21,7 @@ from django.conf import settings
 
 from tests.conftest import service_missing
 from tests.production_stack import prepare_site
+from tools.processes import daphne_start, free_port, http_ok, stop_process, wait_until
 
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -39,12 +35,6 @@ def _chromium() -> str:
     if not path:
         service_missing("Chromium not found: apt-get install chromium")
     return path  # type: ignore[return-value]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _server_env(data_dir: Path) -> dict[str, str]:
@@ -73,37 +63,23 @@ def live_site(data_dir: Path, **settings_env: str) -> Iterator[str]:
     env = {**_server_env(data_dir), **settings_env}
     prepare_site(data_dir, env, demo=True)
 
-    daphne = Path(sys.executable).with_name("daphne")
     log_path = data_dir / "daphne.log"
-    port = _free_port()
+    port = free_port()
     with open(log_path, "wb") as log:
-        server = subprocess.Popen([str(daphne), "-b", "127.0.0.1", "-p", str(port), "shoppe.asgi:application"],
-                                  cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = daphne_start(port=port, env=env, stdout=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90  # the models load after the pages are served
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"daphne exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                # Ready to chat, as a load balancer would wait for: pages are served earlier, while
-                # the assistant gets ready (#14 item 5), and the widget would say "Getting ready…".
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"daphne did not get ready on {base} (/healthz):\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+        try:
+            # Ready to chat, as a load balancer would wait for: pages are served earlier, while
+            # the assistant gets ready (#14 item 5), and the widget would say "Getting ready…".
+            # The models load after the pages are served.
+            wait_until(lambda: http_ok(base + "/healthz"), processes=[server], timeout=90,
+                       what=f"daphne to get ready on {base} (/healthz)")
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}:\n{log_path.read_text()[-3000:]}")
         yield base
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop_process(server)
         print(f"\ndaphne log: {log_path}")
 
 

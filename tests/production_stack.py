@@ -19,8 +19,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,11 +35,10 @@ from django.conf import settings
 from tests.conftest import port_open, service_missing
 from tests.fakes.gemini import FakeGemini, Reply
 from tests.fakes.llm import PROVIDERS, fake_for, provider_env
+from tools.processes import REPO, daphne_start, free_port, http_ok, stop_process, worker_start
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_ADMIN_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
-REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 
 # A question the router escalates to the LLM, and one the local tier answers.
 LLM_QUESTION = (
@@ -58,33 +55,7 @@ WARM_LINE = "loaded knowledge index"
 WORKER_ARGV = ["celery", "-A", "shoppe", "worker", "--loglevel=INFO", "--concurrency=2", "--pool=threads"]
 
 
-# --- small process helpers -------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def stop_process(proc: subprocess.Popen[bytes], *, timeout: float = 10) -> None:
-    """SIGTERM, then SIGKILL if it does not go."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+# --- small process helpers (the starter itself is tools.processes, shared with the load tool) ---
 
 
 def wait_for(check: Callable[[], bool], *, timeout: float, what: str, stack: "Stack | None" = None) -> None:
@@ -235,10 +206,9 @@ class Stack:
         number = len(self.worker_logs) + 1
         path = self.log_dir / f"worker-{number}.log"
         self.worker_logs.append(path)
-        argv = [str(BIN / WORKER_ARGV[0]), *WORKER_ARGV[1:], "-n", f"worker{number}@%h"]
         with open(path, "wb") as log:
-            self.worker = subprocess.Popen(argv, cwd=REPO, env={**self.env, **env}, stdout=log,
-                                           stderr=subprocess.STDOUT)
+            self.worker = worker_start(argv=[*WORKER_ARGV, "-n", f"worker{number}@%h"], env={**self.env, **env},
+                                       stdout=log)
         self.worker_env = dict(env)
         if wait:
             self.wait_worker_ready()
@@ -393,9 +363,7 @@ def _run_stack(tmp: Path, *, dbname: str, redis_url: str, fakes: dict[str, FakeG
 
         stack.start_worker(wait=False)
         with open(stack.daphne_log, "wb") as log:
-            stack.daphne = subprocess.Popen(
-                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "shoppe.asgi:application"],
-                cwd=REPO, env=base_env, stdout=log, stderr=subprocess.STDOUT)
+            stack.daphne = daphne_start(port=port, env=base_env, stdout=log)
         wait_for(lambda: http_ok(stack.base_url + "/"), timeout=60, what="daphne to answer HTTP", stack=stack)
         stack.wait_warm(stack.daphne_log, "daphne")
         stack.wait_worker_ready()

@@ -26,9 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import DEMO_PASSWORD, _free_port, _server_env
+from tests.browser import DEMO_PASSWORD, _server_env
 from tests.conftest import service_missing
-from tests.production_stack import BIN, REPO, RedisServer, prepare_site, stop_process, wait_for
+from tests.production_stack import RedisServer, prepare_site, stop_process, wait_for
+from tools.processes import daphne_start, free_port, worker_start
 
 # What the visitors below put in their URLs: none of it may reach a log as it is.
 EMAIL_PATH = "/help/alice.jansen@mailbox.test-4111111111111111/"
@@ -58,11 +59,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, run_artifacts: None) -> Ite
     env = _server_env(data_dir)
     env.pop("LOG_FORMAT", None)
     prepare_site(data_dir, env, demo=True)
-    port = _free_port()
+    port = free_port()
     stdout, stderr = data_dir / "daphne.stdout", data_dir / "daphne.stderr"
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
-        proc = subprocess.Popen([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "shoppe.asgi:application"],
-                                cwd=REPO, env=env, stdout=out, stderr=err)
+        proc = daphne_start(port=port, env=env, stdout=out, stderr=err)
     running = Server(f"http://127.0.0.1:{port}", proc, stdout, stderr)
     try:
         deadline = time.monotonic() + 90
@@ -135,7 +135,7 @@ def test_the_server_logs_no_personal_data_from_urls(server: Server) -> None:
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     if not RedisServer.available():
         service_missing("redis-server not installed")
-    redis = RedisServer(port=_free_port(), log_path=tmp_path / "redis.log").start()
+    redis = RedisServer(port=free_port(), log_path=tmp_path / "redis.log").start()
     try:
         yield redis
     finally:
@@ -152,9 +152,8 @@ def test_the_production_worker_logs_no_personal_data(server: Server, redis_serve
                RAG_WARM_UP="0")
     log = tmp_path / "worker.log"
     with open(log, "wb") as out:
-        worker = subprocess.Popen([str(BIN / "celery"), "-A", "shoppe", "worker", "--loglevel=INFO",
-                                   "--concurrency=1", "--pool=threads", "-n", "scrub@%h"],
-                                  cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        worker = worker_start(argv=["celery", "-A", "shoppe", "worker", "--loglevel=INFO", "--concurrency=1",
+                                    "--pool=threads", "-n", "scrub@%h"], env=env, stdout=out)
     try:
         wait_for(lambda: "scrub@" in log.read_text(errors="replace")
                  and " ready." in log.read_text(errors="replace"), timeout=90, what="the worker to be ready")

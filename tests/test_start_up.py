@@ -31,8 +31,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import Tab, _free_port, _server_env
+from tests.browser import Tab, _server_env
 from tests.production_stack import REPO, seed_local_models
+from tools.processes import free_port
 
 QUESTION = "Which payment methods do you accept?"
 READY_WITHIN_S = 30.0  # a newcomer is chatting within 30 s of `make run` (router and index already built)
@@ -200,7 +201,7 @@ def _browser_answered(tab: Tab, folder: Path) -> None:
 
 def _run(data_dir: Path, *, timeout: float, browser=None,  # type: ignore[no-untyped-def]
          screenshots: Path | None = None) -> tuple[StartUp, Visit]:
-    start = StartUp(data_dir=data_dir, port=_free_port())
+    start = StartUp(data_dir=data_dir, port=free_port())
     env = _server_env(data_dir)
     env.pop("RAG_WARM_UP", None)
     env.pop("STRANDED_MESSAGE_SWEEP_S", None)

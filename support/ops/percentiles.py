@@ -1,4 +1,10 @@
-"""Percentiles, one definition for every ops figure: PERCENTILE_CONT in SQL and the same interpolation in Python."""
+"""Percentiles, one definition for every figure: PERCENTILE_CONT in SQL and the same interpolation in Python.
+
+The ops dashboard and people figures, the router evaluation (`evaluate_router`), the load run
+(`make load`) and the bench (`make bench`) all use it, so their p50/p95/p99 can be compared: the
+value at fraction × (n − 1) of the sorted values, interpolated between its two neighbours (numpy's
+default, "linear"), not the nearest rank.
+"""
 from __future__ import annotations
 
 import math

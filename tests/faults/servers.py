@@ -14,7 +14,8 @@ from typing import Any
 
 from django.conf import settings
 
-from tests.production_stack import BIN, REPO, Stack, free_port, http_ok, prepare_site, stop_process, wait_for
+from tests.production_stack import Stack, free_port, http_ok, prepare_site, stop_process, wait_for
+from tools import processes
 
 
 @dataclass
@@ -62,9 +63,7 @@ class EmbeddedSite:
         path = self.data_dir / f"daphne-{len(self.logs_written) + 1}.log"
         self.logs_written.append(path)
         with open(path, "wb") as log:
-            self.daphne = subprocess.Popen(
-                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "shoppe.asgi:application"],
-                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.daphne = processes.daphne_start(port=self.port, env=self.env, stdout=log)
         # The embedded worker takes over the root logger at WARNING, so there is no warm-up line to wait for:
         # /healthz says when the local models are loaded.
         wait_for(lambda: http_ok(self.base_url + "/healthz"), timeout=90, stack=self,  # type: ignore[arg-type]
@@ -125,13 +124,11 @@ def daphne_kill(stack: Stack) -> float:
 def daphne_start(stack: Stack, **env: str) -> None:
     """A new daphne for the stack, on the same port, with `env` on top of the stack's environment."""
     assert stack.daphne is None or stack.daphne.poll() is not None, "daphne is still running"
-    port = stack.base_url.rsplit(":", 1)[1]
+    port = int(stack.base_url.rsplit(":", 1)[1])
     number = len(list(stack.log_dir.glob("daphne*.log"))) + 1
     stack.daphne_log = stack.log_dir / f"daphne-{number}.log"
     with open(stack.daphne_log, "wb") as log:
-        stack.daphne = subprocess.Popen(
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", port, "shoppe.asgi:application"],
-            cwd=REPO, env={**stack.env, **env}, stdout=log, stderr=subprocess.STDOUT)
+        stack.daphne = processes.daphne_start(port=port, env={**stack.env, **env}, stdout=log)
     wait_for(lambda: http_ok(stack.base_url + "/"), timeout=60, what="daphne to answer HTTP", stack=stack)
     stack.wait_warm(stack.daphne_log, "daphne")
 

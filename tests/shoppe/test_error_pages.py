@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.production_stack import free_port, stop_process
+from tools.processes import daphne_start, free_port, stop_process
 
 REPO = Path(settings.BASE_DIR)
 TECHNICAL = ("urlpatterns", "Using the URLconf", "Traceback", "SECRET-INTERNAL-DETAIL", "DEBUG = True",
@@ -45,8 +45,7 @@ def embedded_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     assert migrated.returncode == 0, migrated.stderr[-3000:]
     port, log_path = free_port(), data_dir / "daphne.log"
     with open(log_path, "wb") as log:
-        server = subprocess.Popen([str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port),
-                                   "shoppe.asgi:application"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = daphne_start(port=port, env=env, stdout=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
