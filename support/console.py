@@ -15,14 +15,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from support import realtime
 from support.conversation_language import LANGUAGE_NAMES, canned_for, conversation_language, conversation_language_subquery
-from support.models import CannedResponse, Conversation, Handoff, Message, RefundRequest
+from support.models import AgentSettings, CannedResponse, Conversation, Handoff, Message, RefundRequest
 from support.roles import can_view_console, can_work_handoffs, staff_name
+from support.selectors import agent_language
 from support.services import handoff as handoffs
+from support.services.agent_settings import agent_language_set
 from support.services.photos import photo_serialize
 from support.services import translation
 from support.services.refunds import refund_decide, refund_serialize, refunds_awaiting_supervisor
@@ -48,7 +51,26 @@ def console_page(request: HttpRequest) -> HttpResponse:
         # The translate buttons exist only when the LLM can be asked (a key or a server is set).
         "can_translate": translation.translation_available(),
         "agents": get_user_model().objects.filter(is_staff=True, is_active=True, groups__permissions__codename="work_handoffs").distinct(),
+        # The language this agent works in: customer messages are translated into it, drafts from it.
+        "agent_language": agent_language(agent=request.user), "working_languages": AgentSettings.Language.choices,
     })
+
+
+@user_passes_test(can_view_console, login_url="/admin/login/")
+@require_POST
+def console_language(request: HttpRequest) -> HttpResponse:
+    """The signed-in agent sets their own working language (the console header's select posts here).
+
+    Only ever their own: the form names a language, never a user. The console's script asks for
+    JSON; the form without script comes back to the console.
+    """
+    try:
+        language = agent_language_set(agent=request.user, language=request.POST.get("language", ""))
+    except ValidationError as invalid:
+        return JsonResponse({"error": " ".join(invalid.messages)}, status=400)
+    if "application/json" not in request.headers.get("Accept", ""):
+        return redirect("console")
+    return JsonResponse({"language": language, "language_name": LANGUAGE_NAMES[language]})
 
 
 def queue_list() -> list[dict]:
