@@ -211,13 +211,14 @@ class ConsoleConsumer(ClosesOnSignOut):
             note=event_text(content, "note", default=""))
 
     async def on_message_translate(self, content: dict) -> None:
-        """A customer message in English, sent back to this console only."""
+        """A customer message in the agent's working language, sent back to this console only."""
         result = await database_sync_to_async(translation.message_translate)(
             message_id=event_id(content, "message_id"), agent=self.scope["user"])
         await self._send({"type": "message.translated", **result})
 
     async def on_draft_translate(self, content: dict) -> None:
-        """The agent's draft in the customer's language, back to this console's reply box: never sent on."""
+        """The agent's draft, from their working language into the customer's, back to this console's reply box:
+        never sent on."""
         result = await database_sync_to_async(translation.draft_translate)(
             conversation_id=event_uuid(content, "conversation_id"), agent=self.scope["user"],
             text=event_text(content, "text")[:4000])

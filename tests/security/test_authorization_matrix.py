@@ -742,7 +742,8 @@ def edit_a_refund_request(w: World, actor: User | None) -> Submission:
 
 def set_own_working_language(w: World, actor: User | None) -> Submission:
     return Submission("/console/language/", {"language": "nl"},
-                      lambda client: actor is not None and AgentSettings.objects.filter(agent=actor, language="nl").exists())
+                      lambda client: actor is not None
+                      and AgentSettings.objects.filter(agent=actor, language="nl").exists())
 
 
 def set_a_colleagues_working_language(w: World, actor: User | None) -> Submission:

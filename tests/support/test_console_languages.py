@@ -263,7 +263,8 @@ async def test_a_dutch_speaking_agent_reads_a_german_message_in_dutch(team, gemi
     assert translated["language"] == "nl"
     assert translated["text"] == "Ik wil mijn geld terug. Schrijf me op jonas.becker@example.test of 0171 2345678."
     request = gemini.requests[0]
-    assert "Translate the text inside <text> into Dutch." in request.system_text and "English" not in request.system_text
+    assert "Translate the text inside <text> into Dutch." in request.system_text
+    assert "English" not in request.system_text
     assert "Geld zurück" in request.last_user_text
     row = await database_sync_to_async(TranslationLog.objects.get)()
     assert (row.purpose, row.source_language, row.target_language) == ("translate_message", "de", "nl")
@@ -375,7 +376,8 @@ def test_only_staff_who_answer_customers_set_a_working_language(team) -> None:
     sam = Client()
     sam.force_login(team["sam"])
     assert sam.get("/admin/support/agentsettings/").status_code == 403
-    assert sam.post(f"/admin/support/agentsettings/{kim.pk}/change/", {"agent": kim.pk, "language": "en"}).status_code == 403
+    changed = sam.post(f"/admin/support/agentsettings/{kim.pk}/change/", {"agent": kim.pk, "language": "en"})
+    assert changed.status_code == 403
     assert working_language_of(kim) == "nl"
 
 
