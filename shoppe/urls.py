@@ -8,7 +8,7 @@ from django.views.i18n import JavaScriptCatalog
 from shoppe import account_views, checkout_views, order_views, review_views, views
 from support import account_views as conversation_views
 from support.chat_session import chat_return, chat_session_open
-from support.console import console_page
+from support.console import console_language, console_page
 from support.photos import photo_show, photo_upload
 from support.health import healthz, metrics
 
@@ -69,6 +69,7 @@ urlpatterns = i18n_patterns(*storefront_patterns, prefix_default_language=False)
     path("chat/photos/", photo_upload, name="photo_upload"),
     path("chat/photos/<uuid:photo_id>/", photo_show, name="photo"),
     path("console/", console_page, name="console"),
+    path("console/language/", console_language, name="console_language"),
     path("ops/", include("support.ops.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

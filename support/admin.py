@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 
-from support.models import (CannedResponse, Conversation, EscalationLog, Handoff, InternalNote, Message, RefundDecision,
-                            RefundRequest, TranslationLog)
+from support.models import (AgentSettings, CannedResponse, Conversation, EscalationLog, Handoff, InternalNote, Message,
+                            RefundDecision, RefundRequest, TranslationLog)
 from support.services.refunds import refund_decide
 
 
@@ -140,3 +140,14 @@ class TranslationLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(AgentSettings)
+class AgentSettingsAdmin(admin.ModelAdmin):
+    """Each staff member's working language; agents set their own from the console header."""
+
+    list_display = ["agent", "language", "updated_at"]
+    list_filter = ["language"]
+    list_select_related = ["agent"]
+    search_fields = ["agent__username", "agent__first_name", "agent__last_name"]
+    raw_id_fields = ["agent"]

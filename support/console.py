@@ -13,14 +13,18 @@ from channels.db import database_sync_to_async
 from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from support import realtime
 from support.console_selectors import canned_responses_active, conversation_detail, handoff_agents, handoff_queue
-from support.models import Conversation, Handoff, Message, RefundRequest
+from support.conversation_language import LANGUAGE_NAMES
+from support.models import AgentSettings, Conversation, Handoff, Message, RefundRequest
 from support.roles import can_view_console, can_work_handoffs
+from support.selectors import agent_language
 from support.services import handoff as handoffs
+from support.services.agent_settings import agent_language_set
 from support.services import translation
 from support.services.refunds import refund_decide, refunds_awaiting_supervisor
 from support.services.typing import TYPING_ALLOWED_EVERY_S, agent_typing
@@ -45,7 +49,26 @@ def console_page(request: HttpRequest) -> HttpResponse:
         # The translate buttons exist only when the LLM can be asked (a key or a server is set).
         "can_translate": translation.translation_available(),
         "agents": handoff_agents(),
+        # The language this agent works in: customer messages are translated into it, drafts from it.
+        "agent_language": agent_language(agent=request.user), "working_languages": AgentSettings.Language.choices,
     })
+
+
+@user_passes_test(can_view_console, login_url="/admin/login/")
+@require_POST
+def console_language(request: HttpRequest) -> HttpResponse:
+    """The signed-in agent sets their own working language (the console header's select posts here).
+
+    Only ever their own: the form names a language, never a user. The console's script asks for
+    JSON; the form without script comes back to the console.
+    """
+    try:
+        language = agent_language_set(agent=request.user, language=request.POST.get("language", ""))
+    except ValidationError as invalid:
+        return JsonResponse({"error": " ".join(invalid.messages)}, status=400)
+    if "application/json" not in request.headers.get("Accept", ""):
+        return redirect("console")
+    return JsonResponse({"language": language, "language_name": LANGUAGE_NAMES[language]})
 
 
 class ConsoleConsumer(ClosesOnSignOut):
@@ -146,13 +169,14 @@ class ConsoleConsumer(ClosesOnSignOut):
             note=event_text(content, "note", default=""))
 
     async def on_message_translate(self, content: dict) -> None:
-        """A customer message in English, sent back to this console only."""
+        """A customer message in the agent's working language, sent back to this console only."""
         result = await database_sync_to_async(translation.message_translate)(
             message_id=event_id(content, "message_id"), agent=self.scope["user"])
         await self._send({"type": "message.translated", **result})
 
     async def on_draft_translate(self, content: dict) -> None:
-        """The agent's draft in the customer's language, back to this console's reply box: never sent on."""
+        """The agent's draft, from their working language into the customer's, back to this console's reply box:
+        never sent on."""
         result = await database_sync_to_async(translation.draft_translate)(
             conversation_id=event_uuid(content, "conversation_id"), agent=self.scope["user"],
             text=event_text(content, "text")[:4000])

@@ -316,7 +316,7 @@ class TranslationLog(models.Model):
     """
 
     class Purpose(models.TextChoices):
-        CUSTOMER_MESSAGE = "translate_message", "A customer message into English"
+        CUSTOMER_MESSAGE = "translate_message", "A customer message into the agent's language"
         DRAFT_REPLY = "translate_draft", "An agent's draft into the customer's language"
 
     class Outcome(models.TextChoices):
@@ -349,6 +349,33 @@ class TranslationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()}: {self.outcome}"
+
+
+class AgentSettings(models.Model):
+    """A staff member's own console settings: the language they work in (#16).
+
+    The console's translate actions use it: a customer message is shown in it, and a draft
+    the agent writes in it is translated into the customer's language. No row: English.
+    """
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        DUTCH = "nl", "Dutch"
+        GERMAN = "de", "German"
+        FRENCH = "fr", "French"
+        SPANISH = "es", "Spanish"
+
+    agent = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
+                                 related_name="agent_settings")
+    language = models.CharField("working language", max_length=8, choices=Language.choices,
+                                default=Language.ENGLISH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "agent settings"
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.get_language_display()}"
 
 
 class RefundRequest(models.Model):

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from support.hours import support_next_opening, support_open, support_opening_words
+from support.conversation_language import ENGLISH
 from support.events import PhotoItem
-from support.models import Conversation, Handoff, Message, Photo
+from support.models import AgentSettings, Conversation, Handoff, Message, Photo
 from support.roles import staff_name
 
 
@@ -168,3 +169,8 @@ def conversation_transcript(*, conversation_id: uuid.UUID) -> list[TranscriptLin
             who = "Example Shoppe assistant"
         lines.append(TranscriptLine(who=who, text=m.text, at=m.created_at, sources=m.sources))
     return lines
+
+
+def agent_language(*, agent: AbstractBaseUser) -> str:
+    """The language a staff member works in (their `AgentSettings`): English when they never chose one."""
+    return AgentSettings.objects.filter(agent_id=agent.pk).values_list("language", flat=True).first() or ENGLISH

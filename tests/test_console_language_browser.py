@@ -3,7 +3,8 @@
 Its own live site (demo data, cached models) with the LLM pointed at the suite's fake Gemini
 server, so the console offers translation; the real google-genai client in the site's process
 makes the calls. The customer writes from the German storefront; the agent reads the message
-in English, has a draft translated into German (it only fills the reply box), and sends it.
+in English, has a draft translated into German (it only fills the reply box), and sends it; then
+switches their working language to Dutch and reads the message in Dutch.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ ASKED = "Ich möchte bitte mit einem Mitarbeiter sprechen."
 IN_ENGLISH = "I would like to speak to a member of staff, please."
 DRAFT = "Hi, Sam here. Could you send us a photo of the damage?"
 IN_GERMAN = "Hallo, hier ist Sam. Könnten Sie uns ein Foto vom Schaden schicken?"
+IN_DUTCH = "Ik wil graag met een medewerker spreken."
 
 
 def _answer(request: RecordedRequest) -> Reply:
@@ -31,6 +33,8 @@ def _answer(request: RecordedRequest) -> Reply:
         return Reply.text([IN_ENGLISH])
     if "Translate the text inside <text> into German" in system:
         return Reply.text([IN_GERMAN])
+    if "Translate the text inside <text> into Dutch" in system:
+        return Reply.text([IN_DUTCH])
     # An escalated customer message (if the router sends it to the LLM): to a person.
     if any("functionResponse" in str(part) for content in request.contents for part in content.get("parts", [])):
         return Reply.text(["Ich habe Ihre Frage an unser Team weitergegeben."])
@@ -105,4 +109,17 @@ def test_the_agent_sees_the_language_and_translates_without_sending(tabs, gemini
     expect(customer.locator("li.chat-agent", has_text="Foto vom Schaden")).to_have_count(1)
     translations = [r for r in gemini.requests if "Translate the text inside <text>" in r.system_text]
     assert len(translations) == 2 and "Mitarbeiter" in translations[0].last_user_text
+    assert not agent.locator("#alert").is_visible(), agent.locator("#alert").inner_text()
+
+    # The agent works in Dutch from now on (saved on the server): the message is offered, and shown, in Dutch.
+    agent.select_option("#agent-language", "nl")
+    asked.get_by_role("button", name="Show this message in Dutch").click()
+    expect(asked.locator(".msg-translation")).to_contain_text(f"In Dutch: {IN_DUTCH}")
+    expect(asked.get_by_role("button", name="Show this message in English")).to_have_count(0)
+    asked.scroll_into_view_if_needed()
+    agent_tab.shot(screenshots, "console-language-2-agent-works-in-dutch")
+    translations = [r for r in gemini.requests if "Translate the text inside <text>" in r.system_text]
+    assert len(translations) == 3 and "into Dutch" in translations[2].system_text
+    agent.reload()
+    expect(agent.locator("#agent-language")).to_have_value("nl")
     assert not agent.locator("#alert").is_visible(), agent.locator("#alert").inner_text()

@@ -47,6 +47,7 @@
     awaitingBadge: $("awaiting-badge"), resolveBlocked: $("resolve-blocked"),
     rejectDialog: $("reject-dialog"), rejectForm: $("reject-form"), rejectNote: $("reject-note"),
     rejectConfirm: $("reject-confirm"), rejectCancel: $("reject-cancel"), rejectSummary: $("reject-summary"),
+    agentLanguageForm: $("agent-language-form"), agentLanguage: $("agent-language"),
   };
 
   const state = {
@@ -64,6 +65,8 @@
     rejecting: null,         // refund id in the reject dialog
     focusAfterOpen: false,
     translating: false,      // a draft translation asked for and not back yet
+    // The language this agent works in: customer messages are translated into it, their drafts from it.
+    agentLanguage: body.dataset.agentLanguage || "en",
   };
 
   // ---------- small helpers ----------
@@ -514,20 +517,33 @@
     if (m.author === "customer") {
       const lang = (m.language || (state.current && state.current.language) || "en").toLowerCase();
       if (lang !== "en") li.querySelector(".msg-head").append(languageBadge(lang, "msg-lang"));
-      if (canTranslate && m.text && lang !== "en" && m.id !== undefined && m.id !== null && !li.querySelector(".translate-msg")) {
-        const button = h("button", { type: "button", class: "btn btn-small translate-msg", text: "Show in English",
-                                     "aria-label": "Show this message in English" });
-        button.addEventListener("click", () => {
-          if (send({ type: "message.translate", message_id: Number(m.id) })) {
-            button.disabled = true;
-            button.textContent = "Translating…";
-          }
-        });
-        li.append(button);
-      }
+      li.dataset.language = lang;
+      if (m.text) li.dataset.translatable = "1";
+      offerTranslation(li);
       li.append(traceEl(m.trace || {}));
     }
     return li;
+  }
+
+  // "Show in <the agent's language>" on a customer message written in another language (none when it is already
+  // shown in it). Called again for every message when the agent changes their working language.
+  function offerTranslation(li) {
+    const old = li.querySelector(".translate-msg");
+    if (old) old.remove();
+    const box = li.querySelector(".msg-translation");
+    const mine = state.agentLanguage;
+    if (!canTranslate || !li.dataset.translatable || !li.dataset.messageId || li.dataset.language === mine ||
+        (box && box.dataset.language === mine)) return;
+    const name = LANGUAGE_NAMES[mine] || mine;
+    const button = h("button", { type: "button", class: "btn btn-small translate-msg", text: `Show in ${name}`,
+                                 "aria-label": `Show this message in ${name}`, "data-language": mine });
+    button.addEventListener("click", () => {
+      if (send({ type: "message.translate", message_id: Number(li.dataset.messageId) })) {
+        button.disabled = true;
+        button.textContent = "Translating…";
+      }
+    });
+    (box || li.querySelector(".msg-text")).after(button);
   }
 
   function nearBottom() {
@@ -576,6 +592,15 @@
     if (why) node.title = why; else node.removeAttribute("title");
   }
 
+  // The draft is translated from the agent's language into the customer's: not when they are the same.
+  function updateTranslateDraft() {
+    if (!el.translateDraft) return;
+    const answering = mayAnswer(state.currentHandoff);
+    const same = !!state.current && (state.current.language || "en") === state.agentLanguage;
+    setDisabled(el.translateDraft, !answering || same || state.translating || !el.replyInput.value.trim(),
+      !answering ? "Claim the conversation first" : same ? "The customer writes in your working language" : "");
+  }
+
   function updateControls() {
     if (!canWork) return;
     const x = state.currentHandoff;
@@ -594,13 +619,39 @@
     setDisabled(el.replyInput, !answering);
     setDisabled(el.replySend, !answering);
     setDisabled(el.canned, !answering);
-    setDisabled(el.translateDraft, !answering || state.translating || !el.replyInput.value.trim(),
-      answering ? "" : "Claim the conversation first");
+    updateTranslateDraft();
     el.replyInput.placeholder = answering ? "Write to the customer…"
       : x && x.status === "claimed" ? `${x.claimed_by} is handling this conversation.`
       : x ? "Claim the conversation to reply." : "There is no open handoff to answer.";
     setDisabled(el.noteInput, !state.current);
     setDisabled(el.noteAdd, !state.current || !el.noteInput.value.trim());
+  }
+
+  // The agent's working language: saved on the server (their own only), then every translate action follows it.
+  async function agentLanguageSave() {
+    const form = el.agentLanguageForm;
+    const previous = state.agentLanguage;
+    try {
+      const response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": form.elements.csrfmiddlewaretoken.value },
+      });
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(answer.error || "Your working language could not be saved.");
+      state.agentLanguage = answer.language;
+      body.dataset.agentLanguage = answer.language;
+      for (const li of el.transcript.querySelectorAll("li.msg-customer")) offerTranslation(li);
+      updateControls();
+      announce(`You work in ${answer.language_name}: customer messages are translated into it, your drafts from it.`);
+    } catch (error) {
+      el.agentLanguage.value = previous;
+      showAlert(error.message || "Your working language could not be saved.");
+    }
+  }
+
+  if (el.agentLanguageForm) {
+    el.agentLanguageForm.addEventListener("submit", (e) => { e.preventDefault(); agentLanguageSave(); });
+    el.agentLanguage.addEventListener("change", agentLanguageSave);
   }
 
   if (canWork) {
@@ -631,8 +682,7 @@
         el.translatedHint.hidden = true;
       }
     });
-    el.replyInput.addEventListener("input", () => setDisabled(el.translateDraft,
-      !mayAnswer(state.currentHandoff) || state.translating || !el.replyInput.value.trim()));
+    el.replyInput.addEventListener("input", updateTranslateDraft);
     if (el.translateDraft) {
       // The translation comes back into this box: it reaches the customer only when the agent presses Send.
       el.translateDraft.addEventListener("click", () => {
@@ -928,10 +978,13 @@
       if (button) button.remove();
       let box = li.querySelector(".msg-translation");
       if (!box) {
-        box = h("p", { class: "msg-translation" }, h("span", { class: "muted", text: "In English: " }), h("span", { class: "msg-translation-text" }));
+        box = h("p", { class: "msg-translation" }, h("span", { class: "muted msg-translation-language" }), h("span", { class: "msg-translation-text" }));
         li.querySelector(".msg-text").after(box);
       }
+      box.dataset.language = e.language;
+      box.querySelector(".msg-translation-language").textContent = `In ${LANGUAGE_NAMES[e.language] || e.language}: `;
       box.querySelector(".msg-translation-text").textContent = e.text;
+      offerTranslation(li); // the agent changed language while it was on its way: offer theirs again
     },
     "draft.translated"(e) {
       state.translating = false;
@@ -961,7 +1014,7 @@
       }
       for (const b of el.transcript.querySelectorAll(".translate-msg[disabled]")) {
         b.disabled = false;
-        b.textContent = "Show in English";
+        b.textContent = `Show in ${LANGUAGE_NAMES[b.dataset.language] || b.dataset.language}`;
       }
       if (state.pendingReply && Date.now() - state.pendingReply.at < 5000 && el.replyInput && !el.replyInput.value) {
         el.replyInput.value = state.pendingReply.text; // don't lose what the agent wrote

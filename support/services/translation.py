@@ -1,4 +1,7 @@
-"""Translations for staff in the console, by the LLM: a customer message into English, a draft into the customer's language.
+"""Translations for staff in the console, by the LLM, between the agent's working language and the customer's.
+
+A customer message is shown in the language the agent works in (`AgentSettings`, English by
+default); a draft the agent writes in that language is put into the customer's language.
 
 The same path as an escalation: the provider LLM_PROVIDER names, called through
 `support.llm.retries` (retries before the first token, time-outs, the concurrency slot),
@@ -20,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.utils import timezone
 
-from support.conversation_language import ENGLISH, LANGUAGE_NAMES, conversation_language, language_code
+from support.conversation_language import LANGUAGE_NAMES, conversation_language, language_code
 from support.llm.guardrails import OutputGuard
 from support.llm.pii import EMAIL, Redactor
 from support.llm.pricing import call_cost
@@ -28,6 +31,7 @@ from support.llm.provider import ModelRequest, Text, Turn, Usage, provider_get
 from support.llm.retries import LLMUnavailable, concurrency_slot, model_stream
 from support.models import Conversation, EscalationLog, Message, TranslationLog
 from support.roles import can_work_handoffs
+from support.selectors import agent_language
 
 log = logging.getLogger(__name__)
 
@@ -144,24 +148,34 @@ def _translate(*, conversation: Conversation, message: Message | None, agent: Ab
     return redactor.restore(raw)
 
 
+def _language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
 def message_translate(*, message_id: int, agent: AbstractBaseUser) -> dict:
-    """A customer message in English, for the agent's eyes only."""
+    """A customer message in the agent's working language, for the agent's eyes only."""
     if not can_work_handoffs(agent):
         raise PermissionDenied("read-only console")
     message = Message.objects.select_related("conversation__customer").get(id=message_id, author=Message.Author.CUSTOMER)
+    source, target = language_code(message.language), agent_language(agent=agent)
+    if source == target:
+        raise TranslationUnavailable(f"This message is already in {_language_name(target)}, your working language.")
     text = _translate(conversation=message.conversation, message=message, agent=agent,
-                      purpose=TranslationLog.Purpose.CUSTOMER_MESSAGE, text=message.text,
-                      source=language_code(message.language), target=ENGLISH)
-    return {"message_id": message.id, "conversation_id": str(message.conversation_id), "language": ENGLISH,
+                      purpose=TranslationLog.Purpose.CUSTOMER_MESSAGE, text=message.text, source=source, target=target)
+    return {"message_id": message.id, "conversation_id": str(message.conversation_id), "language": target,
             "text": text}
 
 
 def draft_translate(*, conversation_id: object, agent: AbstractBaseUser, text: str) -> dict:
-    """The agent's draft in the customer's language: it goes back to the agent's reply box, never to the customer."""
+    """The agent's draft, written in their working language, in the customer's: it goes back to the agent's
+    reply box, never to the customer."""
     if not can_work_handoffs(agent):
         raise PermissionDenied("read-only console")
     conversation = Conversation.objects.select_related("customer").get(id=conversation_id)
-    target = conversation_language(conversation.id)
+    source, target = agent_language(agent=agent), conversation_language(conversation.id)
+    if source == target:
+        raise TranslationUnavailable(f"The customer writes in {_language_name(target)}, your working language: "
+                                     "send your draft as it is.")
     translated = _translate(conversation=conversation, message=None, agent=agent,
-                            purpose=TranslationLog.Purpose.DRAFT_REPLY, text=text, source=ENGLISH, target=target)
+                            purpose=TranslationLog.Purpose.DRAFT_REPLY, text=text, source=source, target=target)
     return {"conversation_id": str(conversation.id), "language": target, "text": translated}

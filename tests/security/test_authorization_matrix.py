@@ -55,6 +55,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from shoppe.models import Address, Customer, Invoice, Order, OrderItem, Product, Shipment
 from support.models import (
+    AgentSettings,
     CannedResponse,
     Conversation,
     EscalationLog,
@@ -215,6 +216,8 @@ PAGES = [
     # The chat widget's strings in the page's language (Django's JavaScript catalogue; "/nl/jsi18n/" is Dutch).
     row("/jsi18n/",                               OK,          OK,          OK,          OK,          OK,          OK),
     row("/console/",                              STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK,          OK),
+    # POST only (FORM_POSTS: "console: set own working language").
+    row("/console/language/",                     STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     row("/ops/",                                  STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK),
     row("/ops/escalations/",                      STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
     row("/ops/escalations.csv",                   STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
@@ -255,6 +258,10 @@ FORM_POSTS = [
     row("admin: add a canned response",           STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,   DONE,        FORBIDDEN),
     row("admin: edit A's order",                  STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,   FORBIDDEN,   FORBIDDEN),
     row("admin: edit A's refund request",         STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,   FORBIDDEN,   FORBIDDEN),
+    # The working language the console translates into (#16): each agent sets their own; the read-only console
+    # has no translations. Nobody but a superuser changes a colleague's (the form names no user).
+    row("console: set own working language",      STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE,        DONE,        FORBIDDEN),
+    row("admin: set a colleague's working language", STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN, FORBIDDEN,   FORBIDDEN),
     row("account: change own password",           LOGIN,       DONE,        DONE,        DONE,        DONE,        DONE),
     row("account: change own details",            LOGIN,       DONE,        DONE,        DONE,        DONE,        DONE),
     row("account: sign up",                       DONE,        UNCHANGED,   UNCHANGED,   UNCHANGED,   UNCHANGED,   UNCHANGED),
@@ -271,6 +278,7 @@ CSRF_FORMS = [
     ("admin: approve A's refund", AGENT),
     ("admin: reject A's refund", SUPERVISOR),
     ("admin: add a canned response", SUPERVISOR),
+    ("console: set own working language", AGENT),
     ("account: change own password", CUSTOMER_A),
     ("account: sign in", ANONYMOUS),
     ("account: sign out", CUSTOMER_A),
@@ -732,6 +740,18 @@ def edit_a_refund_request(w: World, actor: User | None) -> Submission:
                       lambda client: RefundRequest.objects.get(pk=w.refund_a.pk).reason == "changed")
 
 
+def set_own_working_language(w: World, actor: User | None) -> Submission:
+    return Submission("/console/language/", {"language": "nl"},
+                      lambda client: actor is not None
+                      and AgentSettings.objects.filter(agent=actor, language="nl").exists())
+
+
+def set_a_colleagues_working_language(w: World, actor: User | None) -> Submission:
+    AgentSettings.objects.create(agent=w.kim, language="de")
+    return Submission(f"/admin/support/agentsettings/{w.kim.pk}/change/", {"agent": w.kim.pk, "language": "nl"},
+                      lambda client: AgentSettings.objects.get(agent=w.kim).language == "nl")
+
+
 def change_own_password(w: World, actor: User | None) -> Submission:
     new = "A-much-longer-passphrase-42"
     return Submission("/account/password_change/",
@@ -800,6 +820,8 @@ FORMS: dict[str, Callable[[World, User | None], Submission]] = {
     "admin: add a canned response": add_canned_response,
     "admin: edit A's order": edit_a_order,
     "admin: edit A's refund request": edit_a_refund_request,
+    "console: set own working language": set_own_working_language,
+    "admin: set a colleague's working language": set_a_colleagues_working_language,
     "account: change own password": change_own_password,
     "account: sign in": sign_in,
     "account: sign out": sign_out,

@@ -12,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from support.models import CannedResponse, Conversation, Handoff, Message, TranslationLog
+from support.models import AgentSettings, CannedResponse, Conversation, Handoff, Message, TranslationLog
 from tests.conftest import session_cookie_for
 from tests.fakes.gemini import FakeGemini, Reply
 
@@ -232,3 +232,156 @@ def test_the_demo_has_each_canned_response_in_the_shops_five_languages(db) -> No
             "de", "en", "es", "fr", "nl"]
     assert "Sie" in CannedResponse.objects.get(title="Closing", language="de").text
     assert "je" in CannedResponse.objects.get(title="Closing", language="nl").text.split()
+
+
+# --- The agent's own working language (#16): messages are shown in it, drafts are written in it --------------
+def dutch_speaking(user: User) -> User:
+    from support.services.agent_settings import agent_language_set
+
+    agent_language_set(agent=user, language="nl")
+    return user
+
+
+def french_handoff(*, claimed_by: User) -> Handoff:
+    customer = User.objects.create_user("camille", "camille@example.test", "pw", first_name="Camille")
+    conversation = Conversation.objects.create(customer=customer, status=Conversation.Status.WAITING)
+    last = Message.objects.create(conversation=conversation, author="customer", status="answered", route="human",
+                                  language="fr", text="Mon colis est arrivé abîmé, que dois-je faire ?")
+    return Handoff.objects.create(conversation=conversation, message=last, reason="damaged", status="claimed",
+                                  claimed_by=claimed_by)
+
+
+async def test_a_dutch_speaking_agent_reads_a_german_message_in_dutch(team, gemini):
+    await database_sync_to_async(dutch_speaking)(team["sam"])
+    handoff = await database_sync_to_async(german_handoff)(claimed_by=team["sam"])
+    gemini.script(Reply.text(["Ik wil mijn geld terug. Schrijf me op [EMAIL_1] of [PHONE_1]."]))
+    agent = await console(team["sam"])
+    await until(agent, "queue")
+    await agent.send_json_to({"type": "message.translate", "message_id": handoff.message_id})
+    translated = await until(agent, "message.translated")
+
+    assert translated["language"] == "nl"
+    assert translated["text"] == "Ik wil mijn geld terug. Schrijf me op jonas.becker@example.test of 0171 2345678."
+    request = gemini.requests[0]
+    assert "Translate the text inside <text> into Dutch." in request.system_text
+    assert "English" not in request.system_text
+    assert "Geld zurück" in request.last_user_text
+    row = await database_sync_to_async(TranslationLog.objects.get)()
+    assert (row.purpose, row.source_language, row.target_language) == ("translate_message", "de", "nl")
+    await agent.disconnect()
+
+
+async def test_a_dutch_speaking_agents_draft_goes_from_dutch_into_french(team, gemini):
+    await database_sync_to_async(dutch_speaking)(team["sam"])
+    handoff = await database_sync_to_async(french_handoff)(claimed_by=team["sam"])
+    gemini.script(Reply.text(["Je suis désolé ! Pourriez-vous nous envoyer une photo du colis ?"]))
+    agent = await console(team["sam"])
+    await until(agent, "queue")
+    await agent.send_json_to({"type": "draft.translate", "conversation_id": str(handoff.conversation_id),
+                              "text": "Wat vervelend! Kun je ons een foto van het pakket sturen?"})
+    drafted = await until(agent, "draft.translated")
+
+    assert drafted["language"] == "fr" and drafted["text"].startswith("Je suis désolé")
+    request = gemini.requests[0]
+    assert "into French" in request.system_text and "'vous'" in request.system_text
+    assert "Kun je ons een foto" in request.last_user_text
+    row = await database_sync_to_async(TranslationLog.objects.get)()
+    assert (row.purpose, row.source_language, row.target_language) == ("translate_draft", "nl", "fr")
+    await agent.disconnect()
+
+
+async def test_nothing_is_translated_between_the_agents_language_and_itself(team, gemini):
+    # given a German-speaking agent and a German customer
+    def german_speaking_agent() -> Handoff:
+        from support.services.agent_settings import agent_language_set
+
+        agent_language_set(agent=team["sam"], language="de")
+        return german_handoff(claimed_by=team["sam"])
+
+    handoff = await database_sync_to_async(german_speaking_agent)()
+    agent = await console(team["sam"])
+    await until(agent, "queue")
+    # when they ask for the German message in German, or their German draft in German
+    await agent.send_json_to({"type": "message.translate", "message_id": handoff.message_id})
+    message_refused = await until(agent, "message.translated")
+    await agent.send_json_to({"type": "draft.translate", "conversation_id": str(handoff.conversation_id),
+                              "text": "Wir prüfen das."})
+    draft_refused = await until(agent, "draft.translated")
+
+    # then they are told why, and the LLM is not asked
+    assert (message_refused["type"], message_refused["code"]) == ("error", "translation_unavailable")
+    assert "already in German, your working language" in message_refused["message"]
+    assert (draft_refused["type"], draft_refused["code"]) == ("error", "translation_unavailable")
+    assert "writes in German, your working language" in draft_refused["message"]
+    assert not gemini.requests and not await database_sync_to_async(TranslationLog.objects.exists)()
+    await agent.disconnect()
+
+
+def working_language_of(user: User) -> str:
+    from support.selectors import agent_language
+
+    return agent_language(agent=user)
+
+
+def test_an_agent_sets_their_own_working_language_from_the_console(team) -> None:
+    kim = staff("kim", "Support agent")
+    sam = Client(enforce_csrf_checks=True)
+    sam.force_login(team["sam"])
+    page = sam.get("/console/").content.decode()
+    assert '<option value="en" selected>English</option>' in page and 'data-agent-language="en"' in page
+    token = sam.cookies["csrftoken"].value
+
+    # Without the CSRF token: refused, nothing saved.
+    assert sam.post("/console/language/", {"language": "nl"}).status_code == 403
+    assert working_language_of(team["sam"]) == "en"
+
+    # With it, as the console's script asks: their own language, and only theirs, whoever the form names.
+    answer = sam.post("/console/language/", {"language": "nl", "agent": kim.pk, "user": kim.pk,
+                                             "csrfmiddlewaretoken": token}, HTTP_ACCEPT="application/json")
+    assert answer.status_code == 200 and answer.json() == {"language": "nl", "language_name": "Dutch"}
+    assert working_language_of(team["sam"]) == "nl" and working_language_of(kim) == "en"
+    page = sam.get("/console/").content.decode()
+    assert '<option value="nl" selected>Dutch</option>' in page and 'data-agent-language="nl"' in page
+
+    # A language the console does not offer: a clear error, nothing changed.
+    refused = sam.post("/console/language/", {"language": "it", "csrfmiddlewaretoken": token},
+                       HTTP_ACCEPT="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["error"] == ("'it' is not a working language. Choose one of: English (en), Dutch (nl), "
+                                       "German (de), French (fr), Spanish (es).")
+    assert sam.post("/console/language/", {"csrfmiddlewaretoken": token}).status_code == 400
+    assert working_language_of(team["sam"]) == "nl"
+
+    # The form without script comes back to the console.
+    back = sam.post("/console/language/", {"language": "es", "csrfmiddlewaretoken": token})
+    assert (back.status_code, back["Location"], working_language_of(team["sam"])) == (302, "/console/", "es")
+
+
+def test_only_staff_who_answer_customers_set_a_working_language(team) -> None:
+    customer = User.objects.create_user("carla", "carla@example.test", "pw")
+    for user in (None, customer):
+        client = Client()
+        if user:
+            client.force_login(user)
+        response = client.post("/console/language/", {"language": "nl"})
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    ops = Client()
+    ops.force_login(team["olivia"])
+    assert ops.post("/console/language/", {"language": "nl"}).status_code == 403
+    assert 'id="agent-language"' not in ops.get("/console/").content.decode()  # no select in a read-only console
+    assert not AgentSettings.objects.exists()
+
+    # Someone else's setting is the admin's: an agent cannot change it there either.
+    kim = dutch_speaking(staff("kim", "Support agent"))
+    sam = Client()
+    sam.force_login(team["sam"])
+    assert sam.get("/admin/support/agentsettings/").status_code == 403
+    changed = sam.post(f"/admin/support/agentsettings/{kim.pk}/change/", {"agent": kim.pk, "language": "en"})
+    assert changed.status_code == 403
+    assert working_language_of(kim) == "nl"
+
+
+def test_the_admin_shows_each_agents_working_language(team, admin_client) -> None:
+    dutch_speaking(team["sam"])
+    page = admin_client.get("/admin/support/agentsettings/").content.decode()
+    assert "sam" in page and "Dutch" in page
