@@ -194,7 +194,7 @@ def checkout_payment(request: HttpRequest) -> HttpResponse:
 
 def checkout_done(request: HttpRequest, number: int) -> HttpResponse:
     """The confirmation: for the browser that placed the order, or the account it is on."""
-    order = Order.objects.filter(number=number).prefetch_related("items__product").first()
+    order = Order.objects.filter(number=number).prefetch_related("items__product__translations").first()
     mine = order is not None and (number in request.session.get(PLACED_KEY, []) or (
         request.user.is_authenticated and order.customer is not None and order.customer.user_id == request.user.pk))
     if not mine:
