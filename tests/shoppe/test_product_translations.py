@@ -180,6 +180,22 @@ def test_a_german_sold_out_message_names_the_product_in_german(client: Client, l
     assert "Blue ceramic table lamp" not in product
 
 
+def test_a_german_return_names_the_items_in_german_and_staff_keep_the_english(
+        client: Client, lamp: Product, make_customer, make_order) -> None:  # type: ignore[no-untyped-def]
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered", product="Blue ceramic table lamp")
+    client.force_login(alice)
+    item = order.items.get()
+    assert client.post(f"/de/orders/{order.number}/refund/", {"items": [str(item.id)], "reason": "Zu groß"}).status_code == 302
+    assert order.refund_requests.get().items[0]["product"] == "Blue ceramic table lamp"  # what staff read
+
+    detail = page(client, f"/de/orders/{order.number}/")
+    assert "Blue ceramic table lamp" not in detail and "Tischleuchte aus blauer Keramik" in detail
+    label = page(client, f"/de/orders/{order.number}/return-label/")
+    assert "1 × Tischleuchte aus blauer Keramik" in label and "Blue ceramic" not in label
+    assert "1 × Blue ceramic table lamp" in page(client, f"/orders/{order.number}/return-label/")
+
+
 # --- the admin ----------------------------------------------------------------------------------------------
 
 def test_staff_translate_a_product_in_the_admin_inline(client: Client, candle: Product) -> None:
