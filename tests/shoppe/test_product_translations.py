@@ -10,27 +10,16 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 from django.utils import translation
-from django.utils.translation import trans_real
 
-from shoppe.catalogues import catalogues_compile
 from shoppe.demo import CATALOGUE, demo_load, demo_product_translations_ensure
-from shoppe.models import Order, Product, ProductTranslation
+from shoppe.models import Customer, Order, Product, ProductTranslation
+from tests.shoppe.test_storefront_languages import compiled_catalogues  # noqa: F401 - the German pages' .mo files
 
 pytestmark = pytest.mark.django_db
 
-TRANSLATED = ("nl", "de", "fr", "es")
 GUEST = {"email": "gwen@example.test", "recipient": "Gwen Gast", "street": "Bergmannstraße 7", "postcode": "10961",
          "city": "Berlin", "country": "Germany", "delivery": "Standard"}
 CARD = {"cardholder": "Gwen Gast", "card_number": "4242 4242 4242 4242"}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def compiled_catalogues():  # type: ignore[no-untyped-def]
-    """The .mo files are built, not committed: compile them and forget catalogues read before."""
-    catalogues_compile()
-    trans_real._translations = {}
-    trans_real._default = None
-    yield
 
 
 @pytest.fixture
@@ -164,7 +153,6 @@ def test_a_german_customer_buys_and_reads_the_german_name_from_cart_to_invoice(
     assert "Blue ceramic" not in email
 
     alice = User.objects.create_user("alice", "alice@example.test", "pw")
-    from shoppe.models import Customer
     Order.objects.filter(id=order.id).update(customer=Customer.objects.create(user=alice))
     client.force_login(alice)
     detail = page(client, f"/de/orders/{order.number}/")
