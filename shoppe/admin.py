@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from shoppe.models import (Address, Customer, GiftCard, Invoice, NewsletterSubscription, Order, OrderItem, Product,
-                           Refund, Review, Shipment, TrackingEvent)
+                           ProductTranslation, Refund, Review, Shipment, TrackingEvent, TRANSLATED_LANGUAGES)
 from shoppe.reviews import review_moderate
 
 
@@ -16,12 +16,29 @@ class CustomerAdmin(admin.ModelAdmin):
         return customer.user.email
 
 
+class ProductTranslationInline(admin.StackedInline):
+    """The product in Dutch, German, French and Spanish: a blank field shows the English one in the shop."""
+
+    model = ProductTranslation
+    extra = 0
+    max_num = len(TRANSLATED_LANGUAGES)
+    fields = ["language", "name", "description", "category", "colour"]
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "category", "price", "stock", "final_sale"]
+    list_display = ["name", "category", "price", "stock", "final_sale", "languages"]
     list_filter = ["category", "final_sale"]
-    search_fields = ["name", "slug", "description"]
+    search_fields = ["name", "slug", "description", "translations__name"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [ProductTranslationInline]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).prefetch_related("translations")
+
+    @admin.display(description="translated into")
+    def languages(self, product: Product) -> str:
+        return ", ".join(t.language for t in product.translations.all()) or "–"
 
 
 class OrderItemInline(admin.TabularInline):

@@ -61,7 +61,7 @@ class Cart:
 
     def lines(self) -> list[CartLine]:
         quantities = self._quantities
-        products = Product.objects.in_bulk([int(key) for key in quantities])
+        products = Product.objects.prefetch_related("translations").in_bulk([int(key) for key in quantities])
         return [CartLine(products[int(key)], qty) for key, qty in quantities.items() if int(key) in products]
 
     @property

@@ -102,7 +102,7 @@ def order_place(*, lines: list[tuple[int, int]], email: str, customer: Customer 
             if not Product.objects.filter(id=product_id, stock__gte=quantity).update(stock=F("stock") - quantity):
                 left = Product.objects.get(id=product_id).stock
                 raise CheckoutRefused(gettext("Sorry, only %(left)s × %(product)s left in stock. Please update your cart.")
-                                      % {"left": left, "product": product.name})
+                                      % {"left": left, "product": product.local_name})
         items_total = sum((products[p].price * q for p, q in lines), Decimal("0.00"))
         option = delivery_option_get(name=delivery, country=country, items_total=items_total)
         if option is not None and option.name != PO_BOX_DELIVERY and is_po_box("\n".join(address.splitlines()[1:])):
@@ -158,8 +158,8 @@ def _order_pay(order: Order, *, total: Decimal, method: str, gift_card_code: str
 
 def order_confirmation_send(*, order_id: int) -> None:
     """The confirmation email with the order number; a mail server that is down does not undo the order."""
-    order = Order.objects.prefetch_related("items__product").get(id=order_id)
-    lines = "\n".join(f"  {i.quantity} × {i.product.name}  {money(i.line_total, order.currency)}"
+    order = Order.objects.prefetch_related("items__product__translations").get(id=order_id)
+    lines = "\n".join(f"  {i.quantity} × {i.product.local_name}  {money(i.line_total, order.currency)}"
                       for i in order.items.all())
     delivery = gettext("%(option)s delivery") % {"option": delivery_name(order.delivery_option)}
     body = (gettext("Thank you for your order!") + "\n\n" + gettext("Order number: %(number)s") % {"number": order.number}

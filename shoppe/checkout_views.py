@@ -41,11 +41,11 @@ def cart_view(request: HttpRequest) -> HttpResponse:
 def cart_add(request: HttpRequest, slug: str) -> HttpResponse:
     product = get_object_or_404(Product, slug=slug)
     if product.stock < 1:
-        messages.error(request, gettext("Sorry, %(product)s is out of stock.") % {"product": product.name})
+        messages.error(request, gettext("Sorry, %(product)s is out of stock.") % {"product": product.local_name})
         return redirect(product.get_absolute_url())
     wanted = _quantity(request.POST.get("quantity"))
     in_cart = Cart(request.session).add(product, wanted)
-    messages.success(request, gettext("%(product)s is in your cart (%(count)s).") % {"product": product.name, "count": in_cart})
+    messages.success(request, gettext("%(product)s is in your cart (%(count)s).") % {"product": product.local_name, "count": in_cart})
     return redirect("cart")
 
 
@@ -71,7 +71,7 @@ def _cart_problem(cart: Cart) -> str | None:
     short = [line for line in lines if not line.in_stock]
     if short:
         return (gettext("Sorry, only %(left)s × %(product)s left in stock. Please update your cart.")
-                % {"left": short[0].product.stock, "product": short[0].product.name})
+                % {"left": short[0].product.stock, "product": short[0].product.local_name})
     return None
 
 
@@ -194,7 +194,7 @@ def checkout_payment(request: HttpRequest) -> HttpResponse:
 
 def checkout_done(request: HttpRequest, number: int) -> HttpResponse:
     """The confirmation: for the browser that placed the order, or the account it is on."""
-    order = Order.objects.filter(number=number).prefetch_related("items__product").first()
+    order = Order.objects.filter(number=number).prefetch_related("items__product__translations").first()
     mine = order is not None and (number in request.session.get(PLACED_KEY, []) or (
         request.user.is_authenticated and order.customer is not None and order.customer.user_id == request.user.pk))
     if not mine:

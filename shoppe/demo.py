@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from shoppe.addresses import address_parts
-from shoppe.models import Address, Customer, GiftCard, Invoice, Order, OrderItem, Product, Refund, Shipment, TrackingEvent
+from shoppe.demo_catalogue import CATEGORY_NAMES, COLOUR_NAMES, PRODUCT_WORDS
+from shoppe.models import (Address, Customer, GiftCard, Invoice, Order, OrderItem, Product, ProductTranslation, Refund,
+                           Shipment, TrackingEvent)
 from support.models import CannedResponse
 from support.roles import roles_ensure
 
@@ -166,12 +168,34 @@ def demo_gift_cards_ensure() -> None:
             "expires_at": timezone.now() + timedelta(days=days)})
 
 
+def _first_description(name: str, category: str) -> str:
+    """What a demo product said before it had its own description (a demo loaded before #16 still has it)."""
+    return f"{name}, from Example Shoppe's {category.lower()} collection. Designed to last, delivered with care."
+
+
+def demo_product_translations_ensure() -> None:
+    """The demo products in Dutch, German, French and Spanish, added to a demo loaded before they existed too;
+    a translation already there (perhaps edited in the admin) is kept."""
+    for product in Product.objects.filter(slug__in=[slugify(name) for name in PRODUCT_WORDS]):
+        if product.name not in PRODUCT_WORDS:
+            continue  # renamed in the admin: not the demo's product any more
+        description, translated = PRODUCT_WORDS[product.name]
+        if product.description == _first_description(product.name, product.category):
+            product.description = description
+            product.save(update_fields=["description"])
+        for language, (name, text) in translated.items():
+            ProductTranslation.objects.get_or_create(product=product, language=language, defaults={
+                "name": name, "description": text, "category": CATEGORY_NAMES[language].get(product.category, ""),
+                "colour": COLOUR_NAMES[language].get(product.colour, "")})
+
+
 @transaction.atomic
 def demo_load() -> bool:
     """Create the demo data once. Returns False when it was already there."""
     demo_gift_cards_ensure()
     demo_canned_translations_ensure()
     if Product.objects.exists():
+        demo_product_translations_ensure()
         return False
     rng = random.Random(42)
     products = []
@@ -179,8 +203,9 @@ def demo_load() -> bool:
         products.append(Product.objects.create(
             slug=slugify(name), name=name, category=category, price=Decimal(price), colour=colour,
             final_sale=final_sale, stock=rng.choice([0, 3, 12, 40, 75]),
-            description=f"{name}, from Example Shoppe's {category.lower()} collection. Designed to last, delivered with care.",
+            description=PRODUCT_WORDS[name][0],
         ))
+    demo_product_translations_ensure()
     statuses = list(Order.Status.values)
     number = 10020
     for index, (username, first, last, email, address) in enumerate(CUSTOMERS):

@@ -260,7 +260,7 @@ class RefundRequestForm(forms.Form):
     def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["items"].choices = [
-            (item.id, f"{item.quantity} × {item.product.name} ({money_format(item.line_total, order.currency)})"
+            (item.id, f"{item.quantity} × {item.product.local_name} ({money_format(item.line_total, order.currency)})"
                       + (" · " + gettext("final sale") if item.product.final_sale else "")) for item in order.items.all()]
 
 
@@ -287,5 +287,5 @@ class ReviewForm(forms.Form):
             (n, f"{'★' * n}{'☆' * (5 - n)} " + gettext("%(rating)s out of 5") % {"rating": n}) for n in range(5, 0, -1)]
         if products is not None:  # the invitation's page: which of the order's products
             self.fields["product"] = forms.TypedChoiceField(label=gettext("Product"), coerce=int,
-                                                            choices=[(p.id, p.name) for p in products])
+                                                            choices=[(p.id, p.local_name) for p in products])
             self.order_fields(["product", "rating", "text", "author_name"])

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.functional import cached_property
+from django.utils.translation import get_language, gettext_lazy as _
 
 from shoppe.money import money_format
 from shoppe.po_boxes import is_po_box
@@ -53,6 +54,60 @@ class Product(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("product", args=[self.slug])
+
+    # The product in the customer's language: English (the fields above) is the source, and the
+    # fallback for a language, or a field, not translated yet. Prefetch "translations" for a list.
+    def translation_in(self, language: str | None = None) -> ProductTranslation | None:
+        """Its words in `language` (default: the active language); None in English or when there are none."""
+        code = (language or get_language() or "").lower()
+        code = code if code in TRANSLATED_LANGUAGES else code.split("-")[0]
+        return self._translations.get(code)
+
+    @cached_property
+    def _translations(self) -> dict[str, ProductTranslation]:
+        return {t.language: t for t in self.translations.all()}
+
+    def _local(self, field: str) -> str:
+        translated = self.translation_in()
+        return getattr(translated, field, "") or getattr(self, field)
+
+    @property
+    def local_name(self) -> str:
+        return self._local("name")
+
+    @property
+    def local_description(self) -> str:
+        return self._local("description")
+
+    @property
+    def local_category(self) -> str:
+        return self._local("category")
+
+    @property
+    def local_colour(self) -> str:
+        return self._local("colour")
+
+
+# The storefront's languages a product can be translated into: all but English, the catalogue's own.
+TRANSLATED_LANGUAGES = {code: name for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE}
+
+
+class ProductTranslation(models.Model):
+    """A product's name and words in one of the shop's other languages; a blank field shows the English one."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8, choices=list(TRANSLATED_LANGUAGES.items()))
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=60, blank=True, help_text="the category's name in this language")
+    colour = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["product", "language"]
+        constraints = [models.UniqueConstraint(fields=["product", "language"], name="one_translation_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} ({self.language}): {self.name}"
 
 
 class Order(models.Model):
@@ -265,12 +320,14 @@ COUNTRY_NAMES = {
 }
 
 
+def plain_text(name: str) -> str:
+    """`name` as it sorts in an alphabetical list: "Österreich" with the O's, "étagère" with the E's."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)).lower()
+
+
 def country_choices() -> list[tuple[str, str]]:
     """The countries for a form, each in the customer's language, in that language's alphabetical order."""
-    def plain(name: str) -> str:  # "Österreich" sorts with the O's
-        return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)).lower()
-
-    return sorted(((c, str(COUNTRY_NAMES[c])) for c in COUNTRIES), key=lambda choice: plain(choice[1]))
+    return sorted(((c, str(COUNTRY_NAMES[c])) for c in COUNTRIES), key=lambda choice: plain_text(choice[1]))
 
 
 class Address(models.Model):

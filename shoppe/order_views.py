@@ -19,8 +19,8 @@ from shoppe.addresses import address_list_for_user
 from shoppe.checkout import delivery_name, delivery_option_get
 from shoppe.forms import OrderAddressForm, RefundRequestForm
 from shoppe.models import COUNTRY_NAMES, Order, money
-from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, order_country, return_code,
-                            return_items, return_label_order, return_started)
+from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, order_country, refund_item_names,
+                            return_code, return_items, return_label_order, return_started)
 from shoppe.selectors import order_get_for_user
 from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
 
@@ -38,8 +38,9 @@ def _own_order(request: HttpRequest, number: int) -> Order:
 def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm | None = None,
           refund_form: RefundRequestForm | None = None, status: int = 200) -> HttpResponse:
     refund_requests = list(order.refund_requests.order_by("-created_at"))
+    names = refund_item_names(order)
     for asked in refund_requests:  # "Velvet footstool, Oak dining table", not the stored dicts
-        asked.item_names = ", ".join(str(item.get("product", "")) for item in asked.items)
+        asked.item_names = ", ".join(names.get(item.get("item_id"), str(item.get("product", ""))) for item in asked.items)
     can_refund = order.status in REFUNDABLE and not any(r.status in OPEN_REFUND for r in refund_requests)
     if address_form is None and order.status in ADDRESS_CHANGEABLE:
         address_form = OrderAddressForm(addresses=list(address_list_for_user(user=request.user)))

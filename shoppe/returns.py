@@ -41,12 +41,19 @@ class ReturnItem:
     quantity: int
 
 
+def refund_item_names(order: Order) -> dict[int, str]:
+    """The names of `order`'s items in the customer's language, by item id: a refund request stores the
+    English name (for staff) and the item's id."""
+    return {item.id: item.product.local_name for item in order.items.all()}
+
+
 def return_items(order: Order) -> list[ReturnItem]:
     """What the customer is sending back: the items of the order's refund requests that were not rejected."""
     seen: dict[str, int] = {}
+    names = refund_item_names(order)
     for asked in order.refund_requests.filter(status__in=RETURN_STARTED).order_by("created_at"):
         for item in asked.items:
-            name = item.get("product", "")
+            name = names.get(item.get("item_id"), item.get("product", ""))
             if name and name not in seen:
                 seen[name] = int(item.get("quantity") or 1)
     return [ReturnItem(name, quantity) for name, quantity in seen.items()]

@@ -46,7 +46,7 @@ def review_submit(*, order: Order, product: Product, rating: int, text: str, aut
             return Review.objects.create(order=order, product=product, rating=rating, text=text.strip(),
                                          author_name=author_name.strip()[:80] or "A customer")
     except IntegrityError:
-        raise ReviewRefused(gettext("You already reviewed %(product)s for this order.") % {"product": product.name}) from None
+        raise ReviewRefused(gettext("You already reviewed %(product)s for this order.") % {"product": product.local_name}) from None
 
 
 def review_moderate(*, review_id: int, publish: bool) -> Review:

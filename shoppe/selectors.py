@@ -4,7 +4,25 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
-from shoppe.models import Order, Shipment, TrackingEvent
+from shoppe.models import Order, Product, Shipment, TrackingEvent, plain_text
+
+
+def catalogue_list(*, category: str | None = None) -> list[Product]:
+    """The products (of one category, by the name products store), with their names in the active language,
+    in that language's alphabetical order within each category."""
+    products = Product.objects.prefetch_related("translations")
+    if category:
+        products = products.filter(category=category)
+    return sorted(products, key=lambda p: (plain_text(p.local_category), plain_text(p.local_name)))
+
+
+def catalogue_categories() -> list[tuple[str, str]]:
+    """Each category once: (the name products store and links use, its name in the active language)."""
+    labels: dict[str, str] = {}
+    for product in Product.objects.prefetch_related("translations"):
+        if labels.get(product.category, product.category) == product.category:  # the first translated name
+            labels[product.category] = product.local_category
+    return sorted(labels.items(), key=lambda category: plain_text(category[1]))
 
 
 def order_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Order]:
@@ -14,7 +32,7 @@ def order_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[O
     return (
         Order.objects.filter(customer__user=user)
         .prefetch_related(
-            "items__product",
+            "items__product__translations",
             Prefetch("shipments", queryset=Shipment.objects.prefetch_related(
                 Prefetch("events", queryset=TrackingEvent.objects.order_by("happened_at"))
             )),
@@ -28,7 +46,7 @@ def order_get_for_user(*, user: AbstractBaseUser | AnonymousUser, number: int) -
 
 
 def _with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
-    return orders.prefetch_related("items__product", "shipments__events").select_related("invoice")
+    return orders.prefetch_related("items__product__translations", "shipments__events").select_related("invoice")
 
 
 def guest_order_get_by_number_and_email(*, number: int, email: str) -> Order | None:

@@ -12,21 +12,20 @@ from shoppe.forms import DemoPaymentForm, GiftCardBalanceForm, GiftCardBuyForm, 
 from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_buy
 from shoppe.models import Customer, GiftCard, Product
 from shoppe.newsletter import newsletter_subscribe, newsletter_unsubscribe, newsletter_unsubscribe_email
-from shoppe.selectors import order_get_for_user, order_list_for_user
+from shoppe.selectors import catalogue_categories, catalogue_list, order_get_for_user, order_list_for_user
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    featured = Product.objects.filter(stock__gt=0).order_by("-price")[:6]
+    featured = Product.objects.filter(stock__gt=0).order_by("-price").prefetch_related("translations")[:6]
     return render(request, "shoppe/home.html", {"featured": featured})
 
 
 def product_list(request: HttpRequest) -> HttpResponse:
-    products = Product.objects.all()
     category = request.GET.get("category")
-    if category:
-        products = products.filter(category=category)
-    categories = Product.objects.order_by("category").values_list("category", flat=True).distinct()
-    return render(request, "shoppe/product_list.html", {"products": products, "categories": categories, "category": category})
+    categories = catalogue_categories()
+    return render(request, "shoppe/product_list.html", {
+        "products": catalogue_list(category=category), "categories": categories, "category": category,
+        "category_label": dict(categories).get(category, category)})
 
 
 @login_required

@@ -133,3 +133,30 @@ def test_a_new_customer_signs_up_buys_and_the_assistant_knows_the_order(  # type
     expect(page.locator("li.card")).to_contain_text("Damrak 1")
     expect(page.locator("li.card .badge")).to_have_text("Default")
     tab.shot(screenshots, "store-desktop-customer-6-addresses")
+
+
+def test_a_german_visitor_reads_the_catalogue_in_german(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    """The demo catalogue in German (#16): the category, the product's name and words, the cart."""
+    from django.utils.text import slugify
+    from playwright.sync_api import expect
+
+    from shoppe.demo_catalogue import PRODUCT_WORDS
+
+    german = {slugify(english): words["de"] for english, (_, words) in PRODUCT_WORDS.items()}
+    tab = tabs(**DESKTOP, locale="de-DE")
+    page = tab.page
+    page.goto("/products/")  # the browser's language: the German pages
+    page.wait_for_url(re.compile(r"/de/products/$"))
+    page.get_by_role("link", name="Leuchten").click()
+    expect(page.locator("h1")).to_have_text("Produkte: Leuchten")
+    page.goto("/")
+    page.locator("ul.grid li.card a").first.click()  # a featured product: in stock
+    slug = page.url.rstrip("/").rsplit("/", 1)[-1]
+    name, description = german[slug]
+    expect(page.locator("h1")).to_have_text(name)
+    expect(page.locator("main")).to_contain_text(description)
+    tab.shot(screenshots, "store-desktop-de-product")
+    page.get_by_role("button", name="In den Warenkorb").click()
+    page.wait_for_url(re.compile(r"/de/cart/$"))
+    expect(page.locator("table.cart")).to_contain_text(name)
+    tab.shot(screenshots, "store-desktop-de-cart")

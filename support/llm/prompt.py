@@ -76,7 +76,7 @@ def _order_facts(conversation: Conversation) -> tuple[str, set[str], set[str]]:
     orders = customer_orders(conversation)
     lines = []
     for order in orders[:5]:
-        items = ", ".join(f"{i.quantity} x {i.product.name}" for i in order.items.all())
+        items = ", ".join(f"{i.quantity} x {i.product.local_name}" for i in order.items.all())
         lines.append(f"- order {order.number}: {order.get_status_display().lower()}, placed {order.placed_at:%Y-%m-%d}, "
                      f"{order.delivery_option} delivery, items: {items}, total EUR {order.total}")
     emails = {o.email for o in orders}

@@ -31,7 +31,7 @@ def _order_lookup(context: ToolContext, order_number: str = "") -> dict[str, Any
                 "order_number": order.number,
                 "status": order.get_status_display(),
                 "placed": order.placed_at.date().isoformat(),
-                "items": [{"product": i.product.name, "quantity": i.quantity, "final_sale": i.product.final_sale}
+                "items": [{"product": i.product.local_name, "quantity": i.quantity, "final_sale": i.product.final_sale}
                           for i in order.items.all()],
                 "total_eur": str(order.total),
                 "carrier": shipment.carrier if shipment else None,

@@ -323,7 +323,7 @@ def _tracking_text(order: Order, *, late: bool = False) -> str:
 
 
 def _item_line(item: OrderItem) -> str:
-    return f"{item.quantity} × {item.product.name}"
+    return f"{item.quantity} × {item.product.local_name}"
 
 
 def _ask_refund_items(order: Order, items: list[OrderItem]) -> Answer:
@@ -388,10 +388,10 @@ def _refund_file(conversation: Conversation, order: Order, item_ids: list[int], 
     from support.services.refunds import refund_eligibility, refund_request_file
 
     refund = refund_request_file(conversation=conversation, order=order, item_ids=item_ids, reason=reason)
-    items = ", ".join(i["product"] for i in refund.items)
-    # The notes on the request are for staff, in English; the customer reads them in their language.
-    notes = refund_eligibility(order=order, items=list(order.items.filter(id__in=item_ids))) \
-        if refund.eligibility_notes else []
+    # The request stores the English names and notes, for staff; the customer reads them in their language.
+    refunded = list(order.items.select_related("product").filter(id__in=item_ids))
+    items = ", ".join(i.product.local_name for i in refunded)
+    notes = refund_eligibility(order=order, items=refunded) if refund.eligibility_notes else []
     values = {"items": items, "number": order.number, "amount": money(refund.amount, refund.currency),
               "notes": "; ".join(notes)}
     if notes:

@@ -14,8 +14,10 @@ from shoppe.models import OrderItem
 # "all" in the customer's words: English first, then the other languages the assistant answers in.
 _ALL = re.compile(r"\b(all|everything|both|whole|entire|every|alle|alles|allebei|tout|tous|toutes|todo|todos|todas|tutto|"
                   r"tutti|tutte|wszystko|wszystkie)\b", re.IGNORECASE)
-# Words of product names that never tell one item from another.
-_NOISE = {"the", "and", "set", "for", "with", "pieces", "piece"}
+# Words of product names that never tell one item from another (English, then the shop's other languages).
+_NOISE = {"the", "and", "set", "for", "with", "pieces", "piece",
+          "een", "het", "met", "van", "voor", "delig", "mit", "und", "für", "aus", "der", "die", "das", "teilig",
+          "les", "des", "pour", "avec", "une", "lot", "con", "para", "los", "las", "del", "una", "juego", "pieza", "pièce"}
 
 
 @dataclass
@@ -35,7 +37,9 @@ def _words(text: str) -> set[str]:
 
 
 def _item_words(item: OrderItem) -> set[str]:
-    return _words(f"{item.product.name} {item.product.colour}")
+    """The item's words in English and in the language being answered ("Stehleuchte" names the floor lamp)."""
+    product = item.product
+    return _words(f"{product.name} {product.colour} {product.local_name} {product.local_colour}")
 
 
 def items_named(items: list[OrderItem], text: str, *, by_number: bool = False) -> NamedItems:

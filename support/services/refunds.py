@@ -42,7 +42,7 @@ def refund_eligibility(*, order: Order, items: list[OrderItem]) -> list[str]:
         notes.append(_("delivered more than %(days)s days ago") % {"days": settings.REFUND_RETURN_WINDOW_DAYS})
     for item in items:
         if item.product.final_sale:
-            notes.append(_("%(product)s is a final-sale item") % {"product": item.product.name})
+            notes.append(_("%(product)s is a final-sale item") % {"product": item.product.local_name})
     return notes
 
 
@@ -177,7 +177,8 @@ def refund_request_from_order_page(*, user: AbstractBaseUser, session: SessionBa
         refund = refund_request_file(conversation=conversation, order=order, item_ids=[i.id for i in items],
                                      reason=reason)
     notes = refund_eligibility(order=order, items=items)  # in the page's language, for the customer
-    values = {"items": listing, "number": order.number, "amount": money(refund.amount, refund.currency),
+    shown = ", ".join(f"{i.quantity} × {i.product.local_name}" for i in items)
+    values = {"items": shown, "number": order.number, "amount": money(refund.amount, refund.currency),
               "notes": "; ".join(notes)}
     if notes:
         filed = _("I've filed your refund request for %(items)s from order %(number)s (%(amount)s). Note that under "

@@ -155,3 +155,31 @@ def test_codes_per_order_are_capped_to_spare_the_inbox(make_guest_order, mailout
     sent = [order_code_send(conversation=Conversation.objects.create(), order=order, intent="cancel_order")
             for _ in range(3)]
     assert sent == [CodeSent.SENT, CodeSent.SENT, CodeSent.TOO_MANY] and len(mailoutbox) == 2
+
+
+def test_a_german_refund_names_the_items_in_german_and_files_them_in_english(make_customer, make_order):
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from shoppe.models import OrderItem, Product, ProductTranslation
+
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered", product="Oak dining table")
+    lamp = Product.objects.create(slug="blue-ceramic-table-lamp", name="Blue ceramic table lamp", category="Lamps",
+                                  description="A lamp.", price=Decimal("64.00"), colour="blue", stock=5)
+    OrderItem.objects.create(order=order, product=lamp, quantity=1, unit_price=lamp.price)
+    ProductTranslation.objects.create(product=lamp, language="de", name="Tischleuchte aus blauer Keramik",
+                                      colour="Blau")
+    conversation = Conversation.objects.create(customer=alice)
+    with translation.override("de"):  # the assistant answers a German customer in German
+        question = ask(conversation, "get_refund", f"Ich möchte Geld zurück für Bestellung {order.number}")
+        assert "1 × Tischleuchte aus blauer Keramik" in question.text
+        assert "1 × Oak dining table" in question.text  # no German name yet: the English one
+        confirm = reply(conversation, "die Tischleuchte bitte")  # named by its German word
+        assert "1 × Tischleuchte aus blauer Keramik" in confirm.text and "Oak" not in confirm.text
+        assert "Grund" in reply(conversation, "ja").text  # the reason comes before it is filed
+        filed = reply(conversation, "Die Leuchte kam mit einem Sprung im Fuß an.")
+        assert "Tischleuchte aus blauer Keramik" in filed.text and "Blue ceramic" not in filed.text
+    refund = order.refund_requests.get()
+    assert [i["product"] for i in refund.items] == ["Blue ceramic table lamp"]  # staff read the English name
