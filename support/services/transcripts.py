@@ -1,9 +1,9 @@
 """Emailing a customer the transcript of one of their conversations.
 
-In the conversation's language (the one the assistant answered in), whatever the page's: the
-customer may have chatted in Polish on the English pages. Only to the account's own email address, and at most TRANSCRIPT_EMAILS_PER_HOUR an hour per account,
+Only to the account's own email address, and at most TRANSCRIPT_EMAILS_PER_HOUR an hour per account,
 counted in the cache before anything is sent (a failed send counts too): the button cannot be used to
-flood an inbox. Without the cache nothing is sent.
+flood an inbox. Without the cache nothing is sent. Written in the conversation's language (the one the
+assistant answered in), whatever the page's: a customer may have chatted in Polish on the English pages.
 """
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ def _counted(user: AbstractBaseUser) -> bool:
 
 
 def _who(line: TranscriptLine) -> str:
+    """Who wrote a line, as the page says it (templates/support/transcript_who.html), in the active language."""
     if line["author"] == Message.Author.CUSTOMER:
         return pgettext("transcript", "You")
     if line["author"] == Message.Author.AGENT:

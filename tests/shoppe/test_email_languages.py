@@ -41,31 +41,23 @@ def text_of(body: str) -> str:
     return body.replace("\r\n", "\n")  # SMTP carries CRLF line ends
 
 
-def test_an_order_placed_in_german_is_confirmed_in_german_and_keeps_its_language(
-        client: Client, lamp: Product, smtp_server, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
-    client.post("/de/cart/add/blue-ceramic-table-lamp/", {"quantity": "1"})
-    assert client.post("/de/checkout/", GUEST)["Location"] == "/de/checkout/payment/"
+@pytest.mark.parametrize(("prefix", "language", "subject", "opening", "price"), [
+    ("/de", "de", "Ihre Bestellung {number} bei Example Shoppe", "Vielen Dank für Ihre Bestellung!", "64,00\u00a0€"),
+    ("", "en-gb", "Your Example Shoppe order {number}", "Thank you for your order!", "€64.00"),
+])
+def test_an_order_is_confirmed_in_the_language_it_was_placed_in_and_keeps_it(
+        prefix: str, language: str, subject: str, opening: str, price: str, client: Client, lamp: Product, smtp_server,
+        django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    client.post(f"{prefix}/cart/add/blue-ceramic-table-lamp/", {"quantity": "1"})
+    assert client.post(f"{prefix}/checkout/", GUEST)["Location"] == f"{prefix}/checkout/payment/"
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/de/checkout/payment/", CARD)
+        client.post(f"{prefix}/checkout/payment/", CARD)
     order = Order.objects.get()
-    assert order.language == "de"
+    assert order.language == language
     [mail] = smtp_server.wait_for(1)
-    assert mail.subject == f"Ihre Bestellung {order.number} bei Example Shoppe"
-    assert text_of(mail.body).startswith("Vielen Dank für Ihre Bestellung!")
-    assert "64,00\u00a0€" in mail.body  # the price as German writes it
-
-
-def test_an_english_order_is_confirmed_in_english(client: Client, lamp: Product, smtp_server,
-                                                  django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
-    client.post("/cart/add/blue-ceramic-table-lamp/", {"quantity": "1"})
-    client.post("/checkout/", GUEST)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/checkout/payment/", CARD)
-    order = Order.objects.get()
-    assert order.language == "en-gb"
-    [mail] = smtp_server.wait_for(1)
-    assert mail.subject == f"Your Example Shoppe order {order.number}"
-    assert text_of(mail.body).startswith("Thank you for your order!")
+    assert mail.subject == subject.format(number=order.number)
+    assert text_of(mail.body).startswith(opening)
+    assert price in mail.body  # the price as that language writes it
 
 
 def test_the_daily_how_was_it_email_is_in_each_orders_own_language(make_guest_order, smtp_server) -> None:  # type: ignore[no-untyped-def]
