@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from shoppe.po_boxes import PO_BOX_DELIVERY, is_po_box
@@ -129,7 +129,8 @@ def _order_create(*, customer: Customer | None, email: str, address: str, option
             with transaction.atomic():  # a savepoint: a number taken meanwhile is retried, not fatal
                 return Order.objects.create(
                     number=_next_number(), customer=customer, email=email, status=Order.Status.PROCESSING,
-                    shipping_address=address, delivery_option=option.name, shipping_cost=option.cost)
+                    shipping_address=address, delivery_option=option.name, shipping_cost=option.cost,
+                    language=translation.get_language() or "")
         except IntegrityError:
             continue
     raise CheckoutRefused(gettext("We couldn't place your order just now. Please try again."))
@@ -157,8 +158,14 @@ def _order_pay(order: Order, *, total: Decimal, method: str, gift_card_code: str
 
 
 def order_confirmation_send(*, order_id: int) -> None:
-    """The confirmation email with the order number; a mail server that is down does not undo the order."""
+    """The confirmation email with the order number, in the order's language; a mail server that is down does
+    not undo the order."""
     order = Order.objects.prefetch_related("items__product__translations").get(id=order_id)
+    with translation.override(order.mail_language):
+        _confirmation_send(order)
+
+
+def _confirmation_send(order: Order) -> None:
     lines = "\n".join(f"  {i.quantity} × {i.product.local_name}  {money(i.line_total, order.currency)}"
                       for i in order.items.all())
     delivery = gettext("%(option)s delivery") % {"option": delivery_name(order.delivery_option)}

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import get_language, gettext_lazy as _
 
@@ -148,6 +148,9 @@ class Order(models.Model):
     gift_card_amount = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0.00"),
                                            help_text="the part of the total paid with the gift card")
     review_invited_at = models.DateTimeField(null=True, blank=True, help_text="when the 'how was it' email went")
+    # Emails about the order are written in it, also those sent later by a job with no customer's page to go by.
+    language = models.CharField(max_length=10, blank=True, default="",
+                                help_text="the storefront language the order was placed in (en-gb, nl, de, fr, es)")
 
     class Meta:
         ordering = ["-placed_at"]
@@ -162,6 +165,11 @@ class Order(models.Model):
     @property
     def is_guest(self) -> bool:
         return self.customer_id is None
+
+    @property
+    def mail_language(self) -> str:
+        """The language of emails about the order: the one it was placed in (older orders: the active one)."""
+        return self.language or translation.get_language() or settings.LANGUAGE_CODE
 
     @property
     def items_total(self) -> Decimal:

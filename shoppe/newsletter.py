@@ -60,9 +60,11 @@ def newsletter_unsubscribe(*, email: str) -> None:
 
 
 def _welcome_send(email: str, link: str) -> None:
-    body = ("You're subscribed to the Example Shoppe newsletter. It arrives every Thursday with new products, "
-            "home inspiration and offers.\n\n"
-            f"Changed your mind? Unsubscribe here: {link}\n\nExample Shoppe")
+    # Sent after the commit of the customer's own request: in the language of the page they subscribed on.
+    body = "\n\n".join([
+        gettext("You're subscribed to the Example Shoppe newsletter. It arrives every Thursday with new products, "
+                "home inspiration and offers."),
+        gettext("Changed your mind? Unsubscribe here: %(link)s") % {"link": link}, "Example Shoppe"])
     try:
         send_mail(gettext("Welcome to the Example Shoppe newsletter"), body, None, [email])
     except Exception:  # noqa: BLE001 - a mail server that is down does not undo the subscription

@@ -14,7 +14,7 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from shoppe.models import Order, Product, Review
@@ -69,6 +69,16 @@ def review_invitation_order(*, token: str) -> Order | None:
         return None
 
 
+def _invitation(order: Order, *, link: str) -> dict[str, str]:
+    names = ", ".join(item.product.local_name for item in order.items.all())
+    body = [gettext("How was your order %(number)s (%(products)s)?") % {"number": order.number, "products": names},
+            gettext("Tell other customers what you think: %(link)s") % {"link": link},
+            gettext("We publish honest reviews, positive or negative, after a short check. Reviews are never "
+                    "rewarded."), "Example Shoppe"]
+    return {"subject": gettext("How was your order %(number)s?") % {"number": order.number},
+            "message": "\n\n".join(body)}
+
+
 def review_invitations_send(*, site_url: str, now: datetime | None = None) -> int:
     """The "how was it" emails: once per order delivered 14 days ago (to 60); returns how many went."""
     now = now or timezone.now()
@@ -79,12 +89,10 @@ def review_invitations_send(*, site_url: str, now: datetime | None = None) -> in
         # Claimed first: two runs at once send one email per order.
         if not Order.objects.filter(id=order.id, review_invited_at__isnull=True).update(review_invited_at=now):
             continue
-        names = ", ".join(item.product.name for item in order.items.all())
-        body = (f"How was your order {order.number} ({names})?\n\nTell other customers what you think: "
-                f"{site_url}{review_invitation_path(order=order)}\n\nWe publish honest reviews, positive or "
-                "negative, after a short check. Reviews are never rewarded.\n\nExample Shoppe")
         try:
-            send_mail(gettext("How was your order %(number)s?") % {"number": order.number}, body, None, [order.email])
+            with translation.override(order.mail_language):  # no customer's page here: the order's own language
+                send_mail(**_invitation(order, link=site_url + review_invitation_path(order=order)),
+                          from_email=None, recipient_list=[order.email])
             sent += 1
         except Exception:  # noqa: BLE001 - the next order still gets its email
             log.exception("the review invitation for order %s could not be sent", order.number)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext
 
 from shoppe.gift_cards import gift_card_refund
@@ -54,6 +55,11 @@ def order_cancel(*, order_id: int) -> Order:
 
 
 def _cancellation_send(order: Order, fee: Decimal) -> None:
+    with translation.override(order.mail_language):
+        _cancellation_email(order, fee)
+
+
+def _cancellation_email(order: Order, fee: Decimal) -> None:
     body = gettext("Your order %(number)s is cancelled.") % {"number": order.number}
     if fee:
         body += " " + gettext("A handling fee of %(fee)s is kept, because the order was already packed.") % {

@@ -149,7 +149,9 @@ def conversation_of_customer(*, user: AbstractBaseUser, conversation_id: uuid.UU
 
 
 class TranscriptLine(TypedDict):
-    who: str
+    who: str  # for the page, which translates it (templates/support/transcript_who.html)
+    author: str  # Message.Author
+    agent: str  # the team member's name; "" for the assistant, the customer, or a reply without one
     text: str
     at: datetime
     sources: list[dict[str, str]]
@@ -161,13 +163,15 @@ def conversation_transcript(*, conversation_id: uuid.UUID) -> list[TranscriptLin
     messages = (Message.objects.filter(conversation_id=conversation_id).exclude(status=Message.Status.STREAMING)
                 .select_related("agent").order_by("created_at", "id"))
     for m in messages:
+        agent = (m.agent.first_name or m.agent.get_username()) if m.author == Message.Author.AGENT and m.agent_id else ""
         if m.author == Message.Author.CUSTOMER:
             who = "You"
         elif m.author == Message.Author.AGENT:
-            who = f"{(m.agent.first_name or m.agent.get_username()) if m.agent_id else 'Our team'} (Example Shoppe)"
+            who = f"{agent or 'Our team'} (Example Shoppe)"
         else:
             who = "Example Shoppe assistant"
-        lines.append(TranscriptLine(who=who, text=m.text, at=m.created_at, sources=m.sources))
+        lines.append(TranscriptLine(who=who, author=m.author, agent=agent, text=m.text, at=m.created_at,
+                                    sources=m.sources))
     return lines
 
 

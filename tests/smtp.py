@@ -37,7 +37,9 @@ class ReceivedMail:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        # A non-ASCII subject arrives folded ("Subject: \n =?utf-8?q?...?="): mail programs drop the
+        # space the unfolding leaves before it, and so does this.
+        return str(self.message["Subject"]).strip()
 
     @property
     def body(self) -> str:

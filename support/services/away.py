@@ -7,7 +7,8 @@
   the replies are emailed (`reply_email_plan`, then `reply_email_send` from a Celery task),
   after REPLY_EMAIL_DELAY_S so that a burst of replies travels in one email, and at most
   one email per conversation every REPLY_EMAIL_EVERY_MINUTES, summarising what is unread.
-  The email links back to the conversation with a signed link (`reply_link`).
+  The email links back to the conversation with a signed link (`reply_link`), and is written in
+  the conversation's language, the one the assistant answers the customer in.
 - To whom: the address the customer gave in the chat (`notify_email`), else their account's.
   A visitor without either is asked for one when the conversation goes to the team, and a
   signed-in customer out of hours is told the reply will also come by email
@@ -32,7 +33,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
 from django.utils import timezone
 
 from support import events, realtime
@@ -40,6 +41,7 @@ from support.hours import support_open
 from support.llm.pii import EMAIL
 from support.models import Conversation, Message
 from support.services.answers import Answer
+from support.services.language import in_customer_language, moment_text
 from support.services.presence import customer_connected
 
 log = logging.getLogger(__name__)
@@ -221,20 +223,24 @@ def reply_email_plan(*, conversation_id: uuid.UUID) -> datetime | None:
 
 
 def _email_text(conversation: Conversation, news: list[Message], link: str) -> tuple[str, str]:
-    names = sorted({(m.agent.first_name or m.agent.get_username()) if m.agent_id else "Our team" for m in news})
-    who = names[0] if len(names) == 1 and names[0] != "Our team" else "Our support team"
-    subject = (f"{who} replied to your chat with Example Shoppe" if len(news) == 1
-               else f"{len(news)} new replies to your chat with Example Shoppe")
-    hello = f"Hello {conversation.customer.first_name}," if conversation.customer_id and conversation.customer.first_name \
-        else "Hello,"
-    lines = [hello, "", f"{who} replied to your chat with Example Shoppe while you were away:", ""]
+    """The email's subject and body, in the active language (reply_email_send: the conversation's)."""
+    names = {(m.agent.first_name or m.agent.get_username()) if m.agent_id else None for m in news}
+    name = next(iter(names)) if len(names) == 1 else None
+    who = name or _("Our support team")
+    subject = (_("%(name)s replied to your chat with Example Shoppe") % {"name": who} if len(news) == 1
+               else ngettext("%(count)s new reply to your chat with Example Shoppe",
+                             "%(count)s new replies to your chat with Example Shoppe", len(news)) % {"count": len(news)})
+    first_name = conversation.customer.first_name if conversation.customer_id else ""
+    hello = _("Hello %(name)s,") % {"name": first_name} if first_name else _("Hello,")
+    lines = [hello, "", _("%(name)s replied to your chat with Example Shoppe while you were away:") % {"name": who}, ""]
     for m in news:
-        name = (m.agent.first_name or m.agent.get_username()) if m.agent_id else "Example Shoppe"
-        lines += [f"{name}, {timezone.localtime(m.created_at):%d %b %H:%M}:", m.text, ""]
-    lines += ["Read the whole conversation and reply here:", link, "",
-              f"The link works for {settings.REPLY_LINK_DAYS} days. You get this email because you were not in "
-              "the chat when our team replied; we send at most one every "
-              f"{settings.REPLY_EMAIL_EVERY_MINUTES:g} minutes.", "", "Example Shoppe"]
+        writer = (m.agent.first_name or m.agent.get_username()) if m.agent_id else "Example Shoppe"
+        lines += [f"{writer}, {moment_text(m.created_at)}:", m.text, ""]
+    lines += [_("Read the whole conversation and reply here:"), link, "",
+              _("The link works for %(days)s days. You get this email because you were not in the chat when our team "
+                "replied; we send at most one every %(minutes)s minutes.") % {
+                  "days": settings.REPLY_LINK_DAYS, "minutes": f"{settings.REPLY_EMAIL_EVERY_MINUTES:g}"},
+              "", "Example Shoppe"]
     return subject, "\n".join(lines)
 
 
@@ -254,7 +260,8 @@ def reply_email_send(*, conversation_id: uuid.UUID) -> bool:
     news = list(_news(conversation, since=since).filter(created_at__lte=upto).select_related("agent"))
     if not address or not news:
         return False
-    subject, body = _email_text(conversation, news, reply_link(conversation_id=conversation_id))
+    with in_customer_language(conversation_id):
+        subject, body = _email_text(conversation, news, reply_link(conversation_id=conversation_id))
     # Counted as sent before it goes: a reply arriving meanwhile waits for the next window.
     Conversation.objects.filter(id=conversation_id).update(reply_emailed_at=upto)
     try:

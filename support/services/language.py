@@ -4,16 +4,19 @@ Each customer message records its language (`Message.language`, set by the route
 rag/router/languages.py); a message not routed yet (an answer to the assistant's own question,
 a message that failed before routing) is read here the same way. A message too short to tell
 ("ok", "10234", an email address) is answered in the language the customer wrote in before.
-Notices staff trigger (someone joined, a refund decided) use the conversation's last customer
-language. Every bot text is rendered under `translation.override(<this>)`.
+Notices staff trigger (someone joined, a refund decided) and the emails the support side sends
+later use the language the customer's latest message would be answered in.
+Every bot text is rendered under `translation.override(<this>)`.
 """
 from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Iterator
 
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.functional import lazy
 
 from support.models import Message
@@ -64,11 +67,37 @@ def in_language(code: str) -> Iterator[None]:
         yield
 
 
+def customer_language(conversation_id: uuid.UUID | None) -> str:
+    """The language the assistant would answer the customer's latest message in, else English.
+
+    Not merely that message's recorded language: a closing "ok danke" reads as English to the
+    router, and the customer still gets German.
+    """
+    latest = (Message.objects.filter(conversation_id=conversation_id, author=Message.Author.CUSTOMER)
+              .order_by("-created_at", "-id").first())
+    return reply_language(latest) if latest is not None else ENGLISH
+
+
 @contextmanager
 def in_customer_language(conversation_id: uuid.UUID | None) -> Iterator[None]:
-    """For notices staff trigger: the conversation's last customer language."""
-    with translation.override(conversation_language(conversation_id)):
+    """For notices staff trigger and emails sent later: the customer's language (`customer_language`)."""
+    with translation.override(customer_language(conversation_id)):
         yield
+
+
+def day_text(value: datetime) -> str:
+    """A day as the active language writes it (Amsterdam time): 4 Dec 2026, 4. Dezember 2026, 4 grudnia 2026."""
+    return date_format(timezone.localtime(value), "DATE_FORMAT")
+
+
+def clock_text(value: datetime) -> str:
+    """The time of day in Amsterdam, on the 24-hour clock every language here reads: 14:05."""
+    return date_format(timezone.localtime(value), "H:i")
+
+
+def moment_text(value: datetime) -> str:
+    """A moment within a conversation as the active language writes it: 4 December, 14:05; 4. Dezember, 14:05."""
+    return f"{date_format(timezone.localtime(value), 'MONTH_DAY_FORMAT')}, {clock_text(value)}"
 
 
 def _filled(text: object, values: dict[str, object]) -> str:

@@ -29,6 +29,7 @@ from django.core.mail import send_mail
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _, gettext_lazy
 
 from shoppe.models import Order, OrderAccessCode
 from support.models import Conversation
@@ -44,6 +45,16 @@ class CodeSent(enum.Enum):
     SENT = "sent"
     TOO_MANY = "too_many"  # ORDER_CODES_PER_ORDER_PER_HOUR reached: the latest code still works
     FAILED = "failed"  # the mail server refused or could not be reached
+
+
+# What the code is for, as the email tells it (the intents that need one, support.services.order_help).
+_ASKED_TO = {
+    "cancel_order": gettext_lazy("Someone asked in the chat on our website to cancel order %(number)s."),
+    "change_shipping_address": gettext_lazy("Someone asked in the chat on our website to change the delivery address "
+                                            "of order %(number)s."),
+    "get_refund": gettext_lazy("Someone asked in the chat on our website for a refund on order %(number)s."),
+}
+_ASKED_TO_CHANGE = gettext_lazy("Someone asked in the chat on our website to change order %(number)s.")
 
 
 class CodeCheck(enum.Enum):
@@ -136,6 +147,17 @@ def _code_hash(*, holder: str, order: Order, code: str) -> str:
     return salted_hmac("shoppe.order-access-code", f"{holder}:{order.pk}:{code}", algorithm="sha256").hexdigest()
 
 
+def _code_email(*, order: Order, intent: str, code: str, minutes: int) -> dict[str, str]:
+    """The code's email, in the active language: the one the assistant is answering in (message_answer)."""
+    asked = _ASKED_TO.get(intent, _ASKED_TO_CHANGE)
+    body = [_("Hello,"), str(asked) % {"number": order.number},
+            _("If that was you, type this code in the chat: %(code)s") % {"code": code},
+            _("It works once, for %(minutes)s minutes. If it wasn't you, ignore this email: nothing changes without "
+              "the code.") % {"minutes": minutes}, "Example Shoppe"]
+    return {"subject": _("Your Example Shoppe code for order %(number)s") % {"number": order.number},
+            "message": "\n\n".join(body)}
+
+
 def order_code_send(*, conversation: Conversation, order: Order, intent: str) -> CodeSent:
     """Email a fresh code for `order` to the address it was placed with.
 
@@ -152,17 +174,9 @@ def order_code_send(*, conversation: Conversation, order: Order, intent: str) ->
     record = OrderAccessCode.objects.create(
         order=order, holder=holder, code_hash=_code_hash(holder=holder, order=order, code=code), sent_to=order.email,
         expires_at=now + timedelta(minutes=minutes))
-    what = {"cancel_order": "cancel", "change_shipping_address": "change the delivery address of",
-            "get_refund": "ask for a refund on"}.get(intent, "change")
     try:
-        send_mail(
-            subject=f"Your Example Shoppe code for order {order.number}",
-            message=(f"Hello,\n\nSomeone asked in the chat on our website to {what} order {order.number}.\n\n"
-                     f"If that was you, type this code in the chat: {code}\n\n"
-                     f"It works once, for {minutes} minutes. If it wasn't you, ignore this email: "
-                     "nothing changes without the code.\n\nExample Shoppe"),
-            from_email=None, recipient_list=[order.email],
-        )
+        send_mail(**_code_email(order=order, intent=intent, code=code, minutes=minutes),
+                  from_email=None, recipient_list=[order.email])
     except Exception:  # noqa: BLE001 - SMTP refused or unreachable: the customer is told to try again
         log.warning("could not email the code for order %s", order.number, exc_info=True)
         record.delete()

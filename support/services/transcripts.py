@@ -2,7 +2,8 @@
 
 Only to the account's own email address, and at most TRANSCRIPT_EMAILS_PER_HOUR an hour per account,
 counted in the cache before anything is sent (a failed send counts too): the button cannot be used to
-flood an inbox. Without the cache nothing is sent.
+flood an inbox. Without the cache nothing is sent. Written in the conversation's language (the one the
+assistant answered in), whatever the page's: a customer may have chatted in Polish on the English pages.
 """
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils.translation import gettext as _, pgettext
 
-from support.selectors import conversation_of_customer, conversation_transcript
+from support.models import Message
+from support.selectors import PastConversation, TranscriptLine, conversation_of_customer, conversation_transcript
+from support.services.language import clock_text, day_text, in_customer_language, moment_text
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,29 @@ def _counted(user: AbstractBaseUser) -> bool:
     return count <= settings.TRANSCRIPT_EMAILS_PER_HOUR
 
 
+def _who(line: TranscriptLine) -> str:
+    """Who wrote a line, as the page says it (templates/support/transcript_who.html), in the active language."""
+    if line["author"] == Message.Author.CUSTOMER:
+        return pgettext("transcript", "You")
+    if line["author"] == Message.Author.AGENT:
+        return f"{line['agent'] or _('Our team')} (Example Shoppe)"
+    return _("Example Shoppe assistant")
+
+
+def _email_text(*, name: str, conversation: PastConversation, link: str) -> tuple[str, str]:
+    """The transcript email's subject and body, in the active language."""
+    started = conversation["started_at"]
+    text = [_("Hello %(name)s,") % {"name": name}, "",
+            _("Here is your conversation with Example Shoppe support, started on %(date)s at %(time)s (Amsterdam "
+              "time).") % {"date": day_text(started), "time": clock_text(started)}, ""]
+    for line in conversation_transcript(conversation_id=conversation["id"]):
+        text += [f"[{moment_text(line['at'])}] {_who(line)}:", line["text"]]
+        text += [f"  {_('Source: %(title)s') % {'title': source['title']}}" for source in line["sources"]]
+        text.append("")
+    text += [_("You can also read it on your account: %(link)s") % {"link": link}, "", "Example Shoppe"]
+    return _("Your conversation with Example Shoppe on %(date)s") % {"date": day_text(started)}, "\n".join(text)
+
+
 def transcript_email(*, user: AbstractBaseUser, conversation_id: uuid.UUID, link: str) -> TranscriptSent:
     """Email the transcript of the customer's own conversation to the account's address.
 
@@ -61,13 +86,11 @@ def transcript_email(*, user: AbstractBaseUser, conversation_id: uuid.UUID, link
         return TranscriptSent.NO_ADDRESS
     if not _counted(user):
         return TranscriptSent.TOO_MANY
-    started = timezone.localtime(conversation["started_at"])
-    body = render_to_string("support/transcript_email.txt", {
-        "name": getattr(user, "first_name", "") or user.get_username(), "conversation": conversation,
-        "lines": conversation_transcript(conversation_id=conversation_id), "link": link})
+    with in_customer_language(conversation_id):
+        subject, body = _email_text(name=getattr(user, "first_name", "") or user.get_username(),
+                                    conversation=conversation, link=link)
     try:
-        send_mail(subject=f"Your conversation with Example Shoppe on {started:%-d %B %Y}", message=body,
-                  from_email=None, recipient_list=[address])
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[address])
     except Exception:  # noqa: BLE001 - SMTP refused or unreachable: the customer is told to try again later
         log.warning("could not email the transcript of conversation %s", conversation_id, exc_info=True)
         return TranscriptSent.FAILED

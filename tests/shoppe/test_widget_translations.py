@@ -23,7 +23,7 @@ WIDGET_SCRIPTS = sorted((ROOT / "static" / "chat").glob("*.js"))
 # The customer's chat templates (staff pages, console and ops, stay English).
 CHAT_TEMPLATES = [ROOT / "templates" / "support" / name for name in (
     "chat_widget.html", "conversation_list.html", "conversation_detail.html", "conversation_status.html",
-    "transcript_who.html", "chat_return_expired.html", "transcript_email.txt")]
+    "transcript_who.html", "chat_return_expired.html")]
 
 needs_xgettext = pytest.mark.skipif(
     shutil.which("xgettext") is None,

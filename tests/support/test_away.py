@@ -52,10 +52,10 @@ def log_records():  # type: ignore[no-untyped-def]
     support.setLevel(level)
 
 
-async def with_sam(cookie: str, team) -> tuple[object, dict, Handoff]:  # type: ignore[no-untyped-def]
-    """A customer who asked for a person, and Sam holding the conversation."""
+async def with_sam(cookie: str, team, *, asks: str = "I want to talk to a person") -> tuple[object, dict, Handoff]:  # type: ignore[no-untyped-def]
+    """A customer who asked for a person (in the words `asks`), and Sam holding the conversation."""
     socket, history = await connected(cookie)
-    await send(socket, "I want to talk to a person")
+    await send(socket, asks)
     await until(socket, "handoff")
     handoff = await database_sync_to_async(Handoff.objects.get)(conversation_id=history["conversation_id"])
     await database_sync_to_async(handoff_claim)(handoff_id=handoff.id, agent=team["sam"])
