@@ -1,0 +1,142 @@
+"""Does the assistant answer in the customer's language? Measured on labelled messages, per language.
+
+Each message is sent through the real answering path (`message_answer`: the router, the local
+answer, the order questions, the handoff texts) in a fresh visitor's conversation, inside a
+transaction that is rolled back, so nothing stays in the database and no LLM task is queued
+(a message routed to the LLM is counted as such, not answered). For every reply the assistant
+wrote itself it records:
+
+- the reply's language (rag/router/languages.py, as for customer messages): the whole reply for
+  the five languages with a help centre; for Italian, Polish and Portuguese, whose help passages
+  are English, the opening line (the note in their language that the answer is in English);
+- the links' language: every link in the reply (help passages, the sign-in page, an order page) to
+  the page in the customer's language, `/<lang>/...` for nl, de, fr, es; for English, Italian,
+  Polish and Portuguese the English page (no prefix), the only one there is.
+
+`python manage.py evaluate_answers <file.csv>` (columns `text` and `lang`) prints the figures.
+"""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from rag.router.languages import language_detect
+from support.models import Conversation, Message
+from support.services.conversations import message_receive
+from support.services.language import CATALOGUES
+from support.services.replies import message_answer
+
+HELP_CENTRE_LANGUAGES = {"en", "nl", "de", "fr", "es"}
+STOREFRONT_LANGUAGES = HELP_CENTRE_LANGUAGES - {"en"}  # their pages live under /<lang>/
+
+
+class _RolledBack(Exception):
+    pass
+
+
+@dataclass
+class AnswerRow:
+    text: str
+    language: str  # the customer's, as labelled
+    route: str = ""
+    reply: str = ""
+    reply_language: str = ""  # "" when no reply was written (the LLM's turn)
+    links: list[str] = field(default_factory=list)
+
+    @property
+    def replied(self) -> bool:
+        return bool(self.reply)
+
+    @property
+    def in_their_language(self) -> bool:
+        return self.reply_language == self.language
+
+    @property
+    def links_in_their_language(self) -> bool:
+        if self.language in STOREFRONT_LANGUAGES:
+            return all(link.startswith(f"/{self.language}/") for link in self.links)
+        return not any(link.startswith(tuple(f"/{code}/" for code in STOREFRONT_LANGUAGES)) for link in self.links)
+
+
+def _reply_language(reply: str, language: str) -> str:
+    if language not in HELP_CENTRE_LANGUAGES:
+        reply = reply.strip().split("\n\n")[0]  # the note that the help passage below is English
+    code, _probability = language_detect(reply)
+    return code
+
+
+def answer_row(*, text: str, language: str) -> AnswerRow:
+    """Answer `text` as the shop would for a new visitor, then undo everything it wrote."""
+    row = AnswerRow(text=text, language=language)
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create()
+            message, _new = message_receive(conversation_id=conversation.id, text=text, client_id=uuid.uuid4())
+            message_answer(message_id=message.id, holder="")
+            message.refresh_from_db()
+            row.route = message.route
+            reply = message.replies.filter(author=Message.Author.BOT).order_by("id").first()
+            if reply is not None:
+                row.reply = reply.text
+                row.reply_language = _reply_language(reply.text, language)
+                row.links = [source["url"] for source in reply.sources or []]
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return row
+
+
+@dataclass
+class LanguageFigures:
+    messages: int = 0
+    replied: int = 0
+    in_their_language: int = 0
+    with_links: int = 0
+    links_in_their_language: int = 0
+
+    def add(self, row: AnswerRow) -> None:
+        self.messages += 1
+        if not row.replied:
+            return
+        self.replied += 1
+        self.in_their_language += row.in_their_language
+        if row.links:
+            self.with_links += 1
+            self.links_in_their_language += row.links_in_their_language
+
+
+def answers_evaluate(rows: list[dict[str, str]]) -> tuple[dict[str, LanguageFigures], list[AnswerRow]]:
+    figures: dict[str, LanguageFigures] = defaultdict(LanguageFigures)
+    answered = []
+    for labelled in rows:
+        language = (labelled.get("lang") or "en").strip().lower()
+        if language not in CATALOGUES:
+            continue
+        row = answer_row(text=labelled["text"], language=language)
+        figures[language].add(row)
+        answered.append(row)
+    return dict(figures), answered
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:6.1%} ({part}/{whole})" if whole else "     n/a"
+
+
+def answers_report(figures: dict[str, LanguageFigures]) -> str:
+    lines = [f"{'lang':5s} {'messages':>8s} {'replied':>8s}  {'reply in their language':>24s}  "
+             f"{'links in their language':>28s}"]
+    total = LanguageFigures()
+    for language in sorted(figures, key=lambda code: list(CATALOGUES).index(code)):
+        f = figures[language]
+        lines.append(f"{language:5s} {f.messages:8d} {f.replied:8d}  {_share(f.in_their_language, f.replied):>24s}  "
+                     f"{_share(f.links_in_their_language, f.with_links):>28s}")
+        for name in ("messages", "replied", "in_their_language", "with_links", "links_in_their_language"):
+            setattr(total, name, getattr(total, name) + getattr(f, name))
+    lines.append(f"{'all':5s} {total.messages:8d} {total.replied:8d}  "
+                 f"{_share(total.in_their_language, total.replied):>24s}  "
+                 f"{_share(total.links_in_their_language, total.with_links):>28s}")
+    lines.append("replied: the assistant wrote the reply itself (routed to the LLM: not counted)")
+    return "\n".join(lines)

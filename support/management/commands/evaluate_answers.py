@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from rag.evaluation import rows_read, rows_write
+from support.answer_evaluation import answers_evaluate, answers_report
+
+
+class Command(BaseCommand):
+    help = ("Answer labelled messages (columns text, lang) through the real answering path, in a transaction that "
+            "is rolled back, and print per language how many replies are in the customer's language and how many "
+            "help links point at the help centre in it.")
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("csv", nargs="+", type=Path, help="CSV with text and lang columns")
+        parser.add_argument("--out", type=Path, help="write every message with its reply and the reply's language")
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        rows = []
+        for path in options["csv"]:
+            if not path.exists():
+                raise CommandError(f"{path} does not exist")
+            rows += rows_read(path)
+        figures, answered = answers_evaluate(rows)
+        self.stdout.write(answers_report(figures))
+        if options["out"]:
+            rows_write(options["out"], [{"text": r.text, "lang": r.language, "route": r.route,
+                                         "reply_language": r.reply_language, "links": " ".join(r.links),
+                                         "reply": r.reply} for r in answered])
+            self.stdout.write(f"wrote {len(answered)} rows to {options['out']}")
