@@ -71,6 +71,26 @@ def _covering(page, selector: str) -> list[str]:  # type: ignore[no-untyped-def]
         }""", selector)
 
 
+def _widget_words(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the widget itself says: its texts (not the customer's or the agent's words) and its labels."""
+    return page.evaluate(
+        """() => {
+            const out = [];
+            const chat = document.querySelector('#chat');
+            const walker = document.createTreeWalker(chat, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                if (node.parentElement.closest('li.chat-customer, li.chat-agent, script, style')) continue;
+                if (node.textContent.trim()) out.push(node.textContent.trim());
+            }
+            for (const el of chat.querySelectorAll('[aria-label], [title], [placeholder]')) {
+                for (const name of ['aria-label', 'title', 'placeholder']) {
+                    if (el.getAttribute(name)) out.push(el.getAttribute(name));
+                }
+            }
+            return out;
+        }""")
+
+
 def _german(text: str) -> None:
     assert not ENGLISH.search(text), f"English in a German text: {text!r}"
 
@@ -93,6 +113,7 @@ def test_a_german_customer_asks_about_delivery_gets_a_refund_handed_to_a_person_
     number = delivered.locator("a").first.inner_text().strip()
     customer.goto("/de/")
     assert customer.locator("html").get_attribute("lang") == "de"
+    customer_tab.shot(screenshots, "german-journey-0-storefront-390x844")
     launcher = customer.locator(".chat-launcher")
     expect(launcher).to_contain_text("Chatten Sie mit uns")
     launcher.click()
@@ -124,6 +145,7 @@ def test_a_german_customer_asks_about_delivery_gets_a_refund_handed_to_a_person_
     assert help_page.locator("html").get_attribute("lang") == "de"
     expect(help_page.locator("h1")).to_have_text("Versand und Lieferung")
     expect(help_page.locator("main")).to_contain_text("Wie lange dauert die Lieferung?")
+    help_page.screenshot(path=str(screenshots / "german-journey-2b-help-page-390x844.png"))
     help_page.close()
 
     # 3. A refund, asked for in German: the assistant confirms it in German, files it, and hands her to a person.
@@ -140,9 +162,9 @@ def test_a_german_customer_asks_about_delivery_gets_a_refund_handed_to_a_person_
     expect(customer.locator(".chat-status")).to_have_text("Wartet auf unser Team")
     queue_line = customer.locator(".chat-team")
     expect(queue_line).to_contain_text("in der Warteschlange")
-    for bot_text in customer.locator("#chat li.chat-bot .chat-text").all_inner_texts():
-        _german(bot_text)
-    _german(queue_line.inner_text())
+    links = customer.locator("#chat li.chat-bot ul.chat-sources a")
+    hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
+    assert len(hrefs) >= 2 and all(h.startswith("/de/help/") for h in hrefs), hrefs  # delivery, refund policy
     customer_tab.shot(screenshots, "german-journey-3-refund-handed-off-390x844")
 
     # 4. Sam sees the conversation marked DE, joins it and replies; Carol reads the reply and the German join line.
@@ -169,4 +191,6 @@ def test_a_german_customer_asks_about_delivery_gets_a_refund_handed_to_a_person_
     assert _covering(agent, "#conv-language") == [], "the DE badge in the header is covered"
     expect(customer.locator("li.chat-agent", has_text=reply)).to_have_count(1)
     customer_tab.shot(screenshots, "german-journey-5-agent-reply-390x844")
+    for words in _widget_words(customer):  # greeting, answers, queue and status lines, join line, buttons, labels
+        _german(words)
     assert not agent.locator("#alert").is_visible(), agent.locator("#alert").inner_text()

@@ -92,12 +92,29 @@ async def test_a_french_refund_request_is_confirmed_filed_and_handed_off_in_fren
     confirm, _ = await until(socket, "reply.end")
     assert confirm["text"].startswith("Je vais demander un remboursement de"), confirm["text"]
     assert "(oui / non)" in confirm["text"]
+    assert [source["url"] for source in confirm["sources"]] == ["/fr/help/refund-policy/"]  # the French page
     await send(socket, "oui, elle est arrivée cassée")
     filed, _ = await until(socket, "reply.end")
     assert filed["text"].startswith("Merci. J'ai déposé une demande de remboursement"), filed["text"]
     assert "service client" in filed["text"]
+    assert f"/fr/orders/{order.number}/return-label/" in filed["text"], filed["text"]
     handoff, _ = await until(socket, "handoff")
     assert "file d'attente" in handoff["note"] or "Notre équipe est absente" in handoff["note"], handoff
+    await socket.disconnect()
+
+
+async def test_an_italian_refund_links_the_english_pages_the_shop_has_not_italian_ones(make_customer, make_order):
+    """The storefront is in five languages, not Italian: "/it/orders/…" would be no page."""
+    giulia = await database_sync_to_async(make_customer)("giulia", "Giulia")
+    order = await database_sync_to_async(make_order)(giulia, status="delivered", product="Lampada in ceramica blu")
+    socket = await connected(await cookie_of(giulia))
+    await send(socket, f"Buongiorno, vorrei un rimborso per il mio ordine {order.number}, per favore.")
+    confirm, _ = await until(socket, "reply.end")
+    assert "(sì / no)" in confirm["text"], confirm["text"]
+    assert [source["url"] for source in confirm["sources"]] == ["/help/refund-policy/"]
+    await send(socket, "sì, è arrivata rotta")
+    filed, _ = await until(socket, "reply.end")
+    assert f" /orders/{order.number}/return-label/ " in filed["text"], filed["text"]
     await socket.disconnect()
 
 
