@@ -43,7 +43,7 @@ _NO = re.compile(r"^\s*(n|no|nope|nah|not now|don'?t|do not|cancel that|cancel i
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4,
              "5th": 4, "last": -1, "latest": 0, "newest": 0, "most recent": 0, "oldest": -1}
 def _page(path: str) -> str:
-    """A storefront page (its English path) in the language being answered in: "/orders/" -> "/de/orders/".
+    """A storefront page (its English path, "/orders/") as that page in the language being answered in.
 
     Italian, Polish and Portuguese customers get the English page: the storefront has none in theirs.
     """
