@@ -24,7 +24,8 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 LAPTOP = {"viewport": {"width": 1280, "height": 720}}
 DELIVERY_QUESTION = "Wie viele Tage braucht ein Paket von Ihnen bis zu mir nach Österreich?"
 # Words of the English texts a German customer must not meet in the widget.
-ENGLISH = re.compile(r"\b(the|our team|your|please|refund|waiting|joined|Send|Chat with us)\b")
+ENGLISH = re.compile(r"\b(the|you|your|and|with|please|our team|refund|waiting|joined|is typing|send|chat with us)\b",
+                     re.IGNORECASE)
 
 # Each text of the widget's streaming bubble as it changes: a reply rendered chunk by chunk leaves
 # several growing texts here, a reply drawn at once only its whole text.
@@ -191,6 +192,8 @@ def test_a_german_customer_asks_about_delivery_gets_a_refund_handed_to_a_person_
     assert _covering(agent, "#conv-language") == [], "the DE badge in the header is covered"
     expect(customer.locator("li.chat-agent", has_text=reply)).to_have_count(1)
     customer_tab.shot(screenshots, "german-journey-5-agent-reply-390x844")
-    for words in _widget_words(customer):  # greeting, answers, queue and status lines, join line, buttons, labels
-        _german(words)
+    words = _widget_words(customer)  # greeting, answers, queue and status lines, join line, buttons, labels
+    assert {"Senden", "Sam ist dem Chat beigetreten.", "Im Chat mit Sam"} <= set(words), words
+    for text in words:
+        _german(text)
     assert not agent.locator("#alert").is_visible(), agent.locator("#alert").inner_text()
