@@ -12,10 +12,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import formats, timezone
 from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _, gettext_lazy, ngettext, pgettext, pgettext_lazy
 
+from rag.documents import help_language, localized_path
 from shoppe.models import Order, OrderItem, money
 from shoppe.selectors import guest_order_get_by_number_and_email, guest_order_list_by_numbers, order_list_for_user
 from shoppe.services import (ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel,
@@ -35,14 +36,22 @@ _RESEND = re.compile(r"\b(new code|another code|resend|send (it|the code|a code)
                      r"nuovo codice|nowy kod|novo c[oó]digo)\b", re.IGNORECASE)
 # A yes or a no in the customer's words (English first; the shop's other languages too), with what follows it.
 _YES_WORDS = (r"y|yes|yeah|yep|yup|yes please|sure|ok|okay|confirm|confirmed|please do|please|do it|go ahead|send it|"
-              r"correct|ja|jawel|jawohl|graag|bitte|oui|ouais|d'accord|s[ií]|vale|claro|sim|tak|certo|va bene")
+              r"correct|ja|jawel|jawohl|graag|bitte|oui|ouais|d'accord|s[iíì]|vale|claro|sim|tak|certo|va bene")
 _YES = re.compile(rf"^\s*(?:(?:{_YES_WORDS})\b[\s,.!;:-]*)+", re.IGNORECASE)
 _NO = re.compile(r"^\s*(n|no|nope|nah|not now|don'?t|do not|cancel that|cancel it|stop|keep it|never ?mind|nee|nein|"
                  r"non|n[ãa]o|nie|no gracias|no thanks)\b", re.IGNORECASE)
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4,
              "5th": 4, "last": -1, "latest": 0, "newest": 0, "most recent": 0, "oldest": -1}
+def _page(path: str) -> str:
+    """A storefront page (its English path, "/orders/") as that page in the language being answered in.
+
+    Italian, Polish and Portuguese customers get the English page: the storefront has none in theirs.
+    """
+    return localized_path(path, help_language(translation.get_language()))
+
+
 def _sign_in() -> list[dict[str, str]]:
-    return [{"title": _("Sign in"), "url": "/account/login/"}]
+    return [{"title": _("Sign in"), "url": _page("/account/login/")}]
 
 
 # Statuses in the customer's words, as the help centre's "What does my order status mean?" names them.
@@ -121,7 +130,7 @@ def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answe
         return Answer(_("I can't find order %(number)s on your account. Could you check the number? "
                         "You can see all your orders under My orders. If you placed it as a guest, tell me the "
                         "email address you used.") % {"number": number.group(1)},
-                      sources=[{"title": _("My orders"), "url": "/orders/"}],
+                      sources=[{"title": _("My orders"), "url": _page("/orders/")}],
                       pending={"kind": "identify_order", "intent": intent, "number": int(number.group(1)),
                                "request": request})
     if not orders:
@@ -212,7 +221,7 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
                 _("The invoice for order %(number)s is %(invoice)s, total %(total)s. You can view and print it here.")
                 % {"number": order.number, "invoice": order.invoice.number, "total": money(order.total, order.currency)},
                 sources=[{"title": _("Invoice %(invoice)s") % {"invoice": order.invoice.number},
-                          "url": f"/orders/{order.number}/invoice/"}],
+                          "url": _page(f"/orders/{order.number}/invoice/")}],
             )
         return Answer(_("Order %(number)s has no invoice yet: it's issued once the payment is through.")
                       % {"number": order.number}, sources=link)
@@ -223,7 +232,7 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
                 _("Order %(number)s is already %(status)s, so it can't be cancelled any more. "
                   "You can refuse the delivery or return it within 30 days of delivery instead.")
                 % {"number": order.number, "status": order_status_name(order)},
-                sources=[{"title": _("Returns and exchanges"), "url": "/help/returns-and-exchanges/"}],
+                sources=[{"title": _("Returns and exchanges"), "url": _page("/help/returns-and-exchanges/")}],
             )
         if not fee:
             offer = _("I can cancel %(order)s free of charge. Shall I go ahead? (yes / no)") % {"order": _describe(order)}
@@ -292,7 +301,7 @@ def _days_late(order: Order) -> int:
 
 
 def _order_link(order: Order) -> list[dict[str, str]]:
-    return [{"title": _("Order %(number)s") % {"number": order.number}, "url": f"/orders/{order.number}/"}]
+    return [{"title": _("Order %(number)s") % {"number": order.number}, "url": _page(f"/orders/{order.number}/")}]
 
 
 def _refund_request_status(refund: object) -> str:
@@ -362,7 +371,7 @@ def _refund_confirm(order: Order, items: list[OrderItem], reason: str = "") -> A
 
 
 def _refund_policy() -> list[dict[str, str]]:
-    return [{"title": _("Refund policy"), "url": "/help/refund-policy/"}]
+    return [{"title": _("Refund policy"), "url": _page("/help/refund-policy/")}]
 
 
 def _ask_refund_reason(order: Order, item_ids: list[int]) -> Answer:
@@ -378,8 +387,10 @@ def _return_shipping(order: Order) -> str:
     if order.status != Order.Status.DELIVERED:
         return ""
     if free_return_label(order):
+        with translation.override(settings.LANGUAGE_CODE):
+            label = reverse("order_return_label", args=[order.number])  # "/it/orders/…" would be no page
         return " " + _("Return shipping is free: print your return label at %(link)s and stick it on the parcel.") \
-            % {"link": reverse("order_return_label", args=[order.number])}
+            % {"link": _page(label)}
     return " " + _("Your order was delivered outside the EU, so you arrange and pay the return shipping yourself, "
                    "with a carrier of your choice (a tracked service is best).")
 

@@ -58,6 +58,16 @@ async def cookie_of(user) -> str:  # type: ignore[no-untyped-def]
     return await database_sync_to_async(session_cookie_for)(user)
 
 
+async def asked_about_their_order(make_customer, make_order, name: str, product: str, text: str):  # type: ignore[no-untyped-def]
+    """A signed-in customer with a delivered order asks `text` ({number}: the order's); the socket, order and reply."""
+    customer = await database_sync_to_async(make_customer)(name.lower(), name)
+    order = await database_sync_to_async(make_order)(customer, status="delivered", product=product)
+    socket = await connected(await cookie_of(customer))
+    await send(socket, text.format(number=order.number))
+    reply, _ = await until(socket, "reply.end")
+    return socket, order, reply
+
+
 async def test_a_german_customer_asking_for_a_person_gets_the_german_handoff():
     socket = await connected(await cookie_of(None))
     await send(socket, "Ich möchte bitte mit einem Mitarbeiter sprechen.")
@@ -85,19 +95,32 @@ async def test_a_dutch_customer_asking_where_their_order_is_gets_the_dutch_statu
 
 
 async def test_a_french_refund_request_is_confirmed_filed_and_handed_off_in_french(make_customer, make_order):
-    claire = await database_sync_to_async(make_customer)("claire", "Claire")
-    order = await database_sync_to_async(make_order)(claire, status="delivered", product="Lampe en céramique bleue")
-    socket = await connected(await cookie_of(claire))
-    await send(socket, f"Bonjour, je voudrais être remboursée pour ma commande {order.number}, s'il vous plaît.")
-    confirm, _ = await until(socket, "reply.end")
+    socket, order, confirm = await asked_about_their_order(
+        make_customer, make_order, "Claire", "Lampe en céramique bleue",
+        "Bonjour, je voudrais être remboursée pour ma commande {number}, s'il vous plaît.")
     assert confirm["text"].startswith("Je vais demander un remboursement de"), confirm["text"]
     assert "(oui / non)" in confirm["text"]
+    assert [source["url"] for source in confirm["sources"]] == ["/fr/help/refund-policy/"]  # the French page
     await send(socket, "oui, elle est arrivée cassée")
     filed, _ = await until(socket, "reply.end")
     assert filed["text"].startswith("Merci. J'ai déposé une demande de remboursement"), filed["text"]
     assert "service client" in filed["text"]
+    assert f"/fr/orders/{order.number}/return-label/" in filed["text"], filed["text"]
     handoff, _ = await until(socket, "handoff")
     assert "file d'attente" in handoff["note"] or "Notre équipe est absente" in handoff["note"], handoff
+    await socket.disconnect()
+
+
+async def test_an_italian_refund_links_the_english_pages_the_shop_has_not_italian_ones(make_customer, make_order):
+    """The storefront is in five languages, not Italian: "/it/orders/…" would be no page."""
+    socket, order, confirm = await asked_about_their_order(
+        make_customer, make_order, "Giulia", "Lampada in ceramica blu",
+        "Buongiorno, vorrei un rimborso per il mio ordine {number}, per favore.")
+    assert "(sì / no)" in confirm["text"], confirm["text"]
+    assert [source["url"] for source in confirm["sources"]] == ["/help/refund-policy/"]
+    await send(socket, "sì, è arrivata rotta")
+    filed, _ = await until(socket, "reply.end")
+    assert f" /orders/{order.number}/return-label/ " in filed["text"], filed["text"]
     await socket.disconnect()
 
 
