@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from datetime import timezone as dt_timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Iterable
 from urllib.parse import urlencode
 
@@ -32,6 +32,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from shoppe.money import money_format
 from support.models import EscalationLog, Feedback, Message
 from support.conversation_language import LANGUAGE_NAMES
 from support.ops.access import ops_required
@@ -458,7 +459,7 @@ def money(value: Decimal | float | None, decimals: int | None = None) -> str:
     if decimals is None:
         size = abs(amount)
         decimals = 2 if size >= 1 or size == 0 else min(8, max(2, -math.floor(math.log10(size)) + 1))
-    return f"€{amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):,}"
+    return money_format(amount, "EUR", "en", decimals=decimals)  # the dashboard is in English
 
 
 def _nice_step(value: float) -> float:
@@ -647,7 +648,7 @@ def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             "all_llm_per_1000": money(spend.all_llm_per_1000), "per_escalation": money(spend.cost_per_escalation),
             "saving": _pct(spend.saving_share),
             "estimate_tokens": f"{ESTIMATE_PROMPT_TOKENS:,} prompt and {ESTIMATE_COMPLETION_TOKENS:,} completion tokens",
-            "prices": f"€{settings.LLM_PRICE_INPUT_PER_MTOK:.2f} / €{settings.LLM_PRICE_OUTPUT_PER_MTOK:.2f}",
+            "prices": f"{money(settings.LLM_PRICE_INPUT_PER_MTOK, 2)} / {money(settings.LLM_PRICE_OUTPUT_PER_MTOK, 2)}",
         },
         "latency_rows": _rows_view([*figures.latency, figures.time_to_first_token]),
         "satisfaction_rows": [{"label": r.label, "ratings": r.ratings, "up": r.up, "down": r.down,
