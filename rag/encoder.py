@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import platform
 import queue
 import shutil
@@ -23,15 +22,12 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
 log = logging.getLogger(__name__)
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
 MULTILINGUAL_MODEL_NAME = "universal-sentence-encoder-multilingual-3"
 MULTILINGUAL_DIMENSION = 512
 MULTILINGUAL_VARIANT = "use-m3-numpy"  # what the multilingual encoder is, known without loading it
-KINDS = ("use-m3", "onnx-int8", "onnx", "torch")
 
 
 def _quantization_config() -> str | None:
@@ -280,9 +276,9 @@ _encoders_lock = threading.Lock()
 
 def encoder_get(kind: str | None = None) -> Encoder:
     """The process's encoder of `kind` (default: the RAG_ENCODER setting)."""
-    kind = kind or settings.RAG_ENCODER
-    if kind not in KINDS:
-        raise ValueError(f"RAG_ENCODER must be one of {', '.join(KINDS)}; got {kind!r}")
+    kind = kind or settings.RAG_ENCODER  # checked when the settings were read
+    if kind not in settings.RAG_ENCODERS:
+        raise ValueError(f"no encoder {kind!r}; there are {', '.join(settings.RAG_ENCODERS)}")
     with _encoders_lock:
         if kind not in _encoders:
             _encoders[kind] = Encoder(kind)

@@ -59,6 +59,15 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
     return value
 
 
+def env_choice(name: str, default: str, *, choices: tuple[str, ...]) -> str:
+    """One of `choices` (compared in lower case, surrounding spaces ignored); `default` when unset."""
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {raw!r}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -124,7 +133,7 @@ def _without_password(url: str) -> str:
 
 
 def secret_key_persisted(path: Path) -> str:
-    """The secret key kept in `path`, generated there on first use, readable by this user only.
+    """The secret key kept in `path`, generated there (and its folder) on first use, readable by this user only.
 
     Sessions and password-reset links must survive a restart, and a key printed in the
     source would let anyone forge them. Several server processes may start at once
@@ -132,6 +141,7 @@ def secret_key_persisted(path: Path) -> str:
     which only the first one manages, so every process reads the same complete key.
     """
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         candidate = path.with_name(f".{path.name}.{os.getpid()}")
         fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as file:

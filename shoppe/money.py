@@ -30,13 +30,15 @@ def _grouped(whole: str, separator: str) -> str:
     return separator.join([whole, *groups])
 
 
-def money_format(amount: Decimal | int | float | str, currency: str = "EUR", language: str | None = None) -> str:
-    """`amount` in `currency` for `language` (the active one unless given), two decimals."""
+def money_format(amount: Decimal | int | float | str, currency: str = "EUR", language: str | None = None,
+                 *, decimals: int = 2) -> str:
+    """`amount` in `currency` for `language` (the active one unless given), with `decimals` decimals
+    (two unless a sub-cent cost needs more, as the operations dashboard's LLM costs do)."""
     language = (language or translation.get_language() or "en").split("-")[0].lower()
     thousands, decimal_mark, pattern = PATTERNS.get(language, PATTERNS["en"])
-    value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    whole, _, cents = f"{abs(value):.2f}".partition(".")
-    number = f"{_grouped(whole, thousands)}{decimal_mark}{cents}"
+    value = Decimal(str(amount)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    whole, _, fraction = f"{abs(value):.{decimals}f}".partition(".")
+    number = _grouped(whole, thousands) + (f"{decimal_mark}{fraction}" if fraction else "")
     sign = SIGNS.get(currency)
     text = pattern.format(amount=number, sign=sign) if sign else f"{number}{NBSP}{currency}"
     return f"−{text}" if value < 0 else text

@@ -16,7 +16,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from shoppe.env import env_bool, env_float, env_int, env_list, env_str, env_url, secret_key_persisted
+from shoppe.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_url, secret_key_persisted
 
 
 def llm_variable(name: str) -> str:
@@ -26,8 +26,8 @@ def llm_variable(name: str) -> str:
 
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Created at start-up (shoppe.apps), not here: reading settings changes nothing on disk.
 DATA_DIR = Path(env_str("SHOPPE_DATA_DIR", str(BASE_DIR / ".data")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 # The embedding model exported to ONNX: derived from the package, shared by every data dir.
 MODEL_DIR = Path(env_str("SHOPPE_MODEL_DIR", str(BASE_DIR / ".data" / "models")))
 
@@ -135,6 +135,15 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
 
+# Time-outs, retries and concurrency, the same for every provider (GEMINI_* names still read);
+# read once, here, because Celery's redelivery below waits for the longest reply.
+LLM_FIRST_TOKEN_TIMEOUT_S = env_float(llm_variable("FIRST_TOKEN_TIMEOUT_S"), 15.0, minimum=0.1)
+LLM_TOTAL_TIMEOUT_S = env_float(llm_variable("TOTAL_TIMEOUT_S"), 60.0, minimum=0.1)
+LLM_MAX_RETRIES = env_int(llm_variable("MAX_RETRIES"), 3, minimum=0)
+LLM_RETRY_BASE_S = env_float(llm_variable("RETRY_BASE_S"), 0.5, minimum=0.0)
+LLM_RETRY_MAX_S = env_float(llm_variable("RETRY_MAX_S"), 8.0, minimum=0.0)
+LLM_MAX_CONCURRENCY = env_int(llm_variable("MAX_CONCURRENCY"), 4, minimum=1)  # calls at once per worker process
+
 # Celery: Redis in production; in embedded mode kombu's in-memory transport and a
 # worker thread inside the server process (started by shoppe.asgi).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -146,8 +155,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # How long a task stays with a worker before Redis gives it to another: just longer than the
 # longest LLM reply may take (see support.tasks). Also how long a queued escalation may wait
 # for a worker before the stranded-message sweep hands it to staff (support.services.recovery).
-CELERY_VISIBILITY_TIMEOUT_S = int(2 * env_float(llm_variable("TOTAL_TIMEOUT_S"), 60.0, minimum=0.1)
-                                  + env_float("CELERY_REDELIVERY_MARGIN_S", 30.0, minimum=1.0))
+CELERY_VISIBILITY_TIMEOUT_S = int(2 * LLM_TOTAL_TIMEOUT_S + env_float("CELERY_REDELIVERY_MARGIN_S", 30.0, minimum=1.0))
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     # Embedded: the in-process worker polls its in-memory queue. Every poll takes the GIL
     # from the server answering chat, so 50 ms (not 5): an escalation waits for an LLM
@@ -282,7 +290,8 @@ STRANDED_MESSAGE_AFTER_S = env_float("STRANDED_MESSAGE_AFTER_S", 30.0, minimum=1
 STRANDED_MESSAGE_SWEEP_S = env_float("STRANDED_MESSAGE_SWEEP_S", 30.0, minimum=0.0)
 
 # The local tier.
-RAG_ENCODER = env_str("RAG_ENCODER", "onnx-int8")  # onnx-int8 | onnx | torch
+RAG_ENCODERS = ("use-m3", "onnx-int8", "onnx", "torch")  # rag/encoder.py
+RAG_ENCODER = env_choice("RAG_ENCODER", "onnx-int8", choices=RAG_ENCODERS)  # a bad value stops start-up
 # Messages in the shop's other languages (nl de fr es it pl pt) go to the multilingual router
 # (rag/router/multilingual.py, USE multilingual v3 from its package: about 150 MB more memory).
 RAG_MULTILINGUAL = env_bool("RAG_MULTILINGUAL", default=True)
@@ -302,9 +311,7 @@ REFUND_RETURN_WINDOW_DAYS = env_int("REFUND_RETURN_WINDOW_DAYS", 30, minimum=0)
 # The LLM tier: Gemini through google-genai, or a model the shop serves itself behind an
 # OpenAI-compatible chat API (vLLM, Ollama, llama.cpp's server, a gateway) through openai.
 LLM_PROVIDERS = ("gemini", "openai-compatible")
-LLM_PROVIDER = env_str("LLM_PROVIDER", "gemini").strip().lower()
-if LLM_PROVIDER not in LLM_PROVIDERS:
-    raise ImproperlyConfigured(f"LLM_PROVIDER must be one of {', '.join(LLM_PROVIDERS)}; got {LLM_PROVIDER!r}")
+LLM_PROVIDER = env_choice("LLM_PROVIDER", "gemini", choices=LLM_PROVIDERS)
 # Gemini. Without a key, `llm` decisions go to staff.
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")
 GEMINI_MODEL = env_str("GEMINI_MODEL", "gemini-2.5-flash")
@@ -320,13 +327,7 @@ if LLM_PROVIDER == "openai-compatible" and not (LLM_BASE_URL and LLM_MODEL):
 # Offer the model its tools (order look-up, help-centre search, handoff). Off for a model served
 # without function calling; a server that refuses tools is also asked again without them.
 LLM_TOOLS = env_bool("LLM_TOOLS", default=True)
-# Time-outs, retries and concurrency, the same for every provider (GEMINI_* names still read).
-LLM_FIRST_TOKEN_TIMEOUT_S = env_float(llm_variable("FIRST_TOKEN_TIMEOUT_S"), 15.0, minimum=0.1)
-LLM_TOTAL_TIMEOUT_S = env_float(llm_variable("TOTAL_TIMEOUT_S"), 60.0, minimum=0.1)
-LLM_MAX_RETRIES = env_int(llm_variable("MAX_RETRIES"), 3, minimum=0)
-LLM_RETRY_BASE_S = env_float(llm_variable("RETRY_BASE_S"), 0.5, minimum=0.0)
-LLM_RETRY_MAX_S = env_float(llm_variable("RETRY_MAX_S"), 8.0, minimum=0.0)
-LLM_MAX_CONCURRENCY = env_int(llm_variable("MAX_CONCURRENCY"), 4, minimum=1)  # calls at once per worker process
+# (Its time-outs, retries and concurrency are read above, before the Celery settings that depend on them.)
 # What a call costs (support/llm/pricing.py): EUR per million tokens (input, output), plus the serving
 # machine's EUR per hour shared by the streams it runs at once. Gemini defaults to Gemini 2.5 Flash's
 # list prices (GEMINI_PRICE_* still read); a self-hosted model to nothing until the shop says.
@@ -354,9 +355,7 @@ if not METRICS_TOKEN and (PRODUCTION or not DEVELOPMENT):
                                "DEBUG=0): /metrics and the /healthz details are served only with it")
 
 # JSON lines with the conversation id, personal data scrubbed (LOG_FORMAT=plain for humans).
-LOG_FORMAT = env_str("LOG_FORMAT", "json")
-if LOG_FORMAT not in {"json", "plain"}:
-    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain; got {LOG_FORMAT!r}")
+LOG_FORMAT = env_choice("LOG_FORMAT", "json", choices=("json", "plain"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -382,9 +381,6 @@ LOGGING = {
 # The Celery worker (standalone, or the thread inside the embedded server) keeps this
 # configuration instead of replacing the root logger's handlers with its own, unscrubbed ones.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 # Email: the one-time codes that let a guest change an order in the chat (support.services.proofs).
 # EMAIL_URL (smtp://user:pass@host:port, smtp+tls://, smtp+ssl://, console://) or Django's own EMAIL_*

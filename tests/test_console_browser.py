@@ -171,6 +171,8 @@ def test_agent_rejects_a_refund_the_assistant_collected(tabs, screenshots: Path)
     if "Which items" in asked.inner_text():
         _chat_send(customer, "all of them")
         expect(customer.locator("li.chat-bot", has_text="Shall I send it to our team")).to_have_count(1)
+    offered = customer.locator("li.chat-bot", has_text="Shall I send it to our team").inner_text()
+    amount = re.search(r"€[\d,]+\.\d\d", offered).group(0)  # type: ignore[union-attr]
     _chat_send(customer, "yes")
     expect(customer.locator("li.chat-bot", has_text="reason for the refund")).to_have_count(1)
     _chat_send(customer, "It arrived damaged")
@@ -190,7 +192,8 @@ def test_agent_rejects_a_refund_the_assistant_collected(tabs, screenshots: Path)
     expect(agent.locator("#packet")).to_contain_text(number)
     refund = agent.locator("#refund-list li.refund")
     expect(refund).to_have_count(1)
-    expect(refund).to_contain_text(f"order {number}")
+    # The amount as the server formatted it, the same as the customer read it (#17 item 9).
+    expect(refund.locator(".refund-head")).to_contain_text(f"{amount} · order {number}")
     expect(refund).to_contain_text("It arrived damaged")
 
     # The agent decides a refund of a conversation they claimed (a supervisor may decide any).
@@ -208,7 +211,7 @@ def test_agent_rejects_a_refund_the_assistant_collected(tabs, screenshots: Path)
     confirm.click()
     expect(dialog).to_be_hidden()
     expect(refund).to_contain_text("Rejected")
-    expect(refund.locator(".decisions")).to_contain_text("by Sam")
+    expect(refund.locator(".decisions")).to_contain_text(f"by Sam ({amount})")
     expect(refund.get_by_role("button", name=re.compile("^(Approve|Reject)"))).to_have_count(0)
     expect(customer.locator("li.chat-bot", has_text="Damage from misuse is not covered.")).to_have_count(1)
     agent_tab.shot(screenshots, "console-4-refund-rejected")

@@ -127,14 +127,6 @@
     return h("time", { datetime: iso || new Date().toISOString(), title: iso ? new Date(iso).toLocaleString() : "", text });
   }
 
-  function money(amount, currency) {
-    const n = Number(amount);
-    try {
-      return new Intl.NumberFormat(undefined, { style: "currency", currency: currency || "EUR" }).format(n);
-    } catch (e) {
-      return `${amount} ${currency || ""}`.trim();
-    }
-  }
 
   function announce(text) {
     el.announcer.textContent = "";
@@ -278,7 +270,7 @@
                                  "data-conversation-id": r.conversation_id, "aria-current": current ? "true" : null },
       h("span", { class: "qi-top" },
         h("span", { class: "qi-customer", text: r.customer }),
-        h("span", { class: "qi-amount", text: money(r.amount, r.currency) })),
+        h("span", { class: "qi-amount", text: r.amount_text })),
       h("span", { class: "qi-reason", text: `Refund · order ${r.order}` }),
       h("span", { class: "qi-summary", text: first ? `First approval by ${first}` : "Waiting for a second approval" }),
       h("span", { class: "qi-bottom" },
@@ -294,7 +286,7 @@
     else state.awaiting.delete(r.id);
     renderAwaiting();
     if (!before && r.status === "awaiting_second" && isSupervisor) {
-      announce(`A refund of ${money(r.amount, r.currency)} for ${r.customer} is waiting for a supervisor's second approval.`);
+      announce(`A refund of ${r.amount_text} for ${r.customer} is waiting for a supervisor's second approval.`);
     }
   }
 
@@ -579,10 +571,10 @@
     const open = [...state.refunds.values()].filter((r) => r.status === "requested" || r.status === "awaiting_second");
     const waiting = open.find((r) => r.status === "awaiting_second");
     if (waiting) {
-      return `Resolve waits for a supervisor: the ${money(waiting.amount, waiting.currency)} refund needs a second approval. ` +
+      return `Resolve waits for a supervisor: the ${waiting.amount_text} refund needs a second approval. ` +
         "The customer has been told and will hear the outcome here.";
     }
-    if (open.length) return `Approve or reject the refund of ${money(open[0].amount, open[0].currency)} before resolving.`;
+    if (open.length) return `Approve or reject the refund of ${open[0].amount_text} before resolving.`;
     return "";
   }
 
@@ -776,11 +768,11 @@
     const open = r.status === "requested" || r.status === "awaiting_second";
     const li = h("li", { class: `refund card is-${r.status}`, "data-refund-id": r.id },
       h("div", { class: "refund-head" },
-        h("strong", { text: `${money(r.amount, r.currency)} · order ${r.order}` }),
+        h("strong", { text: `${r.amount_text} · order ${r.order}` }),
         h("span", { class: `badge refund-status status-${r.status}`, text: r.status_label })));
     if (r.items && r.items.length) {
       const items = h("ul", { class: "refund-items", "aria-label": "Items" });
-      for (const i of r.items) items.append(h("li", { text: `${i.quantity} × ${i.product} — ${money(i.amount, r.currency)}` }));
+      for (const i of r.items) items.append(h("li", { text: `${i.quantity} × ${i.product} — ${i.amount_text}` }));
       li.append(items);
     }
     if (r.reason) li.append(h("p", { class: "refund-reason" }, h("span", { class: "muted", text: "Reason: " }), r.reason));
@@ -798,7 +790,7 @@
       for (const d of r.decisions) {
         decisions.append(h("li", null,
           h("span", { class: `verdict verdict-${d.verdict}`, text: d.verdict === "approve" ? "Approved" : "Rejected" }),
-          ` by ${d.by} (${money(d.amount, r.currency)}) `, timeEl(d.at, clock(d.at)),
+          ` by ${d.by} (${d.amount_text}) `, timeEl(d.at, clock(d.at)),
           d.note ? h("q", { text: d.note }) : null));
       }
       li.append(decisions);
@@ -809,11 +801,11 @@
       const approveBlocked = !mayDecideRefunds() ? "Claim the conversation to decide its refund."
         : second && !isSupervisor ? "A supervisor must give the second approval." : "";
       const approve = h("button", { type: "button", class: "btn btn-success", text: second ? "Approve (second)" : "Approve",
-                                    "aria-label": `Approve refund of ${money(r.amount, r.currency)} on order ${r.order}` });
+                                    "aria-label": `Approve refund of ${r.amount_text} on order ${r.order}` });
       setDisabled(approve, !!approveBlocked, approveBlocked);
       approve.addEventListener("click", () => send({ type: "refund.approve", refund_id: r.id }));
       const reject = h("button", { type: "button", class: "btn btn-danger", text: "Reject…",
-                                   "aria-label": `Reject refund of ${money(r.amount, r.currency)} on order ${r.order}` });
+                                   "aria-label": `Reject refund of ${r.amount_text} on order ${r.order}` });
       setDisabled(reject, !mayDecideRefunds(), mayDecideRefunds() ? "" : "Claim the conversation to decide its refund.");
       reject.addEventListener("click", () => openReject(r));
       li.append(h("div", { class: "refund-actions" }, approve, reject,
@@ -825,7 +817,7 @@
 
   function openReject(r) {
     state.rejecting = r.id;
-    el.rejectSummary.textContent = `${money(r.amount, r.currency)} on order ${r.order}. The customer sees this note.`;
+    el.rejectSummary.textContent = `${r.amount_text} on order ${r.order}. The customer sees this note.`;
     el.rejectNote.value = "";
     el.rejectConfirm.disabled = true;
     if (typeof el.rejectDialog.showModal === "function") el.rejectDialog.showModal();

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
+from shoppe.money import money_format
 from support.ops.selectors.figures import ROUTE_LABELS, ROUTES, RouteFigures, SpendFigures
 
 CHART_W, CHART_H = 1200, 320
@@ -23,7 +24,7 @@ def money(value: Decimal | float | None, decimals: int | None = None) -> str:
     if decimals is None:
         size = abs(amount)
         decimals = 2 if size >= 1 or size == 0 else min(8, max(2, -math.floor(math.log10(size)) + 1))
-    return f"€{amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):,}"
+    return money_format(amount, "EUR", "en", decimals=decimals)  # the dashboard is in English
 
 
 def _nice_step(value: float) -> float:

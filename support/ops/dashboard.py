@@ -109,7 +109,7 @@ def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             "all_llm_per_1000": money(spend.all_llm_per_1000), "per_escalation": money(spend.cost_per_escalation),
             "saving": _pct(spend.saving_share),
             "estimate_tokens": f"{ESTIMATE_PROMPT_TOKENS:,} prompt and {ESTIMATE_COMPLETION_TOKENS:,} completion tokens",
-            "prices": f"€{settings.LLM_PRICE_INPUT_PER_MTOK:.2f} / €{settings.LLM_PRICE_OUTPUT_PER_MTOK:.2f}",
+            "prices": f"{money(settings.LLM_PRICE_INPUT_PER_MTOK, 2)} / {money(settings.LLM_PRICE_OUTPUT_PER_MTOK, 2)}",
         },
         "latency_rows": _rows_view([*figures.latency, figures.time_to_first_token]),
         "satisfaction_rows": [{"label": r.label, "ratings": r.ratings, "up": r.up, "down": r.down,

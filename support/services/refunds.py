@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shoppe.models import Order, OrderItem, Refund, money
+from shoppe.money import money_format
 from support import events, realtime
 from support.models import Conversation, Message, RefundDecision, RefundRequest
 from support.roles import staff_name
@@ -66,13 +67,21 @@ def _tell_customer(refund: RefundRequest, text: str, intent: str = "refund_decis
 
 
 def refund_serialize(refund: RefundRequest) -> dict:
+    """A refund as the console shows it; amounts also as staff read them (`*_text`, formatted here once:
+    the console, in English, shows them as they come)."""
+    def shown(amount: Decimal | str) -> str:
+        return money_format(amount, refund.currency, ENGLISH)
+
     return {"id": refund.id, "order": refund.order.number, "amount": str(refund.amount), "currency": refund.currency,
-            "items": refund.items, "reason": refund.reason, "eligible": refund.eligible,
+            "amount_text": shown(refund.amount),
+            "items": [{**item, "amount_text": shown(item["amount"])} for item in refund.items],
+            "reason": refund.reason, "eligible": refund.eligible,
             "eligibility_notes": refund.eligibility_notes, "status": refund.status,
             "status_label": refund.get_status_display(),
             "needs_supervisor": refund.amount > Decimal(str(settings.REFUND_SUPERVISOR_LIMIT_EUR)),
             "conversation_id": str(refund.conversation_id),
             "decisions": [{"by": staff_name(d.decided_by), "verdict": d.verdict, "amount": str(d.amount),
+                           "amount_text": shown(d.amount),
                            "note": d.note, "at": d.created_at.isoformat()} for d in refund.decisions.select_related("decided_by")]}
 
 

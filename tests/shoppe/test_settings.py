@@ -38,11 +38,43 @@ def start_with(**env: str) -> subprocess.CompletedProcess[str]:
         ({"LLM_PRICE_PER_HOUR_EUR": "cheap"}, "LLM_PRICE_PER_HOUR_EUR must be a number"),
         ({"LLM_CONCURRENT_STREAMS": "0"}, "LLM_CONCURRENT_STREAMS must be at least 1"),
         ({"GEMINI_TOTAL_TIMEOUT_S": "soon"}, "GEMINI_TOTAL_TIMEOUT_S must be a number"),
+        # #17 item 8: checked when the settings are read, not at the first message's encoding.
+        ({"RAG_ENCODER": "bert"}, "RAG_ENCODER must be one of use-m3, onnx-int8, onnx, torch; got 'bert'"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of json, plain"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_with_a_clear_message(env, complaint):
     result = start_with(**env)
     assert result.returncode != 0 and complaint in result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    [sys.executable, "manage.py", "runserver", "--noreload", "127.0.0.1:0"],  # Channels' runserver, on daphne
+    [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", "0", "shoppe.asgi:application"],  # make run
+])
+def test_a_bad_encoder_stops_the_server_before_it_serves(command):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
+    result = subprocess.run(command, cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "shoppe.settings",
+                                                     "RAG_ENCODER": "onnx-int9", "RAG_WARM_UP": "0"},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "RAG_ENCODER must be one of use-m3, onnx-int8, onnx, torch; got 'onnx-int9'" in result.stderr
+
+
+def test_reading_the_settings_creates_no_folder_and_sets_no_variable(tmp_path: Path) -> None:
+    """Side effects belong to start-up (the apps' ready()), not to importing the settings (#17 item 8)."""
+    data_dir = tmp_path / "fresh"
+    show = ("import os, importlib; s = importlib.import_module('shoppe.settings'); "
+            "print(os.path.exists(s.DATA_DIR), 'HF_HUB_OFFLINE' in os.environ, 'TRANSFORMERS_OFFLINE' in os.environ); "
+            "import django; django.setup(); "
+            "print(os.path.isdir(s.DATA_DIR), os.environ['HF_HUB_OFFLINE'], os.environ['TRANSFORMERS_OFFLINE'])")
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "HF_HUB_OFFLINE",
+                                                              "TRANSFORMERS_OFFLINE"}}
+    result = subprocess.run([sys.executable, "-c", show], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**env, "DJANGO_SETTINGS_MODULE": "shoppe.settings", "SHOPPE_DATA_DIR": str(data_dir),
+                                 "SECRET_KEY": "k"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "False", "True", "1", "1"]
 
 
 def test_no_environment_means_embedded_defaults():

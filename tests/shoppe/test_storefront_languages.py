@@ -64,6 +64,13 @@ def test_a_price_is_written_the_way_its_language_writes_it(language: str, shown:
     assert money_format(Decimal("1234567.5"), "EUR", "en") == "€1,234,567.50"
 
 
+def test_a_sub_cent_cost_keeps_the_decimals_it_asks_for() -> None:
+    """The operations dashboard's LLM costs go through the same formatter (#17 item 9)."""
+    assert money_format(Decimal("0.000675"), "EUR", "en", decimals=5) == "€0.00068"
+    assert money_format(Decimal("0.000675"), "EUR", "de", decimals=5) == f"0,00068{NBSP}€"
+    assert money_format(Decimal("1234.4"), "EUR", "en", decimals=0) == "€1,234"
+
+
 # --- (a) a German customer ----------------------------------------------------------------------------------
 
 def test_a_german_customer_browses_the_shop_in_german_with_german_prices(dining_table: Product) -> None:

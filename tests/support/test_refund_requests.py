@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from shoppe.models import Order, OrderItem, Product, Shipment
 from support.models import Conversation, Handoff, RefundRequest
+from support.services.refunds import refund_serialize
 from tests.conftest import session_cookie_for
 from tests.support.test_chat_socket import anonymous_cookie, connected, send, until
 
@@ -150,6 +151,10 @@ async def test_a_visitor_with_a_guest_order_gets_only_the_named_item(make_guest_
     assert "filed a refund request" in await reply_to(socket, "it is the wrong colour")
     [refund] = await database_sync_to_async(refund_requests)()
     assert [i["product"] for i in refund.items] == ["Velvet footstool"] and refund.amount == Decimal("89.00")
+    # The console gets each amount formatted once, on the server (#17 item 9).
+    shown = await database_sync_to_async(refund_serialize)(refund)
+    assert shown["amount_text"] == "€89.00"
+    assert [(i["product"], i["amount_text"]) for i in shown["items"]] == [("Velvet footstool", "€89.00")]
     await socket.disconnect()
 
 

@@ -74,6 +74,8 @@ async def test_resolve_waits_for_the_supervisor_who_finds_the_refund_and_the_cus
     [listed] = queue["refunds_awaiting"]
     assert listed["id"] == refund.id and listed["amount"] == "689.00" and listed["customer"] == "Alice"
     assert [d["by"] for d in listed["decisions"]] == ["Sam"]
+    # Amounts come formatted for the (English) console, which shows them as they are (#17 item 9).
+    assert listed["amount_text"] == "€689.00" and [d["amount_text"] for d in listed["decisions"]] == ["€689.00"]
 
     # She approves the second time: Alice hears the outcome, the refund leaves the supervisors' queue.
     await sofia.send_json_to({"type": "refund.approve", "refund_id": refund.id})
