@@ -1,107 +1,29 @@
 """The shape of the code: a newcomer can follow a message through the modules without going round in circles.
 
-Every import between the project's own modules counts, at the top of a module or inside a
-function (an import inside a function only hides a cycle), with two exceptions: imports for
-type checkers only (`if TYPE_CHECKING:`), and the Celery tasks, which import the service they
-run inside the task body on purpose, so that the services that queue a task can import it.
+The import graph (tools/import_graph.py, which says what counts) is read in a separate process:
+parsing every module here, beside the threads a test run keeps, once tripped CPython 3.11's
+AST recursion check (its counter is shared between threads).
 """
 from __future__ import annotations
 
-import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
+from tools.import_graph import cycles
+
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("shoppe", "support", "rag")
-TASK_MODULES = {"support.tasks"}
 
 
-def _module_name(path: Path) -> str:
-    name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
-    return name.removesuffix(".__init__")
-
-
-def _modules() -> dict[str, Path]:
-    return {_module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")
-            if "migrations" not in p.parts}
-
-
-def _type_checking_only(tree: ast.Module) -> set[int]:
-    hidden: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
-            hidden.update(id(child) for statement in node.body for child in ast.walk(statement))
-    return hidden
-
-
-def import_graph() -> dict[str, set[str]]:
-    """Which project modules each project module imports."""
-    modules = _modules()
-
-    def owner(dotted: str) -> str | None:  # "support.services.replies.reply_stream" -> the module
-        while dotted and dotted not in modules:
-            dotted = dotted.rpartition(".")[0]
-        return dotted or None
-
-    graph: dict[str, set[str]] = {name: set() for name in modules}
-    for name, path in modules.items():
-        tree = ast.parse(path.read_text())
-        hidden = _type_checking_only(tree)
-        top_level = {id(node) for node in tree.body}
-        for node in ast.walk(tree):
-            if id(node) in hidden or (name in TASK_MODULES and id(node) not in top_level):
-                continue
-            if isinstance(node, ast.Import):
-                targets = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                targets = [f"{node.module}.{alias.name}" for alias in node.names]
-            else:
-                continue
-            for target in targets:
-                imported = owner(target)
-                # A package's own modules may import from the package (its __init__) and the reverse.
-                if imported and imported != name and not name.startswith(imported + ".") \
-                        and not imported.startswith(name + "."):
-                    graph[name].add(imported)
-    return graph
-
-
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """One cycle through each strongly connected group of modules (Tarjan), as the path that closes it."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(module: str) -> None:
-        index[module] = low[module] = len(index)
-        stack.append(module)
-        on_stack.add(module)
-        for imported in sorted(graph[module]):
-            if imported not in index:
-                visit(imported)
-                low[module] = min(low[module], low[imported])
-            elif imported in on_stack:
-                low[module] = min(low[module], index[imported])
-        if low[module] == index[module]:
-            group = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                group.append(member)
-                if member == module:
-                    break
-            if len(group) > 1:
-                found.append(sorted(group))
-
-    for module in sorted(graph):
-        if module not in index:
-            visit(module)
-    return found
+def _import_graph() -> dict:
+    result = subprocess.run([sys.executable, "-m", "tools.import_graph"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, check=True)
+    return json.loads(result.stdout)
 
 
 def test_the_project_modules_import_each_other_without_a_cycle():
-    assert cycles(import_graph()) == []
+    assert _import_graph()["cycles"] == []
 
 
 def test_the_cycle_finder_finds_a_cycle_hidden_in_a_function():
@@ -110,8 +32,8 @@ def test_the_cycle_finder_finds_a_cycle_hidden_in_a_function():
 
 
 def test_a_message_travels_local_and_llm_paths_through_one_delivery_module():
-    graph = import_graph()
+    graph = _import_graph()["graph"]
     assert "support.services.delivery" in graph["support.services.replies"]
     assert "support.services.delivery" in graph["support.services.escalation"]
     assert "support.services.replies" not in graph["support.services.escalation"]
-    assert graph["support.tasks"] == set()  # the task bodies import their services
+    assert graph["support.tasks"] == []  # the task bodies import their services

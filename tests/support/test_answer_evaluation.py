@@ -1,0 +1,58 @@
+"""`evaluate_answers`: the assistant's replies measured for the customer's language, through the real path.
+
+The real router and help centre answer; every message is answered in a transaction that is
+rolled back, so the measurement leaves nothing behind.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+
+from shoppe.catalogues import catalogues_compile
+from support.answer_evaluation import AnswerRow, answer_row
+from support.models import Conversation, Message
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def compiled_catalogues():  # type: ignore[no-untyped-def]
+    catalogues_compile()
+    translation.trans_real._translations = {}  # type: ignore[attr-defined]
+
+
+def test_a_german_delivery_question_gets_a_german_reply_with_german_links_and_nothing_stays():
+    row = answer_row(text="Wie lange dauert die Lieferung nach Berlin ungefähr?", language="de")
+    assert row.route == "local" and row.replied
+    assert row.reply_language == "de" and row.in_their_language
+    assert row.links and all(link.startswith("/de/help/") for link in row.links) and row.links_in_their_language
+    assert not Message.objects.exists() and not Conversation.objects.exists()
+
+
+def test_an_english_page_link_for_a_german_customer_does_not_count_as_theirs():
+    row = AnswerRow(text="Wo ist mein Paket?", language="de", reply="…", reply_language="de",
+                    links=["/help/shipping-and-delivery/", "/de/account/login/"])
+    assert not row.links_in_their_language
+    italian = AnswerRow(text="Dov'è il mio pacco?", language="it", reply="…", reply_language="it",
+                        links=["/help/shipping-and-delivery/"])
+    assert italian.links_in_their_language  # no Italian help centre: the English page is the one there is
+
+
+def test_the_command_prints_each_language_and_writes_the_replies(tmp_path):
+    messages = tmp_path / "messages.csv"
+    with open(messages, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "lang"])
+        writer.writerow(["Which payment methods can I use at checkout?", "en"])
+        writer.writerow(["Welke betaalmethodes kan ik bij het afrekenen gebruiken?", "nl"])
+    out, printed = tmp_path / "replies.csv", io.StringIO()
+    call_command("evaluate_answers", str(messages), "--out", str(out), stdout=printed)
+    report = printed.getvalue()
+    assert "en " in report and "nl " in report and "100.0% (1/1)" in report
+    replies = list(csv.DictReader(open(out, encoding="utf-8")))
+    assert [r["lang"] for r in replies] == ["en", "nl"]
+    assert replies[1]["reply_language"] == "nl" and replies[1]["reply"]
