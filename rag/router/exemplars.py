@@ -11,10 +11,11 @@ from rag.router.policy import INTENT_ROUTES
 
 
 def exemplar_files(folder: Path | None = None, *, chat: bool = False) -> list[Path]:
-    """`<intent>.txt` files: the short English questions at the top, and with `chat` the
-    chat-style messages of every language under `chat/<lang>/` (the multilingual router's)."""
+    """`<intent>.txt` files: the short English questions at the top and the English chat-style
+    messages under `chat/en/` (the English router's); with `chat` the chat-style messages of
+    every language under `chat/<lang>/` (the multilingual router's)."""
     folder = Path(folder or settings.RAG_EXEMPLARS_DIR)
-    return sorted(folder.glob("*.txt")) + (sorted(folder.glob("chat/*/*.txt")) if chat else [])
+    return sorted(folder.glob("*.txt")) + sorted(folder.glob("chat/*/*.txt" if chat else "chat/en/*.txt"))
 
 
 def exemplar_load(folder: Path | None = None, *, chat: bool = False) -> list[tuple[str, str]]:

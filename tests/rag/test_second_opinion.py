@@ -12,7 +12,9 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 INDIRECT_REFUND_DEMANDS = [
-    "the rug I bought on Monday is 25 euros cheaper today, I'd like you to send me the difference",
+    # (since the English router trains on the chat-style exemplars it catches "the rug I bought on Monday is
+    # 25 euros cheaper today, I'd like you to send me the difference" itself: replaced by the next one)
+    "ordered the desk for next day delivery, it came 4 days later, I paid 9.95 extra for nothing",
     "my card shows the same payment twice for the mirror, one of them needs to go back",
     "bought the oak shelf for 189 and two days later it's 149, that's not fair is it",
 ]
