@@ -79,5 +79,6 @@ for worker in workers:
 elapsed = time.perf_counter() - started
 latencies.sort()
 print(f"{engine:28} {threads} threads, {python_ms} ms in tx: {len(latencies) / elapsed:7.0f} messages/s, "
-      f"p50 {percentile_cont(latencies, .5) * 1000:6.1f} ms, p99 {percentile_cont(latencies, .99) * 1000:7.1f} ms, max {latencies[-1] * 1000:7.1f} ms, cpu {time.process_time() / elapsed:.0%}")
+      f"p50 {percentile_cont(latencies, .5) * 1000:6.1f} ms, p99 {percentile_cont(latencies, .99) * 1000:7.1f} ms, "
+      f"max {latencies[-1] * 1000:7.1f} ms, cpu {time.process_time() / elapsed:.0%}")
 shutil.rmtree(folder)
