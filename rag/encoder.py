@@ -283,3 +283,9 @@ def encoder_get(kind: str | None = None) -> Encoder:
         if kind not in _encoders:
             _encoders[kind] = Encoder(kind)
         return _encoders[kind]
+
+
+def encoders_loaded() -> list[Encoder]:
+    """The encoders this process has loaded so far, in the order it loaded them (none before the first use)."""
+    with _encoders_lock:
+        return list(_encoders.values())

@@ -221,6 +221,11 @@ class _LiveIndex:
                 log.info("loaded knowledge index %s (%s)", self._index.version, self.language)
             return self._index
 
+    @property
+    def loaded(self) -> KnowledgeIndex | None:
+        """The index this process has read so far, without reading or checking it (None before the first `get`)."""
+        return self._index
+
     def forget(self) -> None:
         with self._lock:
             self._index = None

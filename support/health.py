@@ -41,17 +41,17 @@ def _broker() -> str:
 
 
 def _local_models() -> str:
-    from rag.encoder import _encoders
+    from rag.encoder import encoders_loaded
     from rag.index import live_index
 
     status = readiness.status()
     if status["state"] == "starting":  # loaded perhaps, but not yet warm and answering
         raise RuntimeError(f"starting: {status['step']} ({status['seconds']:.0f} s so far)")
 
-    index = live_index._index
-    if index is None or not _encoders:
+    index, encoders = live_index.loaded, encoders_loaded()
+    if index is None or not encoders:
         raise RuntimeError("the encoder or the knowledge index is not loaded yet")
-    return f"ok (index {index.version}, {len(index.passages)} passages, encoder {next(iter(_encoders.values())).variant})"
+    return f"ok (index {index.version}, {len(index.passages)} passages, encoder {encoders[0].variant})"
 
 
 CHECKS = {"database": _database, "channel_layer": _channel_layer, "broker": _broker, "local_models": _local_models}

@@ -1,0 +1,60 @@
+"""The answer about one known order, by what the customer asked: tracking, invoice, cancel, address, refund."""
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from shoppe.models import Order, money
+from shoppe.services import ADDRESS_CHANGEABLE, order_cancellation_fee
+from support.models import Conversation
+from support.services.answers import Answer
+from support.services.order_help.address_change import address_change_offer
+from support.services.order_help.cancellation import cancel_offer
+from support.services.order_help.guest_proof import ask_for_code
+from support.services.order_help.orders import order_link, order_may_change, page_path
+from support.services.order_help.refund_collection import refund_start
+from support.services.order_help.tracking import track_order_answer, track_refund_answer
+
+CHANGE_INTENTS = {"cancel_order", "change_shipping_address", "get_refund"}
+
+
+def order_intent_answer(*, conversation: Conversation, intent: str, order: Order, request: str = "") -> Answer:
+    """The answer about `order`; `request` is the customer's first message about it (it may name items)."""
+    # A guest order has no page to sign in to: its answers link nowhere.
+    link = [] if order.is_guest else order_link(order)
+    if intent in CHANGE_INTENTS and not order_may_change(conversation, order) and _changeable(order, intent):
+        # Number and email open a guest order for reading; acting on it takes the code sent to its email.
+        return ask_for_code(conversation, intent, order, request)
+    if intent == "track_order":
+        return track_order_answer(order=order, link=link)
+    if intent in {"check_invoice", "get_invoice"}:
+        return _invoice_answer(order=order, link=link)
+    if intent == "cancel_order":
+        return cancel_offer(order=order, link=link)
+    if intent == "change_shipping_address":
+        return address_change_offer(order=order, link=link)
+    if intent == "get_refund":
+        return refund_start(order=order, request=request)
+    if intent == "track_refund":
+        return track_refund_answer(order=order, link=link)
+    raise ValueError(f"{intent} is not an order intent")
+
+
+def _invoice_answer(*, order: Order, link: list[dict[str, str]]) -> Answer:
+    if hasattr(order, "invoice") and order.status != Order.Status.PENDING_PAYMENT:
+        return Answer(
+            _("The invoice for order %(number)s is %(invoice)s, total %(total)s. You can view and print it here.")
+            % {"number": order.number, "invoice": order.invoice.number, "total": money(order.total, order.currency)},
+            sources=[{"title": _("Invoice %(invoice)s") % {"invoice": order.invoice.number},
+                      "url": page_path(f"/orders/{order.number}/invoice/")}],
+        )
+    return Answer(_("Order %(number)s has no invoice yet: it's issued once the payment is through.")
+                  % {"number": order.number}, sources=link)
+
+
+def _changeable(order: Order, intent: str) -> bool:
+    """Whether the change could be made now (if not, the answer only says why, which reading allows)."""
+    if intent == "cancel_order":
+        return order_cancellation_fee(order=order) is not None
+    if intent == "change_shipping_address":
+        return order.status in ADDRESS_CHANGEABLE
+    return True

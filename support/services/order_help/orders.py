@@ -1,0 +1,115 @@
+"""The orders a conversation may see and change, and how the assistant names them and their statuses.
+
+Every order is looked up through the conversation's owner: a signed-in customer sees
+their own orders; anyone may also see a *guest* order they proved with its number and
+the email it was placed with. Changing, cancelling or asking a refund on a guest order
+also needs the one-time code emailed to it (`support.services.proofs`).
+"""
+from __future__ import annotations
+
+import re
+
+from django.utils import formats, translation
+from django.utils.translation import gettext as _, gettext_lazy, pgettext_lazy
+
+from rag.documents import help_language, localized_path
+from shoppe.models import Order, OrderItem
+from shoppe.selectors import guest_order_list_by_numbers, order_list_for_user
+from shoppe.services import OrderChangeRefused
+from support.models import Conversation
+from support.services import proofs
+
+ORDER_NUMBER = re.compile(r"\b(\d{5})\b")
+
+# Statuses in the customer's words, as the help centre's "What does my order status mean?" names them.
+ORDER_STATUS_NAMES = {
+    Order.Status.PENDING_PAYMENT: pgettext_lazy("order status", "pending payment"),
+    Order.Status.PROCESSING: pgettext_lazy("order status", "processing"),
+    Order.Status.PACKED: pgettext_lazy("order status", "packed"),
+    Order.Status.SHIPPED: pgettext_lazy("order status", "shipped"),
+    Order.Status.OUT_FOR_DELIVERY: pgettext_lazy("order status", "out for delivery"),
+    Order.Status.DELIVERED: pgettext_lazy("order status", "delivered"),
+    Order.Status.CANCELLED: pgettext_lazy("order status", "cancelled"),
+    Order.Status.RETURNED: pgettext_lazy("order status", "returned"),
+}
+REFUND_STATUS_NAMES = {
+    "requested": pgettext_lazy("refund status", "requested"),
+    "approved": pgettext_lazy("refund status", "approved"),
+    "rejected": pgettext_lazy("refund status", "rejected"),
+    "paid": pgettext_lazy("refund status", "paid"),
+    "awaiting_second": pgettext_lazy("refund status", "waiting for a supervisor"),
+}
+ACTIVE_STATUSES = [Order.Status.PENDING_PAYMENT, Order.Status.PROCESSING, Order.Status.PACKED, Order.Status.SHIPPED,
+                   Order.Status.OUT_FOR_DELIVERY]
+
+# Every failed proof reads the same: a wrong number, a wrong email, an order on an account.
+NO_MATCH = gettext_lazy("That order number and email address don't match an order I can look up here. Please check both; "
+            "if you ordered with an account, sign in to see it.")
+TOO_MANY_TRIES = gettext_lazy("There have been too many tries that didn't match. Please try again later, or sign in.")
+
+
+def order_status_name(order: Order) -> str:
+    """The order's status in the language being answered ("shipped", "verzonden")."""
+    name = ORDER_STATUS_NAMES.get(order.status)
+    return str(name) if name is not None else order.get_status_display().lower()
+
+
+def refund_status_name(refund: object) -> str:
+    name = REFUND_STATUS_NAMES.get(getattr(refund, "status", ""))
+    return str(name) if name is not None else refund.get_status_display().lower()  # type: ignore[attr-defined]
+
+
+def customer_orders(conversation: Conversation) -> list[Order]:
+    """The orders this conversation's customer may see: their account's, and guest orders proved in it."""
+    own = list(order_list_for_user(user=conversation.customer)[:10]) if conversation.customer_id else []
+    proven = proofs.proven_order_numbers(conversation) - {o.number for o in own}
+    return own + (list(guest_order_list_by_numbers(numbers=sorted(proven))) if proven else [])
+
+
+def order_may_change(conversation: Conversation, order: Order) -> bool:
+    """The signed-in owner may change an account's order; a guest order needs its emailed code first."""
+    if order.customer_id is not None:
+        return conversation.customer_id is not None and order.customer.user_id == conversation.customer_id
+    return order.number in proofs.proven_order_numbers(conversation, to=proofs.CHANGE)
+
+
+def order_owned(conversation: Conversation, number: int) -> Order:
+    """The order `number` if this conversation may change it (see `order_may_change`)."""
+    for order in customer_orders(conversation):
+        if order.number == number and order_may_change(conversation, order):
+            return order
+    raise OrderChangeRefused(_("I can't find order %(number)s on your account any more.") % {"number": number})
+
+
+def order_owned_or_proven(conversation: Conversation, number: int) -> Order:
+    """The order `number` if this conversation may read it (its account's, or a guest order proved here)."""
+    for order in customer_orders(conversation):
+        if order.number == number:
+            return order
+    raise OrderChangeRefused(_("I can't find order %(number)s any more.") % {"number": number})
+
+
+def item_line(item: OrderItem) -> str:
+    return f"{item.quantity} × {item.product.local_name}"
+
+
+def order_describe(order: Order) -> str:
+    items = ", ".join(item_line(i) for i in order.items.all())
+    return _("order %(number)s (%(items)s, placed %(date)s)") % {
+        "number": order.number, "items": items, "date": formats.date_format(order.placed_at, "j M")}
+
+
+def page_path(path: str) -> str:
+    """A storefront page (its English path, "/orders/") as that page in the language being answered in.
+
+    Italian, Polish and Portuguese customers get the English page: the storefront has none in theirs.
+    """
+    return localized_path(path, help_language(translation.get_language()))
+
+
+def order_link(order: Order) -> list[dict[str, str]]:
+    return [{"title": _("Order %(number)s") % {"number": order.number}, "url": page_path(f"/orders/{order.number}/")}]
+
+
+def sign_in_link() -> list[dict[str, str]]:
+    return [{"title": _("Sign in"), "url": page_path("/account/login/")}]

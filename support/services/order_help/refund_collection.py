@@ -1,0 +1,151 @@
+"""Collecting a refund request: which items, what will be asked (with the policy's notes), the reason, then filing it.
+
+The assistant never decides a refund: the filed request goes to the support team
+(`support.services.refunds`), who reply in the conversation.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from shoppe.models import Order, OrderItem, money
+from support.models import Conversation
+from support.services.answers import Answer
+from support.services.order_help.orders import item_line, order_owned, page_path
+from support.services.order_help.yes_no import NO, YES
+from support.services.order_items import items_named
+
+
+def refund_start(*, order: Order, request: str) -> Answer:
+    """The first refund answer for `order`: what will be asked, or which items (`request` may already name them)."""
+    items = list(order.items.all())
+    if len(items) == 1:
+        return refund_confirm(order, items)
+    named = items_named(items, request)
+    if named.chosen:
+        return refund_confirm(order, named.chosen)
+    return refund_items_ask(order, named.unsure or items)
+
+
+def refund_items_ask(order: Order, items: list[OrderItem]) -> Answer:
+    """Which of `items` to refund: the whole order's, or the few a shared word left open."""
+    listing = "\n".join(f"{n}. {item_line(i)} ({money(i.line_total, order.currency)})" for n, i in enumerate(items, 1))
+    if len(items) < order.items.count():
+        question = _("Which one do you mean?\n%(items)s\nName or number it.") % {"items": listing}
+    else:
+        question = (_("Which items from order %(number)s should we refund?\n%(items)s\n"
+                      "Say \"all\", or name or number them.") % {"number": order.number, "items": listing})
+    return Answer(question, sources=refund_policy_link(),
+                  pending={"kind": "refund_items", "intent": "get_refund", "order": order.number,
+                           "items": [i.id for i in items]})
+
+
+def refund_confirm(order: Order, items: list[OrderItem], reason: str = "") -> Answer:
+    """What will be filed, shown before it is: sent to the team only on the customer's yes."""
+    from support.services.refunds import refund_eligibility
+
+    amount = sum((i.line_total for i in items), Decimal("0.00"))
+    notes = refund_eligibility(order=order, items=items)
+    values = {"amount": money(amount, order.currency), "items": ", ".join(item_line(i) for i in items),
+              "number": order.number, "notes": "; ".join(str(n) for n in notes)}
+    if notes:
+        text = _("I'll ask for a refund of %(amount)s for: %(items)s (order %(number)s). Please note that under our "
+                 "policy %(notes)s, though our team will still look at your case. Shall I send it to our team? "
+                 "(yes / no)") % values
+    else:
+        text = _("I'll ask for a refund of %(amount)s for: %(items)s (order %(number)s). Shall I send it to our "
+                 "team? (yes / no)") % values
+    return Answer(
+        text,
+        sources=refund_policy_link(),
+        pending={"kind": "confirm_refund", "intent": "get_refund", "order": order.number,
+                 "items": [i.id for i in items], "reason": reason})
+
+
+def refund_policy_link() -> list[dict[str, str]]:
+    return [{"title": _("Refund policy"), "url": page_path("/help/refund-policy/")}]
+
+
+def refund_reason_ask(order: Order, item_ids: list[int]) -> Answer:
+    return Answer(_("Sure. Before I send it: what's the reason for the refund? For example: it arrived damaged, "
+                    "it's the wrong item, or you changed your mind."),
+                  pending={"kind": "refund_reason", "intent": "get_refund", "order": order.number, "items": item_ids})
+
+
+def return_shipping(order: Order) -> str:
+    """How a delivered order goes back (help: returns-and-exchanges): the free label in the EU, own shipping outside."""
+    from shoppe.returns import free_return_label
+
+    if order.status != Order.Status.DELIVERED:
+        return ""
+    if free_return_label(order):
+        with translation.override(settings.LANGUAGE_CODE):
+            label = reverse("order_return_label", args=[order.number])  # "/it/orders/…" would be no page
+        return " " + _("Return shipping is free: print your return label at %(link)s and stick it on the parcel.") \
+            % {"link": page_path(label)}
+    return " " + _("Your order was delivered outside the EU, so you arrange and pay the return shipping yourself, "
+                   "with a carrier of your choice (a tracked service is best).")
+
+
+def refund_file(conversation: Conversation, order: Order, item_ids: list[int], reason: str) -> Answer:
+    from support.services.refunds import refund_eligibility, refund_request_file
+
+    refund = refund_request_file(conversation=conversation, order=order, item_ids=item_ids, reason=reason)
+    # The request stores the English names and notes, for staff; the customer reads them in their language.
+    refunded = list(order.items.select_related("product").filter(id__in=item_ids))
+    items = ", ".join(i.product.local_name for i in refunded)
+    notes = refund_eligibility(order=order, items=refunded) if refund.eligibility_notes else []
+    values = {"items": items, "number": order.number, "amount": money(refund.amount, refund.currency),
+              "notes": "; ".join(notes)}
+    if notes:
+        text = _("Thanks. I've filed a refund request for %(items)s from order %(number)s (%(amount)s). Note that "
+                 "under our policy %(notes)s, but our team will look at your case. Refunds are decided by a member "
+                 "of our support team, who will reply right here.") % values
+    else:
+        text = _("Thanks. I've filed a refund request for %(items)s from order %(number)s (%(amount)s). Refunds are "
+                 "decided by a member of our support team, who will reply right here.") % values
+    text += return_shipping(order)
+    return Answer(
+        text,
+        sources=refund_policy_link(),
+        handoff="refund", handoff_order_id=order.id,
+    )
+
+
+def refund_items_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
+    """The items the customer named or numbered from the listed ones."""
+    order = order_owned(conversation, pending["order"])
+    # The items as the question numbered them ("2" is the second one listed).
+    by_id = {i.id: i for i in order.items.all()}
+    listed = [by_id[i] for i in pending.get("items") or list(by_id) if i in by_id]
+    named = items_named(listed, text, by_number=True)
+    if named.chosen:
+        return refund_confirm(order, named.chosen)
+    return refund_items_ask(order, named.unsure) if named.unsure else None
+
+
+def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
+    """The customer's yes (perhaps with the reason after it) or no to sending the request."""
+    if NO.search(text):
+        return Answer(_("OK, I haven't sent anything: no refund was requested for order %(number)s. "
+                        "If you change your mind, just ask.") % {"number": pending["order"]})
+    yes = YES.match(text)
+    if not yes:
+        return None
+    order = order_owned(conversation, pending["order"])
+    # "yes, it arrived scratched": the words after the yes are the reason.
+    reason = text[yes.end():].strip() or pending.get("reason", "")
+    if len(reason) < 3:
+        return refund_reason_ask(order, pending["items"])
+    return refund_file(conversation, order, pending["items"], reason)
+
+
+def refund_reason_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
+    """The reason the customer gave: the request is filed with it."""
+    if len(text.strip()) < 3:
+        return None
+    return refund_file(conversation, order_owned(conversation, pending["order"]), pending["items"], text)

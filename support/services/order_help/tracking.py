@@ -1,0 +1,97 @@
+"""Where is my order, and where is my refund: the answers, and the late parcel passed to the team."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _, ngettext, pgettext
+
+from shoppe.models import Order, money
+from support.models import Conversation, RefundRequest
+from support.services.answers import Answer
+from support.services.order_help.orders import order_owned_or_proven, order_status_name, refund_status_name
+from support.services.order_help.yes_no import NO, YES
+
+
+def track_order_answer(*, order: Order, link: list[dict[str, str]]) -> Answer:
+    """Where the order is; a late one also gets the offer to pass it to the team (a `late_order` question)."""
+    late_days = days_late(order)
+    if late_days:
+        # A date in the past is no expectation: say it is late, and offer what can be done.
+        late = ngettext(
+            "It was expected on %(date)s, so it's %(days)s day late. I'm sorry about that. Shall I pass this to "
+            "our support team, so they can look into it with the carrier? (yes / no) You can also follow the "
+            "latest scans with the carrier's tracking number.",
+            "It was expected on %(date)s, so it's %(days)s days late. I'm sorry about that. Shall I pass this to "
+            "our support team, so they can look into it with the carrier? (yes / no) You can also follow the "
+            "latest scans with the carrier's tracking number.", late_days,
+        ) % {"date": formats.date_format(order.shipments.all()[0].estimated_delivery, "l j F"), "days": late_days}
+        return Answer(
+            f"{tracking_text(order, late=True)} {late}",
+            sources=link, pending={"kind": "late_order", "intent": "track_order", "order": order.number})
+    return Answer(tracking_text(order), sources=link)
+
+
+def late_order_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
+    """The customer's yes or no to passing a late order to the team."""
+    if NO.search(text):
+        return Answer(_("OK. If it hasn't arrived in a day or two, just tell me and I'll pass it to our team."))
+    if not YES.match(text):
+        return None
+    order = order_owned_or_proven(conversation, pending["order"])
+    return Answer(_("I'm passing order %(number)s to our support team, who will look into it with the "
+                    "carrier and reply right here.") % {"number": order.number}, handoff="contact_human_agent", handoff_order_id=order.id)
+
+
+def days_late(order: Order) -> int:
+    """Days past the carrier's expected delivery of an order still on its way (0 when on time or delivered)."""
+    if order.status not in {Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY}:
+        return 0
+    shipment = order.shipments.all()[0] if order.shipments.all() else None
+    if shipment is None or shipment.estimated_delivery is None:
+        return 0
+    today: date = timezone.localdate()
+    return max((today - shipment.estimated_delivery).days, 0)
+
+
+def tracking_text(order: Order, *, late: bool = False) -> str:
+    status = order_status_name(order)
+    shipment = order.shipments.all()[0] if order.shipments.all() else None
+    if shipment is None:
+        return _("Order %(number)s is %(status)s. It hasn't been handed to the carrier yet; you'll get a tracking "
+                 "link by email when it ships.") % {"number": order.number, "status": status}
+    events = list(shipment.events.all())
+    parts = [_("Order %(number)s is %(status)s, with %(carrier)s (tracking number %(tracking)s).") % {
+        "number": order.number, "status": status, "carrier": shipment.carrier, "tracking": shipment.tracking_number}]
+    if events:
+        parts.append(_("Latest update: %(update)s (%(place)s, %(when)s).") % {
+            "update": events[-1].description, "place": events[-1].location,
+            "when": formats.date_format(events[-1].happened_at, "j M H:i")})
+    if shipment.estimated_delivery and order.status != Order.Status.DELIVERED and not late:
+        parts.append(_("Expected delivery: %(date)s.") % {
+            "date": formats.date_format(shipment.estimated_delivery, "l j F")})
+    return " ".join(parts)
+
+
+def track_refund_answer(*, order: Order, link: list[dict[str, str]]) -> Answer:
+    """The refund request waiting for a decision, or the refunds made, on `order`."""
+    requested = [r for r in order.refund_requests.all() if r.status not in {"approved", "rejected"}]
+    if requested:
+        return Answer(_("Your refund request for order %(number)s (%(amount)s) is %(status)s. Our team will tell "
+                        "you here as soon as it's decided.")
+                      % {"number": order.number, "amount": money(requested[0].amount, order.currency),
+                         "status": refund_request_status(requested[0])}, sources=link)
+    refunds = list(order.refunds.all())
+    if not refunds:
+        return Answer(_("There's no refund on order %(number)s yet. If you'd like one, just ask and I'll "
+                        "pass your request to our team.") % {"number": order.number}, sources=link)
+    lines = [f"{money(r.amount, r.currency)}: {refund_status_name(r)}" for r in refunds]
+    return Answer(_("Refunds on order %(number)s: %(refunds)s. Approved refunds reach your original payment "
+                    "method within 5 business days.") % {"number": order.number, "refunds": "; ".join(lines)},
+                  sources=link)
+
+
+def refund_request_status(refund: object) -> str:
+    names = {RefundRequest.Status.REQUESTED: pgettext("refund request status", "waiting for a decision"),
+             RefundRequest.Status.AWAITING_SECOND: pgettext("refund request status", "waiting for a supervisor")}
+    return names.get(getattr(refund, "status", ""), "") or refund.get_status_display().lower()  # type: ignore[attr-defined]

@@ -1,0 +1,166 @@
+"""Which order the customer means: named by number, proved with number and email, chosen from a list, or the only one."""
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext as _
+
+from shoppe.models import Order
+from shoppe.selectors import guest_order_get_by_number_and_email
+from shoppe.services import order_cancellation_fee
+from support.models import Conversation
+from support.services import proofs
+from support.services.answers import Answer
+from support.services.order_help.guest_proof import ask_for_code, ask_for_proof
+from support.services.order_help.order_answers import order_intent_answer
+from support.services.order_help.orders import (ACTIVE_STATUSES, NO_MATCH, ORDER_NUMBER, TOO_MANY_TRIES, customer_orders,
+                                                order_describe, order_status_name, page_path, sign_in_link)
+from support.services.order_help.yes_no import NO
+from support.services.order_items import items_named
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_CODE = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})(?!\d)")
+_RESEND = re.compile(r"\b(new code|another code|resend|send (it|the code|a code) again|didn'?t (get|receive)|"
+                     r"haven'?t (got|received)|no code|nieuwe code|neue[nr]? code|nouveau code|nuevo c[oó]digo|"
+                     r"nuovo codice|nowy kod|novo c[oó]digo)\b", re.IGNORECASE)
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4,
+             "5th": 4, "last": -1, "latest": 0, "newest": 0, "most recent": 0, "oldest": -1}
+
+
+def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answer:
+    """Answer an order question, asking which order (or for proof of it) when needed."""
+    orders = customer_orders(conversation)
+    number = ORDER_NUMBER.search(text)
+    # The first message may already name items ("a refund for the oak table"): it travels with the questions
+    # asked before them are known, so the customer is not asked again.
+    request = text[:500]
+    if number:
+        match = [o for o in orders if o.number == int(number.group(1))]
+        if match:
+            return order_intent_answer(conversation=conversation, intent=intent, order=match[0], request=request)
+        if not conversation.customer_id:
+            return ask_for_proof(intent, number=int(number.group(1)), request=request)
+        return Answer(_("I can't find order %(number)s on your account. Could you check the number? "
+                        "You can see all your orders under My orders. If you placed it as a guest, tell me the "
+                        "email address you used.") % {"number": number.group(1)},
+                      sources=[{"title": _("My orders"), "url": page_path("/orders/")}],
+                      pending={"kind": "identify_order", "intent": intent, "number": int(number.group(1)),
+                               "request": request})
+    if not orders:
+        if not conversation.customer_id:
+            return ask_for_proof(intent, request=request)
+        return Answer(_("I don't see any orders on your account yet. If you ordered as a guest, tell me the order "
+                        "number and the email address you used."),
+                      pending={"kind": "identify_order", "intent": intent, "request": request})
+    candidates = _candidates(orders, intent)
+    if intent == "get_refund" and len(candidates) > 1:
+        # "a refund for the velvet footstool": the one order holding what was named, if only one does.
+        holding = [o for o in candidates if items_named(list(o.items.all()), text).chosen]
+        candidates = holding if len(holding) == 1 else candidates
+    if len(candidates) == 1:
+        return order_intent_answer(conversation=conversation, intent=intent, order=candidates[0], request=request)
+    listing = "\n".join(f"{n}. {order_describe(o)} – {order_status_name(o)}" for n, o in enumerate(candidates[:5], 1))
+    return Answer(
+        _("Which order do you mean?\n%(orders)s\nYou can answer with its number or say \"the first one\".")
+        % {"orders": listing},
+        pending={"kind": "choose_order", "intent": intent, "orders": [o.number for o in candidates[:5]],
+                 "request": request},
+    )
+
+
+def choose_order_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
+    """The order the customer picked from the listed ones ("the first one", "12345", "the oak table")."""
+    order = _chosen(conversation, pending["orders"], text)
+    if order is None:
+        return None
+    return order_intent_answer(conversation=conversation, intent=pending["intent"], order=order,
+                               request=pending.get("request", ""))
+
+
+def identify_order_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
+    """The order number and email the customer gave: a guest order they prove is theirs to read."""
+    number = ORDER_NUMBER.search(text)
+    email = _EMAIL.search(text)
+    order_number = int(number.group(1)) if number else pending.get("number")
+    if not email and not number:
+        return None
+    if not (order_number and email):
+        return Answer(_("I need both the order number and the email address you placed it with."), pending=pending)
+    given = email.group(0).strip().lower()
+    known = next((o for o in customer_orders(conversation) if o.number == order_number), None)
+    request = pending.get("request", "")
+    if known is not None and known.email.strip().lower() == given:  # on the signed-in account, or proved before
+        return order_intent_answer(conversation=conversation, intent=pending["intent"], order=known,
+                                   request=request)
+    if not proofs.proof_allowed(conversation=conversation):
+        return Answer(str(TOO_MANY_TRIES), sources=sign_in_link(), pending={**pending, "number": None})
+    order = guest_order_get_by_number_and_email(number=order_number, email=email.group(0))
+    if order is None:
+        proofs.proof_failed(conversation=conversation)
+        return Answer(str(NO_MATCH), sources=sign_in_link(), pending={**pending, "number": None})
+    proofs.order_proof_record(conversation=conversation, order=order)
+    return order_intent_answer(conversation=conversation, intent=pending["intent"], order=order, request=request)
+
+
+def order_code_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
+    """Read `text` as the code emailed for a change to a guest order."""
+    order = next((o for o in customer_orders(conversation) if o.number == pending.get("order")), None)
+    if order is None:
+        return None
+    if _RESEND.search(text):
+        return ask_for_code(conversation, pending["intent"], order)
+    code = _CODE.search(text)
+    if code is None:
+        if NO.search(text):
+            return Answer(_("OK, order %(number)s stays as it is.") % {"number": order.number})
+        return None
+    if not proofs.proof_allowed(conversation=conversation):
+        return Answer(str(TOO_MANY_TRIES), sources=sign_in_link(), pending=pending)
+    checked = proofs.order_code_check(conversation=conversation, order=order, code=code.group(1) + code.group(2))
+    if checked is proofs.CodeCheck.RIGHT:
+        proofs.order_proof_record(conversation=conversation, order=order, to=proofs.CHANGE)
+        return order_intent_answer(conversation=conversation, intent=pending["intent"], order=order,
+                                   request=pending.get("request", ""))
+    proofs.proof_failed(conversation=conversation)
+    if checked is proofs.CodeCheck.WRONG:
+        return Answer(_("That code isn't right. Please check the email and type the 6-digit code again."), pending=pending)
+    return Answer(_("That code can't be used any more: it has expired, was used, or was tried too many times. "
+                    "Say \"new code\" and I'll send another."), pending=pending)
+
+
+def _candidates(orders: list[Order], intent: str) -> list[Order]:
+    if intent in {"cancel_order", "change_shipping_address"}:
+        active = [o for o in orders if order_cancellation_fee(order=o) is not None]
+    elif intent == "track_order":
+        active = [o for o in orders if o.status in ACTIVE_STATUSES]
+    elif intent == "track_refund":
+        active = [o for o in orders if o.refunds.exists() or o.refund_requests.exists()]
+    elif intent == "get_refund":
+        active = [o for o in orders if o.status in {Order.Status.DELIVERED, Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY}]
+    else:
+        active = []
+    return active or orders
+
+
+def _chosen(conversation: Conversation, numbers: list[int], text: str) -> Order | None:
+    orders = [o for o in customer_orders(conversation) if o.number in numbers]
+    orders.sort(key=lambda o: numbers.index(o.number))
+    lowered = text.lower()
+    number = ORDER_NUMBER.search(text)
+    if number:
+        return next((o for o in orders if o.number == int(number.group(1))), None)
+    for word, position in _ORDINALS.items():
+        if re.search(rf"\b{word}\b", lowered) and orders:
+            return orders[position] if -len(orders) <= position < len(orders) else None
+    digit = re.fullmatch(r"\s*#?([1-5])\s*\.?\s*", text)
+    if digit and int(digit.group(1)) <= len(orders):
+        return orders[int(digit.group(1)) - 1]
+    words = set(re.findall(r"[a-z]{3,}", lowered)) - {"the", "one", "with", "order", "and"}
+    scored = [(len(words & set(re.findall(r"[a-z]{3,}", " ".join(i.product.name.lower() + " " + i.product.colour.lower()
+                                                              for i in o.items.all())))), o) for o in orders]
+    scored = [s for s in scored if s[0] > 0]
+    if scored:
+        scored.sort(key=lambda s: -s[0])
+        if len(scored) == 1 or scored[0][0] > scored[1][0]:
+            return scored[0][1]
+    return None
