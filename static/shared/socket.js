@@ -14,13 +14,13 @@ const BUSY_FIRST_MS = 10000;
 const BUSY_LONGEST_MS = 60000;
 const BUSY_JITTER_MS = 5000;
 
-/** The server's close codes, from the page's data attributes (data-close-signed-out, …). */
+/** The server's close codes, from the page's data attributes (data-close-signed-out, …; filled from
+ * support/sockets.py by support/context_processors.py). A page without them only ever retries. */
 export function closeCodes(element) {
-  const code = (name, fallback) => Number(element.dataset[name]) || fallback;
   return {
-    signedOut: code("closeSignedOut", 4401),
-    forbidden: code("closeForbidden", 4403),
-    tooManyConnections: code("closeTooManyConnections", 4429),
+    signedOut: Number(element.dataset.closeSignedOut),
+    forbidden: Number(element.dataset.closeForbidden),
+    tooManyConnections: Number(element.dataset.closeTooManyConnections),
   };
 }
 
