@@ -1,9 +1,9 @@
-"""The chat widget in Chromium follows the server's message limit and refuses unsafe source links.
+"""The chat widget in Chromium follows what the page says about the server, and refuses unsafe links.
 
-The limit comes from CHAT_MAX_MESSAGE_CHARS through the page (a site started with 40), not from
-a number in the JavaScript; a source whose address is not http(s) or a path on this site (a
-`javascript:` URL in the knowledge base) is shown as text, never as a link (static/shared/links.js).
-Fixtures (`browser`, `screenshots`) are in tests/browser.py.
+The message limit comes from CHAT_MAX_MESSAGE_CHARS through the page (a site started with 40), and
+the sockets' close codes from support/sockets.py, not from numbers in the JavaScript; a source whose
+address is not http(s) or a path on this site (a `javascript:` URL in the knowledge base) is shown
+as text, never as a link (static/shared/links.js). Fixtures (`browser`) are in tests/browser.py.
 """
 from __future__ import annotations
 
@@ -84,3 +84,25 @@ def test_the_widget_shows_an_unsafe_source_as_text(tab) -> None:  # type: ignore
         ["Elsewhere", None],
         ["Carrier", "https://carrier.example/track"],
     ]
+
+
+def test_the_widget_stops_when_the_server_closes_for_a_sign_out(tab) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    from tests.browser import customer_sign_in
+
+    page = tab.page
+    customer_sign_in(page, "alice")
+    page.locator(".chat-launcher").click()
+    expect(page.locator(".chat-status")).to_have_text("")  # connected
+    expect(page.locator("ol.chat-log > li").first).to_be_visible()  # the history arrived
+
+    # Signed out in another tab: the socket closes with the server's code for it, and the widget
+    # says so instead of reconnecting (as a visitor, to a chat that is not hers).
+    other = tab.context.new_page()
+    other.goto("/")
+    other.get_by_role("button", name="Sign out Alice").click()
+    expect(page.locator(".chat-status")).to_have_text("Signed out")
+    expect(page.locator(".chat-error")).to_contain_text("Please sign in again")
+    page.wait_for_timeout(2000)  # longer than the first retry would wait
+    expect(page.locator(".chat-status")).to_have_text("Signed out")
