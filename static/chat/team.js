@@ -1,6 +1,7 @@
 /* What the chat says about the team: who holds the conversation, when an away team is back
  * (in the page's language, on the shop's clock), and the greeting a new chat opens with.
  */
+import { h } from "../shared/dom.js";
 import { LANG, SHOP_TIME_ZONE, format, gettext } from "./i18n.js";
 
 // When the team is back, in the page's language: "tomorrow at 09:00", "maandag om 09:00",
@@ -48,31 +49,18 @@ const SUGGESTED = [gettext("Where is my order?"), gettext("How long does deliver
 
 // A new chat opens with a greeting, a few questions to tap, and whether the team is in now.
 export function welcome(log, team, ask) {
-  const li = document.createElement("li");
-  li.className = "chat-welcome";
-  const hello = document.createElement("p");
-  hello.textContent = gettext("Hi! I'm the Example Shoppe assistant. Ask me about orders, delivery, returns or payments.");
-  const teamNow = document.createElement("p");
-  teamNow.className = "chat-welcome-team";
-  teamNow.textContent = !team ? "" : team.open
+  const teamNow = !team ? "" : team.open
     ? gettext("Our team is online too, if you'd rather talk to a person.")
     : format(gettext("Our team is away right now; they're back %(when)s (Amsterdam time). I can help straight away."),
       { when: whenBack(team) });
-  const list = document.createElement("div");
-  list.className = "chat-suggestions";
-  list.setAttribute("role", "group");
-  list.setAttribute("aria-label", gettext("Suggested questions"));
+  const list = h("div", { class: "chat-suggestions", role: "group", "aria-label": gettext("Suggested questions") });
   for (const question of SUGGESTED) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "chat-suggestion";
-    button.textContent = question;
+    const button = h("button", { type: "button", class: "chat-suggestion", text: question });
     button.addEventListener("click", () => ask(question));
     list.appendChild(button);
   }
-  li.append(hello);
-  if (teamNow.textContent) li.append(teamNow);
-  li.append(list);
-  log.appendChild(li);
+  log.appendChild(h("li", { class: "chat-welcome" },
+    h("p", { text: gettext("Hi! I'm the Example Shoppe assistant. Ask me about orders, delivery, returns or payments.") }),
+    teamNow ? h("p", { class: "chat-welcome-team", text: teamNow }) : null,
+    list));
 }
-

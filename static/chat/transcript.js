@@ -1,7 +1,7 @@
 /* The chat's conversation log: the customer's, the assistant's and the team's messages,
  * system lines ("Sam joined the chat"), photos, sources, and the "New conversation" line.
  */
-import { initials, tone } from "../shared/dom.js";
+import { h, initials, tone } from "../shared/dom.js";
 import { sourceLinks } from "../shared/links.js";
 import { format, gettext } from "./i18n.js";
 
@@ -39,29 +39,17 @@ export function chatTranscript(log) {
   // `person`: on a staff message, who wrote it. The bubble shows their name and initials and is
   // read out as them ("Sam: …"), not as "Assistant" or a faceless "Staff".
   function bubble(author, text, attrs, person) {
-    const li = document.createElement("li");
-    li.className = "chat-msg chat-" + author;
-    const who = document.createElement("span");
-    who.className = "visually-hidden";
+    const li = h("li", { class: "chat-msg chat-" + author });
     const name = author === "agent" ? (person || gettext("Our team")) : "";
-    who.textContent = author === "customer" ? gettext("You:") + " "
-      : author === "agent" ? format(gettext("%(name)s:"), { name }) + " " : gettext("Assistant:") + " ";
-    const body = document.createElement("div");
-    body.className = "chat-text";
+    const who = h("span", { class: "visually-hidden", text: author === "customer" ? gettext("You:") + " "
+      : author === "agent" ? format(gettext("%(name)s:"), { name }) + " " : gettext("Assistant:") + " " });
+    const body = h("div", { class: "chat-text" });
     setText(body, text, author !== "customer");
     if (author === "agent") {
-      const avatar = document.createElement("span");
-      avatar.className = "chat-avatar " + tone(name);
-      avatar.setAttribute("aria-hidden", "true");
-      avatar.textContent = initials(name);
-      const shown = document.createElement("span");
-      shown.className = "chat-name";
-      shown.setAttribute("aria-hidden", "true"); // read once, from `who`
-      shown.textContent = name;
-      const box = document.createElement("div");
-      box.className = "chat-bubble";
-      box.append(shown, who, body);
-      li.append(avatar, box);
+      li.append(
+        h("span", { class: "chat-avatar " + tone(name), "aria-hidden": "true", text: initials(name) }),
+        // the name is read once, from `who`
+        h("div", { class: "chat-bubble" }, h("span", { class: "chat-name", "aria-hidden": "true", text: name }), who, body));
       li.dataset.agent = name;
     } else {
       li.append(who, body);
@@ -76,9 +64,7 @@ export function chatTranscript(log) {
   function systemLine(id, text) {
     let li = id && log.querySelector(`[data-reply-id="${id}"]`);
     if (li) return li;
-    li = document.createElement("li");
-    li.className = "chat-system";
-    li.textContent = text;
+    li = h("li", { class: "chat-system", text });
     if (id) li.dataset.replyId = id;
     log.appendChild(li);
     scrollDown();
@@ -108,45 +94,24 @@ export function chatTranscript(log) {
     if (m.id) li.dataset.messageId = m.id;
     const body = li.querySelector(".chat-text");
     body.textContent = "";
-    const link = document.createElement("a");
-    link.href = m.photo.url;
-    link.target = "_blank";
-    link.rel = "noopener";
-    link.className = "chat-photo-link";
-    const img = document.createElement("img");
-    img.src = m.photo.url;
-    img.alt = gettext("Your photo");
-    img.width = m.photo.width;
-    img.height = m.photo.height;
+    const img = h("img", { src: m.photo.url, alt: gettext("Your photo"), width: m.photo.width, height: m.photo.height });
     img.addEventListener("load", keepPinned);
-    link.appendChild(img);
-    body.appendChild(link);
-    if (m.text) {
-      const caption = document.createElement("span");
-      caption.className = "chat-photo-caption";
-      caption.textContent = m.text;
-      body.appendChild(caption);
-    }
-    const note = document.createElement("span");
-    note.className = "chat-photo-note";
-    note.textContent = m.photo.llm_consent ? gettext("Our team and the assistant can see this photo.")
-      : gettext("Only our team sees this photo.");
-    body.appendChild(note);
+    body.append(h("a", { href: m.photo.url, target: "_blank", rel: "noopener", class: "chat-photo-link" }, img));
+    if (m.text) body.append(h("span", { class: "chat-photo-caption", text: m.text }));
+    body.append(h("span", { class: "chat-photo-note", text: m.photo.llm_consent
+      ? gettext("Our team and the assistant can see this photo.") : gettext("Only our team sees this photo.") }));
     return li;
   }
 
+  // The line between an ended conversation (resolved, or left for a day) and the next one. It is
+  // drawn as soon as the old one ends; the customer's next question starts the new one below it.
   function newConversationLine() {
     const waiting = log.querySelectorAll(".chat-divider:not([data-conversation])");
     if (waiting.length) return waiting[waiting.length - 1];
-    const li = document.createElement("li");
-    li.className = "chat-divider";
-    const label = document.createElement("span");
-    label.textContent = gettext("New conversation");
-    li.appendChild(label);
+    const li = h("li", { class: "chat-divider" }, h("span", { text: gettext("New conversation") }));
     log.appendChild(li);
     return li;
   }
-
 
   return { scrollDown, keepPinned, setText, bubble, systemLine, addSources, customerBubble, photoBubble, newConversationLine };
 }

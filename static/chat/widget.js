@@ -187,8 +187,6 @@ function chatWidget(root) {
     return m.intent === "handed_back";
   }
 
-  // The line between an ended conversation (resolved, or left for a day) and the next one. It is
-  // drawn as soon as the old one ends; the customer's next question starts the new one below it.
   function renderHistory(messages, team, ended) {
     log.textContent = "";
     replies.clear();
