@@ -1,5 +1,5 @@
-"""Every string of the chat widget (static/chat/*.js, static/shared/*.js) and of the customer's chat pages has a
-translation in each shop language: Dutch, German, French and Spanish.
+"""Every string of the chat widget (static/chat/*.js and the static/shared/*.js it imports) and of
+the customer's chat pages has a translation in each shop language: Dutch, German, French and Spanish.
 
 The msgids are extracted the way Django does (makemessages, i.e. xgettext) from a temporary copy
 of the sources, so a string added to the widget or a template without a translation fails here.
