@@ -1,4 +1,4 @@
-"""What every storefront page shows: how many items are in the cart, and the chat's photo limit."""
+"""What every storefront page shows: how many items are in the cart, and the chat's limits."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -14,5 +14,6 @@ def cart(request: HttpRequest) -> dict[str, int]:
 
 
 def chat_limits(request: HttpRequest) -> dict[str, int]:
-    # The widget says "too large" before uploading; the server checks again (support/services/photos.py).
-    return {"photo_max_bytes": settings.PHOTO_MAX_BYTES}
+    # The widget says "too large" / "too long" before sending; the server checks again
+    # (support/services/photos.py, support/consumers.py).
+    return {"photo_max_bytes": settings.PHOTO_MAX_BYTES, "chat_max_message_chars": settings.CHAT_MAX_MESSAGE_CHARS}

@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "shoppe.context_processors.cart",
                 "shoppe.context_processors.chat_limits",
+                "support.context_processors.socket_contract",
             ],
         },
     },

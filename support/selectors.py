@@ -91,7 +91,7 @@ class TeamLine(TypedDict):
     open: bool           # within SUPPORT_HOURS now
     back: str            # when the team is next in ("tomorrow at 09:00"), "" while open
     back_at: str         # the same as ISO 8601 ("2026-12-05T09:00:00+01:00"), "" while open: the widget words it
-                         # in the page's language (static/chat/widget.js, whenBack)
+                         # in the page's language (static/chat/team.js, whenBack)
 
 
 def conversation_team(*, conversation_id: uuid.UUID) -> TeamLine:

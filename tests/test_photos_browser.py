@@ -99,6 +99,7 @@ def test_a_customer_attaches_a_photo_and_staff_see_it_inline(tabs, screenshots: 
     expect(error).to_be_hidden()
     expect(customer.locator(".chat-attachment")).to_be_hidden()
     expect(customer.locator("li.chat-photo")).to_contain_text("Only our team sees this photo.")
+    expect(customer.locator("li.chat-photo .chat-text")).to_have_text("Only our team sees this photo.")  # no caption
     expect(customer.locator("#chat-input")).to_have_value("It arrived cracked")  # nothing typed was lost
     customer.wait_for_function("() => { const i = document.querySelector('li.chat-photo img'); return i && i.complete && i.naturalWidth > 0; }")
     box = sent.bounding_box()

@@ -1,5 +1,5 @@
-"""Every string of the chat widget (static/chat/*.js) and of the customer's chat pages has a
-translation in each shop language: Dutch, German, French and Spanish.
+"""Every string of the chat widget (static/chat/*.js and the static/shared/*.js it imports) and of
+the customer's chat pages has a translation in each shop language: Dutch, German, French and Spanish.
 
 The msgids are extracted the way Django does (makemessages, i.e. xgettext) from a temporary copy
 of the sources, so a string added to the widget or a template without a translation fails here.
@@ -19,7 +19,8 @@ from django.test import override_settings
 LANGUAGES = ("nl", "de", "fr", "es")
 ROOT = Path(settings.BASE_DIR)
 LOCALE = ROOT / "locale"
-WIDGET_SCRIPTS = sorted((ROOT / "static" / "chat").glob("*.js"))
+# The widget's modules and the ones it shares with the staff console (which pass their words in).
+WIDGET_SCRIPTS = sorted((ROOT / "static" / "chat").glob("*.js")) + sorted((ROOT / "static" / "shared").glob("*.js"))
 # The customer's chat templates (staff pages, console and ops, stay English).
 CHAT_TEMPLATES = [ROOT / "templates" / "support" / name for name in (
     "chat_widget.html", "conversation_list.html", "conversation_detail.html", "conversation_status.html",

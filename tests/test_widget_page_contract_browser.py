@@ -1,0 +1,108 @@
+"""The chat widget in Chromium follows what the page says about the server, and refuses unsafe links.
+
+The message limit comes from CHAT_MAX_MESSAGE_CHARS through the page (a site started with 40), and
+the sockets' close codes from support/sockets.py, not from numbers in the JavaScript; a source whose
+address is not http(s) or a path on this site (a `javascript:` URL in the knowledge base) is shown
+as text, never as a link (static/shared/links.js). Fixtures (`browser`) are in tests/browser.py.
+"""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.timeout(180)
+
+LIMIT = 40
+
+
+@pytest.fixture(scope="module")
+def short_limit_site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artifacts: None):  # type: ignore[no-untyped-def]
+    from tests.browser import live_site
+
+    with live_site(tmp_path_factory.mktemp("short-limit-site"), CHAT_MAX_MESSAGE_CHARS=str(LIMIT)) as base:
+        yield base
+
+
+@pytest.fixture
+def tab(browser, short_limit_site: str):  # type: ignore[no-untyped-def]
+    from tests.browser import Tab
+
+    tab = Tab(browser, short_limit_site)
+    yield tab
+    tab.context.close()
+    assert not tab.errors, tab.errors
+    assert not tab.csp_violations, tab.csp_violations
+
+
+def test_the_widget_refuses_a_message_over_the_servers_limit(tab) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = tab.page
+    page.goto("/")
+    page.locator(".chat-launcher").click()
+    expect(page.locator(".chat-status")).to_have_text("")  # connected
+    expect(page.locator("#chat-input")).to_have_attribute("maxlength", str(LIMIT))
+
+    # Pasted past the box's maxlength by a script: the widget itself says no, and sends nothing.
+    page.locator("#chat-input").evaluate("(box, text) => { box.value = text; }", "x" * (LIMIT + 1))
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".chat-error")).to_have_text(f"Messages can be at most {LIMIT} characters.")
+    expect(page.locator("li.chat-customer")).to_have_count(0)
+
+    page.fill("#chat-input", "Where is my order?")  # within the limit: sent as usual
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("li.chat-customer")).to_have_count(1)
+    expect(page.locator(".chat-error")).to_be_hidden()
+
+
+def test_the_widget_shows_an_unsafe_source_as_text(tab) -> None:  # type: ignore[no-untyped-def]
+    page = tab.page
+    page.goto("/")
+    # The widget's own transcript code (static/chat/transcript.js), drawing sources into a detached list.
+    drawn = page.evaluate("""async () => {
+        const { chatTranscript } = await import("/static/chat/transcript.js");
+        const log = document.createElement("ol");
+        const { bubble, addSources } = chatTranscript(log);
+        const li = bubble("bot", "See the sources.", {});
+        addSources(li, [
+            { title: "Delivery", url: "/help/delivery/" },
+            { title: "Trap", url: "javascript:alert(1)" },
+            { title: "Hidden trap", url: " JaVaScRiPt:alert(1)" },
+            { title: "Data", url: "data:text/html,<b>hi</b>" },
+            { title: "Elsewhere", url: "//elsewhere.example/help/" },
+            { title: "Carrier", url: "https://carrier.example/track" },
+        ]);
+        return [...li.querySelectorAll(".chat-sources li")].map((item) => {
+            const a = item.querySelector("a");
+            return [item.textContent, a ? a.getAttribute("href") : null];
+        });
+    }""")
+    assert drawn == [
+        ["Delivery", "/help/delivery/"],
+        ["Trap", None],
+        ["Hidden trap", None],
+        ["Data", None],
+        ["Elsewhere", None],
+        ["Carrier", "https://carrier.example/track"],
+    ]
+
+
+def test_the_widget_stops_when_the_server_closes_for_a_sign_out(tab) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    from tests.browser import customer_sign_in
+
+    page = tab.page
+    customer_sign_in(page, "alice")
+    page.locator(".chat-launcher").click()
+    expect(page.locator(".chat-status")).to_have_text("")  # connected
+    expect(page.locator("ol.chat-log > li").first).to_be_visible()  # the history arrived
+
+    # Signed out in another tab: the socket closes with the server's code for it, and the widget
+    # says so instead of reconnecting (as a visitor, to a chat that is not hers).
+    other = tab.context.new_page()
+    other.goto("/")
+    other.get_by_role("button", name="Sign out Alice").click()
+    expect(page.locator(".chat-status")).to_have_text("Signed out")
+    expect(page.locator(".chat-error")).to_contain_text("Please sign in again")
+    page.wait_for_timeout(2000)  # longer than the first retry would wait
+    expect(page.locator(".chat-status")).to_have_text("Signed out")
