@@ -26,7 +26,7 @@ from django.db import transaction
 from rag.router.languages import language_detect
 from support.models import Conversation, Message
 from support.services.conversations import message_receive
-from support.services.language import CATALOGUES
+from support.services.language import CATALOGUES, page_language_remember
 from support.services.replies import message_answer
 
 HELP_CENTRE_LANGUAGES = {"en", "nl", "de", "fr", "es"}
@@ -68,12 +68,19 @@ def _reply_language(reply: str, language: str) -> str:
     return code
 
 
-def answer_row(*, text: str, language: str) -> AnswerRow:
-    """Answer `text` as the shop would for a new visitor, then undo everything it wrote."""
+def answer_row(*, text: str, language: str, on_their_page: bool = False) -> AnswerRow:
+    """Answer `text` as the shop would for a new visitor, then undo everything it wrote.
+
+    `on_their_page`: the visitor chats from the storefront in their language (Dutch, German, French
+    or Spanish; English otherwise), as the widget tells the server when it connects.
+    """
     row = AnswerRow(text=text, language=language)
     try:
         with transaction.atomic():
             conversation = Conversation.objects.create()
+            if on_their_page:
+                page_language_remember(conversation_id=conversation.id,
+                                       code=language if language in STOREFRONT_LANGUAGES else "en")
             message, _new = message_receive(conversation_id=conversation.id, text=text, client_id=uuid.uuid4())
             message_answer(message_id=message.id, holder="")
             message.refresh_from_db()
@@ -108,14 +115,15 @@ class LanguageFigures:
             self.links_in_their_language += row.links_in_their_language
 
 
-def answers_evaluate(rows: list[dict[str, str]]) -> tuple[dict[str, LanguageFigures], list[AnswerRow]]:
+def answers_evaluate(rows: list[dict[str, str]], *, on_their_page: bool = False
+                     ) -> tuple[dict[str, LanguageFigures], list[AnswerRow]]:
     figures: dict[str, LanguageFigures] = defaultdict(LanguageFigures)
     answered = []
     for labelled in rows:
         language = (labelled.get("lang") or "en").strip().lower()
         if language not in CATALOGUES:
             continue
-        row = answer_row(text=labelled["text"], language=language)
+        row = answer_row(text=labelled["text"], language=language, on_their_page=on_their_page)
         figures[language].add(row)
         answered.append(row)
     return dict(figures), answered

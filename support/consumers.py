@@ -25,7 +25,7 @@ from support.selectors import conversation_has_ended, conversation_history, conv
 from support.services.away import conversation_seen, customer_site_remember, reply_email_plan, unread_count
 from support.services.conversations import conversation_follow, conversation_for_socket, message_receive
 from support.services.feedback import feedback_receive
-from support.services.language import conversation_language, text_language
+from support.services.language import conversation_language, page_language_remember, text_language
 from support.services.presence import customer_socket_close, customer_socket_open
 from support.services.recovery import lease_kept, message_hold
 from support.services.replies import message_answer
@@ -70,6 +70,7 @@ class ChatConsumer(ClosesOnSignOut):
             await self.refuse(CLOSE_FORBIDDEN)
             return
         self.conversation_id = conversation.id
+        self.page_language = (query.get("lang") or [""])[0][:16]  # the storefront page's, for messages too short to tell
         self._sent_at: deque[float] = deque()
         self._typing = OncePer(TYPING_ALLOWED_EVERY_S)
         self._seen = OncePer(0.25)  # a widget says it once per reply it shows; more is noise
@@ -97,6 +98,8 @@ class ChatConsumer(ClosesOnSignOut):
         origin = dict(self.scope.get("headers") or []).get(b"origin", b"").decode("latin-1")
         if origin:  # the same site, checked by SameOriginValidator before the socket got here
             customer_site_remember(conversation_id=conversation_id, origin=origin)
+        if self.page_language:
+            page_language_remember(conversation_id=conversation_id, code=self.page_language)
 
     def _absent(self, conversation_id: uuid.UUID) -> None:
         customer_socket_close(channel_name=self.channel_name)
@@ -258,6 +261,9 @@ class ChatConsumer(ClosesOnSignOut):
         self._earlier = [previous, *self._earlier][:5]
         await database_sync_to_async(conversation_follow, thread_sensitive=False)(
             session=self.scope["session"], conversation_id=conversation_id, address=self.address)
+        if self.page_language:
+            await database_sync_to_async(page_language_remember, thread_sensitive=False)(
+                conversation_id=conversation_id, code=self.page_language)
         started = events.conversation_started(conversation_id=str(conversation_id), previous_id=str(previous),
                                               client_id=None if client_id is None else str(client_id))
         if client_id is not None:

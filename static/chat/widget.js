@@ -373,7 +373,10 @@ function chatWidget(root) {
     const query = () => {
       const id = following || conversationId;
       following = null;
-      return watchOnly && id ? "?conversation=" + encodeURIComponent(id) : "";
+      // The page's language: what the assistant answers in when a message is too short to tell ("hoi").
+      const params = new URLSearchParams({ lang: LANG });
+      if (watchOnly && id) params.set("conversation", id);
+      return "?" + params.toString();
     };
     socket = liveSocket({
       path: root.dataset.wsPath, query, codes: closeCodes(root), handlers,

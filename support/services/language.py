@@ -4,8 +4,10 @@ Each customer message records its language (`Message.language`, set by the route
 rag/router/languages.py); a message not routed yet (an answer to the assistant's own question,
 a message that failed before routing) is read here the same way. A message too short to tell
 ("ok", "10234", an email address) is answered in the language the customer wrote in before.
-Notices staff trigger (someone joined, a refund decided) and the emails the support side sends
-later use the language the customer's latest message would be answered in.
+A conversation's first message too short to tell ("hoi", "Moin!") is answered in the language
+of the storefront page the customer chats from (the widget says it when its socket connects),
+else in English. Notices staff trigger (someone joined, a refund decided) and the emails the
+support side sends later use the language the customer's latest message would be answered in.
 Every bot text is rendered under `translation.override(<this>)`.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
+from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.functional import lazy
@@ -30,13 +33,41 @@ def _catalogue(code: str | None) -> str | None:
     return CATALOGUES.get((code or "").split("-")[0].lower()) if code else None
 
 
+PAGE_LANGUAGE_DAYS = 7
+
+
+def _page_language_key(conversation_id: uuid.UUID) -> str:
+    return f"chat:page-language:{conversation_id}"
+
+
+def page_language_remember(*, conversation_id: uuid.UUID, code: str) -> None:
+    """The storefront language of the page the customer's chat socket was opened on ("de", "nl", "en-GB")."""
+    catalogue = _catalogue(code)
+    if catalogue is None:
+        return  # not a language the assistant speaks: English, as without a page
+    try:
+        cache.set(_page_language_key(conversation_id), catalogue, timeout=PAGE_LANGUAGE_DAYS * 86400)
+    except Exception:  # noqa: BLE001 - without the cache a short first message is answered in English
+        pass
+
+
+def _page_language(conversation_id: uuid.UUID | None) -> str | None:
+    if conversation_id is None:
+        return None
+    try:
+        return cache.get(_page_language_key(conversation_id))
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def conversation_language(conversation_id: uuid.UUID | None, *, before: Message | None = None) -> str:
-    """The language of the conversation's latest customer message with one recorded, else English."""
+    """The language of the conversation's latest customer message with one recorded, else that of the page the
+    customer chats from, else English."""
     messages = Message.objects.filter(conversation_id=conversation_id, author=Message.Author.CUSTOMER).exclude(language="")
     if before is not None:
         messages = messages.exclude(id=before.id).filter(created_at__lte=before.created_at)
     code = messages.order_by("-created_at", "-id").values_list("language", flat=True).first()
-    return _catalogue(code) or ENGLISH
+    return _catalogue(code) or _page_language(conversation_id) or ENGLISH
 
 
 def text_language(text: str) -> str | None:

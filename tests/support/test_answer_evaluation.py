@@ -56,3 +56,10 @@ def test_the_command_prints_each_language_and_writes_the_replies(tmp_path):
     replies = list(csv.DictReader(open(out, encoding="utf-8")))
     assert [r["lang"] for r in replies] == ["en", "nl"]
     assert replies[1]["reply_language"] == "nl" and replies[1]["reply"]
+
+
+def test_a_greeting_too_short_to_tell_is_answered_in_the_language_of_the_page_it_came_from():
+    without_page = answer_row(text="hoi", language="nl")
+    on_dutch_page = answer_row(text="hoi", language="nl", on_their_page=True)
+    assert without_page.reply_language == "en" and not without_page.in_their_language
+    assert on_dutch_page.reply_language == "nl" and on_dutch_page.in_their_language

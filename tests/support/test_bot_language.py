@@ -11,6 +11,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from shoppe.catalogues import catalogues_compile
 from support.models import Conversation, Message
@@ -33,8 +34,8 @@ def in_(language: str, text) -> str:  # type: ignore[no-untyped-def]
         return str(text)
 
 
-async def connected(cookie: str):  # type: ignore[no-untyped-def]
-    socket = chat_socket(cookie)
+async def connected(cookie: str, *, query: str = ""):  # type: ignore[no-untyped-def]
+    socket = chat_socket(cookie, query=query)
     ok, _ = await socket.connect(timeout=10)
     assert ok
     assert (await socket.receive_json_from(timeout=10))["type"] == "history"
@@ -66,6 +67,22 @@ async def asked_about_their_order(make_customer, make_order, name: str, product:
     await send(socket, text.format(number=order.number))
     reply, _ = await until(socket, "reply.end")
     return socket, order, reply
+
+
+GREETING = gettext_lazy("Hi! I'm the Example Shoppe assistant. I can help with your orders, delivery, returns, "
+                        "payments and your account. What can I do for you?")
+
+
+@pytest.mark.parametrize("page, expected", [("de", "de"), ("nl", "nl"), ("en-GB", "en-gb"), ("", "en-gb"),
+                                            ("xx", "en-gb")])
+async def test_a_first_message_too_short_to_tell_is_answered_in_the_pages_language(page, expected):
+    # "Hallo!" is German, Dutch and English alike: the widget on the German storefront says "de".
+    socket = await connected(await cookie_of(None), query=f"lang={page}" if page else "")
+    await send(socket, "Hallo!")
+    end, _ = await until(socket, "reply.end")
+    assert end["intent"] == "greeting"
+    assert end["text"] == in_(expected, GREETING)
+    await socket.disconnect()
 
 
 async def test_a_german_customer_asking_for_a_person_gets_the_german_handoff():

@@ -16,6 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("csv", nargs="+", type=Path, help="CSV with text and lang columns")
         parser.add_argument("--out", type=Path, help="write every message with its reply and the reply's language")
+        parser.add_argument("--on-their-page", action="store_true",
+                            help="each customer chats from the storefront in their language (nl, de, fr, es; else "
+                                 "English), as the widget tells the server; without it, from no page at all")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         rows = []
@@ -23,7 +26,7 @@ class Command(BaseCommand):
             if not path.exists():
                 raise CommandError(f"{path} does not exist")
             rows += rows_read(path)
-        figures, answered = answers_evaluate(rows)
+        figures, answered = answers_evaluate(rows, on_their_page=options["on_their_page"])
         self.stdout.write(answers_report(figures))
         if options["out"]:
             rows_write(options["out"], [{"text": r.text, "lang": r.language, "route": r.route,
