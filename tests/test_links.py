@@ -86,7 +86,7 @@ def _string_texts(node: ast.AST) -> list[str]:
 def answer_paths(order_number: int) -> dict[str, set[str]]:
     """Every site path in the assistant's answer texts (links and words), f-string numbers filled in."""
     found: dict[str, set[str]] = {}
-    for module in sorted(SERVICES.glob("*.py")):
+    for module in sorted(SERVICES.rglob("*.py")):  # the packages too (order_help/)
         tree = ast.parse(module.read_text())
         # The pieces of an f-string are read with it, not alone ("/invoice/" of f"/orders/{n}/invoice/").
         pieces = {id(v) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for v in node.values}

@@ -39,7 +39,7 @@ export function refundItem(r) {
       h("span", { class: `badge refund-status status-${r.status}`, text: r.status_label })));
   if (r.items && r.items.length) {
     const items = h("ul", { class: "refund-items", "aria-label": "Items" });
-    for (const i of r.items) items.append(h("li", { text: `${i.quantity} × ${i.product} — ${i.amount_text}` }));
+    for (const i of r.items) items.append(h("li", { text: `${i.quantity || 1} × ${i.product}` + (i.amount_text ? ` — ${i.amount_text}` : "") }));
     li.append(items);
   }
   if (r.reason) li.append(h("p", { class: "refund-reason" }, h("span", { class: "muted", text: "Reason: " }), r.reason));

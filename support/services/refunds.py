@@ -74,7 +74,9 @@ def refund_serialize(refund: RefundRequest) -> dict:
 
     return {"id": refund.id, "order": refund.order.number, "amount": str(refund.amount), "currency": refund.currency,
             "amount_text": shown(refund.amount),
-            "items": [{**item, "amount_text": shown(item["amount"])} for item in refund.items],
+            # (an item without its amount, as some older requests have, shows none)
+            "items": [{**item, **({"amount_text": shown(item["amount"])} if "amount" in item else {})}
+                      for item in refund.items],
             "reason": refund.reason, "eligible": refund.eligible,
             "eligibility_notes": refund.eligibility_notes, "status": refund.status,
             "status_label": refund.get_status_display(),
