@@ -302,11 +302,38 @@ def prepare_site(data_dir: Path, env: dict[str, str], *, demo: bool = False) -> 
     """Migrate, (load the demo data,) build the index and train the router for a server, in one process.
 
     One process rather than a `manage.py` per step: each start-up loads Django and the model stack.
+    An embedded demo site (SQLite in its data dir) is prepared once per test run and copied into
+    each site's own data dir: the same files the steps would write, in a tenth of a second instead
+    of ten (twenty-odd browser modules each start a site).
     """
+    if demo and "DATABASE_URL" not in env:
+        shutil.copytree(_demo_site_template(env), data_dir, dirs_exist_ok=True)
+        return
+    _prepare(data_dir, env, demo=demo)
+
+
+def _prepare(data_dir: Path, env: dict[str, str], *, demo: bool) -> None:
     seed_local_models(data_dir)
     done = subprocess.run([sys.executable, "-c", _PREPARE, *(["--demo"] if demo else [])], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, f"preparing the site failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+
+
+_demo_template: Path | None = None
+
+
+def _demo_site_template(env: dict[str, str]) -> Path:
+    """A prepared embedded demo site's data dir (database, secret key, index, routers), made on first use."""
+    global _demo_template
+    if _demo_template is None:
+        import atexit
+        import tempfile
+
+        template = Path(tempfile.mkdtemp(prefix="shoppe-demo-site-"))
+        atexit.register(shutil.rmtree, template, ignore_errors=True)
+        _prepare(template, {**env, "SHOPPE_DATA_DIR": str(template)}, demo=True)
+        _demo_template = template
+    return _demo_template
 
 
 @contextlib.contextmanager
