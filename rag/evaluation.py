@@ -145,6 +145,16 @@ def rows_read(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+def rows_read_all(paths: list[Path]) -> list[dict[str, str]]:
+    """The rows of several CSV files, in order; a missing file is an error that names it."""
+    rows: list[dict[str, str]] = []
+    for path in paths:
+        if not path.exists():
+            raise FileNotFoundError(f"{path} does not exist")
+        rows += rows_read(path)
+    return rows
+
+
 def rows_write(path: Path, rows: list[dict[str, str]]) -> None:
     if not rows:
         return

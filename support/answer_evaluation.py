@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.db import transaction
 
@@ -133,18 +133,17 @@ def _share(part: int, whole: int) -> str:
     return f"{part / whole:6.1%} ({part}/{whole})" if whole else "     n/a"
 
 
+def _line(label: str, f: LanguageFigures) -> str:
+    return (f"{label:5s} {f.messages:8d} {f.replied:8d}  {_share(f.in_their_language, f.replied):>24s}  "
+            f"{_share(f.links_in_their_language, f.with_links):>28s}")
+
+
 def answers_report(figures: dict[str, LanguageFigures]) -> str:
     lines = [f"{'lang':5s} {'messages':>8s} {'replied':>8s}  {'reply in their language':>24s}  "
              f"{'links in their language':>28s}"]
-    total = LanguageFigures()
-    for language in sorted(figures, key=lambda code: list(CATALOGUES).index(code)):
-        f = figures[language]
-        lines.append(f"{language:5s} {f.messages:8d} {f.replied:8d}  {_share(f.in_their_language, f.replied):>24s}  "
-                     f"{_share(f.links_in_their_language, f.with_links):>28s}")
-        for name in ("messages", "replied", "in_their_language", "with_links", "links_in_their_language"):
-            setattr(total, name, getattr(total, name) + getattr(f, name))
-    lines.append(f"{'all':5s} {total.messages:8d} {total.replied:8d}  "
-                 f"{_share(total.in_their_language, total.replied):>24s}  "
-                 f"{_share(total.links_in_their_language, total.with_links):>28s}")
+    lines += [_line(language, figures[language]) for language in sorted(figures, key=list(CATALOGUES).index)]
+    total = LanguageFigures(**{name.name: sum(getattr(f, name.name) for f in figures.values())
+                               for name in fields(LanguageFigures)})
+    lines.append(_line("all", total))
     lines.append("replied: the assistant wrote the reply itself (routed to the LLM: not counted)")
     return "\n".join(lines)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rag.evaluation import Evaluation, router_evaluate, rows_read, rows_write
+from rag.evaluation import Evaluation, router_evaluate, rows_read_all, rows_write
 
 
 def _figure(value: float | None) -> str:
@@ -41,11 +41,10 @@ class Command(BaseCommand):
                             help="compare the live router (before) with a retrain on exemplars + labels (after)")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        rows = []
-        for path in options["csv"]:
-            if not path.exists():
-                raise CommandError(f"{path} does not exist")
-            rows += rows_read(path)
+        try:
+            rows = rows_read_all(options["csv"])
+        except FileNotFoundError as missing:
+            raise CommandError(str(missing)) from None
         evaluation = router_evaluate(rows=rows)
         if options["compare"]:
             evaluation = self._compare(rows, evaluation)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rag.evaluation import rows_read
+from rag.evaluation import rows_read_all
 from support.services.costs import llm_cost_estimate
 
 
@@ -15,9 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("csv", nargs="+", type=Path, help="CSV files with a text column")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        texts = []
-        for path in options["csv"]:
-            if not path.exists():
-                raise CommandError(f"{path} does not exist")
-            texts += [row["text"] for row in rows_read(path)]
+        try:
+            texts = [row["text"] for row in rows_read_all(options["csv"])]
+        except FileNotFoundError as missing:
+            raise CommandError(str(missing)) from None
         self.stdout.write(llm_cost_estimate(texts=texts).report())

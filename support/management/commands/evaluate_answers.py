@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rag.evaluation import rows_read, rows_write
+from rag.evaluation import rows_read_all, rows_write
 from support.answer_evaluation import answers_evaluate, answers_report
 
 
@@ -21,11 +21,10 @@ class Command(BaseCommand):
                                  "English), as the widget tells the server; without it, from no page at all")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        rows = []
-        for path in options["csv"]:
-            if not path.exists():
-                raise CommandError(f"{path} does not exist")
-            rows += rows_read(path)
+        try:
+            rows = rows_read_all(options["csv"])
+        except FileNotFoundError as missing:
+            raise CommandError(str(missing)) from None
         figures, answered = answers_evaluate(rows, on_their_page=options["on_their_page"])
         self.stdout.write(answers_report(figures))
         if options["out"]:
