@@ -12,16 +12,26 @@ from django.utils.translation import gettext as _
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-def _schedule() -> dict[int, tuple[time, time]]:
-    """'mon-fri 09:00-18:00; sat 10:00-14:00' as weekday -> (opens, closes)."""
-    schedule: dict[int, tuple[time, time]] = {}
+def _minutes(hours: str, minutes: str) -> int:
+    return int(hours) * 60 + int(minutes)
+
+
+def _schedule() -> dict[int, tuple[int, int]]:
+    """'mon-fri 09:00-18:00; sat 10:00-14:00' as weekday -> (opens, closes) in minutes after midnight.
+
+    '24:00' closes at the end of the day: 'mon-sun 00:00-24:00' is a team that is always in
+    (with '23:59' the last minute of every day was closed).
+    """
+    schedule: dict[int, tuple[int, int]] = {}
     for part in filter(None, (p.strip().lower() for p in settings.SUPPORT_HOURS.split(";"))):
         match = re.fullmatch(r"([a-z]{3})(?:-([a-z]{3}))?\s+(\d\d):(\d\d)-(\d\d):(\d\d)", part)
         if not match or match.group(1) not in DAYS or (match.group(2) and match.group(2) not in DAYS):
             raise ValueError(f"SUPPORT_HOURS: cannot read {part!r}; write e.g. 'mon-fri 09:00-18:00; sat 10:00-14:00'")
         first = DAYS.index(match.group(1))
         last = DAYS.index(match.group(2)) if match.group(2) else first
-        hours = (time(int(match.group(3)), int(match.group(4))), time(int(match.group(5)), int(match.group(6))))
+        hours = (_minutes(match.group(3), match.group(4)), _minutes(match.group(5), match.group(6)))
+        if hours[0] >= 24 * 60 or hours[1] > 24 * 60 or int(match.group(4)) > 59 or int(match.group(6)) > 59:
+            raise ValueError(f"SUPPORT_HOURS: {part!r} is not a time of day (00:00 to 24:00)")
         for day in range(first, last + 1):
             schedule[day] = hours
     return schedule
@@ -30,7 +40,8 @@ def _schedule() -> dict[int, tuple[time, time]]:
 def support_open(at: datetime | None = None) -> bool:
     local = timezone.localtime(at or timezone.now())
     hours = _schedule().get(local.weekday())
-    return bool(hours and hours[0] <= local.time() < hours[1])
+    now = local.hour * 60 + local.minute
+    return bool(hours and hours[0] <= now < hours[1])
 
 
 def support_next_opening(at: datetime | None = None) -> datetime:
@@ -41,7 +52,8 @@ def support_next_opening(at: datetime | None = None) -> datetime:
         hours = schedule.get(day.weekday())
         if not hours:
             continue
-        opening = timezone.make_aware(datetime.combine(day, hours[0]), local.tzinfo)
+        opens = time(hours[0] // 60, hours[0] % 60)
+        opening = timezone.make_aware(datetime.combine(day, opens), local.tzinfo)
         if opening > local:
             return opening
     raise ValueError("SUPPORT_HOURS has no opening hours")

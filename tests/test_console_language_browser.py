@@ -52,7 +52,7 @@ def gemini() -> Iterator[FakeGemini]:
 def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artifacts: None,  # type: ignore[override]
          gemini: FakeGemini) -> Iterator[str]:
     with live_site(tmp_path_factory.mktemp("console-language-site"), LLM_PROVIDER="gemini", GEMINI_API_KEY="test-key",
-                   GEMINI_BASE_URL=gemini.base_url, SUPPORT_HOURS="mon-sun 00:00-23:59") as base:
+                   GEMINI_BASE_URL=gemini.base_url, SUPPORT_HOURS="mon-sun 00:00-24:00") as base:
         yield base
 
 

@@ -131,7 +131,7 @@ ORDER_A, ORDER_B = 77001, 77002
 UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
 # Anything of Alice's: her messages and refund reason (PRIVATE-A), address, invoice, tracking number, order number.
 A_DATA = re.compile(r"PRIVATE-A|Prinsengracht|INV-A-77001|\b77001\b")
-ALWAYS_OPEN = "mon-sun 00:00-23:59"
+ALWAYS_OPEN = "mon-sun 00:00-24:00"
 # A 1x1 PNG: Alice's photo.
 PNG_1PX = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                         "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e5276ede0000000049454e44ae426082")

@@ -25,7 +25,7 @@ from tests.support.test_chat_socket import connected, send, until
 from tests.support.test_human_tier import staff, team  # noqa: F401 - the team fixture
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
-ALWAYS_OPEN = "mon-sun 00:00-23:59"
+ALWAYS_OPEN = "mon-sun 00:00-24:00"
 LINK = re.compile(r"https?://\S+/chat/return/\S+/")
 
 

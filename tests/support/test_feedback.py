@@ -61,7 +61,7 @@ async def test_rating_a_reply_stores_the_route_that_produced_it_and_a_second_rat
 
 @socket_test
 async def test_a_handed_off_reply_is_rated_as_the_human_route(settings):
-    settings.SUPPORT_HOURS = "mon-sun 00:00-23:59"
+    settings.SUPPORT_HOURS = "mon-sun 00:00-24:00"
     socket, _ = await connected(await anonymous_cookie())
     end = await answered(socket, "let me talk to a real person please")
     assert end["route"] == "human"

@@ -21,7 +21,7 @@ from tests.conftest import session_cookie_for
 from tests.support.test_chat_socket import connected, send, until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
-ALWAYS_OPEN = "mon-sun 00:00-23:59"
+ALWAYS_OPEN = "mon-sun 00:00-24:00"
 
 
 def staff(username: str, role: str, first_name: str) -> User:

@@ -334,7 +334,7 @@ def test_a_thumbs_down_on_which_order_counts_for_the_local_tier(make_customer, s
     from tests.support.test_chat_socket import connected, send, until
     from tests.support.test_refund_requests import delivered_order
 
-    settings.SUPPORT_HOURS = "mon-sun 00:00-23:59"
+    settings.SUPPORT_HOURS = "mon-sun 00:00-24:00"
     alice = make_customer("alice")
     delivered_order(alice, ["Velvet footstool"], number=10071)
     delivered_order(alice, ["Oak dining table"], number=10072)

@@ -21,7 +21,7 @@ from tests.conftest import session_cookie_for
 from tests.support.test_chat_socket import anonymous_cookie, connected, send, until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
-ALWAYS_OPEN = "mon-sun 00:00-23:59"
+ALWAYS_OPEN = "mon-sun 00:00-24:00"
 CATALOGUE = {  # name: (price, final sale)
     "Velvet cushion cover": ("22.00", True),
     "Velvet footstool": ("89.00", False),
