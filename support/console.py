@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -51,6 +52,9 @@ def console_page(request: HttpRequest) -> HttpResponse:
         "agents": handoff_agents(),
         # The language this agent works in: customer messages are translated into it, drafts from it.
         "agent_language": agent_language(agent=request.user), "working_languages": AgentSettings.Language.choices,
+        # What one reply or note, and a rejection's note, may hold (the socket cuts a reply or note there too).
+        "max_message_chars": settings.CONSOLE_MAX_MESSAGE_CHARS,
+        "max_reject_note_chars": settings.CONSOLE_MAX_REJECT_NOTE_CHARS,
     })
 
 
@@ -143,12 +147,12 @@ class ConsoleConsumer(ClosesOnSignOut):
     async def on_agent_message(self, content: dict) -> None:
         await database_sync_to_async(handoffs.agent_reply)(
             conversation_id=event_uuid(content, "conversation_id"), agent=self.scope["user"],
-            text=event_text(content, "text")[:4000])
+            text=event_text(content, "text")[:settings.CONSOLE_MAX_MESSAGE_CHARS])
 
     async def on_note_add(self, content: dict) -> None:
         await database_sync_to_async(handoffs.agent_note_add)(
             conversation_id=event_uuid(content, "conversation_id"), agent=self.scope["user"],
-            text=event_text(content, "text")[:4000])
+            text=event_text(content, "text")[:settings.CONSOLE_MAX_MESSAGE_CHARS])
 
     async def on_handoff_transfer(self, content: dict) -> None:
         await database_sync_to_async(handoffs.handoff_transfer)(
@@ -179,7 +183,7 @@ class ConsoleConsumer(ClosesOnSignOut):
         never sent on."""
         result = await database_sync_to_async(translation.draft_translate)(
             conversation_id=event_uuid(content, "conversation_id"), agent=self.scope["user"],
-            text=event_text(content, "text")[:4000])
+            text=event_text(content, "text")[:settings.CONSOLE_MAX_MESSAGE_CHARS])
         await self._send({"type": "draft.translated", **result})
 
     async def on_typing(self, content: dict) -> None:

@@ -218,6 +218,22 @@ async def test_internal_notes_never_reach_the_customer(team, make_customer):
     await agent.disconnect()
 
 
+async def test_a_note_longer_than_the_console_allows_is_cut_at_its_limit(settings, team, make_customer):
+    settings.CONSOLE_MAX_MESSAGE_CHARS = 12  # what the console page gives its boxes as maxlength
+    alice = await database_sync_to_async(make_customer)("alice")
+    _, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    agent = await console(team["sam"])
+    assert (await agent.connect(timeout=10))[0]
+    await agent.receive_json_from(timeout=5)
+    await agent.send_json_to({"type": "conversation.open", "conversation_id": history["conversation_id"]})
+    assert (await agent.receive_json_from(timeout=5))["type"] == "conversation.detail"
+    await agent.send_json_to({"type": "note.add", "conversation_id": history["conversation_id"],
+                              "text": "VIP, be kind to her"})
+    note = await agent.receive_json_from(timeout=5)
+    assert note["type"] == "note.added" and note["note"]["text"] == "VIP, be kind"
+    await agent.disconnect()
+
+
 def test_console_page_is_for_staff_only(client, team, make_customer):
     assert client.get("/console/").status_code == 302
     client.force_login(make_customer("alice"))
