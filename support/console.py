@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from support import realtime
 from support.console_selectors import canned_responses_active, conversation_detail, handoff_agents, handoff_queue
 from support.conversation_language import LANGUAGE_NAMES
-from support.models import AgentSettings, Conversation, Handoff, Message, RefundRequest
+from support.models import WORKING_LANGUAGES, Conversation, Handoff, Message, RefundRequest
 from support.roles import can_view_console, can_work_handoffs
 from support.selectors import agent_language
 from support.services import handoff as handoffs
@@ -51,7 +51,7 @@ def console_page(request: HttpRequest) -> HttpResponse:
         "can_translate": translation.translation_available(),
         "agents": handoff_agents(),
         # The language this agent works in: customer messages are translated into it, drafts from it.
-        "agent_language": agent_language(agent=request.user), "working_languages": AgentSettings.Language.choices,
+        "agent_language": agent_language(agent=request.user), "working_languages": WORKING_LANGUAGES,
         # What one reply or note, and a rejection's note, may hold (the socket cuts a reply or note there too).
         "max_message_chars": settings.CONSOLE_MAX_MESSAGE_CHARS,
         "max_reject_note_chars": settings.CONSOLE_MAX_REJECT_NOTE_CHARS,
