@@ -282,7 +282,7 @@ class InternalNote(models.Model):
 
 
 class Language(models.TextChoices):
-    """The languages customers write in and the assistant answers in, named as staff read them (the console is English)."""
+    """The languages customers write in and the assistant answers in, named as staff read them (in English)."""
 
     ENGLISH = "en", "English"
     DUTCH = "nl", "Dutch"
