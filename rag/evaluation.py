@@ -9,7 +9,7 @@ from pathlib import Path
 from rag.router.decide import IntentRouter
 from rag.router.serving import router_get
 from rag.router.policy import INTENT_ROUTES
-from support.ops.percentiles import percentile_cont  # the ops dashboard's percentiles (interpolated)
+from shoppe.percentiles import percentile_cont  # the ops dashboard's percentiles (interpolated)
 
 ROUTINE_ROUTES = {"local"}
 COUNTED = {"refund demands answered by the bot", "LLM calls per 1,000 messages"}  # counts, not shares

@@ -266,6 +266,10 @@ CHAT_CONNECTIONS_PER_MINUTE_PER_ADDRESS = env_int("CHAT_CONNECTIONS_PER_MINUTE_P
 # How long the widget waits before resending a message the server could not save.
 CHAT_RETRY_AFTER_MS = env_int("CHAT_RETRY_AFTER_MS", 2000, minimum=100)
 CHAT_HISTORY_LIMIT = env_int("CHAT_HISTORY_LIMIT", 200, minimum=1)
+# What staff write in the console: one reply, internal note or draft to translate, and the note
+# that tells a customer why their refund was rejected. The console's boxes take them from its page.
+CONSOLE_MAX_MESSAGE_CHARS = env_int("CONSOLE_MAX_MESSAGE_CHARS", 4000, minimum=1)
+CONSOLE_MAX_REJECT_NOTE_CHARS = env_int("CONSOLE_MAX_REJECT_NOTE_CHARS", 2000, minimum=1)
 # Photos customers attach to their conversation (support/services/photos.py): stored through Django's
 # storage API (the default FileSystemStorage under the data dir; no URL serves it: only the photo
 # view, which checks who asks), decoded and re-encoded so no metadata (EXIF, GPS) is kept.

@@ -1,4 +1,5 @@
-"""What a process does once at start: the embedded Celery worker and getting the assistant ready.
+"""What a process does once at start: the chat's thread pool, the embedded Celery worker and getting
+the assistant ready.
 
 A server process (`shoppe.asgi`) calls `server_start`; a standalone worker (`celery -A shoppe
 worker`) gets the assistant ready through the worker signals below, connected when Django
@@ -6,10 +7,12 @@ loads the storefront app (`shoppe.apps`). The Celery app itself is `shoppe.celer
 """
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from celery.signals import worker_process_init, worker_ready
 from django.conf import settings
@@ -106,10 +109,38 @@ def _warm_up_worker(**kwargs: object) -> None:
         threading.Thread(target=rag_warm_up, name="rag-warm-up", daemon=True).start()
 
 
+def _serving_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop that will serve this process's sockets, known before any socket connects.
+
+    daphne (`make run`, production) creates its loop when its server module is imported, before
+    it loads this application, and sizes that loop's pool there itself when `ASGI_THREADS` is
+    set; a server that loads the application inside its running loop (uvicorn) runs that one.
+    """
+    daphne_server = sys.modules.get("daphne.server")
+    if daphne_server is not None:
+        return daphne_server.twisted_loop
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def chat_threads_size(loop: asyncio.AbstractEventLoop) -> None:
+    """The threads that save and answer messages (`SERVER_THREADS`), as the loop's default pool.
+
+    Sized on purpose: more threads take the GIL from the event loop that relays every event
+    (32 made replies wait seconds for delivery on 2 cores); 8 keeps both busy.
+    """
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=settings.SERVER_THREADS, thread_name_prefix="chat"))
+
+
 def server_start(*, embedded_worker: bool) -> None:
     from support.logs import access_log_scrubbed
 
     access_log_scrubbed()
+    loop = _serving_loop()
+    if loop is not None:
+        chat_threads_size(loop)
     if settings.RAG_WARM_UP:
         readiness.begin()  # before anything that waits for it (the sweep) starts
     # The event loop relays every socket event but holds the GIL only briefly; worker

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 from support import realtime
 from support.console_selectors import canned_responses_active, conversation_detail, handoff_agents, handoff_queue
 from support.conversation_language import LANGUAGE_NAMES
-from support.models import AgentSettings, Conversation, Handoff, Message, RefundRequest
+from support.models import WORKING_LANGUAGES, Conversation, Handoff, Message, RefundRequest
 from support.roles import can_view_console, can_work_handoffs
 from support.selectors import agent_language
 from support.services import handoff as handoffs
@@ -50,7 +51,10 @@ def console_page(request: HttpRequest) -> HttpResponse:
         "can_translate": translation.translation_available(),
         "agents": handoff_agents(),
         # The language this agent works in: customer messages are translated into it, drafts from it.
-        "agent_language": agent_language(agent=request.user), "working_languages": AgentSettings.Language.choices,
+        "agent_language": agent_language(agent=request.user), "working_languages": WORKING_LANGUAGES,
+        # What one reply or note, and a rejection's note, may hold (the socket cuts a reply or note there too).
+        "max_message_chars": settings.CONSOLE_MAX_MESSAGE_CHARS,
+        "max_reject_note_chars": settings.CONSOLE_MAX_REJECT_NOTE_CHARS,
     })
 
 
@@ -143,12 +147,12 @@ class ConsoleConsumer(ClosesOnSignOut):
     async def on_agent_message(self, content: dict) -> None:
         await database_sync_to_async(handoffs.agent_reply)(
             conversation_id=event_uuid(content, "conversation_id"), agent=self.scope["user"],
-            text=event_text(content, "text")[:4000])
+            text=event_text(content, "text")[:settings.CONSOLE_MAX_MESSAGE_CHARS])
 
     async def on_note_add(self, content: dict) -> None:
         await database_sync_to_async(handoffs.agent_note_add)(
             conversation_id=event_uuid(content, "conversation_id"), agent=self.scope["user"],
-            text=event_text(content, "text")[:4000])
+            text=event_text(content, "text")[:settings.CONSOLE_MAX_MESSAGE_CHARS])
 
     async def on_handoff_transfer(self, content: dict) -> None:
         await database_sync_to_async(handoffs.handoff_transfer)(
@@ -179,7 +183,7 @@ class ConsoleConsumer(ClosesOnSignOut):
         never sent on."""
         result = await database_sync_to_async(translation.draft_translate)(
             conversation_id=event_uuid(content, "conversation_id"), agent=self.scope["user"],
-            text=event_text(content, "text")[:4000])
+            text=event_text(content, "text")[:settings.CONSOLE_MAX_MESSAGE_CHARS])
         await self._send({"type": "draft.translated", **result})
 
     async def on_typing(self, content: dict) -> None:

@@ -11,10 +11,10 @@ import uuid
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from support.models import CannedResponse, Message
+from support.models import CannedResponse, Language, Message
 
 ENGLISH = "en"
-LANGUAGE_NAMES = dict(CannedResponse.Language.choices)
+LANGUAGE_NAMES = dict(Language.choices)
 
 
 def language_code(value: str | None) -> str:

@@ -281,19 +281,27 @@ class InternalNote(models.Model):
         ordering = ["created_at"]
 
 
+class Language(models.TextChoices):
+    """The languages customers write in and the assistant answers in, named as staff read them (in English)."""
+
+    ENGLISH = "en", "English"
+    DUTCH = "nl", "Dutch"
+    GERMAN = "de", "German"
+    FRENCH = "fr", "French"
+    SPANISH = "es", "Spanish"
+    ITALIAN = "it", "Italian"
+    POLISH = "pl", "Polish"
+    PORTUGUESE = "pt", "Portuguese"
+
+
+# The shop's five languages, the ones its pages and help centre are written in (#16): what an agent works in.
+WORKING_LANGUAGES = [(language.value, language.label) for language in
+                     (Language.ENGLISH, Language.DUTCH, Language.GERMAN, Language.FRENCH, Language.SPANISH)]
+
+
 class CannedResponse(models.Model):
     """A reply staff insert in one click, written in one language; the console offers the
     conversation's language first, then English (support.conversation_language)."""
-
-    class Language(models.TextChoices):
-        ENGLISH = "en", "English"
-        DUTCH = "nl", "Dutch"
-        GERMAN = "de", "German"
-        FRENCH = "fr", "French"
-        SPANISH = "es", "Spanish"
-        ITALIAN = "it", "Italian"
-        POLISH = "pl", "Polish"
-        PORTUGUESE = "pt", "Portuguese"
 
     title = models.CharField(max_length=80)
     text = models.TextField()
@@ -358,16 +366,9 @@ class AgentSettings(models.Model):
     the agent writes in it is translated into the customer's language. No row: English.
     """
 
-    class Language(models.TextChoices):
-        ENGLISH = "en", "English"
-        DUTCH = "nl", "Dutch"
-        GERMAN = "de", "German"
-        FRENCH = "fr", "French"
-        SPANISH = "es", "Spanish"
-
     agent = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
                                  related_name="agent_settings")
-    language = models.CharField("working language", max_length=8, choices=Language.choices,
+    language = models.CharField("working language", max_length=8, choices=WORKING_LANGUAGES,
                                 default=Language.ENGLISH)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 from channels.layers import get_channel_layer
-from django.conf import settings
 
 from support.events import ConsoleEvent, ServerEvent, StaffEvent
 
@@ -43,15 +41,12 @@ _loop_lock = threading.Lock()
 
 
 def register_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """The loop this process's sockets run on, for sends from synchronous code (its thread pool is
+    sized at start-up: `shoppe.startup.chat_threads_size`)."""
     global _server_loop
     with _loop_lock:
         if _server_loop is None or _server_loop.is_closed():
             _server_loop = loop
-            # The threads that save and answer messages, sized on purpose: more threads
-            # take the GIL from the event loop that relays every event (32 made replies
-            # wait seconds for delivery on 2 cores); 8 keeps both busy.
-            loop.set_default_executor(ThreadPoolExecutor(max_workers=settings.SERVER_THREADS,
-                                                         thread_name_prefix="chat"))
 
 
 def _loop_for_sending() -> asyncio.AbstractEventLoop:

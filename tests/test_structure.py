@@ -37,3 +37,13 @@ def test_a_message_travels_local_and_llm_paths_through_one_delivery_module():
     assert "support.services.delivery" in graph["support.services.escalation"]
     assert "support.services.replies" not in graph["support.services.escalation"]
     assert graph["support.tasks"] == []  # the task bodies import their services
+
+
+def test_the_router_does_not_depend_on_the_support_app():
+    # Its management commands read the staff's labels (support's feedback) on purpose; the rest of the
+    # router, its evaluation included, stands on its own: what both share (percentiles) lives in `shoppe`.
+    graph = _import_graph()["graph"]
+    leaning_on_support = {module: sorted(d for d in imports if d.split(".")[0] == "support")
+                          for module, imports in graph.items()
+                          if module.split(".")[0] == "rag" and not module.startswith("rag.management")}
+    assert {module: imports for module, imports in leaning_on_support.items() if imports} == {}

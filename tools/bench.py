@@ -9,7 +9,7 @@ import resource
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from support.ops.percentiles import percentile_cont
+from shoppe.percentiles import percentile_cont
 from tools.django_setup import django_start
 
 ROUTINE = [

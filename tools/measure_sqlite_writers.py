@@ -39,7 +39,7 @@ django.setup()
 sys.setswitchinterval(0.0005)  # as the server sets it (SERVER_GIL_SWITCH_INTERVAL_S)
 from django.db import connection, transaction  # noqa: E402
 
-from support.ops.percentiles import percentile_cont  # noqa: E402
+from shoppe.percentiles import percentile_cont  # noqa: E402
 
 with connection.cursor() as c:
     c.execute("CREATE TABLE message (id INTEGER PRIMARY KEY, conversation INTEGER, body TEXT)")

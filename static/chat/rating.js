@@ -2,12 +2,24 @@
  * comment on thumbs down), and "Rate this conversation", 1-5 stars. Both go over the socket as
  * `feedback` events (`sendFeedback`); a later rating replaces an earlier one.
  */
+import { h } from "../shared/dom.js";
 import { format, gettext, ngettext } from "./i18n.js";
 import { ratings } from "./store.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const THUMB = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 " +
   "7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+
+const COMMENT_MAX_CHARS = 1000; // what the server keeps of a comment (support/services/feedback.py)
+
+/** A comment box's label, two-line textarea and submit button, for `form`: Enter submits it, Shift+Enter adds a line. */
+function commentBox(form, { id, label, button }) {
+  const text = h("textarea", { id, rows: 2, maxlength: COMMENT_MAX_CHARS });
+  text.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+  });
+  return { text, parts: [h("label", { for: id, text: label }), text, h("button", { type: "submit", text: button })] };
+}
 
 /** `form`: the chat's message form (the conversation rating goes after it); `conversationId()`: the current one. */
 export function chatRatings({ form, sendFeedback, scrollDown, conversationId }) {
@@ -29,28 +41,15 @@ export function chatRatings({ form, sendFeedback, scrollDown, conversationId }) 
   }
 
   function commentForm(li, replyId) {
-    const box = document.createElement("form");
-    box.className = "chat-rating-comment";
-    const id = "chat-comment-" + replyId;
-    const label = document.createElement("label");
-    label.htmlFor = id;
-    label.textContent = gettext("What was wrong? (optional)");
-    const text = document.createElement("textarea");
-    text.id = id;
-    text.rows = 2;
-    text.maxLength = 1000;
-    const submit = document.createElement("button");
-    submit.type = "submit";
-    submit.textContent = gettext("Submit comment");
-    box.append(label, text, submit);
+    const box = h("form", { class: "chat-rating-comment" });
+    const { text, parts } = commentBox(box, { id: "chat-comment-" + replyId, label: gettext("What was wrong? (optional)"),
+                                              button: gettext("Submit comment") });
+    box.append(...parts);
     box.addEventListener("submit", (e) => {
       e.preventDefault();
       const comment = text.value.trim();
       if (!comment) { box.remove(); awaitingComment.delete(replyId); thank(li); return; } // nothing to add: done
       if (sendFeedback({ reply_id: replyId, score: -1, comment })) { box.remove(); awaitingComment.delete(replyId); }
-    });
-    text.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); box.requestSubmit(); }
     });
     return box;
   }
@@ -141,17 +140,9 @@ export function chatRatings({ form, sendFeedback, scrollDown, conversationId }) 
     const more = document.createElement("div");
     more.className = "chat-rate-more";
     more.hidden = true;
-    const label = document.createElement("label");
-    label.htmlFor = "chat-rate-comment";
-    label.textContent = gettext("Anything to add? (optional)");
-    const comment = document.createElement("textarea");
-    comment.id = "chat-rate-comment";
-    comment.rows = 2;
-    comment.maxLength = 1000;
-    const submit = document.createElement("button");
-    submit.type = "submit";
-    submit.textContent = gettext("Submit rating");
-    more.append(label, comment, submit);
+    const { text: comment, parts } = commentBox(box, { id: "chat-rate-comment", label: gettext("Anything to add? (optional)"),
+                                                       button: gettext("Submit rating") });
+    more.append(...parts);
     const thanks = document.createElement("p");
     thanks.className = "chat-rate-thanks";
     thanks.setAttribute("role", "status");
@@ -176,9 +167,6 @@ export function chatRatings({ form, sendFeedback, scrollDown, conversationId }) 
       if (sendFeedback({ conversation: true, score, comment: comment.value.trim() })) {
         ratings.set("conversation:" + conversationId(), score);
       }
-    });
-    comment.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); box.requestSubmit(); }
     });
     return {
       show() { box.hidden = false; },

@@ -25,9 +25,9 @@ from typing import Any, Iterable
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
+from shoppe.percentiles import percentile_cont
 from support.models import Feedback, Handoff, Message
 from support.ops.languages import in_conversation_language
-from support.ops.percentiles import percentile_cont
 
 TIMES = ("first_response", "queue_wait", "resolution")
 NOT_CLAIMED = "Not claimed"

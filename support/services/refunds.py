@@ -61,6 +61,22 @@ def refund_request_file(*, conversation: Conversation, order: Order, item_ids: l
     )
 
 
+def refund_filed_text(*, refund: RefundRequest, items: list[OrderItem]) -> str:
+    """What the assistant tells the customer once their request is filed, in the chat or from the order's page.
+
+    The request stores the English names and notes, for staff; the customer reads them in the active language.
+    """
+    notes = refund_eligibility(order=refund.order, items=items)
+    values = {"items": ", ".join(i.product.local_name for i in items), "number": refund.order.number,
+              "amount": money(refund.amount, refund.currency), "notes": "; ".join(notes)}
+    if notes:
+        return _("Thanks. I've filed a refund request for %(items)s from order %(number)s (%(amount)s). Note that "
+                 "under our policy %(notes)s, but our team will look at your case. Refunds are decided by a member "
+                 "of our support team, who will reply right here.") % values
+    return _("Thanks. I've filed a refund request for %(items)s from order %(number)s (%(amount)s). Refunds are "
+             "decided by a member of our support team, who will reply right here.") % values
+
+
 def _tell_customer(refund: RefundRequest, text: str, intent: str = "refund_decision") -> None:
     assistant_note(conversation_id=refund.conversation_id, text=text, intent=intent)
     reply_email_plan(conversation_id=refund.conversation_id)  # a decision reaches a customer who left, too
@@ -187,17 +203,7 @@ def refund_request_from_order_page(*, user: AbstractBaseUser, session: SessionBa
             text=f"Refund request from My orders, order {order.number}: {listing}. Reason: {reason.strip()}")
         refund = refund_request_file(conversation=conversation, order=order, item_ids=[i.id for i in items],
                                      reason=reason)
-    notes = refund_eligibility(order=order, items=items)  # in the page's language, for the customer
-    shown = ", ".join(f"{i.quantity} × {i.product.local_name}" for i in items)
-    values = {"items": shown, "number": order.number, "amount": money(refund.amount, refund.currency),
-              "notes": "; ".join(notes)}
-    if notes:
-        filed = _("I've filed your refund request for %(items)s from order %(number)s (%(amount)s). Note that under "
-                  "our policy %(notes)s, but our team will look at your case. Refunds are decided by a member of our "
-                  "support team, who will reply here in the chat.") % values
-    else:
-        filed = _("I've filed your refund request for %(items)s from order %(number)s (%(amount)s). Refunds are "
-                  "decided by a member of our support team, who will reply here in the chat.") % values
+    filed = refund_filed_text(refund=refund, items=items)  # in the page's language, for the customer
     assistant_note(conversation_id=conversation.id, text=filed, intent="get_refund")
     handoff_request(conversation_id=conversation.id, reason="refund", message="", trigger_message_id=asked.id,
                     intent="get_refund", order_id=order.id)

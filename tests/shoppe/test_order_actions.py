@@ -111,7 +111,7 @@ def test_a_refund_asked_on_the_order_page_goes_to_staff_as_the_chat_would(client
     assert (handoff.reason, handoff.order, handoff.status) == (Handoff.Reason.REFUND, order, Handoff.Status.QUEUED)
     texts = list(conversation.messages.order_by("id").values_list("author", "text"))
     assert texts[0][0] == Message.Author.CUSTOMER and "It arrived cracked" in texts[0][1]
-    assert texts[1][0] == Message.Author.BOT and "filed your refund request" in texts[1][1]
+    assert texts[1][0] == Message.Author.BOT and "filed a refund request" in texts[1][1]
     assert not Refund.objects.exists()  # people decide: nothing is approved or paid here
 
     after = client.get(f"/orders/{order.number}/").content.decode()

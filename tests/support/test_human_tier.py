@@ -46,6 +46,16 @@ async def console(user: User | None):  # type: ignore[no-untyped-def]
     return socket
 
 
+async def console_watching(user: User, conversation_id: str):  # type: ignore[no-untyped-def]
+    """A console signed in as `user`, past its queue, with the conversation open."""
+    agent = await console(user)
+    assert (await agent.connect(timeout=10))[0]
+    await agent.receive_json_from(timeout=5)
+    await agent.send_json_to({"type": "conversation.open", "conversation_id": conversation_id})
+    assert (await agent.receive_json_from(timeout=5))["type"] == "conversation.detail"
+    return agent
+
+
 async def test_asking_for_a_person_queues_a_handoff_with_its_packet(settings, make_customer, team):
     settings.SUPPORT_HOURS = ALWAYS_OPEN
     alice = await database_sync_to_async(make_customer)("alice")
@@ -218,6 +228,18 @@ async def test_internal_notes_never_reach_the_customer(team, make_customer):
     await agent.disconnect()
 
 
+async def test_a_note_longer_than_the_console_allows_is_cut_at_its_limit(settings, team, make_customer):
+    settings.CONSOLE_MAX_MESSAGE_CHARS = 12  # what the console page gives its boxes as maxlength
+    alice = await database_sync_to_async(make_customer)("alice")
+    _, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    agent = await console_watching(team["sam"], history["conversation_id"])
+    await agent.send_json_to({"type": "note.add", "conversation_id": history["conversation_id"],
+                              "text": "VIP, be kind to her"})
+    note = await agent.receive_json_from(timeout=5)
+    assert note["type"] == "note.added" and note["note"]["text"] == "VIP, be kind"
+    await agent.disconnect()
+
+
 def test_console_page_is_for_staff_only(client, team, make_customer):
     assert client.get("/console/").status_code == 302
     client.force_login(make_customer("alice"))
@@ -382,11 +404,7 @@ def test_admin_rejects_refunds_only_with_a_note(client, team, make_customer, mak
 async def test_a_customer_sending_typing_in_a_loop_reaches_the_console_only_every_two_seconds(team, make_customer):
     alice = await database_sync_to_async(make_customer)("alice")
     socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
-    agent = await console(team["sam"])
-    assert (await agent.connect(timeout=10))[0]
-    await agent.receive_json_from(timeout=5)
-    await agent.send_json_to({"type": "conversation.open", "conversation_id": history["conversation_id"]})
-    assert (await agent.receive_json_from(timeout=5))["type"] == "conversation.detail"
+    agent = await console_watching(team["sam"], history["conversation_id"])
     # when a script sends 200 typing events at once
     for _ in range(200):
         await socket.send_json_to({"type": "typing"})

@@ -10,10 +10,10 @@ from django.contrib.auth.models import Group, User
 from django.test import override_settings
 from django.utils import timezone
 
+from shoppe.percentiles import Percentile, percentile_cont
 from support.models import Conversation, EscalationLog, Feedback, Message
 from support.ops.charts import money
 from support.ops.filters import period_parse
-from support.ops.percentiles import Percentile, percentile_cont
 from support.ops.selectors.figures import bucket_keys, dashboard_figures, route_figures, spend_figures
 
 pytestmark = pytest.mark.django_db

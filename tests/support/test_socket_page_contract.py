@@ -49,3 +49,18 @@ def test_the_console_takes_the_close_codes_from_the_server() -> None:
     page = client.get("/console/").content.decode()
     assert_close_codes(opening_tag(page, r'<body class="console[^>]*>'))
     assert re.search(r'<script src="[^"]*console/console\.js" type="module">', page)
+
+
+def test_the_console_takes_its_boxes_limits_from_the_server(settings) -> None:
+    settings.CONSOLE_MAX_MESSAGE_CHARS = 654
+    settings.CONSOLE_MAX_REJECT_NOTE_CHARS = 321
+    sam = User.objects.create_user("sam", "sam@example-shoppe.test", "pw", is_staff=True)
+    sam.groups.add(Group.objects.get(name="Support agent"))
+    client = Client()
+    client.force_login(sam)
+    page = client.get("/console/").content.decode()
+    body = opening_tag(page, r'<body class="console[^>]*>')
+    assert 'data-max-message-chars="654"' in body and 'data-max-reject-note-chars="321"' in body
+    assert 'maxlength="654"' in opening_tag(page, r'<textarea id="reply-input"[^>]*>')
+    assert 'maxlength="654"' in opening_tag(page, r'<textarea id="note-input"[^>]*>')
+    assert 'maxlength="321"' in opening_tag(page, r'<textarea id="reject-note"[^>]*>')

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from support.ops.percentiles import percentile_cont
+from shoppe.percentiles import percentile_cont
 
 MAX_CONNECTIONS = 5_000
 MAX_RATE = 500.0

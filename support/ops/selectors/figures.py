@@ -24,11 +24,11 @@ from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
+from shoppe.percentiles import Percentile, percentile_cont
 from support.llm.pricing import typical_call_cost
 from support.models import EscalationLog, Feedback, Message
 from support.ops.filters import BUCKETS
 from support.ops.languages import in_conversation_language, language_q
-from support.ops.percentiles import Percentile, percentile_cont
 
 ROUTES = ("local", "llm", "human", "off_topic")
 ROUTE_LABELS = {"local": "Answered locally", "llm": "Escalated to the LLM", "human": "Routed to people",

@@ -92,25 +92,12 @@ def return_shipping(order: Order) -> str:
 
 
 def refund_file(conversation: Conversation, order: Order, item_ids: list[int], reason: str) -> Answer:
-    from support.services.refunds import refund_eligibility, refund_request_file
+    from support.services.refunds import refund_filed_text, refund_request_file
 
     refund = refund_request_file(conversation=conversation, order=order, item_ids=item_ids, reason=reason)
-    # The request stores the English names and notes, for staff; the customer reads them in their language.
     refunded = list(order.items.select_related("product").filter(id__in=item_ids))
-    items = ", ".join(i.product.local_name for i in refunded)
-    notes = refund_eligibility(order=order, items=refunded) if refund.eligibility_notes else []
-    values = {"items": items, "number": order.number, "amount": money(refund.amount, refund.currency),
-              "notes": "; ".join(notes)}
-    if notes:
-        text = _("Thanks. I've filed a refund request for %(items)s from order %(number)s (%(amount)s). Note that "
-                 "under our policy %(notes)s, but our team will look at your case. Refunds are decided by a member "
-                 "of our support team, who will reply right here.") % values
-    else:
-        text = _("Thanks. I've filed a refund request for %(items)s from order %(number)s (%(amount)s). Refunds are "
-                 "decided by a member of our support team, who will reply right here.") % values
-    text += return_shipping(order)
     return Answer(
-        text,
+        refund_filed_text(refund=refund, items=refunded) + return_shipping(order),
         sources=refund_policy_link(),
         handoff="refund", handoff_order_id=order.id,
     )

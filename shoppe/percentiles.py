@@ -3,7 +3,8 @@
 The ops dashboard and people figures, the router evaluation (`evaluate_router`), the load run
 (`make load`) and the bench (`make bench`) all use it, so their p50/p95/p99 can be compared: the
 value at fraction × (n − 1) of the sorted values, interpolated between its two neighbours (numpy's
-default, "linear"), not the nearest rank.
+default, "linear"), not the nearest rank. It lives in the project package, beside `shoppe.money`, so
+that the router (`rag`) uses it without depending on the support app.
 """
 from __future__ import annotations
 
