@@ -53,8 +53,8 @@ class IntentRouter:
             vector=vector,
         )
 
-    def _classify(self, vector: np.ndarray) -> tuple[np.ndarray, list[tuple[str, float]]]:
-        proba = self.model.probabilities(vector)
+    def _classify(self, vector: np.ndarray, text: str = "") -> tuple[np.ndarray, list[tuple[str, float]]]:
+        proba = self.model.probabilities(vector, text)
         order = np.argsort(-proba)[:3]
         return proba, [(self.model.intents[i], float(proba[i])) for i in order]
 
@@ -174,8 +174,8 @@ class IntentRouter:
         if len(pieces) < 2 or len(pieces) > 6:
             return []
         intents: list[str] = []
-        for vector in self.encoder.encode(pieces):
-            proba, top = self._classify(vector)
+        for piece, vector in zip(pieces, self.encoder.encode(pieces)):
+            proba, top = self._classify(vector, piece)
             name, p = top[0]
             if name != OFF_TOPIC and name != "greeting" and p >= 0.6 and name not in intents:
                 intents.append(name)

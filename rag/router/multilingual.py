@@ -18,6 +18,12 @@ from rag.router.multilingual_model import MultilingualModel
 from rag.router.policy import INTENT_ROUTES, OFF_TOPIC, Route
 
 
+# Routine answers about money the English router would give (a payment problem): the multilingual
+# model's refund demand at its recall threshold overrules them, since a charge to be put right is
+# a refund a person decides.
+MONEY_MATTERS = frozenset({"payment_issue"})
+
+
 class MultilingualRouter(IntentRouter):
     """The route of a message in any of the shop's languages, every step learned (see the module doc).
 
@@ -27,7 +33,7 @@ class MultilingualRouter(IntentRouter):
     model: MultilingualModel
 
     def _decide(self, text: str, vector: np.ndarray) -> tuple[Route, str, float, str, dict[str, float]]:
-        proba, top = self._classify(vector)
+        proba, top = self._classify(vector, text)
         routes = self.model.route_probabilities(proba)
         (intent, p1), (second, p2) = top[0], top[1]
         sims, neighbours = self.model.nearest(vector)
@@ -84,14 +90,18 @@ class MultilingualRouter(IntentRouter):
         if decision.route == "human":
             return decision
         started = time.perf_counter()
-        proba = self.model.probabilities(self.encoder.encode_one(text))
+        proba = self.model.probabilities(self.encoder.encode_one(text), text)
         p_refund = self._p(proba, "get_refund")
         p_llm = self.model.route_probabilities(proba)["llm"]
         scores = {**decision.scores, "second_opinion_refund": round(p_refund, 4), "second_opinion_llm": round(p_llm, 4)}
         spent = decision.latency_ms + (time.perf_counter() - started) * 1000
+        money_matter = decision.route == "local" and decision.intent in MONEY_MATTERS
         if p_refund >= self.t["second_opinion_refund"]:
             route, intent, confidence = "human", "get_refund", p_refund
             reason = f"refund request ({p_refund:.2f}, second opinion): a person decides"
+        elif money_matter and p_refund >= self.t["refund_probability"]:
+            route, intent, confidence = "human", "get_refund", p_refund
+            reason = f"refund request about a {decision.intent} ({p_refund:.2f}, second opinion): a person decides"
         elif decision.route == "local" and p_llm >= self.t["second_opinion_llm"]:
             route, intent, confidence = "llm", decision.intent, p_llm
             reason = f"needs reasoning ({p_llm:.2f}, second opinion; {decision.reason})"

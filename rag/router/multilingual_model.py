@@ -1,6 +1,14 @@
 """The multilingual router's model: a calibrated intent classifier over multilingual
-embeddings (USE multilingual v3), the nearest exemplars, and the thresholds of the route
-decision, all learned from exemplars.
+embeddings (USE multilingual v3) and the message's character n-grams, the nearest exemplars,
+and the thresholds of the route decision, all learned from exemplars.
+
+Why both: the embedding carries meaning across languages and wordings; the character n-grams
+carry the words themselves, in every language and through typos ("terugbetaling",
+"Rückerstattung", "rembourser", "refnd"), which an embedding of a long story blurs. One
+logistic regression weighs both; no word list is written by hand. Measured on the two own
+realistic held-out sets (tests/data/realistic_holdout*, every language), route by the classifier
+alone: 84.8% / 83.5% on the embedding, 94.6% / 91.5% on both (CHAR_WEIGHT and C chosen on the
+first set, confirmed on the second, written later by someone who saw neither).
 
 It answers messages that are not in English (rag/router/languages.py). Training
 (`python manage.py train_router`) embeds the exemplars of every language (the chat-style
@@ -19,6 +27,8 @@ import faiss
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -27,9 +37,13 @@ from rag.router.exemplars import exemplar_load, exemplars_fingerprint
 from rag.router.policy import INTENT_ROUTES, OFF_TOPIC, ROUTES
 
 C_REGULARISATION = 16.0
+# Character n-grams within words (2-5 characters, seen in at least two exemplars), TF-IDF
+# weighted, unit length, and scaled against the unit-length embedding by CHAR_WEIGHT.
+CHAR_NGRAMS = {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True, "min_df": 2, "lowercase": True}
+CHAR_WEIGHT = 3.0
 # Recall floors, on held-out exemplars: the share of refund demands and of requests for a
 # person whose probability must reach the threshold that hands them to staff.
-REFUND_RECALL = 0.98
+REFUND_RECALL = 0.97
 PERSON_RECALL = 0.97
 # Ceilings on those thresholds: even a well-separated class hands over at this probability.
 REFUND_CEILING = 0.20
@@ -41,12 +55,17 @@ ROUTINE_UNSURE = 0.08
 # A message less similar than this share of held-out shop exemplars to every shop exemplar is not about the shop.
 OUT_OF_DOMAIN = 0.01
 # The second opinion on English messages (rag/router/decide.py `LanguageRouter`): this model
-# overrules the English router only where its held-out exemplars say it is right this often.
+# overrules the English router only where its held-out exemplars say it is right this often:
+# towards the strong model at 95%; towards a person for money at 85%, because a refund demand
+# the bot answers costs a customer and a question handed to a person costs a minute (with the
+# character n-grams the model's refund probabilities spread wider: at 95% it caught only 75% of
+# held-out refund demands, at 85% 90%).
 SECOND_OPINION_PRECISION = 0.95
+SECOND_OPINION_REFUND_PRECISION = 0.85
 # Out-of-fold predictions for the thresholds: each exemplar is predicted by a model trained on the other folds.
 FOLDS = 3
 # What a saved router holds; an artifact of another format is retrained.
-ARTIFACT_FORMAT = 2  # 2: the second-opinion thresholds
+ARTIFACT_FORMAT = 3  # 2: the second-opinion thresholds; 3: character n-grams
 ENCODER = "use-m3"
 
 
@@ -62,11 +81,27 @@ def route_matrix(intents: list[str]) -> np.ndarray:
     return matrix
 
 
+def char_vectorizer(vocabulary: dict[str, int] | None = None, idf: np.ndarray | None = None) -> TfidfVectorizer:
+    """The character n-gram features: unfitted, or as a saved model fitted them."""
+    vectorizer = TfidfVectorizer(**CHAR_NGRAMS, dtype=np.float32)
+    if vocabulary is not None and idf is not None:
+        vectorizer.vocabulary_ = vocabulary
+        vectorizer.idf_ = idf
+    return vectorizer
+
+
+def _features(vectors: np.ndarray, chars: sparse.csr_matrix) -> sparse.csr_matrix:
+    return sparse.hstack([sparse.csr_matrix(vectors), chars * CHAR_WEIGHT]).tocsr()
+
+
 @dataclass
 class MultilingualModel:
     intents: list[str]
-    weights: np.ndarray  # (intents, dimension)
+    weights: np.ndarray  # (intents, dimension): the embedding's weights
     bias: np.ndarray  # (intents,)
+    char_weights: np.ndarray  # (intents, n-grams): the character n-grams' weights (CHAR_WEIGHT included)
+    char_vocabulary: dict[str, int]
+    char_idf: np.ndarray
     exemplar_vectors: np.ndarray  # (exemplars, dimension), unit length
     exemplar_intents: np.ndarray  # (exemplars,) index into `intents`
     thresholds: dict[str, float]
@@ -77,9 +112,13 @@ class MultilingualModel:
         self._neighbours.add(np.ascontiguousarray(self.exemplar_vectors, dtype=np.float32))
         self.off_topic = self.intents.index(OFF_TOPIC)
         self.routes = route_matrix(self.intents)
+        self._chars = char_vectorizer(self.char_vocabulary, self.char_idf)
 
-    def probabilities(self, vector: np.ndarray) -> np.ndarray:
-        logits = self.weights @ vector + self.bias
+    def probabilities(self, vector: np.ndarray, text: str = "") -> np.ndarray:
+        """Intent probabilities of a message: its embedding `vector` and its words `text`."""
+        chars = self._chars.transform([text])
+        logits = self.weights @ vector + chars @ self.char_weights.T + self.bias
+        logits = np.asarray(logits, dtype=np.float32).reshape(-1)
         logits -= logits.max()
         exp = np.exp(logits)
         return exp / exp.sum()
@@ -96,22 +135,27 @@ class MultilingualModel:
         folder = folder or artifact_dir()
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / "router.tmp.npz"
-        np.savez(tmp, weights=self.weights, bias=self.bias, vectors=self.exemplar_vectors, labels=self.exemplar_intents)
-        tmp.replace(folder / "router.npz")
+        np.savez(tmp, weights=self.weights, bias=self.bias, vectors=self.exemplar_vectors, labels=self.exemplar_intents,
+                 char_weights=self.char_weights, char_idf=self.char_idf)
         (folder / "router.json").write_text(
-            json.dumps({"intents": self.intents, "thresholds": self.thresholds, "meta": self.meta}, indent=1)
+            json.dumps({"intents": self.intents, "thresholds": self.thresholds, "meta": self.meta,
+                        "char_vocabulary": self.char_vocabulary}, ensure_ascii=False), encoding="utf-8"
         )
+        tmp.replace(folder / "router.npz")
         return folder
 
     @classmethod
     def load(cls, folder: Path | None = None) -> MultilingualModel:
         folder = folder or artifact_dir()
-        config = json.loads((folder / "router.json").read_text())
+        config = json.loads((folder / "router.json").read_text(encoding="utf-8"))
         arrays = np.load(folder / "router.npz")
         return cls(
             intents=config["intents"],
             weights=arrays["weights"],
             bias=arrays["bias"],
+            char_weights=arrays["char_weights"],
+            char_vocabulary=config["char_vocabulary"],
+            char_idf=arrays["char_idf"],
             exemplar_vectors=arrays["vectors"],
             exemplar_intents=arrays["labels"],
             thresholds=config["thresholds"],
@@ -119,20 +163,24 @@ class MultilingualModel:
         )
 
 
-def _fit(vectors: np.ndarray, labels: np.ndarray) -> LogisticRegression:
+def _fit(features: sparse.csr_matrix, labels: np.ndarray) -> LogisticRegression:
     # tol 1e-3 converges in about 30 iterations; tighter moves no decision but doubles training time.
-    classifier = LogisticRegression(C=C_REGULARISATION, max_iter=500, tol=1e-3, class_weight="balanced")
-    classifier.fit(vectors, labels)
+    classifier = LogisticRegression(C=C_REGULARISATION, max_iter=1000, tol=1e-3, class_weight="balanced")
+    classifier.fit(features, labels)
     return classifier
 
 
-def _out_of_fold(vectors: np.ndarray, labels: np.ndarray, off_topic: int) -> dict[str, np.ndarray]:
-    """Per exemplar, what the router would see if that exemplar were new."""
+def _out_of_fold(vectors: np.ndarray, features: sparse.csr_matrix, labels: np.ndarray,
+                 off_topic: int) -> dict[str, np.ndarray]:
+    """Per exemplar, what the router would see if that exemplar were new.
+
+    (The character n-grams' vocabulary and weights were counted on all exemplars, labels unseen.)
+    """
     proba = np.zeros((len(labels), int(labels.max()) + 1), dtype=np.float32)
     in_domain_sim = np.zeros(len(labels), dtype=np.float32)
     for train, test in StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=7).split(vectors, labels):
-        classifier = _fit(vectors[train], labels[train])
-        proba[np.ix_(test, classifier.classes_)] = classifier.predict_proba(vectors[test])
+        classifier = _fit(features[train], labels[train])
+        proba[np.ix_(test, classifier.classes_)] = classifier.predict_proba(features[test])
         train_shop = labels[train] != off_topic
         in_domain_sim[test] = (vectors[test] @ vectors[train][train_shop].T).max(axis=1)
     return {"proba": proba, "in_domain_sim": in_domain_sim}
@@ -170,7 +218,7 @@ def _learn_thresholds(oof: dict[str, np.ndarray], labels: np.ndarray, intents: l
         # The second opinion on English messages: a refund demand, or a question for the strong
         # model, at SECOND_OPINION_PRECISION on held-out exemplars.
         "second_opinion_refund": round(_precision_threshold(proba[:, refund], labels == refund,
-                                                            SECOND_OPINION_PRECISION), 4),
+                                                            SECOND_OPINION_REFUND_PRECISION), 4),
         "second_opinion_llm": round(_precision_threshold((proba @ routes)[:, ROUTES.index("llm")],
                                                          routes[labels, ROUTES.index("llm")] == 1.0,
                                                          SECOND_OPINION_PRECISION), 4),
@@ -187,13 +235,20 @@ def multilingual_train(*, extra: list[tuple[str, str]] | None = None, folder: Pa
     intents = sorted({intent for _, intent in pairs})
     labels = np.array([intents.index(intent) for _, intent in pairs])
     encoder = encoder_get(ENCODER)
-    vectors = encoder.encode([text for text, _ in pairs])
-    thresholds = _learn_thresholds(_out_of_fold(vectors, labels, intents.index(OFF_TOPIC)), labels, intents)
-    classifier = _fit(vectors, labels)
+    texts = [text for text, _ in pairs]
+    vectors = encoder.encode(texts)
+    chars = char_vectorizer()
+    features = _features(vectors, chars.fit_transform(texts))
+    thresholds = _learn_thresholds(_out_of_fold(vectors, features, labels, intents.index(OFF_TOPIC)), labels, intents)
+    classifier = _fit(features, labels)
+    dimension = vectors.shape[1]
     model = MultilingualModel(
         intents=intents,
-        weights=classifier.coef_.astype(np.float32),
+        weights=classifier.coef_[:, :dimension].astype(np.float32),
         bias=classifier.intercept_.astype(np.float32),
+        char_weights=(classifier.coef_[:, dimension:] * CHAR_WEIGHT).astype(np.float32),
+        char_vocabulary={gram: int(column) for gram, column in chars.vocabulary_.items()},
+        char_idf=chars.idf_.astype(np.float32),
         exemplar_vectors=vectors,
         exemplar_intents=labels,
         thresholds=thresholds,

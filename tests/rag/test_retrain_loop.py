@@ -26,9 +26,11 @@ HOLDOUT = Path(__file__).resolve().parents[1] / "data" / "router_holdout.csv"
 pytestmark = pytest.mark.django_db
 
 # Made-up phrasings the exemplars do not cover: the shipped router sends them off-topic.
+# ("i typed my street wrong" was one until the multilingual model learned character n-grams in
+# session 10 and routed it right: replaced by another the router still misses, as the premise asks.)
 MISROUTED = {
     "the postie never came": "track_order",
-    "i typed my street wrong": "change_shipping_address",
+    "I misspelled the town": "change_shipping_address",
     "I forgot the secret word": "recover_password",
 }
 
