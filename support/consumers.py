@@ -25,6 +25,7 @@ from support.selectors import conversation_has_ended, conversation_history, conv
 from support.services.away import conversation_seen, customer_site_remember, reply_email_plan, unread_count
 from support.services.conversations import conversation_follow, conversation_for_socket, message_receive
 from support.services.device_answers import (
+    CHECK_FAILED,
     DeviceClaim,
     DeviceRefused,
     device_answer_announce,
@@ -230,6 +231,9 @@ class ChatConsumer(ClosesOnSignOut):
                     conversation_id=self.conversation_id, claim=claim)
             except DeviceRefused as refusal:
                 refused = refusal.reason
+            except Exception:  # noqa: BLE001 - the server answers it instead; the message is never lost
+                log.exception("checking the device's answer failed; the server answers the message")
+                claim, passage, refused = None, None, CHECK_FAILED
         try:
             # Any free thread will do (not Channels' one shared database thread, which all
             # sockets would queue for): this socket's next event waits for this one anyway.

@@ -45,7 +45,7 @@ DEVICE_INTENTS = frozenset(intent for intent, route in INTENT_ROUTES.items()
                            if route == "local" and intent in INTENT_DOCUMENTS and intent not in ORDER_INTENTS)
 
 # Why a device answer was refused (Message.device_refused, at most 20 characters).
-MALFORMED, STALE, NO_MODEL = "malformed", "stale", "no_device_model"
+MALFORMED, STALE, NO_MODEL, CHECK_FAILED = "malformed", "stale", "no_device_model", "check_failed"
 LANGUAGE, OUT_OF_SCOPE, UNKNOWN_PASSAGE, BUSY = "language", "out_of_scope", "unknown_passage", "conversation_busy"
 
 
@@ -97,7 +97,9 @@ def device_claim_read(frame: Any) -> DeviceClaim:
 
 
 def server_device_version() -> str:
-    """The version of the device model the server serves now ("" when none is built)."""
+    """The version of the device model the server takes answers from ("" when none is built, or DEVICE_ANSWERS is off)."""
+    if not settings.DEVICE_ANSWERS:
+        return ""
     try:
         from rag.device.manifest import device_version
 
@@ -108,7 +110,7 @@ def server_device_version() -> str:
 
 
 def _passage(claim: DeviceClaim) -> Passage | None:
-    from rag.device import device_passage
+    from rag.device.passages import device_passage
 
     return device_passage(claim.language, claim.passage_id)
 

@@ -1,6 +1,7 @@
 """Help answers chosen on the customer's device (issue #19), over the real chat socket.
 
-The device sends the message with the passage id and model version it answered with; the
+The device sends the message with the passage id and model version it answered with (the
+device assistant `train_router` builds, rag/device/, built for the run by `local_models`); the
 server checks them, renders the reply from its own help centre and saves it, marked as answered
 on the device. Anything it cannot take (a stale version, a passage that is not the intent's, an
 order or refund question, free text in the frame) is routed and answered by the server as usual.
@@ -19,38 +20,7 @@ from support.services.device_answers import ANSWERED_ON_DEVICE, server_device_ve
 from tests.conftest import chat_socket
 from tests.support.test_chat_socket import anonymous_cookie, connected, until
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models", "device_model")]
-
-
-@pytest.fixture
-def device_model(monkeypatch):  # type: ignore[no-untyped-def]
-    """The device model's server side (`rag.device`, the device-model branch's).
-
-    Until that branch is merged here, its contract stands in: `device_passage` finds a passage the
-    same way (slug + slugify(heading), in the help centre's language) and one fixed version.
-    """
-    import sys
-    import types
-
-    try:
-        import rag.device.manifest  # noqa: F401
-        return
-    except ImportError:
-        pass
-    from rag.documents import help_language
-
-    def device_passage(language: str, passage_id: str):  # type: ignore[no-untyped-def]
-        slug = passage_id.partition("#")[0]
-        document = document_get(slug=slug, language=help_language(language))
-        if document is None:
-            return None
-        return next((p for p in document_passages(document) if f"{slug}#{slugify(p.heading)}" == passage_id), None)
-
-    package, manifest = types.ModuleType("rag.device"), types.ModuleType("rag.device.manifest")
-    package.device_passage = device_passage  # type: ignore[attr-defined]
-    manifest.device_version = lambda: "contract-version"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "rag.device", package)
-    monkeypatch.setitem(sys.modules, "rag.device.manifest", manifest)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
 
 
 def help_passage(slug: str, heading_starts: str, language: str = "en"):  # type: ignore[no-untyped-def]

@@ -35,6 +35,7 @@ REFUSAL_LABELS = {
     "stale": "Old model version", "no_device_model": "No device model on the server", "malformed": "Malformed frame",
     "language": "Language the device does not answer", "out_of_scope": "Not a help question the device may answer",
     "unknown_passage": "Passage the help centre does not have", "conversation_busy": "Staff or a question pending",
+    "check_failed": "The server could not check it",
 }
 
 
