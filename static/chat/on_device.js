@@ -50,6 +50,7 @@ export function deviceTier({ manifestUrl, language, report }) {
     serverSays(version) {
       if (!version) { assistant = null; serverVersion = null; return; }
       if (version === serverVersion && (assistant || loading)) return;
+      if (serverVersion) reported = false; // the server's model changed: the new one is reported too
       serverVersion = version;
       assistant = null;
       loading = new Promise((done) => whenIdle(() => load().finally(done)));
@@ -79,7 +80,7 @@ export function deviceAnswerEvents({ log, deviceBubble, setTyping, rated }) {
   const shown = (clientId) => log.querySelector(`[data-device-client-id="${CSS.escape(clientId)}"]`);
   return {
     "device.answer.saved"(e) {
-      const li = shown(e.client_id)
+      const li = shown(e.client_id) || log.querySelector(`[data-reply-id="${Number(e.reply_id)}"]`)
         || deviceBubble(e.client_id, { text: e.text || gettext("(kept on your device)"), ...(e.sources[0] || {}) });
       if (li.dataset.replyId) return; // a resend's acknowledgement
       li.dataset.replyId = e.reply_id;

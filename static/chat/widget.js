@@ -208,7 +208,9 @@ function chatWidget(root) {
     if (answered >= RATE_AFTER_ANSWERS || handedBack || ratings.get("conversation:" + conversationId)) rate.show();
     if (ended && messages.length) newConversationLine();
     if ((ended || !messages.length) && !outbox.all().length) welcome(log, team, (question) => { input.value = question; form.requestSubmit(); });
+    const saved = new Set(messages.map((m) => m.client_id).filter(Boolean));
     for (const m of outbox.all()) {
+      if (saved.has(m.client_id)) continue; // saved, with its answer, while the acknowledgement was lost
       customerBubble(m.client_id, m.text, true);
       if (m.answer) deviceBubble(m.client_id, m.answer); // answered on this device while the server was away
     }
@@ -257,7 +259,7 @@ function chatWidget(root) {
     "message.saved"(e) {
       outbox.remove(e.client_id);
       showError("");
-      const li = customerBubble(e.client_id, e.text, false);
+      const li = customerBubble(e.client_id, e.text || gettext("(kept on your device)"), false);
       li.dataset.messageId = e.message_id;
       // Answered on this device already: no typing dots for an answer that is on screen.
       if (!log.querySelector(`[data-device-client-id="${e.client_id}"]`)) setTyping(true);
