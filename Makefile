@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup catalogues prepare run test test-slow bench load ops-scale worker clean
+.PHONY: setup catalogues prepare run test test-slow bench bench-device load ops-scale worker clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test-slow: catalogues
 # The measuring tools live in tools/ (not an installed app, not part of the product).
 bench: prepare
 	$(PY) -m tools.bench
+
+# The device assistant in headless Chromium: download size, load time, decision latency (CPU x1 and x4),
+# share answered on the device. Needs chromium (apt-get install chromium) and playwright.
+bench-device: prepare
+	$(PY) -m tools.bench_device $(BENCH_DEVICE_ARGS)
 
 # Load the chat: starts its own daphne (embedded mode unless DATABASE_URL/REDIS_URL are
 # set), 500 connections, 100 routine messages/s for 60 s, then checks every message in

@@ -284,6 +284,13 @@ PHOTOS_PER_CONVERSATION = env_int("PHOTOS_PER_CONVERSATION", 30, minimum=1)
 # A conversation the assistant holds (no one waiting for or with staff) ends after this much
 # silence: the customer's next question starts a new one (support.services.conversations).
 CONVERSATION_IDLE_HOURS = env_float("CONVERSATION_IDLE_HOURS", 24.0, minimum=0.01)
+# Help answers chosen on the customer's device (issue #19, support.services.device_answers): off, the
+# widget never loads its assistant (the server names no device version) and every message is the server's.
+DEVICE_ANSWERS = env_bool("DEVICE_ANSWERS", default=True)
+# With this
+# on, the customer's question and the passage shown stay on their device; the server stores only the
+# decision (intent, passage id, model version, latency) and the conversation shows that it was answered there.
+DEVICE_ANSWER_TEXTS_KEPT_OFF_SERVER = env_bool("DEVICE_ANSWER_TEXTS_KEPT_OFF_SERVER", default=False)
 # Transcripts a customer may have emailed to themselves per hour (support.services.transcripts).
 TRANSCRIPT_EMAILS_PER_HOUR = env_int("TRANSCRIPT_EMAILS_PER_HOUR", 3, minimum=1)
 SERVER_THREADS = env_int("SERVER_THREADS", 8, minimum=1)  # threads saving and answering messages, per process

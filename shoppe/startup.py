@@ -24,13 +24,15 @@ from shoppe.readiness import readiness
 log = logging.getLogger(__name__)
 
 
-def rag_warm_up() -> None:
+def rag_warm_up(*, device: bool = False) -> None:
     """Get the assistant ready while the process serves: the help-centre index and the router
     built if they are missing or stale (the router trains on a fresh clone), loaded and warm.
 
-    Until this returns the process is starting (`shoppe.readiness`): /healthz says so and the
-    chat holds what customers send, answering it when this is done. Built artifacts that are
-    current are reused, so every start after the first only loads them.
+    Until the router is loaded the process is starting (`shoppe.readiness`): /healthz says so and
+    the chat holds what customers send, answering it when this is done. Built artifacts that are
+    current are reused, so every start after the first only loads them. With `device` (the
+    server, not a worker) the device assistant (rag/device/) is then built if it is stale, after
+    the chat is ready: until it is, widgets send every message to the server.
     """
     from rag.index import INDEX_LANGUAGES, index_build, index_get
     from rag.router.serving import router_get
@@ -56,6 +58,19 @@ def rag_warm_up() -> None:
     # scanning them again on every collection, which under load cost more than routing.
     gc.collect()
     gc.freeze()
+    if device and not failed:
+        _device_build()
+
+
+def _device_build() -> None:
+    from rag.device.build import device_build
+
+    try:
+        device_build(if_stale=True)
+    except Exception:  # the chat works without it: widgets fall back to the server
+        log.exception("building the device assistant failed; widgets use the server")
+    finally:
+        connection.close()
 
 
 _embedded_started = threading.Event()
@@ -156,4 +171,4 @@ def server_start(*, embedded_worker: bool) -> None:
 
     stranded_messages_sweep_start()
     if settings.RAG_WARM_UP:
-        threading.Thread(target=rag_warm_up, name="rag-warm-up", daemon=True).start()
+        threading.Thread(target=rag_warm_up, kwargs={"device": True}, name="rag-warm-up", daemon=True).start()

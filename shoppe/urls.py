@@ -66,6 +66,8 @@ urlpatterns = i18n_patterns(*storefront_patterns, prefix_default_language=False)
     # The language switcher posts here (Django's set_language): the cookie, then the same page in that language.
     path("i18n/", include("django.conf.urls.i18n")),
     path("chat/session/", chat_session_open, name="chat_session"),
+    # The assistant's copy on the customer's device (rag/device/): its manifest and content-hashed files.
+    path("assistant/device/", include("rag.device.urls")),
     path("chat/photos/", photo_upload, name="photo_upload"),
     path("chat/photos/<uuid:photo_id>/", photo_show, name="photo"),
     path("console/", console_page, name="console"),

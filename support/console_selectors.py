@@ -59,7 +59,9 @@ def _transcript_item(m: Message) -> dict[str, Any]:
     # "system": a line about who is in the chat, nobody's message (#15 item 14)
     item: dict[str, Any] = {"id": m.id, "author": "system" if m.is_team_line else m.author, "text": m.text,
                             "status": m.status, "created_at": m.created_at.isoformat(), "sources": m.sources,
-                            "agent": staff_name(m.agent) if m.agent_id else None}
+                            "agent": staff_name(m.agent) if m.agent_id else None,
+                            # Answered on the customer's device (issue #19); its texts may have stayed there.
+                            "on_device": m.answered_on_device, "kept_on_device": m.text_kept_on_device}
     photo = getattr(m, "photo", None)
     if photo is not None:
         item["photo"] = photo_serialize(photo)
@@ -67,7 +69,8 @@ def _transcript_item(m: Message) -> dict[str, Any]:
         item["language"] = m.language or "en"
     if m.author == Message.Author.CUSTOMER and photo is None:
         item["trace"] = {"route": m.route, "intent": m.intent, "confidence": m.confidence, "reason": m.reason,
-                         "latency_ms": m.route_latency_ms, "scores": m.scores}
+                         "latency_ms": m.route_latency_ms, "scores": m.scores,
+                         "device_version": m.device_version, "device_refused": m.device_refused}
     return item
 
 

@@ -24,6 +24,20 @@ from support import events, realtime
 from support.selectors import conversation_has_ended, conversation_history, conversation_team
 from support.services.away import conversation_seen, customer_site_remember, reply_email_plan, unread_count
 from support.services.conversations import conversation_follow, conversation_for_socket, message_receive
+from support.services.device_answers import (
+    CHECK_FAILED,
+    DeviceClaim,
+    DeviceRefused,
+    device_answer_announce,
+    device_answer_check,
+    device_answer_of,
+    device_answer_save,
+    device_claim_read,
+    device_refusal_record,
+    server_device_version,
+    texts_kept_off_server,
+)
+from support.services.device_status import device_status_record
 from support.services.feedback import feedback_receive
 from support.services.language import conversation_language, page_language_remember, text_language
 from support.services.presence import customer_socket_close, customer_socket_open
@@ -41,6 +55,8 @@ from support.sockets import (
 from support.throttle import address_allows, client_address, seconds_to_next_minute
 
 log = logging.getLogger(__name__)
+
+DEVICE_STATUS_EVERY_S = 5.0  # a widget reports its device assistant once per page load
 
 
 def _seconds(wait: float) -> str:
@@ -74,6 +90,7 @@ class ChatConsumer(ClosesOnSignOut):
         self._sent_at: deque[float] = deque()
         self._typing = OncePer(TYPING_ALLOWED_EVERY_S)
         self._seen = OncePer(0.25)  # a widget says it once per reply it shows; more is noise
+        self._device_status = OncePer(DEVICE_STATUS_EVERY_S)
         self._answering: set[asyncio.Task[None]] = set()
         await self.channel_layer.group_add(realtime.conversation_group(conversation.id), self.channel_name)
         await self.session_join()
@@ -85,8 +102,10 @@ class ChatConsumer(ClosesOnSignOut):
         unread = await database_sync_to_async(unread_count)(conversation_id=conversation.id)
         # Ended (resolved, or idle): the widget shows it above a "New conversation" line.
         ended = bool(history) and await database_sync_to_async(conversation_has_ended)(conversation_id=conversation.id)
+        # The device assistant's version the server takes answers from ("" none): an older one is replaced.
+        device = {"version": await database_sync_to_async(server_device_version, thread_sensitive=False)()}
         await self._send({"type": "history", "conversation_id": str(conversation.id), "messages": history, "team": team,
-                          "unread": unread, "ended": ended})
+                          "unread": unread, "ended": ended, "device": device})
         if readiness.starting:
             # The widget says so; what the customer sends meanwhile is saved and answered once ready.
             await self._send({"type": "assistant.status", "ready": False, "message": GETTING_READY})
@@ -132,7 +151,8 @@ class ChatConsumer(ClosesOnSignOut):
             await self.send_error(rejected)
             return
         handler = {"customer.message": self.on_customer_message, "ping": self.on_ping,
-                   "typing": self.on_typing, "feedback": self.on_feedback, "seen": self.on_seen}.get(content["type"])
+                   "typing": self.on_typing, "feedback": self.on_feedback, "seen": self.on_seen,
+                   "device.status": self.on_device_status}.get(content["type"])
         if handler is None:
             await self._error("unknown_type", gettext_lazy("Unknown message type %(type)s."),
                               params={"type": repr(content["type"][:40])})
@@ -151,6 +171,16 @@ class ChatConsumer(ClosesOnSignOut):
         """The customer is typing: only staff watching the conversation hear it, at most every 2 s."""
         if self._typing.allows("conversation"):
             await database_sync_to_async(customer_typing)(conversation_id=self.conversation_id)
+
+    async def on_device_status(self, content: dict[str, Any]) -> None:
+        """The widget's on-device assistant is ready, or the server answers instead and why: kept for ops."""
+        if not self._device_status.allows("status"):
+            return  # a widget says it once per page load; more is noise
+        try:
+            await database_sync_to_async(device_status_record, thread_sensitive=False)(
+                conversation_id=self.conversation_id, event=content)
+        except ValueError:
+            await self._error("bad_device_status", gettext_lazy("That device status could not be read."))
 
     async def on_feedback(self, content: dict[str, Any]) -> None:
         """The customer rates one reply (thumbs up/down) or the whole conversation (1-5)."""
@@ -192,11 +222,24 @@ class ChatConsumer(ClosesOnSignOut):
                                                            "%(wait)s."), client_id, retry_after=retry_after,
                               params={"wait": lambda: _seconds(retry_after)}, text=text)
             return
+        claim, passage, refused = None, None, ""
+        if content.get("device") is not None:
+            # Answered on the customer's device: taken only if the server agrees (else it answers itself).
+            try:
+                claim = device_claim_read(content["device"])
+                passage = await database_sync_to_async(device_answer_check, thread_sensitive=False)(
+                    conversation_id=self.conversation_id, claim=claim)
+            except DeviceRefused as refusal:
+                refused = refusal.reason
+            except Exception:  # noqa: BLE001 - the server answers it instead; the message is never lost
+                log.exception("checking the device's answer failed; the server answers the message")
+                claim, passage, refused = None, None, CHECK_FAILED
         try:
             # Any free thread will do (not Channels' one shared database thread, which all
             # sockets would queue for): this socket's next event waits for this one anyway.
+            kept_on_device = passage is not None and texts_kept_off_server()
             message, created = await database_sync_to_async(message_receive, thread_sensitive=False)(
-                conversation_id=self.conversation_id, text=text.strip(), client_id=client_id
+                conversation_id=self.conversation_id, text="" if kept_on_device else text.strip(), client_id=client_id
             )
         except DatabaseError:
             # Nothing was saved; the widget keeps the message and sends it again.
@@ -214,17 +257,44 @@ class ChatConsumer(ClosesOnSignOut):
                                      created_at=message.created_at.isoformat()),
             )
         finally:
+            if refused:
+                # The widget withdraws what its device showed: the server's own answer follows.
+                await self._send({"type": "device.answer.refused", "client_id": str(client_id), "reason": refused})
             if created:  # answered even if the acknowledgement could not be sent: a resend is only deduplicated
-                task = asyncio.create_task(self._answer(message.id))
+                task = asyncio.create_task(
+                    self._device_answer(message, claim, passage, client_id) if claim and passage is not None
+                    else self._answer(message.id, device_refused=refused, claim=claim))
                 self._answering.add(task)
                 task.add_done_callback(self._answering.discard)
+            elif passage is not None:
+                await self._device_answer_again(message, client_id)
 
-    async def _answer(self, message_id: int) -> None:
+    async def _device_answer(self, message: Any, claim: DeviceClaim, passage: Any, client_id: uuid.UUID) -> None:
+        """Save the answer the device showed, from the server's own passage; if that fails, the server answers."""
+        try:
+            await database_sync_to_async(device_answer_save, thread_sensitive=False)(
+                message=message, claim=claim, passage=passage, client_id=client_id)
+        except DatabaseError:
+            log.warning("could not save the device's answer to message %s; the server answers it", message.id,
+                        exc_info=True)
+            await self._answer(message.id)
+
+    async def _device_answer_again(self, message: Any, client_id: uuid.UUID) -> None:
+        """A resend (after a reconnect) of a message answered on the device: the widget hears it is saved."""
+        reply = await database_sync_to_async(device_answer_of, thread_sensitive=False)(message_id=message.id)
+        if reply is not None:
+            await database_sync_to_async(device_answer_announce, thread_sensitive=False)(
+                message=message, reply=reply, client_id=client_id)
+
+    async def _answer(self, message_id: int, *, device_refused: str = "", claim: DeviceClaim | None = None) -> None:
         """Answer a saved message, off the event loop, so this socket keeps relaying the reply as it streams.
 
         While the process is still getting its assistant ready, the message is held (no sweep
         takes it for a dead process's) and answered once it is, without a thread waiting meanwhile.
         """
+        if device_refused:
+            await database_sync_to_async(device_refusal_record, thread_sensitive=False)(
+                message_id=message_id, claim=claim, reason=device_refused)
         if not readiness.starting:
             await sync_to_async(message_answer, thread_sensitive=False)(message_id=message_id)
             return

@@ -129,8 +129,22 @@ class Seen(TypedDict):
     type: Literal["seen"]
 
 
+class DeviceAnswerSaved(TypedDict):
+    """The help answer the customer's device showed at once is the record (issue #19): the widget that
+    answered keeps its bubble (and rates it by `reply_id`); other tabs show this reply. `text` is the
+    server's own passage ("" with `text_kept_on_device`: the texts stayed on the device)."""
+    type: Literal["device.answer.saved"]
+    client_id: str
+    message_id: int
+    reply_id: int
+    intent: str
+    sources: list[Source]
+    text: str
+    text_kept_on_device: bool
+
+
 ServerEvent = (MessageSaved | PhotoSaved | ReplyStart | ReplyChunk | ReplyEnd | ReplyFailed | Handoff | AgentMessage
-               | AgentJoined | SystemLine | Typing | Seen | ConversationStarted)
+               | AgentJoined | SystemLine | Typing | Seen | ConversationStarted | DeviceAnswerSaved)
 
 
 # What staff watching a conversation receive besides the customer's events.
@@ -231,6 +245,12 @@ def conversation_started(*, conversation_id: str, previous_id: str, client_id: s
     if messages is not None:
         event["messages"] = messages
     return event
+
+
+def device_answer_saved(*, client_id: str, message_id: int, reply_id: int, intent: str, sources: list[Source],
+                        text: str, text_kept_on_device: bool) -> DeviceAnswerSaved:
+    return {"type": "device.answer.saved", "client_id": client_id, "message_id": message_id, "reply_id": reply_id,
+            "intent": intent, "sources": sources, "text": text, "text_kept_on_device": text_kept_on_device}
 
 
 def typing(*, who: Literal["customer", "agent"], name: str | None = None) -> Typing:

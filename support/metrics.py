@@ -21,6 +21,8 @@ ROUTE_LATENCY = Histogram("shoppe_route_seconds", "Time the local router takes t
 LLM_TOKENS = Counter("shoppe_llm_tokens_total", "Tokens sent to and received from the LLM", ["kind"])
 LLM_COST = Counter("shoppe_llm_cost_eur_total", "Estimated LLM spend in EUR")
 LLM_FIRST_TOKEN = Histogram("shoppe_llm_first_token_seconds", "The LLM's time to first token", buckets=LATENCY_BUCKETS)
+DEVICE_ANSWERS = Counter("shoppe_device_answers_total", "Help answers chosen on customers' devices: taken "
+                         "('answered') or refused, by why", ["outcome"])
 ESCALATIONS = Counter("shoppe_escalations_total", "LLM escalations by outcome", ["outcome"])
 
 

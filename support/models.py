@@ -123,6 +123,17 @@ class Message(models.Model):
     # works. Past that time, nobody is: support.services.recovery finishes the message.
     answering_by = models.CharField(max_length=36, blank=True)
     answering_until = models.DateTimeField(null=True, blank=True)
+    # Issue #19: the widget's own model chose a help passage and the server rendered the reply from
+    # its own help centre (support.services.device_answers). Set on the customer message and on its
+    # reply; `device_version` is the model version the device reported. A device answer the server
+    # refused (a stale version, an unknown passage, a tampered frame) is routed as usual and
+    # `device_refused` says why, for ops.
+    answered_on_device = models.BooleanField(default=False)
+    device_version = models.CharField(max_length=64, blank=True)
+    device_refused = models.CharField(max_length=20, blank=True)
+    # DEVICE_ANSWER_TEXTS_KEPT_OFF_SERVER: the customer's words and the passage stayed on their device;
+    # only the decision (intent, passage, version, latency) is stored, and `text` is empty.
+    text_kept_on_device = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -461,3 +472,36 @@ class RouteLabel(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class DeviceStatus(models.Model):
+    """What a customer's widget reported of its on-device assistant (issue #19): ready, or the
+    server answers instead and why. Ops reads these for the device tier's fallbacks and versions."""
+
+    class State(models.TextChoices):
+        READY = "ready", "Ready on the device"
+        FALLBACK = "fallback", "Server answers instead"
+
+    class Reason(models.TextChoices):
+        SAVE_DATA = "save-data", "Data saver on"
+        NO_WASM = "no-wasm", "No WebAssembly"
+        LOW_MEMORY = "low-memory", "Too little memory"
+        SLOW_DEVICE = "slow-device", "Slow device"
+        STALE = "stale", "Old model version"
+        ERROR = "error", "Error on the device"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="device_statuses")
+    state = models.CharField(max_length=10, choices=State.choices)
+    reason = models.CharField(max_length=12, choices=Reason.choices, blank=True)
+    version = models.CharField(max_length=64, blank=True)
+    # Whether `version` was the server's own when reported: a mismatch is answered by the server.
+    version_current = models.BooleanField(default=False)
+    load_ms = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_state_display()} ({self.reason or self.version})"

@@ -47,6 +47,8 @@ class HistoryItem(TypedDict):
     sources: list[dict[str, str]]
     created_at: str
     photo: PhotoItem | None  # a photo the customer attached (the message's text is its caption)
+    on_device: bool  # a help question answered on the customer's device, and that answer (issue #19)
+    kept_on_device: bool  # DEVICE_ANSWER_TEXTS_KEPT_OFF_SERVER: its words stayed there (`text` is "")
 
 
 def conversation_history(*, conversation_id: uuid.UUID) -> list[HistoryItem]:
@@ -68,6 +70,8 @@ def conversation_history(*, conversation_id: uuid.UUID) -> list[HistoryItem]:
             sources=m.sources,
             created_at=m.created_at.isoformat(),
             photo=_photo(m),
+            on_device=m.answered_on_device,
+            kept_on_device=m.text_kept_on_device,
         )
         for m in reversed(list(newest.select_related("in_reply_to", "agent", "photo")))
     ]

@@ -48,6 +48,9 @@ def _server_env(data_dir: Path) -> dict[str, str]:
         "SHOPPE_MODEL_DIR": str(settings.MODEL_DIR),
         # No DEBUG: the embedded defaults `make run` serves (static files, a generated key, no debug pages).
         "PYTHONUNBUFFERED": "1",
+        # The server answers every message, as the browser tests of the server's tiers expect; the tests
+        # of the on-device tier switch it on (tests/test_device_widget_browser.py).
+        "DEVICE_ANSWERS": "0",
     })
     return env
 
@@ -155,6 +158,11 @@ def tabs(browser, site: str) -> Iterator:  # type: ignore[no-untyped-def]
         return tab
 
     yield open_tab
+    tabs_closed(opened)
+
+
+def tabs_closed(opened: list[Tab]) -> None:
+    """Close the tabs; none may have had a JavaScript error or a Content-Security-Policy violation."""
     for tab in opened:
         tab.context.close()
     for tab in opened:

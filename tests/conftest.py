@@ -92,7 +92,8 @@ def run_artifacts(request: pytest.FixtureRequest, django_db_setup) -> None:  # t
 
 @pytest.fixture(scope="session")
 def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """The encoder, router and knowledge index, built once for the whole run."""
+    """The encoder, router, knowledge index and device assistant, built once for the whole run (when stale)."""
+    from rag.device.build import device_build
     from rag.index import index_build, live_index
     from rag.router.serving import router_get
 
@@ -100,6 +101,7 @@ def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped
         index_build()
         live_index.forget()
         router = router_get()
+        device_build(if_stale=True)
     return router
 
 

@@ -260,7 +260,7 @@ class Stack:
 
 
 def seed_local_models(data_dir: Path) -> None:
-    """Copy the test run's router artifact and help-centre index into a server's data dir.
+    """Copy the test run's router artifact, device assistant and help-centre index into a server's data dir.
 
     Training the router and embedding the help centre take a while on a small machine.
     The server's own `build_index` and `train_router --if-stale` reuse the copies when
@@ -275,6 +275,10 @@ def seed_local_models(data_dir: Path) -> None:
                 for f in files:
                     shutil.copy2(f, data_dir / name / f.name)
                 break
+    for folder in (Path(settings.DATA_DIR) / "device", REPO / ".data" / "device"):  # the device assistant (rag/device/)
+        if (folder / "manifest.json").exists():
+            shutil.copytree(folder, data_dir / "device", dirs_exist_ok=True)
+            break
     from rag.index import INDEX_LANGUAGES, index_root
 
     for language in INDEX_LANGUAGES:  # the English index and each other language's (rag/index.py)

@@ -113,5 +113,20 @@ export function chatTranscript(log) {
     return li;
   }
 
-  return { scrollDown, keepPinned, setText, bubble, systemLine, addSources, customerBubble, photoBubble, newConversationLine };
+  // An answer decided on the customer's device (on_device.js): shown at once with its source, and said to be so.
+  function onDeviceNote(li) {
+    li.classList.add("is-on-device");
+    if (!li.querySelector(".chat-on-device")) li.append(h("span", { class: "chat-on-device", text: gettext("Answered on your device") }));
+  }
+  function deviceBubble(clientId, passage) {
+    let li = log.querySelector(`[data-device-client-id="${clientId}"]`);
+    if (li) return li;
+    li = bubble("bot", passage.text, { deviceClientId: clientId, route: "local" });
+    onDeviceNote(li);
+    if (passage.url) addSources(li, [{ title: passage.title, url: passage.url }]);
+    return li;
+  }
+
+  return { scrollDown, keepPinned, setText, bubble, systemLine, addSources, customerBubble, photoBubble, newConversationLine,
+    deviceBubble, onDeviceNote };
 }

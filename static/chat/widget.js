@@ -32,6 +32,7 @@ import { dataNumber } from "../shared/dom.js";
 import { closeCodes, liveSocket } from "../shared/socket.js";
 import { LANG, format, gettext, ngettext } from "./i18n.js";
 import { photoAttachment } from "./photos.js";
+import { deviceAnswerEvents, deviceFrame, deviceTier } from "./on_device.js";
 import { chatRatings } from "./rating.js";
 import { outbox, ratings, uuid } from "./store.js";
 import { awayLine, teamStatus, welcome } from "./team.js";
@@ -75,6 +76,15 @@ function chatWidget(root) {
   let answered = 0;
   let team = null; // who holds the chat, from the history: the status line returns to it once the assistant is ready
   let gettingReady = false; // the server is still getting the assistant ready: messages are kept and answered then
+  // Routine help answered on this device (on_device.js): its report waits for an open socket.
+  let deviceStatus = null;
+  const device = deviceTier({
+    manifestUrl: root.dataset.deviceManifest, language: LANG.slice(0, 2).toLowerCase(),
+    report(status) { deviceStatus = status; reportDevice(); },
+  });
+  function reportDevice() {
+    if (deviceStatus && socket && socket.send({ type: "device.status", ...deviceStatus })) deviceStatus = null;
+  }
 
   function open() {
     panel.hidden = false;
@@ -139,7 +149,7 @@ function chatWidget(root) {
   panel.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
 
   const { scrollDown, setText, bubble, systemLine, addSources, customerBubble, photoBubble,
-    newConversationLine } = chatTranscript(log);
+    newConversationLine, deviceBubble, onDeviceNote } = chatTranscript(log);
 
   function setTyping(on) {
     typing.hidden = !on;
@@ -172,7 +182,7 @@ function chatWidget(root) {
       return false;
     }
     if (m.author === "customer") {
-      customerBubble(m.client_id, m.text, false).dataset.messageId = m.id;
+      customerBubble(m.client_id, m.kept_on_device ? gettext("(kept on your device)") : m.text, false).dataset.messageId = m.id;
       return false;
     }
     if (m.author === "system") {
@@ -180,8 +190,10 @@ function chatWidget(root) {
       return false;
     }
     if (log.querySelector(`[data-reply-id="${m.id}"]`)) return false;
-    const li = bubble(m.author, m.text, { replyId: m.id, route: m.route || null }, m.agent);
+    const li = bubble(m.author, m.kept_on_device ? gettext("(kept on your device)") : m.text,
+      { replyId: m.id, route: m.route || null }, m.agent);
     if (m.status === "failed") li.classList.add("is-failed");
+    if (m.on_device) onDeviceNote(li);
     addSources(li, m.sources);
     if (m.author === "bot" && m.status === "complete" && m.in_reply_to) { addRating(li); answered++; }
     return m.intent === "handed_back";
@@ -196,19 +208,26 @@ function chatWidget(root) {
     if (answered >= RATE_AFTER_ANSWERS || handedBack || ratings.get("conversation:" + conversationId)) rate.show();
     if (ended && messages.length) newConversationLine();
     if ((ended || !messages.length) && !outbox.all().length) welcome(log, team, (question) => { input.value = question; form.requestSubmit(); });
-    for (const m of outbox.all()) customerBubble(m.client_id, m.text, true);
+    const saved = new Set(messages.map((m) => m.client_id).filter(Boolean));
+    for (const m of outbox.all()) {
+      if (saved.has(m.client_id)) continue; // saved, with its answer, while the acknowledgement was lost
+      customerBubble(m.client_id, m.text, true);
+      if (m.answer) deviceBubble(m.client_id, m.answer); // answered on this device while the server was away
+    }
     const last = messages[messages.length - 1];
     setTyping(!!last && last.author === "customer" && last.status === "received");
   }
 
   function send(item) {
-    if (socket) socket.send({ type: "customer.message", text: item.text, client_id: item.client_id });
+    if (socket) socket.send({ type: "customer.message", text: item.text, client_id: item.client_id, device: item.device });
   }
 
   const handlers = {
     history(e) {
       socket.settled(); // really connected: opening alone is not enough (a refused socket opens, then closes)
       showError("");
+      device.serverSays(e.device && e.device.version);
+      reportDevice();
       conversationId = e.conversation_id;
       unread = e.unread || 0;
       withTeam = !!(e.team && e.team.handoff);
@@ -240,10 +259,15 @@ function chatWidget(root) {
     "message.saved"(e) {
       outbox.remove(e.client_id);
       showError("");
-      const li = customerBubble(e.client_id, e.text, false);
+      const li = customerBubble(e.client_id, e.text || gettext("(kept on your device)"), false);
       li.dataset.messageId = e.message_id;
-      setTyping(true);
+      // Answered on this device already: no typing dots for an answer that is on screen.
+      if (!log.querySelector(`[data-device-client-id="${e.client_id}"]`)) setTyping(true);
     },
+    ...deviceAnswerEvents({ log, deviceBubble, setTyping, rated(li) {
+      addRating(li);
+      if (++answered >= RATE_AFTER_ANSWERS) rate.show();
+    } }),
     "reply.start"(e) {
       setTyping(true);
     },
@@ -423,10 +447,19 @@ function chatWidget(root) {
       return;
     }
     const item = { client_id: uuid(), text };
+    const found = !withTeam && device.answer(text);
+    if (found) {
+      item.device = deviceFrame(found);
+      item.answer = found.passage; // shown again after a reload, until the server has it
+    }
     const suggestions = log.querySelector(".chat-suggestions");
     if (suggestions) suggestions.remove(); // asked: the greeting stays, the suggestions go
     outbox.add(item);
     customerBubble(item.client_id, text, true);
+    if (found) {
+      deviceBubble(item.client_id, found.passage);
+      announcer.textContent = gettext("Assistant:") + " " + found.passage.text;
+    }
     input.value = "";
     showError("");
     send(item);

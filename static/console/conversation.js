@@ -101,11 +101,18 @@ export function renderPacket() {
   if (!answers.length) box.append(h("p", { class: "muted", text: "Nothing yet." }));
   else {
     const list = h("ol");
-    for (const a of answers) list.append(h("li", null, h("p", { text: a.text }), sourceLinks(a.sources)));
+    for (const a of answers) {
+      list.append(h("li", null, h("p", { text: a.kept_on_device ? KEPT_ON_DEVICE : a.text }),
+        a.on_device ? h("p", { class: "muted on-device", text: ON_DEVICE }) : null, sourceLinks(a.sources)));
+    }
     box.append(list);
   }
   el.packet.append(box);
 }
+
+// Answered on the customer's device (issue #19); with DEVICE_ANSWER_TEXTS_KEPT_OFF_SERVER its words stayed there.
+const ON_DEVICE = "Answered on the customer's device";
+const KEPT_ON_DEVICE = "(kept on the customer's device: only the decision is stored)";
 
 export function authorLabel(m) {
   if (m.author === "customer") return state.current ? state.current.customer : "Customer";
@@ -151,7 +158,8 @@ export function bubble(m) {
       m.author === "agent" ? h("span", { class: `avatar ${tone(name)}`, "aria-hidden": "true", text: initials(name) }) : null,
       h("span", { class: "msg-author", text: name }),
       timeEl(m.created_at, clock(m.created_at))),
-    h("div", { class: "msg-text", text: m.text || "" }));
+    h("div", { class: `msg-text${m.kept_on_device ? " muted" : ""}`, text: m.kept_on_device ? KEPT_ON_DEVICE : m.text || "" }));
+  if (m.on_device) li.querySelector(".msg-head").append(h("span", { class: "on-device", text: ON_DEVICE }));
   if (m.id !== undefined && m.id !== null) li.dataset[key] = String(m.id);
   el.transcript.append(li);
   return li;

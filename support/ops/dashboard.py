@@ -23,6 +23,7 @@ from support.ops.charts import bucket_label, money, share_chart, spend_chart
 from support.ops.filters import DashboardFilterForm, filters_refused, period_from
 from support.ops.languages import language_figures
 from support.ops.people import people_figures, people_view
+from support.ops.selectors.device_tier import DeviceTierFigures, device_tier_figures
 from support.ops.selectors.figures import (
     ESTIMATE_COMPLETION_TOKENS,
     ESTIMATE_PROMPT_TOKENS,
@@ -62,6 +63,20 @@ def _rows_view(rows: Iterable[LatencyRow]) -> list[dict[str, Any]]:
              "p99": _ms(r.p99)} for r in rows]
 
 
+def _device_view(device: DeviceTierFigures, period_query: str) -> dict[str, Any]:
+    """Both tiers as the dashboard shows them (issue #19)."""
+    return {
+        "messages": device.messages, "on_device": device.on_device, "share": _pct(device.share),
+        "ready": device.ready, "fallback_total": device.fallback_total, "mismatches": device.mismatches,
+        "latency_rows": _rows_view([device.decision, device.load]),
+        "fallbacks": [{"reason": r, "label": label, "count": n} for r, label, n in device.fallbacks],
+        "refused": [{"reason": r, "label": label, "count": n} for r, label, n in device.refused],
+        "satisfaction_rows": [{"tier": r.route, "label": r.label, "ratings": r.ratings, "up": r.up, "down": r.down,
+                               "share": _pct(r.share_up)} for r in device.satisfaction],
+        "csv_url": f"{reverse('ops_devices_csv')}?{period_query}",
+    }
+
+
 @ops_required
 def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     form = DashboardFilterForm(request.GET)
@@ -92,6 +107,8 @@ def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         "languages": [{"code": code, "label": label} for code, label in LANGUAGE_NAMES.items()], "today": timezone.localdate(), "presets": _presets(timezone.localdate()),
         "timezone_name": timezone.get_current_timezone_name(),
         "route_cards": route_cards, "unrouted": routes.counts[""],
+        "device": _device_view(device_tier_figures(start=period.start, end=period.end, bucket=period.bucket,
+                                                   language=period.language), f"{period_query}&bucket={period.bucket}"),
         "handoffs": people["handoffs"], "people": people,
         "people_groups": [
             {"key": "agent", "header": "Agent", "caption": "Per agent (who claimed the handoff)", "rows": people["by_agent"]},

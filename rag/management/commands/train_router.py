@@ -25,7 +25,11 @@ class Command(BaseCommand):
             self._multilingual(labels, if_stale=options["if_stale"])
         if options["if_stale"] and router_artifact_current():
             self.stdout.write(f"router artifact in {artifact_dir()} is current")
-            return
+        else:
+            self._english(labels)
+        self._device(labels, if_stale=options["if_stale"])
+
+    def _english(self, labels: list[tuple[str, str]]) -> None:
         model = router_train(extra=labels)
         self.stdout.write(f"trained on {model.meta['exemplars'] - len(labels)} exemplars and {len(labels)} ops labels, "
                           f"{len(model.intents)} intents, encoder {model.meta['encoder']}, "
@@ -44,3 +48,17 @@ class Command(BaseCommand):
         model = multilingual_train(extra=labels)
         self.stdout.write(f"multilingual router: {model.meta['exemplars']} exemplars, encoder {model.meta['encoder']}, "
                           f"in {model.meta['train_seconds']} s; thresholds: {model.thresholds}")
+
+    def _device(self, labels: list[tuple[str, str]], *, if_stale: bool) -> None:
+        """The student the customer's device runs (rag/device/), distilled from the routers just trained."""
+        from rag.device.build import device_build
+
+        manifest = device_build(if_stale=if_stale, extra=labels)
+        if manifest is None:
+            self.stdout.write("device assistant is current")
+            return
+        report = manifest["report"]
+        self.stdout.write(f"device assistant {manifest['version']}: model {manifest['model']['gzip_bytes']} bytes "
+                          f"gzipped; held out: {report['held_out_answered']} answered, agreement "
+                          f"{report['held_out_agreement']}, coverage {report['held_out_coverage']}, "
+                          f"threshold {report['threshold']}; in {report['train_seconds']} s")

@@ -1,0 +1,43 @@
+"""Building the device assistant: distil, train, choose passages, export (`train_router` runs it)."""
+from __future__ import annotations
+
+import logging
+
+from rag.device.distil import device_scope, passage_agreement, passages_chosen, server_views
+from rag.device.manifest import device_export, device_export_current
+from rag.device.passages import BUNDLE_LANGUAGES, passage_bundle
+from rag.device.training import student_train
+from rag.router.languages import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+
+def device_build(*, if_stale: bool = False, extra: list[tuple[str, str]] | None = None) -> dict | None:
+    """Train the student on the exemplars (and `extra` labelled messages) and export it; the new manifest.
+
+    With `if_stale`, nothing is done (None) when the export was built from today's exemplars,
+    routers and help index.
+    """
+    from rag.router.exemplars import exemplar_load
+    from rag.router.policy import INTENT_ROUTES
+    from support.services.answers import ENGLISH_ONLY_NOTES
+
+    if if_stale and device_export_current():
+        return None
+    from rag.router.serving import router_reset
+
+    router_reset()  # the routers `train_router` may just have saved, not this process's older copies
+    pairs = exemplar_load(chat=True) + [(t, i) for t, i in (extra or []) if i in INTENT_ROUTES]
+    texts = [text for text, _ in pairs]
+    scope = frozenset(device_scope())
+    views = server_views(texts, scope=scope)
+    chosen = passages_chosen(views, scope=scope)
+    student, report = student_train(texts, views, scope)
+    report["passage_agreement"] = passage_agreement(views, chosen, scope=scope)
+    student.meta["passages"] = chosen
+    bundles = {language: passage_bundle(language, chosen) for language in BUNDLE_LANGUAGES}
+    bundles["en"]["notes"] = ENGLISH_ONLY_NOTES  # it, pl, pt: the English passage opened with their line
+    manifest = device_export(model_json=student.to_json(), bundles=bundles, intents=sorted(scope),
+                             languages=list(LANGUAGES), report=report)
+    log.info("device assistant %s exported: %s", manifest["version"], report)
+    return manifest

@@ -1,0 +1,68 @@
+"""The help passages the device may show, by id, and the per-language bundles it downloads.
+
+A passage id is "<slug>#<anchor>", the anchor being the heading slugified as in
+`rag.documents.Passage.url`; ids name a passage in one language (the Dutch page's anchors are
+Dutch). Italian, Polish and Portuguese customers get the English passages, opened with the
+line of support.services.answers.ENGLISH_ONLY_NOTES, as the server answers them.
+"""
+from __future__ import annotations
+
+from django.utils.text import slugify
+
+from rag.documents import ENGLISH, HELP_LANGUAGES, Passage, document_get, document_list, document_passages, help_language
+
+BUNDLE_LANGUAGES = (ENGLISH, *HELP_LANGUAGES)
+
+
+def passage_id(passage: Passage) -> str:
+    return f"{passage.slug}#{slugify(passage.heading)}"
+
+
+def _document_passages(slug: str, language: str) -> list[Passage]:
+    """The passages of page `slug` written in `language` ([] when it is not written in it)."""
+    document = document_get(slug=slug, language=language)
+    return document_passages(document) if document is not None and document.language == language else []
+
+
+def device_passage(language: str, passage_id_: str) -> Passage | None:
+    """The server's own help passage `passage_id_` in the help centre's `language` (it, pl, pt: English), or None.
+
+    What the server renders a device answer from: the device sends an id, never text.
+    """
+    slug = passage_id_.partition("#")[0]
+    return next((p for p in _document_passages(slug, help_language(language)) if passage_id(p) == passage_id_), None)
+
+
+def passage_id_in(passage_id_: str, *, source: str, target: str) -> str | None:
+    """The id of the same passage (same page, same place) in `target`'s help centre; None if it has none there."""
+    source, target = help_language(source), help_language(target)
+    slug = passage_id_.partition("#")[0]
+    ids = [passage_id(p) for p in _document_passages(slug, source)]
+    if passage_id_ not in ids:
+        return None
+    translated = _document_passages(slug, target)
+    position = ids.index(passage_id_)
+    return passage_id(translated[position]) if position < len(translated) else None
+
+
+def passage_bundle(language: str, english_ids: dict[str, str]) -> dict:
+    """The bundle of `language` (en, nl, de, fr, es): {intent: passage id} and those passages' text, title and url.
+
+    `english_ids` is the passage chosen for each intent, named by its English id (rag/device/distil.py).
+    An intent whose page is not written in `language` is left out: the server answers it.
+    """
+    intents: dict[str, str] = {}
+    passages: dict[str, dict[str, str]] = {}
+    for intent, english_id in sorted(english_ids.items()):
+        local_id = english_id if language == ENGLISH else passage_id_in(english_id, source=ENGLISH, target=language)
+        passage = device_passage(language, local_id) if local_id else None
+        if passage is None:
+            continue
+        intents[intent] = local_id
+        passages[local_id] = {"title": f"{passage.title}: {passage.heading}", "text": passage.text, "url": passage.url}
+    return {"language": language, "intents": intents, "passages": passages}
+
+
+def help_pages_listed(language: str) -> list[str]:
+    """The slugs of the pages written in `language` (for the manifest's record of what the bundles cover)."""
+    return sorted(d.slug for d in document_list(language))

@@ -1,0 +1,97 @@
+"""The on-device student: a linear classifier over hashed features, with int8 weights.
+
+Two heads share the features: the intent the server would answer the message with locally
+(one of the device's scope) or "server", and the language the server would read it in. The
+device answers only when both are confident: their product reaches a threshold learned on
+held-out exemplars (rag/device/training.py). This module computes exactly what the browser
+computes (static/chat/device/student.js), from the same quantised weights.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.device.distil import SERVER
+from rag.device.features import BUCKETS, CHAR_NGRAMS, message_features
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class DeviceDecision:
+    """The device's answer to a message: an intent in its scope, in a language, and how sure."""
+
+    intent: str
+    language: str
+    confidence: float
+
+
+@dataclass
+class DeviceStudent:
+    classes: list[str]  # the scope's intents, then SERVER
+    languages: list[str]
+    quantised: np.ndarray  # (BUCKETS, classes + languages) int8, bucket-major as the browser reads it
+    scales: np.ndarray  # (classes + languages,): a column's weight is quantised * scale
+    bias: np.ndarray  # (classes + languages,)
+    threshold: float
+    meta: dict = field(default_factory=dict)
+
+    @classmethod
+    def quantise(cls, *, classes: list[str], languages: list[str], weights: np.ndarray, bias: np.ndarray,
+                 threshold: float = 1.0, meta: dict | None = None) -> DeviceStudent:
+        """From float weights (BUCKETS, columns): int8 per column, scaled to its largest weight."""
+        largest = np.abs(weights).max(axis=0)
+        scales = np.where(largest > 0, largest / 127.0, 1.0)
+        quantised = np.clip(np.rint(weights / scales), -127, 127).astype(np.int8)
+        return cls(classes, languages, quantised, scales.astype(np.float64), bias.astype(np.float64), threshold,
+                   meta or {})
+
+    def probabilities(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(intent probabilities over `classes`, language probabilities over `languages`)."""
+        features = message_features(text)
+        buckets = np.fromiter(features.keys(), dtype=np.int64, count=len(features))
+        values = np.fromiter(features.values(), dtype=np.float64, count=len(features))
+        logits = self.bias + self.scales * (values @ self.quantised[buckets].astype(np.float64))
+        return _softmax(logits[: len(self.classes)]), _softmax(logits[len(self.classes):])
+
+    def decide(self, text: str) -> DeviceDecision | None:
+        """The device's answer, or None when the server decides (not confident, or not in scope)."""
+        intent_p, language_p = self.probabilities(text)
+        intent, language = int(intent_p.argmax()), int(language_p.argmax())
+        confidence = float(intent_p[intent] * language_p[language])
+        if self.classes[intent] == SERVER or confidence < self.threshold:
+            return None
+        return DeviceDecision(self.classes[intent], self.languages[language], confidence)
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "format": FORMAT,
+            "buckets": BUCKETS,
+            "char_ngrams": list(CHAR_NGRAMS),
+            "classes": self.classes,
+            "languages": self.languages,
+            "server": SERVER,
+            "threshold": self.threshold,
+            "scales": self.scales.tolist(),
+            "bias": self.bias.tolist(),
+            "weights": base64.b64encode(np.ascontiguousarray(self.quantised).tobytes()).decode("ascii"),
+            "meta": self.meta,
+        }, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> DeviceStudent:
+        data = json.loads(text)
+        if data["format"] != FORMAT or data["buckets"] != BUCKETS or data["char_ngrams"] != list(CHAR_NGRAMS):
+            raise ValueError("a device model of another format")
+        columns = len(data["classes"]) + len(data["languages"])
+        quantised = np.frombuffer(base64.b64decode(data["weights"]), dtype=np.int8).reshape(BUCKETS, columns)
+        return cls(data["classes"], data["languages"], quantised, np.array(data["scales"]), np.array(data["bias"]),
+                   float(data["threshold"]), data.get("meta", {}))
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    exp = np.exp(logits - logits.max())
+    return exp / exp.sum()

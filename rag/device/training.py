@@ -1,0 +1,167 @@
+"""Training the on-device student (`train_router` runs it after the server's routers).
+
+The exemplars the server's routers learn from (rag/router/exemplars.py, every language) are
+labelled with what the server decides for them (rag/device/distil.py); the student learns
+those decisions from hashed features (rag/device/features.py). Its threshold is learned out of
+fold: each exemplar is scored by a student that did not see it, and the device answers from
+the lowest confidence at which DEVICE_AGREEMENT of the held-out exemplars it would answer get
+the server's own decision (same intent, routed locally, same language).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from rag.device.distil import SERVER, ServerView
+from rag.device.features import BUCKETS, message_features
+from rag.device.student import DeviceStudent
+from rag.router.languages import LANGUAGES
+
+# The issue asks for 99% agreement with the server on the messages the device answers; the
+# threshold aims higher on held-out exemplars, since real messages are less like the exemplars.
+DEVICE_AGREEMENT = 0.995
+# Chosen on held-out exemplars (5-fold): lower C answered more at the same agreement, down to about 2;
+# weighting "server" messages 3x keeps the student from answering look-alikes ("reset my router's password").
+C_REGULARISATION = 2.0
+SERVER_WEIGHT = 3.0
+FOLDS = 5
+
+
+def feature_matrix(texts: list[str]) -> csr_matrix:
+    rows, columns, values = [], [], []
+    for row, text in enumerate(texts):
+        for bucket, value in message_features(text).items():
+            rows.append(row)
+            columns.append(bucket)
+            values.append(value)
+    return csr_matrix((values, (rows, columns)), shape=(len(texts), BUCKETS), dtype=np.float64)
+
+
+def _head(features: csr_matrix, labels: np.ndarray, names: list[str], *, weighted: int | None = None
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """(weights (BUCKETS, names), bias (names,)) of a logistic regression, columns in the order of `names`;
+    messages of class `weighted` count SERVER_WEIGHT times."""
+    weights = None if weighted is None else {label: SERVER_WEIGHT if label == weighted else 1.0
+                                             for label in range(len(names))}
+    classifier = LogisticRegression(C=C_REGULARISATION, max_iter=300, tol=1e-3, class_weight=weights)
+    classifier.fit(features, labels)
+    weights = np.zeros((BUCKETS, len(names)))
+    bias = np.full(len(names), -30.0)  # a class missing from the training fold is never predicted
+    for column, label in enumerate(classifier.classes_):
+        weights[:, label] = classifier.coef_[column]
+        bias[label] = classifier.intercept_[column]
+    return weights, bias
+
+
+def _student_fit(features: csr_matrix, intents: np.ndarray, languages: np.ndarray, classes: list[str]
+                 ) -> DeviceStudent:
+    intent_weights, intent_bias = _head(features, intents, classes, weighted=classes.index(SERVER))
+    language_weights, language_bias = _head(features, languages, list(LANGUAGES))
+    return DeviceStudent.quantise(classes=classes, languages=list(LANGUAGES),
+                                  weights=np.hstack([intent_weights, language_weights]),
+                                  bias=np.concatenate([intent_bias, language_bias]))
+
+
+def batch_probabilities(student: DeviceStudent, features: csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """`DeviceStudent.probabilities` for many messages at once (the same quantised weights)."""
+    logits = features @ (student.quantised.astype(np.float64) * student.scales) + student.bias
+    count = len(student.classes)
+    return _softmax_rows(logits[:, :count]), _softmax_rows(logits[:, count:])
+
+
+def _softmax_rows(logits: np.ndarray) -> np.ndarray:
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def agreement_threshold(confidence: np.ndarray, agrees: np.ndarray, target: float) -> float:
+    """The lowest confidence from which at least `target` of the answered exemplars agree; 1.0 if none does."""
+    order = np.argsort(-confidence)
+    share = np.cumsum(agrees[order]) / np.arange(1, len(order) + 1)
+    reaching = np.nonzero(share >= target)[0]
+    return float(confidence[order][reaching.max()]) if len(reaching) else 1.0
+
+
+def held_out_decisions(student: DeviceStudent, features: csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(intent index, language index, confidence) per message, as `DeviceStudent.decide` computes them."""
+    intent_p, language_p = batch_probabilities(student, features)
+    intent, language = intent_p.argmax(axis=1), language_p.argmax(axis=1)
+    rows = np.arange(len(intent))
+    return intent, language, intent_p[rows, intent] * language_p[rows, language]
+
+
+@dataclass
+class HeldOut:
+    """Per exemplar: the label, the server's language, and what a student that did not see it decided."""
+
+    classes: list[str]
+    intents: np.ndarray
+    languages: np.ndarray
+    predicted: np.ndarray
+    predicted_language: np.ndarray
+    confidence: np.ndarray
+    tested: np.ndarray  # whether the exemplar was held out in one of the folds run
+
+    def answered(self, threshold: float) -> np.ndarray:
+        return self.tested & (self.predicted != self.classes.index(SERVER)) & (self.confidence >= threshold)
+
+    @property
+    def agrees(self) -> np.ndarray:
+        """Same intent (or both "server") and same language as the server decided."""
+        return (self.predicted == self.intents) & (self.predicted_language == self.languages)
+
+
+def labels_of(views: list[ServerView], scope: frozenset[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    classes = [*sorted(scope), SERVER]
+    intents = np.array([classes.index(view.label(scope)) for view in views])
+    languages = np.array([LANGUAGES.index(view.language) for view in views])
+    return classes, intents, languages
+
+
+def held_out(texts: list[str], views: list[ServerView], scope: frozenset[str], *, folds: int | None = None,
+             features: csr_matrix | None = None) -> HeldOut:
+    """Out-of-fold decisions: each exemplar decided by a student trained on the other folds (the first
+    `folds` of FOLDS only, when given)."""
+    classes, intents, languages = labels_of(views, scope)
+    features = feature_matrix(texts) if features is None else features
+    result = HeldOut(classes, intents, languages, np.zeros(len(texts), dtype=int), np.zeros(len(texts), dtype=int),
+                     np.zeros(len(texts)), np.zeros(len(texts), dtype=bool))
+    splits = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=7).split(texts, intents)
+    for _, (train, test) in zip(range(folds or FOLDS), splits):
+        student = _student_fit(features[train], intents[train], languages[train], classes)
+        result.predicted[test], result.predicted_language[test], result.confidence[test] = \
+            held_out_decisions(student, features[test])
+        result.tested[test] = True
+    return result
+
+
+def student_train(texts: list[str], views: list[ServerView], scope: frozenset[str]) -> tuple[DeviceStudent, dict]:
+    """The student and what its held-out exemplars measured."""
+    started = time.perf_counter()
+    features = feature_matrix(texts)
+    oof = held_out(texts, views, scope, features=features)
+    answerable = oof.predicted != oof.classes.index(SERVER)
+    threshold = agreement_threshold(oof.confidence[answerable], oof.agrees[answerable], DEVICE_AGREEMENT)
+    answered = oof.answered(threshold)
+    in_scope = int((oof.intents != oof.classes.index(SERVER)).sum())
+
+    student = _student_fit(features, oof.intents, oof.languages, oof.classes)
+    student.threshold = round(threshold, 6)
+    report = {
+        "exemplars": len(texts),
+        "in_scope": in_scope,
+        "held_out_answered": int(answered.sum()),
+        "held_out_agreeing": int((answered & oof.agrees).sum()),
+        "held_out_agreement": round(float((answered & oof.agrees).sum() / max(1, answered.sum())), 4),
+        # answered / in scope: the share of the device's own questions it answers without the server
+        "held_out_coverage": round(float(answered.sum() / max(1, in_scope)), 4),
+        "threshold": student.threshold,
+        "train_seconds": round(time.perf_counter() - started, 2),
+    }
+    student.meta.update(report)
+    return student, report

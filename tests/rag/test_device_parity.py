@@ -1,0 +1,92 @@
+"""The device answers only where the server would answer the same way (issue #19).
+
+The on-device student (rag/device/) is trained on what the server's router decides for each
+exemplar; here the server's router (the real one, `local_models`) decides again, and the
+messages the device would answer must get the same decision from it: same intent, routed
+locally, same language. On exemplars a student never saw (held-out folds) and on the shared
+evaluation set (../shared/eval/, when present: only aggregate figures are reported).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(1200)]
+
+PARITY = 0.99
+HELD_OUT_FOLDS = 2  # of rag.device.training.FOLDS: 40% of the exemplars held out, in about two minutes
+
+
+@pytest.fixture(scope="module")
+def device_student(local_models, django_db_blocker):  # type: ignore[no-untyped-def]
+    from rag.device.manifest import device_dir, device_manifest
+    from rag.device.student import DeviceStudent
+
+    manifest = device_manifest()
+    assert manifest is not None, "no device assistant was built (train_router builds it)"
+    return DeviceStudent.from_json((device_dir() / manifest["model"]["file"]).read_text())
+
+
+def _server_agrees(router, text: str, intent: str, language: str) -> bool:  # type: ignore[no-untyped-def]
+    decision = router.decide(text)
+    return (decision.route, decision.intent, decision.language) == ("local", intent, language)
+
+
+def test_the_devices_held_out_answers_agree_with_the_server(local_models, device_student):
+    from rag.device.distil import device_scope, server_views
+    from rag.device.training import held_out
+    from rag.router.exemplars import exemplar_load
+
+    # given the server's decision on every exemplar, and students that each did not see a fold
+    pairs = exemplar_load(chat=True)
+    texts = [text for text, _ in pairs]
+    scope = frozenset(device_scope())
+    assert set(device_student.classes[:-1]) == scope
+    views = server_views(texts, scope=scope)
+    oof = held_out(texts, views, scope, folds=HELD_OUT_FOLDS)
+
+    # when each answers its fold with the deployed threshold
+    answered = oof.answered(device_student.threshold)
+    agreeing = answered & oof.agrees
+
+    # then the device answers some of them, and agrees with the server on at least 99% of those
+    share = agreeing.sum() / max(1, answered.sum())
+    print(f"\nheld-out exemplars: {int(oof.tested.sum())}; device answered {int(answered.sum())}, "
+          f"agreeing {int(agreeing.sum())} ({share:.2%})")
+    assert answered.sum() >= 20, f"the device answered only {int(answered.sum())} held-out exemplars"
+    assert share >= PARITY, f"held-out parity {share:.2%} ({int(agreeing.sum())}/{int(answered.sum())})"
+
+
+def test_help_questions_are_answered_on_the_device_and_others_left_to_the_server(local_models, device_student):
+    # Everyday help questions the device exists for, and what it must never answer.
+    for text in ("Which payment methods do you accept?", "I forgot my password"):
+        decision = device_student.decide(text)
+        assert decision is not None, text
+        assert _server_agrees(local_models, text, decision.intent, decision.language), text
+    for text in ("I want a refund for order 10023", "where is my order 10023?", "let me talk to a person",
+                 "what is the capital of France?", "hi"):
+        assert device_student.decide(text) is None, text
+
+
+def test_the_devices_answers_on_the_shared_evaluation_set_agree_with_the_server(local_models, device_student):
+    from rag.evaluation import rows_read_all
+
+    folder = Path(settings.BASE_DIR).parent / "shared" / "eval"
+    paths = sorted(folder.glob("*.csv"))
+    if not paths:
+        pytest.skip(f"no shared evaluation set in {folder}")
+    texts = [row["text"] for row in rows_read_all(paths)]
+    answered = agreeing = 0
+    for text in texts:
+        decision = device_student.decide(text)
+        if decision is None:
+            continue
+        answered += 1
+        agreeing += _server_agrees(local_models, text, decision.intent, decision.language)
+    share = agreeing / max(1, answered)
+    # Aggregate figures only: the rows are held-out data.
+    print(f"\nshared evaluation set: {len(texts)} messages; device answered {answered} "
+          f"({answered / max(1, len(texts)):.1%}), agreeing with the server {agreeing} ({share:.2%})")
+    assert share >= PARITY, f"parity on the shared set {share:.2%} ({agreeing}/{answered})"

@@ -1,0 +1,155 @@
+"""`make bench-device` (`python -m tools.bench_device`): the device assistant's cost in a real browser.
+
+Starts the site (daphne, this data dir) and headless Chromium, and prints: what the browser
+downloads (raw and gzipped: the JavaScript modules, the model, the passage bundles), how long
+the assistant takes to load (first time over the network, then from the Cache API), a
+decision's latency p50/p95 with and without the CPU throttled 4x (DevTools protocol), and the
+share of messages the device answers itself (exemplars; with --eval, the rows of those CSV
+files, of which only aggregate figures are printed).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from tools.django_setup import django_start
+
+MODULES = ("assistant.js", "student.js", "features.js", "capability.js", "files.js")
+LOAD = """async () => {
+    const { deviceAssistantLoad } = await import("/static/chat/device/assistant.js");
+    const { assistant, reason } = await deviceAssistantLoad({});
+    window.deviceAssistant = assistant;
+    return { reason, loadMs: assistant && assistant.loadMs };
+}"""
+TIMED = """(texts) => texts.map((text) => {
+    const started = performance.now();
+    window.deviceAssistant.answer(text, "en");
+    return performance.now() - started;
+})"""
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def _sizes(manifest: dict) -> dict[str, tuple[int, int]]:
+    from django.conf import settings
+
+    sizes = {"model": (manifest["model"]["bytes"], manifest["model"]["gzip_bytes"])}
+    for language, bundle in manifest["passages"].items():
+        sizes[f"passages {language}"] = (bundle["bytes"], bundle["gzip_bytes"])
+    for name in MODULES:
+        raw = (Path(settings.BASE_DIR) / "static" / "chat" / "device" / name).read_bytes()
+        sizes[name] = (len(raw), len(gzip.compress(raw, compresslevel=9)))
+    return sizes
+
+
+def _answered_share(texts: list[str]) -> tuple[int, int]:
+    from rag.device.manifest import device_dir, device_manifest
+    from rag.device.student import DeviceStudent
+
+    student = DeviceStudent.from_json((device_dir() / device_manifest()["model"]["file"]).read_text())
+    return sum(student.decide(text) is not None for text in texts), len(texts)
+
+
+def _browser_figures(base: str, texts: list[str]) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=base)
+        page = context.new_page()
+        page.goto("/")
+        first = page.evaluate(LOAD)
+        if first["reason"]:
+            raise SystemExit(f"the device assistant did not load: {first['reason']}")
+        cached = page.evaluate(LOAD)
+        page.evaluate(TIMED, texts[:50])  # warm the JIT
+        figures = {"load_ms_first": first["loadMs"], "load_ms_cached": cached["loadMs"]}
+        cdp = context.new_cdp_session(page)
+        for rate in (1, 4):
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+            timings = page.evaluate(TIMED, texts)
+            figures[f"decision_ms_p50_x{rate}"] = _percentile(timings, 0.5)
+            figures[f"decision_ms_p95_x{rate}"] = _percentile(timings, 0.95)
+        browser.close()
+    return figures
+
+
+def bench_device(*, eval_paths: list[Path], messages: int = 500) -> None:
+    from django.conf import settings
+
+    from rag.device.manifest import device_manifest
+    from rag.router.exemplars import exemplar_load
+    from tools.processes import daphne_start, free_port, http_ok, stop_process, wait_until
+
+    if device_manifest() is None:
+        raise SystemExit("no device assistant in this data dir: run `python manage.py train_router` first")
+    exemplars = [text for text, _ in exemplar_load(chat=True)]
+    sample = exemplars[:: max(1, len(exemplars) // messages)][:messages]
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shoppe.settings", "SHOPPE_DATA_DIR": str(settings.DATA_DIR)}
+    with tempfile.TemporaryFile() as log:
+        server = daphne_start(port=port, env=env, stdout=log)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until(lambda: http_ok(base + "/healthz"), processes=[server], timeout=180, what="the site")
+            with urllib.request.urlopen(base + "/assistant/device/manifest.json") as response:
+                manifest = json.load(response)
+            figures = _browser_figures(base, sample)
+        finally:
+            stop_process(server)
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or platform.platform()}")
+    print(f"device assistant {manifest['version']}: {len(manifest['intents'])} intents, "
+          f"languages {', '.join(manifest['languages'])}")
+    sizes = _sizes(manifest)
+    for name, (raw, packed) in sizes.items():
+        print(f"  {name:<16} {raw:>10,} bytes   gzip {packed:>9,}")
+    print(f"  {'total':<16} {sum(r for r, _ in sizes.values()):>10,} bytes   gzip "
+          f"{sum(p for _, p in sizes.values()):>9,}")
+    print(f"load: first {figures['load_ms_first']:.0f} ms (network), then {figures['load_ms_cached']:.0f} ms (Cache API)")
+    for rate in (1, 4):
+        print(f"decision, CPU x{rate}: p50 {figures[f'decision_ms_p50_x{rate}']:.2f} ms, "
+              f"p95 {figures[f'decision_ms_p95_x{rate}']:.2f} ms ({len(sample)} messages)")
+    answered, total = _answered_share(exemplars)
+    print(f"answered on the device: {answered}/{total} exemplars ({answered / total:.1%})")
+    if eval_paths:
+        from rag.evaluation import rows_read_all
+
+        answered, total = _answered_share([row["text"] for row in rows_read_all(eval_paths)])
+        print(f"answered on the device: {answered}/{total} evaluation messages ({answered / max(1, total):.1%})")
+    report = manifest_report()
+    if report:
+        print(f"held-out exemplars (training): {report['held_out_answered']} answered, agreement "
+              f"{report['held_out_agreement']:.2%}, coverage of the device's intents {report['held_out_coverage']:.1%}, "
+              f"passage agreement {report.get('passage_agreement', 0):.1%}")
+
+
+def manifest_report() -> dict:
+    from rag.device.manifest import device_manifest
+
+    return (device_manifest() or {}).get("report", {})
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench_device", description=__doc__.splitlines()[0])
+    parser.add_argument("--eval", nargs="*", type=Path, default=[], help="CSV files (a 'text' column) to count "
+                        "the share answered on the device in (aggregate figures only)")
+    parser.add_argument("--messages", type=int, default=500, help="exemplars timed in the browser")
+    args = parser.parse_args(argv)
+    django_start()
+    bench_device(eval_paths=args.eval, messages=args.messages)
+
+
+if __name__ == "__main__":
+    main()
