@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils.text import slugify
 
-from rag.documents import ENGLISH, HELP_LANGUAGES, Passage, document_get, document_list, document_passages, help_language
+from rag.documents import ENGLISH, HELP_LANGUAGES, Passage, document_get, document_passages, help_language
 
 BUNDLE_LANGUAGES = (ENGLISH, *HELP_LANGUAGES)
 
@@ -62,7 +62,3 @@ def passage_bundle(language: str, english_ids: dict[str, str]) -> dict:
         passages[local_id] = {"title": f"{passage.title}: {passage.heading}", "text": passage.text, "url": passage.url}
     return {"language": language, "intents": intents, "passages": passages}
 
-
-def help_pages_listed(language: str) -> list[str]:
-    """The slugs of the pages written in `language` (for the manifest's record of what the bundles cover)."""
-    return sorted(d.slug for d in document_list(language))
