@@ -56,21 +56,15 @@ def _sizes(manifest: dict) -> dict[str, tuple[int, int]]:
 
 def _answered_share(texts: list[str], *, parity: bool = False) -> tuple[int, int, int]:
     """(answered on the device, messages, answered the same way by the server's router: counted with `parity`)."""
+    from rag.device.distil import device_parity
     from rag.device.manifest import device_dir, device_manifest
     from rag.device.student import DeviceStudent
-    from rag.router.serving import router_get
 
     student = DeviceStudent.from_json((device_dir() / device_manifest()["model"]["file"]).read_text())
-    answered = agreeing = 0
-    for text in texts:
-        decision = student.decide(text)
-        if decision is None:
-            continue
-        answered += 1
-        if parity:
-            server = router_get().decide(text)
-            agreeing += (server.route, server.intent, server.language) == ("local", decision.intent, decision.language)
-    return answered, len(texts), agreeing
+    if parity:
+        answered, agreeing = device_parity(texts, student)
+        return answered, len(texts), agreeing
+    return sum(student.decide(text) is not None for text in texts), len(texts), 0
 
 
 def _browser_figures(base: str, texts: list[str]) -> dict[str, float]:
@@ -140,9 +134,9 @@ def bench_device(*, eval_paths: list[Path], messages: int = 500) -> None:
     answered, total, _ = _answered_share(exemplars)
     print(f"answered on the device: {answered}/{total} exemplars ({answered / total:.1%}; the student saw them)")
     if eval_paths:
-        from rag.evaluation import rows_read_all
+        from rag.device.distil import message_texts
 
-        answered, total, agreeing = _answered_share([row["text"] for row in rows_read_all(eval_paths)], parity=True)
+        answered, total, agreeing = _answered_share(message_texts(eval_paths), parity=True)
         print(f"answered on the device: {answered}/{total} evaluation messages ({answered / max(1, total):.1%}), "
               f"the server's router deciding the same for {agreeing} ({agreeing / max(1, answered):.1%})")
     report = manifest_report()

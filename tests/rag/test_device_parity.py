@@ -72,20 +72,14 @@ def test_help_questions_are_answered_on_the_device_and_others_left_to_the_server
 
 
 def test_the_devices_answers_on_the_shared_evaluation_set_agree_with_the_server(local_models, device_student):
-    from rag.evaluation import rows_read_all
+    from rag.device.distil import device_parity, message_texts
 
     folder = Path(settings.BASE_DIR).parent / "shared" / "eval"
     paths = sorted(folder.glob("*.csv"))
     if not paths:
         pytest.skip(f"no shared evaluation set in {folder}")
-    texts = [row["text"] for row in rows_read_all(paths)]
-    answered = agreeing = 0
-    for text in texts:
-        decision = device_student.decide(text)
-        if decision is None:
-            continue
-        answered += 1
-        agreeing += _server_agrees(local_models, text, decision.intent, decision.language)
+    texts = message_texts(paths)
+    answered, agreeing = device_parity(texts, device_student)
     share = agreeing / max(1, answered)
     # Aggregate figures only: the rows are held-out data.
     print(f"\nshared evaluation set: {len(texts)} messages; device answered {answered} "
