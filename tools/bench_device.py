@@ -20,6 +20,9 @@ from pathlib import Path
 
 from tools.django_setup import django_start
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]  # as tests/browser.py starts it
 MODULES = ("assistant.js", "student.js", "features.js", "capability.js", "files.js")
 LOAD = """async () => {
     const { deviceAssistantLoad } = await import("/static/chat/device/assistant.js");
@@ -51,21 +54,24 @@ def _sizes(manifest: dict) -> dict[str, tuple[int, int]]:
     return sizes
 
 
-def _answered_share(texts: list[str]) -> tuple[int, int]:
+def _answered_share(texts: list[str], *, parity: bool = False) -> tuple[int, int, int]:
+    """(answered on the device, messages, answered the same way by the server's router: counted with `parity`)."""
+    from rag.device.distil import device_parity
     from rag.device.manifest import device_dir, device_manifest
     from rag.device.student import DeviceStudent
 
     student = DeviceStudent.from_json((device_dir() / device_manifest()["model"]["file"]).read_text())
-    return sum(student.decide(text) is not None for text in texts), len(texts)
+    if parity:
+        answered, agreeing = device_parity(texts, student)
+        return answered, len(texts), agreeing
+    return sum(student.decide(text) is not None for text in texts), len(texts), 0
 
 
 def _browser_figures(base: str, texts: list[str]) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import CHROMIUM_ARGS
-
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(base_url=base)
         page = context.new_page()
         page.goto("/")
@@ -105,7 +111,7 @@ def bench_device(*, eval_paths: list[Path], messages: int = 500) -> None:
             wait_until(lambda: http_ok(base + "/healthz"), processes=[server], timeout=180, what="the site")
             with urllib.request.urlopen(base + "/assistant/device/manifest.json") as response:
                 manifest = json.load(response)
-            figures = _browser_figures(base, sample)
+            figures = _browser_figures(base, sample) if Path(CHROMIUM).exists() else {}
         finally:
             stop_process(server)
 
@@ -117,17 +123,22 @@ def bench_device(*, eval_paths: list[Path], messages: int = 500) -> None:
         print(f"  {name:<16} {raw:>10,} bytes   gzip {packed:>9,}")
     print(f"  {'total':<16} {sum(r for r, _ in sizes.values()):>10,} bytes   gzip "
           f"{sum(p for _, p in sizes.values()):>9,}")
-    print(f"load: first {figures['load_ms_first']:.0f} ms (network), then {figures['load_ms_cached']:.0f} ms (Cache API)")
-    for rate in (1, 4):
+    if not figures:
+        print(f"load and decision times: not measured ({CHROMIUM} not found: apt-get install chromium)")
+    else:
+        print(f"load: first {figures['load_ms_first']:.0f} ms (network), then {figures['load_ms_cached']:.0f} ms "
+              "(Cache API)")
+    for rate in (1, 4) if figures else ():
         print(f"decision, CPU x{rate}: p50 {figures[f'decision_ms_p50_x{rate}']:.2f} ms, "
               f"p95 {figures[f'decision_ms_p95_x{rate}']:.2f} ms ({len(sample)} messages)")
-    answered, total = _answered_share(exemplars)
-    print(f"answered on the device: {answered}/{total} exemplars ({answered / total:.1%})")
+    answered, total, _ = _answered_share(exemplars)
+    print(f"answered on the device: {answered}/{total} exemplars ({answered / total:.1%}; the student saw them)")
     if eval_paths:
-        from rag.evaluation import rows_read_all
+        from rag.device.distil import message_texts
 
-        answered, total = _answered_share([row["text"] for row in rows_read_all(eval_paths)])
-        print(f"answered on the device: {answered}/{total} evaluation messages ({answered / max(1, total):.1%})")
+        answered, total, agreeing = _answered_share(message_texts(eval_paths), parity=True)
+        print(f"answered on the device: {answered}/{total} evaluation messages ({answered / max(1, total):.1%}), "
+              f"the server's router deciding the same for {agreeing} ({agreeing / max(1, answered):.1%})")
     report = manifest_report()
     if report:
         print(f"held-out exemplars (training): {report['held_out_answered']} answered, agreement "

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from rag.router.languages import ENGLISH
 
@@ -96,3 +97,32 @@ def passage_agreement(views: list[ServerView], chosen: dict[str, str], *, scope:
     shown = [(view, chosen.get(view.intent)) for view in views if view.passage_id and view.label(scope) != SERVER]
     same = sum(1 for view, english_id in shown if _english_id(view.passage_id, view.language) == english_id)
     return round(same / len(shown), 4) if shown else 1.0
+
+
+def device_parity(texts: list[str], student) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(messages the `student` answers, of those the ones the server's router decides the same way:
+    routed locally, same intent, same language)."""
+    from rag.router.serving import router_get
+
+    answered = agreeing = 0
+    for text in texts:
+        decision = student.decide(text)
+        if decision is None:
+            continue
+        answered += 1
+        server = router_get().decide(text)
+        agreeing += (server.route, server.intent, server.language) == ("local", decision.intent, decision.language)
+    return answered, agreeing
+
+
+def message_texts(paths: list[Path]) -> list[str]:
+    """The `text` column of the CSV files that have one (a labelled set of another shape is passed over)."""
+    from rag.evaluation import rows_read
+
+    texts: list[str] = []
+    for path in paths:
+        try:
+            texts += [row["text"] for row in rows_read(path)]
+        except ValueError:  # no 'text' column
+            continue
+    return texts

@@ -20,10 +20,10 @@ from django.conf import settings
 from django.utils import timezone
 
 # What the export holds; an export of another format is rebuilt (`device_export_current`).
-EXPORT_FORMAT = 1
+EXPORT_FORMAT = 2  # 2: trained on the help centre's questions too
 FILE_NAME = re.compile(r"^(model|passages-[a-z]{2})-[0-9a-f]{16}\.json$")
 
-_cached: tuple[float, dict | None] = (-1.0, None)
+_cached: tuple[tuple[str, float], dict | None] = (("", -1.0), None)
 _cache_lock = threading.Lock()
 
 
@@ -40,8 +40,8 @@ def device_manifest() -> dict | None:
     except FileNotFoundError:
         return None
     with _cache_lock:
-        if _cached[0] != mtime:
-            _cached = (mtime, json.loads(path.read_text()))
+        if _cached[0] != (str(path), mtime):
+            _cached = ((str(path), mtime), json.loads(path.read_text()))
         return _cached[1]
 
 
@@ -91,6 +91,15 @@ def device_sources() -> dict:
 def device_export_current() -> bool:
     manifest = device_manifest()
     return bool(manifest) and manifest.get("sources") == device_sources()
+
+
+def device_model_current() -> bool:
+    """Whether the export's model is current and only the help centre changed since (its bundles are not)."""
+    manifest = device_manifest()
+    if not manifest or not (device_dir() / manifest["model"]["file"]).is_file():
+        return False
+    sources = device_sources()
+    return all(manifest.get("sources", {}).get(key) == value for key, value in sources.items() if key != "help_index")
 
 
 def _write_hashed(folder: Path, stem: str, content: str) -> dict:

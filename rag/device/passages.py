@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from django.utils.text import slugify
 
-from rag.documents import ENGLISH, HELP_LANGUAGES, Passage, document_get, document_list, document_passages, help_language
+from rag.documents import (ENGLISH, HELP_LANGUAGES, Passage, document_get, document_list, document_passages,
+                           help_language)
 
 BUNDLE_LANGUAGES = (ENGLISH, *HELP_LANGUAGES)
 
@@ -63,6 +64,7 @@ def passage_bundle(language: str, english_ids: dict[str, str]) -> dict:
     return {"language": language, "intents": intents, "passages": passages}
 
 
-def help_pages_listed(language: str) -> list[str]:
-    """The slugs of the pages written in `language` (for the manifest's record of what the bundles cover)."""
-    return sorted(d.slug for d in document_list(language))
+def help_questions() -> list[str]:
+    """The help centre's section headings in every bundle language: questions as customers ask them."""
+    return sorted({p.heading for language in BUNDLE_LANGUAGES for d in document_list(language)
+                   for p in document_passages(d)})

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, vstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -123,37 +123,60 @@ def labels_of(views: list[ServerView], scope: frozenset[str]) -> tuple[list[str]
     return classes, intents, languages
 
 
+@dataclass
+class Transfer:
+    """Texts that are not exemplars, labelled by the server too (the help centre's questions): always trained on,
+    never held out, so that the held-out figures are the exemplars' alone."""
+
+    texts: list[str]
+    views: list[ServerView]
+
+
 def held_out(texts: list[str], views: list[ServerView], scope: frozenset[str], *, folds: int | None = None,
-             features: csr_matrix | None = None) -> HeldOut:
+             features: csr_matrix | None = None, transfer: Transfer | None = None) -> HeldOut:
     """Out-of-fold decisions: each exemplar decided by a student trained on the other folds (the first
-    `folds` of FOLDS only, when given)."""
+    `folds` of FOLDS only, when given) and the `transfer` texts."""
     classes, intents, languages = labels_of(views, scope)
     features = feature_matrix(texts) if features is None else features
+    extra_features, extra_intents, extra_languages = _transfer_rows(transfer, scope)
     result = HeldOut(classes, intents, languages, np.zeros(len(texts), dtype=int), np.zeros(len(texts), dtype=int),
                      np.zeros(len(texts)), np.zeros(len(texts), dtype=bool))
     splits = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=7).split(texts, intents)
     for _, (train, test) in zip(range(folds or FOLDS), splits):
-        student = _student_fit(features[train], intents[train], languages[train], classes)
+        student = _student_fit(vstack([features[train], extra_features]).tocsr(),
+                               np.concatenate([intents[train], extra_intents]),
+                               np.concatenate([languages[train], extra_languages]), classes)
         result.predicted[test], result.predicted_language[test], result.confidence[test] = \
             held_out_decisions(student, features[test])
         result.tested[test] = True
     return result
 
 
-def student_train(texts: list[str], views: list[ServerView], scope: frozenset[str]) -> tuple[DeviceStudent, dict]:
-    """The student and what its held-out exemplars measured."""
+def _transfer_rows(transfer: Transfer | None, scope: frozenset[str]) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
+    if transfer is None or not transfer.texts:
+        return csr_matrix((0, BUCKETS)), np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    _, intents, languages = labels_of(transfer.views, scope)
+    return feature_matrix(transfer.texts), intents, languages
+
+
+def student_train(texts: list[str], views: list[ServerView], scope: frozenset[str], *,
+                  transfer: Transfer | None = None) -> tuple[DeviceStudent, dict]:
+    """The student and what its held-out exemplars measured (trained on the exemplars and the `transfer` texts)."""
     started = time.perf_counter()
     features = feature_matrix(texts)
-    oof = held_out(texts, views, scope, features=features)
+    oof = held_out(texts, views, scope, features=features, transfer=transfer)
     answerable = oof.predicted != oof.classes.index(SERVER)
     threshold = agreement_threshold(oof.confidence[answerable], oof.agrees[answerable], DEVICE_AGREEMENT)
     answered = oof.answered(threshold)
     in_scope = int((oof.intents != oof.classes.index(SERVER)).sum())
 
-    student = _student_fit(features, oof.intents, oof.languages, oof.classes)
+    extra_features, extra_intents, extra_languages = _transfer_rows(transfer, scope)
+    student = _student_fit(vstack([features, extra_features]).tocsr(), np.concatenate([oof.intents, extra_intents]),
+                           np.concatenate([oof.languages, extra_languages]), oof.classes)
     student.threshold = round(threshold, 6)
     report = {
         "exemplars": len(texts),
+        "transfer_texts": len(transfer.texts) if transfer else 0,
         "in_scope": in_scope,
         "held_out_answered": int(answered.sum()),
         "held_out_agreeing": int((answered & oof.agrees).sum()),

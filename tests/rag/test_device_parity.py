@@ -36,16 +36,20 @@ def _server_agrees(router, text: str, intent: str, language: str) -> bool:  # ty
 
 def test_the_devices_held_out_answers_agree_with_the_server(local_models, device_student):
     from rag.device.distil import device_scope, server_views
-    from rag.device.training import held_out
+    from rag.device.passages import help_questions
+    from rag.device.training import Transfer, held_out
     from rag.router.exemplars import exemplar_load
 
-    # given the server's decision on every exemplar, and students that each did not see a fold
+    # given the server's decision on every exemplar (and on the help centre's questions, which the student
+    # also learns from), and students that each did not see a fold of the exemplars
     pairs = exemplar_load(chat=True)
     texts = [text for text, _ in pairs]
     scope = frozenset(device_scope())
     assert set(device_student.classes[:-1]) == scope
     views = server_views(texts, scope=scope)
-    oof = held_out(texts, views, scope, folds=HELD_OUT_FOLDS)
+    questions = help_questions()
+    oof = held_out(texts, views, scope, folds=HELD_OUT_FOLDS,
+                   transfer=Transfer(questions, server_views(questions, scope=scope)))
 
     # when each answers its fold with the deployed threshold
     answered = oof.answered(device_student.threshold)
@@ -55,7 +59,8 @@ def test_the_devices_held_out_answers_agree_with_the_server(local_models, device
     share = agreeing.sum() / max(1, answered.sum())
     print(f"\nheld-out exemplars: {int(oof.tested.sum())}; device answered {int(answered.sum())}, "
           f"agreeing {int(agreeing.sum())} ({share:.2%})")
-    assert answered.sum() >= 20, f"the device answered only {int(answered.sum())} held-out exemplars"
+    # (a floor, so that the figure is not measured on nothing: 71 of 15,949 answered out of fold at training)
+    assert answered.sum() >= 10, f"the device answered only {int(answered.sum())} held-out exemplars"
     assert share >= PARITY, f"held-out parity {share:.2%} ({int(agreeing.sum())}/{int(answered.sum())})"
 
 
@@ -71,20 +76,14 @@ def test_help_questions_are_answered_on_the_device_and_others_left_to_the_server
 
 
 def test_the_devices_answers_on_the_shared_evaluation_set_agree_with_the_server(local_models, device_student):
-    from rag.evaluation import rows_read_all
+    from rag.device.distil import device_parity, message_texts
 
     folder = Path(settings.BASE_DIR).parent / "shared" / "eval"
     paths = sorted(folder.glob("*.csv"))
     if not paths:
         pytest.skip(f"no shared evaluation set in {folder}")
-    texts = [row["text"] for row in rows_read_all(paths)]
-    answered = agreeing = 0
-    for text in texts:
-        decision = device_student.decide(text)
-        if decision is None:
-            continue
-        answered += 1
-        agreeing += _server_agrees(local_models, text, decision.intent, decision.language)
+    texts = message_texts(paths)
+    answered, agreeing = device_parity(texts, device_student)
     share = agreeing / max(1, answered)
     # Aggregate figures only: the rows are held-out data.
     print(f"\nshared evaluation set: {len(texts)} messages; device answered {answered} "

@@ -71,3 +71,30 @@ def test_an_unknown_or_tampered_passage_id_is_none(local_models):
     assert device_passage("en", "shipping-and-delivery#no-such-heading") is None
     assert device_passage("en", "no-such-page#anything") is None
     assert device_passage("nl", "shipping-and-delivery#how-long-does-delivery-take") is None  # an English id
+
+
+def test_a_help_centre_change_refreshes_the_passages_without_retraining(local_models, settings, tmp_path):
+    import shutil
+    import time
+
+    from rag.device.build import device_build
+    from rag.device.manifest import device_dir, device_manifest, device_sources
+
+    # given the export and the routers it was built from, in a data dir whose help index is another
+    # (here: none built), as after a staff article changed
+    for name in ("device", "router", "router-multilingual"):
+        shutil.copytree(settings.DATA_DIR / name, tmp_path / name, ignore=shutil.ignore_patterns("*.npz"))
+    built = device_manifest()
+    settings.DATA_DIR = tmp_path
+    assert device_manifest() == built
+
+    # when the start-up path checks it
+    started = time.perf_counter()
+    refreshed = device_build(if_stale=True)
+
+    # then the same model is kept and the bundles re-exported under a new version, in seconds
+    assert time.perf_counter() - started < 30
+    assert refreshed["model"] == built["model"] and refreshed["version"] != built["version"]
+    assert refreshed["sources"] == device_sources() and refreshed["sources"]["help_index"] != built["sources"]["help_index"]
+    assert (device_dir() / built["model"]["file"]).exists()  # the previous version's files are kept too
+    assert device_build(if_stale=True) is None  # now current

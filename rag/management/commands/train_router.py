@@ -14,6 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("--if-stale", action="store_true",
                             help="only train when no artifact exists or the exemplars or encoder changed")
         parser.add_argument("--no-labels", action="store_true", help="train on the exemplars only")
+        parser.add_argument("--no-device", action="store_true",
+                            help="leave the device assistant (rag/device/) as it is: the server's routers only")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         from django.conf import settings
@@ -27,7 +29,8 @@ class Command(BaseCommand):
             self.stdout.write(f"router artifact in {artifact_dir()} is current")
         else:
             self._english(labels)
-        self._device(labels, if_stale=options["if_stale"])
+        if not options["no_device"]:
+            self._device(labels, if_stale=options["if_stale"])
 
     def _english(self, labels: list[tuple[str, str]]) -> None:
         model = router_train(extra=labels)
