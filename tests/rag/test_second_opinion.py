@@ -3,8 +3,8 @@
 The English router reads template questions very well and indirect money demands less so;
 the multilingual model, trained on chat-style messages, overrules it towards a person (a
 refund demand) or the strong model (needs reasoning), never the other way, at thresholds
-where 85% (a person for money) and 95% (the strong model) of its held-out exemplars are right
-(rag/router/multilingual_model.py).
+where 95% of its held-out exemplars are right (rag/router/multilingual_model.py); a message the
+English router reads as a payment problem goes to a person at the refund recall threshold.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_an_indirect_refund_demand_the_english_router_would_answer_goes_to_a_per
     decision = local_models.decide(text)
     assert alone.route != "human", "the English router alone now catches this one: pick another example"
     assert (decision.route, decision.intent) == ("human", "get_refund"), decision.reason
-    # Over the learned threshold that applied: the 85%-precision one, or on a payment matter the recall one.
+    # Over the learned threshold that applied: the 95%-precision one, or on a payment matter the recall one.
     thresholds = local_models.multilingual.model.thresholds
     threshold = thresholds["refund_probability" if "about a" in decision.reason else "second_opinion_refund"]
     assert "second opinion" in decision.reason and decision.scores["second_opinion_refund"] >= threshold

@@ -58,6 +58,7 @@ from support.models import (
     AgentSettings,
     CannedResponse,
     Conversation,
+    DeviceStatus,
     EscalationLog,
     Feedback,
     Handoff,
@@ -215,10 +216,16 @@ PAGES = [
     row("/chat/return/forged-token/",             NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     # The chat widget's strings in the page's language (Django's JavaScript catalogue; "/nl/jsi18n/" is Dutch).
     row("/jsi18n/",                               OK,          OK,          OK,          OK,          OK,          OK),
+    # The on-device assistant (#19): its manifest and content-hashed files are public, like the help centre they
+    # carry; a name that is not one of the export's files is not found.
+    row("/assistant/device/manifest.json",        OK,          OK,          OK,          OK,          OK,          OK),
+    row("/assistant/device/not-an-export-file.json", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("/console/",                              STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK,          OK),
     # POST only (FORM_POSTS: "console: set own working language").
     row("/console/language/",                     STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     row("/ops/",                                  STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK),
+    # The device tier per day (#19): counts only, like the dashboard.
+    row("/ops/devices.csv",                       STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK),
     row("/ops/escalations/",                      STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
     row("/ops/escalations.csv",                   STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
     row("/ops/conversations/{conversation_a}/",   STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
@@ -336,6 +343,8 @@ CHAT_EVENTS = [
     row("feedback: rate a reply in A's conversation",  DENIED,    DONE,      DENIED,    DENIED,    DENIED,    DENIED),
     # The customer looked at the open chat: the team's replies in their own conversation are read (#15 item 11).
     row("seen: own conversation",                      DONE,      DONE,      DONE,      DONE,      DONE,      DONE),
+    # The widget's report on its on-device assistant (#19), kept for ops on the socket's own conversation only.
+    row("device.status: own conversation",             DONE,      DONE,      DONE,      DONE,      DONE,      DONE),
 ]
 
 # ============================================================================================================
@@ -1040,6 +1049,13 @@ def chat_seen(w: World, actor: User | None, own: str) -> Case:
     return Case({"type": "seen"}, done)
 
 
+def chat_device_status(w: World, actor: User | None, own: str) -> Case:
+    def done(events: list[dict]) -> bool:
+        reported = list(DeviceStatus.objects.filter(reason="save-data").values_list("conversation_id", flat=True))
+        return [str(c) for c in reported] == [own]
+    return Case({"type": "device.status", "state": "fallback", "reason": "save-data", "version": "", "load_ms": 0}, done)
+
+
 CHAT_SCENARIOS: dict[str, Callable[[World, User | None, str], Case]] = {
     "ping": chat_ping,
     "typing": chat_typing,
@@ -1048,6 +1064,7 @@ CHAT_SCENARIOS: dict[str, Callable[[World, User | None, str], Case]] = {
     "feedback: rate a reply in own conversation": chat_rate_own_reply,
     "feedback: rate a reply in A's conversation": chat_rate_a_reply,
     "seen: own conversation": chat_seen,
+    "device.status: own conversation": chat_device_status,
 }
 
 
