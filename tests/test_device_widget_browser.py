@@ -193,7 +193,7 @@ def test_without_webassembly_the_device_still_answers(open_tab, device_site) -> 
 
     tab = open_tab("delete window.WebAssembly;")
     assert chat_open(tab)["state"] == "ready"
-    client_id = ask(tab, "I forgot my password")
+    client_id = ask(tab, "how do I unsubscribe from the newsletter")
     expect(tab.page.locator(f'li.is-on-device[data-device-client-id="{client_id}"]')).to_be_visible()
     assert message_row(device_site, client_id)["answered_on_device"]
 
@@ -207,7 +207,7 @@ def test_offline_help_is_answered_on_the_device_and_the_rest_waits(open_tab, dev
     tab.context.set_offline(True)
     page.evaluate("window.dispatchEvent(new Event('offline'))")
     expect(page.locator(".chat-status")).to_have_text("Reconnecting…", timeout=20_000)
-    help_id = ask(tab, "I forgot my password")
+    help_id = ask(tab, "how do I unsubscribe from the newsletter")
     expect(page.locator(f'li.is-on-device[data-device-client-id="{help_id}"]')).to_be_visible()
     order_id = ask(tab, "where is my order?")
     expect(page.locator(f'li.chat-customer[data-client-id="{order_id}"]')).to_have_class(re.compile("is-pending"))

@@ -80,9 +80,10 @@ def loadgen_write(*, messages: int, escalations: int, days: int = 90) -> dict[st
         cursor.execute(
             """INSERT INTO {m[table]} ({m[conversation]}, {m[author]}, {m[text]}, {m[status]}, {m[route]}, {m[intent]},
                    {m[confidence]}, {m[reason]}, {m[scores]}, {m[route_latency_ms]}, {m[sources]}, {m[answering_by]},
-                   {m[language]}, {m[answered_on_device]}, {m[text_kept_on_device]}, {m[created_at]})
+                   {m[language]}, {m[answered_on_device]}, {m[text_kept_on_device]}, {m[device_refused]}, {m[device_version]},
+                   {m[created_at]})
                SELECT c.id, 'customer', 'generated question ' || g, 'answered', r.route, r.intent, 0.5 + random() / 2,
-                      r.intent || ' (generated)', '{{}}'::jsonb, 1 + random() * 4, '[]'::jsonb, '', 'en', false, false,
+                      r.intent || ' (generated)', '{{}}'::jsonb, 1 + random() * 4, '[]'::jsonb, '', 'en', false, false, '', '',
                       c.created_at + (g %% 5) * interval '1 minute'
                FROM generate_series(1, %s) g
                JOIN loadgen_conversations c ON c.n = 1 + (g %% %s)
@@ -95,11 +96,12 @@ def loadgen_write(*, messages: int, escalations: int, days: int = 90) -> dict[st
         cursor.execute(
             """INSERT INTO {m[table]} ({m[conversation]}, {m[author]}, {m[text]}, {m[status]}, {m[in_reply_to]},
                    {m[route]}, {m[intent]}, {m[reason]}, {m[scores]}, {m[sources]}, {m[reply_latency_ms]},
-                   {m[answering_by]}, {m[language]}, {m[answered_on_device]}, {m[text_kept_on_device]}, {m[created_at]})
+                   {m[answering_by]}, {m[language]}, {m[answered_on_device]}, {m[text_kept_on_device]}, {m[device_refused]},
+                   {m[device_version]}, {m[created_at]})
                SELECT m.{m[conversation]}, 'bot', 'generated reply', 'complete', m.{m[id]}, m.{m[route]}, m.{m[intent]},
                       '', '{{}}'::jsonb, '[]'::jsonb,
                       CASE m.{m[route]} WHEN 'llm' THEN 800 + random() * 2500 ELSE 2 + random() * 20 END, '', '',
-                      false, false,
+                      false, false, '', '',
                       m.{m[created_at]} + interval '1 second'
                FROM {m[table]} m JOIN loadgen_conversations c ON c.id = m.{m[conversation]}
                WHERE m.{m[author]} = 'customer'""".format(**t))

@@ -1,7 +1,7 @@
 """The device assistant's manifest and files, for the widget (static/chat/device/assistant.js)."""
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -34,12 +34,17 @@ def manifest(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
 def device_file_view(request: HttpRequest, name: str) -> HttpResponse:
-    """A content-hashed file: the same name never changes, so browsers keep it; gzipped when they accept it."""
+    """A content-hashed file: the same name never changes, so browsers keep it; gzipped when they accept it.
+
+    A name that is not one of the export's files is not found whatever the method (as the site's other
+    pages deny a POST like their GET); only GET and HEAD read a file.
+    """
     path = device_file(name)
     if path is None:
         raise Http404("no such device file")
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     packed = path.with_name(f"{path.name}.gz")
     if "gzip" in request.headers.get("Accept-Encoding", "") and packed.is_file():
         response = FileResponse(packed.open("rb"), content_type="application/json")

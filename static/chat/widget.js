@@ -476,6 +476,9 @@ function chatWidget(root) {
   window.addEventListener("online", () => {
     if (!stopped && socket) socket.nudge();
   });
+  window.addEventListener("offline", () => {
+    if (!stopped && socket) socket.drop();
+  });
 
   // A conversation in progress reopens by itself after a reload.
   // The link in an email of the team's replies lands on "?chat=open".

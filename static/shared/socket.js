@@ -28,7 +28,7 @@ export function closeCodes(element) {
  * Opens `path` (plus `query()`, asked again on every attempt) and hands each event to
  * `handlers[event.type]`. `on` hears about the connection: connecting(), open(),
  * stopped(why, code) with why "signed_out" or "forbidden", busy(delayMs), retrying(delayMs).
- * Returns { send(event) -> bool, isOpen(), nudge(), settled() }.
+ * Returns { send(event) -> bool, isOpen(), nudge(), drop(), settled() }.
  */
 export function liveSocket({ path, query = () => "", codes, handlers, on = {} }) {
   let socket = null;
@@ -79,6 +79,11 @@ export function liveSocket({ path, query = () => "", codes, handlers, on = {} })
     /** The network is back: a socket still trying is closed, so the next attempt starts now. */
     nudge() {
       if (!stopped && socket && socket.readyState !== WebSocket.OPEN) { try { socket.close(); } catch (err) { /* closed */ } }
+    },
+    /** The browser says the network is gone: an open socket may not notice for minutes, so it is closed
+     * now (what is sent meanwhile waits in the caller's outbox) and retried with back-off until nudged. */
+    drop() {
+      if (!stopped && socket && socket.readyState === WebSocket.OPEN) { try { socket.close(); } catch (err) { /* closed */ } }
     },
     /** Really connected (a refused socket opens, then closes): the next drop retries quickly again. */
     settled() { retryDelay = FIRST_RETRY_MS; busyDelay = 0; },

@@ -66,7 +66,7 @@ def test_the_devices_held_out_answers_agree_with_the_server(local_models, device
 
 def test_help_questions_are_answered_on_the_device_and_others_left_to_the_server(local_models, device_student):
     # Everyday help questions the device exists for, and what it must never answer.
-    for text in ("Which payment methods do you accept?", "I forgot my password"):
+    for text in ("Which payment methods do you accept?", "how do I unsubscribe from the newsletter"):
         decision = device_student.decide(text)
         assert decision is not None, text
         assert _server_agrees(local_models, text, decision.intent, decision.language), text
