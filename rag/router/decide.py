@@ -53,7 +53,7 @@ class IntentRouter:
             vector=vector,
         )
 
-    def _classify(self, vector: np.ndarray, text: str = "") -> tuple[np.ndarray, list[tuple[str, float]]]:
+    def _classify(self, vector: np.ndarray, text: str) -> tuple[np.ndarray, list[tuple[str, float]]]:
         proba = self.model.probabilities(vector, text)
         order = np.argsort(-proba)[:3]
         return proba, [(self.model.intents[i], float(proba[i])) for i in order]
@@ -62,7 +62,7 @@ class IntentRouter:
         return float(proba[self.model.intents.index(intent)]) if intent in self.model.intents else 0.0
 
     def _decide(self, text: str, vector: np.ndarray) -> tuple[Route, str, float, str, dict[str, float]]:
-        proba, top = self._classify(vector)
+        proba, top = self._classify(vector, text)
         (intent, p1), (second, p2) = top[0], top[1]
         sims, neighbour_intents = self.model.nearest(vector)
         is_off = neighbour_intents == self.model.off_topic

@@ -58,7 +58,7 @@ class RouterModel:
         self._neighbours.add(np.ascontiguousarray(self.exemplar_vectors, dtype=np.float32))
         self.off_topic = self.intents.index(OFF_TOPIC)
 
-    def probabilities(self, vector: np.ndarray, text: str = "") -> np.ndarray:
+    def probabilities(self, vector: np.ndarray, text: str) -> np.ndarray:
         """Intent probabilities from the embedding alone (`text` is for the multilingual model's n-grams)."""
         logits = self.weights @ vector + self.bias
         logits -= logits.max()

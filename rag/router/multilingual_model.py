@@ -111,7 +111,7 @@ class MultilingualModel:
         self.routes = route_matrix(self.intents)
         self._chars = char_vectorizer(self.char_vocabulary, self.char_idf)
 
-    def probabilities(self, vector: np.ndarray, text: str = "") -> np.ndarray:
+    def probabilities(self, vector: np.ndarray, text: str) -> np.ndarray:
         """Intent probabilities of a message: its embedding `vector` and its words `text`."""
         chars = self._chars.transform([text])
         logits = self.weights @ vector + chars @ self.char_weights.T + self.bias
