@@ -20,6 +20,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from rag.encoder import encoder_get
 from rag.router.exemplars import exemplar_load, exemplars_fingerprint, shop_vocabulary
+from rag.router.fitting import HeldOutFold, folds_and_final
 from rag.router.policy import OFF_TOPIC
 from rag.router.wording import RefundWording
 
@@ -109,20 +110,24 @@ class RouterModel:
         )
 
 
-def _fit(vectors: np.ndarray, labels: np.ndarray) -> LogisticRegression:
-    classifier = LogisticRegression(C=C_REGULARISATION, max_iter=3000, class_weight="balanced")
-    classifier.fit(vectors, labels)
-    return classifier
+def _fit(vectors: np.ndarray, labels: np.ndarray, off_topic: int
+         ) -> tuple[dict[str, np.ndarray], LogisticRegression]:
+    """What the router would see for each exemplar if it were new (out of fold), and the classifier on all of them."""
+    splits = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=7).split(vectors, labels))
+    folds, classifier = folds_and_final(vectors, labels, splits, C=C_REGULARISATION, max_iter=3000,
+                                        class_weight="balanced")
+    return _out_of_fold(vectors, labels, off_topic, folds), classifier
 
 
-def _out_of_fold(vectors: np.ndarray, labels: np.ndarray, off_topic: int) -> dict[str, np.ndarray]:
-    """Per exemplar, what the router would see if that exemplar were new."""
+def _out_of_fold(vectors: np.ndarray, labels: np.ndarray, off_topic: int,
+                 folds: list[HeldOutFold]) -> dict[str, np.ndarray]:
     proba = np.zeros((len(labels), int(labels.max()) + 1), dtype=np.float32)
     in_domain_sim = np.zeros(len(labels), dtype=np.float32)
     off_topic_sim = np.zeros(len(labels), dtype=np.float32)
-    for train, test in StratifiedKFold(n_splits=5, shuffle=True, random_state=7).split(vectors, labels):
-        classifier = _fit(vectors[train], labels[train])
-        proba[np.ix_(test, classifier.classes_)] = classifier.predict_proba(vectors[test])
+    for fold in folds:
+        test = fold.test
+        train = np.setdiff1d(np.arange(len(labels)), test)
+        proba[np.ix_(test, fold.classes)] = fold.probabilities
         sims = vectors[test] @ vectors[train].T
         train_off = labels[train] == off_topic
         in_domain_sim[test] = sims[:, ~train_off].max(axis=1)
@@ -185,8 +190,8 @@ def router_train(*, extra: list[tuple[str, str]] | None = None, folder: Path | N
     encoder = encoder_get()
     vectors = encoder.encode([text for text, _ in pairs])
     off_topic = intents.index(OFF_TOPIC)
-    thresholds = _learn_thresholds(_out_of_fold(vectors, labels, off_topic), labels, off_topic, intents)
-    classifier = _fit(vectors, labels)
+    held_out, classifier = _fit(vectors, labels, off_topic)
+    thresholds = _learn_thresholds(held_out, labels, off_topic, intents)
     wording, wording_doubt = RefundWording.train(pairs) or (None, 1.0)
     if wording is not None:
         thresholds["refund_wording_doubt"] = round(wording_doubt, 4)

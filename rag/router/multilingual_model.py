@@ -34,6 +34,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from rag.encoder import encoder_get
 from rag.router.exemplars import exemplar_load, exemplars_fingerprint
+from rag.router.fitting import folds_and_final
 from rag.router.policy import INTENT_ROUTES, OFF_TOPIC, ROUTES
 
 C_REGULARISATION = 16.0
@@ -160,27 +161,23 @@ class MultilingualModel:
         )
 
 
-def _fit(features: sparse.csr_matrix, labels: np.ndarray) -> LogisticRegression:
-    # tol 1e-3 converges in about 30 iterations; tighter moves no decision but doubles training time.
-    classifier = LogisticRegression(C=C_REGULARISATION, max_iter=1000, tol=1e-3, class_weight="balanced")
-    classifier.fit(features, labels)
-    return classifier
-
-
-def _out_of_fold(vectors: np.ndarray, features: sparse.csr_matrix, labels: np.ndarray,
-                 off_topic: int) -> dict[str, np.ndarray]:
-    """Per exemplar, what the router would see if that exemplar were new.
+def _fit(vectors: np.ndarray, features: sparse.csr_matrix, labels: np.ndarray, off_topic: int
+         ) -> tuple[dict[str, np.ndarray], LogisticRegression]:
+    """What the router would see for each exemplar if it were new (out of fold), and the classifier on all of them.
 
     (The character n-grams' vocabulary and weights were counted on all exemplars, labels unseen.)
     """
+    splits = list(StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=7).split(vectors, labels))
+    # tol 1e-3 converges in about 30 iterations; tighter moves no decision but doubles training time.
+    folds, classifier = folds_and_final(features, labels, splits, C=C_REGULARISATION, max_iter=1000, tol=1e-3,
+                                        class_weight="balanced")
     proba = np.zeros((len(labels), int(labels.max()) + 1), dtype=np.float32)
     in_domain_sim = np.zeros(len(labels), dtype=np.float32)
-    for train, test in StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=7).split(vectors, labels):
-        classifier = _fit(features[train], labels[train])
-        proba[np.ix_(test, classifier.classes_)] = classifier.predict_proba(features[test])
+    for fold, (train, test) in zip(folds, splits):
+        proba[np.ix_(test, fold.classes)] = fold.probabilities
         train_shop = labels[train] != off_topic
         in_domain_sim[test] = (vectors[test] @ vectors[train][train_shop].T).max(axis=1)
-    return {"proba": proba, "in_domain_sim": in_domain_sim}
+    return {"proba": proba, "in_domain_sim": in_domain_sim}, classifier
 
 
 def _recall_threshold(probabilities: np.ndarray, recall: float, ceiling: float) -> float:
@@ -236,8 +233,8 @@ def multilingual_train(*, extra: list[tuple[str, str]] | None = None, folder: Pa
     vectors = encoder.encode(texts)
     chars = char_vectorizer()
     features = _features(vectors, chars.fit_transform(texts))
-    thresholds = _learn_thresholds(_out_of_fold(vectors, features, labels, intents.index(OFF_TOPIC)), labels, intents)
-    classifier = _fit(features, labels)
+    held_out, classifier = _fit(vectors, features, labels, intents.index(OFF_TOPIC))
+    thresholds = _learn_thresholds(held_out, labels, intents)
     dimension = vectors.shape[1]
     model = MultilingualModel(
         intents=intents,

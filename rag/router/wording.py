@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import hstack
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
+from rag.router.fitting import folds_and_final
 from rag.router.safety import spelling_fixed
 
 REQUEST = "get_refund"
@@ -41,10 +41,6 @@ _CHARACTERS = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_featur
 
 def _features(texts: list[str]):  # type: ignore[no-untyped-def]
     return hstack([_WORDS.transform(texts), _CHARACTERS.transform(texts)]).tocsr()
-
-
-def _fit(features, is_request: np.ndarray) -> LogisticRegression:  # type: ignore[no-untyped-def]
-    return LogisticRegression(C=C_REGULARISATION, max_iter=3000, class_weight="balanced").fit(features, is_request)
 
 
 @dataclass
@@ -73,11 +69,13 @@ class RefundWording:
         if len(family) < 10 or is_request.all() or not is_request.any():
             return None
         features = _features([text for text, _ in family])
+        splits = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=3).split(features, is_request))
+        folds, classifier = folds_and_final(features, is_request, splits, C=C_REGULARISATION, max_iter=3000,
+                                            class_weight="balanced")
         held_out = np.zeros(len(family))
-        for train, test in StratifiedKFold(n_splits=5, shuffle=True, random_state=3).split(features, is_request):
-            held_out[test] = _fit(features[train], is_request[train]).predict_proba(features[test])[:, 1]
+        for fold in folds:
+            held_out[fold.test] = fold.probabilities[:, list(fold.classes).index(True)]
         bound = float(np.quantile(held_out[is_request], REQUESTS_BELOW_BOUND))
-        classifier = _fit(features, is_request)
         weights = classifier.coef_[0]
         index = np.flatnonzero(weights).astype(np.int32)
         return cls(index=index, weight=weights[index].astype(np.float32), bias=float(classifier.intercept_[0])), bound
