@@ -94,7 +94,7 @@ def test_the_devices_answers_on_the_shared_evaluation_set_agree_with_the_server(
 def test_questions_about_another_company_are_left_to_the_server(local_models, device_student):
     # given help questions about someone else's account, newsletter or shop, which the server sends off-topic
     # before its classifier reads them (its rule for other companies' names and public services)
-    for text in ("delete my Twitter account", "how do I unsubscribe from my gym's newsletter",
+    for text in ("delete my Spotify account", "how do I unsubscribe from my gym's newsletter",
                  "how do I reset my password on Zalando"):
         assert local_models.decide(text).route == "off_topic", text
         # when the device reads them, then it names them as the server does and leaves them to the server
