@@ -23,7 +23,7 @@ from tools.django_setup import django_start
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]  # as tests/browser.py starts it
-MODULES = ("assistant.js", "student.js", "features.js", "capability.js", "files.js")
+MODULES = ("assistant.js", "student.js", "features.js", "elsewhere.js", "capability.js", "files.js")
 LOAD = """async () => {
     const { deviceAssistantLoad } = await import("/static/chat/device/assistant.js");
     const { assistant, reason } = await deviceAssistantLoad({});

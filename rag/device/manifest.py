@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 # What the export holds; an export of another format is rebuilt (`device_export_current`).
-EXPORT_FORMAT = 2  # 2: trained on the help centre's questions too
+EXPORT_FORMAT = 3  # 2: trained on the help centre's questions too; 3: the model carries the rule for other companies
 FILE_NAME = re.compile(r"^(model|passages-[a-z]{2})-[0-9a-f]{16}\.json$")
 
 _cached: tuple[tuple[str, float], dict | None] = (("", -1.0), None)

@@ -3,7 +3,8 @@
 Two heads share the features: the intent the server would answer the message with locally
 (one of the device's scope) or "server", and the language the server would read it in. The
 device answers only when both are confident: their product reaches a threshold learned on
-held-out exemplars (rag/device/training.py). This module computes exactly what the browser
+held-out exemplars (rag/device/training.py), and the message names no other company or public service
+(rag/device/elsewhere.py: the server's own first step). This module computes exactly what the browser
 computes (static/chat/device/student.js), from the same quantised weights.
 """
 from __future__ import annotations
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.device.distil import SERVER
+from rag.device.elsewhere import ElsewhereRule
 from rag.device.features import BUCKETS, CHAR_NGRAMS, message_features
 
-FORMAT = 1
+FORMAT = 2  # 2: the server's rule for other companies' names travels with the weights
 
 
 @dataclass(frozen=True)
@@ -38,16 +40,18 @@ class DeviceStudent:
     bias: np.ndarray  # (classes + languages,)
     threshold: float
     meta: dict = field(default_factory=dict)
+    elsewhere: ElsewhereRule | None = None  # None: no message is taken for another company's
 
     @classmethod
     def quantise(cls, *, classes: list[str], languages: list[str], weights: np.ndarray, bias: np.ndarray,
-                 threshold: float = 1.0, meta: dict | None = None) -> DeviceStudent:
+                 threshold: float = 1.0, meta: dict | None = None, elsewhere: ElsewhereRule | None = None
+                 ) -> DeviceStudent:
         """From float weights (BUCKETS, columns): int8 per column, scaled to its largest weight."""
         largest = np.abs(weights).max(axis=0)
         scales = np.where(largest > 0, largest / 127.0, 1.0)
         quantised = np.clip(np.rint(weights / scales), -127, 127).astype(np.int8)
         return cls(classes, languages, quantised, scales.astype(np.float64), bias.astype(np.float64), threshold,
-                   meta or {})
+                   meta or {}, elsewhere)
 
     def probabilities(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(intent probabilities over `classes`, language probabilities over `languages`)."""
@@ -58,13 +62,17 @@ class DeviceStudent:
         return _softmax(logits[: len(self.classes)]), _softmax(logits[len(self.classes):])
 
     def decide(self, text: str) -> DeviceDecision | None:
-        """The device's answer, or None when the server decides (not confident, or not in scope)."""
+        """The device's answer, or None when the server decides (not confident, not in scope, or about
+        another company)."""
         intent_p, language_p = self.probabilities(text)
         intent, language = int(intent_p.argmax()), int(language_p.argmax())
         confidence = float(intent_p[intent] * language_p[language])
-        if self.classes[intent] == SERVER or confidence < self.threshold:
+        if self.classes[intent] == SERVER or confidence < self.threshold or self.names_elsewhere(text):
             return None
         return DeviceDecision(self.classes[intent], self.languages[language], confidence)
+
+    def names_elsewhere(self, text: str) -> bool:
+        return self.elsewhere is not None and self.elsewhere.names_elsewhere(text)
 
     def to_json(self) -> str:
         return json.dumps({
@@ -78,6 +86,7 @@ class DeviceStudent:
             "scales": self.scales.tolist(),
             "bias": self.bias.tolist(),
             "weights": base64.b64encode(np.ascontiguousarray(self.quantised).tobytes()).decode("ascii"),
+            "elsewhere": self.elsewhere.to_json() if self.elsewhere else None,
             "meta": self.meta,
         }, separators=(",", ":"))
 
@@ -89,7 +98,8 @@ class DeviceStudent:
         columns = len(data["classes"]) + len(data["languages"])
         quantised = np.frombuffer(base64.b64decode(data["weights"]), dtype=np.int8).reshape(BUCKETS, columns)
         return cls(data["classes"], data["languages"], quantised, np.array(data["scales"]), np.array(data["bias"]),
-                   float(data["threshold"]), data.get("meta", {}))
+                   float(data["threshold"]), data.get("meta", {}),
+                   ElsewhereRule.from_json(data["elsewhere"]) if data.get("elsewhere") else None)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

@@ -5,7 +5,8 @@ labelled with what the server decides for them (rag/device/distil.py); the stude
 those decisions from hashed features (rag/device/features.py). Its threshold is learned out of
 fold: each exemplar is scored by a student that did not see it, and the device answers from
 the lowest confidence at which DEVICE_AGREEMENT of the held-out exemplars it would answer get
-the server's own decision (same intent, routed locally, same language).
+the server's own decision (same intent, routed locally, same language). A message that names another
+company or public service is never answered (rag/device/elsewhere.py), so it is not counted as answered.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from rag.device.distil import SERVER, ServerView
+from rag.device.elsewhere import ElsewhereRule
 from rag.device.features import BUCKETS, message_features
 from rag.device.student import DeviceStudent
 from rag.router.languages import LANGUAGES
@@ -58,13 +60,13 @@ def _head(features: csr_matrix, labels: np.ndarray, names: list[str], *, weighte
     return weights, bias
 
 
-def _student_fit(features: csr_matrix, intents: np.ndarray, languages: np.ndarray, classes: list[str]
-                 ) -> DeviceStudent:
+def _student_fit(features: csr_matrix, intents: np.ndarray, languages: np.ndarray, classes: list[str], *,
+                 elsewhere: ElsewhereRule | None = None) -> DeviceStudent:
     intent_weights, intent_bias = _head(features, intents, classes, weighted=classes.index(SERVER))
     language_weights, language_bias = _head(features, languages, list(LANGUAGES))
     return DeviceStudent.quantise(classes=classes, languages=list(LANGUAGES),
                                   weights=np.hstack([intent_weights, language_weights]),
-                                  bias=np.concatenate([intent_bias, language_bias]))
+                                  bias=np.concatenate([intent_bias, language_bias]), elsewhere=elsewhere)
 
 
 def batch_probabilities(student: DeviceStudent, features: csr_matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -106,9 +108,15 @@ class HeldOut:
     predicted_language: np.ndarray
     confidence: np.ndarray
     tested: np.ndarray  # whether the exemplar was held out in one of the folds run
+    elsewhere: np.ndarray  # whether it names another company or public service: the device never answers it
+
+    @property
+    def answerable(self) -> np.ndarray:
+        """Decided in the device's scope, and about the shop: answered when confident enough."""
+        return (self.predicted != self.classes.index(SERVER)) & ~self.elsewhere
 
     def answered(self, threshold: float) -> np.ndarray:
-        return self.tested & (self.predicted != self.classes.index(SERVER)) & (self.confidence >= threshold)
+        return self.tested & self.answerable & (self.confidence >= threshold)
 
     @property
     def agrees(self) -> np.ndarray:
@@ -133,14 +141,18 @@ class Transfer:
 
 
 def held_out(texts: list[str], views: list[ServerView], scope: frozenset[str], *, folds: int | None = None,
-             features: csr_matrix | None = None, transfer: Transfer | None = None) -> HeldOut:
+             features: csr_matrix | None = None, transfer: Transfer | None = None,
+             elsewhere: ElsewhereRule | None = None) -> HeldOut:
     """Out-of-fold decisions: each exemplar decided by a student trained on the other folds (the first
-    `folds` of FOLDS only, when given) and the `transfer` texts."""
+    `folds` of FOLDS only, when given) and the `transfer` texts; `elsewhere` is the server's rule the
+    device applies (by default the serving router's)."""
     classes, intents, languages = labels_of(views, scope)
     features = feature_matrix(texts) if features is None else features
+    rule = elsewhere or ElsewhereRule.from_server()
     extra_features, extra_intents, extra_languages = _transfer_rows(transfer, scope)
     result = HeldOut(classes, intents, languages, np.zeros(len(texts), dtype=int), np.zeros(len(texts), dtype=int),
-                     np.zeros(len(texts)), np.zeros(len(texts), dtype=bool))
+                     np.zeros(len(texts)), np.zeros(len(texts), dtype=bool),
+                     np.array([rule.names_elsewhere(text) for text in texts], dtype=bool))
     splits = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=7).split(texts, intents)
     for _, (train, test) in zip(range(folds or FOLDS), splits):
         student = _student_fit(vstack([features[train], extra_features]).tocsr(),
@@ -164,15 +176,16 @@ def student_train(texts: list[str], views: list[ServerView], scope: frozenset[st
     """The student and what its held-out exemplars measured (trained on the exemplars and the `transfer` texts)."""
     started = time.perf_counter()
     features = feature_matrix(texts)
-    oof = held_out(texts, views, scope, features=features, transfer=transfer)
-    answerable = oof.predicted != oof.classes.index(SERVER)
+    rule = ElsewhereRule.from_server()
+    oof = held_out(texts, views, scope, features=features, transfer=transfer, elsewhere=rule)
+    answerable = oof.answerable
     threshold = agreement_threshold(oof.confidence[answerable], oof.agrees[answerable], DEVICE_AGREEMENT)
     answered = oof.answered(threshold)
     in_scope = int((oof.intents != oof.classes.index(SERVER)).sum())
 
     extra_features, extra_intents, extra_languages = _transfer_rows(transfer, scope)
     student = _student_fit(vstack([features, extra_features]).tocsr(), np.concatenate([oof.intents, extra_intents]),
-                           np.concatenate([oof.languages, extra_languages]), oof.classes)
+                           np.concatenate([oof.languages, extra_languages]), oof.classes, elsewhere=rule)
     student.threshold = round(threshold, 6)
     report = {
         "exemplars": len(texts),

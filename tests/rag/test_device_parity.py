@@ -77,3 +77,17 @@ def test_the_devices_answers_on_the_shared_evaluation_set_agree_with_the_server(
     print(f"\nshared evaluation set: {len(texts)} messages; device answered {answered} "
           f"({answered / max(1, len(texts)):.1%}), agreeing with the server {agreeing} ({share:.2%})")
     assert share >= PARITY, f"parity on the shared set {share:.2%} ({agreeing}/{answered})"
+
+
+def test_questions_about_another_company_are_left_to_the_server(local_models, device_student):
+    # given help questions about someone else's account, newsletter or shop, which the server sends off-topic
+    # before its classifier reads them (its rule for other companies' names and public services)
+    for text in ("delete my Spotify account", "how do I unsubscribe from my gym's newsletter",
+                 "how do I reset my password on Zalando"):
+        assert local_models.decide(text).route == "off_topic", text
+        # when the device reads them, then it names them as the server does and leaves them to the server
+        assert device_student.names_elsewhere(text), text
+        assert device_student.decide(text) is None, text
+    # and the shop's own words ("PayPal", a payment method it takes) or "your" keep a question the shop's
+    for text in ("can I pay with PayPal?", "how do I delete my Example Shoppe account", "do you ship to the UK"):
+        assert not device_student.names_elsewhere(text), text

@@ -1,8 +1,9 @@
 /* The on-device student: rag/device/student.py in the browser, from the same int8 weights.
    Two heads over the features: the intent (one the device may answer, or "server") and the
    message's language; it answers only when the product of their probabilities reaches the
-   threshold learned on held-out exemplars. */
+   threshold learned on held-out exemplars, and the message names no other company (elsewhere.js). */
 
+import { ElsewhereRule } from "./elsewhere.js";
 import { messageFeatures } from "./features.js";
 
 function base64Bytes(text) {
@@ -25,7 +26,7 @@ function argmax(values) {
   return best;
 }
 
-export const STUDENT_FORMAT = 1;
+export const STUDENT_FORMAT = 2;
 
 export class Student {
   constructor(model) {
@@ -39,6 +40,7 @@ export class Student {
     this.scales = model.scales;
     this.bias = model.bias;
     this.columns = this.classes.length + this.languages.length;
+    this.elsewhere = model.elsewhere ? new ElsewhereRule(model.elsewhere) : null;
     this.weights = base64Bytes(model.weights);
     if (this.weights.length !== this.buckets * this.columns) throw new Error("device model weights truncated");
   }
@@ -62,6 +64,7 @@ export class Student {
     const language = argmax(languageP);
     const confidence = intentP[intent] * languageP[language];
     if (this.classes[intent] === this.server || confidence < this.threshold) return null;
+    if (this.elsewhere && this.elsewhere.namesElsewhere(text)) return null;
     return { intent: this.classes[intent], language: this.languages[language], confidence };
   }
 }

@@ -1,0 +1,44 @@
+/* The server's rule for messages about another company or public service, on the device: the same as
+   rag/device/elsewhere.py (ASCII-only matching, the patterns and word lists from the model's file).
+   "delete my Twitter account" is the server's off-topic question, not the shop's help question. */
+
+const TOKEN = /[A-Za-z0-9_&'’-]+/g;
+const POSSESSIVE_ENDING = new Set(["'", "’", "s"]);
+
+function rstripPossessive(token) {
+  let end = token.length;
+  while (end > 0 && POSSESSIVE_ENDING.has(token[end - 1])) end--;
+  return token.slice(0, end);
+}
+
+export class ElsewhereRule {
+  constructor(rule) {
+    this.services = new RegExp(rule.services, "i");
+    this.aboutUs = new RegExp(rule.about_us, "i");
+    this.nameContext = new Set(rule.name_context);
+    this.commonNames = new Set(rule.common_names);
+    this.shopNames = new Set(rule.shop_names);
+  }
+
+  // Whether the message names another company or public service, as the server's rule reads it.
+  namesElsewhere(text) {
+    if (this.aboutUs.test(text)) return false;
+    if (this.services.test(text)) return true;
+    let previous = "<start>";
+    for (const token of text.match(TOKEN) || []) {
+      if (this.isName(token, previous)) return true;
+      previous = token.toLowerCase();
+    }
+    return false;
+  }
+
+  isName(token, previous) {
+    const word = token.endsWith("'s") || token.endsWith("’s") ? rstripPossessive(token) : token;
+    const lower = word.toLowerCase();
+    if (word.length < 2 || !/^[A-Za-z]/.test(word) || /[0-9]/.test(word)
+        || this.shopNames.has(lower) || this.commonNames.has(lower)) return false;
+    const capitalised = /[A-Z]/.test(word);
+    const acronym = capitalised && !/[a-z]/.test(word) && word.length >= 3;
+    return capitalised && (this.nameContext.has(previous) || word !== token || acronym);
+  }
+}
