@@ -41,7 +41,7 @@ EDGE_CASES = [
 ]
 
 # Help questions the device answers (so that both branches, answered and not, are compared).
-HELP_QUESTIONS = ["Which payment methods do you accept?", "how do I unsubscribe from the newsletter",
+HELP_QUESTIONS = ["I forgot my password", "how do I unsubscribe from the newsletter",
                   "is there any fee for cancelling an order", "I need a password reset for my shop account"]
 
 
@@ -115,15 +115,15 @@ def test_a_help_question_is_answered_on_the_device_without_asking_the_server(tab
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     answers = page.evaluate("""(texts) => texts.map((text) => window.deviceAssistant.answer(text, "en"))""",
-                            ["Which payment methods do you accept?", "how do I unsubscribe from the newsletter",
+                            ["I forgot my password", "how do I unsubscribe from the newsletter",
                              "I want a refund for order 10023", "where is my order 10023?",
                              "can I speak to a person please", "what is the capital of France?"])
     assert requests == []  # decided and answered on the device
 
-    payment, newsletter, refund, order, person, elsewhere = answers
-    assert payment["intent"] == "check_payment_methods" and payment["language"] == "en"
-    assert payment["passage_id"].startswith("payment-methods#") and payment["passage"]["url"].startswith("/help/")
-    assert payment["decision_ms"] >= 0 and payment["version"] == loaded["version"]
+    password, newsletter, refund, order, person, elsewhere = answers
+    assert password["intent"] == "recover_password" and password["language"] == "en"
+    assert password["passage_id"].startswith("account-and-password#") and password["passage"]["url"].startswith("/help/")
+    assert password["decision_ms"] >= 0 and password["version"] == loaded["version"]
     assert newsletter["intent"] == "newsletter_subscription"
     # (that each bundle's passage is the server's own, which it renders from the id: tests/rag/test_device_views.py)
     assert newsletter["passage"]["url"] == "/help/newsletter/#" + newsletter["passage_id"].split("#")[1]
@@ -168,8 +168,8 @@ def test_the_files_are_kept_in_the_cache_and_the_assistant_loads_offline(tab, si
     try:
         offline = page.evaluate(LOAD, {"serverVersion": manifest["version"]})
         assert offline["reason"] is None
-        answer = page.evaluate("""() => window.deviceAssistant.answer("Which payment methods do you accept?", "en")""")
-        assert answer["intent"] == "check_payment_methods" and answer["passage"]["text"]
+        answer = page.evaluate("""() => window.deviceAssistant.answer("I forgot my password", "en")""")
+        assert answer["intent"] == "recover_password" and answer["passage"]["text"]
     finally:
         tab.context.set_offline(False)
 

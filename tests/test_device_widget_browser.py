@@ -124,12 +124,12 @@ def test_a_help_question_is_answered_on_the_device(open_tab, device_site, screen
     status = chat_open(tab)
     assert status["state"] == "ready" and status["version"] and status["load_ms"] >= 0, status
     # (a question the device model built for the run is confident about: its threshold is strict)
-    client_id = ask(tab, "Which payment methods do you accept?")
+    client_id = ask(tab, "I forgot my password")
     answer = tab.page.locator(f'li.chat-bot.is-on-device[data-device-client-id="{client_id}"]')
     expect(answer).to_be_visible()
-    assert "paypal" in answer.locator(".chat-text").inner_text().lower()
+    assert "reset your password" in answer.locator(".chat-text").inner_text().lower()
     href = answer.locator("ul.chat-sources a").first.get_attribute("href") or ""
-    assert href.startswith("/help/payment-methods/"), href
+    assert href.startswith("/help/account-and-password/"), href
     # the server saves it and gives it a reply id: it can be rated like any other
     expect(answer).to_have_attribute("data-reply-id", re.compile(r"^\d+$"))
     expect(answer.locator(".chat-rating")).to_be_visible()
@@ -182,7 +182,7 @@ def test_a_device_whose_assistant_cannot_load_falls_back_silently(open_tab, devi
     tab.context.route("**/assistant/device/**", lambda route: route.abort())
     status = chat_open(tab)
     assert (status["state"], status["reason"]) == ("fallback", "error")
-    client_id = ask(tab, "which payment methods do you accept?")
+    client_id = ask(tab, "i forgot my password")
     finished_reply(tab.page)
     assert not message_row(device_site, client_id)["answered_on_device"]
 
@@ -237,9 +237,9 @@ def test_a_version_change_is_answered_by_the_server(open_tab, device_site, scree
         manifest = json.loads(original)
         manifest["version"] = "retrained" + old[:7]
         manifest_path.write_text(json.dumps(manifest))
-        client_id = ask(tab, "Which payment methods do you accept?")
+        client_id = ask(tab, "I forgot my password")
         reply = finished_reply(tab.page)  # the server's own answer, streamed
-        assert "paypal" in reply.locator(".chat-text").inner_text().lower()
+        assert "reset your password" in reply.locator(".chat-text").inner_text().lower()
         expect(tab.page.locator(f'li.is-on-device[data-device-client-id="{client_id}"]')).to_have_count(0)
         row = message_row(device_site, client_id)
         assert (row["device_refused"], row["device_version"], row["answered_on_device"]) == ("stale", old, 0)

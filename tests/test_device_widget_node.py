@@ -28,7 +28,7 @@ from tests.test_socket_close_codes import device as visitor, socket
 pytestmark = pytest.mark.timeout(300)
 
 HARNESS = Path(settings.BASE_DIR) / "tests" / "js" / "on_device_decide.mjs"
-PAYMENT = "Which payment methods do you accept?"
+PASSWORD = "I forgot my password"
 
 
 @pytest.fixture(scope="module")
@@ -71,23 +71,23 @@ def test_the_device_answers_help_and_the_server_saves_what_it_showed(device_site
     with socket(base, "/ws/chat/", visitor(base).cookie) as ws:
         version = json.loads(ws.recv(timeout=30))["device"]["version"]
         assert version
-        decided = on_device(base, version, [PAYMENT, "I want a refund for my last order", "where is my order?"])
+        decided = on_device(base, version, [PASSWORD, "I want a refund for my last order", "where is my order?"])
         status = decided["status"]
         assert status["state"] == "ready" and status["version"] == version and status["load_ms"] >= 0
         ws.send(json.dumps({"type": "device.status", **status}))
-        payment, refund, order = decided["answers"]
+        password, refund, order = decided["answers"]
         # refunds and order questions are left to the server
         assert refund is None and order is None
-        assert payment["frame"]["intent"] == "check_payment_methods" and payment["frame"]["decision_ms"] < 50
-        client_id = send(ws, PAYMENT, payment["frame"])
+        assert password["frame"]["intent"] == "recover_password" and password["frame"]["decision_ms"] < 50
+        client_id = send(ws, PASSWORD, password["frame"])
         seen = events_until(ws, "device.answer.saved")
         saved = seen[-1]
         assert saved["client_id"] == client_id and "reply.start" not in [e["type"] for e in seen]
         # the server's own passage is exactly what the device showed
-        assert saved["text"] == payment["passage"]["text"] and saved["sources"][0]["url"] == payment["passage"]["url"]
+        assert saved["text"] == password["passage"]["text"] and saved["sources"][0]["url"] == password["passage"]["url"]
         row = message_row(data_dir, saved["message_id"])
         assert row["answered_on_device"] and row["reason"] == "answered on the device"
-        assert json.loads(row["scores"]) == {"passage_id": payment["frame"]["passage_id"]}
+        assert json.loads(row["scores"]) == {"passage_id": password["frame"]["passage_id"]}
         # the refund request goes to the server, as today
         send(ws, "I want a refund for my last order")
         end = events_until(ws, "reply.end")[-1]
@@ -100,7 +100,7 @@ def test_with_the_data_saver_on_the_device_leaves_it_to_the_server(device_site) 
     base, _ = device_site
     with socket(base, "/ws/chat/", visitor(base).cookie) as ws:
         version = json.loads(ws.recv(timeout=30))["device"]["version"]
-    decided = on_device(base, version, [PAYMENT], navigator={"connection": {"saveData": True}})
+    decided = on_device(base, version, [PASSWORD], navigator={"connection": {"saveData": True}})
     assert decided == {"status": {"state": "fallback", "reason": "save-data", "version": "", "load_ms": None},
                        "answers": [None]}
 
@@ -111,18 +111,18 @@ def test_after_a_retrain_the_old_version_is_answered_by_the_server(device_site) 
     original = manifest_path.read_text()
     with socket(base, "/ws/chat/", visitor(base).cookie) as ws:
         old = json.loads(ws.recv(timeout=30))["device"]["version"]
-        payment = on_device(base, old, [PAYMENT])["answers"][0]
+        password = on_device(base, old, [PASSWORD])["answers"][0]
         try:
             manifest_path.write_text(json.dumps({**json.loads(original), "version": "retrained"}))
-            client_id = send(ws, PAYMENT, payment["frame"])
+            client_id = send(ws, PASSWORD, password["frame"])
             seen = events_until(ws, "reply.end")
             assert {"type": "device.answer.refused", "client_id": client_id, "reason": "stale"} in seen
-            assert "PayPal" in seen[-1]["text"]
+            assert "reset your password" in seen[-1]["text"]
             row = message_row(data_dir, seen[-1]["in_reply_to"])
             assert (row["device_refused"], row["device_version"], row["answered_on_device"]) == ("stale", old, 0)
             # a widget that loads now gets the new version, which the server names in its hello
             with socket(base, "/ws/chat/", visitor(base).cookie) as fresh:
                 assert json.loads(fresh.recv(timeout=30))["device"]["version"] == "retrained"
-            assert on_device(base, "retrained", [PAYMENT])["status"]["version"] == "retrained"
+            assert on_device(base, "retrained", [PASSWORD])["status"]["version"] == "retrained"
         finally:
             manifest_path.write_text(original)

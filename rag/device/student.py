@@ -19,7 +19,10 @@ from rag.device.distil import SERVER
 from rag.device.elsewhere import ElsewhereRule
 from rag.device.features import BUCKETS, CHAR_NGRAMS, message_features
 
-FORMAT = 2  # 2: the server's rule for other companies' names travels with the weights
+FORMAT = 3  # 2: the server's rule for other companies' names travels with the weights; 3: and the longest message
+# An everyday help question is short ("I forgot my password", "how long does delivery take to Lyon?"); longer messages
+# are left to the server. Chosen before measuring, as the scope of "routine help", not fitted to any set.
+MAX_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class DeviceStudent:
     threshold: float
     meta: dict = field(default_factory=dict)
     elsewhere: ElsewhereRule | None = None  # None: no message is taken for another company's
+    max_words: int = MAX_WORDS
 
     @classmethod
     def quantise(cls, *, classes: list[str], languages: list[str], weights: np.ndarray, bias: np.ndarray,
@@ -67,7 +71,8 @@ class DeviceStudent:
         intent_p, language_p = self.probabilities(text)
         intent, language = int(intent_p.argmax()), int(language_p.argmax())
         confidence = float(intent_p[intent] * language_p[language])
-        if self.classes[intent] == SERVER or confidence < self.threshold or self.names_elsewhere(text):
+        if self.classes[intent] == SERVER or confidence < self.threshold or self.names_elsewhere(text) \
+                or too_long(text, self.max_words):
             return None
         return DeviceDecision(self.classes[intent], self.languages[language], confidence)
 
@@ -87,6 +92,7 @@ class DeviceStudent:
             "bias": self.bias.tolist(),
             "weights": base64.b64encode(np.ascontiguousarray(self.quantised).tobytes()).decode("ascii"),
             "elsewhere": self.elsewhere.to_json() if self.elsewhere else None,
+            "max_words": self.max_words,
             "meta": self.meta,
         }, separators=(",", ":"))
 
@@ -99,7 +105,13 @@ class DeviceStudent:
         quantised = np.frombuffer(base64.b64decode(data["weights"]), dtype=np.int8).reshape(BUCKETS, columns)
         return cls(data["classes"], data["languages"], quantised, np.array(data["scales"]), np.array(data["bias"]),
                    float(data["threshold"]), data.get("meta", {}),
-                   ElsewhereRule.from_json(data["elsewhere"]) if data.get("elsewhere") else None)
+                   ElsewhereRule.from_json(data["elsewhere"]) if data.get("elsewhere") else None, data["max_words"])
+
+
+def too_long(text: str, max_words: int) -> bool:
+    """More words than an everyday help question has: left to the server, whose router reads long messages with
+    rules the student cannot see (several questions at once, advice, a second opinion on the whole story)."""
+    return len(text.split()) > max_words
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.linear_model import LogisticRegression
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -36,14 +39,19 @@ def folds_and_final(features, labels: np.ndarray,  # type: ignore[no-untyped-def
     `params` are LogisticRegression's; `features` any matrix it accepts (dense or sparse rows).
     """
     jobs = [(train, test) for train, test in splits] + [(None, None)]
-    processes = _processes(len(jobs))
-    if processes == 1:
-        results = [_fit(features, labels, train, test, params) for train, test in jobs]
-    else:
-        results = Parallel(n_jobs=processes, backend="loky")(
-            delayed(_fit)(features, labels, train, test, params) for train, test in jobs)
-    *folds, final = results
+    *folds, final = side_by_side(_fit, [(features, labels, train, test, params) for train, test in jobs])
     return folds, final
+
+
+def side_by_side(function: Callable[..., T], calls: Sequence[tuple]) -> list[T]:
+    """`function(*arguments)` for each tuple of `calls`, in up to one process per core; the results in order.
+
+    `function` must be a module's own (the processes import it) and its results small enough to send back.
+    """
+    processes = _processes(len(calls))
+    if processes == 1:
+        return [function(*arguments) for arguments in calls]
+    return Parallel(n_jobs=processes, backend="loky")(delayed(function)(*arguments) for arguments in calls)
 
 
 def _fit(features, labels: np.ndarray, train: np.ndarray | None,  # type: ignore[no-untyped-def]

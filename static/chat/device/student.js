@@ -26,7 +26,7 @@ function argmax(values) {
   return best;
 }
 
-export const STUDENT_FORMAT = 2;
+export const STUDENT_FORMAT = 3;
 
 export class Student {
   constructor(model) {
@@ -41,6 +41,7 @@ export class Student {
     this.bias = model.bias;
     this.columns = this.classes.length + this.languages.length;
     this.elsewhere = model.elsewhere ? new ElsewhereRule(model.elsewhere) : null;
+    this.maxWords = model.max_words;
     this.weights = base64Bytes(model.weights);
     if (this.weights.length !== this.buckets * this.columns) throw new Error("device model weights truncated");
   }
@@ -65,6 +66,7 @@ export class Student {
     const confidence = intentP[intent] * languageP[language];
     if (this.classes[intent] === this.server || confidence < this.threshold) return null;
     if (this.elsewhere && this.elsewhere.namesElsewhere(text)) return null;
+    if (text.split(/\s+/).filter(Boolean).length > this.maxWords) return null;  // student.py too_long
     return { intent: this.classes[intent], language: this.languages[language], confidence };
   }
 }
