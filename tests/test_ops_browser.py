@@ -121,8 +121,9 @@ def test_ops_dashboard_after_live_chat_traffic(tabs, screenshots: Path) -> None:
     print(f"screenshot: {path}")
 
 
-LONG_QUESTION = ("I ordered two lamps in different orders, one arrived broken and the other never came, and I moved "
-                 "last week, so please tell me what I should do about each of them and where they will be delivered")
+# Advice only the LLM gives (a broken lamp and a missing one, asked this way, go to a person as a possible refund).
+LONG_QUESTION = ("My living room is 4 by 5 metres with a low ceiling and underfloor heating, so please tell me "
+                 "which of your rugs and lamps would suit it and whether the Oslo sofa fits along the 3.2 metre wall")
 
 
 def test_the_escalation_log_fits_a_1440_pixel_window(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
@@ -151,7 +152,7 @@ def test_the_escalation_log_fits_a_1440_pixel_window(tabs, screenshots: Path) ->
     assert page.evaluate("document.documentElement.scrollWidth") <= DASHBOARD_VIEWPORT["width"]
     wrap = page.locator(".log-table-wrap")
     assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), wrap.evaluate("el => [el.scrollWidth, el.clientWidth]")
-    long_row = page.locator("#escalation-log td.message a", has_text="I ordered two lamps")
+    long_row = page.locator("#escalation-log td.message a", has_text="My living room is 4 by 5")
     assert LONG_QUESTION in (long_row.first.get_attribute("title") or "")
     path = screenshots / "ops-escalation-log.png"
     page.screenshot(path=str(path), full_page=True)
