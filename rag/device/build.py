@@ -42,7 +42,8 @@ def device_build(*, if_stale: bool = False, extra: list[tuple[str, str]] | None 
     student, report = student_train(texts, views, scope, transfer=transfer)
     report["passage_agreement"] = passage_agreement(views, chosen, scope=scope)
     student.meta["passages"] = chosen
-    manifest = device_export(model_json=student.to_json(), bundles=_bundles(chosen), intents=sorted(scope),
+    # The intents it may answer: the scope without the twin intents the training left to the server.
+    manifest = device_export(model_json=student.to_json(), bundles=_bundles(chosen), intents=student.classes[:-1],
                              languages=list(LANGUAGES), report=report)
     log.info("device assistant %s exported: %s", manifest["version"], report)
     return manifest
