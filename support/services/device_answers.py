@@ -7,7 +7,8 @@ customer's message, never the answer's text. The server stays the record and the
 1. `device_claim_read` checks the frame's shape and `device_answer_check` that the model version
    is the server's own, that the passage exists in the server's help centre (`rag.device`'s
    `device_passage`), that it answers the intent and that the intent is routine help (never
-   order data, refunds, a person or anything unusual), and that nobody else is answering the
+   order data, refunds, a person or anything unusual) and one the served model may answer (its
+   manifest's `intents`), and that nobody else is answering the
    conversation (staff, or a question the assistant asked). Any "no" is a `DeviceRefused`: the
    message is then routed by the server as every other message, and why is kept for ops.
 2. `device_answer_save` saves the reply from the server's own passage, so a tampered client can
@@ -115,6 +116,14 @@ def _passage(claim: DeviceClaim) -> Passage | None:
     return device_passage(claim.language, claim.passage_id)
 
 
+def _model_intents() -> list[str]:
+    """The intents the served device model may answer: its manifest's (the routine help it was
+    trained and measured on, without the twins it leaves to the server)."""
+    from rag.device.manifest import device_scope_current
+
+    return device_scope_current()
+
+
 def device_answer_check(*, conversation_id: uuid.UUID, claim: DeviceClaim) -> Passage:
     """The server's own passage for the device's answer, if the server takes it; else DeviceRefused(why)."""
     current = server_device_version()
@@ -124,7 +133,7 @@ def device_answer_check(*, conversation_id: uuid.UUID, claim: DeviceClaim) -> Pa
         raise DeviceRefused(STALE)
     if claim.language not in DEVICE_LANGUAGES:
         raise DeviceRefused(LANGUAGE)
-    if claim.intent not in DEVICE_INTENTS:
+    if claim.intent not in DEVICE_INTENTS or claim.intent not in _model_intents():
         raise DeviceRefused(OUT_OF_SCOPE)
     passage = _passage(claim)
     if passage is None:
