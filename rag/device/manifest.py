@@ -69,6 +69,7 @@ def device_file(name: str) -> Path | None:
 def device_sources() -> dict:
     """What an export is built from: the exemplars, the server routers it copies and the help index versions."""
     from rag.index import INDEX_LANGUAGES, index_root
+    from rag.router.decide import DECISION_LOGIC
     from rag.router.exemplars import exemplars_fingerprint
     from rag.router.model import artifact_dir as router_dir
     from rag.router.multilingual_model import artifact_dir as multilingual_dir
@@ -85,6 +86,7 @@ def device_sources() -> dict:
         "format": EXPORT_FORMAT,
         "exemplars": exemplars_fingerprint(chat=True),
         "routers": [trained_at(router_dir()), trained_at(multilingual_dir())],
+        "decision_logic": DECISION_LOGIC,
         "help_index": {language: index_version(language) for language in INDEX_LANGUAGES},
     }
 

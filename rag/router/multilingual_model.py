@@ -10,7 +10,7 @@ realistic held-out sets (tests/data/realistic_holdout*, every language), route b
 alone: 84.8% / 83.5% on the embedding, 94.6% / 91.5% on both (CHAR_WEIGHT and C chosen on the
 first set, confirmed on the second, written later by someone who saw neither).
 
-It answers messages that are not in English (rag/router/languages.py). Training
+It decides every message; English ones are audited by the English router (rag/router/decide.py). Training
 (`python manage.py train_router`) embeds the exemplars of every language (the chat-style
 ones under rag/exemplars/chat/ and the short English ones), fits a logistic regression
 over the intents, and sets each threshold from out-of-fold predictions: every threshold
@@ -55,11 +55,6 @@ PERSON_CEILING = 0.30
 ROUTINE_UNSURE = 0.08
 # A message less similar than this share of held-out shop exemplars to every shop exemplar is not about the shop.
 OUT_OF_DOMAIN = 0.01
-# The second opinion on English messages (rag/router/decide.py `LanguageRouter`): this model
-# overrules the English router only where its held-out exemplars say it is right this often.
-# (Session 10 tried 85% for refunds: it handed a two-problem question with an e-mail address to
-# a person; a payment problem gets the refund recall threshold instead: rag/router/multilingual.py.)
-SECOND_OPINION_PRECISION = 0.95
 # Out-of-fold predictions for the thresholds: each exemplar is predicted by a model trained on the other folds.
 FOLDS = 3
 # What a saved router holds; an artifact of another format is retrained.
@@ -185,15 +180,6 @@ def _recall_threshold(probabilities: np.ndarray, recall: float, ceiling: float) 
     return min(float(np.quantile(probabilities, 1.0 - recall)), ceiling) if len(probabilities) else ceiling
 
 
-def _precision_threshold(scores: np.ndarray, positive: np.ndarray, precision: float) -> float:
-    """The lowest score from which at least `precision` of the (held-out) exemplars scoring that
-    high are positive; 1.0 (never) when no score gets there."""
-    order = np.argsort(-scores)
-    hits = np.cumsum(positive[order]) / np.arange(1, len(order) + 1)
-    reaching = np.nonzero(hits >= precision)[0]
-    return float(scores[order][reaching.max()]) if len(reaching) else 1.0
-
-
 def _learn_thresholds(oof: dict[str, np.ndarray], labels: np.ndarray, intents: list[str]) -> dict[str, float]:
     proba, routes = oof["proba"], route_matrix(intents)
     off_topic = intents.index(OFF_TOPIC)
@@ -209,13 +195,6 @@ def _learn_thresholds(oof: dict[str, np.ndarray], labels: np.ndarray, intents: l
         # A routine answer needs this much probability on the local route.
         "local_confidence": round(float(np.quantile(local_probability[routine], ROUTINE_UNSURE)), 4),
         "ood_similarity": round(float(np.quantile(oof["in_domain_sim"][in_domain], OUT_OF_DOMAIN)), 4),
-        # The second opinion on English messages: a refund demand, or a question for the strong
-        # model, at SECOND_OPINION_PRECISION on held-out exemplars.
-        "second_opinion_refund": round(_precision_threshold(proba[:, refund], labels == refund,
-                                                            SECOND_OPINION_PRECISION), 4),
-        "second_opinion_llm": round(_precision_threshold((proba @ routes)[:, ROUTES.index("llm")],
-                                                         routes[labels, ROUTES.index("llm")] == 1.0,
-                                                         SECOND_OPINION_PRECISION), 4),
     }
 
 
