@@ -118,7 +118,9 @@ def _tally(rows: list[dict[str, str]]) -> tuple[dict[str, int], dict[str, list[i
         if "local" in expected and INTENT_ROUTES.get(gold) == "local":
             counts["routine"] += 1
             counts["routine_kept"] += route != "llm"
-        if expected <= {"off_topic", "llm"}:
+        # Off-topic messages (the LLM may be right too: "off_topic|llm"); a message that needs
+        # reasoning is counted above, not here.
+        if "off_topic" in expected and expected <= {"off_topic", "llm"}:
             counts["off_topic"] += 1
             counts["off_topic_as_routine"] += route == "local"
     return counts, per_intent

@@ -163,6 +163,23 @@ def test_evaluate_router_command_writes_the_decisions(tmp_path, local_models):
     assert {"route", "intent_predicted", "confidence", "reason", "latency_ms"} <= rows[0].keys()
 
 
+def test_each_figure_counts_its_own_messages():
+    """Routed rows made up here: a question that needs reasoning answered by the bot counts against
+    'needs reasoning', not as an off-topic message answered as routine."""
+    from rag.evaluation import _figures, _tally
+
+    rows = [
+        {"text": "a", "expected_route": "llm", "intent": "needs_reasoning", "route": "local"},
+        {"text": "b", "expected_route": "off_topic", "intent": "off_topic", "route": "off_topic"},
+        {"text": "c", "expected_route": "off_topic|llm", "intent": "off_topic", "route": "local"},
+        {"text": "d", "expected_route": "off_topic", "intent": "off_topic", "route": "llm"},
+    ]
+    figures = _figures(_tally(rows)[0])
+    assert figures["needs reasoning to the LLM or a person"] == 0.0
+    assert figures["off-topic answered as routine"] == 1 / 3
+    assert figures["route accuracy"] == 1 / 4
+
+
 def test_every_process_picks_up_a_newly_trained_router(local_models, settings):
     import os
     import time

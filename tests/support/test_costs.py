@@ -11,11 +11,16 @@ from support.services.costs import llm_cost_estimate
 
 pytestmark = pytest.mark.django_db
 
+# A question for the strong model: advice on the shop's products for one customer's room. (A broken
+# and a missing item is not one any more: since session 12 the router hands it to a person, as a
+# possible refund.)
+ADVICE_QUESTION = ("My living room is 4 by 5 metres with a low ceiling and underfloor heating: "
+                   "which of your rugs would suit it?")
+
 
 def test_only_escalated_messages_cost_money(local_models):
     texts = ["where is my order?", "which payment methods do you accept?",
-             "I ordered two lamps in different orders, one arrived broken and the other never came, and I moved "
-             "last week. What should I do about each?"]
+             ADVICE_QUESTION]
     estimate = llm_cost_estimate(texts=texts, router=local_models)
     assert estimate.escalations == 1 and round(estimate.llm_calls_per_1000) == 333
     assert estimate.prompt_tokens_per_escalation > 300
@@ -38,9 +43,7 @@ def test_a_self_hosted_model_costs_its_share_of_the_machine_for_as_long_as_the_c
 def test_the_estimate_prices_a_self_hosted_model_by_the_hour_too(local_models, settings):
     settings.LLM_PRICE_INPUT_PER_MTOK = settings.LLM_PRICE_OUTPUT_PER_MTOK = 0.0
     settings.LLM_PRICE_PER_HOUR_EUR, settings.LLM_CONCURRENT_STREAMS = 3.60, 1  # 0.001 EUR a second
-    estimate = llm_cost_estimate(texts=["where is my order?", "I ordered two lamps in different orders, one arrived "
-                                        "broken and the other never came, what should I do about each?"],
-                                 router=local_models)
+    estimate = llm_cost_estimate(texts=["where is my order?", ADVICE_QUESTION], router=local_models)
     assert estimate.escalations == 1
     # one escalation of a typical call's length, per 2 messages; every message to the LLM: twice that
     per_call = Decimal("0.001") * Decimal(str(TYPICAL_CALL_S))
