@@ -314,6 +314,9 @@ RAG_WARM_UP = env_bool("RAG_WARM_UP", default=True)
 RAG_RELOAD_CHECK_SECONDS = env_float("RAG_RELOAD_CHECK_SECONDS", 2.0, minimum=0.1)
 # Labelled messages the router also trains on: ops' corrections of misrouted messages.
 RAG_EXTRA_EXEMPLARS = "support.services.feedback.route_label_pairs"
+# How the router reads a message: without its personal data (e-mail, phone, card, IBAN, street address),
+# which says nothing about what the customer needs ("" reads it as typed).
+RAG_ROUTING_TEXT = "support.llm.pii.personal_data_removed"
 
 # The human tier.
 SUPPORT_HOURS = env_str("SUPPORT_HOURS", "mon-fri 09:00-18:00; sat 10:00-14:00")  # Amsterdam time

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,6 @@ DECISION_LOGIC = 2
 # In a decision's scores: the English router read a refund message as a question about the rules or a status.
 REFUND_QUESTION = "read_as_refund_question"
 PERSON_FAMILY = ("contact_human_agent", "contact_customer_service")
-_SPACES = re.compile(r"\s{2,}")
 _PARTS = re.compile(r"(?<=[?!.;])\s+|\s+(?:and also|also,|plus,|besides that,?)\s+", re.IGNORECASE)
 
 
@@ -225,36 +225,21 @@ def english_audited(chosen: RouteDecision, audit: RouteDecision) -> RouteDecisio
     return replace(chosen, vector=audit.vector, scores=scores)
 
 
-def without_personal_data(text: str) -> str:
-    """The message as the routers read it: e-mail addresses, IBANs, card and phone numbers, street
-    addresses and postcodes taken out (support.llm.pii's one definition; order numbers and prices stay).
-
-    They say nothing about what the customer needs, yet their characters pull the character n-grams
-    and their capitals the English router's rule for other companies' names: "what payment methods?
-    mail me at ... or +31 6 ...", a routine question, read as unsure without them taken out.
-    A message that is nothing but personal data is read as it is.
-    """
-    from support.llm.pii import PERSONAL_DATA, personal_data_replace
-
-    stripped = text
-    for kind, pattern in PERSONAL_DATA:
-        stripped = personal_data_replace(stripped, kind, pattern, lambda kind, value: " ")
-    stripped = _SPACES.sub(" ", stripped).strip()
-    return stripped if stripped.strip(" ,.;:!?") else text
-
-
 class LanguageRouter:
     """Every message through the multilingual router; English ones audited by the English router.
 
     The multilingual router (rag/router/multilingual.py) decides by learned steps only, in every
-    language the shop serves, on the message without its personal data (`without_personal_data`). An English message is also read by the English router, which checks
+    language the shop serves, on the message as `read` gives it (settings.RAG_ROUTING_TEXT: without
+    its personal data). An English message is also read by the English router, which checks
     the multilingual one's routine answers and refund alarms (`english_audited`): two embeddings
     for English, one for the other languages.
     """
 
-    def __init__(self, english: IntentRouter, multilingual: "MultilingualRouter | None") -> None:
+    def __init__(self, english: IntentRouter, multilingual: "MultilingualRouter | None",
+                 read: Callable[[str], str] = str) -> None:
         self.english = english
         self.multilingual = multilingual
+        self.read = read
 
     def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
         """The English router's model, encoder and thresholds, as before there were two."""
@@ -264,7 +249,7 @@ class LanguageRouter:
         from rag.router.languages import ENGLISH, language_guess, language_settled
 
         started = time.perf_counter()
-        text = without_personal_data(text)
+        text = self.read(text)
         guess, probability = language_guess(text)
         language = language_settled(guess, probability)
         if self.multilingual is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from rag.encoder import encoder_get
 from rag.router.decide import IntentRouter, LanguageRouter
@@ -41,10 +42,18 @@ def router_get() -> LanguageRouter:
         mtime = saved.stat().st_mtime if saved.exists() else 0.0
         if _router is None or mtime != _router_stamp[0]:
             model = RouterModel.load() if router_artifact_current() else router_train(extra=_extra_exemplars())
-            _router = LanguageRouter(IntentRouter(model, encoder_get()), _multilingual_get())
+            _router = LanguageRouter(IntentRouter(model, encoder_get()), _multilingual_get(), _routing_text())
             mtime = saved.stat().st_mtime if saved.exists() else 0.0
         _router_stamp = (mtime, now)
         return _router
+
+
+def _routing_text() -> Callable[[str], str]:
+    """How the router reads a message (RAG_ROUTING_TEXT, a dotted path; "" to read it as typed)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    return import_string(settings.RAG_ROUTING_TEXT) if settings.RAG_ROUTING_TEXT else str
 
 
 def _multilingual_get() -> MultilingualRouter | None:

@@ -119,3 +119,15 @@ def test_the_logs_scrub_the_same_personal_data(text, secret, kind):
 
 def test_the_logs_scrub_personal_data_hidden_in_a_url():
     assert scrub("GET /help/?q=Keizersgracht+12%2C+1015+CN+06-12345678") == "GET /help/?q=[ADDRESS], [POSTCODE] [PHONE]"
+
+
+def test_the_router_reads_a_message_without_its_personal_data():
+    from support.llm.pii import personal_data_removed
+
+    assert personal_data_removed("what payment methods? mail me at jane.doe@mailbox.test or +31 6 1234 5678, "
+                                 "card 4111 1111 1111 1111") == "what payment methods? mail me at or , card"
+    # order numbers and prices are what the customer is asking about: they stay
+    assert personal_data_removed("refund €1299 for order 10045 to NL91ABNA0417164300 please") \
+        == "refund €1299 for order 10045 to please"
+    # a message that is nothing but personal data is read as it is
+    assert personal_data_removed("jane@example.test") == "jane@example.test"
