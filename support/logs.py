@@ -11,7 +11,7 @@ from urllib.parse import unquote_plus
 
 from daphne.access import AccessLogGenerator
 
-from support.llm.pii import PERSONAL_DATA, personal_data_replace
+from support.llm.pii import personal_data_replace_all
 
 _conversation: contextvars.ContextVar[str] = contextvars.ContextVar("conversation_id", default="")
 
@@ -19,9 +19,7 @@ _conversation: contextvars.ContextVar[str] = contextvars.ContextVar("conversatio
 def _scrub_plain(text: str) -> str:
     """Personal data as support.llm.pii defines it (the one definition the LLM's redactor uses too), each
     kind replaced by its name: every card-shaped number, not only those with a valid checksum."""
-    for kind, pattern in PERSONAL_DATA:
-        text = personal_data_replace(text, kind, pattern, lambda kind, value: f"[{kind}]")
-    return text
+    return personal_data_replace_all(text, lambda kind, value: f"[{kind}]")
 
 
 def scrub(text: str) -> str:

@@ -213,13 +213,18 @@ class Redactor:
         return text
 
 
+def personal_data_replace_all(text: str, placeholder: Callable[[str, str], str]) -> str:
+    """`text` with every piece of personal data, of each kind in PERSONAL_DATA's order, replaced by
+    `placeholder(kind, value)`."""
+    for kind, pattern in PERSONAL_DATA:
+        text = personal_data_replace(text, kind, pattern, placeholder)
+    return text
+
+
 def personal_data_removed(text: str) -> str:
     """`text` with every piece of personal data taken out (order numbers and prices stay), for the
     router to read (settings.RAG_ROUTING_TEXT): contact details say nothing about what a customer needs,
     yet their characters pulled routing decisions. A message that is nothing but personal data stays
     as it is."""
-    stripped = text
-    for kind, pattern in PERSONAL_DATA:
-        stripped = personal_data_replace(stripped, kind, pattern, lambda kind, value: " ")
-    stripped = re.sub(r"\s{2,}", " ", stripped).strip()
+    stripped = re.sub(r"\s{2,}", " ", personal_data_replace_all(text, lambda kind, value: " ")).strip()
     return stripped if stripped.strip(" ,.;:!?") else text
