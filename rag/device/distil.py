@@ -64,8 +64,7 @@ def server_views(texts: list[str], *, scope: frozenset[str]) -> list[ServerView]
     _english_id.cache_clear()
     router = router_get()
     views: list[ServerView] = []
-    for text in texts:
-        decision = router.decide(text)
+    for text, decision in zip(texts, router.decide_all(texts)):
         passage = None
         if decision.route == "local" and decision.intent in scope:
             answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=text,

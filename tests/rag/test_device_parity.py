@@ -113,3 +113,17 @@ def test_questions_about_another_company_are_left_to_the_server(local_models, de
     # and the shop's own words ("PayPal", a payment method it takes) or "your" keep a question the shop's
     for text in ("can I pay with PayPal?", "how do I delete my Example Shoppe account", "do you ship to the UK"):
         assert not device_student.names_elsewhere(text), text
+
+
+def test_the_device_is_taught_the_decisions_the_server_makes_one_message_at_a_time(local_models):
+    """The device's labels come from `decide_all` (the multilingual encoder run on batches, for speed):
+    each must be the decision the server makes when that message arrives alone."""
+    from rag.router.exemplars import exemplar_load
+
+    texts = [text for text, _ in exemplar_load(chat=True)[::97]]  # every language, every kind of message
+    assert len(texts) > 150
+    together = local_models.decide_all(texts)
+    for text, batched in zip(texts, together):
+        alone = local_models.decide(text)
+        assert (batched.route, batched.intent, batched.language) == (alone.route, alone.intent, alone.language), text
+        assert batched.confidence == pytest.approx(alone.confidence, abs=1e-3), text
