@@ -43,6 +43,16 @@ def team_in_at_any_hour():  # type: ignore[no-untyped-def]
     settings.SUPPORT_HOURS = os.environ["SUPPORT_HOURS"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing():  # type: ignore[no-untyped-def]
+    """Users made by this process get cheap password hashes (tests/passwords.py): hundreds of tests
+    each make customers and staff, at 0.2 s a hash with the site's own setting."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["tests.passwords.QuickPasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def english_to_start_with():  # type: ignore[no-untyped-def]
     """Each test starts in English: a request through the test client leaves its page's language
