@@ -102,7 +102,12 @@ def _layer_send(group: str, message: dict) -> None:
     except RuntimeError:
         running = None
     send = get_channel_layer().group_send(group, message)
-    if running is loop:  # called on the loop itself: nothing may block it
-        loop.create_task(send)
-        return
-    asyncio.run_coroutine_threadsafe(send, loop).result(timeout=10)
+    try:
+        if running is loop:  # called on the loop itself: nothing may block it
+            loop.create_task(send)
+            return
+        delivered = asyncio.run_coroutine_threadsafe(send, loop)
+    except RuntimeError:  # the loop is closed (the process is stopping): the send never starts
+        send.close()
+        raise
+    delivered.result(timeout=10)
