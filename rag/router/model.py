@@ -116,17 +116,15 @@ def _fit(vectors: np.ndarray, labels: np.ndarray, off_topic: int
     splits = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=7).split(vectors, labels))
     folds, classifier = folds_and_final(vectors, labels, splits, C=C_REGULARISATION, max_iter=3000,
                                         class_weight="balanced")
-    return _out_of_fold(vectors, labels, off_topic, folds), classifier
+    return _out_of_fold(vectors, labels, off_topic, splits, folds), classifier
 
 
 def _out_of_fold(vectors: np.ndarray, labels: np.ndarray, off_topic: int,
-                 folds: list[HeldOutFold]) -> dict[str, np.ndarray]:
+                 splits: list[tuple[np.ndarray, np.ndarray]], folds: list[HeldOutFold]) -> dict[str, np.ndarray]:
     proba = np.zeros((len(labels), int(labels.max()) + 1), dtype=np.float32)
     in_domain_sim = np.zeros(len(labels), dtype=np.float32)
     off_topic_sim = np.zeros(len(labels), dtype=np.float32)
-    for fold in folds:
-        test = fold.test
-        train = np.setdiff1d(np.arange(len(labels)), test)
+    for (train, test), fold in zip(splits, folds):
         proba[np.ix_(test, fold.classes)] = fold.probabilities
         sims = vectors[test] @ vectors[train].T
         train_off = labels[train] == off_topic
