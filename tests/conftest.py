@@ -112,6 +112,10 @@ def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped
         live_index.forget()
         router = router_get()
         device_build(if_stale=True)
+    # Warm, as the server's start-up leaves it (shoppe/startup.py): the first message of a test that
+    # waits a fraction of a second for its reply must not also pay for loading the encoders.
+    router.decide("where is my order?")
+    router.decide("Wo ist meine Bestellung?")
     return router
 
 

@@ -40,11 +40,11 @@ from tools.processes import REPO, daphne_start, free_port, http_ok, stop_process
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_ADMIN_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
 
-# A question the router escalates to the LLM, and one the local tier answers.
-LLM_QUESTION = (
-    "I ordered two lamps in different orders, one arrived broken and the other never came, "
-    "and I moved last week, what should I do about each?"
-)
+# A question the router escalates to the LLM (advice for this customer's room), and one the local tier
+# answers. (Until session 13 it was two lamps, one broken and one missing: since refunds are handed to
+# staff at 98% recall the router reads that as a possible claim for money and hands it to a person.)
+LLM_QUESTION = ("My living room is 4 by 5 metres with a low ceiling and underfloor heating: "
+                "which of your rugs would suit it?")
 ROUTINE_QUESTION = "how long does delivery take?"
 REPLY_TIMEOUT = 30.0
 # What the stack's servers take as METRICS_TOKEN: `Authorization: Bearer` this for /metrics and the /healthz details.

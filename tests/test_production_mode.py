@@ -36,12 +36,10 @@ from tests.production_stack import (
 
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 13
 PERSONAL = " You can reach me at jan.devries@mailbox.test or +31 6 1234 5678."
-# Still a question for the LLM with the contact details added (LLM_QUESTION's broken and missing lamps with them read
-# as a possible refund to the router since exemplar batch 5, and go to a person).
-ADVICE_QUESTION = ("My living room is 4 by 5 metres with a low ceiling and underfloor heating: "
-                   "which of your rugs would suit it?")
-LLM_ANSWER = ["For the broken lamp, send us a photo ", "and we replace it. ", "For the missing one, ",
-                 "we ask the carrier to investigate."]
+# Still a question for the LLM with the contact details added.
+ADVICE_QUESTION = LLM_QUESTION
+LLM_ANSWER = ["A low-pile wool rug suits ", "underfloor heating best. ", "For 4 by 5 metres, ",
+              "the 200 x 300 cm size leaves a border of floor."]
 
 
 @pytest.fixture(scope="module")
