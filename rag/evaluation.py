@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.router.decide import IntentRouter
+from rag.router.decide import IntentRouter, router_warm_up
 from rag.router.serving import router_get
 from rag.router.policy import INTENT_ROUTES
 from shoppe.percentiles import percentile_cont  # the ops dashboard's percentiles (interpolated)
@@ -52,8 +52,7 @@ def router_evaluate(*, rows: list[dict[str, str]], router: IntentRouter | None =
     `intent_predicted`, `confidence`, `reason`, `latency_ms` and `language` added.
     """
     router = router or router_get()
-    router.decide("warm up")
-    router.decide("Wo ist meine Bestellung?")  # the other languages' router, loaded on first use
+    router_warm_up(router)
     result = Evaluation()
     latencies: list[float] = []
     for row in rows:

@@ -35,6 +35,7 @@ def rag_warm_up(*, device: bool = False) -> None:
     the chat is ready: until it is, widgets send every message to the server.
     """
     from rag.index import INDEX_LANGUAGES, index_build, index_get
+    from rag.router.decide import router_warm_up
     from rag.router.serving import router_get
 
     failed = False
@@ -44,8 +45,7 @@ def rag_warm_up(*, device: bool = False) -> None:
         readiness.step("loading the router (trained first if it is missing or stale)")
         router = router_get()
         readiness.step("warming up")
-        router.decide("where is my order?")
-        router.decide("Wo ist meine Bestellung?")  # the other languages' router and its encoder too
+        router_warm_up(router)
         for language in INDEX_LANGUAGES:
             index_get(language)
     except Exception:  # the site still serves pages; the chat reports its own errors

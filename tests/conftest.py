@@ -105,6 +105,7 @@ def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped
     """The encoder, router, knowledge index and device assistant, built once for the whole run (when stale)."""
     from rag.device.build import device_build
     from rag.index import index_build, live_index
+    from rag.router.decide import router_warm_up
     from rag.router.serving import router_get
 
     with django_db_blocker.unblock():
@@ -114,8 +115,7 @@ def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped
         device_build(if_stale=True)
     # Warm, as the server's start-up leaves it (shoppe/startup.py): the first message of a test that
     # waits a fraction of a second for its reply must not also pay for loading the encoders.
-    router.decide("where is my order?")
-    router.decide("Wo ist meine Bestellung?")
+    router_warm_up(router)
     return router
 
 

@@ -45,6 +45,9 @@ PG_ADMIN_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
 # staff at 98% recall the router reads that as a possible claim for money and hands it to a person.)
 LLM_QUESTION = ("My living room is 4 by 5 metres with a low ceiling and underfloor heating: "
                 "which of your rugs would suit it?")
+# What the fake model servers answer it with, unless a test scripts otherwise.
+LLM_ANSWER = ["A low-pile wool rug suits ", "underfloor heating best. ", "For 4 by 5 metres, ",
+              "the 200 x 300 cm size leaves a border of floor."]
 ROUTINE_QUESTION = "how long does delivery take?"
 REPLY_TIMEOUT = 30.0
 # What the stack's servers take as METRICS_TOKEN: `Authorization: Bearer` this for /metrics and the /healthz details.

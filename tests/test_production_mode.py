@@ -18,6 +18,7 @@ from tests.conftest import service_missing
 from tests.fakes.gemini import Reply
 from tests.fakes.llm import MODELS, PROVIDERS
 from tests.production_stack import (
+    LLM_ANSWER,
     LLM_QUESTION,
     ROUTINE_QUESTION,
     Stack,
@@ -36,10 +37,6 @@ from tests.production_stack import (
 
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 13
 PERSONAL = " You can reach me at jan.devries@mailbox.test or +31 6 1234 5678."
-# Still a question for the LLM with the contact details added.
-ADVICE_QUESTION = LLM_QUESTION
-LLM_ANSWER = ["A low-pile wool rug suits ", "underfloor heating best. ", "For 4 by 5 metres, ",
-              "the 200 x 300 cm size leaves a border of floor."]
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +144,7 @@ async def test_an_llm_answer_streams_from_the_worker_through_redis_and_the_hop_i
             assert end["route"] == "llm" and end["text"] == "".join(LLM_ANSWER), f"{end}\n{stack.logs()}"
             assert sum(e["type"] == "reply.chunk" for e in events) >= 2
             first_chunk_at[message_id] = next(e["_received_at"] for e in events if e["type"] == "reply.chunk")
-        await ask(ws, ADVICE_QUESTION + PERSONAL, stack)
+        await ask(ws, LLM_QUESTION + PERSONAL, stack)  # still a question for the LLM with contact details added
     rows = stack.sql(
         "SELECT message_id, extract(epoch from enqueued_at), first_token_ms, outcome, input_tokens, output_tokens, "
         "cost_eur, provider, model FROM support_escalationlog WHERE message_id = ANY(%s)", (list(first_chunk_at),))

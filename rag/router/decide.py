@@ -275,3 +275,10 @@ class LanguageRouter:
             return [self.decide(text) for text in texts]
         vectors = self.multilingual.encoder.encode([self.read(text) for text in texts], batch_size=batch_size)
         return [self.decide(text, multilingual_vector=vector) for text, vector in zip(texts, vectors)]
+
+
+def router_warm_up(router: IntentRouter | LanguageRouter) -> None:
+    """Decide an English and a German message once, so that both encoders and the other languages'
+    router are loaded now rather than on a customer's first message."""
+    router.decide("where is my order?")
+    router.decide("Wo ist meine Bestellung?")

@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import service_missing, slow
 from tests.fakes.gemini import Reply
 from tests.production_stack import (
+    LLM_ANSWER,
     LLM_QUESTION,
     RedisServer,
     Stack,
@@ -38,8 +39,6 @@ LLM_ENV = {
     "GEMINI_RETRY_MAX_S": "0.5",
     "GEMINI_TOTAL_TIMEOUT_S": "4",
 }
-ANSWER = ["A low-pile wool rug suits ", "underfloor heating best. ", "For 4 by 5 metres, ",
-          "the 200 x 300 cm size leaves a border of floor."]
 
 
 @pytest.fixture(scope="package")
@@ -56,7 +55,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer, run_artifacts: None) -> Iterator[Stack]:
     with production_stack(tmp_path_factory.mktemp("faults"), redis_url=redis_server.url(0), db_prefix="shoppe_faults",
-                          llm_default=Reply.text(ANSWER, delay_s=0.02), env=LLM_ENV) as stack:
+                          llm_default=Reply.text(LLM_ANSWER, delay_s=0.02), env=LLM_ENV) as stack:
         asyncio.run(_warm_up(stack))
         yield stack
 
@@ -86,7 +85,7 @@ def _fresh_fake(request: pytest.FixtureRequest) -> Iterator[None]:
         stack: Stack = request.getfixturevalue("stack")
         for fake in stack.llm_fakes.values():
             fake.reset()
-            fake.default = Reply.text(ANSWER, delay_s=0.02)
+            fake.default = Reply.text(LLM_ANSWER, delay_s=0.02)
 
 
 def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
