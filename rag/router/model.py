@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import faiss
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
@@ -21,6 +20,7 @@ from sklearn.model_selection import StratifiedKFold
 from rag.encoder import encoder_get
 from rag.router.exemplars import exemplar_load, exemplars_fingerprint, shop_vocabulary
 from rag.router.fitting import HeldOutFold, folds_and_final
+from rag.router.neighbours import ExemplarNeighbours
 from rag.router.policy import OFF_TOPIC
 from rag.router.wording import RefundWording
 
@@ -35,7 +35,7 @@ UNSURE = 0.6
 REFUND_REQUEST_DOUBT = 0.10
 REFUND_REQUESTS_IN_DOUBT = 0.005
 # What a saved router holds; an artifact of another format is retrained (2: the refund wording model).
-ARTIFACT_FORMAT = 2
+ARTIFACT_FORMAT = 3  # 3: the nearest-exemplar graph saved with it
 
 
 def artifact_dir() -> Path:
@@ -53,10 +53,11 @@ class RouterModel:
     meta: dict = field(default_factory=dict)
     shop_vocabulary: frozenset[str] = frozenset()
     refund_wording: RefundWording | None = None
+    neighbours: ExemplarNeighbours | None = field(default=None, repr=False)  # built from the vectors when None
 
     def __post_init__(self) -> None:
-        self._neighbours = faiss.IndexFlatIP(self.exemplar_vectors.shape[1])
-        self._neighbours.add(np.ascontiguousarray(self.exemplar_vectors, dtype=np.float32))
+        if self.neighbours is None:
+            self.neighbours = ExemplarNeighbours.build(self.exemplar_vectors)
         self.off_topic = self.intents.index(OFF_TOPIC)
 
     def probabilities(self, vector: np.ndarray, text: str) -> np.ndarray:
@@ -68,8 +69,8 @@ class RouterModel:
 
     def nearest(self, vector: np.ndarray, *, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Similarities and intent indices of the k nearest exemplars."""
-        sims, ids = self._neighbours.search(vector.reshape(1, -1), k)
-        return sims[0], self.exemplar_intents[ids[0]]
+        sims, ids = self.neighbours.search(vector, k)
+        return sims, self.exemplar_intents[ids]
 
     def save(self, folder: Path | None = None) -> Path:
         folder = folder or artifact_dir()
@@ -80,7 +81,7 @@ class RouterModel:
             wording = {"wording_index": self.refund_wording.index, "wording_weight": self.refund_wording.weight,
                        "wording_bias": np.array([self.refund_wording.bias])}
         np.savez(tmp, weights=self.weights, bias=self.bias, vectors=self.exemplar_vectors, labels=self.exemplar_intents,
-                 **wording)
+                 neighbours=self.neighbours.as_array(), **wording)
         tmp.replace(folder / "router.npz")
         (folder / "router.json").write_text(
             json.dumps({"intents": self.intents, "thresholds": self.thresholds, "meta": self.meta,
@@ -107,6 +108,7 @@ class RouterModel:
             meta=config["meta"],
             shop_vocabulary=frozenset(config.get("shop_vocabulary", [])),
             refund_wording=wording,
+            neighbours=ExemplarNeighbours.from_array(arrays["neighbours"]) if "neighbours" in arrays else None,
         )
 
 
