@@ -35,22 +35,94 @@ def _bottom_hidden_px(page, selector: str, container: str) -> float:  # type: ig
 def test_the_newest_reply_is_shown_whole_with_its_sources_and_thumbs(  # type: ignore[no-untyped-def]
     tabs, screenshots: Path, screen: dict
 ) -> None:
+    """Whole when it fits in the chat; one taller than the chat (the returns answer on a laptop) from
+    its first line, the rest read by scrolling (it was shown from its end, its start above the top)."""
     from playwright.sync_api import expect
 
     tab = tabs(**screen)
     page = tab.page
     page.goto("/")
     page.locator(".chat-launcher").click()
+    log = page.locator("#chat .chat-log")
     for question in ("how long does delivery take?", "how do I return an item?"):
         page.fill("#chat-input", question)
         page.get_by_role("button", name="Send").click()
         reply = finished_reply(page)
         expect(reply.locator(".chat-rating")).to_be_visible()
-    expect(reply.locator("ul.chat-sources a").first).to_be_visible()
-    page.wait_for_timeout(300)  # let any late layout settle
-    hidden = _bottom_hidden_px(page, "#chat .chat-log > li", "#chat .chat-log")
-    tab.shot(screenshots, f"widget-newest-reply-{screen['viewport']['width']}")
-    assert hidden <= 1, f"{hidden:.0f} px of the newest reply are below the chat's visible area"
+        expect(reply.locator("ul.chat-sources a").first).to_be_visible()
+        page.wait_for_timeout(300)  # let any late layout settle
+        tab.shot(screenshots, f"widget-newest-reply-{screen['viewport']['width']}")
+        assert _top_hidden_px(page, "#chat .chat-log > li", "#chat .chat-log") <= 1, "the reply starts above the chat"
+        if reply.bounding_box()["height"] <= log.bounding_box()["height"] - 8:
+            hidden = _bottom_hidden_px(page, "#chat .chat-log > li", "#chat .chat-log")
+            assert hidden <= 1, f"{hidden:.0f} px of the newest reply are below the chat's visible area"
+
+
+def _chatting_with_sam(tabs, username: str, name: str, customer_screen: dict | None = None):  # type: ignore[no-untyped-def]
+    """A customer asks for a person in the widget and Sam (staff) claims the chat in the console: (console tab, widget tab)."""
+    from playwright.sync_api import expect
+
+    from tests.browser import REPLY_TIMEOUT_MS
+
+    agent_tab = tabs(**LAPTOP)
+    agent = agent_tab.page
+    staff_sign_in(agent, "staff")
+    expect(agent.locator("#connection")).to_have_text("Live")
+    customer_tab = tabs(**(customer_screen or {}))
+    customer = customer_tab.page
+    customer_sign_in(customer, username)
+    customer.locator(".chat-launcher").click()
+    customer.fill("#chat-input", "I want to talk to a person")
+    customer.get_by_role("button", name="Send").click()
+    expect(customer.locator("li.chat-bot[data-route='human']").last).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    expect(customer.locator(".chat-status")).to_have_text("Waiting for our team")
+    agent.locator("#queue-list .queue-item", has_text=name).click()
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    return agent_tab, customer_tab
+
+
+def _top_hidden_px(page, selector: str, container: str) -> float:  # type: ignore[no-untyped-def]
+    """How many px of the last `selector` lie above the visible box of its scroll `container`."""
+    return page.evaluate(
+        """([selector, container]) => {
+            const box = document.querySelector(container).getBoundingClientRect();
+            const items = document.querySelectorAll(selector);
+            return box.top - items[items.length - 1].getBoundingClientRect().top;
+        }""",
+        [selector, container],
+    )
+
+
+@pytest.mark.timeout(240)
+def test_a_reply_taller_than_the_chat_is_shown_from_its_first_line(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    """On a phone, a long message from the team fills more than the chat: the customer sees where it starts
+    (it was shown from its end, its greeting above the top edge), and the next question scrolls as before."""
+    from playwright.sync_api import expect
+
+    agent_tab, customer_tab = _chatting_with_sam(tabs, "dan", "Dan Murphy", PHONE)
+    agent, customer = agent_tab.page, customer_tab.page
+    expect(customer.locator("li.chat-system", has_text="Sam joined the chat.")).to_have_count(1)
+
+    steps = "\n".join(f"{n}. Step {n} of putting the wardrobe back in its box, in detail." for n in range(1, 40))
+    agent.locator("#reply-input").fill(f"Hi Dan, here is how to pack it for the return:\n{steps}\nThat's all!")
+    agent.locator("#reply-input").press("Enter")
+    long_reply = customer.locator("li.chat-agent", has_text="That's all!")
+    expect(long_reply).to_have_count(1)
+    customer.wait_for_timeout(300)  # let any late layout settle
+    log = customer.locator("#chat .chat-log")
+    assert long_reply.bounding_box()["height"] > log.bounding_box()["height"]
+    customer_tab.shot(screenshots, "widget-long-reply-phone")
+    assert _top_hidden_px(customer, "#chat .chat-log > li.chat-agent", "#chat .chat-log") <= 1
+    expect(long_reply).to_contain_text("Hi Dan, here is how")
+    assert _bottom_hidden_px(customer, "#chat .chat-log > li", "#chat .chat-log") > 100  # its end is read by scrolling
+
+    customer.fill("#chat-input", "thanks, and where is my order?")
+    customer.get_by_role("button", name="Send").click()
+    mine = customer.locator("li.chat-customer", has_text="where is my order")
+    expect(mine).to_be_visible()
+    customer.wait_for_timeout(300)
+    assert _bottom_hidden_px(customer, "#chat .chat-log > li", "#chat .chat-log") <= 1
 
 
 @pytest.fixture(scope="module")
@@ -103,26 +175,9 @@ def test_the_away_line_is_visible_not_only_read_out(browser, away_site: str, scr
 def test_status_lines_follow_claim_reload_and_resolve(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    from tests.browser import REPLY_TIMEOUT_MS
-
-    agent_tab = tabs(**LAPTOP)
-    agent = agent_tab.page
-    staff_sign_in(agent, "staff")
-    expect(agent.locator("#connection")).to_have_text("Live")
-
-    customer_tab = tabs()
-    customer = customer_tab.page
-    customer_sign_in(customer, "alice")
-    customer.locator(".chat-launcher").click()
-    customer.fill("#chat-input", "I want to talk to a person")
-    customer.get_by_role("button", name="Send").click()
-    expect(customer.locator("li.chat-bot[data-route='human']").last).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    agent_tab, customer_tab = _chatting_with_sam(tabs, "alice", "Alice Jansen")
+    agent, customer = agent_tab.page, customer_tab.page
     status = customer.locator(".chat-status")
-    expect(status).to_have_text("Waiting for our team")
-
-    agent.locator("#queue-list .queue-item", has_text="Alice Jansen").click()
-    agent.get_by_role("button", name="Claim").click()
-    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
     expect(status).to_have_text("Chatting with Sam")
 
     customer.reload()

@@ -6,14 +6,31 @@ import { sourceLinks } from "../shared/links.js";
 import { format, gettext } from "./i18n.js";
 
 export function chatTranscript(log) {
-  function scrollDown() { log.scrollTop = log.scrollHeight; pinned = true; }
   // The newest message stays in view while the customer is reading at the bottom: sources,
   // thumbs and text arrive after a bubble is drawn, and the panel's own boxes (typing line,
   // "rate this conversation") shrink the log; each of these re-pins it instead of leaving
   // the end of the reply under the bottom edge. Scrolled up to read, the log stays put.
+  // A reply taller than the log is read from its first line: the log follows it down only
+  // until that line reaches the top (a long answer or a streamed one was shown from its end).
   let pinned = true;
-  log.addEventListener("scroll", () => { pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 24; });
-  const keepPinned = () => { if (pinned) log.scrollTop = log.scrollHeight; };
+  let reply = null; // the newest message from the assistant or the team, until the customer reads to its end
+  let placed = -1; // where this code last put the log: other scrolls are the customer's
+  function target() {
+    const end = log.scrollHeight - log.clientHeight;
+    if (!reply || !reply.isConnected) return end;
+    const start = reply.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop - 8;
+    return Math.max(0, Math.min(end, start));
+  }
+  function place() { log.scrollTop = target(); placed = log.scrollTop; }
+  function scrollDown() { place(); pinned = true; }
+  // To the very end (a status line, a comment box under the reply): the reply's start no longer holds the log.
+  function scrollToEnd() { reply = null; scrollDown(); }
+  log.addEventListener("scroll", () => {
+    if (Math.abs(log.scrollTop - placed) <= 1) return;
+    pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
+    if (pinned) reply = null; // read to the end: follow the end again
+  });
+  const keepPinned = () => { if (pinned) place(); };
   new MutationObserver(keepPinned).observe(log, { childList: true, subtree: true, characterData: true });
   if (window.ResizeObserver) new ResizeObserver(keepPinned).observe(log);
 
@@ -56,6 +73,7 @@ export function chatTranscript(log) {
     }
     for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) li.dataset[k] = v;
     log.appendChild(li);
+    reply = author === "customer" ? null : li;
     scrollDown();
     return li;
   }
@@ -67,7 +85,7 @@ export function chatTranscript(log) {
     li = h("li", { class: "chat-system", text });
     if (id) li.dataset.replyId = id;
     log.appendChild(li);
-    scrollDown();
+    scrollToEnd();
     return li;
   }
 
@@ -127,6 +145,6 @@ export function chatTranscript(log) {
     return li;
   }
 
-  return { scrollDown, keepPinned, setText, bubble, systemLine, addSources, customerBubble, photoBubble, newConversationLine,
+  return { scrollDown, scrollToEnd, keepPinned, setText, bubble, systemLine, addSources, customerBubble, photoBubble, newConversationLine,
     deviceBubble, onDeviceNote };
 }

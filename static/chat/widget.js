@@ -148,7 +148,7 @@ function chatWidget(root) {
   root.querySelector(".chat-close").addEventListener("click", close);
   panel.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
 
-  const { scrollDown, setText, bubble, systemLine, addSources, customerBubble, photoBubble,
+  const { scrollDown, scrollToEnd, setText, bubble, systemLine, addSources, customerBubble, photoBubble,
     newConversationLine, deviceBubble, onDeviceNote } = chatTranscript(log);
 
   function setTyping(on) {
@@ -169,7 +169,7 @@ function chatWidget(root) {
   }
 
   const { addRating, thank, rate, awaitingComment } = chatRatings({
-    form, sendFeedback, scrollDown, conversationId: () => conversationId });
+    form, sendFeedback, scrollDown: scrollToEnd, conversationId: () => conversationId });
 
   function showTeamLine(text) {
     teamLine.textContent = text;
