@@ -8,19 +8,14 @@ from django.test import override_settings
 
 from support.llm.pricing import TYPICAL_CALL_S, call_cost
 from support.services.costs import llm_cost_estimate
+from tests.production_stack import LLM_QUESTION  # advice on the shop's rugs for one customer's room
 
 pytestmark = pytest.mark.django_db
-
-# A question for the strong model: advice on the shop's products for one customer's room. (A broken
-# and a missing item is not one any more: since session 12 the router hands it to a person, as a
-# possible refund.)
-ADVICE_QUESTION = ("My living room is 4 by 5 metres with a low ceiling and underfloor heating: "
-                   "which of your rugs would suit it?")
 
 
 def test_only_escalated_messages_cost_money(local_models):
     texts = ["where is my order?", "which payment methods do you accept?",
-             ADVICE_QUESTION]
+             LLM_QUESTION]
     estimate = llm_cost_estimate(texts=texts, router=local_models)
     assert estimate.escalations == 1 and round(estimate.llm_calls_per_1000) == 333
     assert estimate.prompt_tokens_per_escalation > 300
@@ -43,7 +38,7 @@ def test_a_self_hosted_model_costs_its_share_of_the_machine_for_as_long_as_the_c
 def test_the_estimate_prices_a_self_hosted_model_by_the_hour_too(local_models, settings):
     settings.LLM_PRICE_INPUT_PER_MTOK = settings.LLM_PRICE_OUTPUT_PER_MTOK = 0.0
     settings.LLM_PRICE_PER_HOUR_EUR, settings.LLM_CONCURRENT_STREAMS = 3.60, 1  # 0.001 EUR a second
-    estimate = llm_cost_estimate(texts=["where is my order?", ADVICE_QUESTION], router=local_models)
+    estimate = llm_cost_estimate(texts=["where is my order?", LLM_QUESTION], router=local_models)
     assert estimate.escalations == 1
     # one escalation of a typical call's length, per 2 messages; every message to the LLM: twice that
     per_call = Decimal("0.001") * Decimal(str(TYPICAL_CALL_S))

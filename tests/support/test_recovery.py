@@ -28,12 +28,11 @@ from support.services.replies import message_answer
 from support.tasks import escalation_answer
 from tests.conftest import chat_socket, session_cookie_for
 from tests.fakes.gemini import FakeGemini, Reply
+from tests.production_stack import LLM_QUESTION
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
 
 ROUTINE = "Which payment methods do you accept?"
-LLM_QUESTION = ("I ordered two lamps in different orders, one arrived broken and the other never came, "
-                "and I moved last week, what should I do about each?")
 
 
 @pytest.fixture(autouse=True)
