@@ -32,10 +32,14 @@ def chat_return(request: HttpRequest, token: str) -> HttpResponse:
 
     The link is signed and expires (REPLY_LINK_DAYS). A signed-in customer's conversation opens
     only for them (signing in first if needed); a visitor's opens in the browser that follows
-    the link, which only the address they gave us received.
+    the link, which only the address they gave us received, and only signed out: whoever holds
+    a visitor's link (the visitor, or anyone they forwarded it to) must not be able to make a
+    signed-in customer's browser adopt that conversation, with its open sockets, into the
+    customer's account and orders. So a signed-in browser gets a page saying so, and a browser
+    that opened the link signs in without taking the conversation along (`LINKED_KEY`).
     """
     from support.services.away import reply_link_conversation
-    from support.services.conversations import SESSION_KEY
+    from support.services.conversations import LINKED_KEY, SESSION_KEY
 
     conversation_id = reply_link_conversation(token)
     conversation = Conversation.objects.filter(id=conversation_id).first() if conversation_id else None
@@ -46,6 +50,10 @@ def chat_return(request: HttpRequest, token: str) -> HttpResponse:
             return redirect_to_login(request.get_full_path())
         if request.user.pk != conversation.customer_id:
             return _expired(request)
+    elif request.user.is_authenticated:
+        return render(request, "support/chat_return_signed_in.html", status=403)
+    else:
+        request.session[LINKED_KEY] = str(conversation.id)
     request.session[SESSION_KEY] = str(conversation.id)
     return redirect("/?chat=open")
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from shoppe.readiness import GETTING_READY, readiness
 from support import events, realtime
-from support.selectors import conversation_has_ended, conversation_history, conversation_team
+from support.selectors import conversation_has_ended, conversation_history, conversation_is_a_visitors, conversation_team
 from support.services.away import conversation_seen, customer_site_remember, reply_email_plan, unread_count
 from support.services.conversations import conversation_follow, conversation_for_socket, message_receive
 from support.services.device_answers import (
@@ -157,7 +157,18 @@ class ChatConsumer(ClosesOnSignOut):
             await self._error("unknown_type", gettext_lazy("Unknown message type %(type)s."),
                               params={"type": repr(content["type"][:40])})
             return
+        if handler == self.on_customer_message and self.signed_in_user_id is None \
+                and not await database_sync_to_async(conversation_is_a_visitors)(conversation_id=self.conversation_id):
+            # Adopted into an account since this visitor's socket opened (its close event may be on the way).
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
         await handler(content)
+
+    async def conversation_adopted(self, event: dict[str, Any]) -> None:
+        """Its conversation became a signed-in customer's (`realtime.conversation_adopted`): a socket opened
+        without signing in no longer speaks for its owner."""
+        if self.signed_in_user_id is None:
+            await self.close(code=CLOSE_FORBIDDEN)
 
     async def on_ping(self, content: dict[str, Any]) -> None:
         await self._send({"type": "pong"})

@@ -86,6 +86,14 @@ def session_end(session_key: str) -> None:
     _layer_send(session_group(session_key), {"type": "session.ended"})
 
 
+def conversation_adopted(conversation_id: uuid.UUID | str) -> None:
+    """A visitor's conversation became a signed-in customer's: the sockets opened without signing in close.
+
+    They spoke for a browser session that no longer owns it; the customer's own sockets join afresh.
+    """
+    _layer_send(conversation_group(conversation_id), {"type": "conversation.adopted"})
+
+
 def console_send(*events: ConsoleEvent) -> None:
     """To every open staff console: the queue changed."""
     _group_send(CONSOLE_GROUP, *events)

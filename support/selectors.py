@@ -29,6 +29,11 @@ def conversation_ended_q(now: datetime | None = None) -> Q:
     return Q(status=Conversation.Status.CLOSED) | Q(status=Conversation.Status.BOT, updated_at__lt=cutoff)
 
 
+def conversation_is_a_visitors(*, conversation_id: uuid.UUID | None) -> bool:
+    """Whether the conversation still belongs to no account (a visitor's browser session)."""
+    return Conversation.objects.filter(id=conversation_id, customer__isnull=True).exists()
+
+
 def conversation_has_ended(*, conversation_id: uuid.UUID) -> bool:
     return Conversation.objects.filter(conversation_ended_q(), id=conversation_id).exists()
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from support import realtime
 from support.db import commits_without_waiting_for_disk
 from support.models import Conversation, Message
 from support.selectors import conversation_ended_q
@@ -20,6 +21,9 @@ from support.services.proofs import conversation_address_remember, proofs_belong
 log = logging.getLogger(__name__)
 
 SESSION_KEY = "chat_conversation_id"
+# A visitor's conversation this browser opened from a reply email's link (support/chat_session.py
+# `chat_return`), not one it started: signing in never adopts it into the account.
+LINKED_KEY = "chat_conversation_from_link"
 
 
 def conversation_owned_by(conversation: Conversation, *, user: AbstractBaseUser | AnonymousUser, session: SessionBase) -> bool:
@@ -49,7 +53,7 @@ def conversation_for_socket(
             raise PermissionDenied("no such conversation") from None
         if not conversation_owned_by(conversation, user=user, session=session):
             raise PermissionDenied("not your conversation")
-        if conversation.customer_id is None and user.is_authenticated and _adopted(conversation, user=user) is None:
+        if conversation.customer_id is None and user.is_authenticated and _adopted(conversation, user=user, session=session) is None:
             raise PermissionDenied("the visitor's conversation holds someone else's orders")
     else:
         with commits_without_waiting_for_disk():  # a new conversation or session is cheap to make again
@@ -59,18 +63,26 @@ def conversation_for_socket(
     return conversation
 
 
-def _adopted(conversation: Conversation, *, user: AbstractBaseUser) -> Conversation | None:
-    """The visitor's conversation, now `user`'s; None when it holds orders proved that are not theirs.
+def _adopted(conversation: Conversation, *, user: AbstractBaseUser, session: SessionBase) -> Conversation | None:
+    """The visitor's conversation, now `user`'s; None when it holds orders proved that are not theirs,
+    or when this browser opened it from an emailed link rather than started it.
 
     On a shared computer the next person to sign in must not inherit a stranger's order
     details (#13): such a conversation stays anonymous, and with the session pointing
-    elsewhere from now on, nobody can reach it from this browser again.
+    elsewhere from now on, nobody can reach it from this browser again. A conversation opened
+    from a link may still be open in the sockets of whoever the link came from: adopted, they
+    would read the account's orders in its replies. The visitor's own sockets close on
+    adoption (`realtime.conversation_adopted`).
     """
+    if session.get(LINKED_KEY) == str(conversation.id):
+        log.info("not adopting conversation %s on sign-in: this browser opened it from a reply link", conversation.id)
+        return None
     if not proofs_belong_to(conversation=conversation, user=user):
         log.info("not adopting conversation %s on sign-in: it holds orders another person proved", conversation.id)
         return None
     conversation.customer_id = user.pk
     conversation.save(update_fields=["customer"])
+    realtime.conversation_adopted(conversation.id)
     return conversation
 
 
@@ -92,7 +104,7 @@ def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, sessi
         if conversation and conversation.customer_id is None and user.is_authenticated:
             # The visitor signed in (login keeps the session's data): the conversation is now theirs,
             # or, when it holds someone else's orders, they start afresh.
-            conversation = _adopted(conversation, user=user)
+            conversation = _adopted(conversation, user=user, session=session)
         elif conversation and not conversation_owned_by(conversation, user=user, session=session):
             conversation = None
     if conversation is not None:

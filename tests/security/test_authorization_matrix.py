@@ -107,6 +107,7 @@ UNAUTHORIZED = Outcome("UNAUTHORIZED", (401,))
 TO_ICON = Outcome("TO_ICON", (301,), "/static/shoppe/favicon")  # /favicon.ico: the static icon, for everyone
 PHOTO_A = Outcome("PHOTO_A", (200,))  # Alice's photo itself (an image/* response)
 OPENS_CHAT = Outcome("OPENS_CHAT", (302,), "/?chat=open")  # a link from a reply email: its conversation, in the chat
+LINK_REFUSED = Outcome("LINK_REFUSED", (403,))  # a visitor's reply link in a signed-in browser: a page saying why
 HEALTH = Outcome("HEALTH", (200, 503))  # public; 503 only says a dependency (the local models) is down
 # --- state-changing outcomes (forms and socket events) ------------------------------------------------------
 DONE = Outcome("DONE", (200, 302))  # it took effect (each row says what that means)
@@ -212,7 +213,8 @@ PAGES = [
     # The signed link in an email of the team's replies (#15 item 11): a customer's conversation opens only for
     # them, signed in; a visitor's (who has no account) for whoever holds the link that went to their address.
     row("/chat/return/{reply_link_a}/",           LOGIN,       OPENS_CHAT,  NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
-    row("/chat/return/{reply_link_visitor}/",     OPENS_CHAT,  OPENS_CHAT,  OPENS_CHAT,  OPENS_CHAT,  OPENS_CHAT,  OPENS_CHAT),
+    # a visitor's chat opens signed out only: signed in, the browser would adopt it into the account
+    row("/chat/return/{reply_link_visitor}/",     OPENS_CHAT,  LINK_REFUSED, LINK_REFUSED, LINK_REFUSED, LINK_REFUSED, LINK_REFUSED),
     row("/chat/return/forged-token/",             NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     # The chat widget's strings in the page's language (Django's JavaScript catalogue; "/nl/jsi18n/" is Dutch).
     row("/jsi18n/",                               OK,          OK,          OK,          OK,          OK,          OK),

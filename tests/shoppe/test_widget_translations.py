@@ -24,7 +24,7 @@ WIDGET_SCRIPTS = sorted((ROOT / "static" / "chat").glob("*.js")) + sorted((ROOT 
 # The customer's chat templates (staff pages, console and ops, stay English).
 CHAT_TEMPLATES = [ROOT / "templates" / "support" / name for name in (
     "chat_widget.html", "conversation_list.html", "conversation_detail.html", "conversation_status.html",
-    "transcript_who.html", "chat_return_expired.html")]
+    "transcript_who.html", "chat_return_expired.html", "chat_return_signed_in.html")]
 
 needs_xgettext = pytest.mark.skipif(
     shutil.which("xgettext") is None,

@@ -1,0 +1,107 @@
+"""A reply email's link to a visitor's chat opens it signed out only, and a visitor's socket never speaks for an account.
+
+Found by a security review (session 14): a visitor who gave their own address got an emailed link to
+their conversation. Opened by a signed-in customer (or by a browser that then signed in), it made that
+browser adopt the visitor's conversation into the customer's account, while the visitor's socket, still
+open, read the replies about the customer's orders and could change them (address, cancellation).
+Through the real ASGI app and Django's views.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.test import Client
+
+from support.models import Conversation, Message
+from support.services.away import reply_link_token
+from tests.conftest import session_cookie_for
+from tests.support.test_conversations import connected, say, sign_in
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
+
+
+async def visitor_with_link() -> tuple[object, str, str]:
+    """A visitor's open socket, their conversation id and the link a reply email would carry."""
+    cookie = await database_sync_to_async(session_cookie_for)(None)
+    socket, history = await connected(cookie)
+    await say(socket, "hello, do you ship to Ireland?")
+    conversation_id = history["conversation_id"]
+    return socket, conversation_id, f"/chat/return/{reply_link_token(conversation_id=uuid.UUID(conversation_id))}/"
+
+
+def cookie_of(client: Client) -> str:
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+async def still_a_visitors(conversation_id: str) -> bool:
+    conversation = await database_sync_to_async(Conversation.objects.get)(id=conversation_id)
+    return conversation.customer_id is None
+
+
+async def test_a_signed_in_customer_following_a_visitors_link_is_told_why_and_keeps_their_own_chat(make_customer):
+    alice = await database_sync_to_async(make_customer)("alice", "Alice")
+    visitor_socket, visitors, link = await visitor_with_link()
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(alice)
+
+    page = await database_sync_to_async(browser.get)(link)
+
+    assert page.status_code == 403
+    assert "started without signing in" in page.content.decode()
+    socket, history = await connected(cookie_of(browser))
+    assert history["conversation_id"] != visitors
+    assert await still_a_visitors(visitors)
+    await socket.disconnect()
+    # the visitor's socket answers as before, about nobody's orders
+    assert "sign in" in (await say(visitor_socket, "where is my order?")).lower()
+    await visitor_socket.disconnect()
+
+
+async def test_a_browser_that_opened_a_visitors_link_and_then_signed_in_does_not_take_the_chat_along(make_customer):
+    alice = await database_sync_to_async(make_customer)("alice", "Alice")
+    visitor_socket, visitors, link = await visitor_with_link()
+    browser = Client()
+    opened = await database_sync_to_async(browser.get)(link)
+    assert opened.status_code == 302 and opened["Location"] == "/?chat=open"
+    socket, history = await connected(cookie_of(browser))
+    assert history["conversation_id"] == visitors  # signed out, the link opens the visitor's chat
+    await socket.disconnect()
+
+    socket, history = await connected(await sign_in(cookie_of(browser), alice))
+
+    assert history["conversation_id"] != visitors
+    assert await still_a_visitors(visitors)
+    await socket.disconnect()
+    await visitor_socket.disconnect()
+
+
+async def test_when_a_visitor_signs_in_their_chat_comes_along_and_their_visitor_sockets_close(make_customer):
+    dan = await database_sync_to_async(make_customer)("dan", "Dan")
+    cookie = await database_sync_to_async(session_cookie_for)(None)
+    visitor_socket, history = await connected(cookie)
+    await say(visitor_socket, "hello, do you ship to Ireland?")
+
+    socket, signed_in = await connected(await sign_in(cookie, dan))
+
+    assert signed_in["conversation_id"] == history["conversation_id"]  # started in this browser: adopted
+    closed = await visitor_socket.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 4403}
+    await socket.disconnect()
+
+
+async def test_a_visitors_socket_whose_chat_became_an_accounts_cannot_send(make_customer):
+    dan = await database_sync_to_async(make_customer)("dan", "Dan")
+    cookie = await database_sync_to_async(session_cookie_for)(None)
+    visitor_socket, history = await connected(cookie)
+    # adopted without the close event reaching this socket (another server process, a lost event)
+    await database_sync_to_async(Conversation.objects.filter(id=history["conversation_id"]).update)(customer=dan)
+
+    await visitor_socket.send_json_to({"type": "customer.message", "text": "where is my order?",
+                                       "client_id": str(uuid.uuid4())})
+
+    assert await visitor_socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
+    saved = Message.objects.filter(conversation_id=history["conversation_id"], text="where is my order?").exists
+    assert not await database_sync_to_async(saved)()
