@@ -242,6 +242,17 @@ def test_a_resend_with_the_same_client_id_stores_one_photo(db, alice, alices) ->
     assert Photo.objects.count() == 1 and Message.objects.count() == 1
 
 
+def test_a_photo_sent_with_a_text_messages_client_id_is_refused_clearly_and_nothing_is_stored(  # type: ignore[no-untyped-def]
+        db, alice, alices, media) -> None:
+    client_id = uuid.uuid4()
+    Message.objects.create(conversation=alices, author=Message.Author.CUSTOMER, text="hello", client_id=client_id)
+    response = attach(signed_in(alice), alices, jpeg(), client_id=str(client_id))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "client_id_taken"
+    assert not Photo.objects.exists() and not stored_files(media)
+    assert list(Message.objects.values_list("text", flat=True)) == ["hello"]
+
+
 def test_an_upload_needs_the_pages_csrf_token(db, alice, alices) -> None:  # type: ignore[no-untyped-def]
     client = signed_in(alice, enforce_csrf_checks=True)
     assert attach(client, alices, jpeg()).status_code == 403
