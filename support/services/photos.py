@@ -16,6 +16,7 @@ LLM only when the customer agreed and a key is set (`photo_for_llm`).
 from __future__ import annotations
 
 import io
+import threading
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -91,10 +92,23 @@ def _trailing_data(data: bytes, image_format: str) -> bool:
     return False
 
 
+# Decoding a photo holds all its pixels: a PNG or WebP of a few hundred KB can hold 38 million of
+# them (150 MB as RGBA; JPEGs decode at a smaller scale), and the server answers up to
+# SERVER_THREADS requests at once. At most this many photos are decoded at the same time; the
+# others wait their turn, so uploads sent side by side cannot take the server's memory.
+DECODES_AT_ONCE = 2
+_decoding = threading.BoundedSemaphore(DECODES_AT_ONCE)
+
+
 def photo_clean(data: bytes) -> CleanImage:
     """The upload as a freshly encoded image with no metadata, or PhotoRejected."""
     if len(data) > settings.PHOTO_MAX_BYTES:
         raise too_large()
+    with _decoding:
+        return _cleaned(data)
+
+
+def _cleaned(data: bytes) -> CleanImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

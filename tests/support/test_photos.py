@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import threading
 import uuid
 import zlib
 from pathlib import Path
@@ -240,6 +241,34 @@ def test_a_resend_with_the_same_client_id_stores_one_photo(db, alice, alices) ->
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["photo"]["id"] == again.json()["photo"]["id"]
     assert Photo.objects.count() == 1 and Message.objects.count() == 1
+
+
+def test_photos_uploaded_side_by_side_are_decoded_two_at_a_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Each decode holds all the photo's pixels (a small PNG can be 150 MB of them): never more than two at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from support.services import photos
+
+    decoding, most = 0, 0
+    lock = threading.Lock()
+    cleaned = photos._cleaned
+
+    def counted(data: bytes):  # type: ignore[no-untyped-def]
+        nonlocal decoding, most
+        with lock:
+            decoding += 1
+            most = max(most, decoding)
+        try:
+            return cleaned(data)
+        finally:
+            with lock:
+                decoding -= 1
+
+    monkeypatch.setattr(photos, "_cleaned", counted)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(photos.photo_clean, [png((1500, 1500))] * 8))
+    assert most == photos.DECODES_AT_ONCE == 2
+    assert all(result.width == 1500 for result in results)
 
 
 def test_a_photo_sent_with_a_text_messages_client_id_is_refused_clearly_and_nothing_is_stored(  # type: ignore[no-untyped-def]
