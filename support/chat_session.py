@@ -52,7 +52,7 @@ def chat_return(request: HttpRequest, token: str) -> HttpResponse:
             return _expired(request)
     elif request.user.is_authenticated:
         return render(request, "support/chat_return_signed_in.html", status=403)
-    else:
+    elif request.session.get(SESSION_KEY) != str(conversation.id):  # not the browser that started it
         request.session[LINKED_KEY] = str(conversation.id)
     request.session[SESSION_KEY] = str(conversation.id)
     return redirect("/?chat=open")

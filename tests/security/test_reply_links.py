@@ -78,6 +78,23 @@ async def test_a_browser_that_opened_a_visitors_link_and_then_signed_in_does_not
     await visitor_socket.disconnect()
 
 
+async def test_the_visitor_who_started_the_chat_follows_its_link_in_the_same_browser_and_signs_in_with_it(make_customer):
+    dan = await database_sync_to_async(make_customer)("dan", "Dan")
+    cookie = await database_sync_to_async(session_cookie_for)(None)
+    socket, history = await connected(cookie)
+    await say(socket, "hello, do you ship to Ireland?")
+    await socket.disconnect()
+    browser = Client()
+    browser.cookies[settings.SESSION_COOKIE_NAME] = cookie.split("=", 1)[1]
+    link = f"/chat/return/{reply_link_token(conversation_id=uuid.UUID(history['conversation_id']))}/"
+    assert (await database_sync_to_async(browser.get)(link)).status_code == 302
+
+    socket, signed_in = await connected(await sign_in(cookie_of(browser), dan))
+
+    assert signed_in["conversation_id"] == history["conversation_id"]  # their own chat comes along
+    await socket.disconnect()
+
+
 async def test_when_a_visitor_signs_in_their_chat_comes_along_and_their_visitor_sockets_close(make_customer):
     dan = await database_sync_to_async(make_customer)("dan", "Dan")
     cookie = await database_sync_to_async(session_cookie_for)(None)
