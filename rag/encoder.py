@@ -90,20 +90,19 @@ class _DirectOnnx:
         self._tokenizer.enable_truncation(max_tokens)
         self._max_tokens = max_tokens
 
-    def save(self, folder: Path, *, file_name: str, variant: str) -> None:
+    def save(self, folder: Path, *, file_name: str) -> None:
         """What this model's next load needs besides its ONNX file (the tokenizer, the truncation), so that
         the next process starts it without importing sentence-transformers, transformers and PyTorch:
         about 5 s of every server's, worker's and test site's start (`saved`)."""
-        manifest = {"file": file_name, "variant": variant, "max_tokens": self._max_tokens,
-                    "tokenizer": self._tokenizer.to_str()}
+        manifest = {"max_tokens": self._max_tokens, "tokenizer": self._tokenizer.to_str()}
         path = folder / _direct_manifest(file_name)
         staging = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")  # processes may start at once
         staging.write_text(json.dumps(manifest))
         staging.replace(path)
 
     @classmethod
-    def saved(cls, folder: Path, file_name: str) -> "tuple[_DirectOnnx, str] | None":
-        """The model `save` described, with its variant, on the same ONNX file and session options; None
+    def saved(cls, folder: Path, file_name: str) -> "_DirectOnnx | None":
+        """The model `save` described, on the same ONNX file and session options; None
         when it was never saved (the first start) or its file is gone (exported again)."""
         import onnxruntime
         from tokenizers import Tokenizer
@@ -114,7 +113,7 @@ class _DirectOnnx:
         manifest = json.loads(path.read_text())
         session = onnxruntime.InferenceSession(str(folder / file_name), sess_options=_session_options(),
                                                providers=["CPUExecutionProvider"])
-        return cls(session, Tokenizer.from_str(manifest["tokenizer"]), manifest["max_tokens"]), manifest["variant"]
+        return cls(session, Tokenizer.from_str(manifest["tokenizer"]), manifest["max_tokens"])
 
     @classmethod
     def of(cls, model) -> "_DirectOnnx | None":  # type: ignore[no-untyped-def]
@@ -155,7 +154,7 @@ def _direct_manifest(file_name: str) -> str:
 
 
 def _onnx_file(*, quantized: bool) -> tuple[str, str]:
-    """The exported file an ONNX encoder runs and its variant, as `Encoder._export_and_load` names them."""
+    """The exported file an ONNX encoder runs (`Encoder._export_and_load` writes it) and its variant."""
     config = _quantization_config() if quantized else None
     if config is None:
         return "onnx/model.onnx", "onnx-fp32"
@@ -203,21 +202,16 @@ class Encoder:
         self.model_name, self.dimension = MODEL_NAME, DIMENSION
         self._pipeline = None  # the sentence-transformers pipeline, loaded only when needed (`_model`)
         self._direct = None
-        if kind != "torch":
-            file_name, _ = _onnx_file(quantized=(kind == "onnx-int8"))
-            saved = _DirectOnnx.saved(settings.MODEL_DIR / MODEL_NAME, file_name)
-            if saved is not None:  # every start after the first: no sentence-transformers import
-                self._direct, self.variant = saved
-                return
-        pipeline = self._model
         if kind == "torch":
+            self._model  # noqa: B018 - loaded now, not on the first question
             self.variant = "torch-fp32"
             return
-        self.variant = self._onnx_variant
-        self._direct = _DirectOnnx.of(pipeline)
-        if self._direct is not None:
-            self._direct.save(settings.MODEL_DIR / MODEL_NAME, file_name=_onnx_file(quantized=(kind == "onnx-int8"))[0],
-                              variant=self.variant)
+        file_name, self.variant = _onnx_file(quantized=(kind == "onnx-int8"))
+        self._direct = _DirectOnnx.saved(settings.MODEL_DIR / MODEL_NAME, file_name)
+        if self._direct is None:  # the first start: through sentence-transformers, which exports the file
+            self._direct = _DirectOnnx.of(self._model)
+            if self._direct is not None:
+                self._direct.save(settings.MODEL_DIR / MODEL_NAME, file_name=file_name)
 
     @property
     def _model(self):  # type: ignore[no-untyped-def]
@@ -230,7 +224,7 @@ class Encoder:
             if self.kind == "torch":
                 self._pipeline = SentenceTransformer(str(source), device="cpu")
             else:
-                self._pipeline, self._onnx_variant = self._load_onnx(source, quantized=(self.kind == "onnx-int8"))
+                self._pipeline = self._load_onnx(source, quantized=(self.kind == "onnx-int8"))
         return self._pipeline
 
     @staticmethod
@@ -253,20 +247,18 @@ class Encoder:
             model = SentenceTransformer(str(target), backend="onnx", device="cpu")
             model.save_pretrained(str(target))
         config = _quantization_config() if quantized else None
+        file_name, _ = _onnx_file(quantized=quantized)
         if config is None:
-            model = SentenceTransformer(str(target), backend="onnx", device="cpu",
-                                        model_kwargs={"session_options": _session_options()})
-            return model, "onnx-fp32"
+            return SentenceTransformer(str(target), backend="onnx", device="cpu",
+                                       model_kwargs={"session_options": _session_options()})
         # Named by us: sentence-transformers names the file after the weights' type, which
         # differs per CPU (qint8 for AVX-512, quint8 for AVX2).
-        suffix = f"int8_{config}"
-        file_name = f"onnx/model_{suffix}.onnx"
+        suffix = Path(file_name).stem.removeprefix("model_")
         if not (target / file_name).exists():
             fp32 = SentenceTransformer(str(target), backend="onnx", device="cpu")
             export_dynamic_quantized_onnx_model(fp32, config, str(target), file_suffix=suffix)
-        model = SentenceTransformer(str(target), backend="onnx", device="cpu",
-                                    model_kwargs={"file_name": file_name, "session_options": _session_options()})
-        return model, f"onnx-int8-{config}"
+        return SentenceTransformer(str(target), backend="onnx", device="cpu",
+                                   model_kwargs={"file_name": file_name, "session_options": _session_options()})
 
     def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
         with self._lock:

@@ -157,11 +157,6 @@ class ChatConsumer(ClosesOnSignOut):
             await self._error("unknown_type", gettext_lazy("Unknown message type %(type)s."),
                               params={"type": repr(content["type"][:40])})
             return
-        if handler == self.on_customer_message and self.signed_in_user_id is None \
-                and not await database_sync_to_async(conversation_is_a_visitors)(conversation_id=self.conversation_id):
-            # Adopted into an account since this visitor's socket opened (its close event may be on the way).
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
         await handler(content)
 
     async def conversation_adopted(self, event: dict[str, Any]) -> None:
@@ -211,6 +206,11 @@ class ChatConsumer(ClosesOnSignOut):
                           "conversation": feedback.message_id is None, "score": feedback.score})
 
     async def on_customer_message(self, content: dict[str, Any]) -> None:
+        if self.signed_in_user_id is None \
+                and not await database_sync_to_async(conversation_is_a_visitors)(conversation_id=self.conversation_id):
+            # Adopted into an account since this visitor's socket opened (its close event may be on the way).
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
         raw_client_id = content.get("client_id")
         try:
             client_id = uuid.UUID(str(raw_client_id)) if raw_client_id else uuid.uuid4()

@@ -198,11 +198,11 @@ def photo_attach(*, conversation_id: str, user: AbstractBaseUser | AnonymousUser
             Conversation.objects.filter(id=conversation.id).update(updated_at=timezone.now())
     except IntegrityError:  # the same client_id sent twice at once, or a text message's
         photo.image.delete(save=False)
-        resent = Photo.objects.select_related("message").filter(conversation=conversation, message__client_id=client_id)
-        if not resent.exists():  # a client that reused a text message's id: nothing stored, a clear error (was a 500)
+        resent = Photo.objects.select_related("message").filter(conversation=conversation, message__client_id=client_id).first()
+        if resent is None:  # a client that reused a text message's id: nothing stored, a clear error (was a 500)
             raise PhotoRejected("client_id_taken", gettext_lazy(
                 "This message id is already taken by another message. Please send the photo again."), 400) from None
-        return resent.get(), False
+        return resent, False
     return photo, True
 
 

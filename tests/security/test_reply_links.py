@@ -23,13 +23,14 @@ from tests.support.test_conversations import connected, say, sign_in
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
 
 
-async def visitor_with_link() -> tuple[object, str, str]:
-    """A visitor's open socket, their conversation id and the link a reply email would carry."""
+async def visitor_with_link() -> tuple[str, object, str, str]:
+    """A visitor who asked something: their browser's cookie, open socket, conversation id and the link a
+    reply email would carry."""
     cookie = await database_sync_to_async(session_cookie_for)(None)
     socket, history = await connected(cookie)
     await say(socket, "hello, do you ship to Ireland?")
     conversation_id = history["conversation_id"]
-    return socket, conversation_id, f"/chat/return/{reply_link_token(conversation_id=uuid.UUID(conversation_id))}/"
+    return cookie, socket, conversation_id, f"/chat/return/{reply_link_token(conversation_id=uuid.UUID(conversation_id))}/"
 
 
 def cookie_of(client: Client) -> str:
@@ -43,7 +44,7 @@ async def still_a_visitors(conversation_id: str) -> bool:
 
 async def test_a_signed_in_customer_following_a_visitors_link_is_told_why_and_keeps_their_own_chat(make_customer):
     alice = await database_sync_to_async(make_customer)("alice", "Alice")
-    visitor_socket, visitors, link = await visitor_with_link()
+    _, visitor_socket, visitors, link = await visitor_with_link()
     browser = Client()
     await database_sync_to_async(browser.force_login)(alice)
 
@@ -62,7 +63,7 @@ async def test_a_signed_in_customer_following_a_visitors_link_is_told_why_and_ke
 
 async def test_a_browser_that_opened_a_visitors_link_and_then_signed_in_does_not_take_the_chat_along(make_customer):
     alice = await database_sync_to_async(make_customer)("alice", "Alice")
-    visitor_socket, visitors, link = await visitor_with_link()
+    _, visitor_socket, visitors, link = await visitor_with_link()
     browser = Client()
     opened = await database_sync_to_async(browser.get)(link)
     assert opened.status_code == 302 and opened["Location"] == "/?chat=open"
@@ -80,30 +81,25 @@ async def test_a_browser_that_opened_a_visitors_link_and_then_signed_in_does_not
 
 async def test_the_visitor_who_started_the_chat_follows_its_link_in_the_same_browser_and_signs_in_with_it(make_customer):
     dan = await database_sync_to_async(make_customer)("dan", "Dan")
-    cookie = await database_sync_to_async(session_cookie_for)(None)
-    socket, history = await connected(cookie)
-    await say(socket, "hello, do you ship to Ireland?")
+    cookie, socket, visitors, link = await visitor_with_link()
     await socket.disconnect()
     browser = Client()
     browser.cookies[settings.SESSION_COOKIE_NAME] = cookie.split("=", 1)[1]
-    link = f"/chat/return/{reply_link_token(conversation_id=uuid.UUID(history['conversation_id']))}/"
     assert (await database_sync_to_async(browser.get)(link)).status_code == 302
 
     socket, signed_in = await connected(await sign_in(cookie_of(browser), dan))
 
-    assert signed_in["conversation_id"] == history["conversation_id"]  # their own chat comes along
+    assert signed_in["conversation_id"] == visitors  # their own chat comes along
     await socket.disconnect()
 
 
 async def test_when_a_visitor_signs_in_their_chat_comes_along_and_their_visitor_sockets_close(make_customer):
     dan = await database_sync_to_async(make_customer)("dan", "Dan")
-    cookie = await database_sync_to_async(session_cookie_for)(None)
-    visitor_socket, history = await connected(cookie)
-    await say(visitor_socket, "hello, do you ship to Ireland?")
+    cookie, visitor_socket, visitors, _ = await visitor_with_link()
 
     socket, signed_in = await connected(await sign_in(cookie, dan))
 
-    assert signed_in["conversation_id"] == history["conversation_id"]  # started in this browser: adopted
+    assert signed_in["conversation_id"] == visitors  # started in this browser: adopted
     closed = await visitor_socket.receive_output(timeout=5)
     assert closed == {"type": "websocket.close", "code": 4403}
     await socket.disconnect()
