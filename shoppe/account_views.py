@@ -14,6 +14,7 @@ from shoppe.addresses import (address_delete, address_get_for_user, address_list
                               customer_for)
 from shoppe.forms import AccountForm, AddressForm, SignUpForm
 from shoppe.models import Address, Customer
+from shoppe.newsletter import SignUp, newsletter_subscribe, newsletter_subscribed, newsletter_unsubscribe
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -46,12 +47,35 @@ def account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         customer = customer or customer_for(request.user)
-        customer.newsletter = form.cleaned_data["newsletter"]
-        customer.save(update_fields=["newsletter"])
         messages.success(request, gettext("Your details are saved."))
+        _newsletter_choice(request, customer, wanted=form.cleaned_data["newsletter"])
         return redirect("account")
     default = address_list_for_user(user=request.user).filter(is_default=True).first()
     return render(request, "shoppe/account.html", {"form": form, "default_address": default})
+
+
+def _newsletter_choice(request: HttpRequest, customer: Customer, *, wanted: bool) -> None:
+    """The account's newsletter tick: off at once; on only once the account's address is confirmed by the emailed
+    link (double opt-in, shoppe/newsletter.py), since nobody has checked that the address is the customer's."""
+    email = request.user.email
+    subscribed = newsletter_subscribed(email=email)
+    if not wanted:
+        if subscribed or customer.newsletter:
+            newsletter_unsubscribe(email=email)
+            Customer.objects.filter(id=customer.id).update(newsletter=False)
+        return
+    if subscribed:
+        Customer.objects.filter(id=customer.id).update(newsletter=True)  # confirmed before, e.g. in the footer
+        return
+    Customer.objects.filter(id=customer.id).update(newsletter=False)  # an address changed since it was confirmed
+    asked = newsletter_subscribe(email=email, client=request.META.get("REMOTE_ADDR", ""),
+                                 site_url=request.build_absolute_uri("/").rstrip("/"))
+    if asked is SignUp.THROTTLED:
+        messages.error(request, gettext("Too many newsletter sign-ups came from your connection. Please try again in "
+                                        "an hour."))
+    else:
+        messages.info(request, gettext("To receive the newsletter, open the link we've emailed to %(email)s.")
+                      % {"email": email})
 
 
 @login_required

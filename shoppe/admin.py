@@ -129,6 +129,6 @@ class ReviewAdmin(admin.ModelAdmin):
 
 @admin.register(NewsletterSubscription)
 class NewsletterSubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["email", "subscribed", "created_at", "changed_at"]
+    list_display = ["email", "subscribed", "confirmed_at", "created_at", "changed_at"]
     list_filter = ["subscribed"]
     search_fields = ["email"]

@@ -16,7 +16,7 @@ from shoppe.checkout import CheckoutRefused, delivery_option_get, delivery_optio
 from shoppe.forms import CheckoutForm, DemoPaymentForm, GiftCardApplyForm
 from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_usable
 from shoppe.models import EU_COUNTRIES, Address, GiftCard, Order, Product
-from shoppe.newsletter import newsletter_subscribe
+from shoppe.newsletter import SignUp, newsletter_subscribe
 
 CHECKOUT_KEY = "checkout"
 PLACED_KEY = "placed_orders"  # order numbers this browser placed: their confirmation pages open without signing in
@@ -180,9 +180,11 @@ def checkout_payment(request: HttpRequest) -> HttpResponse:
         if customer is not None and details.get("save_address"):
             parts = address_parts("\n".join(details["address"].splitlines()[1:]))
             address_save(address=Address(customer=customer, recipient=details["address"].splitlines()[0], **parts))
-        if details.get("newsletter"):
-            newsletter_subscribe(email=details["email"], customer=customer,
-                                 site_url=request.build_absolute_uri("/").rstrip("/"))
+        if details.get("newsletter"):  # double opt-in: a link to confirm goes to the order's address
+            asked = newsletter_subscribe(email=details["email"], site_url=request.build_absolute_uri("/").rstrip("/"))
+            if asked is SignUp.CONFIRMATION_SENT:
+                messages.info(request, gettext("To receive the newsletter, open the link we've emailed to %(email)s.")
+                              % {"email": details["email"]})
         cart.clear()
         request.session.pop(CHECKOUT_KEY, None)
         request.session[PLACED_KEY] = [*request.session.get(PLACED_KEY, [])[-9:], order.number]

@@ -397,14 +397,16 @@ class GiftCard(models.Model):
 
 
 class NewsletterSubscription(models.Model):
-    """An email address on the Thursday newsletter, from the footer form or a guest checkout (help: newsletter).
+    """An email address asked onto the Thursday newsletter: from the footer form, the checkout or the account page.
 
-    A customer with an account subscribes through `Customer.newsletter`; an unsubscribe link
-    switches off both for its address.
+    On the newsletter (`subscribed`) only once the address's owner confirmed by the emailed link
+    (`confirmed_at`: the record of their consent; shoppe/newsletter.py). `Customer.newsletter`
+    mirrors it for accounts with that address; an unsubscribe link switches off both.
     """
 
     email = models.EmailField(unique=True)
-    subscribed = models.BooleanField(default=True)
+    subscribed = models.BooleanField(default=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="when the owner confirmed by the emailed link")
     created_at = models.DateTimeField(default=timezone.now)
     changed_at = models.DateTimeField(default=timezone.now)
 

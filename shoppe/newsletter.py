@@ -1,14 +1,29 @@
-"""The Thursday newsletter: subscribing (footer form, checkout, account) and unsubscribing by link (help: newsletter).
+"""The Thursday newsletter: subscribing (footer form, checkout, account), confirming, unsubscribing (help: newsletter).
 
-An unsubscribe link carries the address signed with the site's key, so it works without
-signing in and cannot be made for someone else's address.
+Double opt-in, as EU shops do: asking for the newsletter (any of the three ways) only sends
+a confirmation link to the address; the address is on the newsletter once its owner opens
+the link and confirms (`NewsletterSubscription.confirmed_at` records when). So nobody can
+put someone else's address on the list, and the shop holds proof of each consent.
+
+Nobody can flood an address either: one confirmation email per address a day
+(NEWSLETTER_CONFIRMATIONS_PER_ADDRESS_PER_DAY), and at most NEWSLETTER_SIGNUPS_PER_CLIENT_PER_HOUR
+sign-ups from one client address an hour (the footer form answers 429 above it).
+
+Confirmation and unsubscribe links carry the address signed with the site's key, so they
+work without signing in and cannot be made for another address; a confirmation link
+expires after CONFIRM_LINK_DAYS days.
 """
 from __future__ import annotations
 
+import enum
+import hashlib
 import logging
+import time
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -19,8 +34,19 @@ from shoppe.models import Customer, NewsletterSubscription
 
 log = logging.getLogger(__name__)
 _SALT = "shoppe.newsletter.unsubscribe"
+_CONFIRM_SALT = "shoppe.newsletter.confirm"
+CONFIRM_LINK_DAYS = 7
+_DAY_S = 24 * 3600
+_HOUR_S = 3600
 
 
+class SignUp(enum.Enum):
+    CONFIRMATION_SENT = "confirmation_sent"  # or already sent today: the same answer, so nobody learns which
+    ALREADY_SUBSCRIBED = "already_subscribed"  # the address confirmed before: nothing sent
+    THROTTLED = "throttled"  # too many sign-ups from this client this hour: nothing done
+
+
+# --- links ------------------------------------------------------------------------------------------------------
 def newsletter_unsubscribe_path(*, email: str) -> str:
     return reverse("newsletter_unsubscribe", args=[signing.dumps(email.strip().lower(), salt=_SALT)])
 
@@ -33,21 +59,62 @@ def newsletter_unsubscribe_email(*, token: str) -> str | None:
         return None
 
 
-def newsletter_subscribe(*, email: str, customer: Customer | None = None, site_url: str = "") -> None:
-    """Put `email` on the newsletter (the account's flag too, when it is a customer's own address).
+def newsletter_confirm_path(*, email: str) -> str:
+    return reverse("newsletter_confirm", args=[signing.dumps(email.strip().lower(), salt=_CONFIRM_SALT)])
 
-    A welcome email with the unsubscribe link goes to the address after the commit; `site_url`
-    ("https://shop.example") makes the link absolute.
+
+def newsletter_confirm_email(*, token: str) -> str | None:
+    """The address a confirmation link was made for; None for a link not made here or older than CONFIRM_LINK_DAYS."""
+    try:
+        return signing.loads(token, salt=_CONFIRM_SALT, max_age=CONFIRM_LINK_DAYS * _DAY_S)
+    except signing.BadSignature:  # SignatureExpired is one
+        return None
+
+
+# --- asking, confirming, leaving ---------------------------------------------------------------------------------
+def newsletter_subscribed(*, email: str) -> bool:
+    return NewsletterSubscription.objects.filter(email=email.strip().lower(), subscribed=True).exists()
+
+
+def newsletter_subscribe(*, email: str, client: str = "", site_url: str = "") -> SignUp:
+    """Ask for the newsletter at `email`: a confirmation link goes to it (after the commit), nothing more.
+
+    `client` is the asking client's network address, for the hourly limit ("" when the request
+    is part of something already limited, such as a placed order); `site_url` ("https://shop.example")
+    makes the link absolute. Fails closed: without the cache no email is sent.
     """
     email = email.strip().lower()
+    if client and not _counted(f"newsletter-signups:{client}:{int(time.time() // _HOUR_S)}", _HOUR_S,
+                               settings.NEWSLETTER_SIGNUPS_PER_CLIENT_PER_HOUR):
+        return SignUp.THROTTLED
+    if newsletter_subscribed(email=email):
+        return SignUp.ALREADY_SUBSCRIBED
+    digest = hashlib.sha256(email.encode()).hexdigest()[:32]  # no address in the cache's keys
+    if _counted(f"newsletter-confirmations:{digest}:{int(time.time() // _DAY_S)}", _DAY_S,
+                settings.NEWSLETTER_CONFIRMATIONS_PER_ADDRESS_PER_DAY):
+        link = site_url + newsletter_confirm_path(email=email)
+        transaction.on_commit(lambda: _confirmation_send(email, link))
+    return SignUp.CONFIRMATION_SENT
+
+
+def newsletter_confirm(*, email: str, site_url: str = "") -> bool:
+    """The owner of `email` confirmed by its link: on the newsletter from now (accounts with that address too).
+
+    True when this confirmed it; False when it was confirmed already (no second welcome email).
+    """
+    email = email.strip().lower()
+    now = timezone.now()
     with transaction.atomic():
-        if customer is not None:
-            Customer.objects.filter(id=customer.id).update(newsletter=True)
-        else:
-            NewsletterSubscription.objects.update_or_create(
-                email=email, defaults={"subscribed": True, "changed_at": timezone.now()})
+        subscription, _ = NewsletterSubscription.objects.select_for_update().get_or_create(
+            email=email, defaults={"subscribed": False, "changed_at": now})
+        if subscription.subscribed:
+            return False
+        subscription.subscribed, subscription.confirmed_at, subscription.changed_at = True, now, now
+        subscription.save(update_fields=["subscribed", "confirmed_at", "changed_at"])
+        Customer.objects.filter(user__in=User.objects.filter(email__iexact=email)).update(newsletter=True)
     link = site_url + newsletter_unsubscribe_path(email=email)
     transaction.on_commit(lambda: _welcome_send(email, link))
+    return True
 
 
 def newsletter_unsubscribe(*, email: str) -> None:
@@ -59,8 +126,31 @@ def newsletter_unsubscribe(*, email: str) -> None:
         Customer.objects.filter(user__in=users).update(newsletter=False)
 
 
+def _counted(key: str, timeout: int, limit: int) -> bool:
+    """Count one more under `key`; False when that goes over `limit`, or when the cache cannot count."""
+    try:
+        cache.add(key, 0, timeout=timeout)
+        return cache.incr(key) <= limit
+    except Exception:  # noqa: BLE001 - an uncounted request could flood an address
+        log.warning("cache unavailable; newsletter sign-up not counted, so refused")
+        return False
+
+
+# --- the emails (in the language of the page the customer asked on) ---------------------------------------------
+def _confirmation_send(email: str, link: str) -> None:
+    body = "\n\n".join([
+        gettext("Someone, hopefully you, asked for the Example Shoppe newsletter at this address. To receive it "
+                "every Thursday, confirm here: %(link)s") % {"link": link},
+        gettext("The link works for %(days)s days. If you didn't ask for the newsletter, ignore this email: "
+                "you won't be subscribed and won't hear from us again.") % {"days": CONFIRM_LINK_DAYS},
+        "Example Shoppe"])
+    try:
+        send_mail(gettext("Please confirm your Example Shoppe newsletter subscription"), body, None, [email])
+    except Exception:  # noqa: BLE001 - the customer can ask again; nothing was subscribed
+        log.exception("the newsletter confirmation email could not be sent")
+
+
 def _welcome_send(email: str, link: str) -> None:
-    # Sent after the commit of the customer's own request: in the language of the page they subscribed on.
     body = "\n\n".join([
         gettext("You're subscribed to the Example Shoppe newsletter. It arrives every Thursday with new products, "
                 "home inspiration and offers."),

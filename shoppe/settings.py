@@ -439,3 +439,7 @@ ORDER_PROOF_FAILURES_PER_ADDRESS = env_int("ORDER_PROOF_FAILURES_PER_ADDRESS", 2
 # Gift-card balance checks that found no card, per client address per hour (shoppe.gift_cards): past it,
 # nothing is looked up, so codes cannot be guessed by trying many.
 GIFT_CARD_FAILURES_PER_ADDRESS = env_int("GIFT_CARD_FAILURES_PER_ADDRESS", 10, minimum=1)
+# Newsletter double opt-in (shoppe/newsletter.py): confirmation emails one address gets a day, and sign-ups one
+# client address may send an hour through the footer form or the account page.
+NEWSLETTER_CONFIRMATIONS_PER_ADDRESS_PER_DAY = env_int("NEWSLETTER_CONFIRMATIONS_PER_ADDRESS_PER_DAY", 2, minimum=1)
+NEWSLETTER_SIGNUPS_PER_CLIENT_PER_HOUR = env_int("NEWSLETTER_SIGNUPS_PER_CLIENT_PER_HOUR", 10, minimum=1)

@@ -42,6 +42,7 @@ storefront_patterns = [
     path("gift-cards/bought/<int:card_id>/", views.gift_card_bought, name="gift_card_bought"),
     path("gift-cards/balance/", views.gift_card_balance, name="gift_card_balance"),
     path("newsletter/", views.newsletter_signup, name="newsletter"),
+    path("newsletter/confirm/<str:token>/", views.newsletter_confirm_view, name="newsletter_confirm"),
     path("newsletter/unsubscribe/<str:token>/", views.newsletter_unsubscribe_view, name="newsletter_unsubscribe"),
     path("help/", include("rag.urls")),
     path("account/", account_views.account, name="account"),

@@ -11,7 +11,8 @@ from django.utils.translation import gettext
 from shoppe.forms import DemoPaymentForm, GiftCardBalanceForm, GiftCardBuyForm, NewsletterForm
 from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_buy
 from shoppe.models import Customer, GiftCard, Product
-from shoppe.newsletter import newsletter_subscribe, newsletter_unsubscribe, newsletter_unsubscribe_email
+from shoppe.newsletter import (SignUp, newsletter_confirm, newsletter_confirm_email, newsletter_subscribe,
+                               newsletter_unsubscribe, newsletter_unsubscribe_email)
 from shoppe.selectors import catalogue_categories, catalogue_list, order_get_for_user, order_list_for_user
 
 
@@ -60,15 +61,22 @@ def gift_card_balance(request: HttpRequest) -> HttpResponse:
 
 
 def newsletter_signup(request: HttpRequest) -> HttpResponse:
-    """The footer's sign-up form (every page), no account needed; the page it was sent from is shown again."""
+    """The footer's sign-up form (every page), no account needed; the page it was sent from is shown again.
+
+    Double opt-in (shoppe/newsletter.py): the address gets a link to confirm, and the answer is the same
+    whether or not it was on the list already, so the form tells nobody who subscribes.
+    """
     form = NewsletterForm(request.POST or None, prefix="newsletter")  # "newsletter-email": not the page's own email field
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        mine = (Customer.objects.filter(user=request.user).first()
-                if request.user.is_authenticated and request.user.email.lower() == email.lower() else None)
-        newsletter_subscribe(email=email, customer=mine, site_url=request.build_absolute_uri("/").rstrip("/"))
-        messages.success(request, gettext("Thanks! The newsletter goes to %(email)s from next Thursday. Every issue "
-                                          "has an unsubscribe link.") % {"email": email})
+        asked = newsletter_subscribe(email=email, client=request.META.get("REMOTE_ADDR", ""),
+                                     site_url=request.build_absolute_uri("/").rstrip("/"))
+        if asked is SignUp.THROTTLED:
+            form.add_error(None, gettext("Too many newsletter sign-ups came from your connection. Please try again "
+                                         "in an hour."))
+            return render(request, "shoppe/newsletter.html", {"form": form}, status=429)
+        messages.success(request, gettext("Almost done: we've emailed a link to %(email)s. Open it to confirm, and "
+                                          "the newsletter arrives every Thursday.") % {"email": email})
         # Back to the page it was sent from. Not a hidden field: every page would echo its own URL
         # (an order number on a 404 included) into its footer.
         back = request.headers.get("Referer", "")
@@ -76,6 +84,19 @@ def newsletter_signup(request: HttpRequest) -> HttpResponse:
             return redirect(back)
         return redirect("home")
     return render(request, "shoppe/newsletter.html", {"form": form}, status=400 if request.method == "POST" else 200)
+
+
+def newsletter_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The confirmation email's link: a GET asks, a POST subscribes (mail scanners follow links, and must not
+    subscribe anyone). An expired or made-up link says so and points to the form."""
+    email = newsletter_confirm_email(token=token)
+    if email is None:
+        return render(request, "shoppe/newsletter_confirm.html", {"expired": True}, status=404)
+    done = False
+    if request.method == "POST":
+        newsletter_confirm(email=email, site_url=request.build_absolute_uri("/").rstrip("/"))
+        done = True
+    return render(request, "shoppe/newsletter_confirm.html", {"email": email, "done": done})
 
 
 def newsletter_unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:

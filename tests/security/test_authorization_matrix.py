@@ -198,6 +198,7 @@ PAGES = [
     row("/gift-cards/",                           OK,          OK,          OK,          OK,          OK,          OK),
     row("/gift-cards/bought/999999/",             NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("/newsletter/",                           OK,          OK,          OK,          OK,          OK,          OK),
+    row("/newsletter/confirm/forged-token/",      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("/newsletter/unsubscribe/forged-token/",  NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("/orders/{order_a}/cancel/",              LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     row("/orders/{order_a}/address/",             LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),

@@ -6,6 +6,8 @@ Django's SMTP backend to a real SMTP server on loopback (tests/smtp.py).
 """
 from __future__ import annotations
 
+import re
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -91,11 +93,17 @@ def test_a_cancellation_is_confirmed_in_the_orders_language(make_guest_order, sm
     assert f"Votre commande {order.number} est annulée." in mail.body
 
 
-def test_the_newsletter_welcome_is_in_the_language_of_the_page_it_was_asked_on(
+def test_the_newsletter_emails_are_in_the_language_of_the_page_it_was_asked_on(
         client: Client, smtp_server, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/es/newsletter/", {"newsletter-email": "sofia@example.test"}, HTTP_REFERER="http://testserver/es/")
-    [mail] = smtp_server.wait_for(1)
+    [confirmation] = smtp_server.wait_for(1)
+    assert confirmation.subject == "Confirma tu suscripción a la newsletter de Example Shoppe"
+    link = re.search(r"http://testserver(/es/newsletter/confirm/[^/\s]+/)", confirmation.body).group(1)
+    assert "Sí, suscríbeme" in Client().get(link).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(link)
+    mail = smtp_server.wait_for(2)[1]
     assert mail.subject == "Bienvenido a la newsletter de Example Shoppe"
     assert "Te has suscrito a la newsletter de Example Shoppe." in mail.body
     assert "¿Has cambiado de idea? Date de baja aquí: http://testserver/es/newsletter/unsubscribe/" in mail.body
