@@ -190,12 +190,19 @@ def photo_attach(*, conversation_id: str, user: AbstractBaseUser | AnonymousUser
     photo.image.save("photo", ContentFile(clean.data), save=False)
     try:
         with transaction.atomic():
+            # Counted again under the conversation's row lock (SQLite: the write lock BEGIN IMMEDIATE takes), so
+            # photos sent side by side cannot all pass the check above while each other's rows are not there yet.
+            Conversation.objects.select_for_update().filter(id=conversation.id).exists()
+            _within_limits(conversation)
             # Answered already: a photo asks the assistant nothing, so no stranded-message sweep picks it up.
             photo.message = Message.objects.create(
                 conversation=conversation, author=Message.Author.CUSTOMER, text=caption.strip(),
                 client_id=client_id, status=Message.Status.ANSWERED)
             photo.save()
             Conversation.objects.filter(id=conversation.id).update(updated_at=timezone.now())
+    except PhotoRejected:
+        photo.image.delete(save=False)
+        raise
     except IntegrityError:  # the same client_id sent twice at once, or a text message's
         photo.image.delete(save=False)
         resent = Photo.objects.select_related("message").filter(conversation=conversation, message__client_id=client_id).first()

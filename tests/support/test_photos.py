@@ -271,6 +271,32 @@ def test_photos_uploaded_side_by_side_are_decoded_two_at_a_time(monkeypatch) -> 
     assert all(result.width == 1500 for result in results)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_photos_sent_side_by_side_cannot_outrun_the_hourly_limit(settings, alice, alices, media) -> None:  # type: ignore[no-untyped-def]
+    """The count is checked again, under the conversation's lock, when the photo is stored: five uploads at once
+    with room for one store one, and the others get the limit's answer with nothing left on disk."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    settings.PHOTOS_PER_CONVERSATION_PER_HOUR = 2
+    assert attach(signed_in(alice), alices, jpeg()).status_code == 201
+    start = threading.Barrier(5)
+
+    def upload(_: int) -> int:
+        try:
+            client = signed_in(alice)
+            start.wait()
+            return attach(client, alices, jpeg((900, 700))).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        codes = sorted(pool.map(upload, range(5)))
+    assert codes == [201, 429, 429, 429, 429]
+    assert Photo.objects.count() == 2 and len(stored_files(media)) == 2
+
+
 def test_a_photo_sent_with_a_text_messages_client_id_is_refused_clearly_and_nothing_is_stored(  # type: ignore[no-untyped-def]
         db, alice, alices, media) -> None:
     client_id = uuid.uuid4()
