@@ -40,8 +40,10 @@ def device_site(tmp_path_factory: pytest.TempPathFactory, run_artifacts: None) -
         yield base, data_dir
 
 
-def on_device(base: str, version: str, messages: list[str], navigator: dict | None = None) -> dict:
-    done = subprocess.run(["node", str(HARNESS), base, version, json.dumps(messages), json.dumps(navigator or {})],
+def on_device(base: str, version: str, messages: list[str], navigator: dict | None = None,
+              translator: dict | None = None) -> dict:
+    done = subprocess.run(["node", str(HARNESS), base, version, json.dumps(messages), json.dumps(navigator or {}),
+                           json.dumps(translator) if translator else ""],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -101,8 +103,8 @@ def test_with_the_data_saver_on_the_device_leaves_it_to_the_server(device_site) 
     with socket(base, "/ws/chat/", visitor(base).cookie) as ws:
         version = json.loads(ws.recv(timeout=30))["device"]["version"]
     decided = on_device(base, version, [PASSWORD], navigator={"connection": {"saveData": True}})
-    assert decided == {"status": {"state": "fallback", "reason": "save-data", "version": "", "load_ms": None},
-                       "answers": [None]}
+    assert decided["status"] == {"state": "fallback", "reason": "save-data", "version": "", "load_ms": None}
+    assert decided["answers"] == [None]
 
 
 def test_after_a_retrain_the_old_version_is_answered_by_the_server(device_site) -> None:  # type: ignore[no-untyped-def]
@@ -126,3 +128,18 @@ def test_after_a_retrain_the_old_version_is_answered_by_the_server(device_site) 
             assert on_device(base, "retrained", [PASSWORD])["status"]["version"] == "retrained"
         finally:
             manifest_path.write_text(original)
+
+
+def test_a_browser_with_a_built_in_translator_is_asked_for_its_customers_language(device_site) -> None:  # type: ignore[no-untyped-def]
+    """An Italian customer's browser (navigator.languages) is asked once, when the assistant is ready, whether it
+    can translate from English into Italian (static/chat/device/translation.js); English answers are unchanged."""
+    base, _ = device_site
+    with socket(base, "/ws/chat/", visitor(base).cookie) as ws:
+        version = json.loads(ws.recv(timeout=30))["device"]["version"]
+    decided = on_device(base, version, [PASSWORD], navigator={"languages": ["it-IT", "it", "en"]},
+                        translator={"availability": "available"})
+    assert decided["status"]["state"] == "ready"
+    assert decided["translator"]["availability"] == [{"sourceLanguage": "en", "targetLanguage": "it"}]
+    assert decided["translator"]["create"] == [{"sourceLanguage": "en", "targetLanguage": "it"}]
+    [password] = decided["answers"]
+    assert "translated" not in password["frame"] and decided["translator"]["translate"] == []

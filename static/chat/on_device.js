@@ -8,14 +8,23 @@
  *
  * `answer(text)` is the device's decision for a message: null (the server decides) or what the
  * widget shows at once and sends with the message: the passage id and version, never the text,
- * which the server renders from its own help centre. Only help-centre languages are answered here:
- * the server answers Italian, Polish and Portuguese customers (with its LLM where it can).
+ * which the server renders from its own help centre. Help-centre languages are answered here; Italian,
+ * Polish and Portuguese customers only where the browser's built-in Translator has the language
+ * ready (./device/translation.js): `answer` then says `translate`, and `translated(found)` gives the
+ * passage in their language. Everywhere else the server answers them (with its LLM where it can).
  */
+import { deviceTranslators } from "./device/translation.js";
 import { gettext } from "./i18n.js";
 
 const HELP_LANGUAGES = ["en", "nl", "de", "fr", "es"];
 
-export function deviceTier({ manifestUrl, language, report }) {
+// The browser's preferred languages among those the device can only answer translated ("it-IT" -> "it").
+function preferredLanguages() {
+  const languages = (typeof navigator !== "undefined" && navigator.languages) || [];
+  return [...new Set(languages.map((tag) => String(tag).split("-")[0].toLowerCase()))];
+}
+
+export function deviceTier({ manifestUrl, language, report, translators = deviceTranslators() }) {
   let assistant = null;
   let loading = null;
   let serverVersion = null;
@@ -36,6 +45,7 @@ export function deviceTier({ manifestUrl, language, report }) {
       result = { assistant: null, reason: "error" };
     }
     assistant = result.assistant;
+    if (assistant) preferredLanguages().forEach((code) => translators.prepare(code));
     if (assistant) tell({ state: "ready", version: assistant.version, load_ms: Math.round(assistant.loadMs * 10) / 10 });
     else tell({ state: "fallback", reason: result.reason || "error", version: "", load_ms: null });
   }
@@ -59,11 +69,23 @@ export function deviceTier({ manifestUrl, language, report }) {
       if (!assistant) return null;
       try {
         const found = assistant.answer(text, language);
-        if (!found || !HELP_LANGUAGES.includes(found.language) || found.version !== serverVersion) return null;
-        return found;
+        if (!found || found.version !== serverVersion) return null;
+        if (HELP_LANGUAGES.includes(found.language)) return found;
+        // Italian, Polish, Portuguese: on the device only with the browser's translator ready; the first
+        // such question asks the browser for one (for the next), and goes to the server.
+        if (!translators.ready(found.language)) {
+          translators.prepare(found.language);
+          return null;
+        }
+        return { ...found, translate: true };
       } catch (error) {
         return null; // the server answers
       }
+    },
+    // A `translate` answer with its passage in the customer's language; rejects when the browser cannot.
+    async translated(found) {
+      const text = await translators.translate(found.language, found.source_text);
+      return { ...found, translate: false, translated: true, passage: { ...found.passage, text } };
     },
   };
 }
@@ -71,7 +93,7 @@ export function deviceTier({ manifestUrl, language, report }) {
 // What the server receives with the message: ids and figures, never the passage's text.
 export function deviceFrame(found) {
   return { version: found.version, passage_id: found.passage_id, language: found.language, intent: found.intent,
-    confidence: found.confidence, decision_ms: found.decision_ms };
+    confidence: found.confidence, decision_ms: found.decision_ms, ...(found.translated ? { translated: true } : {}) };
 }
 
 // What the server says of an answer the device showed: saved (it gets its reply id, and can be rated;

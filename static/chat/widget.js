@@ -448,22 +448,32 @@ function chatWidget(root) {
     }
     const item = { client_id: uuid(), text };
     const found = !withTeam && device.answer(text);
-    if (found) {
-      item.device = deviceFrame(found);
-      item.answer = found.passage; // shown again after a reload, until the server has it
-    }
+    if (found && !found.translate) withDeviceAnswer(item, found);
     const suggestions = log.querySelector(".chat-suggestions");
     if (suggestions) suggestions.remove(); // asked: the greeting stays, the suggestions go
     outbox.add(item);
     customerBubble(item.client_id, text, true);
-    if (found) {
-      deviceBubble(item.client_id, found.passage);
-      announcer.textContent = gettext("Assistant:") + " " + found.passage.text;
-    }
+    if (item.device) showDeviceAnswer(item);
     input.value = "";
     showError("");
-    send(item);
+    if (!(found && found.translate)) { send(item); return; }
+    // Italian, Polish, Portuguese: the browser translates the help passage first (milliseconds); if it
+    // cannot, the message goes to the server as any other.
+    device.translated(found).then((shown) => {
+      withDeviceAnswer(item, shown);
+      outbox.remove(item.client_id);
+      outbox.add(item);
+      showDeviceAnswer(item);
+    }).catch(() => {}).finally(() => send(item));
   });
+  function withDeviceAnswer(item, found) {
+    item.device = deviceFrame(found);
+    item.answer = found.passage; // shown again after a reload, until the server has it
+  }
+  function showDeviceAnswer(item) {
+    deviceBubble(item.client_id, item.answer);
+    announcer.textContent = gettext("Assistant:") + " " + item.answer.text;
+  }
   // Staff watching the conversation see that the customer is typing: at most one event
   // every 2 s, and typing that starts inside that window is signalled when it ends.
   input.addEventListener("input", window.shoppeThrottle(() => {

@@ -32,7 +32,7 @@ from rag.documents import ENGLISH, HELP_LANGUAGES, Passage
 from rag.router.policy import INTENT_ROUTES
 from support import events, metrics, realtime
 from support.models import Conversation, Message
-from support.services.answers import INTENT_DOCUMENTS
+from support.services.answers import INTENT_DOCUMENTS, Answer, english_only_noted
 from support.services.delivery import outcome_claimable
 from support.services.order_help import ORDER_INTENTS
 
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 ANSWERED_ON_DEVICE = "answered on the device"
 DEVICE_LANGUAGES = frozenset({ENGLISH, *HELP_LANGUAGES})
+TRANSLATED_ON_DEVICE = frozenset({"it", "pl", "pt"})  # no help pages: shown translated by the browser
+TRANSLATED_BY_THE_BROWSER = "translated by the browser"
 # Routine help: questions whose answer is a help passage. Never order data (the order intents),
 # refunds or people (routed "human"), greetings, product questions or anything for the LLM.
 DEVICE_INTENTS = frozenset(intent for intent, route in INTENT_ROUTES.items()
@@ -68,6 +70,9 @@ class DeviceClaim:
     intent: str
     confidence: float | None
     decision_ms: float | None
+    # The device showed the passage translated by the browser's built-in Translator (Italian, Polish,
+    # Portuguese: languages the help centre is not written in; static/chat/device/translation.js).
+    translated: bool = False
 
 
 def _number(value: Any, *, upper: float) -> float | None:
@@ -94,7 +99,14 @@ def device_claim_read(frame: Any) -> DeviceClaim:
         language=_short_text(frame.get("language"), 8), intent=_short_text(frame.get("intent"), 40),
         confidence=_number(frame.get("confidence"), upper=1.0),
         decision_ms=_number(frame.get("decision_ms"), upper=60_000.0),
+        translated=_flag(frame.get("translated", False)),
     )
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise DeviceRefused(MALFORMED)
+    return value
 
 
 def server_device_version() -> str:
@@ -131,7 +143,9 @@ def device_answer_check(*, conversation_id: uuid.UUID, claim: DeviceClaim) -> Pa
         raise DeviceRefused(NO_MODEL)
     if claim.version != current:
         raise DeviceRefused(STALE)
-    if claim.language not in DEVICE_LANGUAGES:
+    # Help-centre languages as they are; Italian, Polish and Portuguese only translated by the browser.
+    if (claim.language in DEVICE_LANGUAGES) == claim.translated or \
+            (claim.translated and claim.language not in TRANSLATED_ON_DEVICE):
         raise DeviceRefused(LANGUAGE)
     if claim.intent not in DEVICE_INTENTS or claim.intent not in _model_intents():
         raise DeviceRefused(OUT_OF_SCOPE)
@@ -167,8 +181,13 @@ def device_answer_save(*, message: Message, claim: DeviceClaim, passage: Passage
     """
     private = texts_kept_off_server()
     source = passage.as_source()
+    # The record is the server's own passage; a browser's translation (it, pl, pt) is kept as the server's
+    # English passage with the line in their language that says so (english_only_noted), as the server answers.
+    text = english_only_noted(Answer(passage.text), claim.language).text if claim.translated else passage.text
+    reason = f"{ANSWERED_ON_DEVICE} ({TRANSLATED_BY_THE_BROWSER})" if claim.translated else ANSWERED_ON_DEVICE
+    scores = {"passage_id": claim.passage_id, **({"translated_on_device": 1.0} if claim.translated else {})}
     decision = {"route": Message.Route.LOCAL, "intent": claim.intent, "confidence": claim.confidence,
-                "reason": ANSWERED_ON_DEVICE, "scores": {"passage_id": claim.passage_id},
+                "reason": reason, "scores": scores,
                 "route_latency_ms": claim.decision_ms, "language": claim.language,
                 "answered_on_device": True, "device_version": claim.version, "device_refused": ""}
     with transaction.atomic():
@@ -179,7 +198,7 @@ def device_answer_save(*, message: Message, claim: DeviceClaim, passage: Passage
         reply = Message.objects.create(
             conversation_id=message.conversation_id, author=Message.Author.BOT, status=Message.Status.COMPLETE,
             in_reply_to=message, intent=claim.intent, route=Message.Route.LOCAL,
-            text="" if private else passage.text, sources=[source], language=claim.language,
+            text="" if private else text, sources=[source], language=claim.language,
             reply_latency_ms=claim.decision_ms, answered_on_device=True, device_version=claim.version,
             text_kept_on_device=private,
         )

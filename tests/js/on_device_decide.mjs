@@ -7,10 +7,28 @@
  * the passages, the decision) runs as written.
  *
  * argv: base URL, the server's device version (from the socket's hello), JSON list of messages,
- *       JSON object of navigator properties (e.g. {"connection": {"saveData": true}}).
- * stdout: {"status": <the device.status the widget reports>, "answers": [null | {frame, passage}]}.
+ *       JSON object of navigator properties (e.g. {"connection": {"saveData": true}}), and optionally
+ *       a stand-in for Chrome's built-in Translator, which neither Node nor Debian's Chromium has:
+ *       {"availability": "available" | "downloadable" | "unavailable", "fails": bool}; it "translates"
+ *       by tagging the text ("[it] ..."), and records what it was asked (`translator` in stdout).
+ * stdout: {"status": <the device.status the widget reports>, "answers": [null | {frame, passage}], "translator"}.
  */
-const [base, serverVersion, messages, navigatorProps] = process.argv.slice(2);
+const [base, serverVersion, messages, navigatorProps, translatorSpec] = process.argv.slice(2);
+const asked = { availability: [], create: [], translate: [] };
+if (translatorSpec) {
+  const spec = JSON.parse(translatorSpec);
+  globalThis.Translator = {
+    async availability(options) { asked.availability.push(options); return spec.availability; },
+    async create(options) {
+      asked.create.push(options);
+      return { async translate(text) {
+        asked.translate.push(text);
+        if (spec.fails) throw new Error("the translation model crashed");
+        return `[${options.targetLanguage}] ${text}`;
+      } };
+    },
+  };
+}
 const store = new Map();
 Object.assign(globalThis, {
   window: globalThis, self: globalThis,
@@ -31,8 +49,11 @@ const status = await new Promise((report) => {
   tier.serverSays(serverVersion);
   globalThis.tier = tier;
 });
-const answers = JSON.parse(messages).map((text) => {
-  const found = globalThis.tier.answer(text);
-  return found ? { frame: deviceFrame(found), passage: found.passage } : null;
-});
-process.stdout.write(JSON.stringify({ status, answers }));
+await new Promise((settled) => setTimeout(settled, 50)); // the translators the browser's languages asked for
+const answers = [];
+for (const text of JSON.parse(messages)) {
+  let found = globalThis.tier.answer(text);
+  if (found && found.translate) found = await globalThis.tier.translated(found).catch(() => null);
+  answers.push(found ? { frame: deviceFrame(found), passage: found.passage } : null);
+}
+process.stdout.write(JSON.stringify({ status, answers, translator: asked }));

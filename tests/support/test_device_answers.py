@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from rag.documents import document_get, document_passages
 from support.models import Conversation, DeviceStatus, Handoff, Message
-from support.services.answers import INTENT_DOCUMENTS
+from support.services.answers import ENGLISH_ONLY_NOTES, INTENT_DOCUMENTS
 from support.services.device_answers import ANSWERED_ON_DEVICE, server_device_version
 from tests.conftest import chat_socket
 from tests.support.test_chat_socket import anonymous_cookie, connected, until
@@ -98,6 +98,23 @@ async def test_a_dutch_help_question_is_answered_from_the_dutch_page():
     await socket.disconnect()
 
 
+async def test_an_italian_question_the_browser_translated_is_kept_as_the_servers_own_english_passage():
+    """Italian has no help pages: the device answers it only translated by the browser's built-in Translator
+    (static/chat/device/translation.js). The record is the server's English passage opened with the Italian
+    line that says so, as the server itself answers; what the browser wrote is never sent."""
+    socket, _ = await connected(await anonymous_cookie())
+    passage, passage_id = await in_thread(help_passage, "shipping-and-delivery", "How long does delivery take")
+    await send_answered(socket, "quanto tempo ci vuole per la consegna?",
+                        device_frame(passage_id, intent="delivery_period", language="it", translated=True))
+    answered, _ = await until(socket, "device.answer.saved")
+    message, reply = await message_of(answered["message_id"]), await reply_to(answered["message_id"])
+    assert answered["text"] == reply.text == f"{ENGLISH_ONLY_NOTES['it']}\n\n{passage.text}"
+    assert reply.answered_on_device and reply.language == "it"
+    assert message.reason == f"{ANSWERED_ON_DEVICE} (translated by the browser)"
+    assert message.scores == {"passage_id": passage_id, "translated_on_device": 1.0}
+    await socket.disconnect()
+
+
 async def test_a_tampered_client_cannot_put_words_in_the_shops_mouth():
     socket, _ = await connected(await anonymous_cookie())
     passage, passage_id = await in_thread(help_passage, "returns-and-exchanges", "How do I return")
@@ -132,6 +149,13 @@ async def test_a_tampered_client_cannot_put_words_in_the_shops_mouth():
     ("how long does delivery take?", lambda: device_frame(
         help_passage("shipping-and-delivery", "How long does delivery take")[1], intent="delivery_period",
         language="it"), "language"),
+    # a browser translation only for the languages without help pages, and said with a real boolean
+    ("hoe lang duurt de bezorging?", lambda: device_frame(
+        help_passage("shipping-and-delivery", "", language="nl")[1], intent="delivery_options", language="nl",
+        translated=True), "language"),
+    ("quanto tempo ci vuole per la consegna?", lambda: device_frame(
+        help_passage("shipping-and-delivery", "How long does delivery take")[1], intent="delivery_period",
+        language="it", translated="yes"), "malformed"),
     ("how long does delivery take?", lambda: "delivery_period", "malformed"),
     ("how long does delivery take?", lambda: device_frame(
         help_passage("shipping-and-delivery", "How long does delivery take")[1], intent="delivery_period",

@@ -5,7 +5,7 @@
 
    deviceAssistantLoad({manifestUrl, serverVersion}) -> {assistant, reason}
    assistant.answer(text, language) -> null | {version, intent, passage_id, language, confidence,
-                                                decision_ms, passage: {text, title, url}} */
+                                                decision_ms, passage: {text, title, url}, source_text} */
 
 import { deviceUnfit } from "./capability.js";
 import { manifestFetch, manifestFiles } from "./files.js";
@@ -43,6 +43,7 @@ class DeviceAssistant {
         confidence: Math.round(decision.confidence * 10000) / 10000,
         decision_ms: Math.round((performance.now() - started) * 1000) / 1000,
         passage: { text: note ? `${note}\n\n${passage.text}` : passage.text, title: passage.title, url: passage.url },
+        source_text: passage.text, // the passage alone, in the help centre's language (what a translator reads)
       };
     } catch (error) {
       return null; // the server answers
