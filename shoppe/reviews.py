@@ -62,9 +62,15 @@ def review_invitation_path(*, order: Order) -> str:
     return reverse("review_write", args=[signing.dumps(order.id, salt=_SALT)])
 
 
+# An invitation goes out INVITE_AFTER a delivery, and only until INVITE_UNTIL: its link works a month after that.
+INVITATION_VALID = INVITE_UNTIL + timedelta(days=30)
+
+
 def review_invitation_order(*, token: str) -> Order | None:
+    """The order an invitation link was made for; None for a link not made here or older than INVITATION_VALID."""
     try:
-        return Order.objects.filter(id=signing.loads(token, salt=_SALT)).first()
+        return Order.objects.filter(id=signing.loads(token, salt=_SALT,
+                                                     max_age=INVITATION_VALID.total_seconds())).first()
     except signing.BadSignature:
         return None
 

@@ -81,7 +81,13 @@ def _adopted(conversation: Conversation, *, user: AbstractBaseUser, session: Ses
         log.info("not adopting conversation %s on sign-in: it holds orders another person proved", conversation.id)
         return None
     conversation.customer_id = user.pk
-    conversation.save(update_fields=["customer"])
+    # The visitor's address for the team's replies is theirs, not the account's: on a shared computer the
+    # replies about this customer's orders would go to whoever used the browser before (away.py `reply_address`).
+    conversation.notify_email = ""
+    pending = conversation.state.get("pending") or {}
+    if pending.get("kind") == "notify_email":
+        conversation.state = {key: value for key, value in conversation.state.items() if key != "pending"}
+    conversation.save(update_fields=["customer", "notify_email", "state"])
     realtime.conversation_adopted(conversation.id)
     return conversation
 

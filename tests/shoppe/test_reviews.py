@@ -63,3 +63,16 @@ def test_the_how_was_it_email_lets_a_guest_review(make_guest_order) -> None:
     assert guest.post(link, {**REVIEW, "product": str(product.id)})["Location"] == LAMP
     assert Review.objects.get().order == order
     assert guest.get("/reviews/write/made-up/").status_code == 404
+
+
+def test_an_invitation_link_expires_a_month_after_invitations_stop(make_guest_order, monkeypatch) -> None:
+    import time
+
+    from shoppe.reviews import INVITATION_VALID, review_invitation_path
+
+    order = make_guest_order(status="delivered")
+    link = review_invitation_path(order=order)
+    assert Client().get(link).status_code == 200
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + INVITATION_VALID.total_seconds() + 60)
+    assert Client().get(link).status_code == 404  # a forwarded or leaked email no longer posts reviews

@@ -106,3 +106,23 @@ async def test_a_visitor_who_proved_their_own_guest_order_keeps_the_thread_when_
     assert history["conversation_id"] == visitors and history["messages"]
     await socket.disconnect()
     assert (await database_sync_to_async(Conversation.objects.get)(id=visitors)).customer_id == dan.pk
+
+
+async def test_signing_in_drops_the_visitors_address_for_replies(make_customer):
+    """On a shared computer the team's replies about the account's orders must not go to the address the visitor
+    before gave for replies: the adopted conversation's replies go to the account's own address."""
+    from support.services.away import reply_email_recipient
+
+    dan = await database_sync_to_async(make_customer)("dan", "Dan")
+    cookie = await database_sync_to_async(session_cookie_for)(None)
+    socket, history = await connected(cookie)
+    await socket.disconnect()
+    visitors = history["conversation_id"]
+    await database_sync_to_async(Conversation.objects.filter(id=visitors).update)(
+        notify_email="stranger@example.test", state={"pending": {"kind": "notify_email", "intent": "notify_email"}})
+    socket, history = await connected(await sign_in(cookie, dan))
+    assert history["conversation_id"] == visitors  # adopted: it proved nothing
+    await socket.disconnect()
+    adopted = await database_sync_to_async(Conversation.objects.select_related("customer").get)(id=visitors)
+    assert adopted.notify_email == "" and "pending" not in adopted.state
+    assert reply_email_recipient(adopted) == "dan@example.test"
