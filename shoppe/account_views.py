@@ -1,7 +1,9 @@
 """Account pages: signing up, the account's details, and the customer's saved addresses (their own only)."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,8 +15,9 @@ from django.utils.translation import gettext
 from shoppe.addresses import (address_delete, address_get_for_user, address_list_for_user, address_save,
                               customer_for)
 from shoppe.forms import AccountForm, AddressForm, SignUpForm
+from shoppe.limits import DAY_S, HOUR_S, within_limit
 from shoppe.models import Address, Customer
-from shoppe.newsletter import SignUp, newsletter_subscribe, newsletter_subscribed, newsletter_unsubscribe
+from shoppe.newsletter import SignUp, newsletter_subscribe, newsletter_unsubscribe
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -48,27 +51,32 @@ def account(request: HttpRequest) -> HttpResponse:
         form.save()
         customer = customer or customer_for(request.user)
         messages.success(request, gettext("Your details are saved."))
-        _newsletter_choice(request, customer, wanted=form.cleaned_data["newsletter"])
+        _newsletter_choice(request, customer, wanted=form.cleaned_data["newsletter"],
+                           email_changed="email" in form.changed_data)
         return redirect("account")
     default = address_list_for_user(user=request.user).filter(is_default=True).first()
     return render(request, "shoppe/account.html", {"form": form, "default_address": default})
 
 
-def _newsletter_choice(request: HttpRequest, customer: Customer, *, wanted: bool) -> None:
-    """The account's newsletter tick: off at once; on only once the account's address is confirmed by the emailed
-    link (double opt-in, shoppe/newsletter.py), since nobody has checked that the address is the customer's."""
+def _newsletter_choice(request: HttpRequest, customer: Customer, *, wanted: bool, email_changed: bool) -> None:
+    """The account's newsletter tick: off at once; on once the account's address is confirmed by the emailed
+    link (double opt-in, shoppe/newsletter.py), since nobody has checked that the address is the customer's.
+
+    The page answers the same whether or not the address is on the newsletter already, and unticking takes off
+    only the address this account confirmed: an account pointed at someone else's address learns and changes
+    nothing about that person's subscription.
+    """
     email = request.user.email
-    subscribed = newsletter_subscribed(email=email)
+    if email_changed and customer.newsletter:  # the tick was the old address's; the new one is not confirmed
+        Customer.objects.filter(id=customer.id).update(newsletter=False)
+        customer.newsletter = False
     if not wanted:
-        if subscribed or customer.newsletter:
+        if customer.newsletter:
             newsletter_unsubscribe(email=email)
-            Customer.objects.filter(id=customer.id).update(newsletter=False)
         return
-    if subscribed:
-        Customer.objects.filter(id=customer.id).update(newsletter=True)  # confirmed before, e.g. in the footer
+    if customer.newsletter:
         return
-    Customer.objects.filter(id=customer.id).update(newsletter=False)  # an address changed since it was confirmed
-    asked = newsletter_subscribe(email=email, client=request.META.get("REMOTE_ADDR", ""),
+    asked = newsletter_subscribe(email=email, customer=customer, client=request.META.get("REMOTE_ADDR", ""),
                                  site_url=request.build_absolute_uri("/").rstrip("/"))
     if asked is SignUp.THROTTLED:
         messages.error(request, gettext("Too many newsletter sign-ups came from your connection. Please try again in "
@@ -126,3 +134,21 @@ def address_remove(request: HttpRequest, address_id: int) -> HttpResponse:
     address_delete(address=_own_address(request, address_id))
     messages.success(request, gettext("Address deleted. Orders you already placed keep their address."))
     return redirect("addresses")
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    """Django's password reset, limited: an account's address is not verified, so the form must not be a way to
+    flood an inbox. Over PASSWORD_RESETS_PER_ADDRESS_PER_DAY an address gets no more emails, and the page is the
+    same as for a sent one (nobody learns anything); over PASSWORD_RESETS_PER_CLIENT_PER_HOUR a client is told
+    to wait (429)."""
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        if not within_limit("password-reset-client", self.request.META.get("REMOTE_ADDR", ""), per_seconds=HOUR_S,
+                            limit=settings.PASSWORD_RESETS_PER_CLIENT_PER_HOUR):
+            form.add_error(None, gettext("Too many password resets came from your connection. Please try again in "
+                                         "an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        if not within_limit("password-reset-address", form.cleaned_data["email"], per_seconds=DAY_S,
+                            limit=settings.PASSWORD_RESETS_PER_ADDRESS_PER_DAY):
+            return redirect(self.get_success_url())
+        return super().form_valid(form)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from shoppe.forms import DemoPaymentForm, GiftCardBalanceForm, GiftCardBuyForm, NewsletterForm
 from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_buy
 from shoppe.models import Customer, GiftCard, Product
-from shoppe.newsletter import (SignUp, newsletter_confirm, newsletter_confirm_email, newsletter_subscribe,
+from shoppe.newsletter import (SignUp, newsletter_confirm, newsletter_confirm_request, newsletter_subscribe,
                                newsletter_unsubscribe, newsletter_unsubscribe_email)
 from shoppe.selectors import catalogue_categories, catalogue_list, order_get_for_user, order_list_for_user
 
@@ -69,7 +69,9 @@ def newsletter_signup(request: HttpRequest) -> HttpResponse:
     form = NewsletterForm(request.POST or None, prefix="newsletter")  # "newsletter-email": not the page's own email field
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        asked = newsletter_subscribe(email=email, client=request.META.get("REMOTE_ADDR", ""),
+        mine = (Customer.objects.filter(user=request.user).first()
+                if request.user.is_authenticated and request.user.email.lower() == email.lower() else None)
+        asked = newsletter_subscribe(email=email, customer=mine, client=request.META.get("REMOTE_ADDR", ""),
                                      site_url=request.build_absolute_uri("/").rstrip("/"))
         if asked is SignUp.THROTTLED:
             form.add_error(None, gettext("Too many newsletter sign-ups came from your connection. Please try again "
@@ -89,12 +91,13 @@ def newsletter_signup(request: HttpRequest) -> HttpResponse:
 def newsletter_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     """The confirmation email's link: a GET asks, a POST subscribes (mail scanners follow links, and must not
     subscribe anyone). An expired or made-up link says so and points to the form."""
-    email = newsletter_confirm_email(token=token)
-    if email is None:
+    asked = newsletter_confirm_request(token=token)
+    if asked is None:
         return render(request, "shoppe/newsletter_confirm.html", {"expired": True}, status=404)
+    email, customer_id = asked
     done = False
     if request.method == "POST":
-        newsletter_confirm(email=email, site_url=request.build_absolute_uri("/").rstrip("/"))
+        newsletter_confirm(email=email, customer_id=customer_id, site_url=request.build_absolute_uri("/").rstrip("/"))
         done = True
     return render(request, "shoppe/newsletter_confirm.html", {"email": email, "done": done})
 

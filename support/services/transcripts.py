@@ -1,8 +1,8 @@
 """Emailing a customer the transcript of one of their conversations.
 
-Only to the account's own email address, and at most TRANSCRIPT_EMAILS_PER_HOUR an hour per account,
-counted in the cache before anything is sent (a failed send counts too): the button cannot be used to
-flood an inbox. Without the cache nothing is sent. Written in the conversation's language (the one the
+Only to the account's own email address, and at most TRANSCRIPT_EMAILS_PER_HOUR an hour per account and
+TRANSCRIPT_EMAILS_PER_ADDRESS_PER_DAY a day per address (accounts' addresses are not verified), counted in
+the cache before anything is sent (a failed send counts too): the button cannot be used to flood an inbox. Without the cache nothing is sent. Written in the conversation's language (the one the
 assistant answered in), whatever the page's: a customer may have chatted in Polish on the English pages.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _, pgettext
 
+from shoppe.limits import DAY_S, within_limit
 from support.models import Message
 from support.selectors import PastConversation, TranscriptLine, conversation_of_customer, conversation_transcript
 from support.services.language import clock_text, day_text, in_customer_language, moment_text
@@ -84,7 +85,10 @@ def transcript_email(*, user: AbstractBaseUser, conversation_id: uuid.UUID, link
     address = getattr(user, "email", "")
     if not address:
         return TranscriptSent.NO_ADDRESS
-    if not _counted(user):
+    # Per account, and per address: an account's address is not verified, so accounts pointed at one inbox in
+    # turn must not be able to flood it (shoppe/limits.py).
+    if not _counted(user) or not within_limit("transcript-address", address, per_seconds=DAY_S,
+                                              limit=settings.TRANSCRIPT_EMAILS_PER_ADDRESS_PER_DAY):
         return TranscriptSent.TOO_MANY
     with in_customer_language(conversation_id):
         subject, body = _email_text(name=getattr(user, "first_name", "") or user.get_username(),

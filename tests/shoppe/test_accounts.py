@@ -68,6 +68,23 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(client: Client, 
     assert Client().post("/account/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
 
 
+def test_password_resets_cannot_flood_an_inbox(make_customer, smtp_server, settings) -> None:  # type: ignore[no-untyped-def]
+    """An account's address is not verified, so the reset form is limited: an address gets at most
+    PASSWORD_RESETS_PER_ADDRESS_PER_DAY emails (then the same page, and nothing sent), a connection may ask
+    PASSWORD_RESETS_PER_CLIENT_PER_HOUR times an hour (then 429)."""
+    make_customer("alice")
+    settings.PASSWORD_RESETS_PER_ADDRESS_PER_DAY, settings.PASSWORD_RESETS_PER_CLIENT_PER_HOUR = 2, 5
+    answers = [Client(REMOTE_ADDR=f"198.51.100.{n}").post("/account/password_reset/", {"email": "alice@example.test"})
+               for n in range(4)]
+    assert [(a.status_code, a["Location"]) for a in answers] == [(302, "/account/password_reset/done/")] * 4
+    assert len(smtp_server.wait_for(2)) == 2
+    one_client = Client(REMOTE_ADDR="203.0.113.7")
+    codes = [one_client.post("/account/password_reset/", {"email": f"n{n}@example.test"}).status_code for n in range(6)]
+    assert codes == [302] * 5 + [429]
+    assert b"Too many password resets" in one_client.post("/account/password_reset/", {"email": "x@example.test"}).content
+    assert len(smtp_server.received) == 2
+
+
 def test_a_reset_for_an_unknown_email_looks_the_same_and_sends_nothing(client: Client, smtp_server) -> None:
     response = client.post("/account/password_reset/", {"email": "nobody@example.test"})
     assert response.status_code == 302 and response["Location"] == "/account/password_reset/done/"

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail, signing
 from django.test import Client, override_settings
 
-from shoppe.models import NewsletterSubscription, Product
+from shoppe.models import Customer, NewsletterSubscription, Product
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def test_an_address_already_on_the_newsletter_gets_no_email_and_the_form_says_th
 def test_a_made_up_or_expired_confirmation_link_subscribes_nobody(client: Client) -> None:
     made_up = client.get("/newsletter/confirm/bob@example.test/")
     assert made_up.status_code == 404 and b"has expired or is not complete" in made_up.content
-    token = signing.dumps("bob@example.test", salt="shoppe.newsletter.confirm")
+    token = signing.dumps({"email": "bob@example.test", "customer": None}, salt="shoppe.newsletter.confirm")
     with override_settings(SECRET_KEY="another-key-" + "x" * 40):  # a link signed elsewhere
         assert client.post(f"/newsletter/confirm/{token}/").status_code == 404
     assert not NewsletterSubscription.objects.exists()
@@ -101,7 +101,8 @@ def test_a_made_up_or_expired_confirmation_link_subscribes_nobody(client: Client
 def test_a_confirmation_link_expires_after_a_week(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    token = signing.dumps("bob@example.test", salt="shoppe.newsletter.confirm")
+    token = signing.dumps({"email": "bob@example.test", "customer": None}, salt="shoppe.newsletter.confirm")
+    assert client.get(f"/newsletter/confirm/{token}/").status_code == 200
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + 8 * 24 * 3600)
     assert client.post(f"/newsletter/confirm/{token}/").status_code == 404
@@ -131,10 +132,42 @@ def test_the_account_tick_waits_for_the_confirmation_and_the_unsubscribe_link_cl
 def test_the_account_untick_unsubscribes_at_once(make_customer) -> None:
     alice = make_customer("alice")
     NewsletterSubscription.objects.create(email=alice.email, subscribed=True)
+    Customer.objects.filter(user=alice).update(newsletter=True)
     client = Client()
     client.force_login(alice)
     client.post("/account/", {"first_name": "Alice", "last_name": "", "email": alice.email})
     assert not NewsletterSubscription.objects.get().subscribed
+
+
+def test_an_account_pointed_at_someone_elses_address_learns_and_changes_nothing_of_their_subscription(
+        make_customer, django_capture_on_commit_callbacks) -> None:
+    NewsletterSubscription.objects.create(email="nora@example.test", subscribed=True)
+    mallory = make_customer("mallory")
+    client = Client()
+    client.force_login(mallory)
+    details = {"first_name": "M", "last_name": "", "email": "nora@example.test"}
+    # ticking the newsletter for an address on it already: the same answer as for any address
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/account/", {**details, "newsletter": "on"})
+    assert b"open the link we&#x27;ve emailed to nora@example.test" in client.get("/account/").content
+    mallory.customer.refresh_from_db()
+    assert not mallory.customer.newsletter  # the tick waits for Nora's confirmation, which only Nora can give
+    assert mail.outbox[0].to == ["nora@example.test"]
+    # unticking does not take Nora off
+    client.post("/account/", details)
+    assert NewsletterSubscription.objects.get().subscribed
+
+
+def test_a_signed_in_customer_confirming_from_the_footer_sees_the_tick_on_their_account(
+        make_customer, django_capture_on_commit_callbacks) -> None:
+    alice = make_customer("alice")
+    client = Client()
+    client.force_login(alice)
+    footer_signup(client, alice.email, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(link_in(mail.outbox[0].body, "confirm"))
+    alice.customer.refresh_from_db()
+    assert alice.customer.newsletter
 
 
 def test_a_bad_address_is_refused(client: Client) -> None:

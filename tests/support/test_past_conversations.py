@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.test import Client
 from django.utils import timezone
 
 from support.models import Conversation, Handoff, InternalNote, Message
@@ -114,6 +115,23 @@ def test_transcript_emails_are_throttled_per_account(client, alices, smtp_server
     refused = client.post(f"/account/conversations/{old.id}/email/")
     assert refused.status_code == 429 and "try again later" in refused.content.decode()
     assert len(smtp_server.received) == 2
+
+
+def test_accounts_pointed_at_one_inbox_in_turn_cannot_flood_it(make_customer, smtp_server, settings):
+    """Account addresses are not verified: besides each account's hourly limit, one address gets at most
+    TRANSCRIPT_EMAILS_PER_ADDRESS_PER_DAY transcripts a day, whichever accounts ask."""
+    settings.TRANSCRIPT_EMAILS_PER_ADDRESS_PER_DAY = 2
+    codes = []
+    for n in range(3):
+        user = make_customer(f"sender{n}")
+        User.objects.filter(id=user.id).update(email="victim@example.test")
+        user.refresh_from_db()
+        conversation = conversation_with(user, ("customer", "Your account is suspended, verify at evil.example"))
+        client = Client()
+        client.force_login(user)
+        codes.append(client.post(f"/account/conversations/{conversation.id}/email/").status_code)
+    assert codes == [302, 302, 429]
+    assert len(smtp_server.wait_for(2)) == 2
 
 
 def test_a_refusing_mail_server_is_told_to_the_customer(client, alices, smtp_server):
