@@ -36,10 +36,13 @@ def chat_return(request: HttpRequest, token: str) -> HttpResponse:
     a visitor's link (the visitor, or anyone they forwarded it to) must not be able to make a
     signed-in customer's browser adopt that conversation, with its open sockets, into the
     customer's account and orders. So a signed-in browser gets a page saying so, and a browser
-    that opened the link signs in without taking the conversation along (`LINKED_KEY`).
+    that opened the link signs in without taking the conversation along (`LINKED_KEY`). The address
+    a visitor gives may be someone else's: another browser that opens the link owns the conversation
+    from then on, alone (`reply_link_owner_take`), once its holder confirms (a POST: mail scanners
+    follow links).
     """
     from support.services.away import reply_link_conversation
-    from support.services.conversations import LINKED_KEY, SESSION_KEY
+    from support.services.conversations import SESSION_KEY, conversation_owned_by, reply_link_owner_take
 
     conversation_id = reply_link_conversation(token)
     conversation = Conversation.objects.filter(id=conversation_id).first() if conversation_id else None
@@ -52,8 +55,12 @@ def chat_return(request: HttpRequest, token: str) -> HttpResponse:
             return _expired(request)
     elif request.user.is_authenticated:
         return render(request, "support/chat_return_signed_in.html", status=403)
-    elif request.session.get(SESSION_KEY) != str(conversation.id):  # not the browser that started it
-        request.session[LINKED_KEY] = str(conversation.id)
+    elif not conversation_owned_by(conversation, user=request.user, session=request.session):
+        # Not the browser that started it (or owns it): it takes the chat over by a POST, so that a mail
+        # scanner following the link takes nothing from the visitor.
+        if request.method != "POST":
+            return render(request, "support/chat_return_open.html")
+        reply_link_owner_take(conversation, session=request.session)
     request.session[SESSION_KEY] = str(conversation.id)
     return redirect("/?chat=open")
 

@@ -23,7 +23,7 @@ from shoppe.readiness import GETTING_READY, readiness
 from support import events, realtime
 from support.selectors import conversation_has_ended, conversation_history, conversation_is_a_visitors, conversation_team
 from support.services.away import conversation_seen, customer_site_remember, reply_email_plan, unread_count
-from support.services.conversations import conversation_follow, conversation_for_socket, message_receive
+from support.services.conversations import LINK_OWNER_KEY, conversation_follow, conversation_for_socket, message_receive
 from support.services.device_answers import (
     CHECK_FAILED,
     DeviceClaim,
@@ -205,10 +205,15 @@ class ChatConsumer(ClosesOnSignOut):
         await self._send({"type": "feedback.saved", "reply_id": feedback.message_id,
                           "conversation": feedback.message_id is None, "score": feedback.score})
 
+    def _still_this_visitors(self) -> bool:
+        """A visitor's socket: its conversation is still its browser's (the session is read in this thread)."""
+        return conversation_is_a_visitors(conversation_id=self.conversation_id,
+                                          link_owner=self.scope["session"].get(LINK_OWNER_KEY, ""))
+
     async def on_customer_message(self, content: dict[str, Any]) -> None:
-        if self.signed_in_user_id is None \
-                and not await database_sync_to_async(conversation_is_a_visitors)(conversation_id=self.conversation_id):
-            # Adopted into an account since this visitor's socket opened (its close event may be on the way).
+        if self.signed_in_user_id is None and not await database_sync_to_async(self._still_this_visitors)():
+            # Adopted into an account, or moved to the browser that opened its reply link, since this visitor's
+            # socket opened (its close event may be on the way).
             await self.close(code=CLOSE_FORBIDDEN)
             return
         raw_client_id = content.get("client_id")

@@ -87,9 +87,10 @@ def session_end(session_key: str) -> None:
 
 
 def conversation_adopted(conversation_id: uuid.UUID | str) -> None:
-    """A visitor's conversation became a signed-in customer's: the sockets opened without signing in close.
+    """A visitor's conversation became a signed-in customer's, or its reply link moved it to another browser:
+    the sockets opened without signing in close.
 
-    They spoke for a browser session that no longer owns it; the customer's own sockets join afresh.
+    They spoke for a browser session that no longer owns it; the owner's sockets join afresh.
     """
     _layer_send(conversation_group(conversation_id), {"type": "conversation.adopted"})
 

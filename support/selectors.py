@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from support.hours import support_next_opening, support_open, support_opening_words
 from support.conversation_language import ENGLISH
@@ -29,9 +30,11 @@ def conversation_ended_q(now: datetime | None = None) -> Q:
     return Q(status=Conversation.Status.CLOSED) | Q(status=Conversation.Status.BOT, updated_at__lt=cutoff)
 
 
-def conversation_is_a_visitors(*, conversation_id: uuid.UUID | None) -> bool:
-    """Whether the conversation still belongs to no account (a visitor's browser session)."""
-    return Conversation.objects.filter(id=conversation_id, customer__isnull=True).exists()
+def conversation_is_a_visitors(*, conversation_id: uuid.UUID | None, link_owner: str = "") -> bool:
+    """Whether the conversation still belongs to no account (a visitor's browser session), nor, since its reply
+    link was opened in another browser, to another browser than the one holding `link_owner`."""
+    found = Conversation.objects.filter(id=conversation_id, customer__isnull=True).values_list("link_owner", flat=True)
+    return any(not owner or constant_time_compare(owner, link_owner) for owner in found)
 
 
 def conversation_has_ended(*, conversation_id: uuid.UUID) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from importlib import import_module
 
@@ -11,6 +12,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from support import realtime
 from support.db import commits_without_waiting_for_disk
@@ -24,13 +26,39 @@ SESSION_KEY = "chat_conversation_id"
 # A visitor's conversation this browser opened from a reply email's link (support/chat_session.py
 # `chat_return`), not one it started: signing in never adopts it into the account.
 LINKED_KEY = "chat_conversation_from_link"
+# The secret of the browser a visitor's reply link was opened in (Conversation.link_owner).
+LINK_OWNER_KEY = "chat_link_owner"
 
 
 def conversation_owned_by(conversation: Conversation, *, user: AbstractBaseUser | AnonymousUser, session: SessionBase) -> bool:
     if conversation.customer_id is not None:
         return user.is_authenticated and conversation.customer_id == user.pk
-    # An anonymous conversation belongs to the browser session that started it.
-    return session.get(SESSION_KEY) == str(conversation.id)
+    return _visitors(conversation, session)
+
+
+def _visitors(conversation: Conversation, session: SessionBase) -> bool:
+    """An anonymous conversation belongs to the browser session that started it, or, once its reply link was
+    opened in another browser, to that browser only (`reply_link_owner_take`)."""
+    if session.get(SESSION_KEY) != str(conversation.id):
+        return False
+    return not conversation.link_owner or constant_time_compare(session.get(LINK_OWNER_KEY, ""), conversation.link_owner)
+
+
+def reply_link_owner_take(conversation: Conversation, *, session: SessionBase) -> None:
+    """A visitor's reply link opened in a browser that did not start the conversation: that browser alone owns it.
+
+    The link went to the address the visitor gave, which may be someone else's: from now on whoever started
+    the chat (their open sockets close, `realtime.conversation_adopted`) cannot read what the person holding
+    the link asks, such as the order they then prove, or act on it. This browser does not take the
+    conversation into an account when it signs in (`LINKED_KEY`).
+    """
+    owner = secrets.token_urlsafe(24)
+    Conversation.objects.filter(id=conversation.id).update(link_owner=owner)
+    conversation.link_owner = owner
+    session[SESSION_KEY] = str(conversation.id)
+    session[LINK_OWNER_KEY] = owner
+    session[LINKED_KEY] = str(conversation.id)
+    realtime.conversation_adopted(conversation.id)
 
 
 def conversation_for_socket(
@@ -76,6 +104,9 @@ def _adopted(conversation: Conversation, *, user: AbstractBaseUser, session: Ses
     """
     if session.get(LINKED_KEY) == str(conversation.id):
         log.info("not adopting conversation %s on sign-in: this browser opened it from a reply link", conversation.id)
+        return None
+    if not _visitors(conversation, session):
+        log.info("not adopting conversation %s on sign-in: its reply link moved it to another browser", conversation.id)
         return None
     if not proofs_belong_to(conversation=conversation, user=user):
         log.info("not adopting conversation %s on sign-in: it holds orders another person proved", conversation.id)

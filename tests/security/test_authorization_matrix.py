@@ -215,7 +215,8 @@ PAGES = [
     # them, signed in; a visitor's (who has no account) for whoever holds the link that went to their address.
     row("/chat/return/{reply_link_a}/",           LOGIN,       OPENS_CHAT,  NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     # a visitor's chat opens signed out only: signed in, the browser would adopt it into the account
-    row("/chat/return/{reply_link_visitor}/",     OPENS_CHAT,  LINK_REFUSED, LINK_REFUSED, LINK_REFUSED, LINK_REFUSED, LINK_REFUSED),
+    # a visitor's link in a browser that did not start the chat: a page asking to open it here (a POST takes it)
+    row("/chat/return/{reply_link_visitor}/",     OK,          LINK_REFUSED, LINK_REFUSED, LINK_REFUSED, LINK_REFUSED, LINK_REFUSED),
     row("/chat/return/forged-token/",             NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     # The chat widget's strings in the page's language (Django's JavaScript catalogue; "/nl/jsi18n/" is Dutch).
     row("/jsi18n/",                               OK,          OK,          OK,          OK,          OK,          OK),

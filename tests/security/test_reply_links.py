@@ -17,7 +17,7 @@ from django.test import Client
 
 from support.models import Conversation, Message
 from support.services.away import reply_link_token
-from tests.conftest import session_cookie_for
+from tests.conftest import chat_socket, closed_with, session_cookie_for
 from tests.support.test_conversations import connected, say, sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
@@ -65,7 +65,7 @@ async def test_a_browser_that_opened_a_visitors_link_and_then_signed_in_does_not
     alice = await database_sync_to_async(make_customer)("alice", "Alice")
     _, visitor_socket, visitors, link = await visitor_with_link()
     browser = Client()
-    opened = await database_sync_to_async(browser.get)(link)
+    opened = await database_sync_to_async(browser.post)(link)
     assert opened.status_code == 302 and opened["Location"] == "/?chat=open"
     socket, history = await connected(cookie_of(browser))
     assert history["conversation_id"] == visitors  # signed out, the link opens the visitor's chat
@@ -118,3 +118,43 @@ async def test_a_visitors_socket_whose_chat_became_an_accounts_cannot_send(make_
     assert await visitor_socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
     saved = Message.objects.filter(conversation_id=history["conversation_id"], text="where is my order?").exists
     assert not await database_sync_to_async(saved)()
+
+
+async def test_a_reply_link_opened_in_another_browser_takes_the_chat_away_from_whoever_started_it():
+    """The address a visitor gives for replies may be someone else's. Whoever opens the emailed link owns the
+    chat from then on, alone: the visitor who started it is closed out before the person with the link proves an
+    order in it (found by a review, session 15: the starter's socket read the order's details and could ask to
+    change its address)."""
+    starters_cookie, starters_socket, conversation_id, link = await visitor_with_link()
+    link_holder = Client()
+    # a GET only asks (mail scanners follow links): nothing changes for the starter
+    asked = await database_sync_to_async(link_holder.get)(link)
+    assert asked.status_code == 200 and "closes it in any other browser" in asked.content.decode()
+    assert await say(starters_socket, "and to Belgium?")
+    opened = await database_sync_to_async(link_holder.post)(link)
+    assert opened.status_code == 302 and opened["Location"] == "/?chat=open"
+    # the starter's open socket is closed
+    assert (await starters_socket.receive_output(timeout=5))["type"] == "websocket.close"
+    # and cannot come back to it: a new socket of that browser starts afresh, asking for it by id is refused
+    socket, history = await connected(starters_cookie)
+    assert history["conversation_id"] != conversation_id
+    await socket.disconnect()
+    refused = chat_socket(starters_cookie, query=f"conversation={conversation_id}")
+    assert await closed_with(refused) == 4403
+    # the browser with the link has the chat, and the starter's messages stay in it for them to see
+    socket, history = await connected(cookie_of(link_holder))
+    assert history["conversation_id"] == conversation_id
+    assert "hello, do you ship to Ireland?" in [m["text"] for m in history["messages"]]
+    assert await say(socket, "do you ship to Belgium?")
+    await socket.disconnect()
+
+
+async def test_the_browser_that_started_the_chat_keeps_it_when_it_opens_its_own_link():
+    cookie, socket, conversation_id, link = await visitor_with_link()
+    browser = Client()
+    browser.cookies[settings.SESSION_COOKIE_NAME] = cookie.split("=", 1)[1]
+    assert (await database_sync_to_async(browser.get)(link)).status_code == 302
+    assert await say(socket, "and to Belgium?")  # still open, still answered
+    await socket.disconnect()
+    conversation = await database_sync_to_async(Conversation.objects.get)(id=conversation_id)
+    assert conversation.link_owner == ""

@@ -172,10 +172,12 @@ async def test_out_of_hours_a_visitor_is_asked_for_an_email_which_is_validated_k
     assert mail.to == ["erin@example.test"] and "Your refund is on its way." in mail.body
     link = LINK.search(mail.body).group(0)  # type: ignore[union-attr]
 
-    # The link opens her conversation in the browser that follows it (she never signed in).
+    # The link opens her conversation in the browser that follows it (she never signed in), once she confirms:
+    # it is another browser than the one she chatted in (tests/security/test_reply_links.py).
     def follow() -> str:
         browser = Client()
-        response = browser.get(link)
+        assert b"Open the chat" in browser.get(link).content
+        response = browser.post(link)
         assert response.status_code == 302 and response["Location"] == "/?chat=open"
         return browser.cookies[settings.SESSION_COOKIE_NAME].value
 
