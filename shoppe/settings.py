@@ -435,6 +435,8 @@ ORDER_CODES_PER_ORDER_PER_HOUR = env_int("ORDER_CODES_PER_ORDER_PER_HOUR", 3, mi
 # Failed proofs (number and email, or a code) per hour, counted in the cache like the chat's limits.
 ORDER_PROOF_FAILURES_PER_CONVERSATION = env_int("ORDER_PROOF_FAILURES_PER_CONVERSATION", 5, minimum=1)
 ORDER_PROOF_FAILURES_PER_ADDRESS = env_int("ORDER_PROOF_FAILURES_PER_ADDRESS", 20, minimum=1)
+# ... and per email address given with an order number, whatever the connection.
+ORDER_PROOF_FAILURES_PER_EMAIL = env_int("ORDER_PROOF_FAILURES_PER_EMAIL", 10, minimum=1)
 
 # Gift-card balance checks that found no card, per client address per hour (shoppe.gift_cards): past it,
 # nothing is looked up, so codes cannot be guessed by trying many.

@@ -6,7 +6,7 @@
 - Changing, cancelling or asking a refund on a guest order: also a one-time code sent to
   the order's email address (`order_code_send` / `order_code_check`).
 - Failed proofs (number and email, or a code) are counted per conversation and per
-  client address in the cache, as the chat's rate limits are; over the limit nothing is
+  client address in the cache (a number and email also per email address), as the chat's rate limits are; over the limit nothing is
   checked, so a correct guess after many wrong ones still learns nothing.
 
 What a conversation proved is kept in its state (`verified_orders`: may read;
@@ -16,6 +16,7 @@ another person's orders (`proofs_belong_to`).
 from __future__ import annotations
 
 import enum
+import hashlib
 import logging
 import secrets
 import time
@@ -105,23 +106,26 @@ def conversation_address_remember(*, conversation_id: uuid.UUID, address: str) -
         log.warning("cache unavailable; failed proofs of conversation %s count only per conversation", conversation_id)
 
 
-def _failure_keys(conversation: Conversation) -> list[tuple[str, int]]:
+def _failure_keys(conversation: Conversation, email: str = "") -> list[tuple[str, int]]:
     window = int(time.time() // _WINDOW_S)
     keys = [(f"proof:failed:conversation:{conversation.id}:{window}", settings.ORDER_PROOF_FAILURES_PER_CONVERSATION)]
     address = cache.get(f"proof:address:{conversation.id}")
     if address:
         keys.append((f"proof:failed:address:{address}:{window}", settings.ORDER_PROOF_FAILURES_PER_ADDRESS))
+    if email:  # someone who knows a customer's address, guessing order numbers from many connections
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        keys.append((f"proof:failed:email:{digest}:{window}", settings.ORDER_PROOF_FAILURES_PER_EMAIL))
     return keys
 
 
-def proof_allowed(*, conversation: Conversation) -> bool:
-    """False once this conversation or its address failed too many proofs this hour.
+def proof_allowed(*, conversation: Conversation, email: str = "") -> bool:
+    """False once this conversation, its client address or the `email` given failed too many proofs this hour.
 
     Unlike the chat's rate limits this fails closed: without the cache, nothing is
     checked, because an unthrottled proof is a free guess.
     """
     try:
-        keys = _failure_keys(conversation)
+        keys = _failure_keys(conversation, email)
         counts = cache.get_many([key for key, _ in keys])
     except Exception:  # noqa: BLE001
         log.warning("cache unavailable; refusing order proofs for conversation %s", conversation.id)
@@ -129,9 +133,9 @@ def proof_allowed(*, conversation: Conversation) -> bool:
     return all(counts.get(key, 0) < limit for key, limit in keys)
 
 
-def proof_failed(*, conversation: Conversation) -> None:
+def proof_failed(*, conversation: Conversation, email: str = "") -> None:
     try:
-        for key, _ in _failure_keys(conversation):
+        for key, _ in _failure_keys(conversation, email):
             cache.add(key, 0, timeout=2 * _WINDOW_S)
             try:
                 cache.incr(key)

@@ -206,6 +206,23 @@ async def test_failed_proofs_are_throttled_per_address(erins_order, settings):
     await chat.close()
 
 
+async def test_failed_proofs_are_throttled_per_email_whatever_the_connection(erins_order, settings):
+    """Someone who knows Erin's address guessing her order numbers from many connections and conversations."""
+    settings.ORDER_PROOF_FAILURES_PER_CONVERSATION = 100
+    settings.ORDER_PROOF_FAILURES_PER_ADDRESS = 100
+    settings.ORDER_PROOF_FAILURES_PER_EMAIL = 3
+    for guess in range(3):
+        chat = await Chat.open()
+        await chat.say(f"Where is order {erins_order.number + 1 + guess}?")
+        await chat.say(f"{erins_order.number + 1 + guess} erin@example.test")
+        await chat.close()
+    chat = await Chat.open()
+    await chat.say(f"Where is order {erins_order.number}?")
+    throttled = await chat.say(f"{erins_order.number} erin@example.test")
+    assert "processing" not in throttled and "try" in throttled
+    await chat.close()
+
+
 async def test_when_the_mail_server_refuses_the_visitor_is_told_and_nothing_opens(erins_order, smtp_server):
     smtp_server.refuse = True
     chat = await Chat.open()

@@ -92,11 +92,11 @@ def identify_order_reply(*, conversation: Conversation, pending: dict, text: str
     if known is not None and known.email.strip().lower() == given:  # on the signed-in account, or proved before
         return order_intent_answer(conversation=conversation, intent=pending["intent"], order=known,
                                    request=request)
-    if not proofs.proof_allowed(conversation=conversation):
+    if not proofs.proof_allowed(conversation=conversation, email=given):
         return Answer(str(TOO_MANY_TRIES), sources=sign_in_link(), pending={**pending, "number": None})
     order = guest_order_get_by_number_and_email(number=order_number, email=email.group(0))
     if order is None:
-        proofs.proof_failed(conversation=conversation)
+        proofs.proof_failed(conversation=conversation, email=given)
         return Answer(str(NO_MATCH), sources=sign_in_link(), pending={**pending, "number": None})
     proofs.order_proof_record(conversation=conversation, order=order)
     return order_intent_answer(conversation=conversation, intent=pending["intent"], order=order, request=request)
