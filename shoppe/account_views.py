@@ -1,11 +1,15 @@
 """Account pages: signing up, the account's details, and the customer's saved addresses (their own only)."""
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +23,7 @@ from shoppe.limits import DAY_S, HOUR_S, within_limit
 from shoppe.models import Address, Customer
 from shoppe.newsletter import SignUp, newsletter_subscribe, newsletter_unsubscribe
 
+log = logging.getLogger(__name__)
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -46,16 +51,35 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     customer = Customer.objects.filter(user=request.user).first()
+    previous_email = request.user.email
     form = AccountForm(request.POST or None, instance=request.user, customer=customer)
     if request.method == "POST" and form.is_valid():
         form.save()
         customer = customer or customer_for(request.user)
         messages.success(request, gettext("Your details are saved."))
+        if "email" in form.changed_data and previous_email:
+            transaction.on_commit(lambda: _email_change_notice(previous_email, request.user.email))
         _newsletter_choice(request, customer, wanted=form.cleaned_data["newsletter"],
                            email_changed="email" in form.changed_data)
         return redirect("account")
     default = address_list_for_user(user=request.user).filter(is_default=True).first()
     return render(request, "shoppe/account.html", {"form": form, "default_address": default})
+
+
+def _email_change_notice(previous: str, new: str) -> None:
+    """Tell the account's previous address that it was changed: if it was not its owner (a session left open,
+    or stolen), they learn it while they can still reset their password there."""
+    local, _, domain = new.partition("@")
+    masked = f"{local[:2]}…@{domain}"
+    body = "\n\n".join([
+        gettext("The email address of your Example Shoppe account was just changed to %(address)s.") % {"address": masked},
+        gettext("If that was you, there is nothing to do. If it wasn't, reset your password now with this address "
+                "and write to support@example-shoppe.test."),
+        "Example Shoppe"])
+    try:
+        send_mail(gettext("Your Example Shoppe email address was changed"), body, None, [previous])
+    except Exception:  # noqa: BLE001 - the change stands; the notice is a courtesy
+        log.warning("the email-change notice could not be sent", exc_info=True)
 
 
 def _newsletter_choice(request: HttpRequest, customer: Customer, *, wanted: bool, email_changed: bool) -> None:

@@ -105,5 +105,22 @@ def test_the_account_page_changes_name_email_and_newsletter(client: Client, make
     assert (alice.first_name, alice.email, alice.customer.newsletter) == ("Alicia", "alicia@example.test", False)
 
 
+def test_the_previous_address_is_told_when_the_accounts_email_changes(make_customer, smtp_server,
+                                                                       django_capture_on_commit_callbacks) -> None:
+    """A session left open (or stolen) could change the address and then reset the password there: the old
+    address hears of it at once, while its owner can still act."""
+    alice = make_customer("alice")
+    client = Client()
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/account/", {"first_name": "Alice", "last_name": "", "email": "mallory@evil.example"})
+    [notice] = smtp_server.wait_for(1)
+    assert notice.to == ["alice@example.test"] and "changed" in notice.subject
+    assert "ma…@evil.example" in notice.body and "reset your password" in notice.body
+    with django_capture_on_commit_callbacks(execute=True):  # saving other details sends nothing
+        client.post("/account/", {"first_name": "Al", "last_name": "", "email": "mallory@evil.example"})
+    assert len(smtp_server.received) == 1
+
+
 def test_the_account_page_needs_sign_in(client: Client) -> None:
     assert client.get("/account/")["Location"].startswith("/account/login/?next=/account/")
