@@ -18,6 +18,8 @@ from django.utils.translation import gettext
 
 from shoppe.addresses import (address_delete, address_get_for_user, address_list_for_user, address_save,
                               customer_for)
+from shoppe.email_confirmation import (email_changed, email_confirm, email_confirmation_request,
+                                       email_confirmation_send, email_confirmed)
 from shoppe.forms import AccountForm, AddressForm, SignUpForm
 from shoppe.limits import DAY_S, HOUR_S, within_limit
 from shoppe.models import Address, Customer
@@ -42,6 +44,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        email_confirmation_send(user=user, site_url=_site_url(request))
         login(request, user, backend=MODEL_BACKEND)
         messages.success(request, gettext("Welcome, %(name)s! Your account is ready.") % {"name": user.first_name})
         return redirect(_safe_next(request, "/account/"))
@@ -57,13 +60,44 @@ def account(request: HttpRequest) -> HttpResponse:
         form.save()
         customer = customer or customer_for(request.user)
         messages.success(request, gettext("Your details are saved."))
-        if "email" in form.changed_data and previous_email:
-            transaction.on_commit(lambda: _email_change_notice(previous_email, request.user.email))
+        if "email" in form.changed_data:
+            email_changed(user=request.user, site_url=_site_url(request))
+            if previous_email:
+                transaction.on_commit(lambda: _email_change_notice(previous_email, request.user.email))
         _newsletter_choice(request, customer, wanted=form.cleaned_data["newsletter"],
                            email_changed="email" in form.changed_data)
         return redirect("account")
     default = address_list_for_user(user=request.user).filter(is_default=True).first()
-    return render(request, "shoppe/account.html", {"form": form, "default_address": default})
+    return render(request, "shoppe/account.html", {"form": form, "default_address": default,
+                                                   "email_confirmed": email_confirmed(request.user)})
+
+
+def _site_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+@login_required
+@require_POST
+def email_confirmation_resend(request: HttpRequest) -> HttpResponse:
+    """The account page's "send the link again" for an address not confirmed yet."""
+    if email_confirmed(request.user) or not email_confirmation_send(user=request.user, site_url=_site_url(request)):
+        messages.error(request, gettext("No new link was sent: the address is confirmed already, or it got several "
+                                        "links today. Please use the newest one."))
+    else:
+        messages.info(request, gettext("We've emailed a new link to %(email)s.") % {"email": request.user.email})
+    return redirect("account")
+
+
+def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The confirmation email's link: a GET asks, a POST confirms (mail scanners follow links)."""
+    asked = email_confirmation_request(token=token)
+    if asked is None:
+        return render(request, "shoppe/email_confirm.html", {"expired": True}, status=404)
+    user_id, email = asked
+    done = request.method == "POST" and email_confirm(user_id=user_id, email=email)
+    if request.method == "POST" and not done:  # the account's address changed since the link was sent
+        return render(request, "shoppe/email_confirm.html", {"expired": True}, status=404)
+    return render(request, "shoppe/email_confirm.html", {"email": email, "done": done})
 
 
 def _email_change_notice(previous: str, new: str) -> None:

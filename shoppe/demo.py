@@ -210,7 +210,8 @@ def demo_load() -> bool:
     number = 10020
     for index, (username, first, last, email, address) in enumerate(CUSTOMERS):
         user = User.objects.create_user(username, email, DEMO_PASSWORD, first_name=first, last_name=last)
-        customer = Customer.objects.create(user=user, default_address=address, phone=f"+31 6 5555 01{index:02d}")
+        customer = Customer.objects.create(user=user, default_address=address, phone=f"+31 6 5555 01{index:02d}",
+                                           email_confirmed_at=timezone.now())
         Address.objects.create(customer=customer, recipient=f"{first} {last}", is_default=True, **address_parts(address))
         # Each customer gets orders across the states; alice has one of each.
         chosen = statuses if index == 0 else rng.sample(statuses, 3)

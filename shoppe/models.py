@@ -26,6 +26,8 @@ class Customer(models.Model):
     # The default saved address as text (kept equal to the default `Address`'s text): filled in at checkout.
     default_address = models.TextField(blank=True)
     newsletter = models.BooleanField(default=False, help_text="gets the Thursday newsletter")
+    email_confirmed_at = models.DateTimeField(null=True, blank=True, help_text=(
+        "when the account's current email address was confirmed by the emailed link (shoppe/email_confirmation.py)"))
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.username

@@ -57,6 +57,8 @@ storefront_patterns = [
     path("account/conversations/<uuid:conversation_id>/email/", conversation_views.conversation_email,
          name="conversation_email"),
     path("account/password_reset/", account_views.PasswordReset.as_view(), name="password_reset"),
+    path("account/email/confirm/<str:token>/", account_views.email_confirm_view, name="email_confirm"),
+    path("account/email/send-link/", account_views.email_confirmation_resend, name="email_confirmation_resend"),
     path("account/", include("django.contrib.auth.urls")),
     path("chat/return/<str:token>/", chat_return, name="chat_return"),
     # The chat widget's strings (locale/<lang>/LC_MESSAGES/djangojs.po) as a same-origin script, in the

@@ -52,6 +52,9 @@ def conversation_email(request: HttpRequest, conversation_id: uuid.UUID) -> Http
         return conversation_detail(request, conversation_id, status=429)
     if sent is TranscriptSent.NO_ADDRESS:
         messages.error(request, "Your account has no email address yet: add one under My account first.")
+    elif sent is TranscriptSent.NOT_CONFIRMED:
+        messages.error(request, "Your email address isn't confirmed yet: open the link we emailed to it (My account "
+                                "can send it again), then ask for the transcript.")
     else:
         messages.error(request, "We couldn't send the email just now. Please try again in a few minutes.")
     return conversation_detail(request, conversation_id, status=503 if sent is TranscriptSent.FAILED else 200)

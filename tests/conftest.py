@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
 
 REQUIRE_SERVICES = os.environ.get("SHOPPE_REQUIRE_SERVICES") == "1"
 
@@ -125,7 +126,8 @@ def make_customer(db):  # type: ignore[no-untyped-def]
 
     def make(username: str = "alice", first_name: str = "Alice") -> User:
         user = User.objects.create_user(username, f"{username}@example.test", "pw-" + username, first_name=first_name)
-        Customer.objects.create(user=user, default_address="Keizersgracht 12\n1015 CN Amsterdam")
+        Customer.objects.create(user=user, default_address="Keizersgracht 12\n1015 CN Amsterdam",
+                                email_confirmed_at=timezone.now())  # as an account some time after signing up
         return user
 
     return make

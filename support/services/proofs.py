@@ -80,14 +80,19 @@ def order_proof_record(*, conversation: Conversation, order: Order, to: str = RE
 
 
 def proofs_belong_to(*, conversation: Conversation, user: AbstractBaseUser) -> bool:
-    """Whether every order the conversation proved is `user`'s: on their account, or a guest order in their email.
+    """Whether every order the conversation proved is `user`'s: on their account, or a guest order in their
+    confirmed email address.
 
     A conversation that proved nothing belongs to nobody in particular.
     """
     numbers = proven_order_numbers(conversation)
     if not numbers:
         return True
-    email = (getattr(user, "email", "") or "").strip().lower()
+    from shoppe.email_confirmation import email_confirmed
+
+    # A guest order counts as the account's by its address only once the account's owner confirmed that address:
+    # anyone can sign up with, or change to, someone else's address.
+    email = (getattr(user, "email", "") or "").strip().lower() if email_confirmed(user) else ""
     for order in Order.objects.filter(number__in=numbers).select_related("customer"):
         if order.customer_id is not None:
             if order.customer.user_id != user.pk:

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _, pgettext
 
+from shoppe.email_confirmation import email_confirmed
 from shoppe.limits import DAY_S, within_limit
 from support.models import Message
 from support.selectors import PastConversation, TranscriptLine, conversation_of_customer, conversation_transcript
@@ -31,6 +32,7 @@ class TranscriptSent(enum.Enum):
     TOO_MANY = "too_many"  # over the hourly limit, or the cache cannot count
     FAILED = "failed"  # the mail server refused it or could not be reached
     NO_ADDRESS = "no_address"  # the account has no email address
+    NOT_CONFIRMED = "not_confirmed"  # the account's address is not confirmed by its emailed link yet
 
 
 def _counted(user: AbstractBaseUser) -> bool:
@@ -85,6 +87,8 @@ def transcript_email(*, user: AbstractBaseUser, conversation_id: uuid.UUID, link
     address = getattr(user, "email", "")
     if not address:
         return TranscriptSent.NO_ADDRESS
+    if not email_confirmed(user):  # nobody has shown the address is the customer's (shoppe/email_confirmation.py)
+        return TranscriptSent.NOT_CONFIRMED
     # Per account, and per address: an account's address is not verified, so accounts pointed at one inbox in
     # turn must not be able to flood it (shoppe/limits.py).
     if not _counted(user) or not within_limit("transcript-address", address, per_seconds=DAY_S,

@@ -173,6 +173,8 @@ PAGES = [
     # #15: the account, saved addresses (each customer's own only), the cart, checkout and gift cards.
     row("/account/",                              LOGIN,       SEES_A,      OK,          OK,          OK,          OK),
     row("/account/signup/",                       OK,          ACCOUNT,     ACCOUNT,     ACCOUNT,     ACCOUNT,     ACCOUNT),
+    row("/account/email/confirm/forged-token/",   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    row("/account/email/send-link/",              LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     row("/account/addresses/",                    LOGIN,       SEES_A,      OK,          OK,          OK,          OK),
     row("/account/addresses/new/",                LOGIN,       OK,          OK,          OK,          OK,          OK),
     row("/account/addresses/{address_a}/edit/",   LOGIN,       SEES_A,      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
@@ -445,7 +447,7 @@ class World:
 
 def _customer(username: str, first_name: str, address: str) -> User:
     user = User.objects.create_user(username, f"{username}@example.test", f"pw-{username}", first_name=first_name)
-    Customer.objects.create(user=user, default_address=address)
+    Customer.objects.create(user=user, default_address=address, email_confirmed_at=timezone.now())
     return user
 
 

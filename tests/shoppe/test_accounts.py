@@ -114,13 +114,63 @@ def test_the_previous_address_is_told_when_the_accounts_email_changes(make_custo
     client.force_login(alice)
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/account/", {"first_name": "Alice", "last_name": "", "email": "mallory@evil.example"})
-    [notice] = smtp_server.wait_for(1)
-    assert notice.to == ["alice@example.test"] and "changed" in notice.subject
+    smtp_server.wait_for(2)  # the notice, and the new address's confirmation link
+    [notice] = [mail for mail in smtp_server.received if mail.to == ["alice@example.test"]]
+    assert "changed" in notice.subject
     assert "ma…@evil.example" in notice.body and "reset your password" in notice.body
     with django_capture_on_commit_callbacks(execute=True):  # saving other details sends nothing
         client.post("/account/", {"first_name": "Al", "last_name": "", "email": "mallory@evil.example"})
-    assert len(smtp_server.received) == 1
+    assert len(smtp_server.received) == 2
 
 
 def test_the_account_page_needs_sign_in(client: Client) -> None:
     assert client.get("/account/")["Location"].startswith("/account/login/?next=/account/")
+
+
+def confirm_link(body: str) -> str:
+    return re.search(r"http://testserver(/account/email/confirm/[^/\s]+/)", body).group(1)  # type: ignore[union-attr]
+
+
+def test_a_new_accounts_address_is_confirmed_by_the_emailed_link(client: Client, django_capture_on_commit_callbacks) -> None:
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/account/signup/", {"username": "nina", "email": "nina@example.test", "first_name": "Nina",
+                                         "password1": PASSWORD, "password2": PASSWORD})
+    nina = User.objects.get(username="nina")
+    assert nina.customer.email_confirmed_at is None
+    assert "isn't confirmed yet" in client.get("/account/").content.decode()
+    [sent] = mail.outbox
+    assert sent.to == ["nina@example.test"] and "confirm" in sent.subject
+    link = confirm_link(sent.body)
+    assert b"Yes, confirm it" in Client().get(link).content  # a GET only asks: mail scanners follow links
+    nina.customer.refresh_from_db()
+    assert nina.customer.email_confirmed_at is None
+    assert b"is confirmed" in Client().post(link).content
+    nina.customer.refresh_from_db()
+    assert nina.customer.email_confirmed_at is not None
+    assert "isn't confirmed yet" not in client.get("/account/").content.decode()
+
+
+def test_a_changed_address_must_be_confirmed_again_and_an_old_link_no_longer_confirms(
+        client: Client, make_customer, django_capture_on_commit_callbacks) -> None:
+    from django.core import mail
+
+    alice = make_customer("alice")
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/account/", {"first_name": "Alice", "last_name": "", "email": "alice@new.example"})
+    alice.customer.refresh_from_db()
+    assert alice.customer.email_confirmed_at is None
+    confirmation = next(m for m in mail.outbox if m.to == ["alice@new.example"])
+    link = confirm_link(confirmation.body)
+    with django_capture_on_commit_callbacks(execute=True):  # the address changes again before the link is used
+        client.post("/account/", {"first_name": "Alice", "last_name": "", "email": "alice@other.example"})
+    assert Client().post(link).status_code == 404
+    alice.customer.refresh_from_db()
+    assert alice.customer.email_confirmed_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/account/email/send-link/").status_code == 302
+    assert Client().post(confirm_link(mail.outbox[-1].body)).status_code == 200
+    alice.customer.refresh_from_db()
+    assert alice.customer.email_confirmed_at is not None

@@ -126,3 +126,19 @@ async def test_signing_in_drops_the_visitors_address_for_replies(make_customer):
     adopted = await database_sync_to_async(Conversation.objects.select_related("customer").get)(id=visitors)
     assert adopted.notify_email == "" and "pending" not in adopted.state
     assert reply_email_recipient(adopted) == "dan@example.test"
+
+
+async def test_an_account_whose_address_is_not_confirmed_does_not_take_a_guest_orders_thread(
+        make_customer, make_guest_order):
+    """Anyone can sign up with (or change to) someone else's address: a visitor's thread that proved a guest order
+    placed with it comes along on sign-in only once the account's owner confirmed the address (review, session 15)."""
+    from shoppe.models import Customer
+
+    dan = await database_sync_to_async(make_customer)("dan", "Dan")
+    await database_sync_to_async(Customer.objects.filter(user=dan).update)(email_confirmed_at=None)
+    dans_guest_order = await database_sync_to_async(make_guest_order)("dan@example.test")
+    cookie, visitors = await visitor_proves(dans_guest_order)
+    socket, history = await connected(await sign_in(cookie, dan))
+    assert history["conversation_id"] != visitors
+    await socket.disconnect()
+    assert (await database_sync_to_async(Conversation.objects.get)(id=visitors)).customer_id is None

@@ -134,6 +134,17 @@ def test_accounts_pointed_at_one_inbox_in_turn_cannot_flood_it(make_customer, sm
     assert len(smtp_server.wait_for(2)) == 2
 
 
+def test_no_transcript_goes_to_an_address_its_owner_has_not_confirmed(client, alices, smtp_server):
+    from shoppe.models import Customer
+
+    alice, old, _ = alices
+    Customer.objects.filter(user=alice).update(email_confirmed_at=None)
+    client.force_login(alice)
+    response = client.post(f"/account/conversations/{old.id}/email/")
+    assert response.status_code == 200 and "isn&#x27;t confirmed yet" in response.content.decode()
+    assert smtp_server.received == []
+
+
 def test_a_refusing_mail_server_is_told_to_the_customer(client, alices, smtp_server):
     alice, old, _ = alices
     smtp_server.refuse = True
