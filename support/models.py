@@ -31,7 +31,7 @@ class Conversation(models.Model):
     # replies when the customer gave an address for it (an account's own email is used otherwise),
     # when they last had the chat in front of them, and the reply emails sent and planned.
     notify_email = models.EmailField(blank=True, help_text="given in the chat to be emailed the team's replies")
-    link_owner = models.CharField(max_length=64, blank=True, help_text=(
+    link_owner = models.CharField(max_length=64, blank=True, default="", db_default="", help_text=(
         "a visitor's conversation opened from a reply link in another browser: that browser's secret, the only "
         "one that owns it from then on (support/services/conversations.py)"))
     customer_seen_at = models.DateTimeField(null=True, blank=True)
