@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -18,6 +19,7 @@ from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from shoppe.po_boxes import PO_BOX_DELIVERY, is_po_box
 from shoppe.gift_cards import GiftCardRefused, gift_card_spend
+from shoppe.limits import DAY_S, within_limit
 from shoppe.models import COUNTRY_NAMES, EU_COUNTRIES, Customer, Invoice, Order, OrderItem, Product, money
 
 log = logging.getLogger(__name__)
@@ -161,6 +163,14 @@ def order_confirmation_send(*, order_id: int) -> None:
     """The confirmation email with the order number, in the order's language; a mail server that is down does
     not undo the order."""
     order = Order.objects.prefetch_related("items__product__translations").get(id=order_id)
+    # Anyone can place an order with any address (a guest's is not verified): past this many a day, an address
+    # gets no more confirmations (the order stands; its page and the chat show it), so the checkout cannot be
+    # used to flood an inbox with a name or street of someone's choosing.
+    if not within_limit("order-confirmations", order.email, per_seconds=DAY_S,
+                        limit=settings.ORDER_EMAILS_PER_ADDRESS_PER_DAY):
+        log.warning("order %s: no confirmation email, its address had %s today", order.number,
+                    settings.ORDER_EMAILS_PER_ADDRESS_PER_DAY)
+        return
     with translation.override(order.mail_language):
         _confirmation_send(order)
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from shoppe.limits import DAY_S, within_limit
 from shoppe.models import GiftCard
 from shoppe.money import money_format
 
@@ -133,6 +134,12 @@ def gift_card_buy(*, amount: Decimal, purchaser_email: str, payment_method: str,
 
 
 def _gift_card_send(card: GiftCard, *, recipient: str, message: str) -> None:
+    # The buyer's address and message are theirs to choose: past this many a day, an address gets no more gift
+    # card emails (the card stands, and the browser that bought it shows its code).
+    if not within_limit("gift-card-emails", card.purchaser_email, per_seconds=DAY_S,
+                        limit=settings.GIFT_CARD_EMAILS_PER_ADDRESS_PER_DAY):
+        log.warning("gift card %s: no email, its address had %s today", card.id, settings.GIFT_CARD_EMAILS_PER_ADDRESS_PER_DAY)
+        return
     greeting = gettext("A gift card for %(name)s") % {"name": recipient} if recipient else gettext("Your gift card")
     note = "\n" + gettext("Your message: %(message)s") % {"message": message} + "\n" if message else ""
     amount = money_format(card.initial_amount, card.currency)
