@@ -3,7 +3,7 @@
 Until it is confirmed (`Customer.email_confirmed_at`), nothing the address would grant is granted:
 no conversation transcripts are emailed to it, and a visitor's conversation that proved a guest
 order placed with that address is not taken into the account on sign-in (support.services.proofs
-`proofs_belong_to`). The link carries the account and the address, signed with the site's key, and
+`proofs_belong_to`). After a change the previous address is told. The link carries the account and the address, signed with the site's key, and
 works for CONFIRM_LINK_DAYS days and only while the account still has that address; its GET asks and
 its POST confirms (mail scanners follow links). At most EMAIL_CONFIRMATIONS_PER_ADDRESS_PER_DAY links
 go to one address a day (shoppe/limits.py).
@@ -47,10 +47,15 @@ def email_confirmation_send(*, user: AbstractBaseUser, site_url: str = "") -> bo
     return True
 
 
-def email_changed(*, user: AbstractBaseUser, site_url: str = "") -> None:
-    """The account's address changed: not confirmed any more, and a link goes to the new one."""
+def email_changed(*, user: AbstractBaseUser, previous: str, site_url: str = "") -> None:
+    """The account's address changed from `previous`: not confirmed any more, a link goes to the new one, and the
+    previous address is told (after the commit): if it was not its owner who changed it (a session left open,
+    or stolen), they learn it while they can still reset their password there."""
     Customer.objects.filter(user_id=user.pk).update(email_confirmed_at=None)
     email_confirmation_send(user=user, site_url=site_url)
+    if previous:
+        new = user.email
+        transaction.on_commit(lambda: _change_notice_send(previous, new))
 
 
 def email_confirmation_request(*, token: str) -> tuple[int, str] | None:
@@ -80,3 +85,17 @@ def _send(email: str, name: str, link: str) -> None:
         send_mail(gettext("Please confirm your email address for Example Shoppe"), body, None, [email])
     except Exception:  # noqa: BLE001 - the account page offers to send the link again
         log.warning("the email confirmation could not be sent", exc_info=True)
+
+
+def _change_notice_send(previous: str, new: str) -> None:
+    local, _, domain = new.partition("@")
+    masked = f"{local[:2]}…@{domain}"
+    body = "\n\n".join([
+        gettext("The email address of your Example Shoppe account was just changed to %(address)s.") % {"address": masked},
+        gettext("If that was you, there is nothing to do. If it wasn't, reset your password now with this address "
+                "and write to support@example-shoppe.test."),
+        "Example Shoppe"])
+    try:
+        send_mail(gettext("Your Example Shoppe email address was changed"), body, None, [previous])
+    except Exception:  # noqa: BLE001 - the change stands; the notice is a courtesy
+        log.warning("the email-change notice could not be sent", exc_info=True)

@@ -17,13 +17,22 @@ HOUR_S = 3600
 DAY_S = 24 * HOUR_S
 
 
+def subject_digest(subject: str) -> str:
+    """What stands for an address in a cache key: the same for "A@x" and " a@x", and not the address itself."""
+    return hashlib.sha256(subject.strip().lower().encode()).hexdigest()[:32]
+
+
 def within_limit(name: str, subject: str, *, per_seconds: int, limit: int) -> bool:
     """Count one more `name` for `subject` in this window of `per_seconds`; False once the count passes `limit`."""
-    digest = hashlib.sha256(subject.strip().lower().encode()).hexdigest()[:32]
-    key = f"limit:{name}:{digest}:{int(time.time() // per_seconds)}"
+    key = f"limit:{name}:{subject_digest(subject)}:{int(time.time() // per_seconds)}"
     try:
         cache.add(key, 0, timeout=per_seconds * 2)
-        return cache.incr(key) <= limit
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr: this is its first count again
+            cache.add(key, 1, timeout=per_seconds * 2)
+            count = 1
     except Exception:  # noqa: BLE001 - no cache, no count: refuse rather than send without a limit
         log.warning("cache unavailable; %s refused rather than not counted", name)
         return False
+    return count <= limit

@@ -34,7 +34,13 @@ def conversation_is_a_visitors(*, conversation_id: uuid.UUID | None, link_owner:
     """Whether the conversation still belongs to no account (a visitor's browser session), nor, since its reply
     link was opened in another browser, to another browser than the one holding `link_owner`."""
     found = Conversation.objects.filter(id=conversation_id, customer__isnull=True).values_list("link_owner", flat=True)
-    return any(not owner or constant_time_compare(owner, link_owner) for owner in found)
+    return any(link_owner_holds(owner, link_owner) for owner in found)
+
+
+def link_owner_holds(owner: str, secret: str) -> bool:
+    """Whether a browser holding `secret` owns a visitor's conversation whose `Conversation.link_owner` is `owner`:
+    any browser of its session while no reply link took it over, else only the link's."""
+    return not owner or constant_time_compare(owner, secret)
 
 
 def conversation_has_ended(*, conversation_id: uuid.UUID) -> bool:

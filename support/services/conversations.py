@@ -12,12 +12,11 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 
 from support import realtime
 from support.db import commits_without_waiting_for_disk
 from support.models import Conversation, Message
-from support.selectors import conversation_ended_q
+from support.selectors import conversation_ended_q, link_owner_holds
 from support.services.proofs import conversation_address_remember, proofs_belong_to
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ def _visitors(conversation: Conversation, session: SessionBase) -> bool:
     opened in another browser, to that browser only (`reply_link_owner_take`)."""
     if session.get(SESSION_KEY) != str(conversation.id):
         return False
-    return not conversation.link_owner or constant_time_compare(session.get(LINK_OWNER_KEY, ""), conversation.link_owner)
+    return link_owner_holds(conversation.link_owner, session.get(LINK_OWNER_KEY, ""))
 
 
 def reply_link_owner_take(conversation: Conversation, *, session: SessionBase) -> None:

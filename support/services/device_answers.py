@@ -35,12 +35,13 @@ from support.models import Conversation, Message
 from support.services.answers import INTENT_DOCUMENTS, Answer, english_only_noted
 from support.services.delivery import outcome_claimable
 from support.services.order_help import ORDER_INTENTS
+from support.services.routing import LANGUAGES_WITHOUT_HELP
 
 log = logging.getLogger(__name__)
 
 ANSWERED_ON_DEVICE = "answered on the device"
 DEVICE_LANGUAGES = frozenset({ENGLISH, *HELP_LANGUAGES})
-TRANSLATED_ON_DEVICE = frozenset({"it", "pl", "pt"})  # no help pages: shown translated by the browser
+TRANSLATED_ON_DEVICE = LANGUAGES_WITHOUT_HELP  # no help pages: shown translated by the browser
 TRANSLATED_BY_THE_BROWSER = "translated by the browser"
 # Routine help: questions whose answer is a help passage. Never order data (the order intents),
 # refunds or people (routed "human"), greetings, product questions or anything for the LLM.
@@ -144,8 +145,7 @@ def device_answer_check(*, conversation_id: uuid.UUID, claim: DeviceClaim) -> Pa
     if claim.version != current:
         raise DeviceRefused(STALE)
     # Help-centre languages as they are; Italian, Polish and Portuguese only translated by the browser.
-    if (claim.language in DEVICE_LANGUAGES) == claim.translated or \
-            (claim.translated and claim.language not in TRANSLATED_ON_DEVICE):
+    if claim.language not in (TRANSLATED_ON_DEVICE if claim.translated else DEVICE_LANGUAGES):
         raise DeviceRefused(LANGUAGE)
     if claim.intent not in DEVICE_INTENTS or claim.intent not in _model_intents():
         raise DeviceRefused(OUT_OF_SCOPE)

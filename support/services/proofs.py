@@ -16,7 +16,6 @@ another person's orders (`proofs_belong_to`).
 from __future__ import annotations
 
 import enum
-import hashlib
 import logging
 import secrets
 import time
@@ -32,6 +31,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _, gettext_lazy
 
+from shoppe.limits import subject_digest
 from shoppe.models import Order, OrderAccessCode
 from support.models import Conversation
 
@@ -118,8 +118,7 @@ def _failure_keys(conversation: Conversation, email: str = "") -> list[tuple[str
     if address:
         keys.append((f"proof:failed:address:{address}:{window}", settings.ORDER_PROOF_FAILURES_PER_ADDRESS))
     if email:  # someone who knows a customer's address, guessing order numbers from many connections
-        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-        keys.append((f"proof:failed:email:{digest}:{window}", settings.ORDER_PROOF_FAILURES_PER_EMAIL))
+        keys.append((f"proof:failed:email:{subject_digest(email)}:{window}", settings.ORDER_PROOF_FAILURES_PER_EMAIL))
     return keys
 
 

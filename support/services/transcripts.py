@@ -1,25 +1,24 @@
 """Emailing a customer the transcript of one of their conversations.
 
-Only to the account's own email address, and at most TRANSCRIPT_EMAILS_PER_HOUR an hour per account and
-TRANSCRIPT_EMAILS_PER_ADDRESS_PER_DAY a day per address (accounts' addresses are not verified), counted in
-the cache before anything is sent (a failed send counts too): the button cannot be used to flood an inbox. Without the cache nothing is sent. Written in the conversation's language (the one the
+Only to the account's own email address once its owner confirmed it (shoppe/email_confirmation.py), and at
+most TRANSCRIPT_EMAILS_PER_HOUR an hour per account and TRANSCRIPT_EMAILS_PER_ADDRESS_PER_DAY a day per address,
+counted in the cache before anything is sent (a failed send counts too, shoppe/limits.py): the button cannot
+be used to flood an inbox. Without the cache nothing is sent. Written in the conversation's language (the one the
 assistant answered in), whatever the page's: a customer may have chatted in Polish on the English pages.
 """
 from __future__ import annotations
 
 import enum
 import logging
-import time
 import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _, pgettext
 
 from shoppe.email_confirmation import email_confirmed
-from shoppe.limits import DAY_S, within_limit
+from shoppe.limits import DAY_S, HOUR_S, within_limit
 from support.models import Message
 from support.selectors import PastConversation, TranscriptLine, conversation_of_customer, conversation_transcript
 from support.services.language import clock_text, day_text, in_customer_language, moment_text
@@ -33,24 +32,6 @@ class TranscriptSent(enum.Enum):
     FAILED = "failed"  # the mail server refused it or could not be reached
     NO_ADDRESS = "no_address"  # the account has no email address
     NOT_CONFIRMED = "not_confirmed"  # the account's address is not confirmed by its emailed link yet
-
-
-def _counted(user: AbstractBaseUser) -> bool:
-    """Count one transcript email for `user` this hour; False when over the limit or when counting is impossible."""
-    key = f"transcript:emails:{user.pk}:{int(time.time() // 3600)}"
-    try:
-        if cache.add(key, 1, timeout=2 * 3600):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # the key expired between add and incr
-                cache.add(key, 1, timeout=2 * 3600)
-                count = 1
-    except Exception:  # noqa: BLE001 - no cache, no count: send nothing rather than without a limit
-        log.warning("cache unavailable; not emailing a transcript without counting it")
-        return False
-    return count <= settings.TRANSCRIPT_EMAILS_PER_HOUR
 
 
 def _who(line: TranscriptLine) -> str:
@@ -89,10 +70,11 @@ def transcript_email(*, user: AbstractBaseUser, conversation_id: uuid.UUID, link
         return TranscriptSent.NO_ADDRESS
     if not email_confirmed(user):  # nobody has shown the address is the customer's (shoppe/email_confirmation.py)
         return TranscriptSent.NOT_CONFIRMED
-    # Per account, and per address: an account's address is not verified, so accounts pointed at one inbox in
-    # turn must not be able to flood it (shoppe/limits.py).
-    if not _counted(user) or not within_limit("transcript-address", address, per_seconds=DAY_S,
-                                              limit=settings.TRANSCRIPT_EMAILS_PER_ADDRESS_PER_DAY):
+    # Per account, and per address, whichever accounts ask for it (shoppe/limits.py).
+    if not within_limit("transcript-account", str(user.pk), per_seconds=HOUR_S,
+                        limit=settings.TRANSCRIPT_EMAILS_PER_HOUR) \
+            or not within_limit("transcript-address", address, per_seconds=DAY_S,
+                                limit=settings.TRANSCRIPT_EMAILS_PER_ADDRESS_PER_DAY):
         return TranscriptSent.TOO_MANY
     with in_customer_language(conversation_id):
         subject, body = _email_text(name=getattr(user, "first_name", "") or user.get_username(),
