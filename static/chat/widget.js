@@ -218,8 +218,13 @@ function chatWidget(root) {
     setTyping(!!last && last.author === "customer" && last.status === "received");
   }
 
+  // What went out on the socket open now: the history that socket sends may be older than a message typed
+  // as it opened, and resending that one would be answered twice (a refusal, say, shown twice).
+  let sentOnThisSocket = new Set();
   function send(item) {
-    if (socket) socket.send({ type: "customer.message", text: item.text, client_id: item.client_id, device: item.device });
+    if (socket && socket.send({ type: "customer.message", text: item.text, client_id: item.client_id, device: item.device })) {
+      sentOnThisSocket.add(item.client_id);
+    }
   }
 
   const handlers = {
@@ -244,7 +249,7 @@ function chatWidget(root) {
       const seen = new Set(e.messages.filter((m) => m.client_id).map((m) => m.client_id));
       for (const item of outbox.all()) {
         if (seen.has(item.client_id)) outbox.remove(item.client_id);
-        else send(item); // unacknowledged: resend once, the server dedupes by client_id
+        else if (!sentOnThisSocket.has(item.client_id)) send(item); // unacknowledged: resend once, the server dedupes by client_id
       }
     },
     // The server is still loading the assistant: say so, and say it again on the typing line while a
@@ -406,7 +411,7 @@ function chatWidget(root) {
       path: root.dataset.wsPath, query, codes: closeCodes(root), handlers,
       on: {
         connecting() { statusLine.textContent = gettext("Connecting…"); },
-        open() { statusLine.textContent = ""; },
+        open() { sentOnThisSocket = new Set(); statusLine.textContent = ""; },
         stopped(why) {
           if (watchOnly) {
             // Followed from another sign-in or session: forget it quietly; opening the chat starts afresh.
