@@ -112,15 +112,18 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
 
     `vector` is the message's embedding from routing; it is searched with as it is when the
     language's index was built with the same encoder (English: MiniLM; nl, de, fr, es: the
-    multilingual one), so a message is embedded once.
+    multilingual one; another language: the English pages embedded with the multilingual one),
+    so a message is embedded once.
     """
     from rag.encoder import encoder_get
-    from rag.index import index_encoder_kind
+    from rag.index import ENGLISH_READ_MULTILINGUAL, index_encoder_kind
 
-    language = language if language in HELP_LANGUAGES else ENGLISH
-    index = index_get(language)
+    if language in HELP_LANGUAGES or language == ENGLISH:
+        index = index_get(language)
+    else:
+        index, language = index_get(ENGLISH_READ_MULTILINGUAL), ENGLISH
     if not index.fits(vector):
-        vector = encoder_get(index_encoder_kind(language)).encode_one(text)
+        vector = encoder_get(index_encoder_kind(index.language)).encode_one(text)
     # Every passage ranked (a help centre of about 120, so no cost to speak of): the classifier knows the intent
     # better than raw similarity knows the document, so the answer comes from the intent's own pages whenever
     # it has some. Searching only the 8 nearest left it to chance when none of them was on those pages: 6% of

@@ -80,7 +80,7 @@ def test_a_page_not_written_in_a_language_is_shown_in_english_with_a_note(client
 
 @pytest.mark.django_db(transaction=True)
 def test_each_language_has_its_own_index_built_with_the_multilingual_encoder(local_models):
-    from rag.index import INDEX_LANGUAGES, index_build_all, index_get
+    from rag.index import ENGLISH_READ_MULTILINGUAL, INDEX_LANGUAGES, index_build_all, index_get
 
     folders = index_build_all()
     assert set(folders) == set(INDEX_LANGUAGES)
@@ -93,6 +93,10 @@ def test_each_language_has_its_own_index_built_with_the_multilingual_encoder(loc
         index = index_get(language)
         assert {p.language for p in index.passages} == {language}
     assert index_get("it").language == ENGLISH  # not written in Italian: the English index
+    # ... which Italian, Polish and Portuguese messages are searched in read by the multilingual encoder
+    read_multilingually = json.loads((folders[ENGLISH_READ_MULTILINGUAL] / "manifest.json").read_text())
+    assert read_multilingually["dimension"] == 512 and read_multilingually["documents"] == english["documents"]
+    assert {p.language for p in index_get(ENGLISH_READ_MULTILINGUAL).passages} == {ENGLISH}
 
 
 QUESTIONS = [
@@ -161,6 +165,36 @@ def test_a_message_is_embedded_once_to_route_it_and_search_its_language(local_mo
                               language=decision.language)
     assert embedded == [question]
     assert answer.sources[0]["url"] == f"/{language}/help/{slug}/{anchor}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("question", [
+    "Quali metodi di pagamento accettate? Si può pagare con PayPal?",
+    "Jakie metody płatności akceptujecie? Mogę zapłacić BLIKiem?",
+    "Quais são as formas de pagamento que vocês aceitam? Posso pagar com cartão de crédito?",
+])
+def test_a_language_without_help_pages_is_answered_from_the_english_pages_read_multilingually(
+        local_models, monkeypatch, question):
+    """Italian, Polish and Portuguese: the English pages, searched with the vector routing computed (the
+    English index's MiniLM read these languages poorly and cost a second embedding)."""
+    from rag.encoder import Encoder
+    from support.services.answers import knowledge_answer
+
+    embedded: list[str] = []
+    real = Encoder._vectors
+
+    def counted(self, texts, *, batch_size):  # type: ignore[no-untyped-def]
+        embedded.extend(texts)
+        return real(self, texts, batch_size=batch_size)
+
+    knowledge_answer(intent="check_payment_methods", vector=None, text="warm", language="it")  # index loaded
+    monkeypatch.setattr(Encoder, "_vectors", counted)
+    decision = local_models.decide(question)
+    assert decision.language in ("it", "pl", "pt") and decision.intent == "check_payment_methods"
+    answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=question,
+                              language=decision.language)
+    assert embedded == [question]
+    assert answer.sources[0]["url"] == "/help/payment-methods/#which-payment-methods-do-you-accept"
 
 
 @pytest.mark.django_db
