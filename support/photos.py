@@ -22,6 +22,7 @@ from support import events, realtime
 from support.models import Photo
 from support.services.language import text_language
 from support.selectors import photo_serialize
+from support.services.conversations import conversation_follow
 from support.services.photos import PhotoRejected, photo_attach, photo_visible_to, too_large
 
 # Room for the multipart envelope and the form's other fields around the file itself.
@@ -70,6 +71,13 @@ def _photo_upload(request: HttpRequest) -> HttpResponse:
         return _refused(rejected, request)
     event = events.photo_saved(client_id=str(client_id), message_id=photo.message_id, text=photo.message.text,
                                created_at=photo.message.created_at.isoformat(), photo=photo_serialize(photo))
+    sent_to = uuid.UUID(request.POST["conversation"])
+    if photo.conversation_id != sent_to:
+        # The conversation had ended: the photo started the next one. This browser opens that one from now on,
+        # and the ended one's sockets (this tab's among them) follow it there, with its history.
+        conversation_follow(session=request.session, conversation_id=photo.conversation_id)
+        realtime.conversation_send(sent_to, events.conversation_started(
+            conversation_id=str(photo.conversation_id), previous_id=str(sent_to), client_id=str(client_id)))
     if created:
         realtime.conversation_send(photo.conversation_id, event)
     return JsonResponse(event, status=201 if created else 200)

@@ -35,7 +35,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from support.llm.provider import Image as LLMImage
 from support.services.language import lazy_text
 from support.models import Conversation, Message, Photo
-from support.services.conversations import conversation_owned_by
+from support.selectors import conversation_ended_q
+from support.services.conversations import conversation_next, conversation_owned_by
 
 # Pillow's format names -> what the photo is stored and served as. MPO is Pillow's name for a
 # JPEG with more pictures after the first (phones' depth or HDR maps): it is stored as a JPEG.
@@ -173,9 +174,14 @@ def photo_attach(*, conversation_id: str, user: AbstractBaseUser | AnonymousUser
 
     `client_id` makes a resend after a lost response idempotent, as for text messages.
     Raises PhotoRejected (nothing stored) for someone else's conversation, a file that is
-    too large, not a JPEG, PNG or WebP, too many pixels, or too many photos.
+    too large, not a JPEG, PNG or WebP, too many pixels, or too many photos. A conversation that has
+    ended takes no photo: it goes to the next one (the photo's `conversation`), as a question does.
     """
     conversation = _conversation_for(conversation_id=conversation_id, user=user, session=session)
+    if Conversation.objects.filter(conversation_ended_q(), id=conversation.id).exists():
+        # Resolved, or left idle: as a question would, the photo starts the next conversation, where the team
+        # and the assistant look (the caller follows it there).
+        conversation = conversation_next(previous_id=conversation.id)
     existing = Photo.objects.filter(conversation=conversation, message__client_id=client_id).select_related("message").first()
     if existing is not None:
         return existing, False

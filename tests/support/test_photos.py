@@ -12,6 +12,7 @@ import struct
 import threading
 import uuid
 import zlib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from channels.db import database_sync_to_async
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from PIL import ExifTags, Image
 
 from support.console_selectors import conversation_detail
@@ -241,6 +243,45 @@ def test_a_resend_with_the_same_client_id_stores_one_photo(db, alice, alices) ->
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["photo"]["id"] == again.json()["photo"]["id"]
     assert Photo.objects.count() == 1 and Message.objects.count() == 1
+
+
+@pytest.mark.parametrize("ended_by", ["resolved", "idle"])
+def test_a_photo_sent_after_the_conversation_ended_starts_the_next_one(db, settings, alice, alices, ended_by) -> None:  # type: ignore[no-untyped-def]
+    """Staff resolved the chat (or it was left a day), then the customer sent a photo: it used to land in the closed
+    conversation, where nobody looks; it starts the next one, as a question does, and stays there on a resend."""
+    Message.objects.create(conversation=alices, author=Message.Author.CUSTOMER, text="my lamp arrived broken",
+                           status=Message.Status.ANSWERED)
+    if ended_by == "resolved":
+        Conversation.objects.filter(id=alices.id).update(status=Conversation.Status.CLOSED)
+    else:
+        Conversation.objects.filter(id=alices.id).update(
+            updated_at=timezone.now() - timedelta(hours=settings.CONVERSATION_IDLE_HOURS + 1))
+    client, client_id = signed_in(alice), str(uuid.uuid4())
+    response = attach(client, alices, jpeg(), client_id=client_id)
+    assert response.status_code == 201
+    photo = Photo.objects.get()
+    assert photo.conversation_id != alices.id and photo.conversation.previous_id == alices.id
+    assert photo.message.conversation_id == photo.conversation_id
+    assert client.session[SESSION_KEY] == str(photo.conversation_id)  # a reload opens the new one
+    again = attach(client, alices, jpeg(), client_id=client_id)  # the response was lost: sent again, to the old id
+    assert again.status_code == 200 and Photo.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_the_socket_of_an_ended_conversation_follows_a_photo_to_the_next_one(alice, alices) -> None:  # type: ignore[no-untyped-def]
+    socket = chat_socket(await database_sync_to_async(session_cookie_for)(alice))
+    ok, _ = await socket.connect(timeout=10)
+    assert ok
+    assert (await socket.receive_json_from(timeout=10))["type"] == "history"
+    await database_sync_to_async(
+        lambda: Conversation.objects.filter(id=alices.id).update(status=Conversation.Status.CLOSED))()
+    response = await database_sync_to_async(lambda: attach(signed_in(alice), alices, jpeg()))()
+    assert response.status_code == 201
+    started = await socket.receive_json_from(timeout=10)
+    assert started["type"] == "conversation.started" and started["previous_id"] == str(alices.id)
+    assert [m.get("photo", {}).get("url") for m in started["messages"]] == [response.json()["photo"]["url"]]
+    await socket.disconnect()
 
 
 def test_photos_uploaded_side_by_side_are_decoded_two_at_a_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
