@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from shoppe.readiness import GETTING_READY, readiness
 from support import events, realtime
+from support.models import Message
 from support.selectors import conversation_has_ended, conversation_history, conversation_is_a_visitors, conversation_team
 from support.services.away import conversation_seen, customer_site_remember, reply_email_plan, unread_count
 from support.services.conversations import LINK_OWNER_KEY, conversation_follow, conversation_for_socket, message_receive
@@ -267,10 +268,13 @@ class ChatConsumer(ClosesOnSignOut):
             # so the acknowledgement and the reply (sent to the new conversation) reach this socket.
             await self._follow(message.conversation_id, client_id=client_id)
         try:
+            # A resend (after a reconnect, or replayed by another tab) says whether it is answered already,
+            # so that no widget waits for an answer that came before.
             await realtime.conversation_send_async(
                 self.conversation_id,
                 events.message_saved(client_id=str(client_id), message_id=message.id, text=message.text,
-                                     created_at=message.created_at.isoformat()),
+                                     created_at=message.created_at.isoformat(),
+                                     answered=not created and message.status != Message.Status.RECEIVED),
             )
         finally:
             if refused:

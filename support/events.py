@@ -37,6 +37,7 @@ class MessageSaved(TypedDict):
     message_id: int
     text: str
     created_at: str
+    answered: NotRequired[bool]  # a resend of a message answered already: no answer is coming
 
 
 class PhotoSaved(TypedDict):
@@ -186,9 +187,13 @@ ConsoleEvent = HandoffNew | HandoffUpdated | RefundAwaiting
 
 # The builders: one per event, keyword arguments only.
 
-def message_saved(*, client_id: str, message_id: int, text: str, created_at: str) -> MessageSaved:
-    return {"type": "message.saved", "client_id": client_id, "message_id": message_id, "text": text,
-            "created_at": created_at}
+def message_saved(*, client_id: str, message_id: int, text: str, created_at: str,
+                  answered: bool = False) -> MessageSaved:
+    saved: MessageSaved = {"type": "message.saved", "client_id": client_id, "message_id": message_id, "text": text,
+                           "created_at": created_at}
+    if answered:
+        saved["answered"] = True
+    return saved
 
 
 def photo_saved(*, client_id: str, message_id: int, text: str, created_at: str, photo: PhotoItem) -> PhotoSaved:

@@ -94,12 +94,18 @@ def test_agent_takes_over_a_live_chat(tabs, screenshots: Path) -> None:  # type:
     reply_box.fill("")
 
     # The customer answers; the agent sees her typing, then the message, live.
+    customer.wait_for_timeout(3500)  # Sam's last typing line is over (it hides itself after 3 s)
     customer.locator("#chat-input").click()
     customer.keyboard.type("My lamp arrived broken, ")
     expect(agent.locator("#typing")).to_be_visible()
     customer.keyboard.type("can you replace it?")
     customer.keyboard.press("Enter")
     expect(agent.locator("#transcript li.msg-customer", has_text="My lamp arrived broken")).to_have_count(1)
+    # Saved, and no typing dots: a person holds the chat, the assistant stays quiet (it showed them, for nothing)
+    sent = customer.locator("li.chat-customer", has_text="My lamp arrived broken")
+    expect(sent).to_have_attribute("data-message-id", re.compile(r"^\d+$"))
+    customer.wait_for_timeout(300)
+    expect(customer.locator("p.chat-typing")).to_be_hidden()
 
     # An internal note, marked internal, which the customer never sees.
     agent.fill("#note-input", "Asked for a replacement lamp")

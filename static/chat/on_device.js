@@ -106,6 +106,7 @@ export function deviceAnswerEvents({ log, deviceBubble, setTyping, rated }) {
         || deviceBubble(e.client_id, { text: e.text || gettext("(kept on your device)"), ...(e.sources[0] || {}) });
       if (li.dataset.replyId) return; // a resend's acknowledgement
       li.dataset.replyId = e.reply_id;
+      setTyping(false); // another tab's device answer: this tab showed dots since its message.saved
       rated(li);
     },
     "device.answer.refused"(e) {

@@ -221,6 +221,7 @@ function chatWidget(root) {
   // What went out on the socket open now: the history that socket sends may be older than a message typed
   // as it opened, and resending that one would be answered twice (a refusal, say, shown twice).
   let sentOnThisSocket = new Set();
+  const translating = new Set(); // client ids whose device answer the browser is translating
   function send(item) {
     if (socket && socket.send({ type: "customer.message", text: item.text, client_id: item.client_id, device: item.device })) {
       sentOnThisSocket.add(item.client_id);
@@ -249,6 +250,7 @@ function chatWidget(root) {
       const seen = new Set(e.messages.filter((m) => m.client_id).map((m) => m.client_id));
       for (const item of outbox.all()) {
         if (seen.has(item.client_id)) outbox.remove(item.client_id);
+        else if (translating.has(item.client_id)) continue; // goes out with its device answer in a moment
         else if (!sentOnThisSocket.has(item.client_id)) send(item); // unacknowledged: resend once, the server dedupes by client_id
       }
     },
@@ -266,8 +268,10 @@ function chatWidget(root) {
       showError("");
       const li = customerBubble(e.client_id, e.text || gettext("(kept on your device)"), false);
       li.dataset.messageId = e.message_id;
-      // Answered on this device already: no typing dots for an answer that is on screen.
-      if (!log.querySelector(`[data-device-client-id="${e.client_id}"]`)) setTyping(true);
+      // No typing dots for an answer already on screen (answered on this device, or a resend's acknowledgement
+      // of a message answered before), nor while a person holds the chat: the assistant stays quiet then.
+      const answered = e.answered || log.querySelector(`[data-device-client-id="${e.client_id}"]`);
+      if (!answered && !(team && team.handoff === "claimed")) setTyping(true);
     },
     ...deviceAnswerEvents({ log, deviceBubble, setTyping, rated(li) {
       addRating(li);
@@ -384,7 +388,8 @@ function chatWidget(root) {
       if (e.client_id && e.retry_after_ms) {
         // Not saved yet (too fast, or the server is briefly unavailable): keep it and send it again.
         const item = outbox.all().find((m) => m.client_id === e.client_id);
-        if (item) setTimeout(() => send(item), e.retry_after_ms);
+        const stillWaiting = () => outbox.all().some((m) => m.client_id === e.client_id); // not saved by a reconnect meanwhile
+        if (item) setTimeout(() => { if (stillWaiting()) send(item); }, e.retry_after_ms);
       } else if (e.client_id) {
         outbox.remove(e.client_id);
         const li = log.querySelector(`[data-client-id="${e.client_id}"]`);
@@ -464,12 +469,13 @@ function chatWidget(root) {
     if (!(found && found.translate)) { send(item); return; }
     // Italian, Polish, Portuguese: the browser translates the help passage first (milliseconds); if it
     // cannot, the message goes to the server as any other.
+    translating.add(item.client_id);
     device.translated(found).then((shown) => {
       withDeviceAnswer(item, shown);
       outbox.remove(item.client_id);
       outbox.add(item);
       showDeviceAnswer(item);
-    }).catch(() => {}).finally(() => send(item));
+    }).catch(() => {}).finally(() => { translating.delete(item.client_id); send(item); });
   });
   function withDeviceAnswer(item, found) {
     item.device = deviceFrame(found);

@@ -81,6 +81,8 @@ async def test_history_on_reconnect_and_resend_is_saved_once():
     await send(socket, "hello there", client_id)
     again, _ = await until(socket, "message.saved")
     assert again["message_id"] == first["message_id"]
+    # answered already: no widget waits (typing dots) for a reply that came before
+    assert again["answered"] is True and "answered" not in first
     assert await socket.receive_nothing(timeout=0.5)  # no second reply
     assert await database_sync_to_async(Message.objects.filter(client_id=client_id).count)() == 1
     await socket.disconnect()
