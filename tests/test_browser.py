@@ -151,6 +151,32 @@ def test_a_message_sent_as_the_socket_opens_goes_out_once(tabs) -> None:  # type
     assert page.evaluate("localStorage.getItem('shoppe.chat.outbox')") == "[]"
 
 
+def test_back_online_the_chat_reconnects_at_once_not_after_its_back_off(tabs) -> None:  # type: ignore[no-untyped-def]
+    """Offline for a few seconds, the socket's retries back off (0.5 s, 1 s, 2 s, 4 s, ...); the browser saying it
+    is online again used to leave the customer on "Reconnecting…" until the next retry, seconds away."""
+    import time
+
+    from playwright.sync_api import expect
+
+    tab = tabs()
+    page = tab.page
+    page.goto("/")
+    attempts: list[str] = []
+    page.on("websocket", lambda ws: attempts.append(ws.url))
+    page.locator(".chat-launcher").click()
+    page.wait_for_function("() => document.querySelector('.chat-status').textContent === ''")
+    tab.context.set_offline(True)
+    page.evaluate("window.dispatchEvent(new Event('offline'))")
+    expect(page.locator(".chat-status")).to_have_text("Reconnecting…")
+    page.wait_for_timeout(4200)  # retries at about 0.5, 1.5 and 3.5 s, each refused at once; the next at 7.5 s
+    assert len(attempts) >= 4, attempts
+    tab.context.set_offline(False)
+    back = time.monotonic()
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("() => document.querySelector('.chat-status').textContent === ''", timeout=10_000)
+    assert time.monotonic() - back < 2, "reconnected only after the back-off"
+
+
 def test_a_message_the_server_cannot_store_is_dropped_not_resent(tabs) -> None:  # type: ignore[no-untyped-def]
     """Text with a lone surrogate (half an emoji, say from a clipped paste) used to crash the socket (1011);
     the widget reconnected and resent it from its outbox, forever."""

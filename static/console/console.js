@@ -31,11 +31,12 @@ function setConnection(stateName, text) {
 
 function connect() {
   state.socket = liveSocket({
-    path: body.dataset.wsPath, codes: closeCodes(body), handlers,
+    // Really connected once the server's first event (the queue) arrives: a refused socket (too many
+    // connections) opens, then closes, and must keep backing off.
+    path: body.dataset.wsPath, codes: closeCodes(body), handlers: { ...handlers, queue(e) { state.socket.settled(); handlers.queue(e); } },
     on: {
       connecting() { setConnection("connecting", "Connecting…"); },
       open() {
-        state.socket.settled();
         setConnection("online", "Live");
         if (state.current) send({ type: "conversation.open", conversation_id: state.current.conversation_id });
       },

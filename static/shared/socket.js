@@ -35,6 +35,8 @@ export function liveSocket({ path, query = () => "", codes, handlers, on = {} })
   let retryDelay = FIRST_RETRY_MS;
   let busyDelay = 0;
   let stopped = false;
+  let retryTimer = null; // the next attempt, while waiting for it
+  let waitingBusy = false; // the server said too many connections: a nudge does not shorten that wait
   const call = (name, ...args) => { if (on[name]) on[name](...args); };
 
   function connect() {
@@ -56,7 +58,8 @@ export function liveSocket({ path, query = () => "", codes, handlers, on = {} })
         return;
       }
       let delay = retryDelay;
-      if (e.code === codes.tooManyConnections) {
+      waitingBusy = e.code === codes.tooManyConnections;
+      if (waitingBusy) {
         busyDelay = Math.min(Math.max(busyDelay * 2, BUSY_FIRST_MS), BUSY_LONGEST_MS);
         delay = busyDelay + Math.random() * BUSY_JITTER_MS;
         call("busy", delay);
@@ -64,7 +67,7 @@ export function liveSocket({ path, query = () => "", codes, handlers, on = {} })
         retryDelay = Math.min(retryDelay * 2, LONGEST_RETRY_MS);
       }
       call("retrying", delay);
-      setTimeout(connect, delay);
+      retryTimer = setTimeout(() => { retryTimer = null; connect(); }, delay);
     };
   }
 
@@ -76,9 +79,18 @@ export function liveSocket({ path, query = () => "", codes, handlers, on = {} })
       socket.send(JSON.stringify(event));
       return true;
     },
-    /** The network is back: a socket still trying is closed, so the next attempt starts now. */
+    /** The network is back: the next attempt starts now, not after the back-off grown while it was gone
+     * (a socket still trying is closed: it started while the network was down). */
     nudge() {
-      if (!stopped && socket && socket.readyState !== WebSocket.OPEN) { try { socket.close(); } catch (err) { /* closed */ } }
+      if (stopped || waitingBusy || (socket && socket.readyState === WebSocket.OPEN)) return;
+      retryDelay = FIRST_RETRY_MS;
+      if (retryTimer !== null) {
+        clearTimeout(retryTimer);
+        retryTimer = null;
+        connect();
+      } else if (socket && socket.readyState === WebSocket.CONNECTING) {
+        try { socket.close(); } catch (err) { /* closed */ } // its onclose retries after FIRST_RETRY_MS
+      }
     },
     /** The browser says the network is gone: an open socket may not notice for minutes, so it is closed
      * now (what is sent meanwhile waits in the caller's outbox) and retried with back-off until nudged. */
