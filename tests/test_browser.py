@@ -151,11 +151,8 @@ def test_a_message_sent_as_the_socket_opens_goes_out_once(tabs) -> None:  # type
     assert page.evaluate("localStorage.getItem('shoppe.chat.outbox')") == "[]"
 
 
-def test_back_online_the_chat_reconnects_at_once_not_after_its_back_off(tabs) -> None:  # type: ignore[no-untyped-def]
-    """Offline for a few seconds, the socket's retries back off (0.5 s, 1 s, 2 s, 4 s, ...); the browser saying it
-    is online again used to leave the customer on "Reconnecting…" until the next retry, seconds away."""
-    import time
-
+def chat_opened(tabs):  # type: ignore[no-untyped-def]
+    """A new tab on the home page with the chat open and connected, and the list of its socket attempts."""
     from playwright.sync_api import expect
 
     tab = tabs()
@@ -164,7 +161,20 @@ def test_back_online_the_chat_reconnects_at_once_not_after_its_back_off(tabs) ->
     attempts: list[str] = []
     page.on("websocket", lambda ws: attempts.append(ws.url))
     page.locator(".chat-launcher").click()
+    expect(page.locator("#chat-panel")).to_be_visible()
     page.wait_for_function("() => document.querySelector('.chat-status').textContent === ''")
+    return tab, attempts
+
+
+def test_back_online_the_chat_reconnects_at_once_not_after_its_back_off(tabs) -> None:  # type: ignore[no-untyped-def]
+    """Offline for a few seconds, the socket's retries back off (0.5 s, 1 s, 2 s, 4 s, ...); the browser saying it
+    is online again used to leave the customer on "Reconnecting…" until the next retry, seconds away."""
+    import time
+
+    from playwright.sync_api import expect
+
+    tab, attempts = chat_opened(tabs)
+    page = tab.page
     tab.context.set_offline(True)
     page.evaluate("window.dispatchEvent(new Event('offline'))")
     expect(page.locator(".chat-status")).to_have_text("Reconnecting…")
@@ -182,14 +192,8 @@ def test_a_message_the_server_cannot_store_is_dropped_not_resent(tabs) -> None: 
     the widget reconnected and resent it from its outbox, forever."""
     from playwright.sync_api import expect
 
-    tab = tabs()
+    tab, attempts = chat_opened(tabs)
     page = tab.page
-    page.goto("/")
-    attempts: list[str] = []
-    page.on("websocket", lambda ws: attempts.append(ws.url))
-    page.locator(".chat-launcher").click()
-    expect(page.locator("#chat-panel")).to_be_visible()
-    page.wait_for_function("() => document.querySelector('.chat-status').textContent === ''")
     # JSON.stringify sends a lone surrogate as "\ud83d"
     page.evaluate("document.getElementById('chat-input').value = 'my lamp \\ud83d broke'")
     page.get_by_role("button", name="Send").click()

@@ -245,6 +245,15 @@ def test_a_resend_with_the_same_client_id_stores_one_photo(db, alice, alices) ->
     assert Photo.objects.count() == 1 and Message.objects.count() == 1
 
 
+async def alices_socket(alice: User):  # type: ignore[no-untyped-def]
+    """Alice's chat socket, connected, its history read."""
+    socket = chat_socket(await database_sync_to_async(session_cookie_for)(alice))
+    ok, _ = await socket.connect(timeout=10)
+    assert ok
+    assert (await socket.receive_json_from(timeout=10))["type"] == "history"
+    return socket
+
+
 @pytest.mark.parametrize("ended_by", ["resolved", "idle"])
 def test_a_photo_sent_after_the_conversation_ended_starts_the_next_one(db, settings, alice, alices, ended_by) -> None:  # type: ignore[no-untyped-def]
     """Staff resolved the chat (or it was left a day), then the customer sent a photo: it used to land in the closed
@@ -270,10 +279,7 @@ def test_a_photo_sent_after_the_conversation_ended_starts_the_next_one(db, setti
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 async def test_the_socket_of_an_ended_conversation_follows_a_photo_to_the_next_one(alice, alices) -> None:  # type: ignore[no-untyped-def]
-    socket = chat_socket(await database_sync_to_async(session_cookie_for)(alice))
-    ok, _ = await socket.connect(timeout=10)
-    assert ok
-    assert (await socket.receive_json_from(timeout=10))["type"] == "history"
+    socket = await alices_socket(alice)
     await database_sync_to_async(
         lambda: Conversation.objects.filter(id=alices.id).update(status=Conversation.Status.CLOSED))()
     response = await database_sync_to_async(lambda: attach(signed_in(alice), alices, jpeg()))()
@@ -457,10 +463,7 @@ def test_the_stored_name_says_nothing_and_cannot_be_guessed(db, alice, alices) -
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 async def test_the_customers_socket_hears_the_photo_live(alice, alices) -> None:  # type: ignore[no-untyped-def]
-    socket = chat_socket(await database_sync_to_async(session_cookie_for)(alice))
-    ok, _ = await socket.connect(timeout=10)
-    assert ok
-    assert (await socket.receive_json_from(timeout=10))["type"] == "history"
+    socket = await alices_socket(alice)
     response = await database_sync_to_async(lambda: attach(signed_in(alice), alices, jpeg()))()
     assert response.status_code == 201
     event = await socket.receive_json_from(timeout=10)
