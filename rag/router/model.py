@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from rag.encoder import encoder_get
+from rag.router.exemplar_vectors import exemplars_embedded
 from rag.router.exemplars import exemplar_load, exemplars_fingerprint, shop_vocabulary
 from rag.router.fitting import HeldOutFold, folds_and_final
 from rag.router.neighbours import ExemplarNeighbours
@@ -188,7 +189,7 @@ def router_train(*, extra: list[tuple[str, str]] | None = None, folder: Path | N
     intents = sorted({intent for _, intent in pairs})
     labels = np.array([intents.index(intent) for _, intent in pairs])
     encoder = encoder_get()
-    vectors = encoder.encode([text for text, _ in pairs])
+    vectors = exemplars_embedded(encoder, [text for text, _ in pairs])
     off_topic = intents.index(OFF_TOPIC)
     held_out, classifier = _fit(vectors, labels, off_topic)
     thresholds = _learn_thresholds(held_out, labels, off_topic, intents)

@@ -32,6 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from rag.encoder import encoder_get
+from rag.router.exemplar_vectors import exemplars_embedded
 from rag.router.exemplars import exemplar_load, exemplars_fingerprint
 from rag.router.fitting import folds_and_final
 from rag.router.neighbours import ExemplarNeighbours
@@ -233,7 +234,7 @@ def multilingual_train(*, extra: list[tuple[str, str]] | None = None, folder: Pa
     labels = np.array([intents.index(intent) for _, intent in pairs])
     encoder = encoder_get(ENCODER)
     texts = [text for text, _ in pairs]
-    vectors = encoder.encode(texts)
+    vectors = exemplars_embedded(encoder, texts)
     chars = char_vectorizer()
     features = _features(vectors, chars.fit_transform(texts))
     held_out, classifier = _fit(vectors, features, labels, intents.index(OFF_TOPIC))

@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -153,8 +154,11 @@ def test_compare_prints_before_and_after_without_touching_the_live_router(labell
     assert re.search(r"refund-to-human recall\s+[\d.]+\s+[\d.]+", report)
     assert "routed differently:" in report and "the postie never came" in report
     rows = {row["text"]: row for row in rows_read(tmp_path / "rows.csv")}
-    assert rows["the postie never came"]["route"] == "off_topic"
-    assert rows["the postie never came"]["intent_candidate"] == "track_order"
+    # the live router gets it wrong (declined as off-topic when this was written, handed to a person since the
+    # router of session 13), the candidate right
+    postie = rows["the postie never came"]
+    assert (postie["route"], postie["intent_predicted"]) != ("local", "track_order")
+    assert (postie["route_candidate"], postie["intent_candidate"]) == ("local", "track_order")
     # the live artifact is untouched
     assert fingerprint(artifact_dir()) == live
 
@@ -162,6 +166,8 @@ def test_compare_prints_before_and_after_without_touching_the_live_router(labell
 def test_train_router_learns_the_labels_and_deploys(labelled, settings, tmp_path):  # type: ignore[no-untyped-def]
     real_folder = artifact_dir()
     real_live = fingerprint(real_folder)
+    if (settings.DATA_DIR / "embeddings").exists():  # what the live training embedded, as a real retrain finds it
+        shutil.copytree(settings.DATA_DIR / "embeddings", tmp_path / "embeddings")
     settings.DATA_DIR = tmp_path  # deploy into a scratch data dir: the session's router stays as it is
     try:
         out = io.StringIO()
