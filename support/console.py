@@ -132,12 +132,19 @@ class ConsoleConsumer(ClosesOnSignOut):
             await self._error("invalid", "That event is missing something or names something that doesn't exist.")
 
     async def on_conversation_open(self, content: dict) -> None:
-        detail = await database_sync_to_async(conversation_detail)(
-            conversation_id=event_uuid(content, "conversation_id"))
+        # Listening first, then reading: what happens while the detail is read comes after it, not lost (and the
+        # console drops what it already has by id); what the previous conversation sends from now on is dropped
+        # by `chat_event`.
+        conversation_id = event_uuid(content, "conversation_id")
         await self._unwatch()
-        self.watching = detail["conversation_id"]
-        await self.channel_layer.group_add(realtime.conversation_group(self.watching), self.channel_name)
-        await self.channel_layer.group_add(realtime.staff_group(self.watching), self.channel_name)
+        self.watching = str(conversation_id)
+        await self.channel_layer.group_add(realtime.conversation_group(conversation_id), self.channel_name)
+        await self.channel_layer.group_add(realtime.staff_group(conversation_id), self.channel_name)
+        try:
+            detail = await database_sync_to_async(conversation_detail)(conversation_id=conversation_id)
+        except Conversation.DoesNotExist:
+            await self._unwatch()
+            raise
         await self._send({"type": "conversation.detail", **detail})
 
     async def on_handoff_claim(self, content: dict) -> None:
@@ -170,7 +177,7 @@ class ConsoleConsumer(ClosesOnSignOut):
     async def on_refund_reject(self, content: dict) -> None:
         await database_sync_to_async(refund_decide)(
             refund_id=event_id(content, "refund_id"), user=self.scope["user"], approve=False,
-            note=event_text(content, "note", default=""))
+            note=event_text(content, "note", default="")[:settings.CONSOLE_MAX_REJECT_NOTE_CHARS])
 
     async def on_message_translate(self, content: dict) -> None:
         """A customer message in the agent's working language, sent back to this console only."""
@@ -195,10 +202,17 @@ class ConsoleConsumer(ClosesOnSignOut):
             await database_sync_to_async(agent_typing)(conversation_id=conversation_id, agent=self.scope["user"])
 
     async def chat_event(self, event: dict[str, Any]) -> None:
+        about = event.get("conversation")
+        if about is not None and about != self.watching:
+            return  # sent to a conversation this console has left since (another one is open now)
         for payload in event["events"]:
             if payload.get("type") == "typing" and payload.get("who") == "agent":
                 continue  # an agent's own typing, echoed by the conversation group
-            await self._send({**payload, "conversation_id": self.watching} if "conversation_id" not in payload else payload)
+            await self._send({**payload, "conversation_id": about} if "conversation_id" not in payload and about
+                             else payload)
+
+    async def conversation_adopted(self, event: dict[str, Any]) -> None:
+        """A visitor signed in (or a reply link moved the chat): the customer's sockets close, staff watch on."""
 
     async def _unwatch(self) -> None:
         if self.watching:

@@ -60,12 +60,18 @@ def _loop_for_sending() -> asyncio.AbstractEventLoop:
         return _sender_loop
 
 
-def _payload(events: tuple[ServerEvent | StaffEvent | ConsoleEvent, ...]) -> dict:
-    return {"type": "chat.event", "events": list(events)}
+def _payload(events: tuple[ServerEvent | StaffEvent | ConsoleEvent, ...],
+             conversation_id: uuid.UUID | str | None = None) -> dict:
+    """The layer's message; `conversation` names the conversation the events are about, so that a console that
+    has moved on to another one since they were sent can tell (support/console.py)."""
+    payload: dict = {"type": "chat.event", "events": list(events)}
+    if conversation_id is not None:
+        payload["conversation"] = str(conversation_id)
+    return payload
 
 
 async def conversation_send_async(conversation_id: uuid.UUID | str, *events: ServerEvent) -> None:
-    await group_send_async(conversation_group(conversation_id), *events)
+    await get_channel_layer().group_send(conversation_group(conversation_id), _payload(events, conversation_id))
 
 
 async def group_send_async(group: str, *events: ServerEvent) -> None:
@@ -74,11 +80,11 @@ async def group_send_async(group: str, *events: ServerEvent) -> None:
 
 def conversation_send(conversation_id: uuid.UUID | str, *events: ServerEvent) -> None:
     """Send `events`, in order and in one hop, to every socket of the conversation, from synchronous code."""
-    _group_send(conversation_group(conversation_id), *events)
+    _layer_send(conversation_group(conversation_id), _payload(events, conversation_id))
 
 
 def staff_send(conversation_id: uuid.UUID | str, *events: StaffEvent) -> None:
-    _group_send(staff_group(conversation_id), *events)
+    _layer_send(staff_group(conversation_id), _payload(events, conversation_id))
 
 
 def session_end(session_key: str) -> None:

@@ -121,6 +121,35 @@ def test_agent_takes_over_a_live_chat(tabs, screenshots: Path) -> None:  # type:
 
 
 @pytest.mark.timeout(240)
+def test_a_note_typed_for_one_conversation_stays_with_it(tabs) -> None:  # type: ignore[no-untyped-def]
+    """The agent types a note about Carol, opens a visitor's chat, comes back: the note box followed the open chat,
+    so a note typed for one customer was filed under the next one opened; now each keeps its own draft."""
+    from playwright.sync_api import expect
+
+    for name in ("carol", None):  # Carol, then a visitor (Alice and Bob have tests of their own here)
+        customer = tabs().page
+        if name:
+            customer_sign_in(customer, name)
+        else:
+            customer.goto("/")
+        customer.locator(".chat-launcher").click()
+        _chat_send(customer, "Can I speak to someone from your team please")
+        expect(customer.locator("li.chat-bot[data-route='human']").last).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    agent = tabs(viewport=CONSOLE_VIEWPORT).page
+    staff_sign_in(agent, "staff")
+    carol = agent.locator("#queue-list .queue-item", has_text="Carol Schmidt").first
+    visitor = agent.locator("#queue-list .queue-item", has_text="Visitor").first
+    carol.click()
+    expect(agent.locator("#conversation-title")).to_have_text("Carol Schmidt")
+    agent.fill("#note-input", "Carol wants the blue one")
+    visitor.click()
+    expect(agent.locator("#conversation-title")).to_have_text("Visitor")
+    expect(agent.locator("#note-input")).to_have_value("")
+    carol.click()
+    expect(agent.locator("#conversation-title")).to_have_text("Carol Schmidt")
+    expect(agent.locator("#note-input")).to_have_value("Carol wants the blue one")
+
+
 def test_ops_is_read_only_and_customers_are_kept_out(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 

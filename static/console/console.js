@@ -31,13 +31,13 @@ function setConnection(stateName, text) {
 
 function connect() {
   state.socket = liveSocket({
-    // Really connected once the server's first event (the queue) arrives: a refused socket (too many
-    // connections) opens, then closes, and must keep backing off.
-    path: body.dataset.wsPath, codes: closeCodes(body), handlers: { ...handlers, queue(e) { state.socket.settled(); handlers.queue(e); } },
+    // Live once the server's first event (the queue) arrives: a refused socket (too many connections)
+    // opens, then closes, and must keep backing off.
+    path: body.dataset.wsPath, codes: closeCodes(body),
+    handlers: { ...handlers, queue(e) { state.socket.settled(); setConnection("online", "Live"); handlers.queue(e); } },
     on: {
       connecting() { setConnection("connecting", "Connecting…"); },
       open() {
-        setConnection("online", "Live");
         if (state.current) send({ type: "conversation.open", conversation_id: state.current.conversation_id });
       },
       stopped(why) {
@@ -60,3 +60,7 @@ renderQueue();
 renderRefunds();
 updateControls();
 connect();
+// The browser says the network went or came back (a laptop waking, another Wi-Fi): an open socket may not
+// notice for minutes, while the console says "Live" and replies go nowhere.
+window.addEventListener("offline", () => { if (state.socket) state.socket.drop(); });
+window.addEventListener("online", () => { if (state.socket) state.socket.nudge(); });

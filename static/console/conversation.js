@@ -16,6 +16,7 @@ export function openConversation(conversationId, userAction) {
 
 export function renderConversation(detail) {
   const switching = !state.current || state.current.conversation_id !== detail.conversation_id;
+  if (switching) draftsSwitch(state.current, detail.conversation_id);
   state.current = detail;
   state.currentHandoff = detail.handoff;
   state.streaming.clear();
@@ -32,7 +33,6 @@ export function renderConversation(detail) {
   state.refunds = new Map(detail.refunds.map((r) => [r.id, r]));
   renderRefunds();
   setTyping(false);
-  if (switching && el.replyInput) el.replyInput.value = "";
   updateControls();
   renderQueue();
   renderAwaiting();
@@ -40,6 +40,19 @@ export function renderConversation(detail) {
     el.title.focus();
     state.focusAfterOpen = false;
   }
+}
+
+// A reply or note typed for one conversation stays with it: kept when another opens (it was sent to
+// whichever was open at the time, a note about Alice filed under Bob), back when this one opens again.
+function draftsSwitch(leaving, openingId) {
+  const boxes = { reply: el.replyInput, note: el.noteInput }; // neither on a read-only console
+  if (leaving) {
+    const draft = Object.fromEntries(Object.entries(boxes).map(([name, box]) => [name, box ? box.value : ""]));
+    if (draft.reply || draft.note) state.drafts.set(leaving.conversation_id, draft);
+    else state.drafts.delete(leaving.conversation_id);
+  }
+  const draft = state.drafts.get(openingId) || {};
+  for (const [name, box] of Object.entries(boxes)) if (box) box.value = draft[name] || "";
 }
 
 // The customer's language next to their name, and the canned responses in it offered first.

@@ -51,6 +51,7 @@ export const state = {
   streaming: new Map(),    // reply_id -> bubble being streamed
   typingTimer: null,
   pendingReply: null,      // {text, at}: restored into the box if the server refuses it
+  drafts: new Map(),       // conversation id -> {reply, note}: what was typed there and not sent, kept on switching
   rejecting: null,         // refund id in the reject dialog
   focusAfterOpen: false,
   translating: false,      // a draft translation asked for and not back yet

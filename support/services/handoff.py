@@ -40,7 +40,10 @@ NO_SUCH_COLLEAGUE = "There is no colleague with that id who can take handoffs."
 
 
 class HandoffTaken(Exception):
-    """Someone else claimed the handoff first."""
+    """Someone else claimed the handoff first (or changed it meanwhile)."""
+
+
+CHANGED_MEANWHILE = "Someone else changed this handoff a moment ago. Open it again to see who has it now."
 
 
 class RefundPending(Exception):
@@ -98,6 +101,7 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
         elif order_id and not handoff.order_id:
             handoff.order_id = order_id
             handoff.save(update_fields=["order"])
+            transaction.on_commit(lambda: realtime.console_send(events.handoff_updated(handoff=handoff_serialize(handoff))))
         if conversation.status != Conversation.Status.WITH_AGENT:
             conversation.status = Conversation.Status.WAITING
             conversation.save(update_fields=["status"])
@@ -213,7 +217,11 @@ def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent_id: i
     to_agent = get_user_model().objects.filter(id=to_agent_id, is_active=True).first()
     if to_agent is None or not can_work_handoffs(to_agent):
         raise ValidationError(NO_SUCH_COLLEAGUE)
-    Handoff.objects.filter(id=handoff_id).update(claimed_by=to_agent, claimed_at=timezone.now())
+    # Only as it was read (a supervisor may move a colleague's chat too): a resolve or another transfer in the same
+    # moment wins, once.
+    if not Handoff.objects.filter(id=handoff_id, status=handoff.status, claimed_by_id=handoff.claimed_by_id).update(
+            claimed_by=to_agent, claimed_at=timezone.now()):
+        raise HandoffTaken(CHANGED_MEANWHILE)
     handoff.refresh_from_db()
     name = staff_name(to_agent)
     with in_customer_language(handoff.conversation_id):
@@ -263,7 +271,11 @@ def handoff_resolve(*, handoff_id: int, agent: AbstractBaseUser) -> Handoff:
         raise RefundPending(pending)
     holder = handoff.claimed_by if handoff.status == Handoff.Status.CLAIMED else None
     now = timezone.now()
-    Handoff.objects.filter(id=handoff_id).update(status=Handoff.Status.RESOLVED, resolved_at=now)
+    # Only as it was read: a claim, transfer or resolve by someone else in the same moment wins, and this one says so
+    # (it used to close a chat someone had just joined, and to post "left the chat" twice when two resolved).
+    if not Handoff.objects.filter(id=handoff_id, status=handoff.status, claimed_by_id=handoff.claimed_by_id).update(
+            status=Handoff.Status.RESOLVED, resolved_at=now):
+        raise HandoffTaken(CHANGED_MEANWHILE)
     Conversation.objects.filter(id=handoff.conversation_id).update(status=Conversation.Status.CLOSED, closed_at=now)
     handoff.refresh_from_db()
     with in_customer_language(handoff.conversation_id):

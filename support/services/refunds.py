@@ -54,11 +54,16 @@ def refund_request_file(*, conversation: Conversation, order: Order, item_ids: l
         raise ValueError(f"none of the items {item_ids} is on order {order.number}")
     with translation.override(ENGLISH):  # the notes staff read in the console
         notes = refund_eligibility(order=order, items=items)
-    return RefundRequest.objects.create(
+    refund = RefundRequest.objects.create(
         conversation=conversation, order=order, reason=reason.strip()[:2000], currency=order.currency,
         items=[{"item_id": i.id, "product": i.product.name, "quantity": i.quantity, "amount": str(i.line_total)} for i in items],
         amount=sum((i.line_total for i in items), Decimal("0.00")), eligible=not notes, eligibility_notes=notes,
     )
+    # A console with the conversation open shows it at once (an agent holding the chat used to see the assistant's
+    # "I've filed a refund request" and an empty refunds panel until they opened the chat again).
+    transaction.on_commit(lambda: realtime.staff_send(refund.conversation_id,
+                                                      events.refund_updated(refund=refund_serialize(refund))))
+    return refund
 
 
 def refund_filed_text(*, refund: RefundRequest, items: list[OrderItem]) -> str:

@@ -18,7 +18,7 @@ from support.models import Conversation, Handoff, InternalNote, Message, RefundR
 from support.services.handoff import HandoffTaken, agent_reply, handoff_claim, handoff_request, handoff_resolve
 from support.services.refunds import refund_decide
 from tests.conftest import session_cookie_for
-from tests.support.test_chat_socket import connected, send, until
+from tests.support.test_chat_socket import anonymous_cookie, connected, send, until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
 ALWAYS_OPEN = "mon-sun 00:00-24:00"
@@ -115,6 +115,38 @@ def test_two_agents_claiming_at_once_only_one_gets_it(team):
     assert handoff.claimed_by.username == [n for n, r in results.items() if r == "claimed"][0]
 
 
+@pytest.mark.parametrize("meanwhile", ["sam claims it", "sam resolves it"])
+def test_a_resolve_racing_a_colleague_changes_nothing_and_says_so(team, monkeypatch, meanwhile):
+    """A supervisor resolves a queued handoff while Sam claims it (or resolves it too): the resolve used to
+    overwrite the claim (the customer read "Sam joined the chat", then "Our team has finished here") or post
+    its lines twice. Now the first one wins and the other is told."""
+    from support.services import handoff as handoff_service
+
+    conversation = Conversation.objects.create()
+    handoff = Handoff.objects.create(conversation=conversation, reason="person")
+    checked = handoff_service.refund_pending_reason  # read between the resolve's check and its update
+
+    def colleague_first(**kwargs):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(handoff_service, "refund_pending_reason", checked)
+        if meanwhile == "sam claims it":
+            handoff_claim(handoff_id=handoff.id, agent=team["sam"])
+        else:
+            handoff_resolve(handoff_id=handoff.id, agent=team["sofia"])
+        return checked(**kwargs)
+
+    monkeypatch.setattr(handoff_service, "refund_pending_reason", colleague_first)
+    lines_before = Message.objects.filter(conversation=conversation).count()
+    with pytest.raises(HandoffTaken):
+        handoff_resolve(handoff_id=handoff.id, agent=team["sofia"])
+    handoff.refresh_from_db()
+    if meanwhile == "sam claims it":
+        assert (handoff.status, handoff.claimed_by) == (Handoff.Status.CLAIMED, team["sam"])
+    else:
+        assert handoff.status == Handoff.Status.RESOLVED
+    # one set of lines for what really happened: a join, or one hand-back
+    assert Message.objects.filter(conversation=conversation).count() - lines_before == 1
+
+
 async def test_agent_joins_and_replies_live_and_the_customer_sees_it_after_a_reconnect(settings, make_customer, team):
     settings.SUPPORT_HOURS = ALWAYS_OPEN
     alice = await database_sync_to_async(make_customer)("alice")
@@ -208,6 +240,41 @@ async def test_console_socket_permissions(team, make_customer, make_order):
     await ops.disconnect()
 
 
+async def test_what_the_previous_conversation_sends_while_another_opens_is_never_shown_as_the_new_ones(
+        team, make_customer):
+    """The console switched from Alice's chat to Bob's while Alice wrote: her message used to arrive after the
+    switch stamped as Bob's, and sat in his transcript (an agent could answer the wrong customer)."""
+    from support import events, realtime
+
+    alice, bob = [await database_sync_to_async(make_customer)(name) for name in ("alice", "bob")]
+    _, alices = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    _, bobs = await connected(await database_sync_to_async(session_cookie_for)(bob))
+    agent = await console_watching(team["sam"], alices["conversation_id"])
+    await agent.send_json_to({"type": "conversation.open", "conversation_id": bobs["conversation_id"]})
+    for _ in range(5):  # while Bob's chat is being read
+        await realtime.conversation_send_async(alices["conversation_id"], events.message_saved(
+            client_id="x", message_id=1, text="Alice's words", created_at=timezone.now().isoformat()))
+    seen = []
+    while not await agent.receive_nothing(timeout=0.5):
+        seen.append(await agent.receive_json_from(timeout=1))
+    assert [e["conversation_id"] for e in seen if e["type"] == "conversation.detail"] == [bobs["conversation_id"]]
+    assert all(e["conversation_id"] == alices["conversation_id"] for e in seen if e["type"] == "message.saved"), seen
+    await agent.disconnect()
+
+
+async def test_a_customer_signing_in_does_not_close_the_console_watching_their_chat(team, make_customer):
+    """A visitor's chat adopted into an account closes the visitor's sockets; the console's used to crash (1011)."""
+    from support import realtime
+
+    cookie = await anonymous_cookie()
+    _, history = await connected(cookie)
+    agent = await console_watching(team["sam"], history["conversation_id"])
+    await database_sync_to_async(realtime.conversation_adopted)(history["conversation_id"])
+    await agent.send_json_to({"type": "conversation.open", "conversation_id": history["conversation_id"]})
+    assert (await agent.receive_json_from(timeout=5))["type"] == "conversation.detail"  # still open, still answering
+    await agent.disconnect()
+
+
 async def test_internal_notes_never_reach_the_customer(team, make_customer):
     alice = await database_sync_to_async(make_customer)("alice")
     cookie = await database_sync_to_async(session_cookie_for)(alice)
@@ -237,6 +304,29 @@ async def test_a_note_longer_than_the_console_allows_is_cut_at_its_limit(setting
                               "text": "VIP, be kind to her"})
     note = await agent.receive_json_from(timeout=5)
     assert note["type"] == "note.added" and note["note"]["text"] == "VIP, be kind"
+    await agent.disconnect()
+
+
+async def test_a_rejection_note_longer_than_the_console_allows_is_cut_at_its_limit(settings, team, make_customer,
+                                                                                   make_order):
+    """The reject dialog's box has a maxlength; a socket that ignores it could send the customer 64 KB of note."""
+    from support.models import RefundDecision
+    from support.services.refunds import refund_request_file
+
+    settings.CONSOLE_MAX_REJECT_NOTE_CHARS = 20
+    alice = await database_sync_to_async(make_customer)("alice")
+    order = await database_sync_to_async(delivered_order)(make_order, alice)
+    _, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    conversation = await database_sync_to_async(Conversation.objects.get)(id=history["conversation_id"])
+    await database_sync_to_async(claimed_by)(conversation, team["sam"])
+    item = await database_sync_to_async(lambda: order.items.first())()
+    refund = await database_sync_to_async(refund_request_file)(conversation=conversation, order=order,
+                                                                item_ids=[item.id], reason="cracked")
+    agent = await console_watching(team["sam"], history["conversation_id"])
+    await agent.send_json_to({"type": "refund.reject", "refund_id": refund.id, "note": "Outside the window. " * 50})
+    await until(agent, "refund.updated", timeout=5)
+    decision = await database_sync_to_async(RefundDecision.objects.get)(refund_request=refund)
+    assert decision.note == "Outside the window."  # 20 characters, stripped
     await agent.disconnect()
 
 
@@ -272,6 +362,25 @@ def claimed_by(conversation: Conversation, agent: User) -> Handoff:
     """The conversation's handoff, claimed by `agent`: who may decide its refund."""
     return Handoff.objects.create(conversation=conversation, reason="refund", status="claimed", claimed_by=agent,
                                   claimed_at=timezone.now())
+
+
+async def test_a_refund_filed_while_an_agent_has_the_chat_open_shows_in_their_console(make_customer, make_order, team):
+    """Filed from the order's page (or by the assistant) while an agent held the chat: the console's refunds panel
+    stayed empty, and Resolve enabled, until the agent opened the chat again."""
+    from support.services.refunds import refund_request_file
+
+    alice = await database_sync_to_async(make_customer)("alice")
+    order = await database_sync_to_async(delivered_order)(make_order, alice)
+    _, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    conversation = await database_sync_to_async(Conversation.objects.get)(id=history["conversation_id"])
+    await database_sync_to_async(claimed_by)(conversation, team["sam"])
+    agent = await console_watching(team["sam"], history["conversation_id"])
+    item = await database_sync_to_async(lambda: order.items.first())()
+    refund = await database_sync_to_async(refund_request_file)(conversation=conversation, order=order,
+                                                                item_ids=[item.id], reason="it arrived cracked")
+    updated, _ = await until(agent, "refund.updated", timeout=5)
+    assert updated["refund"]["id"] == refund.id and updated["conversation_id"] == history["conversation_id"]
+    await agent.disconnect()
 
 
 async def test_refund_flow_end_to_end(settings, make_customer, make_order, team):
