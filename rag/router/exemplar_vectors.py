@@ -55,12 +55,14 @@ def exemplars_embedded(encoder, texts: list[str]) -> np.ndarray:  # type: ignore
     keys = [_key(text) for text in texts]
     missing = {key: text for key, text in zip(keys, texts) if key not in known}
     if len(missing) > ONE_AT_A_TIME:
-        known.update(zip(missing, encoder.encode(list(missing.values()))))
+        # Many new (a first training): all texts in one go, in the exemplars' order, as training always did, so the
+        # same exemplars give the very same vectors (the English encoder's batches matter, a little).
+        vectors = encoder.encode(texts).astype(np.float32)
+        known.update(zip(keys, vectors))
     else:  # a few new texts (ops labels, an edited line): each as a message is embedded when it arrives
         known.update((key, encoder.encode_one(text)) for key, text in missing.items())
-    log.info("exemplar embeddings (%s): %d reused, %d embedded", encoder.variant, len(set(keys)) - len(missing),
-             len(missing))
-    vectors = np.stack([known[key] for key in keys]).astype(np.float32)
+        vectors = np.stack([known[key] for key in keys]).astype(np.float32)
+    log.info("exemplar embeddings (%s): %d new of %d", encoder.variant, len(missing), len(set(keys)))
     _save(path, sorted(set(keys)), known)
     return vectors
 

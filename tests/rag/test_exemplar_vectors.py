@@ -53,3 +53,11 @@ def test_an_unreadable_file_means_embedding_everything_again(embedded, tmp_path)
     embedded.clear()
     vectors = exemplars_embedded(encoder, ["where is my order"])
     assert embedded == ["where is my order"] and vectors.shape[0] == 1
+
+
+def test_a_first_training_gets_exactly_the_vectors_training_always_computed(embedded) -> None:
+    """Many new texts are embedded all together, duplicates and order included: the same batches as before the
+    file existed, so a fresh clone's routers are the same as ever."""
+    encoder = encoder_get()
+    texts = [f"where is order {number}, it said dispatched" for number in range(250)] + ["where is my order"] * 2
+    assert np.array_equal(exemplars_embedded(encoder, texts), encoder.encode(texts).astype(np.float32))
