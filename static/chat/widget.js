@@ -70,6 +70,9 @@ function chatWidget(root) {
   let withTeam = false; // the conversation is queued for, or held by, a person
   let watchOnly = false; // connected in the background (panel never opened on this page)
   const replies = new Map(); // reply_id -> element being streamed
+  // Replies the history showed half-way through their streaming (a reload, a reconnect): their chunks from here on
+  // are only the rest, so the typing dots stand in for them until reply.end brings the whole text.
+  const joinedMidStream = new Set();
   // "Rate this conversation" appears once there is something to judge: after the team hands the
   // chat back, or after RATE_AFTER_ANSWERS answers (one answer is too early to rate a conversation).
   const RATE_AFTER_ANSWERS = 3;
@@ -190,6 +193,10 @@ function chatWidget(root) {
       return false;
     }
     if (log.querySelector(`[data-reply-id="${m.id}"]`)) return false;
+    if (m.author === "bot" && m.status === "streaming") {
+      joinedMidStream.add(m.id);
+      return false;
+    }
     const li = bubble(m.author, m.kept_on_device ? gettext("(kept on your device)") : m.text,
       { replyId: m.id, route: m.route || null }, m.agent);
     if (m.status === "failed") li.classList.add("is-failed");
@@ -202,6 +209,7 @@ function chatWidget(root) {
   function renderHistory(messages, team, ended) {
     log.textContent = "";
     replies.clear();
+    joinedMidStream.clear();
     answered = 0;
     let handedBack = false;
     for (const m of messages) if (drawMessage(m)) handedBack = true;
@@ -215,7 +223,7 @@ function chatWidget(root) {
       if (m.answer) deviceBubble(m.client_id, m.answer); // answered on this device while the server was away
     }
     const last = messages[messages.length - 1];
-    setTyping(!!last && last.author === "customer" && last.status === "received");
+    setTyping(!!last && ((last.author === "customer" && last.status === "received") || joinedMidStream.has(last.id)));
   }
 
   // What went out on the socket open now: the history that socket sends may be older than a message typed
@@ -285,6 +293,7 @@ function chatWidget(root) {
       photoBubble({ id: e.message_id, text: e.text, photo: e.photo }, e.client_id);
     },
     "reply.chunk"(e) {
+      if (joinedMidStream.has(e.reply_id)) return;
       let li = replies.get(e.reply_id);
       if (!li) {
         setTyping(false);
@@ -297,6 +306,7 @@ function chatWidget(root) {
       scrollDown();
     },
     "reply.end"(e) {
+      joinedMidStream.delete(e.reply_id);
       setTyping(false);
       let li = replies.get(e.reply_id) || log.querySelector(`[data-reply-id="${e.reply_id}"]`);
       if (!li) li = bubble("bot", "", { replyId: e.reply_id });
@@ -311,6 +321,7 @@ function chatWidget(root) {
       if (e.intent === "refund_decision") staffNews(); // the team decided: news like a reply of theirs
     },
     "reply.failed"(e) {
+      joinedMidStream.delete(e.reply_id);
       setTyping(false);
       const li = replies.get(e.reply_id) || log.querySelector(`[data-reply-id="${e.reply_id}"]`)
         || bubble("bot", "", { replyId: e.reply_id });

@@ -1,0 +1,73 @@
+"""End-to-end: a customer reloads the page while the LLM's answer is still streaming in.
+
+Its own live site with the LLM pointed at the suite's fake Gemini server, which streams the answer slowly; the
+real google-genai client in the site's process makes the call.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser import REPLY_TIMEOUT_MS, finished_reply, live_site
+from tests.fakes.gemini import FakeGemini, RecordedRequest, Reply
+
+pytestmark = pytest.mark.timeout(240)
+
+ASKED = ("I'm moving into a small studio next month and the Oslo sofa is 220 cm wide: would it fit next to the oak "
+         "dining table, and which of the two should I buy first if I can only afford one?")
+CHUNKS = ["In a small studio ", "the Oslo sofa and the oak table ", "can share a wall if it is 4 metres long; ",
+          "if you can buy one now, ", "start with the sofa, ", "since the table can wait."]
+
+
+def _answer(request: RecordedRequest) -> Reply:
+    return Reply.text(CHUNKS, delay_s=0.7)
+
+
+@pytest.fixture(scope="module")
+def gemini() -> Iterator[FakeGemini]:
+    with FakeGemini() as server:
+        server.on_request = _answer
+        yield server
+
+
+@pytest.fixture(scope="module")
+def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artifacts: None,  # type: ignore[override]
+         gemini: FakeGemini) -> Iterator[str]:
+    with live_site(tmp_path_factory.mktemp("llm-stream-site"), LLM_PROVIDER="gemini", GEMINI_API_KEY="test-key",
+                   GEMINI_BASE_URL=gemini.base_url) as base:
+        yield base
+
+
+def test_a_reload_while_the_answer_streams_shows_it_whole_not_from_the_middle(tabs) -> None:  # type: ignore[no-untyped-def]
+    """Reloaded half-way, the widget used to draw an empty bubble and then only the chunks after the reload: the
+    answer began mid-sentence until it ended. Now the typing dots stand in for it until it is whole."""
+    from playwright.sync_api import expect
+
+    page = tabs().page
+    page.goto("/")
+    page.locator(".chat-launcher").click()
+    page.fill("#chat-input", ASKED)
+    page.get_by_role("button", name="Send").click()
+    streaming = page.locator("li.chat-bot.is-streaming")
+    expect(streaming).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    expect(streaming.locator(".chat-text")).to_contain_text(CHUNKS[0].strip())
+    page.reload()
+    expect(page.locator("#chat-panel")).to_be_visible()
+    expect(page.locator("li.chat-customer")).to_have_count(1)
+    expect(page.locator("p.chat-typing")).to_be_visible()
+    # Never a bubble holding only the end of the answer, however briefly
+    page.evaluate("""() => {
+      window.shownMidSentence = [];
+      new MutationObserver(() => {
+        for (const t of document.querySelectorAll('li.chat-bot .chat-text')) {
+          const text = t.textContent.trim();
+          if (text && !text.startsWith('In a small studio')) window.shownMidSentence.push(text);
+        }
+      }).observe(document.getElementById('chat-panel'), { subtree: true, childList: true, characterData: true });
+    }""")
+    reply = finished_reply(page)
+    assert page.evaluate("window.shownMidSentence") == []
+    expect(reply.locator(".chat-text")).to_have_text("".join(CHUNKS).strip())
+    expect(page.locator("li.chat-bot")).to_have_count(1)
+    expect(page.locator("p.chat-typing")).to_be_hidden()
