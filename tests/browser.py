@@ -60,6 +60,13 @@ def chromium_path() -> str:
     return _chromium()
 
 
+def fake_gemini_site(data_dir: Path, gemini, **settings_env: str):  # type: ignore[no-untyped-def]
+    """`live_site` with the LLM tier pointed at the suite's fake Gemini server (tests/fakes/gemini.py), through the
+    real google-genai client in the site's process."""
+    return live_site(data_dir, LLM_PROVIDER="gemini", GEMINI_API_KEY="test-key", GEMINI_BASE_URL=gemini.base_url,
+                     **settings_env)
+
+
 @contextlib.contextmanager
 def live_site(data_dir: Path, **settings_env: str) -> Iterator[str]:
     """A demo site under daphne on a free port, with `settings_env` added to its environment; yields its URL."""

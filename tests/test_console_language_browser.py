@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import REPLY_TIMEOUT_MS, customer_sign_in, live_site, staff_sign_in
+from tests.browser import REPLY_TIMEOUT_MS, customer_sign_in, fake_gemini_site, staff_sign_in
 from tests.fakes.gemini import FakeGemini, RecordedRequest, Reply
 
 pytestmark = pytest.mark.timeout(300)
@@ -51,8 +51,8 @@ def gemini() -> Iterator[FakeGemini]:
 @pytest.fixture(scope="module")
 def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artifacts: None,  # type: ignore[override]
          gemini: FakeGemini) -> Iterator[str]:
-    with live_site(tmp_path_factory.mktemp("console-language-site"), LLM_PROVIDER="gemini", GEMINI_API_KEY="test-key",
-                   GEMINI_BASE_URL=gemini.base_url, SUPPORT_HOURS="mon-sun 00:00-24:00") as base:
+    with fake_gemini_site(tmp_path_factory.mktemp("console-language-site"), gemini,
+                          SUPPORT_HOURS="mon-sun 00:00-24:00") as base:
         yield base
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser import REPLY_TIMEOUT_MS, finished_reply, live_site
+from tests.browser import REPLY_TIMEOUT_MS, fake_gemini_site, finished_reply
 from tests.fakes.gemini import FakeGemini, RecordedRequest, Reply
 
 pytestmark = pytest.mark.timeout(240)
@@ -34,8 +34,7 @@ def gemini() -> Iterator[FakeGemini]:
 @pytest.fixture(scope="module")
 def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artifacts: None,  # type: ignore[override]
          gemini: FakeGemini) -> Iterator[str]:
-    with live_site(tmp_path_factory.mktemp("llm-stream-site"), LLM_PROVIDER="gemini", GEMINI_API_KEY="test-key",
-                   GEMINI_BASE_URL=gemini.base_url) as base:
+    with fake_gemini_site(tmp_path_factory.mktemp("llm-stream-site"), gemini) as base:
         yield base
 
 
