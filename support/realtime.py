@@ -74,10 +74,6 @@ async def conversation_send_async(conversation_id: uuid.UUID | str, *events: Ser
     await get_channel_layer().group_send(conversation_group(conversation_id), _payload(events, conversation_id))
 
 
-async def group_send_async(group: str, *events: ServerEvent) -> None:
-    await get_channel_layer().group_send(group, _payload(events))
-
-
 def conversation_send(conversation_id: uuid.UUID | str, *events: ServerEvent) -> None:
     """Send `events`, in order and in one hop, to every socket of the conversation, from synchronous code."""
     _layer_send(conversation_group(conversation_id), _payload(events, conversation_id))

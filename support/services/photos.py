@@ -35,7 +35,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from support.llm.provider import Image as LLMImage
 from support.services.language import lazy_text
 from support.models import Conversation, Message, Photo
-from support.selectors import conversation_ended_q
+from support.selectors import conversation_has_ended
 from support.services.conversations import conversation_next, conversation_owned_by
 
 # Pillow's format names -> what the photo is stored and served as. MPO is Pillow's name for a
@@ -178,7 +178,7 @@ def photo_attach(*, conversation_id: str, user: AbstractBaseUser | AnonymousUser
     ended takes no photo: it goes to the next one (the photo's `conversation`), as a question does.
     """
     conversation = _conversation_for(conversation_id=conversation_id, user=user, session=session)
-    if Conversation.objects.filter(conversation_ended_q(), id=conversation.id).exists():
+    if conversation_has_ended(conversation_id=conversation.id):
         # Resolved, or left idle: as a question would, the photo starts the next conversation, where the team
         # and the assistant look (the caller follows it there).
         conversation = conversation_next(previous_id=conversation.id)
