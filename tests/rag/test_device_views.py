@@ -26,7 +26,10 @@ def test_the_manifest_names_the_current_version_and_content_hashed_files(manifes
     assert manifest["model"]["url"].startswith("/assistant/device/model-")
     assert set(manifest["passages"]) == {"en", "nl", "de", "fr", "es"}
     assert manifest["languages"] == list(LANGUAGES)
-    assert "delivery_period" in manifest["intents"]
+    # routine help only (which of it depends on the build: rag/device/build.py leaves "twins" to the server)
+    from support.services.device_answers import DEVICE_INTENTS
+
+    assert manifest["intents"] and set(manifest["intents"]) <= DEVICE_INTENTS
     assert not {"track_order", "get_refund", "get_invoice", "cancel_order", "greeting"} & set(manifest["intents"])
     assert manifest["help_index_version"]
 
