@@ -85,16 +85,27 @@ class _DirectOnnx:
         self._session = session
         self._inputs = {i.name for i in session.get_inputs()}
         # A private copy: the pipeline's copy carries a fixed padding length of its own.
-        self._tokenizer = Tokenizer.from_str(tokenizer.to_str())
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_tokens)
+        self._tokenizer_saved = Tokenizer.from_str(tokenizer.to_str())
+        self._tokenizer_saved.no_padding()
+        self._tokenizer_saved.enable_truncation(max_tokens)
         self._max_tokens = max_tokens
+        self._per_thread = threading.local()
+
+    @property
+    def _tokenizer(self):  # type: ignore[no-untyped-def]
+        """This thread's copy of the tokenizer: a fast tokenizer is not safe to call from two threads at once."""
+        tokenizer = getattr(self._per_thread, "tokenizer", None)
+        if tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tokenizer = self._per_thread.tokenizer = Tokenizer.from_str(self._tokenizer_saved.to_str())
+        return tokenizer
 
     def save(self, folder: Path, *, file_name: str) -> None:
         """What this model's next load needs besides its ONNX file (the tokenizer, the truncation), so that
         the next process starts it without importing sentence-transformers, transformers and PyTorch:
         about 5 s of every server's, worker's and test site's start (`saved`)."""
-        manifest = {"max_tokens": self._max_tokens, "tokenizer": self._tokenizer.to_str()}
+        manifest = {"max_tokens": self._max_tokens, "tokenizer": self._tokenizer_saved.to_str()}
         path = folder / _direct_manifest(file_name)
         staging = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")  # processes may start at once
         staging.write_text(json.dumps(manifest))
@@ -191,8 +202,8 @@ class Encoder:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        # Held while the model runs: the fast tokenizer is not safe to call from two threads at once.
-        self._lock = threading.Lock()
+        # A slot per model call that may run at once: one, unless the model is the direct ONNX one (below).
+        self._runners = threading.Semaphore(1)
         self._pending: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
         if kind == "use-m3":
             self._direct: _DirectOnnx | _MultilingualUse | None = _MultilingualUse()
@@ -212,6 +223,10 @@ class Encoder:
             self._direct = _DirectOnnx.of(self._model)
             if self._direct is not None:
                 self._direct.save(settings.MODEL_DIR / MODEL_NAME, file_name=file_name)
+        if self._direct is not None:
+            # ONNX Runtime runs calls side by side and each thread tokenizes with its own copy
+            # (`_DirectOnnx._tokenizer`): routing stops queueing behind one core.
+            self._runners = threading.Semaphore(settings.RAG_ENCODER_RUNNERS)
 
     @property
     def _model(self):  # type: ignore[no-untyped-def]
@@ -261,7 +276,7 @@ class Encoder:
                                    model_kwargs={"file_name": file_name, "session_options": _session_options()})
 
     def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
-        with self._lock:
+        with self._runners:
             vectors = self._vectors(texts, batch_size=batch_size)
         self._serve_queue()  # questions that queued while this batch held the model
         return vectors
@@ -297,11 +312,11 @@ class Encoder:
 
         Everyone who lets the model go calls this, so no queued question is left waiting.
         """
-        while not self._pending.empty() and self._lock.acquire(blocking=False):
+        while not self._pending.empty() and self._runners.acquire(blocking=False):
             try:
                 self._encode_queued()
             finally:
-                self._lock.release()
+                self._runners.release()
 
     def _encode_queued(self) -> None:
         """Encode up to MAX_BATCH queued texts in one model call (the caller holds the lock)."""

@@ -50,6 +50,7 @@ faiss.omp_set_num_threads(1)  # small searches are slower with more threads on 2
 # English index's MiniLM reads those languages poorly: on the own held-out sets it chose the section the native
 # page would for 67 of 204 Dutch, German, French and Spanish help questions, this index for 145 (session 16).
 ENGLISH_READ_MULTILINGUAL = "en-multilingual"
+VECTORS_PER_PASSAGE = 2  # its heading and its whole text (`_passage_texts`), one after the other
 INDEX_LANGUAGES = (ENGLISH, *HELP_LANGUAGES, ENGLISH_READ_MULTILINGUAL)
 
 
@@ -87,6 +88,9 @@ class KnowledgeIndex:
         self.passages = passages
         self.index = index
         self.manifest = manifest
+        # The vectors as one matrix: ranking every passage is one product, not a loop over search results.
+        self._vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
+        self._rows_of: dict[tuple[str, ...], np.ndarray] = {}
 
     @property
     def version(self) -> str:
@@ -101,18 +105,26 @@ class KnowledgeIndex:
         the English router's vectors; another language's: the multilingual router's)."""
         return vector is not None and vector.shape[-1] == self.index.d
 
+    def passage_scores(self, vector: np.ndarray) -> np.ndarray:
+        """Each passage's similarity to unit-length `vector`: the better of its two vectors (heading, text)."""
+        similarities = self._vectors @ np.asarray(vector, dtype=np.float32).reshape(-1)
+        return similarities.reshape(len(self.passages), VECTORS_PER_PASSAGE).max(axis=1)
+
     def search(self, vector: np.ndarray, *, k: int = 3) -> list[Hit]:
+        """The `k` passages most like `vector`, best first."""
         if not self.passages:
             return []
-        scores, ids = self.index.search(vector.reshape(1, -1).astype(np.float32), min(k * 2, self.index.ntotal))
-        hits: dict[int, float] = {}
-        for score, vector_id in zip(scores[0], ids[0]):
-            if vector_id < 0:
-                continue
-            passage_id = int(vector_id) // 2
-            hits[passage_id] = max(hits.get(passage_id, -1.0), float(score))
-        best = sorted(hits.items(), key=lambda item: -item[1])[:k]
-        return [Hit(self.passages[i], score) for i, score in best]
+        scores = self.passage_scores(vector)
+        best = np.argsort(-scores, kind="stable")[:k]
+        return [Hit(self.passages[i], float(scores[i])) for i in best]
+
+    def passages_of(self, slugs: tuple[str, ...]) -> np.ndarray:
+        """Row numbers of the passages of the pages `slugs`."""
+        rows = self._rows_of.get(slugs)
+        if rows is None:
+            rows = self._rows_of[slugs] = np.array(
+                [i for i, p in enumerate(self.passages) if p.slug in slugs], dtype=np.int64)
+        return rows
 
     @classmethod
     def load(cls, folder: Path) -> KnowledgeIndex:

@@ -308,6 +308,8 @@ RAG_ENCODER = env_choice("RAG_ENCODER", "onnx-int8", choices=RAG_ENCODERS)  # a 
 # (rag/router/multilingual.py, USE multilingual v3 from its package: about 150 MB more memory).
 RAG_MULTILINGUAL = env_bool("RAG_MULTILINGUAL", default=True)
 RAG_ENCODER_THREADS = env_int("RAG_ENCODER_THREADS", 1, minimum=1)
+# MiniLM calls that may run at once in a process (rag/encoder.py), each on RAG_ENCODER_THREADS threads: one per core.
+RAG_ENCODER_RUNNERS = env_int("RAG_ENCODER_RUNNERS", os.cpu_count() or 1, minimum=1)
 RAG_KNOWLEDGE_DIR = BASE_DIR / "rag" / "knowledge"
 RAG_EXEMPLARS_DIR = BASE_DIR / "rag" / "exemplars"
 RAG_WARM_UP = env_bool("RAG_WARM_UP", default=True)

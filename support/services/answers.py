@@ -129,19 +129,23 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
     # it has some. Searching only the 8 nearest left it to chance when none of them was on those pages: 6% of
     # the help answers on the own held-out sets came from another page, 33 of 51 in Polish, whose words the
     # English index's encoder reads poorly (session 15).
-    hits = index.search(vector, k=len(index.passages))
+    scores = index.passage_scores(vector)
     preferred = INTENT_DOCUMENTS.get(intent, ())
-    hits = [h for h in hits if h.passage.slug in preferred] or hits[:8]
+    rows = index.passages_of(preferred)
+    if not len(rows):
+        rows = np.argsort(-scores, kind="stable")[:8]
     section = _section_heading(intent, language)
-    ranked = sorted(
-        hits,
-        key=lambda hit: -(hit.score + (0.15 if hit.passage.slug in preferred else 0.0)
-                          + (0.05 if preferred and hit.passage.slug == preferred[0] else 0.0)
-                          + (0.08 if hit.passage.heading == section else 0.0)),
-    )
+
+    def ranking(row: int) -> float:
+        passage = index.passages[row]
+        return -(scores[row] + (0.15 if passage.slug in preferred else 0.0)
+                 + (0.05 if preferred and passage.slug == preferred[0] else 0.0)
+                 + (0.08 if passage.heading == section else 0.0))
+
+    ranked = sorted(sorted(rows, key=lambda row: -scores[row]), key=ranking)
     if not ranked:
         return Answer(_("I couldn't find that in our help centre. Could you tell me a bit more?"))
-    best = ranked[0].passage
+    best = index.passages[ranked[0]]
     return Answer(text=best.text, sources=[best.as_source()])
 
 

@@ -127,6 +127,38 @@ def test_questions_asked_while_a_long_batch_holds_the_model_are_answered(local_m
     assert all(v.shape == (384,) for v in vectors)
 
 
+def test_a_question_is_answered_on_the_other_core_while_a_long_batch_runs(local_models, settings):
+    """MiniLM calls run side by side, one per core (RAG_ENCODER_RUNNERS): a chat question does not wait for an index
+    rebuild that holds one runner, and routing under load is not queued behind a single core."""
+    import threading
+
+    from rag.encoder import Encoder
+
+    settings.RAG_ENCODER_RUNNERS = 2
+    encoder = Encoder("onnx-int8")  # runners are set when an encoder loads
+    rebuild = threading.Thread(target=encoder.encode, args=([f"passage number {n} about delivery" for n in range(4000)],),
+                               daemon=True)
+    rebuild.start()
+    vector = encoder.encode_one("where is my order?")
+    assert rebuild.is_alive()  # answered before the rebuild let its runner go
+    rebuild.join(120)
+    assert np.abs(vector - encoder_get().encode_one("where is my order?")).max() < 1e-5
+
+
+def test_every_passage_is_scored_by_the_better_of_its_heading_and_its_text(local_models):
+    """`passage_scores` ranks the whole help centre in one product: the same as faiss's search, per passage."""
+    index = index_get()
+    vector = encoder_get().encode_one("can I pay with a gift card?")
+    similarities, ids = index.index.search(vector.reshape(1, -1), index.index.ntotal)
+    best: dict[int, float] = {}
+    for similarity, vector_id in zip(similarities[0], ids[0]):
+        best[int(vector_id) // 2] = max(best.get(int(vector_id) // 2, -1.0), float(similarity))
+    scores = index.passage_scores(vector)
+    assert len(scores) == len(index.passages) == len(best)
+    assert all(abs(scores[row] - similarity) < 1e-5 for row, similarity in best.items())
+    assert [hit.passage for hit in index.search(vector, k=3)] == [index.passages[i] for i in np.argsort(-scores)[:3]]
+
+
 def test_a_restarted_process_runs_the_saved_model_without_sentence_transformers_and_gets_the_same_vectors(local_models):
     """The first load saves what the direct path needs (rag/encoder.py `_DirectOnnx.save`); a new process
     then starts the encoder without importing sentence-transformers, transformers or PyTorch (about 5 s of
