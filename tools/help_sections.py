@@ -38,9 +38,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("files", nargs="*")
     parser.add_argument("--judge", help="write the Italian, Polish and Portuguese differences here, blind")
+    parser.add_argument("--english", action="store_true",
+                        help="compare on English messages instead: the English pages read with MiniLM or with the "
+                             "multilingual encoder (the differences go to --judge)")
     args = parser.parse_args()
     django_start()
     from rag.documents import ENGLISH, HELP_LANGUAGES, document_list, document_passages
+    from rag.encoder import encoder_get
+    from rag.router.multilingual_model import ENCODER
     from rag.router.serving import router_get
     from support.services.answers import INTENT_DOCUMENTS, knowledge_answer
     from support.services.order_help import ORDER_INTENTS
@@ -52,11 +57,15 @@ def main() -> None:
     differences = []
     for text in texts:
         decision = router.decide(text)
-        if (decision.route != "local" or decision.language == ENGLISH or decision.intent in ORDER_INTENTS
+        english = decision.language == ENGLISH
+        if (decision.route != "local" or english != args.english or decision.intent in ORDER_INTENTS
                 or decision.intent not in INTENT_DOCUMENTS):
             continue
+        vector = decision.vector
+        if english:
+            vector = encoder_get(ENCODER).encode_one(router.read(text))
         minilm = knowledge_answer(intent=decision.intent, vector=None, text=text, language=ENGLISH)
-        multilingual = knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language="it")
+        multilingual = knowledge_answer(intent=decision.intent, vector=vector, text=text, language="it")
         sections = _section(minilm.sources[0], ENGLISH), _section(multilingual.sources[0], ENGLISH)
         count = counts[decision.language]
         count["help answers"] += 1
