@@ -187,6 +187,42 @@ def test_back_online_the_chat_reconnects_at_once_not_after_its_back_off(tabs) ->
     assert time.monotonic() - back < 2, "reconnected only after the back-off"
 
 
+def test_a_comment_being_written_survives_a_reconnect(tabs) -> None:  # type: ignore[no-untyped-def]
+    """A reconnect redraws the log from the server's history; the thumbs-down comment the customer was writing, and
+    the conversation rating's, went with it."""
+    from playwright.sync_api import expect
+
+    tab, _ = chat_opened(tabs)
+    page = tab.page
+    page.fill("#chat-input", "how long does delivery take?")
+    page.get_by_role("button", name="Send").click()
+    reply = finished_reply(page)
+    reply.get_by_role("button", name="Not helpful").click()
+    comment = reply.locator(".chat-rating-comment textarea")
+    comment.fill("I asked about Norway")
+    # the connection drops and comes back
+    tab.context.set_offline(True)
+    page.evaluate("window.dispatchEvent(new Event('offline'))")
+    expect(page.locator(".chat-status")).to_have_text("Reconnecting…")
+    tab.context.set_offline(False)
+    histories = len(tab.events("history"))
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    for _ in range(100):  # the new socket's history, and with it the log redrawn
+        if len(tab.events("history")) > histories:
+            break
+        page.wait_for_timeout(100)
+    assert len(tab.events("history")) > histories
+    page.wait_for_timeout(200)  # drawn
+    reply = page.locator("li.chat-bot[data-route]").last
+    expect(reply.locator(".chat-rating-comment textarea")).to_have_value("I asked about Norway")
+    expect(reply.locator(".chat-rating-comment textarea")).to_be_focused()
+    expect(reply.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "true")
+    # and it is still sent: the thanks come once the server saved the comment
+    page.keyboard.press("Enter")
+    expect(reply.locator(".chat-rating-comment")).to_have_count(0)
+    expect(reply.locator(".chat-rating-note")).to_have_text("Thanks!")
+
+
 def test_a_message_the_server_cannot_store_is_dropped_not_resent(tabs) -> None:  # type: ignore[no-untyped-def]
     """Text with a lone surrogate (half an emoji, say from a clipped paste) used to crash the socket (1011);
     the widget reconnected and resent it from its outbox, forever."""

@@ -104,6 +104,30 @@ export function chatRatings({ form, sendFeedback, scrollDown, conversationId }) 
     li.appendChild(group);
   }
 
+  /** The comment boxes open under thumbs-down replies in `root`, with what is typed in them: a redraw of the
+   * log (the history a reconnect brings) would drop them, so the widget puts them back (`reopenComments`). */
+  function openComments(root) {
+    const open = new Map();
+    for (const box of root.querySelectorAll(".chat-rating-comment")) {
+      const li = box.closest("[data-reply-id]");
+      const text = box.querySelector("textarea");
+      if (li) open.set(Number(li.dataset.replyId), { value: text.value, focused: document.activeElement === text });
+    }
+    return open;
+  }
+
+  function reopenComments(root, open) {
+    for (const [replyId, { value, focused }] of open) {
+      const li = root.querySelector(`[data-reply-id="${replyId}"]`);
+      if (!li || li.querySelector(".chat-rating-comment") || ratings.get(replyId) !== -1) continue;
+      const box = commentForm(li, replyId);
+      li.appendChild(box);
+      const text = box.querySelector("textarea");
+      text.value = value;
+      if (focused) text.focus();
+    }
+  }
+
   // "Rate this conversation": five stars as radio buttons, an optional comment, submit.
   const rate = (function buildConversationRating() {
     const box = document.createElement("form");
@@ -168,9 +192,12 @@ export function chatRatings({ form, sendFeedback, scrollDown, conversationId }) 
         ratings.set("conversation:" + conversationId(), score);
       }
     });
+    let shownFor = null; // the conversation the rating is for
     return {
       show() { box.hidden = false; },
       reset(conversation) {
+        if (conversation === shownFor) return; // the same conversation again (a reconnect): keep what is chosen and typed
+        shownFor = conversation;
         const saved = ratings.get("conversation:" + conversation);
         for (const radio of stars.querySelectorAll("input")) radio.checked = Number(radio.value) === saved;
         comment.value = "";
@@ -187,5 +214,5 @@ export function chatRatings({ form, sendFeedback, scrollDown, conversationId }) 
     };
   })();
 
-  return { addRating, thank, rate, awaitingComment };
+  return { addRating, thank, rate, awaitingComment, openComments, reopenComments };
 }

@@ -171,7 +171,7 @@ function chatWidget(root) {
     return true;
   }
 
-  const { addRating, thank, rate, awaitingComment } = chatRatings({
+  const { addRating, thank, rate, awaitingComment, openComments, reopenComments } = chatRatings({
     form, sendFeedback, scrollDown: scrollToEnd, conversationId: () => conversationId });
 
   function showTeamLine(text) {
@@ -207,12 +207,14 @@ function chatWidget(root) {
   }
 
   function renderHistory(messages, team, ended) {
+    const comments = openComments(log); // a thumbs-down comment being written survives the redraw
     log.textContent = "";
     replies.clear();
     joinedMidStream.clear();
     answered = 0;
     let handedBack = false;
     for (const m of messages) if (drawMessage(m)) handedBack = true;
+    reopenComments(log, comments);
     if (answered >= RATE_AFTER_ANSWERS || handedBack || ratings.get("conversation:" + conversationId)) rate.show();
     if (ended && messages.length) newConversationLine();
     if ((ended || !messages.length) && !outbox.all().length) welcome(log, team, (question) => { input.value = question; form.requestSubmit(); });
