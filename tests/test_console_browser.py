@@ -250,3 +250,60 @@ def test_agent_rejects_a_refund_the_assistant_collected(tabs, screenshots: Path)
     expect(refund.get_by_role("button", name=re.compile("^(Approve|Reject)"))).to_have_count(0)
     expect(customer.locator("li.chat-bot", has_text="Damage from misuse is not covered.")).to_have_count(1)
     agent_tab.shot(screenshots, "console-4-refund-rejected")
+
+
+@pytest.mark.timeout(240)
+def test_a_reply_a_dead_socket_swallowed_comes_back_to_the_reply_box(tabs) -> None:  # type: ignore[no-untyped-def]
+    """A console socket can die without closing (a laptop waking, a proxy dropping an idle connection): the reply
+    went into it and nowhere, with the console still saying "Live". Here the first socket passes everything but
+    the agent's reply; the console, hearing no echo, reconnects, finds the reply missing from the conversation and
+    puts it back in the box."""
+    import json
+
+    from playwright.sync_api import expect
+
+    customer = tabs().page
+    customer_sign_in(customer, "dan")
+    customer.locator(".chat-launcher").click()
+    _chat_send(customer, "I'd like to talk to someone from the team please")
+    expect(customer.locator("li.chat-bot[data-route='human']").last).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+
+    agent = tabs(viewport=CONSOLE_VIEWPORT).page
+    sockets: list[str] = []
+    swallowed: list[dict] = []
+
+    def first_socket_swallows_replies(ws):  # type: ignore[no-untyped-def]
+        server = ws.connect_to_server()
+        sockets.append(ws.url)
+        first = len(sockets) == 1
+
+        def page_says(message):  # type: ignore[no-untyped-def]
+            event = json.loads(message)
+            if first and event.get("type") == "agent.message":
+                swallowed.append(event)  # into a dead connection: no error, no echo
+            else:
+                server.send(message)
+
+        ws.on_message(page_says)
+
+    agent.route_web_socket(re.compile(r"/ws/console/"), first_socket_swallows_replies)
+    staff_sign_in(agent, "staff")
+    agent.locator("#queue-list .queue-item", has_text="Dan Murphy").first.click()
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    agent.fill("#reply-input", "Hi Dan, Sam here: which order is it about?")
+    agent.locator("#reply-input").press("Enter")
+    expect(agent.locator("#reply-input")).to_have_value("")
+    assert [e["text"] for e in swallowed] == ["Hi Dan, Sam here: which order is it about?"]
+
+    # no echo: the console reconnects, reads the conversation again and gives the reply back
+    expect(agent.locator("#reply-input")).to_have_value("Hi Dan, Sam here: which order is it about?", timeout=15_000)
+    expect(agent.locator("#alert")).to_contain_text("did not reach the customer")
+    assert len(sockets) == 2
+    expect(agent.locator("#connection")).to_have_text("Live")
+    # sent again on the new socket, it reaches the customer once
+    agent.locator("#reply-input").press("Enter")
+    expect(customer.locator("li.chat-agent", has_text="which order is it about")).to_have_count(1)
+    expect(agent.locator("#transcript li.msg-agent", has_text="which order is it about")).to_have_count(1)
+    agent.wait_for_timeout(7000)  # past the confirmation time: the echo came, nothing is given back
+    expect(agent.locator("#reply-input")).to_have_value("")

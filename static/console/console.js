@@ -23,6 +23,7 @@ import { handlers } from "./handlers.js";
 import { body, el, send, showAlert, state } from "./page.js";
 import { renderQueue } from "./queue.js";
 import { renderRefunds } from "./refunds.js";
+import { replyCheckOnReconnect } from "./reply_confirm.js";
 
 function setConnection(stateName, text) {
   el.connection.dataset.state = stateName;
@@ -38,6 +39,7 @@ function connect() {
     on: {
       connecting() { setConnection("connecting", "Connecting…"); },
       open() {
+        replyCheckOnReconnect();
         if (state.current) send({ type: "conversation.open", conversation_id: state.current.conversation_id });
       },
       stopped(why) {

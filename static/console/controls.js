@@ -3,6 +3,7 @@
  */
 import { TYPING_SEND_EVERY_MS, announce, body, canDecideRefund, canWork, el, isSupervisor, myId, send, setDisabled, showAlert, state } from "./page.js";
 import { offerTranslation } from "./conversation.js";
+import { replySent } from "./reply_confirm.js";
 
 
 export function mayAnswer(x) {
@@ -112,7 +113,7 @@ if (canWork) {
     const text = el.replyInput.value.trim();
     if (!text || !state.current || el.replyInput.disabled) return;
     if (send({ type: "agent.message", conversation_id: state.current.conversation_id, text })) {
-      state.pendingReply = { text, at: Date.now() };
+      replySent(text, state.current.conversation_id);
       el.replyInput.value = "";
       el.translatedHint.hidden = true;
     }

@@ -5,6 +5,7 @@ import { beep, renderAwaiting, renderQueue, upsertAwaiting, upsertHandoff } from
 import { addMessage, bubble, nearBottom, offerTranslation, renderConversation, scrollTranscript, setTyping, systemLine, traceLine } from "./conversation.js";
 import { updateControls } from "./controls.js";
 import { noteItem, renderRefunds } from "./refunds.js";
+import { isEchoOfPending, replyCheckedAgainst, replyConfirmed } from "./reply_confirm.js";
 
 
 export function forCurrent(e) {
@@ -43,6 +44,7 @@ export const handlers = {
   },
   "conversation.detail"(e) {
     renderConversation(e);
+    replyCheckedAgainst(e);
   },
   "message.saved"(e) {
     if (!forCurrent(e)) return;
@@ -105,10 +107,10 @@ export const handlers = {
     state.streaming.delete(e.reply_id);
   },
   "agent.message"(e) {
+    if (isEchoOfPending(e)) replyConfirmed();
     if (!forCurrent(e)) return;
     const stick = nearBottom();
     addMessage({ id: e.message_id, author: "agent", agent: e.agent, text: e.text, created_at: e.created_at });
-    if (state.pendingReply && state.pendingReply.text === e.text) state.pendingReply = null;
     if (stick) scrollTranscript();
     announce(`${e.agent}: ${e.text}`);
   },
@@ -188,10 +190,10 @@ export const handlers = {
       b.disabled = false;
       b.textContent = `Show in ${LANGUAGE_NAMES[b.dataset.language] || b.dataset.language}`;
     }
-    if (state.pendingReply && Date.now() - state.pendingReply.at < 5000 && el.replyInput && !el.replyInput.value) {
-      el.replyInput.value = state.pendingReply.text; // don't lose what the agent wrote
+    if (state.pendingReply && el.replyInput && !el.replyInput.value) {
+      el.replyInput.value = state.pendingReply.text; // refused (not allowed, too long...): don't lose what the agent wrote
     }
-    state.pendingReply = null;
+    replyConfirmed();
   },
 };
 

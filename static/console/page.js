@@ -50,7 +50,7 @@ export const state = {
   view: "handoffs",        // the queue pane shows "handoffs" or "awaiting" (refunds awaiting a supervisor)
   streaming: new Map(),    // reply_id -> bubble being streamed
   typingTimer: null,
-  pendingReply: null,      // {text, at}: restored into the box if the server refuses it
+  pendingReply: null,      // the reply sent and not yet echoed by the server (reply_confirm.js)
   drafts: new Map(),       // conversation id -> {reply, note}: what was typed there and not sent, kept on switching
   rejecting: null,         // refund id in the reject dialog
   focusAfterOpen: false,
