@@ -34,9 +34,17 @@ def customer_typing(*, conversation_id: uuid.UUID) -> None:
 
 
 def agent_typing(*, conversation_id: uuid.UUID, agent: AbstractBaseUser) -> None:
-    """An agent is typing in a conversation: its customer (and every other socket of it) sees who."""
+    """An agent is typing in a conversation: its customer (and every other socket of it) sees who.
+
+    Only someone who may answer it now (who holds its claim, or a supervisor) shows as typing: the console's
+    reply box is disabled until then, and a crafted socket of a colleague is not heard (no error: it is a
+    keystroke, and a claim taken a moment ago is no mistake of the agent's)."""
+    from support.services.handoff import handoff_held_by
+
     if not can_work_handoffs(agent):
         raise PermissionDenied("read-only console")
     _conversation_exists(conversation_id)
+    if not handoff_held_by(conversation_id=conversation_id, agent=agent):
+        return
     name = getattr(agent, "first_name", "") or agent.get_username()
     realtime.conversation_send(conversation_id, events.typing(who="agent", name=name))

@@ -467,9 +467,17 @@ def test_neither_the_bot_nor_the_llm_has_a_way_to_approve_refunds():
     assert set(TOOLS) == {"order_lookup", "knowledge_search", "handoff_request"}
 
 
+def held_by(agent: User, conversation_id: str) -> Handoff:
+    """`agent` holds the conversation's claim, as after pressing Claim in the console."""
+    Conversation.objects.filter(id=conversation_id).update(status=Conversation.Status.WITH_AGENT)
+    return Handoff.objects.create(conversation_id=conversation_id, reason="person", status="claimed", claimed_by=agent,
+                                  claimed_at=timezone.now())
+
+
 async def test_typing_indicators_go_both_ways(team, make_customer):
     alice = await database_sync_to_async(make_customer)("alice")
     socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    await database_sync_to_async(held_by)(team["sam"], history["conversation_id"])
     agent = await console(team["sam"])
     assert (await agent.connect(timeout=10))[0]
     await agent.receive_json_from(timeout=5)
@@ -531,6 +539,7 @@ async def test_a_customer_sending_typing_in_a_loop_reaches_the_console_only_ever
 async def test_an_agent_sending_typing_in_a_loop_reaches_the_customer_only_every_two_seconds(team, make_customer):
     alice = await database_sync_to_async(make_customer)("alice")
     socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    await database_sync_to_async(held_by)(team["sam"], history["conversation_id"])
     agent = await console(team["sam"])
     assert (await agent.connect(timeout=10))[0]
     await agent.receive_json_from(timeout=5)
@@ -544,6 +553,28 @@ async def test_an_agent_sending_typing_in_a_loop_reaches_the_customer_only_every
     assert heard == [{"type": "typing", "who": "agent", "name": "Sam"}], heard
     await socket.disconnect()
     await agent.disconnect()
+
+
+async def test_only_whoever_may_answer_the_chat_shows_as_typing_in_it(team, make_customer):
+    """The console's reply box is disabled until the agent claims the chat; a colleague's crafted socket could still
+    send typing to any conversation, and the customer saw "Kim is typing" while Sam held the chat."""
+    alice = await database_sync_to_async(make_customer)("alice")
+    socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    await database_sync_to_async(held_by)(team["sam"], history["conversation_id"])
+    for name, heard in (("kim", []), ("sofia", [{"type": "typing", "who": "agent", "name": "Sofia"}]),
+                        ("sam", [{"type": "typing", "who": "agent", "name": "Sam"}])):
+        colleague = await console(team[name])
+        assert (await colleague.connect(timeout=10))[0]
+        await colleague.receive_json_from(timeout=5)
+        await colleague.send_json_to({"type": "typing", "conversation_id": history["conversation_id"]})
+        await colleague.send_json_to({"type": "barrier"})
+        assert (await colleague.receive_json_from(timeout=10))["code"] == "unknown_type"  # handled, without an error
+        got = []
+        while not await socket.receive_nothing(timeout=0.5):
+            got.append(await socket.receive_json_from(timeout=1))
+        assert got == heard, (name, got)  # Kim holds nothing here; Sofia supervises; Sam holds the claim
+        await colleague.disconnect()
+    await socket.disconnect()
 
 
 # --- who may act on a handoff or a refund (#13 item 16) ------------------------------
