@@ -294,6 +294,9 @@ DEVICE_ANSWER_TEXTS_KEPT_OFF_SERVER = env_bool("DEVICE_ANSWER_TEXTS_KEPT_OFF_SER
 # Transcripts a customer may have emailed to themselves per hour (support.services.transcripts).
 TRANSCRIPT_EMAILS_PER_HOUR = env_int("TRANSCRIPT_EMAILS_PER_HOUR", 3, minimum=1)
 SERVER_THREADS = env_int("SERVER_THREADS", 8, minimum=1)  # threads saving and answering messages, per process
+# How long daphne waits for a browser to answer a closing frame before it resets the connection
+# (shoppe/startup.py `websocket_close_patience`; autobahn's own 1 s lost the close codes of busy pages).
+WEBSOCKET_CLOSE_HANDSHAKE_S = env_float("WEBSOCKET_CLOSE_HANDSHAKE_S", 10.0, minimum=1.0)
 SERVER_GIL_SWITCH_INTERVAL_S = env_float("SERVER_GIL_SWITCH_INTERVAL_S", 0.0005, minimum=0.00001)
 # A customer message with no outcome yet, held by no live process for this long, was left by a
 # process that died; every server process looks for such messages at start-up and every

@@ -149,10 +149,38 @@ def chat_threads_size(loop: asyncio.AbstractEventLoop) -> None:
     loop.set_default_executor(ThreadPoolExecutor(max_workers=settings.SERVER_THREADS, thread_name_prefix="chat"))
 
 
+def websocket_close_patience() -> None:
+    """Under daphne: wait WEBSOCKET_CLOSE_HANDSHAKE_S for a browser to answer a closing frame.
+
+    A socket the server refuses is accepted and closed at once with its code (4401 signed out, 4403 not
+    yours, 4429 too many connections: support/sockets.py), and the browser answers the closing frame from
+    its page's main thread. Autobahn, under daphne, waits 1 s for that answer, then resets the connection;
+    a page still busy loading (a phone, the device model being read, a loaded CI machine) answered later,
+    the reset threw away the unread close frame, and the widget saw 1006 instead of the code and tried
+    again (tests/test_socket_close_codes.py, with a page held busy for 2.5 s). Daphne's command line has no
+    option for it, so its WebSocket factory is given the option here, before daphne builds it.
+    """
+    daphne_server = sys.modules.get("daphne.server")
+    if daphne_server is None:
+        return  # not served by daphne (a test's in-process communicator, a management command)
+    factory = daphne_server.WebSocketFactory
+    if getattr(factory, "close_patience_given", False):
+        return
+    built = factory.__init__
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        built(self, *args, **kwargs)
+        self.setProtocolOptions(closeHandshakeTimeout=settings.WEBSOCKET_CLOSE_HANDSHAKE_S)
+
+    factory.__init__ = __init__
+    factory.close_patience_given = True
+
+
 def server_start(*, embedded_worker: bool) -> None:
     from support.logs import access_log_scrubbed
 
     access_log_scrubbed()
+    websocket_close_patience()
     loop = _serving_loop()
     if loop is not None:
         chat_threads_size(loop)
