@@ -89,7 +89,7 @@ class ConsoleConsumer(ClosesOnSignOut):
         await self.session_join()
         await self.accept()
         # With the handoffs, the supervisors' queue: refunds with one approval waiting for the second (#15 item 2).
-        await self._send({"type": "queue", "handoffs": await database_sync_to_async(handoff_queue)(),
+        await self._send({"type": "queue", **await database_sync_to_async(handoff_queue)(),
                           "refunds_awaiting": await database_sync_to_async(refunds_awaiting_supervisor)()})
 
     async def disconnect(self, code: int) -> None:

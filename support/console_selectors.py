@@ -20,7 +20,12 @@ from support.selectors import photo_serialize
 from support.services.handoff import handoff_serialize
 from support.services.refunds import refund_serialize
 
-QUEUE_LIMIT = 200
+QUEUE_LIMIT = 200  # waiting handoffs a console is sent at once: the ones to take first
+
+
+class HandoffQueue(TypedDict):
+    handoffs: list[dict]
+    waiting: int  # every handoff waiting for someone, shown or not
 
 
 def canned_responses_active() -> QuerySet[CannedResponse]:
@@ -34,12 +39,21 @@ def handoff_agents() -> QuerySet[AbstractBaseUser]:
                                            groups__permissions__codename="work_handoffs").distinct()
 
 
-def handoff_queue() -> list[dict]:
-    """The handoffs not yet resolved (at most QUEUE_LIMIT), each with its customer's language, in one query."""
+def handoff_queue() -> HandoffQueue:
+    """The handoffs not yet resolved, each with its customer's language: every claimed one (the chats
+    staff are in, a few per person) and the first QUEUE_LIMIT waiting, by priority and then oldest first,
+    the order they are to be taken in; with the number waiting in all.
+
+    The console used to get the first 200 open handoffs of any status: after a busy weekend an agent's
+    own claimed chats, newer than 200 waiting ones, were not in their queue at all.
+    """
     open_handoffs = Handoff.objects.exclude(status=Handoff.Status.RESOLVED).select_related(
-        "conversation__customer", "claimed_by", "order").annotate(
-        customer_language=conversation_language_subquery())[:QUEUE_LIMIT]
-    return [handoff_serialize(h) for h in open_handoffs]
+        "conversation__customer", "claimed_by", "order").annotate(customer_language=conversation_language_subquery())
+    claimed = list(open_handoffs.filter(status=Handoff.Status.CLAIMED))
+    waiting = list(open_handoffs.exclude(status=Handoff.Status.CLAIMED)[:QUEUE_LIMIT])
+    total = len(waiting) if len(waiting) < QUEUE_LIMIT else \
+        Handoff.objects.exclude(status__in=[Handoff.Status.RESOLVED, Handoff.Status.CLAIMED]).count()
+    return {"handoffs": [handoff_serialize(h) for h in claimed + waiting], "waiting": total}
 
 
 class ConsoleConversation(TypedDict):

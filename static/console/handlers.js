@@ -16,6 +16,9 @@ export const handlers = {
   queue(e) {
     state.handoffs.clear();
     for (const x of e.handoffs) if (x.status !== "resolved") state.handoffs.set(x.id, x);
+    // Waiting handoffs the server did not send (it sends the first 200 to take): counted, shown on a reconnect.
+    const sent = [...state.handoffs.values()].filter((x) => x.status === "queued").length;
+    state.waitingNotSent = Math.max(0, (e.waiting || 0) - sent);
     renderQueue();
     state.awaiting.clear();
     for (const r of e.refunds_awaiting || []) state.awaiting.set(r.id, r);

@@ -43,6 +43,7 @@ export const el = {
 export const state = {
   socket: null,            // shared/socket.js's liveSocket
   handoffs: new Map(),     // id -> H (not resolved)
+  waitingNotSent: 0,       // waiting handoffs beyond the ones the server sent (queue.waiting)
   current: null,           // conversation detail being shown
   currentHandoff: null,    // its open handoff, or null
   refunds: new Map(),      // id -> R of the current conversation

@@ -58,7 +58,11 @@ export function renderQueue() {
   el.queueEmpty.hidden = shown.length > 0 || state.view !== "handoffs";
   el.queueEmpty.textContent = all.length ? "No handoffs match these filters." : "No open handoffs.";
   el.queueShown.textContent = (reason || priority) && state.view === "handoffs" ? `${shown.length} of ${all.length}` : "";
-  const queued = all.filter((x) => x.status === "queued").length;
+  const waitingShown = all.filter((x) => x.status === "queued").length;
+  const queued = waitingShown + state.waitingNotSent;
+  if (state.waitingNotSent && !(reason || priority) && state.view === "handoffs") {
+    el.queueShown.textContent = `${waitingShown} of ${queued} waiting shown: the first to take`;
+  }
   el.count.textContent = String(queued);
   el.count.dataset.count = String(queued);
   el.count.setAttribute("aria-label", `${queued} handoff${queued === 1 ? "" : "s"} waiting`);

@@ -198,6 +198,29 @@ async def test_a_handoff_asked_for_while_an_agent_holds_the_chat_says_who_has_it
     await socket.disconnect()
 
 
+def test_after_a_busy_weekend_the_console_gets_every_claimed_chat_and_the_waiting_ones_to_take_first(team, settings):
+    """The queue event carried the first 200 open handoffs of any status: with more waiting, an agent's own claimed
+    chat (newer than all of them) was not in their console's queue."""
+    from support import console_selectors
+
+    settings.SUPPORT_HOURS = "mon-sun 00:00-24:00"
+    urgent = Handoff.objects.create(conversation=Conversation.objects.create(), reason="refund", priority=4)
+    waiting = [Handoff.objects.create(conversation=Conversation.objects.create(), reason="person") for _ in range(7)]
+    sams = Handoff.objects.create(conversation=Conversation.objects.create(status=Conversation.Status.WITH_AGENT),
+                                  reason="person", status="claimed", claimed_by=team["sam"], claimed_at=timezone.now())
+    Handoff.objects.create(conversation=Conversation.objects.create(), reason="person", status="resolved")
+    limit = console_selectors.QUEUE_LIMIT
+    console_selectors.QUEUE_LIMIT = 5
+    try:
+        queue = console_selectors.handoff_queue()
+    finally:
+        console_selectors.QUEUE_LIMIT = limit
+    ids = [h["id"] for h in queue["handoffs"]]
+    assert ids[0] == sams.id  # the claimed chat, though newer than every waiting one
+    assert ids[1:] == [urgent.id] + [h.id for h in waiting[:4]]  # the first to take: priority, then the oldest
+    assert queue["waiting"] == 8  # all that wait, shown or not; the resolved one is in neither
+
+
 def test_only_the_agent_who_claimed_may_answer_and_ops_may_not_work_handoffs(team):
     handoff = Handoff.objects.create(conversation=Conversation.objects.create(), reason="person")
     with pytest.raises(PermissionDenied):
