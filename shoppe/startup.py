@@ -36,13 +36,14 @@ def rag_warm_up(*, device: bool = False) -> None:
     """
     from rag.index import INDEX_LANGUAGES, index_build, index_get
     from rag.router.decide import router_warm_up
-    from rag.router.serving import router_get
+    from rag.router.serving import router_get, routers_trained_if_stale
 
     failed = False
     try:
-        readiness.step("building the help-centre index in every language (reused when nothing changed)")
-        index_build()
-        readiness.step("loading the router (trained first if it is missing or stale)")
+        readiness.step("building the help-centre index in every language and training the routers where they are "
+                       "missing or stale, side by side (reused when nothing changed)")
+        side_by_side([index_build, *routers_trained_if_stale()])
+        readiness.step("loading the router")
         router = router_get()
         readiness.step("warming up")
         router_warm_up(router)
@@ -60,6 +61,24 @@ def rag_warm_up(*, device: bool = False) -> None:
     gc.freeze()
     if device and not failed:
         _device_build()
+
+
+def side_by_side(jobs: list) -> None:
+    """Run `jobs` in threads of their own and wait for all; the first failure is raised.
+
+    A fresh clone builds the help index and trains both routers: each spends long stretches on one core
+    (embedding thousands of exemplars) while the other waits, so together they finish sooner. Each
+    thread closes its own database connection.
+    """
+    def run(job) -> None:  # type: ignore[no-untyped-def]
+        try:
+            job()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=max(1, len(jobs)), thread_name_prefix="rag-build") as pool:
+        for done in [pool.submit(run, job) for job in jobs]:
+            done.result()
 
 
 def _device_build() -> None:

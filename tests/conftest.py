@@ -107,10 +107,11 @@ def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped
     from rag.device.build import device_build
     from rag.index import index_build, live_index
     from rag.router.decide import router_warm_up
-    from rag.router.serving import router_get
+    from rag.router.serving import router_get, routers_trained_if_stale
+    from shoppe.startup import side_by_side
 
     with django_db_blocker.unblock():
-        index_build()
+        side_by_side([index_build, *routers_trained_if_stale()])  # as a server's start does it
         live_index.forget()
         router = router_get()
         device_build(if_stale=True)

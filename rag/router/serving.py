@@ -48,6 +48,28 @@ def router_get() -> LanguageRouter:
         return _router
 
 
+def routers_trained_if_stale() -> list[Callable[[], None]]:
+    """The trainings a start needs before `router_get` can load: each router's, when its artifact is missing
+    or stale (a fresh clone, changed exemplars). Independent of each other, so a start runs them side by
+    side with the help-centre index (shoppe/startup.py `rag_warm_up`)."""
+    from django.conf import settings
+
+    from rag.router.model import router_artifact_current, router_train
+
+    def english() -> None:
+        router_train(extra=_extra_exemplars())
+
+    def multilingual() -> None:
+        multilingual_train(extra=_extra_exemplars())
+
+    jobs: list[Callable[[], None]] = []
+    if not router_artifact_current():
+        jobs.append(english)
+    if settings.RAG_MULTILINGUAL and not multilingual_artifact_current():
+        jobs.append(multilingual)
+    return jobs
+
+
 def _routing_text() -> Callable[[str], str]:
     """How the router reads a message (RAG_ROUTING_TEXT, a dotted path; "" to read it as typed)."""
     from django.conf import settings
