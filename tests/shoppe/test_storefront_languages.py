@@ -3,9 +3,11 @@ the language switcher, and a catalogue that has every storefront string in nl, d
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import polib
 import pytest
@@ -102,7 +104,9 @@ def test_a_german_customer_browses_the_shop_in_german_with_german_prices(dining_
 def test_a_german_customer_reads_their_orders_in_german(make_customer, make_order) -> None:  # type: ignore[no-untyped-def]
     alice = make_customer("alice")
     order = make_order(alice, status="processing")
-    order.placed_at = order.placed_at.replace(year=2026, month=3, day=5)
+    # noon in the shop's time zone: "now" moved to 5 March was 6 March in Amsterdam when the suite ran
+    # between 23:00 and 24:00 UTC (the page shows the shop's dates, rightly)
+    order.placed_at = datetime(2026, 3, 5, 12, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
     order.save()
     client = Client()
     client.force_login(alice)
