@@ -50,9 +50,9 @@ def handoff_queue() -> HandoffQueue:
     open_handoffs = Handoff.objects.exclude(status=Handoff.Status.RESOLVED).select_related(
         "conversation__customer", "claimed_by", "order").annotate(customer_language=conversation_language_subquery())
     claimed = list(open_handoffs.filter(status=Handoff.Status.CLAIMED))
-    waiting = list(open_handoffs.exclude(status=Handoff.Status.CLAIMED)[:QUEUE_LIMIT])
-    total = len(waiting) if len(waiting) < QUEUE_LIMIT else \
-        Handoff.objects.exclude(status__in=[Handoff.Status.RESOLVED, Handoff.Status.CLAIMED]).count()
+    waiting_handoffs = open_handoffs.exclude(status=Handoff.Status.CLAIMED)
+    waiting = list(waiting_handoffs[:QUEUE_LIMIT])
+    total = len(waiting) if len(waiting) < QUEUE_LIMIT else waiting_handoffs.count()
     return {"handoffs": [handoff_serialize(h) for h in claimed + waiting], "waiting": total}
 
 

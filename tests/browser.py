@@ -60,11 +60,26 @@ def chromium_path() -> str:
     return _chromium()
 
 
-def fake_gemini_site(data_dir: Path, gemini, **settings_env: str):  # type: ignore[no-untyped-def]
-    """`live_site` with the LLM tier pointed at the suite's fake Gemini server (tests/fakes/gemini.py), through the
-    real google-genai client in the site's process."""
-    return live_site(data_dir, LLM_PROVIDER="gemini", GEMINI_API_KEY="test-key", GEMINI_BASE_URL=gemini.base_url,
-                     **settings_env)
+def fake_gemini_fixtures(answer, site_name: str, **settings_env: str):  # type: ignore[no-untyped-def]
+    """A module's `gemini` and `site` fixtures: the suite's fake Gemini server (tests/fakes/gemini.py) answering with
+    `answer(request)`, and a live site whose LLM tier calls it through the real google-genai client. A module
+    takes them with `gemini, site = fake_gemini_fixtures(...)`."""
+    from tests.fakes.gemini import FakeGemini
+
+    @pytest.fixture(scope="module")
+    def gemini() -> Iterator[FakeGemini]:
+        with FakeGemini() as server:
+            server.on_request = answer
+            yield server
+
+    @pytest.fixture(scope="module")
+    def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artifacts: None,
+             gemini: FakeGemini) -> Iterator[str]:
+        with live_site(tmp_path_factory.mktemp(site_name), LLM_PROVIDER="gemini", GEMINI_API_KEY="test-key",
+                       GEMINI_BASE_URL=gemini.base_url, **settings_env) as base:
+            yield base
+
+    return gemini, site
 
 
 @contextlib.contextmanager

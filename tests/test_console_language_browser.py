@@ -9,13 +9,12 @@ switches their working language to Dutch and reads the message in Dutch.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser import REPLY_TIMEOUT_MS, customer_sign_in, fake_gemini_site, staff_sign_in
-from tests.fakes.gemini import FakeGemini, RecordedRequest, Reply
+from tests.browser import REPLY_TIMEOUT_MS, customer_sign_in, fake_gemini_fixtures, staff_sign_in
+from tests.fakes.gemini import RecordedRequest, Reply
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -41,19 +40,7 @@ def _answer(request: RecordedRequest) -> Reply:
     return Reply.function_call("handoff_request", {"reason": "person"})
 
 
-@pytest.fixture(scope="module")
-def gemini() -> Iterator[FakeGemini]:
-    with FakeGemini() as server:
-        server.on_request = _answer
-        yield server
-
-
-@pytest.fixture(scope="module")
-def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artifacts: None,  # type: ignore[override]
-         gemini: FakeGemini) -> Iterator[str]:
-    with fake_gemini_site(tmp_path_factory.mktemp("console-language-site"), gemini,
-                          SUPPORT_HOURS="mon-sun 00:00-24:00") as base:
-        yield base
+gemini, site = fake_gemini_fixtures(_answer, "console-language-site", SUPPORT_HOURS="mon-sun 00:00-24:00")
 
 
 def test_the_agent_sees_the_language_and_translates_without_sending(tabs, gemini, screenshots: Path) -> None:  # type: ignore[no-untyped-def]

@@ -5,12 +5,11 @@ real google-genai client in the site's process makes the call.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 
-from tests.browser import REPLY_TIMEOUT_MS, fake_gemini_site, finished_reply
-from tests.fakes.gemini import FakeGemini, RecordedRequest, Reply
+from tests.browser import REPLY_TIMEOUT_MS, fake_gemini_fixtures, finished_reply
+from tests.fakes.gemini import RecordedRequest, Reply
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -24,18 +23,7 @@ def _answer(request: RecordedRequest) -> Reply:
     return Reply.text(CHUNKS, delay_s=0.7)
 
 
-@pytest.fixture(scope="module")
-def gemini() -> Iterator[FakeGemini]:
-    with FakeGemini() as server:
-        server.on_request = _answer
-        yield server
-
-
-@pytest.fixture(scope="module")
-def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory, run_artifacts: None,  # type: ignore[override]
-         gemini: FakeGemini) -> Iterator[str]:
-    with fake_gemini_site(tmp_path_factory.mktemp("llm-stream-site"), gemini) as base:
-        yield base
+gemini, site = fake_gemini_fixtures(_answer, "llm-stream-site")
 
 
 def test_a_reload_while_the_answer_streams_shows_it_whole_not_from_the_middle(tabs) -> None:  # type: ignore[no-untyped-def]

@@ -136,16 +136,16 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
         rows = np.argsort(-scores, kind="stable")[:8]
     section = _section_heading(intent, language)
 
-    def ranking(row: int) -> float:
+    def ranking(row: int) -> tuple[float, float]:
+        """Bonused similarity first, raw similarity on a tie (the order the two sorts before gave)."""
         passage = index.passages[row]
-        return -(scores[row] + (0.15 if passage.slug in preferred else 0.0)
-                 + (0.05 if preferred and passage.slug == preferred[0] else 0.0)
-                 + (0.08 if passage.heading == section else 0.0))
+        return (-(scores[row] + (0.15 if passage.slug in preferred else 0.0)
+                  + (0.05 if preferred and passage.slug == preferred[0] else 0.0)
+                  + (0.08 if passage.heading == section else 0.0)), -scores[row])
 
-    ranked = sorted(sorted(rows, key=lambda row: -scores[row]), key=ranking)
-    if not ranked:
+    if not len(rows):
         return Answer(_("I couldn't find that in our help centre. Could you tell me a bit more?"))
-    best = index.passages[ranked[0]]
+    best = index.passages[min(rows, key=ranking)]
     return Answer(text=best.text, sources=[best.as_source()])
 
 
