@@ -216,6 +216,7 @@ def test_a_comment_being_written_survives_a_reconnect(tabs) -> None:  # type: ig
     reply = page.locator("li.chat-bot[data-route]").last
     expect(reply.locator(".chat-rating-comment textarea")).to_have_value("I asked about Norway")
     expect(reply.locator(".chat-rating-comment textarea")).to_be_focused()
+    expect(reply.locator(".chat-rating-comment textarea")).to_be_in_viewport()  # not left below a long reply
     expect(reply.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "true")
     # and it is still sent: the thanks come once the server saved the comment
     page.keyboard.press("Enter")

@@ -124,7 +124,7 @@ export function chatRatings({ form, sendFeedback, scrollDown, conversationId }) 
       li.appendChild(box);
       const text = box.querySelector("textarea");
       text.value = value;
-      if (focused) text.focus();
+      if (focused) { text.focus(); scrollDown(); } // in view, as when it first opened
     }
   }
 
