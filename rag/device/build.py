@@ -6,7 +6,7 @@ import logging
 
 from rag.device.distil import device_scope, passage_agreement, passages_chosen, server_views
 from rag.device.manifest import device_dir, device_export, device_export_current, device_manifest, device_model_current
-from rag.device.passages import BUNDLE_LANGUAGES, help_questions, passage_bundle
+from rag.device.passages import BUNDLE_LANGUAGES, help_questions, page_ids_forget, passage_bundle
 from rag.device.training import Transfer, student_train
 from rag.router.languages import LANGUAGES
 
@@ -52,6 +52,7 @@ def device_build(*, if_stale: bool = False, extra: list[tuple[str, str]] | None 
 def _bundles(chosen: dict[str, str]) -> dict[str, dict]:
     from support.services.answers import ENGLISH_ONLY_NOTES
 
+    page_ids_forget()  # the help pages as they are now (a staff article may have changed)
     bundles = {language: passage_bundle(language, chosen) for language in BUNDLE_LANGUAGES}
     bundles["en"]["notes"] = ENGLISH_ONLY_NOTES  # it, pl, pt: the English passage opened with their line
     return bundles

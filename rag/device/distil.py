@@ -58,10 +58,12 @@ def passage_id_of(url: str) -> str:
 
 def server_views(texts: list[str], *, scope: frozenset[str]) -> list[ServerView]:
     """The server router's decision on each text, with the passage its local answer shows."""
+    from rag.device.passages import page_ids_forget
     from rag.router.serving import router_get
     from support.services.answers import knowledge_answer
 
     _english_id.cache_clear()
+    page_ids_forget()
     router = router_get()
     views: list[ServerView] = []
     for text, decision in zip(texts, router.decide_all(texts)):

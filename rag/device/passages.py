@@ -7,6 +7,8 @@ line of support.services.answers.ENGLISH_ONLY_NOTES, as the server answers them.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.utils.text import slugify
 
 from rag.documents import (ENGLISH, HELP_LANGUAGES, Passage, document_get, document_list, document_passages,
@@ -38,12 +40,24 @@ def passage_id_in(passage_id_: str, *, source: str, target: str) -> str | None:
     """The id of the same passage (same page, same place) in `target`'s help centre; None if it has none there."""
     source, target = help_language(source), help_language(target)
     slug = passage_id_.partition("#")[0]
-    ids = [passage_id(p) for p in _document_passages(slug, source)]
+    ids = _page_ids(slug, source)
     if passage_id_ not in ids:
         return None
-    translated = _document_passages(slug, target)
+    translated = _page_ids(slug, target)
     position = ids.index(passage_id_)
-    return passage_id(translated[position]) if position < len(translated) else None
+    return translated[position] if position < len(translated) else None
+
+
+@lru_cache(maxsize=None)
+def _page_ids(slug: str, language: str) -> tuple[str, ...]:
+    """The passage ids of page `slug` in `language`, read once per device build (a build labels some 20,000
+    exemplars, and reading every page of a language for each cost it some 10 s): `page_ids_forget` at its start."""
+    return tuple(passage_id(p) for p in _document_passages(slug, language))
+
+
+def page_ids_forget() -> None:
+    """Read the help pages again on the next `passage_id_in` (a build's start: a staff article may have changed)."""
+    _page_ids.cache_clear()
 
 
 def passage_bundle(language: str, english_ids: dict[str, str]) -> dict:

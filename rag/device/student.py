@@ -34,6 +34,14 @@ class DeviceDecision:
     confidence: float
 
 
+def int8_columns(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int8 weights, float64 scale per column): each column scaled to its largest weight, on its own (so a
+    head's columns quantise the same with or without the other head's beside them)."""
+    largest = np.abs(weights).max(axis=0)
+    scales = np.where(largest > 0, largest / 127.0, 1.0)
+    return np.clip(np.rint(weights / scales), -127, 127).astype(np.int8), scales.astype(np.float64)
+
+
 @dataclass
 class DeviceStudent:
     classes: list[str]  # the scope's intents, then SERVER
@@ -51,9 +59,7 @@ class DeviceStudent:
                  threshold: float = 1.0, meta: dict | None = None, elsewhere: ElsewhereRule | None = None
                  ) -> DeviceStudent:
         """From float weights (BUCKETS, columns): int8 per column, scaled to its largest weight."""
-        largest = np.abs(weights).max(axis=0)
-        scales = np.where(largest > 0, largest / 127.0, 1.0)
-        quantised = np.clip(np.rint(weights / scales), -127, 127).astype(np.int8)
+        quantised, scales = int8_columns(weights)
         return cls(classes, languages, quantised, scales.astype(np.float64), bias.astype(np.float64), threshold,
                    meta or {}, elsewhere)
 

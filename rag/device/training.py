@@ -21,7 +21,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from rag.device.distil import SERVER, ServerView
 from rag.device.elsewhere import ElsewhereRule
 from rag.device.features import BUCKETS, message_features
-from rag.device.student import MAX_WORDS, DeviceStudent, too_long
+from rag.device.student import MAX_WORDS, DeviceStudent, int8_columns, too_long
 from rag.router.fitting import side_by_side
 from rag.router.languages import LANGUAGES
 
@@ -66,22 +66,6 @@ def _head(features: csr_matrix, labels: np.ndarray, names: list[str], *, weighte
     return weights, bias
 
 
-def _student_fit(features: csr_matrix, intents: np.ndarray, languages: np.ndarray, classes: list[str], *,
-                 elsewhere: ElsewhereRule | None = None) -> DeviceStudent:
-    intent_weights, intent_bias = _head(features, intents, classes, weighted=classes.index(SERVER))
-    language_weights, language_bias = _head(features, languages, list(LANGUAGES))
-    return DeviceStudent.quantise(classes=classes, languages=list(LANGUAGES),
-                                  weights=np.hstack([intent_weights, language_weights]),
-                                  bias=np.concatenate([intent_bias, language_bias]), elsewhere=elsewhere)
-
-
-def batch_probabilities(student: DeviceStudent, features: csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """`DeviceStudent.probabilities` for many messages at once (the same quantised weights)."""
-    logits = features @ (student.quantised.astype(np.float64) * student.scales) + student.bias
-    count = len(student.classes)
-    return _softmax_rows(logits[:, :count]), _softmax_rows(logits[:, count:])
-
-
 def _softmax_rows(logits: np.ndarray) -> np.ndarray:
     exp = np.exp(logits - logits.max(axis=1, keepdims=True))
     return exp / exp.sum(axis=1, keepdims=True)
@@ -93,14 +77,6 @@ def agreement_threshold(confidence: np.ndarray, agrees: np.ndarray, target: floa
     share = np.cumsum(agrees[order]) / np.arange(1, len(order) + 1)
     reaching = np.nonzero(share >= target)[0]
     return float(confidence[order][reaching.max()]) if len(reaching) else 1.0
-
-
-def held_out_decisions(student: DeviceStudent, features: csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(intent index, language index, confidence) per message, as `DeviceStudent.decide` computes them."""
-    intent_p, language_p = batch_probabilities(student, features)
-    intent, language = intent_p.argmax(axis=1), language_p.argmax(axis=1)
-    rows = np.arange(len(intent))
-    return intent, language, intent_p[rows, intent] * language_p[rows, language]
 
 
 @dataclass
@@ -147,37 +123,59 @@ class Transfer:
     views: list[ServerView]
 
 
-def held_out(texts: list[str], views: list[ServerView], scope: frozenset[str], *, folds: int | None = None,
-             features: csr_matrix | None = None, transfer: Transfer | None = None,
-             elsewhere: ElsewhereRule | None = None) -> HeldOut:
-    """Out-of-fold decisions: each exemplar decided by a student trained on the other folds (the first
-    `folds` of FOLDS only, when given) and the `transfer` texts; `elsewhere` is the server's rule the
-    device applies (by default the serving router's)."""
+def held_out(texts: list[str], views: list[ServerView], scope: frozenset[str], *, features: csr_matrix,
+             transfer: Transfer | None, elsewhere: ElsewhereRule) -> HeldOut:
+    """Out-of-fold decisions: each exemplar decided by a student trained on the other folds and the `transfer`
+    texts; `elsewhere` is the server's rule the device applies."""
     classes, intents, languages = labels_of(views, scope)
-    features = feature_matrix(texts) if features is None else features
-    rule = elsewhere or ElsewhereRule.from_server()
     extra_features, extra_intents, extra_languages = _transfer_rows(transfer, scope)
     result = HeldOut(classes, intents, languages, np.zeros(len(texts), dtype=int), np.zeros(len(texts), dtype=int),
                      np.zeros(len(texts)), np.zeros(len(texts), dtype=bool),
-                     np.array([rule.names_elsewhere(text) for text in texts], dtype=bool),
+                     np.array([elsewhere.names_elsewhere(text) for text in texts], dtype=bool),
                      np.array([too_long(text, MAX_WORDS) for text in texts], dtype=bool))
     # Held out a block of neighbouring lines at a time: exemplars are written in runs of look-alikes, and a student
     # that saw a line's neighbours agreed with the server more often than it does on messages nobody wrote for it.
     blocks = np.arange(len(texts)) // HELD_OUT_BLOCK
-    splits = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=7).split(texts, intents, blocks)
-    splits = [split for _, split in zip(range(folds or FOLDS), splits)]
-    calls = [(vstack([features[train], extra_features]).tocsr(), np.concatenate([intents[train], extra_intents]),
-              np.concatenate([languages[train], extra_languages]), classes, features[test]) for train, test in splits]
-    for (_, test), decisions in zip(splits, side_by_side(_fold_decisions, calls)):  # the folds side by side
-        result.predicted[test], result.predicted_language[test], result.confidence[test] = decisions
+    splits = list(StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=7).split(texts, intents, blocks))
+    # Each fold's two heads (intents, languages) fitted on their own, all side by side: the two cores stay busy to
+    # the end, where whole folds left one idle for the last, odd one.
+    calls = []
+    for train, test in splits:
+        rows = vstack([features[train], extra_features]).tocsr()
+        calls.append((rows, np.concatenate([intents[train], extra_intents]), classes, features[test]))
+        calls.append((rows, np.concatenate([languages[train], extra_languages]), list(LANGUAGES), features[test]))
+    heads = side_by_side(_head_job, calls)
+    for fold, (_, test) in enumerate(splits):
+        (intent, intent_p), (language, language_p) = heads[2 * fold], heads[2 * fold + 1]
+        result.predicted[test], result.predicted_language[test] = intent, language
+        result.confidence[test] = intent_p * language_p
         result.tested[test] = True
     return result
 
 
-def _fold_decisions(features: csr_matrix, intents: np.ndarray, languages: np.ndarray, classes: list[str],
-                    test_features: csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """What a student trained on these rows decides for the held-out `test_features`."""
-    return held_out_decisions(_student_fit(features, intents, languages, classes), test_features)
+def _student_fit(features: csr_matrix, intents: np.ndarray, languages: np.ndarray, classes: list[str], *,
+                 elsewhere: ElsewhereRule) -> DeviceStudent:
+    """The student trained on these rows (its threshold not set yet), its two heads fitted side by side."""
+    (intent_weights, intent_bias), (language_weights, language_bias) = side_by_side(
+        _head_job, [(features, intents, classes, None), (features, languages, list(LANGUAGES), None)])
+    return DeviceStudent.quantise(classes=classes, languages=list(LANGUAGES),
+                                  weights=np.hstack([intent_weights, language_weights]),
+                                  bias=np.concatenate([intent_bias, language_bias]), elsewhere=elsewhere)
+
+
+def _head_job(features: csr_matrix, labels: np.ndarray, names: list[str], test_features: csr_matrix | None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """A head fitted on these rows: its (weights, bias) when `test_features` is None, else per held-out row the
+    likeliest label and its probability, as the device computes them (int8 columns, each quantised on its own as
+    in `DeviceStudent.quantise`, so a head alone gives the very probabilities it gives beside the other)."""
+    weighted = names.index(SERVER) if SERVER in names else None  # the intents' head: "server" counts more
+    weights, bias = _head(features, labels, names, weighted=weighted)
+    if test_features is None:
+        return weights, bias
+    quantised, scales = int8_columns(weights)
+    probabilities = _softmax_rows(test_features @ (quantised.astype(np.float64) * scales) + bias)
+    best = probabilities.argmax(axis=1)
+    return best, probabilities[np.arange(len(best)), best]
 
 
 def _transfer_rows(transfer: Transfer | None, scope: frozenset[str]) -> tuple[csr_matrix, np.ndarray, np.ndarray]:

@@ -267,14 +267,24 @@ class LanguageRouter:
         return replace(decision, language=language, latency_ms=round((time.perf_counter() - started) * 1000, 3))
 
     def decide_all(self, texts: list[str], *, batch_size: int = 64) -> list[RouteDecision]:
-        """`decide` on each text, the multilingual encoder run on batches of texts: the same decisions
-        (vectors within 1e-6), about 1.5 times faster, for labelling thousands of exemplars
-        (rag/device/distil.py). The English router still embeds one text at a time: its int8 encoder's
-        vectors in a batch differ from the ones a message gets alone."""
+        """`decide` on each text, for labelling thousands of exemplars (rag/device/distil.py): the same decisions
+        (vectors within 1e-6), faster. The multilingual encoder runs on batches of the texts its last training
+        did not embed (rag/router/exemplar_vectors.py); the English router still embeds one text at a time,
+        as its int8 encoder's vectors in a batch differ from the ones a message gets alone, on as many
+        threads as it has runners (settings.RAG_ENCODER_RUNNERS), as messages arriving together are."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from django.conf import settings
+
+        from rag.router.exemplar_vectors import embeddings_known
+
         if self.multilingual is None:
-            return [self.decide(text) for text in texts]
-        vectors = self.multilingual.encoder.encode([self.read(text) for text in texts], batch_size=batch_size)
-        return [self.decide(text, multilingual_vector=vector) for text, vector in zip(texts, vectors)]
+            vectors: list[np.ndarray | None] = [None] * len(texts)
+        else:
+            vectors = list(embeddings_known(self.multilingual.encoder, [self.read(text) for text in texts],
+                                            batch_size=batch_size))
+        with ThreadPoolExecutor(max_workers=settings.RAG_ENCODER_RUNNERS) as pool:
+            return list(pool.map(lambda text, vector: self.decide(text, multilingual_vector=vector), texts, vectors))
 
 
 def router_warm_up(router: IntentRouter | LanguageRouter) -> None:
