@@ -22,35 +22,43 @@ class Command(BaseCommand):
 
         from support.services.feedback import route_label_pairs
 
+        from shoppe.startup import side_by_side
+
         labels = [] if options["no_labels"] else route_label_pairs()
+        reports: dict[str, list[str]] = {"multilingual": [], "english": []}
+        jobs = []
         if settings.RAG_MULTILINGUAL:
-            self._multilingual(labels, if_stale=options["if_stale"])
+            jobs.append(lambda: reports["multilingual"].extend(self._multilingual(labels, if_stale=options["if_stale"])))
         if options["if_stale"] and router_artifact_current():
-            self.stdout.write(f"router artifact in {artifact_dir()} is current")
+            reports["english"].append(f"router artifact in {artifact_dir()} is current")
         else:
-            self._english(labels)
+            jobs.append(lambda: reports["english"].extend(self._english(labels)))
+        # The two routers side by side, as a fresh start trains them (each embeds its exemplars on one core for
+        # long stretches): 54 -> 40 s here.
+        side_by_side(jobs)
+        router_reset()  # this process's router reloads the new artifacts on next use
+        for line in reports["multilingual"] + reports["english"]:
+            self.stdout.write(line)
         if not options["no_device"]:
             self._device(labels, if_stale=options["if_stale"])
 
-    def _english(self, labels: list[tuple[str, str]]) -> None:
+    def _english(self, labels: list[tuple[str, str]]) -> list[str]:
+        """The English router (rag/router/model.py), trained; what to report."""
         model = router_train(extra=labels)
-        self.stdout.write(f"trained on {model.meta['exemplars'] - len(labels)} exemplars and {len(labels)} ops labels, "
-                          f"{len(model.intents)} intents, encoder {model.meta['encoder']}, "
-                          f"in {model.meta['train_seconds']} s")
-        self.stdout.write(f"thresholds: {model.thresholds}")
-        router_reset()  # this process's router reloads the new artifact on next use
-        self.stdout.write(f"deployed to {artifact_dir()}; restart the site and workers to load it")
+        return [f"trained on {model.meta['exemplars'] - len(labels)} exemplars and {len(labels)} ops labels, "
+                f"{len(model.intents)} intents, encoder {model.meta['encoder']}, in {model.meta['train_seconds']} s",
+                f"thresholds: {model.thresholds}",
+                f"deployed to {artifact_dir()}; restart the site and workers to load it"]
 
-    def _multilingual(self, labels: list[tuple[str, str]], *, if_stale: bool) -> None:
-        """The router of the shop's other languages (rag/router/multilingual.py), trained first."""
+    def _multilingual(self, labels: list[tuple[str, str]], *, if_stale: bool) -> list[str]:
+        """The router of every language (rag/router/multilingual.py), trained unless current; what to report."""
         from rag.router.multilingual_model import multilingual_artifact_current, multilingual_train
 
         if if_stale and multilingual_artifact_current():
-            self.stdout.write("multilingual router artifact is current")
-            return
+            return ["multilingual router artifact is current"]
         model = multilingual_train(extra=labels)
-        self.stdout.write(f"multilingual router: {model.meta['exemplars']} exemplars, encoder {model.meta['encoder']}, "
-                          f"in {model.meta['train_seconds']} s; thresholds: {model.thresholds}")
+        return [f"multilingual router: {model.meta['exemplars']} exemplars, encoder {model.meta['encoder']}, "
+                f"in {model.meta['train_seconds']} s; thresholds: {model.thresholds}"]
 
     def _device(self, labels: list[tuple[str, str]], *, if_stale: bool) -> None:
         """The student the customer's device runs (rag/device/), distilled from the routers just trained."""
