@@ -63,22 +63,21 @@ def rag_warm_up(*, device: bool = False) -> None:
         _device_build()
 
 
-def side_by_side(jobs: list) -> None:
-    """Run `jobs` in threads of their own and wait for all; the first failure is raised.
+def side_by_side(jobs: list) -> list:
+    """Run `jobs` in threads of their own and wait for all; their results in order, the first failure raised.
 
     A fresh clone builds the help index and trains both routers: each spends long stretches on one core
     (embedding thousands of exemplars) while the other waits, so together they finish sooner. Each
     thread closes its own database connection.
     """
-    def run(job) -> None:  # type: ignore[no-untyped-def]
+    def run(job):  # type: ignore[no-untyped-def]
         try:
-            job()
+            return job()
         finally:
             connection.close()
 
     with ThreadPoolExecutor(max_workers=max(1, len(jobs)), thread_name_prefix="rag-build") as pool:
-        for done in [pool.submit(run, job) for job in jobs]:
-            done.result()
+        return [done.result() for done in [pool.submit(run, job) for job in jobs]]
 
 
 def _device_build() -> None:

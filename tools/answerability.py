@@ -22,16 +22,9 @@ TOPS = (1, 2, 3)
 
 def page_rank(decision, text: str) -> int:  # type: ignore[no-untyped-def]
     """The rank (0 = most like the message) of the first page the decision's intent names; 99 when none is ranked."""
-    from rag.documents import ENGLISH, HELP_LANGUAGES
-    from rag.encoder import encoder_get
-    from rag.index import ENGLISH_READ_MULTILINGUAL, index_encoder_kind, index_get
-    from support.services.answers import INTENT_DOCUMENTS
+    from support.services.answers import INTENT_DOCUMENTS, help_search
 
-    language = decision.language
-    index = index_get(language if language in HELP_LANGUAGES or language == ENGLISH else ENGLISH_READ_MULTILINGUAL)
-    vector = decision.vector
-    if not index.fits(vector):
-        vector = encoder_get(index_encoder_kind(index.language)).encode_one(text)
+    index, vector, _ = help_search(vector=decision.vector, text=text, language=decision.language)
     pages: list[str] = []
     for row in np.argsort(-index.passage_scores(vector), kind="stable"):
         slug = index.passages[row].slug

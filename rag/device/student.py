@@ -60,7 +60,7 @@ class DeviceStudent:
                  ) -> DeviceStudent:
         """From float weights (BUCKETS, columns): int8 per column, scaled to its largest weight."""
         quantised, scales = int8_columns(weights)
-        return cls(classes, languages, quantised, scales.astype(np.float64), bias.astype(np.float64), threshold,
+        return cls(classes, languages, quantised, scales, bias.astype(np.float64), threshold,
                    meta or {}, elsewhere)
 
     def probabilities(self, text: str) -> tuple[np.ndarray, np.ndarray]:

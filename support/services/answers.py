@@ -10,7 +10,7 @@ import numpy as np
 from django.utils.translation import gettext as _, gettext_lazy
 
 from rag.documents import ENGLISH, HELP_LANGUAGES, document_parse, document_passages, knowledge_folder
-from rag.index import index_get
+from rag.index import KnowledgeIndex, index_get
 from support.events import Source
 
 # Where each intent's answer lives in the help centre, best document first.
@@ -106,15 +106,11 @@ def _section_heading(intent: str, language: str) -> str | None:
     return None
 
 
-def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, language: str = ENGLISH) -> Answer:
-    """The help-centre passage that answers the question, with its source: in the message's
-    language when the help centre is written in it, else in English.
-
-    `vector` is the message's embedding from routing; it is searched with as it is when the
-    language's index was built with the same encoder (English: MiniLM; nl, de, fr, es: the
-    multilingual one; another language: the English pages embedded with the multilingual one),
-    so a message is embedded once.
-    """
+def help_search(*, vector: np.ndarray | None, text: str, language: str) -> tuple[KnowledgeIndex, np.ndarray, str]:
+    """(index, vector, language) a message in `language` is answered from: the language's help index, or the
+    English pages embedded with the multilingual encoder for a language the help centre is not written in
+    (language then English); the message's routing vector when that index was built with its encoder, else
+    the message embedded with the index's."""
     from rag.encoder import encoder_get
     from rag.index import ENGLISH_READ_MULTILINGUAL, index_encoder_kind
 
@@ -124,6 +120,19 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
         index, language = index_get(ENGLISH_READ_MULTILINGUAL), ENGLISH
     if not index.fits(vector):
         vector = encoder_get(index_encoder_kind(index.language)).encode_one(text)
+    return index, vector, language
+
+
+def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, language: str = ENGLISH) -> Answer:
+    """The help-centre passage that answers the question, with its source: in the message's
+    language when the help centre is written in it, else in English.
+
+    `vector` is the message's embedding from routing; it is searched with as it is when the
+    language's index was built with the same encoder (English: MiniLM; nl, de, fr, es: the
+    multilingual one; another language: the English pages embedded with the multilingual one),
+    so a message is embedded once.
+    """
+    index, vector, language = help_search(vector=vector, text=text, language=language)
     # Every passage ranked (a help centre of about 120, so no cost to speak of): the classifier knows the intent
     # better than raw similarity knows the document, so the answer comes from the intent's own pages whenever
     # it has some. Searching only the 8 nearest left it to chance when none of them was on those pages: 6% of

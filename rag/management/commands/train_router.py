@@ -20,25 +20,24 @@ class Command(BaseCommand):
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         from django.conf import settings
 
+        from shoppe.startup import side_by_side
         from support.services.feedback import route_label_pairs
 
-        from shoppe.startup import side_by_side
-
         labels = [] if options["no_labels"] else route_label_pairs()
-        reports: dict[str, list[str]] = {"multilingual": [], "english": []}
-        jobs = []
+        jobs = []  # each returns the lines it reports
         if settings.RAG_MULTILINGUAL:
-            jobs.append(lambda: reports["multilingual"].extend(self._multilingual(labels, if_stale=options["if_stale"])))
+            jobs.append(lambda: self._multilingual(labels, if_stale=options["if_stale"]))
         if options["if_stale"] and router_artifact_current():
-            reports["english"].append(f"router artifact in {artifact_dir()} is current")
+            jobs.append(lambda: [f"router artifact in {artifact_dir()} is current"])
         else:
-            jobs.append(lambda: reports["english"].extend(self._english(labels)))
+            jobs.append(lambda: self._english(labels))
         # The two routers side by side, as a fresh start trains them (each embeds its exemplars on one core for
-        # long stretches): 54 -> 40 s here.
-        side_by_side(jobs)
+        # long stretches): the real retrain test 54 -> 44 s here.
+        reports = side_by_side(jobs)
         router_reset()  # this process's router reloads the new artifacts on next use
-        for line in reports["multilingual"] + reports["english"]:
-            self.stdout.write(line)
+        for lines in reports:
+            for line in lines:
+                self.stdout.write(line)
         if not options["no_device"]:
             self._device(labels, if_stale=options["if_stale"])
 
