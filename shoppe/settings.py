@@ -270,6 +270,9 @@ CHAT_HISTORY_LIMIT = env_int("CHAT_HISTORY_LIMIT", 200, minimum=1)
 # that tells a customer why their refund was rejected. The console's boxes take them from its page.
 CONSOLE_MAX_MESSAGE_CHARS = env_int("CONSOLE_MAX_MESSAGE_CHARS", 4000, minimum=1)
 CONSOLE_MAX_REJECT_NOTE_CHARS = env_int("CONSOLE_MAX_REJECT_NOTE_CHARS", 2000, minimum=1)
+# Waiting handoffs a console is sent at once, the first to take (by priority, then the oldest); when
+# one of them is taken the console asks for the queue again, so the next one shows.
+CONSOLE_QUEUE_WAITING_SENT = env_int("CONSOLE_QUEUE_WAITING_SENT", 200, minimum=1)
 # Photos customers attach to their conversation (support/services/photos.py): stored through Django's
 # storage API (the default FileSystemStorage under the data dir; no URL serves it: only the photo
 # view, which checks who asks), decoded and re-encoded so no metadata (EXIF, GPS) is kept.

@@ -40,6 +40,9 @@ from support.sockets import (
     frame_read,
 )
 
+# A console asks for the queue again at most once a second (static/console/queue.js); more is a loop or abuse.
+QUEUE_REFRESH_EVERY_S = 0.5
+
 
 @user_passes_test(can_view_console, login_url="/admin/login/")
 def console_page(request: HttpRequest) -> HttpResponse:
@@ -85,12 +88,11 @@ class ConsoleConsumer(ClosesOnSignOut):
             await self.refuse(CLOSE_FORBIDDEN)
             return
         self._typing = OncePer(TYPING_ALLOWED_EVERY_S)
+        self._queue_refresh = OncePer(QUEUE_REFRESH_EVERY_S)
         await self.channel_layer.group_add(realtime.CONSOLE_GROUP, self.channel_name)
         await self.session_join()
         await self.accept()
-        # With the handoffs, the supervisors' queue: refunds with one approval waiting for the second (#15 item 2).
-        await self._send({"type": "queue", **await database_sync_to_async(handoff_queue)(),
-                          "refunds_awaiting": await database_sync_to_async(refunds_awaiting_supervisor)()})
+        await self._send_queue()
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(realtime.CONSOLE_GROUP, self.channel_name)
@@ -130,6 +132,17 @@ class ConsoleConsumer(ClosesOnSignOut):
         except (ValueError, Conversation.DoesNotExist, Handoff.DoesNotExist, RefundRequest.DoesNotExist,
                 Message.DoesNotExist):
             await self._error("invalid", "That event is missing something or names something that doesn't exist.")
+
+    async def on_queue_refresh(self, content: dict) -> None:
+        """The console took (or saw taken) a waiting handoff while more wait than it was sent: the next to take."""
+        if self._queue_refresh.allows("queue"):
+            await self._send_queue()
+
+    async def _send_queue(self) -> None:
+        # With the handoffs, the supervisors' queue: refunds with one approval waiting for the second (#15 item 2).
+        # Events while it is read wait behind it on this socket, so none is overwritten by an older queue.
+        await self._send({"type": "queue", **await database_sync_to_async(handoff_queue)(),
+                          "refunds_awaiting": await database_sync_to_async(refunds_awaiting_supervisor)()})
 
     async def on_conversation_open(self, content: dict) -> None:
         # Listening first, then reading: what happens while the detail is read comes after it, not lost (and the

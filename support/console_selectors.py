@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypedDict
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
@@ -19,8 +20,6 @@ from support.roles import staff_name
 from support.selectors import photo_serialize
 from support.services.handoff import handoff_serialize
 from support.services.refunds import refund_serialize
-
-QUEUE_LIMIT = 200  # waiting handoffs a console is sent at once: the ones to take first
 
 
 class HandoffQueue(TypedDict):
@@ -41,7 +40,7 @@ def handoff_agents() -> QuerySet[AbstractBaseUser]:
 
 def handoff_queue() -> HandoffQueue:
     """The handoffs not yet resolved, each with its customer's language: every claimed one (the chats
-    staff are in, a few per person) and the first QUEUE_LIMIT waiting, by priority and then oldest first,
+    staff are in, a few per person) and the first CONSOLE_QUEUE_WAITING_SENT waiting, by priority and then oldest first,
     the order they are to be taken in; with the number waiting in all.
 
     The console used to get the first 200 open handoffs of any status: after a busy weekend an agent's
@@ -51,8 +50,9 @@ def handoff_queue() -> HandoffQueue:
         "conversation__customer", "claimed_by", "order").annotate(customer_language=conversation_language_subquery())
     claimed = list(open_handoffs.filter(status=Handoff.Status.CLAIMED))
     waiting_handoffs = open_handoffs.exclude(status=Handoff.Status.CLAIMED)
-    waiting = list(waiting_handoffs[:QUEUE_LIMIT])
-    total = len(waiting) if len(waiting) < QUEUE_LIMIT else waiting_handoffs.count()
+    limit = settings.CONSOLE_QUEUE_WAITING_SENT
+    waiting = list(waiting_handoffs[:limit])
+    total = len(waiting) if len(waiting) < limit else waiting_handoffs.count()
     return {"handoffs": [handoff_serialize(h) for h in claimed + waiting], "waiting": total}
 
 

@@ -16,7 +16,8 @@ export const handlers = {
   queue(e) {
     state.handoffs.clear();
     for (const x of e.handoffs) if (x.status !== "resolved") state.handoffs.set(x.id, x);
-    // Waiting handoffs the server did not send (it sends the first 200 to take): counted, shown on a reconnect.
+    // Waiting handoffs the server did not send (it sends the first 200 to take): counted, and asked for again
+    // as the shown ones are taken (queue.js refillQueue).
     const sent = [...state.handoffs.values()].filter((x) => x.status === "queued").length;
     state.waitingNotSent = Math.max(0, (e.waiting || 0) - sent);
     renderQueue();

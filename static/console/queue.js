@@ -159,10 +159,23 @@ setInterval(() => {
   for (const t of document.querySelectorAll("[data-ago]")) t.textContent = ago(t.dataset.ago);
 }, 30000);
 
+// More handoffs wait than the server sent (the first to take): when a waiting one shown here is taken, ask
+// for the queue again so the next one shows, once for a burst of claims.
+let refill = null;
+function refillQueue() {
+  if (!state.waitingNotSent || refill) return;
+  refill = setTimeout(() => {
+    refill = null;
+    if (state.socket) state.socket.send({ type: "queue.refresh" });
+  }, 1000);
+}
+
 export function upsertHandoff(x) {
+  const before = state.handoffs.get(x.id);
   if (x.status === "resolved") state.handoffs.delete(x.id);
   else state.handoffs.set(x.id, x);
   renderQueue();
+  if (before && before.status === "queued" && x.status !== "queued") refillQueue();
   if (state.current && x.conversation_id === state.current.conversation_id) {
     // The header's status follows the handoff: resolved gives the chat back to the assistant,
     // instead of still saying what it was when the conversation was opened.

@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from shoppe.models import Order, Refund
+from support.console_selectors import handoff_queue
 from support.models import Conversation, Handoff, InternalNote, Message, RefundRequest
 from support.services.handoff import HandoffTaken, agent_reply, handoff_claim, handoff_request, handoff_resolve
 from support.services.refunds import refund_decide
@@ -201,24 +202,43 @@ async def test_a_handoff_asked_for_while_an_agent_holds_the_chat_says_who_has_it
 def test_after_a_busy_weekend_the_console_gets_every_claimed_chat_and_the_waiting_ones_to_take_first(team, settings):
     """The queue event carried the first 200 open handoffs of any status: with more waiting, an agent's own claimed
     chat (newer than all of them) was not in their console's queue."""
-    from support import console_selectors
-
     settings.SUPPORT_HOURS = "mon-sun 00:00-24:00"
     urgent = Handoff.objects.create(conversation=Conversation.objects.create(), reason="refund", priority=4)
     waiting = [Handoff.objects.create(conversation=Conversation.objects.create(), reason="person") for _ in range(7)]
     sams = Handoff.objects.create(conversation=Conversation.objects.create(status=Conversation.Status.WITH_AGENT),
                                   reason="person", status="claimed", claimed_by=team["sam"], claimed_at=timezone.now())
     Handoff.objects.create(conversation=Conversation.objects.create(), reason="person", status="resolved")
-    limit = console_selectors.QUEUE_LIMIT
-    console_selectors.QUEUE_LIMIT = 5
-    try:
-        queue = console_selectors.handoff_queue()
-    finally:
-        console_selectors.QUEUE_LIMIT = limit
+    settings.CONSOLE_QUEUE_WAITING_SENT = 5
+    queue = handoff_queue()
     ids = [h["id"] for h in queue["handoffs"]]
     assert ids[0] == sams.id  # the claimed chat, though newer than every waiting one
     assert ids[1:] == [urgent.id] + [h.id for h in waiting[:4]]  # the first to take: priority, then the oldest
     assert queue["waiting"] == 8  # all that wait, shown or not; the resolved one is in neither
+
+
+async def test_a_console_asking_for_the_queue_again_gets_the_next_waiting_handoff(team, settings):
+    """With more waiting than a console is sent, the next to take showed only after a reconnect once a shown one
+    was taken; the console now asks again (queue.refresh) and gets it, and asking in a loop gets nothing more."""
+    settings.SUPPORT_HOURS = ALWAYS_OPEN
+    settings.CONSOLE_QUEUE_WAITING_SENT = 2
+    waiting = [await database_sync_to_async(Handoff.objects.create)(conversation=await database_sync_to_async(
+        Conversation.objects.create)(), reason="person") for _ in range(3)]
+    agent = await console(team["sam"])
+    assert (await agent.connect(timeout=10))[0]
+    queue = await agent.receive_json_from(timeout=10)
+    assert [h["id"] for h in queue["handoffs"]] == [waiting[0].id, waiting[1].id] and queue["waiting"] == 3
+
+    await database_sync_to_async(handoff_claim)(handoff_id=waiting[0].id, agent=team["kim"])
+    assert (await agent.receive_json_from(timeout=10))["type"] == "handoff.updated"
+    await agent.send_json_to({"type": "queue.refresh"})
+    again = await agent.receive_json_from(timeout=10)
+    assert again["type"] == "queue" and again["waiting"] == 2
+    assert [(h["id"], h["status"]) for h in again["handoffs"]] == [
+        (waiting[0].id, "claimed"), (waiting[1].id, "queued"), (waiting[2].id, "queued")]
+
+    await agent.send_json_to({"type": "queue.refresh"})  # at once again: a loop, not a console taking handoffs
+    assert await agent.receive_nothing(timeout=0.3)
+    await agent.disconnect()
 
 
 def test_only_the_agent_who_claimed_may_answer_and_ops_may_not_work_handoffs(team):
