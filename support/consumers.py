@@ -51,6 +51,7 @@ from support.sockets import (
     ClosesOnSignOut,
     FrameRejected,
     OncePer,
+    event_id,
     frame_read,
 )
 from support.throttle import address_allows, client_address, seconds_to_next_minute
@@ -170,9 +171,16 @@ class ChatConsumer(ClosesOnSignOut):
         await self._send({"type": "pong"})
 
     async def on_seen(self, content: dict[str, Any]) -> None:
-        """The customer has the open chat in front of them: the team's replies are read."""
-        if self._seen.allows("conversation"):
-            await database_sync_to_async(conversation_seen)(conversation_id=self.conversation_id)
+        """The customer has the open chat in front of them: the team's replies are read, through the newest
+        message the widget shows (`through`, optional)."""
+        try:
+            through = event_id(content, "through") if content.get("through") is not None else None
+        except ValueError:
+            await self._error("bad_seen", gettext_lazy("That message id could not be read."))
+            return
+        # Once per 0.25 s for each reply named: a widget says it once per reply it shows, and the next reply's is heard.
+        if self._seen.allows(f"through {through}"):
+            await database_sync_to_async(conversation_seen)(conversation_id=self.conversation_id, through=through)
 
     async def on_typing(self, content: dict[str, Any]) -> None:
         """The customer is typing: only staff watching the conversation hear it, at most every 2 s."""

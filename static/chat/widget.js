@@ -123,12 +123,27 @@ function chatWidget(root) {
       else if (!on) localStorage.removeItem(FOLLOW);
     } catch (e) { /* storage off: this tab still counts */ }
   }
+  // Seen, with the newest reply on screen then (`through`): the server marks the team's messages read up to it,
+  // not what they wrote while this page was offline. Said once the socket is open, if it was closed.
+  let seenOwed = null;
   function markSeen() {
     if (!unread) return;
     unread = 0;
     showUnread();
     if (!withTeam) follow(false);
-    if (socket) socket.send({ type: "seen" });
+    const replies = log.querySelectorAll("[data-reply-id]");
+    const through = replies.length ? Number(replies[replies.length - 1].dataset.replyId) : NaN;
+    seenOwed = Number.isInteger(through) ? { through } : {};
+    tellSeen();
+  }
+  function tellSeen() {
+    if (seenOwed && socket && socket.send({ type: "seen", ...seenOwed })) seenOwed = null;
+  }
+  // The team's messages in a history after the one seen offline: what is still unread once that is said.
+  function newsAfter(messages, through) {
+    const at = messages.findIndex((m) => m.id === through);
+    if (at < 0) return null;
+    return messages.slice(at + 1).filter((m) => m.author === "agent" || (m.author === "bot" && m.intent === "refund_decision")).length;
   }
   function staffNews() {
     unread++;
@@ -245,13 +260,18 @@ function chatWidget(root) {
       device.serverSays(e.device && e.device.version);
       reportDevice();
       conversationId = e.conversation_id;
-      unread = e.unread || 0;
       withTeam = !!(e.team && e.team.handoff);
-      follow(withTeam || unread > 0);
-      if (looking()) markSeen();
-      else showUnread();
       rate.reset(conversationId);
       renderHistory(e.messages, e.team, e.ended);
+      unread = e.unread || 0;
+      if (seenOwed) { // seen while the socket was closed: counted before the server heard it
+        const left = seenOwed.through === undefined ? 0 : newsAfter(e.messages, seenOwed.through);
+        if (left !== null) unread = left;
+        tellSeen();
+      }
+      follow(withTeam || unread > 0);
+      if (looking()) markSeen(); // after drawing: it says which reply is the newest seen
+      else showUnread();
       showTeamLine(awayLine(e.team));
       team = e.team;
       gettingReady = false; // a server that is still starting says so right after the history

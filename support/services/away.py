@@ -76,10 +76,24 @@ def unread_count(*, conversation_id: uuid.UUID) -> int:
     return _news(conversation, since=_seen_mark(conversation)).count()
 
 
-def conversation_seen(*, conversation_id: uuid.UUID) -> None:
-    """The customer has the chat open in front of them: every tab of theirs clears its badge and title."""
-    Conversation.objects.filter(id=conversation_id).update(customer_seen_at=timezone.now())
-    realtime.conversation_send(conversation_id, events.seen())
+def conversation_seen(*, conversation_id: uuid.UUID, through: int | None = None) -> None:
+    """The customer has the chat open in front of them: what it shows is read, and every tab of theirs clears
+    its badge and title when nothing newer is unread.
+
+    `through` is the newest message the widget showed (a page that lost its connection says what it saw once it
+    is back, when the team may have written more since): the team's messages up to it are read, none after it.
+    Without it, everything until now. The mark never moves back.
+    """
+    seen_at = timezone.now()
+    if through is not None:
+        shown = Message.objects.filter(id=through, conversation_id=conversation_id).values_list("created_at", flat=True)
+        if not shown:
+            return  # not a message of this conversation
+        seen_at = shown[0]
+    Conversation.objects.filter(Q(customer_seen_at__isnull=True) | Q(customer_seen_at__lt=seen_at),
+                                id=conversation_id).update(customer_seen_at=seen_at)
+    if not unread_count(conversation_id=conversation_id):
+        realtime.conversation_send(conversation_id, events.seen())
 
 
 # --- asking for, and keeping, an address -------------------------------------------------------------------------

@@ -349,6 +349,9 @@ CHAT_EVENTS = [
     row("feedback: rate a reply in A's conversation",  DENIED,    DONE,      DENIED,    DENIED,    DENIED,    DENIED),
     # The customer looked at the open chat: the team's replies in their own conversation are read (#15 item 11).
     row("seen: own conversation",                      DONE,      DONE,      DONE,      DONE,      DONE,      DONE),
+    # Seen through a named reply (a page back online): DONE is Alice's conversation read for Alice, and for anyone
+    # else naming her reply, nothing read anywhere (no error: it names nothing of theirs).
+    row("seen: through a reply in A's conversation",   DONE,      DONE,      DONE,      DONE,      DONE,      DONE),
     # The widget's report on its on-device assistant (#19), kept for ops on the socket's own conversation only.
     row("device.status: own conversation",             DONE,      DONE,      DONE,      DONE,      DONE,      DONE),
 ]
@@ -360,6 +363,8 @@ CHAT_EVENTS = [
 CONSOLE_EVENTS = [
     #   event: situation                                       anon     cust_a   cust_b   agent     supervisor ops
     row("conversation.open: A's conversation",                 REFUSED, REFUSED, REFUSED, DONE,     DONE,     DONE),
+    # The queue again (a shown waiting handoff was taken and more wait than were sent): every role of the console.
+    row("queue.refresh: the queue",                            REFUSED, REFUSED, REFUSED, DONE,     DONE,     DONE),
     row("typing: in A's conversation",                         REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
     row("note.add: on A's conversation",                       REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
     # Translations (an LLM call, shown only to the agent who asked): staff who work handoffs, not read-only ops.
@@ -1055,6 +1060,16 @@ def chat_seen(w: World, actor: User | None, own: str) -> Case:
     return Case({"type": "seen"}, done)
 
 
+def chat_seen_through_a_reply(w: World, actor: User | None, own: str) -> Case:
+    Conversation.objects.filter(id__in=[own, w.conversation_a.id]).update(customer_seen_at=None)
+    is_alice = actor == w.users[CUSTOMER_A]
+
+    def done(events: list[dict]) -> bool:
+        seen = {str(i) for i in Conversation.objects.filter(customer_seen_at__isnull=False).values_list("id", flat=True)}
+        return seen == ({str(w.conversation_a.id)} if is_alice else set())
+    return Case({"type": "seen", "through": w.reply_a.id}, done)
+
+
 def chat_device_status(w: World, actor: User | None, own: str) -> Case:
     def done(events: list[dict]) -> bool:
         reported = list(DeviceStatus.objects.filter(reason="save-data").values_list("conversation_id", flat=True))
@@ -1070,6 +1085,7 @@ CHAT_SCENARIOS: dict[str, Callable[[World, User | None, str], Case]] = {
     "feedback: rate a reply in own conversation": chat_rate_own_reply,
     "feedback: rate a reply in A's conversation": chat_rate_a_reply,
     "seen: own conversation": chat_seen,
+    "seen: through a reply in A's conversation": chat_seen_through_a_reply,
     "device.status: own conversation": chat_device_status,
 }
 
@@ -1121,6 +1137,10 @@ def _refund_is(refund: RefundRequest, status: str) -> Callable[[list[dict]], boo
 def console_open_a(w: World, actor: User) -> Case:
     return Case({"type": "conversation.open", "conversation_id": str(w.conversation_a.id)},
                 lambda events: any(e["type"] == "conversation.detail" and "PRIVATE-A" in json.dumps(e) for e in events))
+
+
+def console_queue_refresh(w: World, actor: User) -> Case:
+    return Case({"type": "queue.refresh"}, lambda events: any(e["type"] == "queue" for e in events))
 
 
 def console_typing(w: World, actor: User) -> Case:
@@ -1211,6 +1231,7 @@ def customer_b(w: World, actor: User) -> User:
 
 CONSOLE_SCENARIOS: dict[str, Callable[[World, User], Case]] = {
     "conversation.open: A's conversation": console_open_a,
+    "queue.refresh: the queue": console_queue_refresh,
     "typing: in A's conversation": console_typing,
     "note.add: on A's conversation": console_note,
     "message.translate: A's message": console_translate_message,

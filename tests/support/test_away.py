@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from support.logs import JsonFormatter
 from support.models import Conversation, CustomerSocket, Handoff
-from support.services.away import ASK_EMAIL, reply_link
+from support.services.away import ASK_EMAIL, reply_link, unread_count
 from support.services.handoff import agent_reply, handoff_claim
 from support.services.presence import customer_connected
 from tests.conftest import chat_socket, session_cookie_for
@@ -140,6 +140,63 @@ async def test_a_reply_she_saw_is_not_emailed(settings, smtp_server, make_custom
     await socket.disconnect()
     await asyncio.sleep(1.5)
     assert smtp_server.received == []
+
+
+async def test_seen_through_a_reply_reads_it_and_not_the_ones_after_it(settings, smtp_server, make_customer, team):
+    """A page back online says which reply it showed (`through`): Sam's reply written while it was offline stays
+    unread, is emailed when she leaves, and the other tabs keep their badge; a mark never moves back."""
+    settings.SUPPORT_HOURS = ALWAYS_OPEN
+    settings.REPLY_EMAIL_DELAY_S = 0.0
+    alice = await database_sync_to_async(make_customer)("alice")
+    socket, history, handoff = await with_sam(await database_sync_to_async(session_cookie_for)(alice), team)
+    await sam_says(handoff, team, "Checking your parcel now.")
+    shown, _ = await until(socket, "agent.message")
+    await sam_says(handoff, team, "It is at the depot.")
+    await until(socket, "agent.message")
+
+    await socket.send_json_to({"type": "seen", "through": shown["message_id"]})
+    await socket.send_json_to({"type": "ping"})
+    pong, skipped = await until(socket, "pong")
+    assert "seen" not in [e["type"] for e in skipped]  # one reply is still unread: no tab clears its badge
+    assert await database_sync_to_async(unread_count)(conversation_id=handoff.conversation_id) == 1
+    await socket.disconnect()
+    [mail] = await asyncio.to_thread(smtp_server.wait_for, 1)
+    assert "It is at the depot." in mail.body and "Checking your parcel now." not in mail.body
+
+    socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    assert history["unread"] == 1
+    newest = history["messages"][-1]["id"]
+    await socket.send_json_to({"type": "seen", "through": newest})
+    await until(socket, "seen")  # nothing unread now: every tab clears its badge
+    await asyncio.sleep(0.3)  # one seen per 0.25 s is heard
+    await socket.send_json_to({"type": "seen", "through": shown["message_id"]})  # an old page's word: no step back
+    await socket.send_json_to({"type": "ping"})
+    await until(socket, "pong")
+    assert await database_sync_to_async(unread_count)(conversation_id=handoff.conversation_id) == 0
+    await socket.disconnect()
+
+
+async def test_seen_naming_a_message_of_another_conversation_or_no_number_changes_nothing(make_customer, team, settings):
+    settings.SUPPORT_HOURS = ALWAYS_OPEN
+    alice, bob = [await database_sync_to_async(make_customer)(name) for name in ("alice", "bob")]
+    socket, history, handoff = await with_sam(await database_sync_to_async(session_cookie_for)(alice), team)
+    await sam_says(handoff, team, "Hi Alice.")
+    await until(socket, "agent.message")
+    bobs, bobs_history, bobs_handoff = await with_sam(await database_sync_to_async(session_cookie_for)(bob), team)
+    await sam_says(bobs_handoff, team, "Hi Bob.")
+    bobs_reply, _ = await until(bobs, "agent.message")
+    await bobs.disconnect()
+
+    await socket.send_json_to({"type": "seen", "through": bobs_reply["message_id"]})
+    await asyncio.sleep(0.3)
+    for bad in ("12", True, -1, 1.5):
+        await socket.send_json_to({"type": "seen", "through": bad})
+        error, _ = await until(socket, "error")
+        assert error["code"] == "bad_seen"
+    assert await database_sync_to_async(unread_count)(conversation_id=handoff.conversation_id) == 1
+    await socket.send_json_to({"type": "ping"})
+    await until(socket, "pong")  # still connected
+    await socket.disconnect()
 
 
 async def test_out_of_hours_a_visitor_is_asked_for_an_email_which_is_validated_kept_and_used(
