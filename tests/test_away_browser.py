@@ -30,6 +30,31 @@ def site(chromium_path: str, site_dir: Path, run_artifacts: None) -> Iterator[st
         yield base
 
 
+def _asks_for_a_person(tabs, username: str, text: str, **context_options):  # type: ignore[no-untyped-def]
+    """A customer's tab, signed in, having asked for a person (the chat still open); returns the Tab."""
+    from playwright.sync_api import expect
+
+    tab = tabs(**(context_options or {"viewport": {"width": 1280, "height": 720}}))
+    customer_sign_in(tab.page, username)
+    tab.page.locator(".chat-launcher").click()
+    tab.page.fill("#chat-input", text)
+    tab.page.get_by_role("button", name="Send").click()
+    expect(tab.page.locator(".chat-status")).to_have_text("Waiting for our team", timeout=REPLY_TIMEOUT_MS)
+    return tab
+
+
+def _sam_claims(tabs, customer_name: str):  # type: ignore[no-untyped-def]
+    """Sam's console, holding the customer's handoff; returns his page."""
+    from playwright.sync_api import expect
+
+    agent = tabs(viewport={"width": 1440, "height": 900}).page
+    staff_sign_in(agent, "staff")
+    agent.locator("#queue-list .queue-item", has_text=customer_name).click()
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    return agent
+
+
 def _sam_replies(agent, text: str) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
@@ -43,13 +68,8 @@ def _sam_replies(agent, text: str) -> None:  # type: ignore[no-untyped-def]
 def test_a_reply_while_the_chat_is_closed_shows_on_the_launcher_and_in_the_title(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    customer_tab = tabs(viewport={"width": 1280, "height": 720})
+    customer_tab = _asks_for_a_person(tabs, "alice", "I want to talk to a person")
     customer = customer_tab.page
-    customer_sign_in(customer, "alice")
-    customer.locator(".chat-launcher").click()
-    customer.fill("#chat-input", "I want to talk to a person")
-    customer.get_by_role("button", name="Send").click()
-    expect(customer.locator(".chat-status")).to_have_text("Waiting for our team", timeout=REPLY_TIMEOUT_MS)
     # She closes the chat and browses on: a new page, the chat closed, and a second tab.
     customer.locator(".chat-close").click()
     customer.goto("/")
@@ -60,12 +80,7 @@ def test_a_reply_while_the_chat_is_closed_shows_on_the_launcher_and_in_the_title
     other.goto("/products/")
     other_title = other.title()
 
-    agent_tab = tabs(viewport={"width": 1440, "height": 900})
-    agent = agent_tab.page
-    staff_sign_in(agent, "staff")
-    agent.locator("#queue-list .queue-item", has_text="Alice Jansen").click()
-    agent.get_by_role("button", name="Claim").click()
-    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    agent = _sam_claims(tabs, "Alice Jansen")
     _sam_replies(agent, "Hi Alice, Sam here. I'm looking at your order now.")
 
     # The closed chat's launcher counts it, and the title says so, in both of her tabs.
@@ -102,20 +117,10 @@ def test_replies_seen_while_offline_stay_read_and_one_written_meanwhile_stays_un
     while she was offline and never on her screen, read too (and kept it out of the reply email)."""
     from playwright.sync_api import expect
 
-    customer_tab = tabs(viewport={"width": 1280, "height": 720})
+    customer_tab = _asks_for_a_person(tabs, "dan", "I want to talk to a person")
     customer = customer_tab.page
-    customer_sign_in(customer, "dan")
-    customer.locator(".chat-launcher").click()
-    customer.fill("#chat-input", "I want to talk to a person")
-    customer.get_by_role("button", name="Send").click()
-    expect(customer.locator(".chat-status")).to_have_text("Waiting for our team", timeout=REPLY_TIMEOUT_MS)
     customer.locator(".chat-close").click()
-
-    agent = tabs(viewport={"width": 1440, "height": 900}).page
-    staff_sign_in(agent, "staff")
-    agent.locator("#queue-list .queue-item", has_text="Dan Murphy").click()
-    agent.get_by_role("button", name="Claim").click()
-    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    agent = _sam_claims(tabs, "Dan Murphy")
     _sam_replies(agent, "Hi Dan, Sam here. Checking your parcel now.")
     badge = customer.locator(".chat-launcher .chat-unread")
     expect(badge).to_contain_text("1")
@@ -142,21 +147,12 @@ def test_replies_seen_while_offline_stay_read_and_one_written_meanwhile_stays_un
 def test_on_a_phone_the_badge_sits_on_the_launcher(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    customer_tab = tabs(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    customer_tab = _asks_for_a_person(tabs, "bob", "Can I speak to a human please",
+                                      viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     customer = customer_tab.page
-    customer_sign_in(customer, "bob")
-    customer.locator(".chat-launcher").click()
-    customer.fill("#chat-input", "Can I speak to a human please")
-    customer.get_by_role("button", name="Send").click()
-    expect(customer.locator(".chat-status")).to_have_text("Waiting for our team", timeout=REPLY_TIMEOUT_MS)
     customer.locator(".chat-close").click()
     customer.goto("/help/")
-
-    agent = tabs(viewport={"width": 1440, "height": 900}).page
-    staff_sign_in(agent, "staff")
-    agent.locator("#queue-list .queue-item", has_text="Bob Peeters").click()
-    agent.get_by_role("button", name="Claim").click()
-    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    agent = _sam_claims(tabs, "Bob Peeters")
     _sam_replies(agent, "Hi Bob, how can I help?")
 
     badge = customer.locator(".chat-launcher .chat-unread")
@@ -177,20 +173,9 @@ def test_a_customer_who_left_gets_the_reply_by_email_and_its_link_reopens_the_ch
         tabs, site_dir: Path, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    customer_tab = tabs(viewport={"width": 1280, "height": 720})
-    customer = customer_tab.page
-    customer_sign_in(customer, "carol")
-    customer.locator(".chat-launcher").click()
-    customer.fill("#chat-input", "I'd like to talk to someone from your team")
-    customer.get_by_role("button", name="Send").click()
-    expect(customer.locator(".chat-status")).to_have_text("Waiting for our team", timeout=REPLY_TIMEOUT_MS)
+    customer_tab = _asks_for_a_person(tabs, "carol", "I'd like to talk to someone from your team")
     customer_tab.context.close()  # she leaves: no page of the shop open anywhere
-
-    agent = tabs(viewport={"width": 1440, "height": 900}).page
-    staff_sign_in(agent, "staff")
-    agent.locator("#queue-list .queue-item", has_text="Carol").click()
-    agent.get_by_role("button", name="Claim").click()
-    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    agent = _sam_claims(tabs, "Carol")
     _sam_replies(agent, "Hi Carol, your exchange is approved.")
 
     # The email (embedded mode prints it in the server's log) carries the reply and a link back. (Other customers'
