@@ -139,8 +139,11 @@ def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, sessi
         conversation = Conversation.objects.filter(id=session_conversation_id).first()
         if conversation and conversation.customer_id is None and user.is_authenticated:
             # The visitor signed in (login keeps the session's data): the conversation is now theirs,
-            # or, when it holds someone else's orders, they start afresh.
-            conversation = _adopted(conversation, user=user, session=session)
+            # or, when it holds someone else's orders, they start afresh. One in which nothing was said
+            # (the chat reopened by itself on the page signing out left) is not taken: adopted, it would
+            # be the account's newest and hide the conversation the customer is in, a handoff waiting, say.
+            said = conversation.messages.exists()
+            conversation = _adopted(conversation, user=user, session=session) if said else None
         elif conversation and not conversation_owned_by(conversation, user=user, session=session):
             conversation = None
     if conversation is not None:
@@ -149,9 +152,15 @@ def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, sessi
     if user.is_authenticated:
         # On any device, the account's most recent conversation: an ended one too (the widget shows it
         # above a "New conversation" line; the next question starts the new one, see message_receive).
-        latest = Conversation.objects.filter(customer_id=user.pk).order_by("-updated_at").first()
+        mine = Conversation.objects.filter(customer_id=user.pk)
+        latest = mine.order_by("-updated_at").first()
         if latest is not None and (conversation is None or latest.updated_at > conversation.updated_at):
             conversation = latest
+        # But a conversation waiting for the team or with them comes first: a visitor's chat adopted at sign-in
+        # is newer, and the team's replies would go where the customer no longer looks.
+        if conversation is not None and conversation.status == Conversation.Status.BOT:
+            with_team = mine.filter(status__in=[Conversation.Status.WAITING, Conversation.Status.WITH_AGENT])
+            conversation = with_team.order_by("-updated_at").first() or conversation
     if conversation is None:
         if not session.session_key:
             session.save()

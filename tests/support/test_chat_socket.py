@@ -306,23 +306,76 @@ def _cookie_of(client) -> str:  # type: ignore[no-untyped-def]
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-async def test_a_visitors_conversation_becomes_theirs_when_they_sign_in(make_customer):
-    alice = await database_sync_to_async(make_customer)("alice")
+async def _visitor_asks_then_signs_in(user, text: str) -> tuple[dict, object, dict]:  # type: ignore[no-untyped-def]
+    """A visitor asks `text` and gets an answer, then signs in as `user` in the same browser: the visitor's history,
+    and the signed-in socket with its history."""
     visitor_cookie = await anonymous_cookie()
-    socket, history = await connected(visitor_cookie)
-    await send(socket, "how long does delivery take?")
+    socket, visitors = await connected(visitor_cookie)
+    await send(socket, text)
     await until(socket, "reply.end")
     await socket.disconnect()
-    # when the visitor signs in in the same browser
     client = _client_with_session(visitor_cookie)
-    await database_sync_to_async(client.force_login)(alice)
-    socket, signed_in_history = await connected(_cookie_of(client))
+    await database_sync_to_async(client.force_login)(user)
+    socket, signed_in = await connected(_cookie_of(client))
+    return visitors, socket, signed_in
+
+
+async def test_a_visitors_conversation_becomes_theirs_when_they_sign_in(make_customer):
+    alice = await database_sync_to_async(make_customer)("alice")
+    # when a visitor signs in in the same browser
+    history, socket, signed_in_history = await _visitor_asks_then_signs_in(alice, "how long does delivery take?")
     # then they continue the same conversation, now as Alice's
     assert signed_in_history["conversation_id"] == history["conversation_id"]
     assert [m["text"] for m in signed_in_history["messages"]][0] == "how long does delivery take?"
     owner = await database_sync_to_async(
         lambda: Conversation.objects.get(id=history["conversation_id"]).customer_id)()
     assert owner == alice.pk
+    await socket.disconnect()
+
+
+async def test_signing_out_and_in_again_with_the_chat_open_comes_back_to_the_conversation_waiting_for_the_team(
+        make_customer, settings):
+    """Signing out with the chat open reopens it on the signed-out page: a visitor's empty conversation. Signing in
+    adopted that one, the account's newest, and the conversation waiting for the team was gone from the chat
+    (and the team's reply with it, until a reload)."""
+    settings.SUPPORT_HOURS = "mon-sun 00:00-24:00"
+    carol = await database_sync_to_async(make_customer)("carol")
+    client = _client_with_session(await anonymous_cookie())
+    await database_sync_to_async(client.force_login)(carol)
+    socket, history = await connected(_cookie_of(client))
+    await send(socket, "I need to speak with someone from customer service please")
+    await until(socket, "handoff")
+    await socket.disconnect()
+    # she signs out (the browser gets a fresh visitor session); the chat reopens by itself on the page she lands
+    # on, and nothing is said in it
+    await database_sync_to_async(client.logout)()
+    client = _client_with_session(await anonymous_cookie())
+    socket, visitors = await connected(_cookie_of(client))
+    assert visitors["conversation_id"] != history["conversation_id"] and not visitors["messages"]
+    await socket.disconnect()
+    # she signs in again, in that browser
+    await database_sync_to_async(client.force_login)(carol)
+    socket, again = await connected(_cookie_of(client))
+    assert again["conversation_id"] == history["conversation_id"]
+    assert again["team"]["handoff"] == "queued"
+    await socket.disconnect()
+
+
+async def test_a_visitor_who_signs_in_while_the_team_has_their_chat_gets_that_chat(make_customer, settings):
+    """A visitor's chat adopted at sign-in was the account's newest: the chat showed it, and Sam's replies in the
+    conversation he holds for the customer went where they no longer looked. The adopted one stays theirs (in
+    their past conversations)."""
+    settings.SUPPORT_HOURS = "mon-sun 00:00-24:00"
+    bob = await database_sync_to_async(make_customer)("bob")
+    socket, with_team = await connected(await database_sync_to_async(session_cookie_for)(bob))
+    await send(socket, "can I talk to a person please")
+    await until(socket, "handoff")
+    await socket.disconnect()
+    # on another computer, as a visitor first
+    visitors, socket, signed_in = await _visitor_asks_then_signs_in(bob, "how long does delivery take?")
+    assert signed_in["conversation_id"] == with_team["conversation_id"] and signed_in["team"]["handoff"] == "queued"
+    adopted = await database_sync_to_async(lambda: Conversation.objects.get(id=visitors["conversation_id"]).customer_id)()
+    assert adopted == bob.pk
     await socket.disconnect()
 
 
