@@ -12,7 +12,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 
 from shoppe.po_boxes import PO_BOX_DELIVERY, is_po_box
 from shoppe.checkout import DECLINED_TEST_CARD, DELIVERY_NAMES, card_number_valid, delivery_name
-from shoppe.models import COUNTRY_NAMES, EU_COUNTRIES, Address, Customer, Order, Product, country_choices
+from shoppe.models import COUNTRY_NAMES, EU_COUNTRIES, Address, Customer, Order, OrderItem, Product, country_choices
 from shoppe.money import money_format
 
 # A PO box takes Standard delivery only (help: addresses, shipping-and-delivery); Standard goes to EU countries.
@@ -257,11 +257,12 @@ class RefundRequestForm(forms.Form):
     reason = forms.CharField(label=_("Why?"), min_length=3, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("For example: it arrived damaged, it's the wrong item, or you changed your mind."))
 
-    def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, items: list[OrderItem], currency: str, **kwargs: Any) -> None:
+        """`items`: the order's items that may still be asked for (none with a refund request waiting or approved)."""
         super().__init__(*args, **kwargs)
         self.fields["items"].choices = [
-            (item.id, f"{item.quantity} × {item.product.local_name} ({money_format(item.line_total, order.currency)})"
-                      + (" · " + gettext("final sale") if item.product.final_sale else "")) for item in order.items.all()]
+            (item.id, f"{item.quantity} × {item.product.local_name} ({money_format(item.line_total, currency)})"
+                      + (" · " + gettext("final sale") if item.product.final_sale else "")) for item in items]
 
 
 class GiftCardBuyForm(forms.Form):

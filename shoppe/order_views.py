@@ -18,14 +18,13 @@ from django.views.decorators.http import require_POST
 from shoppe.addresses import address_list_for_user
 from shoppe.checkout import delivery_name, delivery_option_get
 from shoppe.forms import OrderAddressForm, RefundRequestForm
-from shoppe.models import COUNTRY_NAMES, Order, money
+from shoppe.models import COUNTRY_NAMES, Order, OrderItem, money
 from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, order_country, refund_item_names,
                             return_code, return_items, return_label_order, return_started)
 from shoppe.selectors import order_get_for_user
 from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
 
 REFUNDABLE = {Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY, Order.Status.DELIVERED}
-OPEN_REFUND = {"requested", "awaiting_second"}
 
 
 def _own_order(request: HttpRequest, number: int) -> Order:
@@ -41,17 +40,26 @@ def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm 
     names = refund_item_names(order)
     for asked in refund_requests:  # "Velvet footstool, Oak dining table", not the stored dicts
         asked.item_names = ", ".join(names.get(item.get("item_id"), str(item.get("product", ""))) for item in asked.items)
-    can_refund = order.status in REFUNDABLE and not any(r.status in OPEN_REFUND for r in refund_requests)
+    # Items whose refund request waits or was approved are not offered again: the same items are never refunded twice.
+    still = _refundable_items(order)
+    can_refund = order.status in REFUNDABLE and bool(still)
     if address_form is None and order.status in ADDRESS_CHANGEABLE:
         address_form = OrderAddressForm(addresses=list(address_list_for_user(user=request.user)))
     return render(request, "shoppe/order_detail.html", {
         "order": order, "cancellation_fee": order_cancellation_fee(order=order),
         "address_form": address_form if order.status in ADDRESS_CHANGEABLE else None,
-        "refund_form": (refund_form or RefundRequestForm(order=order)) if can_refund else None,
+        "refund_form": (refund_form or RefundRequestForm(items=still, currency=order.currency)) if can_refund else None,
         "refund_requests": refund_requests, "refunds": list(order.refunds.all()),
         # Returns (help: returns-and-exchanges): a free label for a delivered EU order once a return is started.
         "return_started": order.status == Order.Status.DELIVERED and return_started(order),
         "return_label": free_return_label(order)}, status=status)
+
+
+def _refundable_items(order: Order) -> list[OrderItem]:
+    from support.services.refunds import refunds_standing
+
+    standing = refunds_standing(order)
+    return [item for item in order.items.select_related("product") if item.id not in standing]
 
 
 @login_required
@@ -123,7 +131,7 @@ def order_refund_view(request: HttpRequest, number: int) -> HttpResponse:
     from support.services.refunds import refund_request_from_order_page
 
     order = _own_order(request, number)
-    form = RefundRequestForm(request.POST, order=order)
+    form = RefundRequestForm(request.POST, items=_refundable_items(order), currency=order.currency)
     if form.is_valid() and order.status in REFUNDABLE:
         try:
             refund_request_from_order_page(user=request.user, session=request.session, order=order,

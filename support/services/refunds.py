@@ -47,18 +47,48 @@ def refund_eligibility(*, order: Order, items: list[OrderItem]) -> list[str]:
     return notes
 
 
+# A refund request that still stands for its items: waiting for a decision, or approved (a rejected one does not).
+STANDING = (RefundRequest.Status.REQUESTED, RefundRequest.Status.AWAITING_SECOND, RefundRequest.Status.APPROVED)
+
+
+class RefundAlreadyRequested(ValidationError):
+    """Every item asked for already has a standing refund request (`requests`): the same items are never refunded twice."""
+
+    def __init__(self, requests: list[RefundRequest]) -> None:
+        super().__init__(_("These items already have a refund request: you can follow it on this page."))
+        self.requests = requests
+
+
+def refunds_standing(order: Order) -> dict[int, RefundRequest]:
+    """The order's items that already have a standing refund request, by item id, with the (oldest) request."""
+    standing: dict[int, RefundRequest] = {}
+    for refund in order.refund_requests.filter(status__in=STANDING).order_by("created_at"):
+        for item in refund.items:
+            standing.setdefault(item.get("item_id"), refund)
+    return standing
+
+
 def refund_request_file(*, conversation: Conversation, order: Order, item_ids: list[int], reason: str) -> RefundRequest:
-    # Exactly the items the customer confirmed: never the whole order in their place (#15 item 1).
-    items = list(order.items.select_related("product").filter(id__in=item_ids))
-    if not items:
-        raise ValueError(f"none of the items {item_ids} is on order {order.number}")
-    with translation.override(ENGLISH):  # the notes staff read in the console
-        notes = refund_eligibility(order=order, items=items)
-    refund = RefundRequest.objects.create(
-        conversation=conversation, order=order, reason=reason.strip()[:2000], currency=order.currency,
-        items=[{"item_id": i.id, "product": i.product.name, "quantity": i.quantity, "amount": str(i.line_total)} for i in items],
-        amount=sum((i.line_total for i in items), Decimal("0.00")), eligible=not notes, eligibility_notes=notes,
-    )
+    """File a request for the items asked for that have none standing yet; RefundAlreadyRequested when none is left
+    (a second tab, a double click, or asking again in the chat after an approval)."""
+    with transaction.atomic():
+        Order.objects.select_for_update().filter(id=order.id).first()  # two requests at once: one after the other
+        standing = refunds_standing(order)
+        # Exactly the items the customer confirmed: never the whole order in their place (#15 item 1).
+        asked = list(order.items.select_related("product").filter(id__in=item_ids))
+        if not asked:
+            raise ValueError(f"none of the items {item_ids} is on order {order.number}")
+        items = [i for i in asked if i.id not in standing]
+        if not items:
+            raise RefundAlreadyRequested(list(dict.fromkeys(standing[i.id] for i in asked)))
+        with translation.override(ENGLISH):  # the notes staff read in the console
+            notes = refund_eligibility(order=order, items=items)
+        refund = RefundRequest.objects.create(
+            conversation=conversation, order=order, reason=reason.strip()[:2000], currency=order.currency,
+            items=[{"item_id": i.id, "product": i.product.name, "quantity": i.quantity, "amount": str(i.line_total)}
+                   for i in items],
+            amount=sum((i.line_total for i in items), Decimal("0.00")), eligible=not notes, eligibility_notes=notes,
+        )
     # A console with the conversation open shows it at once (an agent holding the chat used to see the assistant's
     # "I've filed a refund request" and an empty refunds panel until they opened the chat again).
     transaction.on_commit(lambda: realtime.staff_send(refund.conversation_id,
@@ -208,7 +238,8 @@ def refund_request_from_order_page(*, user: AbstractBaseUser, session: SessionBa
             text=f"Refund request from My orders, order {order.number}: {listing}. Reason: {reason.strip()}")
         refund = refund_request_file(conversation=conversation, order=order, item_ids=[i.id for i in items],
                                      reason=reason)
-    filed = refund_filed_text(refund=refund, items=items)  # in the page's language, for the customer
+    filed_items = [i for i in items if i.id in {x["item_id"] for x in refund.items}]
+    filed = refund_filed_text(refund=refund, items=filed_items)  # in the page's language, for the customer
     assistant_note(conversation_id=conversation.id, text=filed, intent="get_refund")
     handoff_request(conversation_id=conversation.id, reason="refund", message="", trigger_message_id=asked.id,
                     intent="get_refund", order_id=order.id)

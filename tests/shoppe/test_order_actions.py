@@ -118,6 +118,28 @@ def test_a_refund_asked_on_the_order_page_goes_to_staff_as_the_chat_would(client
     assert "Waiting for a decision" in after and "Send my refund request" not in after  # one open request at a time
 
 
+def test_the_same_items_are_never_asked_for_twice_from_the_order_page(client: Client, alice, make_order) -> None:
+    """A second tab (or a double click) posted the form again: two identical requests, both approved by staff, and
+    the customer refunded twice. After an approval the form offered the refunded items again."""
+    order = make_order(alice, status="delivered")
+    item = order.items.get()
+    first = client.post(f"/orders/{order.number}/refund/", {"items": [str(item.id)], "reason": "It arrived cracked"})
+    assert first.status_code == 302
+    again = client.post(f"/orders/{order.number}/refund/", {"items": [str(item.id)], "reason": "It arrived cracked"})
+    assert again.status_code == 400 and RefundRequest.objects.count() == 1
+    assert Message.objects.filter(author=Message.Author.CUSTOMER).count() == 1  # nothing half-filed either
+    RefundRequest.objects.update(status="approved")
+    page = client.get(f"/orders/{order.number}/").content.decode()
+    assert "Send my refund request" not in page  # nothing left to ask for
+    assert client.post(f"/orders/{order.number}/refund/",
+                       {"items": [str(item.id)], "reason": "broken again"}).status_code == 400
+    assert RefundRequest.objects.count() == 1
+    RefundRequest.objects.update(status="rejected")  # a rejected request does not stand: it may be asked again
+    assert client.post(f"/orders/{order.number}/refund/",
+                       {"items": [str(item.id)], "reason": "Here are photos of the crack"}).status_code == 302
+    assert RefundRequest.objects.count() == 2
+
+
 def test_a_refund_request_needs_items_and_a_reason_and_a_delivered_order(client: Client, alice, make_order) -> None:
     order = make_order(alice, status="delivered")
     item = order.items.get()

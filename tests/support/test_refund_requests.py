@@ -94,6 +94,66 @@ async def test_a_signed_in_customer_gets_only_the_item_they_named_after_saying_y
     await socket.disconnect()
 
 
+async def footstool_chosen(make_customer, names: list[str], number: int):  # type: ignore[no-untyped-def]
+    """Alice's chat, having asked for a refund of her delivered order `number` (of `names`) and named the footstool:
+    the assistant asks whether to send it. Returns the socket."""
+    alice = await database_sync_to_async(make_customer)("alice")
+    order = await database_sync_to_async(delivered_order)(alice, names, number=number)
+    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    await reply_to(socket, f"I want a refund for order {order.number}")
+    assert "Shall I send it" in await reply_to(socket, "the velvet footstool")
+    return socket
+
+
+async def test_items_with_a_refund_waiting_or_approved_are_not_asked_for_again_in_the_chat(make_customer, always_open):
+    """After an approved refund, "I want a refund for order 10036", "all", "yes" filed the same items again, shown to
+    staff as eligible with no word of the first."""
+    socket = await footstool_chosen(make_customer, ["Velvet cushion cover", "Velvet footstool"], 10031)
+    await reply_to(socket, "yes, it wobbles on one leg")
+    [first] = await database_sync_to_async(refund_requests)()
+    await database_sync_to_async(RefundRequest.objects.filter(id=first.id).update)(status="approved")
+    # the team approved it and handed the chat back: the customer's next question starts a new conversation
+    await database_sync_to_async(Handoff.objects.filter(conversation=first.conversation_id).update)(status="resolved")
+    await database_sync_to_async(Conversation.objects.filter(id=first.conversation_id).update)(status="closed")
+
+    rest = await reply_to(socket, "I want a refund for order 10031")
+    # only the item without a request is offered
+    assert "Velvet cushion cover" in rest and "footstool" not in rest.lower() and "Shall I send it" in rest, rest
+    assert "no refund was requested" in await reply_to(socket, "no")
+    named = await reply_to(socket, "I want a refund for the footstool from order 10031")
+    # nothing filed twice; a person sees why she asks again
+    assert "already has a refund request" in named and "Velvet footstool: approved" in named, named
+    await until(socket, "handoff")
+    assert len(await database_sync_to_async(refund_requests)()) == 1
+    await socket.disconnect()
+
+
+async def test_a_reason_given_instead_of_yes_is_kept_and_the_question_asked_again(make_customer, always_open):
+    """Answering "Shall I send it to our team?" with the reason dropped the draft: the customer got a help article,
+    and the "yes" after it was read as off-topic; no refund was filed."""
+    socket = await footstool_chosen(make_customer, ["Velvet cushion cover", "Velvet footstool"], 10032)
+    again = await reply_to(socket, "it arrived damaged, one leg is split")
+    assert "Velvet footstool" in again and "Shall I send it to our team?" in again, again
+    assert await database_sync_to_async(refund_requests)() == []  # nothing is sent without a yes
+    filed = await reply_to(socket, "yes")
+    assert "filed a refund request" in filed
+    [refund] = await database_sync_to_async(refund_requests)()
+    assert refund.reason == "it arrived damaged, one leg is split" and [i["product"] for i in refund.items] == [
+        "Velvet footstool"]
+    await socket.disconnect()
+
+
+async def test_a_new_request_while_the_reason_is_asked_is_not_taken_as_the_reason(make_customer, always_open):
+    """Asked for the reason of one refund, the customer asks for another item's: that message was filed as the first
+    one's reason and the second request was lost."""
+    socket = await footstool_chosen(make_customer, ["Velvet footstool", "Blue ceramic table lamp"], 10033)
+    assert "reason" in await reply_to(socket, "yes")
+    other = await reply_to(socket, "I also want a refund for the blue ceramic table lamp in order 10033")
+    assert "filed a refund request" not in other, other
+    assert await database_sync_to_async(refund_requests)() == []
+    await socket.disconnect()
+
+
 async def test_an_item_named_only_by_a_word_two_items_share_is_asked_about(make_customer, always_open):
     alice = await database_sync_to_async(make_customer)("alice")
     order = await database_sync_to_async(delivered_order)(

@@ -15,20 +15,49 @@ from django.utils.translation import gettext as _
 from shoppe.models import Order, OrderItem, money
 from support.models import Conversation
 from support.services.answers import Answer
-from support.services.order_help.orders import item_line, order_owned, page_path
+from support.services.order_help.orders import (ORDER_NUMBER, item_line, order_link, order_owned, page_path,
+                                                refund_status_name)
 from support.services.order_help.yes_no import NO, YES
 from support.services.order_items import items_named
 
 
 def refund_start(*, order: Order, request: str) -> Answer:
-    """The first refund answer for `order`: what will be asked, or which items (`request` may already name them)."""
+    """The first refund answer for `order`: what will be asked, or which items (`request` may already name them).
+
+    Items that already have a refund request waiting or approved are not offered again (`refunds_standing`).
+    """
+    from support.services.refunds import refunds_standing
+
     items = list(order.items.all())
-    if len(items) == 1:
-        return refund_confirm(order, items)
-    named = items_named(items, request)
-    if named.chosen:
-        return refund_confirm(order, named.chosen)
-    return refund_items_ask(order, named.unsure or items)
+    standing = refunds_standing(order)
+    still = [i for i in items if i.id not in standing]
+    named = items_named(items, request) if len(items) > 1 else None
+    chosen = [i for i in named.chosen if i.id not in standing] if named else still
+    if named and named.chosen and not chosen:
+        return refund_already_requested(order, [standing[i.id] for i in named.chosen])
+    if not still:
+        return refund_already_requested(order, list(standing.values()))
+    if chosen:
+        return refund_confirm(order, chosen)
+    if len(still) == 1 and not (named and named.unsure):
+        return refund_confirm(order, still)
+    unsure = [i for i in named.unsure if i.id not in standing] if named else []
+    return refund_items_ask(order, unsure or still)
+
+
+def refund_already_requested(order: Order, requests: list) -> Answer:
+    """The items asked about already have a refund request, waiting or approved: nothing is filed twice, and a person
+    sees why the customer asks again (broken again, a decision they want to chase)."""
+    by_id = {i.id: i for i in order.items.select_related("product")}
+    listed = "; ".join(
+        "%s: %s" % (", ".join(by_id[x["item_id"]].product.local_name for x in r.items if x.get("item_id") in by_id),
+                    refund_status_name(r))
+        for r in dict.fromkeys(requests))
+    return Answer(_("Order %(number)s already has a refund request for that (%(requests)s), so there's nothing to ask "
+                    "again. Our team decides refunds and replies right here; you can follow it on the order's page "
+                    "too.") % {"number": order.number, "requests": listed},
+                  sources=(order_link(order) if not order.is_guest else []) or refund_policy_link(),
+                  handoff="refund", handoff_order_id=order.id)
 
 
 def refund_items_ask(order: Order, items: list[OrderItem]) -> Answer:
@@ -92,10 +121,13 @@ def return_shipping(order: Order) -> str:
 
 
 def refund_file(conversation: Conversation, order: Order, item_ids: list[int], reason: str) -> Answer:
-    from support.services.refunds import refund_filed_text, refund_request_file
+    from support.services.refunds import RefundAlreadyRequested, refund_filed_text, refund_request_file
 
-    refund = refund_request_file(conversation=conversation, order=order, item_ids=item_ids, reason=reason)
-    refunded = list(order.items.select_related("product").filter(id__in=item_ids))
+    try:
+        refund = refund_request_file(conversation=conversation, order=order, item_ids=item_ids, reason=reason)
+    except RefundAlreadyRequested as already:  # asked for meanwhile, in another tab or on the order's page
+        return refund_already_requested(order, already.requests)
+    refunded = list(order.items.select_related("product").filter(id__in=[x["item_id"] for x in refund.items]))
     return Answer(
         refund_filed_text(refund=refund, items=refunded) + return_shipping(order),
         sources=refund_policy_link(),
@@ -115,15 +147,32 @@ def refund_items_reply(*, conversation: Conversation, pending: dict, text: str) 
     return refund_items_ask(order, named.unsure) if named.unsure else None
 
 
+def _another_request(order: Order, pending: dict, text: str) -> bool:
+    """`text` asks about another order or other items of this one: a new request, not an answer to this one's question."""
+    number = ORDER_NUMBER.search(text)
+    if number and int(number.group(1)) != order.number:
+        return True
+    others = [i for i in order.items.all() if i.id not in pending["items"]]
+    return bool(others) and bool(items_named(others, text).chosen)
+
+
 def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
-    """The customer's yes (perhaps with the reason after it) or no to sending the request."""
+    """The customer's yes (perhaps with the reason after it) or no to sending the request.
+
+    Anything else that is not a question nor about another order or item ("it arrived damaged", "Alles kam kaputt
+    an") is the reason, kept with the draft, and the question asked again: nothing is sent without a yes, and the
+    draft is not lost.
+    """
     if NO.search(text):
         return Answer(_("OK, I haven't sent anything: no refund was requested for order %(number)s. "
                         "If you change your mind, just ask.") % {"number": pending["order"]})
     yes = YES.match(text)
-    if not yes:
-        return None
     order = order_owned(conversation, pending["order"])
+    if not yes:
+        if "?" in text or len(text.split()) < 2 or _another_request(order, pending, text):
+            return None
+        items = list(order.items.select_related("product").filter(id__in=pending["items"]))
+        return refund_confirm(order, items, reason=text.strip())
     # "yes, it arrived scratched": the words after the yes are the reason.
     reason = text[yes.end():].strip() or pending.get("reason", "")
     if len(reason) < 3:
@@ -132,7 +181,9 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
 
 
 def refund_reason_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
-    """The reason the customer gave: the request is filed with it."""
-    if len(text.strip()) < 3:
+    """The reason the customer gave: the request is filed with it. A message about another order or other items
+    of this one is a new request (routed afresh), not this one's reason."""
+    order = order_owned(conversation, pending["order"])
+    if len(text.strip()) < 3 or _another_request(order, pending, text):
         return None
-    return refund_file(conversation, order_owned(conversation, pending["order"]), pending["items"], text)
+    return refund_file(conversation, order, pending["items"], text)
