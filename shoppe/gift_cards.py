@@ -80,7 +80,7 @@ def gift_card_usable(card: GiftCard | None) -> str | None:
     if card is None:
         return gettext("We don't recognise this gift card code. Check that you typed it exactly as in the gift card email.")
     if card.expired:
-        return gettext("This gift card expired on %(date)s.") % {"date": date_format(card.expires_at, "DATE_FORMAT")}
+        return gettext("This gift card expired on %(date)s.") % {"date": date_format(timezone.localtime(card.expires_at), "DATE_FORMAT")}
     if card.balance <= 0:
         return gettext("This gift card has no balance left.")
     return None
@@ -145,7 +145,7 @@ def _gift_card_send(card: GiftCard, *, recipient: str, message: str) -> None:
     amount = money_format(card.initial_amount, card.currency)
     body = (gettext("%(greeting)s: %(amount)s to spend at Example Shoppe.") % {"greeting": greeting, "amount": amount}
             + "\n\n" + gettext("Code: %(code)s") % {"code": card.code_display} + "\n"
-            + gettext("Valid until %(date)s.") % {"date": date_format(card.expires_at, "DATE_FORMAT")} + f"\n{note}\n"
+            + gettext("Valid until %(date)s.") % {"date": date_format(timezone.localtime(card.expires_at), "DATE_FORMAT")} + f"\n{note}\n"
             + gettext("Forward or print this email to give it. The code is entered at checkout, on as many orders as "
                       "the balance lasts; check the balance at %(path)s.") % {"path": reverse("gift_card_balance")}
             + "\n\nExample Shoppe")

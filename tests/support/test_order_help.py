@@ -37,6 +37,35 @@ def test_which_order_then_the_second_one(make_customer, make_order):
     assert {first.number, second.number} >= {chosen_number}
 
 
+def test_dates_and_times_are_the_shops_amsterdam_ones(make_customer, make_order):
+    """An order placed at 23:13 UTC on 3 December is the 4th in Amsterdam, as the orders page says; the chat said 3 Dec.
+    A carrier scan's time too."""
+    from datetime import datetime, timezone as utc
+
+    from shoppe.models import Shipment, TrackingEvent
+    from support.services.order_help.orders import order_describe
+    from support.services.order_help.tracking import tracking_text
+
+    alice = make_customer("alice")
+    order = make_order(alice, status="shipped")
+    Order.objects.filter(id=order.id).update(placed_at=datetime(2026, 12, 3, 23, 13, tzinfo=utc.utc))
+    order.refresh_from_db()
+    assert "placed 4 Dec" in order_describe(order)
+    shipment = Shipment.objects.create(order=order, carrier="PostNL", tracking_number="3SABCD1234567",
+                                       shipped_at=datetime(2026, 12, 3, 10, 0, tzinfo=utc.utc))
+    TrackingEvent.objects.create(shipment=shipment, description="Sorted", location="Utrecht",
+                                happened_at=datetime(2026, 12, 4, 6, 30, tzinfo=utc.utc))
+    assert "4 Dec 07:30" in tracking_text(order)
+
+
+def test_a_cancelled_order_is_not_said_to_ship_later(make_customer, make_order):
+    alice = make_customer("alice")
+    order = make_order(alice, status="cancelled")
+    answer = order_answer(conversation=Conversation.objects.create(customer=alice), intent="track_order",
+                          text=f"where is order {order.number}?")
+    assert "was cancelled, so it won't be shipped" in answer.text and "when it ships" not in answer.text
+
+
 def test_a_product_name_picks_the_order(make_customer, make_order):
     alice = make_customer("alice")
     make_order(alice, status="shipped", product="Oak dining table")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _, gettext_lazy, pgettext_lazy
 
 from rag.documents import help_language, localized_path
@@ -96,7 +96,7 @@ def item_line(item: OrderItem) -> str:
 def order_describe(order: Order) -> str:
     items = ", ".join(item_line(i) for i in order.items.all())
     return _("order %(number)s (%(items)s, placed %(date)s)") % {
-        "number": order.number, "items": items, "date": formats.date_format(order.placed_at, "j M")}
+        "number": order.number, "items": items, "date": formats.date_format(timezone.localtime(order.placed_at), "j M")}
 
 
 def page_path(path: str) -> str:

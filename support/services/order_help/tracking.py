@@ -57,6 +57,9 @@ def days_late(order: Order) -> int:
 def tracking_text(order: Order, *, late: bool = False) -> str:
     status = order_status_name(order)
     shipment = order.shipments.all()[0] if order.shipments.all() else None
+    if order.status == Order.Status.CANCELLED:
+        return _("Order %(number)s was cancelled, so it won't be shipped. Its payment is released or refunded "
+                 "automatically.") % {"number": order.number}
     if shipment is None:
         return _("Order %(number)s is %(status)s. It hasn't been handed to the carrier yet; you'll get a tracking "
                  "link by email when it ships.") % {"number": order.number, "status": status}
@@ -66,7 +69,7 @@ def tracking_text(order: Order, *, late: bool = False) -> str:
     if events:
         parts.append(_("Latest update: %(update)s (%(place)s, %(when)s).") % {
             "update": events[-1].description, "place": events[-1].location,
-            "when": formats.date_format(events[-1].happened_at, "j M H:i")})
+            "when": formats.date_format(timezone.localtime(events[-1].happened_at), "j M H:i")})
     if shipment.estimated_delivery and order.status != Order.Status.DELIVERED and not late:
         parts.append(_("Expected delivery: %(date)s.") % {
             "date": formats.date_format(shipment.estimated_delivery, "l j F")})
