@@ -217,6 +217,8 @@ def handoff_transfer(*, handoff_id: int, agent: AbstractBaseUser, to_agent_id: i
     to_agent = get_user_model().objects.filter(id=to_agent_id, is_active=True).first()
     if to_agent is None or not can_work_handoffs(to_agent):
         raise ValidationError(NO_SUCH_COLLEAGUE)
+    if to_agent.pk == handoff.claimed_by_id:  # "Sam transferred the chat to Sam." told the customer nothing
+        raise ValidationError(f"{staff_name(to_agent)} already has this chat.")
     # Only as it was read (a supervisor may move a colleague's chat too): a resolve or another transfer in the same
     # moment wins, once.
     if not Handoff.objects.filter(id=handoff_id, status=handoff.status, claimed_by_id=handoff.claimed_by_id).update(

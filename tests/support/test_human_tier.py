@@ -241,6 +241,17 @@ async def test_a_console_asking_for_the_queue_again_gets_the_next_waiting_handof
     await agent.disconnect()
 
 
+def test_a_chat_is_not_transferred_to_whoever_has_it(team):
+    from support.services.handoff import handoff_transfer
+
+    handoff = Handoff.objects.create(conversation=Conversation.objects.create(), reason="person")
+    handoff_claim(handoff_id=handoff.id, agent=team["sam"])
+    with pytest.raises(ValidationError, match="Sam already has this chat"):
+        handoff_transfer(handoff_id=handoff.id, agent=team["sam"], to_agent_id=team["sam"].id)
+    assert not Message.objects.filter(conversation=handoff.conversation, intent="agent_transferred").exists()
+    handoff_transfer(handoff_id=handoff.id, agent=team["sam"], to_agent_id=team["kim"].id)
+
+
 def test_only_the_agent_who_claimed_may_answer_and_ops_may_not_work_handoffs(team):
     handoff = Handoff.objects.create(conversation=Conversation.objects.create(), reason="person")
     with pytest.raises(PermissionDenied):
