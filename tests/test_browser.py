@@ -55,6 +55,24 @@ def test_anonymous_visitor_asks_with_the_keyboard(tabs, screenshots: Path) -> No
     tab.shot(screenshots, "1-anonymous-delivery")
 
 
+def test_bold_in_an_answer_shows_bold_not_its_asterisks(tabs) -> None:  # type: ignore[no-untyped-def]
+    """Help passages (and the LLM) write "**Standard:**"; the chat showed the asterisks. Bold is a DOM node, so
+    markup in a message stays text, and site paths are still links."""
+    page = tabs().page
+    page.goto("/")
+    html = page.evaluate("""async () => {
+      const { chatTranscript } = await import(document.querySelector('script[src*="chat/widget"]').src
+        .replace('widget.js', 'transcript.js'));
+      const log = document.createElement('ol');
+      document.body.append(log);
+      const text = '- **Standard:** 3-5 days, see /help/shipping-and-delivery/ <b>x</b> **<i>y</i>** 2 * 3 ** 4';
+      return chatTranscript(log).bubble('bot', text, {}).querySelector('.chat-text').innerHTML;
+    }""")
+    assert html.startswith("- <strong>Standard:</strong> 3-5 days"), html
+    assert '<a href="/help/shipping-and-delivery/">' in html and "&lt;b&gt;x&lt;/b&gt;" in html
+    assert "<strong>&lt;i&gt;y&lt;/i&gt;</strong>" in html and "2 * 3 ** 4" in html
+
+
 def test_signed_in_customer_asks_about_her_order_and_history_survives_reload(  # type: ignore[no-untyped-def]
     tabs, screenshots: Path
 ) -> None:
