@@ -58,6 +58,29 @@ def test_the_newest_reply_is_shown_whole_with_its_sources_and_thumbs(  # type: i
             assert hidden <= 1, f"{hidden:.0f} px of the newest reply are below the chat's visible area"
 
 
+@pytest.mark.parametrize("screen", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_a_source_link_on_a_phone_shows_its_page_not_the_chat_again(tabs, screenshots: Path, screen: dict) -> None:  # type: ignore[no-untyped-def]
+    """On a phone the chat is the whole screen: tapping a source opened the help page with the chat reopened over it.
+    On a wide screen the chat sits in a corner beside the page and stays open."""
+    from playwright.sync_api import expect
+
+    tab = tabs(**screen)
+    page = tab.page
+    page.goto("/")
+    page.locator(".chat-launcher").click()
+    page.fill("#chat-input", "how long does delivery take?")
+    page.get_by_role("button", name="Send").click()
+    link = finished_reply(page).locator("ul.chat-sources a").first
+    href = link.get_attribute("href") or ""
+    link.click()
+    page.wait_for_url(f"**{href.split('#')[0]}*")
+    page.wait_for_timeout(500)  # the widget would have reopened by now
+    phone = screen["viewport"]["width"] <= 480
+    panel = expect(page.locator("#chat-panel"))
+    panel.to_be_hidden() if phone else panel.to_be_visible()
+    tab.shot(screenshots, f"widget-after-source-link-{screen['viewport']['width']}")
+
+
 def _chatting_with_sam(tabs, username: str, name: str, customer_screen: dict | None = None):  # type: ignore[no-untyped-def]
     """A customer asks for a person in the widget and Sam (staff) claims the chat in the console: (console tab, widget tab)."""
     from playwright.sync_api import expect

@@ -551,4 +551,11 @@ function chatWidget(root) {
   // "Past conversations" leaves the chat for a page: the panel must not cover it there (a phone's whole screen).
   const past = root.querySelector(".chat-past");
   if (past) past.addEventListener("click", () => sessionStorage.setItem("shoppe.chat.open", "0"));
+  // So does a link in the conversation (a source, an order) on a phone, where the panel is the whole screen; on a
+  // wide screen the panel sits in a corner beside the page, and comes back open.
+  log.addEventListener("click", (e) => {
+    if (e.target.closest("a[href]") && window.matchMedia("(max-width: 480px)").matches) {
+      sessionStorage.setItem("shoppe.chat.open", "0");
+    }
+  });
 }
