@@ -480,13 +480,21 @@ function chatWidget(root) {
     customerBubble, photoBubble, announce: (text) => { announcer.textContent = text; },
   });
 
+  // Over the server's limit the box keeps every character (a maxlength cut a pasted complaint short without a
+  // word) and says so at once; nothing is sent until it is shortened.
+  const tooLong = () => format(gettext("Messages can be at most %(count)s characters."),
+    { count: new Intl.NumberFormat(LANG).format(MAX_MESSAGE_CHARS) });
+  input.addEventListener("input", () => {
+    if (input.value.trim().length > MAX_MESSAGE_CHARS) showError(tooLong());
+    else if (errorLine.textContent === tooLong()) showError("");
+  });
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const text = input.value.trim();
     if (!text) return;
     if (stopped) { showError(stopped); return; }
     if (text.length > MAX_MESSAGE_CHARS) {
-      showError(format(gettext("Messages can be at most %(count)s characters."), { count: new Intl.NumberFormat(LANG).format(MAX_MESSAGE_CHARS) }));
+      showError(tooLong());
       return;
     }
     const item = { client_id: uuid(), text };
