@@ -97,11 +97,11 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
                 return
             language = reply_language(message, routed=routed.language)
             with in_language(language):
-                answer = _local_answer(conversation=conversation, decision=routed, text=message.text)
+                answer = _local_answer(conversation=conversation, decision=routed, text=message.text, language=language)
             if routed.route == "local" and routed.intent not in ORDER_INTENTS and routed.intent != "greeting":
                 # A help-centre passage in English (it, pl, pt: no help pages yet): say so in their language. The assistant's
                 # own texts (handoffs, order answers, questions) are already in it.
-                answer = english_only_noted(answer, routed.language)
+                answer = english_only_noted(answer, language)
             intent, route = routed.intent, routed.route
             if route == "human" and not answer.handoff:
                 # On the way to a person the assistant asked something itself ("Which order do you
@@ -117,7 +117,10 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
                      holder=holder)
 
 
-def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: str) -> Answer:
+def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: str, language: str) -> Answer:
+    """The local tier's answer; `language` is the reply's (`reply_language`): the router reads a message it is unsure of
+    as English, and the help passage then follows the conversation's language, the page's for a first message
+    ("hola, aceptáis pago con tarjeta de crédito?" on the Spanish shop, 86% Spanish to the detector)."""
     if decision.route == "off_topic":
         return off_topic_answer()
     if decision.route == "human" and decision.intent == "get_refund":
@@ -131,7 +134,7 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
         return greeting_answer(text=text, first_name=first_name)
     if decision.intent in ORDER_INTENTS:
         return order_answer(conversation=conversation, intent=decision.intent, text=text)
-    return knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=decision.language)
+    return knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=language)
 
 
 def _conversation_state_save(conversation: Conversation, answer: Answer) -> None:

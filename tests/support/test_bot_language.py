@@ -85,6 +85,18 @@ async def test_a_first_message_too_short_to_tell_is_answered_in_the_pages_langua
     await socket.disconnect()
 
 
+async def test_a_question_the_detector_is_unsure_of_gets_the_help_passage_in_the_pages_language():
+    """86% Spanish to the language detector (90% needed), so routed as English: the reply's own words followed the
+    Spanish storefront, but the help passage was the English one, its source the English page."""
+    socket = await connected(await cookie_of(None), query="lang=es")
+    await send(socket, "hola, aceptáis pago con tarjeta de crédito?")
+    end, _ = await until(socket, "reply.end")
+    assert end["route"] == "local", end
+    assert all(source["url"].startswith("/es/help/") for source in end["sources"]), end["sources"]
+    assert "tarjeta" in end["text"].lower(), end["text"]
+    await socket.disconnect()
+
+
 async def test_a_german_customer_asking_for_a_person_gets_the_german_handoff():
     socket = await connected(await cookie_of(None))
     await send(socket, "Ich möchte bitte mit einem Mitarbeiter sprechen.")
