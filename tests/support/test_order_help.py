@@ -114,6 +114,25 @@ def test_another_customers_order_number_is_not_found(make_customer, make_order):
     assert "can't find order" in answer.text and "Blue" not in answer.text
 
 
+def test_after_someone_elses_order_a_customers_own_order_is_not_asked_to_be_proved(make_customer, make_order):
+    """Asked about another customer's order, then about his own: "I need both the order number and the email"."""
+    bobs = make_order(make_customer("bob", "Bob"))
+    dan = make_customer("dan", "Dan")
+    his = make_order(dan, status="shipped")
+    conversation = Conversation.objects.create(customer=dan)
+    assert "can't find order" in ask(conversation, "get_refund", f"refund order {bobs.number}").text
+    assert reply(conversation, f"where is order {his.number}?") is None  # a new question, routed afresh
+    assert f"Order {his.number} is shipped" in ask(conversation, "track_order", f"where is order {his.number}?").text
+
+
+def test_a_visitor_proving_a_guest_order_in_the_first_message_is_not_asked_again(make_guest_order):
+    order = make_guest_order("erin@example.test", status="shipped")
+    answer = ask(Conversation.objects.create(), "track_order", f"where is order {order.number}? erin@example.test")
+    assert f"Order {order.number} is shipped" in answer.text
+    wrong = ask(Conversation.objects.create(), "track_order", f"where is order {order.number}? mallory@example.test")
+    assert "don't match" in wrong.text and "shipped" not in wrong.text
+
+
 def test_an_anonymous_visitor_proves_a_guest_order_with_its_email(make_guest_order):
     # #13 item 1: number and email prove only a guest order (it was Alice's account order before).
     order = make_guest_order("erin@example.test", status="shipped")

@@ -38,6 +38,9 @@ def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answe
         match = [o for o in orders if o.number == int(number.group(1))]
         if match:
             return order_intent_answer(conversation=conversation, intent=intent, order=match[0], request=request)
+        if _EMAIL.search(text):  # "where is order 10038? erin@example.test": the proof comes with the question
+            return identify_order_reply(conversation=conversation, text=text, pending={
+                "kind": "identify_order", "intent": intent, "number": int(number.group(1)), "request": request})
         if not conversation.customer_id:
             return ask_for_proof(intent, number=int(number.group(1)), request=request)
         return Answer(_("I can't find order %(number)s on your account. Could you check the number? "
@@ -84,6 +87,8 @@ def identify_order_reply(*, conversation: Conversation, pending: dict, text: str
     order_number = int(number.group(1)) if number else pending.get("number")
     if not email and not number:
         return None
+    if number and not email and any(o.number == order_number for o in customer_orders(conversation)):
+        return None  # an order of theirs (on the account, or proved before): a new question about it, routed afresh
     if not (order_number and email):
         return Answer(_("I need both the order number and the email address you placed it with."), pending=pending)
     given = email.group(0).strip().lower()
