@@ -31,6 +31,13 @@ class TraceItem:
         return self.message.author == Message.Author.CUSTOMER
 
     @property
+    def labelable(self) -> bool:
+        """Only a message the router read can be labelled (support.services.feedback.routed_by_the_router)."""
+        from support.services.feedback import routed_by_the_router
+
+        return routed_by_the_router(self.message)
+
+    @property
     def label_intent(self) -> str:
         return self.label.intent if self.label else self.message.intent
 

@@ -116,6 +116,19 @@ def feedback_receive(*, conversation_id: uuid.UUID, event: dict[str, Any],
                            comment=event.get("comment") or "")
 
 
+# The reason on a customer message the router never read: the answer to a question the assistant asked ("yes", "the
+# footstool"), and a refund asked for on the order's page (a fixed English template). A label on one would teach the
+# router something no customer wrote to it.
+ANSWER_TO_QUESTION = "answer to the assistant's question"
+
+
+def routed_by_the_router(message: Message) -> bool:
+    from support.services.refunds import ORDER_PAGE
+
+    return (message.author == Message.Author.CUSTOMER and bool(message.text)
+            and message.reason not in {ANSWER_TO_QUESTION, ORDER_PAGE})
+
+
 def route_label_set(*, message_id: int, intent: str, route: str | None = None, user: AbstractBaseUser) -> RouteLabel:
     """Ops' label on a customer message: the intent it should have had and its route.
 
@@ -131,6 +144,9 @@ def route_label_set(*, message_id: int, intent: str, route: str | None = None, u
     message = Message.objects.get(id=message_id)
     if message.author != Message.Author.CUSTOMER:
         raise ValueError("Only customer messages are routed, so only they can be labelled.")
+    if not routed_by_the_router(message):
+        raise ValueError("The router never read this message (an answer to the assistant's question, a request from "
+                         "the order's page, or a text kept on the customer's device), so it can't be labelled.")
     label, _ = RouteLabel.objects.update_or_create(
         message=message, defaults={"intent": intent, "route": route, "labelled_by": user}
     )
@@ -138,9 +154,12 @@ def route_label_set(*, message_id: int, intent: str, route: str | None = None, u
 
 
 def route_label_pairs() -> list[tuple[str, str]]:
-    """(message text, intent) for every ops label, for training the router."""
+    """(message text, intent) for every ops label on a message the router read, for training the router."""
+    from support.services.refunds import ORDER_PAGE
+
+    labels = RouteLabel.objects.exclude(message__reason__in=[ANSWER_TO_QUESTION, ORDER_PAGE]).order_by("id")
     return [
         (text, intent)
-        for text, intent in RouteLabel.objects.order_by("id").values_list("message__text", "intent")
+        for text, intent in labels.values_list("message__text", "intent")
         if text and text.strip() and intent in INTENT_ROUTES
     ]

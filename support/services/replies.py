@@ -24,6 +24,7 @@ from support.services.answers import (
     knowledge_answer,
     off_topic_answer,
 )
+from support.services.feedback import ANSWER_TO_QUESTION
 from support.services.order_help import ORDER_INTENTS, order_answer, pending_answer
 from support.services.routing import RouteDecision, decision_fields, message_route
 from support.tasks import escalation_answer
@@ -76,7 +77,7 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
             answer = pending_answer(conversation=conversation, text=message.text)
         if answer is not None:
             intent, route = question.get("intent", "follow_up"), "local"
-            decision = {"route": route, "intent": intent, "reason": "answer to the assistant's question"}
+            decision = {"route": route, "intent": intent, "reason": ANSWER_TO_QUESTION}
         else:
             routed = message_route(message=message)
             decision = decision_fields(routed)

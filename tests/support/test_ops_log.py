@@ -325,3 +325,29 @@ def test_trace_shows_the_router_decision_the_llm_call_and_the_label_form(client,
         assert f'name="next" value="{url}#message-{message.id}"' in page
     assert '<option value="contact_human_agent"' in page and '<option value="off_topic"' in page
     assert page.count('name="intent"') == page.count('name="route"') == 6
+
+
+def test_a_message_the_router_never_read_has_no_label_form_and_takes_no_label(client, ops):  # type: ignore[no-untyped-def]
+    """A refund asked on the order's page (a fixed English template) and "yes" to the assistant's question were offered
+    a label form: saved, they would have gone into the router's training data."""
+    from support.services.feedback import ANSWER_TO_QUESTION, route_label_pairs
+    from support.services.refunds import ORDER_PAGE
+
+    conversation = Conversation.objects.create()
+    routed = Message.objects.create(conversation=conversation, author="customer", text="is the lamp dimmable?",
+                                    status="answered", route="local", intent="product_question", reason="top 0.9")
+    template = Message.objects.create(conversation=conversation, author="customer", status="answered", route="human",
+                                      text="Refund request from My orders, order 10030: 1 × Lamp. Reason: cracked",
+                                      intent="get_refund", reason=ORDER_PAGE)
+    answer = Message.objects.create(conversation=conversation, author="customer", text="yes", status="answered",
+                                    route="local", intent="get_refund", reason=ANSWER_TO_QUESTION)
+    client.force_login(ops)
+    page = client.get(reverse("ops_trace", args=[conversation.id])).content.decode()
+    assert page.count('class="label-form"') == 1 and f'action="{reverse("ops_label", args=[routed.id])}"' in page
+    assert page.count("Not labelled: the router never read this message") == 2
+    for message in (template, answer):
+        response = client.post(reverse("ops_label", args=[message.id]), {"intent": "check_refund_policy"})
+        assert response.status_code == 400 and not RouteLabel.objects.filter(message=message).exists()
+    RouteLabel.objects.create(message=answer, intent="check_refund_policy", route="local", labelled_by=ops)  # an old one
+    client.post(reverse("ops_label", args=[routed.id]), {"intent": "warranty"})
+    assert route_label_pairs() == [("is the lamp dimmable?", "warranty")]
