@@ -77,6 +77,18 @@ def _storable(value: Any) -> bool:
     return True
 
 
+def _without_nul(value: Any) -> Any:
+    """`value` with NUL characters taken out of its strings: PostgreSQL cannot store them in text (a message with one
+    failed to save, and the widget retried it for ever), and no one means one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def _client_id_of(content: dict[str, Any]) -> str | None:
     """The event's client_id if it is one, so the widget can drop the message it names."""
     raw = content.get("client_id")
@@ -105,6 +117,8 @@ def frame_read(text_data: str | None, bytes_data: bytes | None) -> dict[str, Any
         raise FrameRejected("bad_json", gettext_lazy("Messages must be JSON objects.")) from None
     if not isinstance(content, dict):
         raise FrameRejected("bad_json", gettext_lazy("Messages must be JSON objects."))
+    if "\\u0000" in text_data:
+        content = _without_nul(content)
     if not _storable(content):
         raise FrameRejected("bad_text", gettext_lazy("That text contains characters we can't read (a broken emoji?). "
                                         "Please type it again."), _client_id_of(content))

@@ -122,6 +122,20 @@ async def test_history_survives_reconnect_and_resend_is_idempotent(stack: Stack)
     assert count == [(2,)]
 
 
+@pytest.mark.timeout(240)
+async def test_a_nul_character_in_a_message_is_dropped_not_a_save_that_fails_for_ever(stack: Stack) -> None:
+    """PostgreSQL cannot store NUL in text: the message failed to save ("Retrying…") and the widget resent it for
+    ever. SQLite stores it, so only this stack shows it."""
+    client_id = str(uuid.uuid4())
+    async with connect(stack, session_cookie(stack)) as ws:
+        assert (await next_event(ws, 15))["type"] == "history"
+        await send_message(ws, "where is my\u0000 order?", client_id)
+        events = await until(ws, lambda e: e["type"] in ("message.saved", "error"), timeout=15, stack=stack)
+        assert events[-1]["type"] == "message.saved", events
+    saved = stack.sql("SELECT text FROM support_message WHERE client_id = %s", (uuid.UUID(client_id),))
+    assert saved == [("where is my order?",)]
+
+
 @pytest.fixture(params=PROVIDERS)
 def provider(request: pytest.FixtureRequest, stack: Stack) -> str:
     """The worker escalating to this provider's fake: LLM_PROVIDER and its server in the worker's environment."""
