@@ -37,6 +37,18 @@ def test_which_order_then_the_second_one(make_customer, make_order):
     assert {first.number, second.number} >= {chosen_number}
 
 
+def test_a_refund_for_a_named_item_takes_the_order_that_holds_it(make_customer, make_order):
+    """The only delivered order was taken for "my money back for the footstool", though the footstool was in another
+    order (not yet delivered): the customer was asked about the wrong order's items."""
+    alice = make_customer("alice")
+    make_order(alice, status="delivered", product="Blue ceramic table lamp")
+    footstool = make_order(alice, status="packed", product="Velvet footstool")
+    answer = ask(Conversation.objects.create(customer=alice), "get_refund",
+                 "honestly the footstool I got is not what the photos showed, I'd like my money back")
+    assert f"order {footstool.number}" in answer.text and "Velvet footstool" in answer.text, answer.text
+    assert "lamp" not in answer.text.lower()
+
+
 def test_dates_and_times_are_the_shops_amsterdam_ones(make_customer, make_order):
     """An order placed at 23:13 UTC on 3 December is the 4th in Amsterdam, as the orders page says; the chat said 3 Dec.
     A carrier scan's time too."""

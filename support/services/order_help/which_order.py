@@ -56,9 +56,10 @@ def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answe
                         "number and the email address you used."),
                       pending={"kind": "identify_order", "intent": intent, "request": request})
     candidates = _candidates(orders, intent)
-    if intent == "get_refund" and len(candidates) > 1:
-        # "a refund for the velvet footstool": the one order holding what was named, if only one does.
-        holding = [o for o in candidates if items_named(list(o.items.all()), text).chosen]
+    if intent == "get_refund" and len(orders) > 1:
+        # "a refund for the velvet footstool": the one order holding what was named, if only one does; among all the
+        # customer's orders (one not yet shipped too: its answer says so), not another order without it.
+        holding = [o for o in orders if items_named(list(o.items.all()), text).chosen]
         candidates = holding if len(holding) == 1 else candidates
     if len(candidates) == 1:
         return order_intent_answer(conversation=conversation, intent=intent, order=candidates[0], request=request)
