@@ -62,6 +62,12 @@ class Conversation(models.Model):
 # of these intents: the widget and the console show them as system lines, not as anyone's bubble.
 TEAM_LINE_INTENTS = frozenset({"agent_joined", "agent_left", "agent_transferred"})
 
+# The reason on a customer message the router never read: the answer to a question the assistant asked ("yes", "the
+# footstool"), and a refund asked for on the order's page in My orders (a fixed English template, not the chat).
+ANSWER_TO_QUESTION = "answer to the assistant's question"
+ORDER_PAGE = "order page"
+NOT_ROUTED_REASONS = frozenset({ANSWER_TO_QUESTION, ORDER_PAGE})
+
 
 class CustomerSocket(models.Model):
     """A customer's open chat socket: while a conversation has one, the team's replies are not emailed.

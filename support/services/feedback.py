@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 
 from rag.router.policy import INTENT_ROUTES
 from support.services.language import lazy_text
-from support.models import Feedback, Message, RouteLabel
+from support.models import NOT_ROUTED_REASONS, Feedback, Message, RouteLabel
 
 MAX_COMMENT_CHARS = 1000
 REPLY_SCORES = (1, -1)
@@ -116,17 +116,11 @@ def feedback_receive(*, conversation_id: uuid.UUID, event: dict[str, Any],
                            comment=event.get("comment") or "")
 
 
-# The reason on a customer message the router never read: the answer to a question the assistant asked ("yes", "the
-# footstool"), and a refund asked for on the order's page (a fixed English template). A label on one would teach the
-# router something no customer wrote to it.
-ANSWER_TO_QUESTION = "answer to the assistant's question"
-
-
 def routed_by_the_router(message: Message) -> bool:
-    from support.services.refunds import ORDER_PAGE
-
+    """A customer message the router read: a label on any other (NOT_ROUTED_REASONS, or a text kept on the customer's
+    device) would teach the router something no customer wrote to it."""
     return (message.author == Message.Author.CUSTOMER and bool(message.text)
-            and message.reason not in {ANSWER_TO_QUESTION, ORDER_PAGE})
+            and message.reason not in NOT_ROUTED_REASONS)
 
 
 def route_label_set(*, message_id: int, intent: str, route: str | None = None, user: AbstractBaseUser) -> RouteLabel:
@@ -155,9 +149,7 @@ def route_label_set(*, message_id: int, intent: str, route: str | None = None, u
 
 def route_label_pairs() -> list[tuple[str, str]]:
     """(message text, intent) for every ops label on a message the router read, for training the router."""
-    from support.services.refunds import ORDER_PAGE
-
-    labels = RouteLabel.objects.exclude(message__reason__in=[ANSWER_TO_QUESTION, ORDER_PAGE]).order_by("id")
+    labels = RouteLabel.objects.exclude(message__reason__in=NOT_ROUTED_REASONS).order_by("id")
     return [
         (text, intent)
         for text, intent in labels.values_list("message__text", "intent")

@@ -18,7 +18,8 @@ from shoppe.models import money
 from support import events, realtime
 from support.conversation_language import conversation_language, language_code
 from support.hours import support_next_opening, support_open, support_opening_words
-from support.models import TEAM_LINE_INTENTS, Conversation, Handoff, InternalNote, Message, RefundRequest
+from support.models import (ANSWER_TO_QUESTION, TEAM_LINE_INTENTS, Conversation, Handoff, InternalNote, Message,
+                            RefundRequest)
 from support.roles import can_step_in, can_work_handoffs, staff_name
 from support.services.away import notify_email_offer, reply_email_plan
 from support.services.language import in_customer_language
@@ -87,8 +88,10 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
         created = handoff is None
         if created:
             recent = list(conversation.messages.order_by("-created_at", "-id")[:12])[::-1]
-            # A photo without a caption asked nothing in words: the transcript shows it.
-            asked = [m.text for m in recent if m.author == Message.Author.CUSTOMER and m.text][-3:]
+            # A photo without a caption asked nothing in words: the transcript shows it. Answers to the assistant's
+            # own questions ("all", "yes") say nothing without them: the request they answered is what was asked.
+            said = [m for m in recent if m.author == Message.Author.CUSTOMER and m.text]
+            asked = [m.text for m in ([m for m in said if m.reason != ANSWER_TO_QUESTION] or said)][-3:]
             handoff = Handoff.objects.create(
                 conversation=conversation, message_id=trigger_message_id, reason=code,
                 intent=intent or reason, order_id=order_id, priority=PRIORITY.get(code, Handoff.Priority.NORMAL),

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from shoppe.models import Order, OrderItem, Refund, money
 from shoppe.money import money_format
 from support import events, realtime
-from support.models import Conversation, Message, RefundDecision, RefundRequest
+from support.models import ORDER_PAGE, Conversation, Message, RefundDecision, RefundRequest
 from support.roles import staff_name
 from support.services.away import reply_email_plan
 from support.services.handoff import assistant_note, handoff_held_by, handoff_request
@@ -207,7 +207,6 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
     return refund
 
 
-ORDER_PAGE = "order page"  # the routing reason on a request a customer made from My orders, not in the chat
 
 
 def refund_request_from_order_page(*, user: AbstractBaseUser, session: SessionBase, order: Order, item_ids: list[int],

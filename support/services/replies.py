@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from support.db import commits_without_waiting_for_disk
 from support.logs import conversation_context
-from support.models import Conversation, Message
+from support.models import ANSWER_TO_QUESTION, Conversation, Message
 from support.services.away import notify_email_answer, notify_email_take
 from support.services.delivery import outcome_claimable, reply_fail, reply_stream
 from support.services.language import in_language, reply_language
@@ -24,7 +24,6 @@ from support.services.answers import (
     knowledge_answer,
     off_topic_answer,
 )
-from support.services.feedback import ANSWER_TO_QUESTION
 from support.services.order_help import ORDER_INTENTS, order_answer, pending_answer
 from support.services.routing import RouteDecision, decision_fields, message_route
 from support.tasks import escalation_answer

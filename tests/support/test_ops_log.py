@@ -330,8 +330,8 @@ def test_trace_shows_the_router_decision_the_llm_call_and_the_label_form(client,
 def test_a_message_the_router_never_read_has_no_label_form_and_takes_no_label(client, ops):  # type: ignore[no-untyped-def]
     """A refund asked on the order's page (a fixed English template) and "yes" to the assistant's question were offered
     a label form: saved, they would have gone into the router's training data."""
-    from support.services.feedback import ANSWER_TO_QUESTION, route_label_pairs
-    from support.services.refunds import ORDER_PAGE
+    from support.models import ANSWER_TO_QUESTION, ORDER_PAGE
+    from support.services.feedback import route_label_pairs
 
     conversation = Conversation.objects.create()
     routed = Message.objects.create(conversation=conversation, author="customer", text="is the lamp dimmable?",

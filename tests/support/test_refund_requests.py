@@ -91,6 +91,9 @@ async def test_a_signed_in_customer_gets_only_the_item_they_named_after_saying_y
     [refund] = await database_sync_to_async(refund_requests)()
     assert [i["product"] for i in refund.items] == ["Velvet footstool"]
     assert refund.amount == Decimal("89.00") and refund.eligible and refund.reason == "it wobbles on one leg"
+    # The handoff's "Customer asked" starts with the request, not with "the velvet footstool / yes / …" alone
+    summary = await database_sync_to_async(lambda: Handoff.objects.get(conversation=refund.conversation_id).summary)()
+    assert summary.startswith(f"I want a refund for order {order.number}") and " / yes" not in summary, summary
     await socket.disconnect()
 
 
