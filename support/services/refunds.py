@@ -207,8 +207,6 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
     return refund
 
 
-
-
 def refund_request_from_order_page(*, user: AbstractBaseUser, session: SessionBase, order: Order, item_ids: list[int],
                                    reason: str) -> RefundRequest:
     """A refund asked for on the order's page in My orders: filed and handed to staff exactly as the chat files it.

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
@@ -67,6 +68,15 @@ async def sam_says(handoff: Handoff, team, text: str) -> None:  # type: ignore[n
     await database_sync_to_async(agent_reply)(conversation_id=handoff.conversation_id, agent=team["sam"], text=text)
 
 
+async def alice_with_sam(settings, make_customer, team) -> tuple[User, object, dict, Handoff]:  # type: ignore[no-untyped-def]
+    """Alice, signed in, with Sam holding her chat (her user, socket, history, handoff); the team's replies are
+    emailed at once when she has no socket left."""
+    settings.SUPPORT_HOURS = ALWAYS_OPEN
+    settings.REPLY_EMAIL_DELAY_S = 0.0
+    alice = await database_sync_to_async(make_customer)("alice")
+    return (alice, *await with_sam(await database_sync_to_async(session_cookie_for)(alice), team))
+
+
 async def test_replies_to_a_customer_who_left_arrive_in_one_email_with_a_link_back(settings, smtp_server, make_customer, team):
     settings.SUPPORT_HOURS = ALWAYS_OPEN
     settings.REPLY_EMAIL_DELAY_S = 1.0  # a burst within this travels in one email
@@ -113,10 +123,7 @@ async def test_replies_to_a_customer_who_left_arrive_in_one_email_with_a_link_ba
 
 
 async def test_no_email_while_the_customer_is_connected_and_one_when_they_leave_unread(settings, smtp_server, make_customer, team):
-    settings.SUPPORT_HOURS = ALWAYS_OPEN
-    settings.REPLY_EMAIL_DELAY_S = 0.0
-    alice = await database_sync_to_async(make_customer)("alice")
-    socket, history, handoff = await with_sam(await database_sync_to_async(session_cookie_for)(alice), team)
+    alice, socket, history, handoff = await alice_with_sam(settings, make_customer, team)
     await sam_says(handoff, team, "Let me check that for you.")
     shown, _ = await until(socket, "agent.message")
     assert shown["text"] == "Let me check that for you."
@@ -129,10 +136,7 @@ async def test_no_email_while_the_customer_is_connected_and_one_when_they_leave_
 
 
 async def test_a_reply_she_saw_is_not_emailed(settings, smtp_server, make_customer, team):
-    settings.SUPPORT_HOURS = ALWAYS_OPEN
-    settings.REPLY_EMAIL_DELAY_S = 0.0
-    alice = await database_sync_to_async(make_customer)("alice")
-    socket, history, handoff = await with_sam(await database_sync_to_async(session_cookie_for)(alice), team)
+    alice, socket, history, handoff = await alice_with_sam(settings, make_customer, team)
     await sam_says(handoff, team, "Done, it's on its way.")
     await until(socket, "agent.message")
     await socket.send_json_to({"type": "seen"})
@@ -145,10 +149,7 @@ async def test_a_reply_she_saw_is_not_emailed(settings, smtp_server, make_custom
 async def test_seen_through_a_reply_reads_it_and_not_the_ones_after_it(settings, smtp_server, make_customer, team):
     """A page back online says which reply it showed (`through`): Sam's reply written while it was offline stays
     unread, is emailed when she leaves, and the other tabs keep their badge; a mark never moves back."""
-    settings.SUPPORT_HOURS = ALWAYS_OPEN
-    settings.REPLY_EMAIL_DELAY_S = 0.0
-    alice = await database_sync_to_async(make_customer)("alice")
-    socket, history, handoff = await with_sam(await database_sync_to_async(session_cookie_for)(alice), team)
+    alice, socket, history, handoff = await alice_with_sam(settings, make_customer, team)
     await sam_says(handoff, team, "Checking your parcel now.")
     shown, _ = await until(socket, "agent.message")
     await sam_says(handoff, team, "It is at the depot.")

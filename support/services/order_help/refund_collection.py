@@ -13,12 +13,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from shoppe.models import Order, OrderItem, money
+from shoppe.returns import refund_item_names
 from support.models import Conversation
 from support.services.answers import Answer
 from support.services.order_help.orders import (ORDER_NUMBER, item_line, order_link, order_owned, page_path,
                                                 refund_status_name)
 from support.services.order_help.yes_no import NO, YES
-from support.services.order_items import items_named
+from support.services.order_items import NamedItems, items_named
 
 
 def refund_start(*, order: Order, request: str) -> Answer:
@@ -31,27 +32,23 @@ def refund_start(*, order: Order, request: str) -> Answer:
     items = list(order.items.all())
     standing = refunds_standing(order)
     still = [i for i in items if i.id not in standing]
-    named = items_named(items, request) if len(items) > 1 else None
-    chosen = [i for i in named.chosen if i.id not in standing] if named else still
-    if named and named.chosen and not chosen:
-        return refund_already_requested(order, [standing[i.id] for i in named.chosen])
-    if not still:
-        return refund_already_requested(order, list(standing.values()))
+    named = items_named(items, request) if len(items) > 1 else NamedItems(chosen=items)
+    chosen = [i for i in named.chosen if i.id not in standing]
+    if not chosen and (named.chosen or not still):  # what was named, or the whole order, has a request already
+        return refund_already_requested(order, [standing[i.id] for i in named.chosen or items])
     if chosen:
         return refund_confirm(order, chosen)
-    if len(still) == 1 and not (named and named.unsure):
+    if len(still) == 1 and not named.unsure:
         return refund_confirm(order, still)
-    unsure = [i for i in named.unsure if i.id not in standing] if named else []
-    return refund_items_ask(order, unsure or still)
+    return refund_items_ask(order, [i for i in named.unsure if i.id not in standing] or still)
 
 
 def refund_already_requested(order: Order, requests: list) -> Answer:
     """The items asked about already have a refund request, waiting or approved: nothing is filed twice, and a person
     sees why the customer asks again (broken again, a decision they want to chase)."""
-    by_id = {i.id: i for i in order.items.select_related("product")}
+    names = refund_item_names(order)
     listed = "; ".join(
-        "%s: %s" % (", ".join(by_id[x["item_id"]].product.local_name for x in r.items if x.get("item_id") in by_id),
-                    refund_status_name(r))
+        "%s: %s" % (", ".join(names.get(x.get("item_id"), x.get("product", "")) for x in r.items), refund_status_name(r))
         for r in dict.fromkeys(requests))
     return Answer(_("Order %(number)s already has a refund request for that (%(requests)s), so there's nothing to ask "
                     "again. Our team decides refunds and replies right here; you can follow it on the order's page "
@@ -167,9 +164,11 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
         return Answer(_("OK, I haven't sent anything: no refund was requested for order %(number)s. "
                         "If you change your mind, just ask.") % {"number": pending["order"]})
     yes = YES.match(text)
+    if not yes and ("?" in text or len(text.split()) < 2):
+        return None
     order = order_owned(conversation, pending["order"])
     if not yes:
-        if "?" in text or len(text.split()) < 2 or _another_request(order, pending, text):
+        if _another_request(order, pending, text):
             return None
         items = list(order.items.select_related("product").filter(id__in=pending["items"]))
         return refund_confirm(order, items, reason=text.strip())
@@ -183,7 +182,9 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
 def refund_reason_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
     """The reason the customer gave: the request is filed with it. A message about another order or other items
     of this one is a new request (routed afresh), not this one's reason."""
+    if len(text.strip()) < 3:
+        return None
     order = order_owned(conversation, pending["order"])
-    if len(text.strip()) < 3 or _another_request(order, pending, text):
+    if _another_request(order, pending, text):
         return None
     return refund_file(conversation, order, pending["items"], text)
