@@ -1,6 +1,8 @@
 """A customer's saved delivery addresses: one of them is the default that checkout fills in."""
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
@@ -21,6 +23,26 @@ def address_parts(text: str) -> dict[str, str]:
     postcode = " ".join(tokens[i] for i in code)
     city = " ".join(t for i, t in enumerate(tokens) if i not in code)
     return {"street": street, "postcode": postcode, "city": city or place, "country": country}
+
+
+# A postcode as the EU writes them: "1016 GV" (NL), "10115" (DE, FR, IT, ES), "1000" (BE, AT, DK), "00-950" (PL),
+# "1000-001" (PT); and a house number apart from it ("263", "12b", "5-7").
+_POSTCODE = re.compile(r"(?<![\w-])(?:\d{4}\s?[A-Za-z]{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{4,5})(?![\w-])")
+_HOUSE_NUMBER = re.compile(r"(?<![\w-])\d{1,4}(?:[a-zA-Z]|-\d{1,4})?(?![\w-])")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def reads_as_address(text: str, *, not_numbers: tuple[int, ...] = ()) -> bool:
+    """Whether `text` is a postal address on its own ("Prinsengracht 263, 1016 GV Amsterdam"), not a
+    sentence about one: a postcode, a house number apart from it and a street or town, in a few words, with
+    no question in it. `not_numbers` (an order's number) are never taken for the postcode."""
+    if "?" in text or len(text.split()) > 12 or not _WORD.search(text):
+        return False
+    postcodes = [m for m in _POSTCODE.finditer(text) if not m.group(0).isdigit() or int(m.group(0)) not in not_numbers]
+    if not postcodes:
+        return False
+    postcode = postcodes[-1]
+    return any(not postcode.start() <= number.start() < postcode.end() for number in _HOUSE_NUMBER.finditer(text))
 
 
 def address_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Address]:

@@ -60,3 +60,25 @@ def test_addresses_need_sign_in_and_delete_needs_a_post(client: Client, make_cus
     client.force_login(make_customer("alice"))
     address = Address.objects.create(customer=Customer.objects.get(), **NEW)
     assert client.get(f"/account/addresses/{address.id}/delete/").status_code == 405
+
+
+# --- an address typed in the chat ------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "Prinsengracht 263, 1016 GV Amsterdam", "Hauptstraße 5, 10115 Berlin", "12 rue de Rivoli, 75001 Paris",
+    "ul. Marszałkowska 10, 00-950 Warszawa", "Rua Augusta 100, 1100-053 Lisboa", "Via Roma 12\n00184 Roma",
+    "Calle Mayor 3, 28013 Madrid", "Keizersgracht 12\n1015CN Amsterdam\nNetherlands", "Rue Neuve 5 1000 Brussel",
+])
+def test_an_address_on_its_own_reads_as_an_address(text: str) -> None:
+    from shoppe.addresses import reads_as_address
+
+    assert reads_as_address(text, not_numbers=(10900,))
+
+
+@pytest.mark.parametrize("text", [
+    "order 10900 arrived 3 days late", "where is order 10900?", "I live at Prinsengracht 263, can you deliver?",
+    "I need 2 lamps by 24 December", "10900", "thanks", "I never got the email with the code for order 10900",
+])
+def test_a_sentence_with_numbers_is_not_an_address(text: str) -> None:
+    from shoppe.addresses import reads_as_address
+
+    assert not reads_as_address(text, not_numbers=(10900,))

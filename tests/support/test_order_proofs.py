@@ -122,7 +122,9 @@ async def test_a_guest_changes_the_address_only_with_the_code_sent_to_the_orders
     # a wrong code is refused, and changes nothing
     wrong = await chat.say(f"{(int(code) + 1) % 1_000_000:06d}")
     assert "isn't right" in wrong and "Oudegracht" not in wrong
-    await chat.say(NEW_ADDRESS)
+    # the new address typed before the right code: the assistant asks for the code again, and changes nothing
+    early = await chat.say(NEW_ADDRESS)
+    assert "6-digit code" in early and "Oudegracht" not in early
     assert (await refreshed(erins_order)).shipping_address.startswith("Oudegracht")
 
     # the visitor asks again (the order is proven for reading now): a new code, and only it opens the change

@@ -5,6 +5,7 @@ import re
 
 from django.utils.translation import gettext as _
 
+from shoppe.addresses import reads_as_address
 from shoppe.models import Order
 from shoppe.selectors import guest_order_get_by_number_and_email
 from shoppe.services import order_cancellation_fee
@@ -119,6 +120,11 @@ def order_code_reply(*, conversation: Conversation, pending: dict, text: str) ->
     if code is None:
         if NO.search(text):
             return Answer(_("OK, order %(number)s stays as it is.") % {"number": order.number})
+        if pending["intent"] == "change_shipping_address" and reads_as_address(text, not_numbers=(order.number,)):
+            # The new address, typed before the code: nothing changes until the code proves the order.
+            return Answer(_("I can change the address of order %(number)s once you've typed the 6-digit code from "
+                            "our email. After that I'll ask for the new address. Say \"new code\" if it "
+                            "didn't arrive.") % {"number": order.number}, pending=pending)
         return None
     if not proofs.proof_allowed(conversation=conversation):
         return Answer(str(TOO_MANY_TRIES), sources=sign_in_link(), pending=pending)
