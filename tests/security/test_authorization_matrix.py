@@ -97,6 +97,7 @@ OK = Outcome("OK", (200,))  # the page, with nothing of Alice's on it
 SEES_A = Outcome("SEES_A", (200,))  # the page, showing Alice's data (her order, invoice, messages...)
 LOGIN = Outcome("LOGIN", (302,), "/account/login/?next=")  # sent to the customer sign-in
 ACCOUNT = Outcome("ACCOUNT", (302,), "/account/")  # already signed in: sent to their account (sign-up)
+MY_ORDERS = Outcome("MY_ORDERS", (302,), "/orders/")  # already signed in: on to My orders (the sign-in form)
 TO_CART = Outcome("TO_CART", (302,), "/cart/")  # checkout with an empty cart: back to the cart
 TO_HOME = Outcome("TO_HOME", (302,), "/")  # the language switcher: GET changes nothing, back to a page
 STAFF_LOGIN = Outcome("STAFF_LOGIN", (302,), "/admin/login/?next=")  # sent to the staff sign-in
@@ -162,7 +163,7 @@ PAGES = [
     row("/orders/{order_a}/return-label/",        LOGIN,       SEES_A,      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("/help/",                                 OK,          OK,          OK,          OK,          OK,          OK),
     row("/help/{help_page}/",                     OK,          OK,          OK,          OK,          OK,          OK),
-    row("/account/login/",                        OK,          OK,          OK,          OK,          OK,          OK),
+    row("/account/login/",                        OK,          MY_ORDERS,   MY_ORDERS,   MY_ORDERS,   MY_ORDERS,   MY_ORDERS),
     row("/account/logout/",                       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     row("/account/password_change/",              LOGIN,       OK,          OK,          OK,          OK,          OK),
     row("/account/password_change/done/",         LOGIN,       OK,          OK,          OK,          OK,          OK),
@@ -878,7 +879,7 @@ def test_form_refuses_a_post_without_csrf_token(world: World, label: str, role: 
     assert response.status_code == 403, f"POST {label} as {role} without a CSRF token: {response.status_code}"
     assert not db_changes(before) and not submission.done(client), f"{label}: the form took effect without a token"
 
-    client.get("/account/login/")  # a page with a form sets the CSRF cookie
+    client.get("/account/password_reset/")  # a page with a form sets the CSRF cookie
     token = client.cookies["csrftoken"].value
     response = client.post(submission.path, {**submission.data, "csrfmiddlewaretoken": token})
     assert response.status_code in (200, 302) and submission.done(client), (

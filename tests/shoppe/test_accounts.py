@@ -32,6 +32,15 @@ def test_a_visitor_signs_up_and_is_signed_in_with_a_customer_profile(client: Cli
     assert client.get("/orders/").status_code == 200
 
 
+def test_a_signed_in_customer_following_a_sign_in_link_goes_on_to_the_page_it_led_to(client: Client,
+                                                                                       make_customer) -> None:
+    """A "Sign in" link on an earlier chat reply, followed after signing in: no sign-in form again."""
+    client.force_login(make_customer("alice"))
+    assert client.get("/account/login/?next=/orders/")["Location"] == "/orders/"
+    assert client.get("/account/login/")["Location"] == "/orders/"  # without `next`: My orders, as after signing in
+    assert client.get("/nl/account/login/?next=https://evil.example/")["Location"] == "/nl/orders/"  # never off site
+
+
 def test_one_account_per_email_address_and_passwords_are_checked(client: Client, make_customer) -> None:
     make_customer("alice")
     taken = client.post("/account/signup/", {"username": "alice2", "email": "ALICE@example.test", "first_name": "A",
