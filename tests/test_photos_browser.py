@@ -131,6 +131,28 @@ def test_a_customer_attaches_a_photo_and_staff_see_it_inline(tabs, screenshots: 
     agent.locator("#queue-list .queue-item", has_text=full_name).first.click()
     expect(agent.locator("#transcript .msg-photo img")).to_have_count(1)
 
+    # Opened again on a short window with the photo slow to come (a big photo, a slow line): once it shows, the
+    # transcript's end is in view, as it was when the conversation opened.
+    held: list = []
+    photos = re.compile(r"/chat/photos/[0-9a-f-]{36}/$")
+    agent.route(photos, lambda route: held.append(route))
+    agent.set_viewport_size({"width": 1280, "height": 420})
+    agent.reload()
+    agent.locator("#queue-list .queue-item", has_text=full_name).first.click()
+    expect(thumb).to_have_count(1)
+    for _ in range(100):
+        if held:
+            break
+        agent.wait_for_timeout(50)
+    held[0].continue_()
+    agent.wait_for_function("() => { const i = document.querySelector('#transcript .msg-photo img'); return i && i.complete && i.naturalWidth > 0; }")
+    agent.wait_for_timeout(100)
+    below = agent.locator("#transcript").evaluate("t => t.scrollHeight - t.scrollTop - t.clientHeight")
+    assert below <= 1, f"the photo pushed the transcript's end {below}px out of view"
+    agent_tab.shot(screenshots, f"photo-3-console-slow-photo-{device}")
+    agent.unroute(photos)
+    agent.set_viewport_size(CONSOLE_VIEWPORT)
+
     # Another customer's browser gets a 404 for it.
     other = tabs().page
     customer_sign_in(other, "carol")

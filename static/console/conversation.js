@@ -182,9 +182,10 @@ export function bubble(m) {
 export function photoEl(photo) {
   const href = safeUrl(photo.url);
   if (!href) return null;
+  const img = h("img", { src: href, alt: "Photo from the customer", width: photo.width, height: photo.height, loading: "lazy" });
+  img.addEventListener("load", keepEndInView, { once: true });
   return h("figure", { class: "msg-photo" },
-    h("a", { href, target: "_blank", rel: "noopener", title: "Open the photo" },
-      h("img", { src: href, alt: "Photo from the customer", width: photo.width, height: photo.height, loading: "lazy" })),
+    h("a", { href, target: "_blank", rel: "noopener", title: "Open the photo" }, img),
     h("figcaption", { class: "muted", text: photo.llm_consent ? "The customer allowed the assistant to see it." : "Only staff see this photo." }));
 }
 
@@ -233,7 +234,16 @@ export function offerTranslation(li) {
 export function nearBottom() {
   return el.transcript.scrollHeight - el.transcript.scrollTop - el.transcript.clientHeight < 80;
 }
-export function scrollTranscript() { el.transcript.scrollTop = el.transcript.scrollHeight; }
+// Where this code last put the transcript. A photo's size is known only once it loads, after the transcript was
+// scrolled to its end: the end is kept in view then, unless the agent has scrolled away since.
+let placed = -1;
+export function scrollTranscript() {
+  el.transcript.scrollTop = el.transcript.scrollHeight;
+  placed = el.transcript.scrollTop;
+}
+function keepEndInView() {
+  if (Math.abs(el.transcript.scrollTop - placed) <= 1) scrollTranscript();
+}
 
 export function systemLine(text) {
   const stick = nearBottom();

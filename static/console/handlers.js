@@ -65,10 +65,8 @@ export const handlers = {
   "photo.saved"(e) {
     if (!forCurrent(e)) return;
     const stick = nearBottom();
-    const li = addMessage({ id: e.message_id, author: "customer", text: e.text, created_at: e.created_at, photo: e.photo });
-    const img = li.querySelector("img");
-    if (img && stick) img.addEventListener("load", scrollTranscript);
-    if (stick) scrollTranscript();
+    addMessage({ id: e.message_id, author: "customer", text: e.text, created_at: e.created_at, photo: e.photo });
+    if (stick) scrollTranscript();  // and again once the photo has loaded (photoEl)
     announce(`${state.current.customer} sent a photo.`);
   },
   "reply.chunk"(e) {
