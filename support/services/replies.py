@@ -31,10 +31,9 @@ from support.tasks import escalation_answer
 log = logging.getLogger(__name__)
 
 # Lazy: each is read in the language of the customer being answered (support.services.language).
-HANDOFF_REPLY = _(
-    "I'm passing this to our support team, who will reply right here in this chat. Our team is available "
-    "Monday to Friday 09:00-18:00 and Saturday 10:00-14:00 (Amsterdam time)."
-)
+# When they will answer follows in the handoff's note, from SUPPORT_HOURS (support.services.handoff): the place
+# in the queue, or when the team is back.
+HANDOFF_REPLY = _("I'm passing this to our support team, who will reply right here in this chat.")
 REFUND_HANDOFF_REPLY = _(
     "Refunds are decided by a member of our support team, so I'm passing your request to them now. They'll "
     "reply right here. It helps if you tell them the order number, which items, and why."
