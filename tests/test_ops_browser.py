@@ -157,3 +157,12 @@ def test_the_escalation_log_fits_a_1440_pixel_window(tabs, screenshots: Path) ->
     path = screenshots / "ops-escalation-log.png"
     page.screenshot(path=str(path), full_page=True)
     print(f"\nscreenshot: {path}")
+
+    # The message is the link to the trace: readable at every width (it was squeezed to a few letters at 1280 px
+    # and to nothing on a phone); narrower windows scroll the table inside its box, never the page.
+    for width in (1440, 1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        message = header.bounding_box()
+        assert message is not None and message["width"] >= 14 * 16 - 1, (width, message)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+        page.screenshot(path=str(screenshots / f"ops-escalation-log-{width}.png"))
