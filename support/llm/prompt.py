@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from rag.encoder import encoder_get
-from rag.index import Hit, KnowledgeIndex, index_get
+from rag.documents import ENGLISH
+from rag.index import Hit, KnowledgeIndex
 from support.llm.guardrails import looks_like_injection
 from support.llm.pii import Redactor
 from support.llm.provider import Turn
 from support.models import Conversation, Message, Photo
 from support.events import Source
-from support.services.answers import INTENT_DOCUMENTS, INTENT_SECTIONS
+from support.services.answers import INTENT_DOCUMENTS, help_search, section_heading
 from support.services.order_help import customer_orders
 from support.services.photos import photo_images_for_llm
 
@@ -83,19 +83,18 @@ def _order_facts(conversation: Conversation) -> tuple[str, set[str], set[str]]:
     return "\n".join(lines), {str(o.number) for o in orders}, emails
 
 
-def _passages_found(index: KnowledgeIndex, vector: np.ndarray, message: Message) -> list[Hit]:
-    """The help passages for the question, best first.
+def _passages_found(index: KnowledgeIndex, vector: np.ndarray, message: Message, language: str) -> list[Hit]:
+    """The help passages for the question, best first, from the help centre in `language` (`help_search`).
 
-    The help index's encoder reads English; for a message in another language the router's
-    intent (read by the multilingual router) names the documents that answer it, as it does
-    for a local answer (support.services.answers), and the section that answers the intent's
-    common form is always among them."""
+    The router's intent names the documents that answer it, as for a local answer (support.services.answers):
+    for a message not in English they come first, and the section that answers the intent's common form is
+    always among them."""
     english = language_name(message.language) == "English"
     hits = index.search(vector, k=PASSAGES if english else PASSAGES * 2)
     preferred = INTENT_DOCUMENTS.get(message.intent, ())
     if english or not preferred:
         return hits[:PASSAGES]
-    section = INTENT_SECTIONS.get(message.intent)
+    section = section_heading(message.intent, language)
     pinned = [Hit(p, 1.0) for p in index.passages if p.slug == preferred[0] and p.heading == section]
     ranked = sorted(hits, key=lambda hit: -(hit.score + (0.15 if hit.passage.slug in preferred else 0.0)
                                             + (0.05 if hit.passage.slug == preferred[0] else 0.0)))
@@ -115,11 +114,11 @@ def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMR
     redactor = Redactor(names=[n for n in ([customer.first_name, customer.last_name] if customer else []) if n])
     budget = settings.LLM_CONTEXT_CHAR_BUDGET
 
-    index = index_get()
-    if not index.fits(vector):
-        vector = encoder_get().encode_one(message.text)
+    # The customer's language's help pages (the English ones read with the multilingual encoder for a language the
+    # help centre is not written in), searched with the routing vector when the index was built with its encoder.
+    index, vector, language = help_search(vector=vector, text=message.text, language=message.language or ENGLISH)
     passages, sources, dropped = [], [], 0
-    for hit in _passages_found(index, vector, message):
+    for hit in _passages_found(index, vector, message, language):
         text = hit.passage.text
         if _tampered(hit.passage.heading, text):
             dropped += 1  # an article someone tampered with never reaches the model

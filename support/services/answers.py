@@ -89,7 +89,7 @@ class Answer:
 
 
 @cache
-def _section_heading(intent: str, language: str) -> str | None:
+def section_heading(intent: str, language: str) -> str | None:
     """INTENT_SECTIONS' heading for `intent` as the page in `language` words it (same page, same place)."""
     heading = INTENT_SECTIONS.get(intent)
     if heading is None or language == ENGLISH:
@@ -143,7 +143,7 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
     rows = index.passages_of(preferred)
     if not len(rows):
         rows = np.argsort(-scores, kind="stable")[:8]
-    section = _section_heading(intent, language)
+    section = section_heading(intent, language)
 
     def ranking(row: int) -> tuple[float, float]:
         """Bonused similarity first, raw similarity on a tie (the order the two sorts before gave)."""

@@ -65,6 +65,21 @@ async def test_a_german_escalation_tells_the_model_to_answer_in_german_and_logs_
     assert any(f"prompt {version}, answering in German" in r.getMessage() for r in caplog.records)
 
 
+async def test_a_german_escalation_gets_the_german_help_pages_that_answer_it_as_context_and_sources(
+        gemini, chat):  # noqa: F811
+    """The help passages the model reads, and the sources under its answer, are the customer's language's pages
+    that the question is about (the English index, searched with an English encoder's reading of German,
+    gave "Payment methods: How does paying later with Klarna work?" under a question about delivery)."""
+    message = await escalate(chat.conversation_id, "Wie lange dauert die Lieferung nach Österreich, und was passiert, "
+                             "wenn ich bei der Zustellung nicht zu Hause bin?", language="de")
+    await chat.events()
+    reply = await database_sync_to_async(Message.objects.get)(in_reply_to=message, author="bot")
+    urls = [source["url"] for source in reply.sources]
+    assert urls and all(url.startswith("/de/help/") for url in urls), urls
+    assert urls[0].startswith("/de/help/shipping-and-delivery/"), urls
+    assert "Lieferung" in gemini.requests[0].last_user_text
+
+
 @pytest.mark.parametrize("language, name", [("", "English"), ("en", "English"), ("nl", "Dutch"), ("fr", "French"),
                                             ("es", "Spanish"), ("it", "Italian"), ("pl", "Polish"),
                                             ("pt", "Portuguese")])
