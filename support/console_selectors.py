@@ -75,7 +75,9 @@ def _transcript_item(m: Message) -> dict[str, Any]:
                             "status": m.status, "created_at": m.created_at.isoformat(), "sources": m.sources,
                             "agent": staff_name(m.agent) if m.agent_id else None,
                             # Answered on the customer's device (issue #19); its texts may have stayed there.
-                            "on_device": m.answered_on_device, "kept_on_device": m.text_kept_on_device}
+                            "on_device": m.answered_on_device, "kept_on_device": m.text_kept_on_device,
+                            # On the assistant's answers, the tier that wrote it: "llm" gets a badge in the console.
+                            "route": m.route if m.author == Message.Author.BOT else ""}
     photo = getattr(m, "photo", None)
     if photo is not None:
         item["photo"] = photo_serialize(photo)

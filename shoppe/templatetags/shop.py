@@ -1,10 +1,13 @@
 """The storefront's template filters: `{{ product.price|money }}` in the customer's language."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from shoppe import checkout
 from shoppe.money import money_format
@@ -17,6 +20,15 @@ def money(amount: Decimal | int | str | None, currency: str = "EUR") -> str:
     if amount is None or amount == "":
         return ""
     return money_format(amount, currency)
+
+
+_BOLD = re.compile(r"\*\*([^*\n]+)\*\*")
+
+
+@register.filter(is_safe=True)
+def bold(text: str | None) -> SafeString:
+    """The assistant's words with their "**bold**" parts bold (as the chat widget shows them), everything escaped."""
+    return mark_safe(_BOLD.sub(r"<strong>\1</strong>", str(conditional_escape(text or ""))))
 
 
 @register.filter

@@ -1,7 +1,7 @@
 /* The chat's conversation log: the customer's, the assistant's and the team's messages,
  * system lines ("Sam joined the chat"), photos, sources, and the "New conversation" line.
  */
-import { h, initials, tone } from "../shared/dom.js";
+import { appendWithBold, h, initials, tone } from "../shared/dom.js";
 import { sourceLinks } from "../shared/links.js";
 import { format, gettext } from "./i18n.js";
 
@@ -37,30 +37,20 @@ export function chatTranscript(log) {
   // Site paths in the assistant's and the team's words ("see /orders/") become links. Only paths
   // starting with one "/" (never "//host" or a scheme), and built with DOM nodes, never innerHTML.
   const SITE_PATH = /(^|[\s(\["'])(\/(?!\/)[A-Za-z0-9\-._~%\/?=&#]*[A-Za-z0-9\/])/g;
-  // "**Standard:**" in a help passage (or the LLM's words) shows bold, not with its asterisks; as a DOM node too.
-  const BOLD = /\*\*([^*\n]+)\*\*/g;
-  function appendEmphasised(body, text) {
-    let at = 0;
-    for (const match of text.matchAll(BOLD)) {
-      body.append(text.slice(at, match.index), h("strong", { text: match[1] }));
-      at = match.index + match[0].length;
-    }
-    body.append(text.slice(at));
-  }
   function setText(body, text, links) {
     body.textContent = "";
     if (!links) { body.textContent = text; return; }
     let at = 0;
     for (const match of text.matchAll(SITE_PATH)) {
       const start = match.index + match[1].length;
-      appendEmphasised(body, text.slice(at, start));
+      appendWithBold(body, text.slice(at, start));
       const a = document.createElement("a");
       a.href = match[2];
       a.textContent = match[2];
       body.append(a);
       at = start + match[2].length;
     }
-    appendEmphasised(body, text.slice(at));
+    appendWithBold(body, text.slice(at));
   }
 
   // `person`: on a staff message, who wrote it. The bubble shows their name and initials and is

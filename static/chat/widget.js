@@ -324,7 +324,9 @@ function chatWidget(root) {
         li.classList.add("is-streaming");
         replies.set(e.reply_id, li);
       }
-      li.querySelector(".chat-text").textContent += e.text;
+      // The words so far, re-drawn with each chunk: "**bold**" shows bold as it streams, not only at the end.
+      li.dataset.streamed = (li.dataset.streamed ?? li.querySelector(".chat-text").textContent) + e.text;
+      setText(li.querySelector(".chat-text"), li.dataset.streamed, true);
       scrollDown();
     },
     "reply.end"(e) {
@@ -333,6 +335,7 @@ function chatWidget(root) {
       let li = replies.get(e.reply_id) || log.querySelector(`[data-reply-id="${e.reply_id}"]`);
       if (!li) li = bubble("bot", "", { replyId: e.reply_id });
       setText(li.querySelector(".chat-text"), e.text, true);
+      delete li.dataset.streamed;
       li.classList.remove("is-streaming");
       li.dataset.route = e.route;
       addSources(li, e.sources);

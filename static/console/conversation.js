@@ -1,7 +1,7 @@
 /* The open conversation: its header, handoff packet, transcript (messages, photos, router
  * traces, translations) and the customer's typing line.
  */
-import { h, initials, tone } from "../shared/dom.js";
+import { h, initials, setBoldText, tone } from "../shared/dom.js";
 import { safeUrl } from "../shared/links.js";
 import { LANGUAGE_NAMES, TYPING_SHOW_MS, ago, canTranslate, clock, el, languageBadge, send, state, timeEl, sourceLinks } from "./page.js";
 import { renderAwaiting, renderQueue } from "./queue.js";
@@ -115,8 +115,9 @@ export function renderPacket() {
   else {
     const list = h("ol");
     for (const a of answers) {
-      list.append(h("li", null, h("p", { text: a.kept_on_device ? KEPT_ON_DEVICE : a.text }),
-        a.on_device ? h("p", { class: "muted on-device", text: ON_DEVICE }) : null, sourceLinks(a.sources)));
+      list.append(h("li", null, a.kept_on_device ? h("p", { text: KEPT_ON_DEVICE }) : setBoldText(h("p"), a.text),
+        a.on_device ? h("p", { class: "muted on-device", text: ON_DEVICE }) : null,
+        a.route === "llm" ? h("p", { class: "by-llm", text: BY_LLM, title: BY_LLM_TITLE }) : null, sourceLinks(a.sources)));
     }
     box.append(list);
   }
@@ -126,6 +127,15 @@ export function renderPacket() {
 // Answered on the customer's device (issue #19); with DEVICE_ANSWER_TEXTS_KEPT_OFF_SERVER its words stayed there.
 const ON_DEVICE = "Answered on the customer's device";
 const KEPT_ON_DEVICE = "(kept on the customer's device: only the decision is stored)";
+// Written by the LLM, not taken from the help centre or the customer's order: staff may want to check it.
+const BY_LLM = "Written by the AI model";
+const BY_LLM_TITLE = "The LLM wrote this answer (not a help-centre passage or order data): check it before relying on it.";
+
+/** The badge on an assistant's answer the LLM wrote (`route` "llm"), once. */
+export function markWrittenByLlm(li, route) {
+  if (route !== "llm" || li.querySelector(".by-llm")) return;
+  li.querySelector(".msg-head").append(h("span", { class: "by-llm", text: BY_LLM, title: BY_LLM_TITLE }));
+}
 
 export function authorLabel(m) {
   if (m.author === "customer") return state.current ? state.current.customer : "Customer";
@@ -171,8 +181,11 @@ export function bubble(m) {
       m.author === "agent" ? h("span", { class: `avatar ${tone(name)}`, "aria-hidden": "true", text: initials(name) }) : null,
       h("span", { class: "msg-author", text: name }),
       timeEl(m.created_at, clock(m.created_at))),
-    h("div", { class: `msg-text${m.kept_on_device ? " muted" : ""}`, text: m.kept_on_device ? KEPT_ON_DEVICE : m.text || "" }));
+    m.kept_on_device ? h("div", { class: "msg-text muted", text: KEPT_ON_DEVICE })
+      : setBoldText(h("div", { class: "msg-text" }), m.author === "customer" ? "" : m.text));
+  if (m.author === "customer") li.querySelector(".msg-text").textContent = m.text || "";  // as the customer typed it
   if (m.on_device) li.querySelector(".msg-head").append(h("span", { class: "on-device", text: ON_DEVICE }));
+  if (m.author === "bot") markWrittenByLlm(li, m.route);
   if (m.id !== undefined && m.id !== null) li.dataset[key] = String(m.id);
   el.transcript.append(li);
   return li;

@@ -1,8 +1,8 @@
 /* What the console does with each event the server sends on /ws/console/. */
-import { h } from "../shared/dom.js";
+import { h, setBoldText } from "../shared/dom.js";
 import { LANGUAGE_NAMES, announce, el, showAlert, state, sourceLinks } from "./page.js";
 import { beep, renderAwaiting, renderQueue, upsertAwaiting, upsertHandoff } from "./queue.js";
-import { addMessage, bubble, nearBottom, offerTranslation, renderConversation, scrollTranscript, setTyping, systemLine, traceLine } from "./conversation.js";
+import { addMessage, bubble, markWrittenByLlm, nearBottom, offerTranslation, renderConversation, scrollTranscript, setTyping, systemLine, traceLine } from "./conversation.js";
 import { updateControls } from "./controls.js";
 import { noteItem, renderRefunds } from "./refunds.js";
 import { isEchoOfPending, replyCheckedAgainst, replyConfirmed } from "./reply_confirm.js";
@@ -78,16 +78,19 @@ export const handlers = {
       li.classList.add("is-streaming");
       state.streaming.set(e.reply_id, li);
     }
-    li.querySelector(".msg-text").textContent += e.text;
+    li.dataset.streamed = (li.dataset.streamed || "") + e.text;
+    setBoldText(li.querySelector(".msg-text"), li.dataset.streamed);
     if (stick) scrollTranscript();
   },
   "reply.end"(e) {
     if (!forCurrent(e)) return;
     const stick = nearBottom();
     const li = state.streaming.get(e.reply_id) || bubble({ id: e.reply_id, author: "bot", text: "" });
-    li.querySelector(".msg-text").textContent = e.text;
+    setBoldText(li.querySelector(".msg-text"), e.text);
+    delete li.dataset.streamed;
     li.classList.remove("is-streaming");
     li.dataset.route = e.route || "";
+    markWrittenByLlm(li, e.route);
     if (!li.querySelector(".sources")) {
       const sources = sourceLinks(e.sources);
       if (sources) li.append(sources);

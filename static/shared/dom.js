@@ -21,6 +21,26 @@ export function h(tag, attrs, ...children) {
   return node;
 }
 
+// "**Standard:**" in a help passage or the LLM's words shows bold, not with its asterisks: a <strong> node.
+const BOLD = /\*\*([^*\n]+)\*\*/g;
+
+/** Append `text` to `node` as text nodes, its "**bold**" parts as <strong> (the widget, the console). */
+export function appendWithBold(node, text) {
+  let at = 0;
+  for (const match of String(text).matchAll(BOLD)) {
+    node.append(text.slice(at, match.index), h("strong", { text: match[1] }));
+    at = match.index + match[0].length;
+  }
+  node.append(String(text).slice(at));
+  return node;
+}
+
+/** `node`'s text replaced by `text`, its bold parts bold (`appendWithBold`). */
+export function setBoldText(node, text) {
+  node.textContent = "";
+  return appendWithBold(node, text || "");
+}
+
 /** A colleague's initials ("Sam" -> "S", "Sam Visser" -> "SV") for their avatar. */
 export function initials(name) {
   const words = String(name || "").trim().split(/\s+/).filter(Boolean);

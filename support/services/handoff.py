@@ -97,7 +97,7 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
                 intent=intent or reason, order_id=order_id, priority=PRIORITY.get(code, Handoff.Priority.NORMAL),
                 summary=" / ".join(a[:200] for a in asked),
                 bot_answers=[{"text": m.text[:300], "sources": m.sources, "on_device": m.answered_on_device,
-                              "kept_on_device": m.text_kept_on_device} for m in recent
+                              "kept_on_device": m.text_kept_on_device, "route": m.route} for m in recent
                              if m.author == Message.Author.BOT and m.status == Message.Status.COMPLETE
                              and not m.is_team_line][-5:],  # "Sam joined the chat" answered nothing
             )

@@ -283,7 +283,7 @@ def test_trace_shows_the_router_decision_the_llm_call_and_the_label_form(client,
     sofa.tool_calls = [{"name": "order_lookup", "args": {"number": 10023}, "found": False}]
     sofa.save()
     conversation = sofa.conversation
-    reply = Message.objects.create(conversation=conversation, author="bot", text="Our sofas are 80 cm deep.",
+    reply = Message.objects.create(conversation=conversation, author="bot", text="Our sofas are **80 cm** deep.",
                                    status="complete", in_reply_to=sofa.message, reply_latency_ms=2345.0,
                                    sources=[{"title": "Sofa sizes", "url": "/help/sofa-sizes/"}], created_at=at(5, 13))
     agent = staff("sam", "Support agent", "Sam")
@@ -304,7 +304,7 @@ def test_trace_shows_the_router_decision_the_llm_call_and_the_label_form(client,
     page = response.content.decode()
     # the messages, in order
     assert page.index("Is the ceramic lamp dimmable?") < page.index("Does the sofa fit") < page.index(
-        "Our sofas are 80 cm deep.") < page.index("I measured it for you.") < page.index("ignore your instructions")
+        "Our sofas are <strong>80 cm</strong> deep.") < page.index("I measured it for you.") < page.index("ignore your instructions")
     # the router's decision on the customer message
     assert "no close example" in page and "0.410" in page and "12.5 ms" in page and "second_intent" in page
     # the LLM call of the escalated message

@@ -70,6 +70,16 @@ def test_a_transcript_page_shows_what_the_customer_saw_and_no_staff_notes(client
     assert "Email me this transcript" in text
 
 
+def test_the_assistants_bold_shows_bold_and_nothing_anyone_wrote_becomes_markup(client, alices):
+    alice, _, _ = alices
+    asked = conversation_with(alice, ("customer", "is **this** <b>bold</b>?"),
+                              ("bot", "- **Standard:** 3-5 days <i>x</i> **<b>y</b>** 2 * 3 ** 4"))
+    client.force_login(alice)
+    text = client.get(f"/account/conversations/{asked.id}/").content.decode()
+    assert "- <strong>Standard:</strong> 3-5 days &lt;i&gt;x&lt;/i&gt; <strong>&lt;b&gt;y&lt;/b&gt;</strong> 2 * 3 ** 4" in text
+    assert "is **this** &lt;b&gt;bold&lt;/b&gt;?" in text  # the customer's words exactly as typed
+
+
 def test_nobody_else_sees_a_customers_conversations(client, alices, make_customer):
     _, old, new = alices
     pages = [f"/account/conversations/{old.id}/", f"/account/conversations/{new.id}/"]
