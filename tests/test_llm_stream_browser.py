@@ -27,16 +27,22 @@ def _answer(request: RecordedRequest) -> Reply:
 gemini, site = fake_gemini_fixtures(_answer, "llm-stream-site")
 
 
-def test_a_reload_while_the_answer_streams_shows_it_whole_not_from_the_middle(tabs) -> None:  # type: ignore[no-untyped-def]
-    """Reloaded half-way, the widget used to draw an empty bubble and then only the chunks after the reload: the
-    answer began mid-sentence until it ended. Now the typing dots stand in for it until it is whole."""
-    from playwright.sync_api import expect
-
+def _asked(tabs):  # type: ignore[no-untyped-def]
+    """A visitor's page that has just asked ASKED in the chat."""
     page = tabs().page
     page.goto("/")
     page.locator(".chat-launcher").click()
     page.fill("#chat-input", ASKED)
     page.get_by_role("button", name="Send").click()
+    return page
+
+
+def test_a_reload_while_the_answer_streams_shows_it_whole_not_from_the_middle(tabs) -> None:  # type: ignore[no-untyped-def]
+    """Reloaded half-way, the widget used to draw an empty bubble and then only the chunks after the reload: the
+    answer began mid-sentence until it ended. Now the typing dots stand in for it until it is whole."""
+    from playwright.sync_api import expect
+
+    page = _asked(tabs)
     streaming = page.locator("li.chat-bot.is-streaming")
     expect(streaming).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
     expect(streaming.locator(".chat-text")).to_contain_text(CHUNKS[0].strip())
@@ -66,11 +72,7 @@ def test_bold_shows_bold_while_the_answer_streams_and_staff_see_who_wrote_it(tab
     the LLM wrote looked like a help-centre passage: it is marked, in the transcript and in the handoff packet."""
     from playwright.sync_api import expect
 
-    page = tabs().page
-    page.goto("/")
-    page.locator(".chat-launcher").click()
-    page.fill("#chat-input", ASKED)
-    page.get_by_role("button", name="Send").click()
+    page = _asked(tabs)
     streaming = page.locator("li.chat-bot.is-streaming .chat-text")
     expect(streaming).to_contain_text("sofa,", timeout=REPLY_TIMEOUT_MS)
     expect(streaming.locator("strong")).to_have_text("Oslo sofa")
