@@ -75,7 +75,7 @@ def test_the_dutch_storefront_gets_a_dutch_widget(tabs, screenshots: Path) -> No
         f"Ons team is er op dit moment niet; ze zijn {DUTCH_DAYS[_back_day()]} om 09:00 (Amsterdamse tijd) weer terug. "
         "Ik kan je meteen helpen.")
     expect(welcome.get_by_role("button", name="Waar is mijn bestelling?")).to_be_visible()
-    expect(page.locator("#chat-input")).to_have_attribute("placeholder", "Vraag naar een bestelling, bezorging, retour…")
+    expect(page.locator("#chat-input")).to_have_attribute("placeholder", "Vraag over bestelling, bezorging, retour…")
     expect(page.get_by_role("button", name="Versturen", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Foto toevoegen")).to_be_visible()
     expect(page.get_by_role("button", name="Chat sluiten")).to_be_visible()
@@ -127,3 +127,20 @@ def test_an_english_page_keeps_the_english_widget(tabs) -> None:  # type: ignore
     expect(page.locator("li.chat-welcome")).to_contain_text("Hi! I'm the Example Shoppe assistant.")
     weekday = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][_back_day()]
     expect(page.locator(".chat-welcome-team")).to_contain_text(f"they're back {weekday} at 09:00 (Amsterdam time)")
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "de", "fr", "es"])
+def test_the_message_box_shows_its_whole_hint_in_every_language(tabs, language: str) -> None:  # type: ignore[no-untyped-def]
+    """"Vraag naar een bestelling, bezorging, …" needed three lines of the two-line box: its last line was cut off."""
+    from playwright.sync_api import expect
+
+    for context in (PHONE, {"viewport": {"width": 1280, "height": 720}}):
+        page = tabs(**context).page
+        page.goto("/" if language == "en" else f"/{language}/")
+        page.locator(".chat-launcher").click()
+        box = page.locator("#chat-input")
+        expect(box).to_be_visible()
+        # The hint's lines, measured as the same words typed into the box (a placeholder has no scroll height).
+        hidden = box.evaluate("""box => { const hint = box.placeholder; box.value = hint;
+                                          const cut = box.scrollHeight - box.clientHeight; box.value = ''; return cut; }""")
+        assert hidden <= 1, (language, context["viewport"], box.get_attribute("placeholder"), hidden)
