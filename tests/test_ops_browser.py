@@ -120,6 +120,19 @@ def test_ops_dashboard_after_live_chat_traffic(tabs, screenshots: Path) -> None:
     page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
 
+    # On a phone the charts are wider than the screen: they open on the newest days (today's traffic), not on
+    # the empty oldest week, and the page itself never scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/ops/")
+    for chart in ("#share-chart", "#spend-chart"):
+        canvas = page.locator(f"{chart} .chart-canvas")
+        # the chart's right end (its newest day) is at the box's right edge; its left part is scrolled out of view
+        beyond, hidden = canvas.evaluate("""c => { const box = c.getBoundingClientRect(), svg = c.querySelector('svg')
+                                                     .getBoundingClientRect(); return [svg.right - box.right, box.left - svg.left]; }""")
+        assert abs(beyond) <= 1 and hidden > 100, (chart, beyond, hidden)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(screenshots / "ops-dashboard-phone.png"), full_page=True)
+
 
 # Advice only the LLM gives (a broken lamp and a missing one, asked this way, go to a person as a possible refund).
 LONG_QUESTION = ("My living room is 4 by 5 metres with a low ceiling and underfloor heating, so please tell me "
