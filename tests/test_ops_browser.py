@@ -179,3 +179,12 @@ def test_the_escalation_log_fits_a_1440_pixel_window(tabs, screenshots: Path) ->
         assert message is not None and message["width"] >= 14 * 16 - 1, (width, message)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, width
         page.screenshot(path=str(screenshots / f"ops-escalation-log-{width}.png"))
+    # The trace behind it fits a phone too (a score's long name and value made the page 687 px wide).
+    page.locator("#escalation-log td.message a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Conversation")
+    for details in page.locator("details").all():
+        details.evaluate("d => d.open = true")
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)
+                                 .map(e => e.tagName + '.' + e.className).slice(0, 8)""")  # inside a scrolling box too
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
+    page.screenshot(path=str(screenshots / "ops-trace-390.png"), full_page=True)
