@@ -197,6 +197,25 @@ async def test_a_message_naming_the_item_and_the_order_goes_straight_to_the_conf
     await socket.disconnect()
 
 
+async def test_a_reason_in_the_request_itself_is_not_asked_for_again(make_customer, always_open):
+    """"I'd like a refund for order 10026, the oak table arrived with a big crack in the top", then "yes": the
+    assistant asked what the reason was."""
+    alice = await database_sync_to_async(make_customer)("alice")
+    await database_sync_to_async(delivered_order)(alice, ["Oak dining table", "Blue ceramic table lamp"], number=10027)
+    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    confirm = await reply_to(socket, "I'd like a refund for order 10027, the oak dining table arrived with a big "
+                                     "crack in the top.")
+    assert "Shall I send it to our team?" in confirm and "lamp" not in confirm.lower(), confirm
+    filed = await reply_to(socket, "yes")
+    assert "filed a refund request" in filed, filed
+    [refund] = await database_sync_to_async(refund_requests)()
+    assert refund.reason == "the oak dining table arrived with a big crack in the top", refund.reason
+    # A request that gives no reason ("Hi, …") still gets the question
+    assert "no refund was requested" not in await reply_to(socket, "Hi, I want a refund for the lamp from order 10027")
+    assert "reason" in await reply_to(socket, "yes")
+    await socket.disconnect()
+
+
 async def test_a_visitor_with_a_guest_order_gets_only_the_named_item(make_guest_order, mailoutbox, always_open):
     order = await database_sync_to_async(delivered_order)(None, ["Velvet cushion cover", "Velvet footstool"],
                                                           number=10039, email="frank@example.test")

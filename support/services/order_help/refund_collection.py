@@ -5,6 +5,7 @@ The assistant never decides a refund: the filed request goes to the support team
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -36,11 +37,29 @@ def refund_start(*, order: Order, request: str) -> Answer:
     chosen = [i for i in named.chosen if i.id not in standing]
     if not chosen and (named.chosen or not still):  # what was named, or the whole order, has a request already
         return refund_already_requested(order, [standing[i.id] for i in named.chosen or items])
+    reason = reason_in_request(request, order)
     if chosen:
-        return refund_confirm(order, chosen)
+        return refund_confirm(order, chosen, reason=reason)
     if len(still) == 1 and not named.unsure:
-        return refund_confirm(order, still)
-    return refund_items_ask(order, [i for i in named.unsure if i.id not in standing] or still)
+        return refund_confirm(order, still, reason=reason)
+    return refund_items_ask(order, [i for i in named.unsure if i.id not in standing] or still, reason=reason)
+
+
+# A request's parts: sentences and clauses, whatever the language writes them with.
+_CLAUSES = re.compile(r"[.,;:!?\n]+")
+REASON_WORDS = 4  # a part this long, without the order's number, says why ("the lamp arrived shattered")
+
+
+def reason_in_request(request: str, order: Order) -> str:
+    """Why the customer wants their money back, when the request already says it beside the asking ("I'd like a
+    refund for order 10026, the oak table arrived with a big crack in the top"): the part naming the order's
+    number is the asking, its other parts of REASON_WORDS words or more the reason. "" when the request does not
+    name the number (which part asks is then not known) or says nothing more ("Hi, refund order 10026").
+    By punctuation and the number, not by words, so it reads every language alike; the team reads it as written."""
+    parts = [part.strip() for part in _CLAUSES.split(request)]
+    if not any(str(order.number) in part for part in parts):
+        return ""
+    return ", ".join(part for part in parts if len(part.split()) >= REASON_WORDS and str(order.number) not in part)
 
 
 def refund_already_requested(order: Order, requests: list) -> Answer:
@@ -57,7 +76,7 @@ def refund_already_requested(order: Order, requests: list) -> Answer:
                   handoff="refund", handoff_order_id=order.id)
 
 
-def refund_items_ask(order: Order, items: list[OrderItem]) -> Answer:
+def refund_items_ask(order: Order, items: list[OrderItem], reason: str = "") -> Answer:
     """Which of `items` to refund: the whole order's, or the few a shared word left open."""
     listing = "\n".join(f"{n}. {item_line(i)} ({money(i.line_total, order.currency)})" for n, i in enumerate(items, 1))
     if len(items) < order.items.count():
@@ -67,7 +86,7 @@ def refund_items_ask(order: Order, items: list[OrderItem]) -> Answer:
                       "Say \"all\", or name or number them.") % {"number": order.number, "items": listing})
     return Answer(question, sources=refund_policy_link(),
                   pending={"kind": "refund_items", "intent": "get_refund", "order": order.number,
-                           "items": [i.id for i in items]})
+                           "items": [i.id for i in items], "reason": reason})
 
 
 def refund_confirm(order: Order, items: list[OrderItem], reason: str = "") -> Answer:
@@ -139,9 +158,10 @@ def refund_items_reply(*, conversation: Conversation, pending: dict, text: str) 
     by_id = {i.id: i for i in order.items.all()}
     listed = [by_id[i] for i in pending.get("items") or list(by_id) if i in by_id]
     named = items_named(listed, text, by_number=True)
+    reason = pending.get("reason", "")
     if named.chosen:
-        return refund_confirm(order, named.chosen)
-    return refund_items_ask(order, named.unsure) if named.unsure else None
+        return refund_confirm(order, named.chosen, reason=reason)
+    return refund_items_ask(order, named.unsure, reason=reason) if named.unsure else None
 
 
 def _another_request(order: Order, pending: dict, text: str) -> bool:
