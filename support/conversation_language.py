@@ -1,20 +1,23 @@
 """Which language a conversation is in, for staff: the console's badge, its canned responses, ops.
 
 A customer message records the language it was written in (`Message.language`, set by the
-router: "" or "en" for English). Short messages ("ok", an order number) read as English, so a
-conversation's language is the latest customer message's language other than English, and
-English when there is none.
+router: "" or "en" for English). Short messages ("ok", an order number) read as English whatever
+they are written in, so a conversation's language is that of the latest customer message long
+enough to tell (TELLING_LENGTH characters, English included: a customer who asked in Dutch and
+goes on in English is in English); with none, the latest other than English; else English.
 """
 from __future__ import annotations
 
 import uuid
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Length, NullIf
 
 from support.models import CannedResponse, Language, Message
 
 ENGLISH = "en"
 LANGUAGE_NAMES = dict(Language.choices)
+TELLING_LENGTH = 20  # characters: "ok", "10026", "yes please" are shorter
 
 
 def language_code(value: str | None) -> str:
@@ -26,16 +29,27 @@ def _other_than_english() -> Q:
     return Q(author=Message.Author.CUSTOMER) & ~Q(language="") & ~Q(language=ENGLISH)
 
 
+def _long_enough_to_tell() -> Q:
+    return Q(author=Message.Author.CUSTOMER, text_length__gte=TELLING_LENGTH) & ~Q(language="")
+
+
+def _latest(messages: QuerySet[Message]) -> QuerySet[Message]:
+    return messages.annotate(text_length=Length("text")).order_by("-created_at", "-id")
+
+
 def conversation_language(conversation_id: uuid.UUID | str) -> str:
-    latest = (Message.objects.filter(_other_than_english(), conversation_id=conversation_id)
-              .order_by("-created_at", "-id").values_list("language", flat=True).first())
+    messages = _latest(Message.objects.filter(conversation_id=conversation_id))
+    latest = (messages.filter(_long_enough_to_tell()).values_list("language", flat=True).first()
+              or messages.filter(_other_than_english()).values_list("language", flat=True).first())
     return language_code(latest)
 
 
-def conversation_language_subquery(conversation_field: str = "conversation_id") -> Subquery:
+def conversation_language_subquery(conversation_field: str = "conversation_id") -> NullIf:
     """The same, as a subquery annotating rows that name a conversation (NULL: English)."""
-    return Subquery(Message.objects.filter(_other_than_english(), conversation_id=OuterRef(conversation_field))
-                    .order_by("-created_at", "-id").values("language")[:1])
+    messages = _latest(Message.objects.filter(conversation_id=OuterRef(conversation_field)))
+    told = Subquery(messages.filter(_long_enough_to_tell()).values("language")[:1])
+    other = Subquery(messages.filter(_other_than_english()).values("language")[:1])
+    return NullIf(Coalesce(told, other), Value(ENGLISH))
 
 
 def canned_for(language: str) -> list[dict]:

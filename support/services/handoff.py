@@ -91,7 +91,9 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
             # A photo without a caption asked nothing in words: the transcript shows it. Answers to the assistant's
             # own questions ("all", "yes") say nothing without them: the request they answered is what was asked.
             said = [m for m in recent if m.author == Message.Author.CUSTOMER and m.text]
-            asked = [m.text for m in ([m for m in said if m.reason != ANSWER_TO_QUESTION] or said)][-3:]
+            # Newest first: the queue card's first words are what brought the customer to the team, not an earlier,
+            # unrelated question.
+            asked = [m.text for m in ([m for m in said if m.reason != ANSWER_TO_QUESTION] or said)][-3:][::-1]
             handoff = Handoff.objects.create(
                 conversation=conversation, message_id=trigger_message_id, reason=code,
                 intent=intent or reason, order_id=order_id, priority=PRIORITY.get(code, Handoff.Priority.NORMAL),

@@ -112,6 +112,22 @@ def test_a_new_handoff_in_the_console_carries_its_language(team) -> None:
     assert handoff_serialize(Handoff.objects.select_related("conversation__customer").get(id=handoff.id))["language"] == "de"
 
 
+def test_a_customer_who_goes_on_in_english_is_shown_as_english(team) -> None:
+    """Alice asked one question in Dutch, then wrote her refund request in English: the console said NL and offered to
+    translate replies into Dutch. A short message ("ok", an order number) still says nothing about the language."""
+    from support.conversation_language import conversation_language, conversation_language_subquery
+
+    customer = User.objects.create_user("alice", "alice@example.test", "pw")
+    conversation = Conversation.objects.create(customer=customer, status=Conversation.Status.WAITING)
+    for text, language in [("Ik twijfel tussen het linnen tweezitsbankje en de fauteuil", "nl"),
+                           ("I'd like a refund for order 10026, the oak table arrived cracked", "en"), ("ok", "en")]:
+        Message.objects.create(conversation=conversation, author="customer", status="answered", text=text,
+                               language=language)
+    annotated = Conversation.objects.annotate(language=conversation_language_subquery("id")).get(id=conversation.id)
+    assert conversation_language(conversation.id) == "en" and annotated.language in ("en", None)  # None: English
+    assert conversation_language(german_handoff().conversation_id) == "de"  # German, then "ok": German
+
+
 @pytest.fixture
 def gemini(settings):  # type: ignore[no-untyped-def]
     with FakeGemini() as server:

@@ -76,7 +76,8 @@ async def test_asking_for_a_person_queues_a_handoff_with_its_packet(settings, ma
     assert new["type"] == "handoff.new"
     packet = new["handoff"]
     assert packet["reason"] == "person" and packet["customer"] == "Alice"
-    assert "real person" in packet["summary"]
+    # what brought her to the team first, then the earlier question
+    assert packet["summary"] == "let me talk to a real person please / what payment methods do you take?"
     assert packet["bot_answers"] and "PayPal" in packet["bot_answers"][0]["text"]
     await socket.disconnect()
     await agent.disconnect()
