@@ -56,8 +56,13 @@ class Passage:
     def url(self) -> str:
         return f"{_prefix(self.language)}/help/{self.slug}/#{slugify(self.heading)}"
 
+    @property
+    def source_title(self) -> str:
+        """"Returns: How do I return an item?"; a page's opening section, headed with its title, once ("Invoices")."""
+        return self.title if self.heading.strip().lower() == self.title.strip().lower() else f"{self.title}: {self.heading}"
+
     def as_source(self) -> dict[str, str]:
-        return {"title": f"{self.title}: {self.heading}", "url": self.url}
+        return {"title": self.source_title, "url": self.url}
 
 
 # A site path a page names: "My orders (/orders/)", "at /account/signup/", "[..](/help/warranty/#..)"

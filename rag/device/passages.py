@@ -74,7 +74,7 @@ def passage_bundle(language: str, english_ids: dict[str, str]) -> dict:
         if passage is None:
             continue
         intents[intent] = local_id
-        passages[local_id] = {"title": f"{passage.title}: {passage.heading}", "text": passage.text, "url": passage.url}
+        passages[local_id] = {"title": passage.source_title, "text": passage.text, "url": passage.url}
     return {"language": language, "intents": intents, "passages": passages}
 
 

@@ -18,6 +18,8 @@ def test_documents_are_chunked_by_heading_with_anchored_sources():
     passages = document_passages(document)
     assert [p.heading for p in passages] == ["Returns", "How long?", "Costs?"]
     assert passages[1].as_source() == {"title": "Returns: How long?", "url": "/help/returns/#how-long"}
+    # The opening section is headed with the page's title: named once, not "Returns: Returns"
+    assert passages[0].as_source() == {"title": "Returns", "url": "/help/returns/#returns"}
 
 
 def test_the_index_has_a_manifest_and_finds_the_right_passage(local_models):
