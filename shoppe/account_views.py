@@ -1,6 +1,8 @@
 """Account pages: signing up, the account's details, and the customer's saved addresses (their own only)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -167,6 +169,18 @@ def address_remove(request: HttpRequest, address_id: int) -> HttpResponse:
     address_delete(address=_own_address(request, address_id))
     messages.success(request, gettext("Address deleted. Orders you already placed keep their address."))
     return redirect("addresses")
+
+
+class SignIn(auth_views.LoginView):
+    """The sign-in form; a customer already signed in (a "Sign in" link on an earlier chat reply) goes on to the
+    page it led to, or My orders. A `next` that is the sign-in page itself (any language) counts as none: Django
+    refuses to redirect a signed-in user to the page they are on (a 500)."""
+
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        url = super().get_redirect_url()
+        return "" if urlsplit(url).path.endswith("/account/login/") else url
 
 
 class PasswordReset(auth_views.PasswordResetView):

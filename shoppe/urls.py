@@ -1,6 +1,5 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
@@ -61,7 +60,7 @@ storefront_patterns = [
     path("account/email/confirm/<str:token>/", account_views.email_confirm_view, name="email_confirm"),
     path("account/email/send-link/", account_views.email_confirmation_resend, name="email_confirmation_resend"),
     # Signed in already (a "Sign in" link on an earlier chat reply): on to the page it led to, not the form again.
-    path("account/login/", LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("account/login/", account_views.SignIn.as_view(), name="login"),
     path("account/", include("django.contrib.auth.urls")),
     path("chat/return/<str:token>/", chat_return, name="chat_return"),
     # The chat widget's strings (locale/<lang>/LC_MESSAGES/djangojs.po) as a same-origin script, in the

@@ -39,6 +39,9 @@ def test_a_signed_in_customer_following_a_sign_in_link_goes_on_to_the_page_it_le
     assert client.get("/account/login/?next=/orders/")["Location"] == "/orders/"
     assert client.get("/account/login/")["Location"] == "/orders/"  # without `next`: My orders, as after signing in
     assert client.get("/nl/account/login/?next=https://evil.example/")["Location"] == "/nl/orders/"  # never off site
+    # led back to the sign-in page itself (a link anyone can post): My orders, not a server error
+    assert client.get("/account/login/?next=/account/login/")["Location"] == "/orders/"
+    assert client.get("/nl/account/login/?next=/nl/account/login/%3Fnext%3D/")["Location"] == "/nl/orders/"
 
 
 def test_one_account_per_email_address_and_passwords_are_checked(client: Client, make_customer) -> None:

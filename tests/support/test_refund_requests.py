@@ -206,7 +206,7 @@ async def test_a_reason_in_the_request_itself_is_not_asked_for_again(make_custom
     confirm = await reply_to(socket, "I'd like a refund for order 10027, the oak dining table arrived with a big "
                                      "crack in the top.")
     assert "Shall I send it to our team?" in confirm and "lamp" not in confirm.lower(), confirm
-    filed = await reply_to(socket, "yes")
+    filed = await reply_to(socket, "sure thing")  # a word after the yes is no new reason
     assert "filed a refund request" in filed, filed
     [refund] = await database_sync_to_async(refund_requests)()
     assert refund.reason == "the oak dining table arrived with a big crack in the top", refund.reason
@@ -214,6 +214,22 @@ async def test_a_reason_in_the_request_itself_is_not_asked_for_again(make_custom
     assert "no refund was requested" not in await reply_to(socket, "Hi, I want a refund for the lamp from order 10027")
     assert "reason" in await reply_to(socket, "yes")
     await socket.disconnect()
+
+
+@pytest.mark.parametrize("request_text, reason", [
+    ("Order 10028: I'd like my money back please", ""),  # the asking, not a reason
+    ("Hi there, hope you are well. I want a refund for order 10028", ""),  # small talk
+    ("The lamp arrived shattered. I want a refund for order 10028", "The lamp arrived shattered"),
+    ("Bestelling 10028, de lamp deed het na twee dagen niet meer", "de lamp deed het na twee dagen niet meer"),
+    # another number is not the order's: that part says why
+    ("The lamp from box 100280 is broken and flickers. Refund order 10028", "The lamp from box 100280 is broken and flickers"),
+])
+def test_the_reason_in_a_request_is_what_it_says_besides_the_asking(make_customer, request_text, reason,
+                                                                   local_models):
+    from support.services.order_help.refund_collection import reason_in_request
+
+    order = delivered_order(make_customer("alice"), ["Blue ceramic table lamp"], number=10028)
+    assert reason_in_request(request_text, order) == reason
 
 
 async def test_a_visitor_with_a_guest_order_gets_only_the_named_item(make_guest_order, mailoutbox, always_open):

@@ -47,19 +47,28 @@ def refund_start(*, order: Order, request: str) -> Answer:
 
 # A request's parts: sentences and clauses, whatever the language writes them with.
 _CLAUSES = re.compile(r"[.,;:!?\n]+")
-REASON_WORDS = 4  # a part this long, without the order's number, says why ("the lamp arrived shattered")
+REASON_WORDS = 4  # a part this long may say why ("the lamp arrived shattered"); "Hi", "order 10026" do not
+ASKING = 0.5  # a part the router reads as a refund request this surely is the asking ("I'd like my money back")
 
 
 def reason_in_request(request: str, order: Order) -> str:
-    """Why the customer wants their money back, when the request already says it beside the asking ("I'd like a
-    refund for order 10026, the oak table arrived with a big crack in the top"): the part naming the order's
-    number is the asking, its other parts of REASON_WORDS words or more the reason. "" when the request does not
-    name the number (which part asks is then not known) or says nothing more ("Hi, refund order 10026").
-    By punctuation and the number, not by words, so it reads every language alike; the team reads it as written."""
-    parts = [part.strip() for part in _CLAUSES.split(request)]
-    if not any(str(order.number) in part for part in parts):
-        return ""
-    return ", ".join(part for part in parts if len(part.split()) >= REASON_WORDS and str(order.number) not in part)
+    """Why the customer wants their money back, when the request already says it ("I'd like a refund for order
+    10026, the oak table arrived with a big crack in the top"): its parts of REASON_WORDS words or more, joined,
+    except the asking (the part naming the order's number, or one the router reads as a refund request) and
+    greetings or small talk. "" when nothing is left ("Hi, I want a refund for order 10026").
+    Parts by punctuation and read by the router, which reads every language the shop serves; the team reads the
+    reason as written, and nothing is filed without the customer's yes."""
+    from rag.router.policy import OFF_TOPIC
+    from rag.router.serving import router_get
+
+    def says_why(part: str) -> bool:
+        if len(part.split()) < REASON_WORDS or re.search(rf"(?<!\d){order.number}(?!\d)", part):
+            return False
+        decision = router_get().decide(part)
+        asking = decision.intent == "get_refund" and decision.confidence >= ASKING
+        return not asking and decision.intent not in ("greeting", OFF_TOPIC)
+
+    return ", ".join(part for part in (p.strip() for p in _CLAUSES.split(request)) if says_why(part))
 
 
 def refund_already_requested(order: Order, requests: list) -> Answer:
@@ -192,8 +201,11 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
             return None
         items = list(order.items.select_related("product").filter(id__in=pending["items"]))
         return refund_confirm(order, items, reason=text.strip())
-    # "yes, it arrived scratched": the words after the yes are the reason.
-    reason = text[yes.end():].strip() or pending.get("reason", "")
+    # "yes, it arrived scratched": the words after the yes are the reason; a word or two ("ok?", "sure thing") keep
+    # the one the customer gave before, if any.
+    said = text[yes.end():].strip(" \t\n.,;:!?")
+    stored = pending.get("reason", "")
+    reason = said if len(said.split()) >= 2 or not stored else stored
     if len(reason) < 3:
         return refund_reason_ask(order, pending["items"])
     return refund_file(conversation, order, pending["items"], reason)
