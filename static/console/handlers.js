@@ -78,7 +78,8 @@ export const handlers = {
       li.classList.add("is-streaming");
       state.streaming.set(e.reply_id, li);
     }
-    li.dataset.streamed = (li.dataset.streamed || "") + e.text;
+    // The words so far (a bubble drawn from the history holds the start), re-drawn with each chunk: bold as it streams.
+    li.dataset.streamed = (li.dataset.streamed ?? li.querySelector(".msg-text").textContent) + e.text;
     setBoldText(li.querySelector(".msg-text"), li.dataset.streamed);
     if (stick) scrollTranscript();
   },
