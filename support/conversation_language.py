@@ -13,7 +13,7 @@ import uuid
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Length, NullIf
 
-from support.models import CannedResponse, Language, Message
+from support.models import CannedResponse, Conversation, Language, Message
 
 ENGLISH = "en"
 LANGUAGE_NAMES = dict(Language.choices)
@@ -38,14 +38,15 @@ def _latest(messages: QuerySet[Message]) -> QuerySet[Message]:
 
 
 def conversation_language(conversation_id: uuid.UUID | str) -> str:
-    messages = _latest(Message.objects.filter(conversation_id=conversation_id))
-    latest = (messages.filter(_long_enough_to_tell()).values_list("language", flat=True).first()
-              or messages.filter(_other_than_english()).values_list("language", flat=True).first())
-    return language_code(latest)
+    """The conversation's language, by the rule above, in one query (`conversation_language_subquery`)."""
+    found = (Conversation.objects.filter(id=conversation_id)
+             .annotate(customer_language=conversation_language_subquery("id"))
+             .values_list("customer_language", flat=True).first())
+    return language_code(found)
 
 
 def conversation_language_subquery(conversation_field: str = "conversation_id") -> NullIf:
-    """The same, as a subquery annotating rows that name a conversation (NULL: English)."""
+    """The rule above as a subquery annotating rows that name a conversation (NULL: English)."""
     messages = _latest(Message.objects.filter(conversation_id=OuterRef(conversation_field)))
     told = Subquery(messages.filter(_long_enough_to_tell()).values("language")[:1])
     other = Subquery(messages.filter(_other_than_english()).values("language")[:1])

@@ -181,14 +181,21 @@ export function bubble(m) {
       m.author === "agent" ? h("span", { class: `avatar ${tone(name)}`, "aria-hidden": "true", text: initials(name) }) : null,
       h("span", { class: "msg-author", text: name }),
       timeEl(m.created_at, clock(m.created_at))),
-    m.kept_on_device ? h("div", { class: "msg-text muted", text: KEPT_ON_DEVICE })
-      : setBoldText(h("div", { class: "msg-text" }), m.author === "customer" ? "" : m.text));
-  if (m.author === "customer") li.querySelector(".msg-text").textContent = m.text || "";  // as the customer typed it
+    messageText(m));
   if (m.on_device) li.querySelector(".msg-head").append(h("span", { class: "on-device", text: ON_DEVICE }));
   if (m.author === "bot") markWrittenByLlm(li, m.route);
   if (m.id !== undefined && m.id !== null) li.dataset[key] = String(m.id);
   el.transcript.append(li);
   return li;
+}
+
+// A message's words: the customer's as typed, the assistant's and the team's with their bold shown bold.
+function messageText(m) {
+  if (m.kept_on_device) return h("div", { class: "msg-text muted", text: KEPT_ON_DEVICE });
+  const text = h("div", { class: "msg-text" });
+  if (m.author === "customer") text.textContent = m.text || "";
+  else setBoldText(text, m.text);
+  return text;
 }
 
 // A photo the customer attached: a thumbnail that opens the full photo in a new tab.

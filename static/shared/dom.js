@@ -26,12 +26,13 @@ const BOLD = /\*\*([^*\n]+)\*\*/g;
 
 /** Append `text` to `node` as text nodes, its "**bold**" parts as <strong> (the widget, the console). */
 export function appendWithBold(node, text) {
+  const words = String(text);
   let at = 0;
-  for (const match of String(text).matchAll(BOLD)) {
-    node.append(text.slice(at, match.index), h("strong", { text: match[1] }));
+  for (const match of words.matchAll(BOLD)) {
+    node.append(words.slice(at, match.index), h("strong", { text: match[1] }));
     at = match.index + match[0].length;
   }
-  node.append(String(text).slice(at));
+  node.append(words.slice(at));
   return node;
 }
 
