@@ -9,20 +9,18 @@ keep the set from getting worse.
 """
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 
-from rag.evaluation import router_evaluate
+from rag.evaluation import router_evaluate, rows_read_all
 
 BOUNDARY = Path(__file__).resolve().parents[1] / "data" / "offtopic_holdout"
 
 
 @pytest.mark.django_db
 def test_off_topic_messages_in_the_shops_words_are_seldom_answered_and_routine_ones_seldom_declined(local_models):
-    rows = [row for path in sorted(BOUNDARY.glob("*.csv"))
-            for row in csv.DictReader(path.open(newline="", encoding="utf-8"))]
+    rows = rows_read_all(sorted(BOUNDARY.glob("*.csv")))
     assert len(rows) == 400
     result = router_evaluate(rows=rows, router=local_models)
     off_topic = [row for row in result.rows if row["expected_route"] == "off_topic"]
