@@ -38,9 +38,15 @@ class MultilingualRouter(IntentRouter):
             **{f"route_{name}": round(p, 4) for name, p in routes.items()},
         }
 
-        # 1. Money back, however it is worded: a person decides.
+        # 1. Money back, however it is worded: a person decides. Where a refund is only possible and the message
+        #    most likely needs reasoning (a story, an exception), the strong model, which hands any request for
+        #    money to staff itself: never a canned answer.
         p_refund = self._p(proba, "get_refund")
+        best = max(routes, key=routes.__getitem__)
         if p_refund >= self.t["refund_probability"]:
+            if best == "llm" and p_refund < self.t["refund_sure"]:
+                return ("llm", intent, routes["llm"],
+                        f"needs reasoning ({routes['llm']:.2f}); money back possible ({p_refund:.2f}): the strong model hands it on", scores)
             return "human", "get_refund", p_refund, f"refund request ({p_refund:.2f}): a person decides", scores
 
         # 2. Asking for a person.
@@ -49,7 +55,6 @@ class MultilingualRouter(IntentRouter):
             return "human", "contact_human_agent", p_person, f"asked for a person ({p_person:.2f})", scores
 
         # 3. Not about the shop: nothing the shop is asked looks like it, or off-topic is the likeliest route.
-        best = max(routes, key=routes.__getitem__)
         if in_domain_sim < self.t["ood_similarity"]:
             return "off_topic", OFF_TOPIC, routes["off_topic"], "unlike anything the shop is asked", scores
         if best == "off_topic":
