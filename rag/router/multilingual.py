@@ -54,8 +54,10 @@ class MultilingualRouter(IntentRouter):
         if p_person >= self.t["person_probability"]:
             return "human", "contact_human_agent", p_person, f"asked for a person ({p_person:.2f})", scores
 
-        # 3. Not about the shop: nothing the shop is asked looks like it, or off-topic is the likeliest route.
-        if in_domain_sim < self.t["ood_similarity"]:
+        # 3. Not about the shop: nothing the shop is asked looks like it, or off-topic is the likeliest route. A
+        #    message the classifier reads as needing reasoning is not declined for being unlike the exemplars: a
+        #    specific situation is unusual by nature (a bookcase on underfloor heating, a sofa for a houseboat).
+        if in_domain_sim < self.t["ood_similarity"] and best != "llm":
             return "off_topic", OFF_TOPIC, routes["off_topic"], "unlike anything the shop is asked", scores
         if best == "off_topic":
             return "off_topic", OFF_TOPIC, routes["off_topic"], f"off-topic ({routes['off_topic']:.2f})", scores
