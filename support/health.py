@@ -1,6 +1,7 @@
 """`/healthz` (is every part this process needs up?) and `/metrics` (Prometheus)."""
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import time
@@ -14,6 +15,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from shoppe.readiness import readiness
 
+# How long the channel-layer probe may take before the check fails (a layer that answers at all answers in ms).
+CHANNEL_LAYER_TIMEOUT_S = 5.0
+
 
 def _database() -> str:
     with connection.cursor() as cursor:
@@ -22,11 +26,24 @@ def _database() -> str:
 
 
 def _channel_layer() -> str:
+    """A probe sent to a channel of this process and read back, within CHANNEL_LAYER_TIMEOUT_S.
+
+    The channel is a process-specific one of the layer's own kind (`new_channel()`'s default prefix): channels_redis
+    reads all of a process's channels under one receive lock, and an open socket holds it while it reads the
+    process's channel, so a probe on a channel of another kind ("healthz.") was never read while anyone chatted.
+    """
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)("healthz.")
     probe = uuid.uuid4().hex
-    async_to_sync(layer.send)(channel, {"type": "health.probe", "probe": probe})
-    received = async_to_sync(layer.receive)(channel)
+
+    async def round_trip() -> dict:
+        channel = await layer.new_channel()
+        await layer.send(channel, {"type": "health.probe", "probe": probe})
+        return await asyncio.wait_for(layer.receive(channel), CHANNEL_LAYER_TIMEOUT_S)
+
+    try:
+        received = async_to_sync(round_trip)()
+    except asyncio.TimeoutError:
+        raise RuntimeError(f"the probe did not come back within {CHANNEL_LAYER_TIMEOUT_S} s") from None
     if received.get("probe") != probe:
         raise RuntimeError("the channel layer returned another message")
     return "ok"

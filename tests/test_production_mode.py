@@ -9,7 +9,9 @@ server the shop hosts), switched by the worker's environment alone.
 """
 from __future__ import annotations
 
+import asyncio
 import json
+import urllib.request
 import uuid
 
 import pytest
@@ -20,6 +22,7 @@ from tests.fakes.llm import MODELS, PROVIDERS
 from tests.production_stack import (
     LLM_ANSWER,
     LLM_QUESTION,
+    METRICS_TOKEN,
     ROUTINE_QUESTION,
     Stack,
     ask,
@@ -87,6 +90,29 @@ async def test_llm_reply_from_worker_and_local_reply_from_daphne(stack: Stack) -
     assert assert_saved_once_with_one_reply(stack, local_client_id, ROUTINE_QUESTION) == local_id
     routes = dict(stack.sql("SELECT id, route FROM support_message WHERE id IN (%s, %s)", (llm_id, local_id)))
     assert routes == {llm_id: "llm", local_id: "local"}
+
+
+@pytest.mark.timeout(240)
+async def test_healthz_answers_while_a_customer_is_chatting(stack: Stack) -> None:
+    """The health check's channel-layer probe is read while a chat socket waits on the same process's layer.
+
+    It used a channel of its own kind ("healthz."), which channels_redis reads only under the process's one receive
+    lock; an open chat socket holds that lock reading the process's own channel, so /healthz hung for as long as
+    anyone chatted, and a load balancer would take every process with customers out of service."""
+    def healthz() -> tuple[int, dict]:
+        request = urllib.request.Request(stack.base_url + "/healthz", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+
+    cookie = session_cookie(stack)
+    async with connect(stack, cookie) as ws:
+        assert (await next_event(ws, 15))["type"] == "history"
+        for _ in range(2):
+            status, body = await asyncio.to_thread(healthz)
+            assert status == 200 and body["checks"]["channel_layer"]["status"] == "ok", body
+        # and the socket still works
+        _, end, _ = await ask(ws, ROUTINE_QUESTION, stack, str(uuid.uuid4()))
+        assert end["route"] == "local"
 
 
 @pytest.mark.timeout(240)
