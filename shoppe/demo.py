@@ -64,6 +64,9 @@ GUESTS = [
     ("frank@example.test", "Rue Neuve 1\n1000 Bruxelles\nBelgium", "shipped"),
 ]
 DEMO_PASSWORD = "shoppe-demo"
+# Orders on their way were placed days ago, not weeks: their expected delivery is still ahead, so a demo customer
+# asking where one is hears that it is on its way (placed weeks ago, as the others are, they were 8-18 days late).
+IN_TRANSIT_DAYS_AGO = {"shipped": 2, "out_for_delivery": 3}
 # Gift cards to try at /gift-cards/balance/: (code, value, balance left, days until it expires; negative: expired).
 GIFT_CARDS = [("SHOP-PE50-DEMO-0001", "50.00", "50.00", 700), ("SHOP-PE99-DEMO-0002", "100.00", "37.50", 400),
               ("SHOP-PE10-DEMO-0003", "10.00", "10.00", -20)]
@@ -217,13 +220,15 @@ def demo_load() -> bool:
         chosen = statuses if index == 0 else rng.sample(statuses, 3)
         for days, status in enumerate(chosen):
             number += 1
-            order = _order(customer, number, status, days_ago=2 + days * 5, rng=rng, products=products)
+            order = _order(customer, number, status, days_ago=IN_TRANSIT_DAYS_AGO.get(status, 2 + days * 5), rng=rng,
+                           products=products)
             if status == Order.Status.RETURNED:
                 Refund.objects.create(order=order, amount=order.items_total, status=Refund.Status.PAID,
                                       reason="Returned within 30 days", decided_at=timezone.now())
     for days, (email, address, status) in enumerate(GUESTS):
         number += 1
-        _order(None, number, status, days_ago=1 + days * 3, rng=rng, products=products, guest=(email, address))
+        _order(None, number, status, days_ago=IN_TRANSIT_DAYS_AGO.get(status, 1 + days * 3), rng=rng, products=products,
+               guest=(email, address))
     roles_ensure()
     for username, first, last, role in STAFF:
         member = User.objects.create_user(username, f"{username}@example-shoppe.test", DEMO_PASSWORD,

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from shoppe.demo import CATALOGUE, demo_load, demo_product_translations_ensure
 from shoppe.models import Customer, Order, Product, ProductTranslation
@@ -208,3 +208,14 @@ def test_staff_translate_a_product_in_the_admin_inline(client: Client, candle: P
     # the list says which languages a product has, and finds it by a translated name
     listing = page(client, "/admin/shoppe/product/?q=bougies")
     assert "Scented candle trio" in listing and "<td class=\"field-languages\">fr</td>" in listing
+
+
+def test_the_demo_orders_on_their_way_are_not_late() -> None:
+    """A demo customer asking where an order on its way is hears it is coming, not that it is 13 days late."""
+    demo_load()
+    on_their_way = Order.objects.filter(status__in=[Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY])
+    assert on_their_way.count() >= 2
+    for order in on_their_way:
+        for shipment in order.shipments.all():
+            assert shipment.estimated_delivery >= timezone.localdate(), (order.number, order.status)
+            assert not shipment.events.filter(happened_at__gt=timezone.now()).exists(), order.number
