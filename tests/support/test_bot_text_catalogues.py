@@ -6,6 +6,9 @@ The msgids are read from the Python sources with `ast` (no gettext tools needed)
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,12 +33,18 @@ def _name(node: ast.expr) -> str:
 
 def _parsed(path: Path) -> ast.Module:
     """The file's syntax tree. CPython 3.11's ast.parse can raise a spurious "AST constructor recursion
-    depth mismatch" SystemError in a process with other threads running (seen once in a whole-suite run
-    here; reported upstream as python/cpython#106905 and similar); the same source parses on a second try."""
-    try:
-        return ast.parse(path.read_text(), str(path))
-    except SystemError:
-        return ast.parse(path.read_text(), str(path))
+    depth mismatch" SystemError while another thread of the process builds syntax trees too (its depth counter
+    is shared: python/cpython#106905). Seen in whole-suite runs here, twice in a row once (an earlier test's
+    worker thread still running tasks), so it tries again a few times, a moment apart, then in a process of its own."""
+    source = path.read_text()
+    for _ in range(5):
+        try:
+            return ast.parse(source, str(path))
+        except SystemError:
+            time.sleep(0.05)
+    dumped = subprocess.run([sys.executable, "-c", "import ast, sys; print(ast.dump(ast.parse(sys.stdin.read()), "
+                             "include_attributes=True))"], input=source, capture_output=True, text=True, check=True)
+    return eval(dumped.stdout, vars(ast))  # noqa: S307 - ast.dump's own output: node constructors only
 
 
 @lru_cache(maxsize=1)
