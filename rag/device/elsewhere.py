@@ -7,12 +7,16 @@ after "on", "my", "with"... The student cannot learn that rule: its features are
 name weighs little against a help question's words. On held-out exemplars such look-alikes were most of
 its confident disagreements with the server, so the device asks the same rule and leaves those messages
 to the server. Matching is ASCII-only (the server's patterns read with re.ASCII), so that the browser
-(static/chat/device/elsewhere.js) computes exactly the same; the rule travels in the model's file.
+(static/chat/device/elsewhere.js) computes exactly the same; the rule travels in the model's file. The names of other
+organisations the multilingual router declines in every language (rag/router/organisations.py: "mijn Zalando retour")
+travel with it as one pattern, matched in `folded` text as the server matches them.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from rag.router.organisations import organisations_named
 
 _TOKEN = re.compile(r"[A-Za-z0-9_&'’-]+")
 _POSSESSIVE_ENDING = "'’s"
@@ -25,17 +29,21 @@ class ElsewhereRule:
     name_context: frozenset[str]
     common_names: frozenset[str]  # countries, months, "ok"...: capitalised, yet not a company
     shop_names: frozenset[str]  # every word of the shop's own texts (the server router's shop_vocabulary)
+    organisations: str = ""  # the pattern of other organisations' names (rag/router/organisations.py)
 
     @classmethod
     def from_server(cls) -> ElsewhereRule:
         from rag.router import safety
+        from rag.router.organisations import organisations_rule
         from rag.router.serving import router_get
 
         return cls(safety.OTHER_SERVICE.pattern, safety.ABOUT_US.pattern, frozenset(safety._NAME_CONTEXT),
-                   safety.COMMON_PROPER_NAMES, frozenset(router_get().model.shop_vocabulary))
+                   safety.COMMON_PROPER_NAMES, frozenset(router_get().model.shop_vocabulary), organisations_rule())
 
     def names_elsewhere(self, text: str) -> bool:
-        """Whether the message names another company or public service, as the server's rule reads it."""
+        """Whether the message names another company or public service, as the server's rules read it."""
+        if organisations_named(text, self.organisations):
+            return True
         if re.search(self.about_us, text, re.IGNORECASE | re.ASCII):
             return False
         if re.search(self.services, text, re.IGNORECASE | re.ASCII):
@@ -58,9 +66,10 @@ class ElsewhereRule:
 
     def to_json(self) -> dict:
         return {"services": self.services, "about_us": self.about_us, "name_context": sorted(self.name_context),
-                "common_names": sorted(self.common_names), "shop_names": sorted(self.shop_names)}
+                "common_names": sorted(self.common_names), "shop_names": sorted(self.shop_names),
+                "organisations": self.organisations}
 
     @classmethod
     def from_json(cls, data: dict) -> ElsewhereRule:
         return cls(data["services"], data["about_us"], frozenset(data["name_context"]),
-                   frozenset(data["common_names"]), frozenset(data["shop_names"]))
+                   frozenset(data["common_names"]), frozenset(data["shop_names"]), data.get("organisations", ""))

@@ -73,6 +73,7 @@ def device_sources() -> dict:
     from rag.router.exemplars import exemplars_fingerprint
     from rag.router.model import artifact_dir as router_dir
     from rag.router.multilingual_model import artifact_dir as multilingual_dir
+    from rag.router.organisations import organisations_rule
 
     def trained_at(folder: Path) -> str:
         config = folder / "router.json"
@@ -87,6 +88,8 @@ def device_sources() -> dict:
         "exemplars": exemplars_fingerprint(chat=True),
         "routers": [trained_at(router_dir()), trained_at(multilingual_dir())],
         "decision_logic": DECISION_LOGIC,
+        # the other organisations' names the server declines, which the device's file carries (rag/device/elsewhere.py)
+        "organisations": hashlib.sha256(organisations_rule().encode()).hexdigest()[:16],
         "help_index": {language: index_version(language) for language in INDEX_LANGUAGES},
     }
 

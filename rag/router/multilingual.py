@@ -1,8 +1,9 @@
-"""The route of a message in any of the shop's languages, decided by learned steps only.
+"""The route of a message in any of the shop's languages, decided by learned steps and one list of names.
 
 The classifier's probabilities summed per route, thresholds set on held-out exemplars
 (rag/router/multilingual_model.py), and the nearest exemplars for "not about the shop":
-no keyword lists, so the same decision holds in every language the exemplars cover.
+no keyword lists, so the same decision holds in every language the exemplars cover. One rule is data: the
+names of other organisations (rag/router/organisations.py), which no classifier can know are not the shop's.
 It decides English messages too, audited by the English router (rag/router/decide.py `english_audited`).
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ import numpy as np
 
 from rag.router.decide import IntentRouter
 from rag.router.multilingual_model import MultilingualModel
+from rag.router.organisations import about_another_organisation
 from rag.router.policy import INTENT_ROUTES, OFF_TOPIC, Route
 
 
@@ -68,8 +70,12 @@ class MultilingualRouter(IntentRouter):
         if best == "human":
             return "human", self._best_of("human", proba), routes["human"], f"for a person ({routes['human']:.2f})", scores
 
-        # 5. Routine, when sure enough; unsure goes to the strong model, not a canned guess.
+        # 5. Routine, when sure enough; unsure goes to the strong model, not a canned guess. The shop's help page
+        #    does not answer a routine question about another organisation ("my Zalando return", "my DigiD password").
         local_intent = self._best_of("local", proba)
+        if elsewhere := about_another_organisation(text):
+            return ("off_topic", OFF_TOPIC, routes["off_topic"],
+                    f"about {', '.join(elsewhere[:3])}, not this shop ({local_intent} {routes['local']:.2f})", scores)
         if routes["local"] < self.t["local_confidence"]:
             return "llm", local_intent, routes["local"], f"unsure: {local_intent} only {routes['local']:.2f}", scores
         return "local", local_intent, routes["local"], f"{local_intent} ({self._p(proba, local_intent):.2f})", scores

@@ -60,3 +60,52 @@ def test_node_scores_messages_exactly_as_python_does(local_models, tmp_path: Pat
             answered += 1
             assert (seen["decision"]["intent"], seen["decision"]["language"]) == (decision.intent, decision.language)
     assert len(messages) >= 300 and answered >= 3  # both branches compared
+
+
+ELSEWHERE_SCRIPT = """
+import { readFileSync } from "node:fs";
+const { ElsewhereRule } = await import(process.argv[2]);
+const rule = new ElsewhereRule(JSON.parse(readFileSync(process.argv[3], "utf8")).elsewhere);
+const messages = JSON.parse(readFileSync(0, "utf8"));
+console.log(JSON.stringify(messages.map((text) => rule.namesElsewhere(text))));
+"""
+
+# Other organisations' names as customers write them (accents or none, capitals or none, joined or not), and
+# look-alikes that are not names of other organisations (rag/router/organisations.py).
+ORGANISATION_MESSAGES = [
+    "mi pedido de El Corte Inglés no llega", "mi pedido de el corte ingles no llega", "EL CORTE INGLÉS",
+    "mijn bol.com bestelling is kwijt", "ik bestelde via ubereats", "uber eats bestelling", "Uber-Eats",
+    "wachtwoord DigiD vergeten", "Passwort für mein ELSTER-Konto", "Esqueci a senha do Portal das Finanças",
+    "mój zwrot z allegro", "Allegro’s zwrot", "Zalandos Rücksendung", "amazonas river", "my amazon parcel",
+    "can I pay with PayPal?", "kan ik met iDEAL betalen", "ship with DHL or PostNL?", "Café crème", "",
+    "İstanbul ıi İI", "Zażółć gęślą jaźń",
+]
+
+
+def test_node_finds_other_organisations_exactly_as_python_does(local_models, tmp_path: Path) -> None:
+    # given the deployed device model's rule for other companies and organisations
+    from rag.device.manifest import device_dir, device_manifest
+    from rag.device.student import DeviceStudent
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    model = device_dir() / device_manifest()["model"]["file"]
+    rule = DeviceStudent.from_json(model.read_text()).elsewhere
+    assert rule is not None and rule.organisations, "the device's file carries no organisations' names"
+    script = tmp_path / "elsewhere.mjs"
+    script.write_text(ELSEWHERE_SCRIPT)
+
+    # when the browser's module and Python read the same messages
+    elsewhere_js = Path(settings.BASE_DIR) / "static" / "chat" / "device" / "elsewhere.js"
+    done = subprocess.run([node, str(script), elsewhere_js.as_uri(), str(model)],
+                          input=json.dumps(ORGANISATION_MESSAGES), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+    # then they agree on every one, and both find the names however they are written
+    seen = json.loads(done.stdout)
+    assert seen == [rule.names_elsewhere(text) for text in ORGANISATION_MESSAGES]
+    found = dict(zip(ORGANISATION_MESSAGES, seen))
+    assert all(found[text] for text in ("mi pedido de el corte ingles no llega", "ik bestelde via ubereats",
+                                        "mój zwrot z allegro", "my amazon parcel"))
+    assert not any(found[text] for text in ("amazonas river", "kan ik met iDEAL betalen", "ship with DHL or PostNL?"))

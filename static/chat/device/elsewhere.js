@@ -1,6 +1,8 @@
 /* The server's rule for messages about another company or public service, on the device: the same as
    rag/device/elsewhere.py (ASCII-only matching, the patterns and word lists from the model's file).
-   "delete my Twitter account" is the server's off-topic question, not the shop's help question. */
+   "delete my Twitter account" is the server's off-topic question, not the shop's help question. Other
+   organisations' names ("mijn Zalando retour") are one pattern matched in folded text, as
+   rag/router/organisations.py `folded` computes it. */
 
 const TOKEN = /[A-Za-z0-9_&'’-]+/g;
 const POSSESSIVE_ENDING = new Set(["'", "’", "s"]);
@@ -11,6 +13,11 @@ function rstripPossessive(token) {
   return token.slice(0, end);
 }
 
+// Lowercase, accents dropped, ’ as ': the server's `folded`.
+export function folded(text) {
+  return text.toLowerCase().replace(/’/g, "'").normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+}
+
 export class ElsewhereRule {
   constructor(rule) {
     this.services = new RegExp(rule.services, "i");
@@ -18,10 +25,12 @@ export class ElsewhereRule {
     this.nameContext = new Set(rule.name_context);
     this.commonNames = new Set(rule.common_names);
     this.shopNames = new Set(rule.shop_names);
+    this.organisations = rule.organisations ? new RegExp(rule.organisations) : null;
   }
 
   // Whether the message names another company or public service, as the server's rule reads it.
   namesElsewhere(text) {
+    if (this.organisations && this.organisations.test(folded(text))) return true;
     if (this.aboutUs.test(text)) return false;
     if (this.services.test(text)) return true;
     let previous = "<start>";
