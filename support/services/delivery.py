@@ -49,7 +49,8 @@ def chunks_of(text: str, *, size: int = 120) -> Iterable[str]:
 
 
 def reply_stream(*, message: Message, route: str, intent: str, answer: Answer, started: float,
-                 decision: dict[str, Any] | None = None, holder: str | None = None) -> Message | None:
+                 decision: dict[str, Any] | None = None, holder: str | None = None,
+                 request_message_id: int | None = None) -> Message | None:
     """Save `answer` whole, then stream it to the conversation's sockets.
 
     The answer is complete before it is sent (only the LLM's replies are produced
@@ -60,7 +61,8 @@ def reply_stream(*, message: Message, route: str, intent: str, answer: Answer, s
 
     The message is marked first, on the condition that `holder` may still give it its
     outcome (see `message_answer`): if another process did, nothing is saved or sent and
-    None is returned.
+    None is returned. A handoff the answer starts is the request's, `request_message_id` (the message that began an
+    exchange of questions, such as a refund's "which items?" and "shall I send it?"), else `message`'s.
     """
     conversation_id = message.conversation_id
     reply = None
@@ -80,7 +82,8 @@ def reply_stream(*, message: Message, route: str, intent: str, answer: Answer, s
         reply_deliver(message=message, reply=reply, answer=answer, route=route, intent=intent)
         if answer.handoff:
             handoff_request(conversation_id=conversation_id, reason=answer.handoff, message=answer.text,
-                            trigger_message_id=message.id, intent=intent, order_id=answer.handoff_order_id)
+                            trigger_message_id=request_message_id or message.id, intent=intent,
+                            order_id=answer.handoff_order_id)
     except Exception:
         log.exception("replying to message %s failed", message.id)
         reply_fail(message=message, reply=reply, decision=decision, holder=holder)

@@ -73,9 +73,13 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
             answer = notify_email_answer(conversation=conversation, text=message.text)
         else:
             answer = pending_answer(conversation=conversation, text=message.text)
+        # The customer's message that began the exchange the assistant's open question belongs to: a refund handed
+        # on after "yes" is the request's handoff ("a refund for order 10026, the table arrived cracked"), not the yes's.
+        asked_in = message.id
         if answer is not None:
             intent, route = question.get("intent", "follow_up"), "local"
             decision = {"route": route, "intent": intent, "reason": ANSWER_TO_QUESTION}
+            asked_in = question.get("asked_in", message.id)
         else:
             routed = message_route(message=message)
             decision = decision_fields(routed)
@@ -106,14 +110,14 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
                 # On the way to a person the assistant asked something itself ("Which order do you
                 # mean?"): that reply is the local tier's, and its ratings count for it, not for people.
                 route = "local"
-        _conversation_state_save(conversation, answer)
+        _conversation_state_save(conversation, answer, asked_in=asked_in)
     except Exception:
         log.exception("answering message %s failed", message_id)
         reply_fail(message=message, reply=None, decision=decision, holder=holder)
         return
     with in_language(language):
         reply_stream(message=message, route=route, intent=intent, answer=answer, started=started, decision=decision,
-                     holder=holder)
+                     holder=holder, request_message_id=asked_in)
 
 
 def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: str, language: str) -> Answer:
@@ -136,10 +140,11 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
     return knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=language)
 
 
-def _conversation_state_save(conversation: Conversation, answer: Answer) -> None:
+def _conversation_state_save(conversation: Conversation, answer: Answer, *, asked_in: int) -> None:
+    """The answer's open question kept on the conversation (or none), with the message its exchange began with."""
     state = dict(conversation.state)
     state.pop("pending", None)
     if answer.pending:
-        state["pending"] = answer.pending
+        state["pending"] = {**answer.pending, "asked_in": asked_in}
     if state != conversation.state:  # most answers ask nothing back: no write
         Conversation.objects.filter(id=conversation.id).update(state=state, updated_at=timezone.now())

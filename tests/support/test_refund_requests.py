@@ -92,8 +92,11 @@ async def test_a_signed_in_customer_gets_only_the_item_they_named_after_saying_y
     assert [i["product"] for i in refund.items] == ["Velvet footstool"]
     assert refund.amount == Decimal("89.00") and refund.eligible and refund.reason == "it wobbles on one leg"
     # The handoff's "Customer asked" starts with the request, not with "the velvet footstool / yes / …" alone
-    summary = await database_sync_to_async(lambda: Handoff.objects.get(conversation=refund.conversation_id).summary)()
-    assert summary.startswith(f"I want a refund for order {order.number}") and " / yes" not in summary, summary
+    handoff = await database_sync_to_async(
+        lambda: Handoff.objects.select_related("message").get(conversation=refund.conversation_id))()
+    assert handoff.summary.startswith(f"I want a refund for order {order.number}") and " / yes" not in handoff.summary
+    # and the handoff is the request's (the escalation log links it), not the reason's or the yes's
+    assert handoff.message.text == f"I want a refund for order {order.number}", handoff.message.text
     await socket.disconnect()
 
 
