@@ -63,7 +63,7 @@ EVERYDAY_HELP = (
     "how do I change my delivery address", "Welche Zahlungsmethoden akzeptiert ihr?", "Hoe lang duurt de levering?",
     "Wachtwoord vergeten", "¿Puedo pagar con tarjeta de crédito?", "Comment créer un compte ?",
 )
-EVERYDAY_ANSWERED_FLOOR = 3  # of 25; today's student answers 4 (all English): see the README's device section
+EVERYDAY_ANSWERED_FLOOR = 7  # of 25; session 22's student answers 9 (4 in session 13): see the README's device section
 
 
 def test_everyday_help_questions_are_answered_on_the_device_as_the_server_would(local_models, device_student):
