@@ -382,7 +382,8 @@ LOG_FORMAT = env_choice("LOG_FORMAT", "json", choices=("json", "plain"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"conversation": {"()": "support.logs.ConversationFilter"}},
+    "filters": {"conversation": {"()": "support.logs.ConversationFilter"},
+                "starting_health_check": {"()": "support.logs.StartingHealthCheckFilter"}},
     "formatters": {
         "plain": {"()": "support.logs.PlainFormatter",
                   "format": "%(asctime)s %(levelname)s %(name)s [%(conversation_id)s] %(message)s"},
@@ -395,6 +396,8 @@ LOGGING = {
         # lines (with DEBUG on): everything goes to the one scrubbing handler on the root instead.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        # /healthz's 503 while the assistant gets ready is expected, not an error
+        "django.request": {"handlers": [], "filters": ["starting_health_check"], "propagate": True},
         "django.channels.server": {"level": "WARNING"},
         "faiss.loader": {"level": "WARNING"},
         # failed sign-ins and lockouts are warnings; every successful one would be an INFO line

@@ -59,6 +59,21 @@ class ConversationFilter(logging.Filter):
         return True
 
 
+class StartingHealthCheckFilter(logging.Filter):
+    """`/healthz`'s 503 while the process is starting (its assistant getting ready) is what a load balancer polls for
+    until it may send traffic: logged as information, not as an error. A 503 of a process that is not starting (a
+    database down) stays an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from shoppe.readiness import readiness
+
+        request = getattr(record, "request", None)
+        if getattr(record, "status_code", None) == 503 and getattr(request, "path", "") == "/healthz" \
+                and readiness.starting:
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {

@@ -7,6 +7,7 @@ the real socket, database, router and sweep show what a customer gets while it s
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 import uuid
@@ -18,6 +19,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from shoppe.readiness import GETTING_READY, Readiness, readiness
+from support.health import CHECKS
 from support.models import Message
 from support.services.recovery import stranded_messages_finish
 from tests.conftest import chat_socket, session_cookie_for
@@ -97,6 +99,31 @@ def test_healthz_says_starting_with_503_until_ready_then_200(client, settings, s
     starting.settle()
     ready = client.get("/healthz", REMOTE_ADDR=OUTSIDE)
     assert ready.status_code == 200 and ready.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("local_models")
+def test_a_503_while_starting_is_logged_as_information_and_a_503_when_down_as_an_error(client, starting, caplog,
+                                                                                     monkeypatch) -> None:
+    # A load balancer polls /healthz while the process gets ready: those 503s are expected, not errors
+    def logged_levels() -> list[int]:
+        return [record.levelno for record in caplog.records if record.name == "django.request"]
+
+    with caplog.at_level(logging.INFO):
+        assert client.get("/healthz", REMOTE_ADDR=OUTSIDE).status_code == 503
+    assert logged_levels() == [logging.INFO]
+
+    # once ready, a 503 means something is down: an error, as before
+    starting.settle()
+    def database_down() -> str:
+        raise OSError("database unreachable")
+
+    monkeypatch.setitem(CHECKS, "database", database_down)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        response = client.get("/healthz", REMOTE_ADDR=OUTSIDE)
+    assert response.status_code == 503 and response.json() == {"status": "unavailable"}
+    assert logged_levels() == [logging.ERROR]
 
 
 # --- the chat while starting ------------------------------------------------------------------------------
