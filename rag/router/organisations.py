@@ -11,6 +11,7 @@ compute alike: `folded` text and a plain regular expression.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,8 +41,6 @@ SHOPS_OWN = {
 
 def folded(text: str) -> str:
     """Lowercase, accents dropped, ’ as ': the form names are matched in (elsewhere.js `folded` is the same)."""
-    import unicodedata
-
     return _ACCENTS.sub("", unicodedata.normalize("NFKD", text.lower().replace("’", "'")))
 
 
@@ -58,8 +57,12 @@ def names_read(path: Path = NAMES_FILE) -> list[str]:
 def organisations_pattern(names: list[str], shop_texts: list[str]) -> str:
     """One pattern for every name the shop's own texts do not use, longest first; whole words of `folded` text."""
     shop = folded("\n".join(shop_texts))
-    kept = sorted({name_pattern(name) for name in names}, key=lambda p: (-len(p), p))
-    kept = [p for p in kept if not re.search(rf"(?<![a-z0-9]){p}(?![a-z0-9])", shop)]
+    # each name's pattern and its longest word, which a match of it contains as it is: a name whose longest word the
+    # shop's texts never contain needs no search of them (a search per name took seconds on the first message)
+    longest_words = {name_pattern(name): max(folded(name).split(), key=len) for name in names}
+    kept = sorted(longest_words, key=lambda p: (-len(p), p))
+    kept = [p for p in kept
+            if longest_words[p] not in shop or not re.search(rf"(?<![a-z0-9]){p}(?![a-z0-9])", shop)]
     # (a possessive or genitive s after the name: "zalando's", "Zalandos Rücksendung")
     return rf"(?<![a-z0-9])(?:{'|'.join(kept)})(?:'?s)?(?![a-z0-9])" if kept else ""
 
@@ -81,12 +84,16 @@ _SHOPS_OWN = re.compile(r"(?<![a-z0-9])(?:{})(?![a-z0-9])".format("|".join(
 
 def organisations_named(text: str, pattern: str | None = None) -> list[str]:
     """The other organisations `text` names (as folded), by `pattern` (default: `organisations_rule()`)."""
-    pattern = organisations_rule() if pattern is None else pattern
-    return [m.group(0) for m in re.finditer(pattern, folded(text))] if pattern else []
+    return _named_in(folded(text), organisations_rule() if pattern is None else pattern)
+
+
+def _named_in(folded_text: str, pattern: str) -> list[str]:
+    return [m.group(0) for m in re.finditer(pattern, folded_text)] if pattern else []
 
 
 def about_another_organisation(text: str) -> list[str]:
     """The other organisations a message is about: those it names, unless it also speaks of the shop's own things
     (`SHOPS_OWN`: "your lamp in an Instagram ad" is about our lamp)."""
-    names = organisations_named(text)
-    return [] if not names or _SHOPS_OWN.search(folded(text)) else names
+    text = folded(text)
+    names = _named_in(text, organisations_rule())
+    return [] if not names or _SHOPS_OWN.search(text) else names
