@@ -67,8 +67,8 @@ class StartingHealthCheckFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from shoppe.readiness import readiness
 
-        request = getattr(record, "request", None)
-        if getattr(record, "status_code", None) == 503 and getattr(request, "path", "") == "/healthz" \
+        match = getattr(getattr(record, "request", None), "resolver_match", None)
+        if getattr(record, "status_code", None) == 503 and getattr(match, "url_name", "") == "healthz" \
                 and readiness.starting:
             record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
         return True
