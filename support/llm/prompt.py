@@ -123,7 +123,8 @@ def request_build(*, message: Message, vector: np.ndarray | None = None) -> LLMR
         if _tampered(hit.passage.heading, text):
             dropped += 1  # an article someone tampered with never reaches the model
             continue
-        block = f'<help_passage title="{hit.passage.title}: {hit.passage.heading}">\n{text}\n</help_passage>'
+        number = len(passages) + 1  # the model cites it by this number; only cited passages are shown (citations.py)
+        block = f'<help_passage number="{number}" title="{hit.passage.title}: {hit.passage.heading}">\n{text}\n</help_passage>'
         if sum(map(len, passages)) + len(block) > budget // 2:
             break
         passages.append(block)

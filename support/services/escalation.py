@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from support import events, metrics, realtime
 from support.logs import conversation_context
+from support.llm.citations import citations_taken_out, sources_cited
 from support.llm.guardrails import OutputGuard, looks_like_injection
 from support.llm.pricing import call_cost
 from support.llm.prompt import language_name, request_build, system_prompt
@@ -133,6 +134,7 @@ class _StreamedReply:
         self.flushed = 0
         self.first_sent_at: float | None = None
         self.violation: str | None = None
+        self.cited: list[int] = []  # the help passages the reply cites, by the numbers the model read them under
 
     def add(self, text: str, *, final: bool = False) -> None:
         self.raw += text
@@ -144,14 +146,17 @@ class _StreamedReply:
                 cut = min(cut, open_bracket - 1)  # never split a placeholder
             if cut < FLUSH_CHARS:
                 return
-            pending = pending[: cut + 1]
+            pending = pending[:cut]  # the space goes with the next piece: " [2]", a citation, is taken out whole
         if not pending:
             return
         self.violation = self.violation or self.guard.violation(self.raw[: self.flushed + len(pending)])
         if self.violation:
             return
-        self._send(self.redactor.restore(pending))
+        shown, cited = citations_taken_out(self.redactor.restore(pending))
+        self.cited += [number for number in cited if number not in self.cited]
         self.flushed += len(pending)
+        if shown:
+            self._send(shown)
 
     def _send(self, text: str) -> None:
         if self.reply is not None:
@@ -169,7 +174,7 @@ class _StreamedReply:
 
     @property
     def text(self) -> str:
-        return self.redactor.restore(self.raw[: self.flushed])
+        return citations_taken_out(self.redactor.restore(self.raw[: self.flushed]))[0]
 
 
 def escalation_answer_produce(*, message_id: int, enqueued_at: float | None = None) -> None:
@@ -299,7 +304,7 @@ def _answer(message: Message, row: EscalationLog, started: float, enqueued_at: f
         _replace_with_handoff(message, reply, reason, started)
         _finish(row, EscalationLog.Outcome.HANDED_OFF, started, handoff_reason=reply.violation or "empty_reply", **usage_fields)
         return
-    _complete(message, reply, request.sources, started)
+    _complete(message, reply, sources_cited(request.sources, reply.cited), started)
     if tools.handoff_reason:
         handoff_request(conversation_id=message.conversation_id, reason=tools.handoff_reason, message=reply.text)
         _finish(row, EscalationLog.Outcome.HANDED_OFF, started, handoff_reason=tools.handoff_reason, **usage_fields)

@@ -4,6 +4,7 @@ and the real openai client against a local fake of an OpenAI-compatible server (
 Every test runs once per provider (the `llm` fixture): the same scripted replies, the same assertions."""
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from decimal import Decimal
@@ -88,6 +89,31 @@ async def test_an_escalation_streams_to_the_socket_and_is_logged_with_tokens_and
     request = llm.requests[0]
     assert request.api_key == "test-key" and request.stream
     assert "Example Shoppe" in request.system_text and "<customer_message>" in request.last_user_text
+
+
+async def test_the_sources_under_an_answer_are_the_help_passages_it_cites_without_the_markers(llm, chat):
+    """The model reads the help passages numbered and cites the ones it used ("[2]"); only those are shown under
+    the answer, in the order first cited, and the customer never sees a marker, streamed or saved."""
+    llm.script(Reply.text(["Returns are free within 30 days [2]. ", "Send the broken lamp back [2][1], then ",
+                           "we look at it [1, 9]."]))
+    message = await chat.escalate("One lamp arrived broken and the other never came. What now for each?")
+    events = await chat.events()
+    end = events[-1]
+    assert end["text"] == "Returns are free within 30 days. Send the broken lamp back, then we look at it."
+    assert "".join(e["text"] for e in events if e["type"] == "reply.chunk") == end["text"]
+    titles = re.findall(r'<help_passage number="(\d+)" title="([^"]+)">', llm.requests[0].last_user_text)
+    read = {int(number): title for number, title in titles}
+    assert len(read) >= 2  # passage 9 was never shown: its citation is ignored
+    assert [source["title"] for source in end["sources"]] == [read[2], read[1]]
+    reply = await database_sync_to_async(Message.objects.get)(in_reply_to=message, author="bot")
+    assert (reply.text, reply.sources) == (end["text"], end["sources"])
+
+
+async def test_an_answer_that_cites_no_help_passage_shows_no_sources(llm, chat):
+    llm.script(Reply.text(["I'm sorry, I'm not sure about that one. ", "Shall I pass it to the team?"]))
+    await chat.escalate("Can the oak table stand on underfloor heating without cracking?")
+    end = (await chat.events())[-1]
+    assert end["type"] == "reply.end" and end["sources"] == []
 
 
 async def test_personal_data_never_reaches_the_llm_and_is_restored_for_the_customer(llm, chat):

@@ -69,13 +69,16 @@ async def test_a_german_escalation_gets_the_german_help_pages_that_answer_it_as_
         gemini, chat):  # noqa: F811
     """The help passages the model reads, and the sources under its answer, are the customer's language's pages
     that the question is about (the English index, searched with an English encoder's reading of German,
-    gave "Payment methods: How does paying later with Klarna work?" under a question about delivery)."""
+    gave "Payment methods: How does paying later with Klarna work?" under a question about delivery). The model
+    cites the passages it used (support/llm/citations.py); those are the sources."""
+    gemini.script(Reply.text(["Die Lieferung nach Österreich dauert ", "einige Werktage [1]. Wenn Sie nicht da sind, ",
+                              "versucht der Zusteller es erneut [2]."]))
     message = await escalate(chat.conversation_id, "Wie lange dauert die Lieferung nach Österreich, und was passiert, "
                              "wenn ich bei der Zustellung nicht zu Hause bin?", language="de")
     await chat.events()
     reply = await database_sync_to_async(Message.objects.get)(in_reply_to=message, author="bot")
     urls = [source["url"] for source in reply.sources]
-    assert urls and all(url.startswith("/de/help/") for url in urls), urls
+    assert len(urls) == 2 and all(url.startswith("/de/help/") for url in urls), urls
     assert urls[0].startswith("/de/help/shipping-and-delivery/"), urls
     assert "Lieferung" in gemini.requests[0].last_user_text
 
