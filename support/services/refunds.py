@@ -190,8 +190,9 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
               "name": staff_name(user), "note": note.strip()}
     with in_customer_language(refund.conversation_id):
         if refund.status == RefundRequest.Status.APPROVED:
-            _tell_customer(refund, _("Good news: your refund of %(amount)s for order %(number)s is approved. "
-                                     "It reaches your original payment method within 5 business days.") % values)
+            # Named: staff decided it, though the assistant passes it on (the customer must not think a bot approved).
+            _tell_customer(refund, _("Good news: %(name)s from our team approved your refund of %(amount)s for order "
+                                     "%(number)s. It reaches your original payment method within 5 business days.") % values)
         elif refund.status == RefundRequest.Status.REJECTED:
             _tell_customer(refund, _("About your refund request for order %(number)s: our team could not "
                                      "approve it. %(note)s") % values)

@@ -467,7 +467,8 @@ async def test_refund_flow_end_to_end(settings, make_customer, make_order, team)
     await until(socket, "agent.joined")
     await database_sync_to_async(refund_decide)(refund_id=refund.id, user=team["sam"], approve=True)
     told, _ = await until(socket, "reply.end")
-    assert "approved" in told["text"] and "€64.00" in told["text"]
+    # passed on by the assistant, decided by a person, who is named: the customer must not think a bot approved it
+    assert told["text"].startswith("Good news: Sam from our team approved your refund of €64.00")
     assert await database_sync_to_async(Refund.objects.filter(order=order, status="approved").count)() == 1
     await socket.disconnect()
 
@@ -487,6 +488,8 @@ def test_refunds_above_the_limit_need_a_second_approver_who_is_a_supervisor(sett
     refund_decide(refund_id=refund.id, user=team["sofia"], approve=True)
     refund.refresh_from_db()
     assert refund.status == "approved"
+    told = Message.objects.filter(conversation=refund.conversation, intent="refund_decision").get()
+    assert "Sofia from our team approved" in told.text  # the one whose approval made it final
     assert [(d.decided_by.username, d.verdict) for d in refund.decisions.all()] == [("sam", "approve"), ("sofia", "approve")]
 
 
