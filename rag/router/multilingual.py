@@ -59,7 +59,9 @@ class MultilingualRouter(IntentRouter):
         # 3. Not about the shop: nothing the shop is asked looks like it, or off-topic is the likeliest route. A
         #    message the classifier reads as needing reasoning is not declined for being unlike the exemplars: a
         #    specific situation is unusual by nature (a bookcase on underfloor heating, a sofa for a houseboat).
-        if in_domain_sim < self.t["ood_similarity"] and best != "llm":
+        #    Nor is one it is as sure is a routine question as almost no unusual off-topic exemplar is.
+        sure_routine = best == "local" and routes["local"] >= self.t["unusual_but_routine"]
+        if in_domain_sim < self.t["ood_similarity"] and best != "llm" and not sure_routine:
             return "off_topic", OFF_TOPIC, routes["off_topic"], "unlike anything the shop is asked", scores
         if best == "off_topic":
             return "off_topic", OFF_TOPIC, routes["off_topic"], f"off-topic ({routes['off_topic']:.2f})", scores
