@@ -103,9 +103,8 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
                              if m.author == Message.Author.BOT and m.status == Message.Status.COMPLETE
                              and not m.is_team_line][-5:],  # "Sam joined the chat" answered nothing
             )
-        elif order_id and not handoff.order_id:
-            handoff.order_id = order_id
-            handoff.save(update_fields=["order"])
+        elif changed := _handoff_raised(handoff, code=code, intent=intent or reason, order_id=order_id):
+            handoff.save(update_fields=changed)
             transaction.on_commit(lambda: realtime.console_send(events.handoff_updated(handoff=handoff_serialize(handoff))))
         if conversation.status != Conversation.Status.WITH_AGENT:
             conversation.status = Conversation.Status.WAITING
@@ -126,6 +125,22 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
         if offer:
             assistant_note(conversation_id=conversation_id, text=offer, intent="notify_email")
     return handoff
+
+
+def _handoff_raised(handoff: Handoff, *, code: str, intent: str, order_id: int | None) -> list[str]:
+    """What a later handoff request changes on one still open: a weightier reason takes its place, at its priority
+    (a refund filed while the conversation waited for a person about something else is a refund, high in the queue,
+    not "LLM unavailable"; a lighter reason never lowers it), and the order it is about, if it had none. The fields
+    changed."""
+    changed = []
+    priority = PRIORITY.get(code, Handoff.Priority.NORMAL)
+    if priority > handoff.priority:
+        handoff.reason, handoff.intent, handoff.priority = code, intent, priority
+        changed += ["reason", "intent", "priority"]
+    if order_id and not handoff.order_id:
+        handoff.order_id = order_id
+        changed.append("order")
+    return changed
 
 
 def _require_worker(agent: AbstractBaseUser) -> None:

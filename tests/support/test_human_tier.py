@@ -242,6 +242,24 @@ async def test_a_console_asking_for_the_queue_again_gets_the_next_waiting_handof
     await agent.disconnect()
 
 
+def test_a_refund_filed_while_the_chat_waits_for_a_person_makes_it_a_refund_high_in_the_queue(make_customer, make_order):
+    """Found in session 23's walkthrough: the assistant could not answer ("LLM unavailable", normal priority), then the
+    customer's refund was filed into that same handoff, which stayed "LLM unavailable", normal, with no refund in sight.
+    A weightier reason takes the open handoff's place; a lighter one never lowers it."""
+    order = delivered_order(make_order, make_customer("alice"))
+    conversation = Conversation.objects.create()
+    first = handoff_request(conversation_id=conversation.id, reason="llm_error", message="Let me get someone.")
+    assert (first.reason, first.priority, first.order_id) == ("llm_failure", Handoff.Priority.NORMAL, None)
+    handoff_request(conversation_id=conversation.id, reason="refund", message="Filed.", intent="get_refund",
+                    order_id=order.id)
+    handoff = Handoff.objects.get()
+    assert (handoff.id, handoff.reason, handoff.priority, handoff.order_id) == (
+        first.id, "refund", Handoff.Priority.HIGH, order.id)
+    handoff_request(conversation_id=conversation.id, reason="person", message="Someone will be with you.")
+    handoff.refresh_from_db()
+    assert (handoff.reason, handoff.priority) == ("refund", Handoff.Priority.HIGH)
+
+
 def test_a_chat_is_not_transferred_to_whoever_has_it(team):
     from support.services.handoff import handoff_transfer
 
