@@ -41,9 +41,9 @@ def device_site(tmp_path_factory: pytest.TempPathFactory, run_artifacts: None) -
 
 
 def on_device(base: str, version: str, messages: list[str], navigator: dict | None = None,
-              translator: dict | None = None) -> dict:
+              translator: dict | None = None, page: str = "en") -> dict:
     done = subprocess.run(["node", str(HARNESS), base, version, json.dumps(messages), json.dumps(navigator or {}),
-                           json.dumps(translator) if translator else ""],
+                           json.dumps(translator) if translator else "", page],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -96,6 +96,17 @@ def test_the_device_answers_help_and_the_server_saves_what_it_showed(device_site
         assert not message_row(data_dir, end["in_reply_to"])["answered_on_device"]
     with sqlite3.connect(data_dir / "db.sqlite3") as db:
         assert db.execute("SELECT state, version_current FROM support_devicestatus").fetchall() == [("ready", 1)]
+
+
+def test_a_message_read_as_english_on_a_page_in_another_language_is_left_to_the_server(device_site) -> None:  # type: ignore[no-untyped-def]
+    """The server answers a message it cannot place in the page's language; the device, which cannot tell a short
+    Spanish question from English, answered "¿Aceptáis PayPal?" in English on the Spanish page (session 23's
+    walkthrough). On the English page the same English question is still answered on the device."""
+    base, _ = device_site
+    with socket(base, "/ws/chat/", visitor(base).cookie) as ws:
+        version = json.loads(ws.recv(timeout=30))["device"]["version"]
+    assert on_device(base, version, [PASSWORD])["answers"][0] is not None
+    assert on_device(base, version, [PASSWORD], page="es")["answers"] == [None]
 
 
 def test_with_the_data_saver_on_the_device_leaves_it_to_the_server(device_site) -> None:  # type: ignore[no-untyped-def]

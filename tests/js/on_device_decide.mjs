@@ -10,10 +10,11 @@
  *       JSON object of navigator properties (e.g. {"connection": {"saveData": true}}), and optionally
  *       a stand-in for Chrome's built-in Translator, which neither Node nor Debian's Chromium has:
  *       {"availability": "available" | "downloadable" | "unavailable", "fails": bool}; it "translates"
- *       by tagging the text ("[it] ..."), and records what it was asked (`translator` in stdout).
+ *       by tagging the text ("[it] ..."), and records what it was asked (`translator` in stdout);
+ *       and optionally the page's language (default "en").
  * stdout: {"status": <the device.status the widget reports>, "answers": [null | {frame, passage}], "translator"}.
  */
-const [base, serverVersion, messages, navigatorProps, translatorSpec] = process.argv.slice(2);
+const [base, serverVersion, messages, navigatorProps, translatorSpec, pageLanguage = "en"] = process.argv.slice(2);
 const asked = { availability: [], create: [], translate: [] };
 if (translatorSpec) {
   const spec = JSON.parse(translatorSpec);
@@ -32,7 +33,7 @@ if (translatorSpec) {
 const store = new Map();
 Object.assign(globalThis, {
   window: globalThis, self: globalThis,
-  document: { getElementById: () => null, documentElement: { lang: "en" } },
+  document: { getElementById: () => null, documentElement: { lang: pageLanguage } },
   localStorage: { getItem: (k) => (store.has(k) ? store.get(k) : null), setItem: (k, v) => store.set(k, String(v)),
     removeItem: (k) => store.delete(k) },
   location: { href: base + "/" },
@@ -45,7 +46,7 @@ globalThis.fetch = (url, options) => nodeFetch(new URL(url, base + "/").href, op
 const root = new URL("../../static/chat/", import.meta.url);
 const { deviceTier, deviceFrame } = await import(new URL("on_device.js", root).href);
 const status = await new Promise((report) => {
-  const tier = deviceTier({ manifestUrl: "/assistant/device/manifest.json", language: "en", report });
+  const tier = deviceTier({ manifestUrl: "/assistant/device/manifest.json", language: pageLanguage, report });
   tier.serverSays(serverVersion);
   globalThis.tier = tier;
 });
