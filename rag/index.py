@@ -32,6 +32,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from rag.documents import ENGLISH, HELP_LANGUAGES, Passage, document_list, document_passages
+from rag.words import SharedWords
 from rag.encoder import (
     DIMENSION,
     MODEL_NAME,
@@ -91,6 +92,8 @@ class KnowledgeIndex:
         # The vectors as one matrix: ranking every passage is one product, not a loop over search results.
         self._vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
         self._rows_of: dict[tuple[str, ...], np.ndarray] = {}
+        # The passages' words weighed by rarity (rag/words.py): a few milliseconds for the whole help centre.
+        self.shared_words = SharedWords(_passage_texts(p)[1] for p in passages)
 
     @property
     def version(self) -> str:
