@@ -82,12 +82,26 @@ def conversation_for_socket(
             raise PermissionDenied("not your conversation")
         if conversation.customer_id is None and user.is_authenticated and _adopted(conversation, user=user, session=session) is None:
             raise PermissionDenied("the visitor's conversation holds someone else's orders")
+        if user.is_authenticated and conversation.status == Conversation.Status.CLOSED:
+            conversation = _gone_on_elsewhere(conversation, user=user) or conversation
     else:
         with commits_without_waiting_for_disk():  # a new conversation or session is cheap to make again
             conversation = _conversation_find_or_start(user=user, session=session)
     if address:
         conversation_address_remember(conversation_id=conversation.id, address=address)
     return conversation
+
+
+def _gone_on_elsewhere(ended: Conversation, *, user: AbstractBaseUser) -> Conversation | None:
+    """The account's conversation after `ended` that is still going on, one with the team first, or None.
+
+    A widget asks for the conversation it followed; meanwhile the customer may have gone on in another on another
+    device, where the team answered and decided their refund. Shown the ended one, they saw an empty "New
+    conversation" and none of it (session 23's walkthrough)."""
+    later = (Conversation.objects.filter(customer_id=user.pk, updated_at__gt=ended.updated_at)
+             .exclude(status=Conversation.Status.CLOSED).order_by("-updated_at"))
+    with_team = later.filter(status__in=[Conversation.Status.WAITING, Conversation.Status.WITH_AGENT])
+    return with_team.first() or later.first()
 
 
 def _adopted(conversation: Conversation, *, user: AbstractBaseUser, session: SessionBase) -> Conversation | None:

@@ -431,3 +431,24 @@ async def test_a_socket_whose_sign_in_is_no_longer_valid_closes_before_it_answer
     closed = await socket.receive_output(timeout=10)
     assert closed == {"type": "websocket.close", "code": 4401}, closed
     assert not await database_sync_to_async(Message.objects.filter(text__contains=str(order.number)).exists)()
+
+
+@pytest.mark.django_db
+def test_a_widget_following_an_ended_conversation_joins_the_one_the_customer_went_on_in_elsewhere(make_customer):
+    """Session 23's walkthrough: alice went on in a new conversation on another device, where the team decided her
+    refund; the first browser, following the ended one, showed it and an empty new one, and none of that."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from support.models import Conversation
+    from support.services.conversations import conversation_for_socket
+
+    alice = make_customer("alice")
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    ended = Conversation.objects.create(customer=alice, status="closed")
+    assert conversation_for_socket(user=alice, session=session, requested_id=str(ended.id)) == ended
+    going_on = Conversation.objects.create(customer=alice, status="with_agent")
+    assert conversation_for_socket(user=alice, session=session, requested_id=str(ended.id)) == going_on
+    Conversation.objects.filter(id=going_on.id).update(status="closed")  # ended too: the one asked for is shown
+    assert conversation_for_socket(user=alice, session=session, requested_id=str(ended.id)) == ended
