@@ -186,9 +186,10 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
             Refund.objects.create(order=refund.order, amount=refund.amount, currency=refund.currency,
                                   status=Refund.Status.APPROVED, reason=refund.reason, decided_at=timezone.now())
         refund.save(update_fields=["status"])
-    values = {"amount": money(refund.amount, refund.currency), "number": refund.order.number,
-              "name": staff_name(user), "note": note.strip()}
     with in_customer_language(refund.conversation_id):
+        # The amount as the customer's language writes it (689,00 € in German), not as the deciding agent's does.
+        values = {"amount": money(refund.amount, refund.currency), "number": refund.order.number,
+                  "name": staff_name(user), "note": note.strip()}
         if refund.status == RefundRequest.Status.APPROVED:
             # Named: staff decided it, though the assistant passes it on (the customer must not think a bot approved).
             _tell_customer(refund, _("Good news: %(name)s from our team approved your refund of %(amount)s for order "

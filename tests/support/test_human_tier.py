@@ -511,6 +511,20 @@ def test_refunds_above_the_limit_need_a_second_approver_who_is_a_supervisor(sett
     assert [(d.decided_by.username, d.verdict) for d in refund.decisions.all()] == [("sam", "approve"), ("sofia", "approve")]
 
 
+def test_a_german_customer_reads_the_decision_in_german_with_the_amount_as_german_writes_it(team, make_customer,
+                                                                                              make_order):
+    """Found in session 23's walkthrough: "Ihre Erstattung von €689.00", the amount formatted in the agent's language."""
+    order = delivered_order(make_order, make_customer("alice"))
+    conversation = Conversation.objects.create()
+    Message.objects.create(conversation=conversation, author="customer", text="Ich möchte mein Geld zurück",
+                           language="de", status="answered")
+    refund = RefundRequest.objects.create(conversation=conversation, order=order, reason="kaputt", amount=Decimal("64.00"))
+    claimed_by(conversation, team["sam"])
+    refund_decide(refund_id=refund.id, user=team["sam"], approve=True)
+    told = Message.objects.get(conversation=conversation, intent="refund_decision")
+    assert told.text.startswith("Gute Nachricht: Sam aus unserem Team hat Ihre Erstattung von 64,00"), told.text
+
+
 def test_a_rejection_needs_a_note_and_ops_cannot_decide(team, make_customer, make_order):
     order = delivered_order(make_order, make_customer("alice"))
     refund = RefundRequest.objects.create(conversation=Conversation.objects.create(), order=order, reason="meh",
