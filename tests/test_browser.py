@@ -55,6 +55,22 @@ def test_anonymous_visitor_asks_with_the_keyboard(tabs, screenshots: Path) -> No
     tab.shot(screenshots, "1-anonymous-delivery")
 
 
+def test_a_suggestion_chosen_with_the_keyboard_leaves_the_focus_in_the_chat(tabs) -> None:  # type: ignore[no-untyped-def]
+    """Session 23's walkthrough: Enter on a welcome suggestion sent it, and the focus fell to the page's top (the
+    suggestion went with the welcome), so a keyboard user tabbed through the whole page again."""
+    from playwright.sync_api import expect
+
+    page = tabs().page
+    page.goto("/")
+    page.locator(".chat-launcher").focus()
+    page.keyboard.press("Enter")
+    suggestion = page.locator(".chat-suggestion").first
+    suggestion.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("li.chat-customer")).to_have_count(1)
+    expect(page.locator("#chat-input")).to_be_focused()
+
+
 def test_bold_in_an_answer_shows_bold_not_its_asterisks(tabs) -> None:  # type: ignore[no-untyped-def]
     """Help passages (and the LLM) write "**Standard:**"; the chat showed the asterisks. Bold is a DOM node, so
     markup in a message stays text, and site paths are still links."""

@@ -232,7 +232,11 @@ function chatWidget(root) {
     reopenComments(log, comments);
     if (answered >= RATE_AFTER_ANSWERS || handedBack || ratings.get("conversation:" + conversationId)) rate.show();
     if (ended && messages.length) newConversationLine();
-    if ((ended || !messages.length) && !outbox.all().length) welcome(log, team, (question) => { input.value = question; form.requestSubmit(); });
+    if ((ended || !messages.length) && !outbox.all().length) welcome(log, team, (question) => {
+      input.value = question;
+      form.requestSubmit();
+      input.focus(); // the suggestion chosen is gone with the welcome: a keyboard user stays in the chat, not at the page's top
+    });
     const saved = new Set(messages.map((m) => m.client_id).filter(Boolean));
     for (const m of outbox.all()) {
       if (saved.has(m.client_id)) continue; // saved, with its answer, while the acknowledgement was lost
