@@ -59,6 +59,28 @@ def test_the_newest_reply_is_shown_whole_with_its_sources_and_thumbs(  # type: i
 
 
 @pytest.mark.parametrize("screen", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_scrolled_to_the_end_no_control_of_the_page_is_under_the_chat_launcher(tabs, screenshots: Path,  # type: ignore[no-untyped-def]
+                                                                              screen: dict) -> None:
+    """Session 23's walkthrough: on a phone the launcher covered the newsletter's button and the footer's last link."""
+    tab = tabs(**screen)
+    page = tab.page
+    page.goto("/")
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_timeout(200)
+    covered = page.evaluate("""() => {
+        const launcher = document.querySelector(".chat-launcher").getBoundingClientRect();
+        return [...document.querySelectorAll("main a, main button, footer a, footer button, footer input")]
+          .filter((el) => !el.closest("#chat"))
+          .filter((el) => { const r = el.getBoundingClientRect();
+                            return r.width && r.height && r.left < launcher.right && r.right > launcher.left
+                                   && r.top < launcher.bottom && r.bottom > launcher.top; })
+          .map((el) => el.textContent.trim() || el.getAttribute("name") || el.tagName);
+    }""")
+    tab.shot(screenshots, f"layout-page-end-{screen['viewport']['width']}")
+    assert covered == [], covered
+
+
+@pytest.mark.parametrize("screen", [PHONE, LAPTOP], ids=["phone", "laptop"])
 def test_a_source_link_on_a_phone_shows_its_page_not_the_chat_again(tabs, screenshots: Path, screen: dict) -> None:  # type: ignore[no-untyped-def]
     """On a phone the chat is the whole screen: tapping a source opened the help page with the chat reopened over it.
     On a wide screen the chat sits in a corner beside the page and stays open."""
