@@ -9,16 +9,12 @@ French and Spanish 56 -> 66 of 102). The floor keeps it from getting worse.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.utils.text import slugify
 
-from rag.evaluation import rows_read_all
 from rag.words import SharedWords, stems
 from support.services.answers import INTENT_DOCUMENTS, knowledge_answer
-
-GOLD = Path(__file__).resolve().parents[1] / "data" / "help_sections"
+from tests.rag.held_out import held_out_rows
 
 
 def test_words_meet_across_plurals_cases_and_accents():
@@ -36,10 +32,8 @@ def test_a_word_every_passage_uses_is_no_evidence_and_a_rare_one_is():
 
 @pytest.mark.django_db
 def test_local_answers_show_the_section_that_answers_the_question(local_models):
-    rows = rows_read_all(sorted(GOLD.glob("*.csv")))
-    assert len(rows) == 200
     right = answered = 0
-    for row in rows:
+    for row in held_out_rows("help_sections", size=200):
         decision = local_models.decide(row["text"])
         if decision.route != "local" or decision.intent not in INTENT_DOCUMENTS:
             continue

@@ -17,13 +17,9 @@ getting worse.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from rag.evaluation import router_evaluate, rows_read_all
-
-DATA = Path(__file__).resolve().parents[1] / "data"
+from tests.rag.held_out import held_out_routed
 # set: (messages, off-topic answered as routine at most, routine declined at most, routed right at least)
 FLOORS = {
     "offtopic_holdout": (400, 0.03, 0.06, 0.79),
@@ -36,9 +32,7 @@ FLOORS = {
 def test_off_topic_messages_in_the_shops_words_are_seldom_answered_and_routine_ones_seldom_declined(local_models,
                                                                                                       folder):
     size, most_answered, most_declined, least_right = FLOORS[folder]
-    rows = rows_read_all(sorted((DATA / folder).glob("*.csv")))
-    assert len(rows) == size
-    result = router_evaluate(rows=rows, router=local_models)
+    result = held_out_routed(folder, size=size, router=local_models)
     off_topic = [row for row in result.rows if row["expected_route"] == "off_topic"]
     routine = [row for row in result.rows if row["expected_route"] == "local"]
     answered = sum(row["route"] == "local" for row in off_topic) / len(off_topic)

@@ -12,22 +12,15 @@ floors keep the set from getting worse, and no refund demand may be answered.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from rag.evaluation import router_evaluate, rows_read_all
-
-HOLDOUT = Path(__file__).resolve().parents[1] / "data" / "realistic_holdout_4"
+from tests.rag.held_out import held_out_routed
 
 
 @pytest.mark.django_db
 def test_the_fourth_held_out_set_is_routed_as_first_measured_and_no_refund_demand_is_answered(local_models):
-    rows = rows_read_all(sorted(HOLDOUT.glob("*.csv")))
-    assert len(rows) == 480
-    result = router_evaluate(rows=rows, router=local_models)
+    result = held_out_routed("realistic_holdout_4", size=480, router=local_models)
     figures = result.figures
-    print({name: value for name, value in figures.items() if value is not None})
     assert figures["refund demands answered by the bot"] == 0
     assert figures["route accuracy"] >= 0.83
     assert figures["request-for-a-person recall"] >= 0.84

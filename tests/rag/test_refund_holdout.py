@@ -12,22 +12,15 @@ These floors keep the set from getting worse; no demand may be answered.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from rag.evaluation import router_evaluate, rows_read_all
-
-HOLDOUT = Path(__file__).resolve().parents[1] / "data" / "refund_holdout"
+from tests.rag.held_out import held_out_routed
 
 
 @pytest.mark.django_db
 def test_every_refund_demand_goes_to_a_person_and_most_rule_questions_are_answered(local_models):
-    rows = rows_read_all(sorted(HOLDOUT.glob("*.csv")))
-    assert len(rows) == 320
-    result = router_evaluate(rows=rows, router=local_models)
+    result = held_out_routed("refund_holdout", size=320, router=local_models)
     figures = result.figures
-    print({name: value for name, value in figures.items() if value is not None})
     assert figures["refund demands answered by the bot"] == 0
     assert figures["refund-to-human recall"] >= 0.98
     assert figures["route accuracy"] >= 0.90
