@@ -134,7 +134,6 @@ class _StreamedReply:
         self.flushed = 0
         self.first_sent_at: float | None = None
         self.violation: str | None = None
-        self.cited: list[int] = []  # the help passages the reply cites, by the numbers the model read them under
 
     def add(self, text: str, *, final: bool = False) -> None:
         self.raw += text
@@ -152,8 +151,7 @@ class _StreamedReply:
         self.violation = self.violation or self.guard.violation(self.raw[: self.flushed + len(pending)])
         if self.violation:
             return
-        shown, cited = citations_taken_out(self.redactor.restore(pending))
-        self.cited += [number for number in cited if number not in self.cited]
+        shown = citations_taken_out(self.redactor.restore(pending))[0]
         self.flushed += len(pending)
         if shown:
             self._send(shown)
@@ -174,7 +172,15 @@ class _StreamedReply:
 
     @property
     def text(self) -> str:
-        return citations_taken_out(self.redactor.restore(self.raw[: self.flushed]))[0]
+        return citations_taken_out(self._shown_raw())[0]
+
+    @property
+    def cited(self) -> list[int]:
+        """The help passages the reply cites, by the numbers the model read them under."""
+        return citations_taken_out(self._shown_raw())[1]
+
+    def _shown_raw(self) -> str:
+        return self.redactor.restore(self.raw[: self.flushed])
 
 
 def escalation_answer_produce(*, message_id: int, enqueued_at: float | None = None) -> None:
