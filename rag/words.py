@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable
+
+from rag.router.organisations import folded
 
 STEM = 6  # letters a word is compared by: enough to keep words apart, few enough to meet a plural or a case
 _WORD = re.compile(r"[^\W_]{3,}")
 
 
 def stems(text: str) -> set[str]:
-    """The words of `text` of three letters or more, folded (lowercase, no accents) and cut to STEM letters."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-    return {word[:STEM] for word in _WORD.findall(folded)}
+    """The words of `text` of three letters or more, `folded` as other organisations' names are (lowercase, no
+    accents) and cut to STEM letters."""
+    return {word[:STEM] for word in _WORD.findall(folded(text))}
 
 
 class SharedWords:
