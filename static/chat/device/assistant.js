@@ -32,7 +32,7 @@ class DeviceAssistant {
       // The server reads a message it cannot place as English and answers it in the page's language
       // (support/services/language.py); the student cannot tell those apart, so a message it reads as
       // English on a page in another language is the server's ("¿Aceptáis PayPal?" got English).
-      if (decision.language === "en" && String(language || "en").slice(0, 2).toLowerCase() !== "en") return null;
+      if (decision.language === "en" && (language || "en") !== "en") return null;
       const help = HELP_LANGUAGES.includes(decision.language) ? decision.language : "en";
       const bundle = this.bundles[help];
       const passageId = bundle && bundle.intents[decision.intent];
