@@ -11,12 +11,13 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from support import realtime
 from support.db import commits_without_waiting_for_disk
 from support.models import Conversation, Message
-from support.selectors import conversation_ended_q, link_owner_holds
+from support.selectors import conversation_ended_q, conversation_has_ended, link_owner_holds
 from support.services.proofs import conversation_address_remember, proofs_belong_to
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def conversation_for_socket(
             raise PermissionDenied("not your conversation")
         if conversation.customer_id is None and user.is_authenticated and _adopted(conversation, user=user, session=session) is None:
             raise PermissionDenied("the visitor's conversation holds someone else's orders")
-        if user.is_authenticated and conversation.status == Conversation.Status.CLOSED:
+        if user.is_authenticated and conversation_has_ended(conversation_id=conversation.id):
             conversation = _gone_on_elsewhere(conversation, user=user) or conversation
     else:
         with commits_without_waiting_for_disk():  # a new conversation or session is cheap to make again
@@ -93,15 +94,21 @@ def conversation_for_socket(
 
 
 def _gone_on_elsewhere(ended: Conversation, *, user: AbstractBaseUser) -> Conversation | None:
-    """The account's conversation after `ended` that is still going on, one with the team first, or None.
+    """The account's conversation after `ended` (closed or left idle: `conversation_ended_q`) that has not ended, one
+    with the team first, or None.
 
     A widget asks for the conversation it followed; meanwhile the customer may have gone on in another on another
     device, where the team answered and decided their refund. Shown the ended one, they saw an empty "New
     conversation" and none of it (session 23's walkthrough)."""
     later = (Conversation.objects.filter(customer_id=user.pk, updated_at__gt=ended.updated_at)
-             .exclude(status=Conversation.Status.CLOSED).order_by("-updated_at"))
-    with_team = later.filter(status__in=[Conversation.Status.WAITING, Conversation.Status.WITH_AGENT])
-    return with_team.first() or later.first()
+             .exclude(conversation_ended_q()).order_by("-updated_at"))
+    return _latest_with_team(later) or later.first()
+
+
+def _latest_with_team(conversations: QuerySet[Conversation]) -> Conversation | None:
+    """The most recently active of `conversations` that waits for the team or is with them."""
+    return (conversations.filter(status__in=[Conversation.Status.WAITING, Conversation.Status.WITH_AGENT])
+            .order_by("-updated_at").first())
 
 
 def _adopted(conversation: Conversation, *, user: AbstractBaseUser, session: SessionBase) -> Conversation | None:
@@ -173,8 +180,7 @@ def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, sessi
         # But a conversation waiting for the team or with them comes first: a visitor's chat adopted at sign-in
         # is newer, and the team's replies would go where the customer no longer looks.
         if conversation is not None and conversation.status == Conversation.Status.BOT:
-            with_team = mine.filter(status__in=[Conversation.Status.WAITING, Conversation.Status.WITH_AGENT])
-            conversation = with_team.order_by("-updated_at").first() or conversation
+            conversation = _latest_with_team(mine) or conversation
     if conversation is None:
         if not session.session_key:
             session.save()

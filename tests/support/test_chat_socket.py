@@ -437,9 +437,11 @@ async def test_a_socket_whose_sign_in_is_no_longer_valid_closes_before_it_answer
 def test_a_widget_following_an_ended_conversation_joins_the_one_the_customer_went_on_in_elsewhere(make_customer):
     """Session 23's walkthrough: alice went on in a new conversation on another device, where the team decided her
     refund; the first browser, following the ended one, showed it and an empty new one, and none of that."""
+    from datetime import timedelta
     from importlib import import_module
 
     from django.conf import settings
+    from django.utils import timezone
 
     from support.models import Conversation
     from support.services.conversations import conversation_for_socket
@@ -452,3 +454,8 @@ def test_a_widget_following_an_ended_conversation_joins_the_one_the_customer_wen
     assert conversation_for_socket(user=alice, session=session, requested_id=str(ended.id)) == going_on
     Conversation.objects.filter(id=going_on.id).update(status="closed")  # ended too: the one asked for is shown
     assert conversation_for_socket(user=alice, session=session, requested_id=str(ended.id)) == ended
+    # an ended one is also one left idle with the assistant (support.selectors.conversation_ended_q)
+    idle = Conversation.objects.create(customer=alice, status="bot")
+    Conversation.objects.filter(id=idle.id).update(updated_at=timezone.now() - timedelta(days=30))
+    going_on = Conversation.objects.create(customer=alice, status="waiting")
+    assert conversation_for_socket(user=alice, session=session, requested_id=str(idle.id)) == going_on
