@@ -31,11 +31,13 @@ class MultilingualRouter(IntentRouter):
         sims, neighbours = self.model.nearest(vector)
         shop = neighbours != self.model.off_topic
         in_domain_sim = float(sims[shop].max()) if shop.any() else 0.0
+        off_topic_sim = float(sims[~shop].max()) if (~shop).any() else 0.0
         scores: dict[str, float] = {
             "top": round(p1, 4),
             "margin": round(p1 - p2, 4),
             "second_intent": second,  # type: ignore[dict-item]
             "in_domain_similarity": round(in_domain_sim, 4),
+            "off_topic_similarity": round(off_topic_sim, 4),  # a near copy of "asdf", "lol", "👍": a message of its own
             **{f"p_{name}": round(p, 4) for name, p in top},
             **{f"route_{name}": round(p, 4) for name, p in routes.items()},
         }

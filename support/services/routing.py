@@ -15,6 +15,12 @@ __all__ = ["RouteDecision", "decision_fields", "message_route"]
 
 FOLLOW_UP_WORDS = 5
 FOLLOW_UP_WINDOW = timedelta(minutes=15)
+# A short message nearly the same as something customers say that is not about the shop ("asdf", "lol", "...", "👍")
+# is a message of its own, not a follow-up: read with the previous question, "asdf" after "I need to change my delivery
+# address" started an address change (session 23's walkthrough). The nearest off-topic exemplar's similarity, measured
+# in session 24: such messages 0.84 to 1.0; follow-ups ("and to Japan?", "a do Polski?", "what about the blue one",
+# "e per l'Italia?") 0.45 to 0.69.
+NOT_A_FOLLOW_UP_SIMILARITY = 0.8
 
 # Languages the router understands but the help centre is not written in (issue #16).
 LANGUAGES_WITHOUT_HELP = frozenset({"it", "pl", "pt"})
@@ -43,7 +49,8 @@ def message_route(*, message: Message) -> RouteDecision:
     router = router_get()
     decision = router.decide(message.text)
     unclear = decision.route in {"off_topic", "llm"} or decision.confidence < 0.5
-    if unclear and len(message.text.split()) <= FOLLOW_UP_WORDS:
+    noise = float(decision.scores.get("off_topic_similarity", 0.0)) >= NOT_A_FOLLOW_UP_SIMILARITY
+    if unclear and not noise and len(message.text.split()) <= FOLLOW_UP_WORDS:
         previous = _previous_question(message)
         if previous:
             together = router.decide(f"{previous} {message.text}")

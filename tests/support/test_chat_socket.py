@@ -273,6 +273,20 @@ async def test_a_short_follow_up_is_read_with_the_previous_question():
     await socket.disconnect()
 
 
+@pytest.mark.parametrize("noise", ["asdf", "👍"])
+async def test_keyboard_noise_or_an_emoji_is_not_a_follow_up(noise):
+    # Session 23's walkthrough: "asdf" read with "I need to change my delivery address" started an address change.
+    socket, _ = await connected(await anonymous_cookie())
+    await send(socket, "I need to change the delivery address of my order")
+    await until(socket, "reply.end")
+    await send(socket, noise)
+    end, _ = await until(socket, "reply.end")
+    assert end["route"] == "off_topic"
+    message = await database_sync_to_async(Message.objects.get)(text=noise)
+    assert not message.reason.startswith("follow-up")
+    await socket.disconnect()
+
+
 @pytest.mark.parametrize(
     "question, section",
     [
