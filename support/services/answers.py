@@ -121,6 +121,9 @@ def help_search(*, vector: np.ndarray | None, text: str, language: str) -> tuple
     from rag.encoder import encoder_get
     from rag.index import ENGLISH_READ_MULTILINGUAL, index_encoder_kind
 
+    # The reply's catalogue code ("en-gb" for English, support.services.language) names the same help language as the
+    # router's "en": read as "it", every English help answer came from the multilingual index, embedded a second time.
+    language = language.lower().split("-")[0]
     if language in HELP_LANGUAGES or language == ENGLISH:
         index = index_get(language)
     else:

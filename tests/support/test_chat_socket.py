@@ -305,6 +305,16 @@ def test_policy_answers_quote_the_section_that_answers_them(local_models, questi
     assert answer.text and "/help/" in answer.sources[0]["url"]
 
 
+def test_an_english_reply_reads_the_english_help_index_with_the_routing_vector(local_models):
+    # The reply's catalogue code for English is "en-gb" (support.services.language). Read as a language without help
+    # pages, every English help answer came from the multilingual index, the message embedded a second time.
+    from support.services.answers import help_search
+
+    decision = local_models.decide("how long does delivery take?")
+    index, vector, language = help_search(vector=decision.vector, text="how long does delivery take?", language="en-gb")
+    assert language == "en" and index.language == "en" and vector is decision.vector
+
+
 def _client_with_session(cookie: str):  # type: ignore[no-untyped-def]
     from django.conf import settings
     from django.test import Client
