@@ -92,6 +92,7 @@ class KnowledgeIndex:
         # The vectors as one matrix: ranking every passage is one product, not a loop over search results.
         self._vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
         self._rows_of: dict[tuple[str, ...], np.ndarray] = {}
+        self._row_of_anchor: dict[str, int] | None = None
         # The passages' words weighed by rarity (rag/words.py): a few milliseconds for the whole help centre.
         self.shared_words = SharedWords(_passage_texts(p)[1] for p in passages)
 
@@ -120,6 +121,21 @@ class KnowledgeIndex:
         scores = self.passage_scores(vector)
         best = np.argsort(-scores, kind="stable")[:k]
         return [Hit(self.passages[i], float(scores[i])) for i in best]
+
+    def row_of(self, url: str) -> int | None:
+        """The row of the passage `url` points at ("/nl/help/invoices/#anchor"; any language prefix)."""
+        if self._row_of_anchor is None:
+            self._row_of_anchor = {p.url.split("/help/", 1)[1]: row for row, p in enumerate(self.passages)}
+        return self._row_of_anchor.get(url.split("/help/", 1)[-1])
+
+    def row_in_page(self, slug: str, position: int) -> int | None:
+        """The row of the `position`-th section of page `slug` (pages are aligned section by section across languages)."""
+        rows = self.passages_of((slug,))
+        return int(rows[position]) if 0 <= position < len(rows) else None
+
+    def passage_vectors(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """(heading, whole text) vectors of the passage at `row`."""
+        return self._vectors[VECTORS_PER_PASSAGE * row], self._vectors[VECTORS_PER_PASSAGE * row + 1]
 
     def passages_of(self, slugs: tuple[str, ...]) -> np.ndarray:
         """Row numbers of the passages of the pages `slugs`."""

@@ -34,21 +34,23 @@ def rag_warm_up(*, device: bool = False) -> None:
     server, not a worker) the device assistant (rag/device/) is then built if it is stale, after
     the chat is ready: until it is, widgets send every message to the server.
     """
-    from rag.index import INDEX_LANGUAGES, index_build, index_get
+    from rag.answerability import answer_check_get
+    from rag.index import INDEX_LANGUAGES, index_get
     from rag.router.decide import router_warm_up
     from rag.router.serving import router_get, routers_trained_if_stale
 
     failed = False
     try:
-        readiness.step("building the help-centre index in every language and training the routers where they are "
-                       "missing or stale, side by side (reused when nothing changed)")
-        side_by_side([index_build, *routers_trained_if_stale()])
+        readiness.step("building the help-centre index in every language (and the check of its answers) and training "
+                       "the routers where they are missing or stale, side by side (reused when nothing changed)")
+        side_by_side([help_centre_build, *routers_trained_if_stale()])
         readiness.step("loading the router")
         router = router_get()
         readiness.step("warming up")
         router_warm_up(router)
         for language in INDEX_LANGUAGES:
             index_get(language)
+        answer_check_get()
     except Exception:  # the site still serves pages; the chat reports its own errors
         failed = True
         log.exception("getting the local models ready failed; each message will try to load them itself")
@@ -61,6 +63,16 @@ def rag_warm_up(*, device: bool = False) -> None:
     gc.freeze()
     if device and not failed:
         _device_build()
+
+
+def help_centre_build() -> None:
+    """The help-centre index in every language, then the check of its answers trained on it (rag/answerability.py),
+    while the routers train beside them."""
+    from rag.answerability import answer_check_build
+    from rag.index import index_build
+
+    index_build()
+    answer_check_build()
 
 
 def side_by_side(jobs: list) -> list:

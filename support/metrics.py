@@ -15,6 +15,8 @@ LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 MESSAGES_ROUTED = Counter("shoppe_messages_routed_total", "Customer messages by the tier that took them",
                           ["route"])
+HELP_ANSWERS_ESCALATED = Counter("shoppe_help_answers_escalated_total",
+                                 "Routine questions sent to the strong model because the help section does not answer them")
 REPLY_LATENCY = Histogram("shoppe_reply_seconds", "From a customer message being saved to its reply ending, per tier",
                           ["route"], buckets=LATENCY_BUCKETS)
 ROUTE_LATENCY = Histogram("shoppe_route_seconds", "Time the local router takes to decide", buckets=LATENCY_BUCKETS)

@@ -104,16 +104,18 @@ def run_artifacts(request: pytest.FixtureRequest, django_db_setup) -> None:  # t
 @pytest.fixture(scope="session")
 def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """The encoder, router, knowledge index and device assistant, built once for the whole run (when stale)."""
+    from rag.answerability import answer_check_get
     from rag.device.build import device_build
-    from rag.index import index_build, live_index
+    from rag.index import live_index
     from rag.router.decide import router_warm_up
     from rag.router.serving import router_get, routers_trained_if_stale
-    from shoppe.startup import side_by_side
+    from shoppe.startup import help_centre_build, side_by_side
 
     with django_db_blocker.unblock():
-        side_by_side([index_build, *routers_trained_if_stale()])  # as a server's start does it
+        side_by_side([help_centre_build, *routers_trained_if_stale()])  # as a server's start does it
         live_index.forget()
         router = router_get()
+        answer_check_get()
         device_build(if_stale=True)
     # Warm, as the server's start-up leaves it (shoppe/startup.py): the first message of a test that
     # waits a fraction of a second for its reply must not also pay for loading the encoders.

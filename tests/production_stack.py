@@ -263,7 +263,8 @@ class Stack:
 
 
 def seed_local_models(data_dir: Path) -> None:
-    """Copy the test run's router artifact, device assistant and help-centre index into a server's data dir.
+    """Copy the test run's router artifact, device assistant, help-answer check and help-centre index into a server's
+    data dir.
 
     Training the router and embedding the help centre take a while on a small machine.
     The server's own `build_index` and `train_router --if-stale` reuse the copies when
@@ -281,6 +282,10 @@ def seed_local_models(data_dir: Path) -> None:
     for folder in (Path(settings.DATA_DIR) / "device", REPO / ".data" / "device"):  # the device assistant (rag/device/)
         if (folder / "manifest.json").exists():
             shutil.copytree(folder, data_dir / "device", dirs_exist_ok=True)
+            break
+    for folder in (Path(settings.DATA_DIR) / "answer_check", REPO / ".data" / "answer_check"):  # rag/answerability.py
+        if folder.is_dir():
+            shutil.copytree(folder, data_dir / "answer_check", dirs_exist_ok=True)
             break
     from rag.index import INDEX_LANGUAGES, index_root
 
@@ -302,6 +307,8 @@ if "--demo" in sys.argv:
     call_command("load_demo", verbosity=0)
 call_command("build_index")
 call_command("train_router", if_stale=True)
+from rag.answerability import answer_check_build
+answer_check_build()  # as the server's start would (shoppe/startup.py), here once for every site copied from this
 """
 
 

@@ -39,6 +39,9 @@ class RouteDecision:
     latency_ms: float = 0.0
     vector: np.ndarray | None = field(default=None, repr=False, compare=False)
     language: str = "en"  # the message's language (rag/router/languages.py)
+    # The message in the multilingual encoder's space, one for every language (`vector` of an English message is the
+    # English router's): what the answer check compares with help passages (rag/answerability.py).
+    meaning: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 class IntentRouter:
@@ -259,12 +262,13 @@ class LanguageRouter:
         if self.multilingual is None:
             decision = self.english.decide(text)
         elif guess == ENGLISH:
-            decision = english_audited(self.multilingual.decide(text, vector=multilingual_vector),
-                                       self.english.decide(text))
+            chosen = self.multilingual.decide(text, vector=multilingual_vector)
+            decision = replace(english_audited(chosen, self.english.decide(text)), meaning=chosen.vector)
         else:
             # Another language, or too short to tell ("Moin!", "bom dia"): the router that reads
             # them all. Replies to an unsure one are in English (`language`).
             decision = self.multilingual.decide(text, vector=multilingual_vector)
+            decision = replace(decision, meaning=decision.vector)
         return replace(decision, language=language, latency_ms=round((time.perf_counter() - started) * 1000, 3))
 
     def decide_all(self, texts: list[str], *, batch_size: int = 64) -> list[RouteDecision]:

@@ -93,6 +93,8 @@ class Answer:
     # Set when the conversation goes to staff: why (a reason code), and the order in question.
     handoff: str | None = None
     handoff_order_id: int | None = None
+    # The help section a help-centre answer quotes (its URL): what the answer check reads (rag/answerability.py).
+    help_section: str | None = None
 
 
 @cache
@@ -166,7 +168,7 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
     if not len(rows):
         return Answer(_("I couldn't find that in our help centre. Could you tell me a bit more?"))
     best = index.passages[min(rows, key=ranking)]
-    return Answer(text=best.text, sources=[best.as_source()])
+    return Answer(text=best.text, sources=[best.as_source()], help_section=best.url)
 
 
 def greeting_answer(*, text: str, first_name: str | None) -> Answer:

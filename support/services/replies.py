@@ -25,7 +25,7 @@ from support.services.answers import (
     off_topic_answer,
 )
 from support.services.order_help import ORDER_INTENTS, order_answer, pending_answer
-from support.services.routing import RouteDecision, decision_fields, message_route
+from support.services.routing import RouteDecision, decision_fields, help_answer_checked, message_route
 from support.tasks import escalation_answer
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,13 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
             asked_in = question.get("asked_in", message.id)
         else:
             routed = message_route(message=message)
+            if routed.route != "llm":
+                language = reply_language(message, routed=routed.language)
+                with in_language(language):
+                    answer = _local_answer(conversation=conversation, decision=routed, text=message.text,
+                                           language=language)
+                # A help section that does not answer the message is no answer: the strong model's turn.
+                routed = help_answer_checked(routed, answer, text=message.text, language=language)
             decision = decision_fields(routed)
             if routed.route == "llm":
                 # Recorded before the task is queued: the worker reads the intent and reason. From
@@ -98,9 +105,6 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
                 transaction.on_commit(lambda: escalation_answer.apply_async(
                     kwargs={"message_id": message.id, "enqueued_at": enqueued_at}, task_id=task_id))
                 return
-            language = reply_language(message, routed=routed.language)
-            with in_language(language):
-                answer = _local_answer(conversation=conversation, decision=routed, text=message.text, language=language)
             if routed.route == "local" and routed.intent not in ORDER_INTENTS and routed.intent != "greeting":
                 # A help-centre passage in English (it, pl, pt: no help pages yet): say so in their language. The assistant's
                 # own texts (handoffs, order answers, questions) are already in it.

@@ -9,9 +9,10 @@ from rag.router.decide import RouteDecision
 from rag.router.serving import router_get
 from support import metrics
 from support.models import Message
+from support.services.answers import Answer
 from support.services.order_help import ORDER_INTENTS
 
-__all__ = ["RouteDecision", "decision_fields", "message_route"]
+__all__ = ["RouteDecision", "decision_fields", "help_answer_checked", "message_route"]
 
 FOLLOW_UP_WORDS = 5
 FOLLOW_UP_WINDOW = timedelta(minutes=15)
@@ -25,6 +26,7 @@ NOT_A_FOLLOW_UP_SIMILARITY = 0.8
 # Languages the router understands but the help centre is not written in (issue #16).
 LANGUAGES_WITHOUT_HELP = frozenset({"it", "pl", "pt"})
 ROUTINE_IN_UNSUPPORTED_LANGUAGE = "routine_in_unsupported_language"
+HELP_DOES_NOT_ANSWER = "the help section does not answer it"
 
 
 def _previous_question(message: Message) -> str | None:
@@ -81,6 +83,27 @@ def _routine_in_unsupported_language(message: Message, decision: RouteDecision) 
     if llm_unavailable(conversation_id=message.conversation_id):
         return decision
     return replace(decision, route="llm", reason=f"{ROUTINE_IN_UNSUPPORTED_LANGUAGE}: {decision.reason}"[:200])
+
+
+def help_answer_checked(decision: RouteDecision, answer: Answer, *, text: str, language: str) -> RouteDecision:
+    """`decision`, sent to the strong model when the help section its local answer quotes does not answer the
+    message (rag/answerability.py): "do you deliver to a PostNL pickup point?" is a routine delivery question, and the
+    delivery options section, which says nothing of pickup points, is no answer to it. With no model to ask, the
+    escalation goes to a person."""
+    if decision.route != "local" or answer.help_section is None or decision.meaning is None:
+        return decision
+    from rag.answerability import answer_check_get, shown_section_features
+
+    features = shown_section_features(meaning=decision.meaning, text=text, language=language, url=answer.help_section)
+    if features is None:
+        return decision
+    answers, probability = answer_check_get().answers(features)
+    scores = {**decision.scores, "answers_probability": round(probability, 4)}
+    if answers:
+        return replace(decision, scores=scores)
+    metrics.HELP_ANSWERS_ESCALATED.inc()
+    return replace(decision, route="llm", scores=scores,
+                   reason=f"{HELP_DOES_NOT_ANSWER} ({probability:.2f}): {decision.reason}"[:200])
 
 
 def decision_fields(decision: RouteDecision) -> dict[str, Any]:

@@ -261,6 +261,44 @@ async def test_complex_questions_are_escalated_through_celery():
     await socket.disconnect()
 
 
+async def test_a_routine_question_the_help_section_does_not_answer_goes_to_the_strong_model():
+    # "Liefert ihr an eine DHL Packstation?": a delivery question the delivery options section does not answer. The message
+    # is the help_unanswered row the check is surest of (rag/answerability.py), so the test follows the model.
+    from support.services.routing import HELP_DOES_NOT_ANSWER
+
+    text = await database_sync_to_async(_surest_unanswered)()
+    socket, _ = await connected(await anonymous_cookie())
+    await send(socket, text)
+    end, _ = await until(socket, "reply.end", timeout=20)
+    assert end["route"] == "llm"
+    message = await database_sync_to_async(Message.objects.get)(text=text)
+    assert message.route == "llm" and message.reason.startswith(HELP_DOES_NOT_ANSWER)
+    assert message.scores["answers_probability"] < 0.5
+    await socket.disconnect()
+
+
+def _surest_unanswered() -> str:
+    from rag.answerability import answer_check_get
+    from rag.router.serving import router_get
+    from support.services.answers import INTENT_DOCUMENTS, knowledge_answer
+    from support.services.order_help import ORDER_INTENTS
+    from support.services.routing import help_answer_checked
+    from tests.rag.held_out import held_out_rows
+
+    router, probabilities = router_get(), {}
+    for row in held_out_rows("help_unanswered", size=320):
+        decision = router.decide(row["text"])
+        if (row["answered"] != "no" or row["lang"] not in {"en", "nl", "de", "fr", "es"} or decision.route != "local"
+                or decision.intent in ORDER_INTENTS or decision.intent not in INTENT_DOCUMENTS):
+            continue
+        answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=row["text"], language=row["lang"])
+        checked = help_answer_checked(decision, answer, text=row["text"], language=row["lang"])
+        probabilities[row["text"]] = checked.scores.get("answers_probability", 1.0)
+    surest = min(probabilities, key=probabilities.__getitem__)
+    assert probabilities[surest] < answer_check_get().threshold / 2  # far from the line: the same on the socket
+    return surest
+
+
 async def test_a_short_follow_up_is_read_with_the_previous_question():
     socket, _ = await connected(await anonymous_cookie())
     await send(socket, "how long does delivery take?")
