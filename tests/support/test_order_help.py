@@ -70,6 +70,20 @@ def test_dates_and_times_are_the_shops_amsterdam_ones(make_customer, make_order)
     assert "4 Dec 07:30" in tracking_text(order)
 
 
+def test_an_unpaid_order_is_said_to_wait_for_its_payment_not_for_the_carrier(make_customer, make_order):
+    # Session 23's walkthrough: "It hasn't been handed to the carrier yet; you'll get a tracking link when it ships"
+    # for an order that will not be prepared until it is paid.
+    from django.utils import translation
+
+    from support.services.order_help.tracking import tracking_text
+
+    order = make_order(make_customer("alice"), status="pending_payment")
+    text = tracking_text(order)
+    assert "waiting for its payment" in text and "cancelled automatically" in text and "carrier" not in text
+    with translation.override("de"):
+        assert "Zahlung" in tracking_text(order)
+
+
 def test_a_cancelled_order_is_not_said_to_ship_later(make_customer, make_order):
     alice = make_customer("alice")
     order = make_order(alice, status="cancelled")
