@@ -73,11 +73,18 @@ def _cancellation_email(order: Order, fee: Decimal) -> None:
         log.exception("the cancellation email for order %s could not be sent", order.number)
 
 
-def order_address_change(*, order_id: int, address: str) -> Order:
+def address_refusal(address: str) -> str | None:
+    """Why `address` can't be an order's delivery address (not a full one), or None."""
     address = address.strip()
     if len(address) < 10 or not any(ch.isdigit() for ch in address):
-        raise OrderChangeRefused(gettext("That doesn't look like a full address: please give street and number, postcode "
-                                         "and city."))
+        return gettext("That doesn't look like a full address: please give street and number, postcode and city.")
+    return None
+
+
+def order_address_change(*, order_id: int, address: str) -> Order:
+    address = address.strip()
+    if refusal := address_refusal(address):
+        raise OrderChangeRefused(refusal)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(id=order_id)
         if order.status not in ADDRESS_CHANGEABLE:

@@ -127,10 +127,28 @@ def test_change_the_address_of_an_unshipped_order(make_customer, make_order):
     conversation = Conversation.objects.create(customer=alice)
     ask(conversation, "change_shipping_address", f"change the address of {order.number}")
     assert "doesn't look like a full address" in reply(conversation, "nowhere").text
-    done = reply(conversation, "Prinsengracht 263, 1016 GV Amsterdam")
-    assert "Prinsengracht 263" in done.text
+    # Read back before anything changes (session 23's walkthrough: a typo'd postcode was saved at once) ...
+    read_back = reply(conversation, "Prinsengracht 263, 1016 GV Amsterdm")
+    assert "Prinsengracht 263, 1016 GV Amsterdm" in read_back.text and "Shall I go ahead" in read_back.text
+    order.refresh_from_db()
+    assert order.shipping_address != "Prinsengracht 263, 1016 GV Amsterdm"
+    # ... a corrected address is read back in its place, and only a yes changes the order.
+    assert "1016 GV Amsterdam\n" in reply(conversation, "Prinsengracht 263, 1016 GV Amsterdam").text
+    done = reply(conversation, "yes")
+    assert "Done" in done.text and "Prinsengracht 263" in done.text
     order.refresh_from_db()
     assert order.shipping_address == "Prinsengracht 263, 1016 GV Amsterdam"
+
+
+def test_a_no_to_the_address_read_back_changes_nothing(make_customer, make_order):
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")
+    conversation = Conversation.objects.create(customer=alice)
+    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+    reply(conversation, "Prinsengracht 263, 1016 GV Amsterdam")
+    assert "left the address" in reply(conversation, "no").text
+    order.refresh_from_db()
+    assert order.shipping_address.startswith("Keizersgracht 12")
 
 
 def test_another_customers_order_number_is_not_found(make_customer, make_order):

@@ -134,7 +134,9 @@ async def test_a_guest_changes_the_address_only_with_the_code_sent_to_the_orders
     code = CODE.search(mail.body).group(1)  # type: ignore[union-attr]
     opened = await chat.say(f"the code is {code}")
     assert "Oudegracht 99" in opened and "new address" in opened
-    done = await chat.say(NEW_ADDRESS)
+    read_back = await chat.say(NEW_ADDRESS)
+    assert NEW_ADDRESS in read_back and "Shall I go ahead" in read_back
+    done = await chat.say("yes")
     assert NEW_ADDRESS in done
     assert (await refreshed(erins_order)).shipping_address == NEW_ADDRESS
     await chat.close()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from support.models import Conversation
 from support.services.answers import Answer
-from support.services.order_help.address_change import new_address_reply
+from support.services.order_help.address_change import confirm_address_reply, new_address_reply
 from support.services.order_help.cancellation import cancel_reply
 from support.services.order_help.orders import customer_orders
 from support.services.order_help.refund_collection import refund_confirm_reply, refund_items_reply, refund_reason_reply
@@ -36,6 +36,7 @@ _REPLIES: dict[str, Callable[..., Answer | None]] = {
     "order_code": order_code_reply,
     "confirm_cancel": cancel_reply,
     "new_address": new_address_reply,
+    "confirm_address": confirm_address_reply,
     "refund_items": refund_items_reply,
     "confirm_refund": refund_confirm_reply,
     "refund_reason": refund_reason_reply,

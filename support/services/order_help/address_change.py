@@ -1,14 +1,15 @@
-"""Changing an order's delivery address: the question for the new one, then the change."""
+"""Changing an order's delivery address: the question for the new one, the new one read back, then the change."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
 from shoppe.models import Order
-from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change
+from shoppe.addresses import reads_as_address
+from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, address_refusal, order_address_change
 from support.models import Conversation
 from support.services.answers import Answer
 from support.services.order_help.orders import order_link, order_owned, order_status_name
-from support.services.order_help.yes_no import NO
+from support.services.order_help.yes_no import NO, YES
 
 
 def address_change_offer(*, order: Order, link: list[dict[str, str]]) -> Answer:
@@ -26,12 +27,30 @@ def address_change_offer(*, order: Order, link: list[dict[str, str]]) -> Answer:
 
 
 def new_address_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
-    """The new address the customer typed (or their no): the order is changed, or told why not."""
+    """The new address the customer typed (or their no): read back to them before anything changes."""
     if NO.search(text):
         return Answer(_("OK, I've left the address as it was."))
-    try:
-        order = order_address_change(order_id=order_owned(conversation, pending["order"]).id, address=text)
-    except OrderChangeRefused as refused:
-        return Answer(str(refused), pending=pending if "full address" in str(refused) else None)
-    return Answer(_("Done: order %(number)s will now be delivered to:\n%(address)s")
-                  % {"number": order.number, "address": order.shipping_address}, sources=order_link(order))
+    if refusal := address_refusal(text):
+        return Answer(refusal, pending=pending)
+    order = order_owned(conversation, pending["order"])
+    # Read back, not saved at once: a typo'd postcode would send a sofa to the wrong town (session 23's walkthrough).
+    return Answer(_("I'll change the delivery address of order %(number)s to:\n%(address)s\nShall I go ahead? (yes / no)")
+                  % {"number": order.number, "address": text.strip()},
+                  pending={"kind": "confirm_address", "order": order.number, "address": text.strip()})
+
+
+def confirm_address_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
+    """The customer's yes to the address read back (the order is changed), their no, or a corrected address."""
+    if YES.search(text):
+        try:
+            order = order_address_change(order_id=order_owned(conversation, pending["order"]).id,
+                                         address=pending["address"])
+        except OrderChangeRefused as refused:
+            return Answer(str(refused))
+        return Answer(_("Done: order %(number)s will now be delivered to:\n%(address)s")
+                      % {"number": order.number, "address": order.shipping_address}, sources=order_link(order))
+    if NO.search(text):
+        return Answer(_("OK, I've left the address as it was."))
+    if reads_as_address(text, not_numbers=(pending["order"],)):
+        return new_address_reply(conversation=conversation, pending={**pending, "kind": "new_address"}, text=text)
+    return None
