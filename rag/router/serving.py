@@ -42,7 +42,7 @@ def router_get() -> LanguageRouter:
         mtime = saved.stat().st_mtime if saved.exists() else 0.0
         if _router is None or mtime != _router_stamp[0]:
             model = RouterModel.load() if router_artifact_current() else router_train(extra=_extra_exemplars())
-            _router = LanguageRouter(IntentRouter(model, encoder_get()), _multilingual_get(), _routing_text())
+            _router = LanguageRouter(IntentRouter(model, encoder_get()), _multilingual_get(), routing_text())
             mtime = saved.stat().st_mtime if saved.exists() else 0.0
         _router_stamp = (mtime, now)
         return _router
@@ -70,7 +70,7 @@ def routers_trained_if_stale() -> list[Callable[[], None]]:
     return jobs
 
 
-def _routing_text() -> Callable[[str], str]:
+def routing_text() -> Callable[[str], str]:
     """How the router reads a message (RAG_ROUTING_TEXT, a dotted path; "" to read it as typed)."""
     from django.conf import settings
     from django.utils.module_loading import import_string
