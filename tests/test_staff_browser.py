@@ -70,6 +70,18 @@ def test_a_refund_awaiting_a_supervisor_blocks_resolve_is_found_by_the_superviso
     agent.get_by_role("button", name="Claim").click()
     expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
     refund = agent.locator("#refund-list li.refund")
+    # Approving asks first, naming the amount (session 23's walkthrough: one click refunded); a "Cancel" sends nothing.
+    asked = []
+
+    def answer_the_confirmation(dialog, accept: bool) -> None:  # type: ignore[no-untyped-def]
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    agent.once("dialog", lambda dialog: answer_the_confirmation(dialog, False))
+    refund.get_by_role("button", name=re.compile("^Approve refund")).click()
+    expect(refund).not_to_contain_text("Waiting for a supervisor")
+    assert asked and "Approve the refund of €" in asked[0] and f"order {number}" in asked[0]
+    agent.once("dialog", lambda dialog: answer_the_confirmation(dialog, True))
     refund.get_by_role("button", name=re.compile("^Approve refund")).click()
     expect(refund).to_contain_text("Waiting for a supervisor")
     told = customer.locator("li.chat-bot", has_text="waiting for a second approval")
@@ -101,6 +113,7 @@ def test_a_refund_awaiting_a_supervisor_blocks_resolve_is_found_by_the_superviso
     sofia_tab.shot(screenshots, "staff-2-supervisor-queue-1280x720")
     waiting.click()
     expect(sofia.locator("#conversation-title")).to_have_text("Dan Murphy")
+    sofia.once("dialog", lambda dialog: dialog.accept())
     sofia.locator("#refund-list li.refund").get_by_role("button", name=re.compile("^Approve refund")).click()
     expect(sofia.locator("#refund-list li.refund")).to_contain_text("Approved")
     expect(badge).to_have_text("0 refunds to approve")

@@ -70,7 +70,11 @@ export function refundItem(r) {
     const approve = h("button", { type: "button", class: "btn btn-success", text: second ? "Approve (second)" : "Approve",
                                   "aria-label": `Approve refund of ${r.amount_text} on order ${r.order}` });
     setDisabled(approve, !!approveBlocked, approveBlocked);
-    approve.addEventListener("click", () => send({ type: "refund.approve", refund_id: r.id }));
+    // Money leaves the shop on this click: the agent confirms what is approved (a reject asks for its note instead).
+    approve.addEventListener("click", () => {
+      const what = `Approve the refund of ${r.amount_text} on order ${r.order}? The customer is told at once.`;
+      if (window.confirm(what)) send({ type: "refund.approve", refund_id: r.id });
+    });
     const reject = h("button", { type: "button", class: "btn btn-danger", text: "Reject…",
                                  "aria-label": `Reject refund of ${r.amount_text} on order ${r.order}` });
     setDisabled(reject, !mayDecideRefunds(), mayDecideRefunds() ? "" : "Claim the conversation to decide its refund.");
