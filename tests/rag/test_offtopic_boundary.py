@@ -12,8 +12,12 @@ Two sets, each written by a helper who saw neither the exemplars, the router nor
   Before the names: 19.5% answered as routine, 63.3% routed right; with them 7.0% and 72.5%, 25 of 112 routine
   questions declined or sent elsewhere. (This set's misses were read to decide two things: mail providers are not in
   the names, and the names are checked before the "unsure" step; it is no longer untouched.)
-The issue's target is 2% answered as routine: met on the first set, not on the second; the floors keep both from
-getting worse.
+- tests/data/offtopic_holdout_2/ (session 24): 30 messages per language not about this shop but in a shop's words,
+  naming nobody (a tax refund, a school portal's password, a friend's parcel in customs, a freelancer's invoice,
+  furniture care in general, "translate: where is my order"). Measured once before anyone read a row: 15.4% answered
+  as routine, 64.2% declined; no routine questions in it.
+The issue's target is 2% answered as routine: met on the first set, not on the second or third; the floors keep all
+three from getting worse.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from tests.rag.held_out import held_out_routed
 FLOORS = {
     "offtopic_holdout": (400, 0.03, 0.06, 0.79),
     "organisations_holdout": (240, 0.09, 0.11, 0.71),
+    "offtopic_holdout_2": (240, 0.17, None, 0.62),
 }
 
 
@@ -36,9 +41,9 @@ def test_off_topic_messages_in_the_shops_words_are_seldom_answered_and_routine_o
     off_topic = [row for row in result.rows if row["expected_route"] == "off_topic"]
     routine = [row for row in result.rows if row["expected_route"] == "local"]
     answered = sum(row["route"] == "local" for row in off_topic) / len(off_topic)
-    declined = sum(row["route"] == "off_topic" for row in routine) / len(routine)
+    declined = sum(row["route"] == "off_topic" for row in routine) / len(routine) if routine else 0.0
     print(f"{folder}: off-topic answered as routine {answered:.3f}, routine declined {declined:.3f}, "
           f"routed right {result.figures['route accuracy']:.3f}")
     assert answered <= most_answered
-    assert declined <= most_declined
+    assert most_declined is None or declined <= most_declined
     assert result.figures["route accuracy"] >= least_right
