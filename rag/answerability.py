@@ -2,9 +2,10 @@
 
 The router knows what a message is about ("delivery options"), not whether the help centre says what it asks: "Liefert
 ihr an eine DHL Packstation?" and "do you deliver to a PostNL pickup point or only to the door" are routine delivery
-questions, and the delivery options section, which says nothing of lockers or pickup points, was sent as their answer. The check reads the message and the section together
-and says how likely the section answers it; below the learned threshold the message goes to the strong model, which
-is given the help passages and says what they do not cover (or, with no model, to a person).
+questions, and the delivery options section, which says nothing of lockers or pickup points, was sent as their answer.
+The check reads the message and the section together and says how likely the section answers it; below the learned
+threshold the message goes to the strong model, which is given the help passages and says what they do not cover
+(or, with no model, to a person).
 
 It is a logistic regression on the message and the section in the multilingual encoder's space (the same vectors in
 every language: the two cosines, and the two element-wise products, which let it learn which parts of the meaning
@@ -38,7 +39,7 @@ TRAINING = Path(__file__).resolve().parent / "answerability"
 # The share of answering pairs the check may send to the strong model, out of fold on the training pairs: the price
 # of catching the sections that do not answer. Session 24, on the bot's judged help answers (tests/data/
 # help_answers_judged.csv): at 0.10 it stopped 32% of the non-answers and 5% of the answers, and 14% of the help answers
-# to template questions; at 0.05, 20% and 3%, and about 8%. The cheaper one is kept (see the README's local tier).
+# to template questions (Bitext); at 0.05, 20% and 3%, and 9%. The cheaper one is kept (see the README's local tier).
 ESCALATED_ANSWERABLE = 0.05
 REGULARISATION = 0.01  # sklearn's C, chosen by held-out measurement in session 24 (0.003 to 0.1 within 5 points)
 FORMAT = 2  # 2: the training messages read as the router reads them
@@ -127,7 +128,8 @@ def _identity() -> str:
     return answer_check_fingerprint()[:12]
 
 
-def training_pairs(rows: list[dict[str, str]], embed) -> tuple[np.ndarray, np.ndarray, list[str]]:  # type: ignore[no-untyped-def]
+def training_pairs(rows: list[dict[str, str]],
+                   embed) -> tuple[np.ndarray, np.ndarray, list[str]]:  # type: ignore[no-untyped-def]
     """(features, labels, page of each pair): each question with its own section (1 when it answers it), and an
     `other_section` question with the section that does answer it (1)."""
     meanings = embed([row["text"] for row in rows])

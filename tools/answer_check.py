@@ -1,10 +1,11 @@
 """`python -m tools.answer_check FILES`: what the help-answer check (rag/answerability.py) does to local help answers.
 
 FILES are CSVs with `text` and, where known, `answered` ("yes" / "no": whether the help centre answers the
-question) or `expected_route` (a routing set), and `slug`, `heading` (the section that answers it, or the nearest one); the language from a `lang`
-column or the file's name (`nl.csv`). For each language: the messages the router answers from the help centre, and
-of those the share the check sends to the strong model, for the questions the help centre does not answer, the ones
-it answers with the section shown, and the ones it answers with another section.
+question) or `expected_route` (a routing set), and `slug`, `heading` (the section that answers it, or the nearest
+one). The language is the `lang` column's, else the file's name (`nl.csv`), else the router's reading, as the chat
+answers it. For each language: the messages the router answers from the help centre, and of those the share the
+check sends to the strong model, for the questions the help centre does not answer, the ones it answers with the
+section shown, and the ones it answers with another section.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def main() -> None:
     django_start()
     from django.utils.text import slugify
 
+    from rag.router.languages import LANGUAGES
     from rag.router.serving import router_get
     from support.services.answers import INTENT_DOCUMENTS, knowledge_answer
     from support.services.order_help import ORDER_INTENTS
@@ -34,11 +36,12 @@ def main() -> None:
         with open(name, encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         for row in rows:
-            language = row.get("lang") or Path(name).stem
             decision = router.decide(row["text"])
-            if (decision.route != "local" or decision.intent in ORDER_INTENTS or decision.intent not in INTENT_DOCUMENTS):
+            language = row.get("lang") or (Path(name).stem if Path(name).stem in LANGUAGES else decision.language)
+            if decision.route != "local" or decision.intent in ORDER_INTENTS or decision.intent not in INTENT_DOCUMENTS:
                 continue
-            answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=row["text"], language=language)
+            answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=row["text"],
+                                      language=language)
             checked = help_answer_checked(decision, answer, text=row["text"], language=language)
             if row.get("answered", "yes") == "no":
                 kind = "unanswered"

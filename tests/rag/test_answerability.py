@@ -3,7 +3,8 @@
 Two own held-out sets measure it, each 40 messages per language in the eight languages, written by helper sessions
 that read only the help pages (session 24): 30 routine-sounding questions the help centre does not answer ("Liefert
 ihr auch nach Helgoland?", "¿Hacéis envíos a Canarias?") and 10 it does. `help_unanswered_2` was used to compare the
-check's features and its regularisation; `help_unanswered` was measured once the check was built. `help_answers_judged.csv` holds the bot's help answers on real-style messages, judged.
+check's features and its regularisation; `help_unanswered` was measured once the check was built.
+`help_answers_judged.csv` holds the bot's help answers on real-style messages, judged.
 """
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def _escalated(rows, router):  # type: ignore[no-untyped-def]
         decision = router.decide(row["text"])
         if decision.route != "local" or decision.intent in ORDER_INTENTS or decision.intent not in INTENT_DOCUMENTS:
             continue
-        answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=row["text"], language=row["lang"])
+        answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=row["text"],
+                                  language=row["lang"])
         checked = help_answer_checked(decision, answer, text=row["text"], language=row["lang"])
         counts[row["answered"]][0] += checked.route == "llm"
         counts[row["answered"]][1] += 1
