@@ -52,7 +52,6 @@ class AnswerCheck:
     weights: np.ndarray
     bias: float
     threshold: float
-    version: str
 
     def probability(self, features: np.ndarray) -> float:
         """How likely the section answers the message (0 to 1)."""
@@ -93,12 +92,15 @@ def shown_section_features(*, meaning: np.ndarray, text: str, language: str, url
     return None if row is None else section_features(meaning=meaning, text=text, language=language, row=row)
 
 
-def _english_position(slug: str, heading: str) -> int | None:
-    from rag.documents import document_get, document_passages
+def _section_row(slug: str, heading: str, language: str) -> int | None:
+    """The row in `check_index(language)` of the English page `slug`'s section `heading`: the same section of the
+    language's own page where the help centre is written in it (found by its place in the page)."""
+    from django.utils.text import slugify
 
-    document = document_get(slug=slug)
-    headings = [p.heading.strip().lower() for p in document_passages(document)] if document else []
-    return headings.index(heading.strip().lower()) if heading.strip().lower() in headings else None
+    from rag.device.passages import passage_id_in
+
+    found = passage_id_in(f"{slug}#{slugify(heading)}", source=ENGLISH, target=language)
+    return None if found is None else check_index(language).row_of("/help/" + found.replace("#", "/#", 1))
 
 
 def training_rows() -> list[dict[str, str]]:
@@ -111,7 +113,8 @@ def training_rows() -> list[dict[str, str]]:
 
 @cache
 def answer_check_fingerprint() -> str:
-    """What the check is trained from besides the help indexes: its training pairs and settings."""
+    """The check's version: its training pairs and settings. Not the help indexes': the features are read from the
+    live index at each answer, so a staff article edited does not make a message wait while the check retrains."""
     from rag.encoder import MULTILINGUAL_VARIANT
 
     digest = hashlib.sha256()
@@ -120,12 +123,6 @@ def answer_check_fingerprint() -> str:
     digest.update(f"{MULTILINGUAL_VARIANT} {FORMAT} {ESCALATED_ANSWERABLE} {REGULARISATION}".encode())
     digest.update(str(getattr(settings, "RAG_ROUTING_TEXT", "")).encode())
     return digest.hexdigest()[:16]
-
-
-def _identity() -> str:
-    """The check's version: its training pairs and settings. Not the help indexes': the features are read from the
-    live index at each answer, so a staff article edited does not make a message wait while the check retrains."""
-    return answer_check_fingerprint()[:12]
 
 
 def training_pairs(rows: list[dict[str, str]],
@@ -139,8 +136,7 @@ def training_pairs(rows: list[dict[str, str]],
         if row["label"] == "other_section" and row.get("other_slug"):
             pairs.append((row["other_slug"], row["other_heading"], 1))
         for slug, heading, label in pairs:
-            position = _english_position(slug, heading)
-            index_row = None if position is None else check_index(row["lang"]).row_in_page(slug, position)
+            index_row = _section_row(slug, heading, row["lang"])
             if index_row is None:
                 log.warning("answerability: no section %s / %s", slug, heading)
                 continue
@@ -176,7 +172,7 @@ def answer_check_train(rows: list[dict[str, str]] | None = None) -> AnswerCheck:
     log.info("answer check: %d pairs, threshold %.3f; out of fold %.0f%% of the non-answering pairs caught",
              len(labels), threshold, 100 * caught)
     return AnswerCheck(mean=mean, scale=scale, weights=fitted.coef_[0].astype(np.float32),
-                       bias=float(fitted.intercept_[0]), threshold=threshold, version=_identity())
+                       bias=float(fitted.intercept_[0]), threshold=threshold)
 
 
 def _folder() -> Path:
@@ -185,8 +181,7 @@ def _folder() -> Path:
 
 def answer_check_build() -> Path:
     """The check for the current training data, trained once and kept (about 10 s on a fresh clone)."""
-    version = _identity()
-    path = _folder() / f"check-{version}.npz"
+    path = _folder() / f"check-{answer_check_fingerprint()}.npz"
     if not path.exists():
         check = answer_check_train()
         _folder().mkdir(parents=True, exist_ok=True)
@@ -199,17 +194,16 @@ def answer_check_build() -> Path:
 
 
 _lock = threading.Lock()
-_loaded: dict[str, AnswerCheck] = {}
+_loaded: AnswerCheck | None = None
 
 
 def answer_check_get() -> AnswerCheck:
     """The check for the current training data (built when missing: the server's start builds it first)."""
-    version = _identity()
+    global _loaded
     with _lock:
-        if version not in _loaded:
+        if _loaded is None:
             data = np.load(answer_check_build())
             meta = json.loads(str(data["meta"]))
-            _loaded.clear()
-            _loaded[version] = AnswerCheck(mean=data["mean"], scale=data["scale"], weights=data["weights"],
-                                           bias=meta["bias"], threshold=meta["threshold"], version=version)
-        return _loaded[version]
+            _loaded = AnswerCheck(mean=data["mean"], scale=data["scale"], weights=data["weights"], bias=meta["bias"],
+                                  threshold=meta["threshold"])
+        return _loaded

@@ -128,11 +128,6 @@ class KnowledgeIndex:
             self._row_of_anchor = {p.url.split("/help/", 1)[1]: row for row, p in enumerate(self.passages)}
         return self._row_of_anchor.get(url.split("/help/", 1)[-1])
 
-    def row_in_page(self, slug: str, position: int) -> int | None:
-        """The row of the `position`-th section of page `slug` (pages are aligned section by section across languages)."""
-        rows = self.passages_of((slug,))
-        return int(rows[position]) if 0 <= position < len(rows) else None
-
     def passage_vectors(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """(heading, whole text) vectors of the passage at `row`."""
         return self._vectors[VECTORS_PER_PASSAGE * row], self._vectors[VECTORS_PER_PASSAGE * row + 1]

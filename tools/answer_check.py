@@ -17,6 +17,20 @@ from pathlib import Path
 from tools.django_setup import django_start
 
 
+def help_answer_routed(router, text: str, language: str):  # type: ignore[no-untyped-def]
+    """(the help answer, the decision after the check) for a message `router` answers from the help centre, as the
+    chat does (support/services/replies.py) in the reply's `language`; None for any other message."""
+    from support.services.answers import INTENT_DOCUMENTS, knowledge_answer
+    from support.services.order_help import ORDER_INTENTS
+    from support.services.routing import help_answer_checked
+
+    decision = router.decide(text)
+    if decision.route != "local" or decision.intent in ORDER_INTENTS or decision.intent not in INTENT_DOCUMENTS:
+        return None
+    answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=language)
+    return answer, help_answer_checked(decision, answer, text=text, language=language)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("files", nargs="+")
@@ -26,9 +40,6 @@ def main() -> None:
 
     from rag.router.languages import LANGUAGES
     from rag.router.serving import router_get
-    from support.services.answers import INTENT_DOCUMENTS, knowledge_answer
-    from support.services.order_help import ORDER_INTENTS
-    from support.services.routing import help_answer_checked
 
     router = router_get()
     counts: dict[str, Counter[str]] = defaultdict(Counter)
@@ -36,13 +47,12 @@ def main() -> None:
         with open(name, encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         for row in rows:
-            decision = router.decide(row["text"])
-            language = row.get("lang") or (Path(name).stem if Path(name).stem in LANGUAGES else decision.language)
-            if decision.route != "local" or decision.intent in ORDER_INTENTS or decision.intent not in INTENT_DOCUMENTS:
+            language = row.get("lang") or (Path(name).stem if Path(name).stem in LANGUAGES
+                                           else router.decide(row["text"]).language)
+            routed = help_answer_routed(router, row["text"], language)
+            if routed is None:
                 continue
-            answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=row["text"],
-                                      language=language)
-            checked = help_answer_checked(decision, answer, text=row["text"], language=language)
+            answer, checked = routed
             if row.get("answered", "yes") == "no":
                 kind = "unanswered"
             elif row.get("slug") and f"/help/{row['slug']}/#{slugify(row['heading'])}" in (answer.help_section or ""):

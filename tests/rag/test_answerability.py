@@ -15,10 +15,10 @@ import pytest
 from rag.answerability import TRAINING, answer_check_get, shown_section_features, training_rows
 from rag.documents import ENGLISH, document_get, document_passages
 from rag.evaluation import rows_read
-from support.services.answers import INTENT_DOCUMENTS, knowledge_answer
-from support.services.order_help import ORDER_INTENTS
+from support.services.answers import knowledge_answer
 from support.services.routing import help_answer_checked
 from tests.rag.held_out import DATA, held_out_rows
+from tools.answer_check import help_answer_routed
 
 LANGUAGES = {"en", "nl", "de", "fr", "es", "it", "pl", "pt"}
 
@@ -40,13 +40,10 @@ def _escalated(rows, router):  # type: ignore[no-untyped-def]
     """{"no": (escalated, local help answers), "yes": (...)} for the rows the router answers from the help centre."""
     counts = {"no": [0, 0], "yes": [0, 0]}
     for row in rows:
-        decision = router.decide(row["text"])
-        if decision.route != "local" or decision.intent in ORDER_INTENTS or decision.intent not in INTENT_DOCUMENTS:
+        routed = help_answer_routed(router, row["text"], row["lang"])
+        if routed is None:
             continue
-        answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=row["text"],
-                                  language=row["lang"])
-        checked = help_answer_checked(decision, answer, text=row["text"], language=row["lang"])
-        counts[row["answered"]][0] += checked.route == "llm"
+        counts[row["answered"]][0] += routed[1].route == "llm"
         counts[row["answered"]][1] += 1
     return counts
 

@@ -280,20 +280,15 @@ async def test_a_routine_question_the_help_section_does_not_answer_goes_to_the_s
 def _surest_unanswered() -> str:
     from rag.answerability import answer_check_get
     from rag.router.serving import router_get
-    from support.services.answers import INTENT_DOCUMENTS, knowledge_answer
-    from support.services.order_help import ORDER_INTENTS
-    from support.services.routing import help_answer_checked
     from tests.rag.held_out import held_out_rows
+    from tools.answer_check import help_answer_routed
 
     router, probabilities = router_get(), {}
     for row in held_out_rows("help_unanswered", size=320):
-        decision = router.decide(row["text"])
-        if (row["answered"] != "no" or row["lang"] not in {"en", "nl", "de", "fr", "es"} or decision.route != "local"
-                or decision.intent in ORDER_INTENTS or decision.intent not in INTENT_DOCUMENTS):
+        if row["answered"] != "no" or row["lang"] not in {"en", "nl", "de", "fr", "es"}:
             continue
-        answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=row["text"], language=row["lang"])
-        checked = help_answer_checked(decision, answer, text=row["text"], language=row["lang"])
-        probabilities[row["text"]] = checked.scores.get("answers_probability", 1.0)
+        if routed := help_answer_routed(router, row["text"], row["lang"]):
+            probabilities[row["text"]] = routed[1].scores.get("answers_probability", 1.0)
     surest = min(probabilities, key=probabilities.__getitem__)
     assert probabilities[surest] < answer_check_get().threshold / 2  # far from the line: the same on the socket
     return surest
