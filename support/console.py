@@ -11,7 +11,6 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -39,12 +38,13 @@ from support.sockets import (
     event_uuid,
     frame_read,
 )
+from support.staff_pages import staff_page
 
 # A console asks for the queue again at most once a second (static/console/queue.js); more is a loop or abuse.
 QUEUE_REFRESH_EVERY_S = 0.5
 
 
-@user_passes_test(can_view_console, login_url="/admin/login/")
+@staff_page(can_view_console)
 def console_page(request: HttpRequest) -> HttpResponse:
     return render(request, "support/console.html", {
         "can_work": can_work_handoffs(request.user),
@@ -61,7 +61,7 @@ def console_page(request: HttpRequest) -> HttpResponse:
     })
 
 
-@user_passes_test(can_view_console, login_url="/admin/login/")
+@staff_page(can_view_console)
 @require_POST
 def console_language(request: HttpRequest) -> HttpResponse:
     """The signed-in agent sets their own working language (the console header's select posts here).

@@ -169,11 +169,15 @@ def test_ops_is_read_only_and_customers_are_kept_out(tabs, screenshots: Path) ->
     expect(ops.locator("#reply-input")).to_have_count(0)
     ops_tab.shot(screenshots, "console-3-ops-read-only")
 
-    customer = tabs().page
+    customer_tab = tabs()
+    customer = customer_tab.page
     customer_sign_in(customer, "alice")
-    customer.goto("/console/")
-    customer.wait_for_url(re.compile(r"/admin/login/\?next=/console/"))
+    # A customer who opens the console is told it is for the support team, not offered a staff sign-in.
+    response = customer.goto("/console/")
+    assert response is not None and response.status == 403
+    expect(customer.get_by_role("heading", name="This page is for our support team")).to_be_visible()
     expect(customer.locator("#queue-list")).to_have_count(0)
+    customer_tab.shot(screenshots, "console-3b-customer-kept-out")
     # Nor does the console socket let her in: it is closed with 4403 before it sends anything
     # (accepted first, so that the browser sees the code; a refused handshake shows only 1006).
     outcome = customer.evaluate("""() => new Promise((resolve) => {

@@ -1,6 +1,5 @@
-from django.contrib.auth.decorators import user_passes_test
-
 from support.roles import can_view_ops
+from support.staff_pages import staff_page
 
-# Staff without the ops permission are sent to sign in as someone who has it.
-ops_required = user_passes_test(can_view_ops, login_url="/admin/login/")
+# Visitors sign in; signed-in people without the ops permission are told the page is not theirs.
+ops_required = staff_page(can_view_ops)

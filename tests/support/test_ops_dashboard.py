@@ -40,18 +40,27 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/?next=/ops/")
 
 
-def test_customers_are_kept_out(client, make_customer):
+def test_customers_are_told_the_page_is_for_the_support_team(client, make_customer):
+    # Not a staff sign-in form inviting them to try another account: a plain page with a way back.
     client.force_login(make_customer())
     response = client.get("/ops/")
-    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This page is for our support team" in page and "customer account" in page and 'href="/orders/"' in page
+    assert "LLM spend" not in page and "Where customer messages went" not in page
 
 
 def test_support_agents_are_kept_out(client):
     client.force_login(staff("sam", "Support agent"))
     response = client.get("/ops/")
-    assert response.status_code in (302, 403)
-    if response.status_code == 302:
-        assert response["Location"].startswith("/admin/login/")
+    assert response.status_code == 403
+    assert "Your staff account doesn't include this page" in response.content.decode()
+
+
+def test_the_page_for_the_support_team_is_in_the_customers_language(client, make_customer):
+    client.force_login(make_customer())
+    response = client.get("/ops/", HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 403 and "Diese Seite ist für unser Support-Team" in response.content.decode()
 
 
 @pytest.mark.parametrize("role", ["Ops", "Supervisor"])
