@@ -71,7 +71,8 @@ class ShipmentAdmin(admin.ModelAdmin):
 
 @admin.register(TrackingEvent)
 class TrackingEventAdmin(admin.ModelAdmin):
-    list_display = ["shipment", "happened_at", "location", "description"]
+    list_display = ["shipment", "happened_at", "location", "kind", "description"]
+    list_filter = ["kind"]
     search_fields = ["shipment__tracking_number", "description"]
     list_select_related = ["shipment"]
 

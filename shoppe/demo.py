@@ -141,16 +141,29 @@ def _order(customer: Customer | None, number: int, status: str, days_ago: int, r
             order=order, carrier=carrier, tracking_number=f"{carrier[:2].upper()}{number}{rng.randint(100000, 999999)}",
             shipped_at=shipped, estimated_delivery=(shipped + timedelta(days=3)).date(),
         )
-        steps = [("Amsterdam warehouse", "Parcel handed to the carrier"), ("Sorting centre", "Parcel sorted")]
-        if status in {Order.Status.OUT_FOR_DELIVERY, Order.Status.DELIVERED, Order.Status.RETURNED}:
-            steps.append(("Local depot", "Out for delivery"))
+        for i, (where, kind, words) in enumerate(_tracking_steps(status, carrier, address)):
+            TrackingEvent.objects.create(shipment=shipment, happened_at=shipped + timedelta(hours=10 * i),
+                                         location=where, kind=kind, description=words)
         if status in {Order.Status.DELIVERED, Order.Status.RETURNED}:
-            steps.append(("Destination", "Delivered"))
             order.delivered_at = shipped + timedelta(days=2)
             order.save(update_fields=["delivered_at"])
-        for i, (where, what) in enumerate(steps):
-            TrackingEvent.objects.create(shipment=shipment, happened_at=shipped + timedelta(hours=10 * i), location=where, description=what)
     return order
+
+
+# Where each carrier sorts the shop's parcels (the warehouse is in Amsterdam).
+CARRIER_HUBS = {"PostNL": "Nieuwegein", "DHL": "Utrecht", "UPS": "Eindhoven"}
+
+
+def _tracking_steps(status: str, carrier: str, address: str) -> list[tuple[str, str, str]]:
+    """(place, kind, the carrier's words) of a demo parcel's journey so far."""
+    town = address_parts(address)["city"]
+    steps = [("Amsterdam", TrackingEvent.Kind.HANDED_OVER, "Parcel received by the carrier"),
+             (CARRIER_HUBS[carrier], TrackingEvent.Kind.SORTED, "Parcel sorted")]
+    if status in {Order.Status.OUT_FOR_DELIVERY, Order.Status.DELIVERED, Order.Status.RETURNED}:
+        steps.append((town, TrackingEvent.Kind.OUT_FOR_DELIVERY, "With the driver"))
+    if status in {Order.Status.DELIVERED, Order.Status.RETURNED}:
+        steps.append((town, TrackingEvent.Kind.DELIVERED, "Delivered"))
+    return steps
 
 
 def demo_canned_translations_ensure() -> None:

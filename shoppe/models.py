@@ -9,7 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
-from django.utils.translation import get_language, gettext_lazy as _
+from django.utils.translation import get_language, gettext_lazy as _, pgettext_lazy
 
 from shoppe.money import money_format
 from shoppe.po_boxes import is_po_box
@@ -213,16 +213,38 @@ class Shipment(models.Model):
 
 
 class TrackingEvent(models.Model):
+    """A step of a parcel's journey as the carrier reported it.
+
+    The carrier's steps that every carrier has are a `kind`, shown in the customer's language; a step
+    of no known kind shows the carrier's own words (`description`). The location is a place name.
+    """
+
+    class Kind(models.TextChoices):
+        # In the storefront's catalogues (locale/) and the chat's (support/locale: seven languages), as the order
+        # page and the chat's tracking answer both show them.
+        HANDED_OVER = "handed_over", pgettext_lazy("tracking event", "Parcel handed to the carrier")
+        SORTED = "sorted", pgettext_lazy("tracking event", "Parcel sorted at the carrier's depot")
+        OUT_FOR_DELIVERY = "out_for_delivery", pgettext_lazy("tracking event", "Out for delivery")
+        NOT_HOME = "not_home", pgettext_lazy("tracking event", "Delivery attempted, nobody was home")
+        DELIVERED = "delivered", pgettext_lazy("tracking event", "Delivered")
+
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
     happened_at = models.DateTimeField()
     location = models.CharField(max_length=80)
-    description = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, blank=True,
+                            help_text="blank: a step of no known kind, shown in the carrier's words")
+    description = models.CharField(max_length=200, help_text="the carrier's own words")
 
     class Meta:
         ordering = ["happened_at"]
 
     def __str__(self) -> str:
         return f"{self.happened_at:%Y-%m-%d %H:%M} {self.location}: {self.description}"
+
+    @property
+    def what(self) -> str:
+        """The step in the language being shown: its kind's name, else the carrier's words."""
+        return str(self.get_kind_display()) if self.kind else self.description
 
 
 class Invoice(models.Model):

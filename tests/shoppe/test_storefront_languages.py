@@ -118,6 +118,31 @@ def test_a_german_customer_reads_their_orders_in_german(make_customer, make_orde
     assert "Versand: Standard" in detail and f"4,95{NBSP}€" in detail
 
 
+def test_a_german_customer_follows_a_parcel_in_german(make_customer, make_order) -> None:  # type: ignore[no-untyped-def]
+    # The carrier's steps every carrier has are shown in the customer's language; a step of no known kind
+    # keeps the carrier's own words; the delivery address names its country in German.
+    from shoppe.models import Shipment, TrackingEvent
+
+    alice = make_customer("alice")
+    alice.customer.default_address = "Keizersgracht 12\n1015 CN Amsterdam\nNetherlands"
+    alice.customer.save()
+    order = make_order(alice, status="out_for_delivery")
+    shipment = Shipment.objects.create(order=order, carrier="DHL", tracking_number="DH123",
+                                       shipped_at=datetime(2026, 3, 5, 9, 0, tzinfo=ZoneInfo(settings.TIME_ZONE)))
+    for hours, (place, kind, words) in enumerate([("Amsterdam", "handed_over", "Received"), ("Utrecht", "sorted", "Sorted"),
+                                                  ("Utrecht", "", "Held for customs paperwork"),
+                                                  ("Amsterdam", "out_for_delivery", "With driver")]):
+        TrackingEvent.objects.create(shipment=shipment, happened_at=shipment.shipped_at.replace(hour=9 + hours),
+                                     location=place, kind=kind, description=words)
+    client = Client()
+    client.force_login(alice)
+    detail = german(f"/orders/{order.number}/", client)
+    assert "Paket an den Paketdienst übergeben" in detail and "Paket im Verteilzentrum sortiert" in detail
+    assert "Amsterdam: In Zustellung" in detail and "Held for customs paperwork" in detail
+    assert "Received" not in detail and "With driver" not in detail
+    assert "1015 CN Amsterdam\nNiederlande" in detail and "Netherlands" not in detail
+
+
 # --- (b) the switcher ---------------------------------------------------------------------------------------
 
 def test_the_switcher_shows_the_languages_in_their_own_names(dining_table: Product) -> None:

@@ -70,6 +70,29 @@ def test_dates_and_times_are_the_shops_amsterdam_ones(make_customer, make_order)
     assert "4 Dec 07:30" in tracking_text(order)
 
 
+def test_the_latest_carrier_step_is_told_in_the_customers_language(make_customer, make_order):
+    # Session 24's walkthrough: a Polish customer read "Latest update: Parcel sorted (Sorting centre, ...)".
+    from datetime import datetime, timezone as utc
+
+    from django.utils import translation
+
+    from shoppe.models import Shipment, TrackingEvent
+    from support.services.order_help.tracking import tracking_text
+
+    order = make_order(make_customer("alice"), status="out_for_delivery")
+    shipment = Shipment.objects.create(order=order, carrier="DHL", tracking_number="DH1",
+                                       shipped_at=datetime(2026, 12, 3, 10, 0, tzinfo=utc.utc))
+    TrackingEvent.objects.create(shipment=shipment, kind="out_for_delivery", description="With driver",
+                                 location="Kraków", happened_at=datetime(2026, 12, 4, 6, 30, tzinfo=utc.utc))
+    with translation.override("pl"):
+        assert "W doręczeniu (Kraków" in tracking_text(order)
+    assert "Out for delivery (Kraków" in tracking_text(order)
+    TrackingEvent.objects.create(shipment=shipment, kind="", description="Address label unreadable",
+                                 location="Kraków", happened_at=datetime(2026, 12, 4, 8, 0, tzinfo=utc.utc))
+    with translation.override("pl"):  # a step of no known kind: the carrier's words, not a guess
+        assert "Address label unreadable (Kraków" in tracking_text(order)
+
+
 def test_an_unpaid_order_is_said_to_wait_for_its_payment_not_for_the_carrier(make_customer, make_order):
     # Session 23's walkthrough: "It hasn't been handed to the carrier yet; you'll get a tracking link when it ships"
     # for an order that will not be prepared until it is paid.

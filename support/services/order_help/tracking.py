@@ -73,7 +73,7 @@ def tracking_text(order: Order, *, late: bool = False) -> str:
         "number": order.number, "status": status, "carrier": shipment.carrier, "tracking": shipment.tracking_number}]
     if events:
         parts.append(_("Latest update: %(update)s (%(place)s, %(when)s).") % {
-            "update": events[-1].description, "place": events[-1].location,
+            "update": events[-1].what, "place": events[-1].location,
             "when": formats.date_format(timezone.localtime(events[-1].happened_at), "j M H:i")})
     if shipment.estimated_delivery and order.status != Order.Status.DELIVERED and not late:
         parts.append(_("Expected delivery: %(date)s.") % {
