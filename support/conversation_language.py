@@ -1,10 +1,13 @@
 """Which language a conversation is in, for staff: the console's badge, its canned responses, ops.
 
 A customer message records the language it was written in (`Message.language`, set by the
-router: "" or "en" for English). Short messages ("ok", an order number) read as English whatever
-they are written in, so a conversation's language is that of the latest customer message long
-enough to tell (TELLING_LENGTH characters, English included: a customer who asked in Dutch and
-goes on in English is in English); with none, the latest other than English; else English.
+router: "" or "en" for English). Short messages ("ok", an order number) and data ("10038
+erin@example.test", an email address proving a guest order) read as English whatever they are
+written in, so a conversation's language is that of the latest customer message that tells it:
+TELLING_LENGTH characters or more, and a language the router was sure of (its
+`language_probability` score; a message recorded before that score counts by its length). English
+included: a customer who asked in Dutch and goes on in English is in English. With none, the latest
+other than English; else English.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import uuid
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Length, NullIf
 
+from rag.router.languages import LANGUAGE_CERTAINTY, LANGUAGE_PROBABILITY
 from support.models import CannedResponse, Conversation, Language, Message
 
 ENGLISH = "en"
@@ -29,8 +33,11 @@ def _other_than_english() -> Q:
     return Q(author=Message.Author.CUSTOMER) & ~Q(language="") & ~Q(language=ENGLISH)
 
 
-def _long_enough_to_tell() -> Q:
-    return Q(author=Message.Author.CUSTOMER, text_length__gte=TELLING_LENGTH) & ~Q(language="")
+def _tells_the_language() -> Q:
+    sure = Q(**{f"scores__{LANGUAGE_PROBABILITY}__gte": LANGUAGE_CERTAINTY})
+    recorded_before_the_score = Q(**{f"scores__{LANGUAGE_PROBABILITY}__isnull": True})
+    return (Q(author=Message.Author.CUSTOMER, text_length__gte=TELLING_LENGTH) & ~Q(language="")
+            & (sure | recorded_before_the_score))
 
 
 def _latest(messages: QuerySet[Message]) -> QuerySet[Message]:
@@ -48,7 +55,7 @@ def conversation_language(conversation_id: uuid.UUID | str) -> str:
 def conversation_language_subquery(conversation_field: str = "conversation_id") -> NullIf:
     """The rule above as a subquery annotating rows that name a conversation (NULL: English)."""
     messages = _latest(Message.objects.filter(conversation_id=OuterRef(conversation_field)))
-    told = Subquery(messages.filter(_long_enough_to_tell()).values("language")[:1])
+    told = Subquery(messages.filter(_tells_the_language()).values("language")[:1])
     other = Subquery(messages.filter(_other_than_english()).values("language")[:1])
     return NullIf(Coalesce(told, other), Value(ENGLISH))
 

@@ -253,7 +253,7 @@ class LanguageRouter:
     def decide(self, text: str, *, multilingual_vector: np.ndarray | None = None) -> RouteDecision:
         """The decision on `text`; `multilingual_vector`, when given, is the multilingual encoder's
         embedding of the text as `read` gives it (`decide_all` computes them in batches)."""
-        from rag.router.languages import ENGLISH, language_guess, language_settled
+        from rag.router.languages import ENGLISH, LANGUAGE_PROBABILITY, language_guess, language_settled
 
         started = time.perf_counter()
         text = self.read(text)
@@ -269,7 +269,11 @@ class LanguageRouter:
             # them all. Replies to an unsure one are in English (`language`).
             decision = self.multilingual.decide(text, vector=multilingual_vector)
             decision = replace(decision, meaning=decision.vector)
-        return replace(decision, language=language, latency_ms=round((time.perf_counter() - started) * 1000, 3))
+        # How sure the language is, for the conversation's language (support/conversation_language.py): an order
+        # number and an email address ("10038 erin@example.test") are read as English without saying it is.
+        scores = {**decision.scores, LANGUAGE_PROBABILITY: round(probability, 4)}
+        return replace(decision, language=language, scores=scores,
+                       latency_ms=round((time.perf_counter() - started) * 1000, 3))
 
     def decide_all(self, texts: list[str], *, batch_size: int = 64) -> list[RouteDecision]:
         """`decide` on each text, for labelling thousands of exemplars (rag/device/distil.py): the same decisions

@@ -12,6 +12,8 @@ import threading
 LANGUAGES = ("en", "nl", "de", "fr", "es", "it", "pl", "pt")
 ENGLISH = "en"
 LANGUAGE_CERTAINTY = 0.9
+# In a decision's scores: the likeliest language's probability (below LANGUAGE_CERTAINTY: the language is not told).
+LANGUAGE_PROBABILITY = "language_probability"
 
 _identifier = None
 _lock = threading.Lock()

@@ -123,3 +123,26 @@ def test_the_export_has_a_language_column_and_filters_by_it(client, ops, traffic
     assert [dict(zip(rows[0], row))["language"] for row in rows[1:]] == ["de", "de"]
     page = client.get(reverse("ops_escalations"), {"language": "fr"})
     assert [(r.kind, r.id) for r in page.context["rows"]] == [("human", Handoff.objects.get().id)]
+
+
+def test_a_polish_guests_rating_counts_as_polish_after_she_typed_her_order_and_email(local_models) -> None:
+    """Session 24's walkthrough: a Polish guest proved her order with "10038 erin@example.test" (long enough, read as
+    English) and her rating was counted under English. The router's own decisions record how sure the language is."""
+    from support.services.routing import decision_fields
+
+    conversation = Conversation.objects.create()
+    for hour, text in enumerate(["Dzień dobry, gdzie jest moje zamówienie? Zamawiałam bez konta.",
+                                 "10038 erin@example.test", "482913"], start=8):
+        Message.objects.create(conversation=conversation, author="customer", text=text, status="answered",
+                               created_at=at(hour), **decision_fields(local_models.decide(text)))
+    Feedback.objects.create(conversation=conversation, kind="conversation", score=5, created_at=at(12))
+    rows = {row.language: row for row in language_figures(start=START, end=END)}
+    assert rows["pl"].conversation_ratings == 1 and rows["pl"].conversation_average == 5
+    assert rows["en"].conversation_ratings == 0  # the proof's two messages still count as English traffic
+    english_reply = Message.objects.create(conversation=conversation, author="customer", status="answered",
+                                           text="Sorry, I'll write in English: has it left the warehouse yet?",
+                                           created_at=at(13), **decision_fields(local_models.decide(
+                                               "Sorry, I'll write in English: has it left the warehouse yet?")))
+    assert english_reply.language == "en"
+    rows = {row.language: row for row in language_figures(start=START, end=END)}
+    assert rows["en"].conversation_ratings == 1  # a customer who goes on in English is in English
