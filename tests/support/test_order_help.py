@@ -298,3 +298,30 @@ def test_a_german_refund_names_the_items_in_german_and_files_them_in_english(mak
         assert "Tischleuchte aus blauer Keramik" in filed.text and "Blue ceramic" not in filed.text
     refund = order.refund_requests.get()
     assert [i["product"] for i in refund.items] == ["Blue ceramic table lamp"]  # staff read the English name
+
+
+def test_a_signed_in_customer_naming_someone_elses_order_is_not_told_to_sign_in(make_customer, make_order):
+    # Session 24's walkthrough: bob, signed in, named alice's order and then her email address, and read "if you
+    # ordered with an account, sign in to see it". He is told the order is not on his account, with his own orders
+    # linked, in the same words whether the order is someone else's or does not exist.
+    alice, bob = make_customer("alice"), make_customer("bob", "Bob")
+    order = make_order(alice, status="shipped")
+    make_order(bob, status="processing")
+    answers = []
+    for number in (order.number, 99999):
+        conversation = Conversation.objects.create(customer=bob)
+        assert "on your account" in ask(conversation, "track_order", f"where is order {number}?").text
+        answers.append(reply(conversation, "alice@example.test"))
+    theirs, nobodys = answers
+    assert "isn't on your account" in theirs.text and "sign in" not in theirs.text.lower()
+    assert theirs.sources == [{"title": "My orders", "url": "/orders/"}]
+    assert (theirs.text, theirs.sources) == (nobodys.text, nobodys.sources)
+    assert "Shipped" not in theirs.text and "shipped" not in theirs.text  # nothing of alice's order
+
+
+def test_a_guest_whose_proof_does_not_match_is_offered_to_sign_in(make_customer, make_order):
+    order = make_order(make_customer("alice"), status="shipped")
+    conversation = Conversation.objects.create()
+    ask(conversation, "track_order", f"where is order {order.number}?")
+    answer = reply(conversation, "someone@example.test")
+    assert "don't match" in answer.text and "sign in" in answer.text and answer.sources[0]["title"] == "Sign in"

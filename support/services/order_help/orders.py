@@ -46,6 +46,13 @@ ACTIVE_STATUSES = [Order.Status.PENDING_PAYMENT, Order.Status.PROCESSING, Order.
 NO_MATCH = gettext_lazy("That order number and email address don't match an order I can look up here. Please check both; "
             "if you ordered with an account, sign in to see it.")
 TOO_MANY_TRIES = gettext_lazy("There have been too many tries that didn't match. Please try again later, or sign in.")
+# The same to a signed-in customer, who cannot "sign in to see it": the order is not on their account, and whether it
+# is someone else's is not said (the same words for an order that does not exist).
+NO_MATCH_SIGNED_IN = gettext_lazy("That order isn't on your account, and the order number and email address don't "
+                                  "match a guest order. Please check both. If someone else placed it with their own "
+                                  "account, they can ask us about it while signed in.")
+TOO_MANY_TRIES_SIGNED_IN = gettext_lazy("There have been too many tries that didn't match. Please try again later; "
+                                        "your own orders are under My orders.")
 
 
 def order_status_name(order: Order) -> str:
@@ -113,3 +120,12 @@ def order_link(order: Order) -> list[dict[str, str]]:
 
 def sign_in_link() -> list[dict[str, str]]:
     return [{"title": _("Sign in"), "url": page_path("/account/login/")}]
+
+
+def no_match_answer_parts(conversation: Conversation, *, too_many: bool = False) -> tuple[str, list[dict[str, str]]]:
+    """What a guest-order proof that did not match says, and the page it points to: sign in for a guest, their own
+    orders for a signed-in customer."""
+    if conversation.customer_id:
+        return (str(TOO_MANY_TRIES_SIGNED_IN if too_many else NO_MATCH_SIGNED_IN),
+                [{"title": _("My orders"), "url": page_path("/orders/")}])
+    return str(TOO_MANY_TRIES if too_many else NO_MATCH), sign_in_link()

@@ -14,8 +14,8 @@ from support.services import proofs
 from support.services.answers import Answer
 from support.services.order_help.guest_proof import ask_for_code, ask_for_proof
 from support.services.order_help.order_answers import order_intent_answer
-from support.services.order_help.orders import (ACTIVE_STATUSES, NO_MATCH, ORDER_NUMBER, TOO_MANY_TRIES, customer_orders,
-                                                order_describe, order_status_name, page_path, sign_in_link)
+from support.services.order_help.orders import (ACTIVE_STATUSES, ORDER_NUMBER, customer_orders, no_match_answer_parts,
+                                                order_describe, order_status_name, page_path)
 from support.services.order_help.yes_no import NO
 from support.services.order_items import items_named
 
@@ -100,11 +100,13 @@ def identify_order_reply(*, conversation: Conversation, pending: dict, text: str
         return order_intent_answer(conversation=conversation, intent=pending["intent"], order=known,
                                    request=request)
     if not proofs.proof_allowed(conversation=conversation, email=given):
-        return Answer(str(TOO_MANY_TRIES), sources=sign_in_link(), pending={**pending, "number": None})
+        text, sources = no_match_answer_parts(conversation, too_many=True)
+        return Answer(text, sources=sources, pending={**pending, "number": None})
     order = guest_order_get_by_number_and_email(number=order_number, email=email.group(0))
     if order is None:
         proofs.proof_failed(conversation=conversation, email=given)
-        return Answer(str(NO_MATCH), sources=sign_in_link(), pending={**pending, "number": None})
+        text, sources = no_match_answer_parts(conversation)
+        return Answer(text, sources=sources, pending={**pending, "number": None})
     proofs.order_proof_record(conversation=conversation, order=order)
     return order_intent_answer(conversation=conversation, intent=pending["intent"], order=order, request=request)
 
@@ -127,7 +129,8 @@ def order_code_reply(*, conversation: Conversation, pending: dict, text: str) ->
                             "didn't arrive.") % {"number": order.number}, pending=pending)
         return None
     if not proofs.proof_allowed(conversation=conversation):
-        return Answer(str(TOO_MANY_TRIES), sources=sign_in_link(), pending=pending)
+        text, sources = no_match_answer_parts(conversation, too_many=True)
+        return Answer(text, sources=sources, pending=pending)
     checked = proofs.order_code_check(conversation=conversation, order=order, code=code.group(1) + code.group(2))
     if checked is proofs.CodeCheck.RIGHT:
         proofs.order_proof_record(conversation=conversation, order=order, to=proofs.CHANGE)
