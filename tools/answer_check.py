@@ -60,7 +60,8 @@ def main() -> None:
             elif row.get("slug"):
                 kind = "other section"
             elif row.get("expected_route"):  # a routing set: what the message needs
-                kind = "expected local" if row["expected_route"] == "local" else f"expected {row['expected_route']}"
+                expected = row["expected_route"].split("|")[0]  # "off_topic|llm": declined, or the strong model's
+                kind = "expected local" if expected == "local" else f"expected {expected}"
             else:
                 kind = "answerable"
             for group in (language, "all"):
