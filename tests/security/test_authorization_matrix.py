@@ -101,6 +101,7 @@ MY_ORDERS = Outcome("MY_ORDERS", (302,), "/orders/")  # already signed in: on to
 TO_CART = Outcome("TO_CART", (302,), "/cart/")  # checkout with an empty cart: back to the cart
 TO_HOME = Outcome("TO_HOME", (302,), "/")  # the language switcher: GET changes nothing, back to a page
 STAFF_LOGIN = Outcome("STAFF_LOGIN", (302,), "/admin/login/?next=")  # sent to the staff sign-in
+STAFF_ONLY = Outcome("STAFF_ONLY", (403,))  # signed in without the right: a page saying it is for the support team
 FORBIDDEN = Outcome("FORBIDDEN", (403,))
 NOT_FOUND = Outcome("NOT_FOUND", (404,))  # someone else's object looks exactly like no object
 NOT_ALLOWED = Outcome("NOT_ALLOWED", (405,))  # wrong method (reached only by roles allowed past the guard)
@@ -127,7 +128,7 @@ OTHER_ORIGIN = Outcome("OTHER_ORIGIN")  # the handshake is refused (HTTP 403): a
 # --- what the assistant says --------------------------------------------------------------------------------
 NO_A = Outcome("NO_A")  # an answer without any of Alice's data
 
-DENIALS = (LOGIN, STAFF_LOGIN, FORBIDDEN, NOT_FOUND, UNAUTHORIZED)
+DENIALS = (LOGIN, STAFF_LOGIN, STAFF_ONLY, FORBIDDEN, NOT_FOUND, UNAUTHORIZED)
 DENIAL_CODES = ("forbidden", "bad_feedback", "already_claimed")
 
 ORDER_A, ORDER_B = 77001, 77002
@@ -227,16 +228,16 @@ PAGES = [
     # carry; a name that is not one of the export's files is not found.
     row("/assistant/device/manifest.json",        OK,          OK,          OK,          OK,          OK,          OK),
     row("/assistant/device/not-an-export-file.json", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
-    row("/console/",                              STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK,          OK),
+    row("/console/",                              STAFF_LOGIN, STAFF_ONLY,  STAFF_ONLY,  OK,          OK,          OK),
     # POST only (FORM_POSTS: "console: set own working language").
-    row("/console/language/",                     STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
-    row("/ops/",                                  STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK),
+    row("/console/language/",                     STAFF_LOGIN, STAFF_ONLY,  STAFF_ONLY,  NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    row("/ops/",                                  STAFF_LOGIN, STAFF_ONLY,  STAFF_ONLY,  STAFF_ONLY,  OK,          OK),
     # The device tier per day (#19): counts only, like the dashboard.
-    row("/ops/devices.csv",                       STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK,          OK),
-    row("/ops/escalations/",                      STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
-    row("/ops/escalations.csv",                   STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
-    row("/ops/conversations/{conversation_a}/",   STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, SEES_A,      SEES_A),
-    row("/ops/messages/{message_a}/label/",       STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, NOT_ALLOWED, NOT_ALLOWED),
+    row("/ops/devices.csv",                       STAFF_LOGIN, STAFF_ONLY,  STAFF_ONLY,  STAFF_ONLY,  OK,          OK),
+    row("/ops/escalations/",                      STAFF_LOGIN, STAFF_ONLY,  STAFF_ONLY,  STAFF_ONLY,  SEES_A,      SEES_A),
+    row("/ops/escalations.csv",                   STAFF_LOGIN, STAFF_ONLY,  STAFF_ONLY,  STAFF_ONLY,  SEES_A,      SEES_A),
+    row("/ops/conversations/{conversation_a}/",   STAFF_LOGIN, STAFF_ONLY,  STAFF_ONLY,  STAFF_ONLY,  SEES_A,      SEES_A),
+    row("/ops/messages/{message_a}/label/",       STAFF_LOGIN, STAFF_ONLY,  STAFF_ONLY,  STAFF_ONLY,  NOT_ALLOWED, NOT_ALLOWED),
     # The language switcher (Django's set_language): only a POST sets the cookie; it is no one's data.
     row("/i18n/setlang/",                         TO_HOME,     TO_HOME,     TO_HOME,     TO_HOME,     TO_HOME,     TO_HOME),
     row("/favicon.ico",                           TO_ICON,     TO_ICON,     TO_ICON,     TO_ICON,     TO_ICON,     TO_ICON),
@@ -262,7 +263,7 @@ PAGES = [
 # ============================================================================================================
 FORM_POSTS = [
     #   form                                      anonymous    customer_a   customer_b   agent        supervisor   ops
-    row("ops: label A's message",                 STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE,        DONE),
+    row("ops: label A's message",                 STAFF_LOGIN, STAFF_ONLY,  STAFF_ONLY,  STAFF_ONLY,  DONE,        DONE),
     # A refund is decided by the agent holding the claim on its conversation's handoff, or by a supervisor.
     row("admin: approve A's refund",              STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE,        DONE,        UNCHANGED),
     row("admin: reject A's refund",               STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE,        DONE,        UNCHANGED),
@@ -274,7 +275,7 @@ FORM_POSTS = [
     row("admin: edit A's refund request",         STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,   FORBIDDEN,   FORBIDDEN),
     # The working language the console translates into (#16): each agent sets their own; the read-only console
     # has no translations. Nobody but a superuser changes a colleague's (the form names no user).
-    row("console: set own working language",      STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE,        DONE,        FORBIDDEN),
+    row("console: set own working language",      STAFF_LOGIN, STAFF_ONLY,  STAFF_ONLY,  DONE,        DONE,        FORBIDDEN),
     row("admin: set a colleague's working language", STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN, FORBIDDEN,   FORBIDDEN),
     row("account: change own password",           LOGIN,       DONE,        DONE,        DONE,        DONE,        DONE),
     row("account: change own details",            LOGIN,       DONE,        DONE,        DONE,        DONE,        DONE),

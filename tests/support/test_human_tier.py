@@ -404,9 +404,9 @@ async def test_a_rejection_note_longer_than_the_console_allows_is_cut_at_its_lim
 
 
 def test_console_page_is_for_staff_only(client, team, make_customer):
-    assert client.get("/console/").status_code == 302
+    assert client.get("/console/").status_code == 302  # to the staff sign-in
     client.force_login(make_customer("alice"))
-    assert client.get("/console/").status_code == 302
+    assert client.get("/console/").status_code == 403  # a page saying it is for the support team
     client.force_login(team["olivia"])
     page = client.get("/console/")
     assert page.status_code == 200
