@@ -36,12 +36,17 @@ run: catalogues
 	@echo "Serving Example Shoppe on http://$(HOST):$(PORT)/ (the chat answers once the assistant is ready: /healthz)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) shoppe.asgi:application
 
+# Two test processes (pytest-xdist), each module whole in one of them: one process kept a 2-core machine about half
+# idle (browsers, servers and sockets waiting). TEST_PROCESSES=1 runs the suite in one.
+TEST_PROCESSES ?= 2
+TEST_SPLIT = $(if $(filter 1,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist loadfile)
+
 test: catalogues
-	SHOPPE_DATA_DIR=$(CURDIR)/.data/test $(PY) -m pytest $(PYTEST_ARGS)
+	SHOPPE_DATA_DIR=$(CURDIR)/.data/test $(PY) -m pytest $(TEST_SPLIT) $(PYTEST_ARGS)
 
 # The whole suite plus the slow drills left out of `make test` (a fresh clone's start-up).
 test-slow: catalogues
-	SHOPPE_SLOW_TESTS=1 SHOPPE_DATA_DIR=$(CURDIR)/.data/test $(PY) -m pytest $(PYTEST_ARGS)
+	SHOPPE_SLOW_TESTS=1 SHOPPE_DATA_DIR=$(CURDIR)/.data/test $(PY) -m pytest $(TEST_SPLIT) $(PYTEST_ARGS)
 
 # The measuring tools live in tools/ (not an installed app, not part of the product).
 bench: prepare

@@ -1,8 +1,10 @@
 """Shared fixtures: customers with orders, a signed-in chat socket, the local models."""
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -97,8 +99,24 @@ def run_artifacts(request: pytest.FixtureRequest, django_db_setup) -> None:  # t
     """
     from django.db import connection
 
-    if connection.settings_dict["NAME"] == settings.DATABASES["default"].get("TEST", {}).get("NAME"):
+    # pytest-xdist's processes each have their own test database, named with a suffix ("..._gw0").
+    test_name = str(settings.DATABASES["default"].get("TEST", {}).get("NAME") or "")
+    if test_name and str(connection.settings_dict["NAME"]).startswith(test_name.split("_gw")[0]):
         request.getfixturevalue("local_models")
+
+
+@contextlib.contextmanager
+def models_built_alone() -> Iterator[None]:
+    """Held while this test process builds the models in the data dir: another process of the same run waits."""
+    import fcntl
+
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    with open(settings.DATA_DIR / ".models-building.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +129,9 @@ def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped
     from rag.router.serving import router_get, routers_trained_if_stale
     from shoppe.startup import help_centre_build, side_by_side
 
-    with django_db_blocker.unblock():
+    # `make test` runs the suite in two processes (pytest-xdist): one builds, the other waits for the lock and
+    # finds everything current.
+    with django_db_blocker.unblock(), models_built_alone():
         side_by_side([help_centre_build, *routers_trained_if_stale()])  # as a server's start does it
         live_index.forget()
         router = router_get()
