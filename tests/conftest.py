@@ -90,6 +90,15 @@ def fresh_rate_limits():  # type: ignore[no-untyped-def]
     cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def models_before_the_first_test_of_each_process(request: pytest.FixtureRequest) -> None:
+    """Under `make test`'s two processes (pytest-xdist), each has the run's models before its first test, as one
+    process has them from its first test on: a test of a page that serves them (the device manifest) may assume them.
+    A run of a few tests in one process builds them only when a test asks."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        request.getfixturevalue("run_artifacts")
+
+
 @pytest.fixture(scope="session")
 def run_artifacts(request: pytest.FixtureRequest, django_db_setup) -> None:  # type: ignore[no-untyped-def]
     """The run's router and index built before a server fixture copies them (`seed_local_models`).

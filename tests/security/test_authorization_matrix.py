@@ -662,9 +662,12 @@ def test_every_form_and_scenario_in_a_table_exists() -> None:
 # Pages
 # ============================================================================================================
 @pytest.mark.parametrize(("label", "role", "expected"), _params(PAGES))
-def test_page(world: World, settings, label: str, role: str, expected: Outcome) -> None:  # type: ignore[no-untyped-def]
+def test_page(world: World, settings, request, label: str, role: str,  # type: ignore[no-untyped-def]
+              expected: Outcome) -> None:
     if "(METRICS_TOKEN set)" in label:
         settings.METRICS_TOKEN = "s3cret-metrics-token"
+    if label.startswith("/assistant/device/manifest"):  # served once the run's device assistant is built
+        request.getfixturevalue("local_models")
     client = client_for(world, role)
     before = db_state()
     response = client.get(world.fill(label.split(" ")[0]))
