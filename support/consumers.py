@@ -253,7 +253,7 @@ class ChatConsumer(ClosesOnSignOut):
             try:
                 claim = device_claim_read(content["device"])
                 passage = await database_sync_to_async(device_answer_check, thread_sensitive=False)(
-                    conversation_id=self.conversation_id, claim=claim)
+                    conversation_id=self.conversation_id, claim=claim, text=text.strip())
             except DeviceRefused as refusal:
                 refused = refusal.reason
             except Exception:  # noqa: BLE001 - the server answers it instead; the message is never lost

@@ -67,6 +67,33 @@ def _answered_share(texts: list[str], *, parity: bool = False) -> tuple[int, int
     return sum(student.decide(text) is not None for text in texts), len(texts), 0
 
 
+def _refused_by_the_check(texts: list[str]) -> tuple[int, int]:
+    """(device answers, of those the ones the server refuses because its help-answer check does not take the passage
+    as an answer): the passage is the one the widget shows, its language's bundle's for the intent
+    (static/chat/device/assistant.js; the page's language is taken to be the message's)."""
+    from rag.device.manifest import device_dir, device_manifest
+    from rag.device.passages import device_passage
+    from rag.device.student import DeviceStudent
+    from rag.documents import ENGLISH, HELP_LANGUAGES
+    from support.services.device_answers import passage_answers
+
+    manifest = device_manifest()
+    student = DeviceStudent.from_json((device_dir() / manifest["model"]["file"]).read_text())
+    bundles = {language: json.loads((device_dir() / p["file"]).read_text())
+               for language, p in manifest["passages"].items()}
+    answered = refused = 0
+    for text in texts:
+        decision = student.decide(text)
+        language = decision and (decision.language if decision.language in HELP_LANGUAGES else ENGLISH)
+        passage_id = decision and bundles.get(language, {}).get("intents", {}).get(decision.intent)
+        if not passage_id:
+            continue
+        answered += 1
+        refused += not passage_answers(text=text, language=decision.language,
+                                       passage=device_passage(language, passage_id))
+    return answered, refused
+
+
 def _browser_figures(base: str, texts: list[str]) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
@@ -136,9 +163,13 @@ def bench_device(*, eval_paths: list[Path], messages: int = 500) -> None:
     if eval_paths:
         from rag.device.distil import message_texts
 
-        answered, total, agreeing = _answered_share(message_texts(eval_paths), parity=True)
+        texts = message_texts(eval_paths)
+        answered, total, agreeing = _answered_share(texts, parity=True)
         print(f"answered on the device: {answered}/{total} evaluation messages ({answered / max(1, total):.1%}), "
               f"the server's router deciding the same for {agreeing} ({agreeing / max(1, answered):.1%})")
+        shown, refused = _refused_by_the_check(texts)
+        print(f"of {shown} device answers with a passage, the server's help-answer check refuses {refused} "
+              f"({refused / max(1, shown):.1%}): the server answers those")
     report = manifest_report()
     if report:
         print(f"held-out exemplars (training): {report['held_out_answered']} answered, agreement "

@@ -9,8 +9,9 @@ customer's message, never the answer's text. The server stays the record and the
    `device_passage`), that it answers the intent and that the intent is routine help (never
    order data, refunds, a person or anything unusual) and one the served model may answer (its
    manifest's `intents`), and that nobody else is answering the
-   conversation (staff, or a question the assistant asked). Any "no" is a `DeviceRefused`: the
-   message is then routed by the server as every other message, and why is kept for ops.
+   conversation (staff, or a question the assistant asked), and that the help-answer check takes the passage as
+   an answer to the message (rag/answerability.py, as for the server's own help answers). Any "no" is a
+   `DeviceRefused`: the message is then routed by the server as every other message, and why is kept for ops.
 2. `device_answer_save` saves the reply from the server's own passage, so a tampered client can
    never put words in the shop's mouth, marks both messages as answered on the device, records
    the decision (reason "answered on the device", the device's latency) and tells the
@@ -51,6 +52,7 @@ DEVICE_INTENTS = frozenset(intent for intent, route in INTENT_ROUTES.items()
 # Why a device answer was refused (Message.device_refused, at most 20 characters).
 MALFORMED, STALE, NO_MODEL, CHECK_FAILED = "malformed", "stale", "no_device_model", "check_failed"
 LANGUAGE, OUT_OF_SCOPE, UNKNOWN_PASSAGE, BUSY = "language", "out_of_scope", "unknown_passage", "conversation_busy"
+NOT_AN_ANSWER = "section_no_answer"  # the help-answer check (rag/answerability.py): the passage does not answer it
 
 
 class DeviceRefused(Exception):
@@ -137,8 +139,8 @@ def _model_intents() -> list[str]:
     return device_scope_current()
 
 
-def device_answer_check(*, conversation_id: uuid.UUID, claim: DeviceClaim) -> Passage:
-    """The server's own passage for the device's answer, if the server takes it; else DeviceRefused(why)."""
+def device_answer_check(*, conversation_id: uuid.UUID, claim: DeviceClaim, text: str) -> Passage:
+    """The server's own passage for the device's answer to `text`, if the server takes it; else DeviceRefused(why)."""
     current = server_device_version()
     if not current:
         raise DeviceRefused(NO_MODEL)
@@ -158,7 +160,25 @@ def device_answer_check(*, conversation_id: uuid.UUID, claim: DeviceClaim) -> Pa
     if conversation.status != Conversation.Status.BOT or conversation.state.get("pending"):
         # Staff have (or are about to have) the chat, or the assistant waits for an answer to its question.
         raise DeviceRefused(BUSY)
+    if not passage_answers(text=text, language=claim.language, passage=passage):
+        raise DeviceRefused(NOT_AN_ANSWER)
     return passage
+
+
+def passage_answers(*, text: str, language: str, passage: Passage) -> bool:
+    """Whether the help-answer check takes `passage` as an answer to `text`, as it does a server's help answer
+    (support.services.routing.help_answer_checked): the device does not run the check, so the server does, on the
+    message's meaning (one embedding; the customer already reads the device's answer). A passage it does not take
+    is refused: the widget removes it and the server answers, sending the message on. With no check to read (no
+    multilingual router, a passage the check's index lacks) the device's answer stands, as a server's would."""
+    from rag.answerability import answer_check_get, shown_section_features
+    from rag.router.serving import router_get
+
+    meaning = router_get().decide(text).meaning
+    if meaning is None:
+        return True
+    features = shown_section_features(meaning=meaning, text=text, language=language, url=passage.url)
+    return features is None or answer_check_get().answers(features)[0]
 
 
 def device_refusal_record(*, message_id: int, claim: DeviceClaim | None, reason: str) -> None:

@@ -14,6 +14,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils.text import slugify
 
+from rag.answerability import answer_check_get
 from rag.documents import document_get, document_passages
 from support.models import Conversation, DeviceStatus, Handoff, Message
 from support.services.answers import ENGLISH_ONLY_NOTES, INTENT_DOCUMENTS
@@ -203,6 +204,34 @@ async def test_what_the_server_cannot_take_it_answers_itself(text, frame, reason
     assert message.device_refused == reason and not message.answered_on_device
     assert message.reason != ANSWERED_ON_DEVICE and message.route and message.status == "answered"
     assert not (await reply_to(saved["message_id"])).answered_on_device
+    await socket.disconnect()
+
+
+# A routine-sounding question each DEVICE_HELP passage does not answer (the help-answer check gives 0.01-0.02; its
+# threshold is about 0.11): a device whose model picks that passage has its answer refused, as the server's own would be.
+NOT_ANSWERED_BY = {"delivery_period": "can the driver carry the wardrobe up to the fourth floor?",
+                   "return_item": "can I return a sofa I bought in your Black Friday sale two years ago?",
+                   "recover_password": "is there a way to turn on two-factor login?"}
+
+
+async def test_a_device_answer_the_help_section_does_not_answer_is_refused_and_the_server_answers():
+    socket, _ = await connected(await anonymous_cookie())
+    intent, page, heading, _, _ = await in_thread(device_help)
+    _, passage_id = await in_thread(help_passage, page, heading)
+    client_id = await send_answered(socket, NOT_ANSWERED_BY[intent], device_frame(passage_id, intent=intent))
+    end, seen = await until(socket, "reply.end")
+    assert [e for e in seen if e["type"] == "device.answer.refused"] == [
+        {"type": "device.answer.refused", "client_id": client_id, "reason": "section_no_answer"}]
+    saved = next(e for e in seen if e["type"] == "message.saved")
+    message = await message_of(saved["message_id"])
+    assert message.device_refused == "section_no_answer" and not message.answered_on_device
+    # the server answers it itself: sent on (no key here: a person), or from a section the check takes
+    assert end["in_reply_to"] == saved["message_id"] and message.route != "off_topic"
+    if message.route == "local":
+        reply = await reply_to(saved["message_id"])
+        threshold = (await in_thread(answer_check_get)).threshold
+        assert passage_id.split("#")[1] not in reply.sources[0]["url"]
+        assert message.scores.get("answers_probability", 1.0) >= threshold
     await socket.disconnect()
 
 

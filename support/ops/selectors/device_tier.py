@@ -36,6 +36,7 @@ REFUSAL_LABELS = {
     "language": "Language the device does not answer", "out_of_scope": "Not a help question the device may answer",
     "unknown_passage": "Passage the help centre does not have", "conversation_busy": "Staff or a question pending",
     "check_failed": "The server could not check it",
+    "section_no_answer": "The help section does not answer it",
 }
 
 
