@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 
-from shoppe.models import Address, Customer
+from shoppe.models import COUNTRY_NAMES, Address, Customer
 
 
 def address_parts(text: str) -> dict[str, str]:
@@ -23,6 +23,15 @@ def address_parts(text: str) -> dict[str, str]:
     postcode = " ".join(tokens[i] for i in code)
     city = " ".join(t for i, t in enumerate(tokens) if i not in code)
     return {"street": street, "postcode": postcode, "city": city or place, "country": country}
+
+
+def address_in_language(text: str | None) -> str:
+    """An address as stored ("...\n1015 CN Amsterdam\nNetherlands") with its country in the language being shown
+    (the storefront's five; Italian, Polish and Portuguese keep the English name)."""
+    lines = str(text or "").splitlines()
+    if lines and lines[-1].strip() in COUNTRY_NAMES:
+        lines[-1] = str(COUNTRY_NAMES[lines[-1].strip()])
+    return "\n".join(lines)
 
 
 # A postcode as the EU writes them: "1016 GV" (NL), "10115" (DE, FR, IT, ES), "1000" (BE, AT, DK), "00-950" (PL),

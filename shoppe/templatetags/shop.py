@@ -10,7 +10,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from shoppe import checkout
-from shoppe.models import COUNTRY_NAMES
+from shoppe.addresses import address_in_language
 from shoppe.money import money_format
 
 register = template.Library()
@@ -38,13 +38,7 @@ def delivery_name(name: str) -> str:
     return checkout.delivery_name(str(name))
 
 
-@register.filter
-def address_in_language(text: str | None) -> str:
-    """An address as stored ("...\n1015 CN Amsterdam\nNetherlands") with its country in the customer's language."""
-    lines = str(text or "").splitlines()
-    if lines and lines[-1].strip() in COUNTRY_NAMES:
-        lines[-1] = str(COUNTRY_NAMES[lines[-1].strip()])
-    return "\n".join(lines)
+register.filter("address_in_language", address_in_language)
 
 
 @register.simple_tag

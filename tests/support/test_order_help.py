@@ -325,3 +325,17 @@ def test_a_guest_whose_proof_does_not_match_is_offered_to_sign_in(make_customer,
     ask(conversation, "track_order", f"where is order {order.number}?")
     answer = reply(conversation, "someone@example.test")
     assert "don't match" in answer.text and "sign in" in answer.text and answer.sources[0]["title"] == "Sign in"
+
+
+def test_the_address_an_order_goes_to_names_its_country_in_the_customers_language(make_customer, make_order):
+    from django.utils import translation
+
+    from support.services.order_help.address_change import address_change_offer
+
+    alice = make_customer("alice")
+    alice.customer.default_address = "Keizersgracht 12\n1015 CN Amsterdam\nNetherlands"
+    order = make_order(alice, status="processing")
+    with translation.override("de"):
+        offer = address_change_offer(order=order, link=[])
+    assert "1015 CN Amsterdam\nNiederlande" in offer.text and "Netherlands" not in offer.text
+    assert "\nNetherlands" in address_change_offer(order=order, link=[]).text  # English: as stored

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from shoppe.models import Order
-from shoppe.addresses import reads_as_address
+from shoppe.addresses import address_in_language, reads_as_address
 from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, address_refusal, order_address_change
 from support.models import Conversation
 from support.services.answers import Answer
@@ -21,7 +21,7 @@ def address_change_offer(*, order: Order, link: list[dict[str, str]]) -> Answer:
     return Answer(
         _("Order %(number)s will go to:\n%(address)s\nWhat's the new address? "
           "(street and number, postcode, city, country)")
-        % {"number": order.number, "address": order.shipping_address},
+        % {"number": order.number, "address": address_in_language(order.shipping_address)},
         sources=link, pending={"kind": "new_address", "order": order.number},
     )
 
@@ -48,7 +48,7 @@ def confirm_address_reply(*, conversation: Conversation, pending: dict, text: st
         except OrderChangeRefused as refused:
             return Answer(str(refused))
         return Answer(_("Done: order %(number)s will now be delivered to:\n%(address)s")
-                      % {"number": order.number, "address": order.shipping_address}, sources=order_link(order))
+                      % {"number": order.number, "address": address_in_language(order.shipping_address)}, sources=order_link(order))
     if NO.search(text):
         return Answer(_("OK, I've left the address as it was."))
     if reads_as_address(text, not_numbers=(pending["order"],)):
