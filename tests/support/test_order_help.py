@@ -339,3 +339,26 @@ def test_the_address_an_order_goes_to_names_its_country_in_the_customers_languag
         offer = address_change_offer(order=order, link=[])
     assert "1015 CN Amsterdam\nNiederlande" in offer.text and "Netherlands" not in offer.text
     assert "\nNetherlands" in address_change_offer(order=order, link=[]).text  # English: as stored
+
+
+@pytest.mark.parametrize("question", ["und wo ist 10032, wann kommt die?", "and where is 10032 when will it arrive",
+                                      "actually can you tell me first how long delivery to Berlin takes?"])
+def test_a_new_question_is_not_taken_for_the_new_address(make_customer, make_order, question):
+    # Session 25's walkthrough: "und wo ist 10032, wann kommt die?" was read back as the new delivery address of
+    # 10040, and after "ja" saved as it. A question, or a message naming another order, is routed afresh.
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")
+    conversation = Conversation.objects.create(customer=alice)
+    assert "new address" in ask(conversation, "change_shipping_address", f"change the address of {order.number}").text
+    assert reply(conversation, question) is None
+    order.refresh_from_db()
+    assert question not in order.shipping_address
+
+
+def test_an_address_with_a_berlin_postcode_is_still_read_back(make_customer, make_order):
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")
+    conversation = Conversation.objects.create(customer=alice)
+    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+    answer = reply(conversation, "Hauptstraße 5, 10115 Berlin")
+    assert "Hauptstraße 5, 10115 Berlin\nShall I go ahead?" in answer.text and answer.pending["kind"] == "confirm_address"

@@ -8,7 +8,7 @@ from shoppe.addresses import address_in_language, reads_as_address
 from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, address_refusal, order_address_change
 from support.models import Conversation
 from support.services.answers import Answer
-from support.services.order_help.orders import order_link, order_owned, order_status_name
+from support.services.order_help.orders import ORDER_NUMBER, order_link, order_owned, order_status_name
 from support.services.order_help.yes_no import NO, YES
 
 
@@ -30,6 +30,8 @@ def new_address_reply(*, conversation: Conversation, pending: dict, text: str) -
     """The new address the customer typed (or their no): read back to them before anything changes."""
     if NO.search(text):
         return Answer(_("OK, I've left the address as it was."))
+    if _another_question(text, order_number=pending["order"]):
+        return None  # routed afresh: "und wo ist 10032, wann kommt die?" was read back as the new address, and saved
     if refusal := address_refusal(text):
         return Answer(refusal, pending=pending)
     order = order_owned(conversation, pending["order"])
@@ -48,9 +50,19 @@ def confirm_address_reply(*, conversation: Conversation, pending: dict, text: st
         except OrderChangeRefused as refused:
             return Answer(str(refused))
         return Answer(_("Done: order %(number)s will now be delivered to:\n%(address)s")
-                      % {"number": order.number, "address": address_in_language(order.shipping_address)}, sources=order_link(order))
+                      % {"number": order.number, "address": address_in_language(order.shipping_address)},
+                      sources=order_link(order))
     if NO.search(text):
         return Answer(_("OK, I've left the address as it was."))
     if reads_as_address(text, not_numbers=(pending["order"],)):
         return new_address_reply(conversation=conversation, pending={**pending, "kind": "new_address"}, text=text)
     return None
+
+
+def _another_question(text: str, *, order_number: int) -> bool:
+    """A message that is no address but a new question: one that does not read as an address and asks something
+    ("?"), runs on like a sentence (more than 12 words) or names another order."""
+    if reads_as_address(text, not_numbers=(order_number,)):
+        return False
+    other_orders = [number for number in ORDER_NUMBER.findall(text) if int(number) != order_number]
+    return "?" in text or len(text.split()) > 12 or bool(other_orders)
