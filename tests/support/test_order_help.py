@@ -362,3 +362,25 @@ def test_an_address_with_a_berlin_postcode_is_still_read_back(make_customer, mak
     ask(conversation, "change_shipping_address", f"change the address of {order.number}")
     answer = reply(conversation, "Hauptstraße 5, 10115 Berlin")
     assert "Hauptstraße 5, 10115 Berlin\nShall I go ahead?" in answer.text and answer.pending["kind"] == "confirm_address"
+
+
+@pytest.mark.parametrize("first, second", [("{number}", "erin@example.test"), ("erin@example.test", "{number}"),
+                                           ("it's {number}", "oh and the email is Erin@Example.test")])
+def test_a_guest_may_give_the_order_number_and_the_email_in_separate_messages(make_guest_order, first, second):
+    # Session 25's walkthrough: "where is my order" -> "10039" -> "I need both..." -> "frank@example.test" -> the same
+    # sentence again, in a loop. What came first is kept.
+    order = make_guest_order("erin@example.test", status="shipped")
+    conversation = Conversation.objects.create()
+    assert "order number and the email" in ask(conversation, "track_order", "where is my order").text
+    asked = reply(conversation, first.format(number=order.number))
+    assert "shipped" not in asked.text and asked.pending["kind"] == "identify_order"
+    answer = reply(conversation, second.format(number=order.number))
+    assert f"Order {order.number} is shipped" in answer.text, answer.text
+
+
+def test_after_a_number_and_email_that_do_not_match_neither_is_kept(make_guest_order):
+    order = make_guest_order("erin@example.test", status="shipped")
+    conversation = Conversation.objects.create()
+    ask(conversation, "track_order", "where is my order")
+    assert "don't match" in reply(conversation, f"{order.number} mallory@example.test").text
+    assert "shipped" not in reply(conversation, "erin@example.test").text  # the mismatched number is not reused

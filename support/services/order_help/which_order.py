@@ -86,14 +86,20 @@ def identify_order_reply(*, conversation: Conversation, pending: dict, text: str
     """The order number and email the customer gave: a guest order they prove is theirs to read."""
     number = ORDER_NUMBER.search(text)
     email = _EMAIL.search(text)
-    order_number = int(number.group(1)) if number else pending.get("number")
     if not email and not number:
         return None
+    order_number = int(number.group(1)) if number else pending.get("number")
     if number and not email and any(o.number == order_number for o in customer_orders(conversation)):
         return None  # an order of theirs (on the account, or proved before): a new question about it, routed afresh
-    if not (order_number and email):
-        return Answer(_("I need both the order number and the email address you placed it with."), pending=pending)
-    given = email.group(0).strip().lower()
+    # The number and the email may come in separate messages ("10039", then "frank@example.test"): what came is kept
+    # (a guest was asked for both again and again, session 25's walkthrough).
+    email_given = email.group(0).strip() if email else pending.get("email", "")
+    if not email_given:
+        return ask_for_proof(pending["intent"], number=order_number, request=pending.get("request", ""))
+    if not order_number:
+        return Answer(_("Thanks. And the order number? It's the 5-digit number in your order confirmation email."),
+                      pending={**pending, "email": email_given})
+    given = email_given.lower()
     known = next((o for o in customer_orders(conversation) if o.number == order_number), None)
     request = pending.get("request", "")
     if known is not None and known.email.strip().lower() == given:  # on the signed-in account, or proved before
@@ -101,12 +107,12 @@ def identify_order_reply(*, conversation: Conversation, pending: dict, text: str
                                    request=request)
     if not proofs.proof_allowed(conversation=conversation, email=given):
         text, sources = no_match_answer_parts(conversation, too_many=True)
-        return Answer(text, sources=sources, pending={**pending, "number": None})
-    order = guest_order_get_by_number_and_email(number=order_number, email=email.group(0))
+        return Answer(text, sources=sources, pending={**pending, "number": None, "email": ""})
+    order = guest_order_get_by_number_and_email(number=order_number, email=email_given)
     if order is None:
         proofs.proof_failed(conversation=conversation, email=given)
         text, sources = no_match_answer_parts(conversation)
-        return Answer(text, sources=sources, pending={**pending, "number": None})
+        return Answer(text, sources=sources, pending={**pending, "number": None, "email": ""})
     proofs.order_proof_record(conversation=conversation, order=order)
     return order_intent_answer(conversation=conversation, intent=pending["intent"], order=order, request=request)
 
