@@ -33,11 +33,15 @@ def _other_than_english() -> Q:
     return Q(author=Message.Author.CUSTOMER) & ~Q(language="") & ~Q(language=ENGLISH)
 
 
-def _tells_the_language() -> Q:
+def language_sure() -> Q:
+    """Messages whose language the router was sure of (`language_probability`), or recorded before it said."""
     sure = Q(**{f"scores__{LANGUAGE_PROBABILITY}__gte": LANGUAGE_CERTAINTY})
-    recorded_before_the_score = Q(**{f"scores__{LANGUAGE_PROBABILITY}__isnull": True})
+    return sure | Q(**{f"scores__{LANGUAGE_PROBABILITY}__isnull": True})
+
+
+def _tells_the_language() -> Q:
     return (Q(author=Message.Author.CUSTOMER, text_length__gte=TELLING_LENGTH) & ~Q(language="")
-            & (sure | recorded_before_the_score))
+            & language_sure())
 
 
 def _latest(messages: QuerySet[Message]) -> QuerySet[Message]:

@@ -61,9 +61,16 @@ def _page_language(conversation_id: uuid.UUID | None) -> str | None:
 
 
 def conversation_language(conversation_id: uuid.UUID | None, *, before: Message | None = None) -> str:
-    """The language of the conversation's latest customer message with one recorded, else that of the page the
-    customer chats from, else English."""
-    messages = Message.objects.filter(conversation_id=conversation_id, author=Message.Author.CUSTOMER).exclude(language="")
+    """The language of the conversation's latest customer message with one recorded that the router was sure of,
+    else that of the page the customer chats from, else English.
+
+    Not one it read as English for want of words: after "où est ma commande ?", "10039" and "merci !" (English to the
+    router at 0.13 and 0.27) turned the French guest's conversation English (session 25's walkthrough). A message
+    recorded before the router kept its certainty (`language_probability`) counts as before."""
+    from support.conversation_language import language_sure
+
+    messages = (Message.objects.filter(conversation_id=conversation_id, author=Message.Author.CUSTOMER)
+                .exclude(language="").filter(language_sure()))
     if before is not None:
         messages = messages.exclude(id=before.id).filter(created_at__lte=before.created_at)
     code = messages.order_by("-created_at", "-id").values_list("language", flat=True).first()

@@ -225,3 +225,20 @@ async def test_an_english_customer_still_gets_todays_english_texts():
     # The team is in at any hour in the tests (SUPPORT_HOURS): the place in the queue, never other opening hours.
     assert handoff["note"].startswith("You're number 1 in the queue.")
     await socket.disconnect()
+
+
+def test_short_answers_the_router_read_as_english_for_want_of_words_keep_the_customers_language(local_models):
+    # Session 25's walkthrough: a French guest wrote "10039", then her email address, then "merci !", and got English:
+    # the router records such messages as English (unsure), and the conversation took the latest recorded language.
+    from support.services.routing import decision_fields
+
+    conversation = Conversation.objects.create()
+    said = []
+    for text in ["Bonjour, où en est ma commande ? Je l'attends depuis lundi", "10039", "frank@example.test",
+                 "merci !", "ok"]:
+        said.append(Message.objects.create(conversation=conversation, author=Message.Author.CUSTOMER,
+                                           client_id=uuid.uuid4(), text=text,
+                                           **decision_fields(local_models.decide(text))))
+    assert [m.language for m in said[1:]] == ["en"] * 4  # what the router records: English, unsure
+    assert [reply_language(m) for m in said] == ["fr"] * 5
+    assert conversation_language(conversation.id) == "fr"
