@@ -51,7 +51,7 @@ REASON_WORDS = 4  # a part this long may say why ("the lamp arrived shattered");
 ASKING = 0.5  # a part the router reads as a refund request this surely is the asking ("I'd like my money back")
 
 
-def reason_in_request(request: str, order: Order) -> str:
+def reason_in_request(request: str, order: Order, *, words: int = REASON_WORDS) -> str:
     """Why the customer wants their money back, when the request already says it ("I'd like a refund for order
     10026, the oak table arrived with a big crack in the top"): its parts of REASON_WORDS words or more, joined,
     except the asking (the part naming the order's number, or one the router reads as a refund request) and
@@ -63,7 +63,7 @@ def reason_in_request(request: str, order: Order) -> str:
     from rag.router.serving import router_get
 
     def says_why(part: str) -> bool:
-        if len(part.split()) < REASON_WORDS or re.search(rf"(?<!\d){order.number}(?!\d)", part):
+        if len(part.split()) < words or re.search(rf"(?<!\d){order.number}(?!\d)", part):
             return False
         decision = router_get().decide(part)
         asking = decision.intent == "get_refund" and decision.confidence >= ASKING
@@ -208,8 +208,12 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
     stored = pending.get("reason", "")
     reason = said if len(said.split()) >= 2 or not stored else stored
     if len(reason) < 3:
-        return refund_reason_ask(order, pending["items"])
-    return refund_file(conversation, order, pending["items"], reason)
+        # Not asked again when the request said why in fewer words than a reason is first looked for in ("è arrivato
+        # rotto": the customer was asked again, session 25's walkthrough).
+        reason = reason_in_request(_request_text(conversation, pending), order, words=2)
+        if not reason:
+            return refund_reason_ask(order, pending["items"])
+    return refund_file(conversation, order, pending["items"], _with_request(reason, conversation, pending))
 
 
 def refund_reason_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
@@ -220,4 +224,26 @@ def refund_reason_reply(*, conversation: Conversation, pending: dict, text: str)
     order = order_owned(conversation, pending["order"])
     if _another_request(order, pending, text):
         return None
-    return refund_file(conversation, order, pending["items"], text)
+    if YES.match(text) and len(text.split()) <= 2:  # "ok grazie", "ok thanks": no reason; "ok grazie" was filed as one
+        reason = reason_in_request(_request_text(conversation, pending), order, words=2)
+        return refund_file(conversation, order, pending["items"], reason) if reason \
+            else refund_reason_ask(order, pending["items"])
+    return refund_file(conversation, order, pending["items"], _with_request(text, conversation, pending))
+
+
+def _request_text(conversation: Conversation, pending: dict) -> str:
+    """The customer's message that began this refund's exchange ("I'd like a refund, the table has a big crack")."""
+    from support.models import Message
+
+    asked_in = pending.get("asked_in")
+    found = Message.objects.filter(id=asked_in, conversation=conversation).values_list("text", flat=True).first()
+    return (found or "").strip()
+
+
+def _with_request(reason: str, conversation: Conversation, pending: dict) -> str:
+    """The reason as the team reads it: a short one ("the table") with the request that began the exchange after it,
+    when that says more (the team saw "the table" where the customer had written of a big crack in the top)."""
+    request = _request_text(conversation, pending)
+    if len(reason.split()) >= REASON_WORDS or len(request.split()) < REASON_WORDS or reason.lower() in request.lower():
+        return reason
+    return f"{reason.strip()} ({request})"
