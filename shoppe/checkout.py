@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from shoppe.po_boxes import PO_BOX_DELIVERY, is_po_box
+from shoppe.addresses import address_in_language
 from shoppe.gift_cards import GiftCardRefused, gift_card_spend
 from shoppe.limits import DAY_S, within_limit
 from shoppe.models import COUNTRY_NAMES, EU_COUNTRIES, Customer, Invoice, Order, OrderItem, Product, money
@@ -183,7 +184,7 @@ def _confirmation_send(order: Order) -> None:
             + f"\n\n{lines}\n"
             f"  {delivery}  {money(order.shipping_cost, order.currency)}\n"
             f"  {gettext('Total')}  {money(order.total, order.currency)}\n{_paid_lines(order)}\n"
-            f"{gettext('Delivery address:')}\n{order.shipping_address}\n\n"
+            + gettext("Delivery address") + f":\n{address_in_language(order.shipping_address)}\n\n"
             + gettext("Questions? Ask our assistant in the chat on the site: give it your order number and this "
                       "email address.") + "\n\nExample Shoppe")
     try:

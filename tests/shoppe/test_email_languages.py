@@ -43,12 +43,14 @@ def text_of(body: str) -> str:
     return body.replace("\r\n", "\n")  # SMTP carries CRLF line ends
 
 
-@pytest.mark.parametrize(("prefix", "language", "subject", "opening", "price"), [
-    ("/de", "de", "Ihre Bestellung {number} bei Example Shoppe", "Vielen Dank für Ihre Bestellung!", "64,00\u00a0€"),
-    ("", "en-gb", "Your Example Shoppe order {number}", "Thank you for your order!", "€64.00"),
+@pytest.mark.parametrize(("prefix", "language", "subject", "opening", "price", "address"), [
+    ("/de", "de", "Ihre Bestellung {number} bei Example Shoppe", "Vielen Dank für Ihre Bestellung!", "64,00\u00a0€",
+     "Lieferadresse:\n"),
+    ("", "en-gb", "Your Example Shoppe order {number}", "Thank you for your order!", "€64.00", "Delivery address:\n"),
 ])
 def test_an_order_is_confirmed_in_the_language_it_was_placed_in_and_keeps_it(
-        prefix: str, language: str, subject: str, opening: str, price: str, client: Client, lamp: Product, smtp_server,
+        prefix: str, language: str, subject: str, opening: str, price: str, address: str, client: Client,
+        lamp: Product, smtp_server,
         django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     client.post(f"{prefix}/cart/add/blue-ceramic-table-lamp/", {"quantity": "1"})
     assert client.post(f"{prefix}/checkout/", GUEST)["Location"] == f"{prefix}/checkout/payment/"
@@ -60,6 +62,9 @@ def test_an_order_is_confirmed_in_the_language_it_was_placed_in_and_keeps_it(
     assert mail.subject == subject.format(number=order.number)
     assert text_of(mail.body).startswith(opening)
     assert price in mail.body  # the price as that language writes it
+    # the address's heading and country in that language too (session 25's walkthrough: "Delivery address:", "Germany")
+    country = order.shipping_address.splitlines()[-1]
+    assert address in text_of(mail.body) and (language != "de" or country not in mail.body), mail.body
 
 
 def test_the_daily_how_was_it_email_is_in_each_orders_own_language(make_guest_order, smtp_server) -> None:  # type: ignore[no-untyped-def]
