@@ -242,3 +242,8 @@ def test_short_answers_the_router_read_as_english_for_want_of_words_keep_the_cus
     assert [m.language for m in said[1:]] == ["en"] * 4  # what the router records: English, unsure
     assert [reply_language(m) for m in said] == ["fr"] * 5
     assert conversation_language(conversation.id) == "fr"
+    # and the team's lines and notices (a transfer: "Sam transferred the chat to Sofia." reached a German customer
+    # in English after a short message)
+    from support.services.language import customer_language
+
+    assert customer_language(conversation.id) == "fr"
