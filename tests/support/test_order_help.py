@@ -384,3 +384,13 @@ def test_after_a_number_and_email_that_do_not_match_neither_is_kept(make_guest_o
     ask(conversation, "track_order", "where is my order")
     assert "don't match" in reply(conversation, f"{order.number} mallory@example.test").text
     assert "shipped" not in reply(conversation, "erin@example.test").text  # the mismatched number is not reused
+
+
+def test_a_guest_order_is_not_linked_to_its_page(make_guest_order, make_customer, make_order):
+    # Session 25's walkthrough: after changing guest order 10038's address, "Order 10038" led a visitor with no
+    # account to the sign-in form. An account's order keeps its link.
+    from support.services.order_help.orders import order_link
+
+    assert order_link(make_guest_order()) == []
+    own = make_order(make_customer("alice"))
+    assert order_link(own) == [{"title": f"Order {own.number}", "url": f"/orders/{own.number}/"}]

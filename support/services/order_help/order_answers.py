@@ -20,7 +20,7 @@ CHANGE_INTENTS = {"cancel_order", "change_shipping_address", "get_refund"}
 def order_intent_answer(*, conversation: Conversation, intent: str, order: Order, request: str = "") -> Answer:
     """The answer about `order`; `request` is the customer's first message about it (it may name items)."""
     # A guest order has no page to sign in to: its answers link nowhere.
-    link = [] if order.is_guest else order_link(order)
+    link = order_link(order)
     if intent in CHANGE_INTENTS and not order_may_change(conversation, order) and _changeable(order, intent):
         # Number and email open a guest order for reading; acting on it takes the code sent to its email.
         return ask_for_code(conversation, intent, order, request)

@@ -82,7 +82,7 @@ def refund_already_requested(order: Order, requests: list) -> Answer:
     return Answer(_("Order %(number)s already has a refund request for that (%(requests)s), so there's nothing to ask "
                     "again. Our team decides refunds and replies right here; you can follow it on the order's page "
                     "too.") % {"number": order.number, "requests": listed},
-                  sources=(order_link(order) if not order.is_guest else []) or refund_policy_link(),
+                  sources=order_link(order) or refund_policy_link(),
                   handoff="refund", handoff_order_id=order.id)
 
 
