@@ -394,3 +394,16 @@ def test_a_guest_order_is_not_linked_to_its_page(make_guest_order, make_customer
     assert order_link(make_guest_order()) == []
     own = make_order(make_customer("alice"))
     assert order_link(own) == [{"title": f"Order {own.number}", "url": f"/orders/{own.number}/"}]
+
+
+def test_cancelling_a_cancelled_order_says_it_is_cancelled_not_to_refuse_the_delivery(make_customer, make_order):
+    # Session 25's walkthrough: "kan ik nog annuleren" about a cancelled order got "refuse the delivery or return it".
+    from django.utils import translation
+
+    alice = make_customer("alice")
+    order = make_order(alice, status="cancelled")
+    answer = ask(Conversation.objects.create(customer=alice), "cancel_order", f"can I still cancel {order.number}?")
+    assert "was cancelled" in answer.text and "refuse" not in answer.text and not answer.pending
+    with translation.override("nl"):
+        dutch = ask(Conversation.objects.create(customer=alice), "cancel_order", f"kan ik {order.number} annuleren")
+    assert "geannuleerd" in dutch.text, dutch.text

@@ -13,6 +13,9 @@ from support.services.order_help.yes_no import NO, YES
 
 def cancel_offer(*, order: Order, link: list[dict[str, str]]) -> Answer:
     """Why `order` can't be cancelled any more, or the offer to cancel it (a `confirm_cancel` question)."""
+    if order.status == Order.Status.CANCELLED:  # not "refuse the delivery or return it" (session 25's walkthrough)
+        return Answer(_("Order %(number)s was cancelled, so it won't be shipped. Its payment is released or refunded "
+                        "automatically.") % {"number": order.number}, sources=link)
     fee = order_cancellation_fee(order=order)
     if fee is None:
         return Answer(
