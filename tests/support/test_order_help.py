@@ -407,3 +407,18 @@ def test_cancelling_a_cancelled_order_says_it_is_cancelled_not_to_refuse_the_del
     with translation.override("nl"):
         dutch = ask(Conversation.objects.create(customer=alice), "cancel_order", f"kan ik {order.number} annuleren")
     assert "geannuleerd" in dutch.text, dutch.text
+
+
+@pytest.mark.parametrize("language, written", [("en-gb", "Monday, 7 December"), ("de", "Montag, 7. Dezember"),
+                                               ("pl", "poniedziałek, 7 grudnia"), ("it", "lunedì, 7 dicembre"),
+                                               ("pt", "segunda-feira, 7 de dezembro"), ("nl", "maandag, 7 december")])
+def test_a_delivery_day_is_written_as_its_language_writes_it(language, written):
+    # Session 25's walkthrough: "Poniedziałek 7 Grudzień" (Polish needs the month's genitive: "7 grudnia").
+    from datetime import date
+
+    from django.utils import translation
+
+    from support.services.order_help.tracking import delivery_day_text
+
+    with translation.override(language):
+        assert delivery_day_text(date(2026, 12, 7)) == written

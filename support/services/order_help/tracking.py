@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _, ngettext, pgettext
 
 from shoppe.models import Order, money
@@ -25,7 +25,7 @@ def track_order_answer(*, order: Order, link: list[dict[str, str]]) -> Answer:
             "It was expected on %(date)s, so it's %(days)s days late. I'm sorry about that. Shall I pass this to "
             "our support team, so they can look into it with the carrier? (yes / no) You can also follow the "
             "latest scans with the carrier's tracking number.", late_days,
-        ) % {"date": formats.date_format(order.shipments.all()[0].estimated_delivery, "l j F"), "days": late_days}
+        ) % {"date": delivery_day_text(order.shipments.all()[0].estimated_delivery), "days": late_days}
         return Answer(
             f"{tracking_text(order, late=True)} {late}",
             sources=link, pending={"kind": "late_order", "intent": "track_order", "order": order.number})
@@ -54,6 +54,15 @@ def days_late(order: Order) -> int:
     return max((today - shipment.estimated_delivery).days, 0)
 
 
+def delivery_day_text(day: date) -> str:
+    """A delivery day as the language being answered in writes it: "Monday, 7 December", "Montag, 7. Dezember",
+    "poniedziałek, 7 grudnia" (its own day-and-month format: "l j F" gave "Poniedziałek 7 Grudzień")."""
+    text = f"{formats.date_format(day, 'l')}, {formats.date_format(day, 'MONTH_DAY_FORMAT')}"
+    # Days and months are written in lower case but in English and German (Django's Italian and Portuguese months
+    # are capitalised: "7 Dicembre", "7 de Dezembro").
+    return text if translation.get_language() in ("de", "en", "en-gb") else text.lower()
+
+
 def tracking_text(order: Order, *, late: bool = False) -> str:
     status = order_status_name(order)
     shipment = order.shipments.all()[0] if order.shipments.all() else None
@@ -77,7 +86,7 @@ def tracking_text(order: Order, *, late: bool = False) -> str:
             "when": formats.date_format(timezone.localtime(events[-1].happened_at), "j M H:i")})
     if shipment.estimated_delivery and order.status != Order.Status.DELIVERED and not late:
         parts.append(_("Expected delivery: %(date)s.") % {
-            "date": formats.date_format(shipment.estimated_delivery, "l j F")})
+            "date": delivery_day_text(shipment.estimated_delivery)})
     return " ".join(parts)
 
 
