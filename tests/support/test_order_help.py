@@ -422,3 +422,35 @@ def test_a_delivery_day_is_written_as_its_language_writes_it(language, written):
 
     with translation.override(language):
         assert delivery_day_text(date(2026, 12, 7)) == written
+
+
+@pytest.mark.parametrize("answer, position", [("o primeiro", 0), ("la seconda", 1), ("die erste bitte", 0),
+                                              ("la dernière", -1), ("pierwsze", 0), ("el segundo", 1),
+                                              ("de laatste", -1), ("the first one", 0)])
+def test_the_first_one_is_understood_in_every_language(make_customer, make_order, answer, position):
+    # Session 25's walkthrough: a Portuguese "o primeiro" got the list of orders again.
+    alice = make_customer("alice")
+    make_order(alice, status="shipped", product="Oak dining table")
+    make_order(alice, status="processing", product="Blue ceramic table lamp")
+    conversation = Conversation.objects.create(customer=alice)
+    question = ask(conversation, "track_order", "where is my order?")
+    listed = question.pending["orders"]
+    chosen = reply(conversation, answer)
+    assert chosen is not None and f"Order {listed[position]}" in chosen.text, chosen and chosen.text
+
+
+def test_an_order_is_chosen_by_its_products_name_in_the_customers_language(make_customer, make_order):
+    from django.utils import translation
+
+    from shoppe.models import Product, ProductTranslation
+
+    alice = make_customer("alice")
+    make_order(alice, status="shipped", product="Oak dining table")
+    lamp = make_order(alice, status="processing", product="Blue ceramic table lamp")
+    ProductTranslation.objects.create(product=Product.objects.get(name="Blue ceramic table lamp"), language="de",
+                                      name="Blaue Keramik-Tischleuchte")
+    conversation = Conversation.objects.create(customer=alice)
+    with translation.override("de"):
+        ask(conversation, "track_order", "wo ist meine Bestellung?")
+        chosen = reply(conversation, "die Tischleuchte")
+    assert chosen is not None and f"{lamp.number}" in chosen.text

@@ -5,6 +5,7 @@ import re
 
 from django.utils.translation import gettext as _
 
+from rag.router.organisations import folded
 from shoppe.addresses import reads_as_address
 from shoppe.models import Order
 from shoppe.selectors import guest_order_get_by_number_and_email
@@ -24,8 +25,21 @@ _CODE = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})(?!\d)")
 _RESEND = re.compile(r"\b(new code|another code|resend|send (it|the code|a code) again|didn'?t (get|receive)|"
                      r"haven'?t (got|received)|no code|nieuwe code|neue[nr]? code|nouveau code|nuevo c[oó]digo|"
                      r"nuovo codice|nowy kod|novo c[oó]digo)\b", re.IGNORECASE)
-_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4,
-             "5th": 4, "last": -1, "latest": 0, "newest": 0, "most recent": 0, "oldest": -1}
+# "The first one" in the languages the assistant answers in (lower case, accents dropped), with the position it picks
+# from the listed orders (newest first). A Portuguese "o primeiro" got the list again (session 25's walkthrough).
+# Left out: Portuguese "quarto" (also a bedroom).
+_ORDINALS = {
+    0: "first|1st|latest|newest|most recent|eerste|nieuwste|erste[nrs]?|neueste[nrs]?|premier|premiere|plus recente?|"
+       "primer|primero|primera|mas reciente|primo|prima|piu recente|pierwsz[aeyi]|najnowsz[aey]|"
+       "primeiro|primeira|mais recente",
+    1: "second|2nd|tweede|zweite[nrs]?|deuxieme|seconde?|segundo|segunda|secondo|seconda|drugi|drugie|druga",
+    2: "third|3rd|derde|dritte[nrs]?|troisieme|tercero|tercera|tercer|terzo|terza|trzeci[aey]?|terceiro|terceira",
+    3: "fourth|4th|vierde|vierte[nrs]?|quatrieme|cuarto|cuarta|quarto|quarta|czwart[aey]",
+    4: "fifth|5th|vijfde|funfte[nrs]?|cinquieme|quinto|quinta|piat[aey]",
+    -1: "last|oldest|laatste|oudste|letzte[nrs]?|alteste[nrs]?|dernier|derniere|plus ancien(ne)?|ultimo|ultima|"
+        "mas antiguo|piu vecchio|ostatni[aey]?|najstarsz[aey]|mais antigo",
+}
+_ORDINAL_WORDS = {position: re.compile(rf"(?<!\w)(?:{words})(?!\w)") for position, words in _ORDINALS.items()}
 
 
 def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answer:
@@ -166,22 +180,16 @@ def _candidates(orders: list[Order], intent: str) -> list[Order]:
 def _chosen(conversation: Conversation, numbers: list[int], text: str) -> Order | None:
     orders = [o for o in customer_orders(conversation) if o.number in numbers]
     orders.sort(key=lambda o: numbers.index(o.number))
-    lowered = text.lower()
     number = ORDER_NUMBER.search(text)
     if number:
         return next((o for o in orders if o.number == int(number.group(1))), None)
-    for word, position in _ORDINALS.items():
-        if re.search(rf"\b{word}\b", lowered) and orders:
+    plain = folded(text)
+    for position, words in _ORDINAL_WORDS.items():
+        if words.search(plain) and orders:
             return orders[position] if -len(orders) <= position < len(orders) else None
     digit = re.fullmatch(r"\s*#?([1-5])\s*\.?\s*", text)
     if digit and int(digit.group(1)) <= len(orders):
         return orders[int(digit.group(1)) - 1]
-    words = set(re.findall(r"[a-z]{3,}", lowered)) - {"the", "one", "with", "order", "and"}
-    scored = [(len(words & set(re.findall(r"[a-z]{3,}", " ".join(i.product.name.lower() + " " + i.product.colour.lower()
-                                                              for i in o.items.all())))), o) for o in orders]
-    scored = [s for s in scored if s[0] > 0]
-    if scored:
-        scored.sort(key=lambda s: -s[0])
-        if len(scored) == 1 or scored[0][0] > scored[1][0]:
-            return scored[0][1]
-    return None
+    # The one order holding what the customer named, in English or in the language answered in ("die Stehleuchte").
+    holding = [o for o in orders if items_named(list(o.items.all()), text).chosen]
+    return holding[0] if len(holding) == 1 else None
