@@ -70,7 +70,10 @@ OFF_TOPIC_REPLY = gettext_lazy(
     "I'm Example Shoppe's assistant, so I can only help with the shop: orders and delivery, returns and "
     "refunds, payments, invoices and your account. Is there anything like that I can do for you?"
 )
-_THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|bye|goodbye|that'?s all|great|perfect)\b", re.IGNORECASE)
+# Thanks and goodbyes in the languages the assistant answers in ("merci !" got the English greeting, session 25).
+_THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|bye|goodbye|that'?s all|great|perfect|bedankt|dank je|dank u|"
+                     r"danke|vielen dank|tsch[üu]ss|merci|au revoir|gracias|adi[oó]s|grazie|ciao|dzi[eę]kuj[eę]|dzi[eę]ki|"
+                     r"obrigad[oa]|adeus|tchau)\b", re.IGNORECASE)
 _BOT_QUESTION = re.compile(r"\b(bot|robot|machine|ai|real person|human)\b", re.IGNORECASE)
 
 
@@ -171,6 +174,14 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
     return Answer(text=best.text, sources=[best.as_source()], help_section=best.url)
 
 
+def _bare_yes_or_no(text: str) -> bool:
+    from support.services.order_help.yes_no import NO, YES
+
+    said = text.strip(" \t\n.,;:!?")
+    yes = YES.match(said)
+    return bool(yes and yes.end() >= len(said)) or (bool(NO.match(said)) and len(said.split()) <= 2)
+
+
 def greeting_answer(*, text: str, first_name: str | None) -> Answer:
     if _BOT_QUESTION.search(text):
         return Answer(_(
@@ -179,6 +190,8 @@ def greeting_answer(*, text: str, first_name: str | None) -> Answer:
         ))
     if _THANKS.search(text):
         return Answer(_("You're welcome! If anything else comes up, I'm right here."))
+    if _bare_yes_or_no(text):  # "si", "ok", "sim" with no question open: not a hello (session 25's walkthrough)
+        return Answer(_("Okay. Is there anything else I can help you with?"))
     if first_name:
         return Answer(_("Hi %(name)s! I'm the Example Shoppe assistant. I can help with your orders, delivery, returns, "
                         "payments and your account. What can I do for you?") % {"name": first_name})

@@ -247,3 +247,17 @@ def test_short_answers_the_router_read_as_english_for_want_of_words_keep_the_cus
     from support.services.language import customer_language
 
     assert customer_language(conversation.id) == "fr"
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("si", "it", "Va bene. Posso aiutarti con qualcos'altro?"), ("sim", "pt", "Está bem."), ("ok", "en-gb", "Okay."),
+    ("merci !", "fr", "Avec plaisir"), ("grazie mille", "it", "Figurati"), ("dzięki", "pl", ""),
+    ("hallo", "de", "Hallo"),
+])
+def test_a_bare_yes_or_thanks_is_not_greeted_as_a_new_customer(text, language, expected):
+    # Session 25's walkthrough: "si" got "Hi Dan! I'm the Example Shoppe assistant...", "merci !" the greeting too.
+    from support.services.answers import greeting_answer
+
+    with translation.override(language):
+        answer = greeting_answer(text=text, first_name="Dan").text
+    assert expected in answer and ("Dan" in answer) == (text == "hallo"), answer
