@@ -98,6 +98,8 @@ class Answer:
     handoff_order_id: int | None = None
     # The help section a help-centre answer quotes (its URL): what the answer check reads (rag/answerability.py).
     help_section: str | None = None
+    # The order an order answer was about: kept on the conversation, so "and when will it arrive?" means that one.
+    order_in_focus: int | None = None
 
 
 @cache

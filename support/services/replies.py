@@ -25,6 +25,7 @@ from support.services.answers import (
     off_topic_answer,
 )
 from support.services.order_help import ORDER_INTENTS, order_answer, pending_answer
+from support.services.order_help.orders import ORDER_IN_FOCUS
 from support.services.routing import RouteDecision, decision_fields, help_answer_checked, message_route
 from support.tasks import escalation_answer
 
@@ -150,5 +151,7 @@ def _conversation_state_save(conversation: Conversation, answer: Answer, *, aske
     state.pop("pending", None)
     if answer.pending:
         state["pending"] = {**answer.pending, "asked_in": asked_in}
+    if answer.order_in_focus:
+        state[ORDER_IN_FOCUS] = answer.order_in_focus
     if state != conversation.state:  # most answers ask nothing back: no write
         Conversation.objects.filter(id=conversation.id).update(state=state, updated_at=timezone.now())

@@ -454,3 +454,25 @@ def test_an_order_is_chosen_by_its_products_name_in_the_customers_language(make_
         ask(conversation, "track_order", "wo ist meine Bestellung?")
         chosen = reply(conversation, "die Tischleuchte")
     assert chosen is not None and f"{lamp.number}" in chosen.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_follow_up_without_an_order_number_is_about_the_order_just_discussed(local_models, make_customer, make_order):
+    from support.models import Message
+    from support.services.replies import message_answer
+
+    alice = make_customer("alice")
+    table = make_order(alice, status="shipped", product="Oak dining table")
+    make_order(alice, status="processing", product="Blue ceramic table lamp")
+    conversation = Conversation.objects.create(customer=alice)
+
+    def said(text: str) -> str:
+        message = Message.objects.create(conversation=conversation, author="customer", text=text, status="received")
+        message_answer(message_id=message.id)
+        return Message.objects.filter(in_reply_to=message).last().text
+
+    assert f"Order {table.number}" in said(f"can I still change the address of order {table.number}?")
+    follow_up = said("has it shipped yet?")
+    assert "Which order" not in follow_up and str(table.number) in follow_up, follow_up
+    lamp = said("where is the lamp I ordered?")  # an item named: not the order in focus
+    assert f"Order {table.number} is" not in lamp, lamp

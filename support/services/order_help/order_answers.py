@@ -1,6 +1,8 @@
 """The answer about one known order, by what the customer asked: tracking, invoice, cancel, address, refund."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.utils.translation import gettext as _
 
 from shoppe.models import Order, money
@@ -18,7 +20,13 @@ CHANGE_INTENTS = {"cancel_order", "change_shipping_address", "get_refund"}
 
 
 def order_intent_answer(*, conversation: Conversation, intent: str, order: Order, request: str = "") -> Answer:
-    """The answer about `order`; `request` is the customer's first message about it (it may name items)."""
+    """The answer about `order`; `request` is the customer's first message about it (it may name items). The order
+    is the conversation's order in focus afterwards (`Answer.order_in_focus`)."""
+    return replace(_order_intent_answer(conversation=conversation, intent=intent, order=order, request=request),
+                   order_in_focus=order.number)
+
+
+def _order_intent_answer(*, conversation: Conversation, intent: str, order: Order, request: str) -> Answer:
     # A guest order has no page to sign in to: its answers link nowhere.
     link = order_link(order)
     if intent in CHANGE_INTENTS and not order_may_change(conversation, order) and _changeable(order, intent):

@@ -20,6 +20,8 @@ from support.models import Conversation
 from support.services import proofs
 
 ORDER_NUMBER = re.compile(r"\b(\d{5})\b")
+# Conversation.state's key for the order the assistant last answered about ("and when will it arrive?" means it).
+ORDER_IN_FOCUS = "order_in_focus"
 
 # Statuses in the customer's words, as the help centre's "What does my order status mean?" names them.
 ORDER_STATUS_NAMES = {

@@ -15,8 +15,8 @@ from support.services import proofs
 from support.services.answers import Answer
 from support.services.order_help.guest_proof import ask_for_code, ask_for_proof
 from support.services.order_help.order_answers import order_intent_answer
-from support.services.order_help.orders import (ACTIVE_STATUSES, ORDER_NUMBER, customer_orders, no_match_answer_parts,
-                                                order_describe, order_status_name, page_path)
+from support.services.order_help.orders import (ACTIVE_STATUSES, ORDER_IN_FOCUS, ORDER_NUMBER, customer_orders,
+                                                no_match_answer_parts, order_describe, order_status_name, page_path)
 from support.services.order_help.yes_no import NO
 from support.services.order_items import items_named
 
@@ -71,6 +71,11 @@ def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answe
                         "number and the email address you used."),
                       pending={"kind": "identify_order", "intent": intent, "request": request})
     candidates = _candidates(orders, intent)
+    # The order the conversation was just about, when this message names none: right after an answer about order
+    # 10040, "wann kommt das paket an" got "Welche Bestellung meinen Sie?" (session 25's walkthrough).
+    in_focus = [o for o in orders if o.number == conversation.state.get(ORDER_IN_FOCUS)]
+    if in_focus and len(candidates) > 1 and not items_named_anywhere(orders, text):
+        return order_intent_answer(conversation=conversation, intent=intent, order=in_focus[0], request=request)
     if intent == "get_refund" and len(orders) > 1:
         # "a refund for the velvet footstool": the one order holding what was named, if only one does; among all the
         # customer's orders (one not yet shipped too: its answer says so), not another order without it.
@@ -193,3 +198,8 @@ def _chosen(conversation: Conversation, numbers: list[int], text: str) -> Order 
     # The one order holding what the customer named, in English or in the language answered in ("die Stehleuchte").
     holding = [o for o in orders if items_named(list(o.items.all()), text).chosen]
     return holding[0] if len(holding) == 1 else None
+
+
+def items_named_anywhere(orders: list[Order], text: str) -> bool:
+    """Whether `text` names an item of any of `orders` ("the footstool"): then it is about that, not the order in focus."""
+    return any(items_named(list(o.items.all()), text).chosen for o in orders)
