@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
+from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy as _
 
 from shoppe.po_boxes import PO_BOX_DELIVERY, is_po_box
@@ -106,6 +107,10 @@ class GiftCardBalanceForm(forms.Form):
 VAT_NUMBER = re.compile(r"[A-Z]{2}[0-9A-Z]{2,13}")
 
 
+# Where a visitor reading the shop in a language most likely lives (a default they can change).
+LIKELIEST_COUNTRY = {"nl": "Netherlands", "de": "Germany", "fr": "France", "es": "Spain"}
+
+
 class CheckoutForm(forms.Form):
     """Who orders and where it goes. A signed-in customer may pick a saved address instead of typing one."""
 
@@ -131,6 +136,11 @@ class CheckoutForm(forms.Form):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.addresses = {str(a.id): a for a in addresses or []}
+        # The new address's country: the customer's default address's, else the page's language's likeliest (a
+        # Berlin customer was offered the Netherlands, session 25's walkthrough).
+        default = next((a for a in addresses or [] if a.is_default), None)
+        self.fields["country"].initial = default.country if default else LIKELIEST_COUNTRY.get(
+            (translation.get_language() or "").split("-")[0], "Netherlands")
         if self.addresses:
             self.fields["saved_address"].choices = [
                 *((key, f"{a.recipient}, {a.street}, {a.city}") for key, a in self.addresses.items()),

@@ -157,3 +157,22 @@ def test_cart_and_checkout_forms_refuse_a_post_without_a_csrf_token(lamp: Produc
     assert client.post("/checkout/payment/", CARD).status_code == 403
     assert client.post("/cart/update/", {"remove": str(lamp.id)}).status_code == 403
     assert "Blue ceramic table lamp" not in client.get("/cart/").content.decode()
+
+
+def test_the_new_address_country_starts_at_the_customers_own_or_the_pages_languages(client: Client, lamp: Product,
+                                                                                     make_customer) -> None:
+    # Session 25's walkthrough: a Berlin customer's new-address form said Netherlands.
+    import re
+
+    def offered_country(response) -> str:  # type: ignore[no-untyped-def]
+        select = re.search(r'<select name="country"[^>]*>(.*?)</select>', response.content.decode(), re.S).group(1)
+        return re.search(r'<option value="([^"]+)"[^>]*selected', select).group(1)
+
+    client.post("/de/cart/add/blue-ceramic-table-lamp/", {"quantity": "1"})
+    assert offered_country(client.get("/de/checkout/")) == "Germany"  # a visitor on the German pages
+    carol = make_customer("carol")
+    Address.objects.create(customer=carol.customer, recipient="Carol", street="Bergmannstraße 7", postcode="10961",
+                           city="Berlin", country="Germany", is_default=True)
+    client.force_login(carol)
+    client.post("/cart/add/blue-ceramic-table-lamp/", {"quantity": "1"})
+    assert offered_country(client.get("/checkout/")) == "Germany"  # her default address's, on the English pages

@@ -95,7 +95,8 @@ def test_a_german_customer_browses_the_shop_in_german_with_german_prices(dining_
     assert "Adresse und Versand" in checkout and "Weiter zur Zahlung" in checkout
     assert "Straße und Hausnummer" in checkout and "Sie bestellen als Gast" in checkout
     assert "Next-Day" in checkout and f"14,95{NBSP}€" in checkout
-    assert '<option value="Germany">Deutschland</option>' in checkout  # stored in English, shown in German
+    # stored in English, shown in German; chosen for a visitor reading the German pages
+    assert '<option value="Germany" selected>Deutschland</option>' in checkout
 
     sign_in = german("/account/login/")
     assert "Anmelden" in sign_in and "Passwort vergessen?" in sign_in and "Kundenkonto anlegen" in sign_in
