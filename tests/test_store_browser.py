@@ -160,3 +160,25 @@ def test_a_german_visitor_reads_the_catalogue_in_german(tabs, screenshots: Path)
     page.wait_for_url(re.compile(r"/de/cart/$"))
     expect(page.locator("table.cart")).to_contain_text(name)
     tab.shot(screenshots, "store-desktop-de-cart")
+
+
+def test_with_a_saved_address_chosen_the_new_address_fields_are_hidden(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    # Session 25's walkthrough: the empty fields for a new address showed under the saved address carol had chosen.
+    from playwright.sync_api import expect
+
+    from tests.browser import customer_sign_in
+
+    tab = tabs(**DESKTOP)
+    page = tab.page
+    customer_sign_in(page, "alice")
+    _add_first_featured_product(page)
+    page.goto("/checkout/")
+    deliver_to = page.locator("#id_saved_address")
+    expect(deliver_to).to_be_visible()
+    for name in ("recipient", "street", "postcode", "city", "country"):
+        expect(page.locator(f"#id_{name}")).to_be_hidden()
+    tab.shot(screenshots, "store-checkout-saved-address")
+    deliver_to.select_option("")  # "A new address (below)"
+    for name in ("recipient", "street", "postcode", "city", "country"):
+        expect(page.locator(f"#id_{name}")).to_be_visible()
+    assert tab.errors == [] and tab.csp_violations == []
