@@ -95,7 +95,11 @@ export function liveSocket({ path, query = () => "", codes, handlers, on = {} })
     /** The browser says the network is gone: an open socket may not notice for minutes, so it is closed
      * now (what is sent meanwhile waits in the caller's outbox) and retried with back-off until nudged. */
     drop() {
-      if (!stopped && socket && socket.readyState === WebSocket.OPEN) { try { socket.close(); } catch (err) { /* closed */ } }
+      if (stopped || !socket || socket.readyState !== WebSocket.OPEN) return;
+      try { socket.close(); } catch (err) { /* closed */ }
+      // Said at once: with the network gone the closing handshake can take seconds to give up, and the page
+      // showed nothing until then (a browser test under load waited over 5 s for "Reconnecting…").
+      call("retrying", retryDelay);
     },
     /** Really connected (a refused socket opens, then closes): the next drop retries quickly again. */
     settled() { retryDelay = FIRST_RETRY_MS; busyDelay = 0; },
