@@ -275,6 +275,11 @@ class LanguageRouter:
         return replace(decision, language=language, scores=scores,
                        latency_ms=round((time.perf_counter() - started) * 1000, 3))
 
+    def meaning(self, text: str) -> np.ndarray | None:
+        """`text` in the multilingual encoder's space, as `decide` gives it (`RouteDecision.meaning`), without deciding:
+        one embedding (None without the multilingual router)."""
+        return None if self.multilingual is None else self.multilingual.encoder.encode_one(self.read(text))
+
     def decide_all(self, texts: list[str], *, batch_size: int = 64) -> list[RouteDecision]:
         """`decide` on each text, for labelling thousands of exemplars (rag/device/distil.py): the same decisions
         (vectors within 1e-6), faster. The multilingual encoder runs on batches of the texts its last training

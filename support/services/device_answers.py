@@ -174,7 +174,7 @@ def passage_answers(*, text: str, language: str, passage: Passage) -> bool:
     from rag.answerability import answer_check_get, shown_section_features
     from rag.router.serving import router_get
 
-    meaning = router_get().decide(text).meaning
+    meaning = router_get().meaning(text)
     if meaning is None:
         return True
     features = shown_section_features(meaning=meaning, text=text, language=language, url=passage.url)

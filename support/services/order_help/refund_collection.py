@@ -207,13 +207,14 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
     said = text[yes.end():].strip(" \t\n.,;:!?")
     stored = pending.get("reason", "")
     reason = said if len(said.split()) >= 2 or not stored else stored
+    request = _request_text(conversation, pending)
     if len(reason) < 3:
         # Not asked again when the request said why in fewer words than a reason is first looked for in ("è arrivato
         # rotto": the customer was asked again, session 25's walkthrough).
-        reason = reason_in_request(_request_text(conversation, pending), order, words=2)
+        reason = reason_in_request(request, order, words=2)
         if not reason:
             return refund_reason_ask(order, pending["items"])
-    return refund_file(conversation, order, pending["items"], _with_request(reason, conversation, pending))
+    return refund_file(conversation, order, pending["items"], _with_request(reason, request))
 
 
 def refund_reason_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
@@ -224,11 +225,12 @@ def refund_reason_reply(*, conversation: Conversation, pending: dict, text: str)
     order = order_owned(conversation, pending["order"])
     if _another_request(order, pending, text):
         return None
+    request = _request_text(conversation, pending)
     if YES.match(text) and len(text.split()) <= 2:  # "ok grazie", "ok thanks": no reason; "ok grazie" was filed as one
-        reason = reason_in_request(_request_text(conversation, pending), order, words=2)
+        reason = reason_in_request(request, order, words=2)
         return refund_file(conversation, order, pending["items"], reason) if reason \
             else refund_reason_ask(order, pending["items"])
-    return refund_file(conversation, order, pending["items"], _with_request(text, conversation, pending))
+    return refund_file(conversation, order, pending["items"], _with_request(text, request))
 
 
 def _request_text(conversation: Conversation, pending: dict) -> str:
@@ -240,10 +242,9 @@ def _request_text(conversation: Conversation, pending: dict) -> str:
     return (found or "").strip()
 
 
-def _with_request(reason: str, conversation: Conversation, pending: dict) -> str:
+def _with_request(reason: str, request: str) -> str:
     """The reason as the team reads it: a short one ("the table") with the request that began the exchange after it,
     when that says more (the team saw "the table" where the customer had written of a big crack in the top)."""
-    request = _request_text(conversation, pending)
     if len(reason.split()) >= REASON_WORDS or len(request.split()) < REASON_WORDS or reason.lower() in request.lower():
         return reason
     return f"{reason.strip()} ({request})"

@@ -74,12 +74,13 @@ def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answe
     # The order the conversation was just about, when this message names none: right after an answer about order
     # 10040, "wann kommt das paket an" got "Welche Bestellung meinen Sie?" (session 25's walkthrough).
     in_focus = [o for o in orders if o.number == conversation.state.get(ORDER_IN_FOCUS)]
-    if in_focus and len(candidates) > 1 and not items_named_anywhere(orders, text):
+    refund_among_several = intent == "get_refund" and len(orders) > 1
+    holding = orders_holding_named(orders, text) if (in_focus and len(candidates) > 1) or refund_among_several else []
+    if in_focus and len(candidates) > 1 and not holding:
         return order_intent_answer(conversation=conversation, intent=intent, order=in_focus[0], request=request)
-    if intent == "get_refund" and len(orders) > 1:
+    if refund_among_several:
         # "a refund for the velvet footstool": the one order holding what was named, if only one does; among all the
         # customer's orders (one not yet shipped too: its answer says so), not another order without it.
-        holding = [o for o in orders if items_named(list(o.items.all()), text).chosen]
         candidates = holding if len(holding) == 1 else candidates
     if len(candidates) == 1:
         return order_intent_answer(conversation=conversation, intent=intent, order=candidates[0], request=request)
@@ -196,10 +197,10 @@ def _chosen(conversation: Conversation, numbers: list[int], text: str) -> Order 
     if digit and int(digit.group(1)) <= len(orders):
         return orders[int(digit.group(1)) - 1]
     # The one order holding what the customer named, in English or in the language answered in ("die Stehleuchte").
-    holding = [o for o in orders if items_named(list(o.items.all()), text).chosen]
+    holding = orders_holding_named(orders, text)
     return holding[0] if len(holding) == 1 else None
 
 
-def items_named_anywhere(orders: list[Order], text: str) -> bool:
-    """Whether `text` names an item of any of `orders` ("the footstool"): then it is about that, not the order in focus."""
-    return any(items_named(list(o.items.all()), text).chosen for o in orders)
+def orders_holding_named(orders: list[Order], text: str) -> list[Order]:
+    """The orders holding an item `text` names ("the footstool", "die Stehleuchte"): about those, not the one in focus."""
+    return [o for o in orders if items_named(list(o.items.all()), text).chosen]
