@@ -11,11 +11,12 @@ from shoppe.models import COUNTRY_NAMES, Address, Customer
 
 
 def address_parts(text: str) -> dict[str, str]:
-    """"Keizersgracht 12\\n1015 CN Amsterdam\\nNetherlands" as street, postcode, city and country."""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    street = lines[0] if lines else ""
-    place = lines[1] if len(lines) > 1 else ""
-    country = lines[2] if len(lines) > 2 else "Netherlands"
+    """"Keizersgracht 12\n1015 CN Amsterdam\nNetherlands" as street, postcode, city and country, read from the end:
+    an order's address starts with its recipient's name (checkout writes "Alice Jansen\nKeizersgracht 12\n...")."""
+    lines = _address_lines(text)
+    country = lines.pop() if _ends_with_country(lines) else "Netherlands"
+    street = lines[-2] if len(lines) > 1 else (lines[0] if lines else "")
+    place = lines[-1] if len(lines) > 1 else ""
     tokens = place.split()
     # A postcode has digits ("10961", "D02 X285"), or is the Dutch letters after them ("1015 CN").
     code = [i for i, t in enumerate(tokens) if any(c.isdigit() for c in t)
@@ -23,6 +24,32 @@ def address_parts(text: str) -> dict[str, str]:
     postcode = " ".join(tokens[i] for i in code)
     city = " ".join(t for i, t in enumerate(tokens) if i not in code)
     return {"street": street, "postcode": postcode, "city": city or place, "country": country}
+
+
+def address_recipient(text: str) -> str:
+    """The name an address is for: its first line when a street and a place follow it (and maybe a country)."""
+    lines = _address_lines(text)
+    if _ends_with_country(lines):
+        lines.pop()
+    return lines[0] if len(lines) >= 3 else ""
+
+
+def address_for_recipient(new: str, *, old: str) -> str:
+    """A new address typed in the chat (street, postcode, city, country: what the chat asks for) under the `old`
+    address's recipient: a parcel needs a name, and one changed in the chat lost it (session 25's walkthrough)."""
+    recipient = address_recipient(old)
+    if not recipient or new.strip().casefold().startswith(recipient.casefold()):
+        return new.strip()
+    return f"{recipient}\n{new.strip()}"
+
+
+def _address_lines(text: str) -> list[str]:
+    return [line.strip() for line in str(text or "").strip().splitlines() if line.strip()]
+
+
+def _ends_with_country(lines: list[str]) -> bool:
+    """A last line that is one of the shop's countries, or a third line or later with no number in it ("Nederland")."""
+    return len(lines) > 1 and (lines[-1] in COUNTRY_NAMES or (len(lines) > 2 and not any(c.isdigit() for c in lines[-1])))
 
 
 def address_in_language(text: str | None) -> str:

@@ -60,8 +60,8 @@ CUSTOMERS = [
 # Orders placed without an account (#13): a visitor proves one in the chat with its number and email, and
 # changes it with the code emailed to it (printed by `make run`, whose console backend "sends" it).
 GUESTS = [
-    ("erin@example.test", "Oudegracht 99\n3511 AB Utrecht\nNetherlands", "processing"),
-    ("frank@example.test", "Rue Neuve 1\n1000 Bruxelles\nBelgium", "shipped"),
+    ("erin@example.test", "Erin de Vries\nOudegracht 99\n3511 AB Utrecht\nNetherlands", "processing"),
+    ("frank@example.test", "Frank Dubois\nRue Neuve 1\n1000 Bruxelles\nBelgium", "shipped"),
 ]
 DEMO_PASSWORD = "shoppe-demo"
 # Orders on their way were placed days ago, not weeks: their expected delivery is still ahead, so a demo customer
@@ -226,9 +226,13 @@ def demo_load() -> bool:
     number = 10020
     for index, (username, first, last, email, address) in enumerate(CUSTOMERS):
         user = User.objects.create_user(username, email, DEMO_PASSWORD, first_name=first, last_name=last)
-        customer = Customer.objects.create(user=user, default_address=address, phone=f"+31 6 5555 01{index:02d}",
+        customer = Customer.objects.create(user=user, phone=f"+31 6 5555 01{index:02d}",
                                            email_confirmed_at=timezone.now())
-        Address.objects.create(customer=customer, recipient=f"{first} {last}", is_default=True, **address_parts(address))
+        home = Address.objects.create(customer=customer, recipient=f"{first} {last}", is_default=True,
+                                      **address_parts(address))
+        # As checkout and the address book write it, the recipient's name first: the orders' labels carry it.
+        customer.default_address = home.as_text()
+        customer.save(update_fields=["default_address"])
         # Each customer gets orders across the states; alice has one of each.
         chosen = statuses if index == 0 else rng.sample(statuses, 3)
         for days, status in enumerate(chosen):

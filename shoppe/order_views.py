@@ -19,8 +19,8 @@ from shoppe.addresses import address_list_for_user
 from shoppe.checkout import delivery_name, delivery_option_get
 from shoppe.forms import OrderAddressForm, RefundRequestForm
 from shoppe.models import COUNTRY_NAMES, Order, OrderItem, money
-from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, order_country, refund_item_names,
-                            return_code, return_items, return_label_order, return_started)
+from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, no_label_reason, order_country,
+                            refund_item_names, return_code, return_items, return_label_order, return_started)
 from shoppe.selectors import order_get_for_user
 from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
 
@@ -150,12 +150,16 @@ def order_return_label(request: HttpRequest, number: int) -> HttpResponse:
 
     For the order's owner, or the visitor whose chat proved the guest order; anyone else signed in
     sees no such page, and a visitor without a proof is asked to sign in, as for the order's page.
+    An order of theirs without a label says why (404): the chat's link to it stays in the history after a
+    refund request is turned down, and led to a bare "Not Found" (session 25's walkthrough).
     """
     order = return_label_order(user=request.user, session=request.session, number=number)
     if order is None:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise Http404("No return label")
+    if reason := no_label_reason(order):
+        return render(request, "shoppe/no_return_label.html", {"order": order, "reason": reason}, status=404)
     code = return_code(order)
     return render(request, "shoppe/return_label.html", {
         "order": order, "items": return_items(order), "code": code, "barcode": barcode_svg(code),

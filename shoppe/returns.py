@@ -103,18 +103,25 @@ def barcode_svg(code: str, *, height: int = 60) -> SafeString:
 
 
 def return_label_order(*, user: AbstractBaseUser | AnonymousUser, session: SessionBase, number: int) -> Order | None:
-    """The order whose return label this person may print, or None.
-
-    Its owner, signed in; or, for a guest order, the browser whose chat conversation proved the
-    order (with its emailed code) or filed its return. Only a delivered EU order with a return
-    started has a label.
-    """
+    """The order whose return label this person may open, or None: its owner, signed in; or, for a guest order,
+    the browser whose chat conversation proved the order (with its emailed code) or filed its return. Whether it
+    has a label: `no_label_reason`."""
     order = order_get_for_user(user=user, number=number)
     if order is None and not user.is_authenticated:
         order = _guest_order_proven_in(session, number)
-    if order is None or not free_return_label(order) or not return_started(order):
-        return None
     return order
+
+
+def no_label_reason(order: Order) -> str | None:
+    """Why `order` has no return label, or None when it has one (a delivered EU order with a return started):
+    "not_delivered", "outside_eu", "declined" (every refund request for it was turned down), "no_return"."""
+    if order.status != Order.Status.DELIVERED:
+        return "not_delivered"
+    if not free_return_label(order):
+        return "outside_eu"
+    if return_started(order):
+        return None
+    return "declined" if order.refund_requests.exists() else "no_return"
 
 
 def _guest_order_proven_in(session: SessionBase, number: int) -> Order | None:

@@ -201,6 +201,12 @@ def twin_intents(oof: HeldOut) -> frozenset[str]:
     return frozenset(twins)
 
 
+def _per_language(oof: HeldOut, answered: np.ndarray) -> dict[str, list[int]]:
+    in_scope = oof.intents != oof.classes.index(SERVER)
+    return {language: [int((answered & here).sum()), int((in_scope & here).sum()), int((answered & here & oof.agrees).sum())]
+            for index, language in enumerate(LANGUAGES) for here in [oof.languages == index]}
+
+
 def student_train(texts: list[str], views: list[ServerView], scope: frozenset[str], *,
                   transfer: Transfer | None = None) -> tuple[DeviceStudent, dict]:
     """The student and what its held-out exemplars measured (trained on the exemplars and the `transfer` texts)."""
@@ -231,6 +237,8 @@ def student_train(texts: list[str], views: list[ServerView], scope: frozenset[st
         # answered / in scope: the share of the device's own questions it answers without the server
         "held_out_coverage": round(float(answered.sum() / max(1, in_scope)), 4),
         "threshold": student.threshold,
+        # {language: [answered, in scope, agreeing]}: the student saw ten times more English exemplars than any other
+        "held_out_per_language": _per_language(oof, answered),
         "left_to_the_server_as_twins": sorted(twins),
         "train_seconds": round(time.perf_counter() - started, 2),
     }

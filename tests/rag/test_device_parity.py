@@ -50,6 +50,9 @@ def test_the_devices_held_out_answers_agree_with_the_server(device_student):
     # (a floor, so that the figure is not measured on nothing)
     assert answered >= 10, f"the device answered only {answered} held-out exemplars"
     assert share >= PARITY, f"held-out parity {share:.2%} ({agreeing}/{answered})"
+    # and the report says it per language, adding up (python -m tools.device_coverage prints it)
+    per_language = report["held_out_per_language"]
+    assert [sum(column) for column in zip(*per_language.values())] == [answered, report["in_scope"], agreeing]
 
 
 # Everyday help questions the device exists for, written for this test (not exemplars), in the help centre's languages.

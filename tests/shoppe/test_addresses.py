@@ -82,3 +82,29 @@ def test_a_sentence_with_numbers_is_not_an_address(text: str) -> None:
     from shoppe.addresses import reads_as_address
 
     assert not reads_as_address(text, not_numbers=(10900,))
+
+
+@pytest.mark.parametrize(("text", "recipient", "street", "city"), [
+    ("Alice Jansen\nKeizersgracht 12\n1015 CN Amsterdam\nNetherlands", "Alice Jansen", "Keizersgracht 12", "Amsterdam"),
+    ("Keizersgracht 12\n1015 CN Amsterdam\nNetherlands", "", "Keizersgracht 12", "Amsterdam"),
+    ("Dan Murphy\n14 Baggot Street\nDublin D02 X285\nIreland", "Dan Murphy", "14 Baggot Street", "Dublin"),
+    ("Keizersgracht 12\n1015 CN Amsterdam", "", "Keizersgracht 12", "Amsterdam"),
+    ("Keizersgracht 12\n1015 CN Amsterdam\nNederland", "", "Keizersgracht 12", "Amsterdam"),
+])
+def test_an_orders_address_is_read_from_its_end_with_the_recipients_name_first(text: str, recipient: str, street: str,
+                                                                               city: str) -> None:
+    # checkout writes the recipient's name on the first line; older and typed addresses have none
+    from shoppe.addresses import address_parts, address_recipient
+
+    assert address_recipient(text) == recipient
+    assert (address_parts(text)["street"], address_parts(text)["city"]) == (street, city)
+
+
+def test_the_demo_customers_orders_carry_their_names_as_checkout_writes_them() -> None:
+    # Session 25's walkthrough: dan's return label said who it was from without a name
+    from shoppe.demo import demo_load
+    from shoppe.models import Order
+
+    demo_load()
+    assert Order.objects.filter(customer__user__username="dan").first().shipping_address.startswith("Dan Murphy\n")
+    assert Order.objects.get(email="erin@example.test", customer=None).shipping_address.startswith("Erin de Vries\n")

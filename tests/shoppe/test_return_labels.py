@@ -91,6 +91,27 @@ def test_a_rejected_return_or_an_undelivered_order_has_no_label(client: Client, 
     assert "Download return label" not in client.get(f"/orders/{order.number}/").content.decode()
 
 
+def test_the_owner_opening_a_label_that_is_gone_reads_why_in_their_language(client: Client, alice,
+                                                                            make_order) -> None:
+    # given a return whose refund request staff turned down: the chat's link to the label stays in the history
+    order = make_order(alice, status="delivered")
+    _return_from_the_order_page(client, order)
+    RefundRequest.objects.filter(order=order).update(status=RefundRequest.Status.REJECTED)
+
+    # then the link leads to a page that says why there is no label, with the way back to the order
+    gone = client.get(f"/orders/{order.number}/return-label/")
+    body = html.unescape(gone.content.decode())
+    assert gone.status_code == 404 and f"No return label for order {order.number}" in body
+    assert "Your refund request for this order was not accepted" in body and f'href="/orders/{order.number}/"' in body
+    assert "Kein Rücksendeetikett" in html.unescape(client.get(f"/de/orders/{order.number}/return-label/").content.decode())
+    # and an order on its way says a label comes with a delivered order's return; one with no return started, how
+    waiting = make_order(alice, status="shipped")
+    assert "once the order has been delivered" in client.get(f"/orders/{waiting.number}/return-label/").content.decode()
+    kept = make_order(alice, status="delivered")
+    assert "No return has been started" in html.unescape(
+        client.get(f"/orders/{kept.number}/return-label/").content.decode())
+
+
 def test_only_the_owner_or_the_guest_who_proved_the_order_opens_the_label(client: Client, alice, make_order,
                                                                           make_customer, make_guest_order) -> None:
     order = make_order(alice, status="delivered")

@@ -163,6 +163,25 @@ def test_change_the_address_of_an_unshipped_order(make_customer, make_order):
     assert order.shipping_address == "Prinsengracht 263, 1016 GV Amsterdam"
 
 
+def test_a_new_address_typed_in_the_chat_keeps_the_parcels_recipient(make_customer, make_order):
+    # Session 25's walkthrough: an address changed in the chat lost the name checkout had put on its first line, so
+    # the parcel and its return label were for nobody. The chat asks for street, postcode, city and country only.
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")
+    order.shipping_address = "Alice Jansen\nKeizersgracht 12\n1015 CN Amsterdam\nNetherlands"  # as checkout writes it
+    order.save()
+    conversation = Conversation.objects.create(customer=alice)
+    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+    read_back = reply(conversation, "Prinsengracht 263, 1016 GV Amsterdam")
+    assert "to:\nAlice Jansen\nPrinsengracht 263, 1016 GV Amsterdam\nShall I go ahead" in read_back.text
+    reply(conversation, "yes")
+    order.refresh_from_db()
+    assert order.shipping_address == "Alice Jansen\nPrinsengracht 263, 1016 GV Amsterdam"
+    # a name typed by the customer is theirs to give
+    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+    assert "to:\nAlice de Boer\nPrinsengracht 263" in reply(conversation, "Alice de Boer\nPrinsengracht 263, 1016 GV Amsterdam").text
+
+
 def test_a_no_to_the_address_read_back_changes_nothing(make_customer, make_order):
     alice = make_customer("alice")
     order = make_order(alice, status="processing")

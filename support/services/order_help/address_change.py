@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from shoppe.models import Order
-from shoppe.addresses import address_in_language, reads_as_address
+from shoppe.addresses import address_for_recipient, address_in_language, reads_as_address
 from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, address_refusal, order_address_change
 from support.models import Conversation
 from support.services.answers import Answer
@@ -35,10 +35,11 @@ def new_address_reply(*, conversation: Conversation, pending: dict, text: str) -
     if refusal := address_refusal(text):
         return Answer(refusal, pending=pending)
     order = order_owned(conversation, pending["order"])
+    address = address_for_recipient(text, old=order.shipping_address)  # the parcel keeps its recipient's name
     # Read back, not saved at once: a typo'd postcode would send a sofa to the wrong town (session 23's walkthrough).
     return Answer(_("I'll change the delivery address of order %(number)s to:\n%(address)s\nShall I go ahead? (yes / no)")
-                  % {"number": order.number, "address": text.strip()},
-                  pending={"kind": "confirm_address", "order": order.number, "address": text.strip()})
+                  % {"number": order.number, "address": address},
+                  pending={"kind": "confirm_address", "order": order.number, "address": address})
 
 
 def confirm_address_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
