@@ -33,7 +33,7 @@ def tab(browser, short_limit_site: str):  # type: ignore[no-untyped-def]
     assert not tab.csp_violations, tab.csp_violations
 
 
-def test_the_widget_refuses_a_message_over_the_servers_limit(tab) -> None:  # type: ignore[no-untyped-def]
+def test_the_widget_refuses_a_message_over_the_servers_limit(tab, screenshots) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
     page = tab.page
@@ -54,6 +54,13 @@ def test_the_widget_refuses_a_message_over_the_servers_limit(tab) -> None:  # ty
     expect(page.locator(".chat-error")).to_be_visible()
     page.fill("#chat-input", "x" * LIMIT)  # short enough: the error goes
     expect(page.locator(".chat-error")).to_be_hidden()
+    # Near the limit the characters left show (from 90% of it), so a long story is not stopped by surprise at Send
+    expect(page.locator(".chat-count")).to_have_text("0 characters left")
+    page.fill("#chat-input", "x" * (LIMIT - 3))
+    expect(page.locator(".chat-count")).to_have_text("3 characters left")
+    page.locator(".chat-panel").screenshot(path=str(screenshots / "widget-characters-left.png"))
+    page.fill("#chat-input", "x" * (LIMIT // 2))
+    expect(page.locator(".chat-count")).to_be_hidden()
 
     page.fill("#chat-input", "Where is my order?")  # within the limit: sent as usual
     page.get_by_role("button", name="Send").click()

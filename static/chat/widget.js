@@ -56,6 +56,7 @@ function chatWidget(root) {
   // The server's limits (settings.CHAT_MAX_MESSAGE_CHARS, support/services/typing.py), from the page.
   const MAX_MESSAGE_CHARS = dataNumber(root, "maxMessageChars", Infinity); // without it, the server alone says
   const TYPING_EVERY_MS = dataNumber(root, "typingEveryMs", 2000);
+  const COUNT_FROM = 0.9; // the share of MAX_MESSAGE_CHARS from which the characters left are shown
   const badge = launcher.querySelector(".chat-unread");
   const badgeCount = launcher.querySelector(".chat-unread-count");
   const pageTitle = document.title;
@@ -491,9 +492,20 @@ function chatWidget(root) {
   // word) and says so at once; nothing is sent until it is shortened.
   const tooLong = () => format(gettext("Messages can be at most %(count)s characters."),
     { count: new Intl.NumberFormat(LANG).format(MAX_MESSAGE_CHARS) });
+  // Near the limit the box says how much is left, so a long story is not stopped by surprise at the send button.
+  const countLine = root.querySelector(".chat-count");
+  function countLeft() {
+    const used = input.value.trim().length;
+    const left = MAX_MESSAGE_CHARS - used;
+    countLine.hidden = !(used >= MAX_MESSAGE_CHARS * COUNT_FROM && left >= 0);
+    countLine.textContent = countLine.hidden ? "" : format(
+      ngettext("%(count)s character left", "%(count)s characters left", left),
+      { count: new Intl.NumberFormat(LANG).format(left) });
+  }
   input.addEventListener("input", () => {
     if (input.value.trim().length > MAX_MESSAGE_CHARS) showError(tooLong());
     else if (errorLine.textContent === tooLong()) showError("");
+    if (countLine) countLeft();
   });
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -514,6 +526,7 @@ function chatWidget(root) {
     if (item.device) showDeviceAnswer(item);
     input.value = "";
     showError("");
+    if (countLine) countLeft();
     if (!(found && found.translate)) { send(item); return; }
     // Italian, Polish, Portuguese: the browser translates the help passage first (milliseconds); if it
     // cannot, the message goes to the server as any other.
