@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import translation
 
 from shoppe.models import Order
 from support.models import Conversation
@@ -62,12 +63,17 @@ def test_dates_and_times_are_the_shops_amsterdam_ones(make_customer, make_order)
     order = make_order(alice, status="shipped")
     Order.objects.filter(id=order.id).update(placed_at=datetime(2026, 12, 3, 23, 13, tzinfo=utc.utc))
     order.refresh_from_db()
-    assert "placed 4 Dec" in order_describe(order)
+    assert "placed 4 December" in order_describe(order)
     shipment = Shipment.objects.create(order=order, carrier="PostNL", tracking_number="3SABCD1234567",
                                        shipped_at=datetime(2026, 12, 3, 10, 0, tzinfo=utc.utc))
     TrackingEvent.objects.create(shipment=shipment, description="Sorted", location="Utrecht",
                                 happened_at=datetime(2026, 12, 4, 6, 30, tzinfo=utc.utc))
-    assert "4 Dec 07:30" in tracking_text(order)
+    assert "4 December, 7:30 a.m." in tracking_text(order)
+    # in each language's own way (session 25's walkthrough: "4 Dez" in German, "4 Dec" in every other language)
+    with translation.override("de"):
+        assert "4. Dezember" in order_describe(order) and "4. Dezember, 07:30" in tracking_text(order)
+    with translation.override("pl"):
+        assert "4 grudnia, 07:30" in tracking_text(order)
 
 
 def test_the_latest_carrier_step_is_told_in_the_customers_language(make_customer, make_order):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _, gettext_lazy, pgettext_lazy
 
 from rag.documents import help_language, localized_path
+from shoppe.dates import day_text
 from shoppe.models import Order, OrderItem
 from shoppe.selectors import guest_order_list_by_numbers, order_list_for_user
 from shoppe.services import OrderChangeRefused
@@ -105,7 +106,7 @@ def item_line(item: OrderItem) -> str:
 def order_describe(order: Order) -> str:
     items = ", ".join(item_line(i) for i in order.items.all())
     return _("order %(number)s (%(items)s, placed %(date)s)") % {
-        "number": order.number, "items": items, "date": formats.date_format(timezone.localtime(order.placed_at), "j M")}
+        "number": order.number, "items": items, "date": day_text(order.placed_at)}
 
 
 def page_path(path: str) -> str:

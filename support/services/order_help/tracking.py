@@ -6,6 +6,7 @@ from datetime import date
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _, ngettext, pgettext
 
+from shoppe.dates import moment_text
 from shoppe.models import Order, money
 from support.models import Conversation, RefundRequest
 from support.services.answers import Answer
@@ -83,7 +84,7 @@ def tracking_text(order: Order, *, late: bool = False) -> str:
     if events:
         parts.append(_("Latest update: %(update)s (%(place)s, %(when)s).") % {
             "update": events[-1].what, "place": events[-1].location,
-            "when": formats.date_format(timezone.localtime(events[-1].happened_at), "j M H:i")})
+            "when": moment_text(events[-1].happened_at)})
     if shipment.estimated_delivery and order.status != Order.Status.DELIVERED and not late:
         parts.append(_("Expected delivery: %(date)s.") % {
             "date": delivery_day_text(shipment.estimated_delivery)})

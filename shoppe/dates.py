@@ -1,0 +1,22 @@
+"""Dates and times as the shop writes them to customers: the shop's (Amsterdam) time, in the language being shown.
+
+"j M" gave "4 Dez" in German and "4 Dec" in every other language (session 25's walkthrough); each language's own
+month-and-day and time formats (Django's locale formats) read "4. Dezember, 07:30", "4 grudnia, 07:30",
+"4 December, 7:30 a.m." (British English).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import formats, timezone
+
+
+def day_text(moment: datetime) -> str:
+    """"4 December", "4. Dezember", "4 de diciembre"."""
+    return formats.date_format(timezone.localtime(moment), "MONTH_DAY_FORMAT")
+
+
+def moment_text(moment: datetime) -> str:
+    """"4 December, 7:30 a.m.", "4. Dezember, 07:30"."""
+    local = timezone.localtime(moment)
+    return f"{formats.date_format(local, 'MONTH_DAY_FORMAT')}, {formats.time_format(local, 'TIME_FORMAT')}"
