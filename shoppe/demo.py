@@ -79,7 +79,8 @@ CANNED = [
     ("Closing", "Is there anything else I can do for you today?"),
 ]
 # The same canned responses in the shop's other languages, as its support team would write them
-# (nl "je", de "Sie", fr "vous", es "tú"): the console offers them first in a conversation in that language.
+# (nl "je", de "Sie", fr "vous", es "tú", it "Lei", pl "Pan/Pani", pt "você"): the console offers them first in a
+# conversation in that language (Italian, Polish and Portuguese customers got English ones: session 25's walkthrough).
 CANNED_TRANSLATED = {
     "nl": {
         "Greeting": "Hoi, je spreekt met de klantenservice van Example Shoppe. Ik heb je gesprek gelezen en help je graag verder.",
@@ -112,6 +113,29 @@ CANNED_TRANSLATED = {
         "Refund timing": "Una vez aprobado el reembolso, lo recibirás en tu método de pago original en un plazo de "
                          "5 días hábiles.",
         "Closing": "¿Puedo ayudarte en algo más hoy?",
+    },
+    "it": {
+        "Greeting": "Buongiorno, sono del servizio clienti di Example Shoppe. Ho letto la sua conversazione e la aiuto "
+                    "volentieri.",
+        "Photo please": "Può inviarci una foto del danno? Così possiamo risolvere la cosa rapidamente.",
+        "Refund timing": "Una volta approvato, il rimborso arriva sul metodo di pagamento originale entro 5 giorni "
+                         "lavorativi.",
+        "Closing": "Posso aiutarla in qualcos'altro oggi?",
+    },
+    "pl": {
+        "Greeting": "Dzień dobry, tu zespół obsługi klienta Example Shoppe. Zapoznaliśmy się z rozmową i chętnie "
+                    "pomożemy.",
+        "Photo please": "Czy może Pan/Pani przesłać nam zdjęcie uszkodzenia? Dzięki temu szybko to rozwiążemy.",
+        "Refund timing": "Po zatwierdzeniu zwrot trafi na pierwotną metodę płatności w ciągu 5 dni roboczych.",
+        "Closing": "Czy możemy jeszcze w czymś dziś pomóc?",
+    },
+    "pt": {
+        "Greeting": "Olá, fala a equipa de apoio ao cliente da Example Shoppe. Li a sua conversa e terei todo o gosto "
+                    "em ajudar.",
+        "Photo please": "Pode enviar-nos uma fotografia dos danos? Assim conseguimos resolver isto rapidamente.",
+        "Refund timing": "Depois de aprovado, o reembolso chega ao seu método de pagamento original em até 5 dias "
+                         "úteis.",
+        "Closing": "Posso ajudar em mais alguma coisa hoje?",
     },
 }
 

@@ -6,13 +6,15 @@ reaches the customer until the agent sends it.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from support.models import AgentSettings, CannedResponse, Conversation, Handoff, Message, TranslationLog
+from support.models import AgentSettings, CannedResponse, Conversation, Handoff, Language, Message, TranslationLog
 from tests.conftest import session_cookie_for
 from tests.fakes.gemini import FakeGemini, Reply
 
@@ -236,7 +238,7 @@ async def test_a_translation_that_breaks_a_rule_is_withheld(team, gemini):
     await agent.disconnect()
 
 
-def test_the_demo_has_each_canned_response_in_the_shops_five_languages(db) -> None:
+def test_the_demo_has_each_canned_response_in_every_language_customers_write_in(db) -> None:
     from shoppe.demo import CANNED, demo_canned_translations_ensure
 
     for title, text in CANNED:
@@ -244,8 +246,8 @@ def test_the_demo_has_each_canned_response_in_the_shops_five_languages(db) -> No
     demo_canned_translations_ensure()
     demo_canned_translations_ensure()  # once each, however often the demo is loaded
     for title, _ in CANNED:
-        assert sorted(CannedResponse.objects.filter(title=title).values_list("language", flat=True)) == [
-            "de", "en", "es", "fr", "nl"]
+        assert sorted(CannedResponse.objects.filter(title=title).values_list("language", flat=True)) == sorted(
+            Language.values)  # Italian, Polish and Portuguese customers got English ones (session 25's walkthrough)
     assert "Sie" in CannedResponse.objects.get(title="Closing", language="de").text
     assert "je" in CannedResponse.objects.get(title="Closing", language="nl").text.split()
 
@@ -400,3 +402,14 @@ def test_the_admin_shows_each_agents_working_language(team, admin_client) -> Non
     dutch_speaking(team["sam"])
     page = admin_client.get("/admin/support/agentsettings/").content.decode()
     assert "sam" in page and "Dutch" in page
+
+
+def test_before_a_conversation_opens_the_canned_responses_are_grouped_by_language(team, canned) -> None:
+    # Session 25's walkthrough: the list showed "Closing" three times with nothing to tell them apart
+    client = Client()
+    client.force_login(team["sam"])
+    page = client.get("/console/").content.decode()
+    select = page[page.index('<select id="canned">'):page.index("</select>", page.index('<select id="canned">'))]
+    assert re.findall(r'<optgroup label="([^"]+)"', select) == ["German", "English", "Dutch"]
+    german = select[select.index('label="German"'):select.index("</optgroup>")]
+    assert "Kann ich sonst noch etwas für Sie tun?" in german and "Is there anything" not in german
