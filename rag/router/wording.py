@@ -69,6 +69,10 @@ class RefundWording:
         if len(family) < 10 or is_request.all() or not is_request.any():
             return None
         features = _features([text for text, _ in family])
+        # Only the 2**21 hashed columns some exemplar has (about 36,000): the solver worked through all of them, most
+        # always zero, and a fit took 5 s instead of 0.07 (their weights stay 0 either way: the same model to 1e-14).
+        used = np.unique(features.indices)
+        features = features[:, used]
         splits = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=3).split(features, is_request))
         folds, classifier = folds_and_final(features, is_request, splits, C=C_REGULARISATION, max_iter=3000,
                                             class_weight="balanced")
@@ -77,5 +81,6 @@ class RefundWording:
             held_out[fold.test] = fold.probabilities[:, list(fold.classes).index(True)]
         bound = float(np.quantile(held_out[is_request], REQUESTS_BELOW_BOUND))
         weights = classifier.coef_[0]
-        index = np.flatnonzero(weights).astype(np.int32)
-        return cls(index=index, weight=weights[index].astype(np.float32), bias=float(classifier.intercept_[0])), bound
+        kept = np.flatnonzero(weights)
+        return cls(index=used[kept].astype(np.int32), weight=weights[kept].astype(np.float32),
+                   bias=float(classifier.intercept_[0])), bound
