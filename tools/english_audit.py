@@ -3,11 +3,12 @@
 Every English message (by its `lang` column, else every row) is decided twice: by the multilingual router
 alone and as the site decides it, audited by the English router (`rag.router.decide.english_audited`). Prints
 each decision's share routed right, the refund demands each answers, and how the audit changed routes (whether
-the change made a wrong route right, a right one wrong, or neither). Aggregates only: it reads no message out.
+the change made a wrong route right, a right one wrong, or neither, and by which of the English router's reasons). Aggregates only: it reads no message out.
 """
 from __future__ import annotations
 
 import argparse
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -42,8 +43,15 @@ def audit_compare(path: Path) -> tuple[Counter, Counter]:
         if audited.route != alone.route:
             effect = ("made right" if audited.route in expected and alone.route not in expected
                       else "made wrong" if alone.route in expected and audited.route not in expected else "neither")
-            changes[(alone.route, audited.route, effect)] += 1
+            changes[(alone.route, audited.route, effect, _reason_kind(audited.reason))] += 1
     return counts, changes
+
+
+def _reason_kind(reason: str) -> str:
+    """The audit's reason without the message's own words (the names it found): which of its rules changed the route."""
+    reason = reason.split(" (English router's audit", 1)[0]
+    return re.sub(r"^about .*, not this shop$", "about <another organisation>, not this shop",
+                  re.sub(r"close second to \w+", "close second to <intent>", reason))
 
 
 def main() -> None:
@@ -57,8 +65,8 @@ def main() -> None:
         print(f"{path}: {counts['messages']} English messages; routed right alone {counts['right alone'] / n:.1%}, "
               f"audited {counts['right audited'] / n:.1%}; refund demands answered alone "
               f"{counts['refunds answered alone']}, audited {counts['refunds answered audited']}")
-        for (before, after, effect), count in sorted(changes.items()):
-            print(f"    {before} -> {after}: {count} ({effect})")
+        for (before, after, effect, why), count in sorted(changes.items()):
+            print(f"    {before} -> {after}: {count} ({effect}; {why})")
 
 
 if __name__ == "__main__":
