@@ -8,7 +8,6 @@ carrier scans. Outside the EU the customer arranges and pays the return shipping
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -16,6 +15,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from shoppe.guest_orders import guest_order_proven_in
 from shoppe.models import COUNTRIES, EU_COUNTRIES, Order
 from shoppe.selectors import order_get_for_user
 
@@ -108,7 +108,7 @@ def return_label_order(*, user: AbstractBaseUser | AnonymousUser, session: Sessi
     has a label: `no_label_reason`."""
     order = order_get_for_user(user=user, number=number)
     if order is None and not user.is_authenticated:
-        order = _guest_order_proven_in(session, number)
+        order = guest_order_proven_in(session, number, to_change=True)
     return order
 
 
@@ -122,22 +122,3 @@ def no_label_reason(order: Order) -> str | None:
     if return_started(order):
         return None
     return "declined" if order.refund_requests.exists() else "no_return"
-
-
-def _guest_order_proven_in(session: SessionBase, number: int) -> Order | None:
-    """The guest order `number` if this browser's chat conversation proved it or filed its return."""
-    from support.models import Conversation
-    from support.services.conversations import SESSION_KEY
-    from support.services.proofs import CHANGE, proven_order_numbers
-
-    try:
-        conversation_id = uuid.UUID(str(session.get(SESSION_KEY)))
-    except ValueError:
-        return None
-    chat = Conversation.objects.filter(id=conversation_id, customer__isnull=True).first()
-    guest = Order.objects.filter(number=number, customer__isnull=True).first()
-    if chat is None or guest is None:
-        return None
-    if number in proven_order_numbers(chat, to=CHANGE) or guest.refund_requests.filter(conversation=chat).exists():
-        return guest
-    return None

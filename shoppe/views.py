@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,6 +11,7 @@ from django.utils.translation import gettext
 
 from shoppe.forms import DemoPaymentForm, GiftCardBalanceForm, GiftCardBuyForm, NewsletterForm
 from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_buy
+from shoppe.guest_orders import guest_order_proven_in
 from shoppe.links import site_url
 from shoppe.models import Customer, GiftCard, Product
 from shoppe.newsletter import (SignUp, newsletter_confirm, newsletter_confirm_request, newsletter_subscribe,
@@ -35,9 +37,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(request, "shoppe/order_list.html", {"orders": order_list_for_user(user=request.user)})
 
 
-@login_required
 def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
-    order = order_get_for_user(user=request.user, number=number)
+    """An order's invoice, for its owner signed in, or for the browser whose chat proved the guest order (the chat
+    links to it: a guest's link led to the sign-in form, session 26's walkthrough)."""
+    order = order_get_for_user(user=request.user, number=number) if request.user.is_authenticated else \
+        guest_order_proven_in(request.session, number, to_change=False)
+    if order is None and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     if order is None or not hasattr(order, "invoice"):
         raise Http404("No such invoice")
     return render(request, "shoppe/invoice.html", {"order": order, "invoice": order.invoice})

@@ -75,3 +75,24 @@ def test_staff_browse_conversations_and_orders_in_the_admin(client, make_custome
 def test_admin_is_closed_to_customers(client, make_customer):
     client.force_login(make_customer("alice"))
     assert client.get("/admin/support/conversation/").status_code == 302
+
+
+def test_a_guest_opens_the_invoice_of_the_order_their_chat_proved_and_no_other(make_guest_order) -> None:
+    # Session 26's walkthrough: the chat gave a proven guest the invoice's link, which led to the sign-in form
+    from django.test import Client
+
+    from support.models import Conversation
+    from support.services.conversations import SESSION_KEY
+    from support.services.proofs import order_proof_record
+
+    erins, others = make_guest_order("erin@example.test"), make_guest_order("gwen@example.test")
+    chat = Conversation.objects.create(session_key="erin-session")
+    order_proof_record(conversation=chat, order=erins)  # her number and email, in the chat: may read
+    erin = Client()
+    session = erin.session
+    session[SESSION_KEY] = str(chat.id)
+    session.save()
+    invoice = erin.get(f"/orders/{erins.number}/invoice/")
+    assert invoice.status_code == 200 and f"INV-{erins.number}".encode() in invoice.content
+    assert erin.get(f"/orders/{others.number}/invoice/")["Location"].startswith("/account/login/")  # nothing shown
+    assert Client().get(f"/orders/{erins.number}/invoice/")["Location"].startswith("/account/login/")

@@ -1,0 +1,34 @@
+"""Guest orders a browser may open pages of: those its chat conversation proved (support/services/proofs.py).
+
+A guest order has no account to sign in to; the chat proves it instead, by its number and email (may read) and by
+the code emailed to it (may change). The pages the chat links to honour the same proofs: the invoice for an order the
+conversation may read, the return label for one it may change or whose return it filed.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.sessions.backends.base import SessionBase
+
+from shoppe.models import Order
+
+
+def guest_order_proven_in(session: SessionBase, number: int, *, to_change: bool) -> Order | None:
+    """The guest order `number` if this browser's chat conversation proved it (to change it, with `to_change`) or
+    filed its return."""
+    from support.models import Conversation
+    from support.services.conversations import SESSION_KEY
+    from support.services.proofs import CHANGE, READ, proven_order_numbers
+
+    try:
+        conversation_id = uuid.UUID(str(session.get(SESSION_KEY)))
+    except ValueError:
+        return None
+    chat = Conversation.objects.filter(id=conversation_id, customer__isnull=True).first()
+    guest = Order.objects.filter(number=number, customer__isnull=True).first()
+    if chat is None or guest is None:
+        return None
+    if number in proven_order_numbers(chat, to=CHANGE if to_change else READ) \
+            or guest.refund_requests.filter(conversation=chat).exists():
+        return guest
+    return None
