@@ -501,3 +501,31 @@ def test_a_follow_up_without_an_order_number_is_about_the_order_just_discussed(l
     assert "Which order" not in follow_up and str(table.number) in follow_up, follow_up
     lamp = said("where is the lamp I ordered?")  # an item named: not the order in focus
     assert f"Order {table.number} is" not in lamp, lamp
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("can you please change the delivery adress to Hauptstraße 5, 10115 Berlin, Germany", None),
+    ("no!! 10115 is the postcode. i want to change the address of order 10038", 10038),
+    ("please send my order to my office instead: Friedrichstraße 100, 10117 Berlin", None),
+    ("bestelling 10022 wijzigen naar Prinsengracht 263, 1016 GV Amsterdam", 10022),
+    ("Lieferadresse für Bestellung 10031 bitte auf Torstraße 1, 10119 Berlin ändern", 10031),
+    ("10038 erin@example.test", 10038),
+    ("where is 10026?", 10026),
+])
+def test_a_postcode_in_an_address_is_not_taken_for_an_order_number(text: str, number: int | None) -> None:
+    # Session 26's walkthrough: Berlin's postcodes look like the shop's order numbers, and the chat looked up
+    # "order 10115", even after the customer said it was the postcode and named the order
+    from support.services.order_help.orders import order_number_search
+
+    found = order_number_search(text)
+    assert (int(found.group(1)) if found else None) == number
+
+
+def test_a_signed_in_customer_moving_an_order_to_a_berlin_address_is_not_told_the_postcode_is_no_order_of_hers(
+        make_customer, make_order):
+    carol = make_customer("carol")
+    order = make_order(carol, status="processing")
+    conversation = Conversation.objects.create(customer=carol)
+    answer = ask(conversation, "change_shipping_address",
+                 "please send my order to my office instead: Friedrichstraße 100, 10117 Berlin")
+    assert "10117" not in answer.text and str(order.number) in answer.text

@@ -8,7 +8,7 @@ from shoppe.addresses import address_for_recipient, address_in_language, reads_a
 from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, address_refusal, order_address_change
 from support.models import Conversation
 from support.services.answers import Answer
-from support.services.order_help.orders import ORDER_NUMBER, order_link, order_owned, order_status_name
+from support.services.order_help.orders import order_link, order_numbers_in, order_owned, order_status_name
 from support.services.order_help.yes_no import NO, YES
 
 
@@ -65,5 +65,5 @@ def _another_question(text: str, *, order_number: int) -> bool:
     ("?"), runs on like a sentence (more than 12 words) or names another order."""
     if reads_as_address(text, not_numbers=(order_number,)):
         return False
-    other_orders = [number for number in ORDER_NUMBER.findall(text) if int(number) != order_number]
+    other_orders = [number for number in order_numbers_in(text) if number != order_number]
     return "?" in text or len(text.split()) > 12 or bool(other_orders)

@@ -21,6 +21,12 @@ from support.models import Conversation
 from support.services import proofs
 
 ORDER_NUMBER = re.compile(r"\b(\d{5})\b")
+# A number the message names as an order ("order 10038", "bestelling 10038", "#10038"), in the shop's languages.
+_ORDER_NAMED = re.compile(r"(?:order|bestelling|bestelnummer|bestellung|bestellnummer|commande|pedido|ordine|"
+                          r"zam[oó]wieni\w*|encomenda|#)\W{0,3}(\d{5})\b", re.IGNORECASE)
+# The postcode of an address written in the message: after a house number or a comma, before a town ("Hauptstraße 5,
+# 10115 Berlin", "Friedrichstraße 100, 10117 Berlin"). Berlin's postcodes look like the shop's order numbers.
+_POSTCODE_IN_ADDRESS = re.compile(r"(?:\b\d{1,4}[a-zA-Z]?,?\s+|,\s*)(\d{5})\s+[^\W\d_]{2,}")
 # Conversation.state's key for the order the assistant last answered about ("and when will it arrive?" means it).
 ORDER_IN_FOCUS = "order_in_focus"
 
@@ -101,6 +107,23 @@ def order_owned_or_proven(conversation: Conversation, number: int) -> Order:
 
 def item_line(item: OrderItem) -> str:
     return f"{item.quantity} × {item.product.local_name}"
+
+
+def order_number_search(text: str) -> re.Match[str] | None:
+    """The order number `text` names (its `group(1)`): one it calls an order first, else the first 5-digit number that
+    is not the postcode of an address in it. "change the address to Hauptstraße 5, 10115 Berlin" was taken for order
+    10115, and "no, 10115 is the postcode: order 10038" too (session 26's walkthrough)."""
+    named = _ORDER_NAMED.search(text)
+    if named:
+        return named
+    postcodes = {m.start(1) for m in _POSTCODE_IN_ADDRESS.finditer(text)}
+    return next((m for m in ORDER_NUMBER.finditer(text) if m.start(1) not in postcodes), None)
+
+
+def order_numbers_in(text: str) -> list[int]:
+    """Every 5-digit number in `text` that is not the postcode of an address in it."""
+    postcodes = {m.start(1) for m in _POSTCODE_IN_ADDRESS.finditer(text)}
+    return [int(m.group(1)) for m in ORDER_NUMBER.finditer(text) if m.start(1) not in postcodes]
 
 
 def order_describe(order: Order) -> str:

@@ -17,7 +17,7 @@ from shoppe.models import Order, OrderItem, money
 from shoppe.returns import refund_item_names
 from support.models import Conversation
 from support.services.answers import Answer
-from support.services.order_help.orders import (ORDER_NUMBER, item_line, order_link, order_owned, page_path,
+from support.services.order_help.orders import (item_line, order_link, order_number_search, order_owned, page_path,
                                                 refund_status_name)
 from support.services.order_help.yes_no import NO, YES
 from support.services.order_items import NamedItems, items_named
@@ -176,7 +176,7 @@ def refund_items_reply(*, conversation: Conversation, pending: dict, text: str) 
 
 def _another_request(order: Order, pending: dict, text: str) -> bool:
     """`text` asks about another order or other items of this one: a new request, not an answer to this one's question."""
-    number = ORDER_NUMBER.search(text)
+    number = order_number_search(text)
     if number and int(number.group(1)) != order.number:
         return True
     others = [i for i in order.items.all() if i.id not in pending["items"]]

@@ -15,8 +15,8 @@ from support.services import proofs
 from support.services.answers import Answer
 from support.services.order_help.guest_proof import ask_for_code, ask_for_proof
 from support.services.order_help.order_answers import order_intent_answer
-from support.services.order_help.orders import (ACTIVE_STATUSES, ORDER_IN_FOCUS, ORDER_NUMBER, customer_orders,
-                                                no_match_answer_parts, order_describe, order_status_name, page_path)
+from support.services.order_help.orders import (ACTIVE_STATUSES, ORDER_IN_FOCUS, customer_orders, no_match_answer_parts,
+                                                order_describe, order_number_search, order_status_name, page_path)
 from support.services.order_help.yes_no import NO
 from support.services.order_items import items_named
 
@@ -45,7 +45,7 @@ _ORDINAL_WORDS = {position: re.compile(rf"(?<!\w)(?:{words})(?!\w)") for positio
 def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answer:
     """Answer an order question, asking which order (or for proof of it) when needed."""
     orders = customer_orders(conversation)
-    number = ORDER_NUMBER.search(text)
+    number = order_number_search(text)
     # The first message may already name items ("a refund for the oak table"): it travels with the questions
     # asked before them are known, so the customer is not asked again.
     request = text[:500]
@@ -104,7 +104,7 @@ def choose_order_reply(*, conversation: Conversation, pending: dict, text: str) 
 
 def identify_order_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
     """The order number and email the customer gave: a guest order they prove is theirs to read."""
-    number = ORDER_NUMBER.search(text)
+    number = order_number_search(text)
     email = _EMAIL.search(text)
     if not email and not number:
         return None
@@ -186,7 +186,7 @@ def _candidates(orders: list[Order], intent: str) -> list[Order]:
 def _chosen(conversation: Conversation, numbers: list[int], text: str) -> Order | None:
     orders = [o for o in customer_orders(conversation) if o.number in numbers]
     orders.sort(key=lambda o: numbers.index(o.number))
-    number = ORDER_NUMBER.search(text)
+    number = order_number_search(text)
     if number:
         return next((o for o in orders if o.number == int(number.group(1))), None)
     plain = folded(text)
