@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -27,20 +28,55 @@ def address_parts(text: str) -> dict[str, str]:
 
 
 def address_recipient(text: str) -> str:
-    """The name an address is for: its first line when a street and a place follow it (and maybe a country)."""
+    """The name an address is for: its first line when a street and a place follow it (and maybe a country), or when
+    it has no number and the street after it has ("Alice Jansen\nPrinsengracht 263, 1016 GV Amsterdam")."""
     lines = _address_lines(text)
     if _ends_with_country(lines):
         lines.pop()
-    return lines[0] if len(lines) >= 3 else ""
+    if len(lines) >= 3 or (len(lines) == 2 and not _has_digit(lines[0]) and _has_digit(lines[1])):
+        return lines[0]
+    return ""
+
+
+def _has_digit(line: str) -> bool:
+    return any(c.isdigit() for c in line)
 
 
 def address_for_recipient(new: str, *, old: str) -> str:
     """A new address typed in the chat (street, postcode, city, country: what the chat asks for) under the `old`
     address's recipient: a parcel needs a name, and one changed in the chat lost it (session 25's walkthrough)."""
     recipient = address_recipient(old)
-    if not recipient or new.strip().casefold().startswith(recipient.casefold()):
-        return new.strip()
+    if not recipient or address_recipient(new) or new.strip().casefold().startswith(recipient.casefold()):
+        return new.strip()  # no name to keep, or the customer typed one
     return f"{recipient}\n{new.strip()}"
+
+
+def address_country(text: str) -> str | None:
+    """The country an address typed in the chat names at its end ("..., 10115 Berlin, Germany", "... Deutschland"),
+    by its name in any of the storefront's languages (stored as the English name), or None."""
+    tail = re.split(r"[,\n]", str(text or "").strip())[-1].strip(" .").casefold()
+    return _country_names().get(tail)
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    from django.conf import settings
+    from django.utils import translation
+
+    names: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            names.update({str(local).casefold(): country for country, local in COUNTRY_NAMES.items()})
+    names.update({country.casefold(): country for country in COUNTRY_NAMES})
+    return names
+
+
+def address_with_country(text: str, country: str) -> str:
+    """A typed address with its country on a line of its own, as checkout writes it: the one it names (taken off the
+    end), else `country` (the order's own, read back to the customer before anything changes)."""
+    named = address_country(text)
+    body = re.sub(r"[,\n]\s*[^,\n]*$", "", text.strip()) if named else text.strip()
+    return f"{body}\n{named or country}"
 
 
 def _address_lines(text: str) -> list[str]:

@@ -16,13 +16,14 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shoppe.addresses import address_list_for_user
-from shoppe.checkout import delivery_name, delivery_option_get
+from shoppe.checkout import delivery_name
 from shoppe.forms import OrderAddressForm, RefundRequestForm
 from shoppe.models import COUNTRY_NAMES, Order, OrderItem, money
-from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, no_label_reason, order_country,
-                            refund_item_names, return_code, return_items, return_label_order, return_started)
+from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, no_label_reason, refund_item_names,
+                            return_code, return_items, return_label_order, return_started)
 from shoppe.selectors import order_get_for_user
-from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel, order_cancellation_fee
+from shoppe.services import (ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel,
+                             order_cancellation_fee, same_delivery)
 
 REFUNDABLE = {Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY, Order.Status.DELIVERED}
 
@@ -87,14 +88,6 @@ def order_cancel_view(request: HttpRequest, number: int) -> HttpResponse:
     return redirect("order", number=number)
 
 
-def _same_delivery(order: Order, country: str) -> bool:
-    """Whether the order's delivery option goes to `country` at the price it has where the order goes now."""
-    now = order_country(order)
-    there = delivery_option_get(name=order.delivery_option, country=country, items_total=order.items_total)
-    here = delivery_option_get(name=order.delivery_option, country=now, items_total=order.items_total)
-    return there is not None and (here is None or here.cost == there.cost)
-
-
 @login_required
 @require_POST
 def order_address_view(request: HttpRequest, number: int) -> HttpResponse:
@@ -108,7 +101,7 @@ def order_address_view(request: HttpRequest, number: int) -> HttpResponse:
                             delivery=order.delivery_option)
     if form.is_valid():
         country = form.cleaned_data["country"]
-        if not _same_delivery(order, country):
+        if not same_delivery(order, country):
             # Another country changes what the delivery costs or whether it is possible: a person sorts that out.
             form.add_error(None, gettext("%(option)s delivery to %(country)s would change the order's delivery "
                                          "cost or isn't possible. Please ask our team in the chat.")

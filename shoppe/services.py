@@ -81,6 +81,17 @@ def address_refusal(address: str) -> str | None:
     return None
 
 
+def same_delivery(order: Order, country: str) -> bool:
+    """Whether the order's delivery option goes to `country` at the price it has where the order goes now: else a new
+    address there changes what the delivery costs or whether it is possible, which a person sorts out."""
+    from shoppe.checkout import delivery_option_get
+    from shoppe.returns import order_country
+
+    there = delivery_option_get(name=order.delivery_option, country=country, items_total=order.items_total)
+    here = delivery_option_get(name=order.delivery_option, country=order_country(order), items_total=order.items_total)
+    return there is not None and (here is None or here.cost == there.cost)
+
+
 def order_address_change(*, order_id: int, address: str) -> Order:
     address = address.strip()
     if refusal := address_refusal(address):

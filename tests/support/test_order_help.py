@@ -166,7 +166,7 @@ def test_change_the_address_of_an_unshipped_order(make_customer, make_order):
     done = reply(conversation, "yes")
     assert "Done" in done.text and "Prinsengracht 263" in done.text
     order.refresh_from_db()
-    assert order.shipping_address == "Prinsengracht 263, 1016 GV Amsterdam"
+    assert order.shipping_address == "Prinsengracht 263, 1016 GV Amsterdam\nNetherlands"  # the order's country
 
 
 def test_a_new_address_typed_in_the_chat_keeps_the_parcels_recipient(make_customer, make_order):
@@ -179,13 +179,34 @@ def test_a_new_address_typed_in_the_chat_keeps_the_parcels_recipient(make_custom
     conversation = Conversation.objects.create(customer=alice)
     ask(conversation, "change_shipping_address", f"change the address of {order.number}")
     read_back = reply(conversation, "Prinsengracht 263, 1016 GV Amsterdam")
-    assert "to:\nAlice Jansen\nPrinsengracht 263, 1016 GV Amsterdam\nShall I go ahead" in read_back.text
+    assert "to:\nAlice Jansen\nPrinsengracht 263, 1016 GV Amsterdam\nNetherlands\nShall I go ahead" in read_back.text
     reply(conversation, "yes")
     order.refresh_from_db()
-    assert order.shipping_address == "Alice Jansen\nPrinsengracht 263, 1016 GV Amsterdam"
+    assert order.shipping_address == "Alice Jansen\nPrinsengracht 263, 1016 GV Amsterdam\nNetherlands"
     # a name typed by the customer is theirs to give
     ask(conversation, "change_shipping_address", f"change the address of {order.number}")
     assert "to:\nAlice de Boer\nPrinsengracht 263" in reply(conversation, "Alice de Boer\nPrinsengracht 263, 1016 GV Amsterdam").text
+
+
+def test_a_new_address_in_another_country_is_refused_as_on_the_order_page(make_customer, make_order):
+    # Session 26's walkthrough: an EU Standard order was moved to New York at the EU price, and the order page's form
+    # refused the same change; a typed country is kept on a line of its own, as checkout writes it
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")
+    order.delivery_option = "Standard"
+    order.save()
+    conversation = Conversation.objects.create(customer=alice)
+    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+    refused = reply(conversation, "350 5th Ave, New York, NY 10118, United States")
+    assert "Standard delivery to United States would change" in refused.text and not refused.pending
+    order.refresh_from_db()
+    assert "New York" not in order.shipping_address
+    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+    read_back = reply(conversation, "Rue Neuve 5, 1000 Bruxelles, Belgium")
+    assert "Rue Neuve 5, 1000 Bruxelles\nBelgium\nShall I go ahead" in read_back.text
+    reply(conversation, "yes")
+    order.refresh_from_db()
+    assert order.shipping_address.endswith("Rue Neuve 5, 1000 Bruxelles\nBelgium")
 
 
 def test_a_no_to_the_address_read_back_changes_nothing(make_customer, make_order):
@@ -386,7 +407,7 @@ def test_an_address_with_a_berlin_postcode_is_still_read_back(make_customer, mak
     conversation = Conversation.objects.create(customer=alice)
     ask(conversation, "change_shipping_address", f"change the address of {order.number}")
     answer = reply(conversation, "Hauptstraße 5, 10115 Berlin")
-    assert "Hauptstraße 5, 10115 Berlin\nShall I go ahead?" in answer.text and answer.pending["kind"] == "confirm_address"
+    assert "Hauptstraße 5, 10115 Berlin\n" in answer.text and answer.pending["kind"] == "confirm_address"
 
 
 @pytest.mark.parametrize("first, second", [("{number}", "erin@example.test"), ("erin@example.test", "{number}"),

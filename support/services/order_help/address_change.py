@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from shoppe.models import Order
-from shoppe.addresses import address_for_recipient, address_in_language, reads_as_address
-from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, address_refusal, order_address_change
+from shoppe.addresses import (address_country, address_for_recipient, address_in_language, address_with_country,
+                              reads_as_address)
+from shoppe.checkout import delivery_name
+from shoppe.models import COUNTRY_NAMES, Order
+from shoppe.returns import order_country
+from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, address_refusal, order_address_change, same_delivery
 from support.models import Conversation
 from support.services.answers import Answer
 from support.services.order_help.orders import order_link, order_numbers_in, order_owned, order_status_name
@@ -35,10 +38,21 @@ def new_address_reply(*, conversation: Conversation, pending: dict, text: str) -
     if refusal := address_refusal(text):
         return Answer(refusal, pending=pending)
     order = order_owned(conversation, pending["order"])
-    address = address_for_recipient(text, old=order.shipping_address)  # the parcel keeps its recipient's name
+    here = order_country(order)
+    country = address_country(text) or here
+    if not same_delivery(order, country):
+        # As the order page's form: another country changes what the delivery costs or whether it is possible (an EU
+        # Standard order was moved to New York at the EU price, session 26's walkthrough).
+        return Answer(_("%(option)s delivery to %(country)s would change what order %(number)s costs to deliver, or "
+                        "isn't possible, so I've left its address as it was. Our team can sort it out: just ask to "
+                        "talk to a person.")
+                      % {"option": delivery_name(order.delivery_option), "number": order.number,
+                         "country": COUNTRY_NAMES.get(country, country)}, sources=order_link(order))
+    # The parcel keeps its recipient's name and gets a country line (the one typed, else the order's, read back).
+    address = address_for_recipient(address_with_country(text, here), old=order.shipping_address)
     # Read back, not saved at once: a typo'd postcode would send a sofa to the wrong town (session 23's walkthrough).
     return Answer(_("I'll change the delivery address of order %(number)s to:\n%(address)s\nShall I go ahead? (yes / no)")
-                  % {"number": order.number, "address": address},
+                  % {"number": order.number, "address": address_in_language(address)},
                   pending={"kind": "confirm_address", "order": order.number, "address": address})
 
 
