@@ -37,10 +37,13 @@ def _own_order(request: HttpRequest, number: int) -> Order:
 
 def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm | None = None,
           refund_form: RefundRequestForm | None = None, status: int = 200) -> HttpResponse:
-    refund_requests = list(order.refund_requests.order_by("-created_at"))
+    refund_requests = list(order.refund_requests.prefetch_related("decisions").order_by("-created_at"))
     names = refund_item_names(order)
     for asked in refund_requests:  # "Velvet footstool, Oak dining table", not the stored dicts
         asked.item_names = ", ".join(names.get(item.get("item_id"), str(item.get("product", ""))) for item in asked.items)
+        # Why it was turned down: the note staff must write for the customer (support.services.refunds.refund_decide),
+        # which the chat passed on and the page left out (session 26's walkthrough).
+        asked.customer_note = next((d.note for d in reversed(asked.decisions.all()) if d.verdict == "reject"), "")
     # Items whose refund request waits or was approved are not offered again: the same items are never refunded twice.
     still = _refundable_items(order)
     can_refund = order.status in REFUNDABLE and bool(still)

@@ -151,3 +151,23 @@ def test_a_refund_request_needs_items_and_a_reason_and_a_delivered_order(client:
     assert client.post(f"/orders/{processing.number}/refund/",
                        {"items": [str(item.id)], "reason": "Changed my mind"}).status_code == 400
     assert not RefundRequest.objects.exists() and not Handoff.objects.exists()
+
+
+def test_a_decided_refund_request_shows_its_outcome_and_the_teams_note_in_the_customers_language(
+        client: Client, alice, make_order) -> None:
+    # Session 26's walkthrough: the order page said "Rejected" in English in every language, without the note staff
+    # must write for the customer (which the chat passed on)
+    from django.contrib.auth.models import User
+
+    from support.models import RefundDecision
+
+    order = make_order(alice, status="delivered")
+    client.post(f"/orders/{order.number}/refund/", {"items": [str(order.items.get().id)], "reason": "Changed my mind"})
+    refund = RefundRequest.objects.get()
+    refund.status = RefundRequest.Status.REJECTED
+    refund.save()
+    RefundDecision.objects.create(refund_request=refund, decided_by=User.objects.create_user("sam", is_staff=True),
+                                  verdict="reject", amount=refund.amount, note="The lamp was used for a year.")
+    page = client.get(f"/orders/{order.number}/").content.decode()
+    assert "<strong>Not accepted</strong>" in page and "The lamp was used for a year." in page
+    assert "<strong>Nicht angenommen</strong>" in client.get(f"/de/orders/{order.number}/").content.decode()
