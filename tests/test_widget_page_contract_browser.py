@@ -46,6 +46,7 @@ def test_the_widget_refuses_a_message_over_the_servers_limit(tab, screenshots) -
     # once that it is too long, and sends nothing.
     page.fill("#chat-input", "x" * (LIMIT + 5))
     assert len(page.locator("#chat-input").input_value()) == LIMIT + 5
+    expect(page.locator(".chat-count")).to_have_text("5 characters too many")  # how much to cut
     expect(page.locator(".chat-error")).to_have_text(f"Messages can be at most {LIMIT} characters.")
     page.get_by_role("button", name="Send").click()
     expect(page.locator(".chat-error")).to_have_text(f"Messages can be at most {LIMIT} characters.")

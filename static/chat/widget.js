@@ -497,10 +497,12 @@ function chatWidget(root) {
   function countLeft() {
     const used = input.value.trim().length;
     const left = MAX_MESSAGE_CHARS - used;
-    countLine.hidden = !(used >= MAX_MESSAGE_CHARS * COUNT_FROM && left >= 0);
-    countLine.textContent = countLine.hidden ? "" : format(
-      ngettext("%(count)s character left", "%(count)s characters left", left),
-      { count: new Intl.NumberFormat(LANG).format(left) });
+    countLine.hidden = !(used >= MAX_MESSAGE_CHARS * COUNT_FROM);
+    // Over the limit it says how much to cut (a pasted story over 2,000 hid the count: session 26's walkthrough).
+    countLine.textContent = countLine.hidden ? "" : format(left >= 0
+      ? ngettext("%(count)s character left", "%(count)s characters left", left)
+      : ngettext("%(count)s character too many", "%(count)s characters too many", -left),
+    { count: new Intl.NumberFormat(LANG).format(Math.abs(left)) });
   }
   input.addEventListener("input", () => {
     if (input.value.trim().length > MAX_MESSAGE_CHARS) showError(tooLong());

@@ -1,6 +1,8 @@
 """Storefront pages, and that a customer only ever sees their own orders."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -39,6 +41,8 @@ def test_a_customer_sees_their_orders_with_status_tracking_and_invoice(client, m
     assert detail.status_code == 200 and b"Blue ceramic table lamp" in detail.content
     invoice = client.get(f"/orders/{order.number}/invoice/")
     assert invoice.status_code == 200 and f"INV-{order.number}".encode() in invoice.content
+    # its date as German writes it ("24. November 2026"; it read "24 November 2026", session 26's walkthrough)
+    assert re.search(r"\d\. [A-Z][a-zä]+ \d{4}", client.get(f"/de/orders/{order.number}/invoice/").content.decode())
 
 
 def test_another_customers_order_and_invoice_look_like_they_do_not_exist(client, make_customer, make_order):

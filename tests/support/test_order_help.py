@@ -74,6 +74,8 @@ def test_dates_and_times_are_the_shops_amsterdam_ones(make_customer, make_order)
         assert "4. Dezember" in order_describe(order) and "4. Dezember, 07:30" in tracking_text(order)
     with translation.override("pl"):
         assert "4 grudnia, 07:30" in tracking_text(order)
+    with translation.override("it"):  # months in lower case, as Italian writes them (Django's names are capitalised)
+        assert "placed 4 dicembre" in order_describe(order) or "4 dicembre)" in order_describe(order)
 
 
 def test_the_latest_carrier_step_is_told_in_the_customers_language(make_customer, make_order):
