@@ -26,6 +26,7 @@ from support.services.answers import (
 )
 from support.services.order_help import ORDER_INTENTS, order_answer, pending_answer
 from support.services.order_help.orders import ORDER_IN_FOCUS
+from support.services.order_help.return_label import with_return_label
 from support.services.routing import RouteDecision, decision_fields, help_answer_checked, message_route
 from support.tasks import escalation_answer
 
@@ -142,7 +143,10 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
         return greeting_answer(text=text, first_name=first_name)
     if decision.intent in ORDER_INTENTS:
         return order_answer(conversation=conversation, intent=decision.intent, text=text)
-    return knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=language)
+    answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=language)
+    if decision.intent == "return_item":  # and the label of the customer's order whose return is started
+        answer = with_return_label(answer, conversation=conversation, text=text)
+    return answer
 
 
 def _conversation_state_save(conversation: Conversation, answer: Answer, *, asked_in: int) -> None:

@@ -552,3 +552,27 @@ def test_a_signed_in_customer_moving_an_order_to_a_berlin_address_is_not_told_th
     answer = ask(conversation, "change_shipping_address",
                  "please send my order to my office instead: Friedrichstraße 100, 10117 Berlin")
     assert "10117" not in answer.text and str(order.number) in answer.text
+
+
+def test_a_returns_question_about_an_order_whose_return_is_started_gets_its_label(make_customer, make_order):
+    # Session 26's walkthrough: "where can i download my return label for order 10026?" got the returns article and
+    # no link, though the label existed
+    from support.models import RefundRequest
+    from support.services.answers import Answer
+    from support.services.order_help.return_label import with_return_label
+
+    alice, bob = make_customer("alice"), make_customer("bob", "Bob")
+    returning, kept = make_order(alice, status="delivered"), make_order(alice, status="delivered")
+    conversation = Conversation.objects.create(customer=alice)
+    RefundRequest.objects.create(conversation=conversation, order=returning, amount=64, reason="Too small",
+                                 items=[{"item_id": returning.items.get().id, "quantity": 1, "amount": "64.00"}])
+    article = Answer("To return an item, start a return from My orders...", sources=[{"title": "Returns", "url": "/help/"}])
+
+    answered = with_return_label(article, conversation=conversation,
+                                 text=f"where can i download my return label for order {returning.number}?")
+    assert f"/orders/{returning.number}/return-label/" in answered.text and answered.text.endswith(article.text)
+    assert answered.sources[0]["url"] == f"/orders/{returning.number}/return-label/"
+    # no return started, or not her order: the article alone
+    assert with_return_label(article, conversation=conversation, text=f"label for order {kept.number}?") == article
+    bobs = Conversation.objects.create(customer=bob)
+    assert with_return_label(article, conversation=bobs, text=f"label for order {returning.number}?") == article
