@@ -426,12 +426,22 @@ def test_a_guest_may_give_the_order_number_and_the_email_in_separate_messages(ma
     assert f"Order {order.number} is shipped" in answer.text, answer.text
 
 
-def test_after_a_number_and_email_that_do_not_match_neither_is_kept(make_guest_order):
+def test_after_a_number_and_email_that_do_not_match_a_corrected_email_is_tried_with_the_number(make_guest_order):
+    # Session 26's walkthrough: "oh sorry, it's frank@example.test" after a typo in the email was asked for the number
+    # again (session 25 dropped both). Keeping the number gives a guesser nothing they could not retype; every failed
+    # proof is still counted and throttled (test_order_proofs).
     order = make_guest_order("erin@example.test", status="shipped")
     conversation = Conversation.objects.create()
     ask(conversation, "track_order", "where is my order")
-    assert "don't match" in reply(conversation, f"{order.number} mallory@example.test").text
-    assert "shipped" not in reply(conversation, "erin@example.test").text  # the mismatched number is not reused
+    assert "don't match" in reply(conversation, f"{order.number} erin@example.com").text
+    assert f"Order {order.number} is shipped" in reply(conversation, "oh sorry, it's erin@example.test").text
+    # a guesser trying emails against a kept number: five failures an hour, then not even the right one is checked
+    guessing = Conversation.objects.create()
+    ask(guessing, "track_order", "where is my order")
+    reply(guessing, f"{order.number} a@example.test")
+    for wrong in ("b@example.test", "c@example.test", "d@example.test", "e@example.test"):
+        assert "don't match" in reply(guessing, wrong).text
+    assert "shipped" not in reply(guessing, "erin@example.test").text
 
 
 def test_a_guest_order_is_not_linked_to_its_page(make_guest_order, make_customer, make_order):

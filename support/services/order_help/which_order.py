@@ -132,7 +132,9 @@ def identify_order_reply(*, conversation: Conversation, pending: dict, text: str
     if order is None:
         proofs.proof_failed(conversation=conversation, email=given)
         text, sources = no_match_answer_parts(conversation)
-        return Answer(text, sources=sources, pending={**pending, "number": None, "email": ""})
+        # The number is kept for a corrected email ("oh sorry, it's frank@example.test" was asked for the number again,
+        # session 26's walkthrough); another number replaces it. Failed proofs stay counted and throttled.
+        return Answer(text, sources=sources, pending={**pending, "number": order_number, "email": ""})
     proofs.order_proof_record(conversation=conversation, order=order)
     return order_intent_answer(conversation=conversation, intent=pending["intent"], order=order, request=request)
 
