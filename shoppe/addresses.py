@@ -117,6 +117,26 @@ def reads_as_address(text: str, *, not_numbers: tuple[int, ...] = ()) -> bool:
     return any(not postcode.start() <= number.start() < postcode.end() for number in _HOUSE_NUMBER.finditer(text))
 
 
+_HOUSE_NUMBER_FIRST = re.compile(r"\d{1,4}[a-zA-Z]?,?$")
+
+
+def address_in(text: str, *, not_numbers: tuple[int, ...] = ()) -> str | None:
+    """The postal address a sentence ends with ("change order 10022 to Prinsengracht 263, 1016 GV Amsterdam"), or None:
+    the shortest ending that reads as an address (`reads_as_address`) and starts with a capitalised street name, else
+    with a house number ("12 rue de Rivoli, 75001 Paris")."""
+    words = text.strip().rstrip(".!").split()
+    starts = [i for i in range(len(words) - 1, -1, -1) if reads_as_address(" ".join(words[i:]), not_numbers=not_numbers)]
+    by_street = next((i for i in starts if words[i][0].isupper()), None)
+    if by_street is not None:
+        # with the capitalised words of the street's name before it ("Calle Mayor 3"), not a label ("adresse:")
+        while by_street > 0 and words[by_street - 1][0].isupper() and not words[by_street - 1].endswith(":") \
+                and len(words) - by_street < 12:
+            by_street -= 1
+        return " ".join(words[by_street:])
+    by_number = next((i for i in starts if _HOUSE_NUMBER_FIRST.match(words[i])), None)
+    return " ".join(words[by_number:]) if by_number is not None else None
+
+
 def address_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Address]:
     """The signed-in customer's own saved addresses, default first; nothing for anyone else."""
     if not user.is_authenticated:

@@ -108,3 +108,18 @@ def test_the_demo_customers_orders_carry_their_names_as_checkout_writes_them() -
     demo_load()
     assert Order.objects.filter(customer__user__username="dan").first().shipping_address.startswith("Dan Murphy\n")
     assert Order.objects.get(email="erin@example.test", customer=None).shipping_address.startswith("Erin de Vries\n")
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("hoi, ik wil het bezorgadres van bestelling 10022 wijzigen naar Prinsengracht 263, 1016 GV Amsterdam",
+     "Prinsengracht 263, 1016 GV Amsterdam"),
+    ("Lieferadresse ändern, neue adresse: Torstraße 1, 10119 Berlin", "Torstraße 1, 10119 Berlin"),
+    ("cambiar la dirección del pedido 10022 a Calle Mayor 3, 28013 Madrid", "Calle Mayor 3, 28013 Madrid"),
+    ("change the address of order 10022 to 12 rue de Rivoli, 75001 Paris, France", "12 rue de Rivoli, 75001 Paris, France"),
+    ("change the address of order 10022", None),
+    ("order 10022 arrived 3 days late", None),
+])
+def test_the_address_a_sentence_ends_with_is_found(text: str, address: str | None) -> None:
+    from shoppe.addresses import address_in
+
+    assert address_in(text, not_numbers=(10022,)) == address

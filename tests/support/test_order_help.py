@@ -561,7 +561,8 @@ def test_a_signed_in_customer_moving_an_order_to_a_berlin_address_is_not_told_th
     conversation = Conversation.objects.create(customer=carol)
     answer = ask(conversation, "change_shipping_address",
                  "please send my order to my office instead: Friedrichstraße 100, 10117 Berlin")
-    assert "10117" not in answer.text and str(order.number) in answer.text
+    assert "find order 10117" not in answer.text and str(order.number) in answer.text
+    assert "Friedrichstraße 100, 10117 Berlin" in answer.text and answer.pending["kind"] == "confirm_address"
 
 
 def test_a_returns_question_about_an_order_whose_return_is_started_gets_its_label(make_customer, make_order):
@@ -586,3 +587,21 @@ def test_a_returns_question_about_an_order_whose_return_is_started_gets_its_labe
     assert with_return_label(article, conversation=conversation, text=f"label for order {kept.number}?") == article
     bobs = Conversation.objects.create(customer=bob)
     assert with_return_label(article, conversation=bobs, text=f"label for order {returning.number}?") == article
+
+
+def test_a_new_address_in_the_first_message_is_read_back_at_once(make_customer, make_order):
+    # Session 26's walkthrough: "... wijzigen naar Prinsengracht 263, 1016 GV Amsterdam" got the current address and
+    # "what's the new address?"
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")
+    conversation = Conversation.objects.create(customer=alice)
+    read_back = ask(conversation, "change_shipping_address",
+                    f"hoi, ik wil het bezorgadres van bestelling {order.number} wijzigen naar Prinsengracht 263, 1016 GV "
+                    "Amsterdam")
+    assert "Prinsengracht 263, 1016 GV Amsterdam" in read_back.text and read_back.pending["kind"] == "confirm_address"
+    reply(conversation, "yes")
+    order.refresh_from_db()
+    assert "Prinsengracht 263, 1016 GV Amsterdam" in order.shipping_address
+    # without an address in it, the question as before
+    assert ask(conversation, "change_shipping_address",
+               f"change the address of {order.number}").pending["kind"] == "new_address"

@@ -5,11 +5,12 @@ from dataclasses import replace
 
 from django.utils.translation import gettext as _
 
+from shoppe.addresses import address_in
 from shoppe.models import Order, money
 from shoppe.services import ADDRESS_CHANGEABLE, order_cancellation_fee
 from support.models import Conversation
 from support.services.answers import Answer
-from support.services.order_help.address_change import address_change_offer
+from support.services.order_help.address_change import address_change_offer, new_address_reply
 from support.services.order_help.cancellation import cancel_offer
 from support.services.order_help.guest_proof import ask_for_code
 from support.services.order_help.orders import order_link, order_may_change, page_path
@@ -39,7 +40,13 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
     if intent == "cancel_order":
         return cancel_offer(order=order, link=link)
     if intent == "change_shipping_address":
-        return address_change_offer(order=order, link=link)
+        offer = address_change_offer(order=order, link=link)
+        # The new address in the first message ("... bestelling 10022 wijzigen naar Prinsengracht 263, 1016 GV
+        # Amsterdam") is read back at once, not asked for again (session 26's walkthrough).
+        typed = address_in(request, not_numbers=(order.number,)) if offer.pending else None
+        if typed:
+            return new_address_reply(conversation=conversation, pending=offer.pending, text=typed) or offer
+        return offer
     if intent == "get_refund":
         return refund_start(order=order, request=request)
     if intent == "track_refund":
