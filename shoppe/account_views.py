@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.utils.translation import gettext
@@ -181,6 +181,13 @@ class SignIn(auth_views.LoginView):
     def get_redirect_url(self) -> str:
         url = super().get_redirect_url()
         return "" if urlsplit(url).path.endswith("/account/login/") else url
+
+    def get_default_redirect_url(self) -> str:
+        """With no page to go back to: the support team to their console (they landed on an empty My orders:
+        session 26's walkthrough), customers to My orders."""
+        from support.roles import can_view_console
+
+        return resolve_url("console") if can_view_console(self.request.user) else super().get_default_redirect_url()
 
 
 class PasswordReset(auth_views.PasswordResetView):

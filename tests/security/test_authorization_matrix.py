@@ -98,6 +98,7 @@ SEES_A = Outcome("SEES_A", (200,))  # the page, showing Alice's data (her order,
 LOGIN = Outcome("LOGIN", (302,), "/account/login/?next=")  # sent to the customer sign-in
 ACCOUNT = Outcome("ACCOUNT", (302,), "/account/")  # already signed in: sent to their account (sign-up)
 MY_ORDERS = Outcome("MY_ORDERS", (302,), "/orders/")  # already signed in: on to My orders (the sign-in form)
+TO_CONSOLE = Outcome("TO_CONSOLE", (302,), "/console/")  # the support team, already signed in: on to their console
 TO_CART = Outcome("TO_CART", (302,), "/cart/")  # checkout with an empty cart: back to the cart
 TO_HOME = Outcome("TO_HOME", (302,), "/")  # the language switcher: GET changes nothing, back to a page
 STAFF_LOGIN = Outcome("STAFF_LOGIN", (302,), "/admin/login/?next=")  # sent to the staff sign-in
@@ -164,7 +165,7 @@ PAGES = [
     row("/orders/{order_a}/return-label/",        LOGIN,       SEES_A,      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("/help/",                                 OK,          OK,          OK,          OK,          OK,          OK),
     row("/help/{help_page}/",                     OK,          OK,          OK,          OK,          OK,          OK),
-    row("/account/login/",                        OK,          MY_ORDERS,   MY_ORDERS,   MY_ORDERS,   MY_ORDERS,   MY_ORDERS),
+    row("/account/login/",                        OK,          MY_ORDERS,   MY_ORDERS,   TO_CONSOLE,  TO_CONSOLE,  TO_CONSOLE),
     row("/account/logout/",                       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     row("/account/password_change/",              LOGIN,       OK,          OK,          OK,          OK,          OK),
     row("/account/password_change/done/",         LOGIN,       OK,          OK,          OK,          OK,          OK),

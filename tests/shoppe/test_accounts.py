@@ -186,3 +186,19 @@ def test_a_changed_address_must_be_confirmed_again_and_an_old_link_no_longer_con
     assert Client().post(confirm_link(mail.outbox[-1].body)).status_code == 200
     alice.customer.refresh_from_db()
     assert alice.customer.email_confirmed_at is not None
+
+
+def test_the_support_team_signing_in_at_the_shop_lands_on_their_console_and_customers_on_their_orders(
+        client: Client, make_customer) -> None:
+    # Session 26's walkthrough: staff signing in at /account/login/ landed on an empty My orders with no way on
+    from django.contrib.auth.models import Group, User
+
+    agent = User.objects.create_user("sam", "sam@example-shoppe.test", "pw", is_staff=True)
+    agent.groups.add(Group.objects.get(name="Support agent"))
+    signed_in = client.post("/account/login/", {"username": "sam", "password": "pw"})
+    assert signed_in["Location"] == "/console/"
+    assert 'href="/console/">Support console</a>' in client.get("/").content.decode()
+    customer = Client()
+    make_customer("alice")
+    assert customer.post("/account/login/", {"username": "alice", "password": "pw-alice"})["Location"] == "/orders/"
+    assert "Support console" not in customer.get("/").content.decode()
