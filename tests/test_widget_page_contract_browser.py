@@ -101,6 +101,20 @@ def test_the_widget_shows_an_unsafe_source_as_text(tab) -> None:  # type: ignore
     ]
 
 
+def test_a_sign_in_link_in_a_reply_brings_the_customer_back_to_the_page(tab) -> None:  # type: ignore[no-untyped-def]
+    # Session 26's walkthrough: the chat's "Sign in" led to My orders, away from the page the customer chatted on
+    page = tab.page
+    page.goto("/products/?category=Lamps")
+    hrefs = page.evaluate("""async () => {
+        const { chatTranscript } = await import("/static/chat/transcript.js");
+        const { bubble, addSources } = chatTranscript(document.createElement("ol"));
+        const li = bubble("bot", "Please sign in.", {});
+        addSources(li, [{ title: "Sign in", url: "/de/account/login/" }, { title: "Help", url: "/help/" }]);
+        return [...li.querySelectorAll(".chat-sources a")].map((a) => a.getAttribute("href"));
+    }""")
+    assert hrefs == ["/de/account/login/?next=%2Fproducts%2F%3Fcategory%3DLamps", "/help/"]
+
+
 def test_the_widget_stops_when_the_server_closes_for_a_sign_out(tab) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 

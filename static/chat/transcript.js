@@ -91,8 +91,15 @@ export function chatTranscript(log) {
 
   // What the assistant quoted: only safe addresses become links (shared/links.js), the rest is text.
   function addSources(li, sources) {
-    const list = sourceLinks(sources, { className: "chat-sources", label: gettext("Sources") });
+    const list = sourceLinks((sources || []).map(backHere), { className: "chat-sources", label: gettext("Sources") });
     if (list) li.appendChild(list);
+  }
+
+  // A "Sign in" link brings the customer back to the page they chat from (it led to My orders: session 26's
+  // walkthrough); the server does not know the page, the widget does.
+  function backHere(source) {
+    if (!/^\/(?:[a-z]{2}\/)?account\/login\/$/.test(source.url || "")) return source;
+    return { ...source, url: `${source.url}?next=${encodeURIComponent(location.pathname + location.search)}` };
   }
 
   function customerBubble(clientId, text, pending) {
