@@ -205,6 +205,28 @@ def off_topic_answer() -> Answer:
     return Answer(str(OFF_TOPIC_REPLY))
 
 
+# A message of emoji alone ("😡😡😡", "👍") is a feeling, not an off-topic question (it got "I can only help with the
+# shop": session 26's walkthrough). Skin tones, variation selectors and joiners are part of an emoji.
+_POSITIVE = set("👍👌🙏😊🙂😀😃😄😁❤♥💚💙✅👏🥰😍☺🤝🎉😉💯")
+_NEGATIVE = set("😡😠🤬😤😞😢😭😩😫👎💔😒🙁☹😖😣😟😔")
+_NOT_EMOJI = re.compile(r"[\w]", re.UNICODE)
+_EMOJI_PARTS = re.compile("[\s\ufe0f\u200d\U0001F3FB-\U0001F3FF!?.,]")
+
+
+def emoji_answer(text: str) -> Answer | None:
+    """The reply to a message of emoji alone, or None for any other message."""
+    marks = _EMOJI_PARTS.sub("", text)
+    if not marks or _NOT_EMOJI.search(marks):
+        return None
+    if any(mark in _NEGATIVE for mark in marks):
+        return Answer(_("I'm sorry something's wrong. Tell me what happened and I'll help, or say \"talk to a person\" "
+                        "and I'll pass you to our team."))
+    if all(mark in _POSITIVE for mark in marks):
+        return Answer(_("Okay. Is there anything else I can help you with?"))
+    return Answer(_("Could you tell me in a few words what you need? I can help with your orders, delivery, returns, "
+                    "payments and your account."))
+
+
 def english_only_noted(answer: Answer, language: str) -> Answer:
     """`answer`, opened with a line in the customer's language saying the answer is in English."""
     note = ENGLISH_ONLY_NOTES.get(language)

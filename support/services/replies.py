@@ -19,6 +19,7 @@ from support.services.delivery import outcome_claimable, reply_fail, reply_strea
 from support.services.language import in_language, reply_language
 from support.services.answers import (
     Answer,
+    emoji_answer,
     english_only_noted,
     greeting_answer,
     knowledge_answer,
@@ -130,6 +131,8 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
     """The local tier's answer; `language` is the reply's (`reply_language`): the router reads a message it is unsure of
     as English, and the help passage then follows the conversation's language, the page's for a first message
     ("hola, aceptáis pago con tarjeta de crédito?" on the Spanish shop, 86% Spanish to the detector)."""
+    if decision.route in ("off_topic", "local") and (feeling := emoji_answer(text)):
+        return feeling
     if decision.route == "off_topic":
         return off_topic_answer()
     if decision.route == "human" and decision.intent == "get_refund":

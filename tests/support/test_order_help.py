@@ -605,3 +605,15 @@ def test_a_new_address_in_the_first_message_is_read_back_at_once(make_customer, 
     # without an address in it, the question as before
     assert ask(conversation, "change_shipping_address",
                f"change the address of {order.number}").pending["kind"] == "new_address"
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("😡😡😡", "sorry something's wrong"), ("👍", "anything else"), ("👍🏽!", "anything else"), ("🙏❤️", "anything else"),
+    ("📦❓", "in a few words"),
+])
+def test_a_message_of_emoji_alone_gets_a_reply_to_the_feeling(text: str, said: str) -> None:
+    # Session 26's walkthrough: "😡😡😡", "👍" and "📦❓" got "I can only help with the shop"
+    from support.services.answers import emoji_answer
+
+    assert said in emoji_answer(text).text
+    assert emoji_answer("where is my order 👍") is None and emoji_answer("10026") is None
