@@ -58,6 +58,14 @@ def address_country(text: str) -> str | None:
     return _country_names().get(tail)
 
 
+def country_named_in(text: str) -> str | None:
+    """A country `text` names anywhere ("how long does delivery to Belgium take?"), by its name in any storefront
+    language, or None."""
+    folded = str(text or "").casefold()
+    return next((country for name, country in _country_names().items()
+                 if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded)), None)
+
+
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
     from django.conf import settings

@@ -617,3 +617,28 @@ def test_a_message_of_emoji_alone_gets_a_reply_to_the_feeling(text: str, said: s
 
     assert said in emoji_answer(text).text
     assert emoji_answer("where is my order 👍") is None and emoji_answer("10026") is None
+
+
+def test_when_will_it_arrive_after_an_order_answer_gets_that_orders_expected_day(make_customer, make_order):
+    # Session 26's walkthrough: "when will it arrive?" right after the order's status got the help article alone
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shoppe.models import Shipment
+    from support.services.answers import Answer
+    from support.services.order_help.orders import ORDER_IN_FOCUS
+    from support.services.order_help.tracking import with_order_expected
+
+    alice = make_customer("alice")
+    order = make_order(alice, status="shipped")
+    Shipment.objects.create(order=order, carrier="PostNL", tracking_number="3SABC", shipped_at=timezone.now(),
+                            estimated_delivery=timezone.localdate() + timedelta(days=2))
+    conversation = Conversation.objects.create(customer=alice, state={ORDER_IN_FOCUS: order.number})
+    article = Answer("Standard delivery takes 2-4 working days...")
+    answered = with_order_expected(article, conversation=conversation, text="when will it arrive?")
+    assert answered.text.startswith(f"Your order {order.number} is expected on ") and answered.text.endswith(article.text)
+    # a question about delivery somewhere, or about nothing in particular yet, gets the article alone
+    assert with_order_expected(article, conversation=conversation, text="how long does delivery to Belgium take?") == article
+    assert with_order_expected(article, conversation=Conversation.objects.create(customer=alice),
+                               text="when will it arrive?") == article

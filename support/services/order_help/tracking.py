@@ -1,16 +1,19 @@
 """Where is my order, and where is my refund: the answers, and the late parcel passed to the team."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _, ngettext, pgettext
 
+from shoppe.addresses import country_named_in
 from shoppe.dates import moment_text
 from shoppe.models import Order, money
 from support.models import Conversation, RefundRequest
 from support.services.answers import Answer
-from support.services.order_help.orders import order_owned_or_proven, order_status_name, refund_status_name
+from support.services.order_help.orders import (ORDER_IN_FOCUS, customer_orders, order_number_search,
+                                                order_owned_or_proven, order_status_name, refund_status_name)
 from support.services.order_help.yes_no import NO, YES
 
 
@@ -113,3 +116,21 @@ def refund_request_status(refund: object) -> str:
     names = {RefundRequest.Status.REQUESTED: pgettext("refund request status", "waiting for a decision"),
              RefundRequest.Status.AWAITING_SECOND: pgettext("refund request status", "waiting for a supervisor")}
     return names.get(getattr(refund, "status", ""), "") or refund.get_status_display().lower()  # type: ignore[attr-defined]
+
+
+def with_order_expected(answer: Answer, *, conversation: Conversation, text: str) -> Answer:
+    """A delivery-time question right after an order was talked about ("when will it arrive?"): `answer` (the help
+    article) opened with that order's expected day, when it is on its way and not late (it got the article alone:
+    session 26's walkthrough). Not when the message names an order or a country: then it asks about those."""
+    number = conversation.state.get(ORDER_IN_FOCUS)
+    if not number or order_number_search(text) or country_named_in(text):
+        return answer
+    order = next((o for o in customer_orders(conversation) if o.number == number), None)
+    shipment = order.shipments.all()[0] if order is not None and order.shipments.all() else None
+    if order is None or order.status not in (Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY) \
+            or shipment is None or shipment.estimated_delivery is None or days_late(order):
+        return answer
+    line = _("Your order %(number)s is expected on %(date)s.") % {
+        "number": order.number, "date": delivery_day_text(shipment.estimated_delivery)}
+    return replace(answer, text=f"{line}\n\n{answer.text}", order_in_focus=order.number)
+
