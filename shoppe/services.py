@@ -64,9 +64,12 @@ def _cancellation_email(order: Order, fee: Decimal) -> None:
     if fee:
         body += " " + gettext("A handling fee of %(fee)s is kept, because the order was already packed.") % {
             "fee": money(fee, order.currency)}
-    body += ("\n\n" + gettext("Anything you paid goes back to where it came from: a gift card's part onto the gift "
-                               "card straight away, the rest to your original payment method within 5 business days.")
-             + "\n\nExample Shoppe")
+    # The gift card only when one paid (it was mentioned to everyone: session 26's walkthrough).
+    back = (gettext("Anything you paid goes back to where it came from: a gift card's part onto the gift card straight "
+                    "away, the rest to your original payment method within 5 business days.")
+            if order.gift_card_id and order.gift_card_amount else
+            gettext("What you paid goes back to your original payment method within 5 business days."))
+    body += "\n\n" + back + "\n\nExample Shoppe"
     try:
         send_mail(gettext("Your Example Shoppe order %(number)s is cancelled") % {"number": order.number}, body, None, [order.email])
     except Exception:  # noqa: BLE001 - a mail server that is down does not undo the cancellation

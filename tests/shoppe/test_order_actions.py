@@ -36,6 +36,8 @@ def test_a_processing_order_is_cancelled_from_its_page_with_an_email(client: Cli
     assert order.status == Order.Status.CANCELLED
     assert f"Order {order.number} is cancelled" in response.content.decode()
     assert mail.outbox[0].to == [alice.email] and "cancelled" in mail.outbox[0].subject
+    # no gift card paid for it, so none is mentioned (session 26's walkthrough: every email spoke of one)
+    assert "original payment method" in mail.outbox[0].body and "gift card" not in mail.outbox[0].body
     assert "Cancel order" not in client.get(f"/orders/{order.number}/").content.decode()
 
 
