@@ -131,6 +131,9 @@ async def test_items_with_a_refund_waiting_or_approved_are_not_asked_for_again_i
     assert "already has a refund request" in named and "Velvet footstool: approved" in named, named
     await until(socket, "handoff")
     assert len(await database_sync_to_async(refund_requests)()) == 1
+    # a question about a decision made, at normal priority: no refund waits on it (session 26's walkthrough)
+    asked_again = await database_sync_to_async(Handoff.objects.filter(status="queued").latest)("created_at")
+    assert (asked_again.reason, asked_again.priority) == (Handoff.Reason.OTHER, Handoff.Priority.NORMAL)
     await socket.disconnect()
 
 

@@ -79,11 +79,14 @@ def refund_already_requested(order: Order, requests: list) -> Answer:
     listed = "; ".join(
         "%s: %s" % (", ".join(names.get(x.get("item_id"), x.get("product", "")) for x in r.items), refund_status_name(r))
         for r in dict.fromkeys(requests))
+    # A decision already made (approved) is a question about it at normal priority, not a refund to decide: it
+    # queued as a high-priority refund request with nothing on it to decide (session 26's walkthrough).
+    waiting = any(r.status not in ("approved", "rejected") for r in requests)
     return Answer(_("Order %(number)s already has a refund request for that (%(requests)s), so there's nothing to ask "
                     "again. Our team decides refunds and replies right here; you can follow it on the order's page "
                     "too.") % {"number": order.number, "requests": listed},
                   sources=order_link(order) or refund_policy_link(),
-                  handoff="refund", handoff_order_id=order.id)
+                  handoff="refund" if waiting else "other", handoff_order_id=order.id)
 
 
 def refund_items_ask(order: Order, items: list[OrderItem], reason: str = "") -> Answer:
