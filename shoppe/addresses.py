@@ -93,7 +93,7 @@ def _address_lines(text: str) -> list[str]:
 
 def _ends_with_country(lines: list[str]) -> bool:
     """A last line that is one of the shop's countries, or a third line or later with no number in it ("Nederland")."""
-    return len(lines) > 1 and (lines[-1] in COUNTRY_NAMES or (len(lines) > 2 and not any(c.isdigit() for c in lines[-1])))
+    return len(lines) > 1 and (lines[-1] in COUNTRY_NAMES or (len(lines) > 2 and not _has_digit(lines[-1])))
 
 
 def address_in_language(text: str | None) -> str:

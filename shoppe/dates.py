@@ -6,7 +6,7 @@ month-and-day and time formats (Django's locale formats) read "4. Dezember, 07:3
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import formats, timezone, translation
 
@@ -22,8 +22,17 @@ def moment_text(moment: datetime) -> str:
     return f"{_month_day(local)}, {formats.time_format(local, 'TIME_FORMAT')}"
 
 
+def weekday_text(day: date) -> str:
+    """A day as the language being answered in writes it: "Monday, 7 December", "Montag, 7. Dezember",
+    "poniedziałek, 7 grudnia" (its own day-and-month format: "l j F" gave "Poniedziałek 7 Grudzień")."""
+    return _in_running_text(f"{formats.date_format(day, 'l')}, {formats.date_format(day, 'MONTH_DAY_FORMAT')}")
+
+
 def _month_day(local: datetime) -> str:
-    # Months are written in lower case but in English and German (Django's Italian and Portuguese month names are
-    # capitalised: "5 Dicembre", session 26's walkthrough; as support.services.order_help.tracking.delivery_day_text).
-    text = formats.date_format(local, "MONTH_DAY_FORMAT")
+    return _in_running_text(formats.date_format(local, "MONTH_DAY_FORMAT"))
+
+
+def _in_running_text(text: str) -> str:
+    """Days and months in lower case but in English and German (Django's Italian and Portuguese month names are
+    capitalised: "7 Dicembre", "7 de Dezembro"; session 26's walkthrough)."""
     return text if translation.get_language() in ("de", "en", "en-gb") else text.lower()

@@ -8,9 +8,20 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 
 from shoppe.models import Order
+from shoppe.selectors import order_get_for_user
+
+
+def order_for_page(*, user: AbstractBaseUser | AnonymousUser, session: SessionBase, number: int,
+                   to_change: bool) -> Order | None:
+    """The order `number` whose page this visitor may open: their own, signed in; a visitor not signed in, the guest
+    order their chat proved (`guest_order_proven_in`); None for anyone else."""
+    if user.is_authenticated:
+        return order_get_for_user(user=user, number=number)
+    return guest_order_proven_in(session, number, to_change=to_change)
 
 
 def guest_order_proven_in(session: SessionBase, number: int, *, to_change: bool) -> Order | None:

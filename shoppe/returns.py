@@ -15,9 +15,8 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from shoppe.guest_orders import guest_order_proven_in
+from shoppe.guest_orders import order_for_page
 from shoppe.models import COUNTRIES, EU_COUNTRIES, Order
-from shoppe.selectors import order_get_for_user
 
 # Where returned parcels go: the warehouse's returns desk.
 RETURN_ADDRESS = ("Example Shoppe B.V.", "Returns department", "Distributieweg 12", "1043 AP Amsterdam", "Netherlands")
@@ -106,10 +105,7 @@ def return_label_order(*, user: AbstractBaseUser | AnonymousUser, session: Sessi
     """The order whose return label this person may open, or None: its owner, signed in; or, for a guest order,
     the browser whose chat conversation proved the order (with its emailed code) or filed its return. Whether it
     has a label: `no_label_reason`."""
-    order = order_get_for_user(user=user, number=number)
-    if order is None and not user.is_authenticated:
-        order = guest_order_proven_in(session, number, to_change=True)
-    return order
+    return order_for_page(user=user, session=session, number=number, to_change=True)
 
 
 def no_label_reason(order: Order) -> str | None:

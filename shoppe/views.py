@@ -11,12 +11,12 @@ from django.utils.translation import gettext
 
 from shoppe.forms import DemoPaymentForm, GiftCardBalanceForm, GiftCardBuyForm, NewsletterForm
 from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_buy
-from shoppe.guest_orders import guest_order_proven_in
+from shoppe.guest_orders import order_for_page
 from shoppe.links import site_url
 from shoppe.models import Customer, GiftCard, Product
 from shoppe.newsletter import (SignUp, newsletter_confirm, newsletter_confirm_request, newsletter_subscribe,
                                newsletter_unsubscribe, newsletter_unsubscribe_email)
-from shoppe.selectors import catalogue_categories, catalogue_list, order_get_for_user, order_list_for_user
+from shoppe.selectors import catalogue_categories, catalogue_list, order_list_for_user
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -40,8 +40,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
     """An order's invoice, for its owner signed in, or for the browser whose chat proved the guest order (the chat
     links to it: a guest's link led to the sign-in form, session 26's walkthrough)."""
-    order = order_get_for_user(user=request.user, number=number) if request.user.is_authenticated else \
-        guest_order_proven_in(request.session, number, to_change=False)
+    order = order_for_page(user=request.user, session=request.session, number=number, to_change=False)
     if order is None and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if order is None or not hasattr(order, "invoice"):

@@ -476,10 +476,10 @@ def test_a_delivery_day_is_written_as_its_language_writes_it(language, written):
 
     from django.utils import translation
 
-    from support.services.order_help.tracking import delivery_day_text
+    from shoppe.dates import weekday_text
 
     with translation.override(language):
-        assert delivery_day_text(date(2026, 12, 7)) == written
+        assert weekday_text(date(2026, 12, 7)) == written
 
 
 @pytest.mark.parametrize("answer, position", [("o primeiro", 0), ("la seconda", 1), ("die erste bitte", 0),

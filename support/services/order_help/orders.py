@@ -8,7 +8,10 @@ also needs the one-time code emailed to it (`support.services.proofs`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _, gettext_lazy, pgettext_lazy
 
@@ -113,17 +116,32 @@ def order_number_search(text: str) -> re.Match[str] | None:
     """The order number `text` names (its `group(1)`): one it calls an order first, else the first 5-digit number that
     is not the postcode of an address in it. "change the address to Hauptstraße 5, 10115 Berlin" was taken for order
     10115, and "no, 10115 is the postcode: order 10038" too (session 26's walkthrough)."""
-    named = _ORDER_NAMED.search(text)
-    if named:
-        return named
-    postcodes = {m.start(1) for m in _POSTCODE_IN_ADDRESS.finditer(text)}
-    return next((m for m in ORDER_NUMBER.finditer(text) if m.start(1) not in postcodes), None)
+    return _ORDER_NAMED.search(text) or next(_not_postcodes(text), None)
 
 
 def order_numbers_in(text: str) -> list[int]:
     """Every 5-digit number in `text` that is not the postcode of an address in it."""
+    return [int(m.group(1)) for m in _not_postcodes(text)]
+
+
+def _not_postcodes(text: str) -> Iterator[re.Match[str]]:
     postcodes = {m.start(1) for m in _POSTCODE_IN_ADDRESS.finditer(text)}
-    return [int(m.group(1)) for m in ORDER_NUMBER.finditer(text) if m.start(1) not in postcodes]
+    return (m for m in ORDER_NUMBER.finditer(text) if m.start(1) not in postcodes)
+
+
+def order_meant(conversation: Conversation, text: str) -> Order | None:
+    """The order a message is about: the one it names, else the one the conversation is about (`ORDER_IN_FOCUS`);
+    only one this conversation may read."""
+    named = order_number_search(text)
+    number = int(named.group(1)) if named else conversation.state.get(ORDER_IN_FOCUS)
+    return next((o for o in customer_orders(conversation) if o.number == number), None) if number else None
+
+
+def return_label_path(order: Order) -> str:
+    """Where `order`'s return label is printed, in the language being answered in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        label = reverse("order_return_label", args=[order.number])  # "/it/orders/…" would be no page
+    return page_path(label)
 
 
 def order_describe(order: Order) -> str:

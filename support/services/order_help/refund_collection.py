@@ -8,17 +8,14 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from django.conf import settings
-from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from shoppe.models import Order, OrderItem, money
 from shoppe.returns import refund_item_names
-from support.models import Conversation
+from support.models import Conversation, RefundRequest
 from support.services.answers import Answer
 from support.services.order_help.orders import (item_line, order_link, order_number_search, order_owned, page_path,
-                                                refund_status_name)
+                                                refund_status_name, return_label_path)
 from support.services.order_help.yes_no import NO, YES
 from support.services.order_items import NamedItems, items_named
 
@@ -81,7 +78,7 @@ def refund_already_requested(order: Order, requests: list) -> Answer:
         for r in dict.fromkeys(requests))
     # A decision already made (approved) is a question about it at normal priority, not a refund to decide: it
     # queued as a high-priority refund request with nothing on it to decide (session 26's walkthrough).
-    waiting = any(r.status not in ("approved", "rejected") for r in requests)
+    waiting = any(r.status in (RefundRequest.Status.REQUESTED, RefundRequest.Status.AWAITING_SECOND) for r in requests)
     return Answer(_("Order %(number)s already has a refund request for that (%(requests)s), so there's nothing to ask "
                     "again. Our team decides refunds and replies right here; you can follow it on the order's page "
                     "too.") % {"number": order.number, "requests": listed},
@@ -141,10 +138,8 @@ def return_shipping(order: Order) -> str:
     if order.status != Order.Status.DELIVERED:
         return ""
     if free_return_label(order):
-        with translation.override(settings.LANGUAGE_CODE):
-            label = reverse("order_return_label", args=[order.number])  # "/it/orders/…" would be no page
         return " " + _("Return shipping is free: print your return label at %(link)s and stick it on the parcel.") \
-            % {"link": page_path(label)}
+            % {"link": return_label_path(order)}
     return " " + _("Your order was delivered outside the EU, so you arrange and pay the return shipping yourself, "
                    "with a carrier of your choice (a tracked service is best).")
 

@@ -8,34 +8,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from django.conf import settings
-from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from shoppe.models import Order
 from shoppe.returns import free_return_label, return_started
 from support.models import Conversation
 from support.services.answers import Answer
-from support.services.order_help.orders import ORDER_IN_FOCUS, customer_orders, order_number_search, page_path
+from support.services.order_help.orders import order_meant, return_label_path
 
 
 def with_return_label(answer: Answer, *, conversation: Conversation, text: str) -> Answer:
     """`answer` (the returns help passage) with the return label of the order the customer means, if it has one."""
-    order = _order_meant(conversation, text)
+    order = order_meant(conversation, text)
     if order is None or order.status != Order.Status.DELIVERED or not free_return_label(order) \
             or not return_started(order):
         return answer
-    with translation.override(settings.LANGUAGE_CODE):
-        label = reverse("order_return_label", args=[order.number])  # "/it/orders/…" would be no page
+    label = return_label_path(order)
     line = _("The return for order %(number)s is started: print its free return label at %(link)s and stick it on "
-             "the parcel.") % {"number": order.number, "link": page_path(label)}
+             "the parcel.") % {"number": order.number, "link": label}
     return replace(answer, text=f"{line}\n\n{answer.text}",
                    sources=[{"title": _("Return label for order %(number)s") % {"number": order.number},
-                             "url": page_path(label)}, *answer.sources], order_in_focus=order.number)
-
-
-def _order_meant(conversation: Conversation, text: str) -> Order | None:
-    named = order_number_search(text)
-    number = int(named.group(1)) if named else conversation.state.get(ORDER_IN_FOCUS)
-    return next((o for o in customer_orders(conversation) if o.number == number), None) if number else None
+                             "url": label}, *answer.sources], order_in_focus=order.number)

@@ -4,16 +4,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext, pgettext
 
 from shoppe.addresses import country_named_in
-from shoppe.dates import moment_text
+from shoppe.dates import moment_text, weekday_text
 from shoppe.models import Order, money
 from support.models import Conversation, RefundRequest
 from support.services.answers import Answer
-from support.services.order_help.orders import (ORDER_IN_FOCUS, customer_orders, order_number_search,
-                                                order_owned_or_proven, order_status_name, refund_status_name)
+from support.services.order_help.orders import (ORDER_IN_FOCUS, order_meant, order_number_search, order_owned_or_proven,
+                                                order_status_name, refund_status_name)
 from support.services.order_help.yes_no import NO, YES
 
 
@@ -29,7 +29,7 @@ def track_order_answer(*, order: Order, link: list[dict[str, str]]) -> Answer:
             "It was expected on %(date)s, so it's %(days)s days late. I'm sorry about that. Shall I pass this to "
             "our support team, so they can look into it with the carrier? (yes / no) You can also follow the "
             "latest scans with the carrier's tracking number.", late_days,
-        ) % {"date": delivery_day_text(order.shipments.all()[0].estimated_delivery), "days": late_days}
+        ) % {"date": weekday_text(order.shipments.all()[0].estimated_delivery), "days": late_days}
         return Answer(
             f"{tracking_text(order, late=True)} {late}",
             sources=link, pending={"kind": "late_order", "intent": "track_order", "order": order.number})
@@ -58,14 +58,6 @@ def days_late(order: Order) -> int:
     return max((today - shipment.estimated_delivery).days, 0)
 
 
-def delivery_day_text(day: date) -> str:
-    """A delivery day as the language being answered in writes it: "Monday, 7 December", "Montag, 7. Dezember",
-    "poniedziałek, 7 grudnia" (its own day-and-month format: "l j F" gave "Poniedziałek 7 Grudzień")."""
-    text = f"{formats.date_format(day, 'l')}, {formats.date_format(day, 'MONTH_DAY_FORMAT')}"
-    # Days and months are written in lower case but in English and German (Django's Italian and Portuguese months
-    # are capitalised: "7 Dicembre", "7 de Dezembro").
-    return text if translation.get_language() in ("de", "en", "en-gb") else text.lower()
-
 
 def tracking_text(order: Order, *, late: bool = False) -> str:
     status = order_status_name(order)
@@ -90,7 +82,7 @@ def tracking_text(order: Order, *, late: bool = False) -> str:
             "when": moment_text(events[-1].happened_at)})
     if shipment.estimated_delivery and order.status != Order.Status.DELIVERED and not late:
         parts.append(_("Expected delivery: %(date)s.") % {
-            "date": delivery_day_text(shipment.estimated_delivery)})
+            "date": weekday_text(shipment.estimated_delivery)})
     return " ".join(parts)
 
 
@@ -122,15 +114,14 @@ def with_order_expected(answer: Answer, *, conversation: Conversation, text: str
     """A delivery-time question right after an order was talked about ("when will it arrive?"): `answer` (the help
     article) opened with that order's expected day, when it is on its way and not late (it got the article alone:
     session 26's walkthrough). Not when the message names an order or a country: then it asks about those."""
-    number = conversation.state.get(ORDER_IN_FOCUS)
-    if not number or order_number_search(text) or country_named_in(text):
+    if not conversation.state.get(ORDER_IN_FOCUS) or order_number_search(text) or country_named_in(text):
         return answer
-    order = next((o for o in customer_orders(conversation) if o.number == number), None)
+    order = order_meant(conversation, text)
     shipment = order.shipments.all()[0] if order is not None and order.shipments.all() else None
     if order is None or order.status not in (Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY) \
             or shipment is None or shipment.estimated_delivery is None or days_late(order):
         return answer
     line = _("Your order %(number)s is expected on %(date)s.") % {
-        "number": order.number, "date": delivery_day_text(shipment.estimated_delivery)}
+        "number": order.number, "date": weekday_text(shipment.estimated_delivery)}
     return replace(answer, text=f"{line}\n\n{answer.text}", order_in_focus=order.number)
 
