@@ -118,7 +118,9 @@ def _finish(row: EscalationLog, outcome: str, started: float, **fields: Any) -> 
 
 
 def _hand_off(message: Message, row: EscalationLog, reason: str, started: float, **fields: Any) -> None:
-    reply_stream(message=message, route="llm", intent=message.intent,
+    """The model wrote nothing: the notice is the people's tier's (its route), so the ops dashboard's LLM latency and
+    satisfaction and the console's "written by the LLM" badge count only what a model wrote."""
+    reply_stream(message=message, route="human", intent=message.intent,
                  answer=Answer(str(HANDOFF_TEXT.get(reason, HANDOFF_TEXT["llm_error"])), handoff=reason), started=started)
     _finish(row, EscalationLog.Outcome.HANDED_OFF, started, handoff_reason=reason, **fields)
     log.info("escalation of message %s handed off: %s", message.id, reason)
@@ -333,8 +335,8 @@ def _complete(message: Message, reply: _StreamedReply, sources: list, started: f
 def _replace_with_handoff(message: Message, reply: _StreamedReply, reason: str, started: float) -> None:
     """A reply that broke a rule: whatever was shown is replaced by the handoff message."""
     text = str(HANDOFF_TEXT[reason])
-    if reply.reply is None:
-        reply_stream(message=message, route="llm", intent=message.intent, answer=Answer(text, handoff=reason), started=started)
+    if reply.reply is None:  # nothing the model wrote was shown: a handoff notice like `_hand_off`'s
+        reply_stream(message=message, route="human", intent=message.intent, answer=Answer(text, handoff=reason), started=started)
         return
     reply.raw, reply.flushed = text, len(text)
     reply.redactor.originals.clear()

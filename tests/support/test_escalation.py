@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
 from support.models import Conversation, EscalationLog, Message
+from support.ops.selectors.figures import latency_figures
 from support.services.escalation import escalation_answer_produce
 from tests.conftest import chat_socket, session_cookie_for
 from tests.fakes.gemini import Reply
@@ -245,6 +247,12 @@ async def test_without_an_api_key_the_question_goes_to_a_person(llm, chat, setti
     assert [e["type"] for e in events][-1] == "handoff" and not llm.requests
     row = await database_sync_to_async(log_of)(message)
     assert (row.outcome, row.handoff_reason) == ("handed_off", reason)
+    # the notice is the people's, not a reply the LLM wrote: the dashboard's LLM tier counts none
+    notice = await database_sync_to_async(Message.objects.get)(in_reply_to=message)
+    assert notice.route == "human"
+    rows, _ = await database_sync_to_async(latency_figures)(start=notice.created_at - timedelta(minutes=1),
+                                                            end=notice.created_at + timedelta(minutes=1))
+    assert {row.tier: row.count for row in rows}["llm"] == 0
 
 
 async def test_a_spent_daily_budget_hands_off_without_calling_the_llm(llm, chat, settings):
