@@ -1,0 +1,78 @@
+# German (de) held-out rows for the Example Shoppe message router.
+# Hand-written 2026-12-07. One message per tuple: (text, intent).
+
+ROWS = [
+    # ---- routine / local (24, 24 different intents) ----
+    ("wie kann ich ein kundenkonto anlegen", "create_account"),
+    ("Sehr geehrte Damen und Herren, bitte löschen Sie mein Kundenkonto inkl. aller gespeicherten Daten gem. DSGVO. Mit freundlichen Grüßen, K. Wagner", "delete_account"),
+    ("passwort vergessen, wie kann ich das zurücksetzen", "recover_password"),
+    ("bei der registrierung kommt immer 'diese e-mail wird bereits verwendet' aber ich hab gar kein konto bei euch??", "registration_problems"),
+    ("bin im falschen konto eingeloggt (dem von meinem mann), wie wechsel ich auf meins", "switch_account"),
+    ("möchte bestellung 11562 stornieren, bitte kurz bestätigen", "cancel_order"),
+    ("kann ich bei meiner bestellung 10249 noch die farbe vom kissen von grau auf salbeigrün ändern?", "change_order"),
+    ("mein warenkorb ist voll aber ich find nicht wo man die bestellung abschliesst", "place_order"),
+    ("wo bleibt mein paket? bestellnr 10813, bei dhl steht seit 4 tagen nur 'sendung wurde elektronisch angekündigt'", "track_order"),
+    ("fallen stornogebühren an wenn ich heute noch storniere?", "check_cancellation_fee"),
+    ("wie lang dauert die lieferung nach österreich ca?", "delivery_period"),
+    ("kann ich die lieferadresse für 12311 noch auf eine packstation ändern? packstation 142, 04109 leipzig", "change_shipping_address"),
+    ("wo kann ich im kundenkonto eine standard-lieferadresse hinterlegen", "set_up_shipping_address"),
+    ("was heißt 'Lieferdatum entspricht Rechnungsdatum' auf meiner rechnung?", "check_invoice"),
+    ("kann man bei euch mit paypal oder sofortüberweisung zahlen", "check_payment_methods"),
+    ("paypal zahlung hängt, bestellung steht seit gestern auf 'zahlung ausstehend'", "payment_issue"),
+    ("gilt bei euch nur das 14 tage widerrufsrecht oder habt ihr länger rückgaberecht?", "check_refund_policy"),
+    ("hab die stehlampe vor 10 tagen zurückgeschickt, wann kommt die erstattung so ungefähr auf mein konto?", "track_refund"),
+    ("möchte den teppich zurückschicken. wie komm ich an ein retourenlabel für hermes", "return_item"),
+    ("wie erreiche ich euren kundenservice telefonisch und zu welchen uhrzeiten", "contact_customer_service"),
+    ("wo kann ich eine bewertung für das sofa schreiben? sind sehr zufrieden", "review"),
+    ("wie lange ist die garantie auf elektrische leuchten", "warranty"),
+    ("kann ich einen gutschein mit einem bestimmten betrag kaufen, zb 75€", "gift_card"),
+    ("ist der bezug vom sessel Nora abnehmbar und waschbar?", "product_question"),
+
+    # ---- get_refund (8) ----
+    ("der spiegel kam komplett zerbrochen an. ich will mein geld zurück, keinen ersatz", "get_refund"),
+    ("mir wurden 139,00 € zweimal von der kreditkarte abgebucht, bestellnr 10655. bitte die doppelte buchung zurückerstatten", "get_refund"),
+    ("hab die bettwäsche vor 3 tagen gekauft, jetzt ist sie 20% reduziert. krieg ich die differenz erstattet?", "get_refund"),
+    ("Sehr geehrte Damen und Herren, am Samstag sollte mein Kleiderschrank geliefert werden, ich habe mir dafür extra einen Tag Urlaub genommen. Es kam niemand, keine Nachricht, nichts. Am Montag stand er dann plötzlich vor der Tür. Für den verlorenen Urlaubstag erwarte ich zumindest eine Entschädigung.", "get_refund"),
+    ("hab per sepa lastschrift bezahlt und die bestellung storniert, trotzdem wurde abgebucht. die sparkasse sagt ich soll mich an euch wenden. bitte zurückbuchen", "get_refund"),
+    ("das sofa hat einen kleinen fleck an der armlehne. ich behalte es, aber ein preisnachlass wäre fair find ich", "get_refund"),
+    ("ich hab 9,90 für expressversand extra gezahlt und es kam erst nach 5 tagen. die 9,90 hätt ich gern wieder", "get_refund"),
+    ("paket nie angekommen!!! dhl sagt zugestellt, ist es aber NICHT. ich hab bezahlt also will ich mein geld wieder", "get_refund"),
+
+    # ---- contact_human_agent (4) ----
+    ("ich möchte bitte mit einem mitarbeiter sprechen", "contact_human_agent"),
+    ("kann ich mit nem menschen reden? der bot versteht mich nicht", "contact_human_agent"),
+    ("Verbinden Sie mich bitte mit einem echten Ansprechpartner.", "contact_human_agent"),
+    ("mensch bitte!!!", "contact_human_agent"),
+
+    # ---- needs_reasoning (14) ----
+    ("passt das ecksofa Bergen durch ein treppenhaus mit 90cm breite und einer 180 grad kehre?", "needs_reasoning"),
+    ("welche deckenleuchte würdet ihr für ein 25qm wohnzimmer mit 2,40 m deckenhöhe empfehlen, die Kiri oder die Tove?", "needs_reasoning"),
+    ("mein sohn hat neurodermitis, ist die baumwollbettwäsche für ihn geeignet? also bei 60 grad waschbar und ohne chemische ausrüstung?", "needs_reasoning"),
+    ("sessel ist angekommen aber ein bein fehlt und auf der rechnung steht auch noch die falsche adresse. was jetzt?", "needs_reasoning"),
+    ("hab die 30 tage rückgabe um eine woche verpasst, weil das paket 3 wochen beim nachbarn lag und ich nix davon wusste. geht da noch was?", "needs_reasoning"),
+    ("der gartenstuhl aus akazie hat nach dem ersten regen graue flecken bekommen. ist das normal oder ein mangel?", "needs_reasoning"),
+    ("liefert ihr auch in die schweiz? und wie läuft das mit zoll und mwst, zahl ich die dann doppelt?", "needs_reasoning"),
+    ("kann ich den tisch Oslo mit 2 stühlen aus einer anderen serie kombinieren, passen die höhen zusammen? tisch ist 74 cm hoch", "needs_reasoning"),
+    ("ich zieh nächsten monat um und meine bestellung hat 8 wochen lieferzeit. soll ich jetzt schon die neue adresse angeben obwohl ich da noch nicht wohne?", "needs_reasoning"),
+    ("wir haben fußbodenheizung, welcher eurer teppiche ist dafür geeignet und brauch ich eine spezielle unterlage?", "needs_reasoning"),
+    ("die tischlampe flackert seit gestern. liegt das am leuchtmittel oder an der lampe selbst? hab sie vor 14 monaten gekauft", "needs_reasoning"),
+    ("wir sind eine firma und bräuchten 40 stühle fürs büro. gibt es da mengenrabatt und ginge ein längeres zahlungsziel?", "needs_reasoning"),
+    ("hab einen gutschein von meiner oma bekommen, der ist aber auf ihren namen und seit 2 monaten abgelaufen. kann ich den trotzdem noch einlösen?", "needs_reasoning"),
+    ("welche pfanne von euch hält bei täglichem gebrauch auf dem gasherd am längsten, gusseisen oder edelstahl?", "needs_reasoning"),
+
+    # ---- off_topic (14: 10 with shop words, 4 other) ----
+    ("wie kündige ich meinen handyvertrag bei o2, die frist ist 3 monate oder?", "off_topic"),
+    ("wann kommt meine steuererstattung vom finanzamt, bescheid hab ich schon", "off_topic"),
+    ("hab mein passwort für elster vergessen, was tun", "off_topic"),
+    ("wie schreib ich eine rechnung als kleinunternehmer nach §19 ustg", "off_topic"),
+    ("garantie bei meinem auto ist abgelaufen, lohnt sich eine anschlussgarantie?", "off_topic"),
+    ("mein paket von amazon ist beschädigt angekommen, wie reklamier ich das bei amazon", "off_topic"),
+    ("der pfandautomat bei rewe nimmt meine flaschen nicht, krieg ich das pfand trotzdem zurück?", "off_topic"),
+    ("wie richte ich ein paypal konto für unseren sportverein ein", "off_topic"),
+    ("kannst du mir eine pizza bestellen, bin zu faul zum kochen", "off_topic"),
+    ("was ist der unterschied zwischen lieferschein und frachtbrief? brauch das für die berufsschule", "off_topic"),
+    ("wie wird das wetter morgen in münchen", "off_topic"),
+    ("erzähl mir einen witz", "off_topic"),
+    ("wer ist eigentlich gerade bundeskanzler", "off_topic"),
+    ("?????", "off_topic"),
+]

@@ -1,0 +1,78 @@
+# English (en) held-out rows for the Example Shoppe message router.
+# Hand-written 2026-12-07. One message per tuple: (text, intent).
+
+ROWS = [
+    # ---- routine / local (24, 24 different intents) ----
+    ("hi how do i make an account? want to save my basket for later", "create_account"),
+    ("Please delete my account and everything you have stored on me, I won't be shopping with you anymore. Thanks", "delete_account"),
+    ("need to change the phone number on my profile, got a new sim", "edit_account"),
+    ("forgot my password and the reset email never comes?? checked spam too", "recover_password"),
+    ("cancel order 10482 pls", "cancel_order"),
+    ("can i still add a second bedside lamp to order 11307 before it ships", "change_order"),
+    ("is it possible to order as a guest or do i have to register first", "place_order"),
+    ("wheres my parcel?? order 10971, dpd tracking hasnt moved since tuesday", "track_order"),
+    ("is there a charge if i cancel an order thats already been dispatched", "check_cancellation_fee"),
+    ("do u do next day delivery to dublin or only standard", "delivery_options"),
+    ("Hi, I've just moved house, could you send order 12254 to my new address instead: 14 Harbour Rd, Cobh, Co. Cork", "change_shipping_address"),
+    ("how do i add a 2nd delivery address to my account, want some stuff sent to the office", "set_up_shipping_address"),
+    ("could i get a VAT invoice for order 10330 please, need it for expenses", "get_invoice"),
+    ("do you take revolut pay or apple pay", "check_payment_methods"),
+    ("my card keeps getting declined at checkout. its an AIB debit card and theres definitely money on it", "payment_issue"),
+    ("whats your returns policy, how many days do I have to send something back?", "check_refund_policy"),
+    ("sent the rug back 2 weeks ago, an post says you got it. how long does a refund normally take to show up?", "track_refund"),
+    ("want to return a throw blanket, never used still in the plastic. how do i get a return label", "return_item"),
+    ("whats your phone number and what hours are you open", "contact_customer_service"),
+    ("stop sending me the newsletter please, 3 emails a week is too much", "newsletter_subscription"),
+    ("where can i leave a review for the oak dining table? really happy with it", "review"),
+    ("how long is the warranty on furniture in general", "warranty"),
+    ("is the Lina linen duvet cover available in super king", "product_question"),
+    ("hello there :)", "greeting"),
+
+    # ---- get_refund (8) ----
+    ("the glass vase arrived smashed to bits. photos attached. I just want my money back, dont send another one", "get_refund"),
+    ("i was charged twice for order 11876, €189.90 two times on my revolut. put one of them back please", "get_refund"),
+    ("bought the Ostend floor lamp for 149 last week and now its 119 on your site?? can you refund me the difference", "get_refund"),
+    ("so i ordered the garden bench for my mams 70th and paid the extra €14.95 for express so it would be there for the saturday. it turned up the following thursday. party long over. the bench itself is grand but i paid for express and didnt get express so...", "get_refund"),
+    ("I cancelled order 10615 within an hour and got the cancellation confirmation, but the €342 was still taken from my visa. Please reverse the charge.", "get_refund"),
+    ("one of the 4 dining chairs has a scratch all down the back leg. ill keep it, cant be bothered boxing it up again, but surely thats worth a partial refund or something", "get_refund"),
+    ("code WELCOME10 didnt work at checkout so i paid full price (€260). can you apply it now and send me back the 26 euro", "get_refund"),
+    ("honestly the worst experience ive had online. 3 weeks late, two emails ignored, and the courier left the box out in the rain. some sort of compensation is the least you can do", "get_refund"),
+
+    # ---- contact_human_agent (4) ----
+    ("can i talk to a real person please", "contact_human_agent"),
+    ("stop with the bot answers i want an agent", "contact_human_agent"),
+    ("Is there a human I could chat with? It's about a fairly complicated order.", "contact_human_agent"),
+    ("speak to someone from your team pls, not an automated thing", "contact_human_agent"),
+
+    # ---- needs_reasoning (14) ----
+    ("will the Harlow 3 seater fit through a front door thats 76cm wide? the stairs also turn at the top if that matters", "needs_reasoning"),
+    ("torn between the Bram wool rug and the jute one for a hallway, we have a labrador that sheds like mad. which would you go for", "needs_reasoning"),
+    ("is the Sora pendant ok for a bathroom, directly above the bath? cant see an IP rating anywhere", "needs_reasoning"),
+    ("got my delivery today, the mirror is cracked AND they sent the wrong size curtains. what do i do about both", "needs_reasoning"),
+    ("I was in hospital for 6 weeks and missed the 30 day return window for a sofa cover. is there any way i can still send it back?", "needs_reasoning"),
+    ("will the acacia outdoor table survive a winter outside in galway or do i need to bring it in", "needs_reasoning"),
+    ("order 11044 says delivered but none of my neighbours have it and the delivery photo is of a door that isnt mine", "needs_reasoning"),
+    ("the cast iron casserole dish, can it go from the freezer straight into a hot oven? and will it work on an old ceramic hob", "needs_reasoning"),
+    ("want the Aspen bed frame but the room has a sloped ceiling, only 1.9m high on one side and the headboard is 1.2m. would it work under the slope?", "needs_reasoning"),
+    ("bought a gift card for my sister but she lives in toronto. can she actually use it, do you ship there?", "needs_reasoning"),
+    ("could you put my 2 orders (10877 and 10902) into one delivery? im only home on fridays", "needs_reasoning"),
+    ("need a rug for a kids playroom, has to be ok with underfloor heating and not slide on tiles. which of yours would work", "needs_reasoning"),
+    ("the velvet cushions have faded after a month by the window. is that a defect the warranty covers or just normal?", "needs_reasoning"),
+    ("ordering a sideboard with the assembly service but we're on the 4th floor with no lift and it says 68kg. will the delivery lads carry it up or is that extra?", "needs_reasoning"),
+
+    # ---- off_topic (14: 10 with shop words, 4 other) ----
+    ("how do i cancel my gym membership, they keep taking payments even though i moved", "off_topic"),
+    ("my tax refund from revenue still hasnt come, how long does it usually take", "off_topic"),
+    ("forgot my instagram password and the code goes to my old number, help", "off_topic"),
+    ("write me a polite email to my landlord asking him to return my deposit", "off_topic"),
+    ("what does net 30 mean on an invoice? a client sent me one for freelance work", "off_topic"),
+    ("my car warranty ran out last month, is it worth getting an extended one", "off_topic"),
+    ("any tips for a delivery driver interview? its with an post tomorrow morning", "off_topic"),
+    ("how do i track a ryanair refund for a cancelled flight", "off_topic"),
+    ("what order should i watch the marvel films in", "off_topic"),
+    ("got a voucher for a spa day for christmas, what do you even wear to a spa", "off_topic"),
+    ("whats the weather like in amsterdam this weekend", "off_topic"),
+    ("tell me a joke about cats", "off_topic"),
+    ("asdfghjkl", "off_topic"),
+    ("who won the six nations last year", "off_topic"),
+]

@@ -1,0 +1,78 @@
+# French (fr) held-out rows for the Example Shoppe message router.
+# Hand-written 2026-12-07. One message per tuple: (text, intent).
+
+ROWS = [
+    # ---- routine / local (24, 24 different intents) ----
+    ("bonjour, comment on cree un compte client svp", "create_account"),
+    ("je voudrais changer le nom sur mon compte, je me suis mariée", "edit_account"),
+    ("mdp oublié et le lien de reinitialisation marche pas", "recover_password"),
+    ("impossible de m'inscrire, le bouton 'créer mon compte' reste grisé meme quand tout est rempli", "registration_problems"),
+    ("comment je passe de mon compte perso au compte de ma boite sans me deconnecter a chaque fois", "switch_account"),
+    ("je veux annuler la commande 11420 svp", "cancel_order"),
+    ("est ce que je peux changer la taille du tapis dans ma commande 10976 ? je veux le 160x230 au lieu du 120x170", "change_order"),
+    ("ou en est ma commande 12017 ?? toujours rien recu, colissimo dit 'en cours d'acheminement' depuis lundi", "track_order"),
+    ("vous livrez en point relais mondial relay ?", "delivery_options"),
+    ("c'est quoi le delai de livraison pour la belgique ?", "delivery_period"),
+    ("j'ai mis l'adresse de mon ancien appart pour la commande 10533, on peut la changer pour 8 rue des Lilas 69003 Lyon ?", "change_shipping_address"),
+    ("comment enregistrer une adresse de livraison par défaut dans mon espace client", "set_up_shipping_address"),
+    ("sur ma facture il y a une ligne 'éco-participation', c'est quoi ?", "check_invoice"),
+    ("pouvez vous m'envoyer la facture de la commande 11188, je la trouve pas dans mon espace", "get_invoice"),
+    ("on peut payer en 3 fois sans frais ? ou par paypal ?", "check_payment_methods"),
+    ("paiement refusé avec ma carte bleue alors que j'ai de l'argent sur le compte, c'est la 3eme fois", "payment_issue"),
+    ("combien de temps j'ai pour retourner un article ? et le retour est gratuit ou pas ?", "check_refund_policy"),
+    ("j'ai renvoyé le plaid il y a 10 jours, le remboursement prend combien de temps en général ?", "track_refund"),
+    ("comment je me desabonne de la newsletter", "newsletter_subscription"),
+    ("j'aimerais laisser un avis sur la lampe Elsa, super contente !", "review"),
+    ("la garantie sur les canapés c'est combien d'années ?", "warranty"),
+    ("vous faites des cartes cadeaux ? c'est pour un anniversaire", "gift_card"),
+    ("la housse de couette Manon existe en 240x220 ?", "product_question"),
+    ("bonsoir", "greeting"),
+
+    # ---- get_refund (8) ----
+    ("la théière est arrivée fêlée, je veux être remboursée. pas d'échange merci", "get_refund"),
+    ("j'ai été débitée DEUX fois de 89,90€ sur mon compte crédit agricole pour la même commande !!! remboursez moi le deuxième prélèvement", "get_refund"),
+    ("le canapé Basile a baissé de 150€ une semaine apres mon achat, je peux récupérer la différence ?", "get_refund"),
+    ("Bonjour, je vous explique : j'ai commandé un lit pour ma fille avec livraison prévue le 14. Le transporteur n'est jamais venu, j'ai dû reposer une demi-journée de congé pour le 16, et là encore il est arrivé avec 4 heures de retard. Je pense qu'un geste commercial serait la moindre des choses.", "get_refund"),
+    ("j'ai annulé la commande le jour même et j'ai quand même été prélevé sur paypal. merci d'annuler le paiement", "get_refund"),
+    ("il manque 2 verres dans le coffret de 6. pas besoin de me les renvoyer, remboursez juste les 2 qui manquent", "get_refund"),
+    ("je devais avoir la livraison offerte avec le code LIVRAISONOFFERTE mais on m'a compté 12,90€ de frais de port. je veux qu'on me les rende", "get_refund"),
+    ("le fauteuil ne ressemble pas du tout à la photo, moutarde sur le site et marron tout moche en vrai. je le garde pas et je veux un remboursement intégral, frais de retour compris", "get_refund"),
+
+    # ---- contact_human_agent (4) ----
+    ("je veux parler a un conseiller", "contact_human_agent"),
+    ("je peux avoir un humain svp, pas un robot", "contact_human_agent"),
+    ("Pourriez-vous me mettre en relation avec une personne de votre service client, s'il vous plaît ?", "contact_human_agent"),
+    ("CONSEILLER !!", "contact_human_agent"),
+
+    # ---- needs_reasoning (14) ----
+    ("est ce que le buffet Anton passe dans un ascenseur de 1m x 1m30 ? sinon ils le montent par l'escalier ?", "needs_reasoning"),
+    ("entre la suspension en rotin et celle en lin, laquelle éclaire le mieux pour une cuisine ?", "needs_reasoning"),
+    ("le salon de jardin en eucalyptus peut rester dehors tout l'hiver en bretagne ? il pleut beaucoup ici", "needs_reasoning"),
+    ("j'ai reçu ma commande mais le tapis n'est pas de la bonne couleur et en plus il manque les pieds de la table basse. comment on fait ?", "needs_reasoning"),
+    ("j'ai dépassé le délai de retour de 3 jours parce que le colis était bloqué au point relais, vous pouvez faire une exception ?", "needs_reasoning"),
+    ("mon chat fait ses griffes sur tout, quel tissu de canapé vous me conseillez", "needs_reasoning"),
+    ("la cocotte en fonte va sur induction ET au four à 260 ? la fiche produit ne dit rien sur le four", "needs_reasoning"),
+    ("j'habite en corse, vous pouvez livrer un canapé ? et ça coute combien en plus ?", "needs_reasoning"),
+    ("je suis indépendant en belgique, je peux avoir une facture sans TVA avec mon numéro de TVA intracom ?", "needs_reasoning"),
+    ("ma commande est partie en 2 colis, j'ai reçu que le 2e mais le suivi du 1er dit livré. c'est normal ?", "needs_reasoning"),
+    ("je voudrais offrir une carte cadeau à ma soeur qui vit en suisse, elle pourra l'utiliser si vous livrez pas en suisse ?", "needs_reasoning"),
+    ("les rideaux occultants bloquent vraiment toute la lumière ? c'est pour la sieste d'un bébé, fenêtre plein sud", "needs_reasoning"),
+    ("mon lit a 18 mois et une latte s'est cassée. c'est couvert par la garantie ou c'est de l'usure ?", "needs_reasoning"),
+    ("je déménage pendant le délai de livraison (6 semaines), vaut mieux annuler et recommander ou vous pouvez garder le meuble en stock ?", "needs_reasoning"),
+
+    # ---- off_topic (14: 10 with shop words, 4 other) ----
+    ("comment résilier mon abonnement free mobile", "off_topic"),
+    ("quand est-ce que je vais recevoir mon remboursement d'impôts ?", "off_topic"),
+    ("j'ai oublié mon mot de passe ameli, je fais comment", "off_topic"),
+    ("le remboursement de la mutuelle pour mes lunettes ça prend combien de temps en général", "off_topic"),
+    ("comment faire une facture quand on est micro-entrepreneur, c'est quoi les mentions obligatoires ?", "off_topic"),
+    ("mon colis vinted est bloqué depuis une semaine, tu sais comment contacter vinted ?", "off_topic"),
+    ("la garantie de mon samsung couvre l'écran cassé ?", "off_topic"),
+    ("comment ouvrir un compte chez boursorama, il faut quels papiers", "off_topic"),
+    ("j'ai un bon d'achat decathlon qui expire demain, ça vaut le coup d'acheter quoi ?", "off_topic"),
+    ("comment annuler un virement que j'ai fait par erreur sur le mauvais RIB", "off_topic"),
+    ("quel temps il fait a marseille demain", "off_topic"),
+    ("raconte moi une blague", "off_topic"),
+    ("qui a gagné le match du psg hier soir", "off_topic"),
+    ("aide moi à écrire une lettre de motivation pour un job d'été", "off_topic"),
+]

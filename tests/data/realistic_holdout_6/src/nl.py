@@ -1,0 +1,78 @@
+# Dutch (nl) held-out rows for the Example Shoppe message router.
+# Hand-written 2026-12-07. One message per tuple: (text, intent).
+
+ROWS = [
+    # ---- routine / local (24, 24 different intents) ----
+    ("graag mijn account verwijderen, wil niet dat jullie mijn gegevens nog bewaren", "delete_account"),
+    ("hoe pas ik mijn emailadres aan in mijn account? heb een nieuw adres", "edit_account"),
+    ("wachtwoord vergeten.. hoe kom ik weer in mn account", "recover_password"),
+    ("ik probeer me te registreren maar krijg steeds 'postcode ongeldig' terwijl mijn postcode gewoon 3512 AB is", "registration_problems"),
+    ("heb per ongeluk 2 accounts, een met mn gmail en een met mn werkmail. hoe wissel ik naar de andere", "switch_account"),
+    ("bestelling 10558 annuleren aub", "cancel_order"),
+    ("Kan ik ook telefonisch bestellen? Mijn moeder (78) wil graag de leesstoel maar zij doet niks met internet.", "place_order"),
+    ("waar blijft mijn pakket? ordernr 11203, postnl track en trace zegt nog steeds 'zending is aangemeld'", "track_order"),
+    ("kost het iets als ik mijn bestelling annuleer?", "check_cancellation_fee"),
+    ("kunnen jullie ook bij een postnl punt bezorgen ipv thuis", "delivery_options"),
+    ("hoe lang duurt het ongeveer voor een bank in belgie geleverd wordt", "delivery_period"),
+    ("ik heb het verkeerde huisnummer ingevuld bij 12090, moet 27 zijn ipv 72. kan dat nog aangepast worden?", "change_shipping_address"),
+    ("er staat op mijn factuur 'verwijderingsbijdrage' €0,25 bij de lamp, wat is dat?", "check_invoice"),
+    ("waar kan ik de factuur van mijn bestelling downloaden? nodig voor mn boekhouding", "get_invoice"),
+    ("kan ik achteraf betalen met klarna of riverty?", "check_payment_methods"),
+    ("ideal betaling mislukt via ING app, bestelling staat nu op 'wacht op betaling'. wat nu", "payment_issue"),
+    ("hoeveel dagen bedenktijd heb ik eigenlijk bij jullie?", "check_refund_policy"),
+    ("retour is vorige week bij jullie aangekomen volgens postnl, wanneer kan ik het geld ongeveer op mijn rekening verwachten?", "track_refund"),
+    ("ik wil de plaid retourneren, hoe werkt dat? moet ik zelf een label printen", "return_item"),
+    ("wat is jullie telefoonnummer en zijn jullie zaterdag ook bereikbaar?", "contact_customer_service"),
+    ("ik wil me aanmelden voor de nieuwsbrief, krijg ik dan ook korting?", "newsletter_subscription"),
+    ("hoe lang is een cadeaukaart van jullie geldig", "gift_card"),
+    ("is de Vera hanglamp dimbaar?", "product_question"),
+    ("goedemiddag!", "greeting"),
+
+    # ---- get_refund (8) ----
+    ("eettafel is beschadigd aangekomen, flinke deuk in het blad. ik wil mijn geld terug, geen nieuwe", "get_refund"),
+    ("ik zie 2x een afschrijving van €74,95 op mijn rabo rekening voor dezelfde bestelling (10388). graag 1 terugstorten", "get_refund"),
+    ("2 dagen na mijn bestelling stond de fauteuil ineens 100 euro goedkoper in de sale. krijg ik het verschil terug?", "get_refund"),
+    ("Vorige maand een dekbedovertrek besteld en bij het uitpakken bleek de rits kapot. Ik heb hem maar laten maken want ik had geen zin in retourneren, maar dat kostte me wel €8 bij de kleermaker en een middag gedoe. Eigenlijk vind ik dat jullie dat horen te vergoeden.", "get_refund"),
+    ("had met klarna betaald en de bestelling geannuleerd, maar klarna zegt dat ik nog steeds €212 moet betalen. kunnen jullie dat terugdraaien", "get_refund"),
+    ("bezorger heeft de doos zonder aan te bellen bij de buren over de schutting gezet en nu is de helft van de wijnglazen stuk. die wil ik vergoed hebben", "get_refund"),
+    ("ik heb 6,95 verzendkosten betaald terwijl er staat gratis verzending boven de 50 euro, en ik zat op 54,20. die 6,95 graag terug", "get_refund"),
+    ("ik heb nu 3 keer gebeld en niemand lost het op!! na al dit gedoe verwacht ik toch wel een tegemoetkoming, een waardebon of zo", "get_refund"),
+
+    # ---- contact_human_agent (4) ----
+    ("kan ik een medewerker spreken", "contact_human_agent"),
+    ("ik wil graag met een echt persoon chatten, niet met een robot", "contact_human_agent"),
+    ("Zou u mij willen doorverbinden met een medewerker? Alvast bedankt.", "contact_human_agent"),
+    ("MENS. ik wil een mens spreken", "contact_human_agent"),
+
+    # ---- needs_reasoning (14) ----
+    ("past de hoekbank Milo in een kamer van 3,10 bij 2,80? er zit ook een radiator aan de korte wand", "needs_reasoning"),
+    ("welke is beter voor een kinderkamer, het katoenen vloerkleed of dat van polypropyleen? mijn zoon knoeit echt overal", "needs_reasoning"),
+    ("kan de teak tuinset de hele winter buiten blijven staan hier in groningen of moet hij naar binnen", "needs_reasoning"),
+    ("vandaag 2 pakketten ontvangen, in de ene zit het kussen in de verkeerde kleur en de andere is helemaal doorweekt. hoe los ik dit op", "needs_reasoning"),
+    ("mijn retourtermijn is 2 dagen geleden verlopen omdat ik op vakantie was in turkije, kan ik de stoel toch nog terugsturen?", "needs_reasoning"),
+    ("is de koekenpan uit de Chef serie geschikt voor inductie en ook voor in de oven tot 250 graden? op de site staat alleen inductie", "needs_reasoning"),
+    ("ik woon op texel, rekenen jullie extra voor de boot? en hoe gaat dat met een groot meubel zoals een kast", "needs_reasoning"),
+    ("we hebben een kat die overal aan krabt, welke bankstof raden jullie aan", "needs_reasoning"),
+    ("ik wil de Luna lamp maar hij moet aan een schuin plafond, kan dat met die ophanging?", "needs_reasoning"),
+    ("heb een cadeaukaart van €50 en een kortingscode van 15%, kan ik allebei gebruiken op een lamp van 120 euro die al in de sale staat?", "needs_reasoning"),
+    ("ons bed heeft 6 weken levertijd maar over 4 weken verhuizen we naar amersfoort. kunnen jullie dan gewoon daar bezorgen of gaat dat mis met de planning?", "needs_reasoning"),
+    ("de gordijnen zijn op maat gemaakt maar 5 cm te kort, denk dat ik zelf verkeerd gemeten heb. wat zijn mijn opties?", "needs_reasoning"),
+    ("ik ben zakelijke klant in belgie met btw nummer, kan de factuur met btw verlegd? en geldt dan dezelfde retourregeling als voor particulieren", "needs_reasoning"),
+    ("onze peuter heeft de kap van de staande lamp kapot getrokken. kan ik alleen een nieuwe kap kopen en past een kap van een ander model ook op de voet?", "needs_reasoning"),
+
+    # ---- off_topic (14: 10 with shop words, 4 other) ----
+    ("hoe zeg ik mijn ns abonnement op, wil per 1 januari stoppen", "off_topic"),
+    ("wanneer krijg ik mijn teruggave van de belastingdienst, aangifte al in maart gedaan", "off_topic"),
+    ("ik ben mijn digid wachtwoord kwijt wat moet ik doen", "off_topic"),
+    ("mijn pakketje van bol is nog steeds niet bezorgd, hoe neem ik contact op met bol.com", "off_topic"),
+    ("wat moet er allemaal op een factuur als zzp'er, is kvk nummer verplicht?", "off_topic"),
+    ("hoe lang heb je garantie op een nieuwe fiets bij de fietsenmaker", "off_topic"),
+    ("kan je een tikkie terugdraaien als je per ongeluk te veel hebt betaald aan een vriendin?", "off_topic"),
+    ("mijn rekening bij abn amro is geblokkeerd, hoe krijg ik hem weer vrij", "off_topic"),
+    ("hoe lever ik statiegeld blikjes in bij de appie, krijg je dan geld terug op je bon?", "off_topic"),
+    ("heb een vvv cadeaubon gekregen, waar kan ik die allemaal gebruiken", "off_topic"),
+    ("wat voor weer wordt het morgen in rotterdam", "off_topic"),
+    ("kun je een sinterklaasgedicht maken voor mijn collega die altijd te laat komt", "off_topic"),
+    ("wie wordt er dit jaar kampioen van de eredivisie denk jij", "off_topic"),
+    ("test test 123", "off_topic"),
+]
