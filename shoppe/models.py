@@ -150,6 +150,8 @@ class Order(models.Model):
     gift_card_amount = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0.00"),
                                            help_text="the part of the total paid with the gift card")
     review_invited_at = models.DateTimeField(null=True, blank=True, help_text="when the 'how was it' email went")
+    cancellation_fee = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True,
+                                           help_text="the handling fee kept when the order was cancelled (0: free)")
     # Emails about the order are written in it, also those sent later by a job with no customer's page to go by.
     language = models.CharField(max_length=10, blank=True, default="",
                                 help_text="the storefront language the order was placed in (en-gb, nl, de, fr, es)")

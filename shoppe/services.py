@@ -45,7 +45,8 @@ def order_cancel(*, order_id: int) -> Order:
             raise OrderChangeRefused(gettext("Order %(number)s is %(status)s and can no longer be cancelled.")
                                      % {"number": order.number, "status": order.get_status_display().lower()})
         order.status = Order.Status.CANCELLED
-        order.save(update_fields=["status"])
+        order.cancellation_fee = fee  # what the order page and the emails say was kept
+        order.save(update_fields=["status", "cancellation_fee"])
         if order.gift_card_id and order.gift_card_amount:
             back = order.gift_card_amount - max(Decimal("0.00"), fee - order.paid_by_method)
             if back > 0:

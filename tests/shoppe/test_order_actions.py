@@ -53,6 +53,19 @@ def test_a_packed_order_shows_the_fee_and_a_shipped_one_cannot_be_cancelled(clie
     assert shipped.status == Order.Status.SHIPPED
 
 
+def test_a_cancelled_packed_orders_page_says_what_fee_was_kept_and_where_the_money_goes(client: Client, alice, make_order
+                                                                                       ) -> None:
+    packed = make_order(alice, status="packed")
+    client.post(f"/orders/{packed.number}/cancel/")
+    page = client.get(f"/orders/{packed.number}/").content.decode()
+    assert "A handling fee of €5.00 is kept, because the order was already packed." in page
+    assert "What you paid goes back to your original payment method within 5 business days." in page
+    free = make_order(alice, status="processing")
+    client.post(f"/orders/{free.number}/cancel/")
+    page = client.get(f"/orders/{free.number}/").content.decode()
+    assert "handling fee" not in page and "goes back to your original payment method" in page
+
+
 def test_someone_elses_order_cannot_be_cancelled_or_changed(client: Client, alice, make_customer, make_order) -> None:
     bob = make_customer("bob", first_name="Bob")
     order = make_order(bob, status="processing")
