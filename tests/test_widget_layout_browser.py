@@ -80,6 +80,22 @@ def test_scrolled_to_the_end_no_control_of_the_page_is_under_the_chat_launcher(t
     assert covered == [], covered
 
 
+def test_on_a_phone_the_launcher_steps_aside_while_the_customer_types_in_a_field_of_the_page(  # type: ignore[no-untyped-def]
+        tabs, screenshots: Path) -> None:
+    """Session 26's walkthrough: focusing the footer's newsletter field scrolled it to the screen's bottom edge, under
+    the launcher, so the customer typed an address they could not see."""
+    tab = tabs(**PHONE)
+    page = tab.page
+    page.goto("/")
+    page.focus("#newsletter-email")
+    page.keyboard.type("sam@example.test")
+    page.wait_for_timeout(200)
+    tab.shot(screenshots, "layout-newsletter-typing-390")
+    assert not page.locator(".chat-launcher").is_visible()
+    page.locator("main h1, main h2").first.click()  # done typing: the launcher is back
+    assert page.locator(".chat-launcher").is_visible()
+
+
 @pytest.mark.parametrize("screen", [PHONE, LAPTOP], ids=["phone", "laptop"])
 def test_a_source_link_on_a_phone_shows_its_page_not_the_chat_again(tabs, screenshots: Path, screen: dict) -> None:  # type: ignore[no-untyped-def]
     """On a phone the chat is the whole screen: tapping a source opened the help page with the chat reopened over it.
