@@ -30,6 +30,7 @@ class ElsewhereRule:
     common_names: frozenset[str]  # countries, months, "ok"...: capitalised, yet not a company
     shop_names: frozenset[str]  # every word of the shop's own texts (the server router's shop_vocabulary)
     organisations: str = ""  # the pattern of other organisations' names (rag/router/organisations.py)
+    product_kinds: frozenset[str] = frozenset()  # "lamp", "sofa"...: a name one or two words before one is a product's
 
     @classmethod
     def from_server(cls) -> ElsewhereRule:
@@ -38,7 +39,8 @@ class ElsewhereRule:
         from rag.router.serving import router_get
 
         return cls(safety.OTHER_SERVICE.pattern, safety.ABOUT_US.pattern, frozenset(safety._NAME_CONTEXT),
-                   safety.COMMON_PROPER_NAMES, frozenset(router_get().model.shop_vocabulary), organisations_rule())
+                   safety.COMMON_PROPER_NAMES, frozenset(router_get().model.shop_vocabulary), organisations_rule(),
+                   safety.PRODUCT_KINDS)
 
     def names_elsewhere(self, text: str) -> bool:
         """Whether the message names another company or public service, as the server's rules read it."""
@@ -49,16 +51,22 @@ class ElsewhereRule:
         if re.search(self.services, text, re.IGNORECASE | re.ASCII):
             return True
         previous = "<start>"
-        for token in _TOKEN.findall(text):
-            if self._is_name(token, previous):
+        tokens = _TOKEN.findall(text)
+        for at, token in enumerate(tokens):
+            if self._is_name(token, previous, tokens[at + 1:at + 3]):
                 return True
             previous = token.lower()
         return False
 
-    def _is_name(self, token: str, previous: str) -> bool:
+    def _product_kind(self, word: str) -> bool:
+        word = word.lower()
+        return any(kind in self.product_kinds for kind in (word, word.removesuffix("s"), word.removesuffix("es")))
+
+    def _is_name(self, token: str, previous: str, following: list[str]) -> bool:
         word = token.rstrip(_POSSESSIVE_ENDING) if token.endswith(("'s", "’s")) else token
         if len(word) < 2 or not ("a" <= word[0].lower() <= "z") or any(c.isdigit() for c in word) \
-                or word.lower() in self.shop_names or word.lower() in self.common_names:
+                or word.lower() in self.shop_names or word.lower() in self.common_names \
+                or any(self._product_kind(next_word) for next_word in following):
             return False
         capitalised = any("A" <= c <= "Z" for c in word)
         acronym = capitalised and not any("a" <= c <= "z" for c in word) and len(word) >= 3
@@ -67,9 +75,10 @@ class ElsewhereRule:
     def to_json(self) -> dict:
         return {"services": self.services, "about_us": self.about_us, "name_context": sorted(self.name_context),
                 "common_names": sorted(self.common_names), "shop_names": sorted(self.shop_names),
-                "organisations": self.organisations}
+                "organisations": self.organisations, "product_kinds": sorted(self.product_kinds)}
 
     @classmethod
     def from_json(cls, data: dict) -> ElsewhereRule:
         return cls(data["services"], data["about_us"], frozenset(data["name_context"]),
-                   frozenset(data["common_names"]), frozenset(data["shop_names"]), data.get("organisations", ""))
+                   frozenset(data["common_names"]), frozenset(data["shop_names"]), data.get("organisations", ""),
+                   frozenset(data.get("product_kinds", [])))

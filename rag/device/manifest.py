@@ -20,8 +20,8 @@ from django.conf import settings
 from django.utils import timezone
 
 # What the export holds; an export of another format is rebuilt (`device_export_current`).
-EXPORT_FORMAT = 4  # 2: trained on the help centre's questions too; 3: the model carries the rule for other companies;
-# 4: and the longest message it answers
+EXPORT_FORMAT = 5  # 2: trained on the help centre's questions too; 3: the model carries the rule for other companies;
+# 4: and the longest message it answers; 5: the rule knows a product's name by the kind of thing after it
 FILE_NAME = re.compile(r"^(model|passages-[a-z]{2})-[0-9a-f]{16}\.json$")
 
 _cached: tuple[tuple[str, float], dict | None] = (("", -1.0), None)

@@ -79,6 +79,8 @@ ORGANISATION_MESSAGES = [
     "mój zwrot z allegro", "Allegro’s zwrot", "Zalandos Rücksendung", "amazonas river", "my amazon parcel",
     "can I pay with PayPal?", "kan ik met iDEAL betalen", "ship with DHL or PostNL?", "Café crème", "",
     "İstanbul ıi İI", "Zażółć gęślą jaźń",
+    # a name one or two words before a kind of thing the shop sells is its product's; a company's name elsewhere
+    "is the Lumo pendant available in brass", "send back the Lumi floor lamp", "the Havra side tables", "my Netflix account",
 ]
 
 

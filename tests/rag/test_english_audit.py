@@ -59,6 +59,16 @@ def test_a_routine_answer_about_another_company_is_declined(local_models, text):
     assert english_audited(local_models.multilingual.decide(text), audit).route == "off_topic"
 
 
+@pytest.mark.parametrize("text", [
+    "is the Lumo pendant available in brass as well as black?",  # names of products the tests' catalogue lacks
+    "how do I return the Lumi floor lamp?",
+])
+def test_a_name_before_a_kind_of_product_is_the_shops_product_not_another_company(local_models, text):
+    # the English router's rule for other companies' names reads "the Lumo" as one, unless a lamp or pendant follows
+    assert local_models.english.decide(text).route != "off_topic"
+    assert local_models.decide(text).route == "local"
+
+
 def test_the_audit_rules_on_made_up_decisions():
     """Each of the audit's steps, on decisions made up here (the routers' own reading is tested above)."""
     from rag.router.decide import REFUND_QUESTION, RouteDecision, english_audited

@@ -26,6 +26,7 @@ export class ElsewhereRule {
     this.commonNames = new Set(rule.common_names);
     this.shopNames = new Set(rule.shop_names);
     this.organisations = rule.organisations ? new RegExp(rule.organisations) : null;
+    this.productKinds = new Set(rule.product_kinds || []);
   }
 
   // Whether the message names another company or public service, as the server's rule reads it.
@@ -34,18 +35,26 @@ export class ElsewhereRule {
     if (this.aboutUs.test(text)) return false;
     if (this.services.test(text)) return true;
     let previous = "<start>";
-    for (const token of text.match(TOKEN) || []) {
-      if (this.isName(token, previous)) return true;
-      previous = token.toLowerCase();
+    const tokens = text.match(TOKEN) || [];
+    for (let at = 0; at < tokens.length; at++) {
+      if (this.isName(tokens[at], previous, tokens.slice(at + 1, at + 3))) return true;
+      previous = tokens[at].toLowerCase();
     }
     return false;
   }
 
-  isName(token, previous) {
+  // "lamp", "sofas", "benches": a kind of thing the shop sells, its plural "s" or "es" read off.
+  productKind(word) {
+    const lower = word.toLowerCase();
+    return [lower, lower.replace(/s$/, ""), lower.replace(/es$/, "")].some((kind) => this.productKinds.has(kind));
+  }
+
+  isName(token, previous, following) {
     const word = token.endsWith("'s") || token.endsWith("’s") ? rstripPossessive(token) : token;
     const lower = word.toLowerCase();
     if (word.length < 2 || !/^[A-Za-z]/.test(word) || /[0-9]/.test(word)
-        || this.shopNames.has(lower) || this.commonNames.has(lower)) return false;
+        || this.shopNames.has(lower) || this.commonNames.has(lower)
+        || following.some((next) => this.productKind(next))) return false;
     const capitalised = /[A-Z]/.test(word);
     const acronym = capitalised && !/[a-z]/.test(word) && word.length >= 3;
     return capitalised && (this.nameContext.has(previous) || word !== token || acronym);
