@@ -17,6 +17,7 @@ from shoppe.models import Customer, GiftCard, Product
 from shoppe.newsletter import (SignUp, newsletter_confirm, newsletter_confirm_request, newsletter_subscribe,
                                newsletter_unsubscribe, newsletter_unsubscribe_email)
 from shoppe.selectors import catalogue_categories, catalogue_list, order_list_for_user
+from shoppe.vat import SHOP_VAT_NUMBER, order_vat
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -45,7 +46,8 @@ def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     if order is None or not hasattr(order, "invoice"):
         raise Http404("No such invoice")
-    return render(request, "shoppe/invoice.html", {"order": order, "invoice": order.invoice})
+    return render(request, "shoppe/invoice.html", {"order": order, "invoice": order.invoice, "vat": order_vat(order),
+                                                   "shop_vat_number": SHOP_VAT_NUMBER})
 
 
 def gift_card_balance(request: HttpRequest) -> HttpResponse:

@@ -41,6 +41,14 @@ def delivery_name(name: str) -> str:
 register.filter("address_in_language", address_in_language)
 
 
+@register.filter
+def country_name(country: str) -> str:
+    """A country as addresses store it ("Germany") in the customer's language."""
+    from shoppe.models import COUNTRY_NAMES
+
+    return str(COUNTRY_NAMES.get(country, country))
+
+
 @register.simple_tag
 def shop_languages() -> list[tuple[str, str]]:
     """The switcher's languages, each in its own name ("Deutsch", "Français"), as settings.LANGUAGES
