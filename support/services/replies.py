@@ -27,7 +27,7 @@ from support.services.answers import (
 )
 from support.services.order_help import ORDER_INTENTS, order_answer, pending_answer
 from support.services.order_help.orders import ORDER_IN_FOCUS
-from support.services.order_help.return_label import with_return_label
+from support.services.order_help.return_label import with_return_label, with_return_offer
 from support.services.order_help.tracking import with_order_expected
 from support.services.routing import RouteDecision, decision_fields, help_answer_checked, message_route
 from support.tasks import escalation_answer
@@ -149,7 +149,8 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
         return order_answer(conversation=conversation, intent=decision.intent, text=text)
     answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=language)
     if decision.intent == "return_item":  # and the label of the customer's order whose return is started
-        answer = with_return_label(answer, conversation=conversation, text=text)
+        labelled = with_return_label(answer, conversation=conversation, text=text)
+        answer = labelled if labelled is not answer else with_return_offer(answer, conversation=conversation, text=text)
     if decision.intent == "delivery_period":  # and when the order just talked about is expected
         answer = with_order_expected(answer, conversation=conversation, text=text)
     return answer

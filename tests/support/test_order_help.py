@@ -589,6 +589,35 @@ def test_a_returns_question_about_an_order_whose_return_is_started_gets_its_labe
     assert with_return_label(article, conversation=bobs, text=f"label for order {returning.number}?") == article
 
 
+def test_returning_an_item_by_its_name_offers_to_start_the_return(make_customer, make_order):
+    # Session 26's walkthrough: "I want to send back the ..." got the returns article only
+    from support.models import RefundRequest
+    from support.services.answers import Answer
+    from support.services.order_help.return_label import with_return_offer
+
+    alice = make_customer("alice")
+    lamp = make_order(alice, status="delivered")  # the Blue ceramic table lamp
+    make_order(alice, status="delivered", product="Velvet footstool")
+    conversation = Conversation.objects.create(customer=alice)
+    article = Answer("To return an item, start a return from My orders...", sources=[{"title": "Returns", "url": "/help/"}])
+
+    offered = with_return_offer(article, conversation=conversation,
+                                text="I want to send back the ceramic lamp, the colour is wrong")
+    assert offered.text.startswith(article.text) and "start this return here" in offered.text
+    assert f"(order {lamp.number})" in offered.text and offered.pending["kind"] == "confirm_refund"
+    assert offered.pending["reason"] == "the colour is wrong"
+    # the customer's yes files the request for the team, as the chat's refund requests are filed
+    conversation.state = {"pending": offered.pending}
+    conversation.save()
+    filed = reply(conversation, "yes")
+    assert filed.handoff == "refund" and RefundRequest.objects.filter(order=lamp).count() == 1
+    # no item named, an order not delivered, or a return already asked for: the article alone
+    assert with_return_offer(article, conversation=conversation, text="how do returns work?") == article
+    assert with_return_offer(article, conversation=conversation, text="send back the ceramic lamp") == article
+    bobs = Conversation.objects.create(customer=make_customer("bob", "Bob"))
+    assert with_return_offer(article, conversation=bobs, text="send back the ceramic lamp") == article
+
+
 def test_a_new_address_in_the_first_message_is_read_back_at_once(make_customer, make_order):
     # Session 26's walkthrough: "... wijzigen naar Prinsengracht 263, 1016 GV Amsterdam" got the current address and
     # "what's the new address?"

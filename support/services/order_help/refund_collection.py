@@ -48,7 +48,8 @@ REASON_WORDS = 4  # a part this long may say why ("the lamp arrived shattered");
 ASKING = 0.5  # a part the router reads as a refund request this surely is the asking ("I'd like my money back")
 
 
-def reason_in_request(request: str, order: Order, *, words: int = REASON_WORDS) -> str:
+def reason_in_request(request: str, order: Order, *, words: int = REASON_WORDS,
+                      asking_intents: tuple[str, ...] = ("get_refund",)) -> str:
     """Why the customer wants their money back, when the request already says it ("I'd like a refund for order
     10026, the oak table arrived with a big crack in the top"): its parts of REASON_WORDS words or more, joined,
     except the asking (the part naming the order's number, or one the router reads as a refund request) and
@@ -56,14 +57,15 @@ def reason_in_request(request: str, order: Order, *, words: int = REASON_WORDS) 
     Parts by punctuation and read by the router, which reads every language the shop serves; the team reads the
     reason as written, and nothing is filed without the customer's yes. A part the router declines is kept: out of
     its request a damage reads as nothing the shop is asked ("it has a crack in the enamel"), and the customer was
-    asked again for the reason they had given (session 23's walkthrough); small talk reads as a greeting."""
+    asked again for the reason they had given (session 23's walkthrough); small talk reads as a greeting.
+    `asking_intents`: what the asking reads as (a return offered in the chat asks with "I want to send it back")."""
     from rag.router.serving import router_get
 
     def says_why(part: str) -> bool:
         if len(part.split()) < words or re.search(rf"(?<!\d){order.number}(?!\d)", part):
             return False
         decision = router_get().decide(part)
-        asking = decision.intent == "get_refund" and decision.confidence >= ASKING
+        asking = decision.intent in asking_intents and decision.confidence >= ASKING
         return not asking and decision.intent != "greeting"
 
     return ", ".join(part for part in (p.strip() for p in _CLAUSES.split(request)) if says_why(part))

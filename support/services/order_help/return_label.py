@@ -1,8 +1,15 @@
-"""A returns question about an order whose return is started: the help answer, and that order's return label.
+"""A returns question about the customer's own order: the help answer, and that order's return label, or the offer to
+start the return of what the message names.
 
 "where can I download my return label for order 10026?" got the returns article and no link, though the label existed
 (session 26's walkthrough). The label is the customer's own order's (shoppe/returns.py): signed in and theirs, or a
 guest order their chat proved; the order named in the message, else the one the conversation is about.
+
+"I want to send back the oak bedside lamp" got the returns article only, and the customer was left to find out that a
+return is started by a refund request from the order's page (session 26's walkthrough). When the message names items
+of one delivered order whose return is not started, the article is followed by the refund request the chat would file
+for them (refund_collection: read back, sent to the team only on the customer's yes); the team decides, and the free
+label is there as soon as it is filed.
 """
 from __future__ import annotations
 
@@ -14,7 +21,8 @@ from shoppe.models import Order
 from shoppe.returns import free_return_label, return_started
 from support.models import Conversation
 from support.services.answers import Answer
-from support.services.order_help.orders import order_meant, return_label_path
+from support.services.order_help.orders import customer_orders, order_may_change, order_meant, return_label_path
+from support.services.order_items import items_named
 
 
 def with_return_label(answer: Answer, *, conversation: Conversation, text: str) -> Answer:
@@ -29,3 +37,28 @@ def with_return_label(answer: Answer, *, conversation: Conversation, text: str) 
     return replace(answer, text=f"{line}\n\n{answer.text}",
                    sources=[{"title": _("Return label for order %(number)s") % {"number": order.number},
                              "url": label}, *answer.sources], order_in_focus=order.number)
+
+
+def with_return_offer(answer: Answer, *, conversation: Conversation, text: str) -> Answer:
+    """`answer` (the returns help passage) followed by the offer to start the return of the items `text` names, when
+    they are in one delivered order of the customer's with no refund request standing for them; else `answer`."""
+    from support.services.order_help.refund_collection import reason_in_request, refund_confirm
+    from support.services.refunds import refunds_standing
+
+    named = order_meant(conversation, text)
+    orders = [named] if named is not None else customer_orders(conversation)
+    holding = [(order, items_named(list(order.items.all()), text).chosen) for order in orders
+               if order.status == Order.Status.DELIVERED and order_may_change(conversation, order)]
+    holding = [(order, items) for order, items in holding if items]
+    if len(holding) != 1:
+        return answer
+    order, items = holding[0]
+    standing = refunds_standing(order)
+    items = [item for item in items if item.id not in standing]
+    if not items:
+        return answer
+    reason = reason_in_request(text, order, asking_intents=("get_refund", "return_item"))
+    offer = refund_confirm(order, items, reason=reason)
+    start = _("You can start this return here: a return is a refund request, which our team decides.")
+    return replace(answer, text=f"{answer.text}\n\n{start} {offer.text}", pending=offer.pending,
+                   sources=[*answer.sources, *offer.sources], order_in_focus=order.number)
