@@ -618,6 +618,34 @@ def test_returning_an_item_by_its_name_offers_to_start_the_return(make_customer,
     assert with_return_offer(article, conversation=bobs, text="send back the ceramic lamp") == article
 
 
+def test_another_item_of_an_order_whose_return_is_started_is_offered_its_own_return_not_the_label(make_customer,
+                                                                                                 make_order):
+    # Session 27's walkthrough: "I want to return the casserole from order 10026" was told the return of 10026 was
+    # started and given the label, which listed only the table already being returned
+    from support.models import RefundRequest
+    from support.services.answers import Answer
+    from support.services.order_help.return_label import with_return_label, with_return_offer
+    from shoppe.models import OrderItem, Product
+
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    footstool = Product.objects.create(slug="velvet-footstool", name="Velvet footstool", category="Furniture",
+                                       description="A footstool", price=89, stock=3)
+    stool = OrderItem.objects.create(order=order, product=footstool, quantity=1, unit_price=89)
+    conversation = Conversation.objects.create(customer=alice)
+    RefundRequest.objects.create(conversation=conversation, order=order, amount=64, reason="Too small",
+                                 items=[{"item_id": order.items.exclude(id=stool.id).get().id, "quantity": 1,
+                                         "amount": "64.00"}])
+    article = Answer("To return an item, start a return from My orders...", sources=[{"title": "Returns", "url": "/help/"}])
+    text = f"I want to return the footstool from order {order.number}"
+    assert with_return_label(article, conversation=conversation, text=text) == article
+    offered = with_return_offer(article, conversation=conversation, text=text)
+    assert "1 × Velvet footstool" in offered.text and offered.pending["items"] == [stool.id]
+    # the lamp, which the return holds: its label
+    assert "return-label" in with_return_label(article, conversation=conversation,
+                                               text=f"return label for the lamp of order {order.number}?").text
+
+
 def test_a_new_address_in_the_first_message_is_read_back_at_once(make_customer, make_order):
     # Session 26's walkthrough: "... wijzigen naar Prinsengracht 263, 1016 GV Amsterdam" got the current address and
     # "what's the new address?"
