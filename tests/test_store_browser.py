@@ -92,6 +92,34 @@ def test_a_visitor_buys_as_a_guest_and_asks_the_chat_about_the_order(  # type: i
     tab.shot(screenshots, f"store-{size}-5-chat")
 
 
+def test_on_a_phone_a_declined_card_is_said_where_the_customer_looks(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    """Session 27's walkthrough: after a declined card the page came back at its top, the error below the screen."""
+    from playwright.sync_api import expect
+
+    tab = tabs(**PHONE)
+    page = tab.page
+    _add_first_featured_product(page)
+    page.get_by_role("link", name="Checkout").click()
+    page.fill("#id_email", f"gwen-{uuid.uuid4().hex[:6]}@example.test")
+    page.fill("#id_recipient", "Gwen Guest")
+    page.fill("#id_street", "Oudegracht 99")
+    page.fill("#id_postcode", "3511 AB")
+    page.fill("#id_city", "Utrecht")
+    page.select_option("#id_country", "Netherlands")
+    page.get_by_role("button", name="Continue to payment").click()
+    page.wait_for_url(re.compile(r"/checkout/payment/$"))
+    page.fill("#id_cardholder", "Gwen Guest")
+    page.fill("#id_card_number", "4000 0000 0000 0002")
+    page.get_by_role("button", name=re.compile(r"^Pay €")).click()
+    problem = page.locator("#payment-problem")
+    expect(problem).to_contain_text("Your bank declined this payment")
+    expect(problem).to_be_focused()
+    expect(problem).to_be_in_viewport()
+    tab.shot(screenshots, "store-phone-declined")
+    problem.get_by_role("link").click()  # the summary leads to the card's field
+    expect(page.locator("#id_card_number")).to_be_focused()
+
+
 def test_a_new_customer_signs_up_buys_and_the_assistant_knows_the_order(  # type: ignore[no-untyped-def]
         tabs, screenshots: Path) -> None:
     from playwright.sync_api import expect

@@ -13,4 +13,7 @@
   };
   form.addEventListener("change", sync);
   sync();
+  // A payment that failed: its summary at the top is where the eye (and a screen reader) goes first.
+  const problem = document.getElementById("payment-problem");
+  if (problem) problem.focus();
 })();
