@@ -511,6 +511,24 @@ def test_refunds_above_the_limit_need_a_second_approver_who_is_a_supervisor(sett
     assert [(d.decided_by.username, d.verdict) for d in refund.decisions.all()] == [("sam", "approve"), ("sofia", "approve")]
 
 
+def test_an_orders_refunds_count_together_against_the_supervisors_limit(settings, team, make_customer, make_order):
+    """Session 27's security probe: one request per item, €148 and €179, were both approved by one agent alone."""
+    settings.REFUND_SUPERVISOR_LIMIT_EUR = 200
+    order = delivered_order(make_order, make_customer("alice"))
+    conversation = Conversation.objects.create()
+    first, second = (RefundRequest.objects.create(conversation=conversation, order=order, reason="broken",
+                                                  amount=Decimal(amount)) for amount in ("148.00", "179.00"))
+    claimed_by(conversation, team["sam"])
+    refund_decide(refund_id=first.id, user=team["sam"], approve=True)
+    refund_decide(refund_id=second.id, user=team["sam"], approve=True)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("approved", "awaiting_second")  # €327 on the order: a supervisor's turn
+    refund_decide(refund_id=second.id, user=team["sofia"], approve=True)
+    second.refresh_from_db()
+    assert second.status == "approved"
+
+
 def test_a_german_customer_reads_the_decision_in_german_with_the_amount_as_german_writes_it(team, make_customer,
                                                                                               make_order):
     """Found in session 23's walkthrough: "Ihre Erstattung von €689.00", the amount formatted in the agent's language."""
