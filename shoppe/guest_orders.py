@@ -28,7 +28,7 @@ def guest_order_proven_in(session: SessionBase, number: int, *, to_change: bool)
     """The guest order `number` if this browser's chat conversation proved it (to change it, with `to_change`) or
     filed its return."""
     from support.models import Conversation
-    from support.services.conversations import SESSION_KEY
+    from support.services.conversations import SESSION_KEY, conversation_owned_by
     from support.services.proofs import CHANGE, READ, proven_order_numbers
 
     try:
@@ -37,7 +37,10 @@ def guest_order_proven_in(session: SessionBase, number: int, *, to_change: bool)
         return None
     chat = Conversation.objects.filter(id=conversation_id, customer__isnull=True).first()
     guest = Order.objects.filter(number=number, customer__isnull=True).first()
-    if chat is None or guest is None:
+    # The chat is this browser's only while no reply link took it over: what the link's holder proves after that is
+    # theirs (session 27's security probe: the browser that started the chat opened the invoice of an order the
+    # link's holder proved later, as the socket and the photos never let it).
+    if chat is None or guest is None or not conversation_owned_by(chat, user=AnonymousUser(), session=session):
         return None
     if number in proven_order_numbers(chat, to=CHANGE if to_change else READ) \
             or guest.refund_requests.filter(conversation=chat).exists():

@@ -100,3 +100,24 @@ def test_a_guest_opens_the_invoice_of_the_order_their_chat_proved_and_no_other(m
     assert invoice.status_code == 200 and f"INV-{erins.number}".encode() in invoice.content
     assert erin.get(f"/orders/{others.number}/invoice/")["Location"].startswith("/account/login/")  # nothing shown
     assert Client().get(f"/orders/{erins.number}/invoice/")["Location"].startswith("/account/login/")
+
+
+def test_once_a_reply_link_took_the_chat_the_browser_that_started_it_opens_none_of_its_orders(make_guest_order) -> None:
+    # Session 27's security probe: the starter's browser opened the invoice of an order the link's holder proved later
+    from django.test import Client
+
+    from support.models import Conversation
+    from support.services.conversations import LINK_OWNER_KEY, SESSION_KEY
+    from support.services.proofs import order_proof_record
+
+    erins = make_guest_order("erin@example.test")
+    chat = Conversation.objects.create(session_key="starter-session", link_owner="the-link-holders-secret")
+    order_proof_record(conversation=chat, order=erins)  # proved by the person holding the link
+    starter, holder = Client(), Client()
+    for browser, secret in ((starter, ""), (holder, "the-link-holders-secret")):
+        session = browser.session
+        session[SESSION_KEY] = str(chat.id)
+        session[LINK_OWNER_KEY] = secret
+        session.save()
+    assert starter.get(f"/orders/{erins.number}/invoice/")["Location"].startswith("/account/login/")
+    assert holder.get(f"/orders/{erins.number}/invoice/").status_code == 200
