@@ -36,10 +36,20 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    """A new customer account; the customer is signed in straight away."""
+    """A new customer account; the customer is signed in straight away.
+
+    Each sign-up emails the address given, with the name given in it: over ACCOUNT_SIGNUPS_PER_CLIENT_PER_HOUR from
+    one client it is refused (429), as password resets and the newsletter are, so the form is no way to send the
+    shop's emails to strangers in bulk (session 27's security probe)."""
     if request.user.is_authenticated:
         return redirect("account")
     form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and not within_limit(
+            "signup-client", request.META.get("REMOTE_ADDR", ""), per_seconds=HOUR_S,
+            limit=settings.ACCOUNT_SIGNUPS_PER_CLIENT_PER_HOUR):
+        form.add_error(None, gettext("Too many accounts were created from your connection. Please try again in an "
+                                     "hour."))
+        return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request, "")}, status=429)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         email_confirmation_send(user=user, site_url=site_url(request))

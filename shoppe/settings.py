@@ -456,6 +456,8 @@ GIFT_CARD_FAILURES_PER_ADDRESS = env_int("GIFT_CARD_FAILURES_PER_ADDRESS", 10, m
 # client address may send an hour through the footer form or the account page.
 NEWSLETTER_CONFIRMATIONS_PER_ADDRESS_PER_DAY = env_int("NEWSLETTER_CONFIRMATIONS_PER_ADDRESS_PER_DAY", 2, minimum=1)
 NEWSLETTER_SIGNUPS_PER_CLIENT_PER_HOUR = env_int("NEWSLETTER_SIGNUPS_PER_CLIENT_PER_HOUR", 10, minimum=1)
+# New accounts from one client (network address) an hour: each emails a confirmation to the address given.
+ACCOUNT_SIGNUPS_PER_CLIENT_PER_HOUR = env_int("ACCOUNT_SIGNUPS_PER_CLIENT_PER_HOUR", 10, minimum=1)
 # Other emails a person can make the shop send to an address that is not verified (shoppe/limits.py): password
 # resets per address a day and per client an hour; conversation transcripts per address a day.
 PASSWORD_RESETS_PER_ADDRESS_PER_DAY = env_int("PASSWORD_RESETS_PER_ADDRESS_PER_DAY", 3, minimum=1)

@@ -97,6 +97,21 @@ def test_password_resets_cannot_flood_an_inbox(make_customer, smtp_server, setti
     assert len(smtp_server.received) == 2
 
 
+def test_sign_ups_from_one_connection_are_limited(settings) -> None:  # type: ignore[no-untyped-def]
+    """Session 27's security probe: each sign-up emails the address given with the name given, so twelve sign-ups sent
+    twelve emails of the attacker's words to strangers. ACCOUNT_SIGNUPS_PER_CLIENT_PER_HOUR a connection, then 429."""
+    settings.ACCOUNT_SIGNUPS_PER_CLIENT_PER_HOUR = 3
+
+    def sign_up(n: int, address: str) -> int:
+        return Client(REMOTE_ADDR=address).post("/account/signup/", {
+            "username": f"user{n}", "email": f"user{n}@example.test", "first_name": "Win a prize", "last_name": "X",
+            "password1": PASSWORD, "password2": PASSWORD}).status_code
+
+    assert [sign_up(n, "203.0.113.9") for n in range(4)] == [302, 302, 302, 429]
+    assert User.objects.filter(username__startswith="user").count() == 3  # the refused one created nothing
+    assert sign_up(9, "198.51.100.20") == 302  # another connection is not held back
+
+
 def test_a_reset_for_an_unknown_email_looks_the_same_and_sends_nothing(client: Client, smtp_server) -> None:
     response = client.post("/account/password_reset/", {"email": "nobody@example.test"})
     assert response.status_code == 302 and response["Location"] == "/account/password_reset/done/"
