@@ -15,6 +15,10 @@ from support.services.order_help import ORDER_INTENTS
 __all__ = ["RouteDecision", "decision_fields", "help_answer_checked", "message_route"]
 
 FOLLOW_UP_WORDS = 5
+# A message the router declines alone may be a little longer and still lean on the question before ("and how much does
+# that cost?", 6 words, was declined after "do you deliver to Switzerland?": session 27's walkthrough). Only declines:
+# a longer message the router sends to the strong model alone keeps its answer from it.
+DECLINED_FOLLOW_UP_WORDS = 8
 FOLLOW_UP_WINDOW = timedelta(minutes=15)
 # A short message nearly the same as something customers say that is not about the shop ("asdf", "lol", "...", "👍")
 # is a message of its own, not a follow-up: read with the previous question, "asdf" after "I need to change my delivery
@@ -29,15 +33,27 @@ ROUTINE_IN_UNSUPPORTED_LANGUAGE = "routine_in_unsupported_language"
 HELP_DOES_NOT_ANSWER = "the help section does not answer it"
 
 
-def _previous_question(message: Message) -> str | None:
-    previous = (
+def _previous_question(message: Message) -> tuple[str, str] | None:
+    """The customer's question before `message` (within FOLLOW_UP_WINDOW): its text and the intent it was given."""
+    return (
         Message.objects.filter(conversation_id=message.conversation_id, author=Message.Author.CUSTOMER,
                                created_at__lt=message.created_at, created_at__gte=message.created_at - FOLLOW_UP_WINDOW)
         .exclude(id=message.id)
         .exclude(text="")  # not a photo without a caption
-        .order_by("-created_at").values_list("text", flat=True).first()
+        .order_by("-created_at").values_list("text", "intent").first()
     )
-    return previous
+
+
+def _another_order_follow_up(message: Message, decision: RouteDecision, previous_intent: str) -> RouteDecision | None:
+    """"what about 10025", "en 10031?": the question just answered about an order, now about the order this short
+    message names (session 27's walkthrough: declined as off-topic). The previous question's intent, for the order
+    named; None when the message names no order or the previous question was not about one."""
+    from support.services.order_help.orders import order_numbers_in
+
+    if previous_intent not in ORDER_INTENTS or previous_intent == "get_refund" or not order_numbers_in(message.text):
+        return None
+    return replace(decision, route="local", intent=previous_intent, confidence=decision.confidence,
+                   reason=f"follow-up to the previous question ({previous_intent}), about the order named"[:200])
 
 
 def message_route(*, message: Message) -> RouteDecision:
@@ -52,13 +68,17 @@ def message_route(*, message: Message) -> RouteDecision:
     decision = router.decide(message.text)
     unclear = decision.route in {"off_topic", "llm"} or decision.confidence < 0.5
     noise = float(decision.scores.get("off_topic_similarity", 0.0)) >= NOT_A_FOLLOW_UP_SIMILARITY
-    if unclear and not noise and len(message.text.split()) <= FOLLOW_UP_WORDS:
+    short = DECLINED_FOLLOW_UP_WORDS if decision.route == "off_topic" else FOLLOW_UP_WORDS
+    if unclear and not noise and len(message.text.split()) <= short:
         previous = _previous_question(message)
         if previous:
-            together = router.decide(f"{previous} {message.text}")
+            text, intent = previous
+            together = router.decide(f"{text} {message.text}")
             if together.route in {"local", "human"} and together.confidence > decision.confidence:
                 decision = replace(together, reason=f"follow-up to the previous question: {together.reason}"[:200],
                                    latency_ms=decision.latency_ms + together.latency_ms)
+            elif about_another := _another_order_follow_up(message, decision, intent):
+                decision = about_another
     decision = _routine_in_unsupported_language(message, decision)
     metrics.MESSAGES_ROUTED.labels(decision.route).inc()
     metrics.ROUTE_LATENCY.observe(decision.latency_ms / 1000)

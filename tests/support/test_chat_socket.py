@@ -316,6 +316,22 @@ async def test_a_short_follow_up_is_read_with_the_previous_question():
     await socket.disconnect()
 
 
+@pytest.mark.parametrize(("first", "then", "intent"), [
+    ("do you deliver to switzerland?", "and how much does that cost?", "delivery_options"),
+    ("where is my order 10024?", "what about 10025", "track_order"),
+])
+async def test_a_follow_up_the_router_would_decline_alone_is_read_with_the_question_before(first, then, intent):
+    # Session 27's walkthrough: "and how much does that cost?" after a delivery question got the off-topic line
+    socket, _ = await connected(await anonymous_cookie())
+    await send(socket, first)
+    await until(socket, "reply.end")
+    await send(socket, then)
+    end, _ = await until(socket, "reply.end")
+    message = await database_sync_to_async(Message.objects.get)(text=then)
+    assert (end["route"], end["intent"]) == ("local", intent), message.reason
+    await socket.disconnect()
+
+
 @pytest.mark.parametrize("noise", ["asdf", "👍"])
 async def test_keyboard_noise_or_an_emoji_is_not_a_follow_up(noise):
     # Session 23's walkthrough: "asdf" read with "I need to change my delivery address" started an address change.
