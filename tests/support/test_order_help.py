@@ -145,6 +145,28 @@ def test_cancel_needs_a_yes_and_then_cancels(make_customer, make_order):
     assert order.status == Order.Status.CANCELLED
 
 
+def test_cancelling_some_items_says_an_order_is_cancelled_whole_and_how_to_keep_the_rest(make_customer, make_order):
+    # Session 27's walkthrough: "cancel the candles please, I only want the sofa" was offered the whole order at once
+    from shoppe.models import OrderItem, Product
+
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")  # the Blue ceramic table lamp
+    stool = Product.objects.create(slug="velvet-footstool", name="Velvet footstool", category="Furniture",
+                                   description="A footstool", price=89, stock=3)
+    OrderItem.objects.create(order=order, product=stool, quantity=1, unit_price=89)
+    conversation = Conversation.objects.create(customer=alice)
+    question = ask(conversation, "cancel_order", f"please cancel the footstool from order {order.number}, I only want the lamp")
+    assert question.text.startswith("Single items can't be cancelled") and "return Velvet footstool" in question.text
+    assert "Returns and exchanges" in [s["title"] for s in question.sources]
+    assert question.pending["kind"] == "confirm_cancel"  # the whole order, only on a yes
+    assert "stays as it is" in reply(conversation, "no").text
+    order.refresh_from_db()
+    assert order.status == "processing"
+    # the whole order named: the offer alone
+    whole = ask(conversation, "cancel_order", f"cancel order {order.number}")
+    assert whole.text.startswith("I can cancel")
+
+
 def test_a_shipped_order_cannot_be_cancelled(make_customer, make_order):
     alice = make_customer("alice")
     order = make_order(alice, status="shipped")

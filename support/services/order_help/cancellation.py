@@ -1,6 +1,8 @@
 """Cancelling an order: the offer (free, or with the packed-order fee), then the customer's yes or no."""
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 
 from shoppe.models import Order, money
@@ -9,10 +11,15 @@ from support.models import Conversation
 from support.services.answers import Answer
 from support.services.order_help.orders import order_describe, order_link, order_owned, order_status_name, page_path
 from support.services.order_help.yes_no import NO, YES
+from support.services.order_items import items_named
 
 
-def cancel_offer(*, order: Order, link: list[dict[str, str]]) -> Answer:
-    """Why `order` can't be cancelled any more, or the offer to cancel it (a `confirm_cancel` question)."""
+def cancel_offer(*, order: Order, link: list[dict[str, str]], request: str = "") -> Answer:
+    """Why `order` can't be cancelled any more, or the offer to cancel it (a `confirm_cancel` question).
+
+    A `request` that names some of its items only ("cancel the candles, I only want the sofa") is told that an order
+    is cancelled whole, and that those items can be returned once delivered, before the whole order is offered: it was
+    offered at once, the sofa the customer wanted to keep in it (session 27's walkthrough)."""
     if order.status == Order.Status.CANCELLED:  # not "refuse the delivery or return it" (session 25's walkthrough)
         return Answer(_("Order %(number)s was cancelled, so it won't be shipped. Its payment is released or refunded "
                         "automatically.") % {"number": order.number}, sources=link)
@@ -29,10 +36,28 @@ def cancel_offer(*, order: Order, link: list[dict[str, str]]) -> Answer:
     else:
         offer = _("I can cancel %(order)s with a %(fee)s handling fee, because it's already packed. Shall I go "
                   "ahead? (yes / no)") % {"order": order_describe(order), "fee": money(fee, order.currency)}
+    items = list(order.items.all())
+    named = _items_to_cancel(items, request) if request and len(items) > 1 else []
+    if named and len(named) < len(items):
+        some = _("Single items can't be cancelled, only a whole order. If you'd rather keep the rest, let the order "
+                 "arrive and return %(items)s: returns are free within 30 days of delivery. Or cancel it all:") % {
+            "items": ", ".join(item.product.local_name for item in named)}
+        offer = f"{some} {offer}"
+        link = [*link, {"title": _("Returns and exchanges"), "url": page_path("/help/returns-and-exchanges/")}]
     return Answer(
         offer,
         sources=link, pending={"kind": "confirm_cancel", "order": order.number},
     )
+
+
+def _items_to_cancel(items: list, request: str) -> list:
+    """The items the request asks to cancel: those named in its parts the router reads as a cancellation ("cancel the
+    candles please" in "cancel the candles please, I only want the sofa"), else in the whole request."""
+    from rag.router.serving import router_get
+
+    parts = [part for part in re.split(r"[.,;:!?\n]+", request) if part.strip()]
+    cancelling = [part for part in parts if len(parts) > 1 and router_get().decide(part).intent == "cancel_order"]
+    return items_named(items, " ".join(cancelling) or request).chosen
 
 
 def cancel_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:

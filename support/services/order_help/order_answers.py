@@ -38,7 +38,7 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
     if intent in {"check_invoice", "get_invoice"}:
         return _invoice_answer(order=order, link=link)
     if intent == "cancel_order":
-        return cancel_offer(order=order, link=link)
+        return cancel_offer(order=order, link=link, request=request)
     if intent == "change_shipping_address":
         offer = address_change_offer(order=order, link=link)
         # The new address in the first message ("... bestelling 10022 wijzigen naar Prinsengracht 263, 1016 GV
