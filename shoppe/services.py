@@ -44,6 +44,7 @@ def order_cancel(*, order_id: int) -> Order:
         if fee is None:
             raise OrderChangeRefused(gettext("Order %(number)s is %(status)s and can no longer be cancelled.")
                                      % {"number": order.number, "status": order.get_status_display().lower()})
+        unpaid = order.status == Order.Status.PENDING_PAYMENT
         order.status = Order.Status.CANCELLED
         order.cancellation_fee = fee  # what the order page and the emails say was kept
         order.save(update_fields=["status", "cancellation_fee"])
@@ -51,16 +52,16 @@ def order_cancel(*, order_id: int) -> Order:
             back = order.gift_card_amount - max(Decimal("0.00"), fee - order.paid_by_method)
             if back > 0:
                 gift_card_refund(card_id=order.gift_card_id, amount=back)
-    transaction.on_commit(lambda: _cancellation_send(order, fee))
+    transaction.on_commit(lambda: _cancellation_send(order, fee, unpaid=unpaid))
     return order
 
 
-def _cancellation_send(order: Order, fee: Decimal) -> None:
+def _cancellation_send(order: Order, fee: Decimal, *, unpaid: bool = False) -> None:
     with translation.override(order.mail_language):
-        _cancellation_email(order, fee)
+        _cancellation_email(order, fee, unpaid=unpaid)
 
 
-def _cancellation_email(order: Order, fee: Decimal) -> None:
+def _cancellation_email(order: Order, fee: Decimal, *, unpaid: bool = False) -> None:
     body = gettext("Your order %(number)s is cancelled.") % {"number": order.number}
     if fee:
         body += " " + gettext("A handling fee of %(fee)s is kept, because the order was already packed.") % {
@@ -70,6 +71,8 @@ def _cancellation_email(order: Order, fee: Decimal) -> None:
                     "away, the rest to your original payment method within 5 business days.")
             if order.gift_card_id and order.gift_card_amount else
             gettext("What you paid goes back to your original payment method within 5 business days."))
+    if unpaid:  # an order never paid has nothing to give back
+        back = gettext("It was never paid, so nothing is charged.")
     body += "\n\n" + back + "\n\nExample Shoppe"
     try:
         send_mail(gettext("Your Example Shoppe order %(number)s is cancelled") % {"number": order.number}, body, None, [order.email])

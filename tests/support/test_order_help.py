@@ -167,6 +167,16 @@ def test_cancelling_some_items_says_an_order_is_cancelled_whole_and_how_to_keep_
     assert whole.text.startswith("I can cancel")
 
 
+def test_an_unpaid_order_cancelled_is_not_said_to_release_a_payment(make_customer, make_order):
+    # Session 27's walkthrough: "Your payment is released to your original payment method" of an order never paid
+    alice = make_customer("alice")
+    order = make_order(alice, status="pending_payment")
+    conversation = Conversation.objects.create(customer=alice)
+    ask(conversation, "cancel_order", f"cancel order {order.number}")
+    done = reply(conversation, "yes").text
+    assert "never paid, so nothing is charged" in done and "released" not in done
+
+
 def test_a_shipped_order_cannot_be_cancelled(make_customer, make_order):
     alice = make_customer("alice")
     order = make_order(alice, status="shipped")

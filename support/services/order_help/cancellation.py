@@ -64,9 +64,14 @@ def cancel_reply(*, conversation: Conversation, pending: dict, text: str) -> Ans
     """The customer's yes (cancel it now) or no to the offer."""
     if YES.search(text):
         try:
-            order = order_cancel(order_id=order_owned(conversation, pending["order"]).id)
+            owned = order_owned(conversation, pending["order"])
+            unpaid = owned.status == Order.Status.PENDING_PAYMENT
+            order = order_cancel(order_id=owned.id)
         except OrderChangeRefused as refused:
             return Answer(str(refused))
+        if unpaid:  # nothing to release: "your payment is released" was said of an order never paid (session 27)
+            return Answer(_("Done: order %(number)s is cancelled. It was never paid, so nothing is charged.")
+                          % {"number": order.number}, sources=order_link(order))
         return Answer(_("Done: order %(number)s is cancelled. Your payment is released to your original "
                         "payment method within 5 business days.") % {"number": order.number},
                       sources=order_link(order))
