@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import is_valid_path, reverse
 from django.utils import translation
+from django.utils.encoding import escape_uri_path
 
 
 class ShopLocaleMiddleware(LocaleMiddleware):
@@ -34,7 +35,10 @@ class ShopLocaleMiddleware(LocaleMiddleware):
         with translation.override(preferred):
             if not is_valid_path(localised, urlconf):
                 return None  # not a customer page (the console, the chat's endpoints...)
-        url = request.get_full_path(force_append_slash=False).replace(request.path_info, localised, 1)
+        # The full path is percent-encoded, path_info is not: replaced as encoded, or "/newsletter/confirm/a%20b/"
+        # redirected to itself for ever (session 27's security probe).
+        url = request.get_full_path(force_append_slash=False).replace(
+            escape_uri_path(request.path_info), escape_uri_path(localised), 1)
         response = HttpResponseRedirect(url)
         response.headers.setdefault("Vary", "Accept-Language, Cookie")
         return response

@@ -53,6 +53,9 @@ DEVICE_INTENTS = frozenset(intent for intent, route in INTENT_ROUTES.items()
 MALFORMED, STALE, NO_MODEL, CHECK_FAILED = "malformed", "stale", "no_device_model", "check_failed"
 LANGUAGE, OUT_OF_SCOPE, UNKNOWN_PASSAGE, BUSY = "language", "out_of_scope", "unknown_passage", "conversation_busy"
 NOT_AN_ANSWER = "section_no_answer"  # the help-answer check (rag/answerability.py): the passage does not answer it
+# The server's router does not answer the message with a help passage (a refund, a person, the strong model, off-topic):
+# a tampered widget's claim on "I want a refund, the table arrived broken" was taken (session 27's security probe).
+NOT_ROUTINE = "server_not_routine"
 
 
 class DeviceRefused(Exception):
@@ -160,12 +163,17 @@ def device_answer_check(*, conversation_id: uuid.UUID, claim: DeviceClaim, text:
     if conversation.status != Conversation.Status.BOT or conversation.state.get("pending"):
         # Staff have (or are about to have) the chat, or the assistant waits for an answer to its question.
         raise DeviceRefused(BUSY)
-    if not passage_answers(text=text, language=claim.language, passage=passage):
+    from rag.router.serving import router_get
+
+    decision = router_get().decide(text)
+    if not passage_answers(text=text, language=claim.language, passage=passage, meaning=decision.meaning):
         raise DeviceRefused(NOT_AN_ANSWER)
+    if decision.route != "local":
+        raise DeviceRefused(NOT_ROUTINE)
     return passage
 
 
-def passage_answers(*, text: str, language: str, passage: Passage) -> bool:
+def passage_answers(*, text: str, language: str, passage: Passage, meaning: Any = None) -> bool:
     """Whether the help-answer check takes `passage` as an answer to `text`, as it does a server's help answer
     (support.services.routing.help_answer_checked): the device does not run the check, so the server does, on the
     message's meaning (one embedding; the customer already reads the device's answer). A passage it does not take
@@ -174,7 +182,7 @@ def passage_answers(*, text: str, language: str, passage: Passage) -> bool:
     from rag.answerability import answer_check_get, shown_section_features
     from rag.router.serving import router_get
 
-    meaning = router_get().meaning(text)
+    meaning = router_get().meaning(text) if meaning is None else meaning
     if meaning is None:
         return True
     features = shown_section_features(meaning=meaning, text=text, language=language, url=passage.url)

@@ -146,6 +146,14 @@ def test_a_german_customer_follows_a_parcel_in_german(make_customer, make_order)
 
 # --- (b) the switcher ---------------------------------------------------------------------------------------
 
+def test_a_plain_url_with_an_encoded_character_goes_to_its_page_in_the_customers_language_once() -> None:
+    # Session 27's security probe: "/newsletter/confirm/a%20b/" redirected a Dutch visitor to itself for ever
+    client = Client(HTTP_ACCEPT_LANGUAGE="nl")
+    first = client.get("/newsletter/confirm/caf%C3%A9%20x/?from=mail")
+    assert first.status_code == 302 and first["Location"] == "/nl/newsletter/confirm/caf%C3%A9%20x/?from=mail"
+    assert client.get(first["Location"]).status_code != 302
+
+
 def test_the_switcher_shows_the_languages_in_their_own_names(dining_table: Product) -> None:
     page = german("/products/oak-dining-table/")
     assert 'action="/i18n/setlang/"' in page

@@ -182,6 +182,10 @@ async def test_a_tampered_client_cannot_put_words_in_the_shops_mouth():
         help_passage("shipping-and-delivery", "How long does delivery take")[1], intent="delivery_period",
         language="it", translated="yes"), "malformed"),
     ("how long does delivery take?", lambda: "delivery_period", "malformed"),
+    # a passage the help-answer check takes, on a message the server's router hands to a person: never the device's
+    # (session 27's security probe: a tampered widget's claim kept a refund demand from the team)
+    ("I want a refund, the table arrived broken and I want to talk to a person", lambda: device_frame(
+        help_passage("returns-and-exchanges", "How do I return")[1], intent="return_item"), "server_not_routine"),
     ("how long does delivery take?", lambda: device_frame(
         help_passage("shipping-and-delivery", "How long does delivery take")[1], intent="delivery_period",
         confidence="very"), "malformed"),

@@ -37,6 +37,7 @@ REFUSAL_LABELS = {
     "unknown_passage": "Passage the help centre does not have", "conversation_busy": "Staff or a question pending",
     "check_failed": "The server could not check it",
     "section_no_answer": "The help section does not answer it",
+    "server_not_routine": "The server's router does not answer it with help",
 }
 
 
