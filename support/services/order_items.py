@@ -42,6 +42,18 @@ def _item_words(item: OrderItem) -> set[str]:
     return _words(f"{product.name} {product.colour} {product.local_name} {product.local_colour}")
 
 
+COMPOUND_PART = 5  # letters a word must have to name the compound it ends ("kaarsen" the "geurkaarsen")
+
+
+def _compounds_met(said: set[str], item_words: set[str]) -> set[str]:
+    """`said` with the item words that end with a word said, or that a word said ends with: "kaarsen" names the
+    "Geurkaarsen" (bob's "mijn bestelling met de kaarsen" named none, session 27's walkthrough), "stool" the footstool,
+    "Stehlampe" the "Lampe"."""
+    met = {word for word in item_words for part in said
+           if min(len(word), len(part)) >= COMPOUND_PART and (word.endswith(part) or part.endswith(word))}
+    return said | met
+
+
 def items_named(items: list[OrderItem], text: str, *, by_number: bool = False) -> NamedItems:
     """The items of `items` that `text` names.
 
@@ -54,8 +66,8 @@ def items_named(items: list[OrderItem], text: str, *, by_number: bool = False) -
     if by_number:
         picked = sorted({int(d) for d in re.findall(r"(?<![\d.,])([1-9])(?![\d.,])", text) if int(d) <= len(items)})
         chosen = [items[n - 1] for n in picked]
-    said = _words(text)
     words = {item.id: _item_words(item) for item in items}
+    said = _compounds_met(_words(text), set().union(*words.values()))
     for item in items:
         others = set().union(*(w for other, w in words.items() if other != item.id))
         if item not in chosen and said & (words[item.id] - others):

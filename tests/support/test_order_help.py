@@ -132,6 +132,18 @@ def test_a_product_name_picks_the_order(make_customer, make_order):
     assert f"Order {lamp.number}" in reply(conversation, "the blue lamp").text
 
 
+def test_an_item_named_in_the_question_picks_the_order_that_holds_it(make_customer, make_order):
+    # Session 27's walkthrough: "where is my order with the candles?" listed every open order, one without candles;
+    # and "the kaarsen" named none of the "Geurkaarsen": a word ending a compound names it
+    alice = make_customer("alice")
+    make_order(alice, status="shipped", product="Oak dining table")
+    make_order(alice, status="processing", product="Blue ceramic table lamp")
+    stool = make_order(alice, status="delivered", product="Velvet footstool")
+    conversation = Conversation.objects.create(customer=alice)
+    answer = ask(conversation, "track_order", "where is my order with the stool?")
+    assert "Which order" not in answer.text and str(stool.number) in answer.text
+
+
 def test_cancel_needs_a_yes_and_then_cancels(make_customer, make_order):
     alice = make_customer("alice")
     order = make_order(alice, status="processing")

@@ -75,13 +75,17 @@ def order_answer(*, conversation: Conversation, intent: str, text: str) -> Answe
     # 10040, "wann kommt das paket an" got "Welche Bestellung meinen Sie?" (session 25's walkthrough).
     in_focus = [o for o in orders if o.number == conversation.state.get(ORDER_IN_FOCUS)]
     refund_among_several = intent == "get_refund" and len(orders) > 1
-    holding = orders_holding_named(orders, text) if (in_focus and len(candidates) > 1) or refund_among_several else []
+    holding = orders_holding_named(orders, text) if len(candidates) > 1 or in_focus or refund_among_several else []
     if in_focus and len(candidates) > 1 and not holding:
         return order_intent_answer(conversation=conversation, intent=intent, order=in_focus[0], request=request)
     if refund_among_several:
         # "a refund for the velvet footstool": the one order holding what was named, if only one does; among all the
         # customer's orders (one not yet shipped too: its answer says so), not another order without it.
         candidates = holding if len(holding) == 1 else candidates
+    elif holding:
+        # "where is my order with the candles?": the orders holding them, not every open one (session 27's walkthrough
+        # listed an order without candles), and the one holding them though it is delivered.
+        candidates = [o for o in candidates if o in holding] or holding
     if len(candidates) == 1:
         return order_intent_answer(conversation=conversation, intent=intent, order=candidates[0], request=request)
     listing = "\n".join(f"{n}. {order_describe(o)} – {order_status_name(o)}" for n, o in enumerate(candidates[:5], 1))
