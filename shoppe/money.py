@@ -1,7 +1,7 @@
 """Amounts as customers read them in their language: "€1,299.00" in English, "€ 1.299,00" in
-Dutch, "1.299,00 €" in German and Spanish, "1 299,00 €" in French.
+Dutch, "1.299,00 €" in German and Spanish, "1 299,00 €" in French; the assistant's Italian, Polish and Portuguese replies too.
 
-Babel is not a dependency: the shop's five languages each need one pattern, written out here.
+Babel is not a dependency: each language needs one pattern, written out here.
 The spaces are no-break spaces, so a price never wraps between the amount and its sign.
 """
 from __future__ import annotations
@@ -19,6 +19,11 @@ PATTERNS: dict[str, tuple[str, str, str]] = {
     "de": (".", ",", "{amount}" + NBSP + "{sign}"),
     "es": (".", ",", "{amount}" + NBSP + "{sign}"),
     "fr": (NBSP, ",", "{amount}" + NBSP + "{sign}"),
+    # The assistant's other languages (no storefront in them): Polish and Portuguese replies wrote "€5.00" (session 27's
+    # walkthrough).
+    "it": (".", ",", "{amount}" + NBSP + "{sign}"),
+    "pl": (NBSP, ",", "{amount}" + NBSP + "{sign}"),
+    "pt": (NBSP, ",", "{amount}" + NBSP + "{sign}"),
 }
 SIGNS = {"EUR": "€"}
 

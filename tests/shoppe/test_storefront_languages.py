@@ -56,7 +56,8 @@ def german(path: str, client: Client | None = None) -> str:
 
 @pytest.mark.parametrize(("language", "shown"), [
     ("en-gb", "€1,299.00"), ("nl", f"€{NBSP}1.299,00"), ("de", f"1.299,00{NBSP}€"), ("es", f"1.299,00{NBSP}€"),
-    ("fr", f"1{NBSP}299,00{NBSP}€"),
+    ("fr", f"1{NBSP}299,00{NBSP}€"), ("it", f"1.299,00{NBSP}€"), ("pl", f"1{NBSP}299,00{NBSP}€"),
+    ("pt", f"1{NBSP}299,00{NBSP}€"),
 ])
 def test_a_price_is_written_the_way_its_language_writes_it(language: str, shown: str) -> None:
     assert money_format(Decimal("1299"), "EUR", language) == shown
