@@ -176,10 +176,14 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
     return Answer(text=best.text, sources=[best.as_source()], help_section=best.url)
 
 
+_NOT_A_WORD = re.compile(r"[^\w\s'’-]+")
+
+
 def _bare_yes_or_no(text: str) -> bool:
     from support.services.order_help.yes_no import NO, YES
 
-    said = text.strip(" \t\n.,;:!?")
+    # Emoji and punctuation around it say the same yes: "ok 👍" was greeted anew (session 27's walkthrough).
+    said = _NOT_A_WORD.sub(" ", text).strip()
     yes = YES.match(said)
     return bool(yes and yes.end() >= len(said)) or (bool(NO.match(said)) and len(said.split()) <= 2)
 

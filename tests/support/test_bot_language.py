@@ -252,7 +252,7 @@ def test_short_answers_the_router_read_as_english_for_want_of_words_keep_the_cus
 @pytest.mark.parametrize("text, language, expected", [
     ("si", "it", "Va bene. Posso aiutarti con qualcos'altro?"), ("sim", "pt", "Está bem."), ("ok", "en-gb", "Okay."),
     ("merci !", "fr", "Avec plaisir"), ("grazie mille", "it", "Figurati"), ("dzięki", "pl", ""),
-    ("hallo", "de", "Hallo"),
+    ("hallo", "de", "Hallo"), ("ok 👍", "es", "De acuerdo"), ("tak!! 🙂", "pl", ""),  # session 27: emoji with the yes
 ])
 def test_a_bare_yes_or_thanks_is_not_greeted_as_a_new_customer(text, language, expected):
     # Session 25's walkthrough: "si" got "Hi Dan! I'm the Example Shoppe assistant...", "merci !" the greeting too.
