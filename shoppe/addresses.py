@@ -35,6 +35,12 @@ def address_recipient(text: str) -> str:
         lines.pop()
     if len(lines) >= 3 or (len(lines) == 2 and not _has_digit(lines[0]) and _has_digit(lines[1])):
         return lines[0]
+    # On one line, as typed in the chat: a name before a street with its number ("Lotte Jansen, Meir 12, 2000
+    # Antwerpen" was read back under the order's old recipient, the new one in the street line: session 27's
+    # walkthrough); "Calle Mayor, 3, 28013 Madrid" has no name (the part after "Calle Mayor" is a number alone).
+    parts = [part.strip() for part in lines[0].split(",")] if len(lines) == 1 else []
+    if len(parts) >= 3 and not _has_digit(parts[0]) and _has_digit(parts[1]) and re.search(r"[^\W\d_]{2}", parts[1]):
+        return parts[0]
     return ""
 
 

@@ -100,6 +100,21 @@ def test_an_orders_address_is_read_from_its_end_with_the_recipients_name_first(t
     assert (address_parts(text)["street"], address_parts(text)["city"]) == (street, city)
 
 
+@pytest.mark.parametrize(("typed", "recipient"), [
+    ("Lotte Jansen, Meir 12, 2000 Antwerpen\nBelgium", "Lotte Jansen"),  # session 27's walkthrough: a new recipient
+    ("Meir 12, 2000 Antwerpen\nBelgium", ""),
+    ("Calle Mayor, 3, 28013 Madrid\nSpain", ""),  # a street, then its number: no name
+    ("Prinsengracht 263, 1016 GV Amsterdam", ""),
+])
+def test_a_name_typed_before_the_street_on_one_line_is_the_new_recipient(typed: str, recipient: str) -> None:
+    from shoppe.addresses import address_for_recipient, address_recipient
+
+    assert address_recipient(typed) == recipient
+    kept = address_for_recipient(typed, old="Alice Jansen\nKeizersgracht 12\n1015 CN Amsterdam\nNetherlands")
+    # the order's old recipient only when no new one was typed: never both names
+    assert kept.startswith(recipient or "Alice Jansen") and ("Alice Jansen" in kept) == (not recipient)
+
+
 def test_the_demo_customers_orders_carry_their_names_as_checkout_writes_them() -> None:
     # Session 25's walkthrough: dan's return label said who it was from without a name
     from shoppe.demo import demo_load
