@@ -49,6 +49,18 @@ def _pay(page, tab, screenshots: Path, size: str) -> str:  # type: ignore[no-unt
     return number
 
 
+def _guest_checkout(page, email: str) -> None:  # type: ignore[no-untyped-def]
+    """From the cart to the checkout, a guest's email and a Dutch delivery address filled in."""
+    page.get_by_role("link", name="Checkout").click()
+    page.wait_for_url(re.compile(r"/checkout/$"))
+    page.fill("#id_email", email)
+    page.fill("#id_recipient", "Gwen Guest")
+    page.fill("#id_street", "Oudegracht 99")
+    page.fill("#id_postcode", "3511 AB")
+    page.fill("#id_city", "Utrecht")
+    page.select_option("#id_country", "Netherlands")
+
+
 def _ask(page, text: str) -> str:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
@@ -68,15 +80,8 @@ def test_a_visitor_buys_as_a_guest_and_asks_the_chat_about_the_order(  # type: i
     page = tab.page
     name = _add_first_featured_product(page)
     tab.shot(screenshots, f"store-{size}-1-cart")
-    page.get_by_role("link", name="Checkout").click()
-    page.wait_for_url(re.compile(r"/checkout/$"))
     email = f"gwen-{uuid.uuid4().hex[:6]}@example.test"
-    page.fill("#id_email", email)
-    page.fill("#id_recipient", "Gwen Guest")
-    page.fill("#id_street", "Oudegracht 99")
-    page.fill("#id_postcode", "3511 AB")
-    page.fill("#id_city", "Utrecht")
-    page.select_option("#id_country", "Netherlands")
+    _guest_checkout(page, email)
     page.select_option("#id_delivery", "Express")
     tab.shot(screenshots, f"store-{size}-2-checkout")
     page.get_by_role("button", name="Continue to payment").click()
@@ -99,13 +104,7 @@ def test_on_a_phone_a_declined_card_is_said_where_the_customer_looks(tabs, scree
     tab = tabs(**PHONE)
     page = tab.page
     _add_first_featured_product(page)
-    page.get_by_role("link", name="Checkout").click()
-    page.fill("#id_email", f"gwen-{uuid.uuid4().hex[:6]}@example.test")
-    page.fill("#id_recipient", "Gwen Guest")
-    page.fill("#id_street", "Oudegracht 99")
-    page.fill("#id_postcode", "3511 AB")
-    page.fill("#id_city", "Utrecht")
-    page.select_option("#id_country", "Netherlands")
+    _guest_checkout(page, f"gwen-{uuid.uuid4().hex[:6]}@example.test")
     page.get_by_role("button", name="Continue to payment").click()
     page.wait_for_url(re.compile(r"/checkout/payment/$"))
     page.fill("#id_cardholder", "Gwen Guest")

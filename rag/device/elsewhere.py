@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from rag.router.organisations import organisations_named
+from rag.router.safety import product_kind
 
 _TOKEN = re.compile(r"[A-Za-z0-9_&'’-]+")
 _POSSESSIVE_ENDING = "'’s"
@@ -58,15 +59,11 @@ class ElsewhereRule:
             previous = token.lower()
         return False
 
-    def _product_kind(self, word: str) -> bool:
-        word = word.lower()
-        return any(kind in self.product_kinds for kind in (word, word.removesuffix("s"), word.removesuffix("es")))
-
     def _is_name(self, token: str, previous: str, following: list[str]) -> bool:
         word = token.rstrip(_POSSESSIVE_ENDING) if token.endswith(("'s", "’s")) else token
         if len(word) < 2 or not ("a" <= word[0].lower() <= "z") or any(c.isdigit() for c in word) \
                 or word.lower() in self.shop_names or word.lower() in self.common_names \
-                or any(self._product_kind(next_word) for next_word in following):
+                or any(product_kind(next_word, self.product_kinds) for next_word in following):
             return False
         capitalised = any("A" <= c <= "Z" for c in word)
         acronym = capitalised and not any("a" <= c <= "z" for c in word) and len(word) >= 3

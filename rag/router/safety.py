@@ -192,9 +192,10 @@ PRODUCT_KINDS = frozenset(
 )
 
 
-def _product_kind(word: str) -> bool:
+def product_kind(word: str, kinds: frozenset[str] = PRODUCT_KINDS) -> bool:
+    """Whether `word` is one of `kinds` ("lamps", "benches": a plural "s" or "es" read off)."""
     word = word.lower()
-    return word in PRODUCT_KINDS or word.removesuffix("s") in PRODUCT_KINDS or word.removesuffix("es") in PRODUCT_KINDS
+    return any(kind in kinds for kind in (word, word.removesuffix("s"), word.removesuffix("es")))
 
 
 def other_services(text: str, shop_names: frozenset[str], *, own_purchase: bool = False) -> list[str]:
@@ -221,7 +222,7 @@ def _names(text: str, shop_names: frozenset[str]) -> list[tuple[str, str]]:
         # Measures and models ("110V", "2700K", "A4") are not names of companies, nor a product's name ("the Lumi lamp").
         if len(word) < 2 or not word[0].isalpha() or any(c.isdigit() for c in word) \
                 or word.lower() in shop_names or word.lower() in COMMON_PROPER_NAMES \
-                or any(_product_kind(following) for following in tokens[at + 1:at + 3]):
+                or any(product_kind(following) for following in tokens[at + 1:at + 3]):
             continue
         capitalised = word[0].isupper() or any(c.isupper() for c in word[1:])
         possessive = word != token

@@ -52,7 +52,7 @@ def _another_order_follow_up(message: Message, decision: RouteDecision, previous
 
     if previous_intent not in ORDER_INTENTS or previous_intent == "get_refund" or not order_numbers_in(message.text):
         return None
-    return replace(decision, route="local", intent=previous_intent, confidence=decision.confidence,
+    return replace(decision, route="local", intent=previous_intent,
                    reason=f"follow-up to the previous question ({previous_intent}), about the order named"[:200])
 
 

@@ -19,6 +19,15 @@ def ask(conversation: Conversation, intent: str, text: str):  # type: ignore[no-
     return answer
 
 
+def with_footstool(order: Order):  # type: ignore[no-untyped-def]
+    """`order` with a Velvet footstool (EUR 89) beside its item: the order item added."""
+    from shoppe.models import OrderItem, Product
+
+    stool = Product.objects.create(slug="velvet-footstool", name="Velvet footstool", category="Furniture",
+                                   description="A footstool", price=89, stock=3)
+    return OrderItem.objects.create(order=order, product=stool, quantity=1, unit_price=89)
+
+
 def reply(conversation: Conversation, text: str):  # type: ignore[no-untyped-def]
     answer = pending_answer(conversation=conversation, text=text)
     conversation.state["pending"] = answer.pending if answer else None
@@ -159,13 +168,9 @@ def test_cancel_needs_a_yes_and_then_cancels(make_customer, make_order):
 
 def test_cancelling_some_items_says_an_order_is_cancelled_whole_and_how_to_keep_the_rest(make_customer, make_order):
     # Session 27's walkthrough: "cancel the candles please, I only want the sofa" was offered the whole order at once
-    from shoppe.models import OrderItem, Product
-
     alice = make_customer("alice")
     order = make_order(alice, status="processing")  # the Blue ceramic table lamp
-    stool = Product.objects.create(slug="velvet-footstool", name="Velvet footstool", category="Furniture",
-                                   description="A footstool", price=89, stock=3)
-    OrderItem.objects.create(order=order, product=stool, quantity=1, unit_price=89)
+    with_footstool(order)
     conversation = Conversation.objects.create(customer=alice)
     question = ask(conversation, "cancel_order", f"please cancel the footstool from order {order.number}, I only want the lamp")
     assert question.text.startswith("Single items can't be cancelled") and "return Velvet footstool" in question.text
@@ -669,13 +674,10 @@ def test_another_item_of_an_order_whose_return_is_started_is_offered_its_own_ret
     from support.models import RefundRequest
     from support.services.answers import Answer
     from support.services.order_help.return_label import with_return_label, with_return_offer
-    from shoppe.models import OrderItem, Product
 
     alice = make_customer("alice")
     order = make_order(alice, status="delivered")
-    footstool = Product.objects.create(slug="velvet-footstool", name="Velvet footstool", category="Furniture",
-                                       description="A footstool", price=89, stock=3)
-    stool = OrderItem.objects.create(order=order, product=footstool, quantity=1, unit_price=89)
+    stool = with_footstool(order)
     conversation = Conversation.objects.create(customer=alice)
     RefundRequest.objects.create(conversation=conversation, order=order, amount=64, reason="Too small",
                                  items=[{"item_id": order.items.exclude(id=stool.id).get().id, "quantity": 1,

@@ -1,8 +1,6 @@
 """Cancelling an order: the offer (free, or with the packed-order fee), then the customer's yes or no."""
 from __future__ import annotations
 
-import re
-
 from django.utils.translation import gettext as _
 
 from shoppe.models import Order, money
@@ -10,6 +8,7 @@ from shoppe.services import OrderChangeRefused, order_cancel, order_cancellation
 from support.models import Conversation
 from support.services.answers import Answer
 from support.services.order_help.orders import order_describe, order_link, order_owned, order_status_name, page_path
+from support.services.order_help.refund_collection import CLAUSES
 from support.services.order_help.yes_no import NO, YES
 from support.services.order_items import items_named
 
@@ -55,8 +54,10 @@ def _items_to_cancel(items: list, request: str) -> list:
     candles please" in "cancel the candles please, I only want the sofa"), else in the whole request."""
     from rag.router.serving import router_get
 
-    parts = [part for part in re.split(r"[.,;:!?\n]+", request) if part.strip()]
-    cancelling = [part for part in parts if len(parts) > 1 and router_get().decide(part).intent == "cancel_order"]
+    parts = [part for part in CLAUSES.split(request) if part.strip()]
+    if len(parts) < 2:
+        return items_named(items, request).chosen
+    cancelling = [part for part in parts if router_get().decide(part).intent == "cancel_order"]
     return items_named(items, " ".join(cancelling) or request).chosen
 
 

@@ -43,7 +43,7 @@ def refund_start(*, order: Order, request: str) -> Answer:
 
 
 # A request's parts: sentences and clauses, whatever the language writes them with.
-_CLAUSES = re.compile(r"[.,;:!?\n]+")
+CLAUSES = re.compile(r"[.,;:!?\n]+")
 REASON_WORDS = 4  # a part this long may say why ("the lamp arrived shattered"); "Hi", "order 10026" do not
 ASKING = 0.5  # a part the router reads as a refund request this surely is the asking ("I'd like my money back")
 
@@ -68,7 +68,7 @@ def reason_in_request(request: str, order: Order, *, words: int = REASON_WORDS,
         asking = decision.intent in asking_intents and decision.confidence >= ASKING
         return not asking and decision.intent != "greeting"
 
-    return ", ".join(part for part in (p.strip() for p in _CLAUSES.split(request)) if says_why(part))
+    return ", ".join(part for part in (p.strip() for p in CLAUSES.split(request)) if says_why(part))
 
 
 def refund_already_requested(order: Order, requests: list) -> Answer:
