@@ -73,7 +73,10 @@ def index_encoder_kind(language: str) -> str | None:
 
 
 def _model_of(language: str) -> tuple[str, int]:
-    return (MODEL_NAME, DIMENSION) if language == ENGLISH else (MULTILINGUAL_MODEL_NAME, MULTILINGUAL_DIMENSION)
+    if language == ENGLISH:
+        encoder = encoder_get()
+        return encoder.model_name, encoder.dimension
+    return MULTILINGUAL_MODEL_NAME, MULTILINGUAL_DIMENSION
 
 
 @dataclass(frozen=True)

@@ -264,7 +264,9 @@ class LanguageRouter:
             decision = self.english.decide(text)
         elif guess == ENGLISH:
             chosen = self.multilingual.decide(text, vector=multilingual_vector)
-            decision = replace(english_audited(chosen, self.english.decide(text)), meaning=chosen.vector)
+            # One embedding when both routers read the multilingual encoder's space (RAG_ENCODER=use-m3).
+            shared = chosen.vector if self.english.encoder is self.multilingual.encoder else None
+            decision = replace(english_audited(chosen, self.english.decide(text, vector=shared)), meaning=chosen.vector)
         else:
             # Another language, or too short to tell ("Moin!", "bom dia"): the router that reads
             # them all. Replies to an unsure one are in English (`language`).

@@ -27,11 +27,11 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from rag.encoder import encoder_get
+from rag.router.char_grams import CHAR_WEIGHT, CharLogits, char_vectorizer, embedding_and_chars
 from rag.router.exemplar_vectors import exemplars_embedded
 from rag.router.exemplars import exemplar_load, exemplars_fingerprint
 from rag.router.fitting import folds_and_final
@@ -39,10 +39,6 @@ from rag.router.neighbours import ExemplarNeighbours
 from rag.router.policy import INTENT_ROUTES, OFF_TOPIC, ROUTES
 
 C_REGULARISATION = 16.0
-# Character n-grams within words (2-5 characters, seen in at least two exemplars), TF-IDF
-# weighted, unit length, and scaled against the unit-length embedding by CHAR_WEIGHT.
-CHAR_NGRAMS = {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True, "min_df": 2, "lowercase": True}
-CHAR_WEIGHT = 3.0
 # Recall floors, on held-out exemplars: the share of refund demands and of requests for a
 # person whose probability must reach the threshold that hands them to staff. Refunds at 98%
 # (97% until session 13): at 97% one refund demand in each of the first two own realistic sets got a
@@ -97,19 +93,6 @@ def route_matrix(intents: list[str]) -> np.ndarray:
     return matrix
 
 
-def char_vectorizer(vocabulary: dict[str, int] | None = None, idf: np.ndarray | None = None) -> TfidfVectorizer:
-    """The character n-gram features: unfitted, or as a saved model fitted them."""
-    vectorizer = TfidfVectorizer(**CHAR_NGRAMS, dtype=np.float32)
-    if vocabulary is not None and idf is not None:
-        vectorizer.vocabulary_ = vocabulary
-        vectorizer.idf_ = idf
-    return vectorizer
-
-
-def _features(vectors: np.ndarray, chars: sparse.csr_matrix) -> sparse.csr_matrix:
-    return sparse.hstack([sparse.csr_matrix(vectors), chars * CHAR_WEIGHT]).tocsr()
-
-
 @dataclass
 class MultilingualModel:
     intents: list[str]
@@ -129,8 +112,7 @@ class MultilingualModel:
             self.neighbours = ExemplarNeighbours.build(self.exemplar_vectors)
         self.off_topic = self.intents.index(OFF_TOPIC)
         self.routes = route_matrix(self.intents)
-        self._chars = char_vectorizer(self.char_vocabulary, self.char_idf)
-        self._char_grams = self._chars.build_analyzer()
+        self._char_logits = CharLogits(self.char_weights, self.char_vocabulary, self.char_idf)
 
     def probabilities(self, vector: np.ndarray, text: str) -> np.ndarray:
         """Intent probabilities of a message: its embedding `vector` and its words `text`."""
@@ -139,23 +121,6 @@ class MultilingualModel:
         logits -= logits.max()
         exp = np.exp(logits)
         return exp / exp.sum()
-
-    def _char_logits(self, text: str) -> np.ndarray:
-        """The character n-grams' part of the logits: `TfidfVectorizer.transform`'s arithmetic on one
-        text (counts of the known n-grams, 1 + log, times idf, unit length), without its input checks,
-        which cost a message 1.2 ms, more than the arithmetic (the same features to 1e-6:
-        tests/rag/test_multilingual_router.py)."""
-        counts: dict[int, int] = {}
-        for gram in self._char_grams(text):
-            column = self.char_vocabulary.get(gram)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
-        if not counts:
-            return np.zeros(len(self.intents), dtype=np.float32)
-        columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        values = (np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts))) + 1) * self.char_idf[columns]
-        values /= np.linalg.norm(values)
-        return self.char_weights[:, columns] @ values
 
     def route_probabilities(self, proba: np.ndarray) -> dict[str, float]:
         return dict(zip(ROUTES, (proba @ self.routes).tolist()))
@@ -268,7 +233,7 @@ def multilingual_train(*, extra: list[tuple[str, str]] | None = None, folder: Pa
     texts = [text for text, _ in pairs]
     vectors = exemplars_embedded(encoder, texts)
     chars = char_vectorizer()
-    features = _features(vectors, chars.fit_transform(texts))
+    features = embedding_and_chars(vectors, chars.fit_transform(texts))
     held_out, classifier = _fit(vectors, features, labels, intents.index(OFF_TOPIC))
     thresholds = _learn_thresholds(held_out, labels, intents)
     dimension = vectors.shape[1]

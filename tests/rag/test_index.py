@@ -189,3 +189,19 @@ def test_a_restarted_process_runs_the_saved_model_without_sentence_transformers_
     for text, vector in zip(texts, restarted["vectors"]):
         alone = encoder._model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
         assert np.abs(np.array(vector, dtype=np.float32) - alone).max() < 1e-5
+
+
+def test_with_rag_encoder_use_m3_the_english_index_is_built_with_the_multilingual_encoder(local_models, settings,
+                                                                                          tmp_path):
+    """RAG_ENCODER=use-m3 (one embedding for every message: README "One learned router") builds the English help index
+    with USE's 512 dimensions; it stopped on MiniLM's 384 before."""
+    from rag.index import KnowledgeIndex, index_build_language
+
+    settings.DATA_DIR = tmp_path
+    settings.RAG_ENCODER = "use-m3"
+    folder = index_build_language("en")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["dimension"] == 512 and manifest["model"] == encoder_get("use-m3").model_name
+    index = KnowledgeIndex.load(folder)
+    hits = index.search(encoder_get("use-m3").encode_one("how many days do I have to send something back?"), k=3)
+    assert hits[0].passage.slug == "returns-and-exchanges"
