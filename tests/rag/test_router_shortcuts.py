@@ -3,7 +3,7 @@
 - The nearest exemplars come from an HNSW graph (rag/router/neighbours.py) instead of comparing
   the message with all 20,000 exemplars: every held-out message gets the same route and intent.
 - The multilingual router's character n-grams are weighed without scikit-learn's transform
-  (rag/router/multilingual_model.py `_char_logits`): the same numbers.
+  (rag/router/char_grams.py `CharLogits`): the same numbers.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import faiss
 import numpy as np
 import pytest
 
+from rag.router.char_grams import char_vectorizer
 from rag.router.multilingual_model import MultilingualModel
 from rag.router.model import RouterModel
 from rag.router.neighbours import ExemplarNeighbours
@@ -101,9 +102,10 @@ def test_the_graph_is_the_same_each_time_it_is_built():
 @pytest.mark.django_db
 def test_the_character_ngrams_weigh_as_scikit_learn_computes_them(local_models):
     model: MultilingualModel = local_models.multilingual.model
+    vectorizer = char_vectorizer(model.char_vocabulary, model.char_idf)
     texts = _held_out_texts()[::3] + ["", "!!!", "ok", "Wo ist meine Bestellung?", "zzzzqqqq xxyy"]
     for text in texts:
-        features = model._chars.transform([text])
+        features = vectorizer.transform([text])
         expected = np.asarray(features @ model.char_weights.T).reshape(-1)
         assert np.allclose(model._char_logits(text), expected, atol=1e-5), text
 
