@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import re
 
+from support.llm.guard_phrases import IGNORE_INSTRUCTIONS, MONEY_PROMISE
 from support.llm.pii import EMAIL
 
+# Attempts to rewrite the model's instructions; "ignore / forget ... instructions" in every language is data
+# (support/llm/guard_phrases.py IGNORE_INSTRUCTIONS), the rest English.
 INJECTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompt|guidelines|above|previous)\b|"
     r"\b(system|hidden|initial|original)\s+(prompt|instructions?|message)\b|"
     r"\byou are now\b|\bact as\b|\bpretend (to be|you are)\b|\bdeveloper mode\b|\bjailbreak\b|\bDAN\b|"
     r"\b(new|updated) instructions?\b|\bfrom now on\b|</?(system|instructions?|customer_message|help_passage)>|"
@@ -14,19 +16,11 @@ INJECTION = re.compile(
     r"\b(reveal|print|show|repeat|output)\b.{0,30}\b(prompt|instructions|configuration|tools)\b",
     re.IGNORECASE,
 )
-MONEY_PROMISE = re.compile(
-    r"\b(refund|reimburse|compensat|credit|discount|voucher|pay you|money back)\w*\b.{0,40}\b(approved|issued|processed|"
-    r"granted|on (its|the) way|guaranteed)\b|"
-    r"\b(i|we)('ve| have|'ll| will| can| shall)\b.{0,30}\b(refund|reimburse|compensate|credit|pay)\w*\b|"
-    r"\byou('ll| will)\b.{0,20}\b(get|receive|be given)\b.{0,25}\b(refund|money back|reimbursement|compensation|"
-    r"discount|voucher)\b",
-    re.IGNORECASE,
-)
 _LINK = re.compile(r"https?://(?![\w.-]*example-shoppe\.test)[^\s)\]]+", re.IGNORECASE)
 
 
 def looks_like_injection(text: str) -> bool:
-    return bool(INJECTION.search(text))
+    return bool(INJECTION.search(text) or IGNORE_INSTRUCTIONS.search(text))
 
 
 def _shingles(text: str, size: int = 7) -> set[str]:

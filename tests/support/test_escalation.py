@@ -214,6 +214,18 @@ async def test_a_reply_promising_a_refund_is_replaced_by_a_handoff(llm, chat):
     assert row.handoff_reason == "promised_money"
 
 
+async def test_a_reply_promising_a_refund_in_german_is_replaced_by_a_handoff_too(llm, chat):
+    """The model answers in the customer's language; the guard reads it there (support/llm/guard_phrases.py)."""
+    llm.script(Reply.text(["Gute Nachricht! ", "Ihre Rückerstattung wurde veranlasst, ", "das Geld ist unterwegs."]))
+    message = await chat.escalate("Meine Lampe kam kaputt an und der Tisch ist zu spät, was nun?")
+    events = await chat.events()
+    shown = "".join(e["text"] for e in events if e["type"] == "reply.chunk")
+    assert "Rückerstattung" not in shown
+    assert any(e["type"] == "handoff" for e in events)
+    row = await database_sync_to_async(log_of)(message)
+    assert row.handoff_reason == "promised_money"
+
+
 async def test_an_injected_instruction_in_a_knowledge_article_has_no_effect(llm, chat):
     from rag.index import index_build, live_index
     from rag.models import KnowledgeArticle
