@@ -202,25 +202,21 @@ async def test_order_lookup_tool_sees_only_this_customers_orders(llm, chat, make
     assert [c["found"] for c in row.tool_calls] == [True, False]
 
 
-async def test_a_reply_promising_a_refund_is_replaced_by_a_handoff(llm, chat):
-    llm.script(Reply.text(["Good news! ", "I have refunded your order in full, ", "it's on its way."]))
-    message = await chat.escalate("Can you sort out my broken lamp and the late table?")
+@pytest.mark.parametrize(("asked", "chunks", "promise", "handed_over"), [
+    ("Can you sort out my broken lamp and the late table?",
+     ["Good news! ", "I have refunded your order in full, ", "it's on its way."], "refunded", "support team"),
+    # The model answers in the customer's language; the guard reads it there (support/llm/guard_phrases.py).
+    ("Meine Lampe kam kaputt an und der Tisch ist zu spät, was nun?",
+     ["Gute Nachricht! ", "Ihre Rückerstattung wurde veranlasst, ", "das Geld ist unterwegs."], "Rückerstattung",
+     "Support-Team"),
+], ids=["en", "de"])
+async def test_a_reply_promising_a_refund_is_replaced_by_a_handoff(llm, chat, asked, chunks, promise, handed_over):
+    llm.script(Reply.text(chunks))
+    message = await chat.escalate(asked)
     events = await chat.events()
     shown = "".join(e["text"] for e in events if e["type"] == "reply.chunk")
-    assert "refunded" not in shown
-    assert "support team" in events[-2 if events[-1]["type"] == "handoff" else -1]["text"]
-    assert any(e["type"] == "handoff" for e in events)
-    row = await database_sync_to_async(log_of)(message)
-    assert row.handoff_reason == "promised_money"
-
-
-async def test_a_reply_promising_a_refund_in_german_is_replaced_by_a_handoff_too(llm, chat):
-    """The model answers in the customer's language; the guard reads it there (support/llm/guard_phrases.py)."""
-    llm.script(Reply.text(["Gute Nachricht! ", "Ihre Rückerstattung wurde veranlasst, ", "das Geld ist unterwegs."]))
-    message = await chat.escalate("Meine Lampe kam kaputt an und der Tisch ist zu spät, was nun?")
-    events = await chat.events()
-    shown = "".join(e["text"] for e in events if e["type"] == "reply.chunk")
-    assert "Rückerstattung" not in shown
+    assert promise not in shown
+    assert handed_over in events[-2 if events[-1]["type"] == "handoff" else -1]["text"]
     assert any(e["type"] == "handoff" for e in events)
     row = await database_sync_to_async(log_of)(message)
     assert row.handoff_reason == "promised_money"
