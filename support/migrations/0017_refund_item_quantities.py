@@ -34,7 +34,8 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="refundrequest",
             name="items",
-            field=models.JSONField(default=list, help_text="[{item_id, product, quantity, ordered, unit_price, amount}]"),
+            field=models.JSONField(default=list,
+                                   help_text="[{item_id, product, quantity, ordered, unit_price, amount}]"),
         ),
         migrations.RunPython(whole_lines, migrations.RunPython.noop),
     ]

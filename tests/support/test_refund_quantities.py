@@ -174,7 +174,8 @@ async def test_the_console_corrects_the_quantity_and_every_console_sees_the_new_
     agent = await console_watching(team["sam"], history["conversation_id"])
     await agent.send_json_to({"type": "refund.quantity", "refund_id": refund.id, "item_id": mug.id, "quantity": 1})
     updated, _ = await until(agent, "refund.updated", timeout=5)
-    assert updated["refund"]["amount"] == "12.00" and updated["refund"]["items"][0]["line_text"] == "1 of 2 × Ceramic mug"
+    assert updated["refund"]["amount"] == "12.00"
+    assert updated["refund"]["items"][0]["line_text"] == "1 of 2 × Ceramic mug"
     await agent.send_json_to({"type": "refund.quantity", "refund_id": refund.id, "item_id": mug.id, "quantity": 5})
     refused, _ = await until(agent, "error", timeout=5)
     assert refused["code"] == "invalid" and "2" in refused["message"]
@@ -188,7 +189,8 @@ def test_requests_filed_before_quantities_mean_the_whole_line(make_customer):
     order = mug_order(alice)
     mug = order.items.get()
     conversation = Conversation.objects.create(customer=alice)
-    old = RefundRequest.objects.create(conversation=conversation, order=order, reason="cracked", amount=Decimal("24.00"),
+    old = RefundRequest.objects.create(conversation=conversation, order=order, reason="cracked",
+                                       amount=Decimal("24.00"),
                                        items=[{"item_id": mug.id, "product": "Ceramic mug", "amount": "24.00"}])
     migration = importlib.import_module("support.migrations.0017_refund_item_quantities")
     migration.whole_lines(apps, None)
@@ -196,3 +198,20 @@ def test_requests_filed_before_quantities_mean_the_whole_line(make_customer):
     assert old.items == [{"item_id": mug.id, "product": "Ceramic mug", "quantity": 2, "ordered": 2,
                           "unit_price": "12.00", "amount": "24.00"}]
     assert refund_serialize(old)["items"][0]["line_text"] == "2 × Ceramic mug"
+
+
+def test_the_order_page_and_the_return_label_say_how_many(client, make_customer):
+    """The order's page lists "1 of 2 × Ceramic mug" under its refund requests; after the second mug is asked for too,
+    the return label lists both."""
+    alice = make_customer("alice")
+    order = mug_order(alice)
+    conversation = Conversation.objects.create(customer=alice)
+    mug = order.items.get()
+    refund_request_file(conversation=conversation, order=order, item_ids=[mug.id], quantities={mug.id: 1},
+                        reason="one cracked")
+    client.force_login(alice)
+    page = client.get(f"/orders/{order.number}/").content.decode()
+    assert "1 of 2 × Ceramic mug" in page
+    refund_request_file(conversation=conversation, order=order, item_ids=[mug.id], reason="the other one too")
+    label = client.get(f"/orders/{order.number}/return-label/").content.decode()
+    assert "2 × Ceramic mug" in label, label
