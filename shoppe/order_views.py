@@ -40,8 +40,8 @@ def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm 
     refund_requests = list(order.refund_requests.prefetch_related("decisions").order_by("-created_at"))
     from support.services.refunds import refund_lines
 
-    for asked in refund_requests:  # "1 of 2 × Ceramic mug, 1 × Oak dining table", not the stored dicts
-        asked.item_names = refund_lines(asked)
+    for asked in refund_requests:  # "1 of 2 × Ceramic mug, Oak dining table", not the stored dicts
+        asked.item_names = refund_lines(asked, whole_counted=False)
         # Why it was turned down: the note staff must write for the customer (support.services.refunds.refund_decide),
         # which the chat passed on and the page left out (session 26's walkthrough).
         asked.customer_note = next((d.note for d in reversed(asked.decisions.all()) if d.verdict == "reject"), "")

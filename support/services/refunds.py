@@ -97,15 +97,17 @@ def refund_line(*, name: str, quantity: int, ordered: int) -> str:
     return _("%(quantity)s of %(ordered)s × %(product)s") % {"quantity": quantity, "ordered": ordered, "product": name}
 
 
-def refund_lines(refund: RefundRequest) -> str:
-    """The refund's items with their quantities, named in the active language ("1 of 2 × Keramikbecher")."""
+def refund_lines(refund: RefundRequest, *, whole_counted: bool = True) -> str:
+    """The refund's items with their quantities, named in the active language ("1 of 2 × Keramikbecher");
+    `whole_counted=False`: a whole line by its name alone ("Oak dining table", as the order's page lists them)."""
     lines = {item.id: item for item in refund.order.items.select_related("product")}
     shown = []
     for entry in refund.items:
         line = lines.get(entry.get("item_id"))
         ordered = line.quantity if line else int(entry.get("ordered") or entry.get("quantity") or 1)
-        shown.append(refund_line(name=line.product.local_name if line else entry.get("product", ""),
-                                 quantity=_quantity(entry, ordered), ordered=ordered))
+        name, quantity = line.product.local_name if line else entry.get("product", ""), _quantity(entry, ordered)
+        shown.append(name if quantity >= ordered and not whole_counted
+                     else refund_line(name=name, quantity=quantity, ordered=ordered))
     return ", ".join(shown)
 
 
