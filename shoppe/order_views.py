@@ -19,7 +19,7 @@ from shoppe.addresses import address_list_for_user
 from shoppe.checkout import delivery_name
 from shoppe.forms import OrderAddressForm, RefundRequestForm
 from shoppe.models import COUNTRY_NAMES, Order, OrderItem, money
-from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, no_label_reason, refund_item_names,
+from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, no_label_reason,
                             return_code, return_items, return_label_order, return_started)
 from shoppe.selectors import order_get_for_user
 from shoppe.services import (ADDRESS_CHANGEABLE, OrderChangeRefused, order_address_change, order_cancel,
@@ -38,9 +38,10 @@ def _own_order(request: HttpRequest, number: int) -> Order:
 def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm | None = None,
           refund_form: RefundRequestForm | None = None, status: int = 200) -> HttpResponse:
     refund_requests = list(order.refund_requests.prefetch_related("decisions").order_by("-created_at"))
-    names = refund_item_names(order)
-    for asked in refund_requests:  # "Velvet footstool, Oak dining table", not the stored dicts
-        asked.item_names = ", ".join(names.get(item.get("item_id"), str(item.get("product", ""))) for item in asked.items)
+    from support.services.refunds import refund_lines
+
+    for asked in refund_requests:  # "1 of 2 × Ceramic mug, Oak dining table", not the stored dicts
+        asked.item_names = refund_lines(asked, whole_counted=False)
         # Why it was turned down: the note staff must write for the customer (support.services.refunds.refund_decide),
         # which the chat passed on and the page left out (session 26's walkthrough).
         asked.customer_note = next((d.note for d in reversed(asked.decisions.all()) if d.verdict == "reject"), "")

@@ -47,14 +47,15 @@ def refund_item_names(order: Order) -> dict[int, str]:
 
 
 def return_items(order: Order) -> list[ReturnItem]:
-    """What the customer is sending back: the items of the order's refund requests that were not rejected."""
+    """What the customer is sending back: the items of the order's refund requests that were not rejected, as many as
+    they asked for (one mug of two, then the other: both)."""
     seen: dict[str, int] = {}
     names = refund_item_names(order)
     for asked in order.refund_requests.filter(status__in=RETURN_STARTED).order_by("created_at"):
         for item in asked.items:
             name = names.get(item.get("item_id"), item.get("product", ""))
-            if name and name not in seen:
-                seen[name] = int(item.get("quantity") or 1)
+            if name:
+                seen[name] = seen.get(name, 0) + int(item.get("quantity") or 1)
     return [ReturnItem(name, quantity) for name, quantity in seen.items()]
 
 

@@ -26,7 +26,7 @@ from support.selectors import agent_language
 from support.services import handoff as handoffs
 from support.services.agent_settings import agent_language_set
 from support.services import translation
-from support.services.refunds import refund_decide, refunds_awaiting_supervisor
+from support.services.refunds import refund_decide, refund_quantity_set, refunds_awaiting_supervisor
 from support.services.typing import TYPING_ALLOWED_EVERY_S, agent_typing
 from support.sockets import (
     CLOSE_FORBIDDEN,
@@ -186,6 +186,12 @@ class ConsoleConsumer(ClosesOnSignOut):
     async def on_refund_approve(self, content: dict) -> None:
         await database_sync_to_async(refund_decide)(refund_id=event_id(content, "refund_id"), user=self.scope["user"],
                                                     approve=True)
+
+    async def on_refund_quantity(self, content: dict) -> None:
+        """How many of an item the refund asks for, corrected before its first decision ("1 of 2 × Ceramic mug")."""
+        await database_sync_to_async(refund_quantity_set)(
+            refund_id=event_id(content, "refund_id"), item_id=event_id(content, "item_id"),
+            quantity=event_id(content, "quantity"), user=self.scope["user"])
 
     async def on_refund_reject(self, content: dict) -> None:
         await database_sync_to_async(refund_decide)(

@@ -410,7 +410,9 @@ class RefundRequest(models.Model):
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="refund_requests")
     order = models.ForeignKey("shoppe.Order", on_delete=models.PROTECT, related_name="refund_requests")
-    items = models.JSONField(default=list, help_text="[{item_id, product, quantity, amount}]")
+    # An item's `quantity` is how many of its line are asked for ("1 of 2 × Ceramic mug"), `ordered` how many were
+    # bought, `amount` the unit price times the quantity; a request filed before quantities asked for the whole line.
+    items = models.JSONField(default=list, help_text="[{item_id, product, quantity, ordered, unit_price, amount}]")
     reason = models.TextField()
     amount = models.DecimalField(max_digits=9, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR")

@@ -39,7 +39,13 @@ export function refundItem(r) {
       h("span", { class: `badge refund-status status-${r.status}`, text: r.status_label })));
   if (r.items && r.items.length) {
     const items = h("ul", { class: "refund-items", "aria-label": "Items" });
-    for (const i of r.items) items.append(h("li", { text: `${i.quantity || 1} × ${i.product}` + (i.amount_text ? ` — ${i.amount_text}` : "") }));
+    for (const i of r.items) {
+      const text = (i.line_text || `${i.quantity || 1} × ${i.product}`) + (i.amount_text ? ` — ${i.amount_text}` : "");
+      const line = h("li", { text });
+      // Before the first decision the agent may correct how many the customer meant (never more than are left).
+      if (canDecideRefund && r.status === "requested" && i.max_quantity > 1) line.append(" ", quantityForm(r, i));
+      items.append(line);
+    }
     li.append(items);
   }
   if (r.reason) li.append(h("p", { class: "refund-reason" }, h("span", { class: "muted", text: "Reason: " }), r.reason));
@@ -84,6 +90,21 @@ export function refundItem(r) {
       second && approvedBefore && isSupervisor ? h("p", { class: "hint", text: "The second approval must come from someone other than the first approver." }) : null));
   }
   return li;
+}
+
+function quantityForm(r, i) {
+  const input = h("input", { type: "number", min: "1", max: String(i.max_quantity), value: String(i.quantity),
+                             class: "refund-quantity",
+                             "aria-label": `How many of ${i.product} to refund (at most ${i.max_quantity})` });
+  const set = h("button", { type: "button", class: "btn btn-small", text: "Set" });
+  setDisabled(set, !mayDecideRefunds(), mayDecideRefunds() ? "" : "Claim the conversation to change its refund.");
+  set.addEventListener("click", () => {
+    const quantity = Number(input.value);
+    if (Number.isInteger(quantity) && quantity >= 1 && quantity <= i.max_quantity && quantity !== i.quantity) {
+      send({ type: "refund.quantity", refund_id: r.id, item_id: i.item_id, quantity });
+    }
+  });
+  return h("span", { class: "refund-quantity-form" }, input, set);
 }
 
 export function openReject(r) {

@@ -7,9 +7,11 @@ names one of them only if nothing else was named, and then the customer is asked
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shoppe.models import OrderItem
+from support.services.quantity_words import quantity_said
 
 # "all" in the customer's words: English first, then the other languages the assistant answers in.
 _ALL = re.compile(r"\b(all|everything|both|whole|entire|every|alle|alles|allebei|tout|tous|toutes|todo|todos|todas|tutto|"
@@ -24,6 +26,8 @@ _NOISE = {"the", "and", "set", "for", "with", "pieces", "piece",
 class NamedItems:
     chosen: list[OrderItem] = field(default_factory=list)  # exactly what the customer named
     unsure: list[OrderItem] = field(default_factory=list)  # a word fits several of these: ask which
+    # How many of a chosen item, by its id, where the customer said ("one of the two mugs"); else the whole line.
+    quantities: dict[int, int] = field(default_factory=dict)
 
 
 def _words(text: str) -> set[str]:
@@ -62,6 +66,27 @@ def items_named(items: list[OrderItem], text: str, *, by_number: bool = False) -
     """
     if _ALL.search(text):
         return NamedItems(chosen=list(items))
+    named = _items_named(items, text, by_number=by_number)
+    named.quantities = quantities_named(named.chosen, text)
+    return named
+
+
+def quantities_named(chosen: list[OrderItem], text: str) -> dict[int, int]:
+    """How many of each of `chosen` `text` says, by item id, where it says it: "one of the two mugs" of the one item
+    named, "one mug and the lamp" of each item its count stands before. Never more than the line holds."""
+    def names(item: OrderItem) -> Callable[[str], bool]:
+        words = _item_words(item)
+        return lambda word: bool(_compounds_met(_words(word), words) & words)
+
+    quantities = {}
+    for item in chosen:
+        said = quantity_said(text, names=names(item), alone=len(chosen) == 1)
+        if said is not None and said < item.quantity:
+            quantities[item.id] = said
+    return quantities
+
+
+def _items_named(items: list[OrderItem], text: str, *, by_number: bool) -> NamedItems:
     chosen: list[OrderItem] = []
     if by_number:
         picked = sorted({int(d) for d in re.findall(r"(?<![\d.,])([1-9])(?![\d.,])", text) if int(d) <= len(items)})

@@ -26,7 +26,7 @@ from support import events, realtime
 from support.models import ORDER_PAGE, Conversation, Message, RefundDecision, RefundRequest
 from support.roles import staff_name
 from support.services.away import reply_email_plan
-from support.services.handoff import assistant_note, handoff_held_by, handoff_request
+from support.services.handoff import agent_note_add, assistant_note, handoff_held_by, handoff_request
 from support.services.language import ENGLISH, in_customer_language
 
 
@@ -60,35 +60,86 @@ class RefundAlreadyRequested(ValidationError):
         self.requests = requests
 
 
+def _quantity(entry: dict, ordered: int) -> int:
+    """How many of its item a stored refund entry asks for: a request filed before quantities holds the whole line."""
+    return int(entry.get("quantity") or ordered)
+
+
+def refund_quantities_left(order: Order, *, exclude_id: int | None = None) -> dict[int, int]:
+    """How many of each of the order's items no standing refund request holds yet (bought, less those asked for or
+    refunded), by item id; `exclude_id`: leaving that request out (what its own quantity may become)."""
+    left = {item.id: item.quantity for item in order.items.all()}
+    bought = dict(left)
+    for refund in order.refund_requests.filter(status__in=STANDING).exclude(id=exclude_id):
+        for entry in refund.items:
+            if entry.get("item_id") in left:
+                left[entry["item_id"]] -= _quantity(entry, bought[entry["item_id"]])
+    return {item_id: max(count, 0) for item_id, count in left.items()}
+
+
 def refunds_standing(order: Order) -> dict[int, RefundRequest]:
-    """The order's items that already have a standing refund request, by item id, with the (oldest) request."""
+    """The order's items that standing refund requests hold whole (none is left to ask for), by item id, with the
+    (oldest) request. One mug of two asked for leaves the other to ask for."""
+    left = refund_quantities_left(order)
     standing: dict[int, RefundRequest] = {}
     for refund in order.refund_requests.filter(status__in=STANDING).order_by("created_at"):
         for item in refund.items:
-            standing.setdefault(item.get("item_id"), refund)
+            if left.get(item.get("item_id"), 0) == 0:
+                standing.setdefault(item.get("item_id"), refund)
     return standing
 
 
-def refund_request_file(*, conversation: Conversation, order: Order, item_ids: list[int], reason: str) -> RefundRequest:
-    """File a request for the items asked for that have none standing yet; RefundAlreadyRequested when none is left
-    (a second tab, a double click, or asking again in the chat after an approval)."""
+def refund_line(*, name: str, quantity: int, ordered: int) -> str:
+    """An item of a refund as the customer and staff read it: "2 × Ceramic mug" for the whole line, "1 of 2 × Ceramic
+    mug" for part of it."""
+    if quantity >= ordered:
+        return f"{ordered} × {name}"
+    return _("%(quantity)s of %(ordered)s × %(product)s") % {"quantity": quantity, "ordered": ordered, "product": name}
+
+
+def refund_lines(refund: RefundRequest, *, whole_counted: bool = True) -> str:
+    """The refund's items with their quantities, named in the active language ("1 of 2 × Keramikbecher");
+    `whole_counted=False`: a whole line by its name alone ("Oak dining table", as the order's page lists them)."""
+    lines = {item.id: item for item in refund.order.items.select_related("product")}
+    shown = []
+    for entry in refund.items:
+        line = lines.get(entry.get("item_id"))
+        ordered = line.quantity if line else int(entry.get("ordered") or entry.get("quantity") or 1)
+        name, quantity = line.product.local_name if line else entry.get("product", ""), _quantity(entry, ordered)
+        shown.append(name if quantity >= ordered and not whole_counted
+                     else refund_line(name=name, quantity=quantity, ordered=ordered))
+    return ", ".join(shown)
+
+
+def refund_request_file(*, conversation: Conversation, order: Order, item_ids: list[int], reason: str,
+                        quantities: dict[int, int] | None = None) -> RefundRequest:
+    """File a request for the items asked for that have some left to ask for; RefundAlreadyRequested when none has
+    (a second tab, a double click, or asking again in the chat after an approval).
+
+    `quantities`: how many of an item the customer asked for, by item id ("one of the two mugs"); an item not in it
+    is asked for whole, as many as are left. Never more than are left: bought, less those already asked for.
+    """
+    quantities = {int(item_id): int(count) for item_id, count in (quantities or {}).items()}
     with transaction.atomic():
         Order.objects.select_for_update().filter(id=order.id).first()  # two requests at once: one after the other
-        standing = refunds_standing(order)
+        left = refund_quantities_left(order)
         # Exactly the items the customer confirmed: never the whole order in their place (#15 item 1).
         asked = list(order.items.select_related("product").filter(id__in=item_ids))
         if not asked:
             raise ValueError(f"none of the items {item_ids} is on order {order.number}")
-        items = [i for i in asked if i.id not in standing]
+        items = [i for i in asked if left.get(i.id, 0) > 0]
         if not items:
-            raise RefundAlreadyRequested(list(dict.fromkeys(standing[i.id] for i in asked)))
+            standing = refunds_standing(order)
+            raise RefundAlreadyRequested(list(dict.fromkeys(standing[i.id] for i in asked if i.id in standing)))
+        counts = {i.id: max(1, min(quantities.get(i.id) or left[i.id], left[i.id])) for i in items}
         with translation.override(ENGLISH):  # the notes staff read in the console
             notes = refund_eligibility(order=order, items=items)
         refund = RefundRequest.objects.create(
             conversation=conversation, order=order, reason=reason.strip()[:2000], currency=order.currency,
-            items=[{"item_id": i.id, "product": i.product.name, "quantity": i.quantity, "amount": str(i.line_total)}
-                   for i in items],
-            amount=sum((i.line_total for i in items), Decimal("0.00")), eligible=not notes, eligibility_notes=notes,
+            items=[{"item_id": i.id, "product": i.product.name, "quantity": counts[i.id], "ordered": i.quantity,
+                    "unit_price": str(i.unit_price), "amount": str(i.unit_price * counts[i.id])} for i in items],
+            amount=sum((i.unit_price * counts[i.id] for i in items), Decimal("0.00")), eligible=not notes,
+            eligibility_notes=notes,
         )
     # A console with the conversation open shows it at once (an agent holding the chat used to see the assistant's
     # "I've filed a refund request" and an empty refunds panel until they opened the chat again).
@@ -103,7 +154,7 @@ def refund_filed_text(*, refund: RefundRequest, items: list[OrderItem]) -> str:
     The request stores the English names and notes, for staff; the customer reads them in the active language.
     """
     notes = refund_eligibility(order=refund.order, items=items)
-    values = {"items": ", ".join(i.product.local_name for i in items), "number": refund.order.number,
+    values = {"items": refund_lines(refund), "number": refund.order.number,
               "amount": money(refund.amount, refund.currency), "notes": "; ".join(notes)}
     if notes:
         return _("Thanks. I've filed a refund request for %(items)s from order %(number)s (%(amount)s). Note that "
@@ -124,11 +175,23 @@ def refund_serialize(refund: RefundRequest) -> dict:
     def shown(amount: Decimal | str) -> str:
         return money_format(amount, refund.currency, ENGLISH)
 
+    bought = dict(refund.order.items.values_list("id", "quantity"))
+    left = refund_quantities_left(refund.order, exclude_id=refund.id)
+
+    def item_shown(item: dict) -> dict:
+        # "1 of 2 × Ceramic mug", and how many it may ask for at most: bought, less the order's other requests
+        ordered = bought.get(item.get("item_id")) or int(item.get("ordered") or item.get("quantity") or 1)
+        quantity = _quantity(item, ordered)
+        with translation.override(ENGLISH):  # the console reads English, whatever the customer's chat speaks
+            line_text = refund_line(name=item.get("product", ""), quantity=quantity, ordered=ordered)
+        return {**item, "quantity": quantity, "ordered": ordered, "max_quantity": left.get(item.get("item_id"), 0),
+                "line_text": line_text,
+                **({"amount_text": shown(item["amount"])} if "amount" in item else {})}
+
     return {"id": refund.id, "order": refund.order.number, "amount": str(refund.amount), "currency": refund.currency,
             "amount_text": shown(refund.amount),
             # (an item without its amount, as some older requests have, shows none)
-            "items": [{**item, **({"amount_text": shown(item["amount"])} if "amount" in item else {})}
-                      for item in refund.items],
+            "items": [item_shown(item) for item in refund.items],
             "reason": refund.reason, "eligible": refund.eligible,
             "eligibility_notes": refund.eligibility_notes, "status": refund.status,
             "status_label": refund.get_status_display(),
@@ -202,11 +265,13 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
     with in_customer_language(refund.conversation_id):
         # The amount as the customer's language writes it (689,00 € in German), not as the deciding agent's does.
         values = {"amount": money(refund.amount, refund.currency), "number": refund.order.number,
-                  "name": staff_name(user), "note": note.strip()}
+                  "name": staff_name(user), "note": note.strip(), "items": refund_lines(refund)}
         if refund.status == RefundRequest.Status.APPROVED:
             # Named: staff decided it, though the assistant passes it on (the customer must not think a bot approved).
-            _tell_customer(refund, _("Good news: %(name)s from our team approved your refund of %(amount)s for order "
-                                     "%(number)s. It reaches your original payment method within 5 business days.") % values)
+            # With what it is for: "1 of 2 × Ceramic mug" (the email of a customer who left says it too).
+            _tell_customer(refund, _("Good news: %(name)s from our team approved your refund of %(amount)s for "
+                                     "%(items)s from order %(number)s. It reaches your original payment method within "
+                                     "5 business days.") % values)
         elif refund.status == RefundRequest.Status.REJECTED:
             _tell_customer(refund, _("About your refund request for order %(number)s: our team could not "
                                      "approve it. %(note)s") % values)
@@ -219,6 +284,43 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
         # Every console: the supervisors' queue and its badge gain or lose this refund.
         refund = RefundRequest.objects.select_related("order", "conversation__customer").get(id=refund.id)
         realtime.console_send(events.refund_awaiting(refund=refund_awaiting_serialize(refund)))
+    return refund
+
+
+def refund_quantity_set(*, refund_id: int, item_id: int, quantity: int, user: AbstractBaseUser) -> RefundRequest:
+    """Staff correct how many of an item a refund request asks for, before its first decision: the customer's words
+    were read wrong, or they said more in the chat. From 1 to what was bought less the order's other standing
+    requests; the amount follows (unit price times the quantity), and a note in the conversation says who changed
+    what."""
+    if not (user.is_authenticated and user.is_staff and user.has_perm("support.decide_refund")):
+        raise PermissionDenied("You can't change refunds.")
+    with transaction.atomic():
+        refund = RefundRequest.objects.select_for_update().select_related("order").get(id=refund_id)
+        if not handoff_held_by(conversation_id=refund.conversation_id, agent=user):
+            raise PermissionDenied("Claim the conversation before changing its refund.")
+        if refund.status != RefundRequest.Status.REQUESTED:  # an approval was given for the amount it had
+            raise ValidationError("Only a refund waiting for its first decision can change.")
+        Order.objects.select_for_update().filter(id=refund.order_id).first()  # the order's other requests stay put
+        entry = next((e for e in refund.items if e.get("item_id") == item_id), None)
+        if entry is None:
+            raise ValidationError("That item is not in this refund.")
+        line = refund.order.items.select_related("product").get(id=item_id)
+        most = refund_quantities_left(refund.order, exclude_id=refund.id).get(item_id, 0)
+        if not 1 <= quantity <= most:
+            others = line.quantity - most
+            raise ValidationError(f"At most {most} of {line.quantity} × {line.product.name} can be refunded"
+                                  + (f" ({others} already asked for or refunded)." if others else ".")
+                                  + " To refund none, reject the request.")
+        was, was_amount = _quantity(entry, line.quantity), refund.amount
+        entry.update(quantity=quantity, ordered=line.quantity, unit_price=str(line.unit_price),
+                     amount=str(line.unit_price * quantity))
+        refund.amount = was_amount + line.unit_price * (quantity - was)
+        refund.save(update_fields=["items", "amount"])
+        agent_note_add(conversation_id=refund.conversation_id, agent=user,
+                       text=f"Refund on order {refund.order.number}: {line.product.name} changed from {was} to "
+                            f"{quantity} of {line.quantity} ({money_format(was_amount, refund.currency, ENGLISH)} -> "
+                            f"{money_format(refund.amount, refund.currency, ENGLISH)}).")
+    realtime.staff_send(refund.conversation_id, events.refund_updated(refund=refund_serialize(refund)))
     return refund
 
 

@@ -17,28 +17,30 @@ from support.services.answers import Answer
 from support.services.order_help.orders import (item_line, order_link, order_number_search, order_owned, page_path,
                                                 refund_status_name, return_label_path)
 from support.services.order_help.yes_no import NO, YES
-from support.services.order_items import NamedItems, items_named
+from support.services.order_items import NamedItems, items_named, quantities_named
 
 
 def refund_start(*, order: Order, request: str) -> Answer:
     """The first refund answer for `order`: what will be asked, or which items (`request` may already name them).
 
-    Items that already have a refund request waiting or approved are not offered again (`refunds_standing`).
+    Items that already have a refund request waiting or approved are not offered again (`refunds_standing`); "one of
+    the two mugs" asks for one mug (`NamedItems.quantities`), an item with no count said for all of it that is left.
     """
     from support.services.refunds import refunds_standing
 
     items = list(order.items.all())
     standing = refunds_standing(order)
     still = [i for i in items if i.id not in standing]
-    named = items_named(items, request) if len(items) > 1 else NamedItems(chosen=items)
+    named = items_named(items, request) if len(items) > 1 \
+        else NamedItems(chosen=items, quantities=quantities_named(items, request))
     chosen = [i for i in named.chosen if i.id not in standing]
     if not chosen and (named.chosen or not still):  # what was named, or the whole order, has a request already
         return refund_already_requested(order, [standing[i.id] for i in named.chosen or items])
     reason = reason_in_request(request, order)
     if chosen:
-        return refund_confirm(order, chosen, reason=reason)
+        return refund_confirm(order, chosen, reason=reason, quantities=named.quantities)
     if len(still) == 1 and not named.unsure:
-        return refund_confirm(order, still, reason=reason)
+        return refund_confirm(order, still, reason=reason, quantities=quantities_named(still, request))
     return refund_items_ask(order, [i for i in named.unsure if i.id not in standing] or still, reason=reason)
 
 
@@ -101,13 +103,21 @@ def refund_items_ask(order: Order, items: list[OrderItem], reason: str = "") -> 
                            "items": [i.id for i in items], "reason": reason})
 
 
-def refund_confirm(order: Order, items: list[OrderItem], reason: str = "") -> Answer:
-    """What will be filed, shown before it is: sent to the team only on the customer's yes."""
-    from support.services.refunds import refund_eligibility
+def refund_confirm(order: Order, items: list[OrderItem], reason: str = "",
+                   quantities: dict[int, int] | None = None) -> Answer:
+    """What will be filed, shown before it is: sent to the team only on the customer's yes.
 
-    amount = sum((i.line_total for i in items), Decimal("0.00"))
+    `quantities`: how many of an item the customer said, by item id ("1 of 2 × Ceramic mug"); else all that is left.
+    """
+    from support.services.refunds import refund_eligibility, refund_line, refund_quantities_left
+
+    left = refund_quantities_left(order)
+    counts = {i.id: max(1, min((quantities or {}).get(i.id) or left.get(i.id) or i.quantity,
+                               left.get(i.id) or i.quantity)) for i in items}
+    amount = sum((i.unit_price * counts[i.id] for i in items), Decimal("0.00"))
     notes = refund_eligibility(order=order, items=items)
-    values = {"amount": money(amount, order.currency), "items": ", ".join(item_line(i) for i in items),
+    lines = ", ".join(refund_line(name=i.product.local_name, quantity=counts[i.id], ordered=i.quantity) for i in items)
+    values = {"amount": money(amount, order.currency), "items": lines,
               "number": order.number, "notes": "; ".join(str(n) for n in notes)}
     if notes:
         text = _("I'll ask for a refund of %(amount)s for: %(items)s (order %(number)s). Please note that under our "
@@ -120,17 +130,24 @@ def refund_confirm(order: Order, items: list[OrderItem], reason: str = "") -> An
         text,
         sources=refund_policy_link(),
         pending={"kind": "confirm_refund", "intent": "get_refund", "order": order.number,
-                 "items": [i.id for i in items], "reason": reason})
+                 "items": [i.id for i in items], "reason": reason,
+                 "quantities": {str(i.id): counts[i.id] for i in items}})
 
 
 def refund_policy_link() -> list[dict[str, str]]:
     return [{"title": _("Refund policy"), "url": page_path("/help/refund-policy/")}]
 
 
-def refund_reason_ask(order: Order, item_ids: list[int]) -> Answer:
+def refund_reason_ask(order: Order, pending: dict) -> Answer:
     return Answer(_("Sure. Before I send it: what's the reason for the refund? For example: it arrived damaged, "
                     "it's the wrong item, or you changed your mind."),
-                  pending={"kind": "refund_reason", "intent": "get_refund", "order": order.number, "items": item_ids})
+                  pending={"kind": "refund_reason", "intent": "get_refund", "order": order.number,
+                           "items": pending["items"], "quantities": pending.get("quantities") or {}})
+
+
+def _quantities(pending: dict) -> dict[int, int]:
+    """The quantities the customer was shown, by item id (a conversation's state keeps its keys as text)."""
+    return {int(item_id): int(count) for item_id, count in (pending.get("quantities") or {}).items()}
 
 
 def return_shipping(order: Order) -> str:
@@ -146,11 +163,12 @@ def return_shipping(order: Order) -> str:
                    "with a carrier of your choice (a tracked service is best).")
 
 
-def refund_file(conversation: Conversation, order: Order, item_ids: list[int], reason: str) -> Answer:
+def refund_file(conversation: Conversation, order: Order, pending: dict, reason: str) -> Answer:
     from support.services.refunds import RefundAlreadyRequested, refund_filed_text, refund_request_file
 
     try:
-        refund = refund_request_file(conversation=conversation, order=order, item_ids=item_ids, reason=reason)
+        refund = refund_request_file(conversation=conversation, order=order, item_ids=pending["items"], reason=reason,
+                                     quantities=_quantities(pending))
     except RefundAlreadyRequested as already:  # asked for meanwhile, in another tab or on the order's page
         return refund_already_requested(order, already.requests)
     refunded = list(order.items.select_related("product").filter(id__in=[x["item_id"] for x in refund.items]))
@@ -170,7 +188,7 @@ def refund_items_reply(*, conversation: Conversation, pending: dict, text: str) 
     named = items_named(listed, text, by_number=True)
     reason = pending.get("reason", "")
     if named.chosen:
-        return refund_confirm(order, named.chosen, reason=reason)
+        return refund_confirm(order, named.chosen, reason=reason, quantities=named.quantities)
     return refund_items_ask(order, named.unsure, reason=reason) if named.unsure else None
 
 
@@ -201,7 +219,9 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
         if _another_request(order, pending, text):
             return None
         items = list(order.items.select_related("product").filter(id__in=pending["items"]))
-        return refund_confirm(order, items, reason=text.strip())
+        # "only one of them is cracked": the count said now corrects the one shown
+        return refund_confirm(order, items, reason=text.strip(),
+                              quantities={**_quantities(pending), **quantities_named(items, text)})
     # "yes, it arrived scratched": the words after the yes are the reason; a word or two ("ok?", "sure thing") keep
     # the one the customer gave before, if any.
     said = text[yes.end():].strip(" \t\n.,;:!?")
@@ -213,8 +233,8 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
         # rotto": the customer was asked again, session 25's walkthrough).
         reason = reason_in_request(request, order, words=2)
         if not reason:
-            return refund_reason_ask(order, pending["items"])
-    return refund_file(conversation, order, pending["items"], _with_request(reason, request))
+            return refund_reason_ask(order, pending)
+    return refund_file(conversation, order, pending, _with_request(reason, request))
 
 
 def refund_reason_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
@@ -228,9 +248,8 @@ def refund_reason_reply(*, conversation: Conversation, pending: dict, text: str)
     request = _request_text(conversation, pending)
     if YES.match(text) and len(text.split()) <= 2:  # "ok grazie", "ok thanks": no reason; "ok grazie" was filed as one
         reason = reason_in_request(request, order, words=2)
-        return refund_file(conversation, order, pending["items"], reason) if reason \
-            else refund_reason_ask(order, pending["items"])
-    return refund_file(conversation, order, pending["items"], _with_request(text, request))
+        return refund_file(conversation, order, pending, reason) if reason else refund_reason_ask(order, pending)
+    return refund_file(conversation, order, pending, _with_request(text, request))
 
 
 def _request_text(conversation: Conversation, pending: dict) -> str:

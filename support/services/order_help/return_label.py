@@ -55,18 +55,18 @@ def with_return_offer(answer: Answer, *, conversation: Conversation, text: str) 
 
     named = order_meant(conversation, text)
     orders = [named] if named is not None else customer_orders(conversation)
-    holding = [(order, items_named(list(order.items.all()), text).chosen) for order in orders
+    holding = [(order, items_named(list(order.items.all()), text)) for order in orders
                if order.status == Order.Status.DELIVERED and order_may_change(conversation, order)]
-    holding = [(order, items) for order, items in holding if items]
+    holding = [(order, named) for order, named in holding if named.chosen]
     if len(holding) != 1:
         return answer
-    order, items = holding[0]
+    order, named = holding[0]
     standing = refunds_standing(order)
-    items = [item for item in items if item.id not in standing]
+    items = [item for item in named.chosen if item.id not in standing]
     if not items:
         return answer
     reason = reason_in_request(text, order, asking_intents=("get_refund", "return_item"))
-    offer = refund_confirm(order, items, reason=reason)
+    offer = refund_confirm(order, items, reason=reason, quantities=named.quantities)
     start = _("You can start this return here: a return is a refund request, which our team decides.")
     return replace(answer, text=f"{answer.text}\n\n{start} {offer.text}", pending=offer.pending,
                    sources=[*answer.sources, *offer.sources], order_in_focus=order.number)
