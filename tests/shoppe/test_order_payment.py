@@ -55,6 +55,7 @@ def test_an_unpaid_order_is_paid_from_its_page_and_moves_on_as_a_paid_checkout(
     payment = page(client, f"/orders/{order.number}/pay/")
     assert 'class="stack payment-form"' in payment and "Pay €68.95" in payment and "4242 4242 4242 4242" in payment
     assert "Blue ceramic table lamp" in payment and "Keizersgracht 12" in payment
+    assert "Apply gift card" not in payment and "SHOP-PE50" not in payment  # not offered here: not said either
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/orders/{order.number}/pay/", CARD, follow=True)
     # then
