@@ -1,4 +1,4 @@
-"""Checkout: delivery options and their cost, and turning a paid cart into an order.
+"""Checkout: delivery options and their cost, turning a paid cart into an order, and paying an order left unpaid.
 
 The payment step is a demo (no money moves): a card number that passes the Luhn check is
 accepted, except the test card that is always declined; the other methods (PayPal, iDEAL, ...)
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 FREE_STANDARD_OVER = Decimal("50.00")
 DECLINED_TEST_CARD = "4000000000000002"
 FIRST_ORDER_NUMBER = 10001
+PAID = Order.Status.PROCESSING  # where a paid order starts: prepared and packed from here
 
 
 # The options by the name orders store (English), with the name customers read in their language.
@@ -119,11 +120,44 @@ def order_place(*, lines: list[tuple[int, int]], email: str, customer: Customer 
         OrderItem.objects.bulk_create([OrderItem(order=order, product=products[p], quantity=q,
                                                  unit_price=products[p].price) for p, q in lines])
         _order_pay(order, total=items_total + option.cost, method=payment_method, gift_card_code=gift_card_code)
-        Invoice.objects.create(order=order, number=f"INV-{timezone.now():%Y}-{order.number}",
-                               company_name=company_name.strip(), vat_number=vat_number.strip(),
-                               billing_address=billing_address.strip())
+        _invoice_issue(order, company_name=company_name, vat_number=vat_number, billing_address=billing_address)
     transaction.on_commit(lambda: order_confirmation_send(order_id=order.id))
     return order
+
+
+def order_pay(*, order_id: int, payment_method: str) -> Order:
+    """Pay an order left waiting for its payment (a card declined at checkout) as checkout pays one: the method
+    recorded, the order on to processing with its invoice, and the confirmation email once committed.
+
+    Its stock was taken when it was placed (`order_place` takes it before the payment), so none is taken again.
+    An order no longer waiting (paid meanwhile in another tab, or cancelled) refuses, and nothing changes.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(id=order_id)
+        if refused := order_payment_refusal(order):
+            raise CheckoutRefused(refused)
+        _order_pay(order, total=order.paid_by_method, method=payment_method, gift_card_code="")
+        order.status = PAID
+        order.save(update_fields=["status"])
+        if not Invoice.objects.filter(order=order).exists():
+            _invoice_issue(order)
+    transaction.on_commit(lambda: order_confirmation_send(order_id=order.id))
+    return order
+
+
+def order_payment_refusal(order: Order) -> str | None:
+    """Why `order` cannot be paid, for the customer; None while it waits for its payment."""
+    if order.status == Order.Status.PENDING_PAYMENT:
+        return None
+    if order.status == Order.Status.CANCELLED:
+        return gettext("Order %(number)s is cancelled, so there is nothing to pay.") % {"number": order.number}
+    return gettext("Order %(number)s is already paid.") % {"number": order.number}
+
+
+def _invoice_issue(order: Order, *, company_name: str = "", vat_number: str = "", billing_address: str = "") -> None:
+    Invoice.objects.create(order=order, number=f"INV-{timezone.now():%Y}-{order.number}",
+                           company_name=company_name.strip(), vat_number=vat_number.strip(),
+                           billing_address=billing_address.strip())
 
 
 def _order_create(*, customer: Customer | None, email: str, address: str, option: DeliveryOption) -> Order:
@@ -131,7 +165,7 @@ def _order_create(*, customer: Customer | None, email: str, address: str, option
         try:
             with transaction.atomic():  # a savepoint: a number taken meanwhile is retried, not fatal
                 return Order.objects.create(
-                    number=_next_number(), customer=customer, email=email, status=Order.Status.PROCESSING,
+                    number=_next_number(), customer=customer, email=email, status=PAID,
                     shipping_address=address, delivery_option=option.name, shipping_cost=option.cost,
                     language=translation.get_language() or "")
         except IntegrityError:

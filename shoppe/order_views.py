@@ -1,8 +1,10 @@
-"""An order's page in My orders and what the customer can do there: cancel, change the address, ask a refund.
+"""An order's page in My orders and what the customer can do there: pay it, cancel, change the address, ask a refund.
 
 The same services as the chat assistant's (shoppe.services, support.services.refunds), so the
 site and the chat keep the same rules: cancel until shipped (a fee once packed), a new address
-until packed, and a refund request that goes to the support team, never paid by itself.
+until packed, and a refund request that goes to the support team, never paid by itself. An order waiting for its
+payment is paid with the checkout's payment step (shoppe.checkout.order_pay). A guest order's page opens for the
+browser whose chat proved it (shoppe.guest_orders), to read and to pay; changing it takes the chat's emailed code.
 """
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shoppe.addresses import address_list_for_user
-from shoppe.checkout import delivery_name
-from shoppe.forms import OrderAddressForm, RefundRequestForm
+from shoppe.checkout import CheckoutRefused, DeliveryOption, delivery_name, order_pay, order_payment_refusal
+from shoppe.forms import DemoPaymentForm, OrderAddressForm, RefundRequestForm
+from shoppe.guest_orders import order_for_page
 from shoppe.models import COUNTRY_NAMES, Order, OrderItem, money
 from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, no_label_reason,
                             return_code, return_items, return_label_order, return_started)
@@ -35,6 +38,17 @@ def _own_order(request: HttpRequest, number: int) -> Order:
     return order
 
 
+def _order_to_read(request: HttpRequest, number: int) -> Order | HttpResponse:
+    """The order whose page this visitor may open (their own, or the guest order their chat proved); else a visitor
+    is asked to sign in and anyone signed in gets a 404, as for an order that does not exist."""
+    order = order_for_page(user=request.user, session=request.session, number=number, to_change=False)
+    if order is None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise Http404("No such order")
+    return order
+
+
 def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm | None = None,
           refund_form: RefundRequestForm | None = None, status: int = 200) -> HttpResponse:
     refund_requests = list(order.refund_requests.prefetch_related("decisions").order_by("-created_at"))
@@ -47,12 +61,15 @@ def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm 
         asked.customer_note = next((d.note for d in reversed(asked.decisions.all()) if d.verdict == "reject"), "")
     # Items whose refund request waits or was approved are not offered again: the same items are never refunded twice.
     still = _refundable_items(order)
-    can_refund = order.status in REFUNDABLE and bool(still)
-    if address_form is None and order.status in ADDRESS_CHANGEABLE:
+    # Changing a guest order takes the code the chat emails to it: its page (shoppe.guest_orders) reads and pays.
+    changeable = not order.is_guest
+    can_refund = changeable and order.status in REFUNDABLE and bool(still)
+    if changeable and address_form is None and order.status in ADDRESS_CHANGEABLE:
         address_form = OrderAddressForm(addresses=list(address_list_for_user(user=request.user)))
     return render(request, "shoppe/order_detail.html", {
-        "order": order, "cancellation_fee": order_cancellation_fee(order=order),
-        "address_form": address_form if order.status in ADDRESS_CHANGEABLE else None,
+        "order": order, "payable": order_payment_refusal(order) is None,
+        "cancellation_fee": order_cancellation_fee(order=order) if changeable else None,
+        "address_form": address_form if changeable and order.status in ADDRESS_CHANGEABLE else None,
         "refund_form": (refund_form or RefundRequestForm(items=still, currency=order.currency)) if can_refund else None,
         "refund_requests": refund_requests, "refunds": list(order.refunds.all()),
         # Returns (help: returns-and-exchanges): a free label for a delivered EU order once a return is started.
@@ -67,9 +84,34 @@ def _refundable_items(order: Order) -> list[OrderItem]:
     return [item for item in order.items.select_related("product") if item.id not in standing]
 
 
-@login_required
 def order_detail(request: HttpRequest, number: int) -> HttpResponse:
-    return _page(request, _own_order(request, number))
+    order = _order_to_read(request, number)
+    return order if isinstance(order, HttpResponse) else _page(request, order)
+
+
+def order_pay_view(request: HttpRequest, number: int) -> HttpResponse:
+    """The checkout's payment step for an order waiting for its payment; one paid or cancelled says so on its page."""
+    order = _order_to_read(request, number)
+    if isinstance(order, HttpResponse):
+        return order
+    if refused := order_payment_refusal(order):
+        messages.info(request, refused)
+        return redirect("order", number=number)
+    form = DemoPaymentForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            order_pay(order_id=order.id, payment_method=form.cleaned_data["method"])
+        except CheckoutRefused as refused_now:  # paid or cancelled meanwhile, in another tab or the chat
+            messages.info(request, str(refused_now))
+        else:
+            messages.success(request, gettext("Thank you! Order %(number)s is paid. We've sent a confirmation to "
+                                              "%(email)s.") % {"number": order.number, "email": order.email})
+        return redirect("order", number=number)
+    return render(request, "shoppe/checkout_payment.html", {
+        "paying_order": order, "form": form, "to_pay": order.paid_by_method, "total": order.total,
+        "gift_card": order.gift_card, "from_card": order.gift_card_amount, "lines": list(order.items.all()),
+        "option": DeliveryOption(order.delivery_option, order.shipping_cost, ""),
+        "details": {"address": order.shipping_address, "email": order.email}})
 
 
 @login_required

@@ -27,6 +27,7 @@ storefront_patterns = [
     path("reviews/write/<str:token>/", review_views.review_write, name="review_write"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:number>/", order_views.order_detail, name="order"),
+    path("orders/<int:number>/pay/", order_views.order_pay_view, name="order_pay"),
     path("orders/<int:number>/cancel/", order_views.order_cancel_view, name="order_cancel"),
     path("orders/<int:number>/address/", order_views.order_address_view, name="order_address"),
     path("orders/<int:number>/refund/", order_views.order_refund_view, name="order_refund"),

@@ -98,6 +98,7 @@ SEES_A = Outcome("SEES_A", (200,))  # the page, showing Alice's data (her order,
 LOGIN = Outcome("LOGIN", (302,), "/account/login/?next=")  # sent to the customer sign-in
 ACCOUNT = Outcome("ACCOUNT", (302,), "/account/")  # already signed in: sent to their account (sign-up)
 MY_ORDERS = Outcome("MY_ORDERS", (302,), "/orders/")  # already signed in: on to My orders (the sign-in form)
+TO_ORDER_A = Outcome("TO_ORDER_A", (302,), "/orders/77001/")  # her pay page, her order paid: back to it, saying so
 TO_CONSOLE = Outcome("TO_CONSOLE", (302,), "/console/")  # the support team, already signed in: on to their console
 TO_CART = Outcome("TO_CART", (302,), "/cart/")  # checkout with an empty cart: back to the cart
 TO_HOME = Outcome("TO_HOME", (302,), "/")  # the language switcher: GET changes nothing, back to a page
@@ -163,6 +164,9 @@ PAGES = [
     # The free return label of Alice's delivered EU order with her return started (help: returns-and-exchanges).
     # A guest's label needs the chat proof in that browser's session: tests/shoppe/test_return_labels.py.
     row("/orders/{order_a}/return-label/",        LOGIN,       SEES_A,      NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    # Paying an order waiting for its payment: Alice's is delivered (paid), so her pay page sends her back to it.
+    # The payment itself, a guest's and a declined card: tests/shoppe/test_order_payment.py.
+    row("/orders/{order_a}/pay/",                 LOGIN,       TO_ORDER_A,  NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
     row("/help/",                                 OK,          OK,          OK,          OK,          OK,          OK),
     row("/help/{help_page}/",                     OK,          OK,          OK,          OK,          OK,          OK),
     row("/account/login/",                        OK,          MY_ORDERS,   MY_ORDERS,   TO_CONSOLE,  TO_CONSOLE,  TO_CONSOLE),

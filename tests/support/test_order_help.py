@@ -503,6 +503,25 @@ def test_a_guest_order_is_not_linked_to_its_page(make_guest_order, make_customer
     assert order_link(own) == [{"title": f"Order {own.number}", "url": f"/orders/{own.number}/"}]
 
 
+def test_an_unpaid_order_is_linked_to_its_page_with_pay_now_for_a_guest_too(make_guest_order, make_customer,
+                                                                           make_order):
+    # Customer walkthrough: an order waiting for its payment had no way to be paid. Its page has "Pay now" now, and
+    # opens for the browser whose chat proved a guest order (shoppe/guest_orders.py): the answer that speaks of the
+    # payment links it, a guest's too.
+    erins = make_guest_order("erin@example.test", status="pending_payment")
+    answer = ask(Conversation.objects.create(), "track_order", f"where is order {erins.number}? erin@example.test")
+    assert "waiting for its payment" in answer.text
+    assert answer.sources == [{"title": f"Order {erins.number}", "url": f"/orders/{erins.number}/"}]
+    shipped = make_guest_order("erin@example.test", status="shipped")
+    assert ask(Conversation.objects.create(), "track_order",
+               f"where is order {shipped.number}? erin@example.test").sources == []  # no payment to speak of
+    alice = make_customer("alice")
+    own = make_order(alice, status="pending_payment")
+    assert ask(Conversation.objects.create(customer=alice), "track_order",
+               f"where is order {own.number}?").sources == [{"title": f"Order {own.number}",
+                                                              "url": f"/orders/{own.number}/"}]
+
+
 def test_cancelling_a_cancelled_order_says_it_is_cancelled_not_to_refuse_the_delivery(make_customer, make_order):
     # Session 25's walkthrough: "kan ik nog annuleren" about a cancelled order got "refuse the delivery or return it".
     from django.utils import translation

@@ -158,10 +158,11 @@ def page_path(path: str) -> str:
     return localized_path(path, help_language(translation.get_language()))
 
 
-def order_link(order: Order) -> list[dict[str, str]]:
+def order_link(order: Order, *, guest_too: bool = False) -> list[dict[str, str]]:
     """The order's page as a source; none for a guest order, whose page asks to sign in to an account it has not
-    (session 25's walkthrough: a guest's "Order 10038" led to the sign-in form)."""
-    if order.is_guest:
+    (session 25's walkthrough: a guest's "Order 10038" led to the sign-in form). `guest_too`: a guest order's page
+    opens for the browser whose chat proved it (shoppe.guest_orders), for its "Pay now"."""
+    if order.is_guest and not guest_too:
         return []
     return [{"title": _("Order %(number)s") % {"number": order.number}, "url": page_path(f"/orders/{order.number}/")}]
 

@@ -12,8 +12,8 @@ from shoppe.dates import moment_text, weekday_text
 from shoppe.models import Order, money
 from support.models import Conversation, RefundRequest
 from support.services.answers import Answer
-from support.services.order_help.orders import (ORDER_IN_FOCUS, order_meant, order_number_search, order_owned_or_proven,
-                                                order_status_name, refund_status_name)
+from support.services.order_help.orders import (ORDER_IN_FOCUS, order_link, order_meant, order_number_search,
+                                                order_owned_or_proven, order_status_name, refund_status_name)
 from support.services.order_help.yes_no import NO, YES
 
 
@@ -33,7 +33,9 @@ def track_order_answer(*, order: Order, link: list[dict[str, str]]) -> Answer:
         return Answer(
             f"{tracking_text(order, late=True)} {late}",
             sources=link, pending={"kind": "late_order", "intent": "track_order", "order": order.number})
-    return Answer(tracking_text(order), sources=link)
+    # Waiting for its payment: the order's page has "Pay now", a guest's too in the browser whose chat proved it.
+    unpaid = order.status == Order.Status.PENDING_PAYMENT
+    return Answer(tracking_text(order), sources=order_link(order, guest_too=True) if unpaid else link)
 
 
 def late_order_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
