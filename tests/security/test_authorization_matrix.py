@@ -404,6 +404,9 @@ CONSOLE_EVENTS = [
     row("refund.reject: with a note",                          REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
     # Policy as built: any refund decider may reject, also while a supervisor's second approval is pending.
     row("refund.reject: over the limit, awaiting second",      REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
+    # How many of an item a refund asks for ("1 of 2 x lamp"): the same hands as its decision.
+    row("refund.quantity: own claimed handoff",                REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
+    row("refund.quantity: colleague's claimed handoff",        REFUSED, REFUSED, REFUSED, DENIED,   DONE,     DENIED),
 ]
 
 # ============================================================================================================
@@ -1219,6 +1222,22 @@ def console_refund(amount: str, approve: bool, becomes: str, first: Callable[[Wo
     return scenario
 
 
+def console_refund_quantity(claimer: Callable[[World, User], User | None]) -> Callable[[World, User], Case]:
+    """Two of the lamp asked for; the event asks for one."""
+    def scenario(w: World, actor: User) -> Case:
+        handoff = _handoff(w, claimed_by=claimer(w, actor))
+        line = w.order_a.items.get()
+        line.quantity = 2
+        line.save(update_fields=["quantity"])
+        refund = _refund(handoff.conversation, w.order_a, str(line.unit_price * 2))
+        refund.items = [{"item_id": line.id, "product": "lamp", "quantity": 2, "ordered": 2,
+                         "unit_price": str(line.unit_price), "amount": str(line.unit_price * 2)}]
+        refund.save(update_fields=["items"])
+        return Case({"type": "refund.quantity", "refund_id": refund.id, "item_id": line.id, "quantity": 1},
+                    lambda events: RefundRequest.objects.get(pk=refund.pk).items[0]["quantity"] == 1)
+    return scenario
+
+
 def self_(w: World, actor: User) -> User:
     return actor
 
@@ -1268,6 +1287,8 @@ CONSOLE_SCENARIOS: dict[str, Callable[[World, User], Case]] = {
     "refund.approve: second approval by the first approver": console_refund("899.00", True, "approved", self_),
     "refund.reject: with a note": console_refund("64.00", False, "rejected", nobody),
     "refund.reject: over the limit, awaiting second": console_refund("899.00", False, "rejected", colleague),
+    "refund.quantity: own claimed handoff": console_refund_quantity(self_),
+    "refund.quantity: colleague's claimed handoff": console_refund_quantity(colleague),
 }
 
 
