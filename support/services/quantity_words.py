@@ -34,7 +34,7 @@ QUANTITY_WORDS: dict[str, QuantityWords] = {
     "de": QuantityWords(
         numbers={"ein": 1, "eine": 1, "einer": 1, "eins": 1, "einen": 1, "eines": 1, "zwei": 2, "drei": 3, "vier": 4,
                  "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10},
-        of=frozenset({"von", "der", "aus"}), only=frozenset({"nur", "bloß", "lediglich"}),
+        of=frozenset({"von", "der", "aus", "davon"}), only=frozenset({"nur", "bloß", "lediglich"}),
         articles=frozenset({"ein", "eine", "einer", "einen", "eines"})),
     "fr": QuantityWords(
         numbers={"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
@@ -90,6 +90,9 @@ def quantity_said(text: str, *, names: Callable[[str], bool] | None = None, alon
     """
     # Words with the signs a number may be written with, so "12.50", "2x" and "1/2" stay one word and are no count.
     words = re.findall(r"[^\W_]+(?:[.,/][^\W_]+)*", text.lower())
+    # A part of what was bought ("one of the two", "only one") says more than the count bought ("I ordered two lamps
+    # and one of the two arrived broken": one, not two; session 28's walkthrough), so it is looked for first.
+    named = None
     for at, word in enumerate(words):
         after = words[at + 1] if at + 1 < len(words) else ""
         before = words[at - 1] if at else ""
@@ -98,6 +101,8 @@ def quantity_said(text: str, *, names: Callable[[str], bool] | None = None, alon
         count = _count(word, articles=of or only)
         if count is None:
             continue
-        if of or only or (names is not None and after and names(after)):
+        if of or only:
             return count
-    return None
+        if named is None and names is not None and after and names(after):
+            named = count
+    return named
