@@ -69,9 +69,10 @@ def tracking_text(order: Order, *, late: bool = False) -> str:
                  "automatically.") % {"number": order.number}
     if order.status == Order.Status.PENDING_PAYMENT:
         # Not "it hasn't been handed to the carrier yet": nothing is prepared until it is paid (help: payment-problems).
-        return _("Order %(number)s is waiting for its payment to be confirmed, so we haven't started preparing it yet. "
-                 "With iDEAL and some bank payments the confirmation can take up to 24 hours, and you don't need to "
-                 "pay again. An order still unpaid after 48 hours is cancelled automatically.") % {"number": order.number}
+        # Nothing cancels an unpaid order by itself; the order's page (the answer's link) has "Pay now" (session 28).
+        return _("Order %(number)s is waiting for its payment, so we haven't started preparing it yet. With iDEAL and "
+                 "some bank payments the confirmation can take up to 24 hours. If your payment didn't go through, you "
+                 "can pay on the order's page (linked below) with \"Pay now\".") % {"number": order.number}
     if shipment is None:
         return _("Order %(number)s is %(status)s. It hasn't been handed to the carrier yet; you'll get a tracking "
                  "link by email when it ships.") % {"number": order.number, "status": status}
