@@ -77,7 +77,7 @@ class MultilingualRouter(IntentRouter):
         # 5. Routine, when sure enough; unsure goes to the strong model, not a canned guess. The shop's help page
         #    does not answer a routine question about another organisation ("my Zalando return", "my DigiD password").
         local_intent = self._best_of("local", proba)
-        if elsewhere := about_another_organisation(text, local_intent):
+        if elsewhere := about_another_organisation(text):
             return ("off_topic", OFF_TOPIC, routes["off_topic"],
                     f"about {', '.join(elsewhere[:3])}, not this shop ({local_intent} {routes['local']:.2f})", scores)
         if routes["local"] < self.t["local_confidence"]:

@@ -39,10 +39,6 @@ SHOPS_OWN = {
 }
 
 
-# Questions about paying the shop, in which the customer's bank is named as the one paying ("my ING card").
-PAYING_INTENTS = frozenset({"check_payment_methods", "payment_issue"})
-
-
 def folded(text: str) -> str:
     """Lowercase, accents dropped, ’ as ': the form names are matched in (elsewhere.js `folded` is the same)."""
     return _ACCENTS.sub("", unicodedata.normalize("NFKD", text.lower().replace("’", "'")))
@@ -53,15 +49,9 @@ def name_pattern(name: str) -> str:
     return "[ .-]?".join(_SPECIAL.sub(r"\\\g<0>", word) for word in folded(name).split())
 
 
-def names_read(path: Path = NAMES_FILE, *, sections: str = "") -> list[str]:
-    """The names of the file; with `sections`, only those under a heading comment that starts with it ("banks")."""
-    names, taken = [], not sections
-    for line in (line.strip() for line in path.read_text(encoding="utf-8").splitlines()):
-        if line.startswith("#"):
-            taken = not sections or line.lstrip("# ").startswith(sections)
-        elif line and taken:
-            names.append(line)
-    return names
+def names_read(path: Path = NAMES_FILE) -> list[str]:
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 def organisations_pattern(names: list[str], shop_texts: list[str]) -> str:
@@ -81,21 +71,11 @@ def organisations_pattern(names: list[str], shop_texts: list[str]) -> str:
 def organisations_rule() -> str:
     """The pattern the router and the device match: the names file without the names the help centre's pages use
     (the repository's pages in every language; read once, with no database)."""
-    return organisations_pattern(names_read(), _help_pages())
-
-
-@lru_cache(maxsize=1)
-def banks_rule() -> str:
-    """The pattern of the names file's banks (its sections headed "banks..."), as `organisations_rule`."""
-    return organisations_pattern(names_read(sections="banks"), _help_pages())
-
-
-def _help_pages() -> list[str]:
     from rag.documents import knowledge_folder
     from rag.router.languages import LANGUAGES
 
-    return [path.read_text(encoding="utf-8")
-            for language in LANGUAGES for path in knowledge_folder(language).glob("*.md")]
+    pages = [path.read_text(encoding="utf-8") for language in LANGUAGES for path in knowledge_folder(language).glob("*.md")]
+    return organisations_pattern(names_read(), pages)
 
 
 _SHOPS_OWN = re.compile(r"(?<![a-z0-9])(?:{})(?![a-z0-9])".format("|".join(
@@ -111,14 +91,9 @@ def _named_in(folded_text: str, pattern: str) -> list[str]:
     return [m.group(0) for m in re.finditer(pattern, folded_text)] if pattern else []
 
 
-def about_another_organisation(text: str, intent: str = "") -> list[str]:
-    """The other organisations a message read as `intent` is about: those it names, unless it also speaks of the
-    shop's own things (`SHOPS_OWN`: "your lamp in an Instagram ad" is about our lamp); in a question about paying the
-    shop (`PAYING_INTENTS`) a bank is the customer's own ("my AIB card is declined at checkout", "can I pay with
-    Revolut?"), not the subject."""
+def about_another_organisation(text: str) -> list[str]:
+    """The other organisations a message is about: those it names, unless it also speaks of the shop's own things
+    (`SHOPS_OWN`: "your lamp in an Instagram ad" is about our lamp)."""
     text = folded(text)
     names = _named_in(text, organisations_rule())
-    if names and intent in PAYING_INTENTS:
-        banks = set(_named_in(text, banks_rule()))
-        names = [name for name in names if name not in banks]
     return [] if not names or _SHOPS_OWN.search(text) else names

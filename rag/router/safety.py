@@ -192,11 +192,6 @@ PRODUCT_KINDS = frozenset(
 )
 
 
-# What a customer pays with: a name one or two words before one is the customer's bank or a payment method ("my AIB
-# debit card", "Revolut Pay"), which a question about paying the shop names, not another company it is about.
-PAYMENT_MEANS = frozenset({"card", "debit", "credit", "pay", "wallet"})
-
-
 def product_kind(word: str, kinds: frozenset[str] = PRODUCT_KINDS) -> bool:
     """Whether `word` is one of `kinds` ("lamps", "benches": a plural "s" or "es" read off)."""
     word = word.lower()
@@ -227,8 +222,7 @@ def _names(text: str, shop_names: frozenset[str]) -> list[tuple[str, str]]:
         # Measures and models ("110V", "2700K", "A4") are not names of companies, nor a product's name ("the Lumi lamp").
         if len(word) < 2 or not word[0].isalpha() or any(c.isdigit() for c in word) \
                 or word.lower() in shop_names or word.lower() in COMMON_PROPER_NAMES \
-                or any(product_kind(following) or following.lower() in PAYMENT_MEANS
-                       for following in tokens[at + 1:at + 3]):
+                or any(product_kind(following) for following in tokens[at + 1:at + 3]):
             continue
         capitalised = word[0].isupper() or any(c.isupper() for c in word[1:])
         possessive = word != token

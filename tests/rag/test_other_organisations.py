@@ -87,31 +87,3 @@ def test_money_back_naming_another_organisation_still_goes_to_a_person(local_mod
     # the rule declines routine answers only: a refund demand is a person's, whoever else it names
     decision = local_models.decide("I bought your oak table for €899 and Amazon sells it for €699, refund me the difference")
     assert decision.route == "human", decision.reason
-
-
-# A bank named in a question about paying the shop is the customer's own bank (organisations.PAYING_INTENTS, and the
-# English audit's safety.PAYMENT_MEANS): answered. The same bank as the subject of another question: declined.
-PAYING_WITH_A_BANK = [
-    "my Rabobank debit card keeps getting declined at checkout, there is money on it",
-    "can I pay with Revolut?",
-    "kann ich bei euch mit meiner Sparkasse Karte zahlen oder nur PayPal",
-    "ma carte BNP Paribas est refusée au moment de payer la commande",
-    "il pagamento con la carta Intesa Sanpaolo non va a buon fine, cosa posso fare?",
-]
-ABOUT_THE_BANK = [
-    "I forgot my Rabobank app password, how do I reset it",
-    "how do I close my Revolut account",
-    "wie ändere ich meine Adresse bei der Sparkasse",
-]
-
-
-@pytest.mark.parametrize("text", PAYING_WITH_A_BANK)
-def test_a_bank_named_in_a_question_about_paying_is_the_customers_own(local_models, text):
-    decision = local_models.decide(text)
-    assert decision.route == "local" and decision.intent in ("check_payment_methods", "payment_issue"), decision.reason
-
-
-@pytest.mark.parametrize("text", ABOUT_THE_BANK)
-def test_a_question_about_the_bank_itself_is_still_declined(local_models, text):
-    decision = local_models.decide(text)
-    assert decision.route == "off_topic", decision.reason
