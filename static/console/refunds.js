@@ -1,6 +1,6 @@
 /* The open conversation's internal notes and refund requests, and the reject dialog. */
 import { h } from "../shared/dom.js";
-import { canDecideRefund, clock, el, isSupervisor, send, setDisabled, state, timeEl } from "./page.js";
+import { canDecideRefund, clock, el, isSupervisor, send, setDisabled, showAlert, state, timeEl } from "./page.js";
 import { mayDecideRefunds } from "./controls.js";
 
 
@@ -100,9 +100,14 @@ function quantityForm(r, i) {
   setDisabled(set, !mayDecideRefunds(), mayDecideRefunds() ? "" : "Claim the conversation to change its refund.");
   set.addEventListener("click", () => {
     const quantity = Number(input.value);
-    if (Number.isInteger(quantity) && quantity >= 1 && quantity <= i.max_quantity && quantity !== i.quantity) {
-      send({ type: "refund.quantity", refund_id: r.id, item_id: i.item_id, quantity });
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > i.max_quantity) {
+      // Said, not ignored (session 28's walkthrough: 3, 0 and -1 did nothing), and the box back to what it asks for.
+      showAlert(`Between 1 and ${i.max_quantity} of ${i.product} can be refunded here. To refund none, reject the request.`);
+      input.value = String(i.quantity);
+      input.focus();
+      return;
     }
+    if (quantity !== i.quantity) send({ type: "refund.quantity", refund_id: r.id, item_id: i.item_id, quantity });
   });
   return h("span", { class: "refund-quantity-form" }, input, set);
 }
