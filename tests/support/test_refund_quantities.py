@@ -84,6 +84,36 @@ async def test_a_request_that_says_no_number_asks_for_the_whole_line_as_before(m
     await socket.disconnect()
 
 
+@pytest.mark.parametrize("correction", ["no, only one mug is broken, not both", "nee, maar één is kapot",
+                                        "nein, nur eine ist kaputt"])
+async def test_a_no_that_says_how_many_corrects_the_request_instead_of_dropping_it(make_customer, always_open,
+                                                                                  correction):
+    # Session 28's walkthrough: "no, only one lamp is broken, not both" answered "OK, I haven't sent anything".
+    alice = await database_sync_to_async(make_customer)("alice")
+    order = await database_sync_to_async(mug_order)(alice)
+    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+
+    confirm = await reply_to(socket, f"I want a refund for order {order.number}, the mugs arrived broken")
+    assert "€24.00" in confirm, confirm
+    corrected = await reply_to(socket, correction)
+    assert "12" in corrected and "24" not in corrected and "1 " in corrected, corrected
+    await reply_to(socket, "yes")
+    refund = await database_sync_to_async(RefundRequest.objects.get)()
+    assert refund.items[0]["quantity"] == 1 and refund.amount == Decimal("12.00")
+    await socket.disconnect()
+
+
+async def test_a_plain_no_still_sends_nothing(make_customer, always_open):
+    alice = await database_sync_to_async(make_customer)("alice")
+    order = await database_sync_to_async(mug_order)(alice)
+    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+
+    await reply_to(socket, f"I want a refund for order {order.number}, the mugs arrived broken")
+    assert "haven't sent anything" in await reply_to(socket, "no, forget it")
+    assert not await database_sync_to_async(RefundRequest.objects.exists)()
+    await socket.disconnect()
+
+
 async def test_the_customer_asks_in_german_for_one_of_the_two(make_customer, always_open):
     alice = await database_sync_to_async(make_customer)("alice")
     order = await database_sync_to_async(mug_order)(alice)

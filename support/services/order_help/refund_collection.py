@@ -209,6 +209,9 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
     draft is not lost.
     """
     if NO.search(text):
+        corrected = _count_corrected(conversation, pending, text)
+        if corrected is not None:
+            return corrected
         return Answer(_("OK, I haven't sent anything: no refund was requested for order %(number)s. "
                         "If you change your mind, just ask.") % {"number": pending["order"]})
     yes = YES.match(text)
@@ -235,6 +238,17 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
         if not reason:
             return refund_reason_ask(order, pending)
     return refund_file(conversation, order, pending, _with_request(reason, request))
+
+
+def _count_corrected(conversation: Conversation, pending: dict, text: str) -> Answer | None:
+    """"No, only one lamp is broken, not both": a no that says another count corrects the one shown, and the request
+    is shown again to be sent (session 28's walkthrough: the no dropped it, and the customer started over)."""
+    order = order_owned(conversation, pending["order"])
+    items = list(order.items.select_related("product").filter(id__in=pending["items"]))
+    shown, said = _quantities(pending), quantities_named(items, text)
+    if not said or all(shown.get(item_id) == count for item_id, count in said.items()):
+        return None
+    return refund_confirm(order, items, reason=pending.get("reason", ""), quantities={**shown, **said})
 
 
 def refund_reason_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
