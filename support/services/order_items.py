@@ -6,6 +6,7 @@ names one of them only if nothing else was named, and then the customer is asked
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,10 +53,19 @@ COMPOUND_PART = 5  # letters a word must have to name the compound it ends ("kaa
 def _compounds_met(said: set[str], item_words: set[str]) -> set[str]:
     """`said` with the item words that end with a word said, or that a word said ends with: "kaarsen" names the
     "Geurkaarsen" (bob's "mijn bestelling met de kaarsen" named none, session 27's walkthrough), "stool" the footstool,
-    "Stehlampe" the "Lampe"."""
+    "Stehlampe" the "Lampe"; and the item words a word said inflects (`_inflected`)."""
     met = {word for word in item_words for part in said
-           if min(len(word), len(part)) >= COMPOUND_PART and (word.endswith(part) or part.endswith(word))}
+           if min(len(word), len(part)) >= COMPOUND_PART
+           and (word.endswith(part) or part.endswith(word) or _inflected(word, part))}
     return said | met
+
+
+def _inflected(word: str, other: str) -> bool:
+    """The same word with another ending: all but the shorter one's last letter shared, and at most three letters
+    more ("kussenhoezen" the "kussenhoes", session 28's walkthrough; "Lampen" the "Lampe", "tazze" the "tazza",
+    "cadeiras" the "cadeira"). Read among one order's items only, where two names so alike are rare."""
+    shorter = min(len(word), len(other))
+    return abs(len(word) - len(other)) <= 3 and len(os.path.commonprefix([word, other])) >= shorter - 1
 
 
 def items_named(items: list[OrderItem], text: str, *, by_number: bool = False) -> NamedItems:

@@ -50,3 +50,24 @@ def test_numbers_pick_from_a_list_only_when_answering_one(items: list[OrderItem]
     assert names(items_named(items, "2 and 4", by_number=True).chosen) == ["Velvet footstool", "Oak dining table"]
     assert not items_named(items, "I got 2 of them in order 10030").chosen
     assert not items_named(items, "it costs 4.95", by_number=True).chosen
+
+
+
+@pytest.mark.parametrize(("language", "text", "chosen"), [
+    ("nl", "de kussenhoezen zijn gescheurd", ["Velvet cushion cover"]),  # the Dutch name says "kussenhoes"
+    ("nl", "de voetenbankjes zijn beschadigd", ["Velvet footstool"]),  # "voetenbankje"
+    ("de", "die Tischlampen sind kaputt", ["Blue ceramic table lamp"]),  # "Tischlampe"
+])
+def test_an_item_is_named_in_another_form_of_its_word(items: list[OrderItem], language: str, text: str,
+                                                      chosen: list[str]) -> None:
+    # Session 28's walkthrough: "kussenhoezen" named no item ("Fluwelen kussenhoes" is its Dutch name).
+    from django.utils import translation
+
+    from shoppe.models import ProductTranslation
+
+    for item, nl, de in zip(items, ["Fluwelen kussenhoes", "Fluwelen voetenbankje", "Blauwe tafellamp", "Eettafel"],
+                            ["Samtkissenbezug", "Samthocker", "Blaue Tischlampe", "Esstisch aus Eiche"]):
+        ProductTranslation.objects.create(product=item.product, language="nl", name=nl)
+        ProductTranslation.objects.create(product=item.product, language="de", name=de)
+    with translation.override(language):
+        assert names(items_named(items, text).chosen) == chosen
