@@ -78,7 +78,11 @@ export function refundItem(r) {
     setDisabled(approve, !!approveBlocked, approveBlocked);
     // Money leaves the shop on this click: the agent confirms what is approved (a reject asks for its note instead).
     approve.addEventListener("click", () => {
-      const what = `Approve the refund of ${r.amount_text} on order ${r.order}? The customer is told at once.`;
+      // Over the limit the first approval is not the last: say what happens (session 28's walkthrough).
+      const what = r.needs_supervisor && !second
+        ? `Approve the refund of ${r.amount_text} on order ${r.order}? It then waits for a supervisor's second ` +
+          "approval; the customer is told it is waiting."
+        : `Approve the refund of ${r.amount_text} on order ${r.order}? The customer is told at once.`;
       if (window.confirm(what)) send({ type: "refund.approve", refund_id: r.id });
     });
     const reject = h("button", { type: "button", class: "btn btn-danger", text: "Reject…",
