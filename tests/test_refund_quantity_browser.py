@@ -1,4 +1,5 @@
-"""In Chromium: a refund for one of two identical lamps, from the customer's words to the agent's correction.
+"""In Chromium: a refund for one of two identical lamps, from the customer's words to the agent's correction,
+and a message the customer writes after the agent's reply, said in the console.
 
 Dan's delivered order 10036 holds 2 × Blue ceramic table lamp (the demo data). He says one of the two arrived broken:
 the assistant offers to send a request for 1 of 2 (EUR 64.00, not 128.00). In the console Sam claims it, sees
@@ -72,3 +73,19 @@ def test_one_of_two_lamps_is_asked_for_and_the_agent_corrects_how_many(tabs, scr
     expect(refund.locator(".refund-head")).to_contain_text(f"€128.00 · order {ORDER}")
     expect(refund.locator(".refund-items")).to_contain_text(re.compile(rf"2 (of 2 )?× {LAMP}"))
     agent_tab.shot(screenshots, "refund-quantity-3-corrected")
+
+    # The customer writes after the agent's last reply (the assistant stays quiet while a person has the chat): the
+    # console says so above the transcript, and the agent's answer clears it (session 28's walkthrough: a message
+    # sent then was resolved away unread).
+    unanswered = agent.locator("#unanswered")
+    agent.fill("#reply-input", "Hi Dan, Sam here: I've set it to both lamps as you asked.")
+    agent.locator("#reply-input").press("Enter")
+    expect(customer.locator("li.chat-agent", has_text="Sam here")).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    expect(unanswered).to_be_hidden()
+    _chat_send(customer, "Thanks! And is the vase from the same order covered too if it breaks later?")
+    expect(unanswered).to_have_text("Dan Murphy wrote after the last reply.")
+    expect(agent.get_by_role("button", name="Resolve")).to_be_disabled()  # still: the refund is undecided
+    agent_tab.shot(screenshots, "refund-quantity-4-unanswered")
+    agent.fill("#reply-input", "The vase has the usual two-year warranty.")
+    agent.locator("#reply-input").press("Enter")
+    expect(unanswered).to_be_hidden()

@@ -28,6 +28,17 @@ export function resolveBlockedBy() {
 }
 
 
+// The customer wrote after the last reply (the assistant stays quiet while a person has the chat): said above the
+// transcript, so a message is not resolved away unread (session 28's walkthrough). Resolving stays possible.
+export function unansweredNote() {
+  const x = state.currentHandoff;
+  if (!x || x.status !== "claimed" || !state.current) return "";
+  const said = [...el.transcript.querySelectorAll("li.msg:not(.msg-system)")];
+  const last = said[said.length - 1];
+  return last && last.classList.contains("msg-customer") ? `${state.current.customer} wrote after the last reply.` : "";
+}
+
+
 // The draft is translated from the agent's language into the customer's: not when they are the same.
 export function updateTranslateDraft() {
   if (!el.translateDraft) return;
@@ -52,6 +63,9 @@ export function updateControls() {
     blocked || (x && x.status === "queued" && !isSupervisor ? "Claim the conversation first" : ""));
   el.resolveBlocked.textContent = x && blocked ? blocked : "";
   el.resolveBlocked.hidden = !(x && blocked);
+  const unanswered = unansweredNote();
+  el.unanswered.textContent = unanswered;
+  el.unanswered.hidden = !unanswered;
   setDisabled(el.replyInput, !answering);
   setDisabled(el.replySend, !answering);
   setDisabled(el.canned, !answering);

@@ -58,6 +58,7 @@ export const handlers = {
     setTyping(false);
     if (stick) scrollTranscript();
     announce(`${state.current.customer}: ${e.text}`);
+    updateControls();  // "... wrote after the last reply"
   },
   "reply.start"(e) {
     /* the bubble appears with the first chunk (or at the end) */
@@ -119,6 +120,7 @@ export const handlers = {
     addMessage({ id: e.message_id, author: "agent", agent: e.agent, text: e.text, created_at: e.created_at });
     if (stick) scrollTranscript();
     announce(`${e.agent}: ${e.text}`);
+    updateControls();
   },
   "agent.joined"(e) {
     /* the system.line before it says who joined, in the transcript and to screen readers */

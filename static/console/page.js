@@ -34,7 +34,7 @@ export const el = {
   refunds: $("refund-list"), refundsEmpty: $("refunds-empty"),
   viewHandoffs: $("view-handoffs"), viewAwaiting: $("view-awaiting"), filters: $("queue-filters"),
   awaiting: $("awaiting-list"), awaitingEmpty: $("awaiting-empty"), awaitingCount: $("awaiting-count"),
-  awaitingBadge: $("awaiting-badge"), resolveBlocked: $("resolve-blocked"),
+  awaitingBadge: $("awaiting-badge"), resolveBlocked: $("resolve-blocked"), unanswered: $("unanswered"),
   rejectDialog: $("reject-dialog"), rejectForm: $("reject-form"), rejectNote: $("reject-note"),
   rejectConfirm: $("reject-confirm"), rejectCancel: $("reject-cancel"), rejectSummary: $("reject-summary"),
   agentLanguageForm: $("agent-language-form"), agentLanguage: $("agent-language"),
