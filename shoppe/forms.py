@@ -267,12 +267,32 @@ class RefundRequestForm(forms.Form):
     reason = forms.CharField(label=_("Why?"), min_length=3, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("For example: it arrived damaged, it's the wrong item, or you changed your mind."))
 
-    def __init__(self, *args: Any, items: list[OrderItem], currency: str, **kwargs: Any) -> None:
-        """`items`: the order's items that may still be asked for (none with a refund request waiting or approved)."""
+    def __init__(self, *args: Any, items: list[OrderItem], currency: str, left: dict[int, int] | None = None,
+                 **kwargs: Any) -> None:
+        """`items`: the order's items that may still be asked for (none with a refund request waiting or approved);
+        `left`: how many of each are left to ask for, by item id (default: the whole line). A line with more than one
+        left asks how many (session 28's walkthrough: the form asked for whole lines, "2 × Rattan lounge chair" after
+        one of the two was refunded)."""
         super().__init__(*args, **kwargs)
+        left = {item.id: (left or {}).get(item.id, item.quantity) for item in items}
         self.fields["items"].choices = [
-            (item.id, f"{item.quantity} × {item.product.local_name} ({money_format(item.line_total, currency)})"
+            (item.id, f"{left[item.id]} × {item.product.local_name} "
+                      f"({money_format(item.unit_price * left[item.id], currency)})"
                       + (" · " + gettext("final sale") if item.product.final_sale else "")) for item in items]
+        self.counted = {item.id: f"quantity_{item.id}" for item in items if left[item.id] > 1}
+        for item in items:
+            if item.id in self.counted:
+                self.fields[self.counted[item.id]] = forms.IntegerField(
+                    label=gettext("How many of %(product)s (at most %(left)s)") % {
+                        "product": item.product.local_name, "left": left[item.id]},
+                    min_value=1, max_value=left[item.id], initial=left[item.id], required=False)
+        self.order_fields(["items", *self.counted.values(), "reason"])
+
+    def quantities(self) -> dict[int, int]:
+        """How many of each chosen item, by item id, where the form asked (a valid form's)."""
+        chosen = set(self.cleaned_data.get("items") or [])
+        return {item_id: self.cleaned_data[name] for item_id, name in self.counted.items()
+                if item_id in chosen and self.cleaned_data.get(name)}
 
 
 class GiftCardBuyForm(forms.Form):

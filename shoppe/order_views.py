@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
@@ -70,11 +70,19 @@ def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm 
         "order": order, "payable": order_payment_refusal(order) is None,
         "cancellation_fee": order_cancellation_fee(order=order) if changeable else None,
         "address_form": address_form if changeable and order.status in ADDRESS_CHANGEABLE else None,
-        "refund_form": (refund_form or RefundRequestForm(items=still, currency=order.currency)) if can_refund else None,
+        "refund_form": (refund_form or _refund_form(order)) if can_refund else None,
         "refund_requests": refund_requests, "refunds": list(order.refunds.all()),
         # Returns (help: returns-and-exchanges): a free label for a delivered EU order once a return is started.
         "return_started": order.status == Order.Status.DELIVERED and return_started(order),
         "return_label": free_return_label(order)}, status=status)
+
+
+def _refund_form(order: Order, data: QueryDict | None = None) -> RefundRequestForm:
+    """The refund form for what is left to ask for: each item, and how many where more than one is left."""
+    from support.services.refunds import refund_quantities_left
+
+    return RefundRequestForm(data, items=_refundable_items(order), currency=order.currency,
+                             left=refund_quantities_left(order))
 
 
 def _refundable_items(order: Order) -> list[OrderItem]:
@@ -170,11 +178,12 @@ def order_refund_view(request: HttpRequest, number: int) -> HttpResponse:
     from support.services.refunds import refund_request_from_order_page
 
     order = _own_order(request, number)
-    form = RefundRequestForm(request.POST, items=_refundable_items(order), currency=order.currency)
+    form = _refund_form(order, request.POST)
     if form.is_valid() and order.status in REFUNDABLE:
         try:
             refund_request_from_order_page(user=request.user, session=request.session, order=order,
-                                           item_ids=form.cleaned_data["items"], reason=form.cleaned_data["reason"])
+                                           item_ids=form.cleaned_data["items"], reason=form.cleaned_data["reason"],
+                                           quantities=form.quantities())
         except ValidationError as refused:
             form.add_error(None, refused)
         else:

@@ -325,7 +325,7 @@ def refund_quantity_set(*, refund_id: int, item_id: int, quantity: int, user: Ab
 
 
 def refund_request_from_order_page(*, user: AbstractBaseUser, session: SessionBase, order: Order, item_ids: list[int],
-                                   reason: str) -> RefundRequest:
+                                   reason: str, quantities: dict[int, int] | None = None) -> RefundRequest:
     """A refund asked for on the order's page in My orders: filed and handed to staff exactly as the chat files it.
 
     It goes into the customer's chat conversation (the one their widget opens), as their message
@@ -344,14 +344,16 @@ def refund_request_from_order_page(*, user: AbstractBaseUser, session: SessionBa
         raise ValidationError("Choose at least one item to refund.")
     if len(reason.strip()) < 3:
         raise ValidationError("Please tell us why you'd like a refund.")
-    listing = ", ".join(f"{i.quantity} × {i.product.name}" for i in items)
+    left = refund_quantities_left(order)
+    listing = ", ".join(refund_line(name=i.product.name, quantity=(quantities or {}).get(i.id) or left.get(i.id) or 1,
+                                    ordered=i.quantity) for i in items)
     with transaction.atomic():
         asked = Message.objects.create(
             conversation=conversation, author=Message.Author.CUSTOMER, status=Message.Status.ANSWERED,
             client_id=uuid.uuid4(), route=Message.Route.HUMAN, intent="get_refund", reason=ORDER_PAGE,
             text=f"Refund request from My orders, order {order.number}: {listing}. Reason: {reason.strip()}")
         refund = refund_request_file(conversation=conversation, order=order, item_ids=[i.id for i in items],
-                                     reason=reason)
+                                     reason=reason, quantities=quantities)
     filed_items = [i for i in items if i.id in {x["item_id"] for x in refund.items}]
     filed = refund_filed_text(refund=refund, items=filed_items)  # in the page's language, for the customer
     assistant_note(conversation_id=conversation.id, text=filed, intent="get_refund")

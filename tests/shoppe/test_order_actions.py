@@ -186,3 +186,30 @@ def test_a_decided_refund_request_shows_its_outcome_and_the_teams_note_in_the_cu
     page = client.get(f"/orders/{order.number}/").content.decode()
     assert "<strong>Not accepted</strong>" in page and "The lamp was used for a year." in page
     assert "<strong>Nicht angenommen</strong>" in client.get(f"/de/orders/{order.number}/").content.decode()
+
+
+def test_the_order_page_asks_how_many_of_a_line_of_several(client: Client, alice, make_order) -> None:
+    """Session 28's walkthrough: the form asked for whole lines ("2 × Rattan lounge chair" after one of the two was
+    refunded, then quietly filed one)."""
+    order = make_order(alice, status="delivered")
+    item = order.items.get()
+    item.quantity = 2
+    item.save(update_fields=["quantity"])
+    page = client.get(f"/orders/{order.number}/").content.decode()
+    assert "How many of" in page and "(at most 2)" in page
+    too_many = client.post(f"/orders/{order.number}/refund/",
+                           {"items": [str(item.id)], f"quantity_{item.id}": "3", "reason": "One arrived cracked"})
+    assert too_many.status_code == 400 and not RefundRequest.objects.exists()
+    one = client.post(f"/orders/{order.number}/refund/",
+                      {"items": [str(item.id)], f"quantity_{item.id}": "1", "reason": "One arrived cracked"})
+    assert one.status_code == 302
+    refund = RefundRequest.objects.get()
+    assert refund.items[0]["quantity"] == 1 and refund.amount == item.unit_price
+    assert "1 of 2 ×" in refund.conversation.messages.order_by("id").first().text
+
+    # the other one is left: offered as one, with nothing to ask about how many
+    after = client.get(f"/orders/{order.number}/").content.decode()
+    assert "Send my refund request" in after and "How many of" not in after
+    assert client.post(f"/orders/{order.number}/refund/",
+                       {"items": [str(item.id)], "reason": "The other one too"}).status_code == 302
+    assert [r.items[0]["quantity"] for r in RefundRequest.objects.order_by("id")] == [1, 1]
