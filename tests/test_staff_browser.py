@@ -110,6 +110,7 @@ def test_a_refund_awaiting_a_supervisor_blocks_resolve_is_found_by_the_superviso
     expect(waiting).to_have_count(1)
     expect(waiting).to_contain_text("Dan Murphy")
     expect(waiting).to_contain_text("First approval by Sam")
+    expect(waiting.locator(".qi-items")).to_contain_text(" × ")  # what she approves, on the card (session 28)
     sofia_tab.shot(screenshots, "staff-2-supervisor-queue-1280x720")
     waiting.click()
     expect(sofia.locator("#conversation-title")).to_have_text("Dan Murphy")

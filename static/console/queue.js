@@ -125,12 +125,15 @@ export function renderAwaiting() {
 export function awaitingItem(r) {
   const current = state.current && state.current.conversation_id === r.conversation_id;
   const first = (r.decisions || []).filter((d) => d.verdict === "approve").map((d) => d.by)[0];
+  // What the supervisor approves, on the card ("1 of 2 × Blue ceramic table lamp"; session 28's walkthrough).
+  const items = (r.items || []).map((i) => i.line_text || `${i.quantity || 1} × ${i.product}`).join(", ");
   const button = h("button", { type: "button", class: "queue-item", "data-refund-id": r.id,
                                "data-conversation-id": r.conversation_id, "aria-current": current ? "true" : null },
     h("span", { class: "qi-top" },
       h("span", { class: "qi-customer", text: r.customer }),
       h("span", { class: "qi-amount", text: r.amount_text })),
     h("span", { class: "qi-reason", text: `Refund · order ${r.order}` }),
+    items ? h("span", { class: "qi-summary qi-items", text: items }) : null,
     h("span", { class: "qi-summary", text: first ? `First approval by ${first}` : "Waiting for a second approval" }),
     h("span", { class: "qi-bottom" },
       h("span", { class: "status status-queued", text: "Waiting for a supervisor" }),
