@@ -32,6 +32,12 @@ MULTILINGUAL_DIMENSION = 512
 MULTILINGUAL_VARIANT = "use-m3-numpy"  # what the multilingual encoder is, known without loading it
 
 
+def encoder_model(kind: str | None = None) -> tuple[str, int]:
+    """The model name and dimension of the encoder of `kind` (default: the RAG_ENCODER setting), without loading it."""
+    kind = kind or settings.RAG_ENCODER
+    return (MULTILINGUAL_MODEL_NAME, MULTILINGUAL_DIMENSION) if kind == "use-m3" else (MODEL_NAME, DIMENSION)
+
+
 def _quantization_config() -> str | None:
     """The int8 kernel set this CPU runs, as sentence-transformers names it."""
     if platform.machine().lower() in {"arm64", "aarch64"}:
@@ -207,10 +213,10 @@ class Encoder:
         self._pending: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
         if kind == "use-m3":
             self._direct: _DirectOnnx | _MultilingualUse | None = _MultilingualUse()
-            self.variant, self.model_name = MULTILINGUAL_VARIANT, MULTILINGUAL_MODEL_NAME
-            self.dimension = MULTILINGUAL_DIMENSION
+            self.variant = MULTILINGUAL_VARIANT
+            self.model_name, self.dimension = encoder_model(kind)
             return
-        self.model_name, self.dimension = MODEL_NAME, DIMENSION
+        self.model_name, self.dimension = encoder_model(kind)
         self._pipeline = None  # the sentence-transformers pipeline, loaded only when needed (`_model`)
         self._direct = None
         if kind == "torch":

@@ -33,14 +33,7 @@ from django.utils import timezone
 
 from rag.documents import ENGLISH, HELP_LANGUAGES, Passage, document_list, document_passages
 from rag.words import SharedWords
-from rag.encoder import (
-    DIMENSION,
-    MODEL_NAME,
-    MULTILINGUAL_DIMENSION,
-    MULTILINGUAL_MODEL_NAME,
-    MULTILINGUAL_VARIANT,
-    encoder_get,
-)
+from rag.encoder import MULTILINGUAL_VARIANT, encoder_get, encoder_model
 
 log = logging.getLogger(__name__)
 faiss.omp_set_num_threads(1)  # small searches are slower with more threads on 2 cores
@@ -73,10 +66,8 @@ def index_encoder_kind(language: str) -> str | None:
 
 
 def _model_of(language: str) -> tuple[str, int]:
-    if language == ENGLISH:
-        encoder = encoder_get()
-        return encoder.model_name, encoder.dimension
-    return MULTILINGUAL_MODEL_NAME, MULTILINGUAL_DIMENSION
+    """The model and dimension an index of `language` is built with (RAG_ENCODER's for English), without loading it."""
+    return encoder_model(index_encoder_kind(language))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from shoppe.addresses import address_list_for_user
 from shoppe.checkout import CheckoutRefused, DeliveryOption, delivery_name, order_pay, order_payment_refusal
 from shoppe.forms import DemoPaymentForm, OrderAddressForm, RefundRequestForm
 from shoppe.guest_orders import order_for_page
-from shoppe.models import COUNTRY_NAMES, Order, OrderItem, money
+from shoppe.models import COUNTRY_NAMES, Order, money
 from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, no_label_reason,
                             return_code, return_items, return_label_order, return_started)
 from shoppe.selectors import order_get_for_user
@@ -60,17 +60,17 @@ def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm 
         # which the chat passed on and the page left out (session 26's walkthrough).
         asked.customer_note = next((d.note for d in reversed(asked.decisions.all()) if d.verdict == "reject"), "")
     # Items whose refund request waits or was approved are not offered again: the same items are never refunded twice.
-    still = _refundable_items(order)
+    refund_form = refund_form or _refund_form(order)
     # Changing a guest order takes the code the chat emails to it: its page (shoppe.guest_orders) reads and pays.
     changeable = not order.is_guest
-    can_refund = changeable and order.status in REFUNDABLE and bool(still)
+    can_refund = changeable and order.status in REFUNDABLE and bool(refund_form.fields["items"].choices)
     if changeable and address_form is None and order.status in ADDRESS_CHANGEABLE:
         address_form = OrderAddressForm(addresses=list(address_list_for_user(user=request.user)))
     return render(request, "shoppe/order_detail.html", {
         "order": order, "payable": order_payment_refusal(order) is None,
         "cancellation_fee": order_cancellation_fee(order=order) if changeable else None,
         "address_form": address_form if changeable and order.status in ADDRESS_CHANGEABLE else None,
-        "refund_form": (refund_form or _refund_form(order)) if can_refund else None,
+        "refund_form": refund_form if can_refund else None,
         "refund_requests": refund_requests, "refunds": list(order.refunds.all()),
         # Returns (help: returns-and-exchanges): a free label for a delivered EU order once a return is started.
         "return_started": order.status == Order.Status.DELIVERED and return_started(order),
@@ -78,18 +78,13 @@ def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm 
 
 
 def _refund_form(order: Order, data: QueryDict | None = None) -> RefundRequestForm:
-    """The refund form for what is left to ask for: each item, and how many where more than one is left."""
+    """The refund form for what is left to ask for (bought, less what standing requests hold): each item with some
+    left, and how many where more than one is."""
     from support.services.refunds import refund_quantities_left
 
-    return RefundRequestForm(data, items=_refundable_items(order), currency=order.currency,
-                             left=refund_quantities_left(order))
-
-
-def _refundable_items(order: Order) -> list[OrderItem]:
-    from support.services.refunds import refunds_standing
-
-    standing = refunds_standing(order)
-    return [item for item in order.items.select_related("product") if item.id not in standing]
+    left = refund_quantities_left(order)
+    items = [item for item in order.items.select_related("product") if left.get(item.id, 0) > 0]
+    return RefundRequestForm(data, items=items, currency=order.currency, left=left)
 
 
 def order_detail(request: HttpRequest, number: int) -> HttpResponse:

@@ -89,6 +89,16 @@ def refunds_standing(order: Order) -> dict[int, RefundRequest]:
     return standing
 
 
+def refund_counts(items: list[OrderItem], left: dict[int, int], quantities: dict[int, int] | None = None
+                  ) -> dict[int, int]:
+    """How many of each of `items` a request asks for, by item id: what the customer said (`quantities`), else all
+    that is left (`refund_quantities_left`); at least one and never more than is left (the whole line where none is:
+    filing refuses that item)."""
+    quantities = quantities or {}
+    return {i.id: max(1, min(quantities.get(i.id) or left.get(i.id) or i.quantity, left.get(i.id) or i.quantity))
+            for i in items}
+
+
 def refund_line(*, name: str, quantity: int, ordered: int) -> str:
     """An item of a refund as the customer and staff read it: "2 × Ceramic mug" for the whole line, "1 of 2 × Ceramic
     mug" for part of it."""
@@ -131,7 +141,7 @@ def refund_request_file(*, conversation: Conversation, order: Order, item_ids: l
         if not items:
             standing = refunds_standing(order)
             raise RefundAlreadyRequested(list(dict.fromkeys(standing[i.id] for i in asked if i.id in standing)))
-        counts = {i.id: max(1, min(quantities.get(i.id) or left[i.id], left[i.id])) for i in items}
+        counts = refund_counts(items, left, quantities)
         with translation.override(ENGLISH):  # the notes staff read in the console
             notes = refund_eligibility(order=order, items=items)
         refund = RefundRequest.objects.create(
@@ -344,16 +354,15 @@ def refund_request_from_order_page(*, user: AbstractBaseUser, session: SessionBa
         raise ValidationError("Choose at least one item to refund.")
     if len(reason.strip()) < 3:
         raise ValidationError("Please tell us why you'd like a refund.")
-    left = refund_quantities_left(order)
-    listing = ", ".join(refund_line(name=i.product.name, quantity=(quantities or {}).get(i.id) or left.get(i.id) or 1,
-                                    ordered=i.quantity) for i in items)
     with transaction.atomic():
+        refund = refund_request_file(conversation=conversation, order=order, item_ids=[i.id for i in items],
+                                     reason=reason, quantities=quantities)
+        with translation.override(ENGLISH):  # what was filed, as staff read it: "1 of 2 × Ceramic mug"
+            listing = refund_lines(refund)
         asked = Message.objects.create(
             conversation=conversation, author=Message.Author.CUSTOMER, status=Message.Status.ANSWERED,
             client_id=uuid.uuid4(), route=Message.Route.HUMAN, intent="get_refund", reason=ORDER_PAGE,
             text=f"Refund request from My orders, order {order.number}: {listing}. Reason: {reason.strip()}")
-        refund = refund_request_file(conversation=conversation, order=order, item_ids=[i.id for i in items],
-                                     reason=reason, quantities=quantities)
     filed_items = [i for i in items if i.id in {x["item_id"] for x in refund.items}]
     filed = refund_filed_text(refund=refund, items=filed_items)  # in the page's language, for the customer
     assistant_note(conversation_id=conversation.id, text=filed, intent="get_refund")

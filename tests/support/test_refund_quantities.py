@@ -47,15 +47,21 @@ async def reply_to(socket, text: str) -> str:  # type: ignore[no-untyped-def]
     return end["text"]
 
 
+async def alice_in_the_chat(make_customer):  # type: ignore[no-untyped-def]
+    """Alice, her delivered order of 2 × Ceramic mug (`mug_order`), and her chat's socket, connected."""
+    alice = await database_sync_to_async(make_customer)("alice")
+    order = await database_sync_to_async(mug_order)(alice)
+    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    return order, socket
+
+
 @pytest.fixture
 def always_open(settings):  # type: ignore[no-untyped-def]
     settings.SUPPORT_HOURS = "mon-sun 00:00-24:00"
 
 
 async def test_one_of_two_mugs_asks_for_one_mug_and_says_so(make_customer, always_open):
-    alice = await database_sync_to_async(make_customer)("alice")
-    order = await database_sync_to_async(mug_order)(alice)
-    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    order, socket = await alice_in_the_chat(make_customer)
 
     confirm = await reply_to(socket, f"Order {order.number}: one of the two mugs arrived broken, I want my money back "
                                      "for that one")
@@ -72,9 +78,7 @@ async def test_one_of_two_mugs_asks_for_one_mug_and_says_so(make_customer, alway
 
 
 async def test_a_request_that_says_no_number_asks_for_the_whole_line_as_before(make_customer, always_open):
-    alice = await database_sync_to_async(make_customer)("alice")
-    order = await database_sync_to_async(mug_order)(alice)
-    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    order, socket = await alice_in_the_chat(make_customer)
 
     confirm = await reply_to(socket, f"I want a refund for order {order.number}, the mugs arrived broken")
     assert "€24.00" in confirm and "2 × Ceramic mug" in confirm and " of 2" not in confirm, confirm
@@ -89,9 +93,7 @@ async def test_a_request_that_says_no_number_asks_for_the_whole_line_as_before(m
 async def test_a_no_that_says_how_many_corrects_the_request_instead_of_dropping_it(make_customer, always_open,
                                                                                   correction):
     # Session 28's walkthrough: "no, only one lamp is broken, not both" answered "OK, I haven't sent anything".
-    alice = await database_sync_to_async(make_customer)("alice")
-    order = await database_sync_to_async(mug_order)(alice)
-    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    order, socket = await alice_in_the_chat(make_customer)
 
     confirm = await reply_to(socket, f"I want a refund for order {order.number}, the mugs arrived broken")
     assert "€24.00" in confirm, confirm
@@ -104,9 +106,7 @@ async def test_a_no_that_says_how_many_corrects_the_request_instead_of_dropping_
 
 
 async def test_a_plain_no_still_sends_nothing(make_customer, always_open):
-    alice = await database_sync_to_async(make_customer)("alice")
-    order = await database_sync_to_async(mug_order)(alice)
-    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    order, socket = await alice_in_the_chat(make_customer)
 
     await reply_to(socket, f"I want a refund for order {order.number}, the mugs arrived broken")
     assert "haven't sent anything" in await reply_to(socket, "no, forget it")
@@ -115,9 +115,7 @@ async def test_a_plain_no_still_sends_nothing(make_customer, always_open):
 
 
 async def test_the_customer_asks_in_german_for_one_of_the_two(make_customer, always_open):
-    alice = await database_sync_to_async(make_customer)("alice")
-    order = await database_sync_to_async(mug_order)(alice)
-    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    order, socket = await alice_in_the_chat(make_customer)
 
     confirm = await reply_to(socket, f"Bestellung {order.number}: eine der beiden Tassen kam kaputt an, ich möchte "
                                      "mein Geld dafür zurück")

@@ -109,11 +109,9 @@ def refund_confirm(order: Order, items: list[OrderItem], reason: str = "",
 
     `quantities`: how many of an item the customer said, by item id ("1 of 2 × Ceramic mug"); else all that is left.
     """
-    from support.services.refunds import refund_eligibility, refund_line, refund_quantities_left
+    from support.services.refunds import refund_counts, refund_eligibility, refund_line, refund_quantities_left
 
-    left = refund_quantities_left(order)
-    counts = {i.id: max(1, min((quantities or {}).get(i.id) or left.get(i.id) or i.quantity,
-                               left.get(i.id) or i.quantity)) for i in items}
+    counts = refund_counts(items, refund_quantities_left(order), quantities)
     amount = sum((i.unit_price * counts[i.id] for i in items), Decimal("0.00"))
     notes = refund_eligibility(order=order, items=items)
     lines = ", ".join(refund_line(name=i.product.local_name, quantity=counts[i.id], ordered=i.quantity) for i in items)
@@ -143,6 +141,11 @@ def refund_reason_ask(order: Order, pending: dict) -> Answer:
                     "it's the wrong item, or you changed your mind."),
                   pending={"kind": "refund_reason", "intent": "get_refund", "order": order.number,
                            "items": pending["items"], "quantities": pending.get("quantities") or {}})
+
+
+def _pending_items(order: Order, pending: dict) -> list[OrderItem]:
+    """The items of the request the customer was shown."""
+    return list(order.items.select_related("product").filter(id__in=pending["items"]))
 
 
 def _quantities(pending: dict) -> dict[int, int]:
@@ -221,7 +224,7 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
     if not yes:
         if _another_request(order, pending, text):
             return None
-        items = list(order.items.select_related("product").filter(id__in=pending["items"]))
+        items = _pending_items(order, pending)
         # "only one of them is cracked": the count said now corrects the one shown
         return refund_confirm(order, items, reason=text.strip(),
                               quantities={**_quantities(pending), **quantities_named(items, text)})
@@ -244,7 +247,7 @@ def _count_corrected(conversation: Conversation, pending: dict, text: str) -> An
     """"No, only one lamp is broken, not both": a no that says another count corrects the one shown, and the request
     is shown again to be sent (session 28's walkthrough: the no dropped it, and the customer started over)."""
     order = order_owned(conversation, pending["order"])
-    items = list(order.items.select_related("product").filter(id__in=pending["items"]))
+    items = _pending_items(order, pending)
     shown, said = _quantities(pending), quantities_named(items, text)
     if not said or all(shown.get(item_id) == count for item_id, count in said.items()):
         return None
