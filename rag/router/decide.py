@@ -22,8 +22,9 @@ REFUND_FAMILY = ("get_refund", "check_refund_policy", "track_refund")
 # version is rebuilt (rag/device/manifest.py `device_sources`). 1: the English router with the
 # multilingual one's second opinion; 2: the multilingual router for every language, English audited; 3: and a
 # routine question naming another organisation declined (rag/router/organisations.py); 4: a name before a kind of
-# product ("the Lumi floor lamp") is the shop's product, not another company (safety.PRODUCT_KINDS).
-DECISION_LOGIC = 4
+# product ("the Lumi floor lamp") is the shop's product, not another company (safety.PRODUCT_KINDS); 5: a routine
+# reading nearer to off-topic exemplars than to shop ones declined in every language (rag/router/multilingual.py).
+DECISION_LOGIC = 5
 # In a decision's scores: the English router read a refund message as a question about the rules or a status.
 REFUND_QUESTION = "read_as_refund_question"
 PERSON_FAMILY = ("contact_human_agent", "contact_customer_service")

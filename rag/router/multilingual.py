@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from rag.router.decide import IntentRouter
-from rag.router.multilingual_model import MultilingualModel
+from rag.router.multilingual_model import OFF_TOPIC_NEARER, SURE_ROUTINE, MultilingualModel
 from rag.router.organisations import about_another_organisation
 from rag.router.policy import INTENT_ROUTES, OFF_TOPIC, Route
 
@@ -28,10 +28,10 @@ class MultilingualRouter(IntentRouter):
         proba, top = self._classify(vector, text)
         routes = self.model.route_probabilities(proba)
         (intent, p1), (second, p2) = top[0], top[1]
-        sims, neighbours = self.model.nearest(vector)
-        shop = neighbours != self.model.off_topic
-        in_domain_sim = float(sims[shop].max()) if shop.any() else 0.0
-        off_topic_sim = float(sims[~shop].max()) if (~shop).any() else 0.0
+        in_domain_sim = self._nearest_shop(vector)
+        off_topic_sim = self.model.nearest_off_topic(vector)
+        if off_topic_sim > in_domain_sim + OFF_TOPIC_NEARER:  # step 5 may decline it for that: make sure of it
+            in_domain_sim = max(in_domain_sim, self._nearest_shop(vector, thorough=True))
         scores: dict[str, float] = {
             "top": round(p1, 4),
             "margin": round(p1 - p2, 4),
@@ -80,9 +80,20 @@ class MultilingualRouter(IntentRouter):
         if elsewhere := about_another_organisation(text):
             return ("off_topic", OFF_TOPIC, routes["off_topic"],
                     f"about {', '.join(elsewhere[:3])}, not this shop ({local_intent} {routes['local']:.2f})", scores)
+        nearer_off_topic = off_topic_sim - in_domain_sim
+        if nearer_off_topic > OFF_TOPIC_NEARER and (
+                routes["local"] < SURE_ROUTINE or nearer_off_topic > self.t.get("off_topic_nearer_sure", 1.0)):
+            return ("off_topic", OFF_TOPIC, routes["off_topic"],
+                    f"closer to off-topic questions than to shop ones ({local_intent} {routes['local']:.2f})", scores)
         if routes["local"] < self.t["local_confidence"]:
             return "llm", local_intent, routes["local"], f"unsure: {local_intent} only {routes['local']:.2f}", scores
         return "local", local_intent, routes["local"], f"{local_intent} ({self._p(proba, local_intent):.2f})", scores
+
+    def _nearest_shop(self, vector: np.ndarray, *, thorough: bool = False) -> float:
+        """How similar the nearest shop exemplar the graph finds is (0 where none is among the ten)."""
+        sims, neighbours = self.model.nearest(vector, thorough=thorough) if thorough else self.model.nearest(vector)
+        shop = neighbours != self.model.off_topic
+        return float(sims[shop].max()) if shop.any() else 0.0
 
     def _best_of(self, route: Route, proba: np.ndarray) -> str:
         """The likeliest intent that the policy sends to `route`."""

@@ -16,8 +16,14 @@ Two sets, each written by a helper who saw neither the exemplars, the router nor
   naming nobody (a tax refund, a school portal's password, a friend's parcel in customs, a freelancer's invoice,
   furniture care in general, "translate: where is my order"). Measured once before anyone read a row: 15.4% answered
   as routine, 64.2% declined; no routine questions in it.
-The issue's target is 2% answered as routine: met on the first set, not on the second or third; the floors keep all
-three from getting worse.
+- tests/data/offtopic_holdout_3/ (session 29): 38 off-topic messages per language over the whole range a shop's chat
+  receives (chit-chat, other companies' orders, other organisations' hours and numbers, errands, homework, spam,
+  shop words about something else) and 12 routine questions naming a holiday, a place, a bank or a relative. Measured
+  once before anyone read a row: 9.2% of the off-topic ones answered as routine (English 1 of 38, the other languages
+  1-6 of 38), 4 of 96 routine ones declined, 78.5% routed right; with the nearest off-topic exemplars read in every
+  language (tests/rag/test_nearer_off_topic.py) 8.6% and 81.0%.
+The issue's target is 2% answered as routine: met on the first set, not on the others; the floors keep all four from
+getting worse.
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ FLOORS = {
     "offtopic_holdout": (400, 0.03, 0.06, 0.79),
     "organisations_holdout": (240, 0.09, 0.11, 0.71),
     "offtopic_holdout_2": (240, 0.17, None, 0.62),
+    "offtopic_holdout_3": (400, 0.09, 0.05, 0.80),
 }
 
 

@@ -35,7 +35,7 @@ class _EveryExemplar:
         self.index = faiss.IndexFlatIP(vectors.shape[1])
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
-    def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, vector: np.ndarray, k: int, *, thorough: bool = False) -> tuple[np.ndarray, np.ndarray]:
         sims, ids = self.index.search(vector.reshape(1, -1).astype(np.float32), k)
         return sims[0], ids[0]
 

@@ -31,7 +31,8 @@ def test_a_message_unlike_the_exemplars_is_declined_unless_it_needs_reasoning_or
     proba[model.intents.index("off_topic")] += 1.0 - sure
     monkeypatch.setattr(model, "probabilities", lambda vector, text: proba)
     far = router.t["ood_similarity"] - 0.1
-    monkeypatch.setattr(model, "nearest", lambda vector, k=10: (np.full(k, far, dtype=np.float32),
-                                                                np.full(k, model.intents.index("track_order"))))
+    monkeypatch.setattr(model, "nearest", lambda vector, k=10, thorough=False: (
+        np.full(k, far, dtype=np.float32), np.full(k, model.intents.index("track_order"))))
+    monkeypatch.setattr(model, "nearest_off_topic", lambda vector: 0.0)  # no off-topic exemplar near either
     decision = router.decide("Past de boekenkast op een vloer met vloerverwarming, of wordt het hout dan krom?")
     assert decision.route == route, decision.reason
