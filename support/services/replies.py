@@ -26,6 +26,7 @@ from support.services.answers import (
     off_topic_answer,
 )
 from support.services.order_help import ORDER_INTENTS, order_answer, pending_answer
+from support.services.order_help.cancellation import with_cancel_offer
 from support.services.order_help.orders import ORDER_IN_FOCUS
 from support.services.order_help.return_label import with_return_label, with_return_offer
 from support.services.order_help.tracking import with_order_expected
@@ -153,6 +154,8 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
         answer = labelled if labelled is not answer else with_return_offer(answer, conversation=conversation, text=text)
     if decision.intent == "delivery_period":  # and when the order just talked about is expected
         answer = with_order_expected(answer, conversation=conversation, text=text)
+    if decision.intent == "check_cancellation_fee":  # and the offer to cancel the order just talked about
+        answer = with_cancel_offer(answer, conversation=conversation, text=text)
     return answer
 
 

@@ -586,25 +586,48 @@ def test_an_order_is_chosen_by_its_products_name_in_the_customers_language(make_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_follow_up_without_an_order_number_is_about_the_order_just_discussed(local_models, make_customer, make_order):
+def said(conversation: Conversation, text: str) -> str:
+    """The assistant's reply to `text`, sent in `conversation` and answered as the chat answers it (the real router)."""
     from support.models import Message
     from support.services.replies import message_answer
 
+    message = Message.objects.create(conversation=conversation, author="customer", text=text, status="received")
+    message_answer(message_id=message.id)
+    return Message.objects.filter(in_reply_to=message).last().text
+
+
+def test_a_follow_up_without_an_order_number_is_about_the_order_just_discussed(local_models, make_customer, make_order):
     alice = make_customer("alice")
     table = make_order(alice, status="shipped", product="Oak dining table")
     make_order(alice, status="processing", product="Blue ceramic table lamp")
     conversation = Conversation.objects.create(customer=alice)
-
-    def said(text: str) -> str:
-        message = Message.objects.create(conversation=conversation, author="customer", text=text, status="received")
-        message_answer(message_id=message.id)
-        return Message.objects.filter(in_reply_to=message).last().text
-
-    assert f"Order {table.number}" in said(f"can I still change the address of order {table.number}?")
-    follow_up = said("has it shipped yet?")
+    assert f"Order {table.number}" in said(conversation, f"can I still change the address of order {table.number}?")
+    follow_up = said(conversation, "has it shipped yet?")
     assert "Which order" not in follow_up and str(table.number) in follow_up, follow_up
-    lamp = said("where is the lamp I ordered?")  # an item named: not the order in focus
+    lamp = said(conversation, "where is the lamp I ordered?")  # an item named: not the order in focus
     assert f"Order {table.number} is" not in lamp, lamp
+
+
+@pytest.mark.parametrize("status_question, wanting_to_cancel, yes", [
+    ("Bonjour, ma commande {number} est toujours emballée depuis 10 jours ?? c'est normal ?", "je veux l'annuler alors",
+     "oui"),
+    ("Hallo, ist meine Bestellung {number} schon unterwegs?", "dann will ich sie stornieren", "ja"),
+])
+def test_wanting_to_cancel_the_order_just_discussed_is_offered_and_a_yes_cancels_it(
+        local_models, make_customer, make_order, status_question, wanting_to_cancel, yes):
+    """Session 29's walkthrough: the router read "je veux l'annuler alors" as a question about the cancellation fee;
+    the fee's help passage was the answer, and the customer's "oui" changed nothing. The passage now comes with the
+    offer to cancel the order just talked about, so the yes cancels it (with the packed-order fee)."""
+    bob = make_customer("bob")
+    order = make_order(bob, status="packed")
+    conversation = Conversation.objects.create(customer=bob)
+    assert str(order.number) in said(conversation, status_question.format(number=order.number))
+    offer = said(conversation, wanting_to_cancel)
+    conversation.refresh_from_db()
+    assert str(order.number) in offer and conversation.state["pending"]["kind"] == "confirm_cancel", offer
+    said(conversation, yes)
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
 
 
 @pytest.mark.parametrize(("text", "number"), [

@@ -1,13 +1,16 @@
 """Cancelling an order: the offer (free, or with the packed-order fee), then the customer's yes or no."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.utils.translation import gettext as _
 
 from shoppe.models import Order, money
 from shoppe.services import OrderChangeRefused, order_cancel, order_cancellation_fee
 from support.models import Conversation
 from support.services.answers import Answer
-from support.services.order_help.orders import order_describe, order_link, order_owned, order_status_name, page_path
+from support.services.order_help.orders import (order_describe, order_link, order_may_change, order_meant, order_owned,
+                                                order_status_name, page_path)
 from support.services.order_help.refund_collection import CLAUSES
 from support.services.order_help.yes_no import NO, YES
 from support.services.order_items import items_named
@@ -47,6 +50,22 @@ def cancel_offer(*, order: Order, link: list[dict[str, str]], request: str = "")
         offer,
         sources=link, pending={"kind": "confirm_cancel", "order": order.number},
     )
+
+
+def with_cancel_offer(answer: Answer, *, conversation: Conversation, text: str) -> Answer:
+    """`answer` (the help passage on what cancelling costs) followed by what cancelling the order the message or the
+    conversation is about would cost, and the offer to do it (a `confirm_cancel` question), when the customer may
+    change that order and it can still be cancelled; else `answer`.
+
+    "ma commande 10031 est toujours emballée ?", then "je veux l'annuler alors", read as a question about the fee, got
+    the fee rules; the customer's "oui" then changed nothing, and a person had to say the console cannot cancel
+    (session 29's walkthrough)."""
+    order = order_meant(conversation, text)
+    if order is None or not order_may_change(conversation, order) or order_cancellation_fee(order=order) is None:
+        return answer
+    offer = cancel_offer(order=order, link=order_link(order))
+    return replace(answer, text=f"{answer.text}\n\n{offer.text}", pending=offer.pending,
+                   sources=[*answer.sources, *offer.sources], order_in_focus=order.number)
 
 
 def _items_to_cancel(items: list, request: str) -> list:
