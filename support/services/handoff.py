@@ -86,24 +86,22 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
         conversation = Conversation.objects.select_for_update().get(id=conversation_id)
         handoff = conversation.handoffs.exclude(status=Handoff.Status.RESOLVED).first()
         created = handoff is None
+        recent = list(conversation.messages.order_by("-created_at", "-id")[:12])[::-1]
+        # The order the card names: the one the request is about, else the one the chat was just about (a guest's
+        # proved order, an order whose status the assistant had just given: the card said "—", session 29).
+        order_id = order_id or _order_in_focus_id(conversation)
         if created:
-            recent = list(conversation.messages.order_by("-created_at", "-id")[:12])[::-1]
-            # A photo without a caption asked nothing in words: the transcript shows it. Answers to the assistant's
-            # own questions ("all", "yes") say nothing without them: the request they answered is what was asked.
-            said = [m for m in recent if m.author == Message.Author.CUSTOMER and m.text]
-            # Newest first: the queue card's first words are what brought the customer to the team, not an earlier,
-            # unrelated question.
-            asked = [m.text for m in ([m for m in said if m.reason != ANSWER_TO_QUESTION] or said)][-3:][::-1]
             handoff = Handoff.objects.create(
                 conversation=conversation, message_id=trigger_message_id, reason=code,
                 intent=intent or reason, order_id=order_id, priority=PRIORITY.get(code, Handoff.Priority.NORMAL),
-                summary=" / ".join(a[:200] for a in asked),
+                summary=_customer_asked(recent),
                 bot_answers=[{"text": m.text[:300], "sources": m.sources, "on_device": m.answered_on_device,
                               "kept_on_device": m.text_kept_on_device, "route": m.route} for m in recent
                              if m.author == Message.Author.BOT and m.status == Message.Status.COMPLETE
                              and not m.is_team_line][-5:],  # "Sam joined the chat" answered nothing
             )
-        elif changed := _handoff_raised(handoff, code=code, intent=intent or reason, order_id=order_id):
+        elif changed := _handoff_raised(handoff, code=code, intent=intent or reason, order_id=order_id,
+                                        asked=_customer_asked(recent)):
             handoff.save(update_fields=changed)
             transaction.on_commit(lambda: realtime.console_send(events.handoff_updated(handoff=handoff_serialize(handoff))))
         if conversation.status != Conversation.Status.WITH_AGENT:
@@ -127,12 +125,36 @@ def handoff_request(*, conversation_id: uuid.UUID, reason: str, message: str, tr
     return handoff
 
 
-def _handoff_raised(handoff: Handoff, *, code: str, intent: str, order_id: int | None) -> list[str]:
+def _customer_asked(recent: list[Message]) -> str:
+    """The card's "Customer asked": the customer's last three requests among `recent` messages, newest first."""
+    # A photo without a caption asked nothing in words: the transcript shows it. Answers to the assistant's own
+    # questions ("all", "yes") say nothing without them: the request they answered is what was asked.
+    said = [m for m in recent if m.author == Message.Author.CUSTOMER and m.text]
+    # Newest first: the queue card's first words are what brought the customer to the team, not an earlier,
+    # unrelated question.
+    asked = [m.text for m in ([m for m in said if m.reason != ANSWER_TO_QUESTION] or said)][-3:][::-1]
+    return " / ".join(a[:200] for a in asked)
+
+
+def _order_in_focus_id(conversation: Conversation) -> int | None:
+    """The id of the order the conversation was last about (`ORDER_IN_FOCUS`, set by the assistant's order answers)."""
+    from shoppe.models import Order
+    from support.services.order_help.orders import ORDER_IN_FOCUS
+
+    number = conversation.state.get(ORDER_IN_FOCUS)
+    return Order.objects.filter(number=number).values_list("id", flat=True).first() if number else None
+
+
+def _handoff_raised(handoff: Handoff, *, code: str, intent: str, order_id: int | None, asked: str) -> list[str]:
     """What a later handoff request changes on one still open: a weightier reason takes its place, at its priority
     (a refund filed while the conversation waited for a person about something else is a refund, high in the queue,
-    not "LLM unavailable"; a lighter reason never lowers it), and the order it is about, if it had none. The fields
-    changed."""
+    not "LLM unavailable"; a lighter reason never lowers it), the order it is about, if it had none, and what the
+    customer asked, newest first (a second problem raised in the same chat left the card on the first: session 29).
+    The fields changed."""
     changed = []
+    if asked and asked != handoff.summary:
+        handoff.summary = asked
+        changed.append("summary")
     priority = PRIORITY.get(code, Handoff.Priority.NORMAL)
     if priority > handoff.priority:
         handoff.reason, handoff.intent, handoff.priority = code, intent, priority

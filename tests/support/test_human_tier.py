@@ -260,6 +260,22 @@ def test_a_refund_filed_while_the_chat_waits_for_a_person_makes_it_a_refund_high
     assert (handoff.reason, handoff.priority) == ("refund", Handoff.Priority.HIGH)
 
 
+def test_the_card_names_the_order_the_chat_was_about_and_what_the_customer_asked_last(make_customer, make_order):
+    """Session 29's walkthrough: the card said order "—" though the assistant had just given that order's status, and a
+    second problem raised in the same open chat left "Customer asked" on the first one."""
+    from support.services.order_help.orders import ORDER_IN_FOCUS
+
+    order = delivered_order(make_order, make_customer("alice"))
+    conversation = Conversation.objects.create(state={ORDER_IN_FOCUS: order.number})
+    Message.objects.create(conversation=conversation, author="customer", text=f"where is order {order.number}?")
+    first = handoff_request(conversation_id=conversation.id, reason="person", message="Someone will be with you.")
+    assert (first.order_id, first.summary) == (order.id, f"where is order {order.number}?")
+    Message.objects.create(conversation=conversation, author="customer", text="also the table wobbles, can I swap it")
+    handoff_request(conversation_id=conversation.id, reason="person", message="Someone will be with you.")
+    first.refresh_from_db()
+    assert first.summary.startswith("also the table wobbles"), first.summary
+
+
 def test_a_chat_is_not_transferred_to_whoever_has_it(team):
     from support.services.handoff import handoff_transfer
 
