@@ -15,7 +15,7 @@ from shoppe.cart import MAX_QUANTITY, Cart
 from shoppe.checkout import CheckoutRefused, delivery_option_get, delivery_options, order_place
 from shoppe.forms import CheckoutForm, DemoPaymentForm, GiftCardApplyForm
 from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_usable
-from shoppe.links import site_url
+from shoppe.links import email_site_url, site_url
 from shoppe.models import EU_COUNTRIES, Address, GiftCard, Order, Product
 from shoppe.newsletter import SignUp, newsletter_subscribe
 
@@ -174,7 +174,8 @@ def checkout_payment(request: HttpRequest) -> HttpResponse:
                                 gift_card_code=card.code if card else "",
                                 company_name=details.get("company_name", ""),
                                 vat_number=details.get("vat_number", ""),
-                                billing_address=details.get("billing_address", ""))
+                                billing_address=details.get("billing_address", ""),
+                                site=email_site_url(request))
         except CheckoutRefused as refused:
             messages.error(request, str(refused))
             return redirect("checkout_payment" if card else "cart")

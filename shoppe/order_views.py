@@ -4,7 +4,8 @@ The same services as the chat assistant's (shoppe.services, support.services.ref
 site and the chat keep the same rules: cancel until shipped (a fee once packed), a new address
 until packed, and a refund request that goes to the support team, never paid by itself. An order waiting for its
 payment is paid with the checkout's payment step (shoppe.checkout.order_pay). A guest order's page opens for the
-browser whose chat proved it (shoppe.guest_orders), to read and to pay; changing it takes the chat's emailed code.
+browser whose chat proved it, or that followed the link in its emails (shoppe.guest_orders), to read and to pay;
+changing it takes the chat's emailed code.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from django.views.decorators.http import require_POST
 from shoppe.addresses import address_list_for_user
 from shoppe.checkout import CheckoutRefused, DeliveryOption, delivery_name, order_pay, order_payment_refusal
 from shoppe.forms import DemoPaymentForm, OrderAddressForm, RefundRequestForm
-from shoppe.guest_orders import order_for_page
+from shoppe.guest_orders import ORDER_LINK_DAYS, order_for_page, order_link_open
+from shoppe.links import email_site_url
 from shoppe.models import COUNTRY_NAMES, Order, money
 from shoppe.returns import (RETURN_ADDRESS, barcode_svg, free_return_label, no_label_reason,
                             return_code, return_items, return_label_order, return_started)
@@ -92,6 +94,23 @@ def order_detail(request: HttpRequest, number: int) -> HttpResponse:
     return order if isinstance(order, HttpResponse) else _page(request, order)
 
 
+def order_open(request: HttpRequest, number: int, token: str) -> HttpResponse:
+    """`/orders/<number>/open/<token>/`: the link in a guest order's emails. This browser may read the order from now on
+    (`order_link_open`); it goes on to the order's page at its plain address, so the token stays out of the address bar,
+    the history and what the page's links send as their referrer.
+
+    A link that opens nothing (changed, expired, another order's) leads to what that page shows anyone: the sign-in
+    form for a visitor, saying the link did not work; signed in, the account's own order or a 404. A GET that only lets
+    the browser following it read is safe from mail scanners: they read what they already hold.
+    """
+    if not request.user.is_authenticated and order_link_open(request.session, number, token) is None:
+        messages.error(request, gettext("This link to order %(number)s has expired or is not complete (links in our "
+                                        "emails work for %(days)s days). Our assistant in the chat can show you the "
+                                        "order: give it the order number and your email address.")
+                       % {"number": number, "days": ORDER_LINK_DAYS})
+    return redirect("order", number=number)
+
+
 def order_pay_view(request: HttpRequest, number: int) -> HttpResponse:
     """The checkout's payment step for an order waiting for its payment; one paid or cancelled says so on its page."""
     order = _order_to_read(request, number)
@@ -103,7 +122,7 @@ def order_pay_view(request: HttpRequest, number: int) -> HttpResponse:
     form = DemoPaymentForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            order_pay(order_id=order.id, payment_method=form.cleaned_data["method"])
+            order_pay(order_id=order.id, payment_method=form.cleaned_data["method"], site=email_site_url(request))
         except CheckoutRefused as refused_now:  # paid or cancelled meanwhile, in another tab or the chat
             messages.info(request, str(refused_now))
         else:

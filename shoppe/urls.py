@@ -27,6 +27,8 @@ storefront_patterns = [
     path("reviews/write/<str:token>/", review_views.review_write, name="review_write"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:number>/", order_views.order_detail, name="order"),
+    # The "view your order" link in a guest order's emails (shoppe.guest_orders.order_link_path).
+    path("orders/<int:number>/open/<str:token>/", order_views.order_open, name="order_open"),
     path("orders/<int:number>/pay/", order_views.order_pay_view, name="order_pay"),
     path("orders/<int:number>/cancel/", order_views.order_cancel_view, name="order_cancel"),
     path("orders/<int:number>/address/", order_views.order_address_view, name="order_address"),
