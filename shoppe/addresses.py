@@ -203,7 +203,11 @@ def address_laid_out(address: str, *, not_numbers: tuple[int, ...] = ()) -> str:
     postcode = _postcodes(place, not_numbers=not_numbers)[-1]
     if _HOUSE_NUMBER.search(place[:postcode.start()]):  # no comma between them: "Rue Neuve 5 1000 Brussel"
         street, place = [*street, place[:postcode.start()].strip()], place[postcode.start():]
-    return "\n".join(line for line in (", ".join(street), place, *chunks[at + 1:]) if line)
+    # a name before the street ("stuur naar Lotte Jansen, Meir 12, 2000 Antwerpen"): the recipient's line, as checkout
+    # writes it; "Calle Mayor, 3" is a street and its number
+    name = street.pop(0) if len(street) > 1 and not _has_digit(street[0]) and re.search(r"[^\W\d_]{2}", street[1]) \
+        and _has_digit(street[1]) else ""
+    return "\n".join(line for line in (name, ", ".join(street), place, *chunks[at + 1:]) if line)
 
 
 def _on_its_own(text: str, *, not_numbers: tuple[int, ...]) -> bool:

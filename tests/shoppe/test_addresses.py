@@ -160,6 +160,7 @@ def test_the_address_a_sentence_ends_with_is_found(text: str, address: str | Non
     ("it needs to go to 14 Baggot Street, Dublin D02 X285 please", "14 Baggot Street\nDublin D02 X285"),
     ("Moet naar:\nKeizersgracht 12\n1015 CS Amsterdam\nBedankt!", "Keizersgracht 12\n1015 CS Amsterdam"),
     ("Lieferadresse bitte auf Torstraße 1, 10119 Berlin, Deutschland ändern", "Torstraße 1\n10119 Berlin\nDeutschland"),
+    ("enviar a Calle Mayor, 3, 28013 Madrid por favor", "Calle Mayor, 3\n28013 Madrid"),
 ])
 def test_an_address_typed_in_a_sentence_is_the_address_alone_on_its_lines(text: str, lines: str) -> None:
     from shoppe.addresses import address_parts, address_typed
@@ -168,6 +169,15 @@ def test_an_address_typed_in_a_sentence_is_the_address_alone_on_its_lines(text: 
     parts = address_parts(lines)  # as the order page and a parcel label read it
     assert parts["street"] == lines.splitlines()[0]
     assert parts["postcode"] and parts["postcode"] in lines.splitlines()[1] and parts["city"] in lines.splitlines()[1]
+
+
+def test_a_name_typed_before_the_street_in_a_sentence_is_the_new_recipient_on_a_line_of_its_own() -> None:
+    # the new recipient (session 27's walkthrough), not the order's old one as well
+    from shoppe.addresses import address_for_recipient, address_typed
+
+    typed = address_typed("stuur het naar Lotte Jansen, Meir 12, 2000 Antwerpen aub")
+    assert typed == "Lotte Jansen\nMeir 12\n2000 Antwerpen"
+    assert address_for_recipient(typed, old="Alice Jansen\nKeizersgracht 12\n1015 CN Amsterdam") == typed
 
 
 @pytest.mark.parametrize("language", ["en", "nl", "de", "fr", "es", "it", "pl", "pt"])
