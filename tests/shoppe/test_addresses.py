@@ -138,3 +138,73 @@ def test_the_address_a_sentence_ends_with_is_found(text: str, address: str | Non
     from shoppe.addresses import address_in
 
     assert address_in(text, not_numbers=(10022,)) == address
+
+
+# --- a new address typed inside a sentence: the address alone, on a parcel label's lines --------------------------
+@pytest.mark.parametrize(("text", "lines"), [
+    # A Dutch guest's walkthrough: the words around the address were saved as its street, postcode and city with them
+    ("kan ik het adres nog veranderen? moet naar Keizersgracht 12, 1015 CS Amsterdam ipv prinsengracht",
+     "Keizersgracht 12\n1015 CS Amsterdam"),
+    ("it needs to go to Keizersgracht 12, 1015 CS Amsterdam instead of Prinsengracht, thanks",
+     "Keizersgracht 12\n1015 CS Amsterdam"),
+    ("Bitte an Hauptstraße 5, 10115 Berlin statt Torstraße 1", "Hauptstraße 5\n10115 Berlin"),
+    ("à livrer au 12 rue de Rivoli, 75001 Paris au lieu de Lyon, merci", "12 rue de Rivoli\n75001 Paris"),
+    ("enviar a Calle Mayor 3, 28013 Madrid en lugar de Valencia", "Calle Mayor 3\n28013 Madrid"),
+    ("spedire a via Roma 12, 00184 Roma invece di Milano", "via Roma 12\n00184 Roma"),
+    ("proszę wysłać na ul. Marszałkowska 10, 00-950 Warszawa zamiast Krakowa", "ul. Marszałkowska 10\n00-950 Warszawa"),
+    ("enviar para Rua Augusta 100, 1100-053 Lisboa em vez de Porto", "Rua Augusta 100\n1100-053 Lisboa"),
+    # a lead-in with a capital, a remark that is an address itself, an Eircode, lines around the address
+    ("Naar Keizersgracht 12, 1015 CS Amsterdam", "Keizersgracht 12\n1015 CS Amsterdam"),
+    ("Keizersgracht 12, 1015 CS Amsterdam instead of Prinsengracht 263, 1016 GV Amsterdam",
+     "Keizersgracht 12\n1015 CS Amsterdam"),
+    ("it needs to go to 14 Baggot Street, Dublin D02 X285 please", "14 Baggot Street\nDublin D02 X285"),
+    ("Moet naar:\nKeizersgracht 12\n1015 CS Amsterdam\nBedankt!", "Keizersgracht 12\n1015 CS Amsterdam"),
+    ("Lieferadresse bitte auf Torstraße 1, 10119 Berlin, Deutschland ändern", "Torstraße 1\n10119 Berlin\nDeutschland"),
+    ("enviar a Calle Mayor, 3, 28013 Madrid por favor", "Calle Mayor, 3\n28013 Madrid"),
+])
+def test_an_address_typed_in_a_sentence_is_the_address_alone_on_its_lines(text: str, lines: str) -> None:
+    from shoppe.addresses import address_parts, address_typed
+
+    assert address_typed(text, not_numbers=(10022,)) == lines
+    parts = address_parts(lines)  # as the order page and a parcel label read it
+    assert parts["street"] == lines.splitlines()[0]
+    assert parts["postcode"] and parts["postcode"] in lines.splitlines()[1] and parts["city"] in lines.splitlines()[1]
+
+
+def test_a_name_typed_before_the_street_in_a_sentence_is_the_new_recipient_on_a_line_of_its_own() -> None:
+    # the new recipient (session 27's walkthrough), not the order's old one as well
+    from shoppe.addresses import address_for_recipient, address_typed
+
+    typed = address_typed("stuur het naar Lotte Jansen, Meir 12, 2000 Antwerpen aub")
+    assert typed == "Lotte Jansen\nMeir 12\n2000 Antwerpen"
+    assert address_for_recipient(typed, old="Alice Jansen\nKeizersgracht 12\n1015 CN Amsterdam") == typed
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "de", "fr", "es", "it", "pl", "pt"])
+def test_every_language_has_its_words_around_an_address(language: str) -> None:
+    from shoppe.addresses import ADDRESS_LEAD_INS, ADDRESS_REMARKS
+
+    assert ADDRESS_LEAD_INS[language] and ADDRESS_REMARKS[language]
+
+
+@pytest.mark.parametrize("text", [
+    "Prinsengracht 263, 1016 GV Amsterdam", "Keizersgracht 12\n1015 CN Amsterdam\nNetherlands",
+    "Alice de Boer\nPrinsengracht 263, 1016 GV Amsterdam", "Lotte Jansen, Meir 12, 2000 Antwerpen\nBelgium",
+    "ul. Marszałkowska 10, 00-950 Warszawa", "12 rue de Rivoli, 75001 Paris, France", "An der Alster 5, 20099 Hamburg",
+    "Calle Mayor, 3, 28013 Madrid", "Drottninggatan 12, 111 51 Stockholm", "Brīvības iela 5, LV-1050 Rīga",
+])
+def test_an_address_typed_on_its_own_stays_as_the_customer_laid_it_out(text: str) -> None:
+    from shoppe.addresses import address_typed
+
+    assert address_typed(text, not_numbers=(10022,)) == text
+
+
+@pytest.mark.parametrize("text", [
+    "Keizersgracht 12 Amsterdam", "moet naar de Keizersgracht in Amsterdam", "I moved 2 weeks ago", "nowhere",
+    "order 10022 arrived 3 days late", "1015 CS Amsterdam",
+])
+def test_a_message_with_no_clear_address_has_none(text: str) -> None:
+    # no street and number, or no postcode and city: never a sentence for a parcel label
+    from shoppe.addresses import address_typed
+
+    assert address_typed(text, not_numbers=(10022,)) is None

@@ -263,6 +263,56 @@ def test_a_new_address_in_another_country_is_refused_as_on_the_order_page(make_c
     assert order.shipping_address.endswith("Rue Neuve 5, 1000 Bruxelles\nBelgium")
 
 
+def test_a_dutch_guests_new_address_in_a_sentence_is_saved_as_the_address_alone(make_guest_order, mailoutbox):
+    # A walkthrough: "moet naar Keizersgracht 12, 1015 CS Amsterdam ipv prinsengracht", the emailed code, then "ja"
+    # saved the whole sentence as the parcel's street, postcode and city in it
+    order = make_guest_order("erin@example.test", address="Prinsengracht 263\n1016 GV Amsterdam\nNetherlands")
+    conversation = Conversation.objects.create()
+    with translation.override("nl"):
+        ask(conversation, "change_shipping_address",
+            "kan ik het adres nog veranderen? moet naar Keizersgracht 12, 1015 CS Amsterdam ipv prinsengracht")
+        reply(conversation, f"{order.number} erin@example.test")
+        code = re.search(r"\b(\d{6})\b", mailoutbox[0].body).group(1)  # type: ignore[union-attr]
+        read_back = reply(conversation, code)
+        assert "\nKeizersgracht 12\n1015 CS Amsterdam\nNederland\n" in read_back.text, read_back.text
+        reply(conversation, "ja")
+    order.refresh_from_db()
+    assert order.shipping_address == "Keizersgracht 12\n1015 CS Amsterdam\nNetherlands"
+
+
+@pytest.mark.parametrize(("typed", "lines"), [
+    ("it needs to go to Keizersgracht 12, 1015 CS Amsterdam instead of Prinsengracht, thanks",
+     "Keizersgracht 12\n1015 CS Amsterdam\nNetherlands"),
+    ("kan ik het adres nog veranderen? moet naar Keizersgracht 12, 1015 CS Amsterdam ipv prinsengracht",
+     "Keizersgracht 12\n1015 CS Amsterdam\nNetherlands"),
+    ("Bitte an Torstraße 1, 10119 Berlin, Deutschland, danke", "Torstraße 1\n10119 Berlin\nGermany"),
+])
+def test_a_new_address_typed_in_a_sentence_is_read_back_alone_on_its_lines(make_customer, make_order, typed, lines):
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")
+    conversation = Conversation.objects.create(customer=alice)
+    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+    read_back = reply(conversation, typed)
+    assert f"to:\n{lines}\nShall I go ahead" in read_back.text, read_back.text
+    reply(conversation, "yes")
+    order.refresh_from_db()
+    assert order.shipping_address == lines
+
+
+@pytest.mark.parametrize("typed", ["moet naar Keizersgracht 12 in Amsterdam", "Keizersgracht 12 Amsterdam",
+                                   "I moved 2 weeks ago"])
+def test_a_message_that_is_no_clear_address_is_asked_for_again_and_never_saved(make_customer, make_order, typed):
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")
+    conversation = Conversation.objects.create(customer=alice)
+    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+    again = reply(conversation, typed)
+    assert "doesn't look like a full address" in again.text and again.pending["kind"] == "new_address"
+    assert "Done" not in reply(conversation, "yes").text  # a yes now is no yes to an address read back
+    order.refresh_from_db()
+    assert order.shipping_address.startswith("Keizersgracht 12\n1015 CN Amsterdam")
+
+
 def test_a_no_to_the_address_read_back_changes_nothing(make_customer, make_order):
     alice = make_customer("alice")
     order = make_order(alice, status="processing")
@@ -656,7 +706,7 @@ def test_a_signed_in_customer_moving_an_order_to_a_berlin_address_is_not_told_th
     answer = ask(conversation, "change_shipping_address",
                  "please send my order to my office instead: Friedrichstraße 100, 10117 Berlin")
     assert "find order 10117" not in answer.text and str(order.number) in answer.text
-    assert "Friedrichstraße 100, 10117 Berlin" in answer.text and answer.pending["kind"] == "confirm_address"
+    assert "Friedrichstraße 100\n10117 Berlin\n" in answer.text and answer.pending["kind"] == "confirm_address"
 
 
 def test_a_returns_question_about_an_order_whose_return_is_started_gets_its_label(make_customer, make_order):
@@ -746,10 +796,12 @@ def test_a_new_address_in_the_first_message_is_read_back_at_once(make_customer, 
     read_back = ask(conversation, "change_shipping_address",
                     f"hoi, ik wil het bezorgadres van bestelling {order.number} wijzigen naar Prinsengracht 263, 1016 GV "
                     "Amsterdam")
-    assert "Prinsengracht 263, 1016 GV Amsterdam" in read_back.text and read_back.pending["kind"] == "confirm_address"
+    # the address alone, on a parcel label's lines
+    assert "to:\nPrinsengracht 263\n1016 GV Amsterdam\nNetherlands\nShall" in read_back.text
+    assert read_back.pending["kind"] == "confirm_address"
     reply(conversation, "yes")
     order.refresh_from_db()
-    assert "Prinsengracht 263, 1016 GV Amsterdam" in order.shipping_address
+    assert order.shipping_address == "Prinsengracht 263\n1016 GV Amsterdam\nNetherlands"
     # without an address in it, the question as before
     assert ask(conversation, "change_shipping_address",
                f"change the address of {order.number}").pending["kind"] == "new_address"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from shoppe.addresses import (address_country, address_for_recipient, address_in_language, address_with_country,
-                              reads_as_address)
+from shoppe.addresses import (address_country, address_for_recipient, address_in, address_in_language, address_typed,
+                              address_with_country, reads_as_address)
 from shoppe.checkout import delivery_name
 from shoppe.models import COUNTRY_NAMES, Order
 from shoppe.returns import order_country
@@ -39,7 +39,8 @@ def new_address_reply(*, conversation: Conversation, pending: dict, text: str) -
         return Answer(refusal, pending=pending)
     order = order_owned(conversation, pending["order"])
     here = order_country(order)
-    country = address_country(text) or here
+    typed = address_typed(text, not_numbers=(order.number,))
+    country = address_country(typed or text) or here
     if not same_delivery(order, country):
         # As the order page's form: another country changes what the delivery costs or whether it is possible (an EU
         # Standard order was moved to New York at the EU price, session 26's walkthrough).
@@ -48,8 +49,13 @@ def new_address_reply(*, conversation: Conversation, pending: dict, text: str) -
                         "talk to a person.")
                       % {"option": delivery_name(order.delivery_option), "number": order.number,
                          "country": COUNTRY_NAMES.get(country, country)}, sources=order_link(order))
+    if typed is None:
+        # Asked again, never a sentence saved: "moet naar Keizersgracht 12, 1015 CS Amsterdam ipv prinsengracht" was
+        # the street of a Dutch guest's parcel (a walkthrough), and "Keizersgracht 12 Amsterdam" has no postcode.
+        return Answer(_("That doesn't look like a full address: please give street and number, postcode and city."),
+                      pending=pending)
     # The parcel keeps its recipient's name and gets a country line (the one typed, else the order's, read back).
-    address = address_for_recipient(address_with_country(text, here), old=order.shipping_address)
+    address = address_for_recipient(address_with_country(typed, here), old=order.shipping_address)
     # Read back, not saved at once: a typo'd postcode would send a sofa to the wrong town (session 23's walkthrough).
     return Answer(_("I'll change the delivery address of order %(number)s to:\n%(address)s\nShall I go ahead? (yes / no)")
                   % {"number": order.number, "address": address_in_language(address)},
@@ -76,8 +82,11 @@ def confirm_address_reply(*, conversation: Conversation, pending: dict, text: st
 
 def _another_question(text: str, *, order_number: int) -> bool:
     """A message that is no address but a new question: one that does not read as an address and asks something
-    ("?"), runs on like a sentence (more than 12 words) or names another order."""
+    ("?"), runs on like a sentence (more than 12 words) or names another order; a sentence holding an address ("kan ik
+    het adres nog veranderen? moet naar Keizersgracht 12, 1015 CS Amsterdam") is the new address."""
     if reads_as_address(text, not_numbers=(order_number,)):
         return False
     other_orders = [number for number in order_numbers_in(text) if number != order_number]
-    return "?" in text or len(text.split()) > 12 or bool(other_orders)
+    if other_orders:
+        return True
+    return not address_in(text, not_numbers=(order_number,)) and ("?" in text or len(text.split()) > 12)

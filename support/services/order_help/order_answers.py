@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from django.utils.translation import gettext as _
 
-from shoppe.addresses import address_in
+from shoppe.addresses import address_typed
 from shoppe.models import Order, money
 from shoppe.services import ADDRESS_CHANGEABLE, order_cancellation_fee
 from support.models import Conversation
@@ -42,8 +42,8 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
     if intent == "change_shipping_address":
         offer = address_change_offer(order=order, link=link)
         # The new address in the first message ("... bestelling 10022 wijzigen naar Prinsengracht 263, 1016 GV
-        # Amsterdam") is read back at once, not asked for again (session 26's walkthrough).
-        typed = address_in(request, not_numbers=(order.number,)) if offer.pending else None
+        # Amsterdam") is read back at once, not asked for again (session 26's walkthrough), as the address alone.
+        typed = address_typed(request, not_numbers=(order.number,)) if offer.pending else None
         if typed:
             return new_address_reply(conversation=conversation, pending=offer.pending, text=typed) or offer
         return offer
