@@ -146,11 +146,21 @@ def _adopted(conversation: Conversation, *, user: AbstractBaseUser, session: Ses
 def _latest_in_line(conversation: Conversation) -> Conversation:
     """The conversation that `conversation` led to, when the customer has since started another."""
     for _ in range(50):  # a bounded walk: each conversation has at most one successor
-        successor = Conversation.objects.filter(previous_id=conversation.id).first()
-        if successor is None:
+        successor = _successor(conversation)
+        if successor is None or successor.link_owner != conversation.link_owner:
             break
         conversation = successor
     return conversation
+
+
+def _successor(conversation: Conversation) -> Conversation | None:
+    """The conversation the next question after `conversation` started, if one did.
+
+    The callers continue into it only while it has the same owner (`link_owner`) as `conversation`: a visitor's chat
+    that ended, went on in their next one, and was then taken over by its reply link in another browser (the link
+    went to an address the visitor typed, maybe someone else's) leads that browser to a conversation of its own, not
+    into the visitor's next one, which both browsers then shared with the orders proved in it (session 29)."""
+    return Conversation.objects.filter(previous_id=conversation.id).first()
 
 
 def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, session: SessionBase) -> Conversation:
@@ -219,9 +229,12 @@ def conversation_next(*, previous_id: uuid.UUID) -> Conversation:
     now = timezone.now()
     with transaction.atomic():
         previous = Conversation.objects.select_for_update().get(id=previous_id)
-        successor = Conversation.objects.filter(previous_id=previous_id).first()
-        if successor is not None:
+        successor = _successor(previous)
+        if successor is not None and successor.link_owner == previous.link_owner:
             return successor
+        if successor is not None:  # someone else's next conversation (`_successor`): one of its own, outside the line
+            return Conversation.objects.create(customer_id=previous.customer_id, link_owner=previous.link_owner,
+                                               created_at=now, updated_at=now)
         if previous.status == Conversation.Status.BOT and not previous.messages.exists():
             previous.updated_at = now
             previous.save(update_fields=["updated_at"])
@@ -231,7 +244,8 @@ def conversation_next(*, previous_id: uuid.UUID) -> Conversation:
         try:
             with transaction.atomic():  # the one-successor constraint settles a race the row lock did not (SQLite)
                 return Conversation.objects.create(customer_id=previous.customer_id, session_key=previous.session_key,
-                                                   previous=previous, created_at=now, updated_at=now)
+                                                   link_owner=previous.link_owner, previous=previous, created_at=now,
+                                                   updated_at=now)
         except IntegrityError:
             return Conversation.objects.get(previous_id=previous_id)
 

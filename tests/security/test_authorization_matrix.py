@@ -167,6 +167,10 @@ PAGES = [
     # Paying an order waiting for its payment: Alice's is delivered (paid), so her pay page sends her back to it.
     # The payment itself, a guest's and a declined card: tests/shoppe/test_order_payment.py.
     row("/orders/{order_a}/pay/",                 LOGIN,       TO_ORDER_A,  NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+    # A guest order's emailed link (a token that opens nothing here: Alice's order is an account's) leads everyone to the
+    # order's plain page, which then answers as the row above it does. Working, changed, expired and other orders'
+    # links: tests/shoppe/test_guest_order_link.py.
+    row("/orders/{order_a}/open/not-a-token/",    TO_ORDER_A,  TO_ORDER_A,  TO_ORDER_A,  TO_ORDER_A,  TO_ORDER_A,  TO_ORDER_A),
     row("/help/",                                 OK,          OK,          OK,          OK,          OK,          OK),
     row("/help/{help_page}/",                     OK,          OK,          OK,          OK,          OK,          OK),
     row("/account/login/",                        OK,          MY_ORDERS,   MY_ORDERS,   TO_CONSOLE,  TO_CONSOLE,  TO_CONSOLE),

@@ -158,3 +158,34 @@ async def test_the_browser_that_started_the_chat_keeps_it_when_it_opens_its_own_
     await socket.disconnect()
     conversation = await database_sync_to_async(Conversation.objects.get)(id=conversation_id)
     assert conversation.link_owner == ""
+
+
+async def test_a_reply_link_to_an_ended_chat_never_joins_the_chat_its_visitor_went_on_to():
+    """Found in session 29 (a helper's review of the guest order pages): the visitor's chat ended, their next question
+    started the next one; then the ended chat's reply link was opened in another browser, and what that browser wrote
+    went into the visitor's new conversation, which both browsers then shared (and the orders proved in it)."""
+    from django.utils import timezone
+
+    _, visitor_socket, ended, link = await visitor_with_link()
+    await database_sync_to_async(Conversation.objects.filter(id=ended).update)(status=Conversation.Status.CLOSED,
+                                                                                 closed_at=timezone.now())
+    await say(visitor_socket, "one more thing, do you deliver on saturdays?")
+    visitors_next = await database_sync_to_async(
+        lambda: str(Message.objects.get(text="one more thing, do you deliver on saturdays?").conversation_id))()
+    assert visitors_next != ended
+    browser = Client()
+    assert (await database_sync_to_async(browser.post)(link)).status_code == 302
+    socket, history = await connected(cookie_of(browser))
+    assert history["conversation_id"] == ended  # the ended chat the link names, not the one the visitor went on to
+
+    await say(socket, "hi, is my parcel on its way?")
+
+    holders = await database_sync_to_async(
+        lambda: str(Message.objects.get(text="hi, is my parcel on its way?").conversation_id))()
+    assert holders not in (visitors_next, ended)
+    # and the visitor's conversation stays the visitor's alone: a reconnect of the link's browser does not open it
+    await socket.disconnect()
+    socket, history = await connected(cookie_of(browser))
+    assert history["conversation_id"] != visitors_next
+    await socket.disconnect()
+    await visitor_socket.disconnect()
