@@ -34,6 +34,26 @@ from support.ops.selectors.figures import (
 )
 
 
+# Why an escalation never reached the model (figures.MISSED_REASONS and "other"), as ops reads it.
+NOT_REACHING_MODEL = {
+    "no_api_key": "no API key is configured", "llm_not_configured": "no LLM is configured",
+    "budget_spent": "the day's LLM budget was spent", "llm_error": "the model's API failed",
+    "worker_lost": "the worker running it was lost", "other": "of other failures",
+}
+
+
+def _not_reaching_model(counts: dict[str, int], escalations: int) -> dict[str, Any] | None:
+    """The dashboard's warning that the LLM tier is not answering: how many escalations went to people instead of the
+    model in the period, and why (the walkthrough of session 29 found only "€0.00 spent, saved 100%" while no
+    escalation reached the model: no key)."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    reasons = [{"why": NOT_REACHING_MODEL.get(why, why.replace("_", " ")), "count": count}
+               for why, count in sorted(counts.items(), key=lambda item: -item[1])]
+    return {"total": total, "escalations": escalations, "all": total == escalations, "reasons": reasons}
+
+
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
 
@@ -127,6 +147,7 @@ def dashboard(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             "saving": _pct(spend.saving_share),
             "estimate_tokens": f"{ESTIMATE_PROMPT_TOKENS:,} prompt and {ESTIMATE_COMPLETION_TOKENS:,} completion tokens",
             "prices": f"{money(settings.LLM_PRICE_INPUT_PER_MTOK, 2)} / {money(settings.LLM_PRICE_OUTPUT_PER_MTOK, 2)}",
+            "not_reaching_model": _not_reaching_model(spend.not_reaching_model, spend.escalations),
         },
         "latency_rows": _rows_view([*figures.latency, figures.time_to_first_token]),
         "satisfaction_rows": [{"label": r.label, "ratings": r.ratings, "up": r.up, "down": r.down,

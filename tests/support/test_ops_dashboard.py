@@ -241,6 +241,22 @@ def test_the_page_shows_the_figures(client, known):
     assert "Stacked bars, one per day" in html
 
 
+def test_escalations_that_never_reached_the_model_are_named_and_counted_by_why(client, known):
+    """Session 29's walkthrough: with no API key every escalation went to people, and the dashboard said "€0.00 spent,
+    saved by the local tiers 100%" with nothing to say the LLM tier was down."""
+    c = Conversation.objects.create()
+    for hour, why in [(13, "no_api_key"), (14, "no_api_key"), (15, "budget_spent")]:
+        row = escalation(customer_message(c, "llm", at(11, hour)), "0", tokens=(0, 0), first_token_ms=None,
+                         outcome="handed_off")
+        EscalationLog.objects.filter(id=row.id).update(handoff_reason=why)
+    spend = spend_figures(start=START, end=END, bucket="day")
+    assert spend.not_reaching_model == {"no_api_key": 2, "budget_spent": 1} and spend.model_calls == 2
+    client.force_login(staff("olivia", "Ops"))
+    html = client.get("/ops/", {"from": "2025-03-10", "to": "2025-03-12", "bucket": "day"}).content.decode()
+    assert 'id="llm-not-reached"' in html and "3 of 6 escalations never reached the model" in html
+    assert "no API key is configured (2), the day&#x27;s LLM budget was spent (1)" in html
+
+
 def test_the_page_per_hour(client, known):
     client.force_login(staff("olivia", "Ops"))
     response = client.get("/ops/", {"from": "2025-03-10", "to": "2025-03-10", "bucket": "hour"})

@@ -76,6 +76,10 @@ class SpendBucket:
     all_llm: Decimal
 
 
+# Why an escalation handed to people never reached the model (EscalationLog.handoff_reason); any other is "other".
+MISSED_REASONS = ("no_api_key", "llm_not_configured", "budget_spent", "llm_error", "worker_lost")
+
+
 @dataclass
 class SpendFigures:
     messages: int
@@ -86,6 +90,9 @@ class SpendFigures:
     cost_per_escalation: Decimal  # what one message sent to the LLM costs, for the all-LLM estimate
     cost_is_estimate: bool  # True: no model calls in the period, priced from ESTIMATE_*_TOKENS
     buckets: list[SpendBucket]
+    # Escalations handed to people or failed without reaching the model, by why (MISSED_REASONS, else "other"): a
+    # tier that is down shows here, not as money saved
+    not_reaching_model: dict[str, int] = field(default_factory=dict)
 
     @property
     def spend_per_day(self) -> Decimal:
@@ -239,19 +246,25 @@ def spend_figures(*, start: datetime, end: datetime, bucket: str = "day",
     escalations_in = EscalationLog.objects.filter(started_at__gte=start, started_at__lt=end)
     if language:
         escalations_in = escalations_in.filter(language_q("message__language", language))
+    missed = ~called & Q(outcome__in=[EscalationLog.Outcome.HANDED_OFF, EscalationLog.Outcome.FAILED])
     rows = (escalations_in
             .annotate(period=_trunc(bucket, "started_at", tz)).values("period")
             .annotate(spend=Sum("cost_eur"), escalations=Count("id"),
-                      calls=Count("id", filter=called), call_spend=Sum("cost_eur", filter=called))
+                      calls=Count("id", filter=called), call_spend=Sum("cost_eur", filter=called),
+                      **{f"missed_{why}": Count("id", filter=missed & Q(handoff_reason=why)) for why in MISSED_REASONS},
+                      missed_other=Count("id", filter=missed & ~Q(handoff_reason__in=MISSED_REASONS)))
             .order_by("period"))
     spend_by_key: dict[datetime | date, Decimal] = defaultdict(Decimal)
     escalations = calls = 0
     call_spend = Decimal(0)
+    not_reaching_model: dict[str, int] = defaultdict(int)
     for row in rows:
         spend_by_key[_bucket_key(row["period"], bucket, tz)] += row["spend"] or Decimal(0)
         escalations += row["escalations"]
         calls += row["calls"]
         call_spend += row["call_spend"] or Decimal(0)
+        for why in (*MISSED_REASONS, "other"):
+            not_reaching_model[why] += row[f"missed_{why}"]
     if calls:
         per_call, estimated = call_spend / calls, False
     else:
@@ -262,7 +275,7 @@ def spend_figures(*, start: datetime, end: datetime, bucket: str = "day",
     days = (timezone.localtime(end - timedelta(microseconds=1), tz).date() - timezone.localtime(start, tz).date()).days + 1
     return SpendFigures(messages=routes.messages, days=max(days, 1), escalations=escalations, model_calls=calls,
                         spend=sum((b.spend for b in buckets), Decimal(0)), cost_per_escalation=per_call,
-                        cost_is_estimate=estimated, buckets=buckets)
+                        cost_is_estimate=estimated, buckets=buckets, not_reaching_model={why: n for why, n in not_reaching_model.items() if n})
 
 
 def _percentile_rows(queryset: QuerySet, column: str, group: str | None) -> dict[str, tuple[int, list[float | None]]]:
