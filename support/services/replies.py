@@ -29,7 +29,7 @@ from support.services.order_help import ORDER_INTENTS, order_answer, pending_ans
 from support.services.order_help.cancellation import with_cancel_offer
 from support.services.order_help.orders import ORDER_IN_FOCUS
 from support.services.order_help.return_label import with_return_label, with_return_offer
-from support.services.order_help.tracking import with_order_expected
+from support.services.order_help.tracking import with_order_expected, with_order_payment
 from support.services.routing import RouteDecision, decision_fields, help_answer_checked, message_route
 from support.tasks import escalation_answer
 
@@ -156,6 +156,8 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
         answer = with_order_expected(answer, conversation=conversation, text=text)
     if decision.intent == "check_cancellation_fee":  # and the offer to cancel the order just talked about
         answer = with_cancel_offer(answer, conversation=conversation, text=text)
+    if decision.intent == "payment_issue":  # and where the payment of the order named or just talked about stands
+        answer = with_order_payment(answer, conversation=conversation, text=text)
     return answer
 
 

@@ -842,3 +842,25 @@ def test_when_will_it_arrive_after_an_order_answer_gets_that_orders_expected_day
     assert with_order_expected(article, conversation=conversation, text="how long does delivery to Belgium take?") == article
     assert with_order_expected(article, conversation=Conversation.objects.create(customer=alice),
                                text="when will it arrive?") == article
+
+
+@pytest.mark.parametrize("status, says", [
+    ("pending_payment", "is waiting for its payment"),
+    ("processing", "is paid: we received"),
+])
+def test_a_payment_question_about_an_order_says_where_its_payment_stands(make_customer, make_order, status, says):
+    """Session 29's walkthrough: "10035 says pending payment but I paid by card, charged twice???" got the passage on
+    pre-authorisations and no word on 10035, which was still unpaid."""
+    from support.services.answers import Answer
+    from support.services.order_help.tracking import with_order_payment
+
+    dan = make_customer("dan")
+    order = make_order(dan, status=status)
+    passage = Answer("A second amount on your statement is usually a pre-authorisation.")
+    answer = with_order_payment(passage, conversation=Conversation.objects.create(customer=dan),
+                                text=f"order {order.number} says pending payment but I paid by card, charged twice???")
+    assert answer.text.startswith(f"Order {order.number} {says}") and answer.text.endswith(passage.text), answer.text
+    assert answer.order_in_focus == order.number and f"/orders/{order.number}/" in answer.sources[0]["url"]
+    someone_elses = with_order_payment(passage, conversation=Conversation.objects.create(customer=make_customer("bob")),
+                                       text=f"order {order.number} says pending payment but I paid")
+    assert someone_elses is passage

@@ -38,6 +38,25 @@ def track_order_answer(*, order: Order, link: list[dict[str, str]]) -> Answer:
     return Answer(tracking_text(order), sources=order_link(order, guest_too=True) if unpaid else link)
 
 
+def with_order_payment(answer: Answer, *, conversation: Conversation, text: str) -> Answer:
+    """A payment question about an order this conversation may read (named, or the one just talked about): `answer` (the
+    help passage) opened with where that order's payment stands. "el pedido 10035 dice pendiente de pago pero ya pagué
+    con tarjeta, me cobraron 2 veces???" got the passage on pre-authorisations and no word on 10035, which was still
+    unpaid (session 29's walkthrough)."""
+    order = order_meant(conversation, text)
+    if order is None:
+        return answer
+    if order.status in (Order.Status.PENDING_PAYMENT, Order.Status.CANCELLED):
+        line, sources = tracking_text(order), order_link(order, guest_too=order.status == Order.Status.PENDING_PAYMENT)
+    else:
+        line = _("Order %(number)s is paid: we received %(amount)s for it by %(method)s, once.") % {
+            "number": order.number, "amount": money(order.paid_by_method or order.total, order.currency),
+            "method": order.get_payment_method_display()}
+        sources = order_link(order)
+    return replace(answer, text=f"{line}\n\n{answer.text}", sources=[*sources, *answer.sources],
+                   order_in_focus=order.number)
+
+
 def late_order_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
     """The customer's yes or no to passing a late order to the team."""
     if NO.search(text):
