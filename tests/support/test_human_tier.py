@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -642,20 +643,29 @@ def test_admin_rejects_refunds_only_with_a_note(client, team, make_customer, mak
 # --- typing is throttled on the server (#13 item 14) ----------------------------------
 
 
+def typing_windows(started: float) -> int:
+    """How many typing indicators the throttle may let through since `started`: one per TYPING_ALLOWED_EVERY_S begun."""
+    from support.services.typing import TYPING_ALLOWED_EVERY_S
+
+    return 1 + int((time.monotonic() - started) // TYPING_ALLOWED_EVERY_S)
+
+
 async def test_a_customer_sending_typing_in_a_loop_reaches_the_console_only_every_two_seconds(team, make_customer):
     alice = await database_sync_to_async(make_customer)("alice")
     socket, history = await connected(await database_sync_to_async(session_cookie_for)(alice))
     agent = await console_watching(team["sam"], history["conversation_id"])
     # when a script sends 200 typing events at once
+    started = time.monotonic()
     for _ in range(200):
         await socket.send_json_to({"type": "typing"})
     await socket.send_json_to({"type": "ping"})
     assert (await socket.receive_json_from(timeout=10))["type"] == "pong"  # all 200 were handled
-    # then the agent's console shows the customer typing once, not 200 times
+    # then the agent's console shows the customer typing once, not 200 times (once per TYPING_ALLOWED_EVERY_S that
+    # handling them took: a loaded machine took longer than that once, and a second one was rightly let through)
     heard = []
     while not await agent.receive_nothing(timeout=0.5):
         heard.append(await agent.receive_json_from(timeout=1))
-    assert [e["type"] for e in heard] == ["typing"], heard
+    assert {e["type"] for e in heard} == {"typing"} and len(heard) <= typing_windows(started), heard
     await socket.disconnect()
     await agent.disconnect()
 
@@ -667,6 +677,7 @@ async def test_an_agent_sending_typing_in_a_loop_reaches_the_customer_only_every
     agent = await console(team["sam"])
     assert (await agent.connect(timeout=10))[0]
     await agent.receive_json_from(timeout=5)
+    started = time.monotonic()
     for _ in range(200):
         await agent.send_json_to({"type": "typing", "conversation_id": history["conversation_id"]})
     await agent.send_json_to({"type": "barrier"})
@@ -674,7 +685,8 @@ async def test_an_agent_sending_typing_in_a_loop_reaches_the_customer_only_every
     heard = []
     while not await socket.receive_nothing(timeout=0.5):
         heard.append(await socket.receive_json_from(timeout=1))
-    assert heard == [{"type": "typing", "who": "agent", "name": "Sam"}], heard
+    assert heard and all(e == {"type": "typing", "who": "agent", "name": "Sam"} for e in heard), heard
+    assert len(heard) <= typing_windows(started), heard
     await socket.disconnect()
     await agent.disconnect()
 
