@@ -70,12 +70,11 @@ def _browser_conversations(session: SessionBase) -> list[Conversation]:
     A chat is this browser's only while no reply link took it over (`Conversation.link_owner`): what the link's
     holder proves after that is theirs (session 27's security probe: the browser that started the chat opened the
     invoice of an order the link's holder proved later, as the socket and the photos never let it). So the walk
-    stops at a conversation taken from this browser, and after one this browser took by its link: what came before
-    that was the starter's.
+    stops where the link owner changes: before a conversation taken from this browser, and before the one this
+    browser took by its link (what came before that was the starter's).
     """
     from support.models import Conversation
-    from support.selectors import link_owner_holds
-    from support.services.conversations import LINK_OWNER_KEY, SESSION_KEY, conversation_owned_by
+    from support.services.conversations import SESSION_KEY, conversation_owned_by
 
     try:
         conversation_id = uuid.UUID(str(session.get(SESSION_KEY)))
@@ -84,12 +83,15 @@ def _browser_conversations(session: SessionBase) -> list[Conversation]:
     chat = Conversation.objects.filter(id=conversation_id, customer__isnull=True).first()
     if chat is None or not conversation_owned_by(chat, user=AnonymousUser(), session=session):
         return []
-    line, secret = [chat], session.get(LINK_OWNER_KEY, "")
-    while chat.previous_id is not None and not chat.link_owner and len(line) < _LINE_LIMIT:
-        chat = Conversation.objects.filter(id=chat.previous_id, customer__isnull=True).first()
-        if chat is None or not link_owner_holds(chat.link_owner, secret):
+    line = [chat]
+    while chat.previous_id is not None and len(line) < _LINE_LIMIT:
+        before = Conversation.objects.filter(id=chat.previous_id, customer__isnull=True).first()
+        # A conversation and the one before it are one owner's while they have the same link owner (a conversation
+        # started after another inherits its owner: support/services/conversations.py `conversation_next`).
+        if before is None or before.link_owner != chat.link_owner:
             break
-        line.append(chat)
+        line.append(before)
+        chat = before
     return line
 
 

@@ -200,3 +200,24 @@ def test_a_reply_link_that_took_the_earlier_chat_keeps_its_orders_from_the_brows
     session[SESSION_KEY], session[LINK_OWNER_KEY] = str(following.id), "another-holders-secret"
     session.save()
     assert refused(holder, f"/orders/{erins.number}/")
+
+
+def test_the_holder_of_a_reply_link_keeps_what_they_proved_in_the_chat_they_took_when_they_ask_again(
+        make_guest_order, team) -> None:  # noqa: F811
+    # The holder's next question after the chat ended starts a conversation of their own that inherits its owner
+    # (support/services/conversations.py `conversation_next`): what they proved in the chat they took stays theirs there,
+    # and the browser that started it still opens nothing of it.
+    erins = make_guest_order("erin@example.test")
+    starter, chat = guest_whose_chat_proved(Order.objects.create(number=10999, email="x@example.test"))
+    Conversation.objects.filter(id=chat.id).update(link_owner="the-link-holders-secret")
+    holder = Client()
+    session = holder.session
+    session[SESSION_KEY], session[LINK_OWNER_KEY] = str(chat.id), "the-link-holders-secret"
+    session.save()
+    order_proof_record(conversation=chat, order=erins)
+    assert holder.get(f"/orders/{erins.number}/").status_code == 200
+
+    resolved_and_asked_again(Conversation.objects.get(id=chat.id), holder, team["sam"])
+
+    assert holder.get(f"/orders/{erins.number}/").status_code == 200
+    assert refused(starter, f"/orders/{erins.number}/")
