@@ -23,17 +23,11 @@ from support.models import Conversation
 from support.services.conversations import LINK_OWNER_KEY, SESSION_KEY, conversation_follow, message_receive
 from support.services.handoff import handoff_claim, handoff_request, handoff_resolve
 from support.services.proofs import order_proof_record
+from tests.shoppe.test_checkout import CARD, GUEST
+from tests.shoppe.test_order_payment import guest_browser, page
 from tests.support.test_human_tier import team  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
-GUEST = {"email": "gwen@example.test", "recipient": "Gwen Guest", "street": "Oudegracht 99", "postcode": "3511 AB",
-         "city": "Utrecht", "country": "Netherlands", "delivery": "Standard"}
-CARD = {"cardholder": "Gwen Guest", "card_number": "4242 4242 4242 4242"}
-
-
-def page(browser: Client, path: str) -> str:
-    return html.unescape(browser.get(path).content.decode())
-
 
 def guest_checkout(django_capture_on_commit_callbacks, language: str = "") -> tuple[Order, str]:
     """Gwen buys a lamp without an account (in `language`'s pages); returns her order and its confirmation email."""
@@ -143,14 +137,9 @@ def test_an_order_on_an_account_gets_a_plain_link_that_asks_to_sign_in(
 
 
 def guest_whose_chat_proved(order: Order) -> tuple[Client, Conversation]:
-    """A visitor's browser whose chat proved the guest `order` by its number and email (may read it)."""
-    chat = Conversation.objects.create(session_key="erin-session")
-    order_proof_record(conversation=chat, order=order)
-    browser = Client()
-    session = browser.session
-    session[SESSION_KEY] = str(chat.id)
-    session.save()
-    return browser, chat
+    """A visitor's browser whose chat proved the guest `order` by its number and email (may read it), and that chat."""
+    browser = guest_browser(order)
+    return browser, Conversation.objects.get(id=browser.session[SESSION_KEY])
 
 
 def resolved_and_asked_again(chat: Conversation, browser: Client, agent: User) -> Conversation:
