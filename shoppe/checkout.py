@@ -86,14 +86,14 @@ def _next_number() -> int:
 
 def order_place(*, lines: list[tuple[int, int]], email: str, customer: Customer | None, address: str, country: str,
                 delivery: str, payment_method: str = Order.PaymentMethod.CARD, gift_card_code: str = "",
-                company_name: str = "", vat_number: str = "", billing_address: str = "", site: str = "") -> Order:
+                company_name: str = "", vat_number: str = "", billing_address: str = "", site_url: str = "") -> Order:
     """Place an order for `lines` ((product id, quantity)): stock taken, order, items and invoice, all or nothing.
 
     A product that no longer has the stock refuses the whole order and takes nothing. Prices are the
     catalogue's at this moment. `customer` None: a guest order, known by its number and `email`.
     With `gift_card_code` the card pays first, up to the total, and `payment_method` the rest;
     `payment_method` "gift_card" says there is no other method, so a card that no longer covers
-    the total refuses the order. `company_name`, `vat_number` and `billing_address` go on the invoice. `site` is
+    the total refuses the order. `company_name`, `vat_number` and `billing_address` go on the invoice. `site_url` is
     the shop's address for the link to the order's page in the confirmation email.
     """
     if not lines:
@@ -123,11 +123,11 @@ def order_place(*, lines: list[tuple[int, int]], email: str, customer: Customer 
                                                  unit_price=products[p].price) for p, q in lines])
         _order_pay(order, total=items_total + option.cost, method=payment_method, gift_card_code=gift_card_code)
         _invoice_issue(order, company_name=company_name, vat_number=vat_number, billing_address=billing_address)
-    transaction.on_commit(lambda: order_confirmation_send(order_id=order.id, site=site))
+    transaction.on_commit(lambda: order_confirmation_send(order_id=order.id, site_url=site_url))
     return order
 
 
-def order_pay(*, order_id: int, payment_method: str, site: str = "") -> Order:
+def order_pay(*, order_id: int, payment_method: str, site_url: str = "") -> Order:
     """Pay an order left waiting for its payment (a card declined at checkout) as checkout pays one: the method
     recorded, the order on to processing with its invoice, and the confirmation email once committed.
 
@@ -143,7 +143,7 @@ def order_pay(*, order_id: int, payment_method: str, site: str = "") -> Order:
         order.save(update_fields=["status"])
         if not Invoice.objects.filter(order=order).exists():
             _invoice_issue(order)
-    transaction.on_commit(lambda: order_confirmation_send(order_id=order.id, site=site))
+    transaction.on_commit(lambda: order_confirmation_send(order_id=order.id, site_url=site_url))
     return order
 
 
@@ -196,8 +196,8 @@ def _order_pay(order: Order, *, total: Decimal, method: str, gift_card_code: str
     order.save(update_fields=["gift_card", "gift_card_amount", "payment_method"])
 
 
-def order_confirmation_send(*, order_id: int, site: str = "") -> None:
-    """The confirmation email with the order number and, given the shop's address `site` (or SITE_URL), the link to
+def order_confirmation_send(*, order_id: int, site_url: str = "") -> None:
+    """The confirmation email with the order number and, given the shop's address `site_url` (or SITE_URL), the link to
     the order's page, in the order's language; a mail server that is down does not undo the order."""
     order = Order.objects.prefetch_related("items__product__translations").get(id=order_id)
     # Anyone can place an order with any address (a guest's is not verified): past this many a day, an address
@@ -209,20 +209,20 @@ def order_confirmation_send(*, order_id: int, site: str = "") -> None:
                     settings.ORDER_EMAILS_PER_ADDRESS_PER_DAY)
         return
     with translation.override(order.mail_language):
-        _confirmation_send(order, site=site or settings.SITE_URL)
+        _confirmation_send(order, site_url=site_url or settings.SITE_URL)
 
 
-def _order_page_line(order: Order, *, site: str) -> str:
+def _order_page_line(order: Order, *, site_url: str) -> str:
     """The link to the order's page: a guest's opens without an account (shoppe.guest_orders), so a guest has the
     page to follow the order, print the invoice and pay, whatever became of their chat (a walkthrough: the email had
     no link, and the page went with the chat)."""
-    if not site:
+    if not site_url:
         return ""
     return gettext("Your order's page, to follow it and print the invoice: %(link)s") % {
-        "link": site.rstrip("/") + order_link_path(order)} + "\n\n"
+        "link": site_url.rstrip("/") + order_link_path(order)} + "\n\n"
 
 
-def _confirmation_send(order: Order, *, site: str) -> None:
+def _confirmation_send(order: Order, *, site_url: str) -> None:
     lines = "\n".join(f"  {i.quantity} × {i.product.local_name}  {money(i.line_total, order.currency)}"
                       for i in order.items.all())
     delivery = gettext("%(option)s delivery") % {"option": delivery_name(order.delivery_option)}
@@ -231,7 +231,7 @@ def _confirmation_send(order: Order, *, site: str) -> None:
             f"  {delivery}  {money(order.shipping_cost, order.currency)}\n"
             f"  {gettext('Total')}  {money(order.total, order.currency)}\n{_paid_lines(order)}\n"
             + gettext("Delivery address") + f":\n{address_in_language(order.shipping_address)}\n\n"
-            + _order_page_line(order, site=site)
+            + _order_page_line(order, site_url=site_url)
             + gettext("Questions? Ask our assistant in the chat on the site: give it your order number and this "
                       "email address.") + "\n\nExample Shoppe")
     try:

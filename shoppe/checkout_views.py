@@ -175,7 +175,7 @@ def checkout_payment(request: HttpRequest) -> HttpResponse:
                                 company_name=details.get("company_name", ""),
                                 vat_number=details.get("vat_number", ""),
                                 billing_address=details.get("billing_address", ""),
-                                site=email_site_url(request))
+                                site_url=email_site_url(request))
         except CheckoutRefused as refused:
             messages.error(request, str(refused))
             return redirect("checkout_payment" if card else "cart")

@@ -122,7 +122,7 @@ def order_pay_view(request: HttpRequest, number: int) -> HttpResponse:
     form = DemoPaymentForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            order_pay(order_id=order.id, payment_method=form.cleaned_data["method"], site=email_site_url(request))
+            order_pay(order_id=order.id, payment_method=form.cleaned_data["method"], site_url=email_site_url(request))
         except CheckoutRefused as refused_now:  # paid or cancelled meanwhile, in another tab or the chat
             messages.info(request, str(refused_now))
         else:
