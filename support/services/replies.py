@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -149,16 +150,25 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
     if decision.intent in ORDER_INTENTS:
         return order_answer(conversation=conversation, intent=decision.intent, text=text)
     answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=language)
-    if decision.intent == "return_item":  # and the label of the customer's order whose return is started
-        labelled = with_return_label(answer, conversation=conversation, text=text)
-        answer = labelled if labelled is not answer else with_return_offer(answer, conversation=conversation, text=text)
-    if decision.intent == "delivery_period":  # and when the order just talked about is expected
-        answer = with_order_expected(answer, conversation=conversation, text=text)
-    if decision.intent == "check_cancellation_fee":  # and the offer to cancel the order just talked about
-        answer = with_cancel_offer(answer, conversation=conversation, text=text)
-    if decision.intent == "payment_issue":  # and where the payment of the order named or just talked about stands
-        answer = with_order_payment(answer, conversation=conversation, text=text)
-    return answer
+    about_an_order = _WITH_THE_ORDER.get(decision.intent)
+    return about_an_order(answer, conversation=conversation, text=text) if about_an_order else answer
+
+
+def _with_return(answer: Answer, *, conversation: Conversation, text: str) -> Answer:
+    """The returns passage with the label of the customer's order whose return is started, else the offer to start
+    it."""
+    labelled = with_return_label(answer, conversation=conversation, text=text)
+    return labelled if labelled is not answer else with_return_offer(answer, conversation=conversation, text=text)
+
+
+# What a help passage is given about the customer's order (the one the message names or the chat was just about), by
+# intent; each returns the passage alone when there is nothing to add.
+_WITH_THE_ORDER: dict[str, Callable[..., Answer]] = {
+    "return_item": _with_return,  # its return label, or the offer to start its return
+    "delivery_period": with_order_expected,  # when it is expected
+    "check_cancellation_fee": with_cancel_offer,  # the offer to cancel it, with its fee
+    "payment_issue": with_order_payment,  # where its payment stands
+}
 
 
 def _conversation_state_save(conversation: Conversation, answer: Answer, *, asked_in: int) -> None:
