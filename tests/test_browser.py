@@ -205,7 +205,11 @@ def chat_opened(tabs):  # type: ignore[no-untyped-def]
     page.goto("/")
     attempts: list[str] = []
     page.on("websocket", lambda ws: attempts.append(ws.url))
-    page.locator(".chat-launcher").click()
+    with page.expect_websocket() as opening:
+        page.locator(".chat-launcher").click()
+    # Connected: the server's history came over the socket. The status line is empty before the first attempt too,
+    # and a test going offline then found no open socket to drop (a full suite's load, session 29).
+    opening.value.wait_for_event("framereceived")
     expect(page.locator("#chat-panel")).to_be_visible()
     page.wait_for_function("() => document.querySelector('.chat-status').textContent === ''")
     return tab, attempts
