@@ -182,11 +182,7 @@ def test_a_message_sent_as_the_socket_opens_goes_out_once(tabs) -> None:  # type
     # Typed once the socket is open and its history held. (Waiting only for an empty status line raced the
     # widget's first connection attempt, whose line is empty too: a message typed before the socket existed
     # waited for the history, which waited for the message, CI run 41.)
-    for _ in range(200):
-        if held:
-            break
-        page.wait_for_timeout(50)
-    assert held, "the socket never opened"
+    waited_for(page, lambda: held, "the socket never opened")
     page.wait_for_function("() => document.querySelector('.chat-status').textContent === ''")
     page.fill("#chat-input", "how long does delivery take?")
     page.get_by_role("button", name="Send").click()
@@ -194,6 +190,15 @@ def test_a_message_sent_as_the_socket_opens_goes_out_once(tabs) -> None:  # type
     sent = [e for e in from_page if e.get("type") == "customer.message"]
     assert len(sent) == 1, sent
     assert page.evaluate("localStorage.getItem('shoppe.chat.outbox')") == "[]"
+
+
+def waited_for(page, happened, failure: str, seconds: float = 10) -> None:  # type: ignore[no-untyped-def]
+    """Lets the page run until `happened()` is true (a list a Python event handler fills, say), or fails."""
+    for _ in range(int(seconds * 20)):
+        if happened():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{failure} in {seconds:g} s")
 
 
 def chat_opened(tabs):  # type: ignore[no-untyped-def]
@@ -215,11 +220,7 @@ def chat_opened(tabs):  # type: ignore[no-untyped-def]
     page.locator(".chat-launcher").click()
     # Connected: the server's history came over the socket. The status line is empty before the first attempt too,
     # and a test going offline then found no open socket to drop (a full suite's load, session 29).
-    for _ in range(150):
-        if frames:
-            break
-        page.wait_for_timeout(100)
-    assert frames, "no frame came over the chat's socket in 15 s"
+    waited_for(page, lambda: frames, "no frame came over the chat's socket")
     expect(page.locator("#chat-panel")).to_be_visible()
     page.wait_for_function("() => document.querySelector('.chat-status').textContent === ''")
     return tab, attempts
