@@ -19,7 +19,7 @@ from shoppe.addresses import (address_delete, address_get_for_user, address_list
 from shoppe.email_confirmation import (email_changed, email_confirm, email_confirmation_request,
                                        email_confirmation_send, email_confirmed)
 from shoppe.forms import AccountForm, AddressForm, SignUpForm
-from shoppe.links import site_url
+from shoppe.links import email_site_parts, email_site_url
 from shoppe.limits import DAY_S, HOUR_S, within_limit
 from shoppe.models import Address, Customer
 from shoppe.newsletter import SignUp, newsletter_subscribe, newsletter_unsubscribe
@@ -52,7 +52,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request, "")}, status=429)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        email_confirmation_send(user=user, site_url=site_url(request))
+        email_confirmation_send(user=user, site_url=email_site_url(request))
         login(request, user, backend=MODEL_BACKEND)
         messages.success(request, gettext("Welcome, %(name)s! Your account is ready.") % {"name": user.first_name})
         return redirect(_safe_next(request, "/account/"))
@@ -70,7 +70,7 @@ def account(request: HttpRequest) -> HttpResponse:
         messages.success(request, gettext("Your details are saved."))
         changed = "email" in form.changed_data
         if changed:
-            email_changed(user=request.user, previous=previous_email, site_url=site_url(request))
+            email_changed(user=request.user, previous=previous_email, site_url=email_site_url(request))
         _newsletter_choice(request, customer, wanted=form.cleaned_data["newsletter"], email_changed=changed)
         return redirect("account")
     default = address_list_for_user(user=request.user).filter(is_default=True).first()
@@ -82,7 +82,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_POST
 def email_confirmation_resend(request: HttpRequest) -> HttpResponse:
     """The account page's "send the link again" for an address not confirmed yet."""
-    if email_confirmed(request.user) or not email_confirmation_send(user=request.user, site_url=site_url(request)):
+    if email_confirmed(request.user) or not email_confirmation_send(user=request.user, site_url=email_site_url(request)):
         messages.error(request, gettext("No new link was sent: the address is confirmed already, or it got several "
                                         "links today. Please use the newest one."))
     else:
@@ -122,7 +122,7 @@ def _newsletter_choice(request: HttpRequest, customer: Customer, *, wanted: bool
     if customer.newsletter:
         return
     asked = newsletter_subscribe(email=email, customer=customer, client=request.META.get("REMOTE_ADDR", ""),
-                                 site_url=site_url(request))
+                                 site_url=email_site_url(request))
     if asked is SignUp.THROTTLED:
         messages.error(request, gettext("Too many newsletter sign-ups came from your connection. Please try again in "
                                         "an hour."))
@@ -215,4 +215,5 @@ class PasswordReset(auth_views.PasswordResetView):
         if not within_limit("password-reset-address", form.cleaned_data["email"], per_seconds=DAY_S,
                             limit=settings.PASSWORD_RESETS_PER_ADDRESS_PER_DAY):
             return redirect(self.get_success_url())
+        self.extra_email_context = email_site_parts()  # the link points at SITE_URL, not at the Host header
         return super().form_valid(form)

@@ -15,7 +15,7 @@ from shoppe.cart import MAX_QUANTITY, Cart
 from shoppe.checkout import CheckoutRefused, delivery_option_get, delivery_options, order_place
 from shoppe.forms import CheckoutForm, DemoPaymentForm, GiftCardApplyForm
 from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_usable
-from shoppe.links import email_site_url, site_url
+from shoppe.links import email_site_url
 from shoppe.models import EU_COUNTRIES, Address, GiftCard, Order, Product
 from shoppe.newsletter import SignUp, newsletter_subscribe
 
@@ -183,7 +183,7 @@ def checkout_payment(request: HttpRequest) -> HttpResponse:
             parts = address_parts("\n".join(details["address"].splitlines()[1:]))
             address_save(address=Address(customer=customer, recipient=details["address"].splitlines()[0], **parts))
         if details.get("newsletter"):  # double opt-in: a link to confirm goes to the order's address
-            asked = newsletter_subscribe(email=details["email"], site_url=site_url(request))
+            asked = newsletter_subscribe(email=details["email"], site_url=email_site_url(request))
             if asked is SignUp.CONFIRMATION_SENT:
                 messages.info(request, gettext("To receive the newsletter, open the link we've emailed to %(email)s.")
                               % {"email": details["email"]})

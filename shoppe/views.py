@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from shoppe.forms import DemoPaymentForm, GiftCardBalanceForm, GiftCardBuyForm, NewsletterForm
 from shoppe.gift_cards import Lookup, gift_card_balance_check, gift_card_buy
 from shoppe.guest_orders import order_for_page
-from shoppe.links import site_url
+from shoppe.links import email_site_url
 from shoppe.models import Customer, GiftCard, Product
 from shoppe.newsletter import (SignUp, newsletter_confirm, newsletter_confirm_request, newsletter_subscribe,
                                newsletter_unsubscribe, newsletter_unsubscribe_email)
@@ -80,7 +80,7 @@ def newsletter_signup(request: HttpRequest) -> HttpResponse:
         mine = (Customer.objects.filter(user=request.user).first()
                 if request.user.is_authenticated and request.user.email.lower() == email.lower() else None)
         asked = newsletter_subscribe(email=email, customer=mine, client=request.META.get("REMOTE_ADDR", ""),
-                                     site_url=site_url(request))
+                                     site_url=email_site_url(request))
         if asked is SignUp.THROTTLED:
             form.add_error(None, gettext("Too many newsletter sign-ups came from your connection. Please try again "
                                          "in an hour."))
@@ -105,7 +105,7 @@ def newsletter_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     email, customer_id = asked
     done = False
     if request.method == "POST":
-        newsletter_confirm(email=email, customer_id=customer_id, site_url=site_url(request))
+        newsletter_confirm(email=email, customer_id=customer_id, site_url=email_site_url(request))
         done = True
     return render(request, "shoppe/newsletter_confirm.html", {"email": email, "done": done})
 

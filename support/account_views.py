@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from shoppe.links import email_site_url
 from support.selectors import PastConversation, conversation_of_customer, conversation_transcript, conversations_of_customer
 from support.services.transcripts import TranscriptSent, transcript_email
 
@@ -42,7 +43,7 @@ def conversation_detail(request: HttpRequest, conversation_id: uuid.UUID, *, sta
 @require_POST
 def conversation_email(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     _own(request, conversation_id)
-    link = request.build_absolute_uri(reverse("conversation_detail", args=[conversation_id]))
+    link = email_site_url(request) + reverse("conversation_detail", args=[conversation_id])
     sent = transcript_email(user=request.user, conversation_id=conversation_id, link=link)
     if sent is TranscriptSent.SENT:
         messages.success(request, f"We've emailed this conversation to {request.user.email}.")
