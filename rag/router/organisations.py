@@ -39,6 +39,12 @@ SHOPS_OWN = {
 }
 
 
+# Polish declines a name as any noun: "hasło do Netflixa", "konto w mBanku", "płacę Revolutem", "na Facebooku",
+# "z AliExpressa", "o Tauronie", "Uberowi", "u Orlenów" (folded: no accents). None of a listed name with one of these
+# endings is a word of the shop's exemplars or help pages in any language (checked for every name, session 30).
+POLISH_CASE_ENDINGS = ("a", "u", "em", "ie", "owi", "y", "ach", "ami", "ow")
+
+
 def folded(text: str) -> str:
     """Lowercase, accents dropped, ’ as ': the form names are matched in (elsewhere.js `folded` is the same)."""
     return _ACCENTS.sub("", unicodedata.normalize("NFKD", text.lower().replace("’", "'")))
@@ -63,8 +69,9 @@ def organisations_pattern(names: list[str], shop_texts: list[str]) -> str:
     kept = sorted(longest_words, key=lambda p: (-len(p), p))
     kept = [p for p in kept
             if longest_words[p] not in shop or not re.search(rf"(?<![a-z0-9]){p}(?![a-z0-9])", shop)]
-    # (a possessive or genitive s after the name: "zalando's", "Zalandos Rücksendung")
-    return rf"(?<![a-z0-9])(?:{'|'.join(kept)})(?:'?s)?(?![a-z0-9])" if kept else ""
+    # (a possessive or genitive s after the name: "zalando's", "Zalandos Rücksendung"; or a Polish case ending)
+    endings = "|".join(["'?s", *POLISH_CASE_ENDINGS])
+    return rf"(?<![a-z0-9])(?:{'|'.join(kept)})(?:{endings})?(?![a-z0-9])" if kept else ""
 
 
 @lru_cache(maxsize=1)
