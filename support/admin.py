@@ -27,7 +27,9 @@ class ConversationAdmin(admin.ModelAdmin):
     list_select_related = ["customer"]
     search_fields = ["id", "customer__username", "customer__email", "messages__text"]
     # `previous` read-only too: as a form field it would list every conversation there is.
-    readonly_fields = ["id", "customer", "session_key", "created_at", "updated_at", "closed_at", "previous", "state"]
+    # A reply link's browser secret (link_owner) is neither shown nor editable.
+    exclude = ["link_owner"]
+    readonly_fields = ["id", "customer", "created_at", "updated_at", "closed_at", "previous", "state"]
     inlines = [MessageInline]
 
 

@@ -20,8 +20,10 @@ class Conversation(models.Model):
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="conversations"
     )
-    # Anonymous visitors own a conversation through their browser session.
-    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    # Anonymous visitors own a conversation through their browser session, which names it (SESSION_KEY in
+    # support/services/conversations.py); the session's own key, the browser's cookie, is not kept here: anyone who
+    # could read it could sign in as the customer (session 30's security probe: the admin showed it to every staff
+    # role).
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOT)
     # What the bot is waiting for (a pending question), kept across reconnects and restarts.
     state = models.JSONField(default=dict, blank=True)

@@ -192,11 +192,7 @@ def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, sessi
         if conversation is not None and conversation.status == Conversation.Status.BOT:
             conversation = _latest_with_team(mine) or conversation
     if conversation is None:
-        if not session.session_key:
-            session.save()
-        conversation = Conversation.objects.create(
-            customer_id=user.pk if user.is_authenticated else None, session_key=session.session_key or ""
-        )
+        conversation = Conversation.objects.create(customer_id=user.pk if user.is_authenticated else None)
     if session.get(SESSION_KEY) != str(conversation.id):
         session[SESSION_KEY] = str(conversation.id)
         session.save()
@@ -243,9 +239,8 @@ def conversation_next(*, previous_id: uuid.UUID) -> Conversation:
             status=Conversation.Status.CLOSED, closed_at=now)
         try:
             with transaction.atomic():  # the one-successor constraint settles a race the row lock did not (SQLite)
-                return Conversation.objects.create(customer_id=previous.customer_id, session_key=previous.session_key,
-                                                   link_owner=previous.link_owner, previous=previous, created_at=now,
-                                                   updated_at=now)
+                return Conversation.objects.create(customer_id=previous.customer_id, link_owner=previous.link_owner,
+                                                   previous=previous, created_at=now, updated_at=now)
         except IntegrityError:
             return Conversation.objects.get(previous_id=previous_id)
 

@@ -517,7 +517,7 @@ def world_build() -> World:
                                                  text="", client_id=uuid.uuid4()))
     photo.image.save("photo", ContentFile(PNG_1PX), save=False)
     photo.save()
-    visitor = Conversation.objects.create(session_key="someone-elses-browser-session")
+    visitor = Conversation.objects.create()
     Message.objects.create(conversation=visitor, author="customer", status="received", text="a visitor's question")
     return World(
         users={ANONYMOUS: None, CUSTOMER_A: alice, CUSTOMER_B: bob,
@@ -1370,7 +1370,7 @@ def test_assistant_answer(world: World, label: str, role: str, expected: Outcome
 
     actor = world.users[role]
     conversation = (Conversation.objects.create(customer=actor) if actor else
-                    Conversation.objects.create(session_key="this-visitors-session"))
+                    Conversation.objects.create())
     intent, _, text = world.fill(label).partition(": ")
     if intent == "order_lookup tool":
         said = json.dumps(tool_call(ToolContext(conversation=conversation), "order_lookup", {"order_number": text}))

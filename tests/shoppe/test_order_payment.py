@@ -35,7 +35,7 @@ def page(client: Client, path: str) -> str:
 
 def guest_browser(order: Order) -> Client:
     """A visitor's browser whose chat proved the guest `order` by its number and email (may read it)."""
-    chat = Conversation.objects.create(session_key="erin-session")
+    chat = Conversation.objects.create()
     order_proof_record(conversation=chat, order=order)
     browser = Client()
     session = browser.session

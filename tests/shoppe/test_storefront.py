@@ -90,7 +90,7 @@ def test_a_guest_opens_the_invoice_of_the_order_their_chat_proved_and_no_other(m
     from support.services.proofs import order_proof_record
 
     erins, others = make_guest_order("erin@example.test"), make_guest_order("gwen@example.test")
-    chat = Conversation.objects.create(session_key="erin-session")
+    chat = Conversation.objects.create()
     order_proof_record(conversation=chat, order=erins)  # her number and email, in the chat: may read
     erin = Client()
     session = erin.session
@@ -111,7 +111,7 @@ def test_once_a_reply_link_took_the_chat_the_browser_that_started_it_opens_none_
     from support.services.proofs import order_proof_record
 
     erins = make_guest_order("erin@example.test")
-    chat = Conversation.objects.create(session_key="starter-session", link_owner="the-link-holders-secret")
+    chat = Conversation.objects.create(link_owner="the-link-holders-secret")
     order_proof_record(conversation=chat, order=erins)  # proved by the person holding the link
     starter, holder = Client(), Client()
     for browser, secret in ((starter, ""), (holder, "the-link-holders-secret")):

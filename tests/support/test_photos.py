@@ -378,7 +378,7 @@ def visitor_client(conversation: Conversation) -> Client:
 
 def test_only_the_conversations_customer_may_attach_to_it(db, make_customer, alice, alices, media) -> None:  # type: ignore[no-untyped-def]
     bob = make_customer("bob", "Bob")
-    for stranger in (signed_in(bob), Client(), visitor_client(Conversation.objects.create(session_key="x"))):
+    for stranger in (signed_in(bob), Client(), visitor_client(Conversation.objects.create())):
         response = attach(stranger, alices, jpeg())
         assert response.status_code == 404, response.content
     assert not Photo.objects.exists() and not stored_files(media)
@@ -399,7 +399,7 @@ def test_a_photo_is_shown_to_its_customer_and_staff_only(db, make_customer, alic
     # another customer, another visitor and a signed-out browser: as if there were no such photo
     bob = make_customer("bob", "Bob")
     assert signed_in(bob).get(url).status_code == 404
-    assert visitor_client(Conversation.objects.create(session_key="someone-else")).get(url).status_code == 404
+    assert visitor_client(Conversation.objects.create()).get(url).status_code == 404
     assert Client().get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 404
@@ -411,14 +411,14 @@ def test_a_photo_is_shown_to_its_customer_and_staff_only(db, make_customer, alic
 
 
 def test_a_visitors_photo_is_shown_to_their_browser_session(db) -> None:  # type: ignore[no-untyped-def]
-    conversation = Conversation.objects.create(session_key="visitor")
+    conversation = Conversation.objects.create()
     visitor = visitor_client(conversation)
     response = attach(visitor, conversation, png(), name="a.png")
     assert response.status_code == 201
     url = response.json()["photo"]["url"]
     assert visitor.get(url).status_code == 200
     assert visitor.get(url)["Content-Type"] == "image/png"
-    assert visitor_client(Conversation.objects.create(session_key="another")).get(url).status_code == 404
+    assert visitor_client(Conversation.objects.create()).get(url).status_code == 404
 
 
 # --- in the conversation ------------------------------------------------------------------------------------
