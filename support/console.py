@@ -18,7 +18,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from support import realtime
-from support.console_selectors import canned_responses_active, conversation_detail, handoff_agents, handoff_queue
+from support.console_selectors import (
+    canned_responses_active,
+    conversation_detail,
+    handoff_agents,
+    handoff_queue,
+    refund_orders_offered,
+)
 from support.conversation_language import LANGUAGE_NAMES
 from support.models import WORKING_LANGUAGES, Conversation, Handoff, Message, RefundRequest
 from support.roles import can_view_console, can_work_handoffs
@@ -26,7 +32,8 @@ from support.selectors import agent_language
 from support.services import handoff as handoffs
 from support.services.agent_settings import agent_language_set
 from support.services import translation
-from support.services.refunds import refund_decide, refund_quantity_set, refunds_awaiting_supervisor
+from support.services.console_refunds import refund_request_from_console
+from support.services.refunds import refund_decide, refund_quantity_set, refund_serialize, refunds_awaiting_supervisor
 from support.services.typing import TYPING_ALLOWED_EVERY_S, agent_typing
 from support.sockets import (
     CLOSE_FORBIDDEN,
@@ -34,6 +41,7 @@ from support.sockets import (
     FrameRejected,
     OncePer,
     event_id,
+    event_quantities,
     event_text,
     event_uuid,
     frame_read,
@@ -197,6 +205,23 @@ class ConsoleConsumer(ClosesOnSignOut):
         await database_sync_to_async(refund_decide)(
             refund_id=event_id(content, "refund_id"), user=self.scope["user"], approve=False,
             note=event_text(content, "note", default="")[:settings.CONSOLE_MAX_REJECT_NOTE_CHARS])
+
+    async def on_refund_orders(self, content: dict) -> None:
+        """The orders the refund form offers in a conversation, with what is left of each line, to this console."""
+        conversation_id = event_uuid(content, "conversation_id")
+        orders = await database_sync_to_async(refund_orders_offered)(conversation_id=conversation_id,
+                                                                     agent=self.scope["user"])
+        await self._send({"type": "refund.orders", "conversation_id": str(conversation_id), "orders": orders})
+
+    async def on_refund_file(self, content: dict) -> None:
+        """A refund agreed in the chat, filed by the agent: `refund.filed` to this console (the form closes); every
+        console watching the conversation gets its `refund.updated`."""
+        refund = await database_sync_to_async(refund_request_from_console)(
+            conversation_id=event_uuid(content, "conversation_id"), order_number=event_id(content, "order"),
+            quantities=event_quantities(content, "items"), agent=self.scope["user"],
+            # a refund's reason is kept to a rejection's note's length (RefundRequest.reason: 2000)
+            reason=event_text(content, "reason")[:settings.CONSOLE_MAX_REJECT_NOTE_CHARS])
+        await self._send({"type": "refund.filed", "refund": await database_sync_to_async(refund_serialize)(refund)})
 
     async def on_message_translate(self, content: dict) -> None:
         """A customer message in the agent's working language, sent back to this console only."""

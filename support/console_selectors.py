@@ -8,7 +8,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
+from django.utils import translation
 
+from shoppe.money import money_format
 from support.conversation_language import (
     LANGUAGE_NAMES,
     canned_for,
@@ -18,8 +20,11 @@ from support.conversation_language import (
 from support.models import CannedResponse, Conversation, Handoff, Message, RefundRequest
 from support.roles import staff_name
 from support.selectors import photo_serialize
+from support.services.console_refunds import orders_refundable, refund_filer_check
 from support.services.handoff import handoff_serialize
-from support.services.refunds import refund_serialize
+from support.services.language import ENGLISH
+from support.services.order_help.orders import order_status_name
+from support.services.refunds import refund_eligibility, refund_quantities_left, refund_serialize
 
 
 class HandoffQueue(TypedDict):
@@ -110,3 +115,39 @@ def conversation_detail(*, conversation_id: uuid.UUID) -> ConsoleConversation:
         refunds=[refund_serialize(r) for r in RefundRequest.objects.filter(conversation=conversation)
                  .select_related("order")],
     )
+
+
+class RefundableItem(TypedDict):
+    item_id: int
+    product: str
+    ordered: int
+    left: int  # bought, less the order's standing refund requests: the most a new request may ask for
+    unit_price_text: str
+
+
+class RefundableOrder(TypedDict):
+    number: int
+    status: str
+    placed_at: str
+    items: list[RefundableItem]
+    eligibility_notes: list[str]  # why the written policy would not refund the whole order, if it would not
+
+
+def refund_orders_offered(*, conversation_id: uuid.UUID, agent: AbstractBaseUser) -> list[RefundableOrder]:
+    """The orders the console's refund form offers in this conversation (`orders_refundable`), in English, to staff
+    who may file a refund there (`refund_filer_check`)."""
+    refund_filer_check(conversation_id=conversation_id, user=agent)
+    conversation = Conversation.objects.select_related("customer").get(id=conversation_id)
+    offered = []
+    with translation.override(ENGLISH):
+        for order in orders_refundable(conversation):
+            lines = list(order.items.select_related("product"))
+            left = refund_quantities_left(order)
+            offered.append(RefundableOrder(
+                number=order.number, status=order_status_name(order), placed_at=order.placed_at.isoformat(),
+                items=[RefundableItem(item_id=line.id, product=line.product.name, ordered=line.quantity,
+                                      left=left.get(line.id, 0),
+                                      unit_price_text=money_format(line.unit_price, order.currency, ENGLISH))
+                       for line in lines],
+                eligibility_notes=refund_eligibility(order=order, items=lines)))
+    return offered

@@ -135,6 +135,24 @@ def event_id(content: dict[str, Any], key: str) -> int:
     return value
 
 
+def event_quantities(content: dict[str, Any], key: str) -> dict[int, int]:
+    """How many of each item an event names (`[{"item_id": 7, "quantity": 1}, ...]`), by item id, each item once.
+    Any whole number passes: what may be asked for is the service's to say."""
+    entries = content.get(key)
+    if not isinstance(entries, list) or len(entries) > 100:
+        raise ValueError(f"{key} must be a list of items")
+    quantities: dict[int, int] = {}
+    for entry in entries:
+        item_id = event_id(entry if isinstance(entry, dict) else {}, "item_id")
+        quantity = entry.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not -2**31 < quantity < 2**31:
+            raise ValueError("quantity must be a number")
+        if item_id in quantities:
+            raise ValueError("an item is named twice")
+        quantities[item_id] = quantity
+    return quantities
+
+
 def event_uuid(content: dict[str, Any], key: str) -> uuid.UUID:
     value = content.get(key)
     if not isinstance(value, str):

@@ -311,3 +311,59 @@ def test_a_reply_a_dead_socket_swallowed_comes_back_to_the_reply_box(tabs) -> No
     expect(agent.locator("#transcript li.msg-agent", has_text="which order is it about")).to_have_count(1)
     agent.wait_for_timeout(7000)  # past the confirmation time: the echo came, nothing is given back
     expect(agent.locator("#reply-input")).to_have_value("")
+
+
+@pytest.mark.timeout(240)
+def test_agent_files_a_refund_agreed_in_the_chat(tabs, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    """The customer and the agent agree on a refund in the live chat: the agent files it from the console (the
+    order, how many of an item, the reason, confirmed), it shows in the refund list and the customer is told."""
+    from playwright.sync_api import expect
+
+    customer = tabs().page
+    customer_sign_in(customer, "carol")  # (the notes test above may have queued her chat already)
+    customer.locator(".chat-launcher").click()
+    _chat_send(customer, "Can I talk to someone from your team please")
+    expect(customer.locator("li.chat-bot[data-route='human']").last).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+
+    agent_tab = tabs(viewport=CONSOLE_VIEWPORT)
+    agent = agent_tab.page
+    staff_sign_in(agent, "staff")
+    agent.locator("#queue-list .queue-item", has_text="Carol Schmidt").first.click()
+    expect(agent.locator("#conversation-title")).to_have_text("Carol Schmidt")
+    file_refund = agent.get_by_role("button", name="File a refund…")
+    expect(file_refund).to_be_disabled()  # the hands that decide a refund file one: claim first
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.locator("#claim-btn")).to_have_text("Claimed by you")
+    expect(agent.locator("#refund-list li.refund")).to_have_count(0)
+
+    file_refund.click()
+    dialog = agent.locator("#refund-file-dialog")
+    expect(dialog).to_be_visible()
+    number = agent.locator("#refund-order").input_value()  # her newest order comes first
+    assert re.fullmatch(r"\d{5}", number), number
+    confirm = dialog.get_by_role("button", name="File refund request")
+    expect(confirm).to_be_disabled()  # nothing chosen yet
+    quantity = dialog.locator("input.refund-quantity:enabled").first
+    product = quantity.evaluate("input => input.labels[0].querySelector('strong').textContent")
+    quantity.fill("1")
+    expect(confirm).to_be_disabled()  # no reason yet
+    agent.fill("#refund-reason", "Arrived chipped; agreed in the chat")
+    expect(confirm).to_be_enabled()
+    expect(agent.locator("#refund-file-summary")).to_contain_text(f"{product} from order {number}")
+    agent_tab.shot(screenshots, "console-5-refund-form")
+    confirm.click()
+
+    expect(dialog).to_be_hidden()
+    refund = agent.locator("#refund-list li.refund")
+    expect(refund).to_have_count(1)
+    expect(refund.locator(".refund-head")).to_contain_text(f"order {number}")
+    expect(refund).to_contain_text("Waiting for a decision")
+    expect(refund).to_contain_text("Arrived chipped; agreed in the chat")
+    expect(refund.get_by_role("button", name=re.compile("^Approve refund"))).to_be_enabled()  # decided as any other
+    note = agent.locator("#notes-list li.note", has_text=f"Sam filed a refund request on order {number}")
+    expect(note).to_have_count(1)
+    told = customer.locator("li.chat-bot", has_text="Sam from our team filed a refund request")
+    expect(told).to_have_count(1)
+    expect(told).to_contain_text(f"{product} from order {number}")
+    agent_tab.shot(screenshots, "console-6-refund-filed")
+    assert not agent.locator("#alert").is_visible(), agent.locator("#alert").inner_text()

@@ -3,7 +3,7 @@
  * Everything goes over one socket, /ws/console/: the server sends the queue on connect
  * and live handoff changes after; opening a conversation (`conversation.open`) returns
  * its detail and subscribes this socket to that conversation's live events. Every
- * action (claim, reply, note, transfer, resolve, refund decisions) is a socket event;
+ * action (claim, reply, note, transfer, resolve, refund decisions and filing) is a socket event;
  * the server checks permissions, the UI only hides what cannot apply. An agent works
  * (answers, transfers, resolves, decides refunds in) the conversations they claimed; a
  * supervisor may step into any.
@@ -14,8 +14,8 @@
  *
  * The parts: page.js (who may do what, the elements, the state, small helpers), queue.js
  * (the queue and the refunds awaiting a supervisor), conversation.js (the open conversation
- * and its transcript), refunds.js (its notes and refunds), controls.js (the actions) and
- * handlers.js (the server's events).
+ * and its transcript), refunds.js (its notes and refunds), refund_file.js (filing a refund agreed
+ * in the chat), controls.js (the actions) and handlers.js (the server's events).
  */
 import { closeCodes, liveSocket } from "../shared/socket.js";
 import { updateControls } from "./controls.js";

@@ -73,6 +73,10 @@ export function updateControls() {
   el.replyInput.placeholder = answering ? "Write to the customer…"
     : x && x.status === "claimed" ? `${x.claimed_by} is handling this conversation.`
     : x ? "Claim the conversation to reply." : "There is no open handoff to answer.";
+  // Filing a refund agreed in the chat: the same hands as deciding one.
+  const fileBlocked = !state.current ? "Open a conversation first"
+    : mayDecideRefunds() ? "" : "Claim the conversation to file a refund in it.";
+  setDisabled(el.refundNew, !!fileBlocked, fileBlocked);
   setDisabled(el.noteInput, !state.current);
   setDisabled(el.noteAdd, !state.current || !el.noteInput.value.trim());
 }

@@ -5,6 +5,7 @@ import { beep, renderAwaiting, renderQueue, upsertAwaiting, upsertHandoff } from
 import { addMessage, bubble, markWrittenByLlm, nearBottom, offerTranslation, renderConversation, scrollTranscript, setTyping, systemLine, traceLine } from "./conversation.js";
 import { updateControls } from "./controls.js";
 import { noteItem, renderRefunds } from "./refunds.js";
+import { refundFileRefused, refundFiled, refundOrdersShow } from "./refund_file.js";
 import { isEchoOfPending, replyCheckedAgainst, replyConfirmed } from "./reply_confirm.js";
 
 
@@ -152,6 +153,16 @@ export const handlers = {
     updateControls(); // resolving waits for the refund's final decision
     announce(`Refund for order ${e.refund.order}: ${e.refund.status_label}.`);
   },
+  "refund.orders"(e) {
+    refundOrdersShow(e);
+  },
+  "refund.filed"(e) {
+    refundFiled(e);
+    if (!forCurrent(e.refund)) return;
+    state.refunds.set(e.refund.id, e.refund);  // its refund.updated may come before or after this
+    renderRefunds();
+    updateControls();
+  },
   "message.translated"(e) {
     if (!forCurrent(e)) return;
     const li = el.transcript.querySelector(`li[data-message-id="${CSS.escape(String(e.message_id))}"]`);
@@ -186,7 +197,8 @@ export const handlers = {
     setTyping(true);
   },
   error(e) {
-    showAlert(e.message || "Something went wrong.");
+    // A refund the form just sent and the server refused: said in the form, which stays open.
+    if (!refundFileRefused(e.message || "Something went wrong.")) showAlert(e.message || "Something went wrong.");
     if (state.translating) {
       state.translating = false;
       if (state.current && el.translateDraft) {

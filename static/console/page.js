@@ -38,6 +38,11 @@ export const el = {
   rejectDialog: $("reject-dialog"), rejectForm: $("reject-form"), rejectNote: $("reject-note"),
   rejectConfirm: $("reject-confirm"), rejectCancel: $("reject-cancel"), rejectSummary: $("reject-summary"),
   agentLanguageForm: $("agent-language-form"), agentLanguage: $("agent-language"),
+  refundNew: $("refund-new"), refundFileDialog: $("refund-file-dialog"), refundFileForm: $("refund-file-form"),
+  refundOrder: $("refund-order"), refundOrdersNone: $("refund-orders-none"), refundOrderNotes: $("refund-order-notes"),
+  refundItems: $("refund-items"), refundReason: $("refund-reason"), refundFileSummary: $("refund-file-summary"),
+  refundFileError: $("refund-file-error"), refundFileCancel: $("refund-file-cancel"),
+  refundFileConfirm: $("refund-file-confirm"),
 };
 
 export const state = {
@@ -54,6 +59,7 @@ export const state = {
   pendingReply: null,      // the reply sent and not yet echoed by the server (reply_confirm.js)
   drafts: new Map(),       // conversation id -> {reply, note}: what was typed there and not sent, kept on switching
   rejecting: null,         // refund id in the reject dialog
+  refundFiling: null,      // the refund form: {conversation_id, orders, sent} (refund_file.js)
   focusAfterOpen: false,
   translating: false,      // a draft translation asked for and not back yet
   // The language this agent works in: customer messages are translated into it, their drafts from it.

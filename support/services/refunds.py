@@ -174,7 +174,8 @@ def refund_filed_text(*, refund: RefundRequest, items: list[OrderItem]) -> str:
              "decided by a member of our support team, who will reply right here.") % values
 
 
-def _tell_customer(refund: RefundRequest, text: str, intent: str = "refund_decision") -> None:
+def refund_customer_tell(refund: RefundRequest, text: str, intent: str = "refund_decision") -> None:
+    """A line to the customer about their refund, in the chat, and emailed to a customer who left it."""
     assistant_note(conversation_id=refund.conversation_id, text=text, intent=intent)
     reply_email_plan(conversation_id=refund.conversation_id)  # a decision reaches a customer who left, too
 
@@ -279,22 +280,30 @@ def refund_decide(*, refund_id: int, user: AbstractBaseUser, approve: bool, note
         if refund.status == RefundRequest.Status.APPROVED:
             # Named: staff decided it, though the assistant passes it on (the customer must not think a bot approved).
             # With what it is for: "1 of 2 × Ceramic mug" (the email of a customer who left says it too).
-            _tell_customer(refund, _("Good news: %(name)s from our team approved your refund of %(amount)s for "
-                                     "%(items)s from order %(number)s. It reaches your original payment method within "
-                                     "5 business days.") % values)
+            refund_customer_tell(refund, _("Good news: %(name)s from our team approved your refund of %(amount)s "
+                                           "for %(items)s from order %(number)s. It reaches your original payment "
+                                           "method within 5 business days.") % values)
         elif refund.status == RefundRequest.Status.REJECTED:
-            _tell_customer(refund, _("About your refund request for order %(number)s: our team could not "
-                                     "approve it. %(note)s") % values)
+            refund_customer_tell(refund, _("About your refund request for order %(number)s: our team could not "
+                                           "approve it. %(note)s") % values)
         else:  # a first approval above the limit: the customer knows what is pending and that they will hear here
-            _tell_customer(refund, _("Your refund of %(amount)s for order %(number)s is approved by %(name)s and is "
-                                     "waiting for a second approval by a supervisor. We'll message you here as soon "
-                                     "as they decide.") % values, intent="refund_pending")
+            refund_customer_tell(refund, _("Your refund of %(amount)s for order %(number)s is approved by %(name)s "
+                                           "and is waiting for a second approval by a supervisor. We'll message you "
+                                           "here as soon as they decide.") % values, intent="refund_pending")
     realtime.staff_send(refund.conversation_id, events.refund_updated(refund=refund_serialize(refund)))
     if was_awaiting or refund.status == RefundRequest.Status.AWAITING_SECOND:
         # Every console: the supervisors' queue and its badge gain or lose this refund.
         refund = RefundRequest.objects.select_related("order", "conversation__customer").get(id=refund.id)
         realtime.console_send(events.refund_awaiting(refund=refund_awaiting_serialize(refund)))
     return refund
+
+
+def refund_quantity_limit_text(line: OrderItem, most: int) -> str:
+    """Why staff may not ask for that many of `line`: at most `most` are left (bought, less the order's other standing
+    requests). For staff: English, whatever the customer's chat speaks."""
+    others = line.quantity - most
+    return (f"At most {most} of {line.quantity} × {line.product.name} can be refunded"
+            + (f" ({others} already asked for or refunded)." if others else "."))
 
 
 def refund_quantity_set(*, refund_id: int, item_id: int, quantity: int, user: AbstractBaseUser) -> RefundRequest:
@@ -317,10 +326,7 @@ def refund_quantity_set(*, refund_id: int, item_id: int, quantity: int, user: Ab
         line = refund.order.items.select_related("product").get(id=item_id)
         most = refund_quantities_left(refund.order, exclude_id=refund.id).get(item_id, 0)
         if not 1 <= quantity <= most:
-            others = line.quantity - most
-            raise ValidationError(f"At most {most} of {line.quantity} × {line.product.name} can be refunded"
-                                  + (f" ({others} already asked for or refunded)." if others else ".")
-                                  + " To refund none, reject the request.")
+            raise ValidationError(f"{refund_quantity_limit_text(line, most)} To refund none, reject the request.")
         was, was_amount = _quantity(entry, line.quantity), refund.amount
         entry.update(quantity=quantity, ordered=line.quantity, unit_price=str(line.unit_price),
                      amount=str(line.unit_price * quantity))

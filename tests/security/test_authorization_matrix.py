@@ -411,6 +411,13 @@ CONSOLE_EVENTS = [
     # How many of an item a refund asks for ("1 of 2 x lamp"): the same hands as its decision.
     row("refund.quantity: own claimed handoff",                REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
     row("refund.quantity: colleague's claimed handoff",        REFUSED, REFUSED, REFUSED, DENIED,   DONE,     DENIED),
+    # A refund agreed in the chat, filed by staff (the orders it may be for, then the request): the same hands as
+    # its decision, for the conversation's customer's own orders only.
+    row("refund.orders: own claimed handoff",                  REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
+    row("refund.orders: colleague's claimed handoff",          REFUSED, REFUSED, REFUSED, DENIED,   DONE,     DENIED),
+    row("refund.file: A's order, own claimed handoff",         REFUSED, REFUSED, REFUSED, DONE,     DONE,     DENIED),
+    row("refund.file: A's order, colleague's claimed handoff", REFUSED, REFUSED, REFUSED, DENIED,   DONE,     DENIED),
+    row("refund.file: B's order in A's conversation",          REFUSED, REFUSED, REFUSED, INVALID,  INVALID,  DENIED),
 ]
 
 # ============================================================================================================
@@ -1242,6 +1249,36 @@ def console_refund_quantity(claimer: Callable[[World, User], User | None]) -> Ca
     return scenario
 
 
+def console_refund_orders(claimer: Callable[[World, User], User | None]) -> Callable[[World, User], Case]:
+    def scenario(w: World, actor: User) -> Case:
+        handoff = _handoff(w, claimed_by=claimer(w, actor))
+
+        def done(events: list[dict]) -> bool:
+            offered = [o["number"] for e in events if e["type"] == "refund.orders" for o in e["orders"]]
+            return ORDER_A in offered and ORDER_B not in offered
+        return Case({"type": "refund.orders", "conversation_id": str(handoff.conversation_id)}, done)
+    return scenario
+
+
+_fresh_order_numbers = iter(range(78001, 79000))
+
+
+def console_refund_file(claimer: Callable[[World, User], User | None], *, bobs: bool = False
+                        ) -> Callable[[World, User], Case]:
+    """One lamp of a fresh order of Alice's (each row has one to file for), or of Bob's order."""
+    def scenario(w: World, actor: User) -> Case:
+        handoff = _handoff(w, claimed_by=claimer(w, actor))
+        number = next(_fresh_order_numbers)
+        order = (Order.objects.get(number=ORDER_B) if bobs else
+                 _order(w.users[CUSTOMER_A], number, "Prinsengracht 263\n1016 GV Amsterdam",  # type: ignore[arg-type]
+                        f"INV-A-{number}", f"A-TRACK-{number}", w.product))
+        return Case({"type": "refund.file", "conversation_id": str(handoff.conversation_id), "order": order.number,
+                     "items": [{"item_id": order.items.get().id, "quantity": 1}], "reason": "Agreed in the chat"},
+                    lambda events: RefundRequest.objects.filter(order=order,
+                                                                conversation=handoff.conversation).exists())
+    return scenario
+
+
 def self_(w: World, actor: User) -> User:
     return actor
 
@@ -1293,6 +1330,11 @@ CONSOLE_SCENARIOS: dict[str, Callable[[World, User], Case]] = {
     "refund.reject: over the limit, awaiting second": console_refund("899.00", False, "rejected", colleague),
     "refund.quantity: own claimed handoff": console_refund_quantity(self_),
     "refund.quantity: colleague's claimed handoff": console_refund_quantity(colleague),
+    "refund.orders: own claimed handoff": console_refund_orders(self_),
+    "refund.orders: colleague's claimed handoff": console_refund_orders(colleague),
+    "refund.file: A's order, own claimed handoff": console_refund_file(self_),
+    "refund.file: A's order, colleague's claimed handoff": console_refund_file(colleague),
+    "refund.file: B's order in A's conversation": console_refund_file(self_, bobs=True),
 }
 
 

@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group, User
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shoppe.models import Customer, Order
+from shoppe.models import Customer, Order, OrderItem, Product
 from support.models import Conversation, Handoff, Message, RefundRequest
 from tests.conftest import chat_socket, session_cookie_for
 
@@ -92,10 +92,12 @@ def test_any_input_gets_a_known_answer_and_the_socket_stays_open(sequence):
 
 # --- the staff console --------------------------------------------------------------------------------------
 CONSOLE_TYPES = ["conversation.open", "handoff.claim", "agent.message", "note.add", "handoff.transfer",
-                 "handoff.resolve", "refund.approve", "refund.reject", "typing", "nonsense"]
+                 "handoff.resolve", "refund.approve", "refund.reject", "refund.orders", "refund.file", "typing",
+                 "nonsense"]
 CONSOLE_ANSWERS = {"queue", "conversation.detail", "handoff.new", "handoff.updated", "message.saved", "reply.start",
                    "reply.chunk", "reply.end", "reply.failed", "agent.message", "agent.joined", "handoff",
-                   "note.added", "refund.updated", "typing", "error", "system.line", "refund.awaiting"}
+                   "note.added", "refund.updated", "typing", "error", "system.line", "refund.awaiting",
+                   "refund.orders", "refund.filed"}
 
 
 def _console_world() -> dict:
@@ -108,10 +110,12 @@ def _console_world() -> dict:
     Customer.objects.create(user=customer, default_address="Keizersgracht 12")
     order = Order.objects.create(number=88001, customer=customer.customer, email=customer.email, status="delivered",
                                  shipping_address="Keizersgracht 12", shipping_cost=Decimal("4.95"))
+    mug = Product.objects.create(slug="mug", name="Mug", category="Kitchen", description="A mug", price=Decimal("9.00"))
+    line = OrderItem.objects.create(order=order, product=mug, quantity=3, unit_price=mug.price)  # a refund to file
     conversation = Conversation.objects.create(customer=customer, status=Conversation.Status.WAITING)
     handoff = Handoff.objects.create(conversation=conversation, reason="person")
     refund = RefundRequest.objects.create(conversation=conversation, order=order, amount=Decimal("10.00"), reason="x")
-    return {"supervisor": supervisor, "ids": [handoff.id, refund.id, agent.id, customer.id],
+    return {"supervisor": supervisor, "ids": [handoff.id, refund.id, agent.id, customer.id, line.id],
             "conversation_id": str(conversation.id)}
 
 
@@ -122,11 +126,15 @@ def console_world(db):  # type: ignore[no-untyped-def]
 
 def _console_events(world: dict) -> st.SearchStrategy[dict]:
     ids = st.sampled_from(world["ids"]) | json_values
+    # a refund the console files: which items, how many of each (any shape a client may send)
+    items = st.lists(st.fixed_dictionaries({}, optional={"item_id": ids, "quantity": numbers | json_values}),
+                     max_size=4) | json_values
     conversation_ids = st.just(world["conversation_id"]) | st.uuids().map(str) | json_values
     return st.fixed_dictionaries(
         {"type": st.sampled_from(CONSOLE_TYPES) | json_values},
         optional={"handoff_id": ids, "refund_id": ids, "to_agent_id": ids, "conversation_id": conversation_ids,
-                  "text": st.one_of(st.text(max_size=5000), texts, json_values), "note": st.one_of(texts, json_values)},
+                  "text": st.one_of(st.text(max_size=5000), texts, json_values), "note": st.one_of(texts, json_values),
+                  "order": st.just(88001) | ids, "items": items, "reason": st.one_of(texts, json_values)},
     )
 
 
