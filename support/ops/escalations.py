@@ -83,7 +83,7 @@ def _cell(value: Any) -> Any:
     """A CSV cell; text a spreadsheet would run as a formula is quoted with a leading apostrophe."""
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r", "\n"):
         return "'" + value
     return value
 
