@@ -1,7 +1,8 @@
 """Help documents (Markdown files and staff-written articles) and their passages, per language.
 
-English pages are rag/knowledge/<slug>.md (and the staff's articles); each of the shop's other
-languages has its translations in rag/knowledge/<lang>/<slug>.md, under the same slugs. A
+English pages are rag/knowledge/<slug>.md (and the staff's articles); the shop's languages in
+HELP_LANGUAGES have their translations in rag/knowledge/<lang>/<slug>.md, under the same slugs (the
+storefront's others, Italian, Polish and Portuguese, show the English pages). A
 translated page names the site's paths as the English one does ("Mijn bestellingen (/orders/)");
 they are read as the same page in the page's language ("/nl/orders/").
 """
@@ -23,6 +24,13 @@ def help_language(language: str | None) -> str:
     """The help centre's language for a Django or router language code: "nl" for "nl", "en" for "en-gb" or "it"."""
     code = (language or "").lower().split("-")[0]
     return code if code in HELP_LANGUAGES else ENGLISH
+
+
+def storefront_language(language: str | None) -> str:
+    """The storefront's language for a Django or router language code, as its pages' prefix names it: "it" for
+    "it" (the shop has Italian pages, though no Italian help), "en" for "en-gb" or a language the shop has none in."""
+    code = (language or "").lower().split("-")[0]
+    return code if code != ENGLISH and code in {c.split("-")[0] for c, _name in settings.LANGUAGES} else ENGLISH
 
 
 def _prefix(language: str) -> str:

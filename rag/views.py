@@ -1,7 +1,8 @@
 """The public help centre: every knowledge document is a page answers can link to, in the page's language.
 
 "/help/warranty/" is English, "/nl/help/warranty/" Dutch; a page not yet written in the active
-language is shown in English with a line saying so.
+language (every page on the Italian, Polish and Portuguese storefronts) is shown in English with a
+line saying so, its links to the shop's pages in the active language.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import get_language
 
-from rag.documents import ENGLISH, document_get, document_list, help_language, localized_path
+from rag.documents import (ENGLISH, document_get, document_list, help_language, localized_path, localized_paths,
+                            storefront_language)
 
 # What Python-Markdown makes of a help article, and nothing else: no script, style,
 # form or frame, no event handler and no style attribute.
@@ -51,24 +53,26 @@ def help_html(body: str) -> str:
 
 def help_index(request: HttpRequest) -> HttpResponse:
     """The pages in the active language, then those only written in English (the staff's articles)."""
-    language = help_language(get_language())
-    documents = document_list(language)
-    if language != ENGLISH:
+    shown_in = storefront_language(get_language())
+    documents = document_list(help_language(shown_in))
+    if shown_in != ENGLISH:
         written = {d.slug for d in documents}
         documents += [d for d in document_list() if d.slug not in written]
     # Each links to its page in the active language (shown in English where it is not written in it).
-    pages = [{"document": d, "url": localized_path(f"/help/{d.slug}/", language), "in_english": d.language != language}
+    pages = [{"document": d, "url": localized_path(f"/help/{d.slug}/", shown_in), "in_english": d.language != shown_in}
              for d in documents]
     return render(request, "rag/help_index.html", {"pages": pages})
 
 
 def help_page(request: HttpRequest, slug: str) -> HttpResponse:
-    language = help_language(get_language())
-    document = document_get(slug=slug, language=language)
+    shown_in = storefront_language(get_language())
+    document = document_get(slug=slug, language=help_language(shown_in))
     if document is None:
         raise Http404("No such help page")
+    # An English page on another language's storefront: the shop's pages it names in that language ("/it/orders/").
+    body = localized_paths(document.body, shown_in) if document.language != shown_in else document.body
     return render(request, "rag/help_page.html", {
         "document": document,
-        "html": mark_safe(help_html(document.body)),
-        "in_english_only": document.language != language,
+        "html": mark_safe(help_html(body)),
+        "in_english_only": document.language != shown_in,
     })

@@ -104,7 +104,7 @@ def _ends_with_country(lines: list[str]) -> bool:
 
 def address_in_language(text: str | None) -> str:
     """An address as stored ("...\n1015 CN Amsterdam\nNetherlands") with its country in the language being shown
-    (the storefront's five; Italian, Polish and Portuguese keep the English name)."""
+    (any of the storefront's languages)."""
     lines = str(text or "").splitlines()
     if lines and lines[-1].strip() in COUNTRY_NAMES:
         lines[-1] = str(COUNTRY_NAMES[lines[-1].strip()])

@@ -108,7 +108,8 @@ VAT_NUMBER = re.compile(r"[A-Z]{2}[0-9A-Z]{2,13}")
 
 
 # Where a visitor reading the shop in a language most likely lives (a default they can change).
-LIKELIEST_COUNTRY = {"nl": "Netherlands", "de": "Germany", "fr": "France", "es": "Spain"}
+LIKELIEST_COUNTRY = {"nl": "Netherlands", "de": "Germany", "fr": "France", "es": "Spain", "it": "Italy", "pl": "Poland",
+                     "pt": "Portugal"}
 
 
 class CheckoutForm(forms.Form):

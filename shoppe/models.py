@@ -153,8 +153,9 @@ class Order(models.Model):
     cancellation_fee = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True,
                                            help_text="the handling fee kept when the order was cancelled (0: free)")
     # Emails about the order are written in it, also those sent later by a job with no customer's page to go by.
-    language = models.CharField(max_length=10, blank=True, default="",
-                                help_text="the storefront language the order was placed in (en-gb, nl, de, fr, es)")
+    language = models.CharField(
+        max_length=10, blank=True, default="",
+        help_text="the storefront language the order was placed in (en-gb, nl, de, fr, es, it, pl, pt)")
 
     class Meta:
         ordering = ["-placed_at"]

@@ -19,8 +19,8 @@ PATTERNS: dict[str, tuple[str, str, str]] = {
     "de": (".", ",", "{amount}" + NBSP + "{sign}"),
     "es": (".", ",", "{amount}" + NBSP + "{sign}"),
     "fr": (NBSP, ",", "{amount}" + NBSP + "{sign}"),
-    # The assistant's other languages (no storefront in them): Polish and Portuguese replies wrote "€5.00" (session 27's
-    # walkthrough).
+    # Polish and Portuguese replies wrote "€5.00" before these were here (session 27's walkthrough); the storefront
+    # speaks them too now.
     "it": (".", ",", "{amount}" + NBSP + "{sign}"),
     "pl": (NBSP, ",", "{amount}" + NBSP + "{sign}"),
     "pt": (NBSP, ",", "{amount}" + NBSP + "{sign}"),

@@ -201,14 +201,18 @@ LOGIN_REDIRECT_URL = "orders"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en-gb"
-# The storefront, the widget and the help centre speak these five; the router also understands
-# Italian, Polish and Portuguese (rag/router/languages.py), whose customers get English pages.
+# The storefront and the widget speak these eight, as the assistant does (rag/router/languages.py). The help
+# centre is written in the first five (rag/documents.py HELP_LANGUAGES): an Italian, Polish or Portuguese page
+# shows its help in English, with a line saying so.
 LANGUAGES = [
     ("en-gb", "English"),
     ("nl", "Nederlands"),
     ("de", "Deutsch"),
     ("fr", "Français"),
     ("es", "Español"),
+    ("it", "Italiano"),
+    ("pl", "Polski"),
+    ("pt", "Português"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]  # the templates' and the widget's catalogues; apps keep their own
 TIME_ZONE = "Europe/Amsterdam"

@@ -316,7 +316,7 @@ class Language(models.TextChoices):
     PORTUGUESE = "pt", "Portuguese"
 
 
-# The shop's five languages, the ones its pages and help centre are written in (#16): what an agent works in.
+# The shop's five languages its help centre is written in (#16): what an agent works in.
 WORKING_LANGUAGES = [(language.value, language.label) for language in
                      (Language.ENGLISH, Language.DUTCH, Language.GERMAN, Language.FRENCH, Language.SPANISH)]
 

@@ -78,6 +78,31 @@ def test_a_page_not_written_in_a_language_is_shown_in_english_with_a_note(client
     assert client.get("/nl/help/no-such-page/").status_code == 404
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("language, note, in_english", [
+    ("it", "Questa pagina non è ancora disponibile in italiano, quindi eccola in inglese.", "in inglese"),
+    ("pl", "Ta strona nie jest jeszcze dostępna po polsku, dlatego wyświetlamy ją po angielsku.", "po angielsku"),
+    ("pt", "Esta página ainda não está disponível em português, por isso mostramo-la em inglês.", "em inglês"),
+])
+def test_a_storefront_language_the_help_centre_is_not_written_in_shows_it_in_english_with_a_note(
+        client: Client, language, note, in_english):
+    # given the Italian, Polish and Portuguese storefronts, with no help pages of their own
+    response = client.get(f"/{language}/help/warranty/")
+    # then the English page, in the customer's page and with a line in their language saying so
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<html lang="{language}">' in html and note in html
+    assert '<div lang="en">' in html and '<h1 id="warranty">Warranty</h1>' in html
+    # the shop's pages it names are those in the customer's language
+    named = re.findall(r"\((/[a-z0-9_/-]*/)\)", html)
+    assert named and all(p.startswith(f"/{language}/") for p in named), named
+    listing = client.get(f"/{language}/help/").content.decode()
+    for document in document_list():
+        assert f'href="/{language}/help/{document.slug}/" lang="en"' in listing, document.slug
+    assert f"({in_english})" in listing
+    assert client.get(f"/{language}/help/no-such-page/").status_code == 404
+
+
 @pytest.mark.django_db(transaction=True)
 def test_each_language_has_its_own_index_built_with_the_multilingual_encoder(local_models):
     from rag.index import ENGLISH_READ_MULTILINGUAL, INDEX_LANGUAGES, index_build_all, index_get

@@ -1,5 +1,6 @@
 """The catalogue in the customer's language (#16): product names, descriptions, categories and colours in
-nl, de, fr and es, English the source and the fallback, on every page that shows a product."""
+nl, de, fr and es, English the source and the fallback, on every page that shows a product (and on the
+Italian, Polish and Portuguese storefronts, which have no product translations yet)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,6 +13,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from shoppe.demo import CATALOGUE, demo_load, demo_product_translations_ensure
+from shoppe.demo_catalogue import CATEGORY_NAMES
 from shoppe.models import Customer, Order, Product, ProductTranslation
 from tests.shoppe.test_storefront_languages import compiled_catalogues  # noqa: F401 - the German pages' .mo files
 
@@ -55,7 +57,8 @@ def test_every_demo_product_has_a_name_and_description_in_all_five_languages() -
     for product in products:
         english = (product.name, product.description, product.category)
         assert "Designed to last" not in product.description  # its own words, not the one line for all
-        for language, _ in settings.LANGUAGES:
+        # The demo's copy is written in these five; Italian, Polish and Portuguese show English (below).
+        for language in (settings.LANGUAGE_CODE, *CATEGORY_NAMES):
             with translation.override(language):
                 assert product.local_name and product.local_description and product.local_category, (product, language)
                 if language != settings.LANGUAGE_CODE:
@@ -67,6 +70,20 @@ def test_every_demo_product_has_a_name_and_description_in_all_five_languages() -
                     assert not product.colour or words.colour, (product.slug, language, "colour")
     lamp = next(p for p in products if p.slug == "blue-ceramic-table-lamp")  # the slug stays the English one
     assert lamp.translation_in("fr").name == "Lampe à poser en céramique bleue"
+
+
+@pytest.mark.parametrize("language", ["it", "pl", "pt"])
+def test_a_demo_product_on_a_storefront_without_its_translation_shows_its_english_words(client: Client,
+                                                                                        language: str) -> None:
+    demo_load()
+    lamp = Product.objects.get(slug="blue-ceramic-table-lamp")
+    assert lamp.translation_in(language) is None
+    with translation.override(language):
+        assert (lamp.local_name, lamp.local_description) == (lamp.name, lamp.description)
+    product = page(client, f"/{language}/products/blue-ceramic-table-lamp/")
+    assert f'<html lang="{language}">' in product and "<h1>Blue ceramic table lamp</h1>" in product
+    assert lamp.description in product
+    assert "Blue ceramic table lamp" in page(client, f"/{language}/products/")
 
 
 def test_a_demo_loaded_before_the_translations_gets_them_and_keeps_what_staff_changed() -> None:
@@ -189,13 +206,16 @@ def test_a_german_return_names_the_items_in_german_and_staff_keep_the_english(
 def test_staff_translate_a_product_in_the_admin_inline(client: Client, candle: Product) -> None:
     client.force_login(User.objects.create_superuser("boss", "boss@example.test", "pw"))
     change = page(client, f"/admin/shoppe/product/{candle.id}/change/")
-    assert 'name="translations-TOTAL_FORMS"' in change and 'name="translations-MAX_NUM_FORMS" value="4"' in change
+    # one form per language a product can be translated into: nl, de, fr, es, it, pl, pt
+    assert 'name="translations-TOTAL_FORMS"' in change and 'name="translations-MAX_NUM_FORMS" value="7"' in change
+    assert all(f'<option value="{code}">{name}</option>' in change
+               for code, name in [("it", "Italiano"), ("pl", "Polski"), ("pt", "Português")])
 
     saved = client.post(f"/admin/shoppe/product/{candle.id}/change/", {
         "slug": candle.slug, "name": candle.name, "category": candle.category, "description": candle.description,
         "price": "27.50", "currency": "EUR", "colour": "amber", "stock": "9",
         "translations-TOTAL_FORMS": "1", "translations-INITIAL_FORMS": "0", "translations-MIN_NUM_FORMS": "0",
-        "translations-MAX_NUM_FORMS": "4",
+        "translations-MAX_NUM_FORMS": "7",
         "translations-0-language": "fr", "translations-0-name": "Trio de bougies parfumées",
         "translations-0-description": "Trois bougies en cire de soja.", "translations-0-category": "Décoration",
         "translations-0-colour": "ambre", "translations-0-product": str(candle.id),

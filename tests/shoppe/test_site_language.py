@@ -48,7 +48,20 @@ def test_the_url_prefix_beats_everything() -> None:
 
 
 def test_a_language_the_shop_does_not_speak_falls_back_to_english() -> None:
-    assert page_language(Client(), "/products/", HTTP_ACCEPT_LANGUAGE="it-IT,it;q=0.9").startswith("en")
+    # Swedish: Italian, the language this asked in before, is one of the storefront's now (below)
+    assert page_language(Client(), "/products/", HTTP_ACCEPT_LANGUAGE="sv-SE,sv;q=0.9").startswith("en")
+
+
+@pytest.mark.parametrize("language", ["it", "pl", "pt"])
+def test_italian_polish_and_portuguese_browsers_get_their_own_pages(language: str) -> None:
+    response = Client().get("/orders/?page=2", HTTP_ACCEPT_LANGUAGE=f"{language}-{language.upper()},{language};q=0.9")
+    assert (response.status_code, response["Location"]) == (302, f"/{language}/orders/?page=2")
+    assert page_language(Client(), "/products/", HTTP_ACCEPT_LANGUAGE=language) == language
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    assert page_language(client, "/products/", HTTP_ACCEPT_LANGUAGE="de") == language
+    with translation.override(language):
+        assert reverse("orders") == f"/{language}/orders/"
 
 
 def test_links_built_in_a_language_carry_its_prefix_and_english_has_none() -> None:

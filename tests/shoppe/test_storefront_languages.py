@@ -1,5 +1,6 @@
 """The storefront in the customer's language (#16): pages, prices and dates for a German customer,
-the language switcher, and a catalogue that has every storefront string in nl, de, fr and es."""
+the language switcher, and a catalogue that has every storefront string in nl, de, fr, es, it, pl and pt
+(Polish with its three plural forms)."""
 from __future__ import annotations
 
 import shutil
@@ -24,7 +25,7 @@ from shoppe.money import money_format
 pytestmark = pytest.mark.django_db
 
 NBSP = "\u00a0"
-TRANSLATED = ("nl", "de", "fr", "es")
+TRANSLATED = ("nl", "de", "fr", "es", "it", "pl", "pt")
 BASE = Path(settings.BASE_DIR)
 # The storefront's own sources; the chat widget, the help centre and the admin keep their own strings.
 NOT_OURS = ("support", "rag", "admin")
@@ -145,6 +146,35 @@ def test_a_german_customer_follows_a_parcel_in_german(make_customer, make_order)
     assert "1015 CN Amsterdam\nNiederlande" in detail and "Netherlands" not in detail
 
 
+@pytest.mark.parametrize(("language", "words", "price"), [
+    ("it", ("Aggiungi al carrello", "3 disponibili", "Recensioni", "Carrello", "Accedi"), f"1.299,00{NBSP}€"),
+    ("pl", ("Dodaj do koszyka", "3 szt. w magazynie", "Recenzje", "Koszyk", "Zaloguj się"), f"1{NBSP}299,00{NBSP}€"),
+    ("pt", ("Adicionar ao carrinho", "3 em stock", "Comentários", "Carrinho", "Iniciar sessão"),
+     f"1{NBSP}299,00{NBSP}€"),
+])
+def test_an_italian_polish_or_portuguese_customer_browses_the_shop_in_their_language(
+        dining_table: Product, language: str, words: tuple[str, ...], price: str) -> None:
+    client = Client()
+    response = client.get("/products/oak-dining-table/", HTTP_ACCEPT_LANGUAGE=f"{language},en;q=0.5", follow=True)
+    assert response.redirect_chain == [(f"/{language}/products/oak-dining-table/", 302)]
+    assert response["Content-Language"] == language
+    product = response.content.decode()
+    assert f'<html lang="{language}">' in product and price in product
+    assert all(word in product for word in words), [word for word in words if word not in product]
+    assert "Add to cart" not in product and "Chat with us" not in product
+    # no translation of the product in these languages yet: its English words, not an empty page
+    assert "<h1>Oak dining table</h1>" in product and "Solid oak, seats six." in product
+
+
+def test_an_italian_checkout_offers_italy_and_names_the_countries_in_italian(dining_table: Product) -> None:
+    client = Client()
+    client.post("/it/cart/add/oak-dining-table/", {"quantity": "1"})
+    checkout = client.get("/it/checkout/").content.decode()
+    assert "Indirizzo e consegna" in checkout and "Via e numero civico" in checkout
+    assert '<option value="Italy" selected>Italia</option>' in checkout
+    assert '<option value="Netherlands">Paesi Bassi</option>' in checkout
+
+
 # --- (b) the switcher ---------------------------------------------------------------------------------------
 
 def test_a_plain_url_with_an_encoded_character_goes_to_its_page_in_the_customers_language_once() -> None:
@@ -158,7 +188,7 @@ def test_a_plain_url_with_an_encoded_character_goes_to_its_page_in_the_customers
 def test_the_switcher_shows_the_languages_in_their_own_names(dining_table: Product) -> None:
     page = german("/products/oak-dining-table/")
     assert 'action="/i18n/setlang/"' in page
-    for name in ("English", "Nederlands", "Deutsch", "Français", "Español"):
+    for name in ("English", "Nederlands", "Deutsch", "Français", "Español", "Italiano", "Polski", "Português"):
         assert f">{name}</button>" in page
     assert 'name="next"' not in page  # the page's own URL is not echoed into it (a 404's order number)
 
@@ -203,6 +233,20 @@ def test_every_catalogue_entry_is_translated_and_not_fuzzy(language: str) -> Non
         or (not entry.msgid_plural and not entry.msgstr))]
     assert not problems, f"{language}: {len(problems)} entries without a translation: {problems[:10]}"
     assert len(po) > 300  # the storefront's strings, not an empty file
+
+
+def test_polish_has_its_three_plural_forms() -> None:
+    """One, few (2-4, 22-24...) and many (5-21, 25...): "1 sztuka", "2 sztuki", "5 sztuk"."""
+    for domain in ("django", "djangojs"):
+        po = polib.pofile(str(BASE / "locale" / "pl" / "LC_MESSAGES" / f"{domain}.po"))
+        assert po.metadata["Plural-Forms"].startswith("nplurals=3;"), domain
+        plurals = [entry for entry in po if entry.msgid_plural]
+        assert plurals and all(sorted(e.msgstr_plural) == [0, 1, 2] and all(e.msgstr_plural.values()) for e in plurals)
+    with translation.override("pl"):
+        left = [translation.ngettext("Only %(left)s left", "Only %(left)s left", n) % {"left": n}
+                for n in (1, 3, 5, 22, 12)]
+    assert left == ["Została tylko 1 sztuka", "Zostały tylko 3 sztuki", "Zostało tylko 5 sztuk",
+                    "Zostały tylko 22 sztuki", "Zostało tylko 12 sztuk"]
 
 
 def test_every_storefront_string_in_the_sources_has_a_translation(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 """Every string of the chat widget (static/chat/*.js and the static/shared/*.js it imports) and of
-the customer's chat pages has a translation in each shop language: Dutch, German, French and Spanish.
+the customer's chat pages has a translation in each shop language: Dutch, German, French, Spanish, Italian,
+Polish and Portuguese.
 
 The msgids are extracted the way Django does (makemessages, i.e. xgettext) from a temporary copy
 of the sources, so a string added to the widget or a template without a translation fails here.
@@ -7,6 +8,7 @@ The catalogues themselves build without gettext (compile_catalogues); only this 
 """
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
-LANGUAGES = ("nl", "de", "fr", "es")
+LANGUAGES = ("nl", "de", "fr", "es", "it", "pl", "pt")
 ROOT = Path(settings.BASE_DIR)
 LOCALE = ROOT / "locale"
 # The widget's modules and the ones it shares with the staff console (which pass their words in).
@@ -92,8 +94,7 @@ def test_the_placeholders_of_each_translation_match(language: str) -> None:
     wrong = []
     for domain in ("djangojs", "django"):
         path = LOCALE / language / "LC_MESSAGES" / f"{domain}.po"
-        if not path.exists():
-            continue
+        assert path.exists(), f"{path.relative_to(ROOT)} does not exist"
         for entry in polib.pofile(str(path)):
             translations = [entry.msgstr] if not entry.msgid_plural else list(entry.msgstr_plural.values())
             for text in filter(None, translations):
@@ -103,7 +104,7 @@ def test_the_placeholders_of_each_translation_match(language: str) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("prefix", ["", "/nl", "/de", "/fr", "/es"])
+@pytest.mark.parametrize("prefix", ["", "/nl", "/de", "/fr", "/es", "/it", "/pl", "/pt"])
 def test_the_widget_loads_the_catalogue_of_the_pages_language(client, prefix: str) -> None:  # type: ignore[no-untyped-def]
     """A same-origin script tag (the CSP allows no inline script), language-aware: "/nl/jsi18n/" on a Dutch page."""
     page = client.get(f"{prefix}/products/")
@@ -123,3 +124,33 @@ def test_the_catalogue_is_the_widgets_strings_in_that_language(client) -> None: 
     assert english.status_code == 200 and "Hoi!" not in english.content.decode()
     # Only the project's catalogue, not the admin's calendar strings: the widget needs none of them.
     assert "Kies een tijd" not in dutch.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_italian_page_has_the_widget_in_italian(client) -> None:  # type: ignore[no-untyped-def]
+    """The widget's own labels on an Italian page: the template's (the launcher, Send, the title) and the
+    JavaScript catalogue's (the greeting, the status line, the rating prompts), not English buttons."""
+    from shoppe.catalogues import catalogues_compile
+
+    catalogues_compile()
+    page = client.get("/it/products/").content.decode()
+    widget = page[page.index('<div id="chat"'):]
+    assert '<div id="chat" class="chat" lang="it"' in widget and '<script src="/it/jsi18n/" defer></script>' in page
+    for label in ("Chatta con noi", "Assistenza Example Shoppe", "Chiudi la chat", "Allega una foto", ">Invia<",
+                  "Chiedi di un ordine, consegna, reso…"):
+        assert label in widget, label
+    assert "Chat with us" not in widget and ">Send<" not in widget
+    catalogue = client.get("/it/jsi18n/").content.decode()
+    for text in ("Ciao! Sono l'assistente di Example Shoppe.", "Connessione…", "Valuta questa risposta", "Non utile"):
+        assert json.dumps(text)[1:-1] in catalogue, text
+
+
+@pytest.mark.django_db
+def test_the_polish_widget_counts_in_three_plural_forms(client) -> None:  # type: ignore[no-untyped-def]
+    from shoppe.catalogues import catalogues_compile
+
+    catalogues_compile()
+    catalogue = client.get("/pl/jsi18n/").content.decode()
+    assert "(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)" in catalogue
+    for form in ("Pozostał %(count)s znak", "Pozostały %(count)s znaki", "Pozostało %(count)s znaków"):
+        assert json.dumps(form)[1:-1] in catalogue, form

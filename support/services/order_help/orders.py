@@ -153,7 +153,8 @@ def order_describe(order: Order) -> str:
 def page_path(path: str) -> str:
     """A storefront page (its English path, "/orders/") as that page in the language being answered in.
 
-    Italian, Polish and Portuguese customers get the English page: the storefront has none in theirs.
+    Italian, Polish and Portuguese customers get the plain path, as the help passages quoted to them (English pages)
+    have: it follows their cookie or browser to the page in their language (shoppe.locale_middleware).
     """
     return localized_path(path, help_language(translation.get_language()))
 
