@@ -5,7 +5,7 @@ spread over 90 days, with set-based SQL (a million rows in seconds; the ORM woul
 Tables and columns are the models' own (`_meta`), and the escalations are the configured
 provider's: its name and model, the current prompt version, and their cost at the configured
 prices (`support/llm/pricing.py`: tokens at LLM_PRICE_*_PER_MTOK, plus the machine's hourly price
-for the call's time). Generated conversations are marked `session_key = 'loadgen'`; `--clear`
+for the call's time). Generated conversations are marked `link_owner = 'loadgen'` (an owner no browser holds); `--clear`
 removes them.
 """
 from __future__ import annotations
@@ -35,11 +35,11 @@ def _tables() -> dict[str, dict[str, Any]]:
 
 def loadgen_clear() -> None:
     t = _tables()
-    generated = "SELECT {c[id]} FROM {c[table]} WHERE {c[session_key]} = %s".format(**t)
+    generated = "SELECT {c[id]} FROM {c[table]} WHERE {c[link_owner]} = %s".format(**t)
     with connection.cursor() as cursor:
         for name in ("e", "h", "m"):
             cursor.execute(f"DELETE FROM {t[name]['table']} WHERE {t[name]['conversation']} IN ({generated})", [MARK])
-        cursor.execute("DELETE FROM {c[table]} WHERE {c[session_key]} = %s".format(**t), [MARK])
+        cursor.execute("DELETE FROM {c[table]} WHERE {c[link_owner]} = %s".format(**t), [MARK])
 
 
 def _escalation_values() -> dict[str, Any]:
@@ -66,7 +66,7 @@ def loadgen_write(*, messages: int, escalations: int, days: int = 90) -> dict[st
     with connection.cursor() as cursor:
         started = time.perf_counter()
         cursor.execute(
-            """INSERT INTO {c[table]} ({c[id]}, {c[session_key]}, {c[status]}, {c[state]}, {c[notify_email]},
+            """INSERT INTO {c[table]} ({c[id]}, {c[link_owner]}, {c[status]}, {c[state]}, {c[notify_email]},
                                        {c[created_at]}, {c[updated_at]})
                SELECT gen_random_uuid(), %s, 'bot', '{{}}'::jsonb, '', t, t
                FROM (SELECT now() - random() * make_interval(days => %s) AS t FROM generate_series(1, %s)) s"""
@@ -74,7 +74,7 @@ def loadgen_write(*, messages: int, escalations: int, days: int = 90) -> dict[st
         cursor.execute(
             """CREATE TEMP TABLE loadgen_conversations ON COMMIT DROP AS
                SELECT {c[id]} AS id, {c[created_at]} AS created_at, row_number() OVER () AS n
-               FROM {c[table]} WHERE {c[session_key]} = %s""".format(**t), [MARK])
+               FROM {c[table]} WHERE {c[link_owner]} = %s""".format(**t), [MARK])
         timings["conversations s"] = time.perf_counter() - started
         started = time.perf_counter()
         cursor.execute(
