@@ -8,6 +8,7 @@ paid as every other request: filing approves nothing. The hands that decide a co
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +25,8 @@ from support.services.handoff import agent_note_add, handoff_held_by
 from support.services.language import ENGLISH, in_customer_language
 from support.services.order_help.orders import customer_orders, order_may_change, order_owned
 from support.services.refunds import (refund_customer_tell, refund_lines, refund_quantities_left,
-                                      refund_quantity_limit_text, refund_request_file)
+                                      refund_quantity_limit_text, refund_request_file, refund_room,
+                                      refund_room_check)
 
 
 def refund_filer_check(*, conversation_id: uuid.UUID, user: AbstractBaseUser) -> None:
@@ -38,8 +40,10 @@ def refund_filer_check(*, conversation_id: uuid.UUID, user: AbstractBaseUser) ->
 
 def orders_refundable(conversation: Conversation) -> list[Order]:
     """The orders a refund may be filed for in this conversation, as the assistant files them (`order_owned`): the
-    signed-in customer's own, and guest orders proved here with their emailed code. Never another customer's."""
-    return [order for order in customer_orders(conversation) if order_may_change(conversation, order)]
+    signed-in customer's own, and guest orders proved here with their emailed code, with some of their payment left to
+    refund (`refund_room`). Never another customer's."""
+    return [order for order in customer_orders(conversation)
+            if order_may_change(conversation, order) and refund_room(order) > 0]
 
 
 def refund_request_from_console(*, conversation_id: uuid.UUID, order_number: int, quantities: dict[int, int],
@@ -71,6 +75,7 @@ def refund_request_from_console(*, conversation_id: uuid.UUID, order_number: int
                 raise ValidationError(f"That item is not on order {order.number}.")
             if not 1 <= quantity <= left[item_id]:
                 raise ValidationError(refund_quantity_limit_text(lines[item_id], left[item_id]))
+        refund_room_check(order, sum((lines[i].unit_price * n for i, n in quantities.items()), Decimal("0.00")))
         refund = refund_request_file(conversation=conversation, order=order, item_ids=list(quantities), reason=reason,
                                      quantities=quantities)
         with translation.override(ENGLISH):  # what was filed, as staff read it: "1 of 2 × Ceramic mug"

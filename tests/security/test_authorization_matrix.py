@@ -503,6 +503,10 @@ def world_build() -> World:
     lamp = Product.objects.create(slug="blue-ceramic-table-lamp", name="Blue ceramic table lamp", category="Lamps",
                                   description="A lamp.", price=Decimal("64.00"), stock=5)
     order_a = _order(alice, ORDER_A, "Prinsengracht 263\n1016 GV Amsterdam", "INV-A-77001", "PRIVATE-A-TRACK", lamp)
+    # and twenty sofas: the refunds the cases approve (up to EUR 899 each) never come to more than she paid
+    sofa = Product.objects.create(slug="linen-two-seat-sofa", name="Linen two-seat sofa", category="Sofas",
+                                  description="A sofa.", price=Decimal("899.00"), stock=5)
+    OrderItem.objects.create(order=order_a, product=sofa, quantity=20, unit_price=sofa.price)
     _order(bob, ORDER_B, "Meir 50\n2000 Antwerpen", "INV-B-77002", "BOB-TRACK", lamp)
 
     conversation = Conversation.objects.create(customer=alice, status=Conversation.Status.WAITING)
@@ -1237,7 +1241,7 @@ def console_refund_quantity(claimer: Callable[[World, User], User | None]) -> Ca
     """Two of the lamp asked for; the event asks for one."""
     def scenario(w: World, actor: User) -> Case:
         handoff = _handoff(w, claimed_by=claimer(w, actor))
-        line = w.order_a.items.get()
+        line = w.order_a.items.get(product__slug="blue-ceramic-table-lamp")
         line.quantity = 2
         line.save(update_fields=["quantity"])
         refund = _refund(handoff.conversation, w.order_a, str(line.unit_price * 2))

@@ -199,3 +199,58 @@ async def test_the_orders_are_not_shown_to_staff_who_may_not_file(make_customer,
     refused, seen = await until(agent, "error", timeout=5)
     assert refused["code"] == "forbidden" and not [e for e in seen if e["type"] == "refund.orders"]
     await agent.disconnect()
+
+
+# An order is never refunded more than was paid for it (session 30's security probe: a returned order refunded in full
+# by its return was refunded again from the console; a cancelled order, whose payment is released, got a refund too).
+def _refunded_by_its_return(order: Order) -> None:
+    from shoppe.models import Refund
+
+    order.status = Order.Status.RETURNED
+    order.save(update_fields=["status"])
+    Refund.objects.create(order=order, amount=order.total, status=Refund.Status.PAID, reason="the return")
+
+
+def _cancelled(order: Order) -> None:
+    order.status = Order.Status.CANCELLED
+    order.save(update_fields=["status"])
+
+
+@pytest.mark.parametrize("settled", [_refunded_by_its_return, _cancelled], ids=["refunded by its return", "cancelled"])
+def test_an_order_with_nothing_left_of_its_payment_is_not_offered_and_cannot_be_filed(make_customer, team, settled):
+    from django.core.exceptions import ValidationError
+
+    from support.console_selectors import refund_orders_offered
+
+    alice = make_customer("alice")
+    order = mug_order(alice)
+    settled(order)
+    conversation = Conversation.objects.create(customer=alice)
+    claimed_by(conversation, team["sam"])
+    assert refund_orders_offered(conversation_id=conversation.id, agent=team["sam"]) == []
+    with pytest.raises(ValidationError, match="can be refunded at most €0.00 more"):
+        refund_request_from_console(conversation_id=conversation.id, order_number=order.number,
+                                    quantities={order.items.get().id: 1}, reason=REASON, agent=team["sam"])
+    assert not RefundRequest.objects.exists()
+
+
+def test_approving_never_refunds_an_order_more_than_was_paid(make_customer, team):
+    """A request filed before the order's return was refunded (the assistant's, say) cannot be approved after it."""
+    from django.core.exceptions import ValidationError
+
+    alice = make_customer("alice")
+    order = mug_order(alice)
+    conversation = Conversation.objects.create(customer=alice)
+    claimed_by(conversation, team["sam"])
+    mug = order.items.get()
+    refund = refund_request_file(conversation=conversation, order=order, item_ids=[mug.id], reason="both cracked")
+    _refunded_by_its_return(order)
+    with pytest.raises(ValidationError, match="can be refunded at most €0.00 more"):
+        refund_decide(refund_id=refund.id, user=team["sam"], approve=True)
+    refund.refresh_from_db()
+    assert refund.status == "requested"
+    # part of it refunded: the rest still can be
+    from shoppe.models import Refund
+
+    Refund.objects.filter(order=order).update(amount=order.total - Decimal("24.00"))
+    assert refund_decide(refund_id=refund.id, user=team["sam"], approve=True).status == "approved"

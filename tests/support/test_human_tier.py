@@ -532,6 +532,7 @@ def test_an_orders_refunds_count_together_against_the_supervisors_limit(settings
     """Session 27's security probe: one request per item, €148 and €179, were both approved by one agent alone."""
     settings.REFUND_SUPERVISOR_LIMIT_EUR = 200
     order = delivered_order(make_order, make_customer("alice"))
+    order.items.update(unit_price=Decimal("200.00"))  # she paid for both refunds (never more than paid: session 30)
     conversation = Conversation.objects.create()
     first, second = (RefundRequest.objects.create(conversation=conversation, order=order, reason="broken",
                                                   amount=Decimal(amount)) for amount in ("148.00", "179.00"))

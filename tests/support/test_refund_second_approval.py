@@ -31,6 +31,7 @@ def alice_asks_for_a_refund(make_customer, make_order, sam: User, amount: str) -
     alice = User.objects.filter(username="alice").first() or make_customer("alice")
     conversation = Conversation.objects.create(customer=alice, status=Conversation.Status.WITH_AGENT)
     order = delivered_order(make_order, alice, products=("Oak dining table",))
+    order.items.update(unit_price=Decimal(amount))  # the table cost what is refunded (never more than paid: session 30)
     refund = RefundRequest.objects.create(conversation=conversation, order=order, reason="deep scratch",
                                           amount=Decimal(amount))
     return claimed_by(conversation, sam), refund
