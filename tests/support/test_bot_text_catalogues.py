@@ -109,3 +109,18 @@ def test_translations_keep_their_placeholders(language: str) -> None:
         wanted = set(placeholder.findall(entry.msgid)) | set(placeholder.findall(entry.msgid_plural or ""))
         for text in ([entry.msgstr] if not entry.msgid_plural else list(entry.msgstr_plural.values())):
             assert set(placeholder.findall(text)) == wanted, (language, entry.msgid, text)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_assistant_names_the_pay_button_as_the_order_page_labels_it(language: str) -> None:
+    """"Pay now" in quotes is a button the customer looks for: the Italian, Polish and Portuguese answers named the
+    English one while the page said "Paga ora" (session 30's walkthrough)."""
+    from django.utils import translation
+
+    waiting = ("Order %(number)s is waiting for its payment, so we haven't started preparing it yet. With iDEAL and "
+               "some bank payments the confirmation can take up to 24 hours. If your payment didn't go through, you "
+               "can pay on the order's page (linked below) with \"Pay now\".")
+    with translation.override(language):
+        button = translation.gettext("Pay now")
+        assert button != "Pay now"
+        assert button in translation.gettext(waiting)  # in the language's quotes (« Payer maintenant »)
