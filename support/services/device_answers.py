@@ -56,6 +56,9 @@ NOT_AN_ANSWER = "section_no_answer"  # the help-answer check (rag/answerability.
 # The server's router does not answer the message with a help passage (a refund, a person, the strong model, off-topic):
 # a tampered widget's claim on "I want a refund, the table arrived broken" was taken (session 27's security probe).
 NOT_ROUTINE = "server_not_routine"
+# The server's router answers it with help, but for another question: "where is my order?" claimed as a return
+# question was taken, an order question answered with a help passage (session 30's security probe).
+OTHER_QUESTION = "server_other_intent"
 
 
 class DeviceRefused(Exception):
@@ -170,6 +173,8 @@ def device_answer_check(*, conversation_id: uuid.UUID, claim: DeviceClaim, text:
         raise DeviceRefused(NOT_AN_ANSWER)
     if decision.route != "local":
         raise DeviceRefused(NOT_ROUTINE)
+    if decision.intent != claim.intent:
+        raise DeviceRefused(OTHER_QUESTION)
     return passage
 
 

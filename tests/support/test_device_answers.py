@@ -186,6 +186,10 @@ async def test_a_tampered_client_cannot_put_words_in_the_shops_mouth():
     # (session 27's security probe: a tampered widget's claim kept a refund demand from the team)
     ("I want a refund, the table arrived broken and I want to talk to a person", lambda: device_frame(
         help_passage("returns-and-exchanges", "How do I return")[1], intent="return_item"), "server_not_routine"),
+    # a help passage the check takes, claimed for another question than the server's router reads: an order question
+    # answered with the returns page (session 30's security probe)
+    ("where is my order?", lambda: device_frame(
+        help_passage("returns-and-exchanges", "How do I return")[1], intent="return_item"), "server_other_intent"),
     ("how long does delivery take?", lambda: device_frame(
         help_passage("shipping-and-delivery", "How long does delivery take")[1], intent="delivery_period",
         confidence="very"), "malformed"),

@@ -38,6 +38,7 @@ REFUSAL_LABELS = {
     "check_failed": "The server could not check it",
     "section_no_answer": "The help section does not answer it",
     "server_not_routine": "The server's router does not answer it with help",
+    "server_other_intent": "The server's router reads another question",
 }
 
 
