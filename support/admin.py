@@ -65,9 +65,22 @@ class CannedResponseAdmin(admin.ModelAdmin):
 
 @admin.register(InternalNote)
 class InternalNoteAdmin(admin.ModelAdmin):
+    """Read only: a note is written in the console, as the signed-in agent, now, in a conversation they may work.
+    The admin's form let an agent write one in a colleague's name, dated as they liked, in any conversation, and
+    the console's audit notes ("Sam filed a refund request...") are notes too (session 30's security probe)."""
+
     list_display = ["created_at", "author", "conversation"]
     list_select_related = ["author", "conversation"]
     search_fields = ["text"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
 
 
 class RefundDecisionInline(admin.TabularInline):
