@@ -7,6 +7,7 @@ router's decision on a customer message; `route_label_pairs` hands them to train
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +20,8 @@ from django.db import IntegrityError, transaction
 from rag.router.policy import INTENT_ROUTES
 from support.services.language import lazy_text
 from support.models import NOT_ROUTED_REASONS, Feedback, Message, RouteLabel
+
+log = logging.getLogger(__name__)
 
 MAX_COMMENT_CHARS = 1000
 REPLY_SCORES = (1, -1)
@@ -135,15 +138,27 @@ def route_label_set(*, message_id: int, intent: str, route: str | None = None, u
     route = route or INTENT_ROUTES[intent]
     if route not in Message.Route.values:
         raise ValueError(f"Unknown route {route[:20]!r}.")
+    if not user.has_perm("support.add_routelabel"):
+        raise PermissionDenied("You can't label messages.")
     message = Message.objects.get(id=message_id)
     if message.author != Message.Author.CUSTOMER:
         raise ValueError("Only customer messages are routed, so only they can be labelled.")
     if not routed_by_the_router(message):
         raise ValueError("The router never read this message (an answer to the assistant's question, a request from "
                          "the order's page, or a text kept on the customer's device), so it can't be labelled.")
+    if (message.intent == "get_refund" and message.route == Message.Route.HUMAN and route != Message.Route.HUMAN
+            and not user.has_perm("support.decide_large_refund")):
+        # Refunds stay with people: what the router handed to a person as a refund request is taught as something
+        # else by a supervisor only, or one label would teach it to answer refund demands (session 30's probe).
+        raise PermissionDenied("Only a supervisor can label a refund request the router handed to a person as "
+                               "something else.")
+    previous = RouteLabel.objects.filter(message=message).values_list("intent", "route", "labelled_by_id").first()
     label, _ = RouteLabel.objects.update_or_create(
         message=message, defaults={"intent": intent, "route": route, "labelled_by": user}
     )
+    # The training data's history: who taught what, and what it replaced (the row keeps the latest only).
+    log.info("route label set", extra={"message_id": message.id, "intent": intent, "route": route,
+                                       "labelled_by": user.pk, "replaced": previous})
     return label
 
 

@@ -274,6 +274,8 @@ PAGES = [
 FORM_POSTS = [
     #   form                                      anonymous    customer_a   customer_b   agent        supervisor   ops
     row("ops: label A's message",                 STAFF_LOGIN, STAFF_ONLY,  STAFF_ONLY,  STAFF_ONLY,  DONE,        DONE),
+    # Refunds stay with people: a refund request handed to a person is taught as routine by a supervisor only.
+    row("ops: label A's refund request as routine", STAFF_LOGIN, STAFF_ONLY, STAFF_ONLY, STAFF_ONLY, DONE,       FORBIDDEN),
     # A refund is decided by the agent holding the claim on its conversation's handoff, or by a supervisor.
     row("admin: approve A's refund",              STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE,        DONE,        UNCHANGED),
     row("admin: reject A's refund",               STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE,        DONE,        UNCHANGED),
@@ -449,6 +451,7 @@ class World:
     order_a: Order
     conversation_a: Conversation
     message_a: Message  # Alice's message that was handed to staff
+    question_a: Message  # Alice's question that went to the strong model
     reply_a: Message  # the assistant's reply to it
     handoff_a: Handoff
     refund_a: RefundRequest
@@ -461,7 +464,7 @@ class World:
     @property
     def placeholders(self) -> dict[str, Any]:
         return {"order_a": self.order_a.number, "conversation_a": self.conversation_a.id,
-                "message_a": self.message_a.id, "visitor_conversation": self.visitor_conversation.id,
+                "message_a": self.message_a.id, "question_a": self.question_a.id, "visitor_conversation": self.visitor_conversation.id,
                 "unknown_uuid": UNKNOWN_UUID, "product": self.product.slug, "help_page": self.help_page,
                 "address_a": self.address_a.id, "photo_a": self.photo_a.id,
                 "reply_link_a": reply_link_token(conversation_id=self.conversation_a.id),
@@ -536,6 +539,7 @@ def world_build() -> World:
                AGENT: _staff("sam", AGENT_GROUP, "Sam"), SUPERVISOR: _staff("sofia", SUPERVISOR_GROUP, "Sofia"),
                OPS: _staff("olivia", OPS_GROUP, "Olivia")},
         kim=_staff("kim", AGENT_GROUP, "Kim"), order_a=order_a, conversation_a=conversation, message_a=message,
+        question_a=asked,
         reply_a=reply, handoff_a=handoff, refund_a=refund, visitor_conversation=visitor, product=lamp,
         help_page=document_list()[0].slug,
         address_a=Address.objects.create(customer=alice.customer, recipient="Alice", street="Prinsengracht 263",
@@ -740,6 +744,11 @@ def _password_of(user: User | None) -> str:
 
 
 def label_a_message(w: World, actor: User | None) -> Submission:
+    return Submission(f"/ops/messages/{w.question_a.id}/label/", {"intent": "track_order", "route": ""},
+                      lambda client: RouteLabel.objects.filter(message=w.question_a, intent="track_order").exists())
+
+
+def label_a_refund_request_as_routine(w: World, actor: User | None) -> Submission:
     return Submission(f"/ops/messages/{w.message_a.id}/label/", {"intent": "track_order", "route": ""},
                       lambda client: RouteLabel.objects.filter(message=w.message_a, intent="track_order").exists())
 
@@ -861,6 +870,7 @@ def email_a_transcript(w: World, actor: User | None) -> Submission:
 
 FORMS: dict[str, Callable[[World, User | None], Submission]] = {
     "ops: label A's message": label_a_message,
+    "ops: label A's refund request as routine": label_a_refund_request_as_routine,
     "admin: approve A's refund": approve_a_refund,
     "admin: reject A's refund": reject_a_refund,
     "admin: approve A's refund, not their claim": lambda w, actor: approve_a_refund(w, actor, claimer=w.kim),
@@ -1440,7 +1450,7 @@ def test_assistant_answer(world: World, label: str, role: str, expected: Outcome
 # Redirects after a form stay on this site (a signed-in user is never bounced to another origin)
 # ============================================================================================================
 @pytest.mark.parametrize(("role", "path", "data"), [
-    (OPS, "/ops/messages/{message_a}/label/", {"intent": "track_order", "next": "https://evil.example/x"}),
+    (OPS, "/ops/messages/{question_a}/label/", {"intent": "track_order", "next": "https://evil.example/x"}),
     (ANONYMOUS, "/account/login/", {"username": "alice", "password": "pw-alice", "next": "https://evil.example/x"}),
     (CUSTOMER_A, "/account/logout/", {"next": "//evil.example/x"}),
 ], ids=["ops label", "sign in", "sign out"])

@@ -355,3 +355,28 @@ def test_a_message_the_router_never_read_has_no_label_form_and_takes_no_label(cl
     RouteLabel.objects.create(message=answer, intent="check_refund_policy", route="local", labelled_by=ops)  # an old one
     client.post(reverse("ops_label", args=[routed.id]), {"intent": "warranty"})
     assert route_label_pairs() == [("is the lamp dimmable?", "warranty")]
+
+
+def test_a_refund_request_is_taught_as_routine_by_a_supervisor_only_and_every_label_is_logged(ops, caplog):  # type: ignore[no-untyped-def]
+    """Session 30's security probe: one ops label taught the router that "I want a refund, the table arrived broken"
+    is a delivery question, and a second label replaced it without a trace."""
+    import logging
+
+    from django.core.exceptions import PermissionDenied
+
+    from support.services.feedback import route_label_pairs, route_label_set
+
+    conversation = Conversation.objects.create()
+    demand = Message.objects.create(conversation=conversation, author="customer", status="answered", route="human",
+                                    text="I want a refund, the table arrived broken", intent="get_refund",
+                                    reason="refund request (0.97): a person decides")
+    with pytest.raises(PermissionDenied):
+        route_label_set(message_id=demand.id, intent="delivery_period", user=ops)
+    route_label_set(message_id=demand.id, intent="complaint", route="human", user=ops)  # still a person's: fine
+    sofia = staff("sofia", "Supervisor", "Sofia")
+    with caplog.at_level(logging.INFO, logger="support.services.feedback"):
+        route_label_set(message_id=demand.id, intent="check_refund_policy", user=sofia)
+    assert route_label_pairs() == [("I want a refund, the table arrived broken", "check_refund_policy")]
+    logged = [r for r in caplog.records if r.getMessage() == "route label set"][-1]
+    assert (logged.labelled_by, logged.intent, logged.replaced) == (sofia.pk, "check_refund_policy",
+                                                                    ("complaint", "human", ops.pk))
