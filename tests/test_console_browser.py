@@ -367,3 +367,10 @@ def test_agent_files_a_refund_agreed_in_the_chat(tabs, screenshots: Path) -> Non
     expect(told).to_contain_text(f"{product} from order {number}")
     agent_tab.shot(screenshots, "console-6-refund-filed")
     assert not agent.locator("#alert").is_visible(), agent.locator("#alert").inner_text()
+    # The order is not delivered yet, so the request is flagged: approving it says so before anything is sent
+    # (session 30's walkthrough: the confirm named the amount only). Dismissed, nothing changes.
+    asked: list[str] = []
+    agent.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    refund.get_by_role("button", name=re.compile("^Approve refund")).click()
+    expect(refund).to_contain_text("Waiting for a decision")
+    assert asked and asked[0].startswith("It is NOT eligible by policy (the order has not been delivered yet)"), asked

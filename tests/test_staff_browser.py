@@ -31,10 +31,12 @@ def _chat_send(page, text: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _refund_filed(customer) -> str:  # type: ignore[no-untyped-def]
-    """The customer asks for a refund of their newest order in the chat, through to "filed"; its number."""
+    """The customer asks for a refund of their newest paid order in the chat, through to "filed"; its number. (An
+    unpaid or cancelled order has nothing to refund: its request cannot be approved, session 30.)"""
     from playwright.sync_api import expect
 
-    number = customer.locator("table tbody tr td a").first.inner_text().strip()
+    paid = customer.locator("table tbody tr").filter(has_not_text=re.compile("Pending payment|Cancelled"))
+    number = paid.first.locator("td a").first.inner_text().strip()
     customer.locator(".chat-launcher").click()
     _chat_send(customer, f"I want a refund for order {number}")
     asked = customer.locator("li.chat-bot", has_text=re.compile("Shall I send it to our team|Which items"))

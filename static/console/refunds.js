@@ -83,7 +83,11 @@ export function refundItem(r) {
         ? `Approve the refund of ${r.amount_text} on order ${r.order}? It then waits for a supervisor's second ` +
           "approval; the customer is told it is waiting."
         : `Approve the refund of ${r.amount_text} on order ${r.order}? The customer is told at once.`;
-      if (window.confirm(what)) send({ type: "refund.approve", refund_id: r.id });
+      // An exception to the written policy is approved knowingly: the confirm said nothing of the flag beside the
+      // button (session 30's walkthrough).
+      const exception = r.eligible ? "" : "It is NOT eligible by policy (" +
+        (r.eligibility_notes || []).join("; ") + "): approve it as an exception?\n\n";
+      if (window.confirm(exception + what)) send({ type: "refund.approve", refund_id: r.id });
     });
     const reject = h("button", { type: "button", class: "btn btn-danger", text: "Reject…",
                                  "aria-label": `Reject refund of ${r.amount_text} on order ${r.order}` });
