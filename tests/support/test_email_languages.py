@@ -164,7 +164,7 @@ def test_a_german_conversation_is_emailed_in_german_from_an_english_page(client,
     # Polish writes the day's month in the genitive: "4 grudnia 2026"
     ("pl", "Gdzie jest moje zamówienie 10023? Czekam już tydzień.", "Rozmowa z Example Shoppe z {day} {polish} {year}",
      "Oto rozmowa z obsługą klienta Example Shoppe, rozpoczęta {day} {polish} {year} o {time}",
-     "] Pan/Pani:\nGdzie jest moje zamówienie 10023?"),
+     "] Ty:\nGdzie jest moje zamówienie 10023?"),  # "Ty", as the widget labels her lines (session 30: "Pan/Pani")
     ("en", "Where is my order 10023? I've been waiting a week.",
      "Your conversation with Example Shoppe on {day} {english} {year}",
      "Here is your conversation with Example Shoppe support, started on {day} {english} {year} at {time}",
