@@ -17,7 +17,8 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 class ProductTranslationInline(admin.StackedInline):
-    """The product in Dutch, German, French and Spanish: a blank field shows the English one in the shop."""
+    """The product in the storefront's other languages (nl, de, fr, es, it, pl, pt): a blank field shows the
+    English one in the shop."""
 
     model = ProductTranslation
     extra = 0

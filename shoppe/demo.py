@@ -214,7 +214,8 @@ def _first_description(name: str, category: str) -> str:
 
 
 def demo_product_translations_ensure() -> None:
-    """The demo products in Dutch, German, French and Spanish, added to a demo loaded before they existed too;
+    """The demo products in Dutch, German, French, Spanish, Italian, Polish and Portuguese, added to a demo
+    loaded before they existed too (the Italian, Polish and Portuguese ones came later than the others);
     a translation already there (perhaps edited in the admin) is kept."""
     for product in Product.objects.filter(slug__in=[slugify(name) for name in PRODUCT_WORDS]):
         if product.name not in PRODUCT_WORDS:

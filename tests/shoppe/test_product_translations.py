@@ -1,6 +1,6 @@
 """The catalogue in the customer's language (#16): product names, descriptions, categories and colours in
-nl, de, fr and es, English the source and the fallback, on every page that shows a product (and on the
-Italian, Polish and Portuguese storefronts, which have no product translations yet)."""
+nl, de, fr, es, it, pl and pt, English the source and the fallback, on every page that shows a product (the
+demo catalogue is written in every storefront language; a product without a translation shows English)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -13,7 +13,6 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from shoppe.demo import CATALOGUE, demo_load, demo_product_translations_ensure
-from shoppe.demo_catalogue import CATEGORY_NAMES
 from shoppe.models import Customer, Order, Product, ProductTranslation
 from tests.shoppe.test_storefront_languages import compiled_catalogues  # noqa: F401 - the German pages' .mo files
 
@@ -50,15 +49,14 @@ def page(client: Client, path: str) -> str:
 
 # --- the demo catalogue -------------------------------------------------------------------------------------
 
-def test_every_demo_product_has_a_name_and_description_in_all_five_languages() -> None:
+def test_every_demo_product_has_a_name_and_description_in_every_storefront_language() -> None:
     demo_load()
     products = list(Product.objects.prefetch_related("translations"))
     assert len(products) == len(CATALOGUE)
     for product in products:
         english = (product.name, product.description, product.category)
         assert "Designed to last" not in product.description  # its own words, not the one line for all
-        # The demo's copy is written in these five; Italian, Polish and Portuguese show English (below).
-        for language in (settings.LANGUAGE_CODE, *CATEGORY_NAMES):
+        for language, _ in settings.LANGUAGES:  # the demo's copy is written in every one
             with translation.override(language):
                 assert product.local_name and product.local_description and product.local_category, (product, language)
                 if language != settings.LANGUAGE_CODE:
@@ -68,22 +66,43 @@ def test_every_demo_product_has_a_name_and_description_in_all_five_languages() -
                     assert (product.local_name, product.local_description, product.local_category) != english
                     assert product.local_description != product.description
                     assert not product.colour or words.colour, (product.slug, language, "colour")
+                    assert words.category, (product.slug, language, "category")
     lamp = next(p for p in products if p.slug == "blue-ceramic-table-lamp")  # the slug stays the English one
     assert lamp.translation_in("fr").name == "Lampe à poser en céramique bleue"
+    assert {language: lamp.translation_in(language).name for language in ("it", "pl", "pt")} == {
+        "it": "Lampada da tavolo in ceramica blu", "pl": "Lampa stołowa z niebieskiej ceramiki",
+        "pt": "Candeeiro de mesa em cerâmica azul"}
+
+
+@pytest.mark.parametrize("language, name, description, details", [
+    ("it", "Lampada da tavolo in ceramica blu", "Base in ceramica smaltata a mano in un blu intenso",
+     "Colore: blu · Categoria: Illuminazione"),
+    ("pl", "Lampa stołowa z niebieskiej ceramiki", "Ręcznie szkliwiona ceramiczna podstawa",
+     "Kolor: niebieski · Kategoria: Oświetlenie"),
+    ("pt", "Candeeiro de mesa em cerâmica azul", "Base em cerâmica vidrada à mão, num azul profundo",
+     "Cor: azul · Categoria: Iluminação"),
+])
+def test_a_demo_product_on_the_italian_polish_and_portuguese_storefronts_shows_their_words(
+        client: Client, language: str, name: str, description: str, details: str) -> None:
+    demo_load()
+    product = page(client, f"/{language}/products/blue-ceramic-table-lamp/")
+    assert f'<html lang="{language}">' in product and f"<h1>{name}</h1>" in product
+    assert description in product and details in product
+    assert "Blue ceramic table lamp" not in product and "A hand-glazed ceramic base" not in product
+    listing = page(client, f"/{language}/products/")
+    assert name in listing and "Blue ceramic table lamp" not in listing
 
 
 @pytest.mark.parametrize("language", ["it", "pl", "pt"])
-def test_a_demo_product_on_a_storefront_without_its_translation_shows_its_english_words(client: Client,
-                                                                                        language: str) -> None:
-    demo_load()
-    lamp = Product.objects.get(slug="blue-ceramic-table-lamp")
-    assert lamp.translation_in(language) is None
+def test_a_product_on_a_storefront_without_its_translation_shows_its_english_words(client: Client, candle: Product,
+                                                                                  language: str) -> None:
+    assert candle.translation_in(language) is None
     with translation.override(language):
-        assert (lamp.local_name, lamp.local_description) == (lamp.name, lamp.description)
-    product = page(client, f"/{language}/products/blue-ceramic-table-lamp/")
-    assert f'<html lang="{language}">' in product and "<h1>Blue ceramic table lamp</h1>" in product
-    assert lamp.description in product
-    assert "Blue ceramic table lamp" in page(client, f"/{language}/products/")
+        assert (candle.local_name, candle.local_description) == (candle.name, candle.description)
+    product = page(client, f"/{language}/products/scented-candle-trio/")
+    assert f'<html lang="{language}">' in product and "<h1>Scented candle trio</h1>" in product
+    assert candle.description in product
+    assert "Scented candle trio" in page(client, f"/{language}/products/")
 
 
 def test_a_demo_loaded_before_the_translations_gets_them_and_keeps_what_staff_changed() -> None:
@@ -99,9 +118,10 @@ def test_a_demo_loaded_before_the_translations_gets_them_and_keeps_what_staff_ch
     assert old.description.startswith("A solid oak table that seats six")
     words = {t.language: t.name for t in old.translations.all()}
     assert words == {"nl": "Onze eettafel", "de": "Esstisch aus Eiche", "fr": "Table à manger en chêne",
-                     "es": "Mesa de comedor de roble"}
+                     "es": "Mesa de comedor de roble", "it": "Tavolo da pranzo in rovere",
+                     "pl": "Dębowy stół do jadalni", "pt": "Mesa de jantar em carvalho"}
     demo_product_translations_ensure()  # once only
-    assert old.translations.count() == 4
+    assert old.translations.count() == 7
 
 
 # --- the catalogue's pages ----------------------------------------------------------------------------------
