@@ -141,7 +141,8 @@ async def test_a_french_refund_request_is_confirmed_filed_and_handed_off_in_fren
 
 
 async def test_an_italian_refund_links_the_english_pages_the_shop_has_not_italian_ones(make_customer, make_order):
-    """The storefront is in five languages, not Italian: "/it/orders/…" would be no page."""
+    """Plain paths: the help pages have no Italian text, and the storefront's pages follow the customer's language
+    cookie or browser to "/it/…" (shoppe.locale_middleware; the Italian storefront exists since session 30)."""
     socket, order, confirm = await asked_about_their_order(
         make_customer, make_order, "Giulia", "Lampada in ceramica blu",
         "Buongiorno, vorrei un rimborso per il mio ordine {number}, per favore.")
