@@ -190,6 +190,10 @@ class Order(models.Model):
         return self.total - self.gift_card_amount
 
 
+# Orders whose payment is nothing to refund: cancelled (the payment is released), or never paid.
+NOTHING_PAID = (Order.Status.CANCELLED, Order.Status.PENDING_PAYMENT)
+
+
 class OrderItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")

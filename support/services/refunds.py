@@ -20,7 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from shoppe.models import Order, OrderItem, Refund, money
+from shoppe.models import NOTHING_PAID, Order, OrderItem, Refund, money
 from shoppe.money import money_format
 from support import events, realtime
 from support.models import ORDER_PAGE, Conversation, Message, RefundDecision, RefundRequest
@@ -227,10 +227,6 @@ def refunds_awaiting_supervisor() -> list[dict]:
     waiting = (RefundRequest.objects.filter(status=RefundRequest.Status.AWAITING_SECOND)
                .select_related("order", "conversation__customer").order_by("created_at")[:200])
     return [refund_awaiting_serialize(r) for r in waiting]
-
-
-# Orders whose payment is nothing to refund: cancelled (the payment is released), or never paid.
-NOTHING_PAID = (Order.Status.CANCELLED, Order.Status.PENDING_PAYMENT)
 
 
 def refund_room(order: Order, *, exclude_id: int | None = None) -> Decimal:

@@ -369,3 +369,26 @@ def test_a_bare_request_is_still_asked_for_its_reason(make_customer):
     conversation, pending = _refund_exchange(make_customer, "I want a refund for order 10041", "confirm_refund")
     answer = refund_confirm_reply(conversation=conversation, pending=pending, text="yes")
     assert answer.pending["kind"] == "refund_reason" and not RefundRequest.objects.exists()
+
+
+async def test_a_refund_asked_for_an_unpaid_order_offers_to_cancel_it_and_files_nothing(make_customer, always_open):
+    """Nothing was paid, so nothing can be refunded: a request filed for it could only be rejected (session 30's
+    walkthrough); the customer is offered what they can do, cancel it, and a yes cancels it."""
+    alice = await database_sync_to_async(make_customer)("alice")
+
+    def unpaid() -> Order:
+        order = delivered_order(alice, ["Velvet footstool"], number=10031)
+        order.status, order.delivered_at = Order.Status.PENDING_PAYMENT, None
+        order.save(update_fields=["status", "delivered_at"])
+        return order
+
+    order = await database_sync_to_async(unpaid)()
+    socket, _ = await connected(await database_sync_to_async(session_cookie_for)(alice))
+    answer = await reply_to(socket, f"I want my money back for order {order.number}")
+    assert answer.startswith(f"Order {order.number} hasn't been paid yet, so there is nothing to refund. I can "
+                             "cancel"), answer
+    assert "(yes / no)" in answer
+    await reply_to(socket, "yes")
+    assert (await database_sync_to_async(Order.objects.get)(id=order.id)).status == Order.Status.CANCELLED
+    assert await database_sync_to_async(refund_requests)() == []
+    await socket.disconnect()

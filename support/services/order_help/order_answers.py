@@ -6,7 +6,7 @@ from dataclasses import replace
 from django.utils.translation import gettext as _
 
 from shoppe.addresses import address_typed
-from shoppe.models import Order, money
+from shoppe.models import NOTHING_PAID, Order, money
 from shoppe.services import ADDRESS_CHANGEABLE, order_cancellation_fee
 from support.models import Conversation
 from support.services.answers import Answer
@@ -47,6 +47,14 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
         if typed:
             return new_address_reply(conversation=conversation, pending=offer.pending, text=typed) or offer
         return offer
+    if intent == "get_refund" and order.status in NOTHING_PAID:
+        # Nothing paid to refund: a request filed for it could only be rejected (session 30). A cancelled order's
+        # payment is released; an unpaid one is offered to be cancelled instead.
+        offer = cancel_offer(order=order, link=link, request=request)
+        if order.status == Order.Status.CANCELLED:
+            return offer
+        unpaid = _("Order %(number)s hasn't been paid yet, so there is nothing to refund.") % {"number": order.number}
+        return replace(offer, text=f"{unpaid} {offer.text}")
     if intent == "get_refund":
         return refund_start(order=order, request=request)
     if intent == "track_refund":
