@@ -219,12 +219,12 @@ class ChatConsumer(ClosesOnSignOut):
         return conversation_is_a_visitors(conversation_id=self.conversation_id,
                                           link_owner=self.scope["session"].get(LINK_OWNER_KEY, ""))
 
+    async def _unavailable(self, client_id: uuid.UUID, text: str) -> None:
+        """Nothing was saved (the database is away); the widget keeps the message and sends it again."""
+        await self._error("unavailable", gettext_lazy("We couldn't save your message just now. Retrying…"),
+                          client_id, retry_after=settings.CHAT_RETRY_AFTER_MS / 1000, text=text)
+
     async def on_customer_message(self, content: dict[str, Any]) -> None:
-        if self.signed_in_user_id is None and not await database_sync_to_async(self._still_this_visitors)():
-            # Adopted into an account, or moved to the browser that opened its reply link, since this visitor's
-            # socket opened (its close event may be on the way).
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
         raw_client_id = content.get("client_id")
         try:
             client_id = uuid.UUID(str(raw_client_id)) if raw_client_id else uuid.uuid4()
@@ -241,6 +241,17 @@ class ChatConsumer(ClosesOnSignOut):
                 params={"limit": settings.CHAT_MAX_MESSAGE_CHARS}, text=text[:2000]
             )
             return
+        if self.signed_in_user_id is None:
+            try:
+                still_mine = await database_sync_to_async(self._still_this_visitors)()
+            except DatabaseError:  # the check reads the database too: away, the message is kept for a resend
+                await self._unavailable(client_id, text)
+                return
+            if not still_mine:
+                # Adopted into an account, or moved to the browser that opened its reply link, since this visitor's
+                # socket opened (its close event may be on the way).
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
         retry_after = self._rate_limit_wait()
         if retry_after is not None:
             await self._error("rate_limited", gettext_lazy("You're sending messages very fast. We'll send this one in "
@@ -267,9 +278,7 @@ class ChatConsumer(ClosesOnSignOut):
                 conversation_id=self.conversation_id, text="" if kept_on_device else text.strip(), client_id=client_id
             )
         except DatabaseError:
-            # Nothing was saved; the widget keeps the message and sends it again.
-            await self._error("unavailable", gettext_lazy("We couldn't save your message just now. Retrying…"),
-                              client_id, retry_after=settings.CHAT_RETRY_AFTER_MS / 1000, text=text)
+            await self._unavailable(client_id, text)
             return
         if message.conversation_id != self.conversation_id:
             # The conversation had ended: this question started the next one. Follow it there first,
