@@ -8,7 +8,6 @@ paid as every other request: filing approves nothing. The hands that decide a co
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -75,9 +74,10 @@ def refund_request_from_console(*, conversation_id: uuid.UUID, order_number: int
                 raise ValidationError(f"That item is not on order {order.number}.")
             if not 1 <= quantity <= left[item_id]:
                 raise ValidationError(refund_quantity_limit_text(lines[item_id], left[item_id]))
-        refund_room_check(order, sum((lines[i].unit_price * n for i, n in quantities.items()), Decimal("0.00")))
         refund = refund_request_file(conversation=conversation, order=order, item_ids=list(quantities), reason=reason,
                                      quantities=quantities)
+        # on the amount just filed (refused, the filing rolls back with this block)
+        refund_room_check(order, refund.amount, exclude_id=refund.id)
         with translation.override(ENGLISH):  # what was filed, as staff read it: "1 of 2 × Ceramic mug"
             listing = refund_lines(refund)
         agent_note_add(conversation_id=conversation_id, agent=agent,

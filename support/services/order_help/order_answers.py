@@ -47,19 +47,23 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
         if typed:
             return new_address_reply(conversation=conversation, pending=offer.pending, text=typed) or offer
         return offer
-    if intent == "get_refund" and order.status in NOTHING_PAID:
-        # Nothing paid to refund: a request filed for it could only be rejected (session 30). A cancelled order's
-        # payment is released; an unpaid one is offered to be cancelled instead.
-        offer = cancel_offer(order=order, link=link, request=request)
-        if order.status == Order.Status.CANCELLED:
-            return offer
-        unpaid = _("Order %(number)s hasn't been paid yet, so there is nothing to refund.") % {"number": order.number}
-        return replace(offer, text=f"{unpaid} {offer.text}")
     if intent == "get_refund":
+        if order.status in NOTHING_PAID:
+            return _nothing_to_refund(order=order, link=link, request=request)
         return refund_start(order=order, request=request)
     if intent == "track_refund":
         return track_refund_answer(order=order, link=link)
     raise ValueError(f"{intent} is not an order intent")
+
+
+def _nothing_to_refund(*, order: Order, link: list[dict[str, str]], request: str) -> Answer:
+    """A refund asked for an order with nothing paid: a request filed for it could only be rejected (session 30). A
+    cancelled order's payment is released; an unpaid one is offered to be cancelled instead."""
+    offer = cancel_offer(order=order, link=link, request=request)
+    if order.status == Order.Status.CANCELLED:
+        return offer
+    unpaid = _("Order %(number)s hasn't been paid yet, so there is nothing to refund.") % {"number": order.number}
+    return replace(offer, text=f"{unpaid} {offer.text}")
 
 
 def _invoice_answer(*, order: Order, link: list[dict[str, str]]) -> Answer:
