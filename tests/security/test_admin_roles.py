@@ -9,20 +9,19 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from support.models import Conversation, InternalNote
 from support.roles import AGENT, OPS, SUPERVISOR
+from tests.support.test_human_tier import staff
 
 pytestmark = pytest.mark.django_db
 
 
-def staff(username: str, role: str) -> Client:
-    user = User.objects.create_user(username, f"{username}@example-shoppe.test", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
+def signed_in(username: str, role: str) -> Client:
     client = Client()
-    client.force_login(user)
+    client.force_login(staff(username, role, username.title()))
     return client
 
 
@@ -31,7 +30,7 @@ def test_no_one_writes_or_rewrites_an_internal_note_in_the_admin(role: str) -> N
     conversation = Conversation.objects.create()
     colleague = User.objects.create_user("sofia", "sofia@example-shoppe.test", "pw", is_staff=True)
     note = InternalNote.objects.create(conversation=conversation, author=colleague, text="Customer is a VIP")
-    client = staff("sam", role)
+    client = signed_in("sam", role)
     forged = {"conversation": str(conversation.id), "author": str(colleague.id), "text": "approved by Sofia",
               "created_at_0": "2026-12-01", "created_at_1": "09:00:00"}
     assert client.post("/admin/support/internalnote/add/", forged).status_code == 403
@@ -44,6 +43,6 @@ def test_no_one_writes_or_rewrites_an_internal_note_in_the_admin(role: str) -> N
 
 @pytest.mark.parametrize("page", ["/admin/shoppe/customer/", "/admin/shoppe/order/"])
 def test_ops_do_not_browse_customers_and_orders_in_the_admin_and_agents_do(page: str) -> None:
-    assert staff("olivia", OPS).get(page).status_code == 403
-    assert staff("sam", AGENT).get(page).status_code == 200
-    assert staff("sofia", SUPERVISOR).get(page).status_code == 200
+    assert signed_in("olivia", OPS).get(page).status_code == 403
+    assert signed_in("sam", AGENT).get(page).status_code == 200
+    assert signed_in("sofia", SUPERVISOR).get(page).status_code == 200

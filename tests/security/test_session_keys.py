@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import pytest
 from channels.db import database_sync_to_async
-from django.contrib.auth.models import Group, User
 from django.core import serializers
 from django.test import Client
 
 from support.models import Conversation
+from support.roles import OPS
 from tests.conftest import session_cookie_for
 from tests.support.test_conversations import connected, say
+from tests.support.test_human_tier import staff
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
-
-
-def ops_user() -> User:
-    ops = User.objects.create_user("olga", "olga@example-shoppe.test", "pw", is_staff=True)
-    ops.groups.add(Group.objects.get(name="Ops"))
-    return ops
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "customer"])
@@ -36,9 +31,9 @@ async def test_no_staff_page_and_no_conversation_row_holds_a_customers_session_k
     session_key = cookie.split("=", 1)[1]
 
     def what_staff_can_read() -> str:
-        staff = Client()
-        staff.force_login(ops_user())
-        page = staff.get(f"/admin/support/conversation/{history['conversation_id']}/change/")
+        ops = Client()
+        ops.force_login(staff("olga", OPS, "Olga"))
+        page = ops.get(f"/admin/support/conversation/{history['conversation_id']}/change/")
         assert page.status_code == 200  # Ops may look at a conversation...
         rows = serializers.serialize("json", Conversation.objects.all())
         return page.content.decode() + rows
