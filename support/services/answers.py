@@ -79,11 +79,11 @@ _BOT_QUESTION = re.compile(r"\b(bot|robot|machine|ai|real person|human)\b", re.I
 
 # The help centre is written in English, Dutch, German, French and Spanish (rag/knowledge/): a
 # message in a language the router understands but the help centre is not written in gets the
-# English passage, opened with a line in its own language saying help in it is not there yet.
+# English passage, opened with a line in its own language saying the help pages are in English for now.
 ENGLISH_ONLY_NOTES: dict[str, str] = {
-    "it": "(Mi dispiace, l'assistenza in italiano non è ancora disponibile: ecco la risposta in inglese.)",
-    "pl": "(Przepraszamy, pomoc w języku polskim nie jest jeszcze dostępna, więc odpowiadamy po angielsku.)",
-    "pt": "(Lamentamos, a ajuda em português ainda não está disponível: aqui fica a resposta em inglês.)",
+    "it": "(Le nostre pagine di aiuto per ora esistono solo in inglese: ecco la risposta che danno, in inglese.)",
+    "pl": "(Nasze strony pomocy są na razie tylko po angielsku, dlatego ta odpowiedź z nich jest po angielsku.)",
+    "pt": "(As nossas páginas de ajuda por enquanto só existem em inglês: aqui fica a resposta delas, em inglês.)",
 }
 
 

@@ -163,7 +163,7 @@ async def test_an_italian_question_gets_the_english_passage_with_a_note_in_itali
     await send(socket, "Quali metodi di pagamento accettate? Posso pagare con PayPal?")
     end, _ = await until(socket, "reply.end")
     assert end["route"] == "local" and end["intent"] == "check_payment_methods"
-    note = "(Mi dispiace, l'assistenza in italiano non è ancora disponibile: ecco la risposta in inglese.)"
+    note = "(Le nostre pagine di aiuto per ora esistono solo in inglese: ecco la risposta che danno, in inglese.)"
     assert end["text"].startswith(note) and "PayPal" in end["text"]
     assert end["sources"][0]["url"].startswith("/help/payment-methods/#")
     await socket.disconnect()
