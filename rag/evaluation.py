@@ -68,19 +68,32 @@ def router_evaluate(*, rows: list[dict[str, str]], router: IntentRouter | None =
             language=decision.language,
         )
         result.rows.append(out)
-    counts, per_intent = _tally(result.rows)
+    measured = routes_measured(result.rows)
     lat = sorted(latencies) or [0.0]
+    result.figures = {
+        **measured.figures,
+        "latency p50 ms": percentile_cont(lat, 0.50),
+        "latency p95 ms": percentile_cont(lat, 0.95),
+        "latency p99 ms": percentile_cont(lat, 0.99),
+    }
+    result.per_intent, result.per_language = measured.per_intent, measured.per_language
+    return result
+
+
+def routes_measured(rows: list[dict[str, str]]) -> Evaluation:
+    """The figures of `rows` that carry the route a message got (`route`) beside the one expected, overall and per
+    language (`lang`, else the detected `language`): the router's routes (`router_evaluate`), or the routes messages
+    got through the whole answering path (support/answer_evaluation.py)."""
+    result = Evaluation(rows=rows)
+    counts, per_intent = _tally(rows)
     by_language: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for out in result.rows:
-        by_language[out.get("lang") or out["language"]].append(out)
+    for out in rows:
+        by_language[out.get("lang") or out.get("language", "")].append(out)
     per_language = {lang: _figures(_tally(group)[0]) for lang, group in sorted(by_language.items())}
     result.figures = {
         **_figures(counts),
         **{f"route accuracy, {lang}": per_language[lang]["route accuracy"]
            for lang, group in sorted(by_language.items()) if any(r.get("lang") for r in group)},
-        "latency p50 ms": percentile_cont(lat, 0.50),
-        "latency p95 ms": percentile_cont(lat, 0.95),
-        "latency p99 ms": percentile_cont(lat, 0.99),
     }
     result.per_intent = {k: (v[0], v[1]) for k, v in per_intent.items()}
     if len(by_language) > 1:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, fields
 
 from django.db import transaction
 
+from rag.evaluation import Evaluation, routes_measured
 from rag.router.languages import language_detect
 from support.models import Conversation, Message
 from support.services.conversations import message_receive
@@ -45,6 +46,9 @@ class AnswerRow:
     reply: str = ""
     reply_language: str = ""  # "" when no reply was written (the LLM's turn)
     links: list[str] = field(default_factory=list)
+    intent: str = ""
+    reason: str = ""  # the decision's reason as the message records it (a help answer checked and escalated says so)
+    labels: dict[str, str] = field(default_factory=dict)  # the labelled row's other columns (expected_route, intent)
 
     @property
     def replied(self) -> bool:
@@ -84,7 +88,7 @@ def answer_row(*, text: str, language: str, on_their_page: bool = False) -> Answ
             message, _new = message_receive(conversation_id=conversation.id, text=text, client_id=uuid.uuid4())
             message_answer(message_id=message.id, holder="")
             message.refresh_from_db()
-            row.route = message.route
+            row.route, row.intent, row.reason = message.route, message.intent, message.reason
             reply = message.replies.filter(author=Message.Author.BOT).order_by("id").first()
             if reply is not None:
                 row.reply = reply.text
@@ -124,9 +128,17 @@ def answers_evaluate(rows: list[dict[str, str]], *, on_their_page: bool = False
         if language not in CATALOGUES:
             continue
         row = answer_row(text=labelled["text"], language=language, on_their_page=on_their_page)
+        row.labels = labelled
         figures[language].add(row)
         answered.append(row)
     return dict(figures), answered
+
+
+def routes_answered(answered: list[AnswerRow]) -> Evaluation:
+    """The router's figures (rag/evaluation.py) on the routes messages got through the whole answering path: a help
+    answer the answer check escalated counts as escalated, as the customer got it."""
+    return routes_measured([{**row.labels, "route": row.route, "intent_predicted": row.intent, "reason": row.reason,
+                             "lang": row.language} for row in answered])
 
 
 def _share(part: int, whole: int) -> str:

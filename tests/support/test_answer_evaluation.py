@@ -15,6 +15,7 @@ from django.utils import translation
 from shoppe.catalogues import catalogues_compile
 from support.answer_evaluation import AnswerRow, answer_row
 from support.models import Conversation, Message
+from support.services.routing import HELP_DOES_NOT_ANSWER
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
 
@@ -63,3 +64,22 @@ def test_a_greeting_too_short_to_tell_is_answered_in_the_language_of_the_page_it
     on_dutch_page = answer_row(text="hoi", language="nl", on_their_page=True)
     assert without_page.reply_language == "en" and not without_page.in_their_language
     assert on_dutch_page.reply_language == "nl" and on_dutch_page.in_their_language
+
+
+def test_labelled_messages_are_measured_by_the_route_they_got_after_the_answer_check(tmp_path):
+    """The router reads a question about pickup points as a routine delivery question; the help section it would quote
+    says nothing of them, so the answer check sends it to the strong model: the figures count that route, the one
+    the customer got (`evaluate_router` counts the router's)."""
+    messages = tmp_path / "labelled.csv"
+    with open(messages, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "lang", "expected_route", "intent"])
+        writer.writerow(["do you deliver to a PostNL pickup point or only to the door", "en", "llm", "needs_reasoning"])
+        writer.writerow(["Which payment methods can I use at checkout?", "en", "local", "check_payment_methods"])
+    out, printed = tmp_path / "replies.csv", io.StringIO()
+    call_command("evaluate_answers", str(messages), "--out", str(out), stdout=printed)
+    report = printed.getvalue()
+    assert "routes as answered" in report and "route accuracy: 1.0000" in report
+    replies = list(csv.DictReader(open(out, encoding="utf-8")))
+    assert [r["route"] for r in replies] == ["llm", "local"]
+    assert replies[0]["reason"].startswith(HELP_DOES_NOT_ANSWER)

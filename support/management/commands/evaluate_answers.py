@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from rag.evaluation import rows_read_all, rows_write
-from support.answer_evaluation import answers_evaluate, answers_report
+from support.answer_evaluation import answers_evaluate, answers_report, routes_answered
 
 
 class Command(BaseCommand):
@@ -27,8 +27,12 @@ class Command(BaseCommand):
             raise CommandError(str(missing)) from None
         figures, answered = answers_evaluate(rows, on_their_page=options["on_their_page"])
         self.stdout.write(answers_report(figures))
+        if any(row.labels.get("expected_route") for row in answered):
+            self.stdout.write("routes as answered (the router, then the answer check and the order questions):")
+            self.stdout.write(routes_answered(answered).report())
         if options["out"]:
-            rows_write(options["out"], [{"text": r.text, "lang": r.language, "route": r.route,
+            rows_write(options["out"], [{"text": r.text, "lang": r.language, "route": r.route, "intent": r.intent,
+                                         "expected_route": r.labels.get("expected_route", ""), "reason": r.reason,
                                          "reply_language": r.reply_language, "links": " ".join(r.links),
                                          "reply": r.reply} for r in answered])
             self.stdout.write(f"wrote {len(answered)} rows to {options['out']}")
