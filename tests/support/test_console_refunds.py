@@ -22,7 +22,8 @@ from support.services.refunds import refund_decide, refund_quantity_set, refund_
 from tests.conftest import session_cookie_for
 from tests.support.test_chat_socket import connected, until
 from tests.support.test_human_tier import claimed_by, console_watching, team  # noqa: F401 (fixture)
-from tests.support.test_refund_quantities import mug_order
+from tests.support.test_refund_quantities import (alice_in_the_chat, always_open, mug_order,  # noqa: F401 (fixture)
+                                                  reply_to)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
 
@@ -254,6 +255,27 @@ def test_approving_never_refunds_an_order_more_than_was_paid(make_customer, team
 
     Refund.objects.filter(order=order).update(amount=order.total - Decimal("24.00"))
     assert refund_decide(refund_id=refund.id, user=team["sam"], approve=True).status == "approved"
+
+
+async def test_in_the_chat_an_order_refunded_in_full_is_told_so_a_person_offered_and_nothing_filed(make_customer,
+                                                                                                  always_open):
+    """The review finding: the chat filed a refund request for a paid order refunded in full, which could only be
+    rejected. Through the real chat socket: the router, the answer, the customer's yes to a person."""
+    from support.models import Handoff
+
+    order, socket = await alice_in_the_chat(make_customer)
+    await database_sync_to_async(_refunded_by_its_return)(order)
+
+    told = await reply_to(socket, f"I want a refund for order {order.number}, both mugs arrived cracked")
+    assert told.startswith(f"Order {order.number} has already been refunded in full, so there is nothing left to "
+                           "refund. If you think that's not right, shall I ask a person from our team"), told
+    passed = await reply_to(socket, "yes")
+    assert f"passing order {order.number} to our support team" in passed, passed
+    await until(socket, "handoff")  # the handoff follows the reply
+    handoff = await database_sync_to_async(Handoff.objects.get)()
+    assert (handoff.reason, handoff.order_id) == (Handoff.Reason.PERSON, order.id)
+    assert not await database_sync_to_async(RefundRequest.objects.exists)()
+    await socket.disconnect()
 
 
 def _partly_refunded(make_customer, team) -> tuple[Conversation, Order, OrderItem]:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import translation
@@ -864,3 +865,113 @@ def test_a_payment_question_about_an_order_says_where_its_payment_stands(make_cu
     someone_elses = with_order_payment(passage, conversation=Conversation.objects.create(customer=make_customer("bob")),
                                        text=f"order {order.number} says pending payment but I paid")
     assert someone_elses is passage
+
+
+# An order is never refunded more than was paid for it (refund_room): the chat files no request for an order whose
+# payment is refunded in full already (it could only be rejected), and says so before asking which items or why.
+def refunded(order: Order, amount=None) -> None:  # type: ignore[no-untyped-def]
+    """`order` refunded `amount` (all it cost: the items and the delivery) outside the chat, by its return, say."""
+    from shoppe.models import Refund
+
+    Refund.objects.create(order=order, amount=order.total if amount is None else amount, status=Refund.Status.PAID,
+                          reason="Returned within 30 days")
+
+
+def test_a_refund_asked_for_an_order_refunded_in_full_is_not_filed_and_a_person_is_offered(make_customer, make_order):
+    from support.models import RefundRequest
+
+    # given: Alice's delivered lamp, refunded in full (EUR 64 and the EUR 4.95 delivery)
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    refunded(order)
+    conversation = Conversation.objects.create(customer=alice)
+
+    # when she asks for a refund in the chat
+    answer = ask(conversation, "get_refund", f"I'd like a refund for order {order.number}, the lamp is broken")
+
+    # then: told at once, not asked which items or why, and nothing is filed
+    assert answer.text == (f"Order {order.number} has already been refunded in full, so there is nothing left to "
+                           "refund. If you think that's not right, shall I ask a person from our team to check it? "
+                           "(yes / no)")
+    assert answer.pending["kind"] == "refund_person" and not answer.handoff
+    # her yes passes the order to a person, at a person's priority (nothing to decide: no refund request)
+    passed = reply(conversation, "yes please")
+    assert passed.handoff == "contact_human_agent" and passed.handoff_order_id == order.id
+    assert f"passing order {order.number} to our support team" in passed.text
+    assert not RefundRequest.objects.exists()
+
+
+def test_a_no_to_a_person_checking_is_taken_but_a_no_that_says_more_is_read_afresh(make_customer, make_order):
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    refunded(order)
+    conversation = Conversation.objects.create(customer=alice)
+    ask(conversation, "get_refund", f"refund for order {order.number} please")
+    assert reply(conversation, "no thanks").text == "Okay. Is there anything else I can help you with?"
+    ask(conversation, "get_refund", f"refund for order {order.number} please")
+    assert reply(conversation, "no, I never got the money back on my card") is None
+
+
+@pytest.mark.parametrize("language", ["nl", "de", "fr", "es", "it", "pl", "pt"])
+def test_an_order_refunded_in_full_is_told_so_in_the_customers_language(make_customer, make_order, language):
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    refunded(order)
+    conversation = Conversation.objects.create(customer=alice)
+    with translation.override(language):
+        answer = ask(conversation, "get_refund", f"refund {order.number}")
+        passed = reply(conversation, "yes")
+    assert answer.pending["kind"] == "refund_person"
+    # translated, both sentences of it (an untranslated one is the English)
+    assert str(order.number) in answer.text and "refunded in full" not in answer.text, answer.text
+    assert "not right" not in answer.text and "(yes / no)" not in answer.text, answer.text
+    assert str(order.number) in passed.text and "passing order" not in passed.text, passed.text
+    assert passed.handoff == "contact_human_agent"
+
+
+def test_an_order_refunded_in_full_while_its_request_was_read_back_is_not_filed(make_customer, make_order):
+    """Its return refunded between the read-back and the customer's yes: refund_request_file refuses it."""
+    from support.models import RefundRequest
+
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    conversation = Conversation.objects.create(customer=alice)
+    assert "Shall I send it" in ask(conversation, "get_refund", f"refund for order {order.number}").text
+    refunded(order)
+    answer = reply(conversation, "yes, the lamp arrived with a broken shade")
+    assert answer.text.startswith(f"Order {order.number} has already been refunded in full"), answer.text
+    assert answer.pending["kind"] == "refund_person" and not answer.handoff
+    assert not RefundRequest.objects.exists()
+
+
+def test_a_refund_for_more_than_is_left_of_the_payment_is_told_and_filed_with_a_note_for_the_team(make_customer,
+                                                                                                 make_order):
+    """Some of the payment left (EUR 28.95 of 68.95), less than the lamp (EUR 64): the customer is told before it is
+    sent, the request is filed (the team may refund what is left), and the person deciding reads the same."""
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    refunded(order, Decimal("40.00"))
+    conversation = Conversation.objects.create(customer=alice)
+    shown = ask(conversation, "get_refund", f"refund for order {order.number}")
+    assert shown.text.startswith(f"Only €28.95 of what was paid for order {order.number} is left to refund: the rest "
+                                 "has been refunded already or is waiting for approval, so our team can refund at "
+                                 "most that. I'll ask for a refund of €64.00"), shown.text
+    filed = reply(conversation, "yes, the lamp arrived with a broken shade")
+    assert filed.handoff == "refund" and "I've filed a refund request" in filed.text
+    refund = order.refund_requests.get()
+    assert refund.amount == Decimal("64.00") and not refund.eligible
+    assert refund.eligibility_notes == ["only €28.95 of what was paid is left to refund (€64.00 asked): approving "
+                                        "more is refused"]
+
+
+def test_an_order_refunded_in_full_is_not_offered_a_return(make_customer, make_order):
+    from support.services.answers import Answer
+    from support.services.order_help.return_label import with_return_offer
+
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    refunded(order)
+    conversation = Conversation.objects.create(customer=alice)
+    article = Answer("To return an item, start a return from My orders...")
+    assert with_return_offer(article, conversation=conversation,
+                             text="I want to send back the ceramic lamp, the colour is wrong") == article
