@@ -9,6 +9,7 @@ from django.utils import translation
 
 from shoppe.models import Order
 from support.models import Conversation
+from support.services.answers import Answer
 from support.services.order_help import order_answer, pending_answer
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,24 @@ def reply(conversation: Conversation, text: str):  # type: ignore[no-untyped-def
     answer = pending_answer(conversation=conversation, text=text)
     conversation.state["pending"] = answer.pending if answer else None
     return answer
+
+
+@pytest.fixture
+def address_change_asked(make_customer, make_order):  # type: ignore[no-untyped-def]
+    """Alice's order in processing (a Blue ceramic table lamp) and her chat asked to change its address, `order_fields`
+    set on the order first: (order, conversation, the assistant's question for the new address)."""
+    def asked(**order_fields: str) -> tuple[Order, Conversation, Answer]:
+        alice = make_customer("alice")
+        order = make_order(alice, status="processing")
+        if order_fields:
+            for field, value in order_fields.items():
+                setattr(order, field, value)
+            order.save()
+        conversation = Conversation.objects.create(customer=alice)
+        question = ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+        return order, conversation, question
+
+    return asked
 
 
 def test_which_order_then_the_second_one(make_customer, make_order):
@@ -205,11 +224,8 @@ def test_a_shipped_order_cannot_be_cancelled(make_customer, make_order):
     assert "can't be cancelled" in answer.text and answer.pending is None
 
 
-def test_change_the_address_of_an_unshipped_order(make_customer, make_order):
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+def test_change_the_address_of_an_unshipped_order(address_change_asked):
+    order, conversation, _ = address_change_asked()
     assert "doesn't look like a full address" in reply(conversation, "nowhere").text
     # Read back before anything changes (session 23's walkthrough: a typo'd postcode was saved at once) ...
     read_back = reply(conversation, "Prinsengracht 263, 1016 GV Amsterdm")
@@ -224,15 +240,11 @@ def test_change_the_address_of_an_unshipped_order(make_customer, make_order):
     assert order.shipping_address == "Prinsengracht 263, 1016 GV Amsterdam\nNetherlands"  # the order's country
 
 
-def test_a_new_address_typed_in_the_chat_keeps_the_parcels_recipient(make_customer, make_order):
+def test_a_new_address_typed_in_the_chat_keeps_the_parcels_recipient(address_change_asked):
     # Session 25's walkthrough: an address changed in the chat lost the name checkout had put on its first line, so
     # the parcel and its return label were for nobody. The chat asks for street, postcode, city and country only.
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    order.shipping_address = "Alice Jansen\nKeizersgracht 12\n1015 CN Amsterdam\nNetherlands"  # as checkout writes it
-    order.save()
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+    order, conversation, _ = address_change_asked(  # as checkout writes it
+        shipping_address="Alice Jansen\nKeizersgracht 12\n1015 CN Amsterdam\nNetherlands")
     read_back = reply(conversation, "Prinsengracht 263, 1016 GV Amsterdam")
     assert "to:\nAlice Jansen\nPrinsengracht 263, 1016 GV Amsterdam\nNetherlands\nShall I go ahead" in read_back.text
     reply(conversation, "yes")
@@ -243,15 +255,10 @@ def test_a_new_address_typed_in_the_chat_keeps_the_parcels_recipient(make_custom
     assert "to:\nAlice de Boer\nPrinsengracht 263" in reply(conversation, "Alice de Boer\nPrinsengracht 263, 1016 GV Amsterdam").text
 
 
-def test_a_new_address_in_another_country_is_refused_as_on_the_order_page(make_customer, make_order):
+def test_a_new_address_in_another_country_is_refused_as_on_the_order_page(address_change_asked):
     # Session 26's walkthrough: an EU Standard order was moved to New York at the EU price, and the order page's form
     # refused the same change; a typed country is kept on a line of its own, as checkout writes it
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    order.delivery_option = "Standard"
-    order.save()
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+    order, conversation, _ = address_change_asked(delivery_option="Standard")
     refused = reply(conversation, "350 5th Ave, New York, NY 10118, United States")
     assert "Standard delivery to United States would change" in refused.text and not refused.pending
     order.refresh_from_db()
@@ -288,11 +295,8 @@ def test_a_dutch_guests_new_address_in_a_sentence_is_saved_as_the_address_alone(
      "Keizersgracht 12\n1015 CS Amsterdam\nNetherlands"),
     ("Bitte an Torstraße 1, 10119 Berlin, Deutschland, danke", "Torstraße 1\n10119 Berlin\nGermany"),
 ])
-def test_a_new_address_typed_in_a_sentence_is_read_back_alone_on_its_lines(make_customer, make_order, typed, lines):
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+def test_a_new_address_typed_in_a_sentence_is_read_back_alone_on_its_lines(address_change_asked, typed, lines):
+    order, conversation, _ = address_change_asked()
     read_back = reply(conversation, typed)
     assert f"to:\n{lines}\nShall I go ahead" in read_back.text, read_back.text
     reply(conversation, "yes")
@@ -302,11 +306,8 @@ def test_a_new_address_typed_in_a_sentence_is_read_back_alone_on_its_lines(make_
 
 @pytest.mark.parametrize("typed", ["moet naar Keizersgracht 12 in Amsterdam", "Keizersgracht 12 Amsterdam",
                                    "I moved 2 weeks ago"])
-def test_a_message_that_is_no_clear_address_is_asked_for_again_and_never_saved(make_customer, make_order, typed):
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+def test_a_message_that_is_no_clear_address_is_asked_for_again_and_never_saved(address_change_asked, typed):
+    order, conversation, _ = address_change_asked()
     again = reply(conversation, typed)
     assert "doesn't look like a full address" in again.text and again.pending["kind"] == "new_address"
     assert "Done" not in reply(conversation, "yes").text  # a yes now is no yes to an address read back
@@ -314,11 +315,8 @@ def test_a_message_that_is_no_clear_address_is_asked_for_again_and_never_saved(m
     assert order.shipping_address.startswith("Keizersgracht 12\n1015 CN Amsterdam")
 
 
-def test_a_no_to_the_address_read_back_changes_nothing(make_customer, make_order):
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+def test_a_no_to_the_address_read_back_changes_nothing(address_change_asked):
+    order, conversation, _ = address_change_asked()
     reply(conversation, "Prinsengracht 263, 1016 GV Amsterdam")
     assert "left the address" in reply(conversation, "no").text
     order.refresh_from_db()
@@ -494,23 +492,18 @@ def test_the_address_an_order_goes_to_names_its_country_in_the_customers_languag
 
 @pytest.mark.parametrize("question", ["und wo ist 10032, wann kommt die?", "and where is 10032 when will it arrive",
                                       "actually can you tell me first how long delivery to Berlin takes?"])
-def test_a_new_question_is_not_taken_for_the_new_address(make_customer, make_order, question):
+def test_a_new_question_is_not_taken_for_the_new_address(address_change_asked, question):
     # Session 25's walkthrough: "und wo ist 10032, wann kommt die?" was read back as the new delivery address of
     # 10040, and after "ja" saved as it. A question, or a message naming another order, is routed afresh.
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    conversation = Conversation.objects.create(customer=alice)
-    assert "new address" in ask(conversation, "change_shipping_address", f"change the address of {order.number}").text
+    order, conversation, question_asked = address_change_asked()
+    assert "new address" in question_asked.text
     assert reply(conversation, question) is None
     order.refresh_from_db()
     assert question not in order.shipping_address
 
 
-def test_an_address_with_a_berlin_postcode_is_still_read_back(make_customer, make_order):
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+def test_an_address_with_a_berlin_postcode_is_still_read_back(address_change_asked):
+    _, conversation, _ = address_change_asked()
     answer = reply(conversation, "Hauptstraße 5, 10115 Berlin")
     assert "Hauptstraße 5, 10115 Berlin\n" in answer.text and answer.pending["kind"] == "confirm_address"
 
