@@ -54,7 +54,7 @@ def _order_to_read(request: HttpRequest, number: int) -> Order | HttpResponse:
 def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm | None = None,
           refund_form: RefundRequestForm | None = None, status: int = 200) -> HttpResponse:
     refund_requests = list(order.refund_requests.prefetch_related("decisions").order_by("-created_at"))
-    from support.services.refunds import refund_lines
+    from support.services.refunds import refund_lines, refund_room
 
     for asked in refund_requests:  # "1 of 2 × Ceramic mug, Oak dining table", not the stored dicts
         asked.item_names = refund_lines(asked, whole_counted=False)
@@ -65,7 +65,10 @@ def _page(request: HttpRequest, order: Order, *, address_form: OrderAddressForm 
     refund_form = refund_form or _refund_form(order)
     # Changing a guest order takes the code the chat emails to it: its page (shoppe.guest_orders) reads and pays.
     changeable = not order.is_guest
-    can_refund = changeable and order.status in REFUNDABLE and bool(refund_form.fields["items"].choices)
+    # Nor for an order whose payment is refunded in full (its refunds are listed): a request could only be rejected.
+    # A form sent back is shown, with why it was refused.
+    can_refund = (changeable and order.status in REFUNDABLE and bool(refund_form.fields["items"].choices)
+                  and (refund_form.is_bound or refund_room(order) > 0))
     if changeable and address_form is None and order.status in ADDRESS_CHANGEABLE:
         address_form = OrderAddressForm(addresses=list(address_list_for_user(user=request.user)))
     return render(request, "shoppe/order_detail.html", {

@@ -24,8 +24,7 @@ from support.services.handoff import agent_note_add, handoff_held_by
 from support.services.language import ENGLISH, in_customer_language
 from support.services.order_help.orders import customer_orders, order_may_change, order_owned
 from support.services.refunds import (refund_customer_tell, refund_lines, refund_quantities_left,
-                                      refund_quantity_limit_text, refund_request_file, refund_room,
-                                      refund_room_check)
+                                      refund_quantity_limit_text, refund_request_file, refund_room)
 
 
 def refund_filer_check(*, conversation_id: uuid.UUID, user: AbstractBaseUser) -> None:
@@ -50,8 +49,9 @@ def refund_request_from_console(*, conversation_id: uuid.UUID, order_number: int
     """File a refund request for `quantities` (how many of each of the order's items, by item id), as `agent`.
 
     Refused, with nothing changed, for no items, more of an item than is left to refund (bought, less the order's
-    standing requests), an item of another order, an order this conversation's customer does not own or prove, or
-    no reason. An internal note says who filed what; the customer is told in the chat, in their language.
+    standing requests), more than is left of the order's payment (`refund_room`), an item of another order, an order
+    this conversation's customer does not own or prove, or no reason. An internal note says who filed what; the
+    customer is told in the chat, in their language.
     """
     refund_filer_check(conversation_id=conversation_id, user=agent)
     reason = reason.strip()
@@ -74,10 +74,9 @@ def refund_request_from_console(*, conversation_id: uuid.UUID, order_number: int
                 raise ValidationError(f"That item is not on order {order.number}.")
             if not 1 <= quantity <= left[item_id]:
                 raise ValidationError(refund_quantity_limit_text(lines[item_id], left[item_id]))
+        # Staff file the amount they agreed: beyond what is left of the payment it is refused, not noted.
         refund = refund_request_file(conversation=conversation, order=order, item_ids=list(quantities), reason=reason,
-                                     quantities=quantities)
-        # on the amount just filed (refused, the filing rolls back with this block)
-        refund_room_check(order, refund.amount, exclude_id=refund.id)
+                                     quantities=quantities, within_room=True)
         with translation.override(ENGLISH):  # what was filed, as staff read it: "1 of 2 × Ceramic mug"
             listing = refund_lines(refund)
         agent_note_add(conversation_id=conversation_id, agent=agent,

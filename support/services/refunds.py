@@ -60,6 +60,22 @@ class RefundAlreadyRequested(ValidationError):
         self.requests = requests
 
 
+def refunded_in_full_text(order: Order) -> str:
+    """The customer told that `order`'s payment has been refunded in full, in the active language."""
+    return _("Order %(number)s has already been refunded in full, so there is nothing left to refund.") % {
+        "number": order.number}
+
+
+class RefundNothingLeft(ValidationError):
+    """Nothing of the order's payment is left to refund (`refund_room`): refunded in full already, cancelled or never
+    paid. A request filed for it could only be rejected. Its words are the order page's, which offers a refund for a
+    shipped or delivered order only; the chat answers each case in its own words."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(refunded_in_full_text(order))
+        self.order = order
+
+
 def _quantity(entry: dict, ordered: int) -> int:
     """How many of its item a stored refund entry asks for: a request filed before quantities holds the whole line."""
     return int(entry.get("quantity") or ordered)
@@ -122,12 +138,17 @@ def refund_lines(refund: RefundRequest, *, whole_counted: bool = True) -> str:
 
 
 def refund_request_file(*, conversation: Conversation, order: Order, item_ids: list[int], reason: str,
-                        quantities: dict[int, int] | None = None) -> RefundRequest:
+                        quantities: dict[int, int] | None = None, within_room: bool = False) -> RefundRequest:
     """File a request for the items asked for that have some left to ask for; RefundAlreadyRequested when none has
     (a second tab, a double click, or asking again in the chat after an approval).
 
     `quantities`: how many of an item the customer asked for, by item id ("one of the two mugs"); an item not in it
     is asked for whole, as many as are left. Never more than are left: bought, less those already asked for.
+
+    Never for more than the order's payment has left (`refund_room`): RefundNothingLeft when nothing is (refunded in
+    full by its return, say: it could only be rejected). A customer's request for more than is left is filed with a
+    note for staff saying how much is (approving is capped: `refund_decide`); `within_room`, as staff file in the
+    console for an amount they agreed, it is refused with refund_room_check's words. Refused, nothing is written.
     """
     quantities = {int(item_id): int(count) for item_id, count in (quantities or {}).items()}
     with transaction.atomic():
@@ -142,14 +163,22 @@ def refund_request_file(*, conversation: Conversation, order: Order, item_ids: l
             standing = refunds_standing(order)
             raise RefundAlreadyRequested(list(dict.fromkeys(standing[i.id] for i in asked if i.id in standing)))
         counts = refund_counts(items, left, quantities)
+        amount = sum((i.unit_price * counts[i.id] for i in items), Decimal("0.00"))
+        room = refund_room(order)
+        if amount > room and within_room:
+            raise refund_room_refusal(order, amount, room)
+        if not room:
+            raise RefundNothingLeft(order)
         with translation.override(ENGLISH):  # the notes staff read in the console
             notes = refund_eligibility(order=order, items=items)
+        if amount > room:  # the person deciding sees it before approving, which is refused beyond it
+            notes.append(f"only {money_format(room, order.currency, ENGLISH)} of what was paid is left to refund "
+                         f"({money_format(amount, order.currency, ENGLISH)} asked): approving more is refused")
         refund = RefundRequest.objects.create(
             conversation=conversation, order=order, reason=reason.strip()[:2000], currency=order.currency,
             items=[{"item_id": i.id, "product": i.product.name, "quantity": counts[i.id], "ordered": i.quantity,
                     "unit_price": str(i.unit_price), "amount": str(i.unit_price * counts[i.id])} for i in items],
-            amount=sum((i.unit_price * counts[i.id] for i in items), Decimal("0.00")), eligible=not notes,
-            eligibility_notes=notes,
+            amount=amount, eligible=not notes, eligibility_notes=notes,
         )
     # A console with the conversation open shows it at once (an agent holding the chat used to see the assistant's
     # "I've filed a refund request" and an empty refunds panel until they opened the chat again).
@@ -244,16 +273,20 @@ def refund_room(order: Order, *, exclude_id: int | None = None) -> Decimal:
     return max(order.total - on_record - awaiting, Decimal("0.00"))
 
 
+def refund_room_refusal(order: Order, amount: Decimal, room: Decimal) -> ValidationError:
+    """Why refunding `amount` is refused with `room` left of the order's payment (in English, for staff)."""
+    said = {"number": order.number, "amount": money_format(amount, order.currency, ENGLISH),
+            "room": money_format(room, order.currency, ENGLISH)}
+    return ValidationError("Order %(number)s can be refunded at most %(room)s more (what was paid, less what is "
+                           "refunded or awaiting approval, nothing for a cancelled or unpaid order): %(amount)s "
+                           "is more." % said)
+
+
 def refund_room_check(order: Order, amount: Decimal, *, exclude_id: int | None = None) -> None:
     """ValidationError (in English, for staff) when refunding `amount` would refund the order more than was paid."""
     room = refund_room(order, exclude_id=exclude_id)
     if amount > room:
-        with translation.override(ENGLISH):
-            said = {"number": order.number, "amount": money_format(amount, order.currency, ENGLISH),
-                    "room": money_format(room, order.currency, ENGLISH)}
-        raise ValidationError("Order %(number)s can be refunded at most %(room)s more (what was paid, less what is "
-                              "refunded or awaiting approval, nothing for a cancelled or unpaid order): %(amount)s "
-                              "is more." % said)
+        raise refund_room_refusal(order, amount, room)
 
 
 def needs_supervisor(refund: RefundRequest) -> bool:

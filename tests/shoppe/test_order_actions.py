@@ -155,6 +155,22 @@ def test_the_same_items_are_never_asked_for_twice_from_the_order_page(client: Cl
     assert RefundRequest.objects.count() == 2
 
 
+def test_an_order_refunded_in_full_offers_no_refund_form_and_a_request_sent_anyway_is_refused(client: Client, alice,
+                                                                                               make_order) -> None:
+    """Its return refunded all it cost: a request could only be rejected (refund_room). A form sent from a page opened
+    before the refund is refused with why, and nothing goes to staff."""
+    order = make_order(alice, status="delivered")
+    item = order.items.get()
+    assert "Send my refund request" in client.get(f"/orders/{order.number}/").content.decode()
+    Refund.objects.create(order=order, amount=order.total, status=Refund.Status.PAID, reason="Returned")
+    assert "Send my refund request" not in client.get(f"/orders/{order.number}/").content.decode()
+    refused = client.post(f"/orders/{order.number}/refund/", {"items": [str(item.id)], "reason": "It arrived cracked"})
+    assert refused.status_code == 400
+    assert (f"Order {order.number} has already been refunded in full, so there is nothing left to refund."
+            in refused.content.decode())
+    assert not RefundRequest.objects.exists() and not Handoff.objects.exists() and not Message.objects.exists()
+
+
 def test_a_refund_request_needs_items_and_a_reason_and_a_delivered_order(client: Client, alice, make_order) -> None:
     order = make_order(alice, status="delivered")
     item = order.items.get()

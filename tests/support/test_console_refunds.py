@@ -14,15 +14,16 @@ import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import Group, Permission, User
 
-from shoppe.models import Order
+from shoppe.models import Order, OrderItem
 from support.models import Conversation, InternalNote, Message, RefundRequest
 from support.services import proofs
 from support.services.console_refunds import refund_request_from_console
-from support.services.refunds import refund_decide, refund_request_file
+from support.services.refunds import refund_decide, refund_quantity_set, refund_request_file
 from tests.conftest import session_cookie_for
 from tests.support.test_chat_socket import connected, until
 from tests.support.test_human_tier import claimed_by, console_watching, team  # noqa: F401 (fixture)
-from tests.support.test_refund_quantities import mug_order
+from tests.support.test_refund_quantities import (alice_in_the_chat, always_open, mug_order,  # noqa: F401 (fixture)
+                                                  reply_to)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_models")]
 
@@ -254,3 +255,85 @@ def test_approving_never_refunds_an_order_more_than_was_paid(make_customer, team
 
     Refund.objects.filter(order=order).update(amount=order.total - Decimal("24.00"))
     assert refund_decide(refund_id=refund.id, user=team["sam"], approve=True).status == "approved"
+
+
+async def test_in_the_chat_an_order_refunded_in_full_is_told_so_a_person_offered_and_nothing_filed(make_customer,
+                                                                                                  always_open):
+    """The review finding: the chat filed a refund request for a paid order refunded in full, which could only be
+    rejected. Through the real chat socket: the router, the answer, the customer's yes to a person."""
+    from support.models import Handoff
+
+    order, socket = await alice_in_the_chat(make_customer)
+    await database_sync_to_async(_refunded_by_its_return)(order)
+
+    told = await reply_to(socket, f"I want a refund for order {order.number}, both mugs arrived cracked")
+    assert told.startswith(f"Order {order.number} has already been refunded in full, so there is nothing left to "
+                           "refund. If you think that's not right, shall I ask a person from our team"), told
+    passed = await reply_to(socket, "yes")
+    assert f"passing order {order.number} to our support team" in passed, passed
+    await until(socket, "handoff")  # the handoff follows the reply
+    handoff = await database_sync_to_async(Handoff.objects.get)()
+    assert (handoff.reason, handoff.order_id) == (Handoff.Reason.PERSON, order.id)
+    assert not await database_sync_to_async(RefundRequest.objects.exists)()
+    await socket.disconnect()
+
+
+def _partly_refunded(make_customer, team) -> tuple[Conversation, Order, OrderItem]:  # type: ignore[no-untyped-def]
+    """Alice's chat, held by Sam, about her 2 × Ceramic mug (EUR 28.95 paid with the delivery), EUR 10 of it refunded
+    by part of its return: EUR 18.95 left to refund."""
+    from shoppe.models import Refund
+
+    alice = make_customer("alice")
+    order = mug_order(alice)
+    Refund.objects.create(order=order, amount=Decimal("10.00"), status=Refund.Status.PAID, reason="part returned")
+    conversation = Conversation.objects.create(customer=alice)
+    claimed_by(conversation, team["sam"])
+    return conversation, order, order.items.get()
+
+
+def test_the_console_refuses_more_than_is_left_of_the_payment_and_files_what_fits(make_customer, team):
+    """Two mugs (EUR 24) are more than is left, one (EUR 12) is not. Staff file the amount they agreed, so beyond it is
+    refused, not filed with a note as a customer's is."""
+    from django.core.exceptions import ValidationError
+
+    conversation, order, mug = _partly_refunded(make_customer, team)
+    before = changes(conversation)
+    with pytest.raises(ValidationError, match="can be refunded at most €18.95 more .*: €24.00 is more"):
+        refund_request_from_console(conversation_id=conversation.id, order_number=order.number,
+                                    quantities={mug.id: 2}, reason=REASON, agent=team["sam"])
+    assert changes(conversation) == before
+    refund = refund_request_from_console(conversation_id=conversation.id, order_number=order.number,
+                                         quantities={mug.id: 1}, reason=REASON, agent=team["sam"])
+    assert refund.amount == Decimal("12.00") and refund.eligible and refund.eligibility_notes == []
+
+
+def test_a_customers_request_for_more_than_is_left_is_filed_with_a_note_and_approving_it_stays_capped(make_customer,
+                                                                                                     team):
+    """The assistant files what the customer asked for (the team may refund part of it, or tell them why not); the
+    person deciding reads how much is left before approving, which is refused beyond it."""
+    from django.core.exceptions import ValidationError
+
+    conversation, order, mug = _partly_refunded(make_customer, team)
+    refund = refund_request_file(conversation=conversation, order=order, item_ids=[mug.id], reason="both cracked")
+    assert refund.amount == Decimal("24.00") and not refund.eligible
+    assert refund.eligibility_notes == ["only €18.95 of what was paid is left to refund (€24.00 asked): approving "
+                                        "more is refused"]
+    with pytest.raises(ValidationError, match="can be refunded at most €18.95 more"):
+        refund_decide(refund_id=refund.id, user=team["sam"], approve=True)
+    # the agent lowers it to what the payment has room for: approved
+    refund_quantity_set(refund_id=refund.id, item_id=mug.id, quantity=1, user=team["sam"])
+    assert refund_decide(refund_id=refund.id, user=team["sam"], approve=True).status == "approved"
+
+
+@pytest.mark.parametrize("settled", [_refunded_by_its_return, _cancelled], ids=["refunded by its return", "cancelled"])
+def test_a_customers_request_for_an_order_with_nothing_left_of_its_payment_is_refused_and_nothing_filed(
+        make_customer, settled):
+    from support.services.refunds import RefundNothingLeft
+
+    alice = make_customer("alice")
+    order = mug_order(alice)
+    settled(order)
+    conversation = Conversation.objects.create(customer=alice)
+    with pytest.raises(RefundNothingLeft) as refused:
+        refund_request_file(conversation=conversation, order=order, item_ids=[order.items.get().id], reason="cracked")
+    assert refused.value.order == order and not RefundRequest.objects.exists()

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import translation
 
 from shoppe.models import Order
 from support.models import Conversation
+from support.services.answers import Answer
 from support.services.order_help import order_answer, pending_answer
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +34,24 @@ def reply(conversation: Conversation, text: str):  # type: ignore[no-untyped-def
     answer = pending_answer(conversation=conversation, text=text)
     conversation.state["pending"] = answer.pending if answer else None
     return answer
+
+
+@pytest.fixture
+def address_change_asked(make_customer, make_order):  # type: ignore[no-untyped-def]
+    """Alice's order in processing (a Blue ceramic table lamp) and her chat asked to change its address, `order_fields`
+    set on the order first: (order, conversation, the assistant's question for the new address)."""
+    def asked(**order_fields: str) -> tuple[Order, Conversation, Answer]:
+        alice = make_customer("alice")
+        order = make_order(alice, status="processing")
+        if order_fields:
+            for field, value in order_fields.items():
+                setattr(order, field, value)
+            order.save()
+        conversation = Conversation.objects.create(customer=alice)
+        question = ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+        return order, conversation, question
+
+    return asked
 
 
 def test_which_order_then_the_second_one(make_customer, make_order):
@@ -204,11 +224,8 @@ def test_a_shipped_order_cannot_be_cancelled(make_customer, make_order):
     assert "can't be cancelled" in answer.text and answer.pending is None
 
 
-def test_change_the_address_of_an_unshipped_order(make_customer, make_order):
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+def test_change_the_address_of_an_unshipped_order(address_change_asked):
+    order, conversation, _ = address_change_asked()
     assert "doesn't look like a full address" in reply(conversation, "nowhere").text
     # Read back before anything changes (session 23's walkthrough: a typo'd postcode was saved at once) ...
     read_back = reply(conversation, "Prinsengracht 263, 1016 GV Amsterdm")
@@ -223,15 +240,11 @@ def test_change_the_address_of_an_unshipped_order(make_customer, make_order):
     assert order.shipping_address == "Prinsengracht 263, 1016 GV Amsterdam\nNetherlands"  # the order's country
 
 
-def test_a_new_address_typed_in_the_chat_keeps_the_parcels_recipient(make_customer, make_order):
+def test_a_new_address_typed_in_the_chat_keeps_the_parcels_recipient(address_change_asked):
     # Session 25's walkthrough: an address changed in the chat lost the name checkout had put on its first line, so
     # the parcel and its return label were for nobody. The chat asks for street, postcode, city and country only.
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    order.shipping_address = "Alice Jansen\nKeizersgracht 12\n1015 CN Amsterdam\nNetherlands"  # as checkout writes it
-    order.save()
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+    order, conversation, _ = address_change_asked(  # as checkout writes it
+        shipping_address="Alice Jansen\nKeizersgracht 12\n1015 CN Amsterdam\nNetherlands")
     read_back = reply(conversation, "Prinsengracht 263, 1016 GV Amsterdam")
     assert "to:\nAlice Jansen\nPrinsengracht 263, 1016 GV Amsterdam\nNetherlands\nShall I go ahead" in read_back.text
     reply(conversation, "yes")
@@ -242,15 +255,10 @@ def test_a_new_address_typed_in_the_chat_keeps_the_parcels_recipient(make_custom
     assert "to:\nAlice de Boer\nPrinsengracht 263" in reply(conversation, "Alice de Boer\nPrinsengracht 263, 1016 GV Amsterdam").text
 
 
-def test_a_new_address_in_another_country_is_refused_as_on_the_order_page(make_customer, make_order):
+def test_a_new_address_in_another_country_is_refused_as_on_the_order_page(address_change_asked):
     # Session 26's walkthrough: an EU Standard order was moved to New York at the EU price, and the order page's form
     # refused the same change; a typed country is kept on a line of its own, as checkout writes it
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    order.delivery_option = "Standard"
-    order.save()
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+    order, conversation, _ = address_change_asked(delivery_option="Standard")
     refused = reply(conversation, "350 5th Ave, New York, NY 10118, United States")
     assert "Standard delivery to United States would change" in refused.text and not refused.pending
     order.refresh_from_db()
@@ -287,11 +295,8 @@ def test_a_dutch_guests_new_address_in_a_sentence_is_saved_as_the_address_alone(
      "Keizersgracht 12\n1015 CS Amsterdam\nNetherlands"),
     ("Bitte an Torstraße 1, 10119 Berlin, Deutschland, danke", "Torstraße 1\n10119 Berlin\nGermany"),
 ])
-def test_a_new_address_typed_in_a_sentence_is_read_back_alone_on_its_lines(make_customer, make_order, typed, lines):
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+def test_a_new_address_typed_in_a_sentence_is_read_back_alone_on_its_lines(address_change_asked, typed, lines):
+    order, conversation, _ = address_change_asked()
     read_back = reply(conversation, typed)
     assert f"to:\n{lines}\nShall I go ahead" in read_back.text, read_back.text
     reply(conversation, "yes")
@@ -301,11 +306,8 @@ def test_a_new_address_typed_in_a_sentence_is_read_back_alone_on_its_lines(make_
 
 @pytest.mark.parametrize("typed", ["moet naar Keizersgracht 12 in Amsterdam", "Keizersgracht 12 Amsterdam",
                                    "I moved 2 weeks ago"])
-def test_a_message_that_is_no_clear_address_is_asked_for_again_and_never_saved(make_customer, make_order, typed):
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+def test_a_message_that_is_no_clear_address_is_asked_for_again_and_never_saved(address_change_asked, typed):
+    order, conversation, _ = address_change_asked()
     again = reply(conversation, typed)
     assert "doesn't look like a full address" in again.text and again.pending["kind"] == "new_address"
     assert "Done" not in reply(conversation, "yes").text  # a yes now is no yes to an address read back
@@ -313,11 +315,8 @@ def test_a_message_that_is_no_clear_address_is_asked_for_again_and_never_saved(m
     assert order.shipping_address.startswith("Keizersgracht 12\n1015 CN Amsterdam")
 
 
-def test_a_no_to_the_address_read_back_changes_nothing(make_customer, make_order):
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+def test_a_no_to_the_address_read_back_changes_nothing(address_change_asked):
+    order, conversation, _ = address_change_asked()
     reply(conversation, "Prinsengracht 263, 1016 GV Amsterdam")
     assert "left the address" in reply(conversation, "no").text
     order.refresh_from_db()
@@ -493,23 +492,18 @@ def test_the_address_an_order_goes_to_names_its_country_in_the_customers_languag
 
 @pytest.mark.parametrize("question", ["und wo ist 10032, wann kommt die?", "and where is 10032 when will it arrive",
                                       "actually can you tell me first how long delivery to Berlin takes?"])
-def test_a_new_question_is_not_taken_for_the_new_address(make_customer, make_order, question):
+def test_a_new_question_is_not_taken_for_the_new_address(address_change_asked, question):
     # Session 25's walkthrough: "und wo ist 10032, wann kommt die?" was read back as the new delivery address of
     # 10040, and after "ja" saved as it. A question, or a message naming another order, is routed afresh.
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    conversation = Conversation.objects.create(customer=alice)
-    assert "new address" in ask(conversation, "change_shipping_address", f"change the address of {order.number}").text
+    order, conversation, question_asked = address_change_asked()
+    assert "new address" in question_asked.text
     assert reply(conversation, question) is None
     order.refresh_from_db()
     assert question not in order.shipping_address
 
 
-def test_an_address_with_a_berlin_postcode_is_still_read_back(make_customer, make_order):
-    alice = make_customer("alice")
-    order = make_order(alice, status="processing")
-    conversation = Conversation.objects.create(customer=alice)
-    ask(conversation, "change_shipping_address", f"change the address of {order.number}")
+def test_an_address_with_a_berlin_postcode_is_still_read_back(address_change_asked):
+    _, conversation, _ = address_change_asked()
     answer = reply(conversation, "Hauptstraße 5, 10115 Berlin")
     assert "Hauptstraße 5, 10115 Berlin\n" in answer.text and answer.pending["kind"] == "confirm_address"
 
@@ -864,3 +858,113 @@ def test_a_payment_question_about_an_order_says_where_its_payment_stands(make_cu
     someone_elses = with_order_payment(passage, conversation=Conversation.objects.create(customer=make_customer("bob")),
                                        text=f"order {order.number} says pending payment but I paid")
     assert someone_elses is passage
+
+
+# An order is never refunded more than was paid for it (refund_room): the chat files no request for an order whose
+# payment is refunded in full already (it could only be rejected), and says so before asking which items or why.
+def refunded(order: Order, amount=None) -> None:  # type: ignore[no-untyped-def]
+    """`order` refunded `amount` (all it cost: the items and the delivery) outside the chat, by its return, say."""
+    from shoppe.models import Refund
+
+    Refund.objects.create(order=order, amount=order.total if amount is None else amount, status=Refund.Status.PAID,
+                          reason="Returned within 30 days")
+
+
+def test_a_refund_asked_for_an_order_refunded_in_full_is_not_filed_and_a_person_is_offered(make_customer, make_order):
+    from support.models import RefundRequest
+
+    # given: Alice's delivered lamp, refunded in full (EUR 64 and the EUR 4.95 delivery)
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    refunded(order)
+    conversation = Conversation.objects.create(customer=alice)
+
+    # when she asks for a refund in the chat
+    answer = ask(conversation, "get_refund", f"I'd like a refund for order {order.number}, the lamp is broken")
+
+    # then: told at once, not asked which items or why, and nothing is filed
+    assert answer.text == (f"Order {order.number} has already been refunded in full, so there is nothing left to "
+                           "refund. If you think that's not right, shall I ask a person from our team to check it? "
+                           "(yes / no)")
+    assert answer.pending["kind"] == "refund_person" and not answer.handoff
+    # her yes passes the order to a person, at a person's priority (nothing to decide: no refund request)
+    passed = reply(conversation, "yes please")
+    assert passed.handoff == "contact_human_agent" and passed.handoff_order_id == order.id
+    assert f"passing order {order.number} to our support team" in passed.text
+    assert not RefundRequest.objects.exists()
+
+
+def test_a_no_to_a_person_checking_is_taken_but_a_no_that_says_more_is_read_afresh(make_customer, make_order):
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    refunded(order)
+    conversation = Conversation.objects.create(customer=alice)
+    ask(conversation, "get_refund", f"refund for order {order.number} please")
+    assert reply(conversation, "no thanks").text == "Okay. Is there anything else I can help you with?"
+    ask(conversation, "get_refund", f"refund for order {order.number} please")
+    assert reply(conversation, "no, I never got the money back on my card") is None
+
+
+@pytest.mark.parametrize("language", ["nl", "de", "fr", "es", "it", "pl", "pt"])
+def test_an_order_refunded_in_full_is_told_so_in_the_customers_language(make_customer, make_order, language):
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    refunded(order)
+    conversation = Conversation.objects.create(customer=alice)
+    with translation.override(language):
+        answer = ask(conversation, "get_refund", f"refund {order.number}")
+        passed = reply(conversation, "yes")
+    assert answer.pending["kind"] == "refund_person"
+    # translated, both sentences of it (an untranslated one is the English)
+    assert str(order.number) in answer.text and "refunded in full" not in answer.text, answer.text
+    assert "not right" not in answer.text and "(yes / no)" not in answer.text, answer.text
+    assert str(order.number) in passed.text and "passing order" not in passed.text, passed.text
+    assert passed.handoff == "contact_human_agent"
+
+
+def test_an_order_refunded_in_full_while_its_request_was_read_back_is_not_filed(make_customer, make_order):
+    """Its return refunded between the read-back and the customer's yes: refund_request_file refuses it."""
+    from support.models import RefundRequest
+
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    conversation = Conversation.objects.create(customer=alice)
+    assert "Shall I send it" in ask(conversation, "get_refund", f"refund for order {order.number}").text
+    refunded(order)
+    answer = reply(conversation, "yes, the lamp arrived with a broken shade")
+    assert answer.text.startswith(f"Order {order.number} has already been refunded in full"), answer.text
+    assert answer.pending["kind"] == "refund_person" and not answer.handoff
+    assert not RefundRequest.objects.exists()
+
+
+def test_a_refund_for_more_than_is_left_of_the_payment_is_told_and_filed_with_a_note_for_the_team(make_customer,
+                                                                                                 make_order):
+    """Some of the payment left (EUR 28.95 of 68.95), less than the lamp (EUR 64): the customer is told before it is
+    sent, the request is filed (the team may refund what is left), and the person deciding reads the same."""
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    refunded(order, Decimal("40.00"))
+    conversation = Conversation.objects.create(customer=alice)
+    shown = ask(conversation, "get_refund", f"refund for order {order.number}")
+    assert shown.text.startswith(f"Only €28.95 of what was paid for order {order.number} is left to refund: the rest "
+                                 "has been refunded already or is waiting for approval, so our team can refund at "
+                                 "most that. I'll ask for a refund of €64.00"), shown.text
+    filed = reply(conversation, "yes, the lamp arrived with a broken shade")
+    assert filed.handoff == "refund" and "I've filed a refund request" in filed.text
+    refund = order.refund_requests.get()
+    assert refund.amount == Decimal("64.00") and not refund.eligible
+    assert refund.eligibility_notes == ["only €28.95 of what was paid is left to refund (€64.00 asked): approving "
+                                        "more is refused"]
+
+
+def test_an_order_refunded_in_full_is_not_offered_a_return(make_customer, make_order):
+    from support.services.answers import Answer
+    from support.services.order_help.return_label import with_return_offer
+
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    refunded(order)
+    conversation = Conversation.objects.create(customer=alice)
+    article = Answer("To return an item, start a return from My orders...")
+    assert with_return_offer(article, conversation=conversation,
+                             text="I want to send back the ceramic lamp, the colour is wrong") == article

@@ -19,7 +19,8 @@ from support.services.answers import Answer
 from support.services.order_help.address_change import confirm_address_reply, new_address_reply
 from support.services.order_help.cancellation import cancel_reply
 from support.services.order_help.orders import customer_orders
-from support.services.order_help.refund_collection import refund_confirm_reply, refund_items_reply, refund_reason_reply
+from support.services.order_help.refund_collection import (refund_confirm_reply, refund_items_reply,
+                                                          refund_person_reply, refund_reason_reply)
 from support.services.order_help.tracking import late_order_reply
 from support.services.order_help.which_order import (choose_order_reply, identify_order_reply, order_answer,
                                                      order_code_reply)
@@ -40,6 +41,7 @@ _REPLIES: dict[str, Callable[..., Answer | None]] = {
     "refund_items": refund_items_reply,
     "confirm_refund": refund_confirm_reply,
     "refund_reason": refund_reason_reply,
+    "refund_person": refund_person_reply,
     "late_order": late_order_reply,
 }
 

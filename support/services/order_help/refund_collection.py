@@ -10,12 +10,13 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from shoppe.models import Order, OrderItem, money
+from shoppe.models import NOTHING_PAID, Order, OrderItem, money
 from shoppe.returns import refund_item_names
 from support.models import Conversation, RefundRequest
 from support.services.answers import Answer
 from support.services.order_help.orders import (item_line, order_link, order_number_search, order_owned, page_path,
                                                 refund_status_name, return_label_path)
+from support.services.order_help.tracking import tracking_text
 from support.services.order_help.yes_no import NO, YES
 from support.services.order_items import NamedItems, items_named, quantities_named
 
@@ -25,8 +26,9 @@ def refund_start(*, order: Order, request: str) -> Answer:
 
     Items that already have a refund request waiting or approved are not offered again (`refunds_standing`); "one of
     the two mugs" asks for one mug (`NamedItems.quantities`), an item with no count said for all of it that is left.
+    An order whose payment is refunded in full already (by its return, say) is told so (`refund_nothing_left`).
     """
-    from support.services.refunds import refunds_standing
+    from support.services.refunds import refund_room, refunds_standing
 
     items = list(order.items.all())
     standing = refunds_standing(order)
@@ -36,6 +38,8 @@ def refund_start(*, order: Order, request: str) -> Answer:
     chosen = [i for i in named.chosen if i.id not in standing]
     if not chosen and (named.chosen or not still):  # what was named, or the whole order, has a request already
         return refund_already_requested(order, [standing[i.id] for i in named.chosen or items])
+    if not refund_room(order):
+        return refund_nothing_left(order)
     reason = reason_in_request(request, order)
     if chosen:
         return refund_confirm(order, chosen, reason=reason, quantities=named.quantities)
@@ -90,6 +94,31 @@ def refund_already_requested(order: Order, requests: list) -> Answer:
                   handoff="refund" if waiting else "other", handoff_order_id=order.id)
 
 
+def refund_nothing_left(order: Order) -> Answer:
+    """Nothing of `order`'s payment is left to refund (`refund_room`): refunded in full already (or cancelled meanwhile,
+    its payment released). Nothing is filed, as it could only be rejected; a person is offered to check it, should the
+    customer think it wrong (a `refund_person` question)."""
+    from support.services.refunds import refunded_in_full_text
+
+    said = tracking_text(order) if order.status in NOTHING_PAID else refunded_in_full_text(order)
+    offer = _("If you think that's not right, shall I ask a person from our team to check it? (yes / no)")
+    return Answer(f"{said} {offer}", sources=order_link(order) or refund_policy_link(),
+                  pending={"kind": "refund_person", "intent": "get_refund", "order": order.number})
+
+
+def refund_person_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
+    """The customer's yes or no to a person checking an order with nothing left to refund. A no that says more ("no, I
+    never got the money") is read afresh, not taken for "no, thanks"."""
+    if NO.match(text) and len(text.split()) <= 3:
+        return Answer(_("Okay. Is there anything else I can help you with?"))
+    if not YES.match(text):
+        return None
+    order = order_owned(conversation, pending["order"])
+    return Answer(_("I'm passing order %(number)s to our support team: they'll check its payment and refunds and "
+                    "reply right here.") % {"number": order.number},
+                  handoff="contact_human_agent", handoff_order_id=order.id)
+
+
 def refund_items_ask(order: Order, items: list[OrderItem], reason: str = "") -> Answer:
     """Which of `items` to refund: the whole order's, or the few a shared word left open."""
     listing = "\n".join(f"{n}. {item_line(i)} ({money(i.line_total, order.currency)})" for n, i in enumerate(items, 1))
@@ -109,7 +138,8 @@ def refund_confirm(order: Order, items: list[OrderItem], reason: str = "",
 
     `quantities`: how many of an item the customer said, by item id ("1 of 2 × Ceramic mug"); else all that is left.
     """
-    from support.services.refunds import refund_counts, refund_eligibility, refund_line, refund_quantities_left
+    from support.services.refunds import (refund_counts, refund_eligibility, refund_line, refund_quantities_left,
+                                          refund_room)
 
     counts = refund_counts(items, refund_quantities_left(order), quantities)
     amount = sum((i.unit_price * counts[i.id] for i in items), Decimal("0.00"))
@@ -124,6 +154,11 @@ def refund_confirm(order: Order, items: list[OrderItem], reason: str = "",
     else:
         text = _("I'll ask for a refund of %(amount)s for: %(items)s (order %(number)s). Shall I send it to our "
                  "team? (yes / no)") % values
+    room = refund_room(order)
+    if 0 < room < amount:  # told before it is sent: filed, the team sees the same (refund_request_file's note)
+        text = _("Only %(room)s of what was paid for order %(number)s is left to refund: the rest has been refunded "
+                 "already or is waiting for approval, so our team can refund at most that.") % {
+            "room": money(room, order.currency), "number": order.number} + " " + text
     return Answer(
         text,
         sources=refund_policy_link(),
@@ -167,13 +202,16 @@ def return_shipping(order: Order) -> str:
 
 
 def refund_file(conversation: Conversation, order: Order, pending: dict, reason: str) -> Answer:
-    from support.services.refunds import RefundAlreadyRequested, refund_filed_text, refund_request_file
+    from support.services.refunds import (RefundAlreadyRequested, RefundNothingLeft, refund_filed_text,
+                                          refund_request_file)
 
     try:
         refund = refund_request_file(conversation=conversation, order=order, item_ids=pending["items"], reason=reason,
                                      quantities=_quantities(pending))
     except RefundAlreadyRequested as already:  # asked for meanwhile, in another tab or on the order's page
         return refund_already_requested(order, already.requests)
+    except RefundNothingLeft:  # refunded in full meanwhile (its return), or cancelled
+        return refund_nothing_left(order)
     refunded = list(order.items.select_related("product").filter(id__in=[x["item_id"] for x in refund.items]))
     return Answer(
         refund_filed_text(refund=refund, items=refunded) + return_shipping(order),

@@ -49,9 +49,10 @@ def with_return_label(answer: Answer, *, conversation: Conversation, text: str) 
 
 def with_return_offer(answer: Answer, *, conversation: Conversation, text: str) -> Answer:
     """`answer` (the returns help passage) followed by the offer to start the return of the items `text` names, when
-    they are in one delivered order of the customer's with no refund request standing for them; else `answer`."""
+    they are in one delivered order of the customer's with no refund request standing for them and some of its
+    payment left to refund (`refund_room`); else `answer`."""
     from support.services.order_help.refund_collection import reason_in_request, refund_confirm
-    from support.services.refunds import refunds_standing
+    from support.services.refunds import refund_room, refunds_standing
 
     named = order_meant(conversation, text)
     orders = [named] if named is not None else customer_orders(conversation)
@@ -63,7 +64,7 @@ def with_return_offer(answer: Answer, *, conversation: Conversation, text: str) 
     order, named = holding[0]
     standing = refunds_standing(order)
     items = [item for item in named.chosen if item.id not in standing]
-    if not items:
+    if not items or not refund_room(order):
         return answer
     reason = reason_in_request(text, order, asking_intents=("get_refund", "return_item"))
     offer = refund_confirm(order, items, reason=reason, quantities=named.quantities)
