@@ -195,7 +195,11 @@ def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, sessi
         conversation = Conversation.objects.create(customer_id=user.pk if user.is_authenticated else None)
     if session.get(SESSION_KEY) != str(conversation.id):
         session[SESSION_KEY] = str(conversation.id)
-        session.save()
+        # Saved only for a browser that holds the session: a socket cannot set a cookie, so one opened without a live
+        # session (no cookie, or an expired one) would leave a stored session per connection that nothing can read.
+        # Its conversation is kept in the socket's copy, for the socket's life (a visitor who refused cookies).
+        if session.session_key:
+            session.save()
     return conversation
 
 

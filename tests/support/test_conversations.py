@@ -143,3 +143,19 @@ async def test_an_account_whose_address_is_not_confirmed_does_not_take_a_guest_o
     assert history["conversation_id"] != visitors
     await socket.disconnect()
     assert (await database_sync_to_async(Conversation.objects.get)(id=visitors)).customer_id is None
+
+
+# --- sockets that say nothing ----------------------------------------------------------------------------------
+def _sessions() -> int:
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.count()
+
+
+async def test_a_socket_opened_without_a_cookie_stores_no_session_and_still_chats():
+    """Session 30's probe: every socket a script opens without a cookie stored a session no browser could hold."""
+    before = await database_sync_to_async(_sessions)()
+    socket, _ = await connected("")
+    assert "deliver" in (await say(socket, "how long does delivery take?")).lower()
+    await socket.disconnect()
+    assert await database_sync_to_async(_sessions)() == before
