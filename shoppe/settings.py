@@ -446,7 +446,14 @@ CUSTOMER_SOCKET_LEASE_S = env_float("CUSTOMER_SOCKET_LEASE_S", 90.0, minimum=3.0
 # Proving an order in the chat without an account (support.services.proofs).
 ORDER_CODE_TTL_MINUTES = env_int("ORDER_CODE_TTL_MINUTES", 10, minimum=1)
 ORDER_CODE_ATTEMPTS = env_int("ORDER_CODE_ATTEMPTS", 5, minimum=1)  # wrong tries before a code is void
-ORDER_CODES_PER_ORDER_PER_HOUR = env_int("ORDER_CODES_PER_ORDER_PER_HOUR", 3, minimum=1)  # spares the inbox
+# Codes emailed for one order in an hour (support.services.proofs `order_code_send`). Each requester (its
+# conversation, and its client address across conversations) gets ORDER_CODES_PER_REQUESTER_PER_HOUR, so a stranger
+# who knows the order's number and email uses up their own codes, not the owner's. The order's own cap is what
+# bounds guessing: with every address an attacker has, at most ORDER_CODES_PER_ORDER_PER_HOUR codes of
+# ORDER_CODE_ATTEMPTS tries each, 10 x 5 = 50 guesses an hour at a 6-digit code (1 in 20,000 an hour, each hour
+# of it 10 emails to the owner), against 3 x 5 = 15 before; keeping the owner out now takes 4 client addresses.
+ORDER_CODES_PER_REQUESTER_PER_HOUR = env_int("ORDER_CODES_PER_REQUESTER_PER_HOUR", 3, minimum=1)
+ORDER_CODES_PER_ORDER_PER_HOUR = env_int("ORDER_CODES_PER_ORDER_PER_HOUR", 10, minimum=1)
 # Failed proofs (number and email, or a code) per hour, counted in the cache like the chat's limits.
 ORDER_PROOF_FAILURES_PER_CONVERSATION = env_int("ORDER_PROOF_FAILURES_PER_CONVERSATION", 5, minimum=1)
 ORDER_PROOF_FAILURES_PER_ADDRESS = env_int("ORDER_PROOF_FAILURES_PER_ADDRESS", 20, minimum=1)

@@ -503,7 +503,10 @@ class DeviceStatus(models.Model):
         STALE = "stale", "Old model version"
         ERROR = "error", "Error on the device"
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="device_statuses")
+    # A report outlives the conversation when that is deleted for having nothing in it (most chats opened are never
+    # written in: support.services.conversations `empty_conversations_delete`): ops counts the widgets, not the talk.
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="device_statuses")
     state = models.CharField(max_length=10, choices=State.choices)
     reason = models.CharField(max_length=12, choices=Reason.choices, blank=True)
     version = models.CharField(max_length=64, blank=True)

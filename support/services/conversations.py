@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
@@ -11,12 +12,12 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from support import realtime
 from support.db import commits_without_waiting_for_disk
-from support.models import Conversation, Message
+from support.models import Conversation, CustomerSocket, Handoff, InternalNote, Message, RefundRequest
 from support.selectors import conversation_ended_q, conversation_has_ended, link_owner_holds
 from support.services.proofs import conversation_address_remember, proofs_belong_to
 
@@ -195,7 +196,11 @@ def _conversation_find_or_start(*, user: AbstractBaseUser | AnonymousUser, sessi
         conversation = Conversation.objects.create(customer_id=user.pk if user.is_authenticated else None)
     if session.get(SESSION_KEY) != str(conversation.id):
         session[SESSION_KEY] = str(conversation.id)
-        session.save()
+        # Saved only for a browser that holds the session: a socket cannot set a cookie, so one opened without a live
+        # session (no cookie, or an expired one) would leave a stored session per connection that nothing can read.
+        # Its conversation is kept in the socket's copy, for the socket's life (a visitor who refused cookies).
+        if session.session_key:
+            session.save()
     return conversation
 
 
@@ -243,6 +248,34 @@ def conversation_next(*, previous_id: uuid.UUID) -> Conversation:
                                                    previous=previous, created_at=now, updated_at=now)
         except IntegrityError:
             return Conversation.objects.get(previous_id=previous_id)
+
+
+def empty_conversations_delete(*, batch: int = 500) -> int:
+    """Delete the visitors' conversations in which nothing happened, once they have ended; how many.
+
+    A chat socket joins a conversation as it opens, before a word is said (the widget needs its id at once, for a
+    photo, say), so every chat opened and left, and every socket a script opens without a cookie (session 30's
+    probe), leaves one. Such a conversation is taken up again by its browser while it is fresh, and started afresh
+    once it has ended (`conversation_next`), so one that has been idle for CONVERSATION_IDLE_HOURS with no socket
+    open on it loses nothing: the browser whose session still names it gets a new one. Conversations of accounts
+    are left alone (an account goes back to its latest, so it has few). A widget's device report stays, without its
+    conversation, for ops (`DeviceStatus.conversation`).
+    """
+    now = timezone.now()
+    ended = now - timedelta(hours=settings.CONVERSATION_IDLE_HOURS)
+    empty = (Conversation.objects.filter(customer__isnull=True, status=Conversation.Status.BOT, updated_at__lt=ended)
+             .exclude(Exists(Message.objects.filter(conversation=OuterRef("pk"))))
+             .exclude(Exists(Handoff.objects.filter(conversation=OuterRef("pk"))))
+             .exclude(Exists(RefundRequest.objects.filter(conversation=OuterRef("pk"))))
+             .exclude(Exists(InternalNote.objects.filter(conversation=OuterRef("pk"))))
+             .exclude(Exists(CustomerSocket.objects.filter(conversation=OuterRef("pk"), alive_until__gte=now))))
+    deleted = 0
+    while ids := list(empty.order_by("updated_at").values_list("id", flat=True)[:batch]):
+        # The conditions are checked again as the batch is deleted: a socket may have joined one meanwhile.
+        deleted += empty.filter(id__in=ids).delete()[1].get(Conversation._meta.label, 0)
+        if len(ids) < batch:
+            break
+    return deleted
 
 
 class _Ended(Exception):

@@ -4,7 +4,8 @@
   (`shoppe.selectors.guest_order_get_by_number_and_email`). An order on an account is
   never proven this way: it needs that account signed in.
 - Changing, cancelling or asking a refund on a guest order: also a one-time code sent to
-  the order's email address (`order_code_send` / `order_code_check`).
+  the order's email address (`order_code_send` / `order_code_check`), a few an hour per order
+  and requester, more (but still few) per order whoever asks.
 - Failed proofs (number and email, or a code) are counted per conversation and per
   client address in the cache (a number and email also per email address), as the chat's rate limits are; over the limit nothing is
   checked, so a correct guess after many wrong ones still learns nothing.
@@ -20,7 +21,7 @@ import logging
 import secrets
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -31,7 +32,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _, gettext_lazy
 
-from shoppe.limits import subject_digest
+from shoppe.limits import HOUR_S, subject_digest, within_limit
 from shoppe.models import Order, OrderAccessCode
 from support.models import Conversation
 
@@ -44,8 +45,9 @@ _ADDRESS_MEMORY_S = 24 * 3600
 
 class CodeSent(enum.Enum):
     SENT = "sent"
-    TOO_MANY = "too_many"  # ORDER_CODES_PER_ORDER_PER_HOUR reached: the latest code still works
-    FAILED = "failed"  # the mail server refused or could not be reached
+    TOO_MANY = "too_many"  # this conversation had ORDER_CODES_PER_REQUESTER_PER_HOUR: its latest code still works
+    TOO_MANY_FOR_ORDER = "too_many_for_order"  # others (the order, or this client address) had theirs: none here
+    FAILED = "failed"  # the mail server refused or could not be reached, or the cache could not count
 
 
 # What the code is for, as the email tells it (the intents that need one, support.services.order_help).
@@ -166,15 +168,45 @@ def _code_email(*, order: Order, intent: str, code: str, minutes: int) -> dict[s
             "message": "\n\n".join(body)}
 
 
+def _code_limit(*, conversation: Conversation, order: Order, now: datetime) -> CodeSent | None:
+    """Why no code may be sent for `order` to `conversation` now, or None, having counted one more.
+
+    Codes are counted per order and requester, so that a stranger who knows the order's number and email uses up
+    their own codes, not the owner's (session 30's probe): per conversation (in the table), and per client address
+    across its conversations (a new conversation is one reload away). The order's own, higher, cap bounds what
+    guessing from many addresses can get (the numbers: ORDER_CODES_PER_ORDER_PER_HOUR in settings). Those two are
+    counted in the cache, atomically, before the code is sent, so that codes asked for at once cannot outrun them,
+    the address's first: a requester over their own limit does not use up the order's. Without the cache no code is
+    sent (nor could one be checked: `proof_allowed` fails closed).
+    """
+    mine = OrderAccessCode.objects.filter(order=order, holder=str(conversation.id),
+                                          created_at__gte=now - timedelta(hours=1))
+    if mine.count() >= settings.ORDER_CODES_PER_REQUESTER_PER_HOUR:
+        return CodeSent.TOO_MANY
+    try:
+        address = cache.get(f"proof:address:{conversation.id}")
+    except Exception:  # noqa: BLE001
+        log.warning("cache unavailable; no code sent for order %s", order.number)
+        return CodeSent.FAILED
+    name = f"order-codes:{order.pk}"
+    # A conversation whose address is not known (forgotten after a day) still has its own count and the order's.
+    if address and not within_limit(name, address, per_seconds=HOUR_S,
+                                    limit=settings.ORDER_CODES_PER_REQUESTER_PER_HOUR):
+        return CodeSent.TOO_MANY_FOR_ORDER
+    if not within_limit(name, "every requester", per_seconds=HOUR_S, limit=settings.ORDER_CODES_PER_ORDER_PER_HOUR):
+        return CodeSent.TOO_MANY_FOR_ORDER
+    return None
+
+
 def order_code_send(*, conversation: Conversation, order: Order, intent: str) -> CodeSent:
     """Email a fresh code for `order` to the address it was placed with.
 
     Earlier codes this conversation got for the order stop working: only the latest does.
     """
     now = timezone.now()
-    if OrderAccessCode.objects.filter(order=order, created_at__gte=now - timedelta(hours=1)).count() \
-            >= settings.ORDER_CODES_PER_ORDER_PER_HOUR:
-        return CodeSent.TOO_MANY
+    refused = _code_limit(conversation=conversation, order=order, now=now)
+    if refused is not None:
+        return refused
     holder = str(conversation.id)
     code = f"{secrets.randbelow(1_000_000):06d}"
     OrderAccessCode.objects.filter(order=order, holder=holder, used_at=None, expires_at__gt=now).update(expires_at=now)

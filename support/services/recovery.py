@@ -197,10 +197,14 @@ def _stranded_message_finish(*, message_id: int, holder: str) -> None:
 
 
 _sweeping = threading.Event()
+# The sweep also deletes the ended conversations nothing happened in, this often (each pass reads every visitor's
+# ended conversation, so not every STRANDED_MESSAGE_SWEEP_S).
+EMPTY_CONVERSATIONS_EVERY_S = 3600.0
 
 
 def stranded_messages_sweep_start() -> None:
-    """In a server process: sweep now (finishing what a dead run left), then every STRANDED_MESSAGE_SWEEP_S."""
+    """In a server process: sweep now (finishing what a dead run left), then every STRANDED_MESSAGE_SWEEP_S; and
+    delete the empty conversations that ended (`empty_conversations_delete`) now, then every hour."""
     if not settings.STRANDED_MESSAGE_SWEEP_S or _sweeping.is_set():
         return
     _sweeping.set()
@@ -213,12 +217,30 @@ def _sweep_forever() -> None:
     # Not while the process gets its assistant ready: answering needs the router, and the
     # messages it holds meanwhile are its own, not a dead process's.
     readiness.wait()
+    emptied_at: float | None = None
     while True:
-        try:
-            close_old_connections()
-            finished = stranded_messages_finish()
-            if finished:
-                log.warning("finished %d message(s) left without an outcome by a process that died", finished)
-        except Exception:  # the database is away for a moment: the next sweep tries again
-            log.warning("the sweep for stranded messages failed", exc_info=True)
+        emptied_at = sweep_turn(emptied_at=emptied_at)
         time.sleep(settings.STRANDED_MESSAGE_SWEEP_S)
+
+
+def sweep_turn(*, emptied_at: float | None) -> float | None:
+    """One turn of the sweep: the stranded messages, and the empty conversations when an hour has passed since
+    `emptied_at` (`time.monotonic()`, None: never). Returns when the empty conversations were last deleted."""
+    from support.services.conversations import empty_conversations_delete
+
+    try:
+        close_old_connections()
+        finished = stranded_messages_finish()
+        if finished:
+            log.warning("finished %d message(s) left without an outcome by a process that died", finished)
+    except Exception:  # the database is away for a moment: the next sweep tries again
+        log.warning("the sweep for stranded messages failed", exc_info=True)
+    if emptied_at is not None and time.monotonic() - emptied_at < EMPTY_CONVERSATIONS_EVERY_S:
+        return emptied_at
+    try:
+        deleted = empty_conversations_delete()
+        if deleted:
+            log.info("deleted %d ended conversation(s) in which nothing happened", deleted)
+    except Exception:  # the next hour tries again
+        log.warning("deleting the empty conversations failed", exc_info=True)
+    return time.monotonic()

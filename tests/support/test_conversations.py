@@ -6,6 +6,7 @@ inherit a stranger's order details.
 """
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
@@ -143,3 +144,88 @@ async def test_an_account_whose_address_is_not_confirmed_does_not_take_a_guest_o
     assert history["conversation_id"] != visitors
     await socket.disconnect()
     assert (await database_sync_to_async(Conversation.objects.get)(id=visitors)).customer_id is None
+
+
+# --- sockets that say nothing ----------------------------------------------------------------------------------
+def _sessions() -> int:
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.count()
+
+
+def _aged_past_the_idle_hours(conversation_ids: list[str]) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    then = timezone.now() - timedelta(hours=settings.CONVERSATION_IDLE_HOURS, minutes=5)
+    Conversation.objects.filter(id__in=conversation_ids).update(created_at=then, updated_at=then)
+
+
+async def test_a_socket_opened_without_a_cookie_stores_no_session_and_still_chats():
+    """Session 30's probe: every socket a script opens without a cookie stored a session no browser could hold."""
+    before = await database_sync_to_async(_sessions)()
+    socket, _ = await connected("")
+    assert "deliver" in (await say(socket, "how long does delivery take?")).lower()
+    await socket.disconnect()
+    assert await database_sync_to_async(_sessions)() == before
+
+
+async def test_the_conversations_sockets_opened_and_left_are_deleted_once_ended():
+    """Session 30's probe: each socket opened without a cookie started a conversation that stayed for ever."""
+    from django.core.management import call_command
+
+    from support.models import DeviceStatus
+
+    # given three sockets opened without a cookie and closed without a word, one of them after its device report
+    left = []
+    for n in range(3):
+        socket, history = await connected("")
+        if n == 0:
+            await socket.send_json_to({"type": "device.status", "state": "fallback", "reason": "no-wasm",
+                                       "version": "", "load_ms": None})
+            assert await socket.receive_nothing(timeout=0.3)
+        await socket.disconnect()
+        left.append(history["conversation_id"])
+    # and a visitor who asked something, one whose chat is still open though nothing was said, and a fresh one
+    talked, talked_history = await connected(await database_sync_to_async(session_cookie_for)(None))
+    await say(talked, "how long does delivery take?")
+    await talked.disconnect()
+    still_open, open_history = await connected(await database_sync_to_async(session_cookie_for)(None))
+    await database_sync_to_async(_aged_past_the_idle_hours)(
+        [*left, talked_history["conversation_id"], open_history["conversation_id"]])
+    fresh, fresh_history = await connected("")
+    await fresh.disconnect()
+    # when the sweep runs (here its command)
+    told = io.StringIO()
+    await database_sync_to_async(call_command)("delete_empty_conversations", stdout=told)
+    assert told.getvalue().strip() == "3 empty conversation(s) deleted"
+    # then the ended empty ones are gone, and the rest stay
+    remaining = set(map(str, await database_sync_to_async(
+        lambda: list(Conversation.objects.values_list("id", flat=True)))()))
+    assert remaining == {talked_history["conversation_id"], open_history["conversation_id"],
+                         fresh_history["conversation_id"]}
+    # the widget's report stays for ops, without its conversation
+    report = await database_sync_to_async(DeviceStatus.objects.get)()
+    assert (report.conversation_id, report.reason) == (None, "no-wasm")
+    await still_open.disconnect()
+
+
+async def test_a_browser_whose_empty_conversation_was_deleted_chats_in_a_new_one():
+    from support.services.conversations import empty_conversations_delete
+
+    # given a visitor who opened the chat and left without a word, long enough ago for it to have ended
+    cookie = await database_sync_to_async(session_cookie_for)(None)
+    socket, first = await connected(cookie)
+    await socket.disconnect()
+    await database_sync_to_async(_aged_past_the_idle_hours)([first["conversation_id"]])
+    assert await database_sync_to_async(empty_conversations_delete)() == 1
+    # when they open the chat again in the same browser
+    socket, again = await connected(cookie)
+    # then they are in a new conversation, which takes their question and stays theirs
+    assert again["conversation_id"] != first["conversation_id"] and again["messages"] == []
+    assert "deliver" in (await say(socket, "how long does delivery take?")).lower()
+    await socket.disconnect()
+    socket, resumed = await connected(cookie)
+    assert resumed["conversation_id"] == again["conversation_id"] and len(resumed["messages"]) == 2
+    await socket.disconnect()

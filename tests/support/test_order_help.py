@@ -418,7 +418,7 @@ def test_codes_per_order_are_capped_to_spare_the_inbox(make_guest_order, mailout
     order = make_guest_order()
     sent = [order_code_send(conversation=Conversation.objects.create(), order=order, intent="cancel_order")
             for _ in range(3)]
-    assert sent == [CodeSent.SENT, CodeSent.SENT, CodeSent.TOO_MANY] and len(mailoutbox) == 2
+    assert sent == [CodeSent.SENT, CodeSent.SENT, CodeSent.TOO_MANY_FOR_ORDER] and len(mailoutbox) == 2
 
 
 def test_a_german_refund_names_the_items_in_german_and_files_them_in_english(make_customer, make_order):

@@ -29,8 +29,11 @@ class Chat:
         self.socket = socket
 
     @classmethod
-    async def open(cls) -> "Chat":
+    async def open(cls, *, address: str | None = None) -> "Chat":
+        """`address`: the client address the socket comes from (by default every test socket shares one)."""
         socket = chat_socket(await database_sync_to_async(session_cookie_for)(None))
+        if address:
+            socket.scope["client"] = (address, 50000)
         ok, _ = await socket.connect(timeout=10)
         assert ok
         assert (await socket.receive_json_from(timeout=10))["type"] == "history"
@@ -225,6 +228,57 @@ async def test_failed_proofs_are_throttled_per_email_whatever_the_connection(eri
     throttled = await chat.say(f"{erins_order.number} erin@example.test")
     assert "processing" not in throttled and "try" in throttled
     await chat.close()
+
+
+async def test_a_stranger_who_knows_the_number_and_email_cannot_use_up_the_owners_codes(erins_order, smtp_server,
+                                                                                        settings):
+    """Session 30's probe: three codes asked for in a stranger's chat kept Erin from getting one for an hour."""
+    settings.ORDER_CODES_PER_ORDER_PER_HOUR = 4  # room for one code more than the stranger may have
+    # given a stranger who knows Erin's order number and email and has had every code they may have
+    stranger = await Chat.open(address="203.0.113.66")
+    await stranger.say(f"Please cancel order {erins_order.number}")
+    assert "6-digit code" in await stranger.say(f"{erins_order.number} erin@example.test")
+    for _ in range(2):
+        assert "6-digit code" in await stranger.say("new code")
+    assert "several codes" in await stranger.say("new code")
+    # and who opens new conversations from the same address: those are counted with the first, and use up nothing
+    for _ in range(2):
+        again = await Chat.open(address="203.0.113.66")
+        await again.say(f"Please cancel order {erins_order.number}")
+        assert "Too many codes" in await again.say(f"{erins_order.number} erin@example.test")
+        await again.close()
+    assert len(smtp_server.wait_for(3)) == 3
+    # when Erin asks in her own chat
+    erin = await Chat.open(address="198.51.100.7")
+    await erin.say(f"Please cancel order {erins_order.number}")
+    assert "6-digit code" in await erin.say(f"{erins_order.number} erin@example.test")
+    # then her own code comes, and it cancels the order; the stranger's do not work in her chat, nor hers in theirs
+    codes = [CODE.search(mail.body).group(1) for mail in smtp_server.wait_for(4)]  # type: ignore[union-attr]
+    assert "isn't right" in await erin.say(codes[2])
+    assert "isn't right" in await stranger.say(codes[3])
+    assert "Shall I go ahead" in await erin.say(codes[3])
+    assert "cancelled" in await erin.say("yes")
+    assert (await refreshed(erins_order)).status == Order.Status.CANCELLED
+    await erin.close()
+    await stranger.close()
+
+
+async def test_codes_for_one_order_stay_few_however_many_addresses_ask(erins_order, smtp_server, settings):
+    """What bounds guessing a code from many addresses: ORDER_CODES_PER_ORDER_PER_HOUR codes of ORDER_CODE_ATTEMPTS
+    tries each, whoever asks."""
+    settings.ORDER_CODES_PER_ORDER_PER_HOUR = 3
+    for n in range(3):
+        chat = await Chat.open(address=f"203.0.113.{n + 1}")
+        await chat.say(f"Please cancel order {erins_order.number}")
+        assert "6-digit code" in await chat.say(f"{erins_order.number} erin@example.test")
+        await chat.close()
+    chat = await Chat.open(address="198.51.100.7")
+    await chat.say(f"Please cancel order {erins_order.number}")
+    refused = await chat.say(f"{erins_order.number} erin@example.test")
+    assert "Too many codes" in refused and "6-digit code" not in refused
+    assert "Too many codes" in await chat.say(f"Please cancel order {erins_order.number}")
+    await chat.close()
+    assert len(smtp_server.wait_for(3)) == 3 and len(smtp_server.received) == 3
 
 
 async def test_when_the_mail_server_refuses_the_visitor_is_told_and_nothing_opens(erins_order, smtp_server):

@@ -212,3 +212,30 @@ async def test_a_message_the_assistant_failed_on_keeps_its_failure_notice_and_is
     await asyncio.sleep(0.4)
     assert await sweep() == 0
     assert [s for s, _ in await database_sync_to_async(replies_to)(message)] == ["failed"]
+
+
+async def test_the_sweep_deletes_the_ended_conversations_nothing_happened_in_once_an_hour(chat, settings):
+    """The sweep every server process runs also deletes what sockets opened and left (`empty_conversations_delete`)."""
+    import time
+
+    from support.models import Conversation
+    from support.services.recovery import EMPTY_CONVERSATIONS_EVERY_S, sweep_turn
+
+    def left_a_day_ago() -> uuid.UUID:
+        then = timezone.now() - timedelta(hours=settings.CONVERSATION_IDLE_HOURS, minutes=5)
+        return Conversation.objects.create(created_at=then, updated_at=then).id
+
+    # given a conversation nobody said anything in that ended, beside a chat that is open
+    left = await database_sync_to_async(left_a_day_ago)()
+    # when the sweep turns for the first time in a process, it is deleted
+    emptied_at = await sync_to_async(sweep_turn, thread_sensitive=False)(emptied_at=None)
+    assert emptied_at is not None
+    assert not await database_sync_to_async(Conversation.objects.filter(id=left).exists)()
+    # then the next turns leave the next one to the hour after
+    left = await database_sync_to_async(left_a_day_ago)()
+    assert await sync_to_async(sweep_turn, thread_sensitive=False)(emptied_at=emptied_at) == emptied_at
+    assert await database_sync_to_async(Conversation.objects.filter(id=left).exists)()
+    an_hour_ago = time.monotonic() - EMPTY_CONVERSATIONS_EVERY_S
+    await sync_to_async(sweep_turn, thread_sensitive=False)(emptied_at=an_hour_ago)
+    assert not await database_sync_to_async(Conversation.objects.filter(id=left).exists)()
+    assert await database_sync_to_async(Conversation.objects.filter(id=chat.conversation_id).exists)()

@@ -30,6 +30,9 @@ def ask_for_code(conversation: Conversation, intent: str, order: Order, request:
     if sent is proofs.CodeSent.TOO_MANY:
         return Answer(_("I've already sent several codes for order %(number)s in the last hour. Please type the "
                         "latest one here, or try again later.") % {"number": order.number}, pending=pending)
+    if sent is proofs.CodeSent.TOO_MANY_FOR_ORDER:  # asked for elsewhere: none of those codes works here
+        return Answer(_("Too many codes were asked for order %(number)s in the last hour, so I can't send another just "
+                        "now. Please try again later.") % {"number": order.number})
     return Answer(
         _("To keep order %(number)s safe, I've sent a 6-digit code to the email address it was placed with. "
           "Please type the code here; it works for %(minutes)s minutes.")
