@@ -34,27 +34,17 @@ class LanguageWords:
     vocabulary: dict[str, int]
     log_probabilities: np.ndarray  # (languages, n-grams): log P(n-gram | language)
 
+    def __post_init__(self) -> None:
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        object.__setattr__(self, "_grams", CountVectorizer(**NGRAMS).build_analyzer())
+
     def log_likelihoods(self, text: str) -> np.ndarray:
         """Each language's log-likelihood of the text's known n-grams, divided by TEMPERATURE (zeros when it has none)."""
-        columns = [column for gram in word_grams(text) if (column := self.vocabulary.get(gram)) is not None]
+        columns = [column for gram in self._grams(text) if (column := self.vocabulary.get(gram)) is not None]
         if not columns:
             return np.zeros(len(self.languages))
         return self.log_probabilities[:, columns].sum(axis=1) / TEMPERATURE
-
-
-def word_grams(text: str) -> list[str]:
-    """The text's character n-grams within words, as NGRAMS's CountVectorizer reads them (tests/rag/test_languages.py
-    checks they are the same), without importing scikit-learn into a process that only serves: its import alone cost
-    the first message a second."""
-    low, high = NGRAMS["ngram_range"]
-    grams: list[str] = []
-    for word in text.lower().split():
-        padded = f" {word} "
-        for size in range(low, high + 1):
-            grams += [padded[start:start + size] for start in range(max(1, len(padded) - size + 1))]
-            if len(padded) <= size:  # a short word is counted once
-                break
-    return grams
 
 
 def language_words_train(pairs: list[tuple[str, str]]) -> LanguageWords:
