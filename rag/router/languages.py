@@ -1,17 +1,13 @@
 """Which language a customer writes in, among the eight the shop serves.
 
 py3langid (a naive-Bayes model over byte n-grams, in its package) restricted to the
-shop's languages, with what the exemplars teach of how customers write each of them added to its
-scores (rag/router/language_words.py: "accettate paypal?" is Italian, which py3langid alone was
-unsure of). Short or mixed messages ("refund pls", "ok", an order number) carry too little to tell,
-so a language other than English is taken only when the two together are sure of it
-(LANGUAGE_CERTAINTY); otherwise the message is read as English.
+shop's languages: about 0.02 ms a message. Short or mixed messages ("refund pls", "ok",
+an order number) carry too little to tell, so a language other than English is taken
+only when the model is sure of it (LANGUAGE_CERTAINTY); otherwise the message is read as English.
 """
 from __future__ import annotations
 
 import threading
-
-import numpy as np
 
 LANGUAGES = ("en", "nl", "de", "fr", "es", "it", "pl", "pt")
 ENGLISH = "en"
@@ -34,18 +30,9 @@ def _model():  # type: ignore[no-untyped-def]
 
 
 def language_guess(text: str) -> tuple[str, float]:
-    """(the likeliest language, its probability), however unsure: py3langid's probabilities times the exemplars'
-    likelihoods (rag/router/language_words.py), normalised."""
-    from rag.router.language_words import language_words_get
-
-    words = language_words_get()
-    ranked = dict(_model().rank(text))
-    scores = np.log(np.maximum([ranked.get(language, 0.0) for language in words.languages], 1e-12))
-    scores += words.log_likelihoods(text)
-    probabilities = np.exp(scores - scores.max())
-    probabilities /= probabilities.sum()
-    best = int(probabilities.argmax())
-    return words.languages[best], float(probabilities[best])
+    """(the likeliest language, its probability), however unsure."""
+    language, probability = _model().classify(text)
+    return str(language), float(probability)
 
 
 def language_settled(guess: str, probability: float) -> str:

@@ -26,11 +26,6 @@ OTHER_LANGUAGES = ("nl", "de", "fr", "es", "it", "pl", "pt")
     ("gdzie jest moja paczka, zamawiałam tydzień temu", "pl"),
     ("quero devolver o candeeiro, como faço?", "pt"),
     ("where is my order?", "en"),
-    # Short ones py3langid alone was unsure of (read as English before session 31): the exemplars know the shop's words.
-    ("hola, donde esta mi pedido 10412", "es"),
-    ("accettate bancomat?", "it"),
-    ("quero trocar o tamanho do edredão", "pt"),
-    ("czy jest dostawa do Gdańska", "pl"),
 ])
 def test_the_language_of_a_message_is_detected(text, language):
     assert language_detect(text)[0] == language
@@ -39,30 +34,6 @@ def test_the_language_of_a_message_is_detected(text, language):
 @pytest.mark.parametrize("text", ["refund pls", "rfund plz", "ok", "10023", "hi", "AGENT NOW", "retrun label pls"])
 def test_a_message_too_short_to_tell_is_read_as_english(text):
     assert language_detect(text)[0] == "en"
-
-
-HELD_OUT = Path(__file__).resolve().parents[1] / "data"
-SHORT = 40  # characters: "accettate paypal?", "Quero cancelar a encomenda 10065"
-
-
-def test_the_language_is_told_on_every_own_held_out_set():
-    """Every own held-out message with a labelled language (6,132 in session 31; no exemplar comes from them).
-
-    Measured in session 31: py3langid alone told 96.3% right (short messages 83.8%: the rest answered in English);
-    with the exemplars' n-grams (rag/router/language_words.py) 99.6% (short 98.2%), 6 answered in another wrong
-    language (gibberish such as "asdfghjkl" and one-word tests), none before."""
-    rows = [row for path in sorted(HELD_OUT.glob("*/*.csv"))
-            for row in csv.DictReader(path.open(newline="", encoding="utf-8")) if row.get("lang")]
-    told = [(row["text"], row["lang"], language_detect(row["text"])[0]) for row in rows]
-    short = [(language, detected) for text, language, detected in told if len(text) < SHORT]
-    right = sum(language == detected for _, language, detected in told) / len(told)
-    short_right = sum(language == detected for language, detected in short) / len(short)
-    wrong_other = sum(detected not in (language, "en") for _, language, detected in told) / len(told)
-    print(f"{len(told)} messages: told right {right:.4f}, short {short_right:.4f} ({len(short)}), "
-          f"another wrong language {wrong_other:.4f}")
-    assert len(told) >= 6000
-    assert right >= 0.99 and short_right >= 0.97
-    assert wrong_other <= 0.002
 
 
 @pytest.mark.django_db
