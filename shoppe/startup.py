@@ -37,13 +37,14 @@ def rag_warm_up(*, device: bool = False) -> None:
     from rag.answerability import answer_check_get
     from rag.index import INDEX_LANGUAGES, index_get
     from rag.router.decide import router_warm_up
+    from rag.router.language_words import language_words_build, language_words_get
     from rag.router.serving import router_get, routers_trained_if_stale
 
     failed = False
     try:
         readiness.step("building the help-centre index in every language (and the check of its answers) and training "
                        "the routers where they are missing or stale, side by side (reused when nothing changed)")
-        side_by_side([help_centre_build, *routers_trained_if_stale()])
+        side_by_side([help_centre_build, language_words_build, *routers_trained_if_stale()])
         readiness.step("loading the router")
         router = router_get()
         readiness.step("warming up")
@@ -51,6 +52,7 @@ def rag_warm_up(*, device: bool = False) -> None:
         for language in INDEX_LANGUAGES:
             index_get(language)
         answer_check_get()
+        language_words_get()
     except Exception:  # the site still serves pages; the chat reports its own errors
         failed = True
         log.exception("getting the local models ready failed; each message will try to load them itself")

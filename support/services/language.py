@@ -67,35 +67,46 @@ def conversation_language(conversation_id: uuid.UUID | None, *, before: Message 
     Not one it read as English for want of words: after "où est ma commande ?", "10039" and "merci !" (English to the
     router at 0.13 and 0.27) turned the French guest's conversation English (session 25's walkthrough). A message
     recorded before the router kept its certainty (`language_probability`) counts as before."""
+    return _language_written(conversation_id, before=before) or _page_language(conversation_id) or ENGLISH
+
+
+def _language_written(conversation_id: uuid.UUID | None, *, before: Message | None = None) -> str | None:
+    """The catalogue of the conversation's latest customer message the router was sure of the language of, if any."""
     from support.conversation_language import language_sure
 
     messages = (Message.objects.filter(conversation_id=conversation_id, author=Message.Author.CUSTOMER)
                 .exclude(language="").filter(language_sure()))
     if before is not None:
         messages = messages.exclude(id=before.id).filter(created_at__lte=before.created_at)
-    code = messages.order_by("-created_at", "-id").values_list("language", flat=True).first()
-    return _catalogue(code) or _page_language(conversation_id) or ENGLISH
+    return _catalogue(messages.order_by("-created_at", "-id").values_list("language", flat=True).first())
 
 
-def text_language(text: str) -> str | None:
-    """The language `text` is surely in (English included), or None when it is too short to tell."""
-    from rag.router.languages import ENGLISH as ROUTER_ENGLISH, LANGUAGE_CERTAINTY, language_detect
+def text_language(text: str, *, told: bool = False) -> str | None:
+    """The language `text` is surely in (English included), or None when it is too short to tell. `told`: read with
+    what the exemplars teach of each language (rag/router/languages.py `language_told`), which tells short messages
+    the router reads as English for want of certainty ("hola donde esta mi pedido 10003"); else as the router reads."""
+    from rag.router.languages import ENGLISH as ROUTER_ENGLISH, LANGUAGE_CERTAINTY, language_detect, language_told
 
     if len(text.split()) < 3 and not any(c.isalpha() for c in text if ord(c) > 127):
         return None  # "ok", "ja", "10234", an email address: too little to tell
-    code, probability = language_detect(text)
+    code, probability = (language_told if told else language_detect)(text)
     if code == ROUTER_ENGLISH and probability < LANGUAGE_CERTAINTY:
         return None
     return _catalogue(code)
 
 
 def reply_language(message: Message, *, routed: str | None = None) -> str:
-    """The language to answer `message` in: the router's reading of it, else the text's, else the conversation's."""
+    """The language to answer `message` in: the router's reading of it, else the text's, else the language the
+    conversation is written in, else the text's as the exemplars tell it (a conversation's first short messages:
+    "hola donde esta mi pedido 10003"), else the page's, else English. The conversation comes before the exemplars'
+    reading: an English guest's new address, "Prinsengracht 263, 1016 GV Amsterdam", is Dutch to them."""
     # The router reads English whenever it is unsure, so its "en" decides nothing on its own.
     sure = routed if routed and routed != "en" else None
+    text = message.text or ""
     code = _catalogue(sure) or _catalogue(message.language if message.language != "en" else None) \
-        or text_language(message.text or "")
-    return code or conversation_language(message.conversation_id, before=message)
+        or text_language(text)
+    return (code or _language_written(message.conversation_id, before=message) or text_language(text, told=True)
+            or _page_language(message.conversation_id) or ENGLISH)
 
 
 @contextmanager
