@@ -21,8 +21,6 @@ import csv
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -32,6 +30,7 @@ import numpy as np
 from django.conf import settings
 
 from rag.documents import ENGLISH, HELP_LANGUAGES
+from rag.kept import npz_replace
 
 log = logging.getLogger(__name__)
 
@@ -184,12 +183,8 @@ def answer_check_build() -> Path:
     path = _folder() / f"check-{answer_check_fingerprint()}.npz"
     if not path.exists():
         check = answer_check_train()
-        _folder().mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".building-", suffix=".npz", dir=_folder())
-        os.close(fd)
-        np.savez(tmp, mean=check.mean, scale=check.scale, weights=check.weights,
-                 meta=np.array(json.dumps({"bias": check.bias, "threshold": check.threshold})))
-        os.replace(tmp, path)
+        npz_replace(path, mean=check.mean, scale=check.scale, weights=check.weights,
+                    meta=np.array(json.dumps({"bias": check.bias, "threshold": check.threshold})))
     return path
 
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+
+from rag.kept import npz_replace
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +84,7 @@ def embeddings_known(encoder, texts: list[str], *, batch_size: int = 64) -> np.n
 
 
 def _save(path: Path, keys: list[str], known: dict[str, np.ndarray]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, staging = tempfile.mkstemp(prefix=".embeddings-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            np.savez(out, keys=np.array(keys), vectors=np.stack([known[key] for key in keys]).astype(np.float32))
-        os.replace(staging, path)  # whole, or not at all: another process may be reading it
+    try:  # whole, or not at all: another process may be reading it
+        npz_replace(path, keys=np.array(keys), vectors=np.stack([known[key] for key in keys]).astype(np.float32))
     except OSError:
         log.warning("could not keep the exemplar embeddings in %s", path, exc_info=True)
-        Path(staging).unlink(missing_ok=True)

@@ -18,6 +18,12 @@ def exemplar_files(folder: Path | None = None, *, chat: bool = False) -> list[Pa
     return sorted(folder.glob("*.txt")) + sorted(folder.glob("chat/*/*.txt" if chat else "chat/en/*.txt"))
 
 
+def exemplar_lines(path: Path) -> list[str]:
+    """The messages of one exemplar file; `#` lines are comments."""
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def exemplar_load(folder: Path | None = None, *, chat: bool = False) -> list[tuple[str, str]]:
     """(text, intent) pairs from the exemplar files; `#` lines are comments."""
     pairs: list[tuple[str, str]] = []
@@ -25,10 +31,7 @@ def exemplar_load(folder: Path | None = None, *, chat: bool = False) -> list[tup
         intent = path.stem
         if intent not in INTENT_ROUTES:
             raise ValueError(f"{path.name}: {intent!r} is not an intent in rag/router/policy.py")
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if line and not line.startswith("#"):
-                pairs.append((line, intent))
+        pairs += [(line, intent) for line in exemplar_lines(path)]
     return pairs
 
 

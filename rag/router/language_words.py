@@ -15,14 +15,14 @@ tests/rag/test_languages.py): the language told right 96.3% -> 99.6%, of message
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+
+from rag.kept import npz_replace
 
 NGRAMS = {"analyzer": "char_wb", "ngram_range": (1, 4), "lowercase": True, "min_df": 2}
 SMOOTHING = 0.1  # naive Bayes' additive smoothing (sklearn's alpha)
@@ -73,14 +73,12 @@ def language_words_train(pairs: list[tuple[str, str]]) -> LanguageWords:
 
 def exemplar_languages(folder: Path | None = None) -> list[tuple[str, str]]:
     """(text, language) of every exemplar: the English files at the top, and `chat/<language>/`."""
-    from rag.router.exemplars import exemplar_files
+    from rag.router.exemplars import exemplar_files, exemplar_lines
 
-    root = Path(folder or settings.RAG_EXEMPLARS_DIR)
     pairs: list[tuple[str, str]] = []
-    for path in exemplar_files(root, chat=True):
+    for path in exemplar_files(folder, chat=True):
         language = path.parent.name if path.parent.parent.name == "chat" else "en"
-        pairs += [(line.strip(), language) for line in path.read_text(encoding="utf-8").splitlines()
-                  if line.strip() and not line.startswith("#")]
+        pairs += [(line, language) for line in exemplar_lines(path)]
     return pairs
 
 
@@ -95,12 +93,8 @@ def language_words_build() -> Path:
     path = _path()
     if not path.exists():
         words = language_words_train(exemplar_languages())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".building-", suffix=".npz", dir=path.parent)
-        os.close(fd)
-        np.savez(tmp, log_probabilities=words.log_probabilities,
-                 meta=np.array(json.dumps({"languages": words.languages, "vocabulary": words.vocabulary})))
-        os.replace(tmp, path)
+        npz_replace(path, log_probabilities=words.log_probabilities,
+                    meta=np.array(json.dumps({"languages": words.languages, "vocabulary": words.vocabulary})))
     return path
 
 
