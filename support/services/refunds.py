@@ -115,6 +115,12 @@ def refund_counts(items: list[OrderItem], left: dict[int, int], quantities: dict
             for i in items}
 
 
+def refund_amount(items: list[OrderItem], counts: dict[int, int]) -> Decimal:
+    """What refunding `counts` of `items` (by item id, from `refund_counts`) comes to: the one formula the chat's
+    read-back and the filed request share."""
+    return sum((i.unit_price * counts[i.id] for i in items), Decimal("0.00"))
+
+
 def refund_line(*, name: str, quantity: int, ordered: int) -> str:
     """An item of a refund as the customer and staff read it: "2 × Ceramic mug" for the whole line, "1 of 2 × Ceramic
     mug" for part of it."""
@@ -163,7 +169,7 @@ def refund_request_file(*, conversation: Conversation, order: Order, item_ids: l
             standing = refunds_standing(order)
             raise RefundAlreadyRequested(list(dict.fromkeys(standing[i.id] for i in asked if i.id in standing)))
         counts = refund_counts(items, left, quantities)
-        amount = sum((i.unit_price * counts[i.id] for i in items), Decimal("0.00"))
+        amount = refund_amount(items, counts)
         room = refund_room(order)
         if amount > room and within_room:
             raise refund_room_refusal(order, amount, room)

@@ -6,7 +6,6 @@ The assistant never decides a refund: the filed request goes to the support team
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -138,11 +137,11 @@ def refund_confirm(order: Order, items: list[OrderItem], reason: str = "",
 
     `quantities`: how many of an item the customer said, by item id ("1 of 2 × Ceramic mug"); else all that is left.
     """
-    from support.services.refunds import (refund_counts, refund_eligibility, refund_line, refund_quantities_left,
-                                          refund_room)
+    from support.services.refunds import (refund_amount, refund_counts, refund_eligibility, refund_line,
+                                          refund_quantities_left, refund_room)
 
     counts = refund_counts(items, refund_quantities_left(order), quantities)
-    amount = sum((i.unit_price * counts[i.id] for i in items), Decimal("0.00"))
+    amount = refund_amount(items, counts)
     notes = refund_eligibility(order=order, items=items)
     lines = ", ".join(refund_line(name=i.product.local_name, quantity=counts[i.id], ordered=i.quantity) for i in items)
     values = {"amount": money(amount, order.currency), "items": lines,
