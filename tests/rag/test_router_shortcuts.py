@@ -15,6 +15,7 @@ import faiss
 import numpy as np
 import pytest
 
+from rag.router import exemplar_vectors
 from rag.router.char_grams import char_vectorizer
 from rag.router.multilingual_model import MultilingualModel
 from rag.router.model import RouterModel
@@ -45,9 +46,12 @@ def test_the_graph_of_exemplars_routes_every_held_out_message_as_comparing_with_
                                                                                              monkeypatch):
     texts = _held_out_texts()
     assert len(texts) > 1500
-    # Each message embedded once for both passes (only the search differs between them)
+    # Each message embedded once by each encoder for both passes (only the search differs between them)
     encoder = local_models.english.encoder
     monkeypatch.setattr(encoder, "encode_one", functools.lru_cache(maxsize=None)(encoder.encode_one))
+    multilingual_vectors = exemplar_vectors.embeddings_known(local_models.multilingual.encoder,
+                                                             [local_models.read(text) for text in texts])
+    monkeypatch.setattr(exemplar_vectors, "embeddings_known", lambda encoder, batch, batch_size: multilingual_vectors)
     with_graph = local_models.decide_all(texts)
     english, multilingual = local_models.english.model, local_models.multilingual.model
     graphs = english.neighbours, multilingual.neighbours
