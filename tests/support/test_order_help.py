@@ -968,3 +968,77 @@ def test_an_order_refunded_in_full_is_not_offered_a_return(make_customer, make_o
     article = Answer("To return an item, start a return from My orders...")
     assert with_return_offer(article, conversation=conversation,
                              text="I want to send back the ceramic lamp, the colour is wrong") == article
+
+
+# --- a refund asked for a paid order that has not shipped: cancelling it is offered first -----------------------------
+
+def test_a_refund_for_an_order_not_shipped_yet_offers_to_cancel_it_and_a_yes_cancels_it(make_customer, make_order):
+    from support.models import RefundRequest
+
+    # given: Alice's paid lamp, still being prepared
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")
+    conversation = Conversation.objects.create(customer=alice)
+
+    # when she asks for her money back in the chat
+    answer = ask(conversation, "get_refund", f"I changed my mind, I want a refund for order {order.number}")
+
+    # then: cancelling is offered, which gives the money back without waiting for anyone
+    assert answer.text.startswith(f"Order {order.number} hasn't shipped yet, so it can simply be cancelled"), answer.text
+    assert "free of charge. Shall I go ahead? (yes / no)" in answer.text
+    assert answer.pending["kind"] == "confirm_cancel" and not answer.handoff
+    # her yes cancels it; no refund request waits for a person while the order ships
+    assert "is cancelled" in reply(conversation, "yes").text
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert not RefundRequest.objects.exists()
+
+
+def test_a_no_to_cancelling_keeps_the_refund_request_as_asked(make_customer, make_order):
+    from support.models import RefundRequest
+
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")
+    conversation = Conversation.objects.create(customer=alice)
+    ask(conversation, "get_refund", f"refund order {order.number} please, the lamp is the wrong colour")
+
+    # a no to cancelling: the refund she asked for is read back to be sent, the order left as it is
+    read_back = reply(conversation, "no")
+    assert read_back.text.startswith(f"OK, I won't cancel order {order.number}. I'll ask for a refund of"), read_back.text
+    assert read_back.pending["kind"] == "confirm_refund"
+    order.refresh_from_db()
+    assert order.status == "processing"
+    # and her yes files it with the reason her first message gave
+    filed = reply(conversation, "yes")
+    assert filed.handoff == "refund"
+    assert "wrong colour" in RefundRequest.objects.get(order=order).reason
+
+
+def test_a_refund_for_a_packed_order_offers_cancelling_with_its_fee(make_customer, make_order):
+    alice = make_customer("alice")
+    order = make_order(alice, status="packed")
+    answer = ask(Conversation.objects.create(customer=alice), "get_refund", f"money back for {order.number}")
+    assert "hasn't shipped yet" in answer.text and "handling fee" in answer.text, answer.text
+    assert answer.pending["kind"] == "confirm_cancel"
+
+
+def test_a_refund_for_a_shipped_order_is_collected_as_before(make_customer, make_order):
+    alice = make_customer("alice")
+    order = make_order(alice, status="shipped")
+    answer = ask(Conversation.objects.create(customer=alice), "get_refund", f"refund for order {order.number}")
+    assert "hasn't shipped" not in answer.text and answer.pending["kind"] == "confirm_refund", answer.text
+
+
+@pytest.mark.parametrize("language", ["nl", "de", "fr", "es", "it", "pl", "pt"])
+def test_cancelling_instead_of_a_refund_is_offered_and_declined_in_the_customers_language(make_customer, make_order,
+                                                                                         language):
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")
+    conversation = Conversation.objects.create(customer=alice)
+    with translation.override(language):
+        offer = ask(conversation, "get_refund", f"refund {order.number}")
+        declined = reply(conversation, "no")
+    # translated, each sentence (an untranslated one is the English)
+    assert str(order.number) in offer.text and "hasn't shipped" not in offer.text, offer.text
+    assert str(order.number) in declined.text and "won't cancel" not in declined.text, declined.text
+    assert declined.pending["kind"] == "confirm_refund"

@@ -11,7 +11,7 @@ from support.models import Conversation
 from support.services.answers import Answer
 from support.services.order_help.orders import (order_describe, order_link, order_may_change, order_meant, order_owned,
                                                 order_status_name, page_path)
-from support.services.order_help.refund_collection import CLAUSES
+from support.services.order_help.refund_collection import CLAUSES, refund_start
 from support.services.order_help.yes_no import NO, YES
 from support.services.order_items import items_named
 
@@ -96,5 +96,15 @@ def cancel_reply(*, conversation: Conversation, pending: dict, text: str) -> Ans
                         "payment method within 5 business days.") % {"number": order.number},
                       sources=order_link(order))
     if NO.search(text):
+        if pending.get("instead_of_refund"):  # offered instead of a refund: the no keeps the refund request as asked
+            return _refund_instead(conversation=conversation, pending=pending)
         return Answer(_("No problem, order %(number)s stays as it is.") % {"number": pending["order"]})
     return None
+
+
+def _refund_instead(*, conversation: Conversation, pending: dict) -> Answer:
+    """The refund the customer asked for, collected as usual (`refund_start`), once they said no to cancelling."""
+    order = order_owned(conversation, pending["order"])
+    kept = _("OK, I won't cancel order %(number)s.") % {"number": order.number}
+    answer = refund_start(order=order, request=pending["instead_of_refund"])
+    return replace(answer, text=f"{kept} {answer.text}")

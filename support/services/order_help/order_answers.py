@@ -50,6 +50,8 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
     if intent == "get_refund":
         if order.status in NOTHING_PAID:
             return _nothing_to_refund(order=order, link=link, request=request)
+        if order_cancellation_fee(order=order) is not None:
+            return _cancel_instead_of_refund(order=order, link=link, request=request)
         return refund_start(order=order, request=request)
     if intent == "track_refund":
         return track_refund_answer(order=order, link=link)
@@ -64,6 +66,17 @@ def _nothing_to_refund(*, order: Order, link: list[dict[str, str]], request: str
         return offer
     unpaid = _("Order %(number)s hasn't been paid yet, so there is nothing to refund.") % {"number": order.number}
     return replace(offer, text=f"{unpaid} {offer.text}")
+
+
+def _cancel_instead_of_refund(*, order: Order, link: list[dict[str, str]], request: str) -> Answer:
+    """A refund asked for a paid order that has not shipped: cancelling it gives the money back, at once and without
+    waiting for a decision, so that is offered first; a no is the refund request as asked (`cancel_reply`). Filed, the
+    request waited for a person while the order went on to ship (session 30's walkthrough)."""
+    offer = cancel_offer(order=order, link=link, request=request)
+    not_shipped = _("Order %(number)s hasn't shipped yet, so it can simply be cancelled: what you paid goes back to "
+                    "your original payment method within 5 business days.") % {"number": order.number}
+    return replace(offer, text=f"{not_shipped} {offer.text}",
+                   pending={**offer.pending, "instead_of_refund": request or str(order.number)})
 
 
 def _invoice_answer(*, order: Order, link: list[dict[str, str]]) -> Answer:
