@@ -6,6 +6,7 @@ The assistant never decides a refund: the filed request goes to the support team
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -37,13 +38,14 @@ def refund_start(*, order: Order, request: str) -> Answer:
     chosen = [i for i in named.chosen if i.id not in standing]
     if not chosen and (named.chosen or not still):  # what was named, or the whole order, has a request already
         return refund_already_requested(order, [standing[i.id] for i in named.chosen or items])
-    if not refund_room(order):
+    room = refund_room(order)
+    if not room:
         return refund_nothing_left(order)
     reason = reason_in_request(request, order)
     if chosen:
-        return refund_confirm(order, chosen, reason=reason, quantities=named.quantities)
+        return refund_confirm(order, chosen, reason=reason, quantities=named.quantities, room=room)
     if len(still) == 1 and not named.unsure:
-        return refund_confirm(order, still, reason=reason, quantities=quantities_named(still, request))
+        return refund_confirm(order, still, reason=reason, quantities=quantities_named(still, request), room=room)
     return refund_items_ask(order, [i for i in named.unsure if i.id not in standing] or still, reason=reason)
 
 
@@ -132,10 +134,11 @@ def refund_items_ask(order: Order, items: list[OrderItem], reason: str = "") -> 
 
 
 def refund_confirm(order: Order, items: list[OrderItem], reason: str = "",
-                   quantities: dict[int, int] | None = None) -> Answer:
+                   quantities: dict[int, int] | None = None, room: Decimal | None = None) -> Answer:
     """What will be filed, shown before it is: sent to the team only on the customer's yes.
 
     `quantities`: how many of an item the customer said, by item id ("1 of 2 × Ceramic mug"); else all that is left.
+    `room`: what is left of the order's payment to refund (`refund_room`), when the caller knows it already.
     """
     from support.services.refunds import (refund_amount, refund_counts, refund_eligibility, refund_line,
                                           refund_quantities_left, refund_room)
@@ -153,7 +156,7 @@ def refund_confirm(order: Order, items: list[OrderItem], reason: str = "",
     else:
         text = _("I'll ask for a refund of %(amount)s for: %(items)s (order %(number)s). Shall I send it to our "
                  "team? (yes / no)") % values
-    room = refund_room(order)
+    room = refund_room(order) if room is None else room
     if 0 < room < amount:  # told before it is sent: filed, the team sees the same (refund_request_file's note)
         text = _("Only %(room)s of what was paid for order %(number)s is left to refund: the rest has been refunded "
                  "already or is waiting for approval, so our team can refund at most that.") % {

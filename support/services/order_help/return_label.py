@@ -64,10 +64,11 @@ def with_return_offer(answer: Answer, *, conversation: Conversation, text: str) 
     order, named = holding[0]
     standing = refunds_standing(order)
     items = [item for item in named.chosen if item.id not in standing]
-    if not items or not refund_room(order):
+    room = refund_room(order) if items else 0
+    if not room:
         return answer
     reason = reason_in_request(text, order, asking_intents=("get_refund", "return_item"))
-    offer = refund_confirm(order, items, reason=reason, quantities=named.quantities)
+    offer = refund_confirm(order, items, reason=reason, quantities=named.quantities, room=room)
     start = _("You can start this return here: a return is a refund request, which our team decides.")
     return replace(answer, text=f"{answer.text}\n\n{start} {offer.text}", pending=offer.pending,
                    sources=[*answer.sources, *offer.sources], order_in_focus=order.number)
