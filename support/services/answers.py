@@ -179,7 +179,8 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
 _NOT_A_WORD = re.compile(r"[^\w\s'’-]+")
 
 
-def _bare_yes_or_no(text: str) -> bool:
+def bare_yes_or_no(text: str) -> bool:
+    """`text` is a yes or a no and nothing more ("ok 👍", "ja", "no thanks")."""
     from support.services.order_help.yes_no import NO, YES
 
     # Emoji and punctuation around it say the same yes: "ok 👍" was greeted anew (session 27's walkthrough).
@@ -196,7 +197,7 @@ def greeting_answer(*, text: str, first_name: str | None) -> Answer:
         ))
     if _THANKS.search(text):
         return Answer(_("You're welcome! If anything else comes up, I'm right here."))
-    if _bare_yes_or_no(text):  # "si", "ok", "sim" with no question open: not a hello (session 25's walkthrough)
+    if bare_yes_or_no(text):  # "si", "ok", "sim" with no question open: not a hello (session 25's walkthrough)
         return Answer(_("Okay. Is there anything else I can help you with?"))
     if first_name:
         return Answer(_("Hi %(name)s! I'm the Example Shoppe assistant. I can help with your orders, delivery, returns, "

@@ -31,6 +31,8 @@ NOT_A_FOLLOW_UP_SIMILARITY = 0.8
 LANGUAGES_WITHOUT_HELP = frozenset({"it", "pl", "pt"})
 ROUTINE_IN_UNSUPPORTED_LANGUAGE = "routine_in_unsupported_language"
 HELP_DOES_NOT_ANSWER = "the help section does not answer it"
+BARE_YES_OR_NO = "a yes or no with no question of the assistant's open"
+YES_TO_THE_STRONG_MODEL = "a yes to the strong model's answer before"
 
 
 def _previous_question(message: Message) -> tuple[str, str] | None:
@@ -56,6 +58,26 @@ def _another_order_follow_up(message: Message, decision: RouteDecision, previous
                    reason=f"follow-up to the previous question ({previous_intent}), about the order named"[:200])
 
 
+def _yes_or_no_alone(message: Message, decision: RouteDecision) -> RouteDecision | None:
+    """A yes or a no and nothing more, when the assistant has no question open (its own questions are answered
+    before routing: `pending_answer`): acknowledged ("Okay. Is there anything else I can help you with?"), or, a yes
+    after the strong model's answer, which may have asked it something, taken to the strong model, which has the
+    conversation. Routed alone or with the question before, "yes" repeated the last answer, "no thanks" was declined as
+    off-topic and "yes please" or "ja" were handed to a person (session 32)."""
+    from support.services.answers import bare_yes_or_no
+    from support.services.order_help.yes_no import YES
+
+    if not bare_yes_or_no(message.text) or (decision.route == "local" and decision.intent == "greeting"):
+        return None
+    before = (Message.objects.filter(conversation_id=message.conversation_id, author=Message.Author.CUSTOMER,
+                                     created_at__lt=message.created_at,
+                                     created_at__gte=message.created_at - FOLLOW_UP_WINDOW)
+              .exclude(id=message.id).order_by("-created_at").values_list("route", flat=True).first())
+    if before == "llm" and YES.match(message.text):
+        return replace(decision, route="llm", reason=YES_TO_THE_STRONG_MODEL)
+    return replace(decision, route="local", intent="greeting", reason=BARE_YES_OR_NO)
+
+
 def message_route(*, message: Message) -> RouteDecision:
     """Decide which tier answers `message`; the caller records it (`decision_fields`) with the answer.
 
@@ -66,6 +88,8 @@ def message_route(*, message: Message) -> RouteDecision:
     """
     router = router_get()
     decision = router.decide(message.text)
+    if yes_or_no := _yes_or_no_alone(message, decision):
+        return yes_or_no
     unclear = decision.route in {"off_topic", "llm"} or decision.confidence < 0.5
     noise = float(decision.scores.get("off_topic_similarity", 0.0)) >= NOT_A_FOLLOW_UP_SIMILARITY
     short = DECLINED_FOLLOW_UP_WORDS if decision.route == "off_topic" else FOLLOW_UP_WORDS

@@ -542,3 +542,46 @@ def test_a_widget_following_an_ended_conversation_joins_the_one_the_customer_wen
     Conversation.objects.filter(id=idle.id).update(updated_at=timezone.now() - timedelta(days=30))
     going_on = Conversation.objects.create(customer=alice, status="waiting")
     assert conversation_for_socket(user=alice, session=session, requested_id=str(idle.id)) == going_on
+
+
+@pytest.mark.parametrize(("answer", "reply"), [
+    ("yes", "Okay. Is there anything else I can help you with?"),
+    ("yes please", "Okay. Is there anything else I can help you with?"),
+    ("ja", "Okay. Is there anything else I can help you with?"),
+    ("no thanks", "You're welcome! If anything else comes up, I'm right here."),
+])
+async def test_a_yes_or_no_to_no_question_is_acknowledged_not_handed_to_a_person(answer, reply):
+    # Session 32: after a help answer, "yes" repeated it, "no thanks" was declined as off-topic, and "yes please" or "ja"
+    # were handed to a person (read alone, or with the question before, as asking for one)
+    from support.services.routing import BARE_YES_OR_NO
+
+    socket, _ = await connected(await anonymous_cookie())
+    await send(socket, "how long does delivery take?")
+    await until(socket, "reply.end")
+    await send(socket, answer)
+    end, _ = await until(socket, "reply.end")
+    assert (end["route"], end["intent"]) == ("local", "greeting")
+    assert end["text"] == reply
+    message = await database_sync_to_async(Message.objects.get)(text=answer)
+    assert message.reason == BARE_YES_OR_NO
+    conversation = await database_sync_to_async(Conversation.objects.get)(id=message.conversation_id)
+    assert conversation.status != Conversation.Status.WAITING  # nobody on the team was asked to come
+    await socket.disconnect()
+
+
+def test_a_yes_after_the_strong_models_answer_goes_back_to_it():
+    # The strong model's answer may end with a question of its own ("Shall I pass this to a colleague?"): it has the
+    # conversation, so the yes is its to read. A no is acknowledged.
+    from support.services.conversations import message_receive
+    from support.services.routing import YES_TO_THE_STRONG_MODEL, message_route
+
+    conversation = Conversation.objects.create()
+    asked, _ = message_receive(conversation_id=conversation.id, client_id=uuid.uuid4(),
+                               text="my sofa has a wobbly leg since the move, can I fix it myself or will that void "
+                                    "the warranty?")
+    Message.objects.filter(id=asked.id).update(route="llm")
+    yes, _ = message_receive(conversation_id=conversation.id, text="yes please", client_id=uuid.uuid4())
+    decision = message_route(message=yes)
+    assert (decision.route, decision.reason) == ("llm", YES_TO_THE_STRONG_MODEL)
+    no, _ = message_receive(conversation_id=conversation.id, text="no thanks", client_id=uuid.uuid4())
+    assert message_route(message=no).route == "local"
