@@ -19,14 +19,17 @@ from __future__ import annotations
 import enum
 import logging
 import secrets
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta
 
+from django import db
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -198,10 +201,12 @@ def _code_limit(*, conversation: Conversation, order: Order, now: datetime) -> C
     return None
 
 
-def order_code_send(*, conversation: Conversation, order: Order, intent: str) -> CodeSent:
+def order_code_send(*, conversation: Conversation, order: Order, intent: str, later: bool = False) -> CodeSent:
     """Email a fresh code for `order` to the address it was placed with.
 
-    Earlier codes this conversation got for the order stop working: only the latest does.
+    Earlier codes this conversation got for the order stop working: only the latest does. `later`: the email goes out
+    after the answer, from a thread of its own, so that how long the answer took does not tell whether a code was sent
+    (`which_order._proof_by_email_code`, whose answer is the same either way); a failure is only logged then.
     """
     now = timezone.now()
     refused = _code_limit(conversation=conversation, order=order, now=now)
@@ -214,6 +219,11 @@ def order_code_send(*, conversation: Conversation, order: Order, intent: str) ->
     record = OrderAccessCode.objects.create(
         order=order, holder=holder, code_hash=_code_hash(holder=holder, order=order, code=code), sent_to=order.email,
         expires_at=now + timedelta(minutes=minutes))
+    if later:
+        mail = _code_email(order=order, intent=intent, code=code, minutes=minutes)  # in the customer's language
+        transaction.on_commit(lambda: threading.Thread(target=_code_mail_send, args=(mail, order.email, record.id),
+                                                       name="order-code-mail", daemon=True).start())
+        return CodeSent.SENT
     try:
         send_mail(**_code_email(order=order, intent=intent, code=code, minutes=minutes),
                   from_email=None, recipient_list=[order.email])
@@ -222,6 +232,16 @@ def order_code_send(*, conversation: Conversation, order: Order, intent: str) ->
         record.delete()
         return CodeSent.FAILED
     return CodeSent.SENT
+
+
+def _code_mail_send(mail: dict[str, str], address: str, record_id: int) -> None:
+    try:
+        send_mail(**mail, from_email=None, recipient_list=[address])
+    except Exception:  # noqa: BLE001 - the customer can ask for a new code
+        log.warning("could not email an order code", exc_info=True)
+        OrderAccessCode.objects.filter(id=record_id).delete()
+    finally:
+        db.connection.close()
 
 
 def order_code_check(*, conversation: Conversation, order: Order, code: str) -> CodeCheck:

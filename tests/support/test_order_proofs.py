@@ -213,20 +213,48 @@ async def test_failed_proofs_are_throttled_per_address(erins_order, settings):
     await chat.close()
 
 
-async def test_failed_proofs_are_throttled_per_email_whatever_the_connection(erins_order, settings):
-    """Someone who knows Erin's address guessing her order numbers from many connections and conversations."""
+async def _email_proofs_used_up(order: Order, settings) -> None:  # type: ignore[no-untyped-def]
+    """Someone who knows the order's email guessed 3 wrong order numbers with it, from as many connections and
+    conversations: the email's failed proofs for the hour are used up (each connection's own are not)."""
     settings.ORDER_PROOF_FAILURES_PER_CONVERSATION = 100
     settings.ORDER_PROOF_FAILURES_PER_ADDRESS = 100
     settings.ORDER_PROOF_FAILURES_PER_EMAIL = 3
     for guess in range(3):
         chat = await Chat.open()
-        await chat.say(f"Where is order {erins_order.number + 1 + guess}?")
-        await chat.say(f"{erins_order.number + 1 + guess} erin@example.test")
+        await chat.say(f"Where is order {order.number + 1 + guess}?")
+        await chat.say(f"{order.number + 1 + guess} {order.email}")
         await chat.close()
-    chat = await Chat.open()
+
+
+async def test_failed_proofs_are_throttled_per_email_whatever_the_connection(erins_order, settings, smtp_server):
+    """After the email's failed proofs are used up, a number and that email open nothing, right or wrong, and the
+    answer is the same either way: guessing on from new connections tells nothing."""
+    await _email_proofs_used_up(erins_order, settings)
+    answers = []
+    for number in (erins_order.number + 10, erins_order.number):
+        chat = await Chat.open()
+        await chat.say(f"Where is order {number}?")
+        answers.append((await chat.say(f"{number} erin@example.test")).replace(str(number), "N"))
+        guessed = await chat.say("123456")
+        assert "isn't right" in guessed and "processing" not in guessed
+        await chat.close()
+    assert answers[0] == answers[1] and "processing" not in answers[0] and "6-digit code" in answers[0]
+
+
+async def test_the_owner_of_an_email_others_guessed_with_gets_in_with_the_code_sent_to_it(erins_order, settings,
+                                                                                        smtp_server):
+    # Session 31's security note: someone who knew only Erin's email could lock her out of her order for an hour
+    await _email_proofs_used_up(erins_order, settings)
+    assert smtp_server.received == []  # the wrong guesses sent nothing
+    chat = await Chat.open(address="203.0.113.9")  # Erin, from her own connection
     await chat.say(f"Where is order {erins_order.number}?")
-    throttled = await chat.say(f"{erins_order.number} erin@example.test")
-    assert "processing" not in throttled and "try" in throttled
+    asked = await chat.say(f"{erins_order.number} erin@example.test")
+    assert "processing" not in asked and "6-digit code" in asked
+    mail = smtp_server.wait_for(1)[0]
+    assert mail.to == ["erin@example.test"]
+    code = CODE.search(mail.body).group(1)  # type: ignore[union-attr]
+    status = await chat.say(code)
+    assert f"Order {erins_order.number} is processing" in status
     await chat.close()
 
 

@@ -22,8 +22,8 @@ from support.services.order_help.orders import customer_orders
 from support.services.order_help.refund_collection import (refund_confirm_reply, refund_items_reply,
                                                           refund_person_reply, refund_reason_reply)
 from support.services.order_help.tracking import late_order_reply
-from support.services.order_help.which_order import (choose_order_reply, identify_order_reply, order_answer,
-                                                     order_code_reply)
+from support.services.order_help.which_order import (choose_order_reply, email_code_reply, identify_order_reply,
+                                                     order_answer, order_code_reply)
 
 __all__ = ["ORDER_INTENTS", "customer_orders", "order_answer", "pending_answer"]
 
@@ -35,6 +35,7 @@ _REPLIES: dict[str, Callable[..., Answer | None]] = {
     "choose_order": choose_order_reply,
     "identify_order": identify_order_reply,
     "order_code": order_code_reply,
+    "email_code": email_code_reply,
     "confirm_cancel": cancel_reply,
     "new_address": new_address_reply,
     "confirm_address": confirm_address_reply,

@@ -130,6 +130,8 @@ def identify_order_reply(*, conversation: Conversation, pending: dict, text: str
         return order_intent_answer(conversation=conversation, intent=pending["intent"], order=known,
                                    request=request)
     if not proofs.proof_allowed(conversation=conversation, email=given):
+        if proofs.proof_allowed(conversation=conversation):  # only the email's count is used up: by others' guesses
+            return _proof_by_email_code(conversation, pending, number=order_number, email=email_given)
         text, sources = no_match_answer_parts(conversation, too_many=True)
         return Answer(text, sources=sources, pending={**pending, "number": None, "email": ""})
     order = guest_order_get_by_number_and_email(number=order_number, email=email_given)
@@ -141,6 +143,44 @@ def identify_order_reply(*, conversation: Conversation, pending: dict, text: str
         return Answer(text, sources=sources, pending={**pending, "number": order_number, "email": ""})
     proofs.order_proof_record(conversation=conversation, order=order)
     return order_intent_answer(conversation=conversation, intent=pending["intent"], order=order, request=request)
+
+
+def _proof_by_email_code(conversation: Conversation, pending: dict, *, number: int, email: str) -> Answer:
+    """A number and email given when others' wrong guesses used up the email's failed proofs this hour: the order is
+    opened by the code emailed to it, not by the number, so that its owner is not locked out by someone who knows only
+    their email (session 31's security note). The answer is the same whether the number matches or not, and whether a
+    code could be sent (`email_code_reply` reads any code as wrong then): the guesser learns nothing. A wrong number
+    still counts against this conversation and its address."""
+    order = guest_order_get_by_number_and_email(number=number, email=email)
+    if order is None:
+        proofs.proof_failed(conversation=conversation)
+    else:
+        proofs.order_code_send(conversation=conversation, order=order, intent=pending["intent"], later=True)
+    return Answer(_("Many wrong order numbers were tried with this email address in the last hour, so to keep its "
+                    "orders safe: if order %(number)s was placed with it, I've sent a 6-digit code there. Please type "
+                    "the code here.") % {"number": number},
+                  pending={"kind": "email_code", "intent": pending["intent"], "number": number, "email": email,
+                           "request": pending.get("request", "")})
+
+
+def email_code_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
+    """The code typed after `_proof_by_email_code`: the right one opens the order as its number and email would have
+    (and for a change, as the order's code does); anything else is "not right", whatever the reason."""
+    code = _CODE.search(text)
+    if code is None:
+        return None
+    if not proofs.proof_allowed(conversation=conversation):
+        answer, sources = no_match_answer_parts(conversation, too_many=True)
+        return Answer(answer, sources=sources)
+    order = guest_order_get_by_number_and_email(number=pending["number"], email=pending["email"])
+    checked = (proofs.order_code_check(conversation=conversation, order=order, code=code.group(1) + code.group(2))
+               if order is not None else proofs.CodeCheck.WRONG)
+    if order is not None and checked is proofs.CodeCheck.RIGHT:
+        proofs.order_proof_record(conversation=conversation, order=order, to=proofs.CHANGE)
+        return order_intent_answer(conversation=conversation, intent=pending["intent"], order=order,
+                                   request=pending.get("request", ""))
+    proofs.proof_failed(conversation=conversation)
+    return Answer(_("That code isn't right. Please check the email and type the 6-digit code again."), pending=pending)
 
 
 def order_code_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
