@@ -29,14 +29,14 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _, gettext_lazy
 
 from shoppe.limits import HOUR_S, subject_digest, within_limit
 from shoppe.models import Order, OrderAccessCode
+from shoppe.selectors import guest_order_get_by_number_and_email
 from support.models import Conversation
 
 log = logging.getLogger(__name__)
@@ -201,12 +201,10 @@ def _code_limit(*, conversation: Conversation, order: Order, now: datetime) -> C
     return None
 
 
-def order_code_send(*, conversation: Conversation, order: Order, intent: str, later: bool = False) -> CodeSent:
+def order_code_send(*, conversation: Conversation, order: Order, intent: str) -> CodeSent:
     """Email a fresh code for `order` to the address it was placed with.
 
-    Earlier codes this conversation got for the order stop working: only the latest does. `later`: the email goes out
-    after the answer, from a thread of its own, so that how long the answer took does not tell whether a code was sent
-    (`which_order._proof_by_email_code`, whose answer is the same either way); a failure is only logged then.
+    Earlier codes this conversation got for the order stop working: only the latest does.
     """
     now = timezone.now()
     refused = _code_limit(conversation=conversation, order=order, now=now)
@@ -219,11 +217,6 @@ def order_code_send(*, conversation: Conversation, order: Order, intent: str, la
     record = OrderAccessCode.objects.create(
         order=order, holder=holder, code_hash=_code_hash(holder=holder, order=order, code=code), sent_to=order.email,
         expires_at=now + timedelta(minutes=minutes))
-    if later:
-        mail = _code_email(order=order, intent=intent, code=code, minutes=minutes)  # in the customer's language
-        transaction.on_commit(lambda: threading.Thread(target=_code_mail_send, args=(mail, order.email, record.id),
-                                                       name="order-code-mail", daemon=True).start())
-        return CodeSent.SENT
     try:
         send_mail(**_code_email(order=order, intent=intent, code=code, minutes=minutes),
                   from_email=None, recipient_list=[order.email])
@@ -234,14 +227,50 @@ def order_code_send(*, conversation: Conversation, order: Order, intent: str, la
     return CodeSent.SENT
 
 
-def _code_mail_send(mail: dict[str, str], address: str, record_id: int) -> None:
+# --- a guest order by the code alone, when others' guesses used up its email's proofs -----------------------------
+# The answer's own work is the same whether the number and email match an order or not: what the guesser can see (the
+# words, the failed proofs counted, the time taken, the errors) tells nothing. Looking the order up and emailing the
+# code happen in a thread started after the answer has gone; checking a typed code runs the same queries either way.
+CODE_BY_EMAIL_DELAY_S = 1.0
+
+
+def order_code_send_later(*, conversation: Conversation, number: int, email: str, intent: str) -> None:
+    """Email a code to the guest order with `number` and `email`, if there is one, a moment after the answer."""
+    sender = threading.Timer(CODE_BY_EMAIL_DELAY_S, _code_send_if_matched,
+                             args=(conversation.id, number, email, intent, translation.get_language()))
+    sender.daemon = True
+    sender.start()
+
+
+def _code_send_if_matched(conversation_id: uuid.UUID, number: int, email: str, intent: str, language: str) -> None:
     try:
-        send_mail(**mail, from_email=None, recipient_list=[address])
+        with translation.override(language):
+            order = guest_order_get_by_number_and_email(number=number, email=email)
+            if order is not None:
+                order_code_send(conversation=Conversation.objects.get(id=conversation_id), order=order, intent=intent)
     except Exception:  # noqa: BLE001 - the customer can ask for a new code
-        log.warning("could not email an order code", exc_info=True)
-        OrderAccessCode.objects.filter(id=record_id).delete()
+        log.warning("could not email a code for conversation %s", conversation_id, exc_info=True)
     finally:
         db.connection.close()
+
+
+def order_code_check_by_email(*, conversation: Conversation, number: int, email: str, code: str) -> CodeCheck:
+    """`order_code_check` for the guest order with `number` and `email`, running the same queries whether there is one
+    (a code is only ever sent to one that exists)."""
+    now = timezone.now()
+    holder = str(conversation.id)
+    live = OrderAccessCode.objects.filter(order__customer__isnull=True, order__number=number,
+                                          order__email__iexact=email.strip(), holder=holder, used_at=None,
+                                          expires_at__gt=now, attempts__lt=settings.ORDER_CODE_ATTEMPTS)
+    record = live.select_related("order").order_by("-created_at").first()
+    counted = live.filter(id=record.id if record else -1).update(attempts=F("attempts") + 1)
+    if record is None or not counted:
+        return CodeCheck.WRONG
+    if not constant_time_compare(record.code_hash, _code_hash(holder=holder, order=record.order, code=code)):
+        return CodeCheck.WRONG
+    if not OrderAccessCode.objects.filter(id=record.id, used_at=None).update(used_at=now):
+        return CodeCheck.WRONG
+    return CodeCheck.RIGHT
 
 
 def order_code_check(*, conversation: Conversation, order: Order, code: str) -> CodeCheck:

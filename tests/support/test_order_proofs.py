@@ -241,6 +241,23 @@ async def test_failed_proofs_are_throttled_per_email_whatever_the_connection(eri
     assert answers[0] == answers[1] and "processing" not in answers[0] and "6-digit code" in answers[0]
 
 
+async def test_a_guess_after_the_email_is_used_up_counts_the_same_whether_the_number_matched(erins_order, settings,
+                                                                                              smtp_server):
+    # A security review of this change: a wrong number counted against the guesser's conversation and a right one did
+    # not, so the next try's answer ("too many tries") told which one had matched.
+    await _email_proofs_used_up(erins_order, settings)
+    settings.ORDER_PROOF_FAILURES_PER_CONVERSATION = 2
+    probes = []
+    for candidate in (erins_order.number + 20, erins_order.number):
+        chat = await Chat.open()
+        await chat.say(f"Where is order {erins_order.number + 30}?")
+        await chat.say(f"{erins_order.number + 30} erin@example.test")  # a wrong one first
+        await chat.say(f"{candidate} erin@example.test")
+        probes.append(await chat.say(f"{erins_order.number + 40} erin@example.test"))
+        await chat.close()
+    assert probes[0] == probes[1] and "processing" not in probes[0]
+
+
 async def test_the_owner_of_an_email_others_guessed_with_gets_in_with_the_code_sent_to_it(erins_order, settings,
                                                                                         smtp_server):
     # Session 31's security note: someone who knew only Erin's email could lock her out of her order for an hour
@@ -252,7 +269,12 @@ async def test_the_owner_of_an_email_others_guessed_with_gets_in_with_the_code_s
     assert "processing" not in asked and "6-digit code" in asked
     mail = smtp_server.wait_for(1)[0]
     assert mail.to == ["erin@example.test"]
-    code = CODE.search(mail.body).group(1)  # type: ignore[union-attr]
+    # "new code" sends another, and only the latest works
+    first = CODE.search(mail.body).group(1)  # type: ignore[union-attr]
+    assert "6-digit code" in await chat.say("new code please")
+    code = CODE.search(smtp_server.wait_for(2)[1].body).group(1)  # type: ignore[union-attr]
+    if first != code:
+        assert "isn't right" in await chat.say(first)
     status = await chat.say(code)
     assert f"Order {erins_order.number} is processing" in status
     await chat.close()

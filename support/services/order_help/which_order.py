@@ -148,14 +148,11 @@ def identify_order_reply(*, conversation: Conversation, pending: dict, text: str
 def _proof_by_email_code(conversation: Conversation, pending: dict, *, number: int, email: str) -> Answer:
     """A number and email given when others' wrong guesses used up the email's failed proofs this hour: the order is
     opened by the code emailed to it, not by the number, so that its owner is not locked out by someone who knows only
-    their email (session 31's security note). The answer is the same whether the number matches or not, and whether a
-    code could be sent (`email_code_reply` reads any code as wrong then): the guesser learns nothing. A wrong number
-    still counts against this conversation and its address."""
-    order = guest_order_get_by_number_and_email(number=number, email=email)
-    if order is None:
-        proofs.proof_failed(conversation=conversation)
-    else:
-        proofs.order_code_send(conversation=conversation, order=order, intent=pending["intent"], later=True)
+    their email (session 31's security note). Whether the number matches is never told: the answer is the same, each
+    try counts against this conversation and its address as a failed proof, and the order is looked up and the code
+    emailed after the answer (`proofs.order_code_send_later`)."""
+    proofs.proof_failed(conversation=conversation)
+    proofs.order_code_send_later(conversation=conversation, number=number, email=email, intent=pending["intent"])
     return Answer(_("Many wrong order numbers were tried with this email address in the last hour, so to keep its "
                     "orders safe: if order %(number)s was placed with it, I've sent a 6-digit code there. Please type "
                     "the code here.") % {"number": number},
@@ -165,20 +162,24 @@ def _proof_by_email_code(conversation: Conversation, pending: dict, *, number: i
 
 def email_code_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
     """The code typed after `_proof_by_email_code`: the right one opens the order as its number and email would have
-    (and for a change, as the order's code does); anything else is "not right", whatever the reason."""
+    (and for a change, as the order's code does); any other is "not right", whatever the reason. "New code" sends
+    another, as the first did."""
+    if _RESEND.search(text):
+        return _proof_by_email_code(conversation, pending, number=pending["number"], email=pending["email"])
     code = _CODE.search(text)
     if code is None:
         return None
     if not proofs.proof_allowed(conversation=conversation):
         answer, sources = no_match_answer_parts(conversation, too_many=True)
         return Answer(answer, sources=sources)
-    order = guest_order_get_by_number_and_email(number=pending["number"], email=pending["email"])
-    checked = (proofs.order_code_check(conversation=conversation, order=order, code=code.group(1) + code.group(2))
-               if order is not None else proofs.CodeCheck.WRONG)
-    if order is not None and checked is proofs.CodeCheck.RIGHT:
-        proofs.order_proof_record(conversation=conversation, order=order, to=proofs.CHANGE)
-        return order_intent_answer(conversation=conversation, intent=pending["intent"], order=order,
-                                   request=pending.get("request", ""))
+    checked = proofs.order_code_check_by_email(conversation=conversation, number=pending["number"],
+                                              email=pending["email"], code=code.group(1) + code.group(2))
+    if checked is proofs.CodeCheck.RIGHT:
+        order = guest_order_get_by_number_and_email(number=pending["number"], email=pending["email"])
+        if order is not None:
+            proofs.order_proof_record(conversation=conversation, order=order, to=proofs.CHANGE)
+            return order_intent_answer(conversation=conversation, intent=pending["intent"], order=order,
+                                       request=pending.get("request", ""))
     proofs.proof_failed(conversation=conversation)
     return Answer(_("That code isn't right. Please check the email and type the 6-digit code again."), pending=pending)
 
