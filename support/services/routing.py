@@ -35,14 +35,15 @@ BARE_YES_OR_NO = "a yes or no with no question of the assistant's open"
 YES_TO_THE_STRONG_MODEL = "a yes to the strong model's answer before"
 
 
-def _previous_question(message: Message) -> tuple[str, str] | None:
-    """The customer's question before `message` (within FOLLOW_UP_WINDOW): its text and the intent it was given."""
+def _previous_question(message: Message) -> tuple[str, str, str] | None:
+    """The customer's question before `message` (within FOLLOW_UP_WINDOW): its text, and the intent and route it was
+    given."""
     return (
         Message.objects.filter(conversation_id=message.conversation_id, author=Message.Author.CUSTOMER,
                                created_at__lt=message.created_at, created_at__gte=message.created_at - FOLLOW_UP_WINDOW)
         .exclude(id=message.id)
         .exclude(text="")  # not a photo without a caption
-        .order_by("-created_at").values_list("text", "intent").first()
+        .order_by("-created_at").values_list("text", "intent", "route").first()
     )
 
 
@@ -69,11 +70,8 @@ def _yes_or_no_alone(message: Message, decision: RouteDecision) -> RouteDecision
 
     if not bare_yes_or_no(message.text) or (decision.route == "local" and decision.intent == "greeting"):
         return None
-    before = (Message.objects.filter(conversation_id=message.conversation_id, author=Message.Author.CUSTOMER,
-                                     created_at__lt=message.created_at,
-                                     created_at__gte=message.created_at - FOLLOW_UP_WINDOW)
-              .exclude(id=message.id).order_by("-created_at").values_list("route", flat=True).first())
-    if before == "llm" and YES.match(message.text):
+    previous = _previous_question(message)
+    if previous is not None and previous[2] == "llm" and YES.match(message.text):
         return replace(decision, route="llm", reason=YES_TO_THE_STRONG_MODEL)
     return replace(decision, route="local", intent="greeting", reason=BARE_YES_OR_NO)
 
@@ -96,7 +94,7 @@ def message_route(*, message: Message) -> RouteDecision:
     if unclear and not noise and len(message.text.split()) <= short:
         previous = _previous_question(message)
         if previous:
-            text, intent = previous
+            text, intent, _route = previous
             together = router.decide(f"{text} {message.text}")
             if together.route in {"local", "human"} and together.confidence > decision.confidence:
                 decision = replace(together, reason=f"follow-up to the previous question: {together.reason}"[:200],
