@@ -256,34 +256,30 @@ def _code_send_if_matched(conversation_id: uuid.UUID, number: int, email: str, i
 
 def order_code_check_by_email(*, conversation: Conversation, number: int, email: str, code: str) -> CodeCheck:
     """`order_code_check` for the guest order with `number` and `email`, running the same queries whether there is one
-    (a code is only ever sent to one that exists)."""
-    now = timezone.now()
-    holder = str(conversation.id)
+    (a code is only ever sent to one that exists): RIGHT, or WRONG whatever else went wrong."""
     live = OrderAccessCode.objects.filter(order__customer__isnull=True, order__number=number,
-                                          order__email__iexact=email.strip(), holder=holder, used_at=None,
-                                          expires_at__gt=now, attempts__lt=settings.ORDER_CODE_ATTEMPTS)
-    record = live.select_related("order").order_by("-created_at").first()
-    counted = live.filter(id=record.id if record else -1).update(attempts=F("attempts") + 1)
-    if record is None or not counted:
-        return CodeCheck.WRONG
-    if not constant_time_compare(record.code_hash, _code_hash(holder=holder, order=record.order, code=code)):
-        return CodeCheck.WRONG
-    if not OrderAccessCode.objects.filter(id=record.id, used_at=None).update(used_at=now):
-        return CodeCheck.WRONG
-    return CodeCheck.RIGHT
+                                          order__email__iexact=email.strip())
+    checked = _latest_code_checked(live, conversation=conversation, code=code)
+    return CodeCheck.RIGHT if checked is CodeCheck.RIGHT else CodeCheck.WRONG
 
 
 def order_code_check(*, conversation: Conversation, order: Order, code: str) -> CodeCheck:
     """Check a code typed in the chat against the latest one sent for `order` to this conversation."""
+    return _latest_code_checked(OrderAccessCode.objects.filter(order=order), conversation=conversation, code=code)
+
+
+def _latest_code_checked(codes, *, conversation: Conversation, code: str) -> CodeCheck:  # type: ignore[no-untyped-def]
+    """`code` against the latest live one of `codes` sent to this conversation. The counting runs as one query even
+    when there is none (`order_code_check_by_email` must take as long either way)."""
     now = timezone.now()
     holder = str(conversation.id)
-    live = OrderAccessCode.objects.filter(order=order, holder=holder, used_at=None, expires_at__gt=now,
-                                          attempts__lt=settings.ORDER_CODE_ATTEMPTS)
-    record = live.order_by("-created_at").first()
+    live = codes.filter(holder=holder, used_at=None, expires_at__gt=now, attempts__lt=settings.ORDER_CODE_ATTEMPTS)
+    record = live.select_related("order").order_by("-created_at").first()
     # The try is counted before the code is compared, atomically: tries sent at once cannot outrun the limit.
-    if record is None or not live.filter(id=record.id).update(attempts=F("attempts") + 1):
+    counted = live.filter(id=record.id if record else -1).update(attempts=F("attempts") + 1)
+    if record is None or not counted:
         return CodeCheck.SPENT
-    if not constant_time_compare(record.code_hash, _code_hash(holder=holder, order=order, code=code)):
+    if not constant_time_compare(record.code_hash, _code_hash(holder=holder, order=record.order, code=code)):
         return CodeCheck.WRONG
     # Single use: of two tries with the right code at once, one wins.
     if not OrderAccessCode.objects.filter(id=record.id, used_at=None).update(used_at=now):
