@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 # 2^16 buckets: measured against 2^14..2^17 on held-out exemplars (tools/bench_device.py reports the size).
 BUCKETS = 1 << 16
@@ -18,6 +19,7 @@ _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
 
 
+@lru_cache(maxsize=1 << 18)  # a build reads a million n-grams, most of them many times
 def fnv1a(text: str) -> int:
     """32-bit FNV-1a of the UTF-8 bytes (JavaScript: Math.imul over TextEncoder bytes)."""
     value = _FNV_OFFSET

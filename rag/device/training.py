@@ -123,16 +123,31 @@ class Transfer:
     views: list[ServerView]
 
 
-def held_out(texts: list[str], views: list[ServerView], scope: frozenset[str], *, features: csr_matrix,
-             transfer: Transfer | None, elsewhere: ElsewhereRule) -> HeldOut:
+@dataclass
+class Read:
+    """What the student reads of the exemplars and the transfer texts, computed once for a build's trainings."""
+
+    features: csr_matrix
+    elsewhere: np.ndarray  # per exemplar: it names another company or public service (the server's rule)
+    long: np.ndarray  # per exemplar: more words than the device answers
+    transfer_features: csr_matrix
+
+    @classmethod
+    def of(cls, texts: list[str], transfer: Transfer | None, elsewhere: ElsewhereRule) -> Read:
+        return cls(feature_matrix(texts), np.array([elsewhere.names_elsewhere(text) for text in texts], dtype=bool),
+                   np.array([too_long(text, MAX_WORDS) for text in texts], dtype=bool),
+                   feature_matrix(transfer.texts) if transfer and transfer.texts else csr_matrix((0, BUCKETS)))
+
+
+def held_out(texts: list[str], views: list[ServerView], scope: frozenset[str], *, read: Read,
+             transfer: Transfer | None) -> HeldOut:
     """Out-of-fold decisions: each exemplar decided by a student trained on the other folds and the `transfer`
-    texts; `elsewhere` is the server's rule the device applies."""
+    texts."""
     classes, intents, languages = labels_of(views, scope)
-    extra_features, extra_intents, extra_languages = _transfer_rows(transfer, scope)
+    features = read.features
+    extra_features, extra_intents, extra_languages = _transfer_rows(read, transfer, scope)
     result = HeldOut(classes, intents, languages, np.zeros(len(texts), dtype=int), np.zeros(len(texts), dtype=int),
-                     np.zeros(len(texts)), np.zeros(len(texts), dtype=bool),
-                     np.array([elsewhere.names_elsewhere(text) for text in texts], dtype=bool),
-                     np.array([too_long(text, MAX_WORDS) for text in texts], dtype=bool))
+                     np.zeros(len(texts)), np.zeros(len(texts), dtype=bool), read.elsewhere, read.long)
     # Held out a block of neighbouring lines at a time: exemplars are written in runs of look-alikes, and a student
     # that saw a line's neighbours agreed with the server more often than it does on messages nobody wrote for it.
     blocks = np.arange(len(texts)) // HELD_OUT_BLOCK
@@ -178,11 +193,12 @@ def _head_job(features: csr_matrix, labels: np.ndarray, names: list[str], test_f
     return best, probabilities[np.arange(len(best)), best]
 
 
-def _transfer_rows(transfer: Transfer | None, scope: frozenset[str]) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
+def _transfer_rows(read: Read, transfer: Transfer | None, scope: frozenset[str]
+                   ) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
     if transfer is None or not transfer.texts:
         return csr_matrix((0, BUCKETS)), np.zeros(0, dtype=int), np.zeros(0, dtype=int)
     _, intents, languages = labels_of(transfer.views, scope)
-    return feature_matrix(transfer.texts), intents, languages
+    return read.transfer_features, intents, languages
 
 
 def twin_intents(oof: HeldOut) -> frozenset[str]:
@@ -211,20 +227,20 @@ def student_train(texts: list[str], views: list[ServerView], scope: frozenset[st
                   transfer: Transfer | None = None) -> tuple[DeviceStudent, dict]:
     """The student and what its held-out exemplars measured (trained on the exemplars and the `transfer` texts)."""
     started = time.perf_counter()
-    features = feature_matrix(texts)
     rule = ElsewhereRule.from_server()
-    oof = held_out(texts, views, scope, features=features, transfer=transfer, elsewhere=rule)
+    read = Read.of(texts, transfer, rule)
+    oof = held_out(texts, views, scope, read=read, transfer=transfer)
     twins = twin_intents(oof)
     if twins:  # the server's from now on: learned again without them (their exemplars labelled "server")
         scope = scope - twins
-        oof = held_out(texts, views, scope, features=features, transfer=transfer, elsewhere=rule)
+        oof = held_out(texts, views, scope, read=read, transfer=transfer)
     answerable = oof.answerable
     threshold = agreement_threshold(oof.confidence[answerable], oof.agrees[answerable], DEVICE_AGREEMENT)
     answered = oof.answered(threshold)
     in_scope = int((oof.intents != oof.classes.index(SERVER)).sum())
 
-    extra_features, extra_intents, extra_languages = _transfer_rows(transfer, scope)
-    student = _student_fit(vstack([features, extra_features]).tocsr(), np.concatenate([oof.intents, extra_intents]),
+    extra_features, extra_intents, extra_languages = _transfer_rows(read, transfer, scope)
+    student = _student_fit(vstack([read.features, extra_features]).tocsr(), np.concatenate([oof.intents, extra_intents]),
                            np.concatenate([oof.languages, extra_languages]), oof.classes, elsewhere=rule)
     student.threshold = round(threshold, 6)
     report = {

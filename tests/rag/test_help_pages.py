@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
 
 HOSTILE_ARTICLE = """\
 ## How do I pay?
