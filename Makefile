@@ -39,7 +39,7 @@ run: catalogues
 # Two test processes (pytest-xdist), each module whole in one of them: one process kept a 2-core machine about half
 # idle (browsers, servers and sockets waiting). TEST_PROCESSES=1 runs the suite in one.
 TEST_PROCESSES ?= 2
-TEST_SPLIT = $(if $(filter 1,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder)
+TEST_SPLIT = $(if $(filter 1,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist loadfile)
 
 test: catalogues
 	SHOPPE_DATA_DIR=$(CURDIR)/.data/test $(PY) -m pytest $(TEST_SPLIT) $(PYTEST_ARGS)

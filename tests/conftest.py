@@ -6,7 +6,6 @@ import os
 import socket
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -91,78 +90,12 @@ def fresh_rate_limits():  # type: ignore[no-untyped-def]
     cache.clear()
 
 
-# A test file that reads no model (router, help index, answer check, device assistant), directly or through a page or
-# a chat it drives, says so: `pytestmark = pytest.mark.no_models`. Its tests run with no data dir, so a model read
-# fails them (`no_models_in_a_file_marked_so`).
-
-_builder_lock = None  # held for the whole run by the one process of `make test` that builds the models
-
-
-def _builds_the_models() -> bool:
-    """Whether this process is the one of the run that builds the models now (the first to ask)."""
-    import fcntl
-
-    global _builder_lock
-    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    lock = open(settings.DATA_DIR / ".models-builder.lock", "w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        return False
-    _builder_lock = lock
-    return True
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The files marked `no_models` first, then the others, each group the files with the most tests first (as
-    pytest-xdist orders them unless told not to: the Makefile's --no-loadscope-reorder): while one process of
-    `make test` builds the run's models, the other runs the marked files instead of waiting."""
-    per_file: dict[str, int] = {}
-    for item in items:
-        per_file[item.nodeid.split("::")[0]] = per_file.get(item.nodeid.split("::")[0], 0) + 1
-    items.sort(key=lambda item: (item.get_closest_marker("no_models") is None, -per_file[item.nodeid.split("::")[0]],
-                                 item.nodeid.split("::")[0]))
-
-
-@pytest.fixture(scope="session")
-def no_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir that cannot be made: under a file, named for what went wrong."""
-    blocker = tmp_path_factory.mktemp("models") / "a-test-marked-no_models-read-a-model"
-    blocker.write_text("tests/conftest.py: a test file marked no_models read a model\n")
-    return blocker / "data"
-
-
-@pytest.fixture(autouse=True)
-def no_models_in_a_file_marked_so(request: pytest.FixtureRequest) -> Iterator[None]:
-    """A test of a file marked `no_models` finds no data dir: a model read fails it at once (unless this process
-    loaded that model before, for an earlier test: the marked files run first, so under `make test` one of the
-    two processes runs them all with nothing loaded)."""
-    if request.node.get_closest_marker("no_models") is None:
-        yield
-        return
-    kept = settings.DATA_DIR
-    settings.DATA_DIR = request.getfixturevalue("no_data_dir")
-    try:
-        yield
-    finally:
-        settings.DATA_DIR = kept
-
-
 @pytest.fixture(scope="session", autouse=True)
-def models_built_by_the_first_process(request: pytest.FixtureRequest) -> None:
-    """Under `make test`'s two processes (pytest-xdist), the first to start builds the run's models before its first
-    test; the other runs the files that read none meanwhile and waits for them before its first other test
-    (`models_before_any_other_test`). A run of a few tests in one process builds them only when a test asks."""
-    if os.environ.get("PYTEST_XDIST_WORKER") and _builds_the_models():
-        request.getfixturevalue("run_artifacts")
-
-
-@pytest.fixture(autouse=True)
-def models_before_any_other_test(request: pytest.FixtureRequest) -> None:
-    """Under pytest-xdist, each test not marked `no_models` has the run's models, as one process has them from
-    its first test on: a test of a page that serves them (the device manifest) may assume them."""
-    if os.environ.get("PYTEST_XDIST_WORKER") and request.node.get_closest_marker("no_models") is None:
+def models_before_the_first_test_of_each_process(request: pytest.FixtureRequest) -> None:
+    """Under `make test`'s two processes (pytest-xdist), each has the run's models before its first test, as one
+    process has them from its first test on: a test of a page that serves them (the device manifest) may assume them.
+    A run of a few tests in one process builds them only when a test asks."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
         request.getfixturevalue("run_artifacts")
 
 

@@ -11,11 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tools.import_graph import cycles
-
-pytestmark = pytest.mark.no_models
 
 ROOT = Path(__file__).resolve().parent.parent
 

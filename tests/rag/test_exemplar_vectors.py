@@ -7,8 +7,6 @@ import pytest
 from rag.encoder import Encoder, encoder_get
 from rag.router.exemplar_vectors import exemplars_embedded
 
-pytestmark = pytest.mark.no_models
-
 
 @pytest.fixture
 def embedded(monkeypatch, settings, tmp_path) -> list[str]:  # type: ignore[no-untyped-def]

@@ -4,13 +4,10 @@ from __future__ import annotations
 import multiprocessing
 
 import numpy as np
-import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from rag.router import fitting
-
-pytestmark = pytest.mark.no_models
 
 PARAMS = {"C": 4.0, "max_iter": 500, "class_weight": "balanced"}
 

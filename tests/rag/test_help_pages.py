@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 HOSTILE_ARTICLE = """\
 ## How do I pay?

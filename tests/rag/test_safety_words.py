@@ -5,8 +5,6 @@ import pytest
 
 from rag.router import safety
 
-pytestmark = pytest.mark.no_models
-
 
 @pytest.mark.parametrize(
     "typed, read",

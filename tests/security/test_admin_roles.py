@@ -16,7 +16,7 @@ from support.models import Conversation, InternalNote
 from support.roles import AGENT, OPS, SUPERVISOR
 from tests.support.test_human_tier import staff
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 
 def signed_in(username: str, role: str) -> Client:

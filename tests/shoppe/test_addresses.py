@@ -6,7 +6,7 @@ from django.test import Client
 
 from shoppe.models import Address, Customer
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 NEW = {"recipient": "Alice Jansen", "street": "Prinsengracht 263", "postcode": "1016 GV", "city": "Amsterdam",
        "country": "Netherlands"}
 

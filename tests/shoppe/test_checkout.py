@@ -12,7 +12,7 @@ from django.test import Client
 from shoppe.checkout import CheckoutRefused, order_place
 from shoppe.models import Address, Invoice, Order, Product
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 GUEST = {"email": "gwen@example.test", "recipient": "Gwen Guest", "street": "Oudegracht 99", "postcode": "3511 AB",
          "city": "Utrecht", "country": "Netherlands", "delivery": "Standard"}
 CARD = {"cardholder": "Gwen Guest", "card_number": "4242 4242 4242 4242"}

@@ -12,7 +12,7 @@ from shoppe.checkout import order_confirmation_send
 from shoppe.gift_cards import gift_card_buy
 from shoppe.models import GiftCard
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 
 def test_an_address_gets_at_most_so_many_order_confirmations_a_day(make_guest_order, settings) -> None:

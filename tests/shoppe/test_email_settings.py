@@ -11,8 +11,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 from shoppe.env import CONSOLE_BACKEND, SMTP_BACKEND, env_email_url
 
-pytestmark = pytest.mark.no_models
-
 ROOT = Path(__file__).resolve().parents[2]
 PRINT_EMAIL = ("import django; django.setup(); from django.conf import settings as s; "
                "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, "

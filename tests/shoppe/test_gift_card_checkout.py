@@ -19,7 +19,7 @@ from shoppe.gift_cards import GiftCardRefused, gift_card_spend
 from shoppe.models import GiftCard, Order, Product
 from shoppe.services import order_cancel
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 GUEST = {"email": "gwen@example.test", "recipient": "Gwen Guest", "street": "Oudegracht 99", "postcode": "3511 AB",
          "city": "Utrecht", "country": "Netherlands", "delivery": "Standard"}
 CARD = {"method": "card", "cardholder": "Gwen Guest", "card_number": "4242 4242 4242 4242"}

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shoppe.models import GiftCard
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 
 def test_a_visitor_buys_a_gift_card_and_gets_the_code_by_email(client: Client,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from shoppe.models import GiftCard
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from shoppe.vat import SHOP_VAT_NUMBER, order_vat
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 
 def test_an_order_to_the_netherlands_shows_21_percent_included_and_the_total_without_it(client, make_customer,

@@ -13,7 +13,7 @@ from django.test import Client
 from shoppe.models import Address, Order, Refund
 from support.models import Conversation, Handoff, Message, RefundRequest
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 NEW_ADDRESS = {"recipient": "Alice Jansen", "street": "Prinsengracht 263", "postcode": "1016 GV",
                "city": "Amsterdam", "country": "Netherlands"}
 

@@ -17,7 +17,7 @@ from support.models import Conversation
 from support.services.conversations import SESSION_KEY
 from support.services.proofs import order_proof_record
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 CARD = {"method": "card", "cardholder": "Alice Jansen", "card_number": "4242 4242 4242 4242"}
 DECLINED = {**CARD, "card_number": "4000 0000 0000 0002"}
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from shoppe.models import Order, Product
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 GUEST = {"email": "gwen@example.test", "recipient": "Gwen Guest", "street": "Oudegracht 99", "postcode": "3511 AB",
          "city": "Utrecht", "country": "Netherlands", "delivery": "Standard"}
 

@@ -13,7 +13,7 @@ from django.test import Client
 from shoppe.checkout import CheckoutRefused, order_place
 from shoppe.models import Address, Order, Product
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 GUEST = {"email": "gwen@example.test", "recipient": "Gwen Guest", "street": "PO Box 123", "postcode": "3500 AA",
          "city": "Utrecht", "country": "Netherlands", "delivery": "Express"}
 CARD = {"cardholder": "Gwen Guest", "card_number": "4242 4242 4242 4242"}

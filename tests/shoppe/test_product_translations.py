@@ -16,7 +16,7 @@ from shoppe.demo import CATALOGUE, demo_load, demo_product_translations_ensure
 from shoppe.models import Customer, Order, Product, ProductTranslation
 from tests.shoppe.test_storefront_languages import compiled_catalogues  # noqa: F401 - the German pages' .mo files
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 GUEST = {"email": "gwen@example.test", "recipient": "Gwen Gast", "street": "Bergmannstraße 7", "postcode": "10961",
          "city": "Berlin", "country": "Germany", "delivery": "Standard"}

@@ -16,7 +16,7 @@ from shoppe.models import Order
 from support.models import Conversation, RefundRequest
 from support.services.conversations import SESSION_KEY
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.no_models
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

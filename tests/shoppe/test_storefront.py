@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 
 def test_home_and_products_render_with_the_chat_widget(client, make_customer, make_order):

@@ -22,7 +22,7 @@ from shoppe.catalogues import catalogues_compile
 from shoppe.models import Product
 from shoppe.money import money_format
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 NBSP = "\u00a0"
 TRANSLATED = ("nl", "de", "fr", "es", "it", "pl", "pt")

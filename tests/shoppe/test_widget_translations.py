@@ -18,8 +18,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
-pytestmark = pytest.mark.no_models
-
 LANGUAGES = ("nl", "de", "fr", "es", "it", "pl", "pt")
 ROOT = Path(settings.BASE_DIR)
 LOCALE = ROOT / "locale"

@@ -16,8 +16,6 @@ import polib
 import pytest
 from django.conf import settings
 
-pytestmark = pytest.mark.no_models
-
 SUPPORT = Path(settings.BASE_DIR) / "support"
 LANGUAGES = ("nl", "de", "fr", "es", "it", "pl", "pt")
 # gettext's names as the sources import them: function -> (index of the context, of the msgid, of the plural)

@@ -1,11 +1,7 @@
 """Reading the strong model's citations: the markers out of the text, the passages they name."""
 from __future__ import annotations
 
-import pytest
-
 from support.llm.citations import citations_taken_out, sources_cited
-
-pytestmark = pytest.mark.no_models
 
 
 def test_markers_are_taken_out_and_the_cited_numbers_kept_in_order_of_first_citation():

@@ -8,8 +8,6 @@ import pytest
 from support.llm.guard_phrases import GUARD_PHRASES
 from support.llm.guardrails import OutputGuard, looks_like_injection
 
-pytestmark = pytest.mark.no_models
-
 PROMISES = {
     "en": ["I have refunded your order in full.", "Your refund has been approved.",
            "You'll receive a refund of EUR 40 tomorrow."],

@@ -8,8 +8,6 @@ import pytest
 
 from support.hours import support_next_opening, support_open, support_opening_words
 
-pytestmark = pytest.mark.no_models
-
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 WEEKDAYS = "mon-fri 09:00-18:00; sat 10:00-14:00"
 

@@ -12,7 +12,7 @@ from support.models import Conversation, DeviceStatus, Feedback, Message
 from support.ops.selectors.device_tier import device_tier_figures
 from tests.support.test_ops_dashboard import staff
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 AMS = ZoneInfo("Europe/Amsterdam")
 START = datetime(2025, 3, 10, tzinfo=AMS)  # 10, 11 and 12 March 2025, Amsterdam time

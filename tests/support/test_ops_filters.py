@@ -18,7 +18,7 @@ from support.models import Conversation, Message
 from support.ops import escalations as log_views
 from tests.support.test_human_tier import staff
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 PAGES = ["/ops/", "/ops/escalations/"]
 CSV = "/ops/escalations.csv"

@@ -24,7 +24,7 @@ from support.ops import escalations as log_views
 from support.ops.selectors.escalation_log import CSV_CHUNK_SIZE
 from tests.support.test_human_tier import staff
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 
 def at(day: int, hour: int = 12) -> datetime:

@@ -14,7 +14,7 @@ from support.models import Conversation, Feedback, Handoff, Message
 from support.ops.people import people_figures
 from tests.support.test_human_tier import staff
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 AMS = ZoneInfo("Europe/Amsterdam")
 START, END = datetime(2025, 3, 10, tzinfo=AMS), datetime(2025, 3, 13, tzinfo=AMS)

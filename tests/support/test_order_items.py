@@ -8,7 +8,7 @@ import pytest
 from shoppe.models import Order, OrderItem, Product
 from support.services.order_items import items_named
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

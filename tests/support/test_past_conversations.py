@@ -14,8 +14,6 @@ from django.utils import timezone
 
 from support.models import Conversation, Handoff, InternalNote, Message
 
-pytestmark = pytest.mark.no_models
-
 
 def conversation_with(user: User | None, *lines: tuple[str, str], days_ago: float = 0, status: str = "bot",
                       agent: User | None = None) -> Conversation:

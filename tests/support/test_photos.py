@@ -32,8 +32,6 @@ from support.services.conversations import SESSION_KEY
 from support.services.photos import photo_for_llm, photos_for_llm
 from tests.conftest import chat_socket, session_cookie_for
 
-pytestmark = pytest.mark.no_models
-
 UPLOAD = "/chat/photos/"
 
 

@@ -7,8 +7,6 @@ import pytest
 from support.llm.pii import Redactor
 from support.logs import scrub
 
-pytestmark = pytest.mark.no_models
-
 # (what the customer writes, the personal data in it, its kind)
 PERSONAL = [
     # IBANs, in one piece and in groups of four

@@ -10,7 +10,7 @@ from shoppe.models import Order, OrderItem, Product
 from support.services.order_items import items_named
 from support.services.quantity_words import QUANTITY_WORDS, quantity_said
 
-pytestmark = [pytest.mark.django_db, pytest.mark.no_models]
+pytestmark = pytest.mark.django_db
 
 MUG = {"mug", "ceramic", "mok", "tasse", "taza", "tazza", "kubek", "caneca"}
 
