@@ -32,6 +32,9 @@ LANGUAGES_WITHOUT_HELP = frozenset({"it", "pl", "pt"})
 ROUTINE_IN_UNSUPPORTED_LANGUAGE = "routine_in_unsupported_language"
 HELP_DOES_NOT_ANSWER = "the help section does not answer it"
 BARE_YES_OR_NO = "a yes or no with no question of the assistant's open"
+ORDER_AND_EMAIL = "an order number and an email address: the order's status"
+# What may stand beside them: "order 10039, frank@example.test", "mijn bestelling: ...", "here you go ...".
+ORDER_AND_EMAIL_WORDS = 3
 YES_TO_THE_STRONG_MODEL = "a yes to the strong model's answer before"
 
 
@@ -76,6 +79,25 @@ def _yes_or_no_alone(message: Message, decision: RouteDecision) -> RouteDecision
     return replace(decision, route="local", intent="greeting", reason=BARE_YES_OR_NO)
 
 
+def _order_and_email_alone(message: Message, decision: RouteDecision) -> RouteDecision | None:
+    """An order number and an email address with no question ("10039, frank@example.test"), when the assistant asked
+    for none (its own question is answered before routing): a guest's proof, read as a question about the order's
+    status, which the answer gives once the two match (`order_answer`). Routed, it got the greeting, and the guest's
+    next question was asked the number and email again (session 33's walkthrough)."""
+    from support.services.order_help.orders import order_numbers_in
+    from support.services.order_help.which_order import EMAIL
+
+    text = message.text or ""
+    emails = EMAIL.findall(text)
+    numbers = order_numbers_in(text)
+    if len(emails) != 1 or len(numbers) != 1:
+        return None
+    rest = EMAIL.sub(" ", text).replace(str(numbers[0]), " ")
+    if len([word for word in rest.split() if any(character.isalnum() for character in word)]) > ORDER_AND_EMAIL_WORDS:
+        return None
+    return replace(decision, route="local", intent="track_order", reason=ORDER_AND_EMAIL)
+
+
 def message_route(*, message: Message) -> RouteDecision:
     """Decide which tier answers `message`; the caller records it (`decision_fields`) with the answer.
 
@@ -88,6 +110,8 @@ def message_route(*, message: Message) -> RouteDecision:
     decision = router.decide(message.text)
     if yes_or_no := _yes_or_no_alone(message, decision):
         return yes_or_no
+    if proof := _order_and_email_alone(message, decision):
+        return proof
     unclear = decision.route in {"off_topic", "llm"} or decision.confidence < 0.5
     noise = float(decision.scores.get("off_topic_similarity", 0.0)) >= NOT_A_FOLLOW_UP_SIMILARITY
     short = DECLINED_FOLLOW_UP_WORDS if decision.route == "off_topic" else FOLLOW_UP_WORDS

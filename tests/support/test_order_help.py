@@ -1042,3 +1042,40 @@ def test_cancelling_instead_of_a_refund_is_offered_and_declined_in_the_customers
     assert str(order.number) in offer.text and "hasn't shipped" not in offer.text, offer.text
     assert str(order.number) in declined.text and "won't cancel" not in declined.text, declined.text
     assert declined.pending["kind"] == "confirm_refund"
+
+
+def test_money_back_for_a_damaged_parcel_after_a_talk_about_an_unshipped_order_asks_which_order(make_customer,
+                                                                                                 make_order):
+    """Session 33's walkthrough (in Italian): after a talk about order 10022, not shipped yet, "my parcel arrived
+    damaged, I want a refund" was offered 10022's cancellation, and "sì" cancelled it. An order that has not shipped
+    cannot have arrived: the assistant asks which order, the one just discussed listed first."""
+    alice = make_customer("alice")
+    unshipped = make_order(alice, status="processing", product="Blue ceramic table lamp")
+    vase = make_order(alice, status="delivered", product="Glass vase")
+    make_order(alice, status="delivered", product="Oak dining table")
+    conversation = Conversation.objects.create(customer=alice)
+    ask(conversation, "track_order", f"where is order {unshipped.number}?")
+    conversation.state["order_in_focus"] = unshipped.number
+
+    answer = ask(conversation, "get_refund", "Mi è arrivato un pacco danneggiato, la roba dentro è rotta. Voglio un "
+                                             "rimborso.")
+
+    assert answer.text.startswith("Which order do you mean?"), answer.text
+    assert answer.pending["kind"] == "choose_order"
+    assert answer.pending["orders"][0] == unshipped.number and vase.number in answer.pending["orders"]
+    unshipped.refresh_from_db()
+    assert unshipped.status == Order.Status.PROCESSING
+    # "the second one": the delivered vase's refund, no cancellation offered
+    chosen = reply(conversation, str(vase.number))
+    assert chosen.pending["kind"] != "confirm_cancel", chosen.text
+
+
+def test_money_back_about_the_unshipped_order_just_discussed_can_still_be_chosen(make_customer, make_order):
+    alice = make_customer("alice")
+    unshipped = make_order(alice, status="processing")
+    make_order(alice, status="delivered", product="Glass vase")
+    conversation = Conversation.objects.create(customer=alice)
+    conversation.state["order_in_focus"] = unshipped.number
+    ask(conversation, "get_refund", "then I want my money back")
+    offer = reply(conversation, "the first one")
+    assert offer.text.startswith(f"Order {unshipped.number} hasn't shipped yet"), offer.text

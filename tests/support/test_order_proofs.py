@@ -341,3 +341,26 @@ async def test_when_the_mail_server_refuses_the_visitor_is_told_and_nothing_open
     await chat.say("yes")
     assert (await refreshed(erins_order)).status == Order.Status.PROCESSING
     await chat.close()
+
+
+async def test_a_guest_who_starts_with_the_number_and_email_reads_the_status_and_asks_on(erins_order, smtp_server):
+    """Session 33's walkthrough: "10039, frank@example.test" as a first message got the greeting, and the guest's next
+    question ("where is it?") was asked for the number and email again."""
+    chat = await Chat.open()
+    status = await chat.say(f"{erins_order.number}, erin@example.test")
+    assert f"Order {erins_order.number} is processing" in status
+    follow_up = await chat.say("where is it?")
+    assert f"Order {erins_order.number} is processing" in follow_up, follow_up
+    assert smtp_server.received == []
+    await chat.close()
+
+
+async def test_a_number_and_email_that_do_not_match_alone_get_the_same_answer_as_asked(alices_order, erins_order):
+    answers = []
+    for number, email in [(alices_order.number, "alice@example.test"), (erins_order.number, "mallory@example.test"),
+                          (99999, "erin@example.test")]:
+        chat = await Chat.open()
+        answers.append(await chat.say(f"order {number} {email}"))
+        await chat.close()
+    assert len(set(answers)) == 1, answers
+    assert "Keizersgracht" not in answers[0] and "Hi!" not in answers[0]
