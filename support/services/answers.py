@@ -198,7 +198,12 @@ def greeting_answer(*, text: str, first_name: str | None) -> Answer:
     if _THANKS.search(text):
         return Answer(_("You're welcome! If anything else comes up, I'm right here."))
     if bare_yes_or_no(text):  # "si", "ok", "sim" with no question open: not a hello (session 25's walkthrough)
-        return Answer(_("Okay. Is there anything else I can help you with?"))
+        from support.services.order_help.yes_no import YES
+
+        # A yes after "anything else?" got the same question back, again and again (session 33's walkthrough).
+        if YES.match(_NOT_A_WORD.sub(" ", text).strip()):
+            return Answer(_("Sure. What can I help you with?"))
+        return Answer(_("Okay. If anything else comes up, I'm right here."))
     if first_name:
         return Answer(_("Hi %(name)s! I'm the Example Shoppe assistant. I can help with your orders, delivery, returns, "
                         "payments and your account. What can I do for you?") % {"name": first_name})

@@ -545,9 +545,11 @@ def test_a_widget_following_an_ended_conversation_joins_the_one_the_customer_wen
 
 
 @pytest.mark.parametrize(("answer", "reply"), [
-    ("yes", "Okay. Is there anything else I can help you with?"),
-    ("yes please", "Okay. Is there anything else I can help you with?"),
-    ("ja", "Okay. Is there anything else I can help you with?"),
+    # a yes is taken as wanting more help: "Okay. Is there anything else...?" to it was asked again at each yes
+    # (session 33's walkthrough)
+    ("yes", "Sure. What can I help you with?"),
+    ("yes please", "Sure. What can I help you with?"),
+    ("ja", "Sure. What can I help you with?"),
     ("no thanks", "You're welcome! If anything else comes up, I'm right here."),
 ])
 async def test_a_yes_or_no_to_no_question_is_acknowledged_not_handed_to_a_person(answer, reply):
@@ -567,6 +569,14 @@ async def test_a_yes_or_no_to_no_question_is_acknowledged_not_handed_to_a_person
     conversation = await database_sync_to_async(Conversation.objects.get)(id=message.conversation_id)
     assert conversation.status != Conversation.Status.WAITING  # nobody on the team was asked to come
     await socket.disconnect()
+
+
+def test_a_yes_with_nothing_asked_asks_what_to_help_with_and_a_no_is_let_be():
+    from support.services.answers import greeting_answer
+
+    assert greeting_answer(text="yes", first_name="Alice").text == "Sure. What can I help you with?"
+    assert greeting_answer(text="ok 👍", first_name=None).text == "Sure. What can I help you with?"
+    assert greeting_answer(text="no", first_name=None).text == "Okay. If anything else comes up, I'm right here."
 
 
 def test_a_yes_after_the_strong_models_answer_goes_back_to_it():

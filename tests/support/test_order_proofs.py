@@ -364,3 +364,18 @@ async def test_a_number_and_email_that_do_not_match_alone_get_the_same_answer_as
         await chat.close()
     assert len(set(answers)) == 1, answers
     assert "Keizersgracht" not in answers[0] and "Hi!" not in answers[0]
+
+
+async def test_a_yes_where_the_emailed_code_is_asked_for_asks_for_the_code_again(erins_order, smtp_server):
+    """Session 33's walkthrough: "yes" to "Please type the code here" got "Okay. Is there anything else...", and the
+    code the guest then typed was read as a new message."""
+    chat = await Chat.open()
+    await chat.say(f"Please cancel order {erins_order.number}")
+    await chat.say(f"{erins_order.number} erin@example.test")
+    again = await chat.say("yes")
+    assert "6-digit code" in again, again
+    code = CODE.search(smtp_server.wait_for(1)[0].body).group(1)  # type: ignore[union-attr]
+    assert "Shall I go ahead" in await chat.say(code)
+    assert "cancelled" in await chat.say("yes")
+    assert (await refreshed(erins_order)).status == Order.Status.CANCELLED
+    await chat.close()

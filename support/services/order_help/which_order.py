@@ -12,7 +12,7 @@ from shoppe.selectors import guest_order_get_by_number_and_email
 from shoppe.services import order_cancellation_fee
 from support.models import Conversation
 from support.services import proofs
-from support.services.answers import Answer
+from support.services.answers import Answer, bare_yes_or_no
 from support.services.order_help.guest_proof import ask_for_code, ask_for_proof
 from support.services.order_help.order_answers import order_intent_answer
 from support.services.order_help.orders import (ACTIVE_STATUSES, ORDER_IN_FOCUS, customer_orders, no_match_answer_parts,
@@ -174,7 +174,7 @@ def email_code_reply(*, conversation: Conversation, pending: dict, text: str) ->
         return _proof_by_email_code(conversation, pending, number=pending["number"], email=pending["email"])
     code = _CODE.search(text)
     if code is None:
-        return None
+        return code_asked_again(pending) if bare_yes_or_no(text) and not NO.search(text) else None
     if not proofs.proof_allowed(conversation=conversation):
         answer, sources = no_match_answer_parts(conversation, too_many=True)
         return Answer(answer, sources=sources)
@@ -190,6 +190,13 @@ def email_code_reply(*, conversation: Conversation, pending: dict, text: str) ->
     return Answer(_("That code isn't right. Please check the email and type the 6-digit code again."), pending=pending)
 
 
+def code_asked_again(pending: dict) -> Answer:
+    """A yes where the emailed code was asked for ("yes", "ok"): the code still, not the question dropped and the yes
+    answered as a new message ("Okay. Is there anything else...": session 33's walkthrough)."""
+    return Answer(_("Please type the 6-digit code from our email here. Say \"new code\" if it didn't arrive."),
+                  pending=pending)
+
+
 def order_code_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
     """Read `text` as the code emailed for a change to a guest order."""
     order = next((o for o in customer_orders(conversation) if o.number == pending.get("order")), None)
@@ -201,6 +208,8 @@ def order_code_reply(*, conversation: Conversation, pending: dict, text: str) ->
     if code is None:
         if NO.search(text):
             return Answer(_("OK, order %(number)s stays as it is.") % {"number": order.number})
+        if bare_yes_or_no(text):
+            return code_asked_again(pending)
         if pending["intent"] == "change_shipping_address" and reads_as_address(text, not_numbers=(order.number,)):
             # The new address, typed before the code: nothing changes until the code proves the order.
             return Answer(_("I can change the address of order %(number)s once you've typed the 6-digit code from "
