@@ -251,9 +251,11 @@ def test_short_answers_the_router_read_as_english_for_want_of_words_keep_the_cus
 
 
 @pytest.mark.parametrize("text, language, expected", [
-    ("si", "it", "Va bene. Posso aiutarti con qualcos'altro?"), ("sim", "pt", "Está bem."), ("ok", "en-gb", "Okay."),
+    # a yes asks what to help with (session 33: "Okay. Is there anything else...?" was asked again at every yes)
+    ("si", "it", "Certo. Come posso aiutarti?"), ("sim", "pt", "Claro."), ("ok", "en-gb", "Sure."),
     ("merci !", "fr", "Avec plaisir"), ("grazie mille", "it", "Figurati"), ("dzięki", "pl", ""),
-    ("hallo", "de", "Hallo"), ("ok 👍", "es", "De acuerdo"), ("tak!! 🙂", "pl", ""),  # session 27: emoji with the yes
+    ("hallo", "de", "Hallo"), ("ok 👍", "es", "Claro"), ("tak!! 🙂", "pl", "Oczywiście"),  # session 27: emoji with the yes
+    ("nee", "nl", "Oké. Als er nog iets is"),
 ])
 def test_a_bare_yes_or_thanks_is_not_greeted_as_a_new_customer(text, language, expected):
     # Session 25's walkthrough: "si" got "Hi Dan! I'm the Example Shoppe assistant...", "merci !" the greeting too.

@@ -1079,3 +1079,16 @@ def test_money_back_about_the_unshipped_order_just_discussed_can_still_be_chosen
     ask(conversation, "get_refund", "then I want my money back")
     offer = reply(conversation, "the first one")
     assert offer.text.startswith(f"Order {unshipped.number} hasn't shipped yet"), offer.text
+
+
+def test_a_yes_to_which_items_to_refund_asks_which_again(make_customer, make_order):
+    """Session 33's walkthrough: "yes" to "Which items from order N should we refund?" dropped the question and was
+    answered as a new message."""
+    alice = make_customer("alice")
+    order = make_order(alice, status="delivered")
+    with_footstool(order)
+    conversation = Conversation.objects.create(customer=alice)
+    assert ask(conversation, "get_refund", f"I want a refund for order {order.number}").pending["kind"] == "refund_items"
+    again = reply(conversation, "yes")
+    assert again is not None and again.text.startswith(f"Which items from order {order.number}"), again
+    assert "Velvet footstool" in reply(conversation, "the footstool").text

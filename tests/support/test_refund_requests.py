@@ -239,6 +239,8 @@ async def test_a_reason_in_the_request_itself_is_not_asked_for_again(make_custom
     ("Erstattung für Bestellung 10028 bitte. Es hat einen Riss in der Emaille", "Es hat einen Riss in der Emaille"),
     # another number is not the order's: that part says why
     ("The lamp from box 100280 is broken and flickers. Refund order 10028", "The lamp from box 100280 is broken and flickers"),
+    # the reason in the part naming the order (session 33's walkthrough: asked again for it)
+    ("the lamp from order 10028 arrived cracked. I want my money back", "the lamp from order 10028 arrived cracked"),
 ])
 def test_the_reason_in_a_request_is_what_it_says_besides_the_asking(make_customer, request_text, reason,
                                                                    local_models):

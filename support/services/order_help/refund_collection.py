@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from shoppe.models import NOTHING_PAID, Order, OrderItem, money
 from shoppe.returns import refund_item_names
 from support.models import Conversation, RefundRequest
-from support.services.answers import Answer
+from support.services.answers import Answer, bare_yes_or_no
 from support.services.order_help.orders import (item_line, order_link, order_number_search, order_owned, page_path,
                                                 refund_status_name, return_label_path)
 from support.services.order_help.tracking import tracking_text
@@ -68,14 +68,34 @@ def reason_in_request(request: str, order: Order, *, words: int = REASON_WORDS,
     `asking_intents`: what the asking reads as (a return offered in the chat asks with "I want to send it back")."""
     from rag.router.serving import router_get
 
-    def says_why(part: str) -> bool:
-        if len(part.split()) < words or re.search(rf"(?<!\d){order.number}(?!\d)", part):
-            return False
-        decision = router_get().decide(part)
-        asking = decision.intent in asking_intents and decision.confidence >= ASKING
-        return not asking and decision.intent != "greeting"
+    parts = [part for part in (p.strip() for p in CLAUSES.split(request)) if part]
+    decisions: dict = {}
 
-    return ", ".join(part for part in (p.strip() for p in CLAUSES.split(request)) if says_why(part))
+    def decided(part: str):  # type: ignore[no-untyped-def]
+        if part not in decisions:
+            decisions[part] = router_get().decide(part)
+        return decisions[part]
+
+    def names_order(part: str) -> bool:
+        return bool(re.search(rf"(?<!\d){order.number}(?!\d)", part))
+
+    def asks(part: str) -> bool:
+        decision = decided(part)
+        return decision.intent in asking_intents and decision.confidence >= ASKING
+
+    # The part naming the order's number is the asking ("Erstattung für Bestellung 10028 bitte"), unless another part
+    # asks: "the vase from order 10036 arrived cracked. I want my money back" says why in it, and the customer was
+    # asked for the reason they had given (session 33's walkthrough).
+    asked_elsewhere = any(not names_order(part) and len(part.split()) >= words and asks(part) for part in parts)
+
+    def says_why(part: str) -> bool:
+        if names_order(part) and not asked_elsewhere:
+            return False
+        if len(re.sub(rf"(?<!\d){order.number}(?!\d)", " ", part).split()) < words:
+            return False
+        return not asks(part) and decided(part).intent != "greeting"
+
+    return ", ".join(part for part in parts if says_why(part))
 
 
 def refund_already_requested(order: Order, requests: list) -> Answer:
@@ -232,7 +252,11 @@ def refund_items_reply(*, conversation: Conversation, pending: dict, text: str) 
     reason = pending.get("reason", "")
     if named.chosen:
         return refund_confirm(order, named.chosen, reason=reason, quantities=named.quantities)
-    return refund_items_ask(order, named.unsure, reason=reason) if named.unsure else None
+    if named.unsure:
+        return refund_items_ask(order, named.unsure, reason=reason)
+    if bare_yes_or_no(text) and not NO.search(text):  # "yes": which items is still the question (session 33)
+        return refund_items_ask(order, listed, reason=reason)
+    return None
 
 
 def _another_request(order: Order, pending: dict, text: str) -> bool:
