@@ -179,14 +179,22 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
 _NOT_A_WORD = re.compile(r"[^\w\s'’-]+")
 
 
-def bare_yes_or_no(text: str) -> bool:
-    """`text` is a yes or a no and nothing more ("ok 👍", "ja", "no thanks")."""
-    from support.services.order_help.yes_no import NO, YES
+def bare_yes(text: str) -> bool:
+    """`text` is a yes and nothing more ("ok 👍", "ja", "yes please")."""
+    from support.services.order_help.yes_no import YES
 
     # Emoji and punctuation around it say the same yes: "ok 👍" was greeted anew (session 27's walkthrough).
     said = _NOT_A_WORD.sub(" ", text).strip()
     yes = YES.match(said)
-    return bool(yes and yes.end() >= len(said)) or (bool(NO.match(said)) and len(said.split()) <= 2)
+    return bool(yes and yes.end() >= len(said))
+
+
+def bare_yes_or_no(text: str) -> bool:
+    """`text` is a yes or a no and nothing more ("ok 👍", "ja", "no thanks")."""
+    from support.services.order_help.yes_no import NO
+
+    said = _NOT_A_WORD.sub(" ", text).strip()
+    return bare_yes(text) or (bool(NO.match(said)) and len(said.split()) <= 2)
 
 
 def greeting_answer(*, text: str, first_name: str | None) -> Answer:
@@ -198,10 +206,8 @@ def greeting_answer(*, text: str, first_name: str | None) -> Answer:
     if _THANKS.search(text):
         return Answer(_("You're welcome! If anything else comes up, I'm right here."))
     if bare_yes_or_no(text):  # "si", "ok", "sim" with no question open: not a hello (session 25's walkthrough)
-        from support.services.order_help.yes_no import YES
-
         # A yes after "anything else?" got the same question back, again and again (session 33's walkthrough).
-        if YES.match(_NOT_A_WORD.sub(" ", text).strip()):
+        if bare_yes(text):
             return Answer(_("Sure. What can I help you with?"))
         return Answer(_("Okay. If anything else comes up, I'm right here."))
     if first_name:

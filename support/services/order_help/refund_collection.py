@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import cache
 
 from django.utils.translation import gettext as _
 
 from shoppe.models import NOTHING_PAID, Order, OrderItem, money
 from shoppe.returns import refund_item_names
 from support.models import Conversation, RefundRequest
-from support.services.answers import Answer, bare_yes_or_no
+from support.services.answers import Answer, bare_yes
 from support.services.order_help.orders import (item_line, order_link, order_number_search, order_owned, page_path,
                                                 refund_status_name, return_label_path)
 from support.services.order_help.tracking import tracking_text
@@ -69,15 +70,11 @@ def reason_in_request(request: str, order: Order, *, words: int = REASON_WORDS,
     from rag.router.serving import router_get
 
     parts = [part for part in (p.strip() for p in CLAUSES.split(request)) if part]
-    decisions: dict = {}
-
-    def decided(part: str):  # type: ignore[no-untyped-def]
-        if part not in decisions:
-            decisions[part] = router_get().decide(part)
-        return decisions[part]
+    decided = cache(lambda part: router_get().decide(part))  # a part is read once, however often it is asked about
+    number = re.compile(rf"(?<!\d){order.number}(?!\d)")
 
     def names_order(part: str) -> bool:
-        return bool(re.search(rf"(?<!\d){order.number}(?!\d)", part))
+        return bool(number.search(part))
 
     def asks(part: str) -> bool:
         decision = decided(part)
@@ -91,7 +88,7 @@ def reason_in_request(request: str, order: Order, *, words: int = REASON_WORDS,
     def says_why(part: str) -> bool:
         if names_order(part) and not asked_elsewhere:
             return False
-        if len(re.sub(rf"(?<!\d){order.number}(?!\d)", " ", part).split()) < words:
+        if len(number.sub(" ", part).split()) < words:
             return False
         return not asks(part) and decided(part).intent != "greeting"
 
@@ -254,7 +251,7 @@ def refund_items_reply(*, conversation: Conversation, pending: dict, text: str) 
         return refund_confirm(order, named.chosen, reason=reason, quantities=named.quantities)
     if named.unsure:
         return refund_items_ask(order, named.unsure, reason=reason)
-    if bare_yes_or_no(text) and not NO.search(text):  # "yes": which items is still the question (session 33)
+    if bare_yes(text):  # "yes": which items is still the question (session 33)
         return refund_items_ask(order, listed, reason=reason)
     return None
 

@@ -12,7 +12,7 @@ from shoppe.selectors import guest_order_get_by_number_and_email
 from shoppe.services import order_cancellation_fee
 from support.models import Conversation
 from support.services import proofs
-from support.services.answers import Answer, bare_yes_or_no
+from support.services.answers import Answer, bare_yes
 from support.services.order_help.guest_proof import ask_for_code, ask_for_proof
 from support.services.order_help.order_answers import order_intent_answer
 from support.services.order_help.orders import (ACTIVE_STATUSES, ORDER_IN_FOCUS, customer_orders, no_match_answer_parts,
@@ -174,7 +174,7 @@ def email_code_reply(*, conversation: Conversation, pending: dict, text: str) ->
         return _proof_by_email_code(conversation, pending, number=pending["number"], email=pending["email"])
     code = _CODE.search(text)
     if code is None:
-        return code_asked_again(pending) if bare_yes_or_no(text) and not NO.search(text) else None
+        return code_asked_again(pending) if bare_yes(text) else None
     if not proofs.proof_allowed(conversation=conversation):
         answer, sources = no_match_answer_parts(conversation, too_many=True)
         return Answer(answer, sources=sources)
@@ -208,7 +208,7 @@ def order_code_reply(*, conversation: Conversation, pending: dict, text: str) ->
     if code is None:
         if NO.search(text):
             return Answer(_("OK, order %(number)s stays as it is.") % {"number": order.number})
-        if bare_yes_or_no(text):
+        if bare_yes(text):
             return code_asked_again(pending)
         if pending["intent"] == "change_shipping_address" and reads_as_address(text, not_numbers=(order.number,)):
             # The new address, typed before the code: nothing changes until the code proves the order.
