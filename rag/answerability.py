@@ -91,7 +91,7 @@ def shown_section_features(*, meaning: np.ndarray, text: str, language: str, url
     return None if row is None else section_features(meaning=meaning, text=text, language=language, row=row)
 
 
-def _section_row(slug: str, heading: str, language: str) -> int | None:
+def section_row(slug: str, heading: str, language: str) -> int | None:
     """The row in `check_index(language)` of the English page `slug`'s section `heading`: the same section of the
     language's own page where the help centre is written in it (found by its place in the page)."""
     from django.utils.text import slugify
@@ -135,7 +135,7 @@ def training_pairs(rows: list[dict[str, str]],
         if row["label"] == "other_section" and row.get("other_slug"):
             pairs.append((row["other_slug"], row["other_heading"], 1))
         for slug, heading, label in pairs:
-            index_row = _section_row(slug, heading, row["lang"])
+            index_row = section_row(slug, heading, row["lang"])
             if index_row is None:
                 log.warning("answerability: no section %s / %s", slug, heading)
                 continue

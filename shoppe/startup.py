@@ -39,6 +39,7 @@ def rag_warm_up(*, device: bool = False) -> None:
     from rag.router.decide import router_warm_up
     from rag.router.language_words import language_words_build, language_words_get
     from rag.router.serving import router_get, routers_trained_if_stale
+    from rag.section_choice import section_choice_get
 
     failed = False
     try:
@@ -52,6 +53,7 @@ def rag_warm_up(*, device: bool = False) -> None:
         for language in INDEX_LANGUAGES:
             index_get(language)
         answer_check_get()
+        section_choice_get()
         language_words_get()
     except Exception:  # the site still serves pages; the chat reports its own errors
         failed = True
@@ -72,9 +74,11 @@ def help_centre_build() -> None:
     while the routers train beside them."""
     from rag.answerability import answer_check_build
     from rag.index import index_build
+    from rag.section_choice import section_choice_build
 
     index_build()
     answer_check_build()
+    section_choice_build()
 
 
 def side_by_side(jobs: list) -> list:

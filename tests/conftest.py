@@ -136,6 +136,7 @@ def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped
     from rag.index import live_index
     from rag.router.decide import router_warm_up
     from rag.router.serving import router_get, routers_trained_if_stale
+    from rag.section_choice import section_choice_get
     from shoppe.startup import help_centre_build, side_by_side
 
     # `make test` runs the suite in two processes (pytest-xdist): one builds, the other waits for the lock and
@@ -145,6 +146,7 @@ def local_models(django_db_setup, django_db_blocker):  # type: ignore[no-untyped
         live_index.forget()
         router = router_get()
         answer_check_get()
+        section_choice_get()
         device_build(if_stale=True)
     # Warm, as the server's start-up leaves it (shoppe/startup.py): the first message of a test that
     # waits a fraction of a second for its reply must not also pay for loading the encoders.

@@ -308,7 +308,9 @@ if "--demo" in sys.argv:
 call_command("build_index")
 call_command("train_router", if_stale=True)
 from rag.answerability import answer_check_build
+from rag.section_choice import section_choice_build
 answer_check_build()  # as the server's start would (shoppe/startup.py), here once for every site copied from this
+section_choice_build()
 """
 
 

@@ -27,7 +27,8 @@ def help_answer_routed(router, text: str, language: str):  # type: ignore[no-unt
     decision = router.decide(text)
     if decision.route != "local" or decision.intent in ORDER_INTENTS or decision.intent not in INTENT_DOCUMENTS:
         return None
-    answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=language)
+    answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=language,
+                              meaning=decision.meaning)
     return answer, help_answer_checked(decision, answer, text=text, language=language)
 
 

@@ -26,7 +26,7 @@ def _answer_one(text: str) -> float:
 
     started = time.perf_counter()
     decision = router_get().decide(text)
-    knowledge_answer(intent=decision.intent, vector=decision.vector, text=text)
+    knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, meaning=decision.meaning)
     return (time.perf_counter() - started) * 1000
 
 

@@ -82,19 +82,25 @@ def main() -> None:
         print(language, dict(count))
     if args.judge:
         passages = {(d.slug, i): p for d in document_list(ENGLISH) for i, p in enumerate(document_passages(d))}
-        shuffle = random.Random(7)
-        items, key = [], []
-        for number, (text, language, (minilm, multilingual)) in enumerate(differences, start=1):
-            order = [("minilm", minilm), ("multilingual", multilingual)]
-            shuffle.shuffle(order)
-            shown = [passages[section] for _, section in order]
-            items.append(f"### Item {number}\nCustomer ({language}): {text}\n\n"
-                         + "\n\n".join(f"[{label}] {p.title}: {p.heading}\n{p.text}" for label, p in zip("AB", shown)))
-            key.append({"item": number, "lang": language, "A": order[0][0], "B": order[1][0]})
-        with open(args.judge, "w", encoding="utf-8") as out:
-            out.write("\n\n".join(items) + "\n")
-        with open(args.judge + ".key.json", "w", encoding="utf-8") as out:
-            json.dump(key, out, indent=1)
+        blind_write(args.judge, [(text, language, {"minilm": passages[minilm], "multilingual": passages[multilingual]})
+                                 for text, language, (minilm, multilingual) in differences])
+
+
+def blind_write(path: str, differences: list, seed: int = 7) -> None:  # type: ignore[type-arg]
+    """Write `differences` ((message, language, {way: passage shown}) with two ways each) to `path` for a blind
+    judgement, each pair in random order as [A] and [B], and beside it `path`.key.json saying which way was which."""
+    shuffle = random.Random(seed)
+    items, key = [], []
+    for number, (text, language, shown_by_way) in enumerate(differences, start=1):
+        order = list(shown_by_way.items())
+        shuffle.shuffle(order)
+        items.append(f"### Item {number}\nCustomer ({language}): {text}\n\n"
+                     + "\n\n".join(f"[{label}] {p.title}: {p.heading}\n{p.text}" for label, (_, p) in zip("AB", order)))
+        key.append({"item": number, "lang": language, "A": order[0][0], "B": order[1][0]})
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("\n\n".join(items) + "\n")
+    with open(path + ".key.json", "w", encoding="utf-8") as out:
+        json.dump(key, out, indent=1)
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ def server_views(texts: list[str], *, scope: frozenset[str]) -> list[ServerView]
         passage = None
         if decision.route == "local" and decision.intent in scope:
             answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=text,
-                                      language=decision.language)
+                                      language=decision.language, meaning=decision.meaning)
             passage = passage_id_of(answer.sources[0]["url"]) if answer.sources else None
         views.append(ServerView(decision.route, decision.intent, decision.language, passage))
     return views

@@ -74,6 +74,7 @@ def device_sources() -> dict:
     from rag.router.model import artifact_dir as router_dir
     from rag.router.multilingual_model import artifact_dir as multilingual_dir
     from rag.router.organisations import organisations_rule
+    from rag.section_choice import section_choice_fingerprint
 
     def trained_at(folder: Path) -> str:
         config = folder / "router.json"
@@ -91,6 +92,8 @@ def device_sources() -> dict:
         # the other organisations' names the server declines, which the device's file carries (rag/device/elsewhere.py)
         "organisations": hashlib.sha256(organisations_rule().encode()).hexdigest()[:16],
         "help_index": {language: index_version(language) for language in INDEX_LANGUAGES},
+        # the server's choice of section, which the device is taught (rag/section_choice.py)
+        "section_choice": section_choice_fingerprint(),
     }
 
 

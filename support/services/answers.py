@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 
 from rag.documents import ENGLISH, HELP_LANGUAGES, document_parse, document_passages, knowledge_folder
 from rag.index import KnowledgeIndex, index_get
+from rag.section_choice import section_scores
 from support.events import Source
 
 # Where each intent's answer lives in the help centre, best document first.
@@ -98,6 +99,10 @@ class Answer:
     handoff_order_id: int | None = None
     # The help section a help-centre answer quotes (its URL): what the answer check reads (rag/answerability.py).
     help_section: str | None = None
+    # The section the similarity alone would have quoted, when the learned ranker chose another (rag/section_choice.py):
+    # the check reads it too, since the ranker leans to sections the check likes (a question the help centre does not
+    # answer would slip through more often).
+    first_guess_section: str | None = None
     # The order an order answer was about: kept on the conversation, so "and when will it arrive?" means that one.
     order_in_focus: int | None = None
 
@@ -140,15 +145,18 @@ def help_search(*, vector: np.ndarray | None, text: str, language: str) -> tuple
     return index, vector, language
 
 
-def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, language: str = ENGLISH) -> Answer:
+def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, language: str = ENGLISH,
+                     meaning: np.ndarray | None = None) -> Answer:
     """The help-centre passage that answers the question, with its source: in the message's
     language when the help centre is written in it, else in English.
 
     `vector` is the message's embedding from routing; it is searched with as it is when the
     language's index was built with the same encoder (English: MiniLM; nl, de, fr, es: the
     multilingual one; another language: the English pages embedded with the multilingual one),
-    so a message is embedded once.
+    so a message is embedded once. `meaning` is its vector in the multilingual encoder's space (the router's
+    `RouteDecision.meaning`): with it, the learned section ranker (rag/section_choice.py) has its say too.
     """
+
     index, vector, language = help_search(vector=vector, text=text, language=language)
     # Every passage ranked (a help centre of about 120, so no cost to speak of): the classifier knows the intent
     # better than raw similarity knows the document, so the answer comes from the intent's own pages whenever
@@ -162,18 +170,23 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
         rows = np.argsort(-scores, kind="stable")[:8]
     section = section_heading(intent, language)
     shared = index.shared_words.scores(text, rows.tolist())
+    learned = dict(zip(rows.tolist(), section_scores(meaning=meaning, text=text, language=language,
+                                                     urls=[index.passages[row].url for row in rows]).tolist()))
 
-    def ranking(row: int) -> tuple[float, float]:
+    def ranking(row: int, *, with_learned: bool = True) -> tuple[float, float]:
         """Bonused similarity first, raw similarity on a tie (the order the two sorts before gave)."""
         passage = index.passages[row]
         return (-(scores[row] + SHARED_WORDS_WEIGHT * shared.get(row, 0.0) + (0.15 if passage.slug in preferred else 0.0)
                   + (0.05 if preferred and passage.slug == preferred[0] else 0.0)
-                  + (0.08 if passage.heading == section else 0.0)), -scores[row])
+                  + (0.08 if passage.heading == section else 0.0) + (learned[row] if with_learned else 0.0)),
+                -scores[row])
 
     if not len(rows):
         return Answer(_("I couldn't find that in our help centre. Could you tell me a bit more?"))
     best = index.passages[min(rows, key=ranking)]
-    return Answer(text=best.text, sources=[best.as_source()], help_section=best.url)
+    first_guess = index.passages[min(rows, key=lambda row: ranking(row, with_learned=False))]
+    return Answer(text=best.text, sources=[best.as_source()], help_section=best.url,
+                  first_guess_section=first_guess.url if first_guess.url != best.url else None)
 
 
 _NOT_A_WORD = re.compile(r"[^\w\s'’-]+")

@@ -149,7 +149,8 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
         return greeting_answer(text=text, first_name=first_name)
     if decision.intent in ORDER_INTENTS:
         return order_answer(conversation=conversation, intent=decision.intent, text=text)
-    answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=language)
+    answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=language,
+                              meaning=decision.meaning)
     about_an_order = _WITH_THE_ORDER.get(decision.intent)
     return about_an_order(answer, conversation=conversation, text=text) if about_an_order else answer
 

@@ -160,10 +160,16 @@ def help_answer_checked(decision: RouteDecision, answer: Answer, *, text: str, l
         return decision
     from rag.answerability import answer_check_get, shown_section_features
 
-    features = shown_section_features(meaning=decision.meaning, text=text, language=language, url=answer.help_section)
-    if features is None:
+    check, probabilities = answer_check_get(), []
+    for url in filter(None, (answer.help_section, answer.first_guess_section)):
+        features = shown_section_features(meaning=decision.meaning, text=text, language=language, url=url)
+        if features is not None:
+            probabilities.append(check.probability(features))
+    if not probabilities:
         return decision
-    answers, probability = answer_check_get().answers(features)
+    # Both sections must answer when the section ranker overruled the similarity: see Answer.first_guess_section.
+    probability = min(probabilities)
+    answers = probability >= check.threshold
     scores = {**decision.scores, "answers_probability": round(probability, 4)}
     if answers:
         return replace(decision, scores=scores)

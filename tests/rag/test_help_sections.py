@@ -5,7 +5,8 @@ session 23 by a helper who read only the help pages, many worded like a section 
 pay with PayPal?" next to "Can I pay with an Example Shoppe gift card?"). By similarity alone the local answers
 showed the right section 56.6% of the time; with the rare words a passage shares with the message (rag/words.py,
 `SHARED_WORDS_WEIGHT`, chosen on the English and Dutch files) 69.3% (English and Dutch 38 -> 49 of 64, German,
-French and Spanish 56 -> 66 of 102). The floor keeps it from getting worse.
+French and Spanish 56 -> 66 of 102). Session 34: with the learned section ranker (rag/section_choice.py) 114 -> 124
+of 163 local answers (69.9% -> 76.1%). The floor keeps it from getting worse.
 """
 from __future__ import annotations
 
@@ -37,10 +38,11 @@ def test_local_answers_show_the_section_that_answers_the_question(local_models):
         decision = local_models.decide(row["text"])
         if decision.route != "local" or decision.intent not in INTENT_DOCUMENTS:
             continue
-        answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=row["text"], language=row["lang"])
+        answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=row["text"], language=row["lang"],
+                                  meaning=decision.meaning)
         url = answer.sources[0]["url"]
         answered += 1
         right += f"/help/{row['slug']}/#{slugify(row['heading'])}" in url
     print(f"right section {right} of {answered} local answers")
     assert answered >= 150
-    assert right / answered >= 0.67
+    assert right / answered >= 0.74

@@ -123,7 +123,7 @@ def test_metrics_with_a_token_need_it_whoever_asks(client, settings):
 async def test_logs_are_json_with_the_conversation_and_no_personal_data(monkeypatch):
     from support.services import replies
 
-    def broken(*, intent, vector, text, language="en"):  # an error whose message carries what the customer typed
+    def broken(*, intent, vector, text, language="en", meaning=None):  # an error whose message carries what the customer typed
         raise RuntimeError(f"could not answer {text!r}")
 
     monkeypatch.setattr(replies, "knowledge_answer", broken)
