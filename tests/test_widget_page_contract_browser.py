@@ -69,6 +69,33 @@ def test_the_widget_refuses_a_message_over_the_servers_limit(tab, screenshots) -
     expect(page.locator(".chat-error")).to_be_hidden()
 
 
+def test_spaces_alone_say_why_nothing_is_sent_and_a_draft_survives_a_reload(tab) -> None:  # type: ignore[no-untyped-def]
+    """Session 33's walkthrough: spaces sent nothing and said nothing, and a half-typed message was lost on a reload
+    or on another page of the shop."""
+    from playwright.sync_api import expect
+
+    page = tab.page
+    page.goto("/")
+    page.locator(".chat-launcher").click()
+    expect(page.locator("li.chat-welcome")).to_be_visible()
+    page.fill("#chat-input", "   ")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".chat-error")).to_have_text("Type your message first.")
+    expect(page.locator("li.chat-customer")).to_have_count(0)
+    page.locator("#chat-input").press_sequentially("the lamp")  # typing again clears the line
+    expect(page.locator(".chat-error")).to_be_hidden()
+
+    page.reload()  # the panel opens again, the draft with it
+    expect(page.locator("li.chat-welcome")).to_be_visible()
+    expect(page.locator("#chat-input")).to_have_value("   the lamp")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("li.chat-customer")).to_have_count(1)
+    expect(page.locator("#chat-input")).to_have_value("")
+    page.reload()  # sent: no draft comes back
+    expect(page.locator("li.chat-customer")).to_have_count(1)
+    expect(page.locator("#chat-input")).to_have_value("")
+
+
 def test_the_widget_shows_an_unsafe_source_as_text(tab) -> None:  # type: ignore[no-untyped-def]
     page = tab.page
     page.goto("/")

@@ -504,15 +504,28 @@ function chatWidget(root) {
       : ngettext("%(count)s character too many", "%(count)s characters too many", -left),
     { count: new Intl.NumberFormat(LANG).format(Math.abs(left)) });
   }
+  // What is typed and not yet sent survives a reload or a click to another page of the shop (it was lost: session
+  // 33's walkthrough); kept in this tab's sessionStorage only, gone when the tab closes.
+  const draft = {
+    key: "shoppe.chat.draft",
+    save() { try { sessionStorage.setItem(this.key, input.value); } catch (e) { /* storage full or off */ } },
+    clear() { try { sessionStorage.removeItem(this.key); } catch (e) { /* storage off */ } },
+    restore() { try { input.value = sessionStorage.getItem(this.key) || ""; } catch (e) { /* storage off */ } },
+  };
+  draft.restore();
   input.addEventListener("input", () => {
+    draft.save();
     if (input.value.trim().length > MAX_MESSAGE_CHARS) showError(tooLong());
-    else if (errorLine.textContent === tooLong()) showError("");
+    else if (errorLine.textContent === tooLong() || errorLine.textContent === gettext("Type your message first.")) {
+      showError("");
+    }
     if (countLine) countLeft();
   });
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const text = input.value.trim();
-    if (!text) return;
+    // Spaces alone sent nothing and said nothing (session 33's walkthrough): say why nothing happened.
+    if (!text) { showError(gettext("Type your message first.")); input.focus(); return; }
     if (stopped) { showError(stopped); return; }
     if (text.length > MAX_MESSAGE_CHARS) {
       showError(tooLong());
@@ -527,6 +540,7 @@ function chatWidget(root) {
     customerBubble(item.client_id, text, true);
     if (item.device) showDeviceAnswer(item);
     input.value = "";
+    draft.clear();
     showError("");
     if (countLine) countLeft();
     if (!(found && found.translate)) { send(item); return; }
