@@ -119,7 +119,8 @@ def answer_check_fingerprint() -> str:
     digest = hashlib.sha256()
     for path in sorted(TRAINING.glob("*.csv")):
         digest.update(path.name.encode() + path.read_bytes())
-    digest.update(f"{MULTILINGUAL_VARIANT} {FORMAT} {ESCALATED_ANSWERABLE} {REGULARISATION}".encode())
+    # The help languages: a language's pairs are read against its own pages, or the English ones (check_index).
+    digest.update(f"{MULTILINGUAL_VARIANT} {FORMAT} {ESCALATED_ANSWERABLE} {REGULARISATION} {HELP_LANGUAGES}".encode())
     digest.update(str(getattr(settings, "RAG_ROUTING_TEXT", "")).encode())
     return digest.hexdigest()[:16]
 

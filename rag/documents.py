@@ -1,8 +1,8 @@
 """Help documents (Markdown files and staff-written articles) and their passages, per language.
 
 English pages are rag/knowledge/<slug>.md (and the staff's articles); the shop's languages in
-HELP_LANGUAGES have their translations in rag/knowledge/<lang>/<slug>.md, under the same slugs (the
-storefront's others, Italian, Polish and Portuguese, show the English pages). A
+HELP_LANGUAGES have their translations in rag/knowledge/<lang>/<slug>.md, under the same slugs (Italian,
+Polish and Portuguese since session 34: before, those storefronts showed the English pages). A
 translated page names the site's paths as the English one does ("Mijn bestellingen (/orders/)");
 they are read as the same page in the page's language ("/nl/orders/").
 """
@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 ENGLISH = "en"
 # The languages the help centre is written in besides English: rag/knowledge/<lang>/.
-HELP_LANGUAGES = ("nl", "de", "fr", "es")
+HELP_LANGUAGES = ("nl", "de", "fr", "es", "it", "pl", "pt")
 
 
 def help_language(language: str | None) -> str:
@@ -28,7 +28,7 @@ def help_language(language: str | None) -> str:
 
 def storefront_language(language: str | None) -> str:
     """The storefront's language for a Django or router language code, as its pages' prefix names it: "it" for
-    "it" (the shop has Italian pages, though no Italian help), "en" for "en-gb" or a language the shop has none in."""
+    "it", "en" for "en-gb" or a language the shop has none in."""
     code = (language or "").lower().split("-")[0]
     return code if code != ENGLISH and code in {c.split("-")[0] for c, _name in settings.LANGUAGES} else ENGLISH
 

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from rag.answerability import TRAINING, section_row, check_index, pair_features, training_rows
+from rag.answerability import TRAINING, check_index, pair_features, section_row, training_rows
+from rag.documents import HELP_LANGUAGES
 from rag.kept import npz_replace
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def section_choice_fingerprint() -> str:
     digest = hashlib.sha256()
     for path in sorted(TRAINING.glob("*.csv")):
         digest.update(path.name.encode() + path.read_bytes())
-    digest.update(f"{MULTILINGUAL_VARIANT} {FORMAT} {REGULARISATION}".encode())
+    digest.update(f"{MULTILINGUAL_VARIANT} {FORMAT} {REGULARISATION} {HELP_LANGUAGES}".encode())
     digest.update(str(getattr(settings, "RAG_ROUTING_TEXT", "")).encode())
     return digest.hexdigest()[:16]
 

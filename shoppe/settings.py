@@ -201,9 +201,9 @@ LOGIN_REDIRECT_URL = "orders"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en-gb"
-# The storefront and the widget speak these eight, as the assistant does (rag/router/languages.py). The help
-# centre is written in the first five (rag/documents.py HELP_LANGUAGES): an Italian, Polish or Portuguese page
-# shows its help in English, with a line saying so.
+# The storefront and the widget speak these eight, as the assistant does (rag/router/languages.py), and the help
+# centre is written in all of them (rag/documents.py HELP_LANGUAGES; a staff article is shown in English, with a line
+# saying so, until it is translated).
 LANGUAGES = [
     ("en-gb", "English"),
     ("nl", "Nederlands"),

@@ -2,8 +2,9 @@
 
 A passage id is "<slug>#<anchor>", the anchor being the heading slugified as in
 `rag.documents.Passage.url`; ids name a passage in one language (the Dutch page's anchors are
-Dutch). Italian, Polish and Portuguese customers get the English passages, opened with the
-line of support.services.answers.ENGLISH_ONLY_NOTES, as the server answers them.
+Dutch). On the device, Italian, Polish and Portuguese customers get the English passages, translated by the browser
+and kept opened with the line of support.services.answers.ENGLISH_ONLY_NOTES: the server has had their help pages
+since session 34, the device's bundles not yet.
 """
 from __future__ import annotations
 
@@ -11,10 +12,17 @@ from functools import lru_cache
 
 from django.utils.text import slugify
 
-from rag.documents import (ENGLISH, HELP_LANGUAGES, Passage, document_get, document_list, document_passages,
-                           help_language)
+from rag.documents import ENGLISH, Passage, document_get, document_list, document_passages, help_language
 
-BUNDLE_LANGUAGES = (ENGLISH, *HELP_LANGUAGES)
+# The help languages the device carries passages in (not done: it, pl, pt, which the server answers from their pages).
+DEVICE_HELP_LANGUAGES = ("nl", "de", "fr", "es")
+BUNDLE_LANGUAGES = (ENGLISH, *DEVICE_HELP_LANGUAGES)
+
+
+def device_help_language(language: str | None) -> str:
+    """The language of the passages the device shows a customer writing `language`: English for it, pl, pt."""
+    code = help_language(language)
+    return code if code in DEVICE_HELP_LANGUAGES else ENGLISH
 
 
 def passage_id(passage: Passage) -> str:
@@ -28,12 +36,14 @@ def _document_passages(slug: str, language: str) -> list[Passage]:
 
 
 def device_passage(language: str, passage_id_: str) -> Passage | None:
-    """The server's own help passage `passage_id_` in the help centre's `language` (it, pl, pt: English), or None.
+    """The server's own help passage `passage_id_` in the device's passages for `language` (it, pl, pt: English),
+    or None.
 
     What the server renders a device answer from: the device sends an id, never text.
     """
     slug = passage_id_.partition("#")[0]
-    return next((p for p in _document_passages(slug, help_language(language)) if passage_id(p) == passage_id_), None)
+    return next((p for p in _document_passages(slug, device_help_language(language)) if passage_id(p) == passage_id_),
+                None)
 
 
 def passage_id_in(passage_id_: str, *, source: str, target: str) -> str | None:

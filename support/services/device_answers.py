@@ -29,20 +29,21 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from rag.documents import ENGLISH, HELP_LANGUAGES, Passage
+from rag.device.passages import DEVICE_HELP_LANGUAGES
+from rag.documents import ENGLISH, Passage
+from rag.router.languages import LANGUAGES
 from rag.router.policy import INTENT_ROUTES
 from support import events, metrics, realtime
 from support.models import Conversation, Message
 from support.services.answers import INTENT_DOCUMENTS, Answer, english_only_noted
 from support.services.delivery import outcome_claimable
 from support.services.order_help import ORDER_INTENTS
-from support.services.routing import LANGUAGES_WITHOUT_HELP
 
 log = logging.getLogger(__name__)
 
 ANSWERED_ON_DEVICE = "answered on the device"
-DEVICE_LANGUAGES = frozenset({ENGLISH, *HELP_LANGUAGES})
-TRANSLATED_ON_DEVICE = LANGUAGES_WITHOUT_HELP  # no help pages: shown translated by the browser
+DEVICE_LANGUAGES = frozenset({ENGLISH, *DEVICE_HELP_LANGUAGES})
+TRANSLATED_ON_DEVICE = frozenset(LANGUAGES) - DEVICE_LANGUAGES  # no passages on the device: translated by the browser
 TRANSLATED_BY_THE_BROWSER = "translated by the browser"
 # Routine help: questions whose answer is a help passage. Never order data (the order intents),
 # refunds or people (routed "human"), greetings, product questions or anything for the LLM.
@@ -169,7 +170,7 @@ def device_answer_check(*, conversation_id: uuid.UUID, claim: DeviceClaim, text:
     from rag.router.serving import router_get
 
     decision = router_get().decide(text)
-    if not passage_answers(text=text, language=claim.language, passage=passage, meaning=decision.meaning):
+    if not passage_answers(text=text, language=passage.language, passage=passage, meaning=decision.meaning):
         raise DeviceRefused(NOT_AN_ANSWER)
     if decision.route != "local":
         raise DeviceRefused(NOT_ROUTINE)

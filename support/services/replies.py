@@ -21,7 +21,6 @@ from support.services.language import in_language, reply_language
 from support.services.answers import (
     Answer,
     emoji_answer,
-    english_only_noted,
     greeting_answer,
     knowledge_answer,
     off_topic_answer,
@@ -111,10 +110,6 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
                 transaction.on_commit(lambda: escalation_answer.apply_async(
                     kwargs={"message_id": message.id, "enqueued_at": enqueued_at}, task_id=task_id))
                 return
-            if routed.route == "local" and routed.intent not in ORDER_INTENTS and routed.intent != "greeting":
-                # A help-centre passage in English (it, pl, pt: no help pages yet): say so in their language. The assistant's
-                # own texts (handoffs, order answers, questions) are already in it.
-                answer = english_only_noted(answer, language)
             intent, route = routed.intent, routed.route
             if route == "human" and not answer.handoff:
                 # On the way to a person the assistant asked something itself ("Which order do you

@@ -27,9 +27,6 @@ FOLLOW_UP_WINDOW = timedelta(minutes=15)
 # "e per l'Italia?") 0.45 to 0.69.
 NOT_A_FOLLOW_UP_SIMILARITY = 0.8
 
-# Languages the router understands but the help centre is not written in (issue #16).
-LANGUAGES_WITHOUT_HELP = frozenset({"it", "pl", "pt"})
-ROUTINE_IN_UNSUPPORTED_LANGUAGE = "routine_in_unsupported_language"
 HELP_DOES_NOT_ANSWER = "the help section does not answer it"
 BARE_YES_OR_NO = "a yes or no with no question of the assistant's open"
 ORDER_AND_EMAIL = "an order number and an email address: the order's status"
@@ -102,9 +99,7 @@ def message_route(*, message: Message) -> RouteDecision:
     """Decide which tier answers `message`; the caller records it (`decision_fields`) with the answer.
 
     A short follow-up the router can't place on its own ("and to Germany?", "what
-    about express?") is read together with the customer's previous question. A routine
-    question in a language the help centre is not written in goes to the LLM when it can
-    answer (`_routine_in_unsupported_language`).
+    about express?") is read together with the customer's previous question.
     """
     router = router_get()
     decision = router.decide(message.text)
@@ -125,30 +120,9 @@ def message_route(*, message: Message) -> RouteDecision:
                                    latency_ms=decision.latency_ms + together.latency_ms)
             elif about_another := _another_order_follow_up(message, decision, intent):
                 decision = about_another
-    decision = _routine_in_unsupported_language(message, decision)
     metrics.MESSAGES_ROUTED.labels(decision.route).inc()
     metrics.ROUTE_LATENCY.observe(decision.latency_ms / 1000)
     return decision
-
-
-def _routine_in_unsupported_language(message: Message, decision: RouteDecision) -> RouteDecision:
-    """Rule: a routine help question in Italian, Polish or Portuguese goes to the LLM when it can answer.
-
-    Why: the help centre has no page in those languages, so the local answer is the English
-    passage with a note in theirs. The LLM, given the English passages the local answer would
-    quote, answers in the customer's language (support.llm.prompt). Only questions the help
-    centre answers: the order-data answers, greetings, people and off-topic replies stay
-    where the router put them. Without a key or server, or with the budget spent, nothing
-    changes: the local English answer and its note.
-    """
-    if (decision.route != "local" or decision.language not in LANGUAGES_WITHOUT_HELP
-            or decision.intent in ORDER_INTENTS or decision.intent == "greeting"):
-        return decision
-    from support.services.escalation import llm_unavailable
-
-    if llm_unavailable(conversation_id=message.conversation_id):
-        return decision
-    return replace(decision, route="llm", reason=f"{ROUTINE_IN_UNSUPPORTED_LANGUAGE}: {decision.reason}"[:200])
 
 
 def help_answer_checked(decision: RouteDecision, answer: Answer, *, text: str, language: str) -> RouteDecision:

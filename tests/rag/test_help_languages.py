@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
+from django.utils.html import escape
 
-from rag.documents import ENGLISH, HELP_LANGUAGES, document_list, document_passages
+from rag.documents import ENGLISH, HELP_LANGUAGES, document_get, document_list, document_passages
 from support.models import Message
 from tests.support.test_chat_socket import anonymous_cookie, connected, send, until
 
@@ -22,7 +23,8 @@ def _sections(language: str) -> dict[str, list[str]]:
 
 
 @pytest.mark.django_db
-def test_every_help_page_exists_in_all_five_languages_with_the_same_sections():
+def test_every_help_page_exists_in_all_eight_languages_with_the_same_sections():
+    assert set(HELP_LANGUAGES) == {"nl", "de", "fr", "es", "it", "pl", "pt"}
     english = _sections(ENGLISH)
     for language in HELP_LANGUAGES:
         translated = _sections(language)
@@ -40,9 +42,17 @@ def test_every_help_page_exists_in_all_five_languages_with_the_same_sections():
     ("/de/help/warranty/", "<h1 id=\"garantie-und-gewahrleistung\">Garantie und Gewährleistung</h1>", "(/de/orders/)"),
     ("/fr/help/warranty/", "<h1 id=\"garantie\">Garantie</h1>", "(/fr/orders/)"),
     ("/es/help/warranty/", "<h1 id=\"garantia\">Garantía</h1>", "(/es/orders/)"),
+    ("/it/help/warranty/", "@it", "(/it/orders/)"),
+    ("/pl/help/warranty/", "@pl", "(/pl/orders/)"),
+    ("/pt/help/warranty/", "@pt", "(/pt/orders/)"),
 ])
 def test_a_help_page_is_shown_in_the_language_of_its_address(client: Client, path, title, screen):
+    if title.startswith("@"):  # Italian, Polish, Portuguese (session 34): the page's own title, no note
+        document = document_get(slug="warranty", language=title[1:])
+        assert document is not None and document.language == title[1:]
+        title = f">{document.title}</h1>"
     html = client.get(path).content.decode()
+    assert 'class="help-not-translated"' not in html and '<div lang="en">' not in html
     assert title in html and screen in html
     # The paths the page names all lead to the page in its own language.
     named = re.findall(r"\((/[a-z0-9_/-]*/)\)", html)
@@ -55,12 +65,13 @@ def test_a_help_page_is_shown_in_the_language_of_its_address(client: Client, pat
 @pytest.mark.django_db
 @pytest.mark.parametrize("language, heading", [
     ("nl", "Klantenservice"), ("de", "Hilfe-Center"), ("fr", "Centre d'aide"), ("es", "Centro de ayuda"),
+    ("it", "Centro assistenza"), ("pl", "Centrum pomocy"), ("pt", "Centro de ajuda"),
 ])
 def test_the_help_index_lists_the_pages_in_its_language(client: Client, language, heading):
     html = client.get(f"/{language}/help/").content.decode()
     assert f"<h1>{heading}</h1>" in html
     for document in document_list(language):
-        assert f'href="/{language}/help/{document.slug}/"' in html and document.title in html
+        assert f'href="/{language}/help/{document.slug}/"' in html and escape(document.title) in html
 
 
 @pytest.mark.django_db
@@ -84,22 +95,23 @@ def test_a_page_not_written_in_a_language_is_shown_in_english_with_a_note(client
     ("pl", "Ta strona nie jest jeszcze dostępna po polsku, dlatego wyświetlamy ją po angielsku.", "po angielsku"),
     ("pt", "Esta página ainda não está disponível em português, por isso mostramo-la em inglês.", "em inglês"),
 ])
-def test_a_storefront_language_the_help_centre_is_not_written_in_shows_it_in_english_with_a_note(
+def test_a_staff_article_not_yet_translated_is_shown_in_english_with_a_note_in_every_language(
         client: Client, language, note, in_english):
-    # given the Italian, Polish and Portuguese storefronts, with no help pages of their own
-    response = client.get(f"/{language}/help/warranty/")
-    # then the English page, in the customer's page and with a line in their language saying so
+    from rag.models import KnowledgeArticle
+
+    KnowledgeArticle.objects.create(slug="click-and-collect", title="Click and collect", published=True,
+                                    body="## Can I pick up my order?\n\nYes, in Amsterdam (/orders/).")
+    response = client.get(f"/{language}/help/click-and-collect/")
     assert response.status_code == 200
     html = response.content.decode()
     assert f'<html lang="{language}">' in html and note in html
-    assert '<div lang="en">' in html and '<h1 id="warranty">Warranty</h1>' in html
+    assert '<div lang="en">' in html and "Click and collect" in html
     # the shop's pages it names are those in the customer's language
     named = re.findall(r"\((/[a-z0-9_/-]*/)\)", html)
     assert named and all(p.startswith(f"/{language}/") for p in named), named
     listing = client.get(f"/{language}/help/").content.decode()
-    for document in document_list():
-        assert f'href="/{language}/help/{document.slug}/" lang="en"' in listing, document.slug
-    assert f"({in_english})" in listing
+    assert f'href="/{language}/help/click-and-collect/" lang="en"' in listing and f"({in_english})" in listing
+    assert note not in client.get(f"/{language}/help/warranty/").content.decode()
     assert client.get(f"/{language}/help/no-such-page/").status_code == 404
 
 
@@ -117,8 +129,7 @@ def test_each_language_has_its_own_index_built_with_the_multilingual_encoder(loc
         assert manifest["passages"] == english["passages"] and manifest["vectors"] == 2 * manifest["passages"]
         index = index_get(language)
         assert {p.language for p in index.passages} == {language}
-    assert index_get("it").language == ENGLISH  # not written in Italian: the English index
-    # ... which Italian, Polish and Portuguese messages are searched in read by the multilingual encoder
+    # The English pages read by the multilingual encoder: what the answer check reads English messages with
     read_multilingually = json.loads((folders[ENGLISH_READ_MULTILINGUAL] / "manifest.json").read_text())
     assert read_multilingually["dimension"] == 512 and read_multilingually["documents"] == english["documents"]
     assert {p.language for p in index_get(ENGLISH_READ_MULTILINGUAL).passages} == {ENGLISH}
@@ -133,7 +144,19 @@ QUESTIONS = [
      "#quels-moyens-de-paiement-acceptez-vous"),
     ("es", "¿Qué métodos de pago aceptáis? ¿Puedo pagar con PayPal?", "payment-methods",
      "#que-metodos-de-pago-aceptais"),
+    ("it", "Quali metodi di pagamento accettate? Si può pagare con PayPal?", "payment-methods", "@it"),
+    ("pl", "Jakie metody płatności akceptujecie? Mogę zapłacić kartą?", "payment-methods", "@pl"),
+    ("pt", "Que formas de pagamento aceitam? Posso pagar com cartão de crédito?", "payment-methods", "@pt"),
 ]
+
+
+def _anchor(language: str, anchor: str) -> str:
+    """`anchor`, or for "@<language>" the anchor of the page's first question in that language (Italian, Polish
+    and Portuguese: written by helper sessions in session 34, read here rather than copied)."""
+    if not anchor.startswith("@"):
+        return anchor
+    passages = document_passages(document_get(slug="payment-methods", language=language))
+    return "#" + passages[1].url.partition("#")[2]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -149,23 +172,10 @@ async def test_a_routine_question_is_answered_from_the_page_in_its_language(lang
     end, _ = await until(socket, "reply.end")
     assert end["route"] == "local" and end["intent"] == "check_payment_methods"
     source = end["sources"][0]["url"]
-    assert source == f"/{language}/help/{slug}/{anchor}"
+    assert source == f"/{language}/help/{slug}/{await database_sync_to_async(_anchor)(language, anchor)}"
     assert end["text"] == passages[source].text  # quoted from the page in the customer's language, no note
     message = await database_sync_to_async(Message.objects.get)(id=saved["message_id"])
     assert message.language == language
-    await socket.disconnect()
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("local_models")
-async def test_an_italian_question_gets_the_english_passage_with_a_note_in_italian():
-    socket, _ = await connected(await anonymous_cookie())
-    await send(socket, "Quali metodi di pagamento accettate? Posso pagare con PayPal?")
-    end, _ = await until(socket, "reply.end")
-    assert end["route"] == "local" and end["intent"] == "check_payment_methods"
-    note = "(Le nostre pagine di aiuto per ora esistono solo in inglese: ecco la risposta che danno, in inglese.)"
-    assert end["text"].startswith(note) and "PayPal" in end["text"]
-    assert end["sources"][0]["url"].startswith("/help/payment-methods/#")
     await socket.disconnect()
 
 
@@ -189,37 +199,7 @@ def test_a_message_is_embedded_once_to_route_it_and_search_its_language(local_mo
     answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=question,
                               language=decision.language)
     assert embedded == [question]
-    assert answer.sources[0]["url"] == f"/{language}/help/{slug}/{anchor}"
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("question", [
-    "Quali metodi di pagamento accettate? Si può pagare con PayPal?",
-    "Jakie metody płatności akceptujecie? Mogę zapłacić BLIKiem?",
-    "Quais são as formas de pagamento que vocês aceitam? Posso pagar com cartão de crédito?",
-])
-def test_a_language_without_help_pages_is_answered_from_the_english_pages_read_multilingually(
-        local_models, monkeypatch, question):
-    """Italian, Polish and Portuguese: the English pages, searched with the vector routing computed (the
-    English index's MiniLM read these languages poorly and cost a second embedding)."""
-    from rag.encoder import Encoder
-    from support.services.answers import knowledge_answer
-
-    embedded: list[str] = []
-    real = Encoder._vectors
-
-    def counted(self, texts, *, batch_size):  # type: ignore[no-untyped-def]
-        embedded.extend(texts)
-        return real(self, texts, batch_size=batch_size)
-
-    knowledge_answer(intent="check_payment_methods", vector=None, text="warm", language="it")  # index loaded
-    monkeypatch.setattr(Encoder, "_vectors", counted)
-    decision = local_models.decide(question)
-    assert decision.language in ("it", "pl", "pt") and decision.intent == "check_payment_methods"
-    answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=question,
-                              language=decision.language)
-    assert embedded == [question]
-    assert answer.sources[0]["url"] == "/help/payment-methods/#which-payment-methods-do-you-accept"
+    assert answer.sources[0]["url"] == f"/{language}/help/{slug}/{_anchor(language, anchor)}"
 
 
 @pytest.mark.django_db

@@ -140,17 +140,17 @@ async def test_a_french_refund_request_is_confirmed_filed_and_handed_off_in_fren
     await socket.disconnect()
 
 
-async def test_an_italian_refund_links_the_english_pages_the_shop_has_not_italian_ones(make_customer, make_order):
-    """Plain paths: the help pages have no Italian text, and the storefront's pages follow the customer's language
-    cookie or browser to "/it/…" (shoppe.locale_middleware; the Italian storefront exists since session 30)."""
+async def test_an_italian_refund_links_the_italian_pages(make_customer, make_order):
+    """The Italian storefront exists since session 30, the Italian help pages since session 34 (before, the links
+    were the plain English paths)."""
     socket, order, confirm = await asked_about_their_order(
         make_customer, make_order, "Giulia", "Lampada in ceramica blu",
         "Buongiorno, vorrei un rimborso per il mio ordine {number}, per favore.")
     assert "(sì / no)" in confirm["text"], confirm["text"]
-    assert [source["url"] for source in confirm["sources"]] == ["/help/refund-policy/"]
+    assert [source["url"] for source in confirm["sources"]] == ["/it/help/refund-policy/"]
     await send(socket, "sì, è arrivata rotta")
     filed, _ = await until(socket, "reply.end")
-    assert f" /orders/{order.number}/return-label/ " in filed["text"], filed["text"]
+    assert f" /it/orders/{order.number}/return-label/ " in filed["text"], filed["text"]
     await socket.disconnect()
 
 

@@ -2,8 +2,8 @@
 
 - the system prompt names the language of the message being escalated and says to answer in it; the prompt's
   version is logged with the escalation;
-- Italian, Polish and Portuguese routine help questions go to the LLM with the English help passages when a key is
-  set (routing rule `routine_in_unsupported_language`), and are answered locally in English with a note without one;
+- Italian, Polish and Portuguese routine help questions are answered locally from their own help pages, key or no key
+  (session 34; before, they went to the LLM with the English passages when a key was set);
 - personal data in European formats never reaches the model; order numbers, prices and dates do.
 """
 from __future__ import annotations
@@ -19,7 +19,6 @@ from channels.db import database_sync_to_async
 
 from support.llm.prompt import system_prompt
 from support.models import EscalationLog, Message
-from support.services.answers import ENGLISH_ONLY_NOTES
 from support.services.escalation import escalation_answer_produce
 from tests.fakes.gemini import FakeGemini, Reply
 from tests.support.test_chat_socket import anonymous_cookie, connected, send, until
@@ -93,72 +92,27 @@ async def test_every_language_is_named_to_the_model(gemini, chat, language, name
     assert f"The customer writes in {name}. Answer in {name}." in gemini.requests[0].system_text
 
 
-# --- 2. Italian, Polish and Portuguese routine questions -----------------------------------------------------------
+# --- 2. routine questions stay local in every language -------------------------------------------------------------
 
-ROUTINE = [  # a routine help question (the help page on payment methods answers it), in a language without help pages
-    ("it", "Quali metodi di pagamento accettate? Posso pagare con PayPal?", "Italian"),
-    ("pl", "Jakie metody płatności akceptujecie? Czy mogę zapłacić przez PayPal?", "Polish"),
-    ("pt", "Que métodos de pagamento aceitam? Posso pagar com PayPal?", "Portuguese"),
+ROUTINE = [  # a routine help question the help page on payment methods answers, in each help language
+    ("de", "Welche Zahlungsmethoden akzeptiert ihr? Geht auch PayPal?"),
+    ("it", "Quali metodi di pagamento accettate? Posso pagare con PayPal?"),
+    ("pl", "Jakie metody płatności akceptujecie? Czy mogę zapłacić przez PayPal?"),
+    ("pt", "Que métodos de pagamento aceitam? Posso pagar com PayPal?"),
 ]
 
 
-async def logged_outcome(message: Message, seconds: float = 5.0) -> EscalationLog:
-    """The escalation's log row once it has an outcome: the reply reaches the socket a moment before the row is updated."""
-    for _ in range(int(seconds / 0.05)):
-        row = await database_sync_to_async(EscalationLog.objects.get)(message=message)
-        if row.outcome != "in_progress":
-            return row
-        await asyncio.sleep(0.05)
-    return row
-
-
-@pytest.mark.parametrize("language, text, name", ROUTINE)
-async def test_with_a_key_a_routine_question_in_a_language_without_help_pages_goes_to_the_llm(
-        gemini, language, text, name):
-    gemini.default = Reply.text(["Accettiamo carte, iDEAL e PayPal."])
-    socket, _ = await connected(await anonymous_cookie())
-    await send(socket, text)
-    saved, _ = await until(socket, "message.saved")
-    end, _ = await until(socket, "reply.end", timeout=30)
-    await socket.disconnect()
-    # the model answers, told the language, with the English help passage that answers the question as context
-    assert end["route"] == "llm" and end["text"] == "Accettiamo carte, iDEAL e PayPal."
-    request = gemini.requests[0]
-    assert f"Answer in {name}." in request.system_text
-    assert "Which payment methods do you accept?" in request.last_user_text  # the English help page's section
-    assert "PayPal" in request.last_user_text
-    # the routing rule and its reason, on the message and in the escalation log
-    message = await database_sync_to_async(Message.objects.get)(id=saved["message_id"])
-    assert message.language == language and message.route == "llm"
-    assert message.intent == "check_payment_methods"
-    assert message.reason.startswith("routine_in_unsupported_language: ")
-    row = await logged_outcome(message)
-    assert row.router_reason == message.reason and row.outcome == "answered"
-
-
-@pytest.mark.parametrize("language, text, name", ROUTINE)
-async def test_without_a_key_the_routine_question_gets_the_local_english_answer_with_a_note(
-        gemini, settings, language, text, name):
-    settings.GEMINI_API_KEY = ""
+@pytest.mark.parametrize("language, text", ROUTINE)
+async def test_with_a_key_a_routine_question_is_answered_locally_from_the_page_in_its_language(gemini, language, text):
     socket, _ = await connected(await anonymous_cookie())
     await send(socket, text)
     saved, _ = await until(socket, "message.saved")
     end, _ = await until(socket, "reply.end")
     await socket.disconnect()
-    assert end["route"] == "local" and end["intent"] == "check_payment_methods"
-    assert end["text"].startswith(ENGLISH_ONLY_NOTES[language]) and "PayPal" in end["text"]
-    assert gemini.requests == []
+    assert end["route"] == "local" and end["intent"] == "check_payment_methods" and gemini.requests == []
+    assert end["sources"][0]["url"].startswith(f"/{language}/help/payment-methods/#") and "PayPal" in end["text"]
     message = await database_sync_to_async(Message.objects.get)(id=saved["message_id"])
-    assert message.route == "local" and "routine_in_unsupported_language" not in message.reason
-
-
-async def test_a_german_routine_question_stays_local_with_a_key(gemini):
-    # the rule is for the languages without help pages only
-    socket, _ = await connected(await anonymous_cookie())
-    await send(socket, "Welche Zahlungsmethoden akzeptiert ihr? Geht auch PayPal?")
-    end, _ = await until(socket, "reply.end")
-    await socket.disconnect()
-    assert end["route"] == "local" and gemini.requests == []
+    assert message.language == language and message.route == "local"
 
 
 # --- 3. personal data in European formats, on the wire -----------------------------------------------------------
