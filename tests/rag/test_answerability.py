@@ -105,6 +105,7 @@ def test_an_answering_section_is_sent_and_its_probability_recorded(local_models)
 def test_the_held_out_sets_were_not_trained_on():
     trained = {row["text"].strip().lower() for row in training_rows()}
     for name, size in (("help_unanswered", 320), ("help_unanswered_2", 320), ("help_sections", 200),
+                       ("help_sections_2", 120),
                        ("offtopic_holdout", 400), ("offtopic_holdout_2", 240)):
         for row in held_out_rows(name, size=size):
             assert row["text"].strip().lower() not in trained

@@ -32,9 +32,14 @@ def test_a_word_every_passage_uses_is_no_evidence_and_a_rare_one_is():
 
 
 @pytest.mark.django_db
-def test_local_answers_show_the_section_that_answers_the_question(local_models):
+@pytest.mark.parametrize("name, size, local_at_least, right_at_least", [
+    ("help_sections", 200, 150, 0.74),  # en, nl, de, fr, es (session 23)
+    ("help_sections_2", 120, 80, 0.72),  # it, pl, pt (session 34: 67 of 89 right, 65 without the section ranker)
+])
+def test_local_answers_show_the_section_that_answers_the_question(local_models, name, size, local_at_least,
+                                                                  right_at_least):
     right = answered = 0
-    for row in held_out_rows("help_sections", size=200):
+    for row in held_out_rows(name, size=size):
         decision = local_models.decide(row["text"])
         if decision.route != "local" or decision.intent not in INTENT_DOCUMENTS:
             continue
@@ -43,6 +48,6 @@ def test_local_answers_show_the_section_that_answers_the_question(local_models):
         url = answer.sources[0]["url"]
         answered += 1
         right += f"/help/{row['slug']}/#{slugify(row['heading'])}" in url
-    print(f"right section {right} of {answered} local answers")
-    assert answered >= 150
-    assert right / answered >= 0.74
+    print(f"{name}: right section {right} of {answered} local answers")
+    assert answered >= local_at_least
+    assert right / answered >= right_at_least
