@@ -6,12 +6,11 @@ transaction that is rolled back, so nothing stays in the database and no LLM tas
 (a message routed to the LLM is counted as such, not answered). For every reply the assistant
 wrote itself it records:
 
-- the reply's language (rag/router/languages.py, as for customer messages): the whole reply for
-  the five languages with a help centre; for Italian, Polish and Portuguese, whose help passages
-  are English, the opening line (the note in their language that the answer is in English);
+- the reply's language (rag/router/languages.py, as for customer messages): the whole reply in the
+  languages the help centre is written in (all eight since session 34); for any other, whose help
+  passages are English, the opening line (the note in their language that the answer is in English);
 - the links' language: every link in the reply (help passages, the sign-in page, an order page) to
-  the page in the customer's language, `/<lang>/...` for nl, de, fr, es; for English, Italian,
-  Polish and Portuguese the English page (no prefix), the only one there is.
+  the page in the customer's language, `/<lang>/...` for every storefront language but English.
 
 `python manage.py evaluate_answers <file.csv>` (columns `text` and `lang`) prints the figures.
 """
@@ -21,8 +20,10 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 
+from django.conf import settings
 from django.db import transaction
 
+from rag.documents import ENGLISH, HELP_LANGUAGES, storefront_language
 from rag.evaluation import Evaluation, routes_measured
 from rag.router.languages import language_detect
 from support.models import Conversation, Message
@@ -30,8 +31,10 @@ from support.services.conversations import message_receive
 from support.services.language import CATALOGUES, page_language_remember
 from support.services.replies import message_answer
 
-HELP_CENTRE_LANGUAGES = {"en", "nl", "de", "fr", "es"}
-STOREFRONT_LANGUAGES = HELP_CENTRE_LANGUAGES - {"en"}  # their pages live under /<lang>/
+HELP_CENTRE_LANGUAGES = {ENGLISH, *HELP_LANGUAGES}
+# Their pages live under /<lang>/ (a copy of the five help languages missed Italian, Polish and Portuguese, whose
+# storefront came in session 30 and help pages in session 34).
+STOREFRONT_LANGUAGES = {storefront_language(code) for code, _name in settings.LANGUAGES} - {ENGLISH}
 
 
 class _RolledBack(Exception):
@@ -75,8 +78,8 @@ def _reply_language(reply: str, language: str) -> str:
 def answer_row(*, text: str, language: str, on_their_page: bool = False) -> AnswerRow:
     """Answer `text` as the shop would for a new visitor, then undo everything it wrote.
 
-    `on_their_page`: the visitor chats from the storefront in their language (Dutch, German, French
-    or Spanish; English otherwise), as the widget tells the server when it connects.
+    `on_their_page`: the visitor chats from the storefront in their language, as the widget tells the server
+    when it connects.
     """
     row = AnswerRow(text=text, language=language)
     try:

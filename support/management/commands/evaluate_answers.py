@@ -17,8 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("csv", nargs="+", type=Path, help="CSV with text and lang columns")
         parser.add_argument("--out", type=Path, help="write every message with its reply and the reply's language")
         parser.add_argument("--on-their-page", action="store_true",
-                            help="each customer chats from the storefront in their language (nl, de, fr, es; else "
-                                 "English), as the widget tells the server; without it, from no page at all")
+                            help="each customer chats from the storefront in their language, as the widget tells "
+                                 "the server; without it, from no page at all")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         try:
