@@ -69,19 +69,24 @@ def pair_features(meaning: np.ndarray, heading: np.ndarray, body: np.ndarray, sh
 
 
 def check_index(language: str):  # type: ignore[no-untyped-def]
-    """The help index in the multilingual encoder's space a message in `language` is answered from: its own
-    language's pages, else the English ones (English, Italian, Polish, Portuguese)."""
+    """The help index in the multilingual encoder's space a message in `language` is read against: its own
+    language's pages, else the English ones (English, and any language the help centre is not written in)."""
     from rag.index import ENGLISH_READ_MULTILINGUAL, index_get
 
     return index_get(language if language in HELP_LANGUAGES else ENGLISH_READ_MULTILINGUAL)
 
 
+def sections_features(*, meaning: np.ndarray, text: str, language: str, rows: list[int]) -> np.ndarray:
+    """The pairs' features of the message with each section at `rows` of `check_index(language)`, one row each."""
+    index = check_index(language)
+    shared = index.shared_words.scores(text, rows)
+    return np.array([pair_features(meaning, *index.passage_vectors(row), shared[row]) for row in rows],
+                    dtype=np.float32)
+
+
 def section_features(*, meaning: np.ndarray, text: str, language: str, row: int) -> np.ndarray:
     """The pair's features for the section at `row` of `check_index(language)`."""
-    index = check_index(language)
-    heading, body = index.passage_vectors(row)
-    shared = index.shared_words.scores(text, [row])[row]
-    return pair_features(meaning, heading, body, shared)
+    return sections_features(meaning=meaning, text=text, language=language, rows=[row])[0]
 
 
 def shown_section_features(*, meaning: np.ndarray, text: str, language: str, url: str) -> np.ndarray | None:
@@ -110,19 +115,25 @@ def training_rows() -> list[dict[str, str]]:
     return rows
 
 
-@cache
-def answer_check_fingerprint() -> str:
-    """The check's version: its training pairs and settings. Not the help indexes': the features are read from the
-    live index at each answer, so a staff article edited does not make a message wait while the check retrains."""
+def training_fingerprint(model_settings: str) -> str:
+    """The version of a model trained on the pairs (this check, rag/section_choice.py): the pairs, the encoder and the
+    way messages are read, the help languages (a language's pairs are read against its own pages, or the English
+    ones: check_index) and the model's own `model_settings`. Not the help indexes': the features are read from the
+    live index at each answer, so a staff article edited does not make a message wait while a model retrains."""
     from rag.encoder import MULTILINGUAL_VARIANT
 
     digest = hashlib.sha256()
     for path in sorted(TRAINING.glob("*.csv")):
         digest.update(path.name.encode() + path.read_bytes())
-    # The help languages: a language's pairs are read against its own pages, or the English ones (check_index).
-    digest.update(f"{MULTILINGUAL_VARIANT} {FORMAT} {ESCALATED_ANSWERABLE} {REGULARISATION} {HELP_LANGUAGES}".encode())
+    digest.update(f"{MULTILINGUAL_VARIANT} {model_settings} {HELP_LANGUAGES}".encode())
     digest.update(str(getattr(settings, "RAG_ROUTING_TEXT", "")).encode())
     return digest.hexdigest()[:16]
+
+
+@cache
+def answer_check_fingerprint() -> str:
+    """The check's version: its training pairs and settings."""
+    return training_fingerprint(f"{FORMAT} {ESCALATED_ANSWERABLE} {REGULARISATION}")
 
 
 def training_pairs(rows: list[dict[str, str]],

@@ -40,7 +40,8 @@ faiss.omp_set_num_threads(1)  # small searches are slower with more threads on 2
 
 
 # The English pages embedded with the multilingual encoder: what a message in a language the help centre is not
-# written in (Italian, Polish, Portuguese) is answered from, searched with the vector its routing computed. The
+# written in is answered from (Italian, Polish and Portuguese until session 34), and what the answer check reads
+# English messages against (rag/answerability.py), searched with the vector routing computed. The
 # English index's MiniLM reads those languages poorly: on the own held-out sets it chose the section the native
 # page would for 67 of 204 Dutch, German, French and Spanish help questions, this index for 145 (session 16).
 ENGLISH_READ_MULTILINGUAL = "en-multilingual"

@@ -12,7 +12,6 @@ together they choose better than either (session 34, README).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -23,8 +22,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from rag.answerability import TRAINING, check_index, pair_features, section_row, training_rows
-from rag.documents import HELP_LANGUAGES
+from rag.answerability import check_index, section_row, sections_features, training_fingerprint, training_rows
 from rag.kept import npz_replace
 
 log = logging.getLogger(__name__)
@@ -48,37 +46,23 @@ class SectionChoice:
         return ((features - self.mean) / self.scale) @ self.weights + self.bias
 
 
-def sections_features(*, meaning: np.ndarray, text: str, language: str, urls: list[str]) -> tuple[np.ndarray, list[bool]]:
-    """(the pair features of the message with each section at `urls`, which of them the check's index has)."""
-    index = check_index(language)
-    rows = [index.row_of(url) for url in urls]
-    known = [row for row in rows if row is not None]
-    shared = index.shared_words.scores(text, known)
-    features = [pair_features(meaning, *index.passage_vectors(row), shared[row]) for row in known]
-    return np.array(features, dtype=np.float32), [row is not None for row in rows]
-
-
 def section_scores(*, meaning: np.ndarray | None, text: str, language: str, urls: list[str]) -> np.ndarray:
     """What the ranker adds to each section's ranking score: the weighted logit (0 where it cannot say)."""
     added = np.zeros(len(urls), dtype=np.float32)
     if meaning is None or not urls:
         return added
-    features, known = sections_features(meaning=meaning, text=text, language=language, urls=urls)
-    if len(features):
+    rows = [check_index(language).row_of(url) for url in urls]
+    known = [row is not None for row in rows]
+    if any(known):
+        features = sections_features(meaning=meaning, text=text, language=language,
+                                     rows=[row for row in rows if row is not None])
         added[np.array(known)] = SECTION_CHOICE_WEIGHT * section_choice_get().logits(features)
     return added
 
 
 @cache
 def section_choice_fingerprint() -> str:
-    from rag.encoder import MULTILINGUAL_VARIANT
-
-    digest = hashlib.sha256()
-    for path in sorted(TRAINING.glob("*.csv")):
-        digest.update(path.name.encode() + path.read_bytes())
-    digest.update(f"{MULTILINGUAL_VARIANT} {FORMAT} {REGULARISATION} {HELP_LANGUAGES}".encode())
-    digest.update(str(getattr(settings, "RAG_ROUTING_TEXT", "")).encode())
-    return digest.hexdigest()[:16]
+    return training_fingerprint(f"{FORMAT} {REGULARISATION}")
 
 
 def ranking_pairs(rows: list[dict[str, str]], meanings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -95,13 +79,11 @@ def ranking_pairs(rows: list[dict[str, str]], meanings: np.ndarray) -> tuple[np.
         right = section_row(slug, heading, row["lang"])
         if right is None:
             continue
-        index = check_index(row["lang"])
-        pages = {index.passages[right].slug, row["slug"]}
-        for candidate in index.passages_of(tuple(sorted(pages))):
-            shared = index.shared_words.scores(row["text"], [int(candidate)])[int(candidate)]
-            features.append(pair_features(meaning, *index.passage_vectors(int(candidate)), shared))
-            labels.append(int(candidate == right))
-    return np.array(features, dtype=np.float32), np.array(labels)
+        pages = {check_index(row["lang"]).passages[right].slug, row["slug"]}
+        candidates = check_index(row["lang"]).passages_of(tuple(sorted(pages))).tolist()
+        features.append(sections_features(meaning=meaning, text=row["text"], language=row["lang"], rows=candidates))
+        labels.extend(int(candidate == right) for candidate in candidates)
+    return np.concatenate(features), np.array(labels)
 
 
 def section_choice_train() -> SectionChoice:

@@ -1,8 +1,8 @@
 """The public help centre: every knowledge document is a page answers can link to, in the page's language.
 
 "/help/warranty/" is English, "/nl/help/warranty/" Dutch; a page not yet written in the active
-language (every page on the Italian, Polish and Portuguese storefronts) is shown in English with a
-line saying so, its links to the shop's pages in the active language.
+language (a staff article) is shown in English with a line saying so, its links to the shop's pages
+in the active language.
 """
 from __future__ import annotations
 

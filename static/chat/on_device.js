@@ -8,10 +8,10 @@
  *
  * `answer(text)` is the device's decision for a message: null (the server decides) or what the
  * widget shows at once and sends with the message: the passage id and version, never the text,
- * which the server renders from its own help centre. Help-centre languages are answered here; Italian,
- * Polish and Portuguese customers only where the browser's built-in Translator has the language
- * ready (./device/translation.js): `answer` then says `translate`, and `translated(found)` gives the
- * passage in their language. Everywhere else the server answers them (with its LLM where it can).
+ * which the server renders from its own help centre. The languages the device carries passages in are
+ * answered here; Italian, Polish and Portuguese customers only where the browser's built-in Translator has
+ * the language ready (./device/translation.js): `answer` then says `translate`, and `translated(found)`
+ * gives the passage in their language. Everywhere else the server answers them from their own help pages.
  */
 import { deviceTranslators } from "./device/translation.js";
 import { gettext } from "./i18n.js";

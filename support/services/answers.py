@@ -78,9 +78,9 @@ _THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|bye|goodbye|that'?s al
 _BOT_QUESTION = re.compile(r"\b(bot|robot|machine|ai|real person|human)\b", re.IGNORECASE)
 
 
-# The help centre is written in English, Dutch, German, French and Spanish (rag/knowledge/): a
-# message in a language the router understands but the help centre is not written in gets the
-# English passage, opened with a line in its own language saying the help pages are in English for now.
+# The line opening an English passage the device shows an Italian, Polish or Portuguese customer (its browser
+# translated it; the device carries passages in five languages, rag/device/passages.py): the server answers them from
+# their own help pages since session 34.
 ENGLISH_ONLY_NOTES: dict[str, str] = {
     "it": "(Le nostre pagine di aiuto per ora esistono solo in inglese: ecco la risposta che danno, in inglese.)",
     "pl": "(Nasze strony pomocy są na razie tylko po angielsku, dlatego ta odpowiedź z nich jest po angielsku.)",
@@ -151,12 +151,11 @@ def knowledge_answer(*, intent: str, vector: np.ndarray | None, text: str, langu
     language when the help centre is written in it, else in English.
 
     `vector` is the message's embedding from routing; it is searched with as it is when the
-    language's index was built with the same encoder (English: MiniLM; nl, de, fr, es: the
+    language's index was built with the same encoder (English: MiniLM; the other help languages: the
     multilingual one; another language: the English pages embedded with the multilingual one),
     so a message is embedded once. `meaning` is its vector in the multilingual encoder's space (the router's
     `RouteDecision.meaning`): with it, the learned section ranker (rag/section_choice.py) has its say too.
     """
-
     index, vector, language = help_search(vector=vector, text=text, language=language)
     # Every passage ranked (a help centre of about 120, so no cost to speak of): the classifier knows the intent
     # better than raw similarity knows the document, so the answer comes from the intent's own pages whenever

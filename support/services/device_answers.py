@@ -81,7 +81,7 @@ class DeviceClaim:
     confidence: float | None
     decision_ms: float | None
     # The device showed the passage translated by the browser's built-in Translator (Italian, Polish,
-    # Portuguese: languages the help centre is not written in; static/chat/device/translation.js).
+    # Portuguese: languages the device carries no passages in; static/chat/device/translation.js).
     translated: bool = False
 
 
@@ -153,7 +153,7 @@ def device_answer_check(*, conversation_id: uuid.UUID, claim: DeviceClaim, text:
         raise DeviceRefused(NO_MODEL)
     if claim.version != current:
         raise DeviceRefused(STALE)
-    # Help-centre languages as they are; Italian, Polish and Portuguese only translated by the browser.
+    # The device's passage languages as they are; Italian, Polish and Portuguese only translated by the browser.
     if claim.language not in (TRANSLATED_ON_DEVICE if claim.translated else DEVICE_LANGUAGES):
         raise DeviceRefused(LANGUAGE)
     if claim.intent not in DEVICE_INTENTS or claim.intent not in _model_intents():

@@ -11,7 +11,8 @@ import { deviceUnfit } from "./capability.js";
 import { manifestFetch, manifestFiles } from "./files.js";
 import { Student } from "./student.js";
 
-// The languages the help centre is written in; the others get the English passage with their note.
+// The languages the device carries passages in (rag/device/passages.py DEVICE_HELP_LANGUAGES); the others get the
+// English passage with their note (the server has answered them from their own help pages since session 34).
 const HELP_LANGUAGES = ["en", "nl", "de", "fr", "es"];
 
 class DeviceAssistant {

@@ -151,11 +151,9 @@ def order_describe(order: Order) -> str:
 
 
 def page_path(path: str) -> str:
-    """A storefront page (its English path, "/orders/") as that page in the language being answered in.
-
-    Italian, Polish and Portuguese customers get the plain path, as the help passages quoted to them (English pages)
-    have: it follows their cookie or browser to the page in their language (shoppe.locale_middleware).
-    """
+    """A storefront page (its English path, "/orders/") as that page in the language being answered in, as the help
+    passages quoted to the customer name it (a language without help pages gets the plain path, which follows their
+    cookie or browser to the page in their language: shoppe.locale_middleware)."""
     return localized_path(path, help_language(translation.get_language()))
 
 
