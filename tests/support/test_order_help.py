@@ -189,6 +189,28 @@ def test_cancel_needs_a_yes_and_then_cancels(make_customer, make_order):
     assert order.status == Order.Status.CANCELLED
 
 
+@pytest.mark.parametrize("text", ["1", "2.", "?", "👍"])
+def test_a_reply_without_a_word_to_a_yes_or_no_question_asks_it_again(make_customer, make_order, text):
+    """"1" to "Shall I go ahead? (yes / no)" dropped the question and was routed afresh (session 33's walkthrough):
+    the offer to cancel and the address read back are asked again, and nothing changes until a yes."""
+    alice = make_customer("alice")
+    order = make_order(alice, status="processing")
+    conversation = Conversation.objects.create(customer=alice)
+    ask(conversation, "cancel_order", f"cancel order {order.number}")
+    again = reply(conversation, text)
+    assert again.text.startswith("Please answer yes or no. I can cancel") and again.pending["kind"] == "confirm_cancel"
+    ask(conversation, "change_shipping_address", f"change the address of {order.number} to Prinsengracht 263, 1016 GV "
+                                                 "Amsterdam")
+    again = reply(conversation, text)
+    assert again.text.startswith("Please answer yes or no. I'll change the delivery address") and "Prinsengracht 263" \
+        in again.text and again.pending["kind"] == "confirm_address"
+    order.refresh_from_db()
+    assert order.status == "processing" and "Prinsengracht" not in order.shipping_address
+    reply(conversation, "yes")
+    order.refresh_from_db()
+    assert order.shipping_address.startswith("Prinsengracht 263")
+
+
 def test_cancelling_some_items_says_an_order_is_cancelled_whole_and_how_to_keep_the_rest(make_customer, make_order):
     # Session 27's walkthrough: "cancel the candles please, I only want the sofa" was offered the whole order at once
     alice = make_customer("alice")

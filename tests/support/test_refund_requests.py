@@ -159,6 +159,18 @@ async def test_a_reason_given_instead_of_yes_is_kept_and_the_question_asked_agai
     await socket.disconnect()
 
 
+async def test_a_number_typed_to_the_yes_or_no_question_asks_it_again(make_customer, always_open):
+    """"1" typed to "Shall I send it to our team? (yes / no)" was routed afresh and reopened the list of items
+    (session 33's walkthrough); now the same request is shown again, asking for a yes or a no."""
+    socket = await footstool_chosen(make_customer, ["Velvet cushion cover", "Velvet footstool"], 10034)
+    again = await reply_to(socket, "1")
+    assert again.startswith("Please answer yes or no.") and "1 × Velvet footstool" in again, again
+    assert "Which items" not in again and "cushion" not in again.lower()
+    assert await database_sync_to_async(refund_requests)() == []
+    assert "reason" in await reply_to(socket, "yes")  # the draft is still there
+    await socket.disconnect()
+
+
 async def test_a_new_request_while_the_reason_is_asked_is_not_taken_as_the_reason(make_customer, always_open):
     """Asked for the reason of one refund, the customer asks for another item's: that message was filed as the first
     one's reason and the second request was lost."""

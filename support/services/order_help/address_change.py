@@ -12,7 +12,7 @@ from shoppe.services import ADDRESS_CHANGEABLE, OrderChangeRefused, address_refu
 from support.models import Conversation
 from support.services.answers import Answer
 from support.services.order_help.orders import order_link, order_numbers_in, order_owned, order_status_name
-from support.services.order_help.yes_no import NO, YES
+from support.services.order_help.yes_no import NO, YES, asked_again, wordless
 
 
 def address_change_offer(*, order: Order, link: list[dict[str, str]]) -> Answer:
@@ -33,6 +33,8 @@ def new_address_reply(*, conversation: Conversation, pending: dict, text: str) -
     """The new address the customer typed (or their no): read back to them before anything changes."""
     if NO.search(text):
         return Answer(_("OK, I've left the address as it was."))
+    if wordless(text):
+        return asked_again(_address_read_back(pending["order"], pending["address"]))
     if _another_question(text, order_number=pending["order"]):
         return None  # routed afresh: "und wo ist 10032, wann kommt die?" was read back as the new address, and saved
     if refusal := address_refusal(text):
@@ -57,9 +59,13 @@ def new_address_reply(*, conversation: Conversation, pending: dict, text: str) -
     # The parcel keeps its recipient's name and gets a country line (the one typed, else the order's, read back).
     address = address_for_recipient(address_with_country(typed, here), old=order.shipping_address)
     # Read back, not saved at once: a typo'd postcode would send a sofa to the wrong town (session 23's walkthrough).
+    return _address_read_back(order.number, address)
+
+
+def _address_read_back(number: int, address: str) -> Answer:
     return Answer(_("I'll change the delivery address of order %(number)s to:\n%(address)s\nShall I go ahead? (yes / no)")
-                  % {"number": order.number, "address": address_in_language(address)},
-                  pending={"kind": "confirm_address", "order": order.number, "address": address})
+                  % {"number": number, "address": address_in_language(address)},
+                  pending={"kind": "confirm_address", "order": number, "address": address})
 
 
 def confirm_address_reply(*, conversation: Conversation, pending: dict, text: str) -> Answer | None:
@@ -75,6 +81,8 @@ def confirm_address_reply(*, conversation: Conversation, pending: dict, text: st
                       sources=order_link(order))
     if NO.search(text):
         return Answer(_("OK, I've left the address as it was."))
+    if wordless(text):
+        return asked_again(_address_read_back(pending["order"], pending["address"]))
     if reads_as_address(text, not_numbers=(pending["order"],)):
         return new_address_reply(conversation=conversation, pending={**pending, "kind": "new_address"}, text=text)
     return None

@@ -12,7 +12,7 @@ from support.services.answers import Answer
 from support.services.order_help.orders import (order_describe, order_link, order_may_change, order_meant, order_owned,
                                                 order_status_name, page_path)
 from support.services.order_help.refund_collection import CLAUSES, refund_start
-from support.services.order_help.yes_no import NO, YES
+from support.services.order_help.yes_no import NO, YES, asked_again, wordless
 from support.services.order_items import items_named
 
 
@@ -95,6 +95,10 @@ def cancel_reply(*, conversation: Conversation, pending: dict, text: str) -> Ans
         return Answer(_("Done: order %(number)s is cancelled. Your payment is released to your original "
                         "payment method within 5 business days.") % {"number": order.number},
                       sources=order_link(order))
+    if wordless(text):
+        order = order_owned(conversation, pending["order"])
+        offer = cancel_offer(order=order, link=order_link(order))
+        return asked_again(replace(offer, pending=pending)) if offer.pending else offer  # else: no longer possible
     if NO.search(text):
         if pending.get("instead_of_refund"):  # offered instead of a refund: the no keeps the refund request as asked
             return _refund_instead(conversation=conversation, pending=pending)

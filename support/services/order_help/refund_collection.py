@@ -18,7 +18,7 @@ from support.services.answers import Answer, bare_yes
 from support.services.order_help.orders import (item_line, order_link, order_number_search, order_owned, page_path,
                                                 refund_status_name, return_label_path)
 from support.services.order_help.tracking import tracking_text
-from support.services.order_help.yes_no import NO, YES
+from support.services.order_help.yes_no import NO, YES, asked_again, wordless
 from support.services.order_items import NamedItems, items_named, quantities_named
 
 
@@ -278,10 +278,13 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
             return corrected
         return Answer(_("OK, I haven't sent anything: no refund was requested for order %(number)s. "
                         "If you change your mind, just ask.") % {"number": pending["order"]})
+    order = order_owned(conversation, pending["order"])
+    if wordless(text):
+        return asked_again(refund_confirm(order, _pending_items(order, pending), reason=pending.get("reason", ""),
+                                          quantities=_quantities(pending)))
     yes = YES.match(text)
     if not yes and ("?" in text or len(text.split()) < 2):
         return None
-    order = order_owned(conversation, pending["order"])
     if not yes:
         if _another_request(order, pending, text):
             return None
