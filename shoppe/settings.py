@@ -97,6 +97,7 @@ TEMPLATES = [
                 "shoppe.context_processors.cart",
                 "shoppe.context_processors.chat_limits",
                 "support.context_processors.socket_contract",
+                "support.context_processors.chat_owner",
             ],
         },
     },

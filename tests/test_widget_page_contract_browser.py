@@ -164,3 +164,55 @@ def test_the_widget_stops_when_the_server_closes_for_a_sign_out(tab) -> None:  #
     expect(page.locator(".chat-error")).to_contain_text("Please sign in again")
     page.wait_for_timeout(2000)  # longer than the first retry would wait
     expect(page.locator(".chat-status")).to_have_text("Signed out")
+
+
+def chat_opened(page) -> None:  # type: ignore[no-untyped-def]
+    """The chat panel open (it opens by itself on a page after one where it was open)."""
+    if page.locator(".chat-panel").is_hidden():
+        page.locator(".chat-launcher").click()
+
+
+def test_what_a_customer_left_unsent_never_reaches_the_next_person_at_the_browser(tab) -> None:  # type: ignore[no-untyped-def]
+    """Session 35's walkthrough: alice's unsent message (a phone number in it) went out from the sign-in page as a
+    visitor's after she signed out, and her half-typed draft showed in the next customer's chat."""
+    from playwright.sync_api import expect
+
+    from tests.browser import customer_sign_in
+
+    page = tab.page
+    customer_sign_in(page, "alice")
+    chat_opened(page)
+    expect(page.locator("li.chat-welcome")).to_be_visible()
+    page.locator("#chat-input").press_sequentially("my address is Keizersgracht 12")
+    # what a dropped connection leaves waiting to be sent (static/chat/store.js `outbox`)
+    page.evaluate("""() => localStorage.setItem("shoppe.chat.outbox", JSON.stringify(
+        [{ client_id: "c0ffee00-0000-4000-8000-000000000001", text: "please call me on +31 6 1234 5678" }]))""")
+    with page.expect_navigation():  # the header's sign-out form (folded into a menu on a narrow page)
+        page.evaluate("() => document.querySelector(\"form[action$='/logout/'] button\").click()")
+
+    page.goto("/")
+    chat_opened(page)
+    expect(page.locator("li.chat-welcome")).to_be_visible()
+    expect(page.locator("#chat-input")).to_have_value("")
+    expect(page.locator("li.chat-customer")).to_have_count(0)
+    assert page.evaluate("() => localStorage.getItem('shoppe.chat.outbox')") is None
+
+    customer_sign_in(page, "bob")
+    chat_opened(page)
+    expect(page.locator("#chat-input")).to_have_value("")
+    expect(page.locator("li.chat-customer")).to_have_count(0)
+
+
+def test_a_visitors_unsent_message_is_kept_when_they_sign_in(tab) -> None:  # type: ignore[no-untyped-def]
+    """The other way round is the same person: a visitor's draft survives signing in."""
+    from playwright.sync_api import expect
+
+    from tests.browser import customer_sign_in
+
+    page = tab.page
+    page.goto("/account/login/")
+    chat_opened(page)
+    page.locator("#chat-input").press_sequentially("where is my sofa")
+    customer_sign_in(page, "carol")
+    chat_opened(page)
+    expect(page.locator("#chat-input")).to_have_value("where is my sofa")

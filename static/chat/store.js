@@ -2,6 +2,7 @@
 
 const OUTBOX = "shoppe.chat.outbox";
 const RATINGS = "shoppe.chat.ratings";
+const OWNER = "shoppe.chat.owner";
 
 // Messages the customer sent that the server has not acknowledged yet (`message.saved`).
 export const outbox = {
@@ -10,6 +11,21 @@ export const outbox = {
   add(item) { const items = this.all(); items.push(item); this.save(items); },
   remove(clientId) { this.save(this.all().filter((m) => m.client_id !== clientId)); },
 };
+
+// Whose unsent messages, draft and followed conversation this browser keeps: `owner` is the page's (a signed-in
+// customer's tag, "" for a visitor). What another customer left is dropped, never sent or shown as this person's
+// (alice's unsent message went out as a visitor's after she signed out, her draft showed in dan's chat); a visitor's
+// is kept when they sign in. `keys`: {local: [...], session: [...]}, the other storage keys that hold them.
+export function keepOnlyOwn(owner, keys) {
+  try {
+    const previous = localStorage.getItem(OWNER);
+    if (previous && previous !== owner) {
+      for (const key of [OUTBOX, ...keys.local]) localStorage.removeItem(key);
+      for (const key of keys.session) sessionStorage.removeItem(key);
+    }
+    localStorage.setItem(OWNER, owner);
+  } catch (e) { /* storage off: nothing kept to drop */ }
+}
 
 // The customer's own ratings, so a reload shows which thumb they pressed.
 export const ratings = {

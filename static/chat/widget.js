@@ -34,7 +34,7 @@ import { LANG, format, gettext, ngettext } from "./i18n.js";
 import { photoAttachment } from "./photos.js";
 import { deviceAnswerEvents, deviceFrame, deviceTier } from "./on_device.js";
 import { chatRatings } from "./rating.js";
-import { outbox, ratings, uuid } from "./store.js";
+import { keepOnlyOwn, outbox, ratings, uuid } from "./store.js";
 import { awayLine, teamStatus, welcome } from "./team.js";
 import { chatTranscript } from "./transcript.js";
 
@@ -53,6 +53,8 @@ function chatWidget(root) {
   const errorLine = root.querySelector(".chat-error");
   const teamLine = root.querySelector(".chat-team"); // the queue or away line, visible to everyone
   const FOLLOW = "shoppe.chat.follow"; // the conversation id while the team has it or its replies are unread
+  const DRAFT = "shoppe.chat.draft"; // what is typed and not sent yet, in this tab (`draft`)
+  keepOnlyOwn(root.dataset.owner || "", { local: [FOLLOW], session: [DRAFT, "shoppe.chat.open"] });
   // The server's limits (settings.CHAT_MAX_MESSAGE_CHARS, support/services/typing.py), from the page.
   const MAX_MESSAGE_CHARS = dataNumber(root, "maxMessageChars", Infinity); // without it, the server alone says
   const TYPING_EVERY_MS = dataNumber(root, "typingEveryMs", 2000);
@@ -507,7 +509,7 @@ function chatWidget(root) {
   // What is typed and not yet sent survives a reload or a click to another page of the shop (it was lost: session
   // 33's walkthrough); kept in this tab's sessionStorage only, gone when the tab closes.
   const draft = {
-    key: "shoppe.chat.draft",
+    key: DRAFT,
     save() { try { sessionStorage.setItem(this.key, input.value); } catch (e) { /* storage full or off */ } },
     clear() { try { sessionStorage.removeItem(this.key); } catch (e) { /* storage off */ } },
     restore() { try { input.value = sessionStorage.getItem(this.key) || ""; } catch (e) { /* storage off */ } },
