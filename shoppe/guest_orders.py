@@ -9,7 +9,7 @@ emails proves its mailbox, and opens what reading allows: the order's page, its 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -49,14 +49,16 @@ def order_for_page(*, user: AbstractBaseUser | AnonymousUser, session: SessionBa
 def guest_order_proven_in(session: SessionBase, number: int, *, to_change: bool) -> Order | None:
     """The guest order `number` if this browser's chat proved it (to change it, with `to_change`) or filed its return,
     in its conversation or in one before it (`_browser_conversations`)."""
-    from support.services.proofs import CHANGE, READ, proven_order_numbers
+    from support.services.proofs import CHANGE, LINK_TAKEN_AT, READ, proven_order_numbers
 
     guest = Order.objects.filter(number=number, customer__isnull=True).first()
     if guest is None:
         return None
     for chat in _browser_conversations(session):
-        if number in proven_order_numbers(chat, to=CHANGE if to_change else READ) \
-                or guest.refund_requests.filter(conversation=chat).exists():
+        filed = guest.refund_requests.filter(conversation=chat)
+        if LINK_TAKEN_AT in chat.state:  # what the chat's starter filed before a reply link took it is not this browser's
+            filed = filed.filter(created_at__gt=datetime.fromisoformat(chat.state[LINK_TAKEN_AT]))
+        if number in proven_order_numbers(chat, to=CHANGE if to_change else READ) or filed.exists():
             return guest
     return None
 

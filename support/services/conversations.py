@@ -19,7 +19,7 @@ from support import realtime
 from support.db import commits_without_waiting_for_disk
 from support.models import Conversation, CustomerSocket, Handoff, InternalNote, Message, RefundRequest
 from support.selectors import conversation_ended_q, conversation_has_ended, link_owner_holds
-from support.services.proofs import conversation_address_remember, proofs_belong_to
+from support.services.proofs import conversation_address_remember, proofs_belong_to, state_for_new_owner
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,9 @@ def reply_link_owner_take(conversation: Conversation, *, session: SessionBase) -
     conversation into an account when it signs in (`LINKED_KEY`).
     """
     owner = secrets.token_urlsafe(24)
-    Conversation.objects.filter(id=conversation.id).update(link_owner=owner)
-    conversation.link_owner = owner
+    state = state_for_new_owner(conversation.state)  # what the starter proved stays the starter's
+    Conversation.objects.filter(id=conversation.id).update(link_owner=owner, state=state)
+    conversation.link_owner, conversation.state = owner, state
     session[SESSION_KEY] = str(conversation.id)
     session[LINK_OWNER_KEY] = owner
     session[LINKED_KEY] = str(conversation.id)

@@ -42,6 +42,11 @@ from support.models import Conversation
 log = logging.getLogger(__name__)
 
 READ, CHANGE = "verified_orders", "confirmed_orders"
+# When a reply link gave a visitor's chat to another browser (support.services.conversations.reply_link_owner_take): kept
+# in its state, the moment before which nothing filed in it (a refund request) proves an order to the new owner.
+LINK_TAKEN_AT = "link_taken_at"
+# What a conversation's state holds about its orders: proofs, the order talked about, the assistant's open question.
+_ORDER_STATE = (READ, CHANGE, "order_in_focus", "pending")  # order_help.orders.ORDER_IN_FOCUS (which imports this)
 _WINDOW_S = 3600  # failed proofs are counted per clock hour
 _ADDRESS_MEMORY_S = 24 * 3600
 
@@ -73,6 +78,14 @@ class CodeCheck(enum.Enum):
 def proven_order_numbers(conversation: Conversation, *, to: str = READ) -> set[int]:
     numbers = set(conversation.state.get(to, []))
     return numbers | set(conversation.state.get(CHANGE, [])) if to == READ else numbers
+
+
+def state_for_new_owner(state: dict) -> dict:
+    """A chat's state once a reply link gave it to another browser: without the orders its starter proved, talked
+    about or was being asked about, and with the moment it changed hands (session 35's security probe: the link's
+    holder opened the page and invoice of the guest order the starter had proved)."""
+    kept = {key: value for key, value in state.items() if key not in _ORDER_STATE}
+    return {**kept, LINK_TAKEN_AT: timezone.now().isoformat()}
 
 
 def order_proof_record(*, conversation: Conversation, order: Order, to: str = READ) -> None:

@@ -210,3 +210,30 @@ def test_the_holder_of_a_reply_link_keeps_what_they_proved_in_the_chat_they_took
 
     assert holder.get(f"/orders/{erins.number}/").status_code == 200
     assert refused(starter, f"/orders/{erins.number}/")
+
+
+def test_the_holder_of_a_reply_link_opens_none_of_the_orders_the_starter_proved_or_filed_a_refund_for(
+        make_guest_order) -> None:
+    # Session 35's security probe: the guest proved order 10039 and filed its refund in the chat, then gave an email
+    # address for the team's replies (someone else's); whoever opened the reply link opened the order's page and its
+    # invoice, as the chat they took still held the starter's proofs.
+    from support.services.conversations import reply_link_owner_take
+    from support.services.refunds import refund_request_file
+
+    erins = make_guest_order("erin@example.test", status="delivered")
+    starter, chat = guest_whose_chat_proved(erins)
+    order_proof_record(conversation=chat, order=erins, to="confirmed_orders")
+    refund_request_file(conversation=chat, order=erins, item_ids=[erins.items.first().id], reason="it arrived broken")
+    assert starter.get(f"/orders/{erins.number}/").status_code == 200
+
+    holder = Client()
+    session = holder.session
+    reply_link_owner_take(Conversation.objects.get(id=chat.id), session=session)
+    session.save()
+
+    assert refused(holder, f"/orders/{erins.number}/") and refused(holder, f"/orders/{erins.number}/invoice/")
+    taken = Conversation.objects.get(id=chat.id).state
+    assert not {"verified_orders", "confirmed_orders", "order_in_focus", "pending"} & set(taken)
+    # what the holder proves from now on is theirs
+    order_proof_record(conversation=Conversation.objects.get(id=chat.id), order=erins)
+    assert holder.get(f"/orders/{erins.number}/").status_code == 200
