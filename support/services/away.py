@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy, ngettext
 from django.utils import timezone
 
+from shoppe.email_confirmation import email_confirmed
 from support import events, realtime
 from support.hours import support_open
 from support.llm.pii import EMAIL
@@ -98,9 +99,14 @@ def conversation_seen(*, conversation_id: uuid.UUID, through: int | None = None)
 
 # --- asking for, and keeping, an address -------------------------------------------------------------------------
 def reply_email_recipient(conversation: Conversation) -> str:
+    """The address the team's replies are emailed to: the one given in the chat, else the account's once it is
+    confirmed (session 35's security probe: an account opened with someone else's address got the team's replies
+    mailed to it, with a first name of the opener's choosing; the confirmation email says nothing is sent to an
+    address until it is confirmed). With neither, the chat asks for one (`notify_email_offer`)."""
     if conversation.notify_email:
         return conversation.notify_email
-    return (conversation.customer.email or "") if conversation.customer_id else ""
+    customer = conversation.customer if conversation.customer_id else None
+    return customer.email if customer is not None and customer.email and email_confirmed(customer) else ""
 
 
 def notify_email_offer(*, conversation_id: uuid.UUID) -> str | None:

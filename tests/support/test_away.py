@@ -337,3 +337,19 @@ async def test_an_address_given_once_a_person_has_the_chat_is_still_kept_and_the
     conversation = await database_sync_to_async(Conversation.objects.get)(id=history["conversation_id"])
     assert conversation.notify_email == "frank@example.test" and "pending" not in conversation.state
     await socket.disconnect()
+
+
+def test_replies_go_to_an_account_address_only_once_it_is_confirmed(make_customer):
+    # Session 35's security probe: an account opened with someone else's address, and a first name of the opener's
+    # choosing, had the team's replies mailed to that address. Unconfirmed, the chat asks for an address instead.
+    from shoppe.models import Customer
+    from support.services.away import notify_email_offer, reply_email_recipient
+
+    mallory = make_customer("mallory", "Claim your refund at evil.example")
+    Customer.objects.filter(user=mallory).update(email_confirmed_at=None)
+    conversation = Conversation.objects.create(customer=mallory)
+    assert reply_email_recipient(conversation) == ""
+    assert notify_email_offer(conversation_id=conversation.id) == str(ASK_EMAIL)
+
+    Customer.objects.filter(user=mallory).update(email_confirmed_at=timezone.now())
+    assert reply_email_recipient(Conversation.objects.get(id=conversation.id)) == mallory.email
