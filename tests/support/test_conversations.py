@@ -127,7 +127,7 @@ async def test_signing_in_drops_the_visitors_address_for_replies(make_customer):
     await socket.disconnect()
     adopted = await database_sync_to_async(Conversation.objects.select_related("customer").get)(id=visitors)
     assert adopted.notify_email == "" and "pending" not in adopted.state
-    assert reply_email_recipient(adopted) == "dan@example.test"
+    assert await database_sync_to_async(reply_email_recipient)(adopted) == "dan@example.test"
 
 
 async def test_an_account_whose_address_is_not_confirmed_does_not_take_a_guest_orders_thread(
