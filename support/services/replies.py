@@ -5,6 +5,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,7 +28,7 @@ from support.services.answers import (
 )
 from support.services.order_help import ORDER_INTENTS, order_answer, pending_answer
 from support.services.order_help.cancellation import with_cancel_offer
-from support.services.order_help.orders import ORDER_IN_FOCUS
+from support.services.order_help.orders import ORDER_IN_FOCUS, order_named
 from support.services.order_help.return_label import with_return_label, with_return_offer
 from support.services.order_help.tracking import with_order_expected, with_order_payment
 from support.services.routing import RouteDecision, decision_fields, help_answer_checked, message_route
@@ -115,6 +116,8 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
                 # On the way to a person the assistant asked something itself ("Which order do you
                 # mean?"): that reply is the local tier's, and its ratings count for it, not for people.
                 route = "local"
+        if answer.order_in_focus is None and (named := order_named(conversation, message.text)):
+            answer = replace(answer, order_in_focus=named)
         _conversation_state_save(conversation, answer, asked_in=asked_in)
     except Exception:
         log.exception("answering message %s failed", message_id)

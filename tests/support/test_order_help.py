@@ -513,7 +513,9 @@ def test_the_address_an_order_goes_to_names_its_country_in_the_customers_languag
 
 
 @pytest.mark.parametrize("question", ["und wo ist 10032, wann kommt die?", "and where is 10032 when will it arrive",
-                                      "actually can you tell me first how long delivery to Berlin takes?"])
+                                      "actually can you tell me first how long delivery to Berlin takes?",
+                                      # session 35's walkthrough: typed without accents nor "?", no address either
+                                      "cuanto tarda el envio a irlanda", "donde esta mi pedido"])
 def test_a_new_question_is_not_taken_for_the_new_address(address_change_asked, question):
     # Session 25's walkthrough: "und wo ist 10032, wann kommt die?" was read back as the new delivery address of
     # 10040, and after "ja" saved as it. A question, or a message naming another order, is routed afresh.
@@ -672,6 +674,23 @@ def test_a_follow_up_without_an_order_number_is_about_the_order_just_discussed(l
     assert "Which order" not in follow_up and str(table.number) in follow_up, follow_up
     lamp = said(conversation, "where is the lamp I ordered?")  # an item named: not the order in focus
     assert f"Order {table.number} is" not in lamp, lamp
+
+
+def test_an_order_named_in_a_help_question_becomes_the_order_talked_about(local_models, make_customer, make_order):
+    # Session 35's walkthrough: after "where is my order?" about 10031, "Kann ich einen Artikel aus der Bestellung 10030
+    # zurückschicken?" got the returns page and left 10031 the order talked about, so "und was kostet das?" offered to
+    # cancel 10031 for a fee.
+    from support.services.order_help.orders import ORDER_IN_FOCUS
+
+    bob = make_customer("bob", "Bob")
+    processing = make_order(bob, status="processing", product="Blue ceramic table lamp")
+    delivered = make_order(bob, status="delivered", product="Oak dining table")
+    conversation = Conversation.objects.create(customer=bob, state={ORDER_IN_FOCUS: processing.number})
+    said(conversation, f"Kann ich einen Artikel aus der Bestellung {delivered.number} zurückschicken?")
+    conversation.refresh_from_db()
+    assert conversation.state[ORDER_IN_FOCUS] == delivered.number
+    fee = said(conversation, "und was kostet das?")
+    assert str(processing.number) not in fee, fee
 
 
 @pytest.mark.parametrize("status_question, wanting_to_cancel, yes", [

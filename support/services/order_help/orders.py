@@ -137,6 +137,17 @@ def order_meant(conversation: Conversation, text: str) -> Order | None:
     return next((o for o in customer_orders(conversation) if o.number == number), None) if number else None
 
 
+def order_named(conversation: Conversation, text: str) -> int | None:
+    """The number of the order `text` names, if this conversation may read it: from then on the order talked about
+    (`ORDER_IN_FOCUS`), whatever the answer was ("can I return something from order 10030?" got the returns page,
+    and "and what does that cost?" then offered to cancel 10031, asked about before: session 35's walkthrough)."""
+    named = order_number_search(text)
+    if named is None:
+        return None
+    number = int(named.group(1))
+    return number if any(o.number == number for o in customer_orders(conversation)) else None
+
+
 def return_label_path(order: Order) -> str:
     """Where `order`'s return label is printed, in the language being answered in."""
     with translation.override(settings.LANGUAGE_CODE):
