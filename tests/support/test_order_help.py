@@ -327,7 +327,7 @@ def test_a_new_address_typed_in_a_sentence_is_read_back_alone_on_its_lines(addre
 
 
 @pytest.mark.parametrize("typed", ["moet naar Keizersgracht 12 in Amsterdam", "Keizersgracht 12 Amsterdam",
-                                   "I moved 2 weeks ago"])
+                                   "I moved 2 weeks ago", "1"])
 def test_a_message_that_is_no_clear_address_is_asked_for_again_and_never_saved(address_change_asked, typed):
     order, conversation, _ = address_change_asked()
     again = reply(conversation, typed)
