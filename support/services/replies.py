@@ -31,6 +31,7 @@ from support.services.order_help.cancellation import with_cancel_offer
 from support.services.order_help.orders import ORDER_IN_FOCUS, order_named
 from support.services.order_help.return_label import with_return_label, with_return_offer
 from support.services.order_help.tracking import with_order_expected, with_order_payment
+from support.services.product_answers import product_answer
 from support.services.routing import RouteDecision, decision_fields, help_answer_checked, message_route
 from support.tasks import escalation_answer
 
@@ -147,6 +148,8 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
         return greeting_answer(text=text, first_name=first_name)
     if decision.intent in ORDER_INTENTS:
         return order_answer(conversation=conversation, intent=decision.intent, text=text)
+    if decision.intent == "product_question" and (about_a_product := product_answer(text)):
+        return about_a_product
     answer = knowledge_answer(intent=decision.intent, vector=decision.vector, text=text, language=language,
                               meaning=decision.meaning)
     about_an_order = _WITH_THE_ORDER.get(decision.intent)
