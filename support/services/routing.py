@@ -1,6 +1,7 @@
 """The router as the rest of the product sees it: one decision per customer message."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from support import metrics
 from support.models import Message
 from support.services.answers import Answer
 from support.services.order_help import ORDER_INTENTS
+from support.services.product_answers import product_named
 
 __all__ = ["RouteDecision", "decision_fields", "help_answer_checked", "message_route"]
 
@@ -33,6 +35,13 @@ ORDER_AND_EMAIL = "an order number and an email address: the order's status"
 # What may stand beside them: "order 10039, frank@example.test", "mijn bestelling: ...", "here you go ...".
 ORDER_AND_EMAIL_WORDS = 3
 YES_TO_THE_STRONG_MODEL = "a yes to the strong model's answer before"
+AFTER_A_GREETING = "after a greeting"
+# A greeting's own clause at a message's start: a few words up to a comma, "!" or a full stop ("Bonjour,", "Hi there!").
+_GREETING_CLAUSE = re.compile(r"^\s*[^,!.?;:\n]{1,30}[,!.;:\n]+\s*(?=\S)")
+# How much must follow a greeting to be read as the message, by where it would go: the costlier the route, the more
+# ("Hi, I need help" is still a hello, not a request for a person; "Hello, I have a question" not one for the
+# strong model).
+WORDS_AFTER_GREETING = {"local": 2, "human": 4, "llm": 5}
 
 
 def _previous_question(message: Message) -> tuple[str, str, str] | None:
@@ -103,6 +112,7 @@ def message_route(*, message: Message) -> RouteDecision:
     """
     router = router_get()
     decision = router.decide(message.text)
+    decision = _question_after_greeting(message.text, decision) or decision
     if yes_or_no := _yes_or_no_alone(message, decision):
         return yes_or_no
     if proof := _order_and_email_alone(message, decision):
@@ -123,6 +133,25 @@ def message_route(*, message: Message) -> RouteDecision:
     metrics.MESSAGES_ROUTED.labels(decision.route).inc()
     metrics.ROUTE_LATENCY.observe(decision.latency_ms / 1000)
     return decision
+
+
+def _question_after_greeting(text: str, decision: RouteDecision) -> RouteDecision | None:
+    """What follows a greeting, decided on its own, when the whole message read as a greeting: "Bonjour, vous livrez
+    en Belgique ?" got "Bonjour ! Que puis-je faire pour vous ?" and the question was lost (session 35's walkthrough;
+    the same in Spanish). A greeting that goes on with more greeting, small talk or nothing the shop answers stays a
+    greeting."""
+    if decision.intent != "greeting" or not (clause := _GREETING_CLAUSE.match(text)):
+        return None
+    rest = text[clause.end():]
+    if len(rest.split()) < WORDS_AFTER_GREETING["local"]:
+        return None
+    after = router_get().decide(rest)
+    if after.intent == "greeting" or len(rest.split()) < WORDS_AFTER_GREETING.get(after.route, len(rest) + 1):
+        return None  # off-topic after a greeting stays a greeting too
+    if after.intent == "product_question" and product_named(rest) is None:
+        return None  # no product the catalogue could answer about: the hello is the message
+    return replace(after, reason=f"{AFTER_A_GREETING}: {after.reason}"[:200],
+                   latency_ms=round(decision.latency_ms + after.latency_ms, 3))
 
 
 def help_answer_checked(decision: RouteDecision, answer: Answer, *, text: str, language: str) -> RouteDecision:

@@ -595,3 +595,22 @@ def test_a_yes_after_the_strong_models_answer_goes_back_to_it():
     assert (decision.route, decision.reason) == ("llm", YES_TO_THE_STRONG_MODEL)
     no, _ = message_receive(conversation_id=conversation.id, text="no thanks", client_id=uuid.uuid4())
     assert message_route(message=no).route == "local"
+
+
+@pytest.mark.parametrize(("text", "route", "intent"), [
+    # session 35's walkthrough: the French question was lost behind its hello, the Spanish one too
+    ("Bonjour, vous livrez en Belgique ?", "local", "delivery_options"),
+    ("Hola, ¿enviáis a Bélgica?", "local", "delivery_options"),
+    # a hello with small talk or a mere announcement after it is still a hello
+    ("Hello, I have a question", "local", "greeting"),
+    ("Hi, I need help", "local", "greeting"),
+    ("Good morning, how are you?", "local", "greeting"),
+])
+def test_a_question_after_a_greeting_is_the_message(text, route, intent):
+    from support.services.conversations import message_receive
+    from support.services.routing import message_route
+
+    conversation = Conversation.objects.create()
+    message, _ = message_receive(conversation_id=conversation.id, client_id=uuid.uuid4(), text=text)
+    decision = message_route(message=message)
+    assert (decision.route, decision.intent) == (route, intent), decision.reason
