@@ -1133,3 +1133,22 @@ def test_a_yes_to_which_items_to_refund_asks_which_again(make_customer, make_ord
     again = reply(conversation, "yes")
     assert again is not None and again.text.startswith(f"Which items from order {order.number}"), again
     assert "Velvet footstool" in reply(conversation, "the footstool").text
+
+
+def test_a_guest_orders_invoice_asked_by_a_signed_in_customer_links_no_page_that_would_not_open(make_customer,
+                                                                                                make_guest_order):
+    # Session 35's walkthrough: alice proved guest order 10038 in her chat, and its invoice answer linked
+    # /orders/10038/invoice/, which says "We can't find that page" to a signed-in customer whose order it is not.
+    from support.services.order_help.order_answers import order_intent_answer
+    from support.services.proofs import order_proof_record
+
+    guests = make_guest_order("erin@example.test", status="delivered")
+    conversation = Conversation.objects.create(customer=make_customer("alice"))
+    order_proof_record(conversation=conversation, order=guests)
+    answer = order_intent_answer(conversation=conversation, intent="get_invoice", order=guests)
+    assert "placed without an account" in answer.text and not answer.sources, answer
+    # the visitor whose chat proved it opens the page: the link stays
+    visitors = Conversation.objects.create()
+    order_proof_record(conversation=visitors, order=guests)
+    answer = order_intent_answer(conversation=visitors, intent="get_invoice", order=guests)
+    assert answer.sources and answer.sources[0]["url"] == f"/orders/{guests.number}/invoice/"

@@ -36,7 +36,7 @@ def _order_intent_answer(*, conversation: Conversation, intent: str, order: Orde
     if intent == "track_order":
         return track_order_answer(order=order, link=link)
     if intent in {"check_invoice", "get_invoice"}:
-        return _invoice_answer(order=order, link=link)
+        return _invoice_answer(order=order, link=link, page_opens=not (order.is_guest and conversation.customer_id))
     if intent == "cancel_order":
         return cancel_offer(order=order, link=link, request=request)
     if intent == "change_shipping_address":
@@ -79,7 +79,15 @@ def _cancel_instead_of_refund(*, order: Order, link: list[dict[str, str]], reque
                    pending={**offer.pending, "instead_of_refund": request or str(order.number)})
 
 
-def _invoice_answer(*, order: Order, link: list[dict[str, str]]) -> Answer:
+def _invoice_answer(*, order: Order, link: list[dict[str, str]], page_opens: bool = True) -> Answer:
+    """The order's invoice and its page; `page_opens` False: a guest order a signed-in customer proved in the chat,
+    whose page opens only for a visitor's browser or from its emails' link (session 35's walkthrough: the link said
+    "We can't find that page")."""
+    if hasattr(order, "invoice") and order.status != Order.Status.PENDING_PAYMENT and not page_opens:
+        return Answer(_("The invoice for order %(number)s is %(invoice)s, total %(total)s. It was placed without an "
+                        "account: open it from the link to the order's page in its confirmation email.")
+                      % {"number": order.number, "invoice": order.invoice.number,
+                         "total": money(order.total, order.currency)})
     if hasattr(order, "invoice") and order.status != Order.Status.PENDING_PAYMENT:
         return Answer(
             _("The invoice for order %(number)s is %(invoice)s, total %(total)s. You can view and print it here.")
