@@ -27,7 +27,7 @@ from support.console_selectors import (
 )
 from support.conversation_language import LANGUAGE_NAMES
 from support.models import WORKING_LANGUAGES, Conversation, Handoff, Message, RefundRequest
-from support.roles import can_view_console, can_work_handoffs
+from support.roles import can_view_console, can_view_ops, can_work_handoffs
 from support.selectors import agent_language
 from support.services import handoff as handoffs
 from support.services.agent_settings import agent_language_set
@@ -56,6 +56,9 @@ QUEUE_REFRESH_EVERY_S = 0.5
 def console_page(request: HttpRequest) -> HttpResponse:
     return render(request, "support/console.html", {
         "can_work": can_work_handoffs(request.user),
+        # Ops and supervisors reach the ops pages from here (session 35's walkthrough: ops landed on the console,
+        # whose only link was Admin, and had to type /ops/).
+        "can_view_ops": can_view_ops(request.user),
         "reasons": Handoff.Reason.choices, "priorities": Handoff.Priority.choices,
         "canned": canned_responses_active(),
         # The translate buttons exist only when the LLM can be asked (a key or a server is set).

@@ -102,7 +102,7 @@ export function renderPacket() {
     return;
   }
   const dl = h("dl", { class: "facts" },
-    h("div", null, h("dt", { text: "Reason" }), h("dd", { text: x.reason_label + (x.intent && x.intent !== x.reason ? ` (${x.intent})` : "") })),
+    h("div", { class: "fact-wide" }, h("dt", { text: "Reason" }), h("dd", { text: x.reason_label + (x.intent && x.intent !== x.reason ? ` (${x.intent})` : "") })),
     h("div", null, h("dt", { text: "Priority" }), h("dd", null, h("span", { class: `prio prio-${x.priority}`, text: x.priority_label }))),
     h("div", null, h("dt", { text: "Order" }), h("dd", { text: x.order ? String(x.order) : "—" })),
     h("div", null, h("dt", { text: "Agent" }), h("dd", { text: x.claimed_by || "Unclaimed" })));

@@ -806,3 +806,15 @@ async def test_an_agent_decides_refunds_and_resolves_only_handoffs_they_claimed(
     assert (await database_sync_to_async(RefundRequest.objects.get)(id=refund.id)).status == "rejected"
     assert await _console_event(team["sam"], {"type": "handoff.resolve", "handoff_id": handoff.id}) is None
     assert (await database_sync_to_async(Handoff.objects.get)(id=handoff.id)).status == "resolved"
+
+
+@pytest.mark.django_db
+def test_the_console_links_the_ops_pages_for_those_who_may_open_them(team):
+    # Session 35's walkthrough: ops landed on the console, whose only link was Admin, and had to type /ops/.
+    from django.test import Client
+
+    for name, linked in (("olivia", True), ("sofia", True), ("sam", False)):
+        browser = Client()
+        browser.force_login(team[name])
+        page = browser.get("/console/").content.decode()
+        assert ('href="/ops/"' in page) == linked, name
