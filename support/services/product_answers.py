@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from shoppe.models import Product, money
@@ -53,4 +55,6 @@ def product_answer(text: str) -> Answer | None:
     text = _("%(name)s: %(description)s %(price)s, %(stock)s.") % {
         "name": product.local_name, "description": product.local_description.strip(),
         "price": money(product.price, product.currency), "stock": stock.lower()}
-    return Answer(text, sources=[{"title": product.local_name, "url": page_path(f"/products/{product.slug}/")}])
+    with translation.override(settings.LANGUAGE_CODE):  # its path in the shop's own language, then in the customer's
+        path = product.get_absolute_url()
+    return Answer(text, sources=[{"title": product.local_name, "url": page_path(path)}])
