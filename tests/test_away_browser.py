@@ -198,3 +198,16 @@ def test_a_customer_who_left_gets_the_reply_by_email_and_its_link_reopens_the_ch
     expect(back.locator("li.chat-agent", has_text="your exchange is approved")).to_be_visible()
     expect(back.locator(".chat-launcher .chat-unread")).to_be_hidden()
     back_tab.shot(screenshots, "away-4-back-from-the-email")
+
+
+def test_the_welcomes_line_about_the_team_goes_once_someone_joins(tabs) -> None:  # type: ignore[no-untyped-def]
+    # Session 35's walkthrough: "our team is away right now; back today at 09:00" stood above "Sam joined the chat"
+    # and "Chatting with Sam".
+    from playwright.sync_api import expect
+
+    customer = _asks_for_a_person(tabs, "carol", "can I talk to someone please").page
+    welcome_team = customer.locator("#chat li.chat-welcome .chat-welcome-team")
+    expect(welcome_team).to_have_count(1)
+    _sam_claims(tabs, "Carol")
+    expect(customer.locator(".chat-status")).to_have_text(re.compile("Chatting with"), timeout=REPLY_TIMEOUT_MS)
+    expect(welcome_team).to_have_count(0)

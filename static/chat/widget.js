@@ -397,6 +397,8 @@ function chatWidget(root) {
       withTeam = true;
       statusLine.textContent = teamStatus(team);
       showTeamLine("");
+      // The welcome's "our team is away, back at 09:00" is over too (it stood above "Sam joined the chat").
+      for (const away of log.querySelectorAll(".chat-welcome-team")) away.remove();
     },
     "system.line"(e) {
       systemLine(e.message_id, e.text);
