@@ -1,6 +1,6 @@
 """The ops figures per customer language: traffic, routing quality, LLM share and satisfaction.
 
-A customer message's language is `Message.language` ("" and "en" are English); a reply's
+A customer message's language is `Message.language`, its conversation's when the router never read it (""); a reply's
 is the language of the message it answers; a conversation's is the one staff see in the
 console (support.conversation_language). Each figure is one grouped query over the period.
 """
@@ -11,7 +11,8 @@ from datetime import datetime
 
 from typing import TypeVar
 
-from django.db.models import Avg, Count, F, Model, Q, QuerySet
+from django.db.models import Avg, Case, CharField, Count, F, Model, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 from support.conversation_language import ENGLISH, LANGUAGE_NAMES, conversation_language_subquery
 from support.models import Feedback, Message, RouteLabel
@@ -36,6 +37,20 @@ def in_conversation_language(rows: QuerySet[_Row], language: str,
     if language == ENGLISH:  # no customer message in another language
         return rows.filter(filter_language__isnull=True)
     return rows.filter(filter_language=language)
+
+
+def _counted_language() -> Case:
+    """A customer message's language as the table counts it: the router's reading of it, and for a message the
+    router never read (an answer to the assistant's question, "3", "ja", an email address; whatever was written
+    while staff held the chat), recorded as "", its conversation's (session 35's walkthrough: with not a word of
+    English written, "English" had 13 messages and the most handed to people)."""
+    return Case(When(language="", then=Coalesce(conversation_language_subquery("conversation_id"), Value(ENGLISH))),
+                default=F("language"), output_field=CharField())
+
+
+def messages_in_language(messages: QuerySet[Message], language: str) -> QuerySet[Message]:
+    """The customer `messages` in `language` as the table counts them (`_counted_language`)."""
+    return messages.annotate(counted_language=_counted_language()).filter(counted_language=language)
 
 
 def _code(value: str | None) -> str:
@@ -84,16 +99,17 @@ def language_figures(*, start: datetime, end: datetime, language: str = "") -> l
     labels = RouteLabel.objects.filter(message__created_at__gte=start, message__created_at__lt=end)
     conversations = (Feedback.objects.filter(kind=Feedback.Kind.CONVERSATION, created_at__gte=start, created_at__lt=end)
                      .annotate(conversation_language=conversation_language_subquery("conversation_id")))
+    messages = messages.annotate(counted_language=_counted_language())
     if language:
-        messages = messages.filter(language_q("language", language))
+        messages = messages.filter(counted_language=language)
         replies = replies.filter(language_q("message__in_reply_to__language", language))
         labels = labels.filter(language_q("message__language", language))
         conversations = (conversations.filter(conversation_language=language) if language != ENGLISH
                          else conversations.filter(conversation_language__isnull=True))
 
     counts = {route: Count("id", filter=Q(route=route)) for route in ROUTES}
-    for found in messages.order_by().values("language").annotate(n=Count("id"), **counts):
-        target = row(found["language"])
+    for found in messages.order_by().values("counted_language").annotate(n=Count("id"), **counts):
+        target = row(found["counted_language"])
         target.messages += found["n"]
         for route in ROUTES:
             target.routes[route] += found[route]  # type: ignore[index]

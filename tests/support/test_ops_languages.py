@@ -34,7 +34,8 @@ def ops(db) -> User:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def traffic(ops):  # type: ignore[no-untyped-def]
-    """German: 4 messages (2 local, 2 llm), one labelled wrong; English: 2 ("" and "en"); French: 1 handed off."""
+    """German: 4 messages (2 local, 2 llm), one labelled wrong; English: 2 (one the router never read, "", and
+    "en"); French: 1 handed off."""
     german, english, french = Conversation.objects.create(), Conversation.objects.create(), Conversation.objects.create()
 
     def asked(conversation: Conversation, route: str, language: str, hour: int) -> Message:
@@ -82,7 +83,7 @@ def test_the_language_filter_narrows_every_figure(traffic) -> None:
     assert german.spend.escalations == 2 and german.spend.spend == Decimal("0.002")
     assert german.satisfaction.reply_ratings == 3 and german.satisfaction.conversation_ratings == 1
     assert [r.language for r in language_figures(start=START, end=END, language="de")] == ["de"]
-    # "" (not recorded) counts as English
+    # "" (the router never read it) counts in its conversation's language: English here
     english = dashboard_figures(start=START, end=END, bucket="day", language="en")
     assert english.routes.messages == 2 and english.satisfaction.conversation_average == 2
 
@@ -146,3 +147,15 @@ def test_a_polish_guests_rating_counts_as_polish_after_she_typed_her_order_and_e
     assert english_reply.language == "en"
     rows = {row.language: row for row in language_figures(start=START, end=END)}
     assert rows["en"].conversation_ratings == 1  # a customer who goes on in English is in English
+
+
+def test_a_message_the_router_never_read_counts_in_its_conversations_language(traffic) -> None:
+    # Session 35's walkthrough: with not a word of English written, "English" had 13 messages ("3", "ja", "10031", an
+    # email address, whatever was written while staff held the chat) and the most handed to people.
+    german = traffic["de"][0].conversation
+    for text, route in (("3", "local"), ("ja", "local"), ("danke, bis morgen", "human")):
+        Message.objects.create(conversation=german, author="customer", text=text, status="answered", route=route,
+                               language="", created_at=at(12))
+    rows = {row.language: row for row in language_figures(start=START, end=END)}
+    assert (rows["de"].messages, rows["de"].routes["human"], rows["en"].messages) == (7, 1, 2)
+    assert dashboard_figures(start=START, end=END, bucket="day", language="de").routes.messages == 7

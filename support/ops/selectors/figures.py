@@ -28,7 +28,7 @@ from shoppe.percentiles import Percentile, percentile_cont
 from support.llm.pricing import typical_call_cost
 from support.models import EscalationLog, Feedback, Message
 from support.ops.filters import BUCKETS
-from support.ops.languages import in_conversation_language, language_q
+from support.ops.languages import in_conversation_language, language_q, messages_in_language
 
 ROUTES = ("local", "llm", "human", "off_topic")
 ROUTE_LABELS = {"local": "Answered locally", "llm": "Escalated to the LLM", "human": "Routed to people",
@@ -209,7 +209,7 @@ def bucket_keys(*, start: datetime, end: datetime, bucket: str, tz: tzinfo | Non
 def _customer_messages(start: datetime, end: datetime, language: str = "") -> QuerySet[Message]:
     # Served by the (author, created_at, route) index.
     messages = Message.objects.filter(author=Message.Author.CUSTOMER, created_at__gte=start, created_at__lt=end)
-    return messages.filter(language_q("language", language)) if language else messages
+    return messages_in_language(messages, language) if language else messages
 
 
 def route_figures(*, start: datetime, end: datetime, bucket: str = "day", language: str = "") -> RouteFigures:
