@@ -7,6 +7,8 @@ as text, never as a link (static/shared/links.js). Fixtures (`browser`) are in t
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.timeout(180)
@@ -216,3 +218,20 @@ def test_a_visitors_unsent_message_is_kept_when_they_sign_in(tab) -> None:  # ty
     customer_sign_in(page, "carol")
     chat_opened(page)
     expect(page.locator("#chat-input")).to_have_value("where is my sofa")
+
+
+def test_back_to_a_page_shows_the_draft_typed_since(tab) -> None:  # type: ignore[no-untyped-def]
+    """Session 35's walkthrough: back to a page from the browser's history, the chat showed that page's older draft."""
+    from playwright.sync_api import expect
+
+    page = tab.page
+    page.goto("/help/")
+    chat_opened(page)
+    page.locator("#chat-input").press_sequentially("the first")
+    page.goto("/products/")
+    chat_opened(page)
+    page.fill("#chat-input", "")
+    page.locator("#chat-input").press_sequentially("the second")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/help/$"))
+    expect(page.locator("#chat-input")).to_have_value("the second")

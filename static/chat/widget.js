@@ -517,6 +517,8 @@ function chatWidget(root) {
     restore() { try { input.value = sessionStorage.getItem(this.key) || ""; } catch (e) { /* storage off */ } },
   };
   draft.restore();
+  // The input has autocomplete="off": back to a page, the browser put back what that input held when the customer
+  // left it, over the draft typed since on another page (session 35's walkthrough).
   input.addEventListener("input", () => {
     draft.save();
     if (input.value.trim().length > MAX_MESSAGE_CHARS) showError(tooLong());
