@@ -140,6 +140,19 @@ CANNED_TRANSLATED = {
 }
 
 
+def _delivery_priced(order: Order) -> None:
+    """The order's delivery at what checkout charges for it (help: shipping-and-delivery): every demo order was charged
+    EUR 4.95, Express and Standard over the free-delivery line alike (session 35's walkthrough). An option the address's
+    country does not have becomes the one it has."""
+    from shoppe.checkout import delivery_options
+    from shoppe.returns import order_country
+
+    options = delivery_options(country=order_country(order), items_total=sum(i.line_total for i in order.items.all()))
+    option = next((o for o in options if o.name == order.delivery_option), options[0])
+    order.delivery_option, order.shipping_cost = option.name, option.cost
+    order.save(update_fields=["delivery_option", "shipping_cost"])
+
+
 def _order(customer: Customer | None, number: int, status: str, days_ago: int, rng: random.Random,
            products: list[Product], *, guest: tuple[str, str] | None = None) -> Order:
     """One order of `customer`, or with `guest` (email, address) one placed without an account."""
@@ -156,6 +169,7 @@ def _order(customer: Customer | None, number: int, status: str, days_ago: int, r
     )
     for product in rng.sample(products, rng.randint(1, 3)):
         OrderItem.objects.create(order=order, product=product, quantity=rng.choice([1, 1, 2]), unit_price=product.price)
+    _delivery_priced(order)
     if status != Order.Status.PENDING_PAYMENT:
         Invoice.objects.create(order=order, number=f"INV-2026-{number}", issued_at=placed + timedelta(minutes=5))
     if status in {Order.Status.SHIPPED, Order.Status.OUT_FOR_DELIVERY, Order.Status.DELIVERED, Order.Status.RETURNED}:
