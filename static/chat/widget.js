@@ -61,6 +61,7 @@ function chatWidget(root) {
   const COUNT_FROM = 0.9; // the share of MAX_MESSAGE_CHARS from which the characters left are shown
   const badge = launcher.querySelector(".chat-unread");
   const badgeCount = launcher.querySelector(".chat-unread-count");
+  const badgeLabel = launcher.querySelector(".chat-unread-label");
   const pageTitle = document.title;
 
   const typingLabel = typing.querySelector(".chat-typing-label");
@@ -114,6 +115,8 @@ function chatWidget(root) {
   function looking() { return !panel.hidden && document.visibilityState === "visible"; }
   function showUnread() {
     badgeCount.textContent = unread > 9 ? "9+" : String(unread);
+    // Said to a screen reader in the count's grammar ("1 nouveaux messages" was read out: session 35's walkthrough).
+    badgeLabel.textContent = " " + ngettext("new message from our team", "new messages from our team", unread);
     badge.hidden = !unread || !panel.hidden;
     document.title = unread
       ? format(ngettext("(%(count)s) New message - %(title)s", "(%(count)s) New messages - %(title)s", unread),
