@@ -490,6 +490,17 @@ def test_a_signed_in_customer_naming_someone_elses_order_is_not_told_to_sign_in(
     assert "Shipped" not in theirs.text and "shipped" not in theirs.text  # nothing of alice's order
 
 
+def test_a_signed_in_customer_asked_for_a_guest_orders_email_is_not_offered_to_sign_in(make_customer, make_order):
+    # Session 35's walkthrough: alice, signed in, named guest order 10038 after another question about an order, and
+    # "please tell me the email address you placed it with" came with a "Sign in" link.
+    bob = make_customer("bob", "Bob")
+    make_order(bob, status="processing")
+    conversation = Conversation.objects.create(customer=bob)
+    ask(conversation, "track_order", "where is order 99999?")
+    asked = reply(conversation, "where is order 10038")
+    assert "email address you placed it with" in asked.text and not asked.sources, asked
+
+
 def test_a_guest_whose_proof_does_not_match_is_offered_to_sign_in(make_customer, make_order):
     order = make_order(make_customer("alice"), status="shipped")
     conversation = Conversation.objects.create()

@@ -11,13 +11,14 @@ from support.services.answers import Answer
 from support.services.order_help.orders import sign_in_link
 
 
-def ask_for_proof(intent: str, *, number: int | None = None, request: str = "") -> Answer:
-    """Ask for the order number and email (an `identify_order` question), or to sign in."""
+def ask_for_proof(intent: str, *, number: int | None = None, request: str = "", signed_in: bool = False) -> Answer:
+    """Ask for the order number and email (an `identify_order` question), or to sign in (not who is signed in: a
+    "Sign in" link under a signed-in customer's guest order question, session 35's walkthrough)."""
     if number:
         ask = _("To look up order %(number)s, please tell me the email address you placed it with.") % {"number": number}
     else:
         ask = _("Please sign in, or tell me your order number and the email address you placed the order with.")
-    return Answer(ask, sources=sign_in_link(),
+    return Answer(ask, sources=[] if signed_in else sign_in_link(),
                   pending={"kind": "identify_order", "intent": intent, "number": number, "request": request})
 
 

@@ -125,7 +125,8 @@ def identify_order_reply(*, conversation: Conversation, pending: dict, text: str
     # (a guest was asked for both again and again, session 25's walkthrough).
     email_given = email.group(0).strip() if email else pending.get("email", "")
     if not email_given:
-        return ask_for_proof(pending["intent"], number=order_number, request=pending.get("request", ""))
+        return ask_for_proof(pending["intent"], number=order_number, request=pending.get("request", ""),
+                             signed_in=bool(conversation.customer_id))
     if not order_number:
         return Answer(_("Thanks. And the order number? It's the 5-digit number in your order confirmation email."),
                       pending={**pending, "email": email_given})
