@@ -23,7 +23,14 @@ LANGUAGE_CERTAINTY = 0.9
 # In a decision's scores: the likeliest language's probability (below LANGUAGE_CERTAINTY: the language is not told).
 LANGUAGE_PROBABILITY = "language_probability"
 
+# A message in a language the shop does not serve ("Hej, var är mitt paket?") is told as such when py3langid, over all
+# its languages, is this sure of another one, in a message of this many words or more. Measured on the project's 8,569
+# held-out messages in the shop's eight languages (tests/data/): one such (Latin, "lorem ipsum dolor sit amet").
+UNSUPPORTED_CERTAINTY = 0.95
+UNSUPPORTED_MIN_WORDS = 4
+
 _identifier = None
+_any_language = None
 _lock = threading.Lock()
 
 
@@ -35,6 +42,20 @@ def _model():  # type: ignore[no-untyped-def]
 
             _identifier = _load_identifier(norm_probs=True, langs=list(LANGUAGES))
         return _identifier
+
+
+def language_unsupported(text: str) -> str | None:
+    """The code of the language `text` is written in when it is none of the shop's and that is near certain."""
+    global _any_language
+    if len(text.split()) < UNSUPPORTED_MIN_WORDS:
+        return None
+    with _lock:
+        if _any_language is None:
+            from py3langid.langid import _load_identifier
+
+            _any_language = _load_identifier(norm_probs=True)
+    language, probability = _any_language.classify(text)
+    return str(language) if language not in LANGUAGES and probability >= UNSUPPORTED_CERTAINTY else None
 
 
 def language_guess(text: str) -> tuple[str, float]:

@@ -67,6 +67,11 @@ INTENT_SECTIONS: dict[str, str] = {
 # French and Spanish (56 -> 66 of 102 at 0.25).
 SHARED_WORDS_WEIGHT = 0.25
 
+# A message in a language the shop does not serve (support/services/routing.py): the languages in their own words.
+UNSUPPORTED_LANGUAGE_REPLY = gettext_lazy(
+    "Sorry, I can't read that language yet. I can help in English, Nederlands, Deutsch, Français, Español, Italiano, "
+    "Polski and Português: could you write in one of them?"
+)
 OFF_TOPIC_REPLY = gettext_lazy(
     "I'm Example Shoppe's assistant, so I can only help with the shop: orders and delivery, returns and "
     "refunds, payments, invoices and your account. Is there anything like that I can do for you?"

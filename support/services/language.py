@@ -109,6 +109,13 @@ def reply_language(message: Message, *, routed: str | None = None) -> str:
             or _page_language(message.conversation_id) or ENGLISH)
 
 
+def language_around(message: Message) -> str:
+    """The language to answer a message written in none of the shop's languages in: the conversation's, else the
+    page's, else English (its text's nearest catalogue language would answer Swedish in German)."""
+    return _language_written(message.conversation_id, before=message) or _page_language(message.conversation_id) \
+        or ENGLISH
+
+
 @contextmanager
 def in_language(code: str) -> Iterator[None]:
     """Bot texts built inside are in `code` (a catalogue from `reply_language`/`conversation_language`)."""

@@ -18,11 +18,12 @@ from support.logs import conversation_context
 from support.models import ANSWER_TO_QUESTION, Conversation, Message
 from support.services.away import notify_email_answer, notify_email_take
 from support.services.delivery import outcome_claimable, reply_fail, reply_stream
-from support.services.language import in_language, reply_language
+from support.services.language import in_language, language_around, reply_language
 from support.services.answers import (
     Answer,
     emoji_answer,
     greeting_answer,
+    UNSUPPORTED_LANGUAGE_REPLY,
     knowledge_answer,
     off_topic_answer,
 )
@@ -32,7 +33,8 @@ from support.services.order_help.orders import ORDER_IN_FOCUS, order_named
 from support.services.order_help.return_label import with_return_label, with_return_offer
 from support.services.order_help.tracking import with_order_expected, with_order_payment
 from support.services.product_answers import product_answer
-from support.services.routing import RouteDecision, decision_fields, help_answer_checked, message_route
+from support.services.routing import (UNSUPPORTED_LANGUAGE, RouteDecision, decision_fields, help_answer_checked,
+                                      message_route)
 from support.tasks import escalation_answer
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,8 @@ def _message_answer(message: Message, started: float, holder: str) -> None:
         else:
             routed = message_route(message=message)
             if routed.route != "llm":
-                language = reply_language(message, routed=routed.language)
+                language = (language_around(message) if routed.intent == UNSUPPORTED_LANGUAGE
+                            else reply_language(message, routed=routed.language))
                 with in_language(language):
                     answer = _local_answer(conversation=conversation, decision=routed, text=message.text,
                                            language=language)
@@ -135,6 +138,8 @@ def _local_answer(*, conversation: Conversation, decision: RouteDecision, text: 
     ("hola, aceptáis pago con tarjeta de crédito?" on the Spanish shop, 86% Spanish to the detector)."""
     if decision.route in ("off_topic", "local") and (feeling := emoji_answer(text)):
         return feeling
+    if decision.intent == UNSUPPORTED_LANGUAGE:
+        return Answer(str(UNSUPPORTED_LANGUAGE_REPLY))
     if decision.route == "off_topic":
         return off_topic_answer()
     if decision.route == "human" and decision.intent == "get_refund":

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from rag.router.decide import RouteDecision
+from rag.router.languages import language_unsupported
 from rag.router.serving import router_get
 from support import metrics
 from support.models import Message
@@ -36,6 +37,7 @@ ORDER_AND_EMAIL = "an order number and an email address: the order's status"
 ORDER_AND_EMAIL_WORDS = 3
 YES_TO_THE_STRONG_MODEL = "a yes to the strong model's answer before"
 AFTER_A_GREETING = "after a greeting"
+UNSUPPORTED_LANGUAGE = "unsupported_language"  # a decision's intent: the message is in a language the shop does not serve
 # A greeting's own clause at a message's start: a few words up to a comma, "!" or a full stop ("Bonjour,", "Hi there!").
 _GREETING_CLAUSE = re.compile(r"^\s*[^,!.?;:\n]{1,30}[,!.;:\n]+\s*(?=\S)")
 # How much must follow a greeting to be read as the message, by where it would go: the costlier the route, the more
@@ -110,6 +112,12 @@ def message_route(*, message: Message) -> RouteDecision:
     A short follow-up the router can't place on its own ("and to Germany?", "what
     about express?") is read together with the customer's previous question.
     """
+    if other := language_unsupported(message.text):
+        # Declined in a word, locally: the router reads only the shop's languages ("Hej, var är mitt paket?" was told
+        # "I can only help with the shop", session 35's walkthrough).
+        metrics.MESSAGES_ROUTED.labels("off_topic").inc()
+        return RouteDecision(route="off_topic", intent=UNSUPPORTED_LANGUAGE, confidence=1.0, language="",
+                             reason=f"written in a language the shop does not serve ({other})")
     router = router_get()
     decision = router.decide(message.text)
     decision = _question_after_greeting(message.text, decision) or decision

@@ -614,3 +614,20 @@ def test_a_question_after_a_greeting_is_the_message(text, route, intent):
     message, _ = message_receive(conversation_id=conversation.id, client_id=uuid.uuid4(), text=text)
     decision = message_route(message=message)
     assert (decision.route, decision.intent) == (route, intent), decision.reason
+
+
+@pytest.mark.parametrize("text", ["Hej, var är mitt paket? Jag beställde för en vecka sedan och har inte fått något.",
+                                  "Dobrý den, kde je moje objednávka? Objednal jsem před týdnem."])
+def test_a_message_in_a_language_the_shop_does_not_serve_is_told_which_it_does(text):
+    # Session 35's walkthrough: a Swedish customer asking about their parcel was told "I can only help with the shop".
+    from support.services.conversations import message_receive
+    from support.services.replies import message_answer
+    from support.services.routing import UNSUPPORTED_LANGUAGE
+
+    conversation = Conversation.objects.create()
+    message, _ = message_receive(conversation_id=conversation.id, client_id=uuid.uuid4(), text=text)
+    message_answer(message_id=message.id)
+    message.refresh_from_db()
+    reply = Message.objects.get(in_reply_to=message)
+    assert (message.route, message.intent) == ("off_topic", UNSUPPORTED_LANGUAGE)
+    assert reply.text.startswith("Sorry, I can't read that language yet.") and "Nederlands, Deutsch" in reply.text
