@@ -161,6 +161,18 @@ async def test_a_guest_cancels_only_with_the_code(erins_order, smtp_server):
     await chat.close()
 
 
+async def test_a_guest_who_cannot_find_the_code_is_told_where_it_went_once(erins_order, smtp_server):
+    # Session 35's walkthrough: "c'est quoi le code ? je ne le trouve pas" went to a person.
+    chat = await Chat.open()
+    await chat.say(f"Please cancel order {erins_order.number}")
+    assert "code" in await chat.say(f"{erins_order.number} erin@example.test")
+    where = await chat.say("what code? i can't find it")
+    assert "spam folder" in where and "new code" in where, where
+    code = CODE.search(smtp_server.wait_for(1)[0].body).group(1)  # type: ignore[union-attr]
+    assert "Shall I go ahead" in await chat.say(code)  # the question was kept
+    await chat.close()
+
+
 async def test_a_code_works_only_a_few_times_wrong_then_not_even_right(erins_order, smtp_server, settings):
     settings.ORDER_CODE_ATTEMPTS = 3
     settings.ORDER_PROOF_FAILURES_PER_CONVERSATION = 100

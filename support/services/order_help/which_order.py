@@ -216,6 +216,12 @@ def order_code_reply(*, conversation: Conversation, pending: dict, text: str) ->
             return Answer(_("I can change the address of order %(number)s once you've typed the 6-digit code from "
                             "our email. After that I'll ask for the new address. Say \"new code\" if it "
                             "didn't arrive.") % {"number": order.number}, pending=pending)
+        if not pending.get("code_explained") and not any(c.isdigit() for c in text) and len(text.split()) <= 12:
+            # "c'est quoi le code ? je ne le trouve pas" went to a person (session 35's walkthrough): said once where
+            # the code went and how to get another; a second message without one is a new question.
+            return Answer(_("I sent the 6-digit code to the email address order %(number)s was placed with; it may "
+                            "be in your spam folder. Type it here, or say \"new code\" and I'll send another.")
+                          % {"number": order.number}, pending={**pending, "code_explained": True})
         return None
     if not proofs.proof_allowed(conversation=conversation):
         text, sources = no_match_answer_parts(conversation, too_many=True)
