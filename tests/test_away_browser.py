@@ -208,11 +208,11 @@ def test_the_welcomes_line_about_the_team_goes_once_someone_joins(tabs) -> None:
     customer = tabs(viewport={"width": 1280, "height": 720}).page  # a visitor: every demo customer has a chat here
     customer.goto("/")
     customer.locator(".chat-launcher").click()
+    welcome_team = customer.locator("#chat li.chat-welcome .chat-welcome-team")
+    expect(welcome_team).to_have_count(1)  # before the first message: a history drawn again has no welcome
     customer.fill("#chat-input", "can I talk to someone please")
     customer.get_by_role("button", name="Send").click()
     expect(customer.locator(".chat-status")).to_have_text("Waiting for our team", timeout=REPLY_TIMEOUT_MS)
-    welcome_team = customer.locator("#chat li.chat-welcome .chat-welcome-team")
-    expect(welcome_team).to_have_count(1)
     _sam_claims(tabs, "can I talk to someone please")
     expect(customer.locator(".chat-status")).to_have_text(re.compile("Chatting with"), timeout=REPLY_TIMEOUT_MS)
     expect(welcome_team).to_have_count(0)
