@@ -158,6 +158,8 @@ def _question_after_greeting(text: str, decision: RouteDecision) -> RouteDecisio
         return None  # off-topic after a greeting stays a greeting too
     if after.intent == "product_question" and product_named(rest) is None:
         return None  # no product the catalogue could answer about: the hello is the message
+    if after.route == "human" and after.intent != "get_refund":
+        return None  # "bonsoir, il y a quelqu'un ?", "goedemiddag, ik heb een vraagje": the hello answers them
     return replace(after, reason=f"{AFTER_A_GREETING}: {after.reason}"[:200],
                    latency_ms=round(decision.latency_ms + after.latency_ms, 3))
 

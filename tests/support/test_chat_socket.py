@@ -605,6 +605,7 @@ def test_a_yes_after_the_strong_models_answer_goes_back_to_it():
     ("Hello, I have a question", "local", "greeting"),
     ("Hi, I need help", "local", "greeting"),
     ("Good morning, how are you?", "local", "greeting"),
+    ("bonsoir, il y a quelqu'un ?", "local", "greeting"),  # the hello answers it; asked again, a person
 ])
 def test_a_question_after_a_greeting_is_the_message(text, route, intent):
     from support.services.conversations import message_receive
