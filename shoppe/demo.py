@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from shoppe.addresses import address_parts
+from shoppe.checkout import delivery_options
 from shoppe.demo_catalogue import CATEGORY_NAMES, COLOUR_NAMES, PRODUCT_WORDS
 from shoppe.models import (Address, Customer, GiftCard, Invoice, Order, OrderItem, Product, ProductTranslation, Refund,
                            Shipment, TrackingEvent)
+from shoppe.returns import order_country
 from support.models import CannedResponse
 from support.roles import roles_ensure
 
@@ -144,10 +146,7 @@ def _delivery_priced(order: Order) -> None:
     """The order's delivery at what checkout charges for it (help: shipping-and-delivery): every demo order was charged
     EUR 4.95, Express and Standard over the free-delivery line alike (session 35's walkthrough). An option the address's
     country does not have becomes the one it has."""
-    from shoppe.checkout import delivery_options
-    from shoppe.returns import order_country
-
-    options = delivery_options(country=order_country(order), items_total=sum(i.line_total for i in order.items.all()))
+    options = delivery_options(country=order_country(order), items_total=order.items_total)
     option = next((o for o in options if o.name == order.delivery_option), options[0])
     order.delivery_option, order.shipping_cost = option.name, option.cost
     order.save(update_fields=["delivery_option", "shipping_cost"])

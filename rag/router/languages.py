@@ -29,32 +29,25 @@ LANGUAGE_PROBABILITY = "language_probability"
 UNSUPPORTED_CERTAINTY = 0.95
 UNSUPPORTED_MIN_WORDS = 4
 
-_identifier = None
-_any_language = None
+_identifiers: dict[tuple[str, ...], object] = {}
 _lock = threading.Lock()
 
 
-def _model():  # type: ignore[no-untyped-def]
-    global _identifier
+def _model(languages: tuple[str, ...] = LANGUAGES):  # type: ignore[no-untyped-def]
+    """py3langid's model restricted to `languages` (empty: all it knows), loaded once."""
     with _lock:
-        if _identifier is None:
+        if languages not in _identifiers:
             from py3langid.langid import _load_identifier
 
-            _identifier = _load_identifier(norm_probs=True, langs=list(LANGUAGES))
-        return _identifier
+            _identifiers[languages] = _load_identifier(norm_probs=True, langs=list(languages) or None)
+        return _identifiers[languages]
 
 
 def language_unsupported(text: str) -> str | None:
     """The code of the language `text` is written in when it is none of the shop's and that is near certain."""
-    global _any_language
     if len(text.split()) < UNSUPPORTED_MIN_WORDS:
         return None
-    with _lock:
-        if _any_language is None:
-            from py3langid.langid import _load_identifier
-
-            _any_language = _load_identifier(norm_probs=True)
-    language, probability = _any_language.classify(text)
+    language, probability = _model(()).classify(text)
     return str(language) if language not in LANGUAGES and probability >= UNSUPPORTED_CERTAINTY else None
 
 

@@ -8,13 +8,12 @@ names none, or several equally ("is the lamp dimmable?"), the help-centre answer
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from shoppe.models import Product, money
+from shoppe.models import Product, money, plain_text
 from support.services.answers import Answer
 from support.services.order_help.orders import page_path
 
@@ -23,8 +22,7 @@ _WORD = re.compile(r"\w{3,}")
 
 def _words(text: str) -> set[str]:
     """Lowercased words of three letters or more, accents folded ("chêne" and "chene" are one word)."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    return set(_WORD.findall("".join(c for c in folded if not unicodedata.combining(c))))
+    return set(_WORD.findall(plain_text(text)))
 
 
 def _matched(said: set[str], name: str) -> int:

@@ -37,7 +37,8 @@ ORDER_AND_EMAIL = "an order number and an email address: the order's status"
 ORDER_AND_EMAIL_WORDS = 3
 YES_TO_THE_STRONG_MODEL = "a yes to the strong model's answer before"
 AFTER_A_GREETING = "after a greeting"
-UNSUPPORTED_LANGUAGE = "unsupported_language"  # a decision's intent: the message is in a language the shop does not serve
+# A decision's intent: the message is in a language the shop does not serve.
+UNSUPPORTED_LANGUAGE = "unsupported_language"
 # A greeting's own clause at a message's start: a few words up to a comma, "!" or a full stop ("Bonjour,", "Hi there!").
 _GREETING_CLAUSE = re.compile(r"^\s*[^,!.?;:\n]{1,30}[,!.;:\n]+\s*(?=\S)")
 # How much must follow a greeting to be read as the message, by where it would go: the costlier the route, the more
@@ -151,11 +152,12 @@ def _question_after_greeting(text: str, decision: RouteDecision) -> RouteDecisio
     if decision.intent != "greeting" or not (clause := _GREETING_CLAUSE.match(text)):
         return None
     rest = text[clause.end():]
-    if len(rest.split()) < WORDS_AFTER_GREETING["local"]:
+    words = len(rest.split())
+    if words < min(WORDS_AFTER_GREETING.values()):
         return None
     after = router_get().decide(rest)
-    if after.intent == "greeting" or len(rest.split()) < WORDS_AFTER_GREETING.get(after.route, len(rest) + 1):
-        return None  # off-topic after a greeting stays a greeting too
+    if after.intent == "greeting" or words < WORDS_AFTER_GREETING.get(after.route, words + 1):
+        return None  # a route not named there (off-topic) after a greeting: it stays a greeting
     if after.intent == "product_question" and product_named(rest) is None:
         return None  # no product the catalogue could answer about: the hello is the message
     if after.route == "human" and after.intent != "get_refund":

@@ -83,20 +83,19 @@ def _invoice_answer(*, order: Order, link: list[dict[str, str]], page_opens: boo
     """The order's invoice and its page; `page_opens` False: a guest order a signed-in customer proved in the chat,
     whose page opens only for a visitor's browser or from its emails' link (session 35's walkthrough: the link said
     "We can't find that page")."""
-    if hasattr(order, "invoice") and order.status != Order.Status.PENDING_PAYMENT and not page_opens:
+    if not hasattr(order, "invoice") or order.status == Order.Status.PENDING_PAYMENT:
+        return Answer(_("Order %(number)s has no invoice yet: it's issued once the payment is through.")
+                      % {"number": order.number}, sources=link)
+    invoice = {"number": order.number, "invoice": order.invoice.number, "total": money(order.total, order.currency)}
+    if not page_opens:
         return Answer(_("The invoice for order %(number)s is %(invoice)s, total %(total)s. It was placed without an "
-                        "account: open it from the link to the order's page in its confirmation email.")
-                      % {"number": order.number, "invoice": order.invoice.number,
-                         "total": money(order.total, order.currency)})
-    if hasattr(order, "invoice") and order.status != Order.Status.PENDING_PAYMENT:
-        return Answer(
-            _("The invoice for order %(number)s is %(invoice)s, total %(total)s. You can view and print it here.")
-            % {"number": order.number, "invoice": order.invoice.number, "total": money(order.total, order.currency)},
-            sources=[{"title": _("Invoice %(invoice)s") % {"invoice": order.invoice.number},
-                      "url": page_path(f"/orders/{order.number}/invoice/")}],
-        )
-    return Answer(_("Order %(number)s has no invoice yet: it's issued once the payment is through.")
-                  % {"number": order.number}, sources=link)
+                        "account: open it from the link to the order's page in its confirmation email.") % invoice)
+    return Answer(
+        _("The invoice for order %(number)s is %(invoice)s, total %(total)s. You can view and print it here.")
+        % invoice,
+        sources=[{"title": _("Invoice %(invoice)s") % {"invoice": order.invoice.number},
+                  "url": page_path(f"/orders/{order.number}/invoice/")}],
+    )
 
 
 def _changeable(order: Order, intent: str) -> bool:

@@ -278,13 +278,14 @@ def refund_confirm_reply(*, conversation: Conversation, pending: dict, text: str
             return corrected
         return Answer(_("OK, I haven't sent anything: no refund was requested for order %(number)s. "
                         "If you change your mind, just ask.") % {"number": pending["order"]})
-    order = order_owned(conversation, pending["order"])
     if wordless(text):
+        order = order_owned(conversation, pending["order"])
         return asked_again(refund_confirm(order, _pending_items(order, pending), reason=pending.get("reason", ""),
                                           quantities=_quantities(pending)))
     yes = YES.match(text)
     if not yes and ("?" in text or len(text.split()) < 2):
         return None
+    order = order_owned(conversation, pending["order"])
     if not yes:
         if _another_request(order, pending, text):
             return None
